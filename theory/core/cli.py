@@ -1,0 +1,153 @@
+"""Command lines: `python -m theory.<topic>` and `python -m theory list|check|build`.
+
+Exit status: 0 every claim holds, 1 a claim failed (or a PDF could not be
+written), 2 bad input, reported as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from theory.core.errors import BadInput
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise BadInput(message)
+
+
+def _guard(run: Callable[[], int]) -> int:
+    try:
+        return run()
+    except BadInput as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise BadInput(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise BadInput(f"expected a positive integer, got {value}")
+    return value
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, help="base seed (default: derived from the topic name)")
+    p.add_argument("--samples", type=_positive_int,
+                   help="Monte-Carlo samples per check (default: calibrated for 1%% resolution)")
+
+
+def solve_topic(module: ModuleType, overrides: dict, seed: int | None = None,
+                samples: int | None = None):
+    """Validate parameters, solve, and return the Solution."""
+    from theory.core import params
+    from theory.core.context import Context
+
+    p = params.make(module.Params, overrides)
+    return module.solve(p, Context(module.TOPIC, seed, samples))
+
+
+def topic_main(module: ModuleType, argv: Sequence[str] | None = None) -> int:
+    """The CLI of one topic module."""
+
+    def run() -> int:
+        from theory.core import params
+        from theory.core.render import jsonview, latex, text
+
+        parser = _Parser(prog=f"python -m theory.{module.TOPIC}",
+                         description=(module.__doc__ or "").strip().splitlines()[0])
+        parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                            help="override a parameter (repeatable): "
+                            + "; ".join(f"{n}={d!r} {doc}" for n, d, doc in params.describe(module.Params)))
+        out = parser.add_mutually_exclusive_group()
+        out.add_argument("--json", action="store_true", help="print the solution as JSON")
+        out.add_argument("--latex", action="store_true", help="print the solution as a LaTeX fragment")
+        parser.add_argument("-v", "--verbose", action="store_true", help="show every check's detail")
+        _run_options(parser)
+        args = parser.parse_args(argv)
+        sol = solve_topic(module, params.parse_assignments(args.param), args.seed, args.samples)
+        if args.json:
+            print(jsonview.render(sol))
+        elif args.latex:
+            print(latex.render(sol))
+        else:
+            print(text.render(sol, verbose=args.verbose))
+        return 0 if sol.passed else 1
+
+    return _guard(run)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m theory list|check|build`."""
+
+    def run() -> int:
+        parser = _Parser(prog="python -m theory", description="Checked solutions to theory sheets.")
+        sub = parser.add_subparsers(dest="command", required=True)
+        sub.add_parser("list", help="list topics and sheets")
+        check = sub.add_parser("check", help="solve and check topics")
+        check.add_argument("topics", nargs="*", help="topic names (default with --all: every topic)")
+        check.add_argument("--all", action="store_true")
+        _run_options(check)
+        build = sub.add_parser("build", help="build a sheet's solution PDF")
+        build.add_argument("sheet", nargs="?", help="sheet name or path to a sheet TOML")
+        build.add_argument("--all", action="store_true", help="build every sheet")
+        build.add_argument("--force", action="store_true", help="rebuild even if up to date")
+        _run_options(build)
+        args = parser.parse_args(argv)
+        return {"list": _list, "check": _check, "build": _build}[args.command](args)
+
+    return _guard(run)
+
+
+def _list(args) -> int:
+    from theory.core import registry
+
+    print("topics:")
+    for name in registry.TOPICS:
+        doc = (registry.load_topic(name).__doc__ or "").strip().splitlines()[0]
+        print(f"  {name:<14} {doc}")
+    print("sheets:")
+    for name in registry.sheet_names():
+        print(f"  {name}")
+    return 0
+
+
+def _check(args) -> int:
+    from theory.core import registry
+    from theory.core.render.text import summary
+
+    if bool(args.topics) == bool(args.all):
+        raise BadInput("name topics to check, or pass --all")
+    names = registry.TOPICS if args.all else args.topics
+    modules = [registry.load_topic(n) for n in names]
+    status = 0
+    for m in modules:
+        sol = solve_topic(m, {}, args.seed, args.samples)
+        print(summary(sol))
+        for cid, _, v in sol.claims():
+            if not v.passed:
+                print(f"    FAIL {cid}: {v.detail}")
+        status |= 0 if sol.passed else 1
+    return status
+
+
+def _build(args) -> int:
+    from theory.core import build, registry
+
+    if bool(args.sheet) == bool(args.all):
+        raise BadInput("name one sheet to build, or pass --all")
+    names = registry.sheet_names() if args.all else [args.sheet]
+    status = 0
+    for name in names:
+        status = max(status, build.build(name, seed=args.seed, samples=args.samples, force=args.force))
+    return status

@@ -1,0 +1,34 @@
+"""Matplotlib set-up shared by every topic's plots: headless, small, reproducible."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+STYLE = {
+    "figure.figsize": (6.4, 3.4),
+    "font.size": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.fontsize": 8,
+    "savefig.bbox": "tight",
+    "pdf.fonttype": 42,
+}
+
+
+@contextmanager
+def figure(path: Path, ncols: int = 1, nrows: int = 1, **kw) -> Iterator[tuple]:
+    """Yield (fig, axes); on exit save to `path` without timestamps and close."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(nrows, ncols, **kw)
+        try:
+            yield fig, axes
+            fig.savefig(path, metadata={"CreationDate": None, "Creator": None, "Producer": None})
+        finally:
+            plt.close(fig)

@@ -1,0 +1,157 @@
+"""Step checks: prove two expressions equal, or say honestly how else they were checked.
+
+A symbolic check has three outcomes (proved, refuted, inconclusive). An
+inconclusive one falls back to evaluation at random points and is labelled
+`numeric`, never `symbolic`.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
+
+import numpy as np
+import sympy as sp
+
+from theory.core.verdict import Verdict
+
+SYMBOLIC_BUDGET_S = 5.0
+RANDOM_POINTS = 200
+RTOL = 1e-9
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@contextmanager
+def _time_budget(seconds: float):
+    """Interrupt a slow SymPy call after `seconds` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum, frame):
+        raise _OutOfTime
+
+    old = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _symbolic_zero(diff: sp.Expr, budget: float) -> bool | None:
+    """True if SymPy proves `diff == 0`, False if it refutes it, None if unsure."""
+    try:
+        with _time_budget(budget):
+            if sp.expand(diff) == 0 or sp.simplify(diff) == 0:
+                return True
+            return diff.equals(0)
+    except _OutOfTime:
+        return None
+
+
+def equal(
+    a: sp.Expr | float,
+    b: sp.Expr | float,
+    *,
+    domain: Mapping[sp.Symbol, tuple[float, float]] | None = None,
+    budget: float = SYMBOLIC_BUDGET_S,
+    seed: int = 0,
+) -> Verdict:
+    """Check `a == b` symbolically, falling back to random points.
+
+    `domain` bounds the random points per symbol (default (0.1, 3), which
+    suits the positive parameters the sheets use).
+    """
+    a, b = sp.sympify(a), sp.sympify(b)
+    diff = a - b
+    proved = _symbolic_zero(diff, budget)
+    if proved is True:
+        return Verdict("symbolic", True, "SymPy proves the two sides equal")
+    if proved is False:
+        return Verdict("symbolic", False, f"SymPy refutes it: difference {sp.sstr(sp.simplify(diff))}")
+    return _at_random_points(diff, domain or {}, seed, "symbolic check inconclusive; ")
+
+
+def _at_random_points(
+    diff: sp.Expr, domain: Mapping[sp.Symbol, tuple[float, float]], seed: int, prefix: str
+) -> Verdict:
+    symbols = sorted(diff.free_symbols, key=str)
+    f = sp.lambdify(symbols, diff, "numpy")
+    rng = np.random.default_rng(seed)
+    points = [
+        rng.uniform(*domain.get(s, (0.1, 3.0)), size=RANDOM_POINTS) for s in symbols
+    ]
+    values = np.broadcast_to(np.asarray(f(*points), dtype=complex), (RANDOM_POINTS,))
+    worst = float(np.max(np.abs(values)))
+    ok = worst <= RTOL * max(1.0, _scale(diff, symbols, points))
+    return Verdict(
+        "numeric",
+        ok,
+        f"{prefix}difference {'vanishes' if ok else 'is nonzero'} at {RANDOM_POINTS} random points"
+        f" (max |diff| = {worst:.2e})",
+        {"points": RANDOM_POINTS, "max_abs_diff": worst},
+    )
+
+
+def _scale(diff: sp.Expr, symbols: list[sp.Symbol], points: list[np.ndarray]) -> float:
+    """Typical magnitude of the terms of `diff`, so the tolerance is relative."""
+    terms = sp.Add.make_args(sp.expand(diff))
+    mags = []
+    for t in terms:
+        g = sp.lambdify(symbols, t, "numpy")
+        mags.append(np.max(np.abs(np.broadcast_to(np.asarray(g(*points), dtype=complex), (RANDOM_POINTS,)))))
+    return float(max(mags, default=1.0))
+
+
+def holds(condition: sp.Basic, *, budget: float = SYMBOLIC_BUDGET_S) -> Verdict:
+    """Check a SymPy relation or boolean (e.g. an inequality) symbolically."""
+    try:
+        with _time_budget(budget):
+            result = sp.simplify(condition)
+    except _OutOfTime:
+        result = None
+    if result is sp.true:
+        return Verdict("symbolic", True, "SymPy proves the relation")
+    if result is sp.false:
+        return Verdict("symbolic", False, "SymPy refutes the relation")
+    return Verdict("symbolic", False, f"SymPy could not decide {sp.sstr(condition)}")
+
+
+def close(measured: float, predicted: float, *, rtol: float, what: str, atol: float = 0.0) -> Verdict:
+    """A measured number against a derived one, within a stated tolerance."""
+    ok = math.isfinite(measured) and abs(measured - predicted) <= atol + rtol * abs(predicted)
+    return Verdict(
+        "numeric",
+        ok,
+        f"{what}: measured {measured:.6g}, derived {predicted:.6g} (rtol {rtol:g})",
+        {"measured": measured, "derived": predicted, "rtol": rtol},
+    )
+
+
+def on_instances(results: Mapping[str, bool] | Iterable[tuple[str, bool]], what: str) -> Verdict:
+    """A claim checked on named concrete instances (e.g. four symmetric densities)."""
+    items = dict(results)
+    failed = [name for name, ok in items.items() if not ok]
+    detail = f"{what}, checked on: {', '.join(items)}"
+    if failed:
+        detail += f"; fails for {', '.join(failed)}"
+    return Verdict("numeric", not failed and bool(items), detail, {"instances": list(items)})
+
+
+def proved_for_each(cases: Mapping[str, Callable[[], Verdict]], what: str) -> Verdict:
+    """A family of symbolic checks (e.g. for n = 1..8); symbolic only if every case is."""
+    verdicts = {name: check() for name, check in cases.items()}
+    method = "symbolic" if all(v.method == "symbolic" for v in verdicts.values()) else "numeric"
+    failed = [name for name, v in verdicts.items() if not v.passed]
+    detail = f"{what}, for {', '.join(verdicts)}"
+    if failed:
+        detail += f"; fails for {', '.join(failed)}"
+    return Verdict(method, not failed, detail, {"cases": list(verdicts)})

@@ -1,0 +1,36 @@
+"""Where topics and sheets live, and how a name becomes a module or a sheet file."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+
+from theory.core.errors import BadInput
+
+TOPICS = ("optimizers", "kaiming", "war_zone", "lr_divergence", "backprop", "dropout")
+ROOT = Path(__file__).resolve().parents[2]
+SHEETS_DIR = ROOT / "solutions"
+BUILD_DIR = SHEETS_DIR / "build"
+
+
+def load_topic(name: str) -> ModuleType:
+    """The module `theory.<name>`; an unknown name is bad input."""
+    if name not in TOPICS:
+        raise BadInput(f"unknown topic {name!r} (topics: {', '.join(TOPICS)})")
+    return importlib.import_module(f"theory.{name}")
+
+
+def sheet_names() -> list[str]:
+    return sorted(p.stem for p in SHEETS_DIR.glob("*.toml"))
+
+
+def sheet_path(name: str) -> Path:
+    """A sheet by name (`iust-dl-hw1`) or by path to its TOML file."""
+    direct = Path(name)
+    if direct.suffix == ".toml" and direct.is_file():
+        return direct
+    path = SHEETS_DIR / f"{name}.toml"
+    if not path.is_file():
+        raise BadInput(f"unknown sheet {name!r} (sheets: {', '.join(sheet_names()) or 'none'})")
+    return path

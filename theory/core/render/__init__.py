@@ -1,0 +1,1 @@
+"""Three views of one Solution: terminal text, JSON, LaTeX."""

@@ -1,0 +1,43 @@
+"""The JSON view: the contract other tools rely on (topic, params, answers, claims)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from theory.core.render.plain import plain
+from theory.core.solution import Solution
+
+
+def as_dict(sol: Solution) -> dict[str, Any]:
+    return {
+        "topic": sol.topic,
+        "title": sol.title,
+        "source": sol.source,
+        "params": sol.params.as_dict(),
+        "answers": sol.answers,
+        "claims": [
+            {
+                "id": cid,
+                "statement": plain(text),
+                "method": v.method,
+                "passed": v.passed,
+                "detail": v.detail,
+                **({"data": v.data} if v.data else {}),
+            }
+            for cid, text, v in sol.claims()
+        ],
+        "passed": sol.passed,
+    }
+
+
+def render(sol: Solution) -> str:
+    return json.dumps(as_dict(sol), indent=2, default=_default)
+
+
+def _default(o: Any) -> Any:
+    if hasattr(o, "item"):  # numpy scalars
+        return o.item()
+    if isinstance(o, tuple):
+        return list(o)
+    return str(o)

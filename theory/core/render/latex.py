@@ -1,0 +1,97 @@
+"""The LaTeX view: a fragment per solution, macros defined in solutions/preamble.tex.
+
+Every chain line ends in a tag naming its reason and check; a tag that does
+not fit moves to its own line (amsmath), so long reasons never overflow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from theory.core.solution import Chain, Claim, Erratum, Figure, Solution, Table, Text
+from theory.core.verdict import Verdict
+
+SHORT = {"symbolic": "sym", "numeric": "num", "monte-carlo": "MC"}
+_SPECIAL = re.compile(r"([&%$#_{}~^\\])")
+_REPL = {"~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+
+
+def escape(s: str) -> str:
+    """Plain text (check details, parameter values) made safe for LaTeX."""
+    return _SPECIAL.sub(lambda m: _REPL.get(m[1], "\\" + m[1]), s)
+
+
+def mark(v: Verdict) -> str:
+    return rf"\verdict{{{SHORT[v.method]}}}{{{'pass' if v.passed else 'fail'}}}"
+
+
+def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> str:
+    """The solution as a LaTeX section; figures are drawn into `figure_dir` if given."""
+    title = f"Problem {number}: {sol.title}" if number else sol.title
+    out = [rf"\section*{{{title}}}", rf"\addcontentsline{{toc}}{{section}}{{{title}}}"]
+    if sol.question:
+        out.append(rf"\begin{{question}}{sol.question}\end{{question}}")
+    params = ", ".join(rf"\texttt{{{escape(k)}}} $= {_value(v)}$" for k, v in sol.params.as_dict().items())
+    out.append(rf"\paramline{{{params}}}")
+    for part in sol.parts:
+        out.append(rf"\subsection*{{({part.label}) {part.title}}}")
+        if part.question:
+            out.append(rf"\begin{{question}}{part.question}\end{{question}}")
+        for b in part.blocks:
+            out.append(_block(b, sol.topic, figure_dir))
+    out.append(rf"\topicsummary{{{summary_line(sol)}}}")
+    return "\n\n".join(out) + "\n"
+
+
+def _value(v) -> str:
+    if isinstance(v, tuple):
+        return r"\text{" + escape(str(list(v))) + "}"
+    if isinstance(v, str):
+        return r"\text{" + escape(v) + "}"
+    return escape(f"{v:g}" if isinstance(v, float) else str(v))
+
+
+def _block(b, topic: str, figure_dir: Path | None) -> str:
+    if isinstance(b, Text):
+        return b.body
+    if isinstance(b, Chain):
+        lines = []
+        for i, s in enumerate(b.steps):
+            lhs = b.lhs if i == 0 else ""
+            tag = r"\stepdef{" + s.reason + "}" if s.verdict is None else rf"\step{{{s.reason}}}{{{mark(s.verdict)}}}"
+            lines.append(rf"{lhs} &= {s.latex} \tag*{{{tag}}}")
+        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+    if isinstance(b, Claim):
+        shown = rf"\[{b.latex}\]" if b.latex else ""
+        return rf"\claim{{{mark(b.verdict)}}}{{{b.text}}}{{{escape(b.verdict.detail)}}}" + shown
+    if isinstance(b, Table):
+        cols = "l" * len(b.header)
+        body = " \\\\\n".join(" & ".join(r) for r in b.rows)
+        caption = rf"\captionof{{table}}{{{b.caption}}}" if b.caption else ""
+        return (
+            rf"\begin{{center}}{caption}\begin{{tabular}}{{{cols}}}\toprule" "\n"
+            + " & ".join(b.header) + r" \\ \midrule" "\n" + body + "\n"
+            + r"\\ \bottomrule\end{tabular}\end{center}"
+        )
+    if isinstance(b, Figure):
+        name = f"{topic}-{b.name}"
+        if figure_dir is not None:
+            b.draw(figure_dir / f"{name}.pdf")
+        return rf"\solutionfigure{{{name}.pdf}}{{{b.caption}}}"
+    if isinstance(b, Erratum):
+        return rf"\erratum{{{b.sheet_says}}}{{{b.correction}}}{{{b.parameter}}}"
+    raise TypeError(f"unknown block {type(b).__name__}")
+
+
+def summary_line(sol: Solution) -> str:
+    verdicts = [v for _, _, v in sol.claims()]
+    by_method = Counter(v.method for v in verdicts)
+    failed = sum(not v.passed for v in verdicts)
+    samples = sum(int(v.data.get("samples", 0)) for v in verdicts if v.method == "monte-carlo")
+    parts = [f"{by_method[m]} {SHORT[m]}" for m in ("symbolic", "numeric", "monte-carlo") if by_method[m]]
+    text = f"{len(verdicts)} checked claims ({', '.join(parts)})"
+    if samples:
+        text += f"; {samples:,} Monte-Carlo samples"
+    return text + ("; all hold" if not failed else f"; {failed} FAILED")

@@ -1,0 +1,39 @@
+"""LaTeX-lite to terminal text: enough to read derivations at a glance."""
+
+from __future__ import annotations
+
+import re
+
+_SYMBOLS = {
+    r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε",
+    r"\varepsilon": "ε", r"\eta": "η", r"\theta": "θ", r"\lambda": "λ", r"\mu": "μ",
+    r"\rho": "ρ", r"\sigma": "σ", r"\tau": "τ", r"\phi": "φ", r"\kappa": "κ",
+    r"\Sigma": "Σ", r"\Delta": "Δ", r"\nabla": "∇", r"\partial": "∂", r"\infty": "∞",
+    r"\sum": "Σ", r"\prod": "Π", r"\int": "∫", r"\cdot": "·", r"\times": "×",
+    r"\leq": "≤", r"\le": "≤", r"\geq": "≥", r"\ge": "≥", r"\neq": "≠", r"\approx": "≈",
+    r"\to": "→", r"\in": "∈", r"\mid": "|", r"\ldots": "...", r"\dots": "...",
+    r"\pm": "±", r"\odot": "⊙", r"\mathbb{E}": "E", r"\top": "T", r"\checkmark": "✓",
+    r"\iff": "⇔", r"\implies": "⇒", r"\ne": "≠", r"\circ": "∘", r"\sqrt": "√",
+    r"\qquad": "  ", r"\quad": " ", r"\,": " ", r"\;": " ", r"\!": "", r"\{": "{", r"\}": "}",
+    r"\left": "", r"\right": "", r"\bigl": "", r"\bigr": "", r"\Bigl": "", r"\Bigr": "",
+    r"\big": "", r"\Big": "", r"\&": "&", r"\%": "%", r"\max": "max", r"\min": "min",
+    r"\ln": "ln", r"\log": "log", r"\exp": "exp", r"\sin": "sin", r"\cos": "cos",
+    r"\tanh": "tanh", r"\arg": "arg", r"\lVert": "‖", r"\rVert": "‖", r"\|": "‖",
+}
+_WRAPPERS = re.compile(r"\\(?:mathrm|mathbf|mathit|operatorname|textbf|textit|emph|text|mathcal|boldsymbol|texttt|tfrac|displaystyle)\s*")
+_FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
+_GROUP = re.compile(r"([_^])\{([^{}]*)\}")
+
+
+def plain(tex: str) -> str:
+    """Drop `$`, turn \\frac{a}{b} into (a)/(b), Greek into Unicode, keep the rest."""
+    s = tex.replace("$", "")
+    s = _WRAPPERS.sub("", s)
+    for _ in range(4):
+        s = _FRAC.sub(lambda m: f"({m[1]})/({m[2]})", s)
+    for key in sorted(_SYMBOLS, key=len, reverse=True):
+        s = re.sub(re.escape(key) + r"(?![A-Za-z])", _SYMBOLS[key], s)
+    for _ in range(4):
+        s = _GROUP.sub(lambda m: m[1] + (m[2] if len(m[2]) == 1 else f"({m[2]})"), s)
+    s = s.replace("{", "").replace("}", "").replace("~", " ").replace("--", "–")
+    return re.sub(r"[ \t]+", " ", s).strip()

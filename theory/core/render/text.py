@@ -1,0 +1,77 @@
+"""The terminal view: each step, its check method and its verdict, at a glance."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections import Counter
+
+from theory.core.render.plain import plain
+from theory.core.solution import Chain, Claim, Erratum, Figure, Solution, Table, Text
+from theory.core.verdict import Verdict
+
+_MARK = {True: "ok ", False: "FAIL"}
+
+
+def _tag(v: Verdict) -> str:
+    return f"[{v.method:<11} {_MARK[v.passed]}]"
+
+
+def _wrap(s: str, indent: str, width: int) -> str:
+    return textwrap.fill(s, width, initial_indent=indent, subsequent_indent=indent)
+
+
+def render(sol: Solution, *, verbose: bool = False) -> str:
+    width = min(shutil.get_terminal_size((100, 20)).columns, 110)
+    out = [f"{sol.title}  ({sol.source})", "=" * min(width, len(sol.title) + len(sol.source) + 4)]
+    params = ", ".join(f"{k}={v}" for k, v in sol.params.as_dict().items())
+    out.append(_wrap(f"parameters: {params}", "", width))
+    for part in sol.parts:
+        out += ["", f"({part.label}) {part.title}", _wrap(plain(part.question), "    ", width)]
+        for b in part.blocks:
+            out += _block(b, width, verbose)
+    out += ["", summary(sol)]
+    return "\n".join(out)
+
+
+def _block(b, width: int, verbose: bool) -> list[str]:
+    if isinstance(b, Text):
+        return [_wrap(plain(b.body), "  ", width)]
+    if isinstance(b, Chain):
+        lines = []
+        lhs = plain(b.lhs)
+        for i, s in enumerate(b.steps):
+            head = f"  {lhs if i == 0 else ' ' * len(lhs)} = {plain(s.latex)}"
+            tag = "[definition      ]" if s.verdict is None else _tag(s.verdict)
+            lines.append(f"{tag} {head}   <- {plain(s.reason)}")
+            if verbose and s.verdict is not None:
+                lines.append(_wrap(s.verdict.detail, " " * 22, width))
+        return lines
+    if isinstance(b, Claim):
+        lines = [_wrap(f"{_tag(b.verdict)} {plain(b.text)}", "", width)]
+        if verbose or not b.verdict.passed or b.verdict.method == "monte-carlo":
+            lines.append(_wrap(b.verdict.detail, " " * 20, width))
+        return lines
+    if isinstance(b, Table):
+        rows = [b.header, *b.rows]
+        widths = [max(len(plain(r[i])) for r in rows) for i in range(len(b.header))]
+        fmt = lambda r: "  " + "  ".join(plain(c).ljust(w) for c, w in zip(r, widths))  # noqa: E731
+        return [fmt(b.header), "  " + "  ".join("-" * w for w in widths), *map(fmt, b.rows)]
+    if isinstance(b, Figure):
+        return [f"  [figure {b.name}: {plain(b.caption)}]"]
+    if isinstance(b, Erratum):
+        lines = [_wrap(f"ERRATUM  the sheet says: {plain(b.sheet_says)}", "  ", width),
+                 _wrap(f"correct: {plain(b.correction)}", "           ", width)]
+        if b.parameter:
+            lines.append(_wrap(f"assumed: {plain(b.parameter)}", "           ", width))
+        return lines
+    raise TypeError(f"unknown block {type(b).__name__}")
+
+
+def summary(sol: Solution) -> str:
+    claims = list(sol.claims())
+    by_method = Counter(v.method for _, _, v in claims)
+    failed = [cid for cid, _, v in claims if not v.passed]
+    methods = ", ".join(f"{n} {m}" for m, n in sorted(by_method.items()))
+    verdict = "all hold" if not failed else f"{len(failed)} FAILED: {', '.join(failed)}"
+    return f"{sol.topic}: {len(claims)} claims ({methods}) -- {verdict}"

@@ -1,0 +1,197 @@
+"""The solved object: one source for the terminal, JSON, LaTeX and PDF outputs.
+
+A `Solution` holds the restated question, its parts, and in each part an
+ordered list of blocks: prose, derivation chains, single claims, tables,
+figures. Every chain step after the first (its definition) and every claim
+carries a `Verdict`; `claims()` lists them for summaries and JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+from theory.core import prove
+from theory.core.errors import UncheckedStep
+from theory.core.verdict import Verdict
+
+
+@dataclass
+class Text:
+    """A paragraph. Inline math in `$...$`; the terminal shows it de-TeXed."""
+
+    body: str
+
+
+@dataclass
+class Step:
+    latex: str
+    reason: str
+    verdict: Verdict | None  # None only for a chain's first line, its definition
+    value: Any = None
+
+
+@dataclass
+class Chain:
+    """lhs = s0 = s1 = ...: each link checked against the one before it."""
+
+    id: str
+    lhs: str
+    steps: list[Step] = field(default_factory=list)
+
+    cases: dict[str, dict[str, Any]] | None = None
+
+    def step(self, latex: str, value: Any, reason: str, verdict: Verdict | None = None,
+             given: dict | None = None) -> Chain:
+        """Add `= latex`; unless `verdict` is given, prove `value` equals the previous value.
+
+        `given` substitutes hypotheses (e.g. {E[W]: 0}) into the previous value
+        first. With `cases`, values are functions of the case's keywords (e.g.
+        `lambda d: ...`) and the step is proved for every case.
+        """
+        if verdict is None:
+            if not self.steps:
+                raise UncheckedStep(f"chain {self.id}: the first line needs an explicit check")
+            verdict = self._link(self.steps[-1].value, value, given or {})
+        self.steps.append(Step(latex, reason, verdict, value))
+        return self
+
+    def _link(self, before: Any, after: Any, given: dict) -> Verdict:
+        if self.cases is None:
+            return prove.equal(sp.sympify(before).subs(given), after)
+        checks = {
+            name: (lambda kw=kw: prove.equal(sp.sympify(before(**kw)).subs(given), after(**kw)))
+            for name, kw in self.cases.items()
+        }
+        return prove.proved_for_each(checks, "proved case by case")
+
+    def define(self, latex: str, value: Any, reason: str = "definition") -> Chain:
+        """The chain's first line: what the left-hand side means, not a claim."""
+        if self.steps:
+            raise UncheckedStep(f"chain {self.id}: only the first line can be a definition")
+        self.steps.append(Step(latex, reason, None, value))
+        return self
+
+
+@dataclass
+class Claim:
+    id: str
+    text: str
+    verdict: Verdict
+    latex: str = ""
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+
+
+@dataclass
+class Figure:
+    """A plot drawn on demand into `path` (PDF), from the solved numbers."""
+
+    name: str
+    caption: str
+    draw: Callable[[Path], None]
+
+
+@dataclass
+class Erratum:
+    """What the sheet says, what is correct, and what this solution assumes."""
+
+    sheet_says: str
+    correction: str
+    parameter: str = ""
+
+
+Block = Text | Chain | Claim | Table | Figure | Erratum
+
+
+@dataclass
+class Part:
+    label: str
+    title: str
+    question: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def text(self, body: str) -> None:
+        self.blocks.append(Text(body))
+
+    def chain(self, id: str, lhs: str, cases: dict[str, dict[str, Any]] | None = None) -> Chain:
+        c = Chain(f"{self.label}.{id}", lhs, cases=cases)
+        self.blocks.append(c)
+        return c
+
+    def claim(self, id: str, text: str, verdict: Verdict, latex: str = "") -> Claim:
+        c = Claim(f"{self.label}.{id}", text, verdict, latex)
+        self.blocks.append(c)
+        return c
+
+    def table(self, header: list[str], rows: list[list[str]], caption: str = "") -> None:
+        self.blocks.append(Table(header, rows, caption))
+
+    def figure(self, name: str, caption: str, draw: Callable[[Path], None]) -> None:
+        self.blocks.append(Figure(name, caption, draw))
+
+    def erratum(self, sheet_says: str, correction: str, parameter: str = "") -> None:
+        self.blocks.append(Erratum(sheet_says, correction, parameter))
+
+
+@dataclass
+class Solution:
+    topic: str
+    title: str
+    source: str  # which sheet and problem, e.g. "iust-dl-hw1, Problem 2"
+    params: Any
+    question: str = ""
+    parts: list[Part] = field(default_factory=list)
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    def part(self, label: str, title: str, question: str) -> Part:
+        p = Part(label, title, question)
+        self.parts.append(p)
+        return p
+
+    def answer(self, name: str, value: Any) -> None:
+        """Record a result; SymPy numbers keep their exact form beside the float."""
+        self.answers[name] = _answer(value)
+
+    def claims(self) -> Iterator[tuple[str, str, Verdict]]:
+        """(id, statement, verdict) for every checked item, in document order."""
+        for part in self.parts:
+            for block in part.blocks:
+                if isinstance(block, Claim):
+                    yield block.id, block.text, block.verdict
+                elif isinstance(block, Chain):
+                    for i, s in enumerate(block.steps):
+                        if s.verdict is not None:
+                            yield f"{block.id}.{i}", f"{block.lhs} = {s.latex} ({s.reason})", s.verdict
+                        elif i:
+                            raise UncheckedStep(f"{self.topic}: step {block.id}.{i} has no check")
+
+    @property
+    def passed(self) -> bool:
+        return all(v.passed for _, _, v in self.claims())
+
+
+def _answer(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _answer(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_answer(v) for v in value]
+    if isinstance(value, sp.Basic):
+        if value.free_symbols:
+            return {"exact": sp.sstr(value)}
+        number = complex(sp.N(value))
+        return {"value": number.real if number.imag == 0 else str(number), "exact": sp.sstr(value)}
+    if isinstance(value, bool) or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    return str(value)

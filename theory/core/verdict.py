@@ -1,0 +1,37 @@
+"""The outcome of checking one claim, with the strength of the check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Method = Literal["symbolic", "numeric", "monte-carlo"]
+METHODS: tuple[Method, ...] = ("symbolic", "numeric", "monte-carlo")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a claim was checked (`method`), whether it held, and what was done.
+
+    `detail` is one human sentence ("SymPy simplify", "agreed at 200 random
+    points"); `data` holds machine-readable figures (z-score, sample count...).
+    """
+
+    method: Method
+    passed: bool
+    detail: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown check method {self.method!r}")
+
+    def __and__(self, other: Verdict) -> Verdict:
+        """Both checks must hold; the weaker method names the result."""
+        weaker = max(self.method, other.method, key=METHODS.index)
+        return Verdict(
+            weaker,
+            self.passed and other.passed,
+            f"{self.detail}; {other.detail}",
+            {**self.data, **other.data},
+        )
