@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.stats import norm
+from statistics import NormalDist
 
 FALSE_ALARM = 1e-9
 MISS_RATE = 1e-3
 RESOLUTION = 0.01
-Z_ALARM = float(norm.isf(FALSE_ALARM / 2))  # about 6.11
-Z_POWER = float(norm.isf(MISS_RATE))  # about 3.09
+Z_ALARM = NormalDist().inv_cdf(1 - FALSE_ALARM / 2)  # about 6.11
+Z_POWER = NormalDist().inv_cdf(1 - MISS_RATE)  # about 3.09
 PILOT = 20_000
 SAFETY = 1.1
 CHUNK = 1 << 20

@@ -6,11 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 STYLE = {
     "figure.figsize": (6.4, 3.4),
     "font.size": 9,
@@ -24,7 +19,15 @@ STYLE = {
 
 @contextmanager
 def figure(path: Path, ncols: int = 1, nrows: int = 1, **kw) -> Iterator[tuple]:
-    """Yield (fig, axes); on exit save to `path` without timestamps and close."""
+    """Yield (fig, axes); on exit save to `path` without timestamps and close.
+
+    Matplotlib is imported here, not at module load: only PDF builds draw.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(nrows, ncols, **kw)
         try:

@@ -20,8 +20,9 @@ _SYMBOLS = {
     r"\ln": "ln", r"\log": "log", r"\exp": "exp", r"\sin": "sin", r"\cos": "cos",
     r"\tanh": "tanh", r"\arg": "arg", r"\lVert": "‖", r"\rVert": "‖", r"\|": "‖",
 }
-_WRAPPERS = re.compile(r"\\(?:mathrm|mathbf|mathit|operatorname|textbf|textit|emph|text|mathcal|boldsymbol|texttt|tfrac|displaystyle)\s*")
+_WRAPPERS = re.compile(r"\\(?:mathrm|mathbf|mathit|operatorname|textbf|textit|emph|text|mathcal|boldsymbol|texttt|displaystyle)\s*")
 _FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
+_DIGIT_FRAC = re.compile(r"\\[dt]?frac\s*(\d)(\d)")
 _GROUP = re.compile(r"([_^])\{([^{}]*)\}")
 
 
@@ -29,6 +30,7 @@ def plain(tex: str) -> str:
     """Drop `$`, turn \\frac{a}{b} into (a)/(b), Greek into Unicode, keep the rest."""
     s = tex.replace("$", "")
     s = _WRAPPERS.sub("", s)
+    s = _DIGIT_FRAC.sub(lambda m: f"{m[1]}/{m[2]}", s)
     for _ in range(4):
         s = _FRAC.sub(lambda m: f"({m[1]})/({m[2]})", s)
     for key in sorted(_SYMBOLS, key=len, reverse=True):
