@@ -12,7 +12,7 @@ _SYMBOLS = {
     r"\sum": "Σ", r"\prod": "Π", r"\int": "∫", r"\cdot": "·", r"\times": "×",
     r"\leq": "≤", r"\le": "≤", r"\geq": "≥", r"\ge": "≥", r"\neq": "≠", r"\approx": "≈",
     r"\to": "→", r"\in": "∈", r"\mid": "|", r"\ldots": "...", r"\dots": "...",
-    r"\pm": "±", r"\odot": "⊙", r"\mathbb{E}": "E", r"\top": "T", r"\checkmark": "✓",
+    r"\pm": "±", r"\tilde": "~", r"\bar": "", r"\odot": "⊙", r"\mathbb{E}": "E", r"\top": "T", r"\checkmark": "✓",
     r"\iff": "⇔", r"\implies": "⇒", r"\ne": "≠", r"\circ": "∘", r"\sqrt": "√",
     r"\qquad": "  ", r"\quad": " ", r"\,": " ", r"\;": " ", r"\!": "", r"\{": "{", r"\}": "}",
     r"\left": "", r"\right": "", r"\bigl": "", r"\bigr": "", r"\Bigl": "", r"\Bigr": "",
@@ -29,7 +29,7 @@ _GROUP = re.compile(r"([_^])\{([^{}]*)\}")
 def plain(tex: str) -> str:
     """Drop `$`, turn \\frac{a}{b} into (a)/(b), Greek into Unicode, keep the rest."""
     s = tex.replace("$", "")
-    s = _WRAPPERS.sub("", s)
+    s = _WRAPPERS.sub(" ", s)
     s = _DIGIT_FRAC.sub(lambda m: f"{m[1]}/{m[2]}", s)
     for _ in range(4):
         s = _FRAC.sub(lambda m: f"({m[1]})/({m[2]})", s)

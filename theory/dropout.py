@@ -1,0 +1,197 @@
+"""Dropout on least-squares regression and its ridge-like penalty (iust-dl-hw1 P6)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+import sympy.stats as st
+
+from checks import dropout as sim
+from theory.core import prove
+from theory.core.context import Context
+from theory.core.expectation import Independent, bernoulli
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+
+TOPIC = "dropout"
+rho_ = sp.Symbol("rho", positive=True)
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    rho: float = param(0.8, "probability that an input is kept, R ~ Bernoulli(rho)", lo=0.0, hi=1.0)
+    N: int = param(3, "data points in the random instance simulated", lo=1, hi=4)
+    K: int = param(2, "outputs in the random instance simulated", lo=1, hi=4)
+    D: int = param(3, "inputs in the random instance simulated", lo=1, hi=4)
+    max_size: int = param(3, "the identity is proved symbolically for all N, K, D up to this", lo=1, hi=4)
+
+
+def expected_error(Y, W, X, rho):
+    """E[E(W)] = sum_nk (y_nk - rho sum_i w_ki x_ni)^2 + rho(1-rho) sum_nki w_ki^2 x_ni^2: result of (b).
+
+    Works on SymPy matrices and NumPy arrays alike.
+    """
+    N, D = X.shape
+    K = W.shape[0]
+    first = sum((Y[n, k] - rho * sum(W[k, i] * X[n, i] for i in range(D))) ** 2
+                for n in range(N) for k in range(K))
+    second = rho * (1 - rho) * sum(W[k, i] ** 2 * X[n, i] ** 2
+                                   for n in range(N) for k in range(K) for i in range(D))
+    return first + second
+
+
+def ridge_minimiser(Y: np.ndarray, X: np.ndarray, rho: float) -> np.ndarray:
+    """argmin of (c)'s ridge form: W^T = (1/rho)(X^T X + lam diag(X^T X))^-1 X^T Y, lam = (1-rho)/rho."""
+    G = X.T @ X
+    lam = (1 - rho) / rho
+    return (np.linalg.solve(G + lam * np.diag(np.diag(G)), X.T @ Y) / rho).T
+
+
+def _symbolic_instance(N: int, K: int, D: int):
+    Y = sp.Matrix(N, K, lambda n, k: sp.Symbol(f"y_{n}{k}"))
+    W = sp.Matrix(K, D, lambda k, i: sp.Symbol(f"w_{k}{i}"))
+    X = sp.Matrix(N, D, lambda n, i: sp.Symbol(f"x_{n}{i}"))
+    R = sp.Matrix(N, D, lambda n, i: sp.Symbol(f"R_{n}{i}"))
+    return Y, W, X, R
+
+
+def _error(Y, W, X, R):
+    N, D = X.shape
+    return sum((Y[n, k] - sum(W[k, i] * R[n, i] * X[n, i] for i in range(D))) ** 2
+               for n in range(N) for k in range(W.shape[0]))
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    sol = Solution(
+        TOPIC, "Dropout as a regulariser", "iust-dl-hw1, Problem 6", p,
+        question=(
+            r"A linear model $y_k = \sum_i w_{ki}x_i$ is trained with dropout on its inputs: the "
+            r"squared error $E(\mathbf W) = \sum_{n,k}\bigl(y_{nk} - \sum_i w_{ki}R_{ni}x_{ni}\bigr)^2$ "
+            r"uses independent masks $R_{ni} \sim \mathrm{Bernoulli}(\rho)$. Find the moments of "
+            r"$R$, the expected error, and what its extra term means."
+        ),
+    )
+    rho = sp.nsimplify(p.rho)
+    # (a)
+    pa = sol.part("a", "Moments of the mask",
+                  r"Show $\mathbb{E}[R_{ni}] = \rho$ and "
+                  r"$\mathbb{E}[R_{ni}R_{nj}] = \delta_{ij}\rho + (1-\delta_{ij})\rho^2$.")
+    Ri, Rj = st.Bernoulli("R_i", rho_), st.Bernoulli("R_j", rho_)
+    pa.claim("mean", r"$\mathbb{E}[R] = 1\cdot\rho + 0\cdot(1-\rho) = \rho$.", prove.equal(st.E(Ri), rho_))
+    pa.claim("same", r"$i = j$: $R^2 = R$ for $R\in\{0,1\}$, so $\mathbb{E}[R_{ni}^2] = \rho$.",
+             prove.equal(st.E(Ri**2), rho_))
+    pa.claim("distinct", r"$i \neq j$: independent masks, so $\mathbb{E}[R_{ni}R_{nj}] = "
+             r"\mathbb{E}[R_{ni}]\,\mathbb{E}[R_{nj}] = \rho^2$.", prove.equal(st.E(Ri * Rj), rho_**2))
+    delta = lambda i, j: rho_ if i == j else rho_**2  # noqa: E731
+    pa.claim("formula", r"Both cases are $\delta_{ij}\rho + (1-\delta_{ij})\rho^2$.",
+             prove.equal(delta(0, 0), sp.KroneckerDelta(0, 0) * rho_ + (1 - sp.KroneckerDelta(0, 0)) * rho_**2)
+             & prove.equal(delta(0, 1), sp.KroneckerDelta(0, 1) * rho_ + (1 - sp.KroneckerDelta(0, 1)) * rho_**2))
+    pa.claim("mc.mean", rf"Simulation at $\rho = {p.rho:g}$: mean of the mask.",
+             ctx.monte_carlo("a.mean", lambda rng, n: sim.bernoulli(rng, n, p.rho), float(rho))
+             if 0 < p.rho else prove.equal(0, rho))
+    pa.claim("mc.pair", rf"Simulation at $\rho = {p.rho:g}$: mean of the product of two masks.",
+             ctx.monte_carlo("a.pair", lambda rng, n: sim.bernoulli(rng, n, p.rho) * sim.bernoulli(rng, n, p.rho),
+                             float(rho**2)) if 0 < p.rho else prove.equal(0, rho**2))
+
+    # (b)
+    pb = sol.part("b", "The expected error",
+                  r"Show that $\mathbb{E}[E(\mathbf W)]$ is the squared error of the model scaled by "
+                  r"$\rho$ plus $\rho(1-\rho)\sum_{n,k,i} w_{ki}^2x_{ni}^2$.")
+    y, ws, xs, rs = sp.symbols("y"), sp.symbols("w1:5"), sp.symbols("x1:5"), sp.symbols("R1:5")
+
+    def one_term(D):
+        model = Independent({r: bernoulli(rho_) for r in rs[:D]})
+        s = sum(ws[i] * rs[i] * xs[i] for i in range(D))
+        return model.E((y - s) ** 2)
+
+    wx = lambda D: sum(ws[i] * xs[i] for i in range(D))  # noqa: E731
+    cases = {f"D={D}": {"D": D} for D in range(1, 5)}
+    pb.text(r"Fix one $(n, k)$ and write $s = \sum_i w_{ki}R_{ni}x_{ni}$; the sum over $n, k$ is "
+            r"taken at the end.")
+    pb.chain("term", r"\mathbb{E}\bigl[(y - s)^2\bigr]", cases).define(
+        r"y^2 - 2y\,\mathbb{E}[s] + \mathbb{E}[s^2]", one_term,
+    ).step(
+        r"y^2 - 2y\rho\sum_i w_ix_i + \sum_{i,j} w_iw_jx_ix_j\,\mathbb{E}[R_iR_j]",
+        lambda D: y**2 - 2 * y * rho_ * wx(D) + sum(ws[i] * ws[j] * xs[i] * xs[j] * delta(i, j)
+                                                    for i in range(D) for j in range(D)),
+        "linearity; (a)",
+    ).step(
+        r"y^2 - 2y\rho\sum_i w_ix_i + \rho^2\Bigl(\sum_i w_ix_i\Bigr)^2 + \rho(1-\rho)\sum_i w_i^2x_i^2",
+        lambda D: y**2 - 2 * y * rho_ * wx(D) + rho_**2 * wx(D) ** 2
+        + rho_ * (1 - rho_) * sum(ws[i] ** 2 * xs[i] ** 2 for i in range(D)),
+        r"split $i = j$ from $i \neq j$",
+    ).step(
+        r"\Bigl(y - \rho\sum_i w_ix_i\Bigr)^2 + \rho(1-\rho)\sum_i w_i^2x_i^2",
+        lambda D: (y - rho_ * wx(D)) ** 2 + rho_ * (1 - rho_) * sum(ws[i] ** 2 * xs[i] ** 2 for i in range(D)),
+        "complete the square",
+    )
+    sizes = [(N, K, D) for N in range(1, p.max_size + 1) for K in range(1, p.max_size + 1)
+             for D in range(1, p.max_size + 1) if N * K * D <= 12]
+
+    def whole(N, K, D):
+        Y, W, X, R = _symbolic_instance(N, K, D)
+        model = Independent({r: bernoulli(rho_) for r in R})
+        return prove.equal(model.E(_error(Y, W, X, R)), expected_error(Y, W, X, rho_))
+
+    pb.claim("identity", r"The whole identity, with every $y_{nk}, w_{ki}, x_{ni}$ a separate symbol, "
+             r"expanded exactly for each size $(N, K, D)$ listed:",
+             prove.proved_for_each({"({},{},{})".format(*s): (lambda s=s: whole(*s)) for s in sizes},
+                                   "expectation over all masks, symbolically"),
+             latex=r"\mathbb{E}[E(\mathbf W)] = \sum_{n,k}\Bigl(y_{nk} - \rho\sum_i w_{ki}x_{ni}\Bigr)^2"
+                   r" + \rho(1-\rho)\sum_{n,k,i} w_{ki}^2x_{ni}^2.")
+    rng = ctx.rng("instance")
+    Y = rng.normal(size=(p.N, p.K))
+    W = rng.normal(size=(p.K, p.D))
+    X = rng.normal(size=(p.N, p.D))
+    claimed = float(expected_error(Y, W, X, p.rho))
+    pb.claim("mc", rf"Simulation on a random instance ($N={p.N}$, $K={p.K}$, $D={p.D}$, "
+             rf"$\rho = {p.rho:g}$, standard normal data and weights): mean of $E(\mathbf W)$ over "
+             r"sampled masks.",
+             ctx.monte_carlo("b.instance", lambda g, n: sim.sampled_errors(g, n, Y, W, X, p.rho), claimed))
+
+    # (c)
+    pc = sol.part("c", "What the second term resembles",
+                  r"Interpret $\rho(1-\rho)\sum_{n,k,i} w_{ki}^2x_{ni}^2$.")
+    pc.text(
+        r"It is an $L_2$ (ridge, weight-decay) penalty on the weights, $\rho(1-\rho)\sum_{k,i} "
+        r"c_i\,w_{ki}^2$, in which each input's weights are penalised in proportion to that "
+        r"input's energy in the data, $c_i = \sum_n x_{ni}^2$: a data-dependent Tikhonov "
+        r"regulariser with the diagonal of $X^\top X$. With $\tilde w = \rho w$ the expected error "
+        r"is exactly a ridge problem with per-feature weights:"
+    )
+    Ys, Ws, Xs, _ = _symbolic_instance(2, 2, 2)
+    tilde = Ws * rho_
+    lam = (1 - rho_) / rho_
+    ridge = sum((Ys[n, k] - sum(tilde[k, i] * Xs[n, i] for i in range(2))) ** 2
+                for n in range(2) for k in range(2)) + lam * sum(
+        tilde[k, i] ** 2 * sum(Xs[n, i] ** 2 for n in range(2)) for k in range(2) for i in range(2))
+    pc.claim("ridge", r"With $\tilde{\mathbf W} = \rho\mathbf W$ and $\lambda = (1-\rho)/\rho$ "
+             r"(checked symbolically for $N = K = D = 2$):",
+             prove.equal(expected_error(Ys, Ws, Xs, rho_), ridge),
+             latex=r"\mathbb{E}[E] = \bigl\|Y - X\tilde{\mathbf W}^\top\bigr\|^2 + \lambda\sum_{k,i}"
+                   r"\Bigl(\sum_n x_{ni}^2\Bigr)\tilde w_{ki}^2,\qquad \tilde{\mathbf W}^\top = "
+                   r"\bigl(X^\top X + \lambda\,\mathrm{diag}(X^\top X)\bigr)^{-1}X^\top Y.")
+    if 0 < p.rho:
+        exact = sim.exact_dropout_minimiser(Y, X, p.rho)
+        closed = ridge_minimiser(Y, X, p.rho)
+        pc.claim("minimiser", r"On the random instance of (b), minimising the exact expected error "
+                 rf"(all $2^{{{p.N * p.D}}}$ masks enumerated, weighted least squares) gives the ridge "
+                 r"closed form above.",
+                 prove.close(float(np.max(np.abs(exact - closed))), 0.0, rtol=0.0, atol=1e-8,
+                             what="max |W_enumerated - W_ridge|"))
+    pc.text(r"As $\rho \to 1$ (no dropout) $\lambda \to 0$ and the plain least-squares fit returns; "
+            r"stronger dropout (smaller $\rho$) means stronger shrinkage.")
+    sol.answer("E[R]", rho)
+    sol.answer("E[R_i R_j], i != j", rho**2)
+    sol.answer("lambda", (1 - rho) / rho if rho != 0 else sp.oo)
+    sol.answer("expected error on the random instance", claimed)
+    return sol
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
