@@ -19,7 +19,7 @@ from statistics import NormalDist
 FALSE_ALARM = 1e-9
 MISS_RATE = 1e-3
 RESOLUTION = 0.01
-Z_ALARM = NormalDist().inv_cdf(1 - FALSE_ALARM / 2)  # about 6.11
+Z_ALARM = math.ceil(NormalDist().inv_cdf(1 - FALSE_ALARM / 2) * 100) / 100  # 6.11: rate just under 1e-9
 Z_POWER = NormalDist().inv_cdf(1 - MISS_RATE)  # about 3.09
 PILOT = 20_000
 SAFETY = 1.1

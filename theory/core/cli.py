@@ -32,12 +32,9 @@ def _guard(run: Callable[[], int]) -> int:
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise BadInput(f"expected a positive integer, got {text!r}") from None
+    value = int(text) if text.strip().lstrip("+").isdigit() else 0
     if value <= 0:
-        raise BadInput(f"expected a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
 
 

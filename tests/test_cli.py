@@ -1,0 +1,62 @@
+"""The command lines keep their contract: exit codes, JSON shape, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_topic_json_contract():
+    r = run("theory.lr_divergence", "--json", "--param", "a=4")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert {"topic", "params", "answers", "claims"} <= doc.keys()
+    assert doc["params"]["a"] == 4.0
+    assert doc["answers"]["eta_opt"]["value"] == 0.25
+    assert sp.sympify(doc["answers"]["eta_opt"]["exact"]) == sp.Rational(1, 4)
+    assert all({"id", "method", "passed"} <= c.keys() for c in doc["claims"])
+    assert {c["method"] for c in doc["claims"]} <= {"symbolic", "numeric", "monte-carlo"}
+
+
+def test_topic_text_and_latex():
+    text = run("theory.dropout", "--param", "max_size=1")
+    assert text.returncode == 0 and "all hold" in text.stdout and "monte-carlo" in text.stdout
+    tex = run("theory.dropout", "--latex", "--param", "max_size=1")
+    assert tex.returncode == 0 and r"\verdict{MC}{pass}" in tex.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (("theory.dropout", "--param", "rho=1.5"), "rho"),
+    (("theory.dropout", "--param", "bogus=1"), "unknown parameter"),
+    (("theory.dropout", "--param", "rho"), "name=value"),
+    (("theory.lr_divergence", "--param", "a=-2"), "out of range"),
+    (("theory.dropout", "--samples", "0"), "positive integer"),
+    (("theory", "check", "nosuchtopic"), "unknown topic"),
+    (("theory", "build", "nosuchsheet"), "unknown sheet"),
+    (("theory", "frobnicate"), "invalid choice"),
+])
+def test_bad_input_exits_2_with_one_line(args, needle):
+    r = run(*args)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_failed_claim_exits_1():
+    # too few samples: the Monte-Carlo check cannot resolve 1% and must not pass
+    r = run("theory.dropout", "--samples", "50", "--param", "max_size=1")
+    assert r.returncode == 1 and "FAIL" in r.stdout
+
+
+def test_list_and_check():
+    r = run("theory", "list")
+    assert r.returncode == 0 and "kaiming" in r.stdout and "iust-dl-hw1" in r.stdout
+    r = run("theory", "check", "lr_divergence")
+    assert r.returncode == 0 and "all hold" in r.stdout
