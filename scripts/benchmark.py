@@ -1,0 +1,66 @@
+"""Wall times of checking and building each sheet, and Monte-Carlo throughput.
+
+Run from the repository root: `python scripts/benchmark.py`. Prints a table;
+it is a measurement, not a test, and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from checks.montecarlo import CHUNK, mean_test
+from theory.core import build, registry, sheet
+from theory.core.assemble import solve_sheet
+
+MC_SAMPLES = 40_000_000
+
+
+def _timed(fn) -> tuple[float, object]:
+    t = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - t, result
+
+
+def check_times() -> None:
+    for name in registry.sheet_names():
+        s = sheet.load(registry.sheet_path(name))
+        seconds, sols = _timed(lambda s=s: solve_sheet(s))
+        claims = sum(len(list(x.claims())) for x in sols)
+        print(f"check {name:<14} {seconds:7.2f} s  ({claims} claims)")
+        for x, p in zip(sols, s.problems):
+            t, _ = _timed(lambda p=p: solve_sheet(sheet.Sheet(**{**s.__dict__, "problems": (p,)})))
+            print(f"    {p.topic:<16} {t:6.2f} s")
+
+
+def build_times() -> None:
+    for name in registry.sheet_names():
+        out = Path(tempfile.mkdtemp(prefix="bench-"))
+        try:
+            cold, _ = _timed(lambda: build.build(name, out_dir=out))
+            warm, _ = _timed(lambda: build.build(name, out_dir=out))
+            print(f"build {name:<14} cold {cold:6.2f} s   warm (nothing changed) {warm:5.2f} s")
+        finally:
+            shutil.rmtree(out)
+
+
+def throughput() -> None:
+    rng = np.random.default_rng(0)
+    raw, _ = _timed(lambda: [rng.standard_normal(CHUNK) for _ in range(MC_SAMPLES // CHUNK)])
+    sampler = lambda g, n: np.square(np.maximum(g.standard_normal(n), 0.0))  # noqa: E731
+    mc, r = _timed(lambda: mean_test(sampler, 0.5, np.random.default_rng(1), samples=MC_SAMPLES))
+    raw_rate = (MC_SAMPLES // CHUNK) * CHUNK / raw
+    mc_rate = MC_SAMPLES / mc
+    print(f"numpy raw normals   {raw_rate / 1e6:8.1f} M/s")
+    print(f"Monte-Carlo check   {mc_rate / 1e6:8.1f} M samples/s ({mc_rate / raw_rate:.0%} of raw; "
+          f"E[relu(Z)^2] test z = {r.z:+.2f})")
+
+
+if __name__ == "__main__":
+    check_times()
+    build_times()
+    throughput()
