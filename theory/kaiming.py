@@ -42,7 +42,7 @@ class Params(Parameters):
     batch: int = param(8, "inputs fed to each simulated network", lo=1)
     fan_in: int = param(4, "fan-in of the single unit simulated in (a), (b)", lo=1)
     scale: float = param(1.3, "scale of the symmetric densities tried in (c)", lo=0.0, lo_open=True)
-    t_dof: float = param(6.0, "degrees of freedom of the Student-t density in (c)", lo=4.0, lo_open=True)
+    t_dof: float = param(10.0, "degrees of freedom of the Student-t density in (c)", lo=4.0, lo_open=True)
     factors: tuple = param((0.5, 1.0, 1.5), "weight variances tried, as multiples of the derived one",
                            check=_check_factors)
 
@@ -137,14 +137,14 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"nothing about the inputs is assumed beyond independence from the weights, so the "
         r"inputs may have any mean (ReLU outputs have a positive one)."
     )
-    x_dist = st.Exponential("x", 1)
+    x_dist = st.Uniform("x", 0, 2)
     x_m2 = st.E(x_dist**2)
     w_var = 1.0 / p.fan_in
-    unit = lambda rng, n: sim.one_unit(rng, n, p.fan_in, w_var, lambda r, s: r.exponential(1.0, s))  # noqa: E731
+    unit = lambda rng, n: sim.one_unit(rng, n, p.fan_in, w_var, lambda r, s: r.uniform(0.0, 2.0, s))  # noqa: E731
     sd_z = float(sp.sqrt(p.fan_in * w_var * x_m2))
     pa.claim(
         "mc", rf"Simulation: one unit with $d_h = {p.fan_in}$, $W \sim N(0, 1/d_h)$ and "
-        r"$\mathrm{Exp}(1)$ inputs (mean 1) has $\mathbb{E}[z] = 0$.",
+        r"$U(0, 2)$ inputs (mean 1) has $\mathbb{E}[z] = 0$.",
         ctx.monte_carlo("a.mean", unit, 0.0, scale=sd_z),
     )
 
@@ -167,7 +167,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     )
     pb.claim(
         "mc", rf"Simulation: the same unit ($d_h = {p.fan_in}$, $\sigma_h^2 = 1/d_h$, "
-        r"$\mathbb{E}[x^2] = " + sp.latex(x_m2) + r"$ for $\mathrm{Exp}(1)$) has "
+        r"$\mathbb{E}[x^2] = " + sp.latex(x_m2) + r"$ for $U(0, 2)$) has "
         rf"$\operatorname{{Var}}(z) = d_h\sigma_h^2\,\mathbb{{E}}[x^2] = {sp.latex(p.fan_in * sp.nsimplify(w_var) * x_m2)}$.",
         ctx.monte_carlo("b.var", lambda rng, n: unit(rng, n) ** 2, float(p.fan_in * w_var * x_m2)),
     )
