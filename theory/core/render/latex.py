@@ -33,7 +33,7 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
     out = [rf"\section*{{{title}}}", rf"\addcontentsline{{toc}}{{section}}{{{title}}}"]
     if sol.question:
         out.append(rf"\begin{{question}}{sol.question}\end{{question}}")
-    params = ", ".join(rf"\texttt{{{escape(k)}}} $= {_value(v)}$" for k, v in sol.params.as_dict().items())
+    params = "; ".join(rf"\texttt{{{escape(k)}}} = {_value(v)}" for k, v in sol.params.as_dict().items())
     out.append(rf"\paramline{{{params}}}")
     for part in sol.parts:
         out.append(rf"\subsection*{{({part.label}) {part.title}}}")
@@ -46,11 +46,9 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
 
 
 def _value(v) -> str:
-    if isinstance(v, tuple):
-        return r"\text{" + escape(str(list(v))) + "}"
-    if isinstance(v, str):
-        return r"\text{" + escape(v) + "}"
-    return escape(f"{v:g}" if isinstance(v, float) else str(v))
+    """A parameter value as breakable text (long tuples wrap at their commas)."""
+    text = f"{v:g}" if isinstance(v, float) else str(list(v) if isinstance(v, tuple) else v)
+    return escape(text).replace(", ", r",\allowbreak{} ")
 
 
 def _block(b, topic: str, figure_dir: Path | None) -> str:

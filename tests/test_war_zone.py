@@ -1,0 +1,122 @@
+"""War Zone: the alarm networks match the maps, and every check rejects a wrong construction."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from checks import war_zone as geo
+from theory import war_zone as wz
+from theory.core.cli import solve_topic
+from theory.core.errors import BadInput
+
+FAST = {"grid": 101, "random_points": 2000}
+
+
+def failed(overrides: dict | None = None) -> set[str]:
+    sol = solve_topic(wz, {**FAST, **(overrides or {})})
+    return {cid for cid, _, v in sol.claims() if not v.passed}
+
+
+def test_defaults_hold_with_small_grids():
+    assert failed() == set()
+
+
+def test_flipped_half_plane_is_caught(monkeypatch):
+    good = wz.half_plane
+    monkeypatch.setattr(wz, "half_plane", lambda p, q: tuple(-c for c in good(p, q)))
+    bad = failed()
+    assert {"a.edge.1", "a.edges", "a.alarm.grid", "a.alarm.random", "a.pieces.grid"} <= bad
+    assert not any(c.startswith("b.") for c in bad)
+
+
+def test_one_flipped_edge_is_caught(monkeypatch):
+    good = wz.polygon_units
+
+    def one_flipped(vertices):
+        units = good(vertices)
+        (w1, w2), b = units[0]
+        return [((-w1, -w2), -b), *units[1:]]
+
+    monkeypatch.setattr(wz, "polygon_units", one_flipped)
+    assert {"a.edges", "a.alarm.grid", "a.alarm.random"} <= failed()
+
+
+def test_dropped_edge_unit_is_caught(monkeypatch):
+    good = wz.polygon_units
+    monkeypatch.setattr(wz, "polygon_units", lambda v: good(v)[:-1])
+    assert {"a.edges", "a.alarm.grid", "a.alarm.random", "a.pieces.grid"} <= failed()
+
+
+def test_wrong_and_bias_is_caught(monkeypatch):
+    monkeypatch.setattr(wz, "and_bias", lambda k: -(k - sp.Rational(3, 2)))
+    bad = failed()
+    assert {"a.and", "b.and", "a.alarm.grid", "b.alarm.grid", "a.alarm.random"} <= bad
+
+
+def test_wrong_or_bias_is_caught(monkeypatch):
+    monkeypatch.setattr(wz, "or_bias", lambda m: -sp.Rational(3, 2))
+    assert {"a.or", "b.or", "a.alarm.grid", "b.alarm.grid"} <= failed()
+
+
+def test_ring_without_inner_circle_is_caught(monkeypatch):
+    monkeypatch.setattr(wz, "ring_units", lambda cx, cy, ri, ro: [wz.circle_unit(cx, cy, ro, True)])
+    bad = failed()
+    assert {"b.units", "b.alarm.grid", "b.alarm.random", "b.pieces.grid"} <= bad
+    assert not any(c.startswith("a.") for c in bad)
+
+
+def test_radius_instead_of_its_square_is_caught(monkeypatch):
+    def wrong(cx, cy, r, inside):
+        s = 1 if inside else -1
+        return (s * 2 * cx, s * 2 * cy, -s, -s), s * (r - cx**2 - cy**2)
+
+    monkeypatch.setattr(wz, "circle_unit", wrong)
+    assert {"b.circle.in.1", "b.units", "b.alarm.grid", "b.alarm.random"} <= failed()
+
+
+def test_other_maps_hold():
+    n = 14  # more edges than the truth-table limit: the AND check enumerates input counts
+    gon = tuple((round(3 + 2 * math.cos(2 * math.pi * k / n), 6),
+                 round(2 * math.sin(2 * math.pi * k / n), 6)) for k in range(n))
+    clockwise_triangle = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0))
+    assert n > wz.TRUTH_TABLE_MAX
+    assert failed({"polygons": (gon, clockwise_triangle), "discs": (),
+                   "rings": ((1.5, -0.5, 0.25, 0.75), (0.0, 0.0, 0.5, 2.0))}) == set()
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("polygons", "(((0,0),(2,0),(1,1),(2,2),(0,2)),)", "not convex"),
+    ("polygons", "(((0,0),(1,0)),)", "at least 3 vertices"),
+    ("polygons", "(((0,0),(1,0),(2,0),(1,1)),)", "collinear"),
+    ("polygons", "(((0,0),(2,0),(0,2),(2,2)),)", "not convex"),
+    ("polygons", "(((0, 1), (-0.587785, -0.809017), (0.951057, 0.309017), (-0.951057, 0.309017), "
+                 "(0.587785, -0.809017)),)", "not convex"),  # a pentagram: winds twice
+    ("polygons", "()", "at least one"),
+    ("discs", "((0, 0, -1),)", "positive"),
+    ("discs", "(0, 0, 1)", "each disc"),
+    ("rings", "((0, 0, 2, 1),)", "r_in < r_out"),
+    ("rings", "((0, 0, 0, 1),)", "r_in < r_out"),
+    ("grid", "3", "out of range"),
+])
+def test_bad_parameters(name, value, words):
+    with pytest.raises(BadInput, match=words):
+        solve_topic(wz, {name: value})
+
+
+def test_map_b_needs_a_shape():
+    with pytest.raises(BadInput, match="at least one disc or ring"):
+        solve_topic(wz, {"discs": "()", "rings": "()"})
+
+
+def test_geometry_witness_on_known_points():
+    square = ((0, 0), (2, 0), (2, 2), (0, 2))
+    pts = np.array([[1.0, 1.0], [3.0, 1.0], [-0.5, 0.5], [1.0, 2.5], [1.999, 0.001]])
+    assert geo.in_polygon(square, pts).tolist() == [True, False, False, False, True]
+    inside, _, dist = geo.circle_map(((0, 0, 1),), ((5, 0, 1, 2),), np.array([[0.5, 0], [6.5, 0],
+                                                                            [5.0, 0], [3, 0]]))
+    assert inside.tolist() == [True, True, False, True]
+    assert np.allclose(dist, [0.5, 0.5, 1.0, 0.0])

@@ -1,0 +1,636 @@
+"""War Zone: exact threshold-unit alarms for polygonal and circular danger maps (iust-dl-hw1 P3)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+
+from checks import war_zone as geo
+from theory.core import figures, prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.solution import Part, Solution
+from theory.core.verdict import Verdict
+
+TOPIC = "war_zone"
+
+x1, x2 = sp.symbols("x_1 x_2", real=True)
+LINEAR = (x1, x2)
+QUADRATIC = (x1, x2, x1**2, x2**2)
+BAND = 1e-9  # points closer than this to a map edge are left out of the membership checks
+TRUTH_TABLE_MAX = 12  # AND/OR units with more inputs are checked on input counts instead
+
+# (a): an L-shaped zone (two overlapping rectangles) and a separate triangle
+DEFAULT_POLYGONS = (
+    ((0.0, 0.0), (3.0, 0.0), (3.0, 1.0), (0.0, 1.0)),
+    ((0.0, 0.0), (1.0, 0.0), (1.0, 3.0), (0.0, 3.0)),
+    ((2.0, 2.0), (4.0, 2.0), (3.0, 4.0)),
+)
+# (b): a ring with a disc in its hole, and a disc that overlaps the ring
+DEFAULT_DISCS = ((0.0, 0.0, 0.5), (2.5, 0.0, 0.8))
+DEFAULT_RINGS = ((0.0, 0.0, 1.0, 2.0),)
+
+
+# --- parameter validation --------------------------------------------------------------------
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _polygon_problem(i: int, poly) -> str | None:
+    name = f"polygon {i + 1}"
+    if not isinstance(poly, tuple) or len(poly) < 3:
+        return f"{name} must list at least 3 vertices (x, y), got {poly!r}"
+    for v in poly:
+        if not (isinstance(v, tuple) and len(v) == 2 and all(map(_is_number, v))):
+            return f"{name}: each vertex must be a pair (x, y) of finite numbers, got {v!r}"
+    pts = [(Fraction(x), Fraction(y)) for x, y in poly]
+    n = len(pts)
+    turns, angle = [], 0.0
+    for j in range(n):
+        (ax, ay), (bx, by), (cx, cy) = pts[j], pts[(j + 1) % n], pts[(j + 2) % n]
+        if (ax, ay) == (bx, by):
+            return f"{name} repeats the vertex {poly[j]!r}"
+        cross = (bx - ax) * (cy - by) - (by - ay) * (cx - bx)
+        dot = (bx - ax) * (cx - bx) + (by - ay) * (cy - by)
+        turns.append(cross)
+        angle += math.atan2(float(cross), float(dot))
+    if any(t == 0 for t in turns):
+        return f"{name} has three consecutive collinear vertices (drop the middle one)"
+    one_way = all(t > 0 for t in turns) or all(t < 0 for t in turns)
+    if not one_way or abs(abs(angle) - 2 * math.pi) > 1e-6:
+        return f"{name} is not convex (or crosses itself): split it into convex pieces"
+    return None
+
+
+def _check_polygons(value) -> str | None:
+    if not isinstance(value, tuple) or not value:
+        return "give at least one convex polygon, e.g. (((0, 0), (1, 0), (0, 1)),)"
+    for i, poly in enumerate(value):
+        problem = _polygon_problem(i, poly)
+        if problem:
+            return problem
+    return None
+
+
+def _check_discs(value) -> str | None:
+    if not isinstance(value, tuple):
+        return "give a tuple of discs (cx, cy, r), e.g. ((0, 0, 1),)"
+    for d in value:
+        if not (isinstance(d, tuple) and len(d) == 3 and all(map(_is_number, d))):
+            return f"each disc must be (cx, cy, r) of finite numbers, e.g. ((0, 0, 1),); got {d!r}"
+        if d[2] <= 0:
+            return f"disc {d!r}: the radius must be positive"
+    return None
+
+
+def _check_rings(value) -> str | None:
+    if not isinstance(value, tuple):
+        return "give a tuple of rings (cx, cy, r_in, r_out), e.g. ((0, 0, 1, 2),)"
+    for r in value:
+        if not (isinstance(r, tuple) and len(r) == 4 and all(map(_is_number, r))):
+            return (f"each ring must be (cx, cy, r_in, r_out) of finite numbers, "
+                    f"e.g. ((0, 0, 1, 2),); got {r!r}")
+        if not 0 < r[2] < r[3]:
+            return f"ring {r!r}: the radii must satisfy 0 < r_in < r_out (a full disc is a disc)"
+    return None
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    polygons: tuple = param(DEFAULT_POLYGONS, "map (a): convex polygons, each a tuple of (x, y) "
+                            "vertices in order; the danger zone is their union",
+                            check=_check_polygons)
+    discs: tuple = param(DEFAULT_DISCS, "map (b): dangerous discs (cx, cy, r)", check=_check_discs)
+    rings: tuple = param(DEFAULT_RINGS, "map (b): dangerous rings (cx, cy, r_in, r_out), "
+                         "i.e. r_in <= |x - c| <= r_out", check=_check_rings)
+    grid: int = param(301, "grid points per axis in the membership checks", lo=11, hi=2001)
+    random_points: int = param(20000, "random test points per map, half of them within 1e-2 "
+                               "of an edge", lo=100, hi=2_000_000)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.discs and not self.rings:
+            raise BadInput("map (b) needs at least one disc or ring (parameters discs, rings)")
+
+
+# --- the construction ------------------------------------------------------------------------
+
+def step(z):
+    """Heaviside threshold with H(0) = 1: the unit fires when w.x + b >= 0."""
+    return np.asarray(z) >= 0
+
+
+def exact(v: float) -> sp.Rational:
+    """A parameter number as the exact decimal it was written as."""
+    return sp.Rational(repr(float(v)))
+
+
+def counter_clockwise(vertices) -> list[tuple[sp.Rational, sp.Rational]]:
+    """The vertices as exact rationals, reversed if they were given clockwise."""
+    v = [(exact(a), exact(b)) for a, b in vertices]
+    area2 = sum(p[0] * q[1] - p[1] * q[0] for p, q in zip(v, v[1:] + v[:1], strict=True))
+    return v if area2 > 0 else v[::-1]
+
+
+def half_plane(p, q) -> tuple:
+    """(a1, a2, b) with a1 x1 + a2 x2 + b = cross(q - p, x - p): >= 0 on the left of p -> q."""
+    return (p[1] - q[1], q[0] - p[0], p[0] * q[1] - p[1] * q[0])
+
+
+def primitive(c: Sequence[sp.Rational]) -> tuple:
+    """The positive multiple of c with coprime integer entries (same half-plane, tidier weights)."""
+    lcm = sp.ilcm(*[sp.Rational(v).q for v in c])
+    ints = [int(v * lcm) for v in c]
+    g = math.gcd(*ints)
+    return tuple(sp.Integer(v // g) for v in ints)
+
+
+def polygon_units(vertices) -> list[tuple[tuple, sp.Rational]]:
+    """One threshold unit (w, b) per edge of a convex polygon: it fires on the polygon's side."""
+    v = counter_clockwise(vertices)
+    units = []
+    for p, q in zip(v, v[1:] + v[:1], strict=True):
+        a1, a2, b = primitive(half_plane(p, q))
+        units.append(((a1, a2), b))
+    return units
+
+
+def circle_unit(cx, cy, r, inside: bool) -> tuple[tuple, sp.Expr]:
+    """A unit on the features (x1, x2, x1^2, x2^2) firing iff |x - c| <= r (inside) or >= r."""
+    s = 1 if inside else -1
+    return (s * 2 * cx, s * 2 * cy, -s, -s), s * (r**2 - cx**2 - cy**2)
+
+
+def disc_units(cx, cy, r) -> list[tuple[tuple, sp.Expr]]:
+    return [circle_unit(cx, cy, r, inside=True)]
+
+
+def ring_units(cx, cy, r_in, r_out) -> list[tuple[tuple, sp.Expr]]:
+    """A ring is the inside of its outer circle AND the outside of its inner circle."""
+    return [circle_unit(cx, cy, r_out, inside=True), circle_unit(cx, cy, r_in, inside=False)]
+
+
+def and_bias(k: int) -> sp.Rational:
+    """Bias of a unit with k inputs of weight 1 that fires only when all k are on."""
+    return -(k - sp.Rational(1, 2))
+
+
+def or_bias(m: int) -> sp.Rational:
+    """Bias of a unit with m inputs of weight 1 that fires when at least one is on."""
+    return -sp.Rational(1, 2)
+
+
+@dataclass
+class Network:
+    """Three layers of threshold units on the features `phi` of the point x = (x1, x2)."""
+
+    phi: tuple  # SymPy feature expressions in x1, x2
+    units: list[tuple[tuple, sp.Expr]]  # layer 1: (weights on phi, bias)
+    pieces: list[list[int]]  # layer 2: the layer-1 units each AND unit reads (weight 1)
+    and_b: list[sp.Expr]
+    or_b: sp.Expr
+
+    def pre(self, i: int) -> sp.Expr:
+        w, b = self.units[i]
+        return sum(wi * f for wi, f in zip(w, self.phi, strict=True)) + b
+
+    def forward(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(layer-1 outputs, AND outputs, alarm) at the rows of pts, all 0/1."""
+        feats = sp.lambdify(LINEAR, list(self.phi), "numpy")(pts[:, 0], pts[:, 1])
+        F = np.column_stack([np.broadcast_to(np.asarray(f, float), len(pts)) for f in feats])
+        W1 = np.array([[float(w) for w in u[0]] for u in self.units])
+        b1 = np.array([float(u[1]) for u in self.units])
+        h = step(F @ W1.T + b1).astype(float)
+        W2 = np.zeros((len(self.pieces), len(self.units)))
+        for j, idx in enumerate(self.pieces):
+            W2[j, idx] = 1.0
+        g = step(h @ W2.T + np.array([float(b) for b in self.and_b])).astype(float)
+        y = step(g.sum(axis=1) + float(self.or_b))
+        return h, g, y
+
+
+def build_network(phi: tuple, pieces: list[list[tuple[tuple, sp.Expr]]]) -> Network:
+    """Layer 1: the distinct units of all pieces; layer 2: one AND per piece; output: OR."""
+    units: list[tuple[tuple, sp.Expr]] = []
+    wiring = []
+    for piece in pieces:
+        idx = []
+        for u in piece:
+            if u not in units:
+                units.append(u)
+            idx.append(units.index(u))
+        wiring.append(idx)
+    return Network(phi, units, wiring, [and_bias(len(i)) for i in wiring], or_bias(len(wiring)))
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+def truth_table(weights: Sequence, bias, want: Callable[[tuple], bool], name: str) -> Verdict:
+    """Prove step(w.h + bias) == want(h) for every binary input h, by exact enumeration.
+
+    With more than TRUTH_TABLE_MAX inputs, all weights must be 1 and the unit then
+    depends on h only through the count of active inputs, which is enumerated.
+    """
+    k = len(weights)
+    if k <= TRUTH_TABLE_MAX:
+        rows = itertools.product((0, 1), repeat=k)
+        conds = [sp.Equivalent(sp.Ge(sum(w * v for w, v in zip(weights, h, strict=True)) + bias, 0),
+                               sp.true if want(h) else sp.false) for h in rows]
+        how = f"all {2**k} input patterns"
+    elif all(w == 1 for w in weights):
+        conds = [sp.Equivalent(sp.Ge(s + bias, 0), sp.true if want((1,) * s + (0,) * (k - s))
+                               else sp.false) for s in range(k + 1)]
+        how = f"all {k + 1} input counts (unit weights)"
+    else:
+        return Verdict("symbolic", False, f"{name}: {k} inputs with unequal weights, not checked")
+    v = prove.holds(sp.And(*conds))
+    return Verdict(v.method, v.passed, f"{name}: {how}, exact arithmetic")
+
+
+def _membership(network: Network, pts: np.ndarray, truth: np.ndarray, pieces: list[np.ndarray],
+                dist: np.ndarray, what: str) -> tuple[Verdict, Verdict]:
+    """(each AND unit = its piece, alarm = the map) at the points farther than BAND from an edge."""
+    keep = dist >= BAND
+    _, g, y = network.forward(pts)
+    wrong_y = int(np.sum((y != truth) & keep))
+    if g.shape[1] != len(pieces):
+        wrong_g = [-1]  # the network has a different number of AND units than the map has pieces
+    else:
+        wrong_g = [int(np.sum((g[:, j] != pieces[j]) & keep)) for j in range(len(pieces))]
+    n, left_out, inside = len(pts), int(np.sum(~keep)), int(np.sum(truth & keep))
+    common = f"{n:,} {what} ({left_out} within {BAND:g} of an edge left out; {inside:,} inside)"
+    data = {"points": n, "left_out": left_out, "inside": inside}
+    alarm = Verdict("numeric", wrong_y == 0, f"alarm vs geometric membership at {common}: "
+                    f"{wrong_y} disagreements", {**data, "disagree": wrong_y})
+    per_piece = Verdict("numeric", all(w == 0 for w in wrong_g),
+                        f"AND units vs membership of their own piece at {common}: disagreements "
+                        f"{wrong_g}", {**data, "disagree": wrong_g})
+    return per_piece, alarm
+
+
+def _tex(v) -> str:
+    return sp.latex(exact(v) if isinstance(v, float) else sp.sympify(v))
+
+
+def _inequality(expr: sp.Expr) -> str:
+    return sp.latex(sp.expand(expr)) + r" \ge 0"
+
+
+def _box(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float, float, float]:
+    pad = 0.15 * float(np.max(hi - lo)) + 0.25
+    return (lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad)
+
+
+def _layer2_tables(part: Part, net: Network, names: list[str], what: str) -> None:
+    rows = []
+    for j, idx in enumerate(net.pieces):
+        inputs = ", ".join(f"$h_{{{i + 1}}}$" for i in idx)
+        rows.append([f"$g_{{{j + 1}}}$", names[j], inputs, "1", f"${_tex(net.and_b[j])}$",
+                     "its input is 1" if len(idx) == 1 else f"all {len(idx)} inputs are 1"])
+    ins = ", ".join(f"$g_{{{j + 1}}}$" for j in range(len(net.pieces)))
+    rows.append(["$y$", "alarm (OR)", ins, "1", f"${_tex(net.or_b)}$", "at least one input is 1"])
+    part.table(["unit", "detects", "inputs", "weights", "bias", "fires iff"], rows,
+               f"Layers 2 and 3 for map {what}: an AND unit per piece, an OR unit for the alarm.")
+
+
+def _logic_claims(part: Part, net: Network) -> None:
+    ands = {f"g{j + 1}": (lambda j=j, idx=idx: truth_table(
+        [1] * len(idx), net.and_b[j], all, f"g{j + 1} ({len(idx)} inputs)"))
+        for j, idx in enumerate(net.pieces)}
+    part.claim("and", r"Each AND unit $g_j = H\bigl(\sum_{i\in P_j} h_i - (k_j - \tfrac12)\bigr)$ "
+               r"fires exactly when all $k_j$ of its inputs fire (exhaustive truth table).",
+               prove.proved_for_each(ands, "AND truth tables"),
+               latex=r"\sum_{i\in P_j} h_i \ge k_j - \tfrac12 \iff \sum_{i\in P_j} h_i = k_j"
+               r"\iff h_i = 1\ \ \forall i\in P_j")
+    m = len(net.pieces)
+    part.claim("or", rf"The output $y = H\bigl(\sum_{{j=1}}^{{{m}}} g_j - \tfrac12\bigr)$ fires "
+               r"exactly when at least one AND unit fires (exhaustive truth table).",
+               truth_table([1] * m, net.or_b, any, f"OR ({m} inputs)"),
+               latex=r"\sum_j g_j \ge \tfrac12 \iff \sum_j g_j \ge 1 \iff \exists j:\ g_j = 1")
+
+
+def _network_formula(net: Network) -> str:
+    """The AND and OR layers as formulas, one $...$ each so that lines break between them."""
+    gs = []
+    for j, idx in enumerate(net.pieces):
+        s = " + ".join(f"h_{{{i + 1}}}" for i in idx)
+        gs.append(rf"$g_{{{j + 1}}} = H\bigl({s} {_tex(net.and_b[j])}\bigr)$")
+    y = " + ".join(f"g_{{{j + 1}}}" for j in range(len(net.pieces)))
+    return ", ".join(gs) + rf", and the alarm $y = H\bigl({y} {_tex(net.or_b)}\bigr)$."
+
+
+# --- the solution ----------------------------------------------------------------------------
+
+def solve(p: Params, ctx: Context) -> Solution:
+    sol = Solution(
+        TOPIC, "War zone", "iust-dl-hw1, Problem 3", p,
+        question=(
+            r"A car drives through a former war zone whose map marks dangerous areas. For each "
+            r"of two maps, build a system that raises an alarm exactly when the car's position "
+            r"$x = (x_1, x_2)$ lies in a dangerous area; the second map calls for non-linear "
+            r"features. Here the system is a network of threshold units "
+            r"$H(w^\top\phi(x) + b)$ with $H(z) = 1$ for $z \ge 0$ and $0$ otherwise."
+        ),
+    )
+    _part_a(sol, p, ctx)
+    _part_b(sol, p, ctx)
+    return sol
+
+
+def _vertices_text(poly) -> str:
+    return ", ".join(f"$({_tex(x)}, {_tex(y)})$" for x, y in poly)
+
+
+def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
+    pa = sol.part("a", "A map of polygons",
+                  r"Build a threshold network whose output is 1 exactly when $x$ is inside a "
+                  r"dangerous area of map (a), made of straight-edged zones.")
+    pieces_txt = "; ".join(f"piece {i + 1}: {_vertices_text(poly)}"
+                           for i, poly in enumerate(p.polygons))
+    pa.erratum(
+        "map (a) is an image that is missing from the sheet's text.",
+        "any map whose dangerous area is a union of convex polygons is solved by the construction "
+        "below (every polygon with straight edges splits into triangles, so this covers every "
+        "straight-edged map).",
+        rf"the dangerous area is the union of these convex polygons (vertices in order): "
+        rf"{pieces_txt}. The default is an L-shaped zone, as two overlapping rectangles, and a "
+        r"separate triangle; give the real map's convex pieces in the parameter \emph{polygons}.",
+    )
+    pa.text(
+        r"A single threshold unit fires on a half-plane $a^\top x + b \ge 0$. A convex polygon "
+        r"is the intersection of the half-planes on the inner side of its edges, so an AND of "
+        r"those units detects it; a non-convex zone (the L) is a union of convex pieces, so an "
+        r"OR of the pieces' AND units detects the whole map. Edges shared by two pieces share a "
+        r"unit. With $H(0) = 1$ the network's zone is closed (edges count as dangerous)."
+    )
+    p1, p2, q1, q2 = sp.symbols("p_1 p_2 q_1 q_2", real=True)
+    a1, a2, b = half_plane((p1, p2), (q1, q2))
+    pa.chain("edge", r"(q - p)\times(x - p)").define(
+        r"(q_1 - p_1)(x_2 - p_2) - (q_2 - p_2)(x_1 - p_1)",
+        (q1 - p1) * (x2 - p2) - (q2 - p2) * (x1 - p1),
+        r"left of the edge $p \to q$ of a counter-clockwise polygon",
+    ).step(rf"\left({sp.latex(a1)}\right)x_1 + \left({sp.latex(a2)}\right)x_2 + "
+           rf"\left({sp.latex(b)}\right)", a1 * x1 + a2 * x2 + b,
+           r"collect $x_1$, $x_2$: weights $a$, bias $b$")
+    pa.text(r"Each edge's $(a_1, a_2, b)$ is then scaled by a positive factor to coprime integers, "
+            r"which keeps the half-plane.")
+
+    polys = [counter_clockwise(poly) for poly in p.polygons]
+    net = build_network(LINEAR, [polygon_units(poly) for poly in p.polygons])
+    pa.table(
+        ["unit", "$w_1$", "$w_2$", "bias $b$", "fires iff"],
+        [[f"$h_{{{i + 1}}}$", f"${_tex(w[0])}$", f"${_tex(w[1])}$", f"${_tex(bb)}$",
+          f"${_inequality(net.pre(i))}$"] for i, (w, bb) in enumerate(net.units)],
+        "Layer 1 for map (a): one threshold unit per distinct polygon edge, on the inputs "
+        "$(x_1, x_2)$.",
+    )
+
+    def edge_check(j: int, e: int) -> Verdict:
+        idx, v = net.pieces[j], polys[j]
+        if len(idx) != len(v):
+            return Verdict("symbolic", False,
+                           f"piece {j + 1} has {len(idx)} units for {len(v)} edges")
+        z = net.pre(idx[e])
+        at = lambda pt: z.subs({x1: pt[0], x2: pt[1]})  # noqa: E731
+        ends = prove.equal(at(v[e]), 0) & prove.equal(at(v[(e + 1) % len(v)]), 0)
+        others = [at(w) > 0 for k, w in enumerate(v) if k not in (e, (e + 1) % len(v))]
+        return ends & prove.holds(sp.And(*others))
+
+    checks = {f"piece {j + 1} edge {e + 1}": (lambda j=j, e=e: edge_check(j, e))
+              for j, v in enumerate(polys) for e in range(len(v))}
+    pa.claim("edges", r"Each edge's unit has its zero line through both end points of the edge "
+             r"and is strictly positive at the polygon's other vertices, so it fires exactly on "
+             r"the polygon's side of that edge (exact rational arithmetic).",
+             prove.proved_for_each(checks, "edge lines"))
+    _layer2_tables(pa, net, [f"polygon {j + 1}" for j in range(len(polys))], "(a)")
+    _logic_claims(pa, net)
+    pa.text(r"The whole network for map (a), with the units $h_i$ of the first table: "
+            + _network_formula(net))
+
+    verts = np.array([v for poly in p.polygons for v in poly], dtype=float)
+    box = _box(verts.min(axis=0), verts.max(axis=0))
+    rng = ctx.rng("a.points")
+    half = p.random_points // 2
+    sets = {
+        "grid": geo.grid(box, p.grid),
+        "random": np.vstack([geo.uniform(rng, box, p.random_points - half),
+                             geo.near_edges(rng, p.polygons, half)]),
+    }
+    for name, pts in sets.items():
+        truth, each, dist = geo.polygon_map(p.polygons, pts)
+        what = ("grid points" if name == "grid" else
+                "random points (half uniform in the box, half within 1e-2 of an edge)")
+        per_piece, alarm = _membership(net, pts, truth, each, dist, what)
+        label = (rf"on a ${p.grid}\times{p.grid}$ grid over the map" if name == "grid" else
+                 rf"at {p.random_points:,} random points, half of them between $10^{{-7}}$ and "
+                 r"$10^{-2}$ from an edge")
+        pa.claim(f"pieces.{name}", rf"Each AND unit $g_j$ fires exactly inside polygon $j$ "
+                 rf"(ray casting on the vertices), {label}.", per_piece)
+        pa.claim(f"alarm.{name}", rf"The alarm $y$ equals membership in the map (ray casting, "
+                 rf"independent of the half-planes), {label}.", alarm)
+    pa.figure("map-a", "Map (a): the assumed dangerous zone (shaded polygons), the lines of the "
+              "layer-1 units (dashed) and the decision boundary of the network, the contour "
+              "$y = 1/2$ of its output on a fine grid (solid); they coincide.",
+              lambda path: _plot_polygons(path, p, net, box))
+    sol.answer("a", _answers(net))
+
+
+def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
+    pb = sol.part("b", "A map of discs and rings",
+                  r"Build the alarm for map (b), whose dangerous areas are round; use non-linear "
+                  r"features of the position, as the hint suggests.")
+    shapes = [rf"disc centre $({_tex(cx)}, {_tex(cy)})$, radius ${_tex(r)}$"
+              for cx, cy, r in p.discs]
+    shapes += [rf"ring centre $({_tex(cx)}, {_tex(cy)})$, radii ${_tex(ri)}$ to ${_tex(ro)}$"
+               for cx, cy, ri, ro in p.rings]
+    pb.erratum(
+        "map (b) is an image that is missing from the sheet's text.",
+        "any map whose dangerous area is a union of discs and rings (annuli) is solved by the "
+        "construction below.",
+        "the dangerous area is the union of: " + "; ".join(shapes) + r". Give the real map in "
+        r"the parameters \emph{discs} and \emph{rings}.",
+    )
+    pb.text(
+        r"A disc is not an intersection of finitely many half-planes of $x$, so no network of "
+        r"the kind used in (a) draws it exactly. But $\lVert x - c\rVert^2 \le r^2$ is linear in "
+        r"the features $\phi(x) = (x_1, x_2, x_1^2, x_2^2)$, so one threshold unit on $\phi$ "
+        r"detects a disc, and one more with the opposite sign detects the outside of a circle. "
+        r"A ring is the inside of its outer circle AND the outside of its inner one; the map is "
+        r"the OR of its discs and rings."
+    )
+    cx_, cy_ = sp.symbols("c_1 c_2", real=True)
+    r_ = sp.symbols("r", positive=True)
+    for sense, inside in (("in", True), ("out", False)):
+        w, bb = circle_unit(cx_, cy_, r_, inside)
+        s = 1 if inside else -1
+        lhs = r"r^2 - \lVert x - c\rVert^2" if inside else r"\lVert x - c\rVert^2 - r^2"
+        pb.chain(f"circle.{sense}", lhs).define(
+            r"r^2 - (x_1 - c_1)^2 - (x_2 - c_2)^2" if inside
+            else r"(x_1 - c_1)^2 + (x_2 - c_2)^2 - r^2",
+            s * (r_**2 - (x1 - cx_) ** 2 - (x2 - cy_) ** 2),
+            "inside the circle" if inside else "outside the circle",
+        ).step(r" + ".join(rf"\left({sp.latex(wi)}\right){sp.latex(f)}"
+                           for wi, f in zip(w, QUADRATIC, strict=True))
+               + rf" + \left({sp.latex(bb)}\right)",
+               sum(wi * f for wi, f in zip(w, QUADRATIC, strict=True)) + bb,
+               r"expand: weights on $\phi(x)$, bias")
+
+    ex = lambda t: tuple(exact(v) for v in t)  # noqa: E731
+    pieces = [disc_units(*ex(d)) for d in p.discs] + [ring_units(*ex(r)) for r in p.rings]
+    net = build_network(QUADRATIC, pieces)
+    pb.table(
+        ["unit", "$w_{x_1}$", "$w_{x_2}$", "$w_{x_1^2}$", "$w_{x_2^2}$", "bias $b$", "fires iff"],
+        [[f"$h_{{{i + 1}}}$", *[f"${_tex(v)}$" for v in w], f"${_tex(bb)}$",
+          f"${_inequality(net.pre(i))}$"] for i, (w, bb) in enumerate(net.units)],
+        r"Layer 1 for map (b): one threshold unit per circle, on the features "
+        r"$(x_1, x_2, x_1^2, x_2^2)$.",
+    )
+
+    def target(c, r, s):
+        return s * (r**2 - (x1 - c[0]) ** 2 - (x2 - c[1]) ** 2)
+
+    expected = [[target(d[:2], d[2], 1)] for d in map(ex, p.discs)]
+    expected += [[target(g[:2], g[3], 1), target(g[:2], g[2], -1)] for g in map(ex, p.rings)]
+
+    def piece_check(j: int) -> Verdict:
+        idx = net.pieces[j]
+        if len(idx) != len(expected[j]):
+            return Verdict("symbolic", False, f"piece {j + 1} reads {len(idx)} units, "
+                           f"its shape has {len(expected[j])} circle tests")
+        verdicts = [prove.equal(net.pre(i), e) for i, e in zip(idx, expected[j], strict=True)]
+        out = verdicts[0]
+        for v in verdicts[1:]:
+            out = out & v
+        return out
+
+    names = [f"disc {j + 1}" for j in range(len(p.discs))]
+    names += [f"ring {j + 1}" for j in range(len(p.rings))]
+    pb.claim("units", r"The layer-1 units read by each AND unit test exactly its shape's circles: "
+             r"as polynomials in $x_1, x_2$, their pre-activations $w^\top\phi(x) + b$ are "
+             r"$r^2 - \lVert x - c\rVert^2$ for a disc, and "
+             r"$r_{\mathrm{out}}^2 - \lVert x - c\rVert^2$ and "
+             r"$\lVert x - c\rVert^2 - r_{\mathrm{in}}^2$ for a ring.",
+             prove.proved_for_each({n: (lambda j=j: piece_check(j)) for j, n in enumerate(names)},
+                                   "circle units per shape"))
+    _layer2_tables(pb, net, names, "(b)")
+    _logic_claims(pb, net)
+    pb.text(r"The whole network for map (b), with the units $h_i$ of the table above: "
+            + _network_formula(net))
+
+    lo = np.array([min(c[0] - c[-1] for c in (*p.discs, *p.rings)),
+                   min(c[1] - c[-1] for c in (*p.discs, *p.rings))])
+    hi = np.array([max(c[0] + c[-1] for c in (*p.discs, *p.rings)),
+                   max(c[1] + c[-1] for c in (*p.discs, *p.rings))])
+    box = _box(lo, hi)
+    rng = ctx.rng("b.points")
+    half = p.random_points // 2
+    sets = {
+        "grid": geo.grid(box, p.grid),
+        "random": np.vstack([geo.uniform(rng, box, p.random_points - half),
+                             geo.near_circles(rng, p.discs, p.rings, half)]),
+    }
+    for name, pts in sets.items():
+        truth, each, dist = geo.circle_map(p.discs, p.rings, pts)
+        what = ("grid points" if name == "grid" else
+                "random points (half uniform in the box, half within 1e-2 of a circle)")
+        per_piece, alarm = _membership(net, pts, truth, each, dist, what)
+        label = (rf"on a ${p.grid}\times{p.grid}$ grid over the map" if name == "grid" else
+                 rf"at {p.random_points:,} random points, half of them between $10^{{-7}}$ and "
+                 r"$10^{-2}$ from a circle")
+        pb.claim(f"pieces.{name}", rf"Each AND unit $g_j$ fires exactly inside disc or ring $j$ "
+                 rf"(distances to the centres), {label}.", per_piece)
+        pb.claim(f"alarm.{name}", rf"The alarm $y$ equals membership in the map (distances to "
+                 rf"the centres), {label}.", alarm)
+    pb.figure("map-b", "Map (b): the assumed dangerous discs and rings (shaded), the circles of "
+              "the layer-1 units (dashed) and the decision boundary of the network, the contour "
+              "$y = 1/2$ of its output on a fine grid (solid); they coincide.",
+              lambda path: _plot_circles(path, p, net, box))
+    sol.answer("b", _answers(net))
+
+
+def _answers(net: Network) -> dict:
+    return {
+        "layer1_units": len(net.units),
+        "and_units": len(net.pieces),
+        "layer1_weights": [list(w) for w, _ in net.units],
+        "layer1_biases": [b for _, b in net.units],
+        "and_inputs": [[i + 1 for i in idx] for idx in net.pieces],
+        "and_biases": list(net.and_b),
+        "or_bias": net.or_b,
+    }
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+ZONE = "#f2b8b5"  # one opaque fill, so overlapping pieces do not look darker
+
+def _decision(ax, net: Network, box, n: int = 500) -> None:
+    pts = geo.grid(box, n)
+    _, _, y = net.forward(pts)
+    ax.contour(pts[:, 0].reshape(n, n), pts[:, 1].reshape(n, n), y.reshape(n, n).astype(float),
+               levels=[0.5], colors="black", linewidths=1.2)
+
+
+def _finish(ax, box, handles) -> None:
+    ax.set_xlim(box[0], box[1])
+    ax.set_ylim(box[2], box[3])
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+
+
+def _handles(unit_label: str) -> list:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    return [Patch(facecolor=ZONE, label="dangerous zone (map)"),
+            Line2D([], [], color="gray", ls="--", lw=0.8, label=unit_label),
+            Line2D([], [], color="black", lw=1.2, label="network boundary, $y = 1/2$")]
+
+
+def _plot_polygons(path, p: Params, net: Network, box) -> None:
+    from matplotlib.patches import Polygon
+
+    with figures.figure(path, figsize=(6.4, 4.2)) as (fig, ax):
+        for poly in p.polygons:
+            ax.add_patch(Polygon(np.asarray(poly, float), closed=True, facecolor=ZONE,
+                                 edgecolor="none"))
+        for (w1, w2), b in net.units:
+            ax.axline((0, -float(b) / float(w2)) if w2 else (-float(b) / float(w1), 0),
+                      slope=(-float(w1) / float(w2)) if w2 else None,
+                      xy2=None if w2 else (-float(b) / float(w1), 1),
+                      color="gray", ls="--", lw=0.8)
+        _decision(ax, net, box)
+        _finish(ax, box, _handles("layer-1 unit lines"))
+
+
+def _plot_circles(path, p: Params, net: Network, box) -> None:
+    from matplotlib.patches import Circle, Wedge
+
+    with figures.figure(path, figsize=(6.4, 4.2)) as (fig, ax):
+        for cx, cy, r in p.discs:
+            ax.add_patch(Circle((cx, cy), r, facecolor=ZONE, edgecolor="none"))
+        for cx, cy, ri, ro in p.rings:
+            ax.add_patch(Wedge((cx, cy), ro, 0, 360, width=ro - ri, facecolor=ZONE,
+                               edgecolor="none"))
+        for cx, cy, r in [(d[0], d[1], d[2]) for d in p.discs] + \
+                [(g[0], g[1], rr) for g in p.rings for rr in g[2:]]:
+            ax.add_patch(Circle((cx, cy), r, fill=False, edgecolor="gray", ls="--", lw=0.8))
+        _decision(ax, net, box)
+        _finish(ax, box, _handles("layer-1 unit circles"))
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
