@@ -32,8 +32,9 @@ def check_times() -> None:
         seconds, sols = _timed(lambda s=s: solve_sheet(s))
         claims = sum(len(list(x.claims())) for x in sols)
         print(f"check {name:<14} {seconds:7.2f} s  ({claims} claims)")
-        for x, p in zip(sols, s.problems):
-            t, _ = _timed(lambda p=p: solve_sheet(sheet.Sheet(**{**s.__dict__, "problems": (p,)})))
+        for p in s.problems:
+            one = sheet.Sheet(**{**s.__dict__, "problems": (p,)})
+            t, _ = _timed(lambda one=one: solve_sheet(one))
             print(f"    {p.topic:<16} {t:6.2f} s")
 
 
@@ -41,8 +42,8 @@ def build_times() -> None:
     for name in registry.sheet_names():
         out = Path(tempfile.mkdtemp(prefix="bench-"))
         try:
-            cold, _ = _timed(lambda: build.build(name, out_dir=out))
-            warm, _ = _timed(lambda: build.build(name, out_dir=out))
+            cold, _ = _timed(lambda name=name, out=out: build.build(name, out_dir=out))
+            warm, _ = _timed(lambda name=name, out=out: build.build(name, out_dir=out))
             print(f"build {name:<14} cold {cold:6.2f} s   warm (nothing changed) {warm:5.2f} s")
         finally:
             shutil.rmtree(out)

@@ -168,7 +168,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb.claim(
         "mc", rf"Simulation: the same unit ($d_h = {p.fan_in}$, $\sigma_h^2 = 1/d_h$, "
         r"$\mathbb{E}[x^2] = " + sp.latex(x_m2) + r"$ for $U(0, 2)$) has "
-        rf"$\operatorname{{Var}}(z) = d_h\sigma_h^2\,\mathbb{{E}}[x^2] = {sp.latex(p.fan_in * sp.nsimplify(w_var) * x_m2)}$.",
+        rf"$\operatorname{{Var}}(z) = d_h\sigma_h^2\,\mathbb{{E}}[x^2] = "
+        rf"{sp.latex(p.fan_in * sp.nsimplify(w_var) * x_m2)}$.",
         ctx.monte_carlo("b.var", lambda rng, n: unit(rng, n) ** 2, float(p.fan_in * w_var * x_m2)),
     )
 

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from checks.montecarlo import FALSE_ALARM, MISS_RATE, RESOLUTION, Z_ALARM
-from theory.core import params, registry
+from theory.core import registry
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 from theory.core.render import latex
@@ -82,7 +82,7 @@ def _summary(sheet: Sheet, solutions: list[Solution]) -> str:
     note = ("Parameters changed from the defaults by this sheet: " + "; ".join(changed) + ".") if changed else ""
     return (
         r"\clearpage\section*{Verification summary}\addcontentsline{toc}{section}{Verification summary}"
-        "\n" r"\begin{center}\begin{tabular}{llrrrrl}\toprule" "\n"
+        "\n" r"\begin{center}\begin{tabular}{lp{6.2cm}rrrrl}\toprule" "\n"
         r"Problem & Topic & sym & num & MC & MC samples & status \\ \midrule" "\n"
         + " \\\\\n".join(rows)
         + "\n" r"\\ \bottomrule\end{tabular}\end{center}" "\n"
@@ -91,12 +91,8 @@ def _summary(sheet: Sheet, solutions: list[Solution]) -> str:
 
 
 def _reproduce(sheet: Sheet) -> str:
-    defaults = ", ".join(
-        rf"\texttt{{{latex.escape(n)}}}" for n, _, _ in params.describe(registry.load_topic(sheet.problems[0].topic).Params)
-    )
     return (
         r"\paragraph{Reproduce.} \texttt{python -m theory build " + latex.escape(sheet.name) + r"} "
-        r"rebuilds this PDF; \texttt{python -m theory.\textit{topic} --param name=value} re-derives "
-        r"and re-checks one problem with other inputs (e.g. for Problem "
-        + sheet.problems[0].number + ": " + defaults + ")."
+        r"rebuilds this PDF; \texttt{python -m theory.\textit{topic} -{}-param name=value} "
+        r"re-derives and re-checks one problem with other inputs (\texttt{-{}-help} lists them)."
     )

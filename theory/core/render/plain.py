@@ -20,7 +20,9 @@ _SYMBOLS = {
     r"\ln": "ln", r"\log": "log", r"\exp": "exp", r"\sin": "sin", r"\cos": "cos",
     r"\tanh": "tanh", r"\arg": "arg", r"\lVert": "‖", r"\rVert": "‖", r"\|": "‖",
 }
-_WRAPPERS = re.compile(r"\\(?:mathrm|mathbf|mathit|operatorname|textbf|textit|texttt|emph|text|mathcal|boldsymbol|displaystyle)\s*")
+_WRAPPERS = re.compile(
+    r"\\(?:mathrm|mathbf|mathit|operatorname|textbf|textit|texttt|emph|text|mathcal|boldsymbol|displaystyle)\s*"
+)
 _FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 _DIGIT_FRAC = re.compile(r"\\[dt]?frac\s*(\d)(\d)")
 _GROUP = re.compile(r"([_^])\{([^{}]*)\}")
