@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
 
 import numpy as np
-from statistics import NormalDist
 
 FALSE_ALARM = 1e-9
 MISS_RATE = 1e-3
