@@ -50,7 +50,8 @@ class Sig(sp.Function):
         return None if arg is None else (1 / (1 + sp.exp(-arg)))._eval_evalf(prec)
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return logistic_derivative(Sig(self.args[0]))
+        s = Sig(self.args[0])
+        return s * (1 - s)  # proved from the definition in part (b)
 
     def _eval_rewrite_as_exp(self, t, **kwargs) -> sp.Expr:
         return 1 / (1 + sp.exp(-t))
@@ -316,11 +317,13 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"Derive $\partial L/\partial w_1$ symbolically as a product of local "
                   r"derivatives and evaluate it at the data point.")
     t = sp.Symbol("t", real=True)
+    from_definition = sp.diff(1 / (1 + sp.exp(-t)), t)
     pb.claim(
         "logistic", r"The logistic function's derivative, from its definition, is "
-        r"$\sigma'(t) = \sigma(t)\,(1-\sigma(t))$.",
-        prove.equal(sp.together(sp.diff(1 / (1 + sp.exp(-t)), t)
-                            - logistic_derivative(Sig(t)).rewrite(sp.exp)), 0),
+        r"$\sigma'(t) = \sigma(t)\,(1-\sigma(t))$: both as used in the factors below and as "
+        r"SymPy differentiates $\sigma$ in the graph.",
+        prove.equal(sp.together(from_definition - logistic_derivative(Sig(t)).rewrite(sp.exp)), 0)
+        & prove.equal(sp.together(from_definition - sp.diff(Sig(t), t).rewrite(sp.exp)), 0),
     )
     f_loss, f_out, f_hid = loss_grad(g), output_grad(g, p.output), hidden_grad(g)
     derived = dL_dw1(g, p.output)
