@@ -58,11 +58,11 @@ class Params(Parameters):
     x0: tuple = param((1.0, 1.0), "start point on the quadratic", check=_check_start)
     tol: float = param(1e-8, "loss reduction f(x_t)/f(x_0) counted as converged", lo=0.0,
                        hi=1.0, lo_open=True, hi_open=True)
-    steps: int = param(400, "iterations run on the quadratic (table, plots)", lo=20, hi=100000)
+    steps: int = param(400, "iterations run on the quadratic (table, plots)", lo=100, hi=100000)
     rate_steps: int = param(2000, "iterations over which contractions are measured", lo=200,
                             hi=100000)
     beta: float = param(0.9, "momentum coefficient on the ramp and on Rosenbrock", lo=0.0, hi=1.0,
-                        hi_open=True)
+                        lo_open=True, hi_open=True)
     eta_adagrad: float = param(0.5, "AdaGrad step size on the quadratic", lo=0.0, lo_open=True)
     eta_rmsprop: float = param(0.01, "RMSProp step size (and AdaGrad's in the same-eta races)",
                                lo=0.0, lo_open=True)
@@ -206,9 +206,10 @@ def _rel_claim(measured, derived, rtol: float, what: str) -> Verdict:
 
 
 def _at_least(a: float, b: float, factor: float, what: str) -> Verdict:
-    """The measured inequality a >= factor * b, with b finite."""
+    """The measured inequality a >= factor * b, with b finite (inf: never reached in the run)."""
     ok = bool(np.isfinite(b) and not np.isnan(a) and a >= factor * b)
-    return Verdict("numeric", ok, f"{what}: {a:.4g} vs {b:.4g} (needs a factor {factor:g})",
+    note = "" if np.isfinite(b) else " (the second never got there within the run: more steps?)"
+    return Verdict("numeric", ok, f"{what}: {a:.4g} vs {b:.4g} (needs a factor {factor:g}){note}",
                    {"a": a, "b": b, "factor": factor})
 
 
@@ -403,14 +404,20 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     nb = 30
     B = np.linspace(0.0, 0.98, nb)[:, None]
     E = np.linspace(0.02, 0.98, nb)[None, :] * 2 * (1 + B) / float(r.Lv)  # the stable range
-    best = float(sim.contraction("heavy-ball", r.curv, p.x0, Tr // 2, E, B).min())
-    pa.claim("hb_grid", rf"Measured: on a ${nb}\times{nb}$ grid of $\beta\in[0, 0.98]$ and "
-             r"$\eta$ across the stable range $(0, 2(1+\beta)/L)$, the best setting contracts no "
-             r"faster than the derived optimum and comes within 2\% of it.",
-             prove.close(best, rate_hb, rtol=0.02, what="best measured contraction on the grid"))
+    Tg = Tr // 2
+    best = float(sim.contraction("heavy-ball", r.curv, p.x0, Tg, E, B).min())
+    pa.claim("hb_grid", rf"Measured: none of the ${nb}\times{nb}$ settings on a grid of "
+             r"$\beta\in[0, 0.98]$ and $\eta$ across the stable range $(0, 2(1+\beta)/L)$ "
+             r"contracts faster than heavy ball at the derived $(\eta^*, \beta^*)$ (up to the "
+             r"measurement tolerance $4/T$ of the grid runs).",
+             _at_least(best, meas_hb, 1 - 4 / Tg,
+                       f"best grid contraction ({Tg} steps) vs measured at the optimum"))
+    speedup = float(np.log(rate_gd) / np.log(rate_hb))
     pa.claim("iterations", rf"Measured: heavy ball reaches $f(x_t) \le {_tex_num(p.tol)} f(x_0)$ "
-             r"in at most half the iterations GD needs (table below).",
-             _at_least(r.iters["GD"], r.iters["heavy ball"], 2.0,
+             r"in fewer iterations than GD (table below); asymptotically the derived rates "
+             rf"predict GD to need $\ln\rho_{{HB}}/\ln\rho_{{GD}} = {1 / speedup:.3g}$ times "
+             r"as many.",
+             _at_least(r.iters["GD"], r.iters["heavy ball"], 1 + 1e-9,
                        "iterations of GD vs heavy ball"))
 
     # constant gradient: the velocity is a geometric sum
@@ -441,10 +448,9 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     rosen_it = {n: float(i) if i >= 0 else float("inf") for n, i in rosen_it.items()}
     pa.claim("rosenbrock", rf"Measured, non-convex: on Rosenbrock ($b = {p.rosen_b:g}$, from "
              rf"{tuple(p.rosen_start)}, $\eta = {p.eta_rosen:g}$) heavy ball with "
-             rf"$\beta = {p.beta:g}$ reduces the loss to 1\% of its start in at most half the "
-             rf"iterations GD needs ({_cold(rosen_it['heavy ball'])} vs "
-             rf"{_cold(rosen_it['GD'])}).",
-             _at_least(rosen_it["GD"], rosen_it["heavy ball"], 2.0,
+             rf"$\beta = {p.beta:g}$ reduces the loss to 1\% of its start in fewer iterations "
+             rf"than GD ({_cold(rosen_it['heavy ball'])} vs {_cold(rosen_it['GD'])}).",
+             _at_least(rosen_it["GD"], rosen_it["heavy ball"], 1 + 1e-9,
                        "iterations to 1e-2 of the initial loss, GD vs heavy ball"))
 
     sol.answer("eta* GD", eta_gd.subs(num))
@@ -535,7 +541,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
                                 "characteristic polynomial"))
     theta = float(np.arccos(_f(((1 + beta - eta * lam) / (2 * sp.sqrt(beta))).subs(
         {**same, lam: r.Lv}))))
-    n_cross = 60
+    n_cross = min(60, p.steps)
     crossings = sim.sign_changes(r.quad["heavy ball, NAG setting"].xs[: n_cross + 1, 1])
     nag_stiff = r.quad["Nesterov"].xs[2: n_cross + 1, 1]
     pb.claim("overshoot", rf"Measured overshoot: in the first {n_cross} steps heavy ball's stiff "
@@ -546,18 +552,20 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
                          what="sign changes of heavy ball's x_2")
              & prove.close(float(np.max(np.abs(nag_stiff))), 0.0, rtol=0, atol=1e-12,
                            what="largest |x_2| of Nesterov after step 2"))
-    hb_s, nag_s = ("heavy ball", "slow"), ("Nesterov", "slow")
-    pb.claim("slow", r"At this common setting Nesterov also contracts the slow coordinate faster "
-             r"than heavy ball (whose rate is $\sqrt{\beta_N}$), derived and measured.",
-             _at_least(radius[hb_s], radius[nag_s], 1.0 + 1e-9, "derived, HB vs NAG")
-             & _at_least(measured[hb_s], measured[nag_s], 1.0 + 1e-9, "measured, HB vs NAG"))
+    pb.text(r"At this common setting heavy ball contracts at $\sqrt{\beta_N}$ (complex roots) "
+            r"and Nesterov at $1-1/\sqrt\kappa$; Nesterov is faster, since")
+    ch = pb.chain("gap", r"\rho_{HB}^2 - \rho_{NAG}^2").define(
+        r"\beta_N - (1-1/\sqrt\kappa)^2", nesterov_beta(kappa) - nesterov_rate(kappa) ** 2,
+        "both rates squared")
+    _then(ch, r"\frac{\sqrt\kappa-1}{\kappa(\sqrt\kappa+1)}",
+          (sp.sqrt(kappa) - 1) / (kappa * (sp.sqrt(kappa) + 1)), r"positive for $\kappa > 1$")
     pb.claim("nag_measured", r"Measured: Nesterov on the whole quadratic contracts by the derived "
              r"$1 - 1/\sqrt\kappa$ per step.",
              prove.close(float(sim.contraction("nesterov", r.curv, p.x0, Tr, 1 / float(r.Lv),
                                                beta_n)),
                          rate_nag, rtol=4 / Tr,
                          what=f"geometric-mean contraction over steps {Tr // 2}..{Tr}"))
-    hb_rate = max(radius[hb_s], radius[("heavy ball", "stiff")])
+    hb_rate = max(radius[("heavy ball", "slow")], radius[("heavy ball", "stiff")])
     pb.text(
         rf"The asymptotic gain is modest ({rate_nag:.4f} against {hb_rate:.4f} per step): in the "
         rf"table of (a) heavy ball at this setting needs "
@@ -711,11 +719,9 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     floor = p.eta_rmsprop / (g_seen.max(axis=0) + p.eps)
     pd.claim("floor", r"Measured: along the whole Rosenbrock run RMSProp's effective rate stays "
              r"above the derived floor $\eta/(\max_s|g_s|+\epsilon)$ (an average of squares never "
-             r"exceeds the largest one), while AdaGrad's final rate has sunk below that floor.",
+             r"exceeds the largest one): it is bounded away from zero.",
              _at_least(float(np.min(r.rosen["RMSProp"].rates / floor)), 1.0, 1.0 - 1e-12,
-                       "smallest RMSProp rate / floor vs 1")
-             & _at_least(1.0, float(np.max(r.rosen["AdaGrad"].rates[-1] / floor)), 1.0,
-                         "1 vs final AdaGrad rate / floor"))
+                       "smallest RMSProp rate / floor vs 1"))
     pd.figure("rates", rf"Effective rates on the ramp (slope ${slopes[mid]:g}$, "
               rf"$\eta = {p.eta_rmsprop:g}$): AdaGrad decays like $t^{{-1/2}}$, RMSProp settles "
               r"at $\eta/|g|$. Markers: measured; lines: derived.",
@@ -778,7 +784,12 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
              r"$\eta(1-\beta_1^t)g/(g\sqrt{1-\beta_2^t}+\epsilon)$ uncorrected.",
              _rel_claim(np.concatenate([step_c, step_u]), np.concatenate([dc, du]), 1e-9,
                         "step lengths"))
-    peak = int(np.argmax(du[:, mid]))
+    pe.figure("adam", rf"Adam's step length over $\eta$ on the ramp ($|g| = {slopes[mid]:g}$, "
+              rf"$\beta_1 = {p.beta1:g}$, $\beta_2 = {p.beta2:g}$), with and without bias "
+              r"correction. Markers: measured; lines: derived.",
+              lambda path: _plot_adam(path, ts, step_c[:, mid], step_u[:, mid], dc[:, mid],
+                                      du[:, mid], p.eta_adam))
+    peak = int(np.argmax(np.abs(du[:, mid] / p.eta_adam - 1)))
     pe.text(
         rf"With $\beta_1 = {p.beta1:g}$, $\beta_2 = {p.beta2:g}$ the uncorrected steps are "
         rf"{'too large' if factor > 1 else 'too small'} early on: the factor starts at "
@@ -803,37 +814,42 @@ def _plot_loss(path, losses: dict, rates: dict) -> None:
                 ax.plot(tt, loss[0] * rates[name] ** (2 * tt), "--", lw=0.8,
                         color=line.get_color())
         ax.set_yscale("log")
-        ax.set_ylim(1e-30, None)
+        ax.set_ylim(1e-20, 10 * max(float(v[0]) for v in losses.values()))
         ax.set_xlabel("iteration $t$")
         ax.set_ylabel("$f(x_t)$")
-        ax.legend(ncol=2)
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
 
 
 def _plot_paths(path, p: Params, r: _Runs) -> None:
     from theory.core import figures
 
     with figures.figure(path, ncols=2, figsize=(7.2, 3.4)) as (fig, (a1, a2)):
-        span = 1.2 * max(abs(v) for v in p.x0)
-        X, Y = np.meshgrid(np.linspace(-span, span, 200), np.linspace(-span, span, 200))
-        a1.contour(X, Y, r.fq(np.stack([X, Y], axis=-1)), levels=15, colors="0.7",
-                   linewidths=0.5)
-        for name in ("GD", "heavy ball", "Nesterov", "Adam"):
-            xs = r.quad[name].xs[:41]
-            a1.plot(xs[:, 0], xs[:, 1], ".-", ms=2, lw=0.8, label=name)
+        shown = {n: r.quad[n].xs[:31] for n in ("GD", "heavy ball", "Nesterov", "Adam")}
+        pts = np.concatenate(list(shown.values()))
+        hx, hy = 1.1 * np.max(np.abs(pts), axis=0)
+        X, Y = np.meshgrid(np.linspace(-hx, hx, 200), np.linspace(-hy, hy, 200))
+        f0 = float(r.fq(np.asarray(p.x0, dtype=float)))
+        a1.contour(X, Y, r.fq(np.stack([X, Y], axis=-1)), levels=f0 * np.geomspace(1e-3, 30, 12),
+                   colors="0.75", linewidths=0.5)
+        for name, xs in shown.items():
+            a1.plot(xs[:, 0], xs[:, 1], ".-", ms=2.5, lw=0.8, label=name)
         a1.set_xlabel(r"$x_1$ (curvature $\mu$)")
         a1.set_ylabel(r"$x_2$ (curvature $L$)")
-        a1.legend()
+        a1.set_title("quadratic, first 30 steps", fontsize=8)
+        a1.legend(fontsize=7)
         X, Y = np.meshgrid(np.linspace(-2, 2, 200), np.linspace(-1, 3, 200))
-        a2.contour(X, Y, np.log1p(r.fr(np.stack([X, Y], axis=-1))), levels=20, colors="0.7",
+        a2.contour(X, Y, np.log1p(r.fr(np.stack([X, Y], axis=-1))), levels=20, colors="0.75",
                    linewidths=0.5)
         for name, run in r.rosen.items():
-            a2.plot(run.xs[:, 0], run.xs[:, 1], lw=0.8, label=name)
+            a2.plot(run.xs[:, 0], run.xs[:, 1], lw=0.9, label=name)
         a2.plot([1], [1], "k*", ms=8)
         a2.set_xlim(-2, 2)
         a2.set_ylim(-1, 3)
         a2.set_xlabel("$x$")
         a2.set_ylabel("$y$")
+        a2.set_title(f"Rosenbrock, {p.rosen_steps} steps", fontsize=8)
         a2.legend(fontsize=6)
+        fig.subplots_adjust(wspace=0.3)
 
 
 def _plot_rates(path, ts, ada, rms, d_ada, d_rms) -> None:
@@ -841,12 +857,30 @@ def _plot_rates(path, ts, ada, rms, d_ada, d_rms) -> None:
 
     with figures.figure(path) as (fig, ax):
         idx = np.unique(np.geomspace(1, ts.size, 40).astype(int)) - 1  # evenly on a log axis
-        ax.loglog(ts[idx], ada[idx], "o", ms=3, label="AdaGrad (measured)")
-        ax.loglog(ts, d_ada, "-", lw=1, label=r"$\eta/(|g|\sqrt{t}+\epsilon)$")
-        ax.loglog(ts[idx], rms[idx], "s", ms=3, label="RMSProp (measured)")
-        ax.loglog(ts, d_rms, "-", lw=1, label=r"$\eta/(|g|\sqrt{1-\rho^t}+\epsilon)$")
+        ax.loglog(ts[idx], ada[idx], "o", ms=3, color="C0", label="AdaGrad (measured)")
+        ax.loglog(ts, d_ada, "-", lw=1, color="C0", label=r"$\eta/(|g|\sqrt{t}+\epsilon)$")
+        ax.loglog(ts[idx], rms[idx], "s", ms=3, color="C1", label="RMSProp (measured)")
+        ax.loglog(ts, d_rms, "-", lw=1, color="C1",
+                  label=r"$\eta/(|g|\sqrt{1-\rho^t}+\epsilon)$")
         ax.set_xlabel("step $t$")
         ax.set_ylabel("effective rate $r_t$")
+        ax.legend()
+
+
+def _plot_adam(path, ts, step_c, step_u, d_c, d_u, eta_: float) -> None:
+    from theory.core import figures
+
+    with figures.figure(path) as (fig, ax):
+        idx = np.unique(np.geomspace(1, ts.size, 40).astype(int)) - 1
+        ax.semilogx(ts[idx], step_u[idx] / eta_, "o", ms=3, color="C3",
+                    label="no correction (measured)")
+        ax.semilogx(ts, d_u / eta_, "-", lw=1, color="C3",
+                    label=r"$(1-\beta_1^t)/\sqrt{1-\beta_2^t}$")
+        ax.semilogx(ts[idx], step_c[idx] / eta_, "s", ms=3, color="C2",
+                    label="bias-corrected (measured)")
+        ax.semilogx(ts, d_c / eta_, "-", lw=1, color="C2", label="1")
+        ax.set_xlabel("step $t$")
+        ax.set_ylabel(r"step length / $\eta$")
         ax.legend()
 
 
