@@ -1,0 +1,120 @@
+"""Wrong-answer tests for the optimizers topic: each derived formula, falsified, must be caught."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+import theory.optimizers as opt
+from theory.core.cli import solve_topic
+from theory.core.errors import BadInput
+
+# shorter runs than the defaults, to keep the suite fast; every claim still holds with them
+FAST = {"rate_steps": 600, "ramp_steps": 300, "rosen_steps": 800, "steps": 300}
+
+
+def failed(overrides: dict | None = None) -> set[str]:
+    sol = solve_topic(opt, {**FAST, **(overrides or {})})
+    return {cid for cid, _, v in sol.claims() if not v.passed}
+
+
+def test_fast_settings_pass():
+    assert failed() == set()
+
+
+def test_wrong_gd_step(monkeypatch):
+    monkeypatch.setattr(opt, "gd_optimal_step", lambda mu, L: 1 / L)
+    assert {"a.gd_balance", "a.gd_measured"} <= failed()
+
+
+def test_wrong_gd_rate(monkeypatch):
+    monkeypatch.setattr(opt, "gd_rate", lambda k: (k - 1) / k)
+    assert {"a.gd_rate.2", "a.gd_measured"} <= failed()
+
+
+def test_wrong_heavy_ball_momentum(monkeypatch):
+    right = opt.heavy_ball_optimum
+
+    def unsquared(mu, L):  # beta* without its square
+        eta_, beta_ = right(mu, L)
+        return eta_, sp.sqrt(beta_)
+
+    monkeypatch.setattr(opt, "heavy_ball_optimum", unsquared)
+    assert {"a.hb_edges", "a.hb_rate.1", "a.hb_measured"} <= failed()
+
+
+def test_wrong_heavy_ball_rate(monkeypatch):
+    monkeypatch.setattr(opt, "heavy_ball_rate", lambda k: 1 - 1 / sp.sqrt(k))
+    assert {"a.hb_rate.2", "a.hb_measured"} <= failed()
+
+
+def test_wrong_nesterov_rate(monkeypatch):
+    monkeypatch.setattr(opt, "nesterov_rate", lambda k: 1 - 2 / sp.sqrt(k))
+    assert {"b.rate.1", "b.nag_measured", "b.gap.1"} <= failed()
+
+
+def test_wrong_nesterov_momentum(monkeypatch):
+    monkeypatch.setattr(opt, "nesterov_beta", lambda k: (sp.sqrt(k) - 1) / sp.sqrt(k))
+    assert {"b.double_root", "b.nag_measured"} <= failed()
+
+
+def test_momentum_without_transient(monkeypatch):
+    monkeypatch.setattr(opt, "momentum_step", lambda eta, beta, g, t: eta * g / (1 - beta))
+    assert {"a.ramp.1", "a.ramp_measured"} <= failed()
+
+
+def test_adagrad_rate_wrong_power(monkeypatch):
+    monkeypatch.setattr(opt, "adagrad_rate", lambda eta, g, t, eps: eta / (g * t + eps))
+    assert {"c.rate.1", "c.rate_measured", "c.slope"} <= failed()
+
+
+def test_adagrad_distance_off_by_two(monkeypatch):
+    right = opt.adagrad_distance_bounds
+
+    def half(eta, T):
+        lo, hi = right(eta, T)
+        return lo / 2, hi / 2
+
+    monkeypatch.setattr(opt, "adagrad_distance_bounds", half)
+    assert "c.distance" in failed()
+
+
+def test_rmsprop_rate_without_root(monkeypatch):
+    monkeypatch.setattr(opt, "rmsprop_rate",
+                        lambda eta, g, t, rho, eps: eta / (g * (1 - rho**t) + eps))
+    assert {"d.rate.1", "d.rate_measured"} <= failed()
+
+
+def test_rmsprop_wrong_limit(monkeypatch):
+    monkeypatch.setattr(opt, "rmsprop_rate",
+                        lambda eta, g, t, rho, eps: eta / (g * sp.sqrt(1 - rho**t) + eps) / 2)
+    assert {"d.limit", "d.limit_measured", "d.rate_measured"} <= failed()
+
+
+def test_adam_factor_without_root(monkeypatch):
+    right = opt.adam_step
+
+    def wrong(eta, g, t, b1, b2, eps, corrected):
+        if corrected:
+            return right(eta, g, t, b1, b2, eps, True)
+        return eta * (1 - b1**t) * g / (g * (1 - b2**t) + eps)
+
+    monkeypatch.setattr(opt, "adam_step", wrong)
+    assert {"e.first.2", "e.first_measured", "e.steps_measured"} <= failed()
+
+
+def test_adam_correction_off(monkeypatch):
+    right = opt.adam_step
+    monkeypatch.setattr(opt, "adam_step", lambda eta, g, t, b1, b2, eps, corrected:
+                        right(eta, g, t, b1, b2, eps, False))
+    assert {"e.first_corrected.1", "e.steps_measured"} <= failed()
+
+
+@pytest.mark.parametrize("bad", [
+    {"kappa": 1.0}, {"beta": 1.0}, {"beta": 0.0}, {"rho": -0.1}, {"beta2": 1.0},
+    {"eta_adam": 0.0}, {"x0": (0.0, 1.0)}, {"x0": (1.0,)}, {"ramp_slopes": ()},
+    {"ramp_slopes": (1.0, -2.0)}, {"rosen_start": (1.0, 1.0)}, {"tol": 1.0}, {"eps": 0.0},
+])
+def test_bad_parameters(bad):
+    with pytest.raises(BadInput):
+        solve_topic(opt, bad)
