@@ -14,7 +14,7 @@ from checks import kaiming as sim
 from theory.core import figures, prove
 from theory.core.context import Context
 from theory.core.expectation import Independent, listed
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, param, positive_list
 from theory.core.solution import Solution
 
 TOPIC = "kaiming"
@@ -22,12 +22,6 @@ TOPIC = "kaiming"
 z, u = sp.symbols("z u", real=True)
 alpha_, d_, s2_ = sp.symbols("alpha d_h sigma_h^2", positive=True)
 mW, vW, mu, m2 = sp.symbols(r"\mathbb{E}[W] \mathbb{E}[W^2] \mathbb{E}[x] \mathbb{E}[x^2]")
-
-
-def _check_factors(v: tuple) -> str | None:
-    if not v or any(f <= 0 for f in v):
-        return "factors must be a non-empty list of positive multipliers, e.g. (0.5, 1.0, 1.5)"
-    return None
 
 
 @dataclass(frozen=True)
@@ -44,7 +38,7 @@ class Params(Parameters):
     scale: float = param(1.3, "scale of the symmetric densities tried in (c)", lo=0.0, lo_open=True)
     t_dof: float = param(10.0, "degrees of freedom of the Student-t density in (c)", lo=4.0, lo_open=True)
     factors: tuple = param((0.5, 1.0, 1.5), "weight variances tried, as multiples of the derived one",
-                           check=_check_factors)
+                           check=positive_list("multipliers of the derived variance"))
 
 
 def second_moment_factor(alpha: sp.Expr) -> sp.Expr:

@@ -11,7 +11,7 @@ import sympy as sp
 from checks import lr_divergence as gd
 from theory.core import figures, prove
 from theory.core.context import Context
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, param, positive_list
 from theory.core.solution import Solution
 
 TOPIC = "lr_divergence"
@@ -21,12 +21,6 @@ a_ = sp.Symbol("a", positive=True)
 b_, c_ = sp.symbols("b c", real=True)
 
 
-def _check_multipliers(v: tuple) -> str | None:
-    if not v or any(m <= 0 for m in v):
-        return "multipliers must be positive multiples of eta_opt, e.g. (0.5, 1.0, 1.5, 2.5)"
-    return None
-
-
 @dataclass(frozen=True)
 class Params(Parameters):
     a: float = param(2.0, "curvature of E = a w^2/2 + b w + c", lo=0.0, lo_open=True)
@@ -34,7 +28,7 @@ class Params(Parameters):
     c: float = param(0.5, "constant of E")
     w0: float = param(3.0, "starting point of gradient descent")
     multipliers: tuple = param((0.5, 1.0, 1.5, 2.5), "learning rates tried, as multiples of eta_opt",
-                               check=_check_multipliers)
+                               check=positive_list("multiples of eta_opt"))
     steps: int = param(12, "gradient-descent steps simulated", lo=2, hi=200)
     power: int = param(4, "exponent p of the counterexample E = w^p in (b) (even, >= 4)", lo=4,
                        check=lambda p: None if p % 2 == 0 else "must be even")

@@ -17,7 +17,7 @@ import sympy as sp
 from checks import optimizers as sim
 from theory.core import prove
 from theory.core.context import Context
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, param, positive_list
 from theory.core.solution import Chain, Part, Solution
 from theory.core.verdict import Verdict
 
@@ -41,12 +41,6 @@ def _check_rosen_start(v: tuple) -> str | None:
         return "expected two coordinates, e.g. (-1.2, 1.0)"
     if tuple(v) == (1.0, 1.0):
         return "(1, 1) is the minimiser; start somewhere else"
-    return None
-
-
-def _check_slopes(v: tuple) -> str | None:
-    if not v or any(s <= 0 for s in v):
-        return "expected a non-empty list of positive gradient magnitudes, e.g. (0.001, 1.0)"
     return None
 
 
@@ -74,7 +68,7 @@ class Params(Parameters):
     eps: float = param(1e-8, "epsilon added to the root of the squared-gradient statistic",
                        lo=0.0, lo_open=True, hi=1e-3)
     ramp_slopes: tuple = param((0.001, 1.0, 1000.0), "gradient magnitudes of the linear ramp",
-                               check=_check_slopes)
+                               check=positive_list("gradient magnitudes"))
     ramp_steps: int = param(500, "iterations on the ramp", lo=50, hi=100000)
     rosen_b: float = param(100.0, "Rosenbrock valley steepness b in (1-x)^2 + b(y-x^2)^2",
                            lo=1.0)

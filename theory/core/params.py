@@ -37,6 +37,17 @@ def param(
     return dataclasses.field(default=default, metadata=meta)
 
 
+def positive_list(what: str) -> Callable[[Any], str | None]:
+    """A `check=` for a non-empty tuple of positive numbers, e.g. multipliers or slopes."""
+
+    def check(value: Any) -> str | None:
+        if not value or any(not isinstance(v, (int, float)) or v <= 0 for v in value):
+            return f"expected a non-empty list of positive {what}, e.g. (0.5, 1.0, 1.5)"
+        return None
+
+    return check
+
+
 class Parameters:
     """Base of every topic's Params: validates each field against its metadata."""
 
