@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from pathlib import Path
 from types import ModuleType
 
 from theory.core.errors import BadInput
 
-TOPICS = ("optimizers", "kaiming", "war_zone", "lr_divergence", "backprop", "dropout")
 ROOT = Path(__file__).resolve().parents[2]
+# Every module directly in theory/ is a topic; packages (core, autodiff) are engines.
+TOPICS = tuple(sorted(m.name for m in pkgutil.iter_modules([str(ROOT / "theory")])
+                      if not m.ispkg and not m.name.startswith("_")))
 SHEETS_DIR = ROOT / "solutions"
 BUILD_DIR = SHEETS_DIR / "build"
 
