@@ -119,7 +119,7 @@ def test_parameters_validate_at_the_edge():
 
 
 def test_plain_text_rendering():
-    assert plain(r"$\frac{1}{2}\sigma^2$") == "(1)/(2)σ^2"
+    assert plain(r"$\frac{1}{2}\sigma^2$") == "1/2σ^2"
     assert plain(r"$\tfrac12 x$") == "1/2 x"
 
 

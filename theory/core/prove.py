@@ -50,7 +50,7 @@ def _symbolic_zero(diff: sp.Expr, budget: float) -> bool | None:
     """True if SymPy proves `diff == 0`, False if it refutes it, None if unsure."""
     try:
         with _time_budget(budget):
-            if sp.expand(diff) == 0 or sp.simplify(diff) == 0:
+            if sp.expand(diff) == 0 or sp.cancel(diff) == 0 or sp.simplify(diff) == 0:
                 return True
             return diff.equals(0)
     except _OutOfTime:
@@ -134,6 +134,23 @@ def close(measured: float, predicted: float, *, rtol: float, what: str, atol: fl
         f"{what}: measured {measured:.6g}, derived {predicted:.6g} (rtol {rtol:g})",
         {"measured": measured, "derived": predicted, "rtol": rtol},
     )
+
+
+def close_all(measured, predicted, *, rtol: float, what: str, atol: float = 0.0) -> Verdict:
+    """Arrays (a Jacobian, a table) entry by entry, within a stated tolerance; reports the worst entry."""
+    m, p = np.asarray(measured, float), np.asarray(predicted, float)
+    if m.shape != p.shape:
+        return Verdict("numeric", False, f"{what}: shape {m.shape} against derived {p.shape}")
+    excess = np.abs(m - p) - (atol + rtol * np.abs(p))
+    worst = np.unravel_index(int(np.argmax(excess)), m.shape) if m.size else ()
+    ok = bool(np.all(np.isfinite(m)) and np.all(excess <= 0))
+    detail = f"{what}: {m.size} entries within rtol {rtol:g}, atol {float(np.max(atol)):.2g}"
+    if m.size:
+        detail += f"; max |diff| {float(np.max(np.abs(m - p))):.2e}"
+        if not ok:
+            detail += f"; worst entry {tuple(int(i) for i in worst)}: measured {m[worst]:.6g}, derived {p[worst]:.6g}"
+    return Verdict("numeric", ok, detail, {"entries": int(m.size), "max_abs_diff": float(np.max(np.abs(m - p)))
+                                           if m.size else 0.0})
 
 
 def on_instances(results: Mapping[str, bool] | Iterable[tuple[str, bool]], what: str) -> Verdict:

@@ -102,6 +102,24 @@ class Figure:
 
 
 @dataclass
+class Diagram:
+    """A drawing given as TikZ code, with a text outline of the same content for the terminal."""
+
+    name: str
+    caption: str
+    tikz: str
+    outline: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Algorithm:
+    """Numbered pseudocode lines (inline math in `$...$`); two leading spaces per indent level."""
+
+    title: str
+    lines: list[str]
+
+
+@dataclass
 class Erratum:
     """What the sheet says, what is correct, and what this solution assumes."""
 
@@ -110,7 +128,7 @@ class Erratum:
     parameter: str = ""
 
 
-Block = Text | Chain | Claim | Table | Figure | Erratum
+Block = Text | Chain | Claim | Table | Figure | Diagram | Algorithm | Erratum
 
 
 @dataclass
@@ -138,6 +156,12 @@ class Part:
 
     def figure(self, name: str, caption: str, draw: Callable[[Path], None]) -> None:
         self.blocks.append(Figure(name, caption, draw))
+
+    def diagram(self, name: str, caption: str, tikz: str, outline: list[str] | None = None) -> None:
+        self.blocks.append(Diagram(name, caption, tikz, outline or []))
+
+    def algorithm(self, title: str, lines: list[str]) -> None:
+        self.blocks.append(Algorithm(title, lines))
 
     def erratum(self, sheet_says: str, correction: str, parameter: str = "") -> None:
         self.blocks.append(Erratum(sheet_says, correction, parameter))

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from theory.core.solution import Chain, Claim, Erratum, Figure, Solution, Table, Text
+from theory.core.solution import Algorithm, Chain, Claim, Diagram, Erratum, Figure, Solution, Table, Text
 from theory.core.verdict import Verdict
 
 SHORT = {"symbolic": "sym", "numeric": "num", "monte-carlo": "MC"}
@@ -40,7 +40,7 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
         if part.question:
             out.append(rf"\begin{{question}}{part.question}\end{{question}}")
         for b in part.blocks:
-            out.append(_block(b, sol.topic, figure_dir))
+            out.append(_block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir))
     out.append(rf"\topicsummary{{{summary_line(sol)}}}")
     return "\n\n".join(out) + "\n"
 
@@ -78,6 +78,11 @@ def _block(b, topic: str, figure_dir: Path | None) -> str:
         if figure_dir is not None:
             b.draw(figure_dir / f"{name}.pdf")
         return rf"\solutionfigure{{{name}.pdf}}{{{b.caption}}}"
+    if isinstance(b, Diagram):
+        return rf"\solutiondiagram{{{b.tikz}}}{{{b.caption}}}"
+    if isinstance(b, Algorithm):
+        items = "\n".join(rf"\algoline{{{(len(x) - len(x.lstrip(' '))) // 2}}}{{{x.strip()}}}" for x in b.lines)
+        return rf"\begin{{algobox}}{{{b.title}}}" "\n" + items + "\n" r"\end{algobox}"
     if isinstance(b, Erratum):
         return rf"\erratum{{{b.sheet_says}}}{{{b.correction}}}{{{b.parameter}}}"
     raise TypeError(f"unknown block {type(b).__name__}")

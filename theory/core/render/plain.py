@@ -12,7 +12,8 @@ _SYMBOLS = {
     r"\sum": "Σ", r"\prod": "Π", r"\int": "∫", r"\cdot": "·", r"\times": "×",
     r"\leq": "≤", r"\le": "≤", r"\geq": "≥", r"\ge": "≥", r"\neq": "≠", r"\approx": "≈",
     r"\to": "→", r"\in": "∈", r"\mid": "|", r"\ldots": "...", r"\dots": "...",
-    r"\pm": "±", r"\tilde": "~", r"\bar": "", r"\odot": "⊙", r"\mathbb{E}": "E", r"\top": "T", r"\checkmark": "✓",
+    r"\pm": "±", r"\square": "□", r"\star": "*", r"\surd": "√",
+    r"\odot": "⊙", r"\mathbb{E}": "E", r"\top": "T", r"\checkmark": "✓",
     r"\iff": "⇔", r"\implies": "⇒", r"\ne": "≠", r"\circ": "∘", r"\sqrt": "√",
     r"\qquad": "  ", r"\quad": " ", r"\,": " ", r"\;": " ", r"\!": "", r"\{": "{", r"\}": "}",
     r"\left": "", r"\right": "", r"\bigl": "", r"\bigr": "", r"\Bigl": "", r"\Bigr": "",
@@ -26,18 +27,31 @@ _WRAPPERS = re.compile(
 _FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 _DIGIT_FRAC = re.compile(r"\\[dt]?frac\s*(\d)(\d)")
 _GROUP = re.compile(r"([_^])\{([^{}]*)\}")
+_ACCENT = re.compile(r"\\(dot|bar|hat|tilde|vec)\{([^{}]*)\}")
+_COMBINING = {"dot": "\u0307", "bar": "\u0304", "hat": "\u0302", "tilde": "\u0303", "vec": "\u20d7"}
+_UNDERBRACE = re.compile(r"\\underbrace\{([^{}]*)\}_\{(?:[^{}]|\{[^{}]*\})*\}")
+_MATRIX = re.compile(r"\\begin\{[pbv]?matrix\}(.*?)\\end\{[pbv]?matrix\}", re.S)
 
 
 def plain(tex: str) -> str:
     """Drop `$`, turn \\frac{a}{b} into (a)/(b), Greek into Unicode, keep the rest."""
     s = tex.replace("$", "")
     s = _WRAPPERS.sub(" ", s)
+    s = _MATRIX.sub(lambda m: "[" + m[1].replace(r"\\", ";").replace("&", ",").strip() + "]", s)
     s = _DIGIT_FRAC.sub(lambda m: f"{m[1]}/{m[2]}", s)
-    for _ in range(4):
-        s = _FRAC.sub(lambda m: f"({m[1]})/({m[2]})", s)
+    for _ in range(6):
+        s = _ACCENT.sub(lambda m: m[2] + _COMBINING[m[1]], s)
+        s = _UNDERBRACE.sub(lambda m: m[1], s)
+        s = _FRAC.sub(lambda m: f"{_atom(m[1])}/{_atom(m[2])}", s)
+        s = _GROUP.sub(lambda m: m[0] if "\\" in m[2] else m[1] + (m[2] if len(m[2]) == 1 else f"({m[2]})"), s)
     for key in sorted(_SYMBOLS, key=len, reverse=True):
         s = re.sub(re.escape(key) + r"(?![A-Za-z])", _SYMBOLS[key], s)
     for _ in range(4):
         s = _GROUP.sub(lambda m: m[1] + (m[2] if len(m[2]) == 1 else f"({m[2]})"), s)
     s = s.replace("{", "").replace("}", "").replace("~", " ").replace("--", "–")
-    return re.sub(r"[ \t]+", " ", s).strip()
+    return re.sub(r"[ \t]+", " ", s).replace(" ,", ",").replace(" ;", ";").strip()
+
+
+def _atom(x: str) -> str:
+    """A fraction's side, parenthesised unless it is a single name or number."""
+    return x if re.fullmatch(r"\s*[\w.]+(_\w+)?\s*", x) else f"({x})"

@@ -7,7 +7,7 @@ import textwrap
 from collections import Counter
 
 from theory.core.render.plain import plain
-from theory.core.solution import Chain, Claim, Erratum, Figure, Solution, Table, Text
+from theory.core.solution import Algorithm, Chain, Claim, Diagram, Erratum, Figure, Solution, Table, Text
 from theory.core.verdict import Verdict
 
 _MARK = {True: "ok ", False: "FAIL"}
@@ -59,6 +59,11 @@ def _block(b, width: int, verbose: bool) -> list[str]:
         return [fmt(b.header), "  " + "  ".join("-" * w for w in widths), *map(fmt, b.rows)]
     if isinstance(b, Figure):
         return [f"  [figure {b.name}: {plain(b.caption)}]"]
+    if isinstance(b, Diagram):
+        return [f"  [diagram {b.name}: {plain(b.caption)}]", *(f"    {line}" for line in b.outline)]
+    if isinstance(b, Algorithm):
+        width_no = len(str(len(b.lines)))
+        return [f"  {b.title}", *(f"  {n:>{width_no}}  {plain(x)}" for n, x in enumerate(b.lines, 1))]
     if isinstance(b, Erratum):
         lines = [_wrap(f"ERRATUM  the sheet says: {plain(b.sheet_says)}", "  ", width),
                  _wrap(f"correct: {plain(b.correction)}", "           ", width)]
