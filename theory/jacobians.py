@@ -143,7 +143,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     sol = Solution(TOPIC, "Jacobians by automatic differentiation", p.problem, p, question=(
         rf"For $\mathbf f = ({', '.join(sp.latex(sp.Symbol(o)) for o in outs)})$ with "
-        + "; ".join(rf"${sp.latex(sp.Symbol(o))} = {sp.latex(formulas[o])}$" for o in outs)
+        + "; ".join(rf"${sp.latex(sp.Symbol(o))} = {sp.latex(formulas[o], ln_notation=True)}$" for o in outs)
         + rf": draw the computation graph, evaluate it at $({fmt})$, and find the Jacobian there by "
         r"numerical differentiation, by forward-mode and by reverse-mode automatic differentiation, "
         r"and by hand."))
@@ -234,11 +234,12 @@ def solve(p: Params, ctx: Context) -> Solution:
     for i, o in enumerate(outs):
         for j, name in enumerate(names):
             rows.append([rf"$\partial {sp.latex(sp.Symbol(o))}/\partial {sp.latex(syms[name])}$",
-                         f"${J_num[i, j]:.6f}$", f"${fwd_fd[i, j]:.6f}$", f"${fwd_fd[i, j] - J_num[i, j]:.2e}$",
-                         f"${pred_fwd[i, j]:.2e}$", f"${cen_fd[i, j]:.6f}$", f"${cen_fd[i, j] - J_num[i, j]:.2e}$"])
-    pe.table(["entry", "exact", "forward", "error", r"$\frac h2 f'' + \frac{h^2}6 f'''$", "central", "error"],
+                         f"${J_num[i, j]:.6f}$", f"${fwd_fd[i, j]:.6f}$", _sci(fwd_fd[i, j] - J_num[i, j]),
+                         _sci(pred_fwd[i, j]), f"${cen_fd[i, j]:.6f}$", _sci(cen_fd[i, j] - J_num[i, j])])
+    pe.table(["entry", "exact", "forward", "error", "predicted", "central", "error"],
              rows, caption=rf"Finite differences with $h = {h:g}$: forward $(f(w + h e_j) - f(w))/h$ and "
-             r"central $(f(w + h e_j) - f(w - h e_j))/(2h)$, computed from a NumPy version of the formula.")
+             r"central $(f(w + h e_j) - f(w - h e_j))/(2h)$, computed from a NumPy version of the formula; "
+             r"predicted: the truncation terms $\frac{h}{2} f'' + \frac{h^2}{6} f'''$.")
     pe.text(r"The sheet does not say which difference to use; the forward difference is the usual reading "
             r"and the central one is shown beside it. Taylor's theorem gives their errors: "
             r"$\frac{f(w+h)-f(w)}{h} - f'(w) = \frac h2 f''(w) + \frac{h^2}{6} f'''(w) + O(h^3)$ and "
@@ -292,6 +293,11 @@ def solve(p: Params, ctx: Context) -> Solution:
 def _all_equal(pairs: dict[str, tuple[sp.Expr, sp.Expr]]):
     return prove.proved_for_each({o: (lambda a=a, b=b: prove.equal(a, b)) for o, (a, b) in pairs.items()},
                                  "graph against formula")
+
+
+def _sci(x: float) -> str:
+    mantissa, exponent = f"{x:.2e}".split("e")
+    return rf"${mantissa} \times 10^{{{int(exponent)}}}$"
 
 
 def _matrix_tex(a: np.ndarray) -> str:

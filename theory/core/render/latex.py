@@ -68,10 +68,11 @@ def _block(b, topic: str, figure_dir: Path | None) -> str:
         cols = "l" * len(b.header)
         body = " \\\\\n".join(" & ".join(r) for r in b.rows)
         caption = rf"\captionof{{table}}{{{b.caption}}}" if b.caption else ""
-        return (
-            rf"\begin{{center}}{caption}\begin{{tabular}}{{{cols}}}\toprule" "\n"
+        return (  # a minipage keeps the caption on the table's page
+            rf"\begin{{center}}\begin{{minipage}}{{\linewidth}}\centering{caption}"
+            rf"\begin{{tabular}}{{{cols}}}\toprule" "\n"
             + " & ".join(b.header) + r" \\ \midrule" "\n" + body + "\n"
-            + r"\\ \bottomrule\end{tabular}\end{center}"
+            + r"\\ \bottomrule\end{tabular}\end{minipage}\end{center}"
         )
     if isinstance(b, Figure):
         name = f"{topic}-{b.name}"
