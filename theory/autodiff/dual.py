@@ -63,8 +63,10 @@ def forward_pass(graph: Graph, point: Mapping[str, float], direction: Mapping[st
             duals.append(Dual(float(node.const)))
         else:
             operands = [duals[a] for a in node.args]
-            graph.apply(node, [d.value for d in operands])  # domain errors become bad input
-            duals.append(Dual.apply(node.op, *operands))
+            try:
+                duals.append(Dual.apply(node.op, *operands))
+            except (ValueError, ZeroDivisionError, OverflowError):
+                graph.apply(node, [d.value for d in operands])  # raises it as bad input
     return duals
 
 

@@ -7,8 +7,11 @@ SymPy form lets tests differentiate each operation independently.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sympy as sp
@@ -108,3 +111,24 @@ FUNCTIONS = {name: name for name, op in OPS.items() if op.arity == 1 and name !=
 FUNCTIONS |= {"log": "ln", "max": "max", "min": "min", "leaky_relu": "leaky_relu",
               "ReLU": "relu", "sigma": "sigmoid", "LeakyReLU": "leaky_relu"}
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
+
+
+@contextmanager
+def counting() -> Iterator[Counter]:
+    """Count evaluations of every operation's value and local derivatives, e.g. to measure a mode's cost."""
+    counts: Counter = Counter()
+    saved = dict(OPS)
+
+    def counted(kind: str, f: Callable) -> Callable:
+        def wrapper(*xs):
+            counts[kind] += 1
+            return f(*xs)
+        return wrapper
+
+    for name, op in saved.items():
+        OPS[name] = dataclasses.replace(op, value=counted("values", op.value),
+                                        partials=counted("local derivatives", op.partials))
+    try:
+        yield counts
+    finally:
+        OPS.update(saved)

@@ -63,7 +63,7 @@ def _block(b, width: int, verbose: bool) -> list[str]:
         return [f"  [diagram {b.name}: {plain(b.caption)}]", *(f"    {line}" for line in b.outline)]
     if isinstance(b, Algorithm):
         width_no = len(str(len(b.lines)))
-        return [f"  {b.title}", *(f"  {n:>{width_no}}  {plain(x)}" for n, x in enumerate(b.lines, 1))]
+        return [f"  {plain(b.title)}", *(f"  {n:>{width_no}}  {plain(x)}" for n, x in enumerate(b.lines, 1))]
     if isinstance(b, Erratum):
         lines = [_wrap(f"ERRATUM  the sheet says: {plain(b.sheet_says)}", "  ", width),
                  _wrap(f"correct: {plain(b.correction)}", "           ", width)]

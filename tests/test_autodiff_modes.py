@@ -1,0 +1,49 @@
+"""Wrong pseudocode and wrong cost models are rejected by the forward/reverse-mode topic."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from tests.conftest import failed_claims
+from theory import autodiff_modes as am
+from theory.core.cli import solve_topic
+from theory.core.errors import BadInput
+
+
+def test_a_missing_chain_factor_is_rejected(monkeypatch):
+    right = am.local_derivative
+    monkeypatch.setattr(am, "local_derivative",
+                        lambda lines, name, var: right(lines, name, var).subs(sp.pi, 1) if name == "z2" else
+                        right(lines, name, var))
+    failed = failed_claims(am)
+    assert {"1.1.gradient", "1.1.finite-differences", "1.2.derivative"} <= failed
+
+
+def test_an_adjoint_that_forgets_a_user_is_rejected(monkeypatch):
+    right = am.reverse_program
+
+    def forgetful(lines, inputs):
+        rules = right(lines, inputs)
+        return [(v, rule.subs(sp.Symbol("bar_z5", real=True), 0) if v == "z4" else rule) for v, rule in rules]
+
+    monkeypatch.setattr(am, "reverse_program", forgetful)
+    assert {"1.1.gradient", "1.1.finite-differences"} <= failed_claims(am)
+
+
+def test_a_wrong_cost_model_is_rejected(monkeypatch):
+    monkeypatch.setattr(am, "reverse_cost", lambda d, t: {"values": d * t, "local derivatives": d * t})
+    assert failed_claims(am) == {"1.3.counted"}
+
+
+def test_another_trace_and_input_hold():
+    trace = "a = w1 + w2; b = w2 + 1; f = a*b"
+    assert not failed_claims(am, {"trace": trace, "formula": "(w1 + w2)*(w2 + 1)", "wrt": "w2",
+                                  "point": "(1.5, -2)"})
+
+
+@pytest.mark.parametrize("bad", [{"wrt": "w3"}, {"trace": "z1 = w1 / "}, {"point": "(1,)"}, {"dims": "(1, 2)"},
+                                 {"point": "(1, 0)"}])
+def test_bad_parameters(bad):
+    with pytest.raises(BadInput):
+        solve_topic(am, bad)

@@ -1,0 +1,292 @@
+"""Forward and reverse mode written out for an evaluation trace, and what each mode costs.
+
+From the trace z1..z6 of the sheet (a parameter), the reverse-mode and the
+forward-mode pseudocode are generated line by line: each line's local
+derivatives are SymPy's, written over the trace's own variables. Running the
+pseudocode symbolically must give SymPy's gradient of f; running it on
+numbers must agree with the autodiff engine and with finite differences.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import finite_differences as fd
+from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables
+from theory.autodiff.ops import counting
+from theory.core import figures, prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+from theory.jacobians import _SYMPY_NAMES, input_names, program
+
+TOPIC = "autodiff_modes"
+
+TRACE = "z1 = w1/w2; z2 = sin(2*pi*z1); z3 = exp(2*w2); z4 = 3*z1 - z3; z5 = z2 + z4; z6 = z4*z5"
+FORMULA = "(sin(2*pi*w1/w2) + 3*w1/w2 - exp(2*w2)) * (3*w1/w2 - exp(2*w2))"
+
+
+def _check_trace(text: str) -> str | None:
+    program(text)
+    return None
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    trace: str = param(TRACE, "the evaluation trace, 'name = expression' lines separated by ';'",
+                       check=_check_trace)
+    formula: str = param(FORMULA, "f written as one formula, to check the trace against")
+    inputs: str = param("w1, w2", "the input variables, comma separated")
+    point: tuple = param((0.3, 0.4), "the point at which the pseudocode is run (the sheet gives none)")
+    wrt: str = param("w1", "the input the forward-mode pseudocode differentiates by")
+    dims: tuple = param((2, 4, 8, 16, 32, 64), "input sizes d of the synthetic cost test",
+                        check=lambda ds: None if ds and all(isinstance(d, (int, float)) and d >= 2 and
+                                                            d == int(d) for d in ds) else "integers >= 2")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        names = input_names(self.inputs)
+        if len(self.point) != len(names):
+            raise BadInput(f"parameter point has {len(self.point)} coordinates for inputs {', '.join(names)}")
+        if self.wrt not in names:
+            raise BadInput(f"parameter wrt = {self.wrt!r} is not an input ({', '.join(names)})")
+
+
+def line_exprs(pairs: list[tuple[str, str]], inputs: tuple[str, ...]) -> dict[str, sp.Expr]:
+    """Each trace line as SymPy over the variables it names (inputs and earlier z's)."""
+    symbols = {n: sp.Symbol(n, real=True) for n in [*inputs, *(n for n, _ in pairs)]}
+    return {name: sp.parse_expr(text, local_dict={**_SYMPY_NAMES, **symbols}) for name, text in pairs}
+
+
+def local_derivative(lines: dict[str, sp.Expr], name: str, var: sp.Symbol) -> sp.Expr:
+    """d(line `name`)/d(var), rewritten with earlier trace variables where they appear (exp(2 w2) -> z3)."""
+    d = sp.diff(lines[name], var)
+    earlier = list(lines)[: list(lines).index(name) + 1]  # z_t itself is known when its derivative is
+    for prior in reversed(earlier):
+        d = d.subs(lines[prior], sp.Symbol(prior, real=True))
+    return d
+
+
+def reverse_program(lines: dict[str, sp.Expr], inputs: tuple[str, ...]) -> list[tuple[str, sp.Expr]]:
+    """(variable, its adjoint as an expression of the z's and later adjoints), output first."""
+    names = list(lines)
+    bar = {n: sp.Symbol(f"bar_{n}", real=True) for n in [*inputs, *names]}
+    out = [(names[-1], sp.Integer(1))]
+    for v in [*reversed(names[:-1]), *inputs]:
+        var = sp.Symbol(v, real=True)
+        users = [u for u in names if var in lines[u].free_symbols]
+        out.append((v, sum((bar[u] * local_derivative(lines, u, var) for u in users), sp.Integer(0))))
+    return out
+
+
+def forward_program(lines: dict[str, sp.Expr], inputs: tuple[str, ...], wrt: str) -> list[tuple[str, sp.Expr]]:
+    """(variable, its tangent d var/d wrt over earlier z's and earlier tangents), in trace order."""
+    dot = {n: sp.Symbol(f"dot_{n}", real=True) for n in [*inputs, *lines]}
+    seeds = [(v, sp.Integer(1 if v == wrt else 0)) for v in inputs]
+    rules = [(n, sum((local_derivative(lines, n, s) * dot[str(s)] for s in sorted(e.free_symbols, key=str)),
+                     sp.Integer(0))) for n, e in lines.items()]
+    return seeds + rules
+
+
+def run(program_: list[tuple[str, sp.Expr]], known: dict[sp.Symbol, sp.Expr], prefix: str) -> dict[str, sp.Expr]:
+    """Execute pseudocode lines in order: each result is substituted into the lines after it."""
+    env = dict(known)
+    values = {}
+    for name, rule in program_:
+        values[name] = rule.subs(env)
+        env[sp.Symbol(f"{prefix}_{name}", real=True)] = values[name]
+    return values
+
+
+def forward_cost(d: int, operations: int) -> dict[str, int]:
+    """Forward mode: d passes, each evaluating every operation and its local derivatives once."""
+    return {"values": d * operations, "local derivatives": d * operations}
+
+
+def reverse_cost(d: int, operations: int) -> dict[str, int]:
+    """Reverse mode: one recorded pass (values and local derivatives), then one sweep; independent of d."""
+    return {"values": operations, "local derivatives": operations}
+
+
+def synthetic(d: int) -> Graph:
+    """f(w) = sum_i sin(w_i) w_(i+1) (cyclic): T = 3d - 1 operations for d inputs."""
+    terms = " + ".join(f"sin(w{i})*w{i % d + 1}" for i in range(1, d + 1))
+    return Graph.parse({"f": terms}, [f"w{i}" for i in range(1, d + 1)])
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    inputs = input_names(p.inputs)
+    pairs = program(p.trace)
+    g = Graph.parse(pairs, inputs)
+    lines = line_exprs(pairs, inputs)
+    out = pairs[-1][0]
+    syms = {n: sp.Symbol(n, real=True) for n in inputs}
+    at = dict(zip(inputs, p.point))
+    exact_at = {syms[n]: sp.nsimplify(v) for n, v in at.items()}
+    f = sp.parse_expr(p.formula, local_dict={**_SYMPY_NAMES, **syms})
+    composed = {}
+    for name, e in lines.items():
+        composed[name] = e.subs({sp.Symbol(k, real=True): v for k, v in composed.items()})
+    gradient = [sp.diff(f, syms[n]) for n in inputs]
+    tape = Tape.record(g, at)
+    value = {n: tape.values[g.names[n]] for n in [*inputs, *lines]}
+    tex = {n: sp.latex(sp.Symbol(n)) for n in [*inputs, *lines]}
+    fmt = ", ".join(f"{v:g}" for v in p.point)
+
+    sol = Solution(TOPIC, "Forward and reverse mode by hand", "cse543-hw1, Question 1", p, question=(
+        rf"For $f({', '.join(tex[n] for n in inputs)}) = {sp.latex(f)}$ computed by the trace "
+        + ", ".join(rf"${tex[n]} = {sp.latex(e)}$" for n, e in lines.items())
+        + r": write reverse-mode and forward-mode pseudocode as an implementation would run it, then say "
+        r"what forward mode costs for a function of $d$ inputs."))
+    p0 = sol.part("trace", "The trace", r"Check that the trace computes $f$, and evaluate it.")
+    p0.claim("computes-f", rf"Substituting the lines into each other gives $f$: ${tex[out]} = f$.",
+             prove.equal(composed[out], f))
+    p0.table(["variable", "definition", rf"value at $({fmt})$"],
+             [[f"${tex[n]}$", f"${sp.latex(e)}$", f"${value[n]:.6g}$"] for n, e in lines.items()],
+             caption="The trace, evaluated by the autodiff engine.")
+    p0.claim("values", rf"The engine's value of ${tex[out]}$ equals $f({fmt})$ evaluated exactly.",
+             prove.close(value[out], float(f.subs(exact_at)), rtol=1e-12, atol=1e-15, what=f"{out}"))
+
+    # Q1.1 reverse mode
+    p1 = sol.part("1.1", "Reverse mode",
+                  rf"Write the backward pass: each $\bar{{z}}_t = d{tex[out]}/dz_t$ from the $z$'s and the adjoints "
+                  r"already computed, starting from $\bar z_{\mathrm{out}} = 1$.")
+    rev = reverse_program(lines, inputs)
+    bar_tex = {n: tables_accent(n, "bar") for n in [*inputs, *lines]}
+    p1.algorithm(rf"Reverse mode (after the forward pass has stored ${', '.join(tex[n] for n in lines)}$)",
+                 [rf"${bar_tex[v]} \leftarrow {_rule_tex(rule, 'bar', bar_tex)}$" for v, rule in rev])
+    p1.text(r"Each adjoint is computed once, from the adjoints of the variables that use it, so the backward "
+            r"pass has one line per trace line (plus one per input) and costs a constant times the forward pass.")
+    z_values = {sp.Symbol(n, real=True): sp.nsimplify(v) if n in inputs else composed[n].subs(exact_at)
+                for n, v in value.items()}
+    symbolic_rev = run(rev, {sp.Symbol(n, real=True): e for n, e in composed.items()}, "bar")
+    p1.claim("gradient", r"Run symbolically (each $z_t$ replaced by its expression), the pseudocode's "
+             rf"$({', '.join(bar_tex[n] for n in inputs)})$ is exactly SymPy's $\nabla f$.",
+             prove.proved_for_each({n: (lambda n=n, k=k: prove.equal(symbolic_rev[n], gradient[k]))
+                                    for k, n in enumerate(inputs)}, "each component"))
+    numeric_rev = run(rev, z_values, "bar")
+    adjoint = tape.backward(out)
+    engine = {n: adjoint[g.names[n]] for n in [*inputs, *lines]}
+    p1.table(["adjoint", "pseudocode", "engine's tape"],
+             [[f"${bar_tex[v]}$", f"${float(numeric_rev[v]):.6g}$", f"${engine[v]:.6g}$"] for v, _ in rev],
+             caption=rf"The pseudocode run at $({fmt})$ beside the reverse sweep of the autodiff engine.")
+    p1.claim("engine", r"Every adjoint of the pseudocode equals the engine's tape, to rounding.",
+             prove.close_all([float(numeric_rev[v]) for v, _ in rev], [engine[v] for v, _ in rev],
+                             rtol=1e-10, atol=1e-12, what="pseudocode against tape"))
+    h = 1e-5
+    f_np = sp.lambdify([list(syms.values())], [f], "numpy")
+    central = fd.central_jacobian(f_np, np.array(p.point, float), h)[0]
+    p1.claim("finite-differences", rf"Central differences of $f$ (step ${h:g}$) agree with the gradient: "
+             + ", ".join(rf"$\partial f/\partial {tex[n]} \approx {central[k]:.6g}$" for k, n in enumerate(inputs)),
+             prove.close_all([float(numeric_rev[n]) for n in inputs], central, rtol=1e-6, atol=1e-8,
+                             what="pseudocode against central differences"))
+
+    # Q1.2 forward mode
+    p2 = sol.part("1.2", "Forward mode",
+                  rf"Write the forward pass that carries $\dot z_t = dz_t/d{tex[p.wrt]}$ beside each $z_t$.")
+    fwd = forward_program(lines, inputs, p.wrt)
+    dot_tex = {n: tables_accent(n, "dot") for n in [*inputs, *lines]}
+    p2.algorithm(rf"Forward mode for $d{tex[out]}/d{tex[p.wrt]}$ (seed: ${dot_tex[p.wrt]} = 1$, other inputs 0)",
+                 [rf"${dot_tex[v]} \leftarrow {_rule_tex(rule, 'dot', dot_tex)}$" if v in inputs else
+                  rf"${tex[v]} \leftarrow {sp.latex(lines[v])}$; \quad ${dot_tex[v]} \leftarrow "
+                  rf"{_rule_tex(rule, 'dot', dot_tex)}$" for v, rule in fwd])
+    symbolic_fwd = run(fwd, {sp.Symbol(n, real=True): e for n, e in composed.items()}, "dot")
+    k = inputs.index(p.wrt)
+    p2.claim("derivative", rf"Run symbolically, the last tangent is SymPy's $\partial f/\partial {tex[p.wrt]}$.",
+             prove.equal(symbolic_fwd[out], gradient[k]))
+    numeric_fwd = run(fwd, z_values, "dot")
+    duals = forward_pass(g, at, {p.wrt: 1.0})
+    tangents = {n: duals[g.names[n]].tangent for n in [*inputs, *lines]}
+    p2.table(["tangent", "pseudocode", "dual numbers"],
+             [[f"${dot_tex[v]}$", f"${float(numeric_fwd[v]):.6g}$", f"${tangents[v]:.6g}$"] for v, _ in fwd],
+             caption=rf"The forward pseudocode at $({fmt})$ beside the engine's dual-number pass.")
+    p2.claim("engine", r"Every tangent of the pseudocode equals the engine's dual numbers, to rounding.",
+             prove.close_all([float(numeric_fwd[v]) for v, _ in fwd], [tangents[v] for v, _ in fwd],
+                             rtol=1e-10, atol=1e-12, what="pseudocode against dual numbers"))
+    sol.answer("gradient", {n: gradient[i].subs(exact_at) for i, n in enumerate(inputs)})
+
+    # Q1.3 cost
+    p3 = sol.part("1.3", "The cost of forward mode",
+                  r"For $f:\mathbb R^d \to \mathbb R$ taking time $T$, how does forward mode get $df/dw$, and how "
+                  r"long does it take?")
+    p3.text(r"Forward mode gives one directional derivative per pass: seeding $\dot w = e_j$ (the $j$-th unit "
+            r"vector) yields $\partial f/\partial w_j$. The gradient needs $d$ passes, $j = 1, \dots, d$. Each pass "
+            r"evaluates every operation once and its local derivatives once, a constant factor $c$ times the "
+            r"work of evaluating $f$, so the time is $O(c\, d\, T) = O(dT)$. Reverse mode records one pass and "
+            r"sweeps back once for all $d$ partial derivatives: $O(T)$ time (and $O(T)$ memory for the tape).")
+    rows, counted_ok = [], {}
+    for d in (int(x) for x in p.dims):
+        sg = synthetic(d)
+        ops = len(sg.operations())
+        point = {n: 0.1 * (i + 1) for i, n in enumerate(sg.inputs)}
+        with counting() as fwd_count:
+            jf = forward_jacobian(sg, point)
+        with counting() as rev_count:
+            jr = reverse_jacobian(sg, point)
+        want_f, want_r = forward_cost(d, ops), reverse_cost(d, ops)
+        counted_ok[f"d={d}"] = dict(fwd_count) == want_f and dict(rev_count) == want_r and np.allclose(jf, jr)
+        rows.append([f"${d}$", f"${ops}$", f"${fwd_count['values'] + fwd_count['local derivatives']}$",
+                     f"${rev_count['values'] + rev_count['local derivatives']}$"])
+    p3.table(["$d$", "operations $T$", "forward mode", "reverse mode"], rows,
+             caption=r"Operation evaluations (values plus local derivatives) counted while the engine computes the "
+             r"gradient of $f(w) = \sum_i \sin(w_i)\, w_{i+1}$ (indices cyclic), which has $T = 3d - 1$ operations.")
+    p3.claim("counted", r"Counted evaluations: forward mode $2dT$ (grows like $d^2$ here, since $T \propto d$), "
+             r"reverse mode $2T$ for every $d$; both modes give the same gradient.",
+             prove.on_instances(counted_ok, "evaluations counted by instrumenting every operation"))
+    p3.figure("timing", r"Wall time of one gradient of the synthetic $f$ by the engine's two modes against $d$ "
+              r"(median of repeated runs; log-log). Forward mode ($d$ passes) grows like $d^2$ because $T$ "
+              r"itself grows like $d$; reverse mode grows like $T \propto d$.",
+              lambda path: _plot_timing(path, [int(x) for x in p.dims]))
+    return sol
+
+
+def tables_accent(name: str, accent: str) -> str:
+    g = Graph.parse({}, [name])
+    return tables.accented(g, 0, accent)
+
+
+def _rule_tex(rule: sp.Expr, prefix: str, accent: dict[str, str]) -> str:
+    names = {sp.Symbol(f"{prefix}_{n}", real=True): sp.Symbol(f"ACC{i}X") for i, n in enumerate(accent)}
+    text = sp.latex(rule.subs(names), ln_notation=True)
+    for i, n in enumerate(accent):
+        text = text.replace(f"ACC_{{{i}X}}", accent[n]).replace(f"ACC{i}X", accent[n])
+    return text
+
+
+def measure_times(dims: list[int], repeats: int = 5) -> dict[str, list[float]]:
+    """Median wall time of one gradient by each mode, for each d."""
+    out: dict[str, list[float]] = {"forward": [], "reverse": []}
+    for d in dims:
+        sg = synthetic(d)
+        point = {n: 0.1 * (i + 1) for i, n in enumerate(sg.inputs)}
+        for mode, run_ in (("forward", forward_jacobian), ("reverse", reverse_jacobian)):
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                run_(sg, point)
+                times.append(time.perf_counter() - t0)
+            out[mode].append(float(np.median(times)))
+    return out
+
+
+def _plot_timing(path, dims: list[int]) -> None:
+    times = measure_times(dims)
+    with figures.figure(path, figsize=(5.2, 3.2)) as (fig, ax):
+        for mode, t in times.items():
+            slope = np.polyfit(np.log(dims[len(dims) // 2:]), np.log(t[len(dims) // 2:]), 1)[0]
+            ax.loglog(dims, t, "o-", ms=3, label=f"{mode} mode (fitted slope {slope:.2f})")
+        ax.set_xlabel("number of inputs d")
+        ax.set_ylabel("seconds per gradient")
+        ax.legend()
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
