@@ -27,6 +27,13 @@ def accented(graph: Graph, i: int, accent: str) -> str:
     return rf"\{accent}{{{letters}}}" + (rf"_{{{m[2]}}}" if m[2] else "")
 
 
+class iverson(sp.Function):  # noqa: N801
+    """[a > 0]: how a max, a ReLU or an abs routes its gradient, printed as an Iverson bracket."""
+
+    def _latex(self, printer):
+        return rf"[{printer._print(self.args[0])} > 0]"
+
+
 def local_partial(graph: Graph, i: int, operand: int) -> sp.Expr:
     """d node_i / d node_operand as SymPy over the operands' names (both slots if used twice)."""
     node = graph.nodes[i]
@@ -34,7 +41,8 @@ def local_partial(graph: Graph, i: int, operand: int) -> sp.Expr:
     names = {s: (graph.nodes[a].const if graph.nodes[a].is_const else sp.Symbol(graph.label(a), real=True))
              for s, a in zip(slots, node.args)}
     expr = OPS[node.op].sympy(*slots)
-    return sum((sp.diff(expr, s) for s, a in zip(slots, node.args) if a == operand), sp.Integer(0)).subs(names)
+    d = sum((sp.diff(expr, s) for s, a in zip(slots, node.args) if a == operand), sp.Integer(0))
+    return d.replace(sp.Heaviside, lambda *a: iverson(a[0])).subs(names)
 
 
 def _times(coefficient: sp.Expr, factor: str) -> str:

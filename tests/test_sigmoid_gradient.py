@@ -1,0 +1,41 @@
+"""Wrong sigmoid derivatives and wrong routing through the max are rejected."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from tests.conftest import failed_claims
+from theory import sigmoid_gradient as sg
+from theory.core.cli import solve_topic
+from theory.core.errors import BadInput
+
+
+def test_a_wrong_sigmoid_derivative_is_rejected(monkeypatch):
+    monkeypatch.setattr(sg, "sigmoid_derivative", lambda s: s * (1 + s))
+    failed = failed_claims(sg)
+    assert {"0.derivative.4", "0.numeric", "1.sympy", "1.reverse-mode", "1.central-differences"} <= failed
+
+
+def test_a_max_routed_to_the_smaller_argument_is_rejected(monkeypatch):
+    right = sg.hand_gradient
+    monkeypatch.setattr(sg, "hand_gradient", lambda point, base: [*right(point, base)[1::-1], *right(point, base)[2:]])
+    assert {"1.sympy", "1.reverse-mode", "1.central-differences"} <= failed_claims(sg)
+
+
+def test_a_dropped_inner_derivative_is_rejected(monkeypatch):
+    right = sg.hand_gradient
+    monkeypatch.setattr(sg, "hand_gradient", lambda point, base: [v * sp.Rational(2, 5) for v in right(point, base)])
+    assert {"1.sympy", "1.reverse-mode", "1.central-differences"} == failed_claims(sg)
+
+
+@pytest.mark.parametrize("overrides", [{"log_base": "10"}, {"point": "(4, 3, 4, 5, -5, 7)"}])
+def test_other_bases_and_points_hold(overrides):
+    assert not failed_claims(sg, overrides)
+
+
+@pytest.mark.parametrize("bad", [{"point": "(3, 3, 4, 5, -5, 7)"}, {"point": "(-1, 3, 4, 5, 5, 7)"},
+                                 {"point": "(1, 2, 3)"}, {"log_base": "3"}, {"step": "0"}])
+def test_bad_parameters(bad):
+    with pytest.raises(BadInput):
+        solve_topic(sg, bad)

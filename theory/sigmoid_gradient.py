@@ -1,0 +1,148 @@
+"""The sigmoid's derivative, and the gradient of a composition with a max at a given point.
+
+The derivative sigma' = sigma (1 - sigma) is proved as a chain of checked
+steps. The gradient of the composed function is written by hand from that
+rule and the chain rule, then compared with SymPy, with a reverse-mode pass of
+the autodiff engine, and with central differences of a NumPy version.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import finite_differences as fd
+from theory.autodiff import Graph, Tape, tables, tikz
+from theory.core import prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+
+TOPIC = "sigmoid_gradient"
+
+x = sp.Symbol("x", real=True)
+X = sp.symbols("x1:7", real=True)
+BASES = {"e": sp.E, "2": sp.Integer(2), "10": sp.Integer(10)}
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    point: tuple = param((-1.0, 3.0, 4.0, 5.0, -5.0, 7.0), "the point x-hat (six coordinates)",
+                         check=lambda v: None if len(v) == 6 else "needs six coordinates")
+    log_base: str = param("e", "base of the sheet's log: e (natural), 2 or 10",
+                          check=lambda b: None if b in BASES else "must be e, 2 or 10")
+    step: float = param(1e-5, "central-difference step", lo=0.0, hi=0.1, lo_open=True)
+    samples: int = param(200, "random points at which sigma' is checked numerically", lo=10, hi=100000)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        x1, x2, x3, x4, x5, x6 = self.point
+        if x4 == 0 or 5 * (max(x1, x2) * x3 / x4 - (x5 + x6)) <= 0:
+            raise BadInput(f"f is not defined at {self.point}: the log needs 5(max(x1, x2) x3/x4 - (x5 + x6)) > 0")
+        if x1 == x2:
+            raise BadInput(f"f is not differentiable at {self.point}: max(x1, x2) ties (x1 = x2)")
+
+
+def sigmoid_derivative(s: sp.Expr) -> sp.Expr:
+    """sigma'(x) written through s = sigma(x)."""
+    return s * (1 - s)
+
+
+def hand_gradient(point: tuple, base: sp.Expr) -> list[sp.Expr]:
+    """The chain rule, outside in: sigma'(u) * du/dg * dg/dx_i, with the max routing to its larger argument."""
+    x1, x2, x3, x4, x5, x6 = (sp.nsimplify(v) for v in point)
+    m = sp.Max(x1, x2)
+    g = m * x3 / x4 - (x5 + x6)
+    u = sp.log(5 * g) / sp.log(base) + sp.Rational(1, 2)
+    outer = sigmoid_derivative(1 / (1 + sp.exp(-u))) / (g * sp.log(base))  # d sigma(u)/du * du/dg
+    first = 1 if x1 > x2 else 0
+    dg = [first * x3 / x4, (1 - first) * x3 / x4, m / x4, -m * x3 / x4**2, -1, -1]
+    return [sp.nsimplify(outer * d) if d == 0 else outer * d for d in dg]
+
+
+def formula(base_text: str) -> str:
+    log = "ln(5*(max(x1, x2)*x3/x4 - (x5 + x6)))"
+    return f"sigmoid({log} + 1/2)" if base_text == "e" else f"sigmoid({log}/ln({base_text}) + 1/2)"
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    base = BASES[p.log_base]
+    sol = Solution(TOPIC, "The sigmoid's derivative and a gradient through a max", "cs5388-a1, Problems 0-1", p,
+                   question=r"Show that $\sigma'(x) = \sigma(x)(1-\sigma(x))$ for the logistic function, then find "
+                   r"the gradient of $f(\mathbf x) = \sigma\big(\log(5(\max\{x_1,x_2\}\,x_3/x_4 - (x_5+x_6))) "
+                   r"+ \tfrac12\big)$ and evaluate it at $\hat{\mathbf x}$.")
+
+    p0 = sol.part("0", "The sigmoid's derivative", r"Differentiate $\sigma(x) = 1/(1+e^{-x})$.")
+    s = 1 / (1 + sp.exp(-x))
+    p0.chain("derivative", r"\sigma'(x)").define(r"\frac{d}{dx}\left(1 + e^{-x}\right)^{-1}", sp.diff(s, x),
+                                                   "definition of sigma") \
+        .step(r"\frac{e^{-x}}{\left(1+e^{-x}\right)^2}", sp.exp(-x) / (1 + sp.exp(-x)) ** 2,
+              "chain rule: -(1+e^{-x})^{-2} times -e^{-x}") \
+        .step(r"\frac{1}{1+e^{-x}} \cdot \frac{e^{-x}}{1+e^{-x}}", s * sp.exp(-x) / (1 + sp.exp(-x)), "split") \
+        .step(r"\frac{1}{1+e^{-x}} \left(1 - \frac{1}{1+e^{-x}}\right)", s * (1 - s),
+              r"$\frac{e^{-x}}{1+e^{-x}} = 1 - \frac{1}{1+e^{-x}}$") \
+        .step(r"\sigma(x)\,(1-\sigma(x))", sigmoid_derivative(s), "definition of sigma")
+    rng = ctx.rng("sigmoid")
+    xs = rng.uniform(-8, 8, p.samples)
+    central = fd.central_jacobian(lambda v: 1 / (1 + np.exp(-v)), xs, p.step).diagonal()
+    derived = sp.lambdify(x, sigmoid_derivative(s), "numpy")(xs)
+    p0.claim("numeric", rf"Central differences of the logistic function at {p.samples} random points in "
+             r"$[-8, 8]$ agree with $\sigma(1-\sigma)$.",
+             prove.close_all(central, derived, rtol=1e-6, atol=1e-10, what="central differences"))
+
+    p1 = sol.part("1", "The gradient at the given point",
+                  r"Differentiate $f$ by the chain rule, say how the $\max$ is differentiated, and evaluate at "
+                  rf"$\hat{{\mathbf x}} = ({', '.join(f'{v:g}' for v in p.point)})$.")
+    p1.text(r"Write $m = \max\{x_1, x_2\}$, $g = m\,x_3/x_4 - (x_5 + x_6)$, $u = \log(5g) + \tfrac12$ and "
+            r"$f = \sigma(u)$. Then $\partial f/\partial x_i = \sigma(u)(1-\sigma(u))\cdot\frac{1}{g\,\ln b}"
+            r"\cdot \partial g/\partial x_i$ with $b$ the log's base, and $\partial g/\partial m = x_3/x_4$, "
+            r"$\partial g/\partial x_3 = m/x_4$, $\partial g/\partial x_4 = -m x_3/x_4^2$, "
+            r"$\partial g/\partial x_5 = \partial g/\partial x_6 = -1$. The $\max$ passes the gradient to its "
+            r"larger argument: $\partial m/\partial x_1 = 1$ if $x_1 > x_2$ and 0 if $x_1 < x_2$ (and the other "
+            r"way for $x_2$). Where $x_1 = x_2$ it is not differentiable; any convex combination of the two "
+            r"one-sided choices is a subgradient there.")
+    if p.log_base == "e":
+        p1.erratum(r"$\log$ without a base.", r"the base must be fixed; the usual convention in this course is "
+                   r"the natural logarithm.", r"$\log = \ln$ (parameter \texttt{log\_base} = 2 or 10 changes it).")
+    hand = hand_gradient(p.point, base)
+    f_sym = 1 / (1 + sp.exp(-(sp.log(5 * (sp.Max(X[0], X[1]) * X[2] / X[3] - (X[4] + X[5]))) / sp.log(base)
+                              + sp.Rational(1, 2))))
+    at = {xi: sp.nsimplify(v) for xi, v in zip(X, p.point)}
+    sympy_grad = [sp.diff(f_sym, xi).subs(at) for xi in X]
+    p1.claim("sympy", r"The hand-derived gradient equals SymPy's derivative of $f$ at $\hat{\mathbf x}$ "
+             r"(componentwise, exactly).",
+             prove.proved_for_each({f"x{i + 1}": (lambda a=a, b=b: prove.equal(a, b))
+                                    for i, (a, b) in enumerate(zip(hand, sympy_grad))}, "each component"))
+    hand_f = np.array([float(v) for v in hand])
+    p1.text(rf"$\nabla f(\hat{{\mathbf x}}) = ({', '.join(sp.latex(sp.simplify(v)) for v in hand)}) \approx "
+            rf"({', '.join(f'{v:.6g}' for v in hand_f)})$.")
+    names = [f"x{i}" for i in range(1, 7)]
+    g = Graph.parse({"f": formula(p.log_base)}, names)
+    point = dict(zip(names, p.point))
+    tape = Tape.record(g, point)
+    adjoint = tape.backward("f")
+    p1.diagram("graph", r"The computation graph of $f$ at $\hat{\mathbf x}$ (values in the nodes).",
+               tikz.draw(g, tape.values), tikz.outline(g, tape.values))
+    p1.table(["adjoint", "rule", "value"], tables.adjoint_rows(g, adjoint, "f"),
+             caption=r"One reverse-mode sweep of the autodiff engine gives all six partial derivatives.")
+    engine = [adjoint[g.names[n]] for n in names]
+    p1.claim("reverse-mode", r"The reverse-mode sweep gives the same gradient.",
+             prove.close_all(engine, hand_f, rtol=1e-12, atol=1e-14, what="tape against the hand gradient"))
+    f_np = lambda v: 1 / (1 + np.exp(-(np.log(5 * (np.maximum(v[0], v[1]) * v[2] / v[3] - (v[4] + v[5])))  # noqa: E731
+                                        / np.log(float(base)) + 0.5)))
+    central = fd.central_jacobian(f_np, np.array(p.point), p.step).ravel()
+    p1.claim("central-differences", rf"Central differences (step ${p.step:g}$) of a NumPy version of $f$ agree.",
+             prove.close_all(central, hand_f, rtol=1e-6, atol=1e-9, what="central differences"))
+    sol.answer("f(x_hat)", f_sym.subs(at))
+    sol.answer("gradient", hand)
+    return sol
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
