@@ -81,7 +81,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     p0.chain("derivative", r"\sigma'(x)").define(r"\frac{d}{dx}\left(1 + e^{-x}\right)^{-1}", sp.diff(s, x),
                                                    "definition of sigma") \
         .step(r"\frac{e^{-x}}{\left(1+e^{-x}\right)^2}", sp.exp(-x) / (1 + sp.exp(-x)) ** 2,
-              "chain rule: -(1+e^{-x})^{-2} times -e^{-x}") \
+              r"chain rule: $-(1+e^{-x})^{-2}$ times $-e^{-x}$") \
         .step(r"\frac{1}{1+e^{-x}} \cdot \frac{e^{-x}}{1+e^{-x}}", s * sp.exp(-x) / (1 + sp.exp(-x)), "split") \
         .step(r"\frac{1}{1+e^{-x}} \left(1 - \frac{1}{1+e^{-x}}\right)", s * (1 - s),
               r"$\frac{e^{-x}}{1+e^{-x}} = 1 - \frac{1}{1+e^{-x}}$") \

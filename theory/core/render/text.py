@@ -60,7 +60,7 @@ def _block(b, width: int, verbose: bool) -> list[str]:
     if isinstance(b, Figure):
         return [f"  [figure {b.name}: {plain(b.caption)}]"]
     if isinstance(b, Diagram):
-        return [f"  [diagram {b.name}: {plain(b.caption)}]", *(f"    {line}" for line in b.outline)]
+        return [f"  [diagram {b.name}: {plain(b.caption)}]", *(f"    {plain(line)}" for line in b.outline)]
     if isinstance(b, Algorithm):
         width_no = len(str(len(b.lines)))
         return [f"  {plain(b.title)}", *(f"  {n:>{width_no}}  {plain(x)}" for n, x in enumerate(b.lines, 1))]

@@ -1,0 +1,48 @@
+"""Drawings that disagree with their equations are rejected."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import failed_claims
+from theory import network_drawing as nd
+from theory.autodiff import graph as graph_module
+from theory.core.cli import solve_topic
+from theory.core.errors import BadInput
+
+
+def test_a_dropped_bias_is_rejected(monkeypatch):
+    right = nd.as_spec
+    monkeypatch.setattr(nd, "as_spec", lambda units: [(*u[:4], []) if u[0] == "h1" else u for u in right(units)])
+    assert failed_claims(nd) == {"a.evaluates", "b.evaluates"}
+
+
+def test_a_swapped_weight_is_rejected(monkeypatch):
+    right = nd.as_spec
+
+    def swapped(units):
+        spec = right(units)
+        name, act, slope, edges, biases = spec[-1]
+        return [*spec[:-1], (name, act, slope, [(s, edges[-1 - k][1]) for k, (s, _) in enumerate(edges)], biases)]
+
+    monkeypatch.setattr(nd, "as_spec", swapped)
+    assert failed_claims(nd) == {"a.evaluates"}  # (b)'s output has one incoming edge: nothing to swap
+
+
+def test_drawing_a_repeated_subexpression_twice_is_rejected(monkeypatch):
+    add = graph_module.Graph._add
+    monkeypatch.setattr(graph_module.Graph, "_add", lambda self, node, shared=True: add(self, node, False))
+    assert "b.parameters" in failed_claims(nd)
+
+
+def test_another_network_holds():
+    net = "y = sigmoid(v1*tanh(u1*x1 + c1) + v2*tanh(u2*x1 + c2) + v3*x2 + c3)"
+    sol = solve_topic(nd, {"net_a": net})
+    assert sol.passed and sol.answers["(a) parameters"] == 8.0
+
+
+@pytest.mark.parametrize("bad", [{"net_a": "y = relu(x1*x2 + b1)"}, {"net_b": "y = relu(w1*x + "},
+                                 {"slope": "-0.1"}, {"net_a": "y = relu(w1*x1 + b1); z = w2*y"}])
+def test_bad_parameters(bad):
+    with pytest.raises(BadInput):
+        solve_topic(nd, bad)

@@ -1,0 +1,111 @@
+"""A graph read as a neural network: neurons act(sum of weight * source + bias), drawn as TikZ.
+
+A neuron is an activation node (or an output) whose argument is a sum of
+terms `weight * source` and bare `bias` names, where weights and biases are
+the graph's parameter inputs and a source is a data input or another neuron.
+Because the graph stores shared sub-expressions once, a neuron written twice
+in an equation is one neuron feeding two others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from theory.autodiff.graph import Graph
+from theory.core.errors import BadInput
+
+ACTIVATIONS = {"relu": r"\mathrm{ReLU}", "leaky_relu": r"\mathrm{LReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh"}
+
+
+@dataclass
+class Neuron:
+    name: str
+    activation: str  # a key of ACTIVATIONS, or "identity"
+    edges: list[tuple[str, str]] = field(default_factory=list)  # (source, weight)
+    biases: list[str] = field(default_factory=list)
+    slope: float | None = None  # leaky ReLU's negative slope
+
+
+def neurons(graph: Graph, data: set[str]) -> list[Neuron]:
+    """The neurons of `graph` in evaluation order; parameters are the inputs not in `data`."""
+    params = {n for n in graph.inputs if n not in data}
+    outputs = {graph.names[o]: o for o in graph.outputs}
+    heads = [i for i, n in enumerate(graph.nodes) if n.op in ACTIVATIONS or i in outputs]
+    names: dict[int, str] = {}
+    found = []
+    for i in heads:
+        node = graph.nodes[i]
+        act = node.op if node.op in ACTIVATIONS else "identity"
+        pre = node.args[0] if act != "identity" else i
+        names[i] = outputs.get(i, f"h{len(names) + 1 - sum(1 for h in names if h in outputs)}")
+        neuron = Neuron(names[i], act)
+        if act == "leaky_relu":
+            neuron.slope = float(graph.nodes[node.args[1]].const)
+        for term in _terms(graph, pre):
+            t = graph.nodes[term]
+            if t.op == "input" and t.name in params:
+                neuron.biases.append(t.name)
+                continue
+            if t.op == "mul":
+                a, b = t.args
+                weight, source = (a, b) if graph.nodes[a].name in params else (b, a)
+                src = graph.nodes[source]
+                if graph.nodes[weight].name in params and (source in names or src.name in data):
+                    neuron.edges.append((names.get(source, src.name), graph.nodes[weight].name))
+                    continue
+            raise BadInput(f"{names[i]}: the term {graph.definition(term) if t.args else t.name} is not "
+                           "weight * (input or neuron) or a bias")
+        found.append(neuron)
+    return found
+
+
+def _terms(graph: Graph, i: int) -> list[int]:
+    node = graph.nodes[i]
+    if node.op == "add":
+        return _terms(graph, node.args[0]) + _terms(graph, node.args[1])
+    return [i]
+
+
+def _tex(name: str) -> str:
+    import sympy as sp
+
+    return sp.latex(sp.Symbol(name))
+
+
+def draw(units: list[Neuron], data: list[str], dx: float = 3.2, dy: float = 2.0) -> str:
+    """Inputs on the left, each neuron one column right of its deepest source; edges carry weight labels."""
+    col = {d: 0 for d in data}
+    for u in units:
+        col[u.name] = 1 + max((col[s] for s, _ in u.edges), default=0)
+    rows: dict[str, float] = {}
+    for c in range(max(col.values()) + 1):
+        members = [n for n in col if col[n] == c]
+        if c:
+            members.sort(key=lambda n: sum(rows[s] for s, _ in _unit(units, n).edges) / len(_unit(units, n).edges))
+        for r, n in enumerate(members):
+            rows[n] = r - (len(members) - 1) / 2
+    out = [r"\begin{tikzpicture}[>=stealth, every node/.style={font=\small},"
+           r" unit/.style={draw, circle, minimum size=13mm, align=center, inner sep=1pt, fill=blue!4},"
+           r" datum/.style={draw, circle, minimum size=8mm, fill=gray!10},"
+           r" weight/.style={font=\scriptsize, inner sep=1pt}]"]
+    for d in data:
+        out.append(rf"\node[datum] ({d}) at (0, {-rows[d] * dy:.2f}) {{${_tex(d)}$}};")
+    for u in units:
+        act = ACTIVATIONS.get(u.activation, r"\mathrm{id}")
+        bias = " + ".join(_tex(b) for b in u.biases)
+        label = rf"${act}$\\ {{\scriptsize ${_tex(u.name)}$}}"
+        out.append(rf"\node[unit] ({u.name}) at ({col[u.name] * dx:.2f}, {-rows[u.name] * dy:.2f}) {{{label}}};")
+        if bias:
+            out.append(rf"\node[font=\scriptsize, below] at ({u.name}.south) {{$+{bias}$}};")
+    for u in units:
+        for src, w in u.edges:
+            # a label near its source keeps the labels of a fan-out apart; an edge that skips a column
+            # bends around the neuron in between
+            path = "to[bend left=40]" if col[u.name] - col[src] > 1 else "--"
+            out.append(rf"\draw[->] ({src}) {path} node[weight, pos=0.3, sloped, above] {{${_tex(w)}$}} ({u.name});")
+    out.append(r"\end{tikzpicture}")
+    return "\n".join(out)
+
+
+def _unit(units: list[Neuron], name: str) -> Neuron:
+    return next(u for u in units if u.name == name)

@@ -1,0 +1,144 @@
+"""Networks drawn from their equations, and the drawing checked against the equation.
+
+Each equation is parsed into the autodiff graph, which stores a repeated
+sub-expression once; the graph is read as neurons (activation of a weighted
+sum plus bias) and drawn from that reading. An independent evaluator runs the
+drawn network and must reproduce the equation at random points.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import network_drawing as run_net
+from theory.autodiff import Graph
+from theory.autodiff import network as nn
+from theory.autodiff.ops import CONSTANTS, FUNCTIONS
+from theory.core import prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+from theory.jacobians import _SYMPY_NAMES, program
+
+TOPIC = "network_drawing"
+
+NET_A = ("y = tanh(w31*leaky_relu(w11*x1 + w12*x2 + w13*x3 + b1) "
+         "+ w32*leaky_relu(w21*x1 + w22*x2 + w23*x3 + b2) + b3)")
+NET_B = ("y = sigmoid(w6*sigmoid(w4*relu(w2*relu(w1*x + b1) + b2) "
+         "+ w5*sigmoid(w3*relu(w2*relu(w1*x + b1) + b2) + b3) + b4) + b5)")
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    net_a: str = param(NET_A, "equation (a), as 'y = ...'")
+    net_b: str = param(NET_B, "equation (b), as 'y = ...'")
+    data: str = param("x, x1, x2, x3", "names that are data inputs; every other name is a weight or bias")
+    slope: float = param(0.01, "negative slope of the leaky ReLU (the sheet does not give it)", lo=0.0, hi=1.0)
+    points: int = param(200, "random (input, weight) points at which drawing and equation are compared",
+                        lo=1, hi=100000)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        data = {n.strip() for n in self.data.split(",") if n.strip()}
+        for equation in (self.net_a, self.net_b):
+            nn.neurons(parse(equation, data, self.slope)[2], data)  # bad equations fail here, with the reason
+
+
+def parse(equation: str, data: set[str], slope: float) -> tuple[str, str, Graph, list[str]]:
+    """(output name, equation text with the slope filled in, its graph, the data inputs it uses).
+
+    Graph inputs are the data names, then the parameters, sorted.
+    """
+    pairs = program(equation)
+    if len(pairs) != 1:
+        raise BadInput(f"expected one equation 'y = ...', got {len(pairs)}: {equation!r}")
+    (name, text), = pairs
+    try:
+        tree = _Slope(slope).visit(ast.parse(text, mode="eval"))
+    except SyntaxError as e:
+        raise BadInput(f"{name} = {text!r}: not an expression ({e.msg})") from None
+    text = ast.unparse(tree)
+    names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS) - set(CONSTANTS))
+    used = [n for n in names if n in data]
+    return name, text, Graph.parse({name: text}, used + [n for n in names if n not in data]), used
+
+
+class _Slope(ast.NodeTransformer):
+    """leaky_relu(z) -> leaky_relu(z, slope): the sheet leaves the slope out; here it is a parameter."""
+
+    def __init__(self, slope: float):
+        self.slope = slope
+
+    def visit_Call(self, node: ast.Call) -> ast.Call:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and FUNCTIONS.get(node.func.id) == "leaky_relu" and len(node.args) == 1:
+            return ast.Call(ast.Name("leaky_relu"), [node.args[0], ast.Constant(self.slope)], [])
+        return node
+
+
+def describe(unit: nn.Neuron) -> str:
+    """A neuron as LaTeX: h = act(sum w * source + b)."""
+    act = {"relu": r"\mathrm{ReLU}", "leaky_relu": r"\mathrm{LReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh",
+           "identity": ""}[unit.activation]
+    terms = [rf"{_tex(w)}\, {_tex(s)}" for s, w in unit.edges] + [_tex(b) for b in unit.biases]
+    return rf"{_tex(unit.name)} = {act}\left({' + '.join(terms)}\right)"
+
+
+def _tex(name: str) -> str:
+    return sp.latex(sp.Symbol(name))
+
+
+def as_spec(units: list[nn.Neuron]) -> list[tuple]:
+    """The drawing as plain data for the independent evaluator: (name, activation, slope, edges, biases)."""
+    return [(u.name, u.activation, u.slope, list(u.edges), list(u.biases)) for u in units]
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    data = {n.strip() for n in p.data.split(",") if n.strip()}
+    sol = Solution(TOPIC, "Networks drawn from their equations", "comp433-a2, Question 3", p, question=(
+        r"Draw the network each equation describes, labelling nodes, edges and activations."))
+    rng = ctx.rng("points")
+    for label, equation in (("a", p.net_a), ("b", p.net_b)):
+        out, text, g, used = parse(equation, data, p.slope)
+        units = nn.neurons(g, data)
+        part = sol.part(label, f"Network ({label})", rf"Draw the network of equation ({label}).")
+        expr = sp.parse_expr(text, local_dict={**_SYMPY_NAMES, "leaky_relu": lambda z, a: sp.Max(z, a * z)})
+        params = sorted(str(s) for s in expr.free_symbols if str(s) not in data)
+        part.diagram("network", rf"Network ({label}): data inputs on the left, each neuron shows its activation "
+                     r"and name, its bias below it, and each edge its weight. A sub-expression the equation "
+                     r"repeats is one neuron with several outgoing edges.",
+                     nn.draw(units, used), [describe(u) for u in units])
+        part.text("The drawing reads the equation as neurons: " + "; ".join(f"${describe(u)}$" for u in units)
+                  + ".")
+        shared = [u.name for u in units if sum(u.name == s for v in units for s, _ in v.edges) > 1]
+        if shared:
+            names = ", ".join(f"${_tex(s)}$" for s in shared)
+            part.text(rf"The equation repeats the sub-expression computing {names} "
+                      r"with the same weights, so it is a single neuron whose output feeds several neurons "
+                      r"(the graph stores the repeated sub-expression once).")
+        drawn = sorted([w for u in units for _, w in u.edges] + [b for u in units for b in u.biases])
+        part.claim("parameters", rf"Every weight and bias of the equation ({len(params)}) labels exactly one edge "
+                   r"or neuron of the drawing.",
+                   prove.on_instances({"each parameter drawn once": drawn == params}, "labels compared"))
+        f = sp.lambdify([sp.Symbol(n) for n in [*used, *params]], expr, "numpy")
+        values = {n: rng.normal(size=p.points) for n in [*used, *params]}
+        predicted = f(*(values[n] for n in [*used, *params]))
+        measured = run_net.evaluate(as_spec(units), values)
+        part.claim("evaluates", rf"Running the drawn network at {p.points} random inputs and weights reproduces "
+                   r"the equation.", prove.close_all(measured, np.broadcast_to(predicted, measured.shape),
+                                                     rtol=1e-12, atol=1e-12, what="drawing against equation"))
+        sol.answer(f"({label}) neurons", [describe(u) for u in units])
+        sol.answer(f"({label}) parameters", len(params))
+    return sol
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
