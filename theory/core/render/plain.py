@@ -12,7 +12,7 @@ _SYMBOLS = {
     r"\sum": "Σ", r"\prod": "Π", r"\int": "∫", r"\cdot": "·", r"\times": "×",
     r"\leq": "≤", r"\le": "≤", r"\geq": "≥", r"\ge": "≥", r"\neq": "≠", r"\approx": "≈",
     r"\to": "→", r"\in": "∈", r"\mid": "|", r"\ldots": "...", r"\dots": "...",
-    r"\pi": "π", r"\omega": "ω", r"\nu": "ν", r"\xi": "ξ", r"\psi": "ψ", r"\chi": "χ",
+    r"\langle": "⟨", r"\rangle": "⟩", r"\pi": "π", r"\omega": "ω", r"\nu": "ν", r"\xi": "ξ", r"\psi": "ψ", r"\chi": "χ",
     r"\zeta": "ζ", r"\Omega": "Ω", r"\Phi": "Φ", r"\Pi": "Π", r"\Lambda": "Λ", r"\Gamma": "Γ",
     r"\varphi": "φ", r"\leftarrow": "←", r"\rightarrow": "→", r"\propto": "∝", r"\mathbb{R}": "ℝ",
     r"\mathbb R": "ℝ", r"\pm": "±", r"\square": "□", r"\star": "*", r"\surd": "√",
