@@ -7,11 +7,14 @@ it is a measurement, not a test, and asserts nothing.
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runs from a checkout without installing
 
 from checks.montecarlo import CHUNK, mean_test
 from theory.core import build, registry, sheet
@@ -61,7 +64,23 @@ def throughput() -> None:
           f"E[relu(Z)^2] test z = {r.z:+.2f})")
 
 
+def autodiff_throughput(d: int = 64, repeats: int = 20) -> None:
+    """Operations per second of the autodiff engine: forward mode (d passes) and reverse mode (one sweep)."""
+    from theory.autodiff import forward_jacobian, reverse_jacobian
+    from theory.autodiff_modes import synthetic
+
+    g = synthetic(d)
+    point = {n: 0.1 * (i + 1) for i, n in enumerate(g.inputs)}
+    ops = len(g.operations())
+    fwd, _ = _timed(lambda: [forward_jacobian(g, point) for _ in range(repeats)])
+    rev, _ = _timed(lambda: [reverse_jacobian(g, point) for _ in range(repeats)])
+    print(f"autodiff d={d}, T={ops}: forward mode {fwd / repeats * 1e3:6.2f} ms/gradient "
+          f"({d * ops * repeats / fwd / 1e6:.2f} M op-evaluations/s), reverse mode {rev / repeats * 1e3:6.2f} "
+          f"ms/gradient ({ops * repeats / rev / 1e6:.2f} M ops/s)")
+
+
 if __name__ == "__main__":
     check_times()
     build_times()
     throughput()
+    autodiff_throughput()
