@@ -160,29 +160,10 @@ def _f(x) -> float:
     return float(sp.N(x)) if isinstance(x, sp.Basic) else float(x)
 
 
-def _equal(a, b) -> Verdict:
-    """prove.equal, trying SymPy's cancel first: rational identities then need no simplify.
-
-    When cancel leaves a difference, a point where it is clearly nonzero (30-digit
-    evaluation) refutes the identity at once; otherwise prove.equal decides.
-    """
-    diff = sp.cancel(sp.sympify(a) - sp.sympify(b))
-    if diff == 0:
-        return Verdict("symbolic", True, "SymPy cancels the difference to 0")
-    names = sorted(diff.free_symbols, key=str)
-    point = {s: sp.Rational(17 + 6 * i, 10) for i, s in enumerate(names)}
-    value = sp.N(diff.subs(point), 30)
-    if value.is_number and value.is_finite and abs(value) > 1e-12:
-        where = ", ".join(f"{s} = {v}" for s, v in point.items())
-        return Verdict("numeric", False, f"refuted: the difference is {float(abs(value)):.3g} "
-                       f"at {where or 'every point'}")
-    return prove.equal(a, b)
-
-
 def _then(chain: Chain, latex: str, value, reason: str, given: dict | None = None) -> Chain:
     """chain.step, checked by `_equal` against the previous line (after `given`)."""
     before = sp.sympify(chain.steps[-1].value).subs(given or {})
-    return chain.step(latex, value, reason, verdict=_equal(before, value))
+    return chain.step(latex, value, reason, verdict=prove.equal(before, value))
 
 
 def _induction(chain: Chain, latex: str, closed: sp.Expr, previous: sp.Symbol,
@@ -194,7 +175,7 @@ def _induction(chain: Chain, latex: str, closed: sp.Expr, previous: sp.Symbol,
     """
     step = sp.sympify(chain.steps[0].value).subs(previous, closed.subs(t, t - 1))
     return chain.step(latex, closed, reason,
-                      verdict=_equal(step, closed) & _equal(closed.subs(t, 0), 0))
+                      verdict=prove.equal(step, closed) & prove.equal(closed.subs(t, 0), 0))
 
 
 def _limit_at_infinity(expr: sp.Expr, base: sp.Symbol) -> sp.Expr:
@@ -383,7 +364,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
         "modulus", r"The two roots multiply to $\beta$, so whenever they are complex "
         r"($(1+\beta-\eta\lambda)^2 < 4\beta$) both have modulus $\sqrt\beta$, whatever $\lambda$: "
         r"momentum makes all such coordinates contract at the same rate.",
-        _equal(roots[0] * roots[1], beta),
+        prove.equal(roots[0] * roots[1], beta),
     )
     pa.text(
         r"Gradient descent is the case $\beta = 0$, with rate $\max_\lambda|1-\eta\lambda|$ over "
@@ -394,7 +375,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     )
     eta_gd = gd_optimal_step(mu, L)
     pa.claim("gd_balance", r"$\eta^*_{GD} = 2/(L+\mu)$ balances the two coordinates: "
-             r"$1 - \eta\mu = \eta L - 1$.", _equal(1 - eta_gd * mu, eta_gd * L - 1))
+             r"$1 - \eta\mu = \eta L - 1$.", prove.equal(1 - eta_gd * mu, eta_gd * L - 1))
     ch = pa.chain("gd_rate", r"\rho_{GD}").define(
         r"1 - \eta^*_{GD}\mu", 1 - eta_gd * mu, "rate at the balanced step")
     _then(ch, r"\frac{L-\mu}{L+\mu}", (L - mu) / (L + mu), "common denominator")
@@ -407,7 +388,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
         r"$\beta^* = \bigl((\sqrt L-\sqrt\mu)/(\sqrt L+\sqrt\mu)\bigr)^2$ the discriminant of "
         r"the characteristic polynomial vanishes at both $\lambda = \mu$ and $\lambda = L$ "
         r"(double roots $\pm\sqrt{\beta^*}$ at the two ends):",
-        _equal(disc.subs(lam, mu), 0) & _equal(disc.subs(lam, L), 0),
+        prove.equal(disc.subs(lam, mu), 0) & prove.equal(disc.subs(lam, L), 0),
         latex=r"\eta^* = \frac{4}{(\sqrt L+\sqrt\mu)^2},\qquad "
         r"\beta^* = \Bigl(\frac{\sqrt L-\sqrt\mu}{\sqrt L+\sqrt\mu}\Bigr)^2",
     )
@@ -417,7 +398,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
         r"\sqrt{\beta^*}", sp.sqrt(beta_hb), "modulus of the complex roots")
     ch.step(r"\frac{\sqrt L-\sqrt\mu}{\sqrt L+\sqrt\mu}", hb_root,
             r"$L > \mu$: write $L = (1+\delta)^2\mu$, $\delta > 0$",
-            verdict=_equal(sp.sqrt(beta_hb).subs(L, wide), hb_root.subs(L, wide)))
+            verdict=prove.equal(sp.sqrt(beta_hb).subs(L, wide), hb_root.subs(L, wide)))
     _then(ch, r"\frac{\sqrt\kappa-1}{\sqrt\kappa+1}", heavy_ball_rate(kappa), r"$L = \kappa\mu$",
           given={L: kappa * mu})
 
@@ -468,7 +449,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     pa.claim("gain", r"So along a direction where the gradient keeps its sign, momentum "
              rf"multiplies the step by $1/(1-\beta)$, i.e. by {gain_n:.4g} at "
              rf"$\beta = {p.beta:g}$:",
-             _equal(gain, 1 / (1 - beta)),
+             prove.equal(gain, 1 / (1 - beta)),
              latex=r"\lim_{t\to\infty}\frac{|v_t|}{\eta|g|} = \frac{1}{1-\beta}"
              r".")
     T = p.ramp_steps
@@ -518,7 +499,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     split = x_t + beta * (x_t - x_p) - eta * grad_t - eta * beta * (grad_t - grad_p)
     ch.step(r"x_t + \beta(x_t - x_{t-1}) - \eta g_t - \eta\beta(g_t - g_{t-1})", split,
             r"$g_s = \nabla f(x_s) = \lambda x_s$",
-            verdict=_equal(ch.steps[-1].value, split.subs({grad_t: lam * x_t, grad_p: lam * x_p})))
+            verdict=prove.equal(ch.steps[-1].value, split.subs({grad_t: lam * x_t, grad_p: lam * x_p})))
     pb.text(
         r"The first three terms are heavy ball; Nesterov adds the correction "
         r"$-\eta\beta(g_t - g_{t-1})$, which pushes back when the gradient changes fast, as it "
@@ -541,7 +522,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     pb.claim(
         "double_root", r"With $\eta = 1/L$ and $\beta_N = (\sqrt\kappa-1)/(\sqrt\kappa+1)$ the "
         r"slowest coordinate ($\lambda = \mu$) has a double root (zero discriminant), at",
-        _equal(_discriminant(p_slow), 0) & _equal(p_slow.subs(z, z_mu), 0),
+        prove.equal(_discriminant(p_slow), 0) & prove.equal(p_slow.subs(z, z_mu), 0),
         latex=r"z_\mu = \frac{(1+\beta_N)(1-1/\kappa)}{2},",
     )
     ch = pb.chain("rate", r"\rho_{NAG}").define(
@@ -549,7 +530,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     _then(ch, r"1 - 1/\sqrt\kappa", nesterov_rate(kappa), "simplify")
     pb.claim("stiff", r"and the stiffest coordinate ($\lambda = L$) has characteristic polynomial "
              r"$z^2$: it is wiped out in at most two steps instead of oscillating.",
-             _equal(p_nag.subs(nes).subs(lam, L), z**2))
+             prove.equal(p_nag.subs(nes).subs(lam, L), z**2))
 
     # heavy ball vs Nesterov at the same (eta, beta), each coordinate on its own
     Tr = p.rate_steps
@@ -730,7 +711,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     limit = _limit_at_infinity(r_rms, rho)
     pd.claim("limit", r"As $\rho^t \to 0$ the rate settles at the constant "
              r"$\eta/(|g|+\epsilon)$ instead of vanishing:",
-             _equal(limit, eta / (g + eps)),
+             prove.equal(limit, eta / (g + eps)),
              latex=r"\lim_{t\to\infty} r_t = \frac{\eta}{|g|+\epsilon}")
     d_rms = _numeric((eta, g, t, rho, eps), r_rms)(p.eta_rmsprop, slopes[None, :], ts[:, None],
                                                    p.rho, p.eps)

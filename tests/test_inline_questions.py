@@ -1,0 +1,85 @@
+"""Wrong answers to cse543-hw1's inline questions are rejected by their checks."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from tests.conftest import failed_claims
+from theory import inline_questions as iq
+from theory.core.errors import BadInput
+
+
+def test_selecting_more_hidden_units_is_rejected(monkeypatch):
+    effects = {"data": -1, "hidden": -1, "reg": -1}  # "options 1, 2 and 3"
+    monkeypatch.setattr(iq, "gap_effect", lambda knob: effects[knob])
+    assert {"a.hidden", "b.df-trends"} <= failed_claims(iq)
+
+
+def test_more_data_widening_the_gap_is_rejected(monkeypatch):
+    effects = {"data": +1, "hidden": +1, "reg": -1}
+    monkeypatch.setattr(iq, "gap_effect", lambda knob: effects[knob])
+    assert {"a.data", "b.df-trends"} <= failed_claims(iq)
+
+
+def test_optimism_without_factor_two_is_rejected(monkeypatch):
+    monkeypatch.setattr(iq, "optimism", lambda sigma2, df, n: sigma2 * df / n)
+    assert {"b.optimism.2", "b.mc"} <= failed_claims(iq)
+
+
+def test_wrong_degrees_of_freedom_are_rejected(monkeypatch):
+    monkeypatch.setattr(iq, "ridge_df", lambda sv, pen: sum(s / (s + pen) for s in sv))
+    assert {"b.df-svd", "b.mc"} <= failed_claims(iq)
+
+
+def test_adagrad_decay_like_one_over_t_is_rejected(monkeypatch):
+    monkeypatch.setattr(iq, "adagrad_step", lambda lr, g, t, eps: lr * g / (g * t + eps))
+    assert {"c.step.1", "c.law", "c.measured", "d.ratio"} <= failed_claims(iq)
+
+
+def test_adagrad_cache_squared_count_is_rejected(monkeypatch):
+    monkeypatch.setattr(iq, "adagrad_cache", lambda g, t: t**2 * g**2)
+    assert {"c.cache.1", "c.measured", "e.measured"} <= failed_claims(iq)
+
+
+def test_distance_without_factor_two_is_rejected(monkeypatch):
+    monkeypatch.setattr(iq, "adagrad_distance_bounds",
+                        lambda lr, T: (lr * (sp.sqrt(T + 1) - 1),
+                                       lr * (sp.sqrt(T) - sp.Rational(1, 2))))
+    assert {"c.distance", "c.measured-distance", "f.adagrad"} <= failed_claims(iq)
+
+
+def test_adam_without_bias_correction_is_rejected(monkeypatch):
+    monkeypatch.setattr(iq, "adam_step", lambda lr, g, t, b1, b2, eps:
+                        lr * (1 - b1**t) * g / (g * sp.sqrt(1 - b2**t) + eps))
+    assert {"d.step.2", "d.measured", "d.ratio"} <= failed_claims(iq)
+
+
+def test_moving_average_without_start_bias_is_rejected(monkeypatch):
+    monkeypatch.setattr(iq, "ema", lambda value, t, beta: value)  # forgets that m_0 = 0
+    assert {"d.m.1", "d.v.1", "d.rmsprop.1", "d.rmsprop"} <= failed_claims(iq)
+
+
+def test_drop_average_forgetting_the_start_is_rejected(monkeypatch):
+    monkeypatch.setattr(iq, "ema_after_drop",
+                        lambda before, after, t0, k, beta: before * beta**k + after * (1 - beta**k))
+    assert {"e.ema.1", "e.measured"} <= failed_claims(iq)
+
+
+def test_other_optimizer_settings_hold():
+    assert not failed_claims(iq, {"lr": "0.05", "beta1": "0.5", "beta2": "0.99", "eps": "0",
+                                  "rho": "0.9", "grads": "(0.5, 3.0)", "drop_factor": "4",
+                                  "drop_at": "30", "drop_steps": "500"})
+
+
+@pytest.mark.parametrize("bad", [{"beta1": "1"}, {"beta2": "1.0"}, {"beta1": "-0.1"}, {"lr": "0"},
+                                 {"lr": "-0.01"}, {"eps": "-1e-8"}, {"rho": "1"},
+                                 {"grads": "(0.0,)"}, {"drop_factor": "1"}, {"label_flip": "0.5"},
+                                 {"widths": "(10, 20, 190)"}, {"sizes": "(100, 200)"},
+                                 {"sizes": "(100.5, 200, 400)"}, {"width": "90"},
+                                 {"lr": "0.1"}, {"seeds": "2"}])
+def test_bad_parameters(bad):
+    from theory.core.cli import solve_topic
+
+    with pytest.raises(BadInput):
+        solve_topic(iq, bad)

@@ -1,0 +1,809 @@
+"""Train/test gap remedies and AdaGrad's shrinking steps vs Adam (cse543-hw1 Q2 inline questions)
+
+Inline Q1 (which changes shrink the gap between training and test accuracy) is answered from
+the optimism of a linear smoother, derived with SymPy, and backed by a seeded experiment with
+a one-hidden-layer ReLU network whose first layer is random and whose output layer is fitted
+by ridge regression in closed form. Inline Q2 (why AdaGrad's updates become tiny, and whether
+Adam has the same problem) derives both step lengths under a constant gradient, after a drop
+in the gradient scale, and compares them with the update rules run as written in the notebooks.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import inline_questions as sim
+from theory.core import prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.expectation import Independent, listed
+from theory.core.params import Parameters, param, positive_list
+from theory.core.solution import Chain, Solution
+from theory.core.verdict import Verdict
+
+TOPIC = "inline_questions"
+
+lr, g, h, t, T, k, t0 = sp.symbols("eta g h t T k t_0", positive=True)
+eps = sp.Symbol("epsilon", nonnegative=True)
+b1, b2, rho = sp.symbols("beta1 beta2 rho", positive=True)
+s2 = sp.Symbol("sigma^2", positive=True)
+c_ = sp.Symbol("c", positive=True)  # beta^t = exp(-c t), c = -ln(beta) > 0
+
+OPTIONS = ("train on a larger dataset", "add more hidden units",
+           "increase the regularisation strength")
+KNOBS = ("data", "hidden", "reg")  # the knob each option turns, in the sheet's order
+
+
+def _ints_at_least(lo: int, what: str):
+    def check(v) -> str | None:
+        if not v or any(float(x) != int(x) or x < lo for x in v):
+            return f"expected a non-empty list of whole numbers >= {lo} ({what})"
+        if len(v) < 3:
+            return "expected at least three settings, so a trend can be measured"
+        return None
+    return check
+
+
+def _grid(what: str):
+    inner = positive_list(what)
+
+    def check(v) -> str | None:
+        return inner(v) or ("expected at least three settings, so a trend can be measured"
+                            if len(v) < 3 else None)
+    return check
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    # Inline Q1: the random-feature experiment
+    dim: int = param(5, "input dimension of the synthetic task", lo=1, hi=100)
+    n_train: int = param(200, "training points when the width or the penalty is varied", lo=10)
+    width: int = param(50, "hidden units when the data size or the penalty is varied", lo=1)
+    lam: float = param(1e-3, "ridge penalty lambda (per sample) when it is not varied",
+                       lo=0.0, lo_open=True)
+    sizes: tuple = param((100, 200, 400, 800, 1600), "training-set sizes tried",
+                         check=_ints_at_least(10, "training-set sizes"))
+    widths: tuple = param((10, 20, 40, 80, 120), "hidden-unit counts tried",
+                          check=_ints_at_least(1, "hidden units"))
+    lams: tuple = param((1e-4, 1e-3, 1e-2, 1e-1, 1.0), "ridge penalties tried",
+                        check=_grid("ridge penalties"))
+    label_flip: float = param(0.1, "probability that a training or test label is flipped",
+                              lo=0.0, hi=0.5, hi_open=True)
+    noise: float = param(0.5, "noise standard deviation of the regression target", lo=0.0,
+                         lo_open=True)
+    n_test: int = param(2000, "test points per task", lo=100)
+    seeds: int = param(10, "independent tasks (teacher, data, hidden units) averaged over",
+                       lo=3, hi=200)
+    margin: float = param(4.0, "t-statistic a measured trend must reach", lo=1.0)
+    mc_n: int = param(30, "training points of the fixed design in the optimism simulation", lo=2)
+    mc_width: int = param(60, "hidden units of that design (any width: the identity holds for "
+                          "every design; a wide one makes df large and the simulation cheap)", lo=1)
+    # Inline Q2: the optimizers
+    lr: float = param(1e-2, "learning rate eta of AdaGrad, RMSProp and Adam", lo=0.0,
+                      lo_open=True)
+    eps: float = param(1e-8, "epsilon added to the root of the squared-gradient statistic",
+                       lo=0.0, hi=1e-3)
+    beta1: float = param(0.9, "Adam first-moment decay", lo=0.0, hi=1.0, hi_open=True)
+    beta2: float = param(0.999, "Adam second-moment decay", lo=0.0, hi=1.0, hi_open=True)
+    rho: float = param(0.99, "RMSProp decay rate of its cache", lo=0.0, hi=1.0, hi_open=True)
+    grads: tuple = param((0.01, 1.0, 100.0), "constant gradient magnitudes tried",
+                         check=positive_list("gradient magnitudes"))
+    steps: int = param(1000, "iterations on the constant gradients", lo=10, hi=100000)
+    drop_at: int = param(100, "step t_0 after which the gradient drops", lo=1, hi=100000)
+    drop_factor: float = param(10.0, "factor c by which the gradient drops", lo=1.0, lo_open=True)
+    drop_steps: int = param(4000, "iterations after the drop", lo=10, hi=100000)
+    quad_curvature: float = param(0.01, "curvature a of the 1-D quadratic a (w - w*)^2 / 2",
+                                  lo=0.0, lo_open=True)
+    quad_distance: float = param(100.0, "distance w* - w_0 from the start to the minimiser",
+                                 lo=0.0, lo_open=True)
+    quad_steps: int = param(1000, "iterations on the quadratic", lo=10, hi=100000)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if max(self.widths) > 0.8 * self.n_train or self.width > 0.8 * min(self.sizes):
+            raise BadInput(
+                "hidden units must stay below 0.8 x the training points (max(widths) <= "
+                "0.8 n_train, width <= 0.8 min(sizes)): the experiment is meant to stay below "
+                "the interpolation threshold p = n, where the test error peaks (double descent)")
+        if self.lr * self.quad_steps > 0.5 * self.quad_distance:
+            raise BadInput("lr x quad_steps must be at most quad_distance / 2, so that Adam "
+                           "(about lr per step) is still on its way to w* at the end of the run")
+
+
+# ---- derived formulas ------------------------------------------------------------------------
+
+def gap_effect(knob: str) -> int:
+    """The answer to inline Q1, per option: -1 if it shrinks the train/test gap, +1 if it widens it.
+
+    From the optimism 2 sigma^2 df / n: more data divides by a larger n (df <= p stays put),
+    more hidden units raise df, a larger ridge penalty lowers df.
+    """
+    return {"data": -1, "hidden": +1, "reg": -1}[knob]
+
+
+def optimism(sigma2, df, n):
+    """E[in-sample error - training error] of a linear smoother with tr H = df (per sample)."""
+    return 2 * sigma2 * df / n
+
+
+def ridge_df(singular_values, penalty):
+    """tr H of ridge regression from the design's singular values: sum s^2 / (s^2 + n lam)."""
+    return sum(s**2 / (s**2 + penalty) for s in singular_values)
+
+
+def adagrad_cache(g_, t_):
+    """AdaGrad's cache after t steps of a constant gradient g."""
+    return t_ * g_**2
+
+
+def adagrad_step(lr_, g_, t_, eps_):
+    """Length of AdaGrad's t-th step under a constant gradient g > 0."""
+    return lr_ * g_ / (sp.sqrt(adagrad_cache(g_, t_)) + eps_)
+
+
+def adagrad_distance_bounds(lr_, T_):
+    """Integral-comparison bounds on lr * sum_{t<=T} t^(-1/2): the distance AdaGrad covers."""
+    s = sp.Symbol("s", positive=True)
+    return (lr_ * sp.integrate(1 / sp.sqrt(s), (s, 1, T_ + 1)),
+            lr_ * (1 + sp.integrate(1 / sp.sqrt(s), (s, 1, T_))))
+
+
+def ema(value, t_, beta):
+    """The moving average beta a_{t-1} + (1 - beta) x after t steps of a constant x, from 0."""
+    return (1 - beta**t_) * value
+
+
+def adam_step(lr_, g_, t_, beta1_, beta2_, eps_):
+    """Length of Adam's t-th step under a constant gradient g > 0 (bias-corrected)."""
+    m_hat = ema(g_, t_, beta1_) / (1 - beta1_**t_)
+    v_hat = ema(g_**2, t_, beta2_) / (1 - beta2_**t_)
+    return lr_ * m_hat / (sp.sqrt(v_hat) + eps_)
+
+
+def rmsprop_step(lr_, g_, t_, rho_, eps_):
+    """Length of RMSProp's t-th step under a constant gradient g > 0 (cache starts at 0)."""
+    return lr_ * g_ / (sp.sqrt(ema(g_**2, t_, rho_)) + eps_)
+
+
+def ema_after_drop(before, after, t0_, k_, beta):
+    """The moving average k steps after its input changed from `before` (steps <= t0) to `after`."""
+    return before * (beta**k_ - beta ** (t0_ + k_)) + after * (1 - beta**k_)
+
+
+def adagrad_cache_after_drop(g_, h_, t0_, k_):
+    """AdaGrad's cache k steps after the gradient dropped from g to h at step t0."""
+    return adagrad_cache(g_, t0_) + k_ * h_**2
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+_NUMPY = {"sqrt": np.sqrt, "Abs": np.abs, "exp": np.exp, "log": np.log}
+
+
+def _numeric(args, expr):
+    return sp.lambdify(args, expr, modules=[_NUMPY])
+
+
+def _exact(x: float) -> sp.Rational:
+    return sp.Rational(repr(float(x)))
+
+
+def _cases_step(chain: Chain, latex: str, value, reason: str) -> Chain:
+    """chain.step for a chain with cases, each case checked by `_equal`."""
+    before = chain.steps[-1].value
+    checks = {name: (lambda kw=kw: prove.equal(before(**kw), value(**kw)))
+              for name, kw in chain.cases.items()}
+    return chain.step(latex, value, reason, verdict=prove.proved_for_each(checks,
+                                                                          "proved case by case"))
+
+
+def _then(chain: Chain, latex: str, value, reason: str, given: dict | None = None) -> Chain:
+    before = sp.sympify(chain.steps[-1].value).subs(given or {})
+    return chain.step(latex, value, reason, verdict=prove.equal(before, value))
+
+
+def _induction(chain: Chain, latex: str, closed, previous: sp.Symbol, var: sp.Symbol,
+               start) -> Chain:
+    """Check a closed form of the recursion on the chain's first line by induction on `var`.
+
+    The closed form equals `start` at var = 0, and putting its value at var - 1 for
+    `previous` into the recursion gives its value at var.
+    """
+    step = sp.sympify(chain.steps[0].value).subs(previous, closed.subs(var, var - 1))
+    return chain.step(latex, closed, f"induction on ${sp.latex(var)}$",
+                      verdict=prove.equal(step, closed) & prove.equal(closed.subs(var, 0), start))
+
+
+def _limit_powers(expr, bases, var):
+    """lim_{var -> oo} of expr for 0 < beta < 1: write beta = exp(-c) with c > 0."""
+    cs = sp.symbols(f"c1:{len(bases) + 1}", positive=True)
+    e = expr.subs({b: sp.exp(-c) for b, c in zip(bases, cs)}).subs(var, sp.oo)
+    return sp.cancel(e)
+
+
+def _rel_claim(measured, derived, rtol: float, what: str) -> Verdict:
+    measured, derived = np.asarray(measured, float), np.asarray(derived, float)
+    worst = float(np.max(np.abs(measured - derived) / np.abs(derived)))
+    ok = bool(np.isfinite(worst) and worst <= rtol)
+    return Verdict("numeric", ok, f"{what}: worst relative error {worst:.2e} over {measured.size} "
+                   f"values (tolerance {rtol:.3g})", {"max_rel_err": worst, "rtol": rtol})
+
+
+def _within(values, lo, hi, what: str) -> Verdict:
+    values, lo, hi = (np.asarray(x, float) for x in (values, lo, hi))
+    ok = bool(np.all(values >= lo) and np.all(values <= hi))
+    return Verdict("numeric", ok, f"{what}: {values.size} values in their bounds"
+                   + ("" if ok else f"; {int(np.sum((values < lo) | (values > hi)))} outside"),
+                   {"values": int(values.size)})
+
+
+def _tex(x: float) -> str:
+    """1e-08 -> 10^{-8}, 2.5e-05 -> 2.5\\times 10^{-5}, 0.01 -> 0.01."""
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:.4g}"
+    mant, exp = f"{x:.2e}".split("e")
+    mant = mant.rstrip("0").rstrip(".")
+    return (rf"{mant}\times " if mant != "1" else "") + f"10^{{{int(exp)}}}"
+
+
+# ---- inline Q1 --------------------------------------------------------------------------------
+
+def _q1(sol: Solution, p: Params, ctx: Context) -> None:
+    sizes = [int(n) for n in p.sizes]
+    widths = [int(w) for w in p.widths]
+    lams = [float(x) for x in p.lams]
+    grid = {"data": (sizes, [(n, p.width, p.lam) for n in sizes]),
+            "hidden": (widths, [(p.n_train, w, p.lam) for w in widths]),
+            "reg": (lams, [(p.n_train, p.width, x) for x in lams])}
+    settings = [s for _, ss in grid.values() for s in ss]
+    res = sim.sweep(ctx.rng("a.sweep"), settings, p.seeds, dim=p.dim, n_test=p.n_test,
+                    noise=p.noise, flip=p.label_flip)
+    acc_gap = res[:, :, 0] - res[:, :, 1]
+    mse_gap = res[:, :, 3] - res[:, :, 2]
+    chosen = [i for i, knob in enumerate(KNOBS, 1) if gap_effect(knob) < 0]
+    answer = " and ".join(str(i) for i in chosen) if chosen else "4 (none)"
+
+    pa = sol.part("a", "Inline Q1: closing the train/test gap",
+                  r"A trained two-layer network scores much higher on its training set than on "
+                  r"test data. Which of these shrink the gap: (1) a larger training set, (2) more "
+                  r"hidden units, (3) a stronger regularisation, (4) none of them?")
+    pa.text(
+        rf"\textbf{{Answer: {answer}.}} The gap is the price of fitting the noise and accidents "
+        r"of one particular sample. (1) More data makes those accidents a smaller share of what "
+        r"the network sees: each extra example constrains the same number of weights, so the "
+        r"fit to the training set says more about the distribution. (3) A larger weight "
+        r"penalty limits how far the weights can bend to individual examples; the training "
+        r"accuracy falls, but the test accuracy falls less or rises. (2) More hidden units "
+        r"work the other way: extra capacity lets the network memorise more of the training "
+        r"set, so the training accuracy rises faster than the test accuracy and the gap "
+        r"usually widens (the network may still test better if it was too small). So (4) is "
+        r"wrong. Part (b) makes this quantitative for a model where it can be derived."
+    )
+    pa.text(
+        r"\emph{Experiment.} A network $x\mapsto \beta^\top\mathrm{ReLU}(Wx+b)$ with a random, "
+        r"frozen first layer ($W_{ij}\sim N(0,1/d)$, $b_j\sim N(0,1/4)$) and an output layer "
+        r"fitted by ridge regression, $\beta = (\Phi^\top\Phi + n\lambda I)^{-1}\Phi^\top y$, so "
+        rf"training is exact and instant. The task: $x\sim N(0, I_{{{p.dim}}})$, label "
+        r"$\operatorname{sign} f(x)$ of a fixed random smooth function $f$ (a sum of 8 sines), "
+        rf"flipped with probability {p.label_flip:g}; the network is fitted to the $\pm1$ labels "
+        rf"(a least-squares classifier) and scored on {p.n_test} fresh test points. Each "
+        r"knob is varied with the other two held at "
+        rf"$n = {p.n_train}$ (data), $p = {p.width}$ (hidden units), $\lambda = {_tex(p.lam)}$, "
+        rf"and everything is repeated on {p.seeds} independent tasks (new $f$, data and hidden "
+        r"units; within a task every setting shares them). All settings keep $p/n \le "
+        rf"{max(max(widths) / p.n_train, p.width / min(sizes)):.2g}$, below the interpolation "
+        r"threshold $p = n$: near it the test error of a barely regularised fit peaks, and "
+        r"beyond it the gap can shrink again as $p$ grows (``double descent''), so claim (2) "
+        r"is about this regime, the usual one for a small network."
+    )
+    pa.text(
+        r"The three claims below are measured trends on this model and task, not theorems. "
+        r"Criterion: on each task, fit the least-squares slope of the accuracy gap (train minus "
+        r"test) against the logarithm of the knob; the mean slope over the tasks must have the "
+        r"sign the answer predicts, with a $t$-statistic (mean over its standard error) of at "
+        rf"least {p.margin:g} in size; the same must hold for the mean-squared-error gap (test "
+        r"minus training) of a regression target fitted on the same features."
+    )
+    names = {"data": "number of training points $n$", "hidden": "number of hidden units $p$",
+             "reg": r"ridge penalty $\lambda$"}
+    short = {"data": "data $n$", "hidden": "width $p$", "reg": r"penalty $\lambda$"}
+    rows, start = [], 0
+    trends = {}
+    for knob, (xs, ss) in grid.items():
+        cols = slice(start, start + len(ss))
+        start += len(ss)
+        gap = acc_gap[:, cols]
+        slope, se = sim.trend(xs, gap)
+        mslope, mse_se = sim.trend(xs, mse_gap[:, cols])
+        trends[knob] = (xs, gap, res[:, cols])
+        want = gap_effect(knob)
+        word = "shrinks" if want < 0 else "widens"
+        i = KNOBS.index(knob) + 1
+        tstat = slope / se if se > 0 else np.inf * np.sign(slope)
+        mt = mslope / mse_se if mse_se > 0 else np.inf * np.sign(mslope)
+        pa.claim(
+            knob, rf"Option {i} ({OPTIONS[i - 1]}) {word} the gap: as the {names[knob]} goes "
+            rf"from ${_tex(xs[0])}$ to ${_tex(xs[-1])}$, the mean accuracy gap goes from "
+            rf"{gap[:, 0].mean():.3f} to {gap[:, -1].mean():.3f}.",
+            Verdict("numeric", bool(np.sign(slope) == want and abs(tstat) >= p.margin
+                                    and np.sign(mslope) == want and abs(mt) >= p.margin),
+                    f"accuracy-gap slope {slope:+.4f} (t = {tstat:+.1f}); MSE-gap slope "
+                    f"{mslope:+.4f} (t = {mt:+.1f}); predicted sign {want:+d}, |t| >= "
+                    f"{p.margin:g}", {"t": float(tstat), "t_mse": float(mt)}),
+        )
+        for x, col in zip(xs, range(gap.shape[1])):
+            r = res[:, cols][:, col]
+            rows.append([short[knob] if col == 0 else "", f"${_tex(x)}$",
+                         f"{r[:, 0].mean():.3f}", f"{r[:, 1].mean():.3f}",
+                         rf"{gap[:, col].mean():.3f} $\pm$ {gap[:, col].std(ddof=1):.3f}",
+                         f"{mse_gap[:, cols][:, col].mean():.3f}"])
+    pa.table(["varied", "value", "train acc.", "test acc.", "acc. gap", "MSE gap"], rows,
+             caption=rf"Means over {p.seeds} tasks ($\pm$ one standard deviation across tasks); "
+             r"MSE gap: test minus training mean squared error of the regression target "
+             rf"$f(x) + N(0, {p.noise:g}^2)$.")
+    pa.figure("gap", rf"Train/test accuracy gap of the random-feature network, mean $\pm$ one "
+              rf"standard deviation over {p.seeds} tasks, against the training-set size (left), "
+              r"the number of hidden units (middle) and the ridge penalty (right); the other two "
+              r"knobs are held fixed.",
+              lambda path: _plot_gap(path, trends, names))
+    sol.answer("Q1 options", ", ".join(str(i) for i in chosen) or "4")
+
+    # (b) why: the optimism of a linear smoother
+    pb = sol.part("b", "Inline Q1: why, in numbers",
+                  r"For a model fitted by a linear smoother (the ridge output layer above), "
+                  r"compute how much the training error understates the error on fresh noise.")
+    pb.text(
+        r"Fix the training inputs and let $y = f + e$ with noise $e$ of mean $0$ and covariance "
+        r"$\sigma^2 I$. Ridge regression on the features $\Phi$ predicts $\hat y = Hy$ with "
+        r"$H = \Phi(\Phi^\top\Phi + n\lambda I)^{-1}\Phi^\top$, a symmetric matrix. Compare the "
+        r"training error $\mathrm{err}_{\mathrm{tr}} = \|y - Hy\|^2/n$ with the error on new "
+        r"labels $y' = f + e'$ at the same inputs, $\mathrm{err}_{\mathrm{in}} = \|y' - Hy\|^2/n$. "
+        r"The check expands both for $n = 1, 2, 3$ with a general symmetric $H$, general $f$ and "
+        r"independent noises with $\mathbb{E}[e_i] = 0$, $\mathbb{E}[e_i^2] = \sigma^2$."
+    )
+    cases = {f"n={n}": {"n": n} for n in (1, 2, 3)}
+
+    @functools.cache
+    def setup(n):
+        Hm = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"H_{min(i, j) + 1}{max(i, j) + 1}"))
+        f = sp.Matrix(sp.symbols(f"f1:{n + 1}"))
+        e = sp.Matrix(sp.symbols(f"e1:{n + 1}"))
+        e2 = sp.Matrix(sp.symbols(f"q1:{n + 1}"))
+        model = Independent({v: listed(0, s2) for v in [*e, *e2]})
+        return Hm, f, e, e2, model, sp.eye(n)
+
+    def sq(v):
+        return (v.T * v)[0, 0]
+
+    def defined(n):
+        Hm, f, e, e2, model, _ = setup(n)
+        y = f + e
+        return model.E(sq(f + e2 - Hm * y) - sq(y - Hm * y)) / n
+
+    def expanded(n):
+        Hm, f, _, _, _, eye = setup(n)
+        bias = sq((eye - Hm) * f)
+        return (s2 * (n + (Hm * Hm).trace()) + bias - s2 * ((eye - Hm) ** 2).trace() - bias) / n
+
+    ch = pb.chain("optimism",
+                  r"\mathbb{E}[\mathrm{err}_{\mathrm{in}} - \mathrm{err}_{\mathrm{tr}}]", cases)
+    ch.define(r"\tfrac1n\mathbb{E}\bigl[\|f + e' - H(f+e)\|^2 - \|f + e - H(f+e)\|^2\bigr]",
+              defined)
+    _cases_step(ch, r"\tfrac1n\bigl[\sigma^2(n + \operatorname{tr}H^2) + \|(I-H)f\|^2 - "
+                r"\sigma^2\operatorname{tr}(I-H)^2 - \|(I-H)f\|^2\bigr]", expanded,
+                r"$\mathbb{E}[e^\top A e] = \sigma^2\operatorname{tr}A$; cross terms have mean 0")
+    _cases_step(ch, r"\frac{2\sigma^2}{n}\operatorname{tr}H",
+                lambda n: optimism(s2, setup(n)[0].trace(), n),
+                r"$\operatorname{tr}(I-H)^2 = n - 2\operatorname{tr}H + \operatorname{tr}H^2$")
+    pb.text(
+        r"So the training error is optimistic by $2\sigma^2\,\mathrm{df}/n$, where "
+        r"$\mathrm{df} = \operatorname{tr}H$ counts the effective number of fitted parameters. "
+        r"With the singular values $s_i$ of $\Phi$, "
+        r"$\mathrm{df} = \sum_i s_i^2/(s_i^2 + n\lambda) \le \min(n, p)$: each term lies in "
+        r"$[0, 1)$, so $\mathrm{df}$ is at most the number of hidden units, and it is smaller "
+        r"the larger $\lambda$. Adding hidden units adds columns to $\Phi$, which can only raise "
+        r"$\Phi\Phi^\top$ and hence $\operatorname{tr}H$. Hence the three options: a larger $n$ "
+        r"divides a $\mathrm{df}$ that cannot exceed $p$ (option 1 shrinks the gap), a larger "
+        r"$\lambda$ lowers $\mathrm{df}$ (option 3 shrinks it), a larger $p$ raises it (option 2 "
+        r"widens it). This is the in-sample part of the gap (fresh noise at the training "
+        r"inputs); the test gap of (a) also has new inputs, but follows the same three trends."
+    )
+    sv, lam_ = sp.symbols("s lambda", positive=True)
+    nn = sp.Symbol("n", positive=True)
+    pb.claim("df-lambda", r"Each term of $\mathrm{df}$ decreases in $\lambda$: "
+             r"$\frac{\partial}{\partial\lambda}\frac{s^2}{s^2+n\lambda} < 0$.",
+             prove.holds(sp.diff(ridge_df([sv], nn * lam_), lam_) < 0))
+    pb.claim("df-bound", r"Each term of $\mathrm{df}$ is below $1$: "
+             r"$1 - \frac{s^2}{s^2+n\lambda} = \frac{n\lambda}{s^2+n\lambda} > 0$.",
+             prove.holds(sp.cancel(1 - ridge_df([sv], nn * lam_)) > 0))
+    design = sim.pool(ctx.rng("b.design"), dim=p.dim, n_max=p.mc_n, n_test=1, width_max=p.mc_width,
+                      noise=p.noise, flip=p.label_flip)
+    svals = np.linalg.svd(design.F, compute_uv=False)
+    df = float(ridge_df(svals, p.mc_n * p.lam))
+    pb.claim("df-svd", rf"On the simulated design ($n = {p.mc_n}$, $p = {p.mc_width}$, "
+             rf"$\lambda = {_tex(p.lam)}$) the singular-value formula gives "
+             rf"$\mathrm{{df}} = {df:.4f}$, the trace of the explicitly formed $H$.",
+             prove.close(sim.hat_trace(design.F, p.lam), df, rtol=1e-9, what="tr H"))
+    claimed = float(optimism(p.noise**2, df, p.mc_n))
+    pb.claim("mc", rf"Simulation on that design, regression target $f + N(0, {p.noise:g}^2)$: "
+             r"the mean of $\mathrm{err}_{\mathrm{in}} - \mathrm{err}_{\mathrm{tr}}$ over fresh "
+             rf"noise draws is $2\sigma^2\mathrm{{df}}/n = {claimed:.4g}$.",
+             ctx.monte_carlo("b.optimism", sim.optimism_sampler(design.F, design.f, p.noise,
+                                                                 p.lam), claimed, pilot=5000))
+    base = sim.pool(ctx.rng("b.df"), dim=p.dim, n_max=max(sizes), n_test=1,
+                    width_max=max(max(widths), p.width), noise=p.noise, flip=p.label_flip)
+
+    def scaled_df(n, w, lam):
+        F = base.F[:n, :w]
+        return float(optimism(1.0, ridge_df(np.linalg.svd(F, compute_uv=False), n * lam), n))
+
+    results = {}
+    for knob, (_, ss) in grid.items():
+        vals = np.array([scaled_df(*s) for s in ss])
+        results[f"{knob}: {' -> '.join(f'{v:.3g}' for v in vals)}"] = bool(
+            np.all(np.sign(np.diff(vals)) == gap_effect(knob)))
+    pb.claim("df-trends", r"On one simulated task, $2\,\mathrm{df}/n$ (the optimism per unit "
+             r"$\sigma^2$) moves over each of the three sweeps of (a) in the direction the "
+             r"answer states, at every step: down with $n$, up with $p$, down with $\lambda$.",
+             prove.on_instances(results, "2 df / n along each sweep"))
+
+
+def _plot_gap(path, trends: dict, names: dict) -> None:
+    from theory.core import figures
+
+    with figures.figure(path, ncols=3, figsize=(7.2, 2.5)) as (fig, axes):
+        for ax, (knob, (xs, gap, res)) in zip(axes, trends.items()):
+            ax.errorbar(xs, gap.mean(axis=0), yerr=gap.std(axis=0, ddof=1), fmt="o-", ms=3,
+                        lw=1, capsize=2, label="train - test accuracy")
+            ax.plot(xs, res[:, :, 0].mean(axis=0), "s:", ms=2.5, lw=0.8, label="train accuracy")
+            ax.plot(xs, res[:, :, 1].mean(axis=0), "^:", ms=2.5, lw=0.8, label="test accuracy")
+            if knob != "hidden":
+                ax.set_xscale("log")
+            ax.set_xlabel(names[knob])
+            ax.set_ylim(0, 1.02)
+        axes[0].set_ylabel("accuracy / gap")
+        axes[0].legend(fontsize=6, loc="center right")
+        fig.subplots_adjust(wspace=0.3)
+
+
+# ---- inline Q2 --------------------------------------------------------------------------------
+
+def _q2(sol: Solution, p: Params, ctx: Context) -> None:
+    T_ = p.steps
+    gs = np.asarray(p.grads, dtype=float)
+    ts = np.arange(1, T_ + 1, dtype=float)
+    mid = gs.size // 2
+    kw = dict(lr=p.lr, eps=p.eps, beta1=p.beta1, beta2=p.beta2, decay=p.rho)
+    zeros = np.zeros_like(gs)
+    meas = {m: sim.step_lengths(sim.run(m, sim.constant(gs), zeros, T_, **kw))
+            for m in sim.METHODS}
+
+    # (c) AdaGrad
+    pc = sol.part("c", "Inline Q2: why AdaGrad's updates shrink",
+                  r"With AdaGrad's rule ($\mathrm{cache} \mathrel{+}= dw^2$, "
+                  r"$w \mathrel{+}= -\eta\,dw/(\sqrt{\mathrm{cache}}+\epsilon)$), John's updates "
+                  r"became tiny and learning slowed down. Why? Would Adam suffer the same?")
+    pc.text(
+        r"\textbf{Answer.} AdaGrad's cache is a running \emph{sum} of squared gradients: it never "
+        r"decreases, and it grows by about $g^2$ every step as long as the gradients keep their "
+        r"size. The step $\eta\,dw/\sqrt{\mathrm{cache}}$ therefore decays like $\eta/\sqrt t$ "
+        r"even when the gradient does not, so after many steps the updates are tiny whatever "
+        r"the loss surface looks like, and the total distance covered grows only like "
+        r"$2\eta\sqrt t$. Adam (part (d)) divides by the root of an exponential moving "
+        r"\emph{average} of squared gradients, which tracks their recent size instead of "
+        r"accumulating them: its steps stay about $\eta$ long, so it does not have this problem "
+        r"(its steps shrink only when the gradients become small compared with their recent "
+        r"size, and they recover, part (e)). Within AdaGrad's own family, RMSProp makes exactly "
+        r"this one change (a decaying average in place of the sum) and fixes the decay."
+    )
+    C = sp.Symbol(r"\mathrm{cache}_{t-1}", nonnegative=True)
+    Ct = sp.Symbol(r"\mathrm{cache}_t", nonnegative=True)
+    ch = pc.chain("cache", r"\mathrm{cache}_t").define(
+        r"\mathrm{cache}_{t-1} + g^2", C + g**2, r"constant gradient $g > 0$, cache$_0 = 0$")
+    _induction(ch, r"t\,g^2", adagrad_cache(g, t), C, t, 0)
+    ch = pc.chain("step", r"|w_t - w_{t-1}|").define(
+        r"\eta g/(\sqrt{\mathrm{cache}_t} + \epsilon)", lr * g / (sp.sqrt(Ct) + eps), "the rule")
+    _then(ch, r"\frac{\eta g}{g\sqrt t + \epsilon}", adagrad_step(lr, g, t, eps),
+          r"cache$_t = t g^2$", given={Ct: t * g**2})
+    law = adagrad_step(lr, g, t, 0)
+    pc.claim("law", r"For $\epsilon \to 0$ (or once $g\sqrt t \gg \epsilon$) the step no longer "
+             r"depends on $g$ and decays like $1/\sqrt t$:", prove.equal(law, lr / sp.sqrt(t)),
+             latex=r"|w_t - w_{t-1}| \to \frac{\eta}{\sqrt t}.")
+    lo, hi = adagrad_distance_bounds(lr, T)
+    pc.claim("distance", r"The distance covered in $T$ steps, $D_T = \eta\sum_{t\le T}t^{-1/2}$, "
+             r"lies between the integrals $\eta\int_1^{T+1}s^{-1/2}ds$ and "
+             r"$\eta(1 + \int_1^T s^{-1/2}ds)$, i.e. "
+             rf"${sp.latex(lo)} \le D_T \le {sp.latex(hi)}$, both $\sim 2\eta\sqrt T$ "
+             r"(ratio to $2\eta\sqrt T$ tends to 1; bounds checked against the exact sum for "
+             r"$T = 1, 2, 10, 100, 1000$). To cover a distance $D$ AdaGrad needs about "
+             r"$(D/2\eta)^2$ steps, not $D/\eta$.",
+             prove.equal(sp.limit(lo / (2 * lr * sp.sqrt(T)), T, sp.oo), 1)
+             & prove.equal(sp.limit(hi / (2 * lr * sp.sqrt(T)), T, sp.oo), 1)
+             & prove.on_instances(
+                 {f"T={n}": bool(float(lo.subs({lr: 1, T: n})) <= float(np.sum(
+                     1 / np.sqrt(np.arange(1, n + 1)))) <= float(hi.subs({lr: 1, T: n})))
+                  for n in (1, 2, 10, 100, 1000)}, "bounds vs exact sum"))
+    d_ada = _numeric((lr, g, t, eps), adagrad_step(lr, g, t, eps))(
+        p.lr, gs[None, :], ts[:, None], p.eps)
+    d_law = np.broadcast_to(_numeric((lr, g, t), law)(p.lr, gs[None, :], ts[:, None]),
+                            d_ada.shape)
+    tol = 2 * p.eps / gs.min() + 1e-9
+    pc.claim("measured", rf"Measured (the rule run for {T_} steps on constant gradients "
+             rf"$g \in \{{{', '.join(_tex(x) for x in gs)}\}}$, $\eta = {_tex(p.lr)}$, "
+             rf"$\epsilon = {_tex(p.eps)}$): every step length equals the derived "
+             r"$\eta g/(g\sqrt t+\epsilon)$ (to $10^{-9}$), and the law $\eta/\sqrt t$ up to "
+             rf"the relative size of $\epsilon$, ${_tex(tol)}$.",
+             _rel_claim(meas["adagrad"], d_ada, 1e-9, "step lengths")
+             & _rel_claim(meas["adagrad"], d_law, tol, "against eta/sqrt(t)"))
+    lo_n, hi_n = (float(b.subs({lr: _exact(p.lr), T: T_})) for b in (lo, hi))
+    dist = meas["adagrad"].sum(axis=0)
+    pc.claim("measured-distance", rf"Measured: after $T = {T_}$ steps AdaGrad has moved "
+             rf"{dist[mid]:.4g} (for $g = {_tex(gs[mid])}$), inside the derived "
+             rf"$[{lo_n:.4g}, {hi_n:.4g}]$ for every $g$ (the lower end shortened by the factor "
+             r"$1/(1+\epsilon/g)$); steps of length "
+             rf"$\eta = {_tex(p.lr)}$ would have covered {p.lr * T_:.4g}.",
+             prove.on_instances({f"g={x:g}": bool(lo_n / (1 + p.eps / x) <= d <= hi_n * (1 + 1e-9))
+                                 for x, d in zip(gs, dist)}, "distance within the bounds"))
+
+    # (d) Adam (and RMSProp)
+    pd = sol.part("d", "Inline Q2: Adam's steps",
+                  r"Derive Adam's step length under the same constant gradient.")
+    pd.text(
+        r"Adam keeps $m_t = \beta_1 m_{t-1} + (1-\beta_1)\,dw$ and "
+        r"$v_t = \beta_2 v_{t-1} + (1-\beta_2)\,dw^2$ (both from $0$), corrects their bias, "
+        r"$\hat m_t = m_t/(1-\beta_1^t)$, $\hat v_t = v_t/(1-\beta_2^t)$, and steps by "
+        r"$-\eta\hat m_t/(\sqrt{\hat v_t} + \epsilon)$."
+    )
+    Mp, Vp = sp.Symbol("m_{t-1}"), sp.Symbol("v_{t-1}")
+    ch = pd.chain("m", r"m_t").define(r"\beta_1 m_{t-1} + (1-\beta_1)g", b1 * Mp + (1 - b1) * g,
+                                      "constant gradient $g > 0$")
+    _induction(ch, r"(1-\beta_1^t)\,g", ema(g, t, b1), Mp, t, 0)
+    ch = pd.chain("v", r"v_t").define(r"\beta_2 v_{t-1} + (1-\beta_2)g^2",
+                                      b2 * Vp + (1 - b2) * g**2, "likewise")
+    _induction(ch, r"(1-\beta_2^t)\,g^2", ema(g**2, t, b2), Vp, t, 0)
+    Mt, Vt = sp.Symbol("m_t", positive=True), sp.Symbol("v_t", positive=True)
+    # the bias factors 1 - beta^t, positive because 0 <= beta < 1
+    u1, u2 = sp.symbols("u_1 u_2", positive=True)
+    ch = pd.chain("step", r"|w_t - w_{t-1}|").define(
+        r"\frac{\eta\, m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}",
+        lr * (Mt / u1) / (sp.sqrt(Vt / u2) + eps), "the rule")
+    _then(ch, r"\frac{\eta\,g}{\sqrt{g^2} + \epsilon}",
+          lr * g / (sp.sqrt(g**2) + eps), r"bias correction: $\hat m_t = g$, $\hat v_t = g^2$ "
+          "exactly", given={Mt: u1 * g, Vt: u2 * g**2})
+    _then(ch, r"\frac{\eta\,g}{g+\epsilon}", adam_step(lr, g, t, b1, b2, eps), r"$g > 0$")
+    pd.claim("ratio", r"Adam's step over AdaGrad's is $(g\sqrt t+\epsilon)/(g+\epsilon)$, "
+             r"which tends to $\sqrt t$ as $\epsilon\to0$: after $10^4$ steps AdaGrad moves "
+             r"100 times slower.",
+             prove.equal(adam_step(lr, g, t, b1, b2, eps) / adagrad_step(lr, g, t, eps),
+                    (g * sp.sqrt(t) + eps) / (g + eps))
+             & prove.equal(adam_step(lr, g, t, b1, b2, 0) / adagrad_step(lr, g, t, 0), sp.sqrt(t)))
+    d_adam = np.broadcast_to(_numeric((lr, g, t, b1, b2, eps), adam_step(lr, g, t, b1, b2, eps))(
+        p.lr, gs[None, :], ts[:, None], p.beta1, p.beta2, p.eps), d_ada.shape)
+    pd.claim("measured", rf"Measured (Adam as written in the notebook, $\beta_1 = {p.beta1:g}$, "
+             rf"$\beta_2 = {p.beta2:g}$, same gradients): every step equals the derived "
+             r"$\eta g/(g+\epsilon)$ (to $10^{-9}$), i.e. $\eta$ up to "
+             rf"${_tex(tol)}$ relative, for every $g$ and every $t$.",
+             _rel_claim(meas["adam"], d_adam, 1e-9, "step lengths")
+             & _rel_claim(meas["adam"], np.full_like(d_adam, p.lr), tol, "against eta"))
+    Sp = sp.Symbol(r"\mathrm{cache}_{t-1}", nonnegative=True)
+    ch = pd.chain("rmsprop", r"\mathrm{cache}_t").define(
+        r"\rho\,\mathrm{cache}_{t-1} + (1-\rho)g^2", rho * Sp + (1 - rho) * g**2,
+        r"RMSProp, decay rate $\rho$")
+    _induction(ch, r"(1-\rho^t)\,g^2", ema(g**2, t, rho), Sp, t, 0)
+    r_lim = _limit_powers(rmsprop_step(lr, g, t, rho, eps), [rho], t)
+    d_rms = _numeric((lr, g, t, rho, eps), rmsprop_step(lr, g, t, rho, eps))(
+        p.lr, gs[None, :], ts[:, None], p.rho, p.eps)
+    pd.claim("rmsprop", r"RMSProp, AdaGrad with the sum replaced by this average, steps by "
+             r"$\eta g/(g\sqrt{1-\rho^t}+\epsilon)$, which tends to $\eta g/(g+\epsilon)$ "
+             rf"instead of $0$; measured with $\rho = {p.rho:g}$ on the same gradients, every "
+             r"step equals that formula (to $10^{-9}$).",
+             prove.equal(r_lim, lr * g / (g + eps))
+             & _rel_claim(meas["rmsprop"], d_rms, 1e-9, "step lengths"))
+    pd.text(
+        r"So the answer to ``would Adam have the same issue?'' is no: under a gradient of "
+        r"constant size Adam's step is $\eta$ at every step, whatever $g$ and $t$, while "
+        r"AdaGrad's is $\eta/\sqrt t$. Without the bias correction Adam's first steps would "
+        r"be off by the factor $(1-\beta_1^t)/\sqrt{1-\beta_2^t}$, but they too tend to "
+        r"$\eta$, not to $0$."
+    )
+    sol.answer("AdaGrad step, constant gradient", adagrad_step(lr, g, t, eps))
+    sol.answer("Adam step, constant gradient", adam_step(lr, g, t, b1, b2, eps))
+    sol.answer("RMSProp step limit", r_lim)
+
+    # (e) a drop in the gradient scale
+    t0n, c = p.drop_at, _exact(p.drop_factor)
+    K = p.drop_steps
+    pe = sol.part("e", "Inline Q2: when do Adam's steps shrink?",
+                  r"Let the gradient be $g$ for $t \le t_0$ and $h = g/c$ afterwards. Compare the "
+                  r"two methods' steps after the drop.")
+    Ak = sp.Symbol("a_{k-1}")
+    ch = pe.chain("ema", r"a_{t_0+k}").define(
+        r"\beta a_{t_0+k-1} + (1-\beta) h", sp.Symbol("beta", positive=True) * Ak
+        + (1 - sp.Symbol("beta", positive=True)) * h,
+        r"any of the moving averages, input $h$ after $t_0$")
+    bb = sp.Symbol("beta", positive=True)
+    _induction(ch, r"g(\beta^k - \beta^{t_0+k}) + h(1 - \beta^k)",
+               ema_after_drop(g, h, t0, k, bb), Ak, k, ema(g, t0, bb))
+    Ck = sp.Symbol(r"\mathrm{cache}_{t_0+k-1}", nonnegative=True)
+    ch = pe.chain("cache", r"\mathrm{cache}_{t_0+k}").define(
+        r"\mathrm{cache}_{t_0+k-1} + h^2", Ck + h**2, "AdaGrad after the drop")
+    _induction(ch, r"t_0 g^2 + k h^2", adagrad_cache_after_drop(g, h, t0, k), Ck, k,
+               adagrad_cache(g, t0))
+    ada_after = lr * h / (sp.sqrt(adagrad_cache_after_drop(g, h, t0, k)) + eps)
+    tk = t0 + k
+    adam_after = (lr * (ema_after_drop(g, h, t0, k, b1) / (1 - b1**tk))
+                  / (sp.sqrt(ema_after_drop(g**2, h**2, t0, k, b2) / (1 - b2**tk)) + eps))
+    pe.text(
+        r"So after the drop AdaGrad steps by $\eta h/(\sqrt{t_0g^2 + kh^2}+\epsilon) "
+        r"< \eta h/(g\sqrt{t_0}) = \eta/(c\sqrt{t_0})$ and keeps shrinking: the large early "
+        r"gradients stay in its sum forever. Adam steps by "
+        r"$\eta\hat m_{t_0+k}/(\sqrt{\hat v_{t_0+k}}+\epsilon)$ with the two averages above "
+        r"($\beta_1$ with inputs $g, h$; $\beta_2$ with "
+        r"$g^2, h^2$): its step dips to about $\eta/c$ while $v$ still remembers $g^2$, then "
+        r"recovers as $\beta_2^k \to 0$."
+    )
+    lim = _limit_powers(adam_after, [b1, b2], k)
+    pe.claim("adam-limit", r"As $k\to\infty$ Adam's step after the drop tends to "
+             r"$\eta h/(h+\epsilon)$, i.e. back to $\eta$:", prove.equal(lim, lr * h / (h + eps)),
+             latex=r"\lim_{k\to\infty}|w_{t_0+k} - w_{t_0+k-1}| = \frac{\eta h}{h+\epsilon}.")
+    g0 = float(gs[mid])
+    hn = g0 / float(c)
+    grad = sim.dropping(g0, hn, t0n)
+    runs = {m: sim.step_lengths(sim.run(m, grad, np.zeros(1), t0n + K, **kw))[:, 0]
+            for m in ("adagrad", "adam")}
+    ks = np.arange(1, K + 1, dtype=float)
+    d_after = {
+        "adagrad": _numeric((lr, g, h, t0, k, eps), ada_after)(p.lr, g0, hn, t0n, ks, p.eps),
+        "adam": _numeric((lr, g, h, t0, k, b1, b2, eps), adam_after)(
+            p.lr, g0, hn, t0n, ks, p.beta1, p.beta2, p.eps),
+    }
+    cap = p.lr / (float(c) * np.sqrt(t0n))
+    pe.claim("measured", rf"Measured ($g = {_tex(g0)}$, $c = {p.drop_factor:g}$, "
+             rf"$t_0 = {t0n}$, {K} steps after the drop): every step after the drop equals the "
+             r"derived formula for both methods (to $10^{-9}$), and AdaGrad's steps all stay "
+             rf"below $\eta/(c\sqrt{{t_0}}) = {_tex(cap)}$.",
+             _rel_claim(runs["adagrad"][t0n:], d_after["adagrad"], 1e-9, "AdaGrad steps")
+             & _rel_claim(runs["adam"][t0n:], d_after["adam"], 1e-9, "Adam steps")
+             & _within(runs["adagrad"][t0n:], 0, cap, "AdaGrad below the cap"))
+    adam_rel = runs["adam"][t0n:] / p.lr
+    dip = int(np.argmin(adam_rel))
+    pe.text(
+        rf"In numbers: Adam's step falls to {adam_rel[dip]:.3g}$\,\eta$ ($k = {dip + 1}$; "
+        rf"$1/c = {1 / p.drop_factor:.3g}$) and is back at {adam_rel[-1]:.3g}$\,\eta$ after "
+        rf"{K} steps (the memory of $v$ is about $1/(1-\beta_2) = {1 / (1 - p.beta2):.4g}$ "
+        rf"steps); AdaGrad's ends at {runs['adagrad'][-1] / p.lr:.3g}$\,\eta$ and is still "
+        r"falling. Adam's step shrinks only while the gradient is small \emph{compared with "
+        r"its recent size}; a gradient that stays small becomes the new normal."
+    )
+    pe.figure("steps", r"Step length against iteration (log-log). Left: constant gradient "
+              rf"$g = {_tex(g0)}$; AdaGrad falls like $\eta/\sqrt t$, Adam stays at "
+              rf"$\eta = {_tex(p.lr)}$, RMSProp (no bias correction: its first step is "
+              r"$\eta/\sqrt{1-\rho}$) settles at $\eta$. Right: the gradient drops by the factor "
+              rf"{p.drop_factor:g} after $t_0 = {t0n}$ (dotted line). Markers: measured; lines: "
+              r"derived.",
+              lambda path: _plot_steps(path, p, ts, meas, d_ada, d_adam, d_rms, mid, runs,
+                                       d_after))
+
+    # (f) a simple problem: a quadratic far from the start
+    pf = sol.part("f", "Inline Q2: a simple problem",
+                  r"Run both methods on a 1-D quadratic whose minimiser is far from the start.")
+    a, D, Tq = p.quad_curvature, p.quad_distance, p.quad_steps
+    qgrad = sim.quadratic(a, D)
+    qs = {m: sim.run(m, qgrad, np.zeros(1), Tq, **kw)[:, 0] for m in ("adagrad", "adam")}
+    pf.text(
+        rf"Loss $\tfrac{{{a:g}}}{{2}}(w - {D:g})^2$ from $w_0 = 0$. While the iterates approach "
+        r"the minimiser from one side the gradient size $g_t$ decreases, and the constant-gradient "
+        r"formulas turn into bounds: AdaGrad's $t$-th step lies between "
+        r"$\frac{g_T}{g_1}\frac{\eta}{\sqrt t(1+\epsilon/g_1)}$ and $\frac{\eta}{\sqrt t}$ "
+        r"(its cache is between $t g_t^2$ and $t g_1^2$), and Adam's between "
+        r"$\eta\frac{g_t/g_1}{1+\epsilon/g_1}$ and $\eta\frac{g_1}{g_t}$ (the bias-corrected "
+        r"averages are weighted means, weights summing to 1 by (d), of values between $g_t$ and "
+        r"$g_1$)."
+    )
+    gq = {m: np.abs(a * (x[:-1] - D)) for m, x in qs.items()}  # gradient seen at each step
+    moved = {m: np.abs(x[-1] - x[0]) for m, x in qs.items()}
+    one_side = {m: bool(np.all(x < D)) for m, x in qs.items()}
+    g1, gT = gq["adagrad"][0], gq["adagrad"][-1]
+    shrink = (gT / g1) / (1 + p.eps / g1)
+    pf.claim("adagrad", rf"Measured: after {Tq} steps AdaGrad has moved {moved['adagrad']:.4g}, "
+             r"inside the derived $[\frac{g_T}{g_1}\frac{L_T}{1+\epsilon/g_1}, U_T]$ = "
+             rf"$[{shrink * lo_bound(p.lr, Tq):.4g}, {hi_bound(p.lr, Tq):.4g}]$ with $L_T, U_T$ "
+             r"the bounds of (c), about $2\eta\sqrt T$; it never reached the minimiser.",
+             _within(moved["adagrad"], shrink * lo_bound(p.lr, Tq), hi_bound(p.lr, Tq),
+                     "distance") & prove.on_instances({"one side": one_side["adagrad"]},
+                                                      "iterates below w*"))
+    ga = gq["adam"]
+    steps_adam = sim.step_lengths(qs["adam"][:, None])[:, 0]
+    pf.claim("adam", rf"Measured: Adam's {Tq} steps each lie in "
+             r"$[\eta\frac{g_t/g_1}{1+\epsilon/g_1}, \eta\frac{g_1}{g_t}]$ "
+             rf"(here within $[{(ga[-1] / ga[0]) / (1 + p.eps / ga[0]):.3g}\,\eta, "
+             rf"{ga[0] / ga[-1]:.3g}\,\eta]$); it moved {moved['adam']:.4g}, "
+             rf"{moved['adam'] / moved['adagrad']:.3g} times as far as AdaGrad.",
+             _within(steps_adam, p.lr * (ga / ga[0]) / (1 + p.eps / ga[0]), p.lr * ga[0] / ga,
+                     "Adam steps") & prove.on_instances({"one side": one_side["adam"]},
+                                                        "iterates below w*"))
+    pf.figure("quadratic", rf"Distance covered on the quadratic ($a = {a:g}$, $w^* = {D:g}$, "
+              rf"$\eta = {_tex(p.lr)}$): Adam moves about $\eta$ per step, AdaGrad about "
+              r"$2\eta\sqrt t$ in total (dashed: $\eta t$ and $2\eta\sqrt t$).",
+              lambda path: _plot_quadratic(path, qs, p.lr))
+    sol.answer("AdaGrad distance on the quadratic", float(moved["adagrad"]))
+    sol.answer("Adam distance on the quadratic", float(moved["adam"]))
+
+
+def lo_bound(lr_: float, T_: int) -> float:
+    return float(adagrad_distance_bounds(lr, T)[0].subs({lr: _exact(lr_), T: T_}))
+
+
+def hi_bound(lr_: float, T_: int) -> float:
+    return float(adagrad_distance_bounds(lr, T)[1].subs({lr: _exact(lr_), T: T_}))
+
+
+def _plot_steps(path, p: Params, ts, meas, d_ada, d_adam, d_rms, mid, runs, d_after) -> None:
+    from theory.core import figures
+
+    idx = np.unique(np.geomspace(1, ts.size, 30).astype(int)) - 1
+    with figures.figure(path, ncols=2, figsize=(7.2, 3.0)) as (fig, (left, right)):
+        for name, m, d, col in (("AdaGrad", "adagrad", d_ada, "C0"), ("RMSProp", "rmsprop", d_rms,
+                                                                      "C1"),
+                                ("Adam", "adam", d_adam, "C2")):
+            left.loglog(ts[idx], meas[m][idx, mid], "o", ms=3, color=col,
+                        label=f"{name} (measured)")
+            left.loglog(ts, d[:, mid], "-", lw=1, color=col)
+        left.set_xlabel("step $t$")
+        left.set_ylabel(r"step length $|w_t - w_{t-1}|$")
+        left.set_title("constant gradient", fontsize=8)
+        left.legend(fontsize=7)
+        t0n = p.drop_at
+        total = runs["adam"].size
+        tt = np.arange(1, total + 1)
+        sel = np.unique(np.geomspace(1, total, 40).astype(int)) - 1
+        for name, m, col in (("AdaGrad", "adagrad", "C0"), ("Adam", "adam", "C2")):
+            right.loglog(tt[sel], runs[m][sel], "o", ms=3, color=col, label=f"{name} (measured)")
+            right.loglog(tt[t0n:], d_after[m], "-", lw=1, color=col)
+        right.axvline(t0n, color="k", lw=0.6, ls=":")
+        right.set_xlabel("step $t$")
+        right.set_title(f"gradient divided by {p.drop_factor:g} after $t_0$", fontsize=8)
+        right.legend(fontsize=7, loc="lower left")
+        fig.subplots_adjust(wspace=0.3)
+
+
+def _plot_quadratic(path, qs, lr_: float) -> None:
+    from theory.core import figures
+
+    with figures.figure(path) as (fig, ax):
+        tt = np.arange(1, qs["adam"].size)
+        for name, m, col in (("AdaGrad", "adagrad", "C0"), ("Adam", "adam", "C2")):
+            ax.loglog(tt, np.abs(qs[m][1:] - qs[m][0]), "-", lw=1.2, color=col, label=name)
+        ax.loglog(tt, lr_ * tt, "--", lw=0.8, color="C2", label=r"$\eta t$")
+        ax.loglog(tt, 2 * lr_ * np.sqrt(tt), "--", lw=0.8, color="C0", label=r"$2\eta\sqrt{t}$")
+        ax.set_xlabel("step $t$")
+        ax.set_ylabel(r"distance $|w_t - w_0|$")
+        ax.legend()
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    sol = Solution(
+        TOPIC, "Inline questions: the train/test gap and AdaGrad vs Adam",
+        "cse543-hw1, Question 2 (inline questions)", p,
+        question=(
+            r"Two short questions from the programming part. Q1: a trained two-layer network "
+            r"has a much lower test accuracy than training accuracy; which changes reduce the "
+            r"gap? Q2: AdaGrad divides each step by the root of the accumulated squared "
+            r"gradients; why can its updates become very small, and is Adam affected the same "
+            r"way? The notebooks themselves are not part of this solution."
+        ),
+    )
+    _q1(sol, p, ctx)
+    _q2(sol, p, ctx)
+    return sol
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
