@@ -172,13 +172,10 @@ def solve(p: Params, ctx: Context) -> Solution:
                                     for k, n in enumerate(inputs)}, "each component"))
     numeric_rev = run(rev, z_values, "bar")
     adjoint = tape.backward(out)
-    engine = {n: adjoint[g.names[n]] for n in [*inputs, *lines]}
-    p1.table(["adjoint", "pseudocode", "engine's tape"],
-             [[f"${bar_tex[v]}$", f"${float(numeric_rev[v]):.6g}$", f"${engine[v]:.6g}$"] for v, _ in rev],
-             caption=rf"The pseudocode run at $({fmt})$ beside the reverse sweep of the autodiff engine.")
-    p1.claim("engine", r"Every adjoint of the pseudocode equals the engine's tape, to rounding.",
-             prove.close_all([float(numeric_rev[v]) for v, _ in rev], [engine[v] for v, _ in rev],
-                             rtol=1e-10, atol=1e-12, what="pseudocode against tape"))
+    _against_engine(p1, numeric_rev, {n: adjoint[g.names[n]] for n in [*inputs, *lines]}, bar_tex,
+                    ["adjoint", "pseudocode", "engine's tape"],
+                    rf"The pseudocode run at $({fmt})$ beside the reverse sweep of the autodiff engine.",
+                    r"Every adjoint of the pseudocode equals the engine's tape, to rounding.")
     h = 1e-5
     f_np = sp.lambdify([list(syms.values())], [f], "numpy")
     central = fd.central_jacobian(f_np, np.array(p.point, float), h)[0]
@@ -200,15 +197,11 @@ def solve(p: Params, ctx: Context) -> Solution:
     k = inputs.index(p.wrt)
     p2.claim("derivative", rf"Run symbolically, the last tangent is SymPy's $\partial f/\partial {tex[p.wrt]}$.",
              prove.equal(symbolic_fwd[out], gradient[k]))
-    numeric_fwd = run(fwd, z_values, "dot")
     duals = forward_pass(g, at, {p.wrt: 1.0})
-    tangents = {n: duals[g.names[n]].tangent for n in [*inputs, *lines]}
-    p2.table(["tangent", "pseudocode", "dual numbers"],
-             [[f"${dot_tex[v]}$", f"${float(numeric_fwd[v]):.6g}$", f"${tangents[v]:.6g}$"] for v, _ in fwd],
-             caption=rf"The forward pseudocode at $({fmt})$ beside the engine's dual-number pass.")
-    p2.claim("engine", r"Every tangent of the pseudocode equals the engine's dual numbers, to rounding.",
-             prove.close_all([float(numeric_fwd[v]) for v, _ in fwd], [tangents[v] for v, _ in fwd],
-                             rtol=1e-10, atol=1e-12, what="pseudocode against dual numbers"))
+    _against_engine(p2, run(fwd, z_values, "dot"), {n: duals[g.names[n]].tangent for n in [*inputs, *lines]},
+                    dot_tex, ["tangent", "pseudocode", "dual numbers"],
+                    rf"The forward pseudocode at $({fmt})$ beside the engine's dual-number pass.",
+                    r"Every tangent of the pseudocode equals the engine's dual numbers, to rounding.")
     sol.answer("gradient", {n: gradient[i].subs(exact_at) for i, n in enumerate(inputs)})
 
     # Q1.3 cost
@@ -244,6 +237,17 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"itself grows like $d$; reverse mode grows like $T \propto d$.",
               lambda path: _plot_timing(path, [int(x) for x in p.dims]))
     return sol
+
+
+def _against_engine(part, pseudocode: dict, engine: dict, accent: dict, header: list[str], caption: str,
+                    statement: str) -> None:
+    """The pseudocode's numbers beside the engine's, as a table and a claim."""
+    names = list(pseudocode)
+    part.table(header, [[f"${accent[v]}$", f"${float(pseudocode[v]):.6g}$", f"${engine[v]:.6g}$"] for v in names],
+               caption=caption)
+    part.claim("engine", statement, prove.close_all([float(pseudocode[v]) for v in names],
+                                                    [engine[v] for v in names], rtol=1e-10, atol=1e-12,
+                                                    what="pseudocode against the engine"))
 
 
 def tables_accent(name: str, accent: str) -> str:

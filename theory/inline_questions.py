@@ -226,14 +226,6 @@ def _limit_powers(expr, bases, var):
     return sp.cancel(e)
 
 
-def _rel_claim(measured, derived, rtol: float, what: str) -> Verdict:
-    measured, derived = np.asarray(measured, float), np.asarray(derived, float)
-    worst = float(np.max(np.abs(measured - derived) / np.abs(derived)))
-    ok = bool(np.isfinite(worst) and worst <= rtol)
-    return Verdict("numeric", ok, f"{what}: worst relative error {worst:.2e} over {measured.size} "
-                   f"values (tolerance {rtol:.3g})", {"max_rel_err": worst, "rtol": rtol})
-
-
 def _within(values, lo, hi, what: str) -> Verdict:
     values, lo, hi = (np.asarray(x, float) for x in (values, lo, hi))
     ok = bool(np.all(values >= lo) and np.all(values <= hi))
@@ -538,8 +530,8 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"$\epsilon = {_tex(p.eps)}$): every step length equals the derived "
              r"$\eta g/(g\sqrt t+\epsilon)$ (to $10^{-9}$), and the law $\eta/\sqrt t$ up to "
              rf"the relative size of $\epsilon$, ${_tex(tol)}$.",
-             _rel_claim(meas["adagrad"], d_ada, 1e-9, "step lengths")
-             & _rel_claim(meas["adagrad"], d_law, tol, "against eta/sqrt(t)"))
+             prove.close_all(meas["adagrad"], d_ada, 1e-9, "step lengths")
+             & prove.close_all(meas["adagrad"], d_law, tol, "against eta/sqrt(t)"))
     lo_n, hi_n = (float(b.subs({lr: _exact(p.lr), T: T_})) for b in (lo, hi))
     dist = meas["adagrad"].sum(axis=0)
     pc.claim("measured-distance", rf"Measured: after $T = {T_}$ steps AdaGrad has moved "
@@ -588,8 +580,8 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"$\beta_2 = {p.beta2:g}$, same gradients): every step equals the derived "
              r"$\eta g/(g+\epsilon)$ (to $10^{-9}$), i.e. $\eta$ up to "
              rf"${_tex(tol)}$ relative, for every $g$ and every $t$.",
-             _rel_claim(meas["adam"], d_adam, 1e-9, "step lengths")
-             & _rel_claim(meas["adam"], np.full_like(d_adam, p.lr), tol, "against eta"))
+             prove.close_all(meas["adam"], d_adam, 1e-9, "step lengths")
+             & prove.close_all(meas["adam"], np.full_like(d_adam, p.lr), tol, "against eta"))
     Sp = sp.Symbol(r"\mathrm{cache}_{t-1}", nonnegative=True)
     ch = pd.chain("rmsprop", r"\mathrm{cache}_t").define(
         r"\rho\,\mathrm{cache}_{t-1} + (1-\rho)g^2", rho * Sp + (1 - rho) * g**2,
@@ -603,7 +595,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"instead of $0$; measured with $\rho = {p.rho:g}$ on the same gradients, every "
              r"step equals that formula (to $10^{-9}$).",
              prove.equal(r_lim, lr * g / (g + eps))
-             & _rel_claim(meas["rmsprop"], d_rms, 1e-9, "step lengths"))
+             & prove.close_all(meas["rmsprop"], d_rms, 1e-9, "step lengths"))
     pd.text(
         r"So the answer to ``would Adam have the same issue?'' is no: under a gradient of "
         r"constant size Adam's step is $\eta$ at every step, whatever $g$ and $t$, while "
@@ -667,8 +659,8 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"$t_0 = {t0n}$, {K} steps after the drop): every step after the drop equals the "
              r"derived formula for both methods (to $10^{-9}$), and AdaGrad's steps all stay "
              rf"below $\eta/(c\sqrt{{t_0}}) = {_tex(cap)}$.",
-             _rel_claim(runs["adagrad"][t0n:], d_after["adagrad"], 1e-9, "AdaGrad steps")
-             & _rel_claim(runs["adam"][t0n:], d_after["adam"], 1e-9, "Adam steps")
+             prove.close_all(runs["adagrad"][t0n:], d_after["adagrad"], 1e-9, "AdaGrad steps")
+             & prove.close_all(runs["adam"][t0n:], d_after["adam"], 1e-9, "Adam steps")
              & _within(runs["adagrad"][t0n:], 0, cap, "AdaGrad below the cap"))
     adam_rel = runs["adam"][t0n:] / p.lr
     dip = int(np.argmin(adam_rel))

@@ -195,15 +195,6 @@ def _spectral_radius(poly: sp.Expr, values: dict) -> float:
     return float(np.max(np.abs(np.roots(coeffs)))) if len(coeffs) > 1 else 0.0
 
 
-def _rel_claim(measured, derived, rtol: float, what: str) -> Verdict:
-    """Every measured value of a trace against the derived one, by the worst relative error."""
-    measured, derived = np.asarray(measured, float), np.asarray(derived, float)
-    worst = float(np.max(np.abs(measured - derived) / np.abs(derived)))
-    ok = bool(np.isfinite(worst) and worst <= rtol)
-    return Verdict("numeric", ok, f"{what}: worst relative error {worst:.2e} over {measured.size} "
-                   f"values (tolerance {rtol:g})", {"max_rel_err": worst, "rtol": rtol})
-
-
 def _at_least(a: float, b: float, factor: float, what: str) -> Verdict:
     """The measured inequality a >= factor * b, with b finite (inf: never reached in the run)."""
     ok = bool(np.isfinite(b) and not np.isnan(a) and a >= factor * b)
@@ -460,7 +451,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     pa.claim("ramp_measured", rf"Measured on a ramp (slopes {list(p.ramp_slopes)}, "
              rf"$\eta = {p.eta_rmsprop:g}$, $\beta = {p.beta:g}$): every one of the {T} steps has "
              r"the derived length $\eta|g|(1-\beta^t)/(1-\beta)$.",
-             _rel_claim(np.abs(np.diff(ramp.xs, axis=0)), derived, 1e-9, "step lengths"))
+             prove.close_all(np.abs(np.diff(ramp.xs, axis=0)), derived, 1e-9, "step lengths"))
 
     rosen_it = {n: sim.iterations_to(r.fr(r.rosen[n].xs), 1e-2) for n in ("GD", "heavy ball")}
     rosen_it = {n: float(i) if i >= 0 else float("inf") for n, i in rosen_it.items()}
@@ -659,7 +650,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     pc.claim("rate_measured", rf"Measured on the ramp ($\eta = {p.eta_rmsprop:g}$, slopes "
              rf"{list(p.ramp_slopes)}): AdaGrad's effective rate is the derived "
              r"$\eta/(|g|\sqrt t+\epsilon)$ at every step.",
-             _rel_claim(ada.rates, d_ada, 1e-9, "effective rates"))
+             prove.close_all(ada.rates, d_ada, 1e-9, "effective rates"))
     window = ts >= T / 10
     fit = sim.loglog_slope(ts[window], ada.rates[window, mid])
     pc.claim("slope", rf"Measured: the least-squares log-log slope of AdaGrad's effective rate "
@@ -717,13 +708,13 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
                                                    p.rho, p.eps)
     pd.claim("rate_measured", r"Measured on the same ramp with the same $\eta$: RMSProp's "
              r"effective rate is the derived $\eta/(|g|\sqrt{1-\rho^t}+\epsilon)$ at every step.",
-             _rel_claim(rms.rates, d_rms, 1e-9, "effective rates"))
+             prove.close_all(rms.rates, d_rms, 1e-9, "effective rates"))
     lim_n = _numeric((eta, g, eps), limit)(p.eta_rmsprop, slopes, p.eps)
     gap = float(1 / np.sqrt(1 - p.rho**T) - 1)
     pd.claim("limit_measured", rf"Measured: at $t = {T}$ the rate has reached the derived limit "
              r"$\eta/(|g|+\epsilon)$, up to the derived remaining gap $1/\sqrt{1-\rho^T} - 1$ "
              rf"$= {_tex_num(gap)}$ (plus $10^{{-9}}$).",
-             _rel_claim(rms.rates[-1], lim_n, gap + 1e-9, "rate at T against the limit"))
+             prove.close_all(rms.rates[-1], lim_n, gap + 1e-9, "rate at T against the limit"))
     ratio = float(abs(rms.xs[-1, mid] - rms.xs[-2, mid]) / abs(ada.xs[-1, mid] - ada.xs[-2, mid]))
     pd.claim("moving", rf"Measured: at $t = {T}$ RMSProp's step on the ramp is {ratio:.4g} times "
              r"AdaGrad's, the derived $(|g|\sqrt T+\epsilon)/(|g|\sqrt{1-\rho^T}+\epsilon)$, about "
@@ -800,11 +791,11 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
              rf"$\beta_1 = {p.beta1:g}$, $\beta_2 = {p.beta2:g}$): uncorrected over corrected "
              rf"length is the derived ratio, ${factor:.4g}$ as $\epsilon \to 0$ "
              r"(the derived lengths keep $\epsilon$).",
-             _rel_claim(step_u[0] / step_c[0], du[0] / dc[0], 1e-9, "first-step ratio"))
+             prove.close_all(step_u[0] / step_c[0], du[0] / dc[0], 1e-9, "first-step ratio"))
     pe.claim("steps_measured", r"Measured: every step on the ramp, with and without correction, "
              r"has the derived length: $\eta g/(g+\epsilon)$ corrected, "
              r"$\eta(1-\beta_1^t)g/(g\sqrt{1-\beta_2^t}+\epsilon)$ uncorrected.",
-             _rel_claim(np.concatenate([step_c, step_u]), np.concatenate([dc, du]), 1e-9,
+             prove.close_all(np.concatenate([step_c, step_u]), np.concatenate([dc, du]), 1e-9,
                         "step lengths"))
     pe.figure("adam", rf"Adam's step length over $\eta$ on the ramp ($|g| = {slopes[mid]:g}$, "
               rf"$\beta_1 = {p.beta1:g}$, $\beta_2 = {p.beta2:g}$), with and without bias "

@@ -163,7 +163,7 @@ def close(measured: float, predicted: float, *, rtol: float, what: str, atol: fl
     )
 
 
-def close_all(measured, predicted, *, rtol: float, what: str, atol: float = 0.0) -> Verdict:
+def close_all(measured, predicted, rtol: float, what: str, atol: float = 0.0) -> Verdict:
     """Arrays (a Jacobian, a table) entry by entry, within a stated tolerance; reports the worst entry."""
     m, p = np.asarray(measured, float), np.asarray(predicted, float)
     if m.shape != p.shape:
