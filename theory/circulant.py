@@ -1,0 +1,564 @@
+"""Circular convolution as circulant matrices; shift equivariance (cs7643-ps2 Q5)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import circulant as sim
+from theory.core import figures, prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+from theory.core.verdict import Verdict
+
+TOPIC = "circulant"
+
+i_, j_ = sp.symbols("i j", integer=True)
+n_ = sp.Symbol("n", integer=True, positive=True)
+A_ = sp.Function("a")
+
+
+def _odd(v: int) -> str | None:
+    return None if v % 2 == 1 else "must be odd (a kernel centred on its middle tap)"
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    n_max: int = param(8, "largest n for the symbolic checks (every n = 1..n_max)", lo=1, hi=9)
+    n_numeric: int = param(16, "extra, larger n for the numeric cross-checks", lo=2, hi=20)
+    signal_length: int = param(64, "length of the 1-D demonstration signal", lo=4, hi=1024)
+    image_size: int = param(16, "side of the square 2-D demonstration image", lo=4, hi=32)
+    kernel_size: int = param(3, "side of the local random kernel in (c)", lo=1, hi=9, check=_odd)
+    shift: int = param(3, "circular shift of the 1-D signal in (c)", lo=1)
+    shift_rows: int = param(2, "downward circular shift of the image in (c)", lo=0)
+    shift_cols: int = param(5, "rightward circular shift of the image in (c)", lo=0)
+    stride: int = param(2, "stride of the subsampled convolution in (c)", lo=2, hi=8)
+
+
+def circulant(a: Sequence) -> sp.Matrix:
+    """C_a: first column a, each next column the previous one shifted down circularly."""
+    a = list(a)
+    n = len(a)
+    return sp.Matrix(n, n, lambda i, j: a[(i - j) % n])
+
+
+def shift(n: int) -> sp.Matrix:
+    """S, the circular right shift: (S x)_i = x_{(i-1) mod n}."""
+    return sp.Matrix(n, n, lambda i, j: 1 if i == (j + 1) % n else 0)
+
+
+def conv(x: Sequence, w: Sequence) -> sp.Matrix:
+    """The sheet's definition: (x * w)_i = sum_k x_k w_{(i-k) mod n}."""
+    n = len(x)
+    return sp.Matrix([sum(x[k] * w[(i - k) % n] for k in range(n)) for i in range(n)])
+
+
+def boundary_band(shape: tuple[int, int], shifts: tuple[int, int], radius: int) -> np.ndarray:
+    """Pixels where a zero-padded convolution and the circular shift fail to commute.
+
+    Tap (k, l) of the output at p reads input p - (k, l). Shifting first, the
+    output at p reads tap (k, l) iff p - (k, l) lies in the image; shifting
+    after, iff (p - s) mod n - (k, l) does. Both read the same input pixel, so
+    the two paths differ at p exactly when some tap is kept by one and dropped
+    by the other.
+    """
+    taps = np.arange(-radius, radius + 1)
+
+    def inside(axis: int) -> tuple[np.ndarray, np.ndarray]:
+        n, s = shape[axis], shifts[axis]
+        p = np.arange(n)[:, None]
+        here = (p - taps >= 0) & (p - taps < n)
+        there = ((p - s) % n - taps >= 0) & ((p - s) % n - taps < n)
+        return here, there
+
+    (rh, rt), (ch, ct) = inside(0), inside(1)
+    here = rh[:, None, :, None] & ch[None, :, None, :]
+    there = rt[:, None, :, None] & ct[None, :, None, :]
+    return np.any(here != there, axis=(2, 3))
+
+
+def _symbols(name: str, n: int) -> list[sp.Symbol]:
+    return list(sp.symbols(f"{name}0:{n}"))
+
+
+def _same(A: sp.Matrix, B: sp.Matrix) -> Verdict:
+    """Exact matrix identity: every entry of A - B expands to 0 (a polynomial identity)."""
+    if A.shape != B.shape:
+        return Verdict("symbolic", False, f"shapes differ: {A.shape} vs {B.shape}")
+    bad = sum(1 for e in (A - B) if sp.expand(e) != 0)
+    if bad:
+        return Verdict("symbolic", False, f"{bad} entries of the difference do not expand to 0")
+    return Verdict("symbolic", True, "every entry of the difference expands to 0")
+
+
+def _each_n(ns: range, check: Callable[[int], Verdict], what: str) -> Verdict:
+    return prove.proved_for_each({f"n={n}": (lambda n=n: check(n)) for n in ns}, what)
+
+
+def _links(values: dict[int, list[sp.Matrix]], what: str) -> list[Verdict | None]:
+    """Verdicts of stage k-1 == stage k (index k >= 1), each checked for every n given."""
+    ns = range(min(values), max(values) + 1)
+    stages = len(next(iter(values.values())))
+    return [None] + [_each_n(ns, lambda n, k=k: _same(values[n][k - 1], values[n][k]), what)
+                     for k in range(1, stages)]
+
+
+def _powers(S: sp.Matrix) -> list[sp.Matrix]:
+    """S^0, ..., S^(n-1) by repeated multiplication."""
+    out = [sp.eye(S.rows)]
+    for _ in range(1, S.rows):
+        out.append(S * out[-1])
+    return out
+
+
+def _commutant(n: int) -> tuple[sp.Matrix, set[sp.Symbol]]:
+    """The general solution of S M = M S over n^2 unknowns, and its free parameters."""
+    m = _symbols("m", n * n)
+    M, S = sp.Matrix(n, n, m), shift(n)
+    (sol,) = sp.linsolve(list(S * M - M * S), m)
+    general = sp.Matrix(n, n, list(sol))
+    return general, general.free_symbols
+
+
+def _numeric(M: sp.Matrix) -> np.ndarray:
+    return np.array(M.tolist(), dtype=float)
+
+
+def _index_pattern(n: int) -> np.ndarray:
+    """Integer table P with C_a = a[P]: the theory's circulant of the labels 0..n-1."""
+    return np.array(circulant(list(range(n))).tolist(), dtype=int)
+
+
+def _validate(p: Params) -> None:
+    if p.kernel_size > min(p.signal_length, p.image_size):
+        raise BadInput(f"parameter kernel_size = {p.kernel_size} must not exceed signal_length "
+                       f"and image_size")
+    if p.shift % p.signal_length == 0:
+        raise BadInput(f"parameter shift = {p.shift} must not be a multiple of signal_length "
+                       f"= {p.signal_length} (that shift is the identity)")
+    if (p.shift_rows % p.image_size, p.shift_cols % p.image_size) == (0, 0):
+        raise BadInput("parameters shift_rows, shift_cols: the image shift must not be the "
+                       "identity (both multiples of image_size)")
+    if p.signal_length % p.stride:
+        raise BadInput(f"parameter stride = {p.stride} must divide signal_length = "
+                       f"{p.signal_length}")
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    _validate(p)
+    ns = range(1, p.n_max + 1)
+    sol = Solution(
+        TOPIC, "Circular convolution and shift equivariance", "cs7643-ps2, Question 5", p,
+        question=(
+            r"The circular convolution of $x, w \in \mathbb{R}^n$ is "
+            r"$(x * w)_i = \sum_{k=0}^{n-1} x_k\, w_{(i-k) ~\mathrm{mod}~n}$. "
+            r"The circulant $C_a$ has first column $a = (a_0,\dots,a_{n-1})$ and every "
+            r"further column is the previous one shifted down by one place, wrapping around; "
+            r"$S$ is the circular right shift, "
+            r"$(Sx)_i = x_{(i-1)~\mathrm{mod}~n}$. Show that circulants commute with $S$, "
+            r"that they are the only linear maps that do, and discuss what this means for "
+            r"network design."
+        ),
+    )
+
+    # setup: the matrices of the question
+    p0 = sol.part("setup", "Convolution as a matrix product",
+                  r"Write $x * w$ as a circulant times $x$, and $S$ as a circulant.")
+    powers = {n: _powers(shift(n)) for n in ns}
+    p0.text(r"Entrywise, $(C_a)_{ij} = a_{(i-j)~\mathrm{mod}~n}$ and $S_{ij} = 1$ exactly when "
+            r"$i = (j+1) ~\mathrm{mod}~n$. Every check below takes symbolic entries "
+            rf"$x_0,\dots,x_{{n-1}}$, $w_0,\dots$, $a_0,\dots$ for each "
+            rf"$n = 1,\dots,{p.n_max}$ and expands the difference of the two sides entry by "
+            r"entry, so it is an exact polynomial identity for that $n$.")
+
+    def conv_is_matrix(n: int) -> Verdict:
+        x, w = _symbols("x", n), _symbols("w", n)
+        return _same(circulant(w) * sp.Matrix(x), conv(x, w))
+
+    p0.claim("matrix", r"The sheet's matrix is the one with $a = w$: "
+             r"$C_w x = x * w$.", _each_n(ns, conv_is_matrix, "symbolic entries"))
+
+    def commutative(n: int) -> Verdict:
+        x, w = _symbols("x", n), _symbols("w", n)
+        return _same(conv(x, w), conv(w, x)) & _same(circulant(w) * sp.Matrix(x),
+                                                       circulant(x) * sp.Matrix(w))
+
+    p0.claim("commutative", r"Circular convolution is commutative, $x * w = w * x$, so also "
+             r"$C_w x = C_x w$: either factor may be read as the filter.",
+             _each_n(ns, commutative, "symbolic entries"))
+
+    def shift_action(n: int) -> Verdict:
+        x = _symbols("x", n)
+        return _same(shift(n) * sp.Matrix(x), sp.Matrix(x[-1:] + x[:-1]))
+
+    p0.claim("shift", r"$S$ moves every entry one place down, wrapping the last to the top: "
+             r"$Sx = (x_{n-1}, x_0, \dots, x_{n-2})$.", _each_n(ns, shift_action, "symbolic x"))
+
+    def unit(n: int, k: int) -> list[int]:
+        return [int(m == k) for m in range(n)]
+
+    def shift_powers(n: int) -> Verdict:
+        S = shift(n)
+        v = _same(S, circulant(unit(n, 1 % n)))
+        for k in range(n):
+            v = v & _same(powers[n][k], circulant(unit(n, k)))
+        return v
+
+    p0.claim("powers", r"$S = C_{e_1}$, the circulant of $a = (0, 1, 0, \dots, 0)$; more generally "
+             r"$S^k = C_{e_k}$ for $k = 0,\dots,n-1$ (for $n = 1$, $S = I = C_{e_0}$).",
+             _each_n(ns, shift_powers, "exact integer matrices"))
+
+    # (a) circulants commute with S
+    pa = sol.part("a", "Circulants commute with the shift",
+                  r"Prove that every circulant $C_a$ satisfies $SC_a = C_aS$; hence convolving "
+                  r"and shifting can be done in either order.")
+    a_sym = {n: _symbols("a", n) for n in ns}
+
+    def entries(n: int, f: Callable[[int, int, list, sp.Matrix], sp.Expr]) -> sp.Matrix:
+        a = a_sym[n]
+        C = circulant(a)
+        return sp.Matrix(n, n, lambda i, j: f(i, j, a, C))
+
+    stages = [
+        (lambda n: shift(n) * circulant(a_sym[n])),
+        (lambda n: entries(n, lambda i, j, a, C: C[(i - 1) % n, j])),
+        (lambda n: entries(n, lambda i, j, a, C: a[(i - 1 - j) % n])),
+        (lambda n: entries(n, lambda i, j, a, C: a[(i - (j + 1)) % n])),
+        (lambda n: entries(n, lambda i, j, a, C: C[i, (j + 1) % n])),
+        (lambda n: circulant(a_sym[n]) * shift(n)),
+    ]
+
+    link_values = {n: [f(n) for f in stages] for n in ns}
+    link = _links(link_values, "symbolic entries")
+
+    pa.claim("commute", r"$SC_a = C_aS$ for symbolic $a_0,\dots,a_{n-1}$, every "
+             rf"$n = 1,\dots,{p.n_max}$; the chain below shows why it holds for every $n$.",
+             _each_n(ns, lambda n: _same(link_values[n][0], link_values[n][-1]),
+                     "symbolic entries"))
+    index = prove.equal(sp.Mod(i_ - 1 - j_, n_), sp.Mod(i_ - (j_ + 1), n_))
+    ch = pa.chain("entry", r"(SC_a)_{ij}")
+    ch.define(r"\sum_{k} S_{ik}(C_a)_{kj}", None, "matrix product")
+    ch.step(r"(C_a)_{(i-1)~\mathrm{mod}~n,~j}", None,
+            r"row $i$ of $S$ has its one $1$ in column $(i-1)~\mathrm{mod}~n$", verdict=link[1])
+    ch.step(r"a_{(i-1-j)~\mathrm{mod}~n}", None, r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$",
+            verdict=link[2])
+    ch.step(r"a_{(i-(j+1))~\mathrm{mod}~n}", None, r"same index, general $n$",
+            verdict=index & link[3])
+    ch.step(r"(C_a)_{i,\,(j+1)~\mathrm{mod}~n}", None, r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$",
+            verdict=link[4])
+    ch.step(r"(C_aS)_{ij}", None, r"column $j$ of $S$ is $e_{(j+1)~\mathrm{mod}~n}$",
+            verdict=link[5])
+    pa.text(r"Each line holds for every $n$ by the reason beside it; the checks confirm every "
+            rf"link as an exact matrix identity for $n = 1,\dots,{p.n_max}$, and the index "
+            r"identity of the middle line with $i, j, n$ symbolic.")
+    general = (A_(sp.Mod(sp.Mod(i_ - 1, n_) - j_, n_)), A_(sp.Mod(i_ - sp.Mod(j_ + 1, n_), n_)))
+    pa.claim("general", r"For symbolic integers $i, j$ and $n \ge 1$ and an arbitrary sequence "
+             r"$a$: $(C_a)_{(i-1)~\mathrm{mod}~n,~j} = "
+             r"a_{((i-1)~\mathrm{mod}~n - j)~\mathrm{mod}~n}$ equals "
+             r"$(C_a)_{i,(j+1)~\mathrm{mod}~n} = "
+             r"a_{(i - (j+1)~\mathrm{mod}~n)~\mathrm{mod}~n}$; SymPy reduces both "
+             r"nested residues to the same one.", prove.equal(*general))
+    sizes = range(1, 129)
+    pa.claim("index", r"The index identity $(i-1-j)~\mathrm{mod}~n = "
+             r"(i-(j+1))~\mathrm{mod}~n$ also holds "
+             r"for all $0 \le i, j < n$, evaluated with integer arithmetic for every "
+             rf"$n = 1,\dots,{sizes[-1]}$.",
+             prove.on_instances({f"n=1..{sizes[-1]}": all(
+                 bool(np.all((ii - 1 - jj) % n == (ii - (jj + 1)) % n))
+                 for n in sizes for ii, jj in [np.meshgrid(np.arange(n), np.arange(n))])},
+                 "all index pairs"))
+
+    def equivariant(n: int) -> Verdict:
+        x, w = _symbols("x", n), _symbols("w", n)
+        S = shift(n)
+        return _same(conv(list(S * sp.Matrix(x)), w), S * conv(x, w))
+
+    pa.claim("conv", r"Consequence: $(Sx) * w = S(x * w)$, i.e. $C_wSx = SC_wx$: shifting then "
+             r"convolving equals convolving then shifting.",
+             _each_n(ns, equivariant, "symbolic x and w"))
+    pa.text(r"By induction $S^kC_a = C_aS^k$ as well, so circular convolution commutes with "
+            r"shifts by any number of places.")
+
+    # (b) equivariant linear maps are circulants
+    pb = sol.part("b", "Only convolutions are shift equivariant",
+                  r"Prove that a linear map $M$ with $MS = SM$ must be a circulant, i.e. a "
+                  r"circular convolution; the converse is (a).")
+    pb.text(r"(Circulant $\implies$ equivariant) This is (a). (Equivariant $\implies$ "
+            r"circulant) Let "
+            r"$MS = SM$. Then $MS^k = S^kM$ for every $k$ (move one $S$ across at a time), and "
+            r"with $m = Me_0$ the first column of $M$ and $e_k = S^ke_0$ (the setup), column $k$ "
+            r"of $M$ is $Me_k = MS^ke_0 = S^kMe_0 = S^km$, the first column shifted down $k$ "
+            r"places. That is the definition of $C_m$, so $M = C_m$.")
+    solved = {n: _commutant(n) for n in ns}
+
+    pb.claim("dimension", r"Solving $SM = MS$ for a generic $M$ ($n^2$ unknowns, $n^2$ linear "
+             r"equations) leaves exactly $n$ free parameters.",
+             _each_n(ns, lambda n: Verdict("symbolic", len(solved[n][1]) == n,
+                                           f"{len(solved[n][1])} free parameters"),
+                     "SymPy linsolve"))
+    pb.claim("family", r"That general solution is the circulant of its own first column, "
+             r"$M = C_{Me_0}$, and $C_a e_0 = a$: the solutions are exactly the circulants, "
+             r"one for each $a \in \mathbb{R}^n$.",
+             _each_n(ns, lambda n: _same(solved[n][0], circulant(list(solved[n][0][:, 0])))
+                     & _same(circulant(a_sym[n])[:, 0], sp.Matrix(a_sym[n])), "symbolic"))
+
+    def powers_commute(n: int) -> Verdict:
+        M, S = solved[n][0], shift(n)
+        v = _same(M * S, S * M)
+        for k in range(2, n):
+            v = v & _same(M * powers[n][k], powers[n][k] * M)
+        return v
+
+    pb.claim("powers", r"If $MS = SM$ then $MS^k = S^kM$, $k = 0,\dots,n-1$ (checked on the "
+             r"general solution of $MS = SM$ above).", _each_n(ns, powers_commute, "symbolic"))
+    col = {
+        "M e_k": lambda n: solved[n][0],
+        "M S^k e_0": lambda n: sp.Matrix.hstack(*[solved[n][0] * (powers[n][k] * sp.Matrix(
+            unit(n, 0))) for k in range(n)]),
+        "S^k M e_0": lambda n: sp.Matrix.hstack(*[powers[n][k] * solved[n][0][:, 0]
+                                                  for k in range(n)]),
+        "m shifted": lambda n: sp.Matrix(n, n, lambda i, k: solved[n][0][(i - k) % n, 0]),
+        "C_m": lambda n: circulant(list(solved[n][0][:, 0])),
+    }
+    col_link = _links({n: [f(n) for f in col.values()] for n in ns}, "general solution, symbolic")
+
+    ch = pb.chain("column", r"M e_k")
+    ch.define(r"\text{column } k \text{ of } M", None, "for each $k = 0,\\dots,n-1$")
+    ch.step(r"M S^k e_0", None, r"$S^ke_0 = e_k$", verdict=col_link[1])
+    ch.step(r"S^k M e_0", None, r"$MS^k = S^kM$", verdict=col_link[2])
+    ch.step(r"\bigl(m_{(i-k)~\mathrm{mod}~n}\bigr)_{i}", None, r"$S^k$ shifts down $k$ places",
+            verdict=col_link[3])
+    ch.step(r"\text{column } k \text{ of } C_m", None, r"definition of $C_m$",
+            verdict=col_link[4])
+
+    rng = ctx.rng("b.numeric")
+    numeric_ns = [*ns, p.n_numeric]
+    vecs = {n: rng.standard_normal(n) for n in numeric_ns}
+    xs = {n: rng.standard_normal(n) for n in numeric_ns}
+    pattern = {n: _index_pattern(n) for n in numeric_ns}
+    C_num = {n: vecs[n][pattern[n]] for n in numeric_ns}
+    S_num = {n: _numeric(shift(n)) for n in numeric_ns}
+    sizes_text = f"$n = 1,\\dots,{p.n_max}$ and ${p.n_numeric}$"
+    pb.claim("scipy", rf"Numeric cross-check ({sizes_text}, random $a$): $C_a$ equals "
+             r"\texttt{scipy.linalg.circulant}$(a)$ and $S$ equals the identity with its rows "
+             r"rolled down by one.",
+             prove.on_instances({f"n={n}": bool(
+                 np.array_equal(C_num[n], sim.scipy_circulant(vecs[n]))
+                 and np.array_equal(S_num[n], sim.shift_matrix(n))) for n in numeric_ns},
+                 "exact equality of the arrays"))
+    fft_err = max(sim.relative_error(C_num[n] @ xs[n], sim.fft_convolve(vecs[n], xs[n]))
+                  for n in numeric_ns)
+    pb.claim("fft", rf"Convolution theorem ({sizes_text}): $C_ax = "
+             r"\mathcal{F}^{-1}(\mathcal{F}a \cdot \mathcal{F}x)$ to rounding error.",
+             prove.close(fft_err, 0.0, rtol=0.0, atol=1e-12, what="max relative difference"))
+
+    def nullspace(n: int) -> bool:
+        nullity, basis, _ = sim.null_space(sim.commutator_operator(sim.shift_matrix(n)))
+        mats = basis.reshape(-1, n, n)
+        circ = all(np.allclose(B, B[:, 0][pattern[n]], atol=1e-10) for B in mats)
+        return nullity == (len(solved[n][1]) if n in solved else n) and circ
+
+    pb.claim("nullspace", r"Numerically, the null space of the map sending $M$ to $SM - MS$ "
+             r"(an SVD of its $n^2 \times n^2$ matrix, built from NumPy's own shift) has the "
+             r"dimension found symbolically ($n$), and every basis matrix equals $C_a$ for its "
+             r"first column $a$.",
+             prove.on_instances({f"n={n}": nullspace(n) for n in ns},
+                                "singular values below 1e-10 relative"))
+    rand_rng = ctx.rng("b.random")
+    big = [n for n in numeric_ns if n >= 2]
+    dense_ratio = min(sim.commutator_ratio(sim.dense_layer(rand_rng, n), S_num[n]) for n in big)
+    circ_ratio = max(sim.commutator_ratio(C_num[n], S_num[n]) for n in numeric_ns)
+    pb.claim("random", r"A random Gaussian matrix ($n \ge 2$) is not equivariant: "
+             r"$\lVert MS - SM\rVert_F / \lVert M\rVert_F > 0.5$ (about $\sqrt2$ is "
+             r"typical), while for $C_a$ the ratio is below $10^{-12}$.",
+             prove.on_instances({
+                 f"dense: min ratio {dense_ratio:.3f} > 0.5": dense_ratio > 0.5,
+                 f"circulant: max ratio {circ_ratio:.1e} < 1e-12": circ_ratio < 1e-12,
+             }, f"n = 2..{p.n_max} and {p.n_numeric}"))
+
+    # (c) design
+    pc = sol.part("c", "What this means for architectures",
+                  r"Discuss what (a) and (b) imply for networks that process images and videos.")
+    pc.text(
+        r"Translation equivariance and weight sharing are the same thing. If moving the object "
+        r"in an image should move a layer's response by the same amount (a cat is a cat "
+        r"anywhere in the frame), (b) says a linear layer has no choice: it must apply one "
+        r"filter at every position, i.e. be a convolution. That prior is why convolutional "
+        r"layers fit spatial (and, along time, spatio-temporal) data: the layer needs $n$ "
+        r"numbers instead of the $n^2$ of a dense layer (for an $H\times W$ image, $HW$ instead "
+        r"of $(HW)^2$), learns a feature once and detects it everywhere, and sees every "
+        r"position as a training example for the same weights. Practical CNNs add locality on "
+        r"top: the filter is nonzero only on a small $k\times k$ window, which shrinks the "
+        r"count to $k^2$ per channel pair and matches the local statistics of images; depth "
+        r"then grows the receptive field. Equivariance is also what makes invariance cheap: "
+        r"after equivariant layers, a global pooling (average or max over positions) gives an "
+        r"output that does not change at all when the input is shifted, which is what a "
+        r"classifier wants. The exact statement needs care at the edges. Only circular "
+        r"padding keeps the layer a circulant; the usual zero padding makes it a Toeplitz "
+        r"matrix that commutes with shifts only away from the border (the claims below locate "
+        r"the band where it fails). Strides and pooling with stride $s$ subsample, so a shift "
+        r"of the input by one pixel is no shift of the output at all; only shifts by "
+        r"multiples of $s$ survive, and even exact equivariance is lost between them. Finally "
+        r"pointwise nonlinearities commute with shifts, so a stack of convolutions and ReLUs "
+        r"stays equivariant, but a dense layer anywhere breaks it. The same reasoning with a "
+        r"different group gives other designs: rotations or permutations instead of shifts "
+        r"lead to group-equivariant CNNs and to set and graph networks."
+    )
+    L, H, K = p.signal_length, p.image_size, p.kernel_size
+    pc.table(
+        ["input", "dense layer", r"any circular convolution", rf"local ${K}\times{K}$ kernel"],
+        [[rf"signal, $n = {L}$", f"${L * L}$", f"${L}$", f"${K}$"],
+         [rf"image, ${H}\times{H}$", f"${(H * H) ** 2}$", f"${H * H}$", f"${K * K}$"]],
+        caption=r"Free parameters of a linear layer (one channel in, one out): $n^2$ for a dense "
+                r"map, $n$ for the circulants of (b), the kernel size for a local filter.",
+    )
+    drng = ctx.rng("c.demo")
+    r = K // 2
+    signal = drng.standard_normal(L)
+    k1 = drng.standard_normal(K)
+    y1 = sim.circular_conv1d(signal, k1)
+    err1 = sim.relative_error(sim.circular_conv1d(np.roll(signal, p.shift), k1),
+                              np.roll(y1, p.shift))
+    pc.claim("signal", rf"1-D demonstration: a random signal of length ${L}$, a random "
+             rf"${K}$-tap kernel, shift by ${p.shift}$: shifting then convolving equals "
+             r"convolving then shifting, to rounding error.",
+             prove.close(err1, 0.0, rtol=0.0, atol=1e-12, what="max relative difference"))
+    img = sim.pattern(drng, H)
+    k2 = drng.standard_normal((K, K))
+    dy, dx = p.shift_rows % H, p.shift_cols % H
+    y2 = sim.circular_conv2d(img, k2)
+    shifted_first = sim.circular_conv2d(sim.roll2d(img, dy, dx), k2)
+    err2 = sim.relative_error(shifted_first, sim.roll2d(y2, dy, dx))
+    fft_err2 = sim.relative_error(y2, sim.fft_conv2d(img, k2))
+    pc.claim("image", rf"2-D demonstration: a ${H}\times{H}$ test image, a random ${K}\times{K}$ "
+             rf"kernel with circular padding, shift by $({dy}, {dx})$: both orders agree to "
+             r"rounding error (and the rolled-tap convolution equals the FFT one).",
+             prove.close(max(err2, fft_err2), 0.0, rtol=0.0, atol=1e-12,
+                         what="max relative difference"))
+    D1 = sim.dense_layer(drng, L)
+    D2 = sim.dense_layer(drng, H * H)
+    dense1 = sim.relative_error(D1 @ np.roll(signal, p.shift), np.roll(D1 @ signal, p.shift))
+    dense_img = (D2 @ sim.roll2d(img, dy, dx).ravel()).reshape(H, H)
+    dense_ref = sim.roll2d((D2 @ img.ravel()).reshape(H, H), dy, dx)
+    dense2 = sim.relative_error(dense_img, dense_ref)
+    pc.claim("dense", r"A dense random layer (i.i.d. Gaussian weights) on the same inputs does "
+             r"not commute with the shift: the two orders differ by more than 20\% of the "
+             r"output's largest entry.",
+             prove.on_instances({f"1-D: {dense1:.2f} > 0.2": dense1 > 0.2,
+                                 f"2-D: {dense2:.2f} > 0.2": dense2 > 0.2},
+                                "max relative difference"))
+    zp = sim.zero_padded_conv2d(img, k2)
+    zp_err = np.abs(sim.zero_padded_conv2d(sim.roll2d(img, dy, dx), k2) - sim.roll2d(zp, dy, dx))
+    scale = float(np.max(np.abs(zp)))
+    band = boundary_band((H, H), (dy, dx), r)
+    inner = float(zp_err[~band].max()) / scale if (~band).any() else 0.0
+    outer_min = float(zp_err[band].min()) / scale if band.any() else np.inf  # empty: vacuous
+    outer_max = float(zp_err[band].max()) / scale if band.any() else 0.0
+    pc.claim("border", r"With zero padding the layer commutes with the circular shift only away "
+             r"from the border and from the seam where the shift puts the old border. "
+             r"The tap rule (the two orders differ at a pixel exactly when some kernel tap falls "
+             r"outside the image on one path and inside on the other) predicts a band of "
+             rf"${int(band.sum())}$ of the ${H * H}$ pixels; the measured difference is below "
+             r"$10^{-12}$ outside it and above $10^{-9}$ at every pixel in it (relative to the "
+             r"largest output).",
+             prove.on_instances({
+                 f"outside the band: max {inner:.1e}": inner < 1e-12,
+                 f"inside: min {outer_min:.1e}, max {outer_max:.2f}": outer_min > 1e-9,
+             }, "zero-padded 2-D convolution"))
+    s_ = p.stride
+    strided = y1[::s_]
+    by_stride = sim.circular_conv1d(np.roll(signal, s_), k1)[::s_]
+    by_one = sim.circular_conv1d(np.roll(signal, 1), k1)[::s_]
+    exact = sim.relative_error(by_stride, np.roll(strided, 1))
+    nearest = sim.best_shift_error(by_one, strided)
+    pc.claim("stride", rf"Stride breaks equivariance: with stride ${s_}$, shifting the input by "
+             rf"${s_}$ shifts the output by exactly one place, but shifting it by one place gives "
+             r"an output that is more than 10\% away from every circular shift of the "
+             r"original.",
+             prove.on_instances({f"shift {s_}: {exact:.1e} < 1e-12": exact < 1e-12,
+                                 f"shift 1: nearest shift {nearest:.2f} > 0.1": nearest > 0.1},
+                                "1-D signal, max relative difference"))
+    pool_avg = abs(shifted_first.mean() - y2.mean()) / scale
+    pool_max = abs(shifted_first.max() - y2.max()) / scale
+    pc.claim("pool", r"Global average and max pooling after the circular convolution are "
+             r"invariant: the pooled outputs of the image and of its shift agree to rounding.",
+             prove.close(max(pool_avg, pool_max), 0.0, rtol=0.0, atol=1e-12,
+                         what="max relative difference of the pooled outputs"))
+    demo = {"img": img, "shifted": sim.roll2d(img, dy, dx), "y": y2, "a": shifted_first,
+            "b": sim.roll2d(y2, dy, dx), "zp_err": zp_err, "band": band,
+            "dense": np.abs(dense_img - dense_ref), "shift": (dy, dx)}
+    pc.figure("demo", rf"The 2-D demonstration ({H}$\times${H} image, random "
+              rf"{K}$\times${K} kernel, shift $({dy}, {dx})$). Top: input $x$, shifted input $Sx$, "
+              r"output of shift-then-convolve, $C(Sx)$, and of convolve-then-shift, $SC(x)$. "
+              r"Bottom, on a log scale floored at $10^{-17}$: $|C(Sx) - SC(x)|$ with circular "
+              r"padding (zero or rounding noise), the same with zero padding (red: edge of the "
+              r"band predicted by the tap rule, i.e. the image border and the seam where the "
+              r"circular shift has moved the old border; the difference vanishes elsewhere), "
+              r"and "
+              r"for a dense random layer $D$.",
+              lambda path: _plot_demo(path, demo))
+
+    sol.answer("circulant entry", "(C_a)_ij = a_((i-j) mod n)")
+    sol.answer("shift matrix", "S = C_(e_1), (S x)_i = x_((i-1) mod n)")
+    sol.answer("commutant dimension", {f"n={n}": len(solved[n][1]) for n in ns})
+    sol.answer("parameters dense vs conv", {"signal": [L * L, L, K],
+                                            "image": [(H * H) ** 2, H * H, K * K]})
+    sol.answer("zero-padding band pixels", int(band.sum()))
+    sol.answer("measured", {"circular 1-D": err1, "circular 2-D": err2, "dense 1-D": dense1,
+                            "dense 2-D": dense2, "zero-padded band max": outer_max,
+                            "stride nearest shift": nearest})
+    return sol
+
+
+def _plot_demo(path, d: dict) -> None:
+    from matplotlib.colors import LogNorm
+    from matplotlib.ticker import MaxNLocator
+
+    floor = 1e-17
+    diffs = [np.abs(d["a"] - d["b"]), d["zp_err"], d["dense"]]
+    top = max(float(x.max()) for x in diffs)
+    panels = [
+        (d["img"], r"input $x$", "viridis", None),
+        (d["shifted"], rf"shifted input $Sx$, shift ${d['shift']}$", "viridis", None),
+        (d["a"], r"shift, then convolve: $C(Sx)$", "magma", None),
+        (d["b"], r"convolve, then shift: $S\,C(x)$", "magma", None),
+        (diffs[0], r"$|C(Sx) - S\,C(x)|$, circular pad", "Greys", "log"),
+        (diffs[1], r"$|C(Sx) - S\,C(x)|$, zero pad", "Greys", "log"),
+        (diffs[2], r"$|D(Sx) - S\,D(x)|$, dense layer $D$", "Greys", "log"),
+    ]
+    with figures.figure(path, ncols=4, nrows=2, figsize=(8.0, 4.6)) as (fig, axes):
+        flat = axes.ravel()
+        for ax, (data, title, cmap, scale) in zip(flat, panels):
+            norm = LogNorm(vmin=floor, vmax=top) if scale else None
+            im = ax.imshow(np.maximum(data, floor) if scale else data, cmap=cmap, norm=norm,
+                           interpolation="nearest")
+            ax.set_title(title + (f"\nmax {float(data.max()):.1e}" if scale else ""), fontsize=7)
+            ax.set_xlabel("column", fontsize=6)
+            ax.set_ylabel("row", fontsize=6)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.tick_params(labelsize=5)
+            ax.grid(False)
+            cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+            cb.ax.tick_params(labelsize=5)
+            if scale:
+                cb.set_label("absolute difference (log)", fontsize=5)
+        flat[5].contour(d["band"].astype(float), levels=[0.5], colors="red", linewidths=0.8)
+        flat[7].axis("off")
+        flat[7].plot([], [], color="red", lw=0.8,
+                     label="zero padding: edge of the band\nwhere the tap rule predicts\n"
+                           "a difference")
+        flat[7].legend(fontsize=6, loc="center left", frameon=False)
+        fig.tight_layout()
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
