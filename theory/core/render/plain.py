@@ -12,7 +12,8 @@ _SYMBOLS = {
     r"\sum": "Σ", r"\prod": "Π", r"\int": "∫", r"\cdot": "·", r"\times": "×",
     r"\leq": "≤", r"\le": "≤", r"\geq": "≥", r"\ge": "≥", r"\neq": "≠", r"\approx": "≈",
     r"\to": "→", r"\in": "∈", r"\mid": "|", r"\ldots": "...", r"\dots": "...",
-    r"\langle": "⟨", r"\rangle": "⟩", r"\pi": "π", r"\omega": "ω", r"\nu": "ν", r"\xi": "ξ", r"\psi": "ψ", r"\chi": "χ",
+    r"\bmod": "mod", r"\pmod": "mod", r"\mapsto": "↦", r"\Leftarrow": "⇐", r"\Rightarrow": "⇒",
+    r"\Leftrightarrow": "⇔", r"\langle": "⟨", r"\rangle": "⟩", r"\pi": "π", r"\omega": "ω", r"\nu": "ν", r"\xi": "ξ", r"\psi": "ψ", r"\chi": "χ",
     r"\zeta": "ζ", r"\Omega": "Ω", r"\Phi": "Φ", r"\Pi": "Π", r"\Lambda": "Λ", r"\Gamma": "Γ",
     r"\varphi": "φ", r"\leftarrow": "←", r"\rightarrow": "→", r"\propto": "∝", r"\mathbb{R}": "ℝ",
     r"\mathbb R": "ℝ", r"\pm": "±", r"\square": "□", r"\star": "*", r"\surd": "√",
@@ -48,7 +49,7 @@ def plain(tex: str) -> str:
         s = _FRAC.sub(lambda m: f"{_atom(m[1])}/{_atom(m[2])}", s)
         s = _GROUP.sub(lambda m: m[0] if "\\" in m[2] else m[1] + (m[2] if len(m[2]) == 1 else f"({m[2]})"), s)
     for key in sorted(_SYMBOLS, key=len, reverse=True):
-        s = re.sub(re.escape(key) + r"(?![A-Za-z])", _SYMBOLS[key], s)
+        s = re.sub(re.escape(key) + (r"(?![A-Za-z])" if key[-1].isalpha() else ""), _SYMBOLS[key], s)
     for _ in range(4):
         s = _GROUP.sub(lambda m: m[1] + (m[2] if len(m[2]) == 1 else f"({m[2]})"), s)
     s = s.replace("{", "").replace("}", "").replace("~", " ").replace("--", "–")
