@@ -1,0 +1,86 @@
+"""Random deep leaky-ReLU networks: per-layer variance gains and depth-H variance ratios.
+
+Nothing here knows a derived weight variance: callers pass it and compare what
+is measured with what the derivation predicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+
+def leaky(z: np.ndarray, alpha: float) -> np.ndarray:
+    """max(0, z) + alpha min(0, z), elementwise, keeping the dtype."""
+    a = z.dtype.type(alpha)
+    return np.maximum(z, a * z) if alpha <= 1 else np.minimum(z, a * z)
+
+
+def weights(rng: np.random.Generator, shape: tuple[int, ...], var: float, kind: str) -> np.ndarray:
+    """I.i.d. weights with mean 0 and variance `var`: Gaussian, or random signs +-sqrt(var).
+
+    Both laws are symmetric about 0, which is all the derivation assumes beyond
+    mean and variance; random signs cost one random bit per weight.
+    """
+    if kind == "normal":
+        return rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(var))
+    if kind == "rademacher":
+        count = int(np.prod(shape))
+        bits = np.unpackbits(rng.integers(0, 256, size=-(-count // 8), dtype=np.uint8))[:count]
+        signs = bits.view(np.int8) * np.int8(2) - np.int8(1)
+        return (signs.astype(np.float32) * np.float32(np.sqrt(var))).reshape(shape)
+    raise ValueError(f"unknown weight law {kind!r}")
+
+
+def layer_gains(rng: np.random.Generator, n: int, *, width: int, depth: int, batch: int,
+                weight_var: float, alpha: float, kind: str, chunk: int = 8192) -> np.ndarray:
+    """n samples of the per-layer gain mean(z^h ** 2) / mean(z^{h-1} ** 2), h = 2..depth.
+
+    Each random network (square layers of `width` units, i.i.d. weights of
+    variance `weight_var`) is fed `batch` inputs whose first pre-activations z^1
+    are standard normal. Given everything below layer h, every gain has the
+    same expectation, so the depth - 1 gains of a network are uncorrelated.
+    """
+    per_net = depth - 1
+    nets = -(-n // per_net)
+    out = np.empty((nets, per_net))
+    for start in range(0, nets, chunk):
+        m = min(chunk, nets - start)
+        z = rng.standard_normal((m, batch, width), dtype=np.float32)
+        prev = np.einsum("nbi,nbi->n", z, z, dtype=np.float64)
+        for h in range(per_net):
+            z = np.matmul(leaky(z, alpha), weights(rng, (m, width, width), weight_var, kind))
+            cur = np.einsum("nbi,nbi->n", z, z, dtype=np.float64)
+            out[start:start + m, h] = cur / prev
+            prev = cur
+    return out.ravel()[:n]
+
+
+def depth_ratios(rng: np.random.Generator, networks: int, *, width: int, depth: int, batch: int,
+                 alpha: float, hidden_vars: Mapping[str, float], kind: str = "normal"
+                 ) -> dict[str, np.ndarray]:
+    """Per network, mean(z^depth ** 2) / mean(z^1 ** 2) for each named hidden-layer variance.
+
+    z^1 = W^1 x with standard normal x and W^1 of variance 1/width (its scale
+    cancels in the ratio); layers 2..depth use i.i.d. weights of the named
+    variance. All variances share one draw of the weights (common random
+    numbers), so the ratios of different initialisations are directly comparable.
+    """
+    x = rng.standard_normal((networks, batch, width), dtype=np.float32)
+    z1 = np.matmul(x, weights(rng, (networks, width, width), 1.0 / width, kind))
+    unit = [weights(rng, (networks, width, width), 1.0, kind) for _ in range(depth - 1)]
+    first = np.einsum("nbi,nbi->n", z1, z1, dtype=np.float64)
+    out = {}
+    for name, var in hidden_vars.items():
+        s = np.float32(np.sqrt(var))
+        z = z1
+        for W in unit:
+            z = np.matmul(leaky(z, alpha), W) * s
+        out[name] = np.einsum("nbi,nbi->n", z, z, dtype=np.float64) / first
+    return out
+
+
+def mean_and_se(samples: np.ndarray) -> tuple[float, float]:
+    """Sample mean and its standard error."""
+    return float(np.mean(samples)), float(np.std(samples, ddof=1) / np.sqrt(len(samples)))

@@ -1,0 +1,583 @@
+"""Variance-preserving initialisation for leaky-ReLU nets, with training runs (cse543-hw1 Q3)."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from scipy.integrate import quad
+
+from checks import leaky_init as sim
+from checks import leaky_training as nn
+from theory import kaiming
+from theory.core import figures, prove, registry
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.expectation import Independent, listed
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+
+TOPIC = "leaky_init"
+CACHE_DIR = registry.BUILD_DIR / "cache"  # trained curves, keyed by a hash of the settings
+
+z, u = sp.symbols("z u", real=True)
+alpha_ = sp.Symbol("alpha", positive=True)
+d_, d1_, d2_ = sp.symbols("d_h d_1 d_2", positive=True)
+b_, b1_, b2_ = sp.symbols("beta_h beta_1 beta_2", positive=True)
+V_ = sp.Symbol(r"\operatorname{Var}(z^{h-1})", positive=True)
+mW, vW, m2 = sp.symbols(r"\mathbb{E}[W] \mathbb{E}[W^2] \mathbb{E}[x_j^2]")
+
+TINY = {"width": 16, "steps": 20, "train_size": 256}  # the experiment's sizes in tiny mode
+
+
+def _positive_slopes(value) -> str | None:
+    if not value or any(not isinstance(a, (int, float)) or not a > 0 for a in value):
+        return "expected a non-empty list of leaky slopes alpha > 0, e.g. (2, 1, 0.5, 0.1)"
+    return None
+
+
+def _depth_list(value) -> str | None:
+    if not value or any(not isinstance(h, (int, float)) or not float(h).is_integer() or h < 1
+                        for h in value):
+        return "expected a non-empty list of depths H >= 1, e.g. (10, 20, 30, 40)"
+    return None
+
+
+def _rates(value) -> str | None:
+    if not value or any(not isinstance(r, (int, float)) or not r > 0 for r in value):
+        return "expected a non-empty list of positive learning rates, one per depth"
+    return None
+
+
+def _dataset(value: str) -> str | None:
+    if value not in nn.DATASETS:
+        return f"must be one of {', '.join(nn.DATASETS)}"
+    if value == "digits" and importlib.util.find_spec("sklearn") is None:
+        return "dataset 'digits' needs scikit-learn: pip install scikit-learn"
+    return None
+
+
+def _choice(*options: str):
+    return lambda v: None if v in options else f"must be one of {', '.join(options)}"
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    alphas: tuple = param((2.0, 1.0, 0.5, 0.1), "leaky slopes alpha of the sheet (each > 0)",
+                          check=_positive_slopes)
+    depths: tuple = param((10.0, 20.0, 30.0, 40.0), "depths H of the experiment", check=_depth_list)
+    width: int = param(256, "units per hidden layer m in the experiment", lo=1)
+    first_layer: str = param("same", "beta_1 convention: 'same' formula as the other layers, or "
+                             "'lecun' = 1/d_1", check=_choice("same", "lecun"))
+    mc_width: int = param(8, "units per layer of the networks whose layer gain is simulated", lo=2)
+    mc_batch: int = param(2, "inputs fed to each simulated network", lo=1)
+    mc_depth: int = param(10, "layers H of the simulated networks (layer-1 vs layer-H test)", lo=2)
+    mc_weights: str = param("rademacher", "weight law in the simulations: rademacher or normal",
+                            check=_choice("rademacher", "normal"))
+    depth_width: int = param(8, "units per layer in the layer-1 vs layer-H test", lo=2)
+    depth_batch: int = param(4, "inputs per network in the layer-1 vs layer-H test", lo=1)
+    depth_networks: int = param(6000, "random networks in the layer-1 vs layer-H test", lo=10)
+    depth_rtol: float = param(0.25, "relative tolerance of the layer-1 vs layer-H test", lo=0.0,
+                              lo_open=True)
+    dataset: str = param("blobs", "training data: blobs, teacher or digits (needs scikit-learn)",
+                         check=_dataset)
+    train_size: int = param(4096, "training examples of the synthetic data sets", lo=8)
+    input_dim: int = param(64, "input dimension d_1 of the synthetic data sets", lo=1)
+    separation: float = param(2.0, "blobs: half the distance between the class centres", lo=0.0,
+                              lo_open=True)
+    steps: int = param(300, "SGD steps per training run", lo=1)
+    batch: int = param(64, "mini-batch size (same for both initialisations)", lo=1)
+    lrs: tuple = param((0.01, 0.005, 0.0033, 0.0025), "SGD learning rate for each depth",
+                       check=_rates)
+    dtype: str = param("float32", "float type of the training runs",
+                       check=_choice("float32", "float64"))
+    tiny: bool = param(False, "shrink the experiment (width 16, 20 steps, 256 examples) for tests")
+    fd_width: int = param(5, "width of the small nets whose backward pass is checked", lo=1)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.lrs) != len(self.depths):
+            raise BadInput(f"parameter lrs: give one learning rate per depth ({len(self.depths)}), "
+                           f"got {len(self.lrs)}")
+        if self.dataset == "blobs" and self.separation**2 >= self.input_dim:
+            raise BadInput("parameter separation: must be below sqrt(input_dim)")
+
+
+# ---------------------------------------------------------------- derived formulas
+
+
+def beta(alpha: sp.Expr, d: sp.Expr) -> sp.Expr:
+    """The weight variance of a layer with fan-in d that keeps Var(z^h) constant (Q3.1).
+
+    It is theory.kaiming's result (d) for slope alpha.
+    """
+    return kaiming.he_variance(alpha, d)
+
+
+def first_layer_beta(alpha: sp.Expr, d1: sp.Expr, convention: str) -> sp.Expr:
+    """beta_1 is not fixed by the requirement; the two usual conventions."""
+    return beta(alpha, d1) if convention == "same" else 1 / d1
+
+
+def kaiming_growth(alpha: sp.Expr) -> sp.Expr:
+    """Factor by which Kaiming's 2/d_h multiplies Var(z^h) per layer of a leaky-ReLU net."""
+    return 1 + alpha**2
+
+
+def sheet_kaiming(d: sp.Expr) -> sp.Expr:
+    """The sheet's Kaiming initialisation: variance 2/d_h."""
+    return 2 / d
+
+
+# ---------------------------------------------------------------- solve
+
+
+@functools.cache
+def _conditional_unit(d: int):
+    """z = sum_j W_j x_j with the layer input x held fixed: only the weights are random."""
+    W = sp.symbols(f"W1:{d + 1}")
+    x = sp.symbols(f"x1:{d + 1}", real=True)
+    model = Independent({w: listed(mW, vW, name="w") for w in W})
+    return sum(w * xi for w, xi in zip(W, x)), model, x
+
+
+@functools.cache
+def _conditional_square(d: int) -> sp.Expr:
+    """E_W[z^2] with the layer input fixed, by the expectation algebra."""
+    zz, model, _ = _conditional_unit(d)
+    return model.E(zz**2)
+
+
+def _slope_name(a: float) -> str:
+    return f"{a:g}"
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    sol = Solution(
+        TOPIC, "Initialisation for leaky ReLU", "cse543-hw1, Question 3", p,
+        question=(
+            r"A network $f(x) = W^{H+1}\sigma(W^H\sigma(\cdots\sigma(W^1x)))$ with the leaky ReLU "
+            r"$\sigma(z) = \max(0,z) + \alpha\min(0,z)$ has layer $h$ mapping $d_h$ to $d_{h+1}$ "
+            r"units, with i.i.d. $N(0,\beta_h)$ weights. (1) Choose $\beta_h$ so that the "
+            r"pre-activations $z^h = W^h\sigma(z^{h-1})$ have the same variance in every layer. "
+            r"(2) Train such networks (width 256, depths 10 to 40, "
+            r"$\alpha \in \{2, 1, 0.5, 0.1\}$) with logistic loss and SGD from Kaiming's $2/d_h$ "
+            r"and from the derived variance, and plot the training curves."
+        ),
+    )
+    _part_variance(sol, p, ctx)
+    _part_experiment(sol, p, ctx)
+    return sol
+
+
+def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
+    pa = sol.part("1", "The variance-preserving weight variance",
+                  r"Find $\beta_h$ such that $\operatorname{Var}(z^h)$ does not depend on $h$.")
+    pa.erratum(
+        r"``$W^{H+1} \in \mathbb{R}^{d_H}$''.",
+        r"$W^H$ maps $\mathbb{R}^{d_H}$ to $\mathbb{R}^{d_{H+1}}$, so the last layer acts on "
+        r"$\sigma(z^H) \in \mathbb{R}^{d_{H+1}}$: $W^{H+1} \in \mathbb{R}^{1\times d_{H+1}}$ "
+        r"(a row vector, scalar output).",
+    )
+    pa.erratum(
+        r"``a standard normal distribution with mean 0 and variance $\beta_h$''.",
+        r"a standard normal has variance 1; the weights are $N(0, \beta_h)$, i.e. "
+        r"$\sqrt{\beta_h}$ times a standard normal.",
+    )
+    pa.erratum(
+        r"the slopes $\alpha = 2, 1, 0.5, 0.1$.",
+        r"a leaky ReLU normally has $0 < \alpha < 1$; $\alpha = 1$ is the identity (a linear "
+        r"network) and $\alpha = 2$ makes $\sigma$ steeper for negative inputs. Nothing below "
+        r"needs $\alpha < 1$: the derivation holds for every $\alpha > 0$.",
+        "alphas",
+    )
+    pa.text(
+        r"Write $x^1 = x$ and $x^h = \sigma(z^{h-1})$, so $z^h = W^hx^h$ and the fan-in of $W^h$ "
+        r"is $d_h$. The weights of layer $h$ are independent of each other and of $x^h$ (which "
+        r"is built from the layers below). Condition on $x^h$ first:"
+    )
+    cases = {f"d={d}": {"d": d} for d in range(1, 5)}
+    pa.chain("cond", r"\mathbb{E}\bigl[(z_i^h)^2 \,\big|\, x^h\bigr]", cases).define(
+        r"\mathbb{E}_W\Bigl[\Bigl(\sum_{j=1}^{d_h}W^h_{ij}x_j\Bigr)^2\Bigr]",
+        lambda d: _conditional_square(d),
+    ).step(
+        r"\sum_j\mathbb{E}[W^2]\,x_j^2 + \sum_{j\neq k}\mathbb{E}[W]^2x_jx_k",
+        lambda d: (lambda zz, M, x: vW * sum(t**2 for t in x)
+                   + mW**2 * (sum(x) ** 2 - sum(t**2 for t in x)))(*_conditional_unit(d)),
+        "expand the square; independent weights",
+    ).step(
+        r"\beta_h\,\|x^h\|^2", lambda d: b_ * sum(t**2 for t in _conditional_unit(d)[2]),
+        r"$\mathbb{E}[W] = 0$, $\mathbb{E}[W^2] = \beta_h$", given={mW: 0, vW: b_},
+    ).step(
+        r"d_h\beta_h\,\mathbb{E}[x_j^2]\ \text{(averaged over } x^h\text{)}", lambda d: d * b_ * m2,
+        r"take $\mathbb{E}$ over $x^h$; the $d_h$ inputs share one second moment",
+        given={t**2: m2 for t in sp.symbols("x1:5", real=True)},
+    )
+    pa.text(
+        r"The conditional mean is $\sum_j\mathbb{E}[W]x_j = 0$, so $\mathbb{E}[z_i^h] = 0$ and "
+        r"$\operatorname{Var}(z_i^h) = d_h\beta_h\mathbb{E}[(x^h_j)^2]$ whatever the law of the "
+        r"inputs (no independence between the $x_j$ is needed: the cross terms vanish through "
+        r"$\mathbb{E}[W] = 0$). Moreover $z^{h-1}_j$ is symmetric about $0$, because flipping the "
+        r"sign of row $j$ of $W^{h-1}$ leaves its law unchanged and flips $z^{h-1}_j$. For such "
+        r"$z$, \texttt{kaiming} part (c) gives $\mathbb{E}[\sigma(z)^2] = \frac{1+\alpha^2}{2}"
+        r"\operatorname{Var}(z)$; it is re-checked here for the Gaussian case:"
+    )
+    F = kaiming.second_moment_factor(alpha_)
+    checks = {}
+    for a in p.alphas:
+        for v in (0.7, 1.9):
+            measured = quad(lambda t, a=a, v=v: (t if t > 0 else a * t) ** 2
+                            * math.exp(-t * t / (2 * v)) / math.sqrt(2 * math.pi * v),
+                            -math.inf, math.inf, epsabs=1e-13, epsrel=1e-11, limit=200)[0]
+            claimed = float(F.subs(alpha_, sp.nsimplify(a))) * v
+            checks[f"alpha={a:g}, v={v:g}"] = abs(measured - claimed) <= 1e-9 * claimed
+    pa.claim("moment", r"For $z \sim N(0, v)$, adaptive quadrature of $\sigma(z)^2$ (from the "
+             r"definition of $\sigma$) against the density gives $\mathbb{E}[\sigma(z)^2] = "
+             r"\frac{1+\alpha^2}{2}v$, the factor imported from \texttt{theory.kaiming}, for "
+             r"each slope of the sheet (relative agreement $10^{-9}$).",
+             prove.on_instances(checks, "quadrature against the imported factor"))
+    pa.chain("recursion", r"\operatorname{Var}(z^h)").define(
+        r"d_h\beta_h\,\mathbb{E}\bigl[\sigma(z^{h-1}_j)^2\bigr]", d_ * b_ * m2,
+        r"the chain above with $x^h = \sigma(z^{h-1})$",
+    ).step(
+        r"d_h\beta_h\,\frac{1+\alpha^2}{2}\operatorname{Var}(z^{h-1})", d_ * b_ * F * V_,
+        r"$z^{h-1}_j$ symmetric about 0", given={m2: F * V_},
+    ).step(
+        r"\operatorname{Var}(z^{h-1})", V_,
+        r"with $\beta_h = \frac{2}{(1+\alpha^2)d_h}$", given={b_: beta(alpha_, d_)},
+    )
+    solved = list(sp.roots(sp.Poly(d_ * b_ * F - 1, b_)))
+    pa.claim("beta", r"The per-layer factor $d_h\beta_h\frac{1+\alpha^2}{2}$ equals 1 for exactly "
+             r"one $\beta_h$, so the variance is the same in every layer if and only if, for "
+             r"$h = 2, \dots, H+1$,",
+             prove.equal(len(solved), 1) & prove.equal(solved[0], beta(alpha_, d_)),
+             latex=r"\beta_h = \frac{2}{(1+\alpha^2)\,d_h}.")
+    ratio = d2_ * b2_ * F * (b1_ * u**2) / (b1_ * u**2)  # Var z^2 / Var z^1 with ||x||^2 = u^2
+    pa.claim("first", r"The first layer is different: its input is the data $x$, not a leaky-ReLU "
+             r"output, and $\operatorname{Var}(z^1_i) = \beta_1\|x\|^2$. The ratio "
+             r"$\operatorname{Var}(z^2)/\operatorname{Var}(z^1) = d_2\beta_2\frac{1+\alpha^2}{2}$ "
+             r"does not involve $\beta_1$ and is 1 at the $\beta_2$ above, so $\beta_1$ only sets "
+             r"the common level and is free.",
+             prove.equal(sp.diff(ratio, b1_), 0)
+             & prove.equal(ratio.subs(b2_, beta(alpha_, d2_)), 1))
+    pa.text(
+        r"Convention (parameter \texttt{first\_layer} = \texttt{" + p.first_layer + r"}): "
+        + (r"the same formula $\beta_1 = \frac{2}{(1+\alpha^2)d_1}$ for the first layer, as "
+           r"frameworks do when they apply one gain to every layer and as the sheet's Kaiming "
+           r"baseline ($2/d_h$ for every $h$) does; then $\operatorname{Var}(z^h) = "
+           r"\frac{2}{1+\alpha^2}\cdot\frac{\|x\|^2}{d_1}$ for all $h$."
+           if p.first_layer == "same" else
+           r"$\beta_1 = 1/d_1$ (LeCun), so that $\operatorname{Var}(z^h) = \|x\|^2/d_1$, the mean "
+           r"square of the input coordinates (1 for standardised inputs), in every layer.")
+        + r" The output layer $W^{H+1}$ takes $\beta_{H+1} = \frac{2}{(1+\alpha^2)d_{H+1}}$, so "
+        r"$\operatorname{Var}(f) = \operatorname{Var}(z^H)$ as well."
+    )
+    gain = sp.sqrt(2 / (1 + alpha_**2))  # torch.nn.init.calculate_gain('leaky_relu', a)
+    pa.claim("gain", r"In standard-deviation form $\sqrt{\beta_h} = \mathrm{gain}/\sqrt{d_h}$ with "
+             r"$\mathrm{gain} = \sqrt{2/(1+\alpha^2)}$, the documented leaky-ReLU gain of common "
+             r"frameworks (\texttt{calculate\_gain('leaky\_relu', a)} in PyTorch and Paddle).",
+             prove.equal(sp.sqrt(beta(alpha_, d_) * d_), gain))
+    sigma = lambda t, a: sp.Max(0, t) + a * sp.Min(0, t)  # noqa: E731
+    upos = sp.Symbol("u", positive=True)
+    pa.claim("linear", r"$\alpha = 1$: $\sigma(z) = z$ on both half-lines, the network is linear, "
+             r"$\mathbb{E}[\sigma(z)^2] = \operatorname{Var}(z)$ and $d_h\beta_h = 1$ gives "
+             r"$\beta_h = 1/d_h$, LeCun's (Xavier's fan-in) scale; the formula agrees.",
+             prove.equal(sigma(upos, 1), upos) & prove.equal(sigma(-upos, 1), -upos)
+             & prove.equal(beta(sp.Integer(1), d_), list(sp.roots(sp.Poly(d_ * b_ - 1, b_)))[0]))
+    pa.claim("relu", r"$\alpha = 0$ (the ReLU limit) gives the sheet's Kaiming variance $2/d_h$.",
+             prove.equal(beta(sp.Integer(0), d_), sheet_kaiming(d_)))
+    growth = sp.simplify(d_ * sheet_kaiming(d_) * F)
+    pa.claim("kaiming", r"With Kaiming's $\beta_h = 2/d_h$ the recursion multiplies the variance "
+             r"by $d_h\cdot\frac{2}{d_h}\cdot\frac{1+\alpha^2}{2} = 1+\alpha^2$ per layer: it "
+             r"grows for every $\alpha > 0$, as $(1+\alpha^2)^{h-1}$ from layer 1 to layer $h$. "
+             r"(LeCun's $1/d_h$ gives $\frac{1+\alpha^2}{2}$: shrinking for $\alpha < 1$, "
+             r"growing for $\alpha > 1$.)", prove.equal(growth, kaiming_growth(alpha_)))
+
+    rows = []
+    for a in p.alphas:
+        an = sp.nsimplify(a)
+        g = kaiming_growth(an)
+        lecun = sp.nsimplify(d_ * (1 / d_) * F.subs(alpha_, an))
+        rows.append([f"${a:g}$", f"${sp.latex(sp.simplify(beta(an, d_) * d_))}/d_h$",
+                     f"${float(gain.subs(alpha_, an)):.4f}$", f"${sp.latex(g)}$",
+                     f"${_sci(float(g) ** (max(p.depths) - 1))}$", f"${sp.latex(lecun)}$"])
+    H = int(max(p.depths))
+    pa.table([r"$\alpha$", r"$\beta_h$", "gain", r"Kaiming factor/layer",
+              rf"Kaiming $\operatorname{{Var}}z^{{{H}}}/\operatorname{{Var}}z^1$",
+              r"LeCun factor/layer"], rows,
+             caption=r"The derived variance and gain for the sheet's slopes, and how Kaiming's "
+             r"$2/d_h$ (and LeCun's $1/d_h$) change the variance per layer and over the deepest "
+             r"network.")
+
+    pa.text(
+        r"Simulation. For each slope, random networks of width " + str(p.mc_width)
+        + r" with i.i.d. " + p.mc_weights + r" weights (symmetric, mean 0, the stated variance) "
+        r"are fed " + str(p.mc_batch) + r" inputs; the gain of layer $h$ is "
+        r"$\overline{(z^h)^2}/\overline{(z^{h-1})^2}$ (means over units and inputs). Given the "
+        r"layers below, each gain has expectation $d\beta\frac{1+\alpha^2}{2}$ exactly, at any "
+        r"width (flip the sign of each row), so its simulated mean must be 1 at the derived "
+        r"$\beta$."
+    )
+    m = p.mc_width
+    for a in p.alphas:
+        an = sp.nsimplify(a)
+        name = _slope_name(a)
+        derived_var = float(beta(an, m))
+        pa.claim(f"mc.derived.{name}",
+                 rf"$\alpha = {a:g}$, $\beta = {sp.latex(beta(an, d_))}$: each layer keeps the "
+                 r"variance (gain 1).",
+                 ctx.monte_carlo(f"derived.{name}", lambda rng, n, a=a, var=derived_var:
+                                 sim.layer_gains(rng, n, width=m, depth=p.mc_depth,
+                                                 batch=p.mc_batch, weight_var=var, alpha=a,
+                                                 kind=p.mc_weights),
+                                 1.0, pilot=2000))
+    Hm, w = p.mc_depth, p.depth_width
+    pa.text(
+        rf"Layer 1 against layer $H = {Hm}$: in {p.depth_networks} random networks of width {w} "
+        rf"({p.mc_weights} weights, {p.depth_batch} standard normal inputs each) the ratio "
+        rf"$\overline{{(z^{{{Hm}}})^2}}/\overline{{(z^1)^2}}$ is averaged; the three "
+        r"initialisations of the hidden layers scale one common draw of the weights. The "
+        rf"derivation predicts $1$, $(1+\alpha^2)^{{{Hm - 1}}}$ and "
+        rf"$\bigl(\frac{{1+\alpha^2}}{{2}}\bigr)^{{{Hm - 1}}}$; each is accepted within a relative "
+        rf"{p.depth_rtol:.0%} (the standard error is given in each line). A wrong $\beta$ is "
+        rf"magnified here: a 3% error per layer already moves the ratio by $1.03^{{{Hm - 1}}}$. "
+        r"Near the ReLU the two initialisations are close ($1.01$ per layer at $\alpha = 0.1$), "
+        r"which this tolerance does not separate; the per-layer test above does (its "
+        r"resolution is 1%)."
+        .replace("%", r"\%")
+    )
+    for a in p.alphas:
+        an = sp.nsimplify(a)
+        name = _slope_name(a)
+        ratios = sim.depth_ratios(
+            ctx.rng(f"depth.{name}"), p.depth_networks, width=w, depth=Hm, batch=p.depth_batch,
+            alpha=a,
+            hidden_vars={"derived": float(beta(an, w)),
+                         "kaiming": float(sheet_kaiming(sp.Integer(w))), "lecun": 1.0 / w},
+            kind=p.mc_weights)
+        predicted = {"derived": 1.0, "kaiming": float(kaiming_growth(an)) ** (Hm - 1),
+                     "lecun": float(F.subs(alpha_, an)) ** (Hm - 1)}
+        stats = {k: sim.mean_and_se(r) for k, r in ratios.items()}
+        verdict = None
+        for k in ("derived", "kaiming", "lecun"):
+            v = prove.close(stats[k][0], predicted[k], rtol=p.depth_rtol, what=f"{k} ratio")
+            verdict = v if verdict is None else verdict & v
+        pa.claim(
+            f"depth.{name}",
+            rf"$\alpha = {a:g}$: $\operatorname{{Var}}(z^{{{Hm}}})/\operatorname{{Var}}(z^1)$ "
+            rf"measured ${stats['derived'][0]:.3f}$ (s.e. ${stats['derived'][1]:.3f}$) at the "
+            rf"derived $\beta$ (predicted 1); ${_sci(stats['kaiming'][0])}$ with Kaiming's $2/d$ "
+            rf"(predicted ${_sci(predicted['kaiming'])}$); ${_sci(stats['lecun'][0])}$ with $1/d$ "
+            rf"(predicted ${_sci(predicted['lecun'])}$).",
+            verdict,
+        )
+    sol.answer("beta_h", beta(alpha_, d_))
+    sol.answer("gain", gain)
+    sol.answer("kaiming growth per layer", kaiming_growth(alpha_))
+    sol.answer("beta_h at width", {_slope_name(a): beta(sp.nsimplify(a), sp.Integer(p.width))
+                                   for a in p.alphas})
+
+
+def _sci(x: float) -> str:
+    """A number for running text: plain when moderate, a x 10^k otherwise."""
+    if x == 0 or 1e-2 <= abs(x) < 1e3:
+        return f"{x:.3g}"
+    if 1e3 <= abs(x) < 1e5:
+        return f"{x:.0f}"
+    e = math.floor(math.log10(abs(x)))
+    return rf"{x / 10**e:.2f}\cdot 10^{{{e}}}"
+
+
+# ---------------------------------------------------------------- Q3.2
+
+
+def _settings(p: Params) -> dict:
+    s = {"width": p.width, "steps": p.steps, "train_size": p.train_size}
+    return {**s, **TINY} if p.tiny else s
+
+
+def _variances(p: Params, depth: int, alpha: float, width: int,
+               d1: int) -> dict[str, tuple[float, ...]]:
+    """Per-layer weight variances (W^1 .. W^{H+1}) of the two initialisations of one panel."""
+    an = sp.nsimplify(alpha)
+    hidden = float(beta(an, sp.Integer(width)))
+    first = float(first_layer_beta(an, sp.Integer(d1), p.first_layer))
+    return {"kaiming": (float(sheet_kaiming(sp.Integer(d1))),)
+            + (float(sheet_kaiming(sp.Integer(width))),) * depth,
+            "derived": (first,) + (hidden,) * depth}
+
+
+def experiment(p: Params, seed: int) -> nn.Experiment:
+    """The depth x slope experiment described by the parameters (tiny mode shrinks it)."""
+    s = _settings(p)
+    dim = 64 if p.dataset == "digits" else p.input_dim
+    panels = tuple(nn.Panel(int(H), float(a), float(lr), _variances(p, int(H), a, s["width"], dim))
+                   for a in p.alphas for H, lr in zip(p.depths, p.lrs))
+    return nn.Experiment(panels, s["width"], s["steps"], p.batch, p.dataset, s["train_size"], dim,
+                         p.separation, seed, p.dtype)
+
+
+def _data_description(p: Params) -> str:
+    s = _settings(p)
+    if p.dataset == "blobs":
+        bayes = 0.5 * math.erfc(p.separation / math.sqrt(1 - p.separation**2 / p.input_dim)
+                                / math.sqrt(2))
+        return (rf"two Gaussian blobs in $d_1 = {p.input_dim}$ dimensions ({s['train_size']} "
+                rf"examples, labels $\pm1$ with probability $\frac12$): "
+                r"$x = y\,\frac{s}{\sqrt{d_1}}\mathbf{1} + \sqrt{1 - s^2/d_1}\,\varepsilon$, "
+                r"$\varepsilon \sim N(0, I)$, "
+                rf"$s = {p.separation:g}$, so every coordinate has mean square 1 and the Bayes "
+                rf"error is {100 * bayes:.1f}\%")
+    if p.dataset == "teacher":
+        return (rf"a teacher task in $d_1 = {p.input_dim}$ dimensions ({s['train_size']} "
+                r"examples): $x \sim N(0, I)$, labelled by the sign (about its median) of a random "
+                r"one-hidden-layer ReLU network")
+    return (r"scikit-learn's bundled $8\times8$ digits, classes 0 and 1 (360 images, "
+            r"$d_1 = 64$ standardised pixels)")
+
+
+def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
+    pb = sol.part("2", "Depth and slope experiment",
+                  r"Train the networks for every depth and slope from both initialisations, with "
+                  r"the same learning rate and batch size for the two curves of a panel, and "
+                  r"plot the training loss.")
+    pb.erratum(r"``the variance scaling derived in Problem 4.1''.",
+               r"the variance scaling is derived in Question 3.1 (there is no Problem 4.1).")
+    pb.erratum(
+        r"MNIST digits 0 and 1, with PyTorch recommended.",
+        r"any binary task shows the effect; this solution trains with NumPy and a hand-written "
+        r"backward pass and downloads nothing, so the default data are synthetic.",
+        rf"\texttt{{dataset}} = \texttt{{{p.dataset}}}: {_data_description(p)}.",
+    )
+    s = _settings(p)
+    pb.text(
+        rf"Set-up. Width $m = {s['width']}$ in every hidden layer, input dimension "
+        rf"$d_1 = {64 if p.dataset == 'digits' else p.input_dim}$, scalar output, no biases, "
+        r"labels $y \in \{-1, +1\}$ and the logistic loss $\log(1 + e^{-yf(x)})$ averaged over "
+        rf"the mini-batch; plain SGD (no momentum, no gradient clipping, no weight decay), "
+        rf"batch {p.batch}, {s['steps']} steps, {p.dtype}; mini-batches drawn without "
+        r"replacement within each epoch. The two runs of a panel start from the same "
+        r"standard-normal draw scaled by $\sqrt{2/d_h}$ (Kaiming) or by "
+        r"$\sqrt{\beta_h}$ (derived) and see the same mini-batches, so the variance is the only "
+        r"difference. The forward pass stores $z^h$ and $\sigma(z^h)$; the backward pass is "
+        r"$\partial L/\partial f = -y\,\mathrm{sigmoid}(-yf)/n$, "
+        r"$\partial L/\partial W^h = (x^h)^\top\delta^h$, "
+        r"$\delta^{h-1} = (\delta^hW^{h\top})\odot\sigma'(z^{h-1})$ with "
+        r"$\sigma'(z) = 1$ for $z>0$ and $\alpha$ for $z<0$."
+    )
+    dims = [3, p.fd_width, p.fd_width, p.fd_width, 1]
+    for a in p.alphas:
+        gap = nn.gradient_check(ctx.rng(f"backprop.{_slope_name(a)}"), alpha=a, dims=dims, batch=4)
+        pb.claim(f"backprop.{_slope_name(a)}",
+                 rf"$\alpha = {a:g}$: the hand-written backward pass matches central differences "
+                 rf"on a float64 net with layer widths {dims} (largest gap relative to the largest "
+                 r"gradient below $10^{-6}$).",
+                 prove.close(gap, 0.0, rtol=0.0, atol=1e-6, what="relative gradient gap"))
+    rows = []
+    for a in p.alphas:
+        for H, lr in zip(p.depths, p.lrs):
+            scale = float(kaiming_growth(sp.nsimplify(a))) ** (int(H) + 1)
+            rows.append([f"${int(H)}$", f"${a:g}$", f"${lr:g}$", f"${p.batch}$", f"${s['steps']}$",
+                         f"${_sci(scale)}$"])
+    pb.table([r"$H$", r"$\alpha$", "learning rate", "batch", "steps",
+              r"$\operatorname{Var}f$: Kaiming / derived"], rows,
+             caption=r"Hyper-parameters of the 16 panels (the same for both initialisations of a "
+             r"panel). The last column is the derived ratio of the output variances at "
+             r"initialisation, $(1+\alpha^2)^{H+1}$ (every one of the $H+1$ layers, the first "
+             r"included, has Kaiming's variance $1+\alpha^2$ times the derived one).")
+    pb.text(
+        r"What the figure shows, and why. With the derived variance every panel starts at an "
+        r"output of variance about "
+        + (r"$\frac{2}{1+\alpha^2}$" if p.first_layer == "same" else "1")
+        + r" (the inputs have mean square 1 per coordinate), a loss of order $\log 2$, and the "
+        r"loss falls steadily at all depths. With Kaiming's $2/d_h$ the output is larger by the "
+        r"factor in the last column (in variance). Where that factor is large (with the default "
+        r"settings: $\alpha = 2$ and $\alpha = 1$ at every depth, $\alpha = 0.5$ from $H = 20$, "
+        r"where it exceeds 100) the initial loss is of the "
+        r"order of $|f|$ and the gradients of the lower layers are inflated by a similar "
+        r"factor, so the learning rate that trains the derived network throws the Kaiming network "
+        r"to overflow within a few steps: its curve ends with a cross (loss $=\infty$ or NaN) and "
+        r"values above the plot range are drawn at its top edge. For $\alpha = 0.1$ the two "
+        r"variances differ by $1.01$ per layer and the two curves nearly coincide: Kaiming's "
+        r"$2/d_h$ is the $\alpha \to 0$ limit of the derived variance. Gradient clipping "
+        r"would hide the blow-up and is not used."
+    )
+    seed = int(ctx.rng("experiment").integers(2**31))
+    exp = experiment(p, seed)
+    pb.figure(
+        "training",
+        rf"Training loss (mini-batch logistic loss, moving average over 10 steps, log scale) "
+        rf"against SGD step, for depth $H$ (columns) and slope $\alpha$ (rows); width "
+        rf"{exp.width}, batch {exp.batch}, {exp.steps} steps, data: {_data_description(p)}. "
+        r"Learning rate in each title, the same for both curves. Orange dashed: Kaiming "
+        r"$2/d_h$; blue: derived $2/((1+\alpha^2)d_h)$. A cross (and a note) marks the step at "
+        r"which a run overflowed; losses above the range are clipped to its top edge.",
+        lambda path: _plot_training(path, exp),
+    )
+
+
+CLIP = (1e-3, 1e2)
+
+
+def _smooth(x: np.ndarray, k: int = 10) -> np.ndarray:
+    c = np.cumsum(np.insert(x, 0, 0.0))
+    out = np.empty_like(x)
+    for t in range(len(x)):  # short series: a trailing mean over up to k steps
+        lo = max(0, t + 1 - k)
+        out[t] = (c[t + 1] - c[lo]) / (t + 1 - lo)
+    return out
+
+
+def _plot_training(path, exp: nn.Experiment) -> None:
+    from matplotlib.ticker import LogLocator, NullLocator
+
+    results = nn.run_experiment(exp, CACHE_DIR, workers=1 if exp.steps * exp.width < 10**4 else 2)
+    alphas = sorted({pn.alpha for pn in exp.panels}, reverse=True)
+    depths = sorted({pn.depth for pn in exp.panels})
+    style = {"derived": ("tab:blue", "-"), "kaiming": ("tab:orange", "--")}
+    labels = {"derived": r"derived $2/((1+\alpha^2)d_h)$", "kaiming": r"Kaiming $2/d_h$"}
+    with figures.figure(path, ncols=len(depths), nrows=len(alphas), squeeze=False, sharex=True,
+                        sharey=True, figsize=(1.75 * len(depths) + 0.4, 1.5 * len(alphas) + 0.5)
+                        ) as (fig, axes):
+        for panel, res in zip(exp.panels, results):
+            ax = axes[alphas.index(panel.alpha)][depths.index(panel.depth)]
+            notes = []
+            for name in ("derived", "kaiming"):  # Kaiming dashed on top: visible where they overlap
+                colour, ls = style[name]
+                loss = res[name]["loss"]
+                ok = np.isfinite(loss)
+                last = len(loss) if ok.all() else int(np.argmin(ok))  # first overflow
+                ax.plot(np.arange(last), np.clip(_smooth(loss[:last]), *CLIP), color=colour, ls=ls,
+                        lw=1, label=labels[name])
+                if last < len(loss):
+                    ax.plot([last], [CLIP[1]], "x", color=colour, ms=5, mew=1.5, clip_on=False)
+                    notes.append(f"{name}: overflow at step {last}")
+            if notes:
+                ax.text(0.97, 0.93, "\n".join(notes), transform=ax.transAxes, ha="right", va="top",
+                        fontsize=5.5)
+            ax.set_yscale("log")
+            ax.set_ylim(*CLIP)
+            ax.yaxis.set_major_locator(LogLocator(numticks=6))
+            ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks make drawing slow
+            ax.set_title(rf"$H={panel.depth}$, $\alpha={panel.alpha:g}$, lr ${panel.lr:g}$",
+                         fontsize=7)
+            ax.tick_params(labelsize=6)
+        for ax in axes[-1]:
+            ax.set_xlabel("SGD step", fontsize=7)
+        for row in axes:
+            row[0].set_ylabel("training loss", fontsize=7)
+        handles, names = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="upper center", ncol=2, fontsize=7,
+                   bbox_to_anchor=(0.5, 1.0))
+        fig.subplots_adjust(left=0.09, right=0.99, bottom=0.07, top=0.9, wspace=0.12, hspace=0.35)
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
