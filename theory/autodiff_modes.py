@@ -285,6 +285,9 @@ def _plot_timing(path, dims: list[int]) -> None:
         for mode, t in times.items():
             slope = np.polyfit(np.log(dims[len(dims) // 2:]), np.log(t[len(dims) // 2:]), 1)[0]
             ax.loglog(dims, t, "o-", ms=3, label=f"{mode} mode (fitted slope {slope:.2f})")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(dims, [str(d) for d in dims])
+        ax.minorticks_off()
         ax.set_xlabel("number of inputs d")
         ax.set_ylabel("seconds per gradient")
         ax.legend()
