@@ -34,9 +34,16 @@ class sigmoid(sp.Function):  # noqa: N801 - reads like the other SymPy functions
         return self.rewrite(sp.exp)._eval_evalf(prec)
 
 
+class iverson(sp.Function):  # noqa: N801
+    """[a > 0]: how a max, a ReLU or an abs routes its gradient, printed as an Iverson bracket."""
+
+    def _latex(self, printer):
+        return rf"[{printer._print(self.args[0])} > 0]"
+
+
 def explicit(expr: sp.Expr) -> sp.Expr:
-    """`expr` with every sigmoid written out as 1/(1 + exp(-x)), the form SymPy simplifies best."""
-    return expr.replace(sigmoid, lambda x: 1 / (1 + sp.exp(-x)))
+    """`expr` in functions SymPy knows: sigmoid written out as 1/(1 + exp(-x)), [a > 0] as Heaviside(a)."""
+    return expr.replace(sigmoid, lambda x: 1 / (1 + sp.exp(-x))).replace(iverson, sp.Heaviside)
 
 
 def _sigmoid(x: float) -> float:

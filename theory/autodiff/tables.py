@@ -14,7 +14,7 @@ import sympy as sp
 
 from theory.autodiff.dual import Dual
 from theory.autodiff.graph import Graph
-from theory.autodiff.ops import OPS
+from theory.autodiff.ops import OPS, iverson
 from theory.autodiff.tikz import number
 
 
@@ -25,13 +25,6 @@ def accented(graph: Graph, i: int, accent: str) -> str:
         return rf"\{accent}{{{graph.tex(i)}}}"
     letters = sp.latex(sp.Symbol(m[1]))
     return rf"\{accent}{{{letters}}}" + (rf"_{{{m[2]}}}" if m[2] else "")
-
-
-class iverson(sp.Function):  # noqa: N801
-    """[a > 0]: how a max, a ReLU or an abs routes its gradient, printed as an Iverson bracket."""
-
-    def _latex(self, printer):
-        return rf"[{printer._print(self.args[0])} > 0]"
 
 
 def local_partial(graph: Graph, i: int, operand: int) -> sp.Expr:
