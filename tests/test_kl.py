@@ -1,0 +1,141 @@
+"""Wrong answers to the KL problem are rejected; KL's properties hold on random inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import entropy
+
+from tests.conftest import failed_claims
+from theory import kl as topic
+from theory.core.cli import solve_topic
+from theory.core.errors import BadInput
+
+FAST = {"pairs": "10", "max_k": "5", "grid": "2001"}
+ORIGINAL_KL = topic.kl
+
+
+def test_log_base_two_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "kl", lambda p, q: ORIGINAL_KL(p, q) / math.log(2))
+    failed = failed_claims(topic, FAST)
+    assert {"b.i.neg.1", "b.i.scipy", "b.ii.split.1", "b.iii.pq.1", "b.iii.scipy"} <= failed
+
+
+def test_swapped_arguments_are_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "kl", lambda p, q: ORIGINAL_KL(q, p))
+    failed = failed_claims(topic, FAST)
+    assert {"b.i.neg.1", "b.i.scipy", "b.iii.pq.1", "b.iii.qp.1", "b.iii.scipy"} <= failed
+
+
+def test_wrong_sign_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "kl", lambda p, q: -ORIGINAL_KL(p, q))
+    failed = failed_claims(topic, FAST)
+    assert {"b.i.neg.1", "b.i.scipy", "b.i.random", "b.ii.split.1"} <= failed
+
+
+def test_dropped_last_term_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "kl", lambda p, q: ORIGINAL_KL(list(p)[:-1], list(q)[:-1]))
+    failed = failed_claims(topic, FAST)
+    assert {"b.i.neg.1", "b.i.scipy", "b.iii.pq.1"} <= failed
+
+
+def test_wrong_sign_in_slope_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "gap_slope", lambda x: 1 / x + 1)
+    failed = failed_claims(topic, FAST)
+    assert {"a.slope.1", "a.critical", "a.monotone", "a.maximum", "a.grid",
+            "b.ii.only-if"} <= failed
+
+
+def test_slope_with_wrong_root_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "gap_slope", lambda x: 2 / x - 1)  # root at 2, not 1
+    failed = failed_claims(topic, FAST)
+    assert {"a.slope.1", "a.critical", "a.maximum", "a.grid"} <= failed
+
+
+def test_wrong_curvature_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "gap_curvature", lambda x: 1 / x**2)
+    assert {"a.curvature.1", "a.concave"} <= failed_claims(topic, FAST)
+
+
+def test_symmetric_pair_is_not_a_counterexample():
+    # p and q mirror each other: KL(p, q) = KL(q, p), so (iii) must fail honestly
+    failed = failed_claims(topic, {**FAST, "p": "(0.25, 0.75)", "q": "(0.75, 0.25)"})
+    assert failed == {"b.iii.differ"}
+
+
+def test_fractions_and_other_sizes_hold():
+    assert not failed_claims(topic, {**FAST, "p": "('1/3', '1/6', '1/2')", "q": "(0.2, 0.3, 0.5)"})
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"p": "(0.0, 1.0)"}, "is 0"),
+    ({"q": "(-0.25, 1.25)"}, "negative"),
+    ({"p": "(0.5, 0.6)"}, "sum to"),
+    ({"q": "(0.5, 0.25, 0.25)"}, "different lengths"),
+    ({"p": "('half', 0.5)"}, "not a number"),
+    ({"p": "()"}, "non-empty"),
+    ({"grid": "2"}, "out of range"),
+])
+def test_bad_parameters(bad, words):
+    with pytest.raises(BadInput, match=words):
+        solve_topic(topic, bad)
+
+
+# --- properties on random inputs -------------------------------------------------------------
+
+PROP = settings(max_examples=200, deadline=None)
+
+
+@st.composite
+def distributions(draw, k=None):
+    k = k if k is not None else draw(st.integers(1, 50))
+    w = np.array(draw(st.lists(st.floats(1e-3, 1.0), min_size=k, max_size=k)))
+    return w / w.sum()
+
+
+@st.composite
+def pairs(draw):
+    k = draw(st.integers(1, 50))
+    return draw(distributions(k)), draw(distributions(k))
+
+
+@PROP
+@given(pairs())
+def test_kl_is_non_negative_and_matches_scipy(pq):
+    p, q = pq
+    ours = float(topic.kl(p, q))
+    ref = float(entropy(p, q))
+    assert ours >= -1e-12
+    assert abs(ours - ref) <= 1e-12 + 1e-9 * abs(ref)
+
+
+@settings(max_examples=100, deadline=None)
+@given(distributions())
+def test_kl_of_a_distribution_with_itself_is_zero(p):
+    assert float(topic.kl(p, p)) == 0.0
+
+
+@PROP
+@given(st.floats(1e-12, 1e12))
+def test_log_below_its_tangent(x):
+    assert math.log(x) <= (x - 1) + 4e-16 * max(1.0, abs(x - 1))
+    if abs(x - 1) > 1e-6:
+        assert math.log(x) < x - 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(1, 20), min_size=1, max_size=4), st.data())
+def test_exact_kl_of_fractions(weights, data):
+    other = data.draw(st.lists(st.integers(1, 20), min_size=len(weights), max_size=len(weights)))
+    p = [sp.Rational(w, sum(weights)) for w in weights]
+    q = [sp.Rational(w, sum(other)) for w in other]
+    exact = topic.kl(p, q)
+    assert float(exact) >= -1e-15
+    assert abs(float(exact) - float(entropy([float(v) for v in p], [float(v) for v in q]))) < 1e-12
+    params = topic.Params(p=tuple(f"{v.p}/{v.q}" for v in p), q=tuple(float(v) for v in q))
+    assert len(params.p) == len(params.q)

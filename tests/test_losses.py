@@ -1,0 +1,115 @@
+"""Wrong answers to the hinge, cross-entropy and regression-loss problems are rejected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checks import losses as num
+from tests.conftest import failed_claims
+from theory import losses as topic
+from theory.core.cli import solve_topic
+from theory.core.errors import BadInput
+
+ORIGINAL_HINGE = topic.hinge
+
+
+def test_missing_margin_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "hinge", lambda s, y, d: ORIGINAL_HINGE(s, y, 0))
+    assert {"3a.hinge.1", "3a.numpy"} <= failed_claims(topic)
+
+
+def test_sum_including_the_true_class_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "hinge",
+                        lambda s, y, d: sum(sp.Max(0, sj - s[y] + d) for sj in s))
+    assert {"3a.hinge.1", "3a.numpy"} <= failed_claims(topic)
+
+
+def test_swapped_sign_in_hinge_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "hinge", lambda s, y, d: sum(
+        sp.Max(0, s[y] - s[j] + d) for j in range(len(s)) if j != y))
+    assert {"3a.hinge.1", "3a.numpy"} <= failed_claims(topic)
+
+
+def test_softmax_of_negated_scores_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "softmax", lambda s: [sp.exp(-v) / sum(sp.exp(-u) for u in s)
+                                                     for v in s])
+    failed = failed_claims(topic)
+    assert {"3b.scipy", "3b.ce.1", "3b.value"} <= failed
+    assert "3b.sum" not in failed  # still a distribution: only the independent checks catch it
+
+
+def test_cross_entropy_in_bits_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "cross_entropy",
+                        lambda s, y: -sp.log(topic.softmax(s)[y]) / sp.log(2))
+    assert {"3b.ce.1", "3b.value"} <= failed_claims(topic)
+
+
+def test_cross_entropy_without_minus_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "cross_entropy", lambda s, y: sp.log(topic.softmax(s)[y]))
+    assert {"3b.ce.1", "3b.value"} <= failed_claims(topic)
+
+
+def test_absolute_instead_of_squared_error_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "squared_error", lambda y, yh: abs(y - yh))
+    failed = failed_claims(topic)
+    assert {"4a.numpy", "4a.mean.1", "4a.numpy-mean", "4c.numpy", "4c.half"} <= failed
+
+
+def test_wrong_sign_bias_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "predict", lambda x, w, b: sum(a * c for a, c in zip(w, x)) - b)
+    failed = failed_claims(topic, {"bias": "0.5"})
+    assert {"4a.numpy", "4a.mean.1", "4a.numpy-mean", "4c.numpy"} <= failed
+
+
+def test_regularising_the_bias_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "regulariser", lambda w, b, lam: lam * (sum(v**2 for v in w) + b**2))
+    assert {"4b.reg.1", "4b.numpy", "4c.numpy"} <= failed_claims(topic, {"bias": "1"})
+
+
+def test_missing_lambda_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "regulariser", lambda w, b, lam: sum(v**2 for v in w))
+    assert {"4b.reg.1", "4b.numpy", "4c.numpy", "4c.half"} <= failed_claims(topic)
+
+
+def test_total_without_penalty_is_rejected(monkeypatch):
+    monkeypatch.setattr(topic, "total_loss", lambda mean, reg: mean)
+    assert {"4c.total.1", "4c.numpy", "4c.half"} <= failed_claims(topic)
+
+
+def test_other_inputs_hold():
+    assert not failed_claims(topic, {
+        "scores": "(0.5, -1.25, 3, 3)", "classes": "('a', 'b', 'c', 'd')", "true_class": "c",
+        "margin": "0.5", "data": "((1, 2, 3, 4), (0, -1, 2, 1))", "weights": "(0.25, -1, 2)",
+        "bias": "-0.75", "lam": "0.01"})
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"true_class": "bicycle"}, "not one of the classes"),
+    ({"scores": "(1.0, 2.0, 3.0)"}, "different lengths"),
+    ({"classes": "('a', 'a', 'b', 'c')"}, "distinct"),
+    ({"margin": "-1"}, "out of range"),
+    ({"lam": "-0.1"}, "out of range"),
+    ({"weights": "(1.0,)"}, "disagree"),
+    ({"data": "((1, 2, 3), (1, 2))"}, "same number"),
+    ({"scores": "(1, 'x', 2, 3)"}, "finite numbers"),
+])
+def test_bad_parameters(bad, words):
+    with pytest.raises(BadInput, match=words):
+        solve_topic(topic, bad)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-20, 20), min_size=2, max_size=8), st.data())
+def test_exact_losses_match_numpy(halves, data):
+    s = [sp.Rational(v, 2) for v in halves]
+    y = data.draw(st.integers(0, len(s) - 1))
+    delta = sp.Rational(data.draw(st.integers(0, 4)), 2)
+    f = [float(v) for v in s]
+    expected = num.multiclass_hinge(f, y, float(delta))
+    assert float(topic.hinge(s, y, delta)) == pytest.approx(expected)
+    assert float(topic.cross_entropy(s, y)) == pytest.approx(num.cross_entropy(f, y), rel=1e-12)
+    assert np.allclose([float(v) for v in topic.softmax(s)], num.softmax_probs(f), rtol=1e-12)

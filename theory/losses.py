@@ -1,0 +1,378 @@
+"""Hinge and softmax cross-entropy losses for one example; L2 regression loss (cs5388-a1 P3-4)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import losses as num
+from theory.core import figures, prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.render.latex import escape
+from theory.core.solution import Solution
+from theory.core.verdict import Verdict
+
+TOPIC = "losses"
+RTOL = 1e-12
+
+
+def _numbers(what: str, at_least: int = 1):
+    def check(value) -> str | None:
+        if not isinstance(value, tuple) or len(value) < at_least or any(
+                isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
+                for v in value):
+            return f"expected a list of at least {at_least} finite numbers ({what})"
+        return None
+
+    return check
+
+
+def _names(value) -> str | None:
+    if not isinstance(value, tuple) or len(value) < 2 or any(
+            not isinstance(v, str) or not v.strip() for v in value):
+        return "expected a list of at least 2 class names, e.g. ('cat', 'dog')"
+    if len(set(value)) != len(value):
+        return "class names must be distinct"
+    return None
+
+
+def _rows(value) -> str | None:
+    if not isinstance(value, tuple) or not value or any(
+            not isinstance(r, tuple) or len(r) < 2 or _numbers("")(r) for r in value):
+        return "expected a list of examples (x_1, ..., x_n, y) of finite numbers"
+    if len({len(r) for r in value}) != 1:
+        return "every example must have the same number of features"
+    return None
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    scores: tuple = param((2.0, 4.5, 1.0, 3.5), "class scores of the example in Problem 3",
+                          check=_numbers("the class scores", 2))
+    classes: tuple = param(("motorcycle", "car", "truck", "SUV"),
+                           "class names, in the order of the scores", check=_names)
+    true_class: str = param("motorcycle", "the class the example belongs to")
+    margin: float = param(1.0, "hinge-loss margin Delta", lo=0.0)
+    data: tuple = param(((1.0, 2.0, 4.0), (2.0, 0.0, 3.0), (3.0, 1.0, 5.0)),
+                        "regression examples (x_1, x_2, y) of Problem 4", check=_rows)
+    weights: tuple = param((0.5, 1.0), "regression weights (w_1, w_2)", check=_numbers("weights"))
+    bias: float = param(0.0, "regression bias b (not regularised)")
+    lam: float = param(0.1, "L2 regularisation strength lambda", lo=0.0)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.classes) != len(self.scores):
+            raise BadInput(f"parameters scores and classes have different lengths "
+                           f"({len(self.scores)} and {len(self.classes)}): one score per class")
+        if self.true_class not in self.classes:
+            raise BadInput(f"parameter true_class: {self.true_class!r} is not one of the classes "
+                           f"{', '.join(self.classes)}")
+        if len(self.data[0]) != len(self.weights) + 1:
+            raise BadInput(f"parameters data and weights disagree: examples have "
+                           f"{len(self.data[0]) - 1} features but there are {len(self.weights)} "
+                           "weights")
+
+
+# --- the derived formulas -------------------------------------------------------------------
+
+def hinge(s: list, y: int, delta) -> sp.Expr:
+    """Multiclass SVM loss: sum over the wrong classes j of max(0, s_j - s_y + delta)."""
+    return sum((sp.Max(0, s[j] - s[y] + delta) for j in range(len(s)) if j != y), sp.Integer(0))
+
+
+def softmax(s: list) -> list[sp.Expr]:
+    """p_j = e^{s_j} / sum_k e^{s_k}."""
+    z = sum(sp.exp(v) for v in s)
+    return [sp.exp(v) / z for v in s]
+
+
+def cross_entropy(s: list, y: int) -> sp.Expr:
+    """-ln p_y with p = softmax(s), natural log."""
+    return -sp.log(softmax(s)[y])
+
+
+def predict(x: list, w: list, b) -> sp.Expr:
+    """y_hat = w . x + b."""
+    return sum(wi * xi for wi, xi in zip(w, x)) + b
+
+
+def squared_error(y, y_hat) -> sp.Expr:
+    """The L2 loss of one example, (y - y_hat)^2."""
+    return (y - y_hat) ** 2
+
+
+def regulariser(w: list, b, lam) -> sp.Expr:
+    """R = lambda * sum_i w_i^2; the bias b is not penalised."""
+    return lam * sum(wi**2 for wi in w)
+
+
+def total_loss(mean, reg) -> sp.Expr:
+    return mean + reg
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _exact(v) -> sp.Rational:
+    return sp.Rational(str(v))
+
+
+def _tex(v) -> str:
+    """A number as LaTeX: integers plain, other rationals as decimals if short, else fractions."""
+    v = sp.nsimplify(v)
+    if v.is_Integer:
+        return str(v)
+    if v.is_Rational:
+        f = float(v)
+        if sp.Rational(repr(f)) == v and len(repr(f)) <= 6:
+            return repr(f)
+        return ("-" if v < 0 else "") + rf"\tfrac{{{abs(v.p)}}}{{{v.q}}}"
+    return sp.latex(v)
+
+
+def _approx(v) -> str:
+    """Exact value, with a decimal beside it when the exact form is a fraction."""
+    text = _tex(v)
+    return text + (rf" \approx {float(v):.6g}" if "frac" in text else "")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _exp_tex(v) -> str:
+    return "e" if v == 1 else rf"e^{{{_tex(v)}}}"
+
+
+def _worst_rel(a, b) -> float:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))) if a.size else 0.0
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    sol = Solution(
+        TOPIC, "Classification and regression losses", "cs5388-a1, Problems 3-4", p,
+        question=(
+            r"Problem 3: a classifier gives one image of a motorcycle the scores "
+            r"$s = (s_{\text{motorcycle}}, s_{\text{car}}, s_{\text{truck}}, s_4)$; compute its "
+            r"multiclass SVM (hinge) loss, then turn the scores into softmax probabilities and "
+            r"compute the cross-entropy loss. Problem 4: for the linear model "
+            r"$\hat{y} = w_1x_1 + w_2x_2 + b$ and three training examples, compute the L2 loss of "
+            r"each example and their mean, the L2 penalty $\lambda(w_1^2 + w_2^2)$, and the total."
+        ),
+    )
+    s = [_exact(v) for v in p.scores]
+    y = p.classes.index(p.true_class)
+    delta = _exact(p.margin)
+    others = [j for j in range(len(s)) if j != y]
+    names = [escape(c) for c in p.classes]
+
+    # Problem 3 (a): hinge loss
+    pa = sol.part("3a", "Multiclass SVM (hinge) loss",
+                  r"Compute $L_{\text{SVM}} = \sum_{j\ne y}\max(0, s_j - s_y + \Delta)$ for this "
+                  rf"example ($\Delta = {_tex(delta)}$).")
+    pa.erratum(
+        r"the classes are \{motorcycle, car, truck, SUV\}, but the fourth score is given as the "
+        r"``bicycle score = 3.5''.",
+        r"four classes need four scores, and bicycle is not one of the classes: the fourth score "
+        r"belongs to the fourth class. The losses depend only on the scores and on which one is "
+        r"the true class, not on the names, so every number below is the same either way.",
+        rf"the fourth score ({_tex(s[3]) if len(s) > 3 else '--'}) is the "
+        rf"{escape(p.classes[3]) if len(p.classes) > 3 else 'fourth class'}'s "
+        r"(parameter \texttt{classes}"
+        + (r"; set its fourth entry to \texttt{bicycle} to follow the score list instead)."
+           if len(p.classes) < 4 or p.classes[3] != "bicycle" else ")."),
+    )
+    terms = [sp.Max(0, s[j] - s[y] + delta) for j in others]
+    pa.chain("hinge", r"L_{\text{SVM}}").define(
+        r"\sum_{j \ne y}\max(0,\; s_j - s_y + \Delta)", hinge(s, y, delta),
+    ).step(
+        " + ".join(rf"\max(0,\; {_tex(s[j])} - {_tex(s[y])} + {_tex(delta)})" for j in others),
+        sum(terms, sp.Integer(0)), rf"true class {names[y]}: $s_y = {_tex(s[y])}$",
+    ).step(" + ".join(_tex(v) for v in terms), sum(terms, sp.Integer(0)), "evaluate each max").step(
+        _tex(sum(terms, sp.Integer(0))), sum(terms, sp.Integer(0)), "add")
+    L_svm = hinge(s, y, delta)
+    pa.claim("numpy", r"NumPy, from the definition with a mask for the true class, gives the "
+             rf"same loss ${_tex(L_svm)}$.",
+             prove.close(num.multiclass_hinge([float(v) for v in s], y, float(delta)), float(L_svm),
+                         rtol=RTOL, atol=1e-12, what="NumPy hinge loss"))
+    rows = []
+    for j, c in enumerate(p.classes):
+        raw = s[j] - s[y] + delta
+        if j == y:
+            note, shown = "true class (skipped)", "--"
+        else:
+            shown = _tex(max(raw, 0))
+            note = ("violates the margin" if raw > 0 else
+                    "exactly at the margin (no loss)" if raw == 0 else "margin satisfied")
+        rows.append([escape(c), f"${_tex(s[j])}$", f"${_tex(raw)}$" if j != y else "--",
+                     f"${shown}$" if j != y else "--", note])
+    pa.table(["class $j$", "$s_j$", r"$s_j - s_y + \Delta$", r"$\max(0, \cdot)$", ""], rows,
+             caption=rf"Hinge terms for true class {escape(p.true_class)} ($s_y = {_tex(s[y])}$, "
+                     rf"$\Delta = {_tex(delta)}$).")
+    bad = [escape(p.classes[j]) for j in others if s[j] - s[y] + delta > 0]
+    pa.text(rf"Only classes whose score comes within $\Delta$ of the true score (or beats it) "
+            rf"contribute: here {_and(bad) if bad else 'none'}. A class must trail the true "
+            r"class by at least $\Delta$ to cost nothing.")
+
+    # Problem 3 (b): softmax and cross-entropy
+    pb = sol.part("3b", "Softmax probabilities and cross-entropy",
+                  r"Turn the scores into probabilities $p_j = e^{s_j}/\sum_k e^{s_k}$ and compute "
+                  r"$L_{\text{CE}} = -\ln p_y$.")
+    probs = softmax(s)
+    Z = sum(sp.exp(v) for v in s)
+    z_tex = " + ".join(_exp_tex(v) for v in s)
+    ref = num.softmax_probs([float(v) for v in s])
+    pb.table(["class $j$", "$s_j$", r"$p_j = e^{s_j}/Z$", "$p_j$"],
+             [[escape(c), f"${_tex(s[j])}$", f"${_exp_tex(s[j])}/Z$", f"${float(probs[j]):.6f}$"]
+              for j, c in enumerate(p.classes)],
+             caption=rf"Softmax of the scores, $Z = {z_tex} \approx {float(Z):.4f}$.")
+    pb.claim("sum", r"The probabilities add up to one (exactly).",
+             prove.equal(sum(probs), 1))
+    pb.claim("scipy", r"They agree with \texttt{scipy.special.softmax} to $10^{-12}$ relative.",
+             Verdict("numeric", _worst_rel([float(v) for v in probs], ref) <= RTOL,
+                     f"worst relative difference {_worst_rel([float(v) for v in probs], ref):.2e}"))
+    L_ce = cross_entropy(s, y)
+    shift = [s[j] - s[y] for j in others]
+    prev = sp.log(Z) - s[y]
+    new = sp.log(1 + sum(sp.exp(v) for v in shift))
+    pb.chain("ce", r"L_{\text{CE}}").define(r"-\ln p_y", L_ce).step(
+        r"-\ln\frac{e^{s_y}}{\sum_k e^{s_k}}", -sp.log(sp.exp(s[y]) / Z), "softmax").step(
+        r"\ln\sum_k e^{s_k} - s_y", prev, r"$\ln \frac{a}{b} = \ln a - \ln b$, $\ln e^{s_y} = s_y$"
+    ).step(rf"\ln\bigl({z_tex}\bigr) - {_tex(s[y])}", prev, "the scores").step(
+        rf"\ln\bigl(1 + {' + '.join(_exp_tex(v) for v in shift)}\bigr)", new,
+        r"divide inside by $e^{s_y}$",
+        verdict=prove.equal(sp.exp(prev), sp.exp(new)) if shift else prove.equal(prev, new))
+    pb.claim("value", rf"$L_{{\text{{CE}}}} \approx {float(L_ce):.6f}$, and "
+             rf"$p_y \approx {float(probs[y]):.6f}$: SciPy's $\operatorname{{logsumexp}}(s) - s_y$ "
+             r"and $-\ln$ of SciPy's softmax agree.",
+             prove.close(num.cross_entropy([float(v) for v in s], y), float(L_ce), rtol=RTOL,
+                         what="logsumexp(s) - s_y")
+             & prove.close(float(-np.log(ref[y])), float(L_ce), rtol=1e-10,
+                           what="-ln scipy softmax"))
+    above = [p.classes[j] for j in others if s[j] > s[y]]
+    pb.text(r"The hinge loss stops charging a wrong class once it trails the true class by "
+            r"$\Delta$; the cross-entropy keeps decreasing as $p_y$ grows and never reaches 0. "
+            + (rf"Here {_and([escape(c) for c in above])} outscore the true class "
+               rf"({escape(p.true_class)}) and dominate both losses." if above else
+               rf"Here the true class ({escape(p.true_class)}) has the highest score."))
+    pb.figure("scores", rf"Left: hinge terms $\max(0, s_j - s_y + \Delta)$ per class (true "
+              rf"class {escape(p.true_class)}, $\Delta = {_tex(delta)}$); right: softmax "
+              r"probabilities, with the true class's bar outlined.",
+              lambda path: _plot_scores(path, p, [float(v) for v in s], y, float(delta),
+                                        [float(v) for v in probs]))
+
+    # Problem 4: regression loss
+    rows4 = [[_exact(v) for v in r] for r in p.data]
+    w = [_exact(v) for v in p.weights]
+    b = _exact(p.bias)
+    lam = _exact(p.lam)
+    n = len(rows4)
+    preds = [predict(r[:-1], w, b) for r in rows4]
+    per = [squared_error(r[-1], yh) for r, yh in zip(rows4, preds)]
+    # independent of the functions above: written out from the rows
+    direct = [(r[-1] - sum(wi * xi for wi, xi in zip(w, r[:-1])) - b) ** 2 for r in rows4]
+    ref4 = num.regression(p.data, p.weights, p.bias, p.lam)
+    half4 = num.regression(p.data, p.weights, p.bias, p.lam, half=True)
+    wnames = [f"w_{i + 1}" for i in range(len(w))]
+    xs = sp.symbols(f"x_1:{len(w) + 1}")
+    pr = sol.part("4a", "L2 loss of each example and the mean",
+                  r"Compute the L2 loss of each example and its average over the examples.")
+    pr.text(r"Convention: the L2 loss of one example is the squared error "
+            r"$L_i = (y_i - \hat{y}_i)^2$ with $\hat{y}_i = "
+            + " + ".join(f"{wn}x_{{i{k + 1}}}" for k, wn in enumerate(wnames)) + r" + b$. "
+            r"Some courses use $\tfrac12(y_i - \hat{y}_i)^2$ (so that the derivative has no "
+            r"factor 2); that halves every $L_i$ and their mean, and is shown in the last "
+            r"column and in (c).")
+    pr.table(["$i$", "$x_i$", "$y_i$", r"$\hat{y}_i$", r"$y_i - \hat{y}_i$", r"$L_i$",
+              r"$\tfrac12 L_i$"],
+             [[str(i + 1), "$(" + ", ".join(_tex(v) for v in r[:-1]) + ")$", f"${_tex(r[-1])}$",
+               f"${_tex(yh)}$", f"${_tex(r[-1] - yh)}$", f"${_tex(li)}$", f"${_tex(li / 2)}$"]
+              for i, (r, yh, li) in enumerate(zip(rows4, preds, per))],
+             caption=rf"Model $\hat{{y}} = {sp.latex(predict(xs, w, b))}$ on the {n} examples.")
+    pr.claim("numpy", r"NumPy ($X w + b$, then squared residuals) reproduces every "
+             r"$\hat{y}_i$ and $L_i$ of the table.",
+             Verdict("numeric", _worst_rel([float(v) for v in preds], ref4["pred"]) <= RTOL
+                     and _worst_rel([float(v) for v in per], ref4["per"]) <= RTOL,
+                     f"worst relative differences: predictions "
+                     f"{_worst_rel([float(v) for v in preds], ref4['pred']):.1e}, losses "
+                     f"{_worst_rel([float(v) for v in per], ref4['per']):.1e}"))
+    mean = sum(per) / n
+    pr.chain("mean", r"\bar{L}").define(r"\frac{1}{n}\sum_{i=1}^{n}L_i", mean).step(
+        rf"\frac{{1}}{{{n}}}\bigl(" + " + ".join(_tex(v) for v in direct) + r"\bigr)",
+        sum(direct) / n, "the rows, residuals written out").step(
+        _approx(sum(direct) / n), sum(direct) / n, "add")
+    pr.claim("numpy-mean", r"NumPy's mean of the squared residuals agrees.",
+             prove.close(ref4["mean"], float(mean), rtol=RTOL, atol=1e-15, what="NumPy MSE"))
+
+    pg = sol.part("4b", "L2 regularisation term",
+                  r"Compute $R = \lambda\sum_i w_i^2$ with $\lambda = " + _tex(lam) + "$.")
+    reg = regulariser(w, b, lam)
+    reg_direct = lam * sum(wi * wi for wi in w)
+    pg.chain("reg", "R").define(r"\lambda\bigl(" + " + ".join(f"{wn}^2" for wn in wnames)
+                                + r"\bigr)", reg).step(
+        _tex(lam) + r"\bigl(" + " + ".join(f"{_tex(wi)}^2" for wi in w) + r"\bigr)", reg_direct,
+        "the weights").step(
+        _approx(reg_direct), reg_direct, "evaluate")
+    pg.claim("numpy", r"NumPy's $\lambda\, w\cdot w$ agrees.",
+             prove.close(ref4["reg"], float(reg), rtol=RTOL, atol=1e-15, what="NumPy penalty"))
+    pg.text(r"The bias $b$ is not in $R$: it only shifts every prediction by the same amount, "
+            r"does not make the fitted function any less smooth, and penalising it would pull "
+            r"the model's mean output towards zero.")
+
+    pt = sol.part("4c", "Total loss", r"Add the average L2 loss and the penalty.")
+    total = total_loss(mean, reg)
+    pt.chain("total", "L").define(r"\bar{L} + R", total).step(
+        f"{_tex(sum(direct) / n)} + {_tex(reg_direct)}", sum(direct) / n + reg_direct,
+        "(a) and (b)").step(
+        _approx(sum(direct) / n + reg_direct),
+        sum(direct) / n + reg_direct, "add")
+    pt.claim("numpy", r"NumPy's mean squared residual plus $\lambda\, w\cdot w$ agrees.",
+             prove.close(ref4["total"], float(total), rtol=RTOL, atol=1e-15, what="NumPy total"))
+    half_total = total_loss(mean / 2, reg)
+    pt.claim("half", rf"With the $\tfrac12(y-\hat{{y}})^2$ convention the mean becomes "
+             rf"${_tex(mean / 2)}$, $R$ is unchanged, and the total is "
+             rf"${_approx(half_total)}$ (NumPy with the factor "
+             r"$\tfrac12$ agrees).",
+             prove.close(half4["total"], float(half_total), rtol=RTOL, atol=1e-15,
+                         what="NumPy total, half convention"))
+
+    sol.answer("hinge loss", L_svm)
+    sol.answer("softmax probabilities", dict(zip(p.classes, probs)))
+    sol.answer("cross-entropy", sp.expand_log(L_ce, force=True))
+    sol.answer("predictions", preds)
+    sol.answer("L2 losses", per)
+    sol.answer("mean L2 loss", mean)
+    sol.answer("regulariser", reg)
+    sol.answer("total loss", total)
+    sol.answer("total loss (1/2 convention)", half_total)
+    return sol
+
+
+def _plot_scores(path, p: Params, s: list[float], y: int, delta: float, probs: list[float]) -> None:
+    terms = [0.0 if j == y else max(0.0, s[j] - s[y] + delta) for j in range(len(s))]
+    xs = np.arange(len(s))
+    with figures.figure(path, ncols=2, figsize=(7.2, 2.8)) as (fig, (left, right)):
+        left.bar(xs, terms, color="C0", label=r"$\max(0, s_j - s_y + \Delta)$")
+        left.set_xticks(xs, p.classes)
+        left.set_ylabel("hinge term")
+        left.set_xlabel("class $j$")
+        left.legend(fontsize=7)
+        bars = right.bar(xs, probs, color="C1", label="softmax $p_j$")
+        bars[y].set_edgecolor("k")
+        bars[y].set_linewidth(1.5)
+        right.set_xticks(xs, p.classes)
+        right.set_ylabel("probability")
+        right.set_xlabel("class $j$")
+        right.legend(fontsize=7)
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
