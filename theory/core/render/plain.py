@@ -40,6 +40,7 @@ _MATRIX = re.compile(r"\\begin\{[pbv]?matrix\}(.*?)\\end\{[pbv]?matrix\}", re.S)
 def plain(tex: str) -> str:
     """Drop `$`, turn \\frac{a}{b} into (a)/(b), Greek into Unicode, keep the rest."""
     s = tex.replace("$", "")
+    s = re.sub(r"(?<=[{_^])" + _WRAPPERS.pattern, "", s)  # L_{\text{SVM}} -> L_SVM, no gap
     s = _WRAPPERS.sub(" ", s)
     s = _MATRIX.sub(lambda m: "[" + m[1].replace(r"\\", ";").replace("&", ",").strip() + "]", s)
     s = _DIGIT_FRAC.sub(lambda m: f"{m[1]}/{m[2]}", s)
