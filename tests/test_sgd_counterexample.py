@@ -1,0 +1,85 @@
+"""Wrong answers to the SGD counterexample problem are rejected."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from tests.conftest import failed_claims
+from theory import sgd_counterexample as sgd
+from theory.core.errors import BadInput
+
+FAST = {"grid": "1001"}
+
+
+def test_step_with_wrong_sign_is_rejected(monkeypatch):
+    monkeypatch.setattr(sgd, "sgd_step", lambda v, c, rate: v + rate * (v - c))
+    failed = failed_claims(sgd, FAST)
+    assert {"a.step", "b.term-decreases", "b.table-mean"} <= failed
+
+
+def test_unsquared_contraction_is_rejected(monkeypatch):
+    monkeypatch.setattr(sgd, "term_factor", lambda rate: 1 - rate)
+    failed = failed_claims(sgd, FAST)
+    assert {"a.term.1", "a.range", "d.stationary"} <= failed
+
+
+def test_wrong_step_size_bound_is_rejected(monkeypatch):
+    monkeypatch.setattr(sgd, "max_rate", lambda: sp.Integer(1))  # "eta < 1/curvature"
+    failed = failed_claims(sgd, FAST)
+    assert {"a.range", "a.sim", "c.shape"} <= failed
+
+
+def test_naive_increasing_set_between_minimiser_and_centre_is_rejected(monkeypatch):
+    # forgetting that the step can overshoot the minimiser m: the set (m, c_i)
+    monkeypatch.setattr(sgd, "increasing_endpoints", lambda ci, cj, rate: ((ci + cj) / 2, ci))
+    failed = failed_claims(sgd, FAST)
+    assert {"c.change.1", "c.roots", "c.ell-form", "c.set1", "c.set2", "c.sim1", "c.sim2"} <= failed
+
+
+def test_wrong_sign_in_endpoint_denominator_is_rejected(monkeypatch):
+    monkeypatch.setattr(sgd, "increasing_endpoints",
+                        lambda ci, cj, rate: ((ci + cj - rate * ci) / (2 + rate), ci))
+    failed = failed_claims(sgd, FAST)
+    assert {"c.change.1", "c.roots", "c.set1", "c.sim1"} <= failed
+
+
+def test_expected_rate_without_half_is_rejected(monkeypatch):
+    monkeypatch.setattr(sgd, "expected_rate", lambda rate: rate)
+    failed = failed_claims(sgd, FAST)
+    assert {"d.mean.1", "d.mean-sim", "d.first-order", "b.table-mean"} <= failed
+
+
+def test_expected_change_without_noise_term_is_rejected(monkeypatch):
+    def no_noise(v, c1, c2, rate):
+        return -rate * (2 - rate) * (v - (c1 + c2) / 2) ** 2
+
+    monkeypatch.setattr(sgd, "expected_change", no_noise)
+    failed = failed_claims(sgd, FAST)
+    assert {"d.change.1", "d.ball", "b.table-mean"} <= failed
+
+
+def test_noise_radius_without_square_root_is_rejected(monkeypatch):
+    monkeypatch.setattr(sgd, "noise_radius",
+                        lambda c1, c2, rate: sp.Abs(c1 - c2) / 2 * rate / (2 - rate))
+    failed = failed_claims(sgd, FAST)
+    assert {"d.ball", "d.ball-sim", "d.stationary"} <= failed
+
+
+@pytest.mark.parametrize("over", [
+    {"centre1": "-1", "centre2": "3", "eta": "1.5", "point": "2.5"},
+    {"eta": "1", "point": "0.5"},
+    {"eta": "0.01", "point": "-0.9"},
+])
+def test_other_parameters_hold(over):
+    assert not failed_claims(sgd, {**FAST, **over})
+
+
+@pytest.mark.parametrize("bad", [{"eta": "0"}, {"eta": "2"}, {"eta": "2.5"},
+                                 {"centre1": "-1"}, {"point": "3"}, {"point": "-1"},
+                                 {"grid": "10"}])
+def test_bad_parameters(bad):
+    from theory.core.cli import solve_topic
+
+    with pytest.raises(BadInput):
+        solve_topic(sgd, bad)

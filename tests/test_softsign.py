@@ -1,0 +1,62 @@
+"""Wrong answers to the softsign problem are rejected."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from tests.conftest import failed_claims
+from theory import softsign as ss
+from theory.core.errors import BadInput
+
+FAST = {"random_points": "50", "table_points": "(1, 5, 20)"}
+
+
+def test_derivative_off_by_factor_two_is_rejected(monkeypatch):
+    monkeypatch.setattr(ss, "derivative", lambda t: 2 / (1 + sp.Abs(t)) ** 2)
+    failed = failed_claims(ss, FAST)
+    assert {"bi.pos.2", "bi.neg.2", "bi.fd", "bii.right", "bii.left", "biii.bounds",
+            "biii.softsign-tail", "biii.table.x5"} <= failed
+
+
+def test_derivative_without_absolute_value_is_rejected(monkeypatch):
+    monkeypatch.setattr(ss, "derivative", lambda t: 1 / (1 + t) ** 2)
+    failed = failed_claims(ss, FAST)
+    assert {"bi.neg.2", "bi.fd", "biii.bounds"} <= failed
+    assert "bi.pos.2" not in failed  # right for x > 0, wrong only on the other side
+
+
+def test_forgetting_the_absolute_value_in_the_cases_is_rejected(monkeypatch):
+    monkeypatch.setattr(ss, "piecewise_form", lambda t: t / (1 + t))
+    failed = failed_claims(ss, FAST)
+    assert {"a.form", "a.neg.2", "a.numeric"} <= failed
+    assert "a.pos.2" not in failed
+
+
+def test_wrong_tanh_side_is_rejected(monkeypatch):
+    monkeypatch.setattr(ss, "tanh_derivative", lambda t: sp.sech(t))  # square dropped
+    monkeypatch.setattr(ss, "softsign_tail", lambda t: 1 / t)  # wrong power
+    monkeypatch.setattr(ss, "saturation", lambda: sp.Integer(2))
+    failed = failed_claims(ss, FAST)
+    assert {"biii.tanh-derivative", "biii.tanh-tail", "biii.table.x1", "biii.softsign-tail",
+            "biii.saturates"} <= failed
+
+
+def test_wrong_tanh_tail_constant_is_rejected(monkeypatch):
+    monkeypatch.setattr(ss, "tanh_tail", lambda t: 2 * sp.exp(-2 * sp.Abs(t)))
+    assert "biii.tanh-tail" in failed_claims(ss, FAST)
+
+
+def test_other_parameters_hold():
+    assert not failed_claims(ss, {"table_points": "(0.5, 3, 30)", "fd_step": "1e-6",
+                                  "spread": "20", "random_points": "1000"})
+
+
+@pytest.mark.parametrize("bad", [{"fd_step": "0"}, {"fd_step": "0.1"}, {"random_points": "0"},
+                                 {"table_points": "()"}, {"table_points": "(-1, 2)"},
+                                 {"table_points": "(1, 50)"}, {"spread": "0"}])
+def test_bad_parameters(bad):
+    from theory.core.cli import solve_topic
+
+    with pytest.raises(BadInput):
+        solve_topic(ss, bad)

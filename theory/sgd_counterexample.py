@@ -1,0 +1,418 @@
+"""SGD with batch size 1 need not decrease the full loss at every step (cs7643-ps2 Q6)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import sgd_counterexample as sim
+from theory.core import figures, prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+
+TOPIC = "sgd_counterexample"
+
+w = sp.Symbol("w", real=True)
+eta = sp.Symbol("eta", positive=True)
+c1_, c2_ = sp.symbols("c_1 c_2", real=True)
+m_, u_ = sp.symbols("m u", real=True)
+d_ = sp.Symbol("d", positive=True)
+
+ENDPOINT_ATOL = 1e-9  # bisection of simulated sign changes
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    centre1: float = param(2.0, "centre c_1 of the first term (w - c_1)^2/2")
+    centre2: float = param(-1.0, "centre c_2 of the second term (w - c_2)^2/2")
+    eta: float = param(0.1, "constant SGD step size", lo=0.0, hi=2.0, lo_open=True, hi_open=True)
+    point: float = param(1.0, "the point w of the counterexample (strictly between the centres)")
+    grid: int = param(4001, "grid points of the single-step simulation", lo=101, hi=1_000_000)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.centre1 == self.centre2:
+            raise BadInput("parameters centre1 and centre2 must differ (else f is one term twice)")
+        lo, hi = sorted((self.centre1, self.centre2))
+        if not lo < self.point < hi:
+            raise BadInput(f"parameter point = {self.point} must lie strictly between the centres "
+                           f"{lo:g} and {hi:g}, where some draw always increases f")
+
+
+def term(v: sp.Expr, c: sp.Expr) -> sp.Expr:
+    """One term of the objective (the sheet's definition)."""
+    return (v - c) ** 2 / 2
+
+
+def objective(v: sp.Expr, c1: sp.Expr, c2: sp.Expr) -> sp.Expr:
+    """f = f_1 + f_2 (the sheet's definition)."""
+    return term(v, c1) + term(v, c2)
+
+
+def sgd_step(v: sp.Expr, c: sp.Expr, rate: sp.Expr) -> sp.Expr:
+    """One SGD step on the sampled term centred at c: its gradient is v - c."""
+    return v - rate * (v - c)
+
+
+def term_factor(rate: sp.Expr) -> sp.Expr:
+    """f_i(after) / f_i(before) for a step on term i."""
+    return (1 - rate) ** 2
+
+
+def max_rate() -> sp.Expr:
+    """The step decreases the sampled term for every w != c_i iff 0 < eta < max_rate()."""
+    return sp.Integer(2)
+
+
+def increasing_endpoints(ci: sp.Expr, cj: sp.Expr, rate: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """(l_i, c_i): a step on term i increases f exactly for w strictly between them."""
+    return (ci + cj - rate * ci) / (2 - rate), ci
+
+
+def expected_rate(rate: sp.Expr) -> sp.Expr:
+    """E[next iterate] = w - expected_rate * f'(w)."""
+    return rate / 2
+
+
+def expected_change(v: sp.Expr, c1: sp.Expr, c2: sp.Expr, rate: sp.Expr) -> sp.Expr:
+    """E[f(next)] - f(w) over the uniformly sampled term."""
+    m, d = (c1 + c2) / 2, (c1 - c2) / 2
+    return -rate * (2 - rate) * (v - m) ** 2 + rate**2 * d**2
+
+
+def noise_radius(c1: sp.Expr, c2: sp.Expr, rate: sp.Expr) -> sp.Expr:
+    """E[f(next)] >= f(w) exactly when |w - m| <= noise_radius."""
+    return sp.Abs(c1 - c2) / 2 * sp.sqrt(rate / (2 - rate))
+
+
+def _definition_step(v: sp.Expr, c: sp.Expr, rate: sp.Expr) -> sp.Expr:
+    """w - eta f_i'(w), differentiating the term as defined."""
+    s = sp.Dummy("s", real=True)
+    return v - rate * sp.diff(term(s, c), s).subs(s, v)
+
+
+def _solve_poly(expr: sp.Expr, var: sp.Symbol, rel: str) -> sp.Set:
+    """Real solutions of `expr rel 0` for a polynomial expr (fast; no general solver)."""
+    return sp.Union(*sp.solve_poly_inequality(sp.Poly(sp.expand(expr), var), rel))
+
+
+def _interval(a: sp.Expr, b: sp.Expr) -> sp.Interval:
+    return sp.Interval.open(sp.Min(a, b), sp.Max(a, b))
+
+
+def _fmt(v: sp.Expr) -> str:
+    v = sp.nsimplify(v)
+    return f"${sp.latex(v)}$" if v.is_Rational else f"${float(v):.6g}$"
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    c = (sp.nsimplify(p.centre1), sp.nsimplify(p.centre2))
+    e = sp.nsimplify(p.eta)
+    w0 = sp.nsimplify(p.point)
+    cs = (p.centre1, p.centre2)
+    m = (c[0] + c[1]) / 2
+    F = objective(w, *c)
+    sol = Solution(
+        TOPIC, "SGD need not descend at every step", "cs7643-ps2, Question 6", p,
+        question=(
+            r"Minimise $f(w) = f_1(w) + f_2(w)$ with $f_i(w) = \tfrac12(w - c_i)^2$ "
+            rf"(on the sheet $c_1 = {sp.latex(c[0])}$, $c_2 = {sp.latex(c[1])}$) by SGD with batch "
+            r"size $1$: each iteration draws one term uniformly at random and steps "
+            r"$w \leftarrow w - \eta f_i'(w)$ with a constant $\eta$ small enough that the drawn "
+            r"term always decreases. Does $f$ itself decrease at every iteration? Prove it or "
+            r"give a counterexample."
+        ),
+    )
+    pts = sim.grid(cs, p.grid)
+
+    # (a) the step, and when it decreases the sampled term
+    pa = sol.part("a", "Descent on the sampled term",
+                  r"Write the SGD step and find the step sizes for which it always decreases the "
+                  r"sampled term, as the sheet assumes.")
+    ci = sp.Symbol("c_i", real=True)
+    pa.claim("step", r"The gradient of $f_i$ is $w - c_i$, so the step is "
+             r"$w^+ = w - \eta(w - c_i) = (1-\eta)w + \eta c_i$.",
+             prove.equal(_definition_step(w, ci, eta), sgd_step(w, ci, eta)))
+    pa.chain("term", r"f_i(w^+)").define(
+        r"\tfrac12\bigl(w - \eta f_i'(w) - c_i\bigr)^2", term(_definition_step(w, ci, eta), ci),
+    ).step(r"(1-\eta)^2\,\tfrac12(w - c_i)^2", term_factor(eta) * term(w, ci),
+           r"$w^+ - c_i = (1-\eta)(w - c_i)$")
+    t = sp.Symbol("t", positive=True)
+    pa.claim("range", r"So $f_i(w^+) < f_i(w)$ for every $w \ne c_i$ exactly when "
+             r"$(1-\eta)^2 < 1$, i.e. (for $\eta > 0$) $0 < \eta < 2$ (twice the inverse "
+             r"curvature $1/f_i'' = 1$).",
+             prove.holds(sp.Eq(_solve_poly(term_factor(t) - 1, t, "<") & sp.Interval.open(0, sp.oo),
+                               sp.Interval.open(0, max_rate()))))
+    lim = float(max_rate())
+    inside, outside = 0.99 * lim, 1.01 * lim
+    checks = {}
+    for k in range(2):
+        checks[f"f_{k + 1}, eta = {p.eta:g}: never up"] = bool(
+            np.all(sim.change_of_term(pts, cs, k, p.eta) < 0))
+        checks[f"f_{k + 1}, eta = {inside:g}: never up"] = bool(
+            np.all(sim.change_of_term(pts, cs, k, inside) < 0))
+        checks[f"f_{k + 1}, eta = {outside:g}: always up"] = bool(
+            np.all(sim.change_of_term(pts, cs, k, outside) > 0))
+    pa.claim("sim", rf"Simulated single steps on {p.grid} grid points: the sampled term never "
+             rf"increases for $\eta = {p.eta:g}$ nor for $\eta$ just below the bound "
+             rf"(${inside:g}$), and always increases just above it (${outside:g}$).",
+             prove.on_instances(checks, "gradients by central differences of the terms"))
+    pa.text(rf"The sheet's assumption is therefore $0 < \eta < 2$; here $\eta = {sp.latex(e)}$.")
+
+    # (b) the counterexample
+    pb = sol.part("b", "A counterexample",
+                  r"Is $f$ guaranteed to decrease at every SGD iteration?")
+    sets = [_interval(*increasing_endpoints(c[k], c[1 - k], e)) for k in range(2)]
+    hits = [k for k in range(2) if sets[k].contains(w0) is sp.true]
+    i = min(hits, key=lambda k: (abs(c[k] - w0), k)) if hits else 0
+    w1 = sgd_step(w0, c[i], e)
+    F0, F1 = objective(w0, *c), objective(w1, *c)
+    T0, T1 = term(w0, c[i]), term(w1, c[i])
+    pb.text(rf"\textbf{{No.}} Take $w = {sp.latex(w0)}$, $\eta = {sp.latex(e)}$ and suppose the "
+            rf"draw picks $f_{i + 1}(w) = \tfrac12(w - {sp.latex(c[i])})^2$. The step moves to "
+            rf"$w^+ = {sp.latex(w0)} - {sp.latex(e)}\,({sp.latex(w0 - c[i])}) = {sp.latex(w1)}$, "
+            rf"towards $c_{i + 1} = {sp.latex(c[i])}$ but away from the minimiser "
+            rf"$w^* = {sp.latex(m)}$ of $f$.")
+    sim_w1 = float(sim.sgd_step(np.array(float(w0)), cs, i, p.eta))
+    sim_dt = float(sim.change_of_term(np.array(float(w0)), cs, i, p.eta))
+    sim_df = float(sim.change_of_f(np.array(float(w0)), cs, i, p.eta))
+    pb.claim("term-decreases", rf"The sampled term decreases, as assumed: "
+             rf"$f_{i + 1}({sp.latex(w0)}) = {sp.latex(T0)} > f_{i + 1}({sp.latex(w1)}) = "
+             rf"{sp.latex(T1)}$ (exact), and the simulated step agrees.",
+             prove.holds(sp.Lt(T1, T0))
+             & prove.close(sim_w1, float(w1), rtol=1e-9, atol=1e-12, what="simulated w+")
+             & prove.close(sim_dt, float(T1 - T0), rtol=1e-9, atol=1e-12,
+                           what="simulated change of f_i"))
+    pb.claim("f-increases", rf"But the full loss goes up: $f({sp.latex(w0)}) = {sp.latex(F0)}$ and "
+             rf"$f({sp.latex(w1)}) = {sp.latex(F1)}$, an increase of ${sp.latex(F1 - F0)}$ "
+             r"(exact; the simulated step agrees).",
+             prove.holds(sp.Gt(F1, F0))
+             & prove.close(sim_df, float(F1 - F0), rtol=1e-9, atol=1e-12,
+                           what="simulated change of f"))
+    pb.text(r"So SGD is not a descent method for $f$: each draw descends on its own term, and a "
+            r"step towards one term's minimiser can move away from the minimiser of the sum. "
+            r"Only the expected step is a gradient step on $f$ (part (d)).")
+    rows = []
+    for k in range(2):
+        wk = sgd_step(w0, c[k], e)
+        rows.append([f"$f_{k + 1}$", f"${sp.latex(wk)}$",
+                     f"${sp.latex(term(w0, c[k]))} \\to {sp.latex(term(wk, c[k]))}$",
+                     f"${sp.latex(F0)} \\to {sp.latex(objective(wk, *c))}$",
+                     f"${sp.latex(objective(wk, *c) - F0)}$"])
+    mean_change = sum(objective(sgd_step(w0, c[k], e), *c) - F0 for k in range(2)) / 2
+    rows.append(["mean", f"${sp.latex(w0 - expected_rate(e) * sp.diff(F, w).subs(w, w0))}$", "",
+                 "", f"${sp.latex(expected_change(w0, *c, e))}$"])
+    pb.table(["drawn term", "$w^+$", "$f_i$: before $\\to$ after", "$f$: before $\\to$ after",
+              "change of $f$"], rows,
+             caption=rf"Both possible SGD steps from $w = {sp.latex(w0)}$ with $\eta = "
+             rf"{sp.latex(e)}$ (exact). The last row is the average over the draw, from the "
+             r"formulas of part (d).")
+    pb.claim("table-mean", r"The last row agrees with the average of the two exact outcomes.",
+             prove.equal(mean_change, expected_change(w0, *c, e))
+             & prove.equal(sum(sgd_step(w0, c[k], e) for k in range(2)) / 2,
+                           w0 - expected_rate(e) * sp.diff(F, w).subs(w, w0)))
+
+    # (c) the set where a step increases f
+    pc = sol.part("c", "Where a step increases f",
+                  r"For which $w$ does a step on term $i$ increase $f$, as a function of $\eta$?")
+    cases = {"i=1": {"k": 0}, "i=2": {"k": 1}}
+    cc = (c1_, c2_)
+
+    def change(k: int, rate=eta, cen=cc) -> sp.Expr:
+        return objective(_definition_step(w, cen[k], rate), *cen) - objective(w, *cen)
+
+    def factored(k: int) -> sp.Expr:
+        ell, top = increasing_endpoints(cc[k], cc[1 - k], eta)
+        return sp.cancel(eta * (2 - eta) * (top - w) * (w - ell))
+
+    pc.chain("change", r"f(w - \eta f_i'(w)) - f(w)", cases).define(
+        r"\tfrac12\bigl((1-\eta)w + \eta c_i - c_1\bigr)^2 + \tfrac12\bigl((1-\eta)w + \eta c_i "
+        r"- c_2\bigr)^2 - f(w)", lambda k: change(k),
+    ).step(r"\eta(2-\eta)\,(c_i - w)\,(w - \ell_i),\quad \ell_i = \frac{c_i + c_j - \eta c_i}"
+           r"{2-\eta}", lambda k: factored(k), r"factor the quadratic in $w$ ($j \ne i$)")
+    lc = [sp.Poly(sp.expand(change(k)), w).LC() for k in range(2)]
+    pc.claim("shape", r"As a function of $w$ the change is a quadratic with leading coefficient "
+             r"$-\eta(2-\eta)$, negative exactly for $0 < \eta < 2$: it is positive exactly "
+             r"strictly between its two roots.",
+             prove.equal(lc[0], -eta * (2 - eta)) & prove.equal(lc[1], -eta * (2 - eta))
+             & prove.holds(sp.Eq(_solve_poly(-t * (2 - t), t, "<") & sp.Interval.open(0, sp.oo),
+                                 sp.Interval.open(0, max_rate()))))
+
+    def vieta(k: int) -> object:
+        poly = sp.Poly(sp.expand(change(k)), w)
+        a2, a1, a0 = poly.all_coeffs()
+        r1, r2 = increasing_endpoints(cc[k], cc[1 - k], eta)
+        return prove.equal(sp.cancel(r1 + r2), sp.cancel(-a1 / a2)) & prove.equal(
+            sp.cancel(r1 * r2), sp.cancel(a0 / a2))
+
+    pc.claim("roots", r"Its roots are $\ell_i$ and $c_i$ (sum and product of the roots match the "
+             r"coefficients, for $i = 1, 2$). So a step on term $i$ increases $f$ exactly on the "
+             r"open interval between $\ell_i = m - \frac{\eta}{2-\eta}(c_i - m)$ and $c_i$, where "
+             r"$m = \frac{c_1+c_2}{2}$ is the minimiser of $f$.",
+             prove.proved_for_each({"i=1": lambda: vieta(0), "i=2": lambda: vieta(1)},
+                                   "Vieta's formulas"))
+    pc.claim("ell-form", r"The two forms of $\ell_i$ agree.",
+             prove.equal(increasing_endpoints(c1_, c2_, eta)[0],
+                         (c1_ + c2_) / 2 - eta / (2 - eta) * (c1_ - (c1_ + c2_) / 2)))
+    for k in range(2):
+        ell, top = increasing_endpoints(c[k], c[1 - k], e)
+        solved = _solve_poly(change(k, e, c), w, ">")
+        pc.claim(f"set{k + 1}", rf"With $\eta = {sp.latex(e)}$: a step on $f_{k + 1}$ increases "
+                 rf"$f$ exactly for $w \in {sp.latex(_interval(ell, top))}$ (SymPy solves the "
+                 r"inequality $f(w^+) > f(w)$ directly).",
+                 prove.holds(sp.Eq(solved, _interval(ell, top))))
+    both, union = sets[0] & sets[1], sets[0] | sets[1]
+    pc.claim("cover", rf"Together the two sets cover ${sp.latex(union)}$, which contains the whole "
+             rf"open interval between the centres, ${sp.latex(_interval(*c))}$ (for $\eta > 1$ "
+             r"they reach beyond it: the step overshoots $m$ by more than the distance to the "
+             rf"other centre). They overlap on ${sp.latex(both)}$, which contains the minimiser "
+             rf"$m = {sp.latex(m)}$: near $w^*$ every draw increases $f$ (at $w^*$ itself any "
+             r"move does).",
+             prove.holds(sp.Eq(sp.Complement(_interval(*c), union), sp.S.EmptySet))
+             & prove.holds(sp.Contains(m, both)))
+    for k in range(2):
+        up = lambda v, k=k: sim.change_of_f(v, cs, k, p.eta)  # noqa: E731
+        wide = sim.grid(cs, p.grid, up)
+        grid_step = float(wide[1] - wide[0])
+        runs, coarse = sim.positive_runs(up, wide), sim.grid_runs(up, wide)
+        lo, hi = (float(v) for v in (sets[k].start, sets[k].end))
+        v = prove.on_instances({"one interval": len(runs) == 1 and len(coarse) == 1},
+                               "sign of the simulated change on the grid")
+        if len(runs) == 1 and len(coarse) == 1:
+            v = (v & prove.close(runs[0][0], lo, rtol=0, atol=ENDPOINT_ATOL, what="left end")
+                 & prove.close(runs[0][1], hi, rtol=0, atol=ENDPOINT_ATOL, what="right end")
+                 & prove.close(coarse[0][0], lo, rtol=0, atol=grid_step, what="left, grid only")
+                 & prove.close(coarse[0][1], hi, rtol=0, atol=grid_step, what="right, grid only"))
+        pc.claim(f"sim{k + 1}", rf"Simulated steps on $f_{k + 1}$ at {p.grid} grid points (range "
+                 r"widened until $f$ no longer rises at its ends): $f$ "
+                 r"goes up on one run of points whose ends, refined by bisection, match the "
+                 rf"derived interval to $10^{{{round(np.log10(ENDPOINT_ATOL))}}}$ (and to the grid "
+                 r"spacing "
+                 rf"${grid_step:.2g}$ without refinement).", v)
+
+    # (d) in expectation
+    pd = sol.part("d", "What does hold: descent in expectation",
+                  r"What is the expected SGD step, and when does it decrease $f$ on average?")
+    pd.chain("mean", r"\mathbb{E}[w^+]").define(
+        r"\tfrac12\bigl(w - \eta f_1'(w)\bigr) + \tfrac12\bigl(w - \eta f_2'(w)\bigr)",
+        (_definition_step(w, c1_, eta) + _definition_step(w, c2_, eta)) / 2,
+    ).step(r"w - \frac{\eta}{2}\,f'(w)",
+           w - expected_rate(eta) * sp.diff(objective(w, c1_, c2_), w), r"$f' = f_1' + f_2'$")
+    pd.text(r"The sampled gradient is an unbiased estimate of $\tfrac12 f'$ (the sheet's $f$ is a "
+            r"sum of two terms, not their mean), so the \emph{expected} iterate is a gradient "
+            r"step on $f$ with rate $\eta/2$.")
+    ws = pts
+    mean_coeffs = sp.Poly(sp.expand(w - expected_rate(e) * sp.diff(F, w)), w).all_coeffs()
+    mean_pred = np.polyval([float(a) for a in mean_coeffs], ws)
+    pd.claim("mean-sim", rf"On the {p.grid} grid points the average of the two simulated steps "
+             r"equals $w - \frac{\eta}{2}f'(w)$.",
+             prove.close(float(np.max(np.abs(sim.expected_step(ws, cs, p.eta) - mean_pred))), 0.0,
+                         rtol=0, atol=1e-9, what="max |difference|"))
+    pd.chain("change", r"\mathbb{E}[f(w^+)] - f(w)").define(
+        r"\tfrac12 f\bigl(w - \eta f_1'(w)\bigr) + \tfrac12 f\bigl(w - \eta f_2'(w)\bigr) - f(w)",
+        (change(0) + change(1)) / 2,
+    ).step(r"-\eta(2-\eta)(w - m)^2 + \eta^2 d^2,\quad m = \tfrac{c_1+c_2}{2},\ "
+           r"d = \tfrac{c_1-c_2}{2}", expected_change(w, c1_, c2_, eta), "expand")
+    fprime = sp.diff(objective(w, c1_, c2_), w)
+    pd.claim("first-order", r"To first order in $\eta$ this is $-\frac{\eta}{2}f'(w)^2$, the "
+             r"decrease of a gradient step of rate $\eta/2$: for fixed $w \ne m$ the expected "
+             r"loss decreases once $\eta$ is small enough.",
+             prove.equal(sp.diff(expected_change(w, c1_, c2_, eta), eta).subs(eta, 0),
+                         -sp.diff(expected_rate(eta), eta) * fprime**2))
+    r = noise_radius(*c, e)
+    ball = sp.Interval(m - r, m + r)
+    pd.claim("ball", rf"But not everywhere: with $\eta = {sp.latex(e)}$ the expected change is "
+             rf"$\ge 0$ exactly on $|w - m| \le r$, $r = \frac{{|c_1-c_2|}}{{2}}"
+             rf"\sqrt{{\frac{{\eta}}{{2-\eta}}}} = {sp.latex(r)} \approx {float(r):.4g}$ (SymPy "
+             r"solves the inequality).",
+             prove.holds(sp.Eq(_solve_poly(expected_change(w, *c, e), w, ">="), ball)))
+    mean_up = lambda v: sim.expected_change(v, cs, p.eta)  # noqa: E731
+    runs = sim.positive_runs(mean_up, sim.grid(cs, p.grid, mean_up))
+    vb = prove.on_instances({"one interval": len(runs) == 1}, "sign of the simulated mean change")
+    if len(runs) == 1:
+        vb = (vb & prove.close(runs[0][0], float(m - r), rtol=0, atol=ENDPOINT_ATOL, what="left")
+              & prove.close(runs[0][1], float(m + r), rtol=0, atol=ENDPOINT_ATOL, what="right"))
+    pd.claim("ball-sim", r"The simulated mean change (both draws, from the definition) is "
+             r"positive on one interval whose bisected ends match $m \pm r$.", vb)
+    v_ = sp.Symbol("v", nonnegative=True)
+    second = (sum((_definition_step(w, cc[k], eta) - (c1_ + c2_) / 2) ** 2 for k in range(2)) / 2)
+    d_sym = (c1_ - c2_) / 2
+    affine = sp.Poly(term_factor(eta) * v_ + eta**2 * d_sym**2 - v_, v_)  # zero at the fixed point
+    pd.claim("stationary", r"The spread obeys $\mathbb{E}[(w^+ - m)^2] = (1-\eta)^2(w-m)^2 + "
+             r"\eta^2 d^2$, whose fixed point is $\eta d^2/(2-\eta) = r^2$: run with a constant "
+             r"step, SGD settles where the expected decrease stops, and keeps fluctuating there.",
+             prove.equal(second, term_factor(eta) * (w - (c1_ + c2_) / 2) ** 2 + eta**2 * d_sym**2)
+             & prove.equal(affine.degree(), 1)
+             & prove.equal(-affine.nth(0) / affine.nth(1), noise_radius(c1_, c2_, eta) ** 2))
+    pd.text(r"So the right statement is: SGD decreases $f$ in expectation (not at every step) "
+            r"while $|w - m| > r$; with $\eta \to 0$ the radius $r \to 0$. A decreasing step "
+            r"size, or the full gradient, is needed to converge to $w^*$ itself.")
+    pd.figure("sets", rf"Left: $f$, $f_1$, $f_2$ with $c_1 = {p.centre1:g}$, $c_2 = "
+              rf"{p.centre2:g}$; shaded, the points where an SGD step with $\eta = {p.eta:g}$ "
+              r"on $f_1$ (upper band) or on $f_2$ (lower band) increases $f$, as derived; red, "
+              r"the counterexample step. Right: the simulated change of $f$ after a step on each "
+              r"term, and its average over the draw (zoomed to where it is positive), with the "
+              r"derived sets and the noise ball $m \pm r$ marked.",
+              lambda path: _plot(path, p, [(float(s.start), float(s.end)) for s in sets],
+                                 (float(m - r), float(m + r)), float(w0), float(w1), i))
+
+    ell_gen = increasing_endpoints(c1_, c2_, eta)[0]
+    sol.answer("guaranteed decrease", False)
+    sol.answer("counterexample", {"w": w0, "eta": e, "term": i + 1, "w_next": w1,
+                                  "f_before": F0, "f_after": F1})
+    sol.answer("increasing set term 1", {"lo": sets[0].start, "hi": sets[0].end})
+    sol.answer("increasing set term 2", {"lo": sets[1].start, "hi": sets[1].end})
+    sol.answer("l_1 general", ell_gen)
+    sol.answer("eta range for descent on the sampled term", {"lo": 0, "hi": max_rate()})
+    sol.answer("expected rate", expected_rate(eta))
+    sol.answer("noise radius", r)
+    return sol
+
+
+def _plot(path, p: Params, sets, ball, w0, w1, i) -> None:
+    cs = (p.centre1, p.centre2)
+    lo_c, hi_c = min(cs), max(cs)
+    span = hi_c - lo_c
+    ws = np.linspace(lo_c - 0.3 * span, hi_c + 0.3 * span, 600)
+    f = sim.objective(cs)
+    with figures.figure(path, ncols=2, figsize=(7.4, 3.2)) as (fig, (left, right)):
+        left.plot(ws, f(ws), color="k", label="$f = f_1 + f_2$")
+        for k, col in enumerate(("C0", "C1")):
+            left.plot(ws, sim.term(cs[k])(ws), color=col, lw=1, label=f"$f_{k + 1}$")
+            band = (0.5, 1.0) if k == 0 else (0.0, 0.5)
+            left.axvspan(*sets[k], *band, color=col, alpha=0.2,
+                         label=f"step on $f_{k + 1}$ raises $f$")
+        left.plot([w0, w1], [float(f(w0)), float(f(w1))], "o-", color="C3", ms=3,
+                  label=rf"counterexample: $w={w0:g}\to{w1:g}$ (draw $f_{i + 1}$)")
+        left.set_xlim(ws[0], ws[-1])
+        left.set_xlabel("$w$")
+        left.set_ylabel("loss")
+        left.set_ylim(-0.05 * float(np.max(f(ws))), 1.45 * float(np.max(f(ws))))
+        left.legend(fontsize=6, loc="upper center", ncol=2)
+        changes = [sim.change_of_f(ws, cs, k, p.eta) for k in range(2)]
+        mean = sim.expected_change(ws, cs, p.eta)
+        top = max(float(np.max(c)) for c in changes)
+        for k, col in enumerate(("C0", "C1")):
+            right.plot(ws, changes[k], color=col, lw=1, label=f"step on $f_{k + 1}$")
+            right.axvspan(*sets[k], *((0.5, 1.0) if k == 0 else (0.0, 0.5)), color=col,
+                          alpha=0.15)
+        right.plot(ws, mean, color="k", lw=1.2, label="average over the draw")
+        right.axvspan(*ball, color="0.5", alpha=0.3, label=r"noise ball $m \pm r$")
+        right.axhline(0, color="k", lw=0.5)
+        right.set_xlim(ws[0], ws[-1])
+        right.set_ylim(-3.5 * top, 1.5 * top)
+        right.set_xlabel("$w$")
+        right.set_ylabel(r"$f(w^+) - f(w)$ (simulated)")
+        right.legend(fontsize=6, loc="lower center", ncol=2)
+        fig.subplots_adjust(wspace=0.35)
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))

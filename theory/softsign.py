@@ -1,0 +1,300 @@
+"""Softsign g(x) = x/(1+|x|): oddness, derivative, saturation vs tanh (cs7643-ps2 Q2)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import softsign as num
+from theory.core import figures, prove
+from theory.core.context import Context
+from theory.core.params import Parameters, param, positive_list
+from theory.core.solution import Solution
+
+TOPIC = "softsign"
+
+x = sp.Symbol("x", real=True)
+h_ = sp.Symbol("h", real=True)
+xp = sp.Symbol("x", nonnegative=True)  # the case x >= 0
+xn = sp.Symbol("x", negative=True)  # the case x < 0
+xq = sp.Symbol("x", positive=True)  # the case x > 0 (derivative)
+
+FD_RTOL = 1e-5  # central differences: truncation <= h^2, rounding <= 1e-16 (1+|x|)^3 / h
+CS_RTOL = 1e-9  # complex step: truncation ~ h^2 with h = 1e-20, no cancellation
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    table_points: tuple = param((1.0, 2.0, 5.0, 10.0, 20.0),
+                                "points x > 0 of the g' vs tanh' table (at most 30)",
+                                check=lambda v: positive_list("points")(v)
+                                or (None if max(v) <= 30 else "points must be <= 30"))
+    fd_step: float = param(1e-4, "step h of the central finite differences", lo=1e-6, hi=1e-3)
+    random_points: int = param(200, "random points for the numeric checks of (a), (b-i)",
+                               lo=10, hi=100_000)
+    spread: float = param(10.0, "random points are drawn uniformly from [-spread, spread]",
+                          lo=0.1, hi=20.0)
+
+
+def softsign(t: sp.Expr) -> sp.Expr:
+    """The sheet's definition (not a derived result)."""
+    return t / (1 + sp.Abs(t))
+
+
+def piecewise_form(t: sp.Expr) -> sp.Expr:
+    """g without the absolute value: x/(1+x) for x >= 0, x/(1-x) for x < 0."""
+    return sp.Piecewise((t / (1 + t), t >= 0), (t / (1 - t), True))
+
+
+def derivative(t: sp.Expr) -> sp.Expr:
+    """The result of (b-i) and (b-ii): g'(x) = 1/(1+|x|)^2 (also at x = 0)."""
+    return 1 / (1 + sp.Abs(t)) ** 2
+
+
+def saturation() -> sp.Expr:
+    """lim_{x -> +oo} g(x); by oddness the limit at -oo is its negative."""
+    return sp.Integer(1)
+
+
+def tanh_derivative(t: sp.Expr) -> sp.Expr:
+    """tanh'(x) = sech^2 x."""
+    return sp.sech(t) ** 2
+
+
+def softsign_tail(t: sp.Expr) -> sp.Expr:
+    """Leading behaviour of g'(x) for large |x|."""
+    return 1 / t**2
+
+
+def tanh_tail(t: sp.Expr) -> sp.Expr:
+    """Leading behaviour of tanh'(x) for large |x|."""
+    return 4 * sp.exp(-2 * sp.Abs(t))
+
+
+def _vectorised(expr: sp.Expr, var: sp.Symbol):
+    """A NumPy-callable version of a Piecewise-free expression (lambdify's numpy namespace
+    costs 0.2 s to load; Abs is the only function these formulas need)."""
+    return sp.lambdify(var, expr, [{"Abs": np.abs}, "math"])
+
+
+def _sci(v: float) -> str:
+    """A number for LaTeX math: plain if moderate, else a x 10^k with four digits."""
+    if 1e-3 <= abs(v) < 1e4:
+        return f"{v:.4g}"
+    mant, exp = f"{v:.3e}".split("e")
+    return rf"{float(mant):g}\times10^{{{int(exp)}}}"
+
+
+def _exp_form(e: sp.Expr) -> sp.Expr:
+    """A hyperbolic expression as one reduced fraction in exp(x) (fast, no simplify)."""
+    return sp.cancel(sp.together(e.rewrite(sp.exp)))
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    g = softsign
+    sol = Solution(
+        TOPIC, "The softsign activation", "cs7643-ps2, Question 2", p,
+        question=(
+            r"The activation $g(x) = \dfrac{x}{1+|x|}$ is defined on all of $\mathbb{R}$. Show it "
+            r"is zero-centred (odd), find its derivative away from $0$ and at $0$, and decide from "
+            r"the limits whether it can make gradients vanish or explode when $|x|$ is large."
+        ),
+    )
+    rng = ctx.rng("points")
+    pts = num.random_points(rng, p.random_points, p.spread, avoid=10 * p.fd_step)
+
+    # (a) oddness
+    pa = sol.part("a", "Zero-centred",
+                  r"Prove $g(-x) = -g(x)$ for every real $x$, taking care of $|x|$.")
+    pa.text(r"Remove the absolute value by splitting the real line at $0$: $|x| = x$ for "
+            r"$x \ge 0$ and $|x| = -x$ for $x < 0$, so")
+    pa.claim("form", r"$g(x) = \dfrac{x}{1+x}$ for $x \ge 0$ and $g(x) = \dfrac{x}{1-x}$ for "
+             r"$x < 0$ (SymPy, with $x$ declared non-negative, resp. negative).",
+             prove.proved_for_each({
+                 "x >= 0": lambda: prove.equal(g(xp), piecewise_form(xp)),
+                 "x < 0": lambda: prove.equal(g(xn), piecewise_form(xn)),
+             }, "the definition against the case form"))
+    pa.chain("pos", r"g(-x)\ \ (x \ge 0)").define(
+        r"\frac{-x}{1+\lvert -x\rvert}", g(-xp), "definition",
+    ).step(r"-\frac{x}{1+x}", -xp / (1 + xp), r"$\lvert -x\rvert = x$ since $x \ge 0$",
+           ).step(r"-g(x)", -piecewise_form(xp), r"the case form of $g$ for $x \ge 0$")
+    pa.chain("neg", r"g(-x)\ \ (x < 0)").define(
+        r"\frac{-x}{1+\lvert -x\rvert}", g(-xn), "definition",
+    ).step(r"\frac{-x}{1-x}", -xn / (1 - xn), r"$\lvert -x\rvert = -x$ since $-x > 0$",
+           ).step(r"-g(x)", -piecewise_form(xn), r"the case form of $g$ for $x < 0$")
+    pa.text(r"The two cases cover $\mathbb{R}$, so $g(-x) = -g(x)$ everywhere: $g$ is odd, with "
+            r"$g(0) = 0$, $g > 0$ on $x > 0$ and $g < 0$ on $x < 0$ (zero-centred).")
+    defn = num.softsign(pts)
+    form_num = np.where(pts >= 0, _vectorised(piecewise_form(xp), xp)(np.abs(pts)),
+                        _vectorised(piecewise_form(xn), xn)(-np.abs(pts)))
+    pa.claim("numeric", rf"At {p.random_points} random points of $[-{p.spread:g}, {p.spread:g}]$ "
+             r"the definition evaluated in floating point is odd, and agrees with the case form.",
+             prove.close(num.odd_residual(pts), 0.0, rtol=0.0, atol=1e-15,
+                         what=r"max |g(-x) + g(x)|")
+             & prove.close(float(np.max(np.abs(form_num - defn))), 0.0, rtol=0.0, atol=1e-14,
+                           what="max |case form - definition|"))
+
+    # (b-i) derivative away from 0
+    pb1 = sol.part("bi", r"Derivative for $x \ne 0$", r"Compute $g'(x)$ for $x \ne 0$.")
+    pb1.chain("pos", r"g'(x)\ \ (x > 0)").define(
+        r"\frac{d}{dx}\,\frac{x}{1+x}", sp.diff(g(xq), xq), "differentiate the definition",
+    ).step(r"\frac{(1+x) - x}{(1+x)^2}", ((1 + xq) - xq) / (1 + xq) ** 2, "quotient rule",
+           ).step(r"\frac{1}{(1+|x|)^2}", derivative(xq), r"$x = |x|$")
+    pb1.chain("neg", r"g'(x)\ \ (x < 0)").define(
+        r"\frac{d}{dx}\,\frac{x}{1-x}", sp.diff(g(xn), xn), "differentiate the definition",
+    ).step(r"\frac{(1-x) + x}{(1-x)^2}", ((1 - xn) + xn) / (1 - xn) ** 2, "quotient rule",
+           ).step(r"\frac{1}{(1+|x|)^2}", derivative(xn), r"$-x = |x|$")
+    d_num = _vectorised(derivative(x), x)
+    fd = num.central_difference(num.softsign, pts, p.fd_step)
+    worst = float(np.max(np.abs(fd / d_num(pts) - 1)))
+    pb1.claim("fd", rf"Central differences of the definition with $h = {p.fd_step:g}$ at the "
+              rf"{p.random_points} random points (all with $|x| > 10h$) agree with "
+              rf"$1/(1+|x|)^2$ to relative error ${_sci(FD_RTOL)}$.",
+              prove.close(worst, 0.0, rtol=0.0, atol=FD_RTOL, what="max relative deviation"))
+
+    # (b-ii) derivative at 0
+    pb2 = sol.part("bii", "Derivative at 0",
+                   r"Evaluate $g'(0)$; $|x|$ has a kink at $0$, so use the difference quotient.")
+    quotient = (g(h_) - g(sp.Integer(0))) / h_
+    q_right, q_left = sp.limit(quotient, h_, 0, "+"), sp.limit(quotient, h_, 0, "-")
+    pb2.text(r"The difference quotient is $\dfrac{g(h) - g(0)}{h} = \dfrac{h/(1+|h|)}{h} = "
+             r"\dfrac{1}{1+|h|}$ for $h \ne 0$.")
+    pb2.claim("right", r"$\lim_{h\to0^+}\frac{g(h)-g(0)}{h} = g'(0)$ as given by "
+              r"$1/(1+|x|)^2$ at $x=0$, i.e. $1$.", prove.equal(q_right, derivative(sp.Integer(0))))
+    pb2.claim("left", r"$\lim_{h\to0^-}\frac{g(h)-g(0)}{h}$ is the same, so $g$ is "
+              r"differentiable at $0$ with $g'(0) = 1$.",
+              prove.equal(q_left, derivative(sp.Integer(0))))
+    pb2.claim("continuous", r"$g$ is continuous at $0$ (the hint): both one-sided limits of $g$ "
+              r"equal $g(0) = 0$.",
+              prove.equal(sp.limit(g(x), x, 0, "+"), g(sp.Integer(0)))
+              & prove.equal(sp.limit(g(x), x, 0, "-"), g(sp.Integer(0))))
+    pb2.claim("derivative-continuous", r"The formula of (b-i) tends to the same value from both "
+              r"sides, $\lim_{x\to0^\pm} 1/(1+|x|)^2 = 1$, so $g'$ is continuous at $0$ and "
+              r"$g'(x) = 1/(1+|x|)^2$ holds on all of $\mathbb{R}$.",
+              prove.equal(sp.limit(derivative(x), x, 0, "+"), q_right)
+              & prove.equal(sp.limit(derivative(x), x, 0, "-"), q_left))
+    qr, ql = num.one_sided_quotients(num.softsign, p.fd_step)
+    g0 = float(derivative(sp.Integer(0)))
+    pb2.claim("fd", rf"Numeric one-sided quotients at $h = \pm{p.fd_step:g}$ (they equal "
+              rf"$1/(1+h)$, so agree with $g'(0)$ to within $10h$).",
+              prove.close(qr, g0, rtol=10 * p.fd_step, what="right quotient")
+              & prove.close(ql, g0, rtol=10 * p.fd_step, what="left quotient"))
+
+    # (b-iii) saturation
+    pb3 = sol.part("biii", "Vanishing or exploding gradients",
+                   r"From the limits, decide whether $g$ can cause vanishing or exploding "
+                   r"gradients for large $|x|$; compare with $\tanh$.")
+    pb3.claim("limits",
+              r"$\lim_{x\to\pm\infty} g'(x) = \lim_{x\to\pm\infty}\frac{1}{(1+|x|)^2} = 0$.",
+              prove.equal(sp.limit(derivative(x), x, sp.oo), 0)
+              & prove.equal(sp.limit(derivative(x), x, -sp.oo), 0))
+    pb3.claim("bounds", r"$0 < g'(x) \le 1$ for every real $x$, with the maximum $1$ at $x = 0$: "
+              r"for $x \ge 0$ and for $x < 0$ SymPy's sign rules decide $g'(x) > 0$ and "
+              r"$1 - g'(x) = \frac{|x|(|x|+2)}{(1+|x|)^2} \ge 0$.",
+              prove.proved_for_each({
+                  c: (lambda s=s: prove.holds(derivative(s) > 0)
+                      & prove.holds(sp.factor(1 - derivative(s)) >= 0))
+                  for c, s in (("x >= 0", xp), ("x < 0", xn))}, "sign rules")
+              & prove.equal(derivative(sp.Integer(0)), 1))
+    sat = saturation()
+    pb3.claim("saturates", r"$g$ saturates: $\lim_{x\to+\infty} g(x) = 1$ and "
+              r"$\lim_{x\to-\infty} g(x) = -1$ (so $|g| < 1$).",
+              prove.equal(sp.limit(g(x), x, sp.oo), sat)
+              & prove.equal(sp.limit(g(x), x, -sp.oo), -sat)
+              & prove.close(float(num.softsign(np.array(1e12))), float(sat), rtol=1e-9,
+                            what="g(1e12) in floating point"))
+    pb3.text(r"So for large $|x|$ the unit saturates and $g'(x)\to0$: the local gradient a "
+             r"saturated softsign unit passes back is tiny, and a product of many such factors "
+             r"in backpropagation \emph{vanishes}. It cannot \emph{explode}: every factor is "
+             r"$g'(x) \le 1$, so a chain of softsign units never amplifies the gradient "
+             r"(any explosion must come from the weights). The decay is only polynomial, though, "
+             r"much slower than for $\tanh$:")
+    pb3.claim("tanh-derivative", r"$\tanh'(x) = \operatorname{sech}^2 x$ (both sides written "
+              r"with $e^{x}$ and brought to one canonical fraction).",
+              prove.equal(_exp_form(sp.diff(sp.tanh(x), x)), _exp_form(tanh_derivative(x))))
+    pb3.claim("softsign-tail", r"$x^2 g'(x) \to 1$ as $x \to \pm\infty$: $g'(x) \sim 1/x^2$.",
+              prove.equal(sp.limit(derivative(x) / softsign_tail(x), x, sp.oo), 1)
+              & prove.equal(sp.limit(derivative(x) / softsign_tail(x), x, -sp.oo), 1))
+    pb3.claim("tanh-tail", r"$e^{2|x|}\tanh'(x)/4 \to 1$ as $x \to \pm\infty$: "
+              r"$\tanh'(x) \sim 4e^{-2|x|}$.",
+              prove.equal(sp.limit(tanh_derivative(x) / tanh_tail(x), x, sp.oo), 1)
+              & prove.equal(sp.limit(tanh_derivative(x) / tanh_tail(x), x, -sp.oo), 1))
+    pb3.claim("ratio", r"Hence $g'(x)/\tanh'(x) \sim e^{2|x|}/(4x^2) \to \infty$: far from $0$ "
+              r"softsign passes back exponentially more gradient than $\tanh$.",
+              prove.holds(sp.Eq(sp.limit(derivative(x) / tanh_derivative(x), x, sp.oo), sp.oo)))
+    xs = np.array(p.table_points, dtype=float)
+    g_meas = num.central_difference(num.softsign, xs, p.fd_step)
+    t_meas = num.tanh_slope(xs)
+    rows, table = [], {}
+    for k, xk in enumerate(xs):
+        gd = float(derivative(sp.nsimplify(xk)))
+        td = float(tanh_derivative(sp.nsimplify(xk)))
+        pb3.claim(f"table.x{xk:g}",
+                  rf"At $x = {xk:g}$ the measured slopes agree with the formulas: "
+                  rf"$g'$ by central differences (relative error ${_sci(FD_RTOL)}$), $\tanh'$ "
+                  rf"by the complex step (relative error ${_sci(CS_RTOL)}$).",
+                  prove.close(float(g_meas[k]), gd, rtol=FD_RTOL, what="g'")
+                  & prove.close(float(t_meas[k]), td, rtol=CS_RTOL, what="tanh'"))
+        table[xk] = (float(g_meas[k]), float(t_meas[k]))
+        rows.append([f"${xk:g}$", f"${g_meas[k]:.6g}$", f"${gd:.6g}$", f"${_sci(t_meas[k])}$",
+                     f"${_sci(td)}$", f"${_sci(g_meas[k] / t_meas[k])}$",
+                     f"${xk**2 * g_meas[k]:.4f}$", f"${np.exp(2 * xk) * t_meas[k] / 4:.4f}$"])
+    pb3.table([r"$x$", r"$g'$ measured", r"$\frac{1}{(1+x)^2}$", r"$\tanh'$ measured",
+               r"$\operatorname{sech}^2x$", r"$g'/\tanh'$", r"$x^2g'$", r"$e^{2x}\tanh'/4$"],
+              rows, caption=r"Measured slopes (central differences of $g$ with "
+              rf"$h={p.fd_step:g}$; complex step $\operatorname{{Im}}\tanh(x+ih)/h$ for $\tanh$, "
+              r"since $\tanh(x\pm h)$ rounds to $1$ for large $x$) against the derived formulas; "
+              r"the last two columns approach $1$, the ratio grows exponentially.")
+    ratios = g_meas / t_meas
+    if len(xs) > 1:
+        order = np.argsort(xs)
+        pb3.claim("table.growth", r"Measured: the ratio $g'/\tanh'$ increases along the table "
+                  r"points.", prove.on_instances(
+                      {f"x={xs[order[i]]:g} -> {xs[order[i + 1]]:g}":
+                       bool(ratios[order[i + 1]] > ratios[order[i]]) for i in range(len(xs) - 1)},
+                      "consecutive measured ratios"))
+    pb3.figure("curves", r"Left: softsign $g(x) = x/(1+|x|)$ and $\tanh x$, both saturating at "
+               r"$\pm1$. Right: their derivatives on a log scale, $1/(1+|x|)^2$ (polynomial decay) "
+               r"against $\operatorname{sech}^2 x$ (exponential decay); markers: the measured "
+               r"slopes of the table.", lambda path: _plot(path, table))
+
+    sol.answer("g'(x)", derivative(x))
+    sol.answer("g'(0)", q_right)
+    sol.answer("lim g' at +-oo", sp.limit(derivative(x), x, sp.oo))
+    sol.answer("lim g at +oo", sat)
+    sol.answer("table", {f"x={k:g}": {"g'": v[0], "tanh'": v[1], "ratio": v[0] / v[1]}
+                         for k, v in table.items()})
+    return sol
+
+
+def _plot(path, table: dict) -> None:
+    xs = np.linspace(-8, 8, 801)
+    with figures.figure(path, ncols=2, figsize=(7.2, 3.0)) as (fig, (left, right)):
+        left.plot(xs, num.softsign(xs), label=r"$g(x) = x/(1+|x|)$")
+        left.plot(xs, np.tanh(xs), label=r"$\tanh x$")
+        left.axhline(1, color="0.5", lw=0.6, ls="--")
+        left.axhline(-1, color="0.5", lw=0.6, ls="--")
+        left.set_xlabel("$x$")
+        left.set_ylabel("activation")
+        left.legend(loc="lower right")
+        top = max([20.0, *table])
+        xr = np.linspace(0, top, 400)
+        right.plot(xr, 1 / (1 + xr) ** 2, label=r"$g'(x) = 1/(1+|x|)^2$")
+        right.plot(xr, 1 / np.cosh(xr) ** 2, label=r"$\tanh'(x) = \mathrm{sech}^2 x$")
+        pts = np.array(sorted(table))
+        right.plot(pts, [table[k][0] for k in pts], "o", ms=4, color="C0", label="measured $g'$")
+        right.plot(pts, [table[k][1] for k in pts], "s", ms=4, color="C1",
+                   label=r"measured $\tanh'$")
+        right.set_yscale("log")
+        right.set_xlabel("$x$")
+        right.set_ylabel("derivative (log scale)")
+        right.legend()
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
