@@ -1,0 +1,51 @@
+"""A linear neuron on random data: its loss from the definition, finite differences, lstsq, GD runs.
+
+Weights are w = (w_0, w_1, ..., w_n) with w_0 the bias; the loss is written
+out from f(x) = w_0 + sum_j w_j x_j, never from a design matrix or a gradient
+formula of the topic. Gradient descent takes the gradient as a callable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def make_data(rng: np.random.Generator, m: int, n: int, noise: float,
+              offset: float) -> tuple[np.ndarray, np.ndarray]:
+    """m examples with n features ~ offset + N(0, 1) and noisy labels of a random linear model."""
+    X = offset + rng.standard_normal((m, n))
+    w_true = rng.standard_normal(n + 1)
+    y = w_true[0] + X @ w_true[1:] + noise * rng.standard_normal(m)
+    return X, y
+
+
+def losses(X: np.ndarray, y: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """L(w) = 1/2 sum_i (y_i - w_0 - sum_j w_j x_ij)^2 for each row w of W (shape (k, n+1))."""
+    W = np.atleast_2d(W)
+    pred = W[:, :1] + W[:, 1:] @ X.T  # (k, m)
+    return 0.5 * np.sum((y[None, :] - pred) ** 2, axis=1)
+
+
+def fd_gradient(X: np.ndarray, y: np.ndarray, w: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """Central differences of `losses` in every coordinate of w."""
+    step = h * np.eye(w.size)
+    return (losses(X, y, w + step) - losses(X, y, w - step)) / (2 * h)
+
+
+def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The minimiser of L by numpy.linalg.lstsq on [1, X]."""
+    A = np.column_stack([np.ones(len(y)), X])
+    return np.linalg.lstsq(A, y, rcond=None)[0]
+
+
+def descend(grad: Callable[[np.ndarray], np.ndarray], w0: np.ndarray, eta: float,
+            steps: int) -> np.ndarray:
+    """Iterates w_0..w_steps of w <- w - eta grad(w), shape (steps + 1, len(w0))."""
+    out = np.empty((steps + 1, w0.size))
+    out[0] = w = np.array(w0, float)
+    for t in range(steps):
+        w = w - eta * grad(w)
+        out[t + 1] = w
+    return out

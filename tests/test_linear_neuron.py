@@ -1,0 +1,96 @@
+"""Wrong gradients, Hessians and step-size thresholds for the linear neuron are rejected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from tests.conftest import failed_claims
+from theory import linear_neuron as ln
+from theory.core.errors import BadInput
+
+FAST = {"sym_m": "2", "sym_n": "1", "iterations": "600"}
+
+
+def test_gradient_with_wrong_sign_is_rejected(monkeypatch):
+    monkeypatch.setattr(ln, "gradient", lambda X1, y, w: X1.T @ (y - X1 @ w))
+    failed = failed_claims(ln, FAST)
+    assert {"a.grad.3", "a.sizes", "b.error.1", "c.fd", "c.lstsq", "c.run0.5"} <= failed
+
+
+def _no_bias(X1, y, w):
+    rest = w[1:, :] if isinstance(w, sp.MatrixBase) else w[1:]
+    return -(X1.T @ (y - X1[:, 1:] @ rest))  # prediction without w_0
+
+
+def test_gradient_without_bias_in_the_prediction_is_rejected(monkeypatch):
+    monkeypatch.setattr(ln, "gradient", _no_bias)
+    failed = failed_claims(ln, FAST)
+    assert {"a.grad.3", "a.sizes", "c.fd", "c.lstsq"} <= failed
+
+
+def test_missing_column_of_ones_is_rejected(monkeypatch):
+    real = ln.design_matrix
+
+    def zero_bias_column(X):
+        X1 = real(X)
+        if isinstance(X1, sp.MatrixBase):
+            return sp.Matrix.hstack(sp.zeros(X1.rows, 1), X1[:, 1:])
+        X1[:, 0] = 0.0
+        return X1
+
+    monkeypatch.setattr(ln, "design_matrix", zero_bias_column)
+    failed = failed_claims(ln, FAST)
+    assert {"a.grad.3", "a.sizes", "c.fd", "c.lstsq"} <= failed
+
+
+def test_wrong_example_gradient_is_rejected(monkeypatch):
+    monkeypatch.setattr(ln, "example_gradient", lambda x1, y, w: (y - (x1.T @ w)[0]) * x1)
+    assert {"a.example", "a.sum"} <= failed_claims(ln, FAST)
+
+
+def test_hessian_off_by_two_is_rejected(monkeypatch):
+    monkeypatch.setattr(ln, "hessian", lambda X1: 2 * (X1.T @ X1))
+    failed = failed_claims(ln, FAST)
+    assert {"b.hessian", "b.error.1", "c.run0.5"} <= failed
+
+
+def test_threshold_four_over_lambda_is_rejected(monkeypatch):
+    monkeypatch.setattr(ln, "rate_threshold", lambda lam: 4 / lam)
+    failed = failed_claims(ln, FAST)
+    assert {"b.threshold", "c.lstsq", "c.run0.9"} <= failed
+
+
+def test_wrong_mode_factor_is_rejected(monkeypatch):
+    monkeypatch.setattr(ln, "mode_factor", lambda eta, lam: 1 + eta * lam)
+    failed = failed_claims(ln, FAST)
+    assert {"b.threshold", "c.run0.25", "c.diverge"} <= failed
+
+
+def test_other_sizes_and_data_hold():
+    assert not failed_claims(ln, {"m": "60", "n": "6", "noise": "0", "offset": "0",
+                                  "sym_m": "2", "sym_n": "3", "eta_fraction": "0.8",
+                                  "fractions": "(0.1, 1.5)"})
+
+
+def test_lstsq_agreement_needs_enough_iterations():
+    # far too few steps to reach the 1e-8 tolerance: the claim must fail, not pass vacuously
+    assert "c.lstsq" in failed_claims(ln, {**FAST, "iterations": "20"})
+
+
+def test_predicted_distances_start_at_the_initial_error():
+    lam, V = np.array([1.0, 3.0]), np.eye(2)
+    d = ln.predicted_distances(0.1, lam, V, np.array([3.0, 4.0]), 2)
+    assert d[0] == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("bad", [{"m": "3", "n": "3"}, {"eta_fraction": "1"}, {"eta_fraction": "0"},
+                                 {"fractions": "(1.0,)"}, {"fractions": "()"},
+                                 {"diverge_fraction": "0.9"}, {"tol": "0"}, {"noise": "-1"},
+                                 {"iterations": "5"}, {"offset": "inf"}])
+def test_bad_parameters(bad):
+    from theory.core.cli import solve_topic
+
+    with pytest.raises(BadInput):
+        solve_topic(ln, bad)

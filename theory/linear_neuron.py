@@ -1,0 +1,389 @@
+"""Gradient-descent (delta / LMS) rule for a linear neuron with squared error (cs5388-a1 P7)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import linear_neuron as sim
+from theory.core import figures, prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+from theory.core.verdict import Verdict
+
+TOPIC = "linear_neuron"
+
+eta_ = sp.Symbol(r"\eta", positive=True)
+lam_ = sp.Symbol(r"\lambda", positive=True)
+
+
+def _fractions(value) -> str | None:
+    ok = (isinstance(value, tuple) and value
+          and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                  and 0 < v <= 3 and v != 1 for v in value))
+    return None if ok else "expected fractions of 2/lambda_max in (0, 3], none equal to 1"
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    m: int = param(30, "training examples in the numeric experiment", lo=2, hi=5000)
+    n: int = param(3, "features in the numeric experiment (needs m > n)", lo=1, hi=50)
+    noise: float = param(0.3, "standard deviation of the label noise", lo=0.0)
+    offset: float = param(1.0, "mean of every feature (a nonzero mean couples bias and weights)")
+    eta_fraction: float = param(0.5, "learning rate of the main run, as a fraction of 2/lambda_max",
+                                lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    diverge_fraction: float = param(1.1, "a learning rate above the threshold, as a fraction of "
+                                    "2/lambda_max", lo=1.0, hi=3.0, lo_open=True)
+    fractions: tuple = param((0.25, 0.9, 1.05), "further learning rates drawn in the figure, as "
+                             "fractions of 2/lambda_max", check=_fractions)
+    iterations: int = param(1000, "gradient-descent iterations", lo=10, hi=100000)
+    tol: float = param(1e-8, "relative tolerance for reaching the lstsq solution", lo=0.0,
+                       hi=0.1, lo_open=True)
+    sym_m: int = param(3, "examples in the symbolic derivation", lo=1, hi=5)
+    sym_n: int = param(2, "features in the symbolic derivation", lo=1, hi=3)
+
+
+# --- the derived formulas -------------------------------------------------------------------
+
+def design_matrix(X):
+    """[1, X]: the column of ones carries the bias w_0 (x_{i0} = 1)."""
+    if isinstance(X, sp.MatrixBase):
+        return sp.Matrix.hstack(sp.ones(X.rows, 1), X)
+    return np.column_stack([np.ones(len(X)), X])
+
+
+def gradient(X1, y, w):
+    """dL/dw = -X1^T (y - X1 w): component j is -sum_i (y_i - f(x_i)) x_ij."""
+    return -(X1.T @ (y - X1 @ w))
+
+
+def example_gradient(x1, y, w):
+    """Gradient of L_i = (y_i - f(x_i))^2 / 2 for one example x1 = (1, x_i1, ..., x_in)."""
+    return -(y - (x1.T @ w)[0]) * x1
+
+
+def hessian(X1):
+    """Second derivatives of L: X1^T X1 (constant, so L is quadratic)."""
+    return X1.T @ X1
+
+
+def rate_threshold(lam_max):
+    """Largest stable learning rate: every mode contracts iff eta < 2 / lambda_max."""
+    return 2 / lam_max
+
+
+def mode_factor(eta, lam):
+    """Per-step factor of the error component along an eigenvector of the Hessian."""
+    return 1 - eta * lam
+
+
+def predicted_distances(eta: float, lam: np.ndarray, V: np.ndarray, e0: np.ndarray,
+                        steps: int) -> np.ndarray:
+    """||w_t - w_hat|| for t = 0..steps from e_t = (I - eta H)^t e_0 in H's eigenbasis."""
+    c = V.T @ e0
+    t = np.arange(steps + 1)[:, None]
+    return np.linalg.norm(c[None, :] * mode_factor(eta, lam)[None, :] ** t, axis=1)
+
+
+# --- symbolic set-up ------------------------------------------------------------------------
+
+def _symbols(M: int, N: int):
+    X = sp.Matrix(M, N, lambda i, j: sp.Symbol(f"x_{{{i + 1}{j + 1}}}", real=True))
+    Y = sp.Matrix(M, 1, lambda i, _: sp.Symbol(f"y_{i + 1}", real=True))
+    W = sp.Matrix(N + 1, 1, lambda j, _: sp.Symbol(f"w_{j}", real=True))
+    f = [W[0] + sum(W[j + 1] * X[i, j] for j in range(N)) for i in range(M)]  # the definition
+    L = sp.Rational(1, 2) * sum((Y[i] - f[i]) ** 2 for i in range(M))
+    return X, Y, W, f, L
+
+
+def _x(X, i: int, j: int):
+    """x_ij with x_i0 = 1."""
+    return sp.Integer(1) if j == 0 else X[i, j - 1]
+
+
+def _matrix_verdict(A: sp.Matrix, B: sp.Matrix, what: str) -> Verdict:
+    if A.shape != B.shape:
+        return Verdict("symbolic", False, f"{what}: shapes differ, {A.shape} vs {B.shape}")
+    bad = [(i, j) for i in range(A.rows) for j in range(A.cols)
+           if sp.expand(A[i, j] - B[i, j]) != 0]
+    detail = f"{what}: all {A.rows * A.cols} entries of the difference expand to 0"
+    if bad:
+        detail = f"{what}: entries {bad} of the difference are not 0"
+    return Verdict("symbolic", not bad, detail)
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    if p.m <= p.n:
+        raise BadInput(f"need more examples than features for a unique least-squares solution: "
+                       f"m = {p.m}, n = {p.n}")
+    sol = Solution(
+        TOPIC, "Gradient descent for a linear neuron", "cs5388-a1, Problem 7", p,
+        question=(
+            r"A single linear neuron $f(\mathbf{x}) = w_0 + \sum_{j=1}^n w_jx_j$ is fitted to "
+            r"examples $(\mathbf{x}_i, y_i)$, $i = 1..m$, by minimising "
+            r"$L = \tfrac12\sum_{i=1}^m (y_i - f(\mathbf{x}_i))^2$. Derive the gradient-descent "
+            r"update of the weights."
+        ),
+    )
+    M, N = p.sym_m, p.sym_n
+    X, Y, W, f, L = _symbols(M, N)
+    X1 = design_matrix(X)
+    cases = {f"j={j}": {"j": j} for j in range(N + 1)}
+
+    # (a) the gradient and the update rules
+    pa = sol.part("a", "The gradient and the delta rule",
+                  r"Differentiate $L$ with respect to each weight and write the update rule, for "
+                  r"the whole batch and for one example at a time.")
+    pa.text(rf"Write $x_{{i0}} = 1$ so that $f(\mathbf{{x}}_i) = \sum_{{j=0}}^n w_jx_{{ij}}$. "
+            rf"Every step below is checked by SymPy with $m = {M}$ examples and $n = {N}$ "
+            r"features, all data symbolic, for every weight $w_j$; nothing in the steps depends on "
+            r"$m$ or $n$ (the sum over $i$ just has $m$ terms).")
+    pa.chain("grad", r"\frac{\partial L}{\partial w_j}", cases).define(
+        r"\frac{\partial}{\partial w_j}\,\frac12\sum_{i=1}^m\bigl(y_i - f(\mathbf{x}_i)\bigr)^2",
+        lambda j: sp.diff(L, W[j]), "SymPy differentiates $L$",
+    ).step(
+        r"\sum_{i=1}^m\bigl(y_i - f(\mathbf{x}_i)\bigr)\cdot\Bigl(-\frac{\partial f(\mathbf{x}_i)}"
+        r"{\partial w_j}\Bigr)",
+        lambda j: sum((Y[i] - f[i]) * (-sp.diff(f[i], W[j])) for i in range(M)), "chain rule",
+    ).step(
+        r"-\sum_{i=1}^m\bigl(y_i - f(\mathbf{x}_i)\bigr)\,x_{ij}",
+        lambda j: -sum((Y[i] - f[i]) * _x(X, i, j) for i in range(M)),
+        r"$\partial f(\mathbf{x}_i)/\partial w_j = x_{ij}$",
+    ).step(
+        r"-\bigl[X^\top(\mathbf{y} - X\mathbf{w})\bigr]_j",
+        lambda j: gradient(X1, Y, W)[j], r"vector form, $X$ with a first column of ones",
+    )
+    sizes = {f"m={a},n={b}": (a, b) for a in range(1, M + 1) for b in range(1, N + 1)}
+
+    def _size_check(a: int, b: int) -> Verdict:
+        Xs, Ys, Ws, _, Ls = _symbols(a, b)
+        return _matrix_verdict(sp.Matrix([sp.diff(Ls, w) for w in Ws]),
+                               gradient(design_matrix(Xs), Ys, Ws), "gradient")
+
+    pa.claim("sizes", r"The vector form $\nabla L = -X^\top(\mathbf{y} - X\mathbf{w})$ equals "
+             r"SymPy's gradient of $L$ for every smaller size as well.",
+             prove.proved_for_each({k: (lambda a=a, b=b: _size_check(a, b))
+                                    for k, (a, b) in sizes.items()}, "symbolic data"))
+    pa.chain("batch", r"w_j^{\mathrm{new}}", cases).define(
+        r"w_j - \eta\frac{\partial L}{\partial w_j}", lambda j: W[j] - eta_ * sp.diff(L, W[j]),
+        "a gradient-descent step",
+    ).step(
+        r"w_j + \eta\sum_{i=1}^m\bigl(y_i - f(\mathbf{x}_i)\bigr)\,x_{ij}",
+        lambda j: W[j] + eta_ * sum((Y[i] - f[i]) * _x(X, i, j) for i in range(M)),
+        "the gradient above",
+    )
+    pa.algorithm(r"Batch gradient descent (delta rule), learning rate $\eta > 0$", [
+        r"initialise $w_0, \dots, w_n$ (e.g. to $0$)",
+        r"repeat until $L$ stops decreasing:",
+        r"  compute the errors $\delta_i = y_i - f(\mathbf{x}_i)$ for $i = 1..m$",
+        r"  for $j = 0..n$: $w_j \leftarrow w_j + \eta\sum_{i=1}^m \delta_i x_{ij}$ "
+        r"(all $j$ updated together)",
+    ])
+    per_example = {f"i={i + 1},j={j}": (i, j) for i in range(M) for j in range(N + 1)}
+
+    def _example_check(i: int, j: int) -> Verdict:
+        Li = sp.Rational(1, 2) * (Y[i] - f[i]) ** 2
+        return prove.equal(sp.diff(Li, W[j]), example_gradient(X1[i, :].T, Y[i], W)[j])
+
+    pa.claim("example", r"Per example, $L_i = \tfrac12(y_i - f(\mathbf{x}_i))^2$ has "
+             r"$\partial L_i/\partial w_j = -(y_i - f(\mathbf{x}_i))\,x_{ij}$.",
+             prove.proved_for_each({k: (lambda i=i, j=j: _example_check(i, j))
+                                    for k, (i, j) in per_example.items()},
+                                   "each example and weight"))
+    pa.claim("sum", r"$L = \sum_i L_i$, so the batch gradient is the sum of the per-example ones.",
+             _matrix_verdict(sum((example_gradient(X1[i, :].T, Y[i], W) for i in range(M)),
+                                 sp.zeros(N + 1, 1)), sp.Matrix([sp.diff(L, w) for w in W]),
+                             "sum of per-example gradients vs SymPy's gradient of L"))
+    pa.algorithm(r"Stochastic (per-example) gradient descent: the LMS / Widrow--Hoff rule", [
+        r"repeat for several epochs:",
+        r"  for each example $i$ (in random order):",
+        r"    $\delta_i = y_i - f(\mathbf{x}_i)$",
+        r"    for $j = 0..n$: $w_j \leftarrow w_j + \eta\,\delta_i x_{ij}$",
+    ])
+
+    # (b) why the step size matters
+    pb = sol.part("b", "Which learning rates converge",
+                  r"Show that $L$ is quadratic and find the learning rates for which the rule "
+                  r"converges to the least-squares solution.")
+    H = hessian(X1)
+    pb.claim("hessian", r"The Hessian of $L$ is the constant matrix $H = X^\top X$.",
+             _matrix_verdict(sp.hessian(L, list(W)), H, "SymPy's Hessian vs X^T X"))
+    v = sp.Matrix(N + 1, 1, lambda j, _: sp.Symbol(f"v_{j}", real=True))
+    pb.claim("psd", r"$\mathbf{v}^\top H\mathbf{v} = \|X\mathbf{v}\|^2 \ge 0$, so $L$ is convex "
+             r"and every eigenvalue $\lambda_k$ of $H$ is $\ge 0$ ($> 0$ when $X$ has full column "
+             r"rank).",
+             prove.equal((v.T @ H @ v)[0], sum(e**2 for e in X1 @ v)))
+    What = sp.Matrix(N + 1, 1, lambda j, _: sp.Symbol(rf"\hat w_{j}", real=True))
+    eye = sp.eye(N + 1)
+    pb.chain("error", r"\bigl[\mathbf{w}^{\mathrm{new}} - \hat{\mathbf{w}}\bigr]_j", cases).define(
+        r"\bigl[\mathbf{w} - \eta\nabla L(\mathbf{w}) - \hat{\mathbf{w}}\bigr]_j",
+        lambda j: (W - eta_ * gradient(X1, Y, W) - What)[j], "one step, minus any $\\hat{w}$",
+    ).step(
+        r"\bigl[(I - \eta H)(\mathbf{w} - \hat{\mathbf{w}})"
+        r" - \eta\nabla L(\hat{\mathbf{w}})\bigr]_j",
+        lambda j: ((eye - eta_ * H) @ (W - What) - eta_ * gradient(X1, Y, What))[j],
+        r"$\nabla L$ is linear in $\mathbf{w}$ with slope $H$",
+    )
+    pb.text(r"At the least-squares solution $\nabla L(\hat{\mathbf{w}}) = 0$ (the normal equations "
+            r"$X^\top X\hat{\mathbf{w}} = X^\top\mathbf{y}$), so the error obeys "
+            r"$\mathbf{e}_{t+1} = (I - \eta H)\mathbf{e}_t$, i.e. "
+            r"$\mathbf{e}_t = (I-\eta H)^t\mathbf{e}_0$: along the $k$-th eigenvector of $H$ it is "
+            r"multiplied by $1 - \eta\lambda_k$ at every step.")
+    t_ = sp.Symbol("t", positive=True)  # t = eta * lambda
+    region = sp.solve_univariate_inequality(sp.Abs(mode_factor(t_ / lam_, lam_)) < 1, t_,
+                                            relational=False) & sp.Interval.open(0, sp.oo)
+    pb.claim("threshold", r"For $\lambda > 0$: $|1 - \eta\lambda| < 1 \iff 0 < \eta\lambda < 2$. "
+             r"Hence every mode shrinks, and GD converges to $\hat{\mathbf{w}}$ from any start, "
+             r"exactly when", prove.holds(sp.Eq(region, sp.Interval.open(
+                 0, sp.simplify(rate_threshold(lam_) * lam_)))),
+             latex=r"0 < \eta < \frac{2}{\lambda_{\max}(X^\top X)};")
+    pb.text(r"above the threshold the component along the top eigenvector grows by "
+            r"$|1-\eta\lambda_{\max}| > 1$ per step and the iterates diverge. The per-example "
+            r"rule has the same fixed point only on average; with a constant $\eta$ it keeps "
+            r"fluctuating around $\hat{\mathbf{w}}$ when the data are noisy, so in practice $\eta$ "
+            r"is decreased.")
+
+    with np.errstate(over="ignore", invalid="ignore"):  # a wrong formula may overflow: it fails
+        _numeric(sol, p, ctx)
+    return sol
+
+
+def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
+    """Part (c): the derived gradient and step-size threshold on random data."""
+    pc = sol.part("c", "Numeric check on random data",
+                  rf"Random data, $m = {p.m}$ examples, $n = {p.n}$ features (mean {p.offset:g}), "
+                  rf"label noise {p.noise:g}: compare the derived gradient with finite differences "
+                  r"and run gradient descent.")
+    Xn, yn = sim.make_data(ctx.rng("data"), p.m, p.n, p.noise, p.offset)
+    X1n = design_matrix(Xn)
+    w_probe = ctx.rng("probe").standard_normal(p.n + 1)
+    g = np.asarray(gradient(X1n, yn, w_probe), float)
+    g_fd = sim.fd_gradient(Xn, yn, w_probe)
+    scale = max(1.0, float(np.max(np.abs(g_fd))))
+    pc.claim("fd", r"At a random $\mathbf{w}$ the derived gradient "
+             r"$-X^\top(\mathbf{y} - X\mathbf{w})$ equals central finite differences of $L$ "
+             r"(computed from its definition).",
+             prove.close_all(g_fd, g, rtol=1e-6, atol=1e-6 * scale, what="dL/dw_j"))
+    lam, V = np.linalg.eigh(np.asarray(hessian(X1n), float))
+    lam_max = float(lam[-1])
+    eta_max = float(rate_threshold(lam_max))
+    w_ls = sim.least_squares(Xn, yn)
+    w0 = np.zeros(p.n + 1)
+    grad_fn = lambda w: np.asarray(gradient(X1n, yn, w), float)  # noqa: E731
+    runs = {}
+    rows = []
+    for frac in sorted({*p.fractions, p.eta_fraction, p.diverge_fraction}):
+        eta = frac * eta_max
+        rho = float(np.max(np.abs(mode_factor(eta, lam))))
+        steps = p.iterations if rho <= 1 else max(2, min(p.iterations, int(120 / math.log10(rho))))
+        traj = sim.descend(grad_fn, w0, eta, steps)
+        dist = np.linalg.norm(traj - w_ls, axis=1)
+        pred = predicted_distances(eta, lam, V, w0 - w_ls, steps)
+        runs[frac] = {"traj": traj, "dist": dist, "pred": pred, "eta": eta, "rho": rho,
+                      "loss": sim.losses(Xn, yn, traj)}
+        keep = pred > 1e-6 * pred[0]
+        converges = frac < 1
+        regime = "converges" if converges else "diverges"
+        pc.claim(f"run{frac:g}",
+                 rf"$\eta = {frac:g}\times 2/\lambda_{{\max}}$ ({regime}, largest mode factor "
+                 rf"$\rho = {rho:.4g}$): the measured $\|\mathbf{{w}}_t - \hat{{\mathbf{{w}}}}\|$ "
+                 rf"follows the derived $\|(I-\eta H)^t\mathbf{{e}}_0\|$ over {int(keep.sum())} "
+                 r"steps, and ends " + ("below" if converges else "above") + " where it started.",
+                 prove.close_all(dist[keep], pred[keep], rtol=1e-6, what="distance to lstsq")
+                 & prove.on_instances({regime: bool((dist[-1] < dist[0]) == converges)},
+                                      f"{steps} simulated steps"))
+        rows.append([f"${frac:g}$", f"${eta:.4g}$", f"${rho:.4g}$", regime, str(steps),
+                     f"${_sci(dist[-1] / dist[0])}$"])
+    pc.text(rf"Here $\lambda_{{\max}}(X^\top X) = {lam_max:.5g}$ and $\lambda_{{\min}} = "
+            rf"{float(lam[0]):.5g}$, so the threshold is $2/\lambda_{{\max}} = {eta_max:.5g}$; "
+            r"$\rho = \max_k|1-\eta\lambda_k|$ is the factor of the slowest-shrinking (or "
+            r"fastest-growing) mode.")
+    pc.table([r"$\eta\lambda_{\max}/2$", r"$\eta$", r"$\rho$", "regime", "steps",
+              r"$\|\mathbf{w}_T - \hat{\mathbf{w}}\|/\|\mathbf{w}_0 - \hat{\mathbf{w}}\|$"], rows,
+             caption=r"Gradient descent from $\mathbf{w}_0 = 0$; diverging runs are cut before "
+             r"overflow.")
+    main = runs[p.eta_fraction]
+    pc.claim("lstsq", rf"With $\eta = {p.eta_fraction:g}\times 2/\lambda_{{\max}}$, after "
+             rf"{p.iterations} steps the weights agree with \texttt{{numpy.linalg.lstsq}} to "
+             rf"relative tolerance {p.tol:g} (the derived error factor is "
+             rf"$\rho^T = {_sci(main['rho'] ** p.iterations)}$).",
+             prove.close_all(main["traj"][-1], w_ls, rtol=p.tol,
+                             atol=p.tol * max(1.0, float(np.linalg.norm(w_ls))),
+                             what="GD weights vs lstsq"))
+    div = runs[p.diverge_fraction]
+    top = abs(float(mode_factor(div["eta"], lam_max)))
+    pc.claim("diverge", rf"With $\eta = {p.diverge_fraction:g}\times 2/\lambda_{{\max}}$ the loss "
+             r"blows up, and the distance to $\hat{\mathbf{w}}$ grows per step by the factor "
+             rf"$|1 - \eta\lambda_{{\max}}| = {top:.5g}$ of the top mode.",
+             prove.close(float(div["dist"][-1] / div["dist"][-2]), top, rtol=1e-4,
+                         what="growth per step at the end of the run")
+             & prove.on_instances({"loss at the end > 1e6 x loss at the start":
+                                   bool(div["loss"][-1] > 1e6 * div["loss"][0])}, "simulated"))
+    pc.figure("descent", r"Gradient descent on the random data for several learning rates "
+              r"(as fractions of $2/\lambda_{\max}$). Left: the loss above its least-squares "
+              r"minimum, $L(\mathbf{w}_t) - L(\hat{\mathbf{w}})$ (log scale). Right: the distance "
+              r"to the \texttt{lstsq} solution, measured (lines) and derived from "
+              r"$(I-\eta H)^t\mathbf{e}_0$ (dots, every few steps).",
+              lambda path: _plot(path, runs, float(sim.losses(Xn, yn, w_ls)[0])))
+    sol.answer("gradient", "dL/dw_j = -sum_i (y_i - f(x_i)) x_ij, x_i0 = 1")
+    sol.answer("batch rule", "w_j <- w_j + eta sum_i (y_i - f(x_i)) x_ij")
+    sol.answer("per-example rule", "w_j <- w_j + eta (y_i - f(x_i)) x_ij")
+    sol.answer("lambda_max", lam_max)
+    sol.answer("eta threshold", eta_max)
+    sol.answer("w_lstsq", [float(v) for v in w_ls])
+    sol.answer("w_gd", [float(v) for v in main["traj"][-1]])
+
+
+def _sci(x: float) -> str:
+    """A number for LaTeX: 0.0123 or 1.23\\times10^{-11}."""
+    if not math.isfinite(x):
+        return r"\infty" if x > 0 else ("-\\infty" if x < 0 else r"\mathrm{NaN}")
+    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e4):
+        mant, exp = f"{x:.2e}".split("e")
+        return rf"{mant}\times10^{{{int(exp)}}}"
+    return f"{x:.3g}"
+
+
+def _plot(path, runs: dict, loss_min: float) -> None:
+    converging = [r for r in runs.values() if r["rho"] < 1]
+    end = max((int(np.argmax(np.append(r["pred"] < 1e-12 * r["pred"][0], True)))
+               for r in converging), default=50)
+    end = max(end, 10)
+    with figures.figure(path, ncols=2, figsize=(7.2, 3.2)) as (fig, (left, right)):
+        top_loss = 1e6 * max(r["loss"][0] - loss_min for r in runs.values())
+        top_dist = 1e3 * max(r["dist"][0] for r in runs.values())
+        floor = 1e-14 * max(r["loss"][0] for r in runs.values())
+        for frac, r in runs.items():
+            n = min(len(r["loss"]), end + 1)
+            t = np.arange(n)
+            label = rf"$\eta = {frac:g}\times 2/\lambda_{{\max}}$"
+            line, = left.plot(t, np.maximum(r["loss"][:n] - loss_min, floor), lw=1, label=label)
+            right.plot(t, r["dist"][:n], lw=1, color=line.get_color())
+            every = max(1, n // 25)
+            right.plot(t[::every], r["pred"][:n:every], ".", ms=3, color=line.get_color())
+        right.plot([], [], "k.", ms=3, label=r"derived $\|(I-\eta H)^t\mathbf{e}_0\|$")
+        left.set_yscale("log")
+        left.set_ylim(floor, top_loss)
+        left.set_xlabel("iteration $t$")
+        left.set_ylabel(r"excess loss $L(\mathbf{w}_t) - L(\hat{\mathbf{w}})$")
+        right.set_yscale("log")
+        right.set_ylim(1e-12 * max(r["dist"][0] for r in runs.values()), top_dist)
+        right.set_xlabel("iteration $t$")
+        right.set_ylabel(r"distance $\|\mathbf{w}_t - \hat{\mathbf{w}}\|$ to lstsq")
+        handles = left.get_legend_handles_labels()
+        extra = right.get_legend_handles_labels()
+        fig.legend(handles[0] + extra[0], handles[1] + extra[1], loc="lower center",
+                   ncol=3, fontsize=7)
+        fig.tight_layout(rect=(0, 0.14, 1, 1))
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
