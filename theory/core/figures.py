@@ -23,8 +23,11 @@ def figure(path: Path, ncols: int = 1, nrows: int = 1, **kw) -> Iterator[tuple]:
 
     Matplotlib is imported here, not at module load: only PDF builds draw.
     """
+    import logging
+
     import matplotlib
 
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # it warns about SOURCE_DATE_EPOCH's early date
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
