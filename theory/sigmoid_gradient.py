@@ -118,8 +118,9 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.proved_for_each({f"x{i + 1}": (lambda a=a, b=b: prove.equal(a, b))
                                     for i, (a, b) in enumerate(zip(hand, sympy_grad))}, "each component"))
     hand_f = np.array([float(v) for v in hand])
-    p1.text(rf"$\nabla f(\hat{{\mathbf x}}) = ({', '.join(sp.latex(sp.simplify(v)) for v in hand)}) \approx "
-            rf"({', '.join(f'{v:.6g}' for v in hand_f)})$.")
+    p1.table(["component", "exact", "value"],
+             [[rf"$\partial f/\partial x_{i + 1}$", f"${sp.latex(sp.simplify(v))}$", f"${float(v):.6g}$"]
+              for i, v in enumerate(hand)], caption=r"The gradient $\nabla f(\hat{\mathbf x})$, by hand.")
     names = [f"x{i}" for i in range(1, 7)]
     g = Graph.parse({"f": formula(p.log_base)}, names)
     point = dict(zip(names, p.point))

@@ -16,13 +16,17 @@ from theory.autodiff.ops import OPS
 
 
 def layers(graph: Graph) -> dict[int, int]:
-    """Column of each non-constant node: 0 for inputs, else 1 + the deepest operand's column."""
+    """Column of each non-constant node: 1 + the deepest operand's column; inputs just left of their first use."""
     col: dict[int, int] = {}
     for i, node in enumerate(graph.nodes):
         if node.op == "input":
             col[i] = 0
         elif not node.is_const:
             col[i] = 1 + max((col[a] for a in node.args if a in col), default=0)
+    for i, node in enumerate(graph.nodes):  # an input sits just left of its first use
+        if node.op == "input":
+            uses = [col[c] for c, n in enumerate(graph.nodes) if i in n.args]
+            col[i] = max(0, min(uses, default=1) - 1)
     return col
 
 
@@ -35,7 +39,9 @@ def positions(graph: Graph) -> dict[int, tuple[int, float]]:
         if c:
             def height(i):
                 rows = [pos[a][1] for a in graph.nodes[i].args if a in pos]
-                return sum(rows) / len(rows)
+                if not rows:  # an input: beside the other operands of the node it feeds
+                    rows = [pos[a][1] for n in graph.nodes if i in n.args for a in n.args if a in pos]
+                return sum(rows) / len(rows) if rows else 0.0
             members.sort(key=height)
         for r, i in enumerate(members):
             pos[i] = (c, r - (len(members) - 1) / 2)
@@ -57,6 +63,8 @@ def draw(graph: Graph, values: Sequence[float] | None = None, edge_labels: dict[
          dx: float = 2.6, dy: float = 1.45) -> str:
     """A tikzpicture of `graph`; with `values`, each node shows its value; `edge_labels` annotates edges."""
     pos = positions(graph)
+    columns = 1 + max(c for c, _ in pos.values())
+    dx = max(1.9, min(dx, 17.0 / columns))  # long chains: closer columns, less shrinking
     out = [r"\begin{tikzpicture}[>=stealth, every node/.style={font=\small},"
            r" adop/.style={draw, rounded corners=3pt, align=center, inner sep=2.5pt, fill=blue!4},"
            r" adin/.style={draw, circle, align=center, inner sep=1.5pt, fill=gray!10},"
