@@ -1,0 +1,62 @@
+"""Wrong answers to the least-squares gradient-descent problem (comp433-a2 Q4) are rejected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from tests.conftest import failed_claims
+from theory import least_squares_gd as ls
+from theory.core.errors import BadInput
+
+
+def test_gradient_without_one_over_n_is_rejected(monkeypatch):
+    monkeypatch.setattr(ls, "gradient", lambda X, w, y, n: X.T @ (X @ w - y))
+    failed = failed_claims(ls)
+    assert {"b.grad.2", "b.entries", "b.fd", "b.hessian", "c.w1.1", "d.affine",
+            "d.explicit"} <= failed
+
+
+def test_gradient_with_wrong_sign_is_rejected(monkeypatch):
+    monkeypatch.setattr(ls, "gradient", lambda X, w, y, n: X.T @ (y - X @ w) / n)
+    failed = failed_claims(ls)
+    assert {"b.grad.2", "b.entries", "b.fd", "c.w1.1", "c.compact", "d.explicit"} <= failed
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda t, k: (t ** (k + 1), sp.Sum(t**ls.j_, (ls.j_, 0, k - 1))),   # A^(k+1) w0
+    lambda t, k: (t**k, sp.Sum(t**ls.j_, (ls.j_, 0, k))),               # sum up to j = k
+])
+def test_wrong_power_in_closed_form_is_rejected(monkeypatch, wrong):
+    monkeypatch.setattr(ls, "closed_form_poly", wrong)
+    failed = failed_claims(ls)
+    # the inductive step holds for any shifted form; the base case rejects it
+    assert {"d.base", "d.explicit", "d.iteration", "e.runs"} <= failed
+    assert "d.induction.1" not in failed
+
+
+def test_wrong_stability_limit_minimiser_and_gd_limit_are_rejected(monkeypatch):
+    # three independent slips at once (disjoint sets of claims), to keep the suite fast
+    monkeypatch.setattr(ls, "stable_limit", lambda lam, n: n / lam)
+    monkeypatch.setattr(ls, "minimiser", lambda X, y: (X.T @ X).inv() @ X.T @ y * 2
+                        if not isinstance(X, np.ndarray) else 2 * np.linalg.solve(X.T @ X, X.T @ y))
+    monkeypatch.setattr(ls, "gd_limit", lambda X, y, w0: np.linalg.pinv(X) @ y)  # forgets w0
+    failed = failed_claims(ls)
+    assert {"d.stability", "d.rate-outside"} <= failed
+    assert {"b.normal", "b.lstsq", "d.c-identity", "d.iteration"} <= failed
+    assert {"b.gd-limit", "b.closest"} <= failed
+
+
+def test_other_sizes_hold():
+    assert not failed_claims(ls, {"N": "7", "D": "3", "rank": "1", "alpha_frac": "0.9",
+                                  "k": "12", "noise": "0"})
+
+
+@pytest.mark.parametrize("bad", [{"rank": "4"}, {"alpha_frac": "1"}, {"N": "1"}, {"k": "0"},
+                                 {"edge": "0"}])
+def test_bad_parameters(bad):
+    from theory.core.cli import solve_topic
+
+    with pytest.raises(BadInput):
+        solve_topic(ls, bad)

@@ -1,0 +1,76 @@
+"""Wrong counts for the two-layer classifier (comp433-a2 Q1-2) are rejected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from tests.conftest import failed_claims
+from theory import network_counts as nc
+from theory.core.errors import BadInput
+
+FAST = {"trials": "2", "samples": "20000"}  # keeps every test well under a second
+
+
+def test_forgotten_biases_are_rejected(monkeypatch):
+    monkeypatch.setattr(nc, "param_count", lambda d, m, k: d * m + m * k)
+    failed = failed_claims(nc, FAST)
+    assert {"1a.P.1", "1a.symbolic-net", "1a.random", "1b.fd.1", "1b.counted-fd"} <= failed
+
+
+def test_one_forward_pass_per_parameter_is_rejected(monkeypatch):
+    monkeypatch.setattr(nc, "fd_ops", lambda n, d, m, k, a, c: sp.expand(
+        nc.param_count(d, m, k) * (nc.forward_ops(n, d, m, k, a, c) + 4)))
+    failed = failed_claims(nc, FAST)
+    assert {"1b.fd.1", "1b.order", "1b.counted-fd", "1b.fd-vs-bp"} <= failed
+
+
+def test_forward_count_without_bias_additions_is_rejected(monkeypatch):
+    monkeypatch.setattr(nc, "forward_ops", lambda n, d, m, k, a, c:
+                        n * ((2 * d - 1) * m + (2 * m - 1) * k + a * (m + k) + c + 1))
+    failed = failed_claims(nc, FAST)
+    assert {"1b.forward.1", "1b.counted-forward", "1b.counted-bp"} <= failed
+
+
+def test_backward_count_off_is_rejected(monkeypatch):
+    right = nc.backward_ops
+    monkeypatch.setattr(nc, "backward_ops",
+                        lambda n, d, m, k, a, c: right(n, d, m, k, a, c) + n * m * k)
+    failed = failed_claims(nc, FAST)
+    assert {"1b.backward.1", "1b.counted-bp", "1b.bp-ratio"} <= failed
+
+
+@pytest.mark.parametrize("rounding", [sp.floor, lambda r: sp.Integer(round(float(r)))])
+def test_wrong_rounding_of_batches_is_rejected(monkeypatch, rounding):
+    def wrong(n, epochs, batch, drop_last=False):
+        per = sp.Rational(n, batch) if isinstance(n, int) and isinstance(batch, int) else n / batch
+        return epochs * (sp.ceiling(per) if drop_last else rounding(per))
+
+    monkeypatch.setattr(nc, "updates_per_parameter", wrong)
+    failed = failed_claims(nc, {"trials": "1"})
+    assert {"2.minibatch.1", "2.simulated", "2.ceil-floor"} <= failed
+
+
+def test_matrix_form_without_hidden_bias_is_rejected(monkeypatch):
+    def wrong(X, W1, b1, W2, b2, act, relu):
+        ones = np.ones((X.shape[0], 1)) if isinstance(X, np.ndarray) else sp.ones(X.shape[0], 1)
+        return (H := act(X @ W1)), relu(H @ W2 + ones @ b2.T)
+
+    monkeypatch.setattr(nc, "forward_matrix", wrong)
+    failed = failed_claims(nc, FAST)
+    assert {"1c.entrywise", "1c.loop", "1a.symbolic-net"} <= failed
+
+
+def test_other_settings_hold():
+    assert not failed_claims(nc, {"g": "sigmoid", "act_cost": "3", "loss_cost": "2", "trials": "2",
+                                  "samples": "1280", "batch": "128", "epochs": "2"})
+
+
+@pytest.mark.parametrize("bad", [{"g": "relu"}, {"batch": "0"}, {"max_size": "9"},
+                                 {"act_cost": "-1"}, {"samples": "0"}])
+def test_bad_parameters(bad):
+    from theory.core.cli import solve_topic
+
+    with pytest.raises(BadInput):
+        solve_topic(nc, bad)

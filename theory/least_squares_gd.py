@@ -1,0 +1,525 @@
+"""Least squares by gradient descent: gradient, minimiser, iterates in closed form (comp433-a2 Q4).
+
+The loss L(w) = ||Xw - y||^2 / (2N) is differentiated with SymPy's matrix calculus
+(matrix symbols of symbolic size) and entry by entry on small symbolic matrices; the
+k-th gradient-descent iterate is derived in closed form, proved by induction as an
+identity between polynomials in the iteration matrix, and compared with iterations,
+solvers and the pseudocode run in `checks.least_squares_gd`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import least_squares_gd as sim
+from theory.core import figures, prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+from theory.core.verdict import Verdict
+
+TOPIC = "least_squares_gd"
+
+N_, D_ = sp.symbols("N D", positive=True, integer=True)
+alpha_, lam_ = sp.symbols("alpha lambda", positive=True)
+t_ = sp.Symbol("t")  # stands for the iteration matrix A in polynomial identities
+j_ = sp.Symbol("j", integer=True, nonnegative=True)
+k_ = sp.Symbol("k", integer=True, nonnegative=True)
+w0s_, cs_, ws_ = sp.symbols("w_0 c w^*")  # scalar stand-ins for w_0, c and w*
+
+Xm = sp.MatrixSymbol("X", N_, D_)
+wm = sp.MatrixSymbol("w", D_, 1)
+w0m = sp.MatrixSymbol("w_0", D_, 1)
+ym = sp.MatrixSymbol("y", N_, 1)
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    N: int = param(20, "samples in the numeric instances", lo=2, hi=2000)
+    D: int = param(4, "features in the numeric instances", lo=2, hi=20)
+    rank: int = param(2, "rank of the rank-deficient X in (b) (below D)", lo=1)
+    alpha_frac: float = param(0.5, "step size as a fraction of the stability limit 2N/lambda_max",
+                              lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    k: int = param(30, "iterations compared with the closed form", lo=1, hi=300)
+    edge: float = param(0.02, "relative distance from the stability limit in the divergence "
+                        "demonstration", lo=0.0, hi=0.5, lo_open=True)
+    noise: float = param(0.1, "noise of the targets y = X w_true + noise", lo=0.0)
+
+
+# ------------------------------------------------------------------ derived formulas
+
+def gradient(X, w, y, n):
+    """grad L = X^T (X w - y) / N: the result of (b)."""
+    return X.T @ (X @ w - y) / n
+
+
+def minimiser(X, y):
+    """w* = (X^T X)^{-1} X^T y, when X^T X is invertible."""
+    if isinstance(X, np.ndarray):
+        return np.linalg.solve(X.T @ X, X.T @ y)
+    return (X.T @ X).inv() @ X.T @ y
+
+
+def gd_limit(X: np.ndarray, y: np.ndarray, w0: np.ndarray) -> np.ndarray:
+    """Where GD from w0 ends for any X: X^+ y plus the null-space part (I - X^+ X) w0 of w0."""
+    Xp = np.linalg.pinv(X)
+    return Xp @ y + (np.eye(X.shape[1]) - Xp @ X) @ w0
+
+
+def min_loss(X: np.ndarray, y: np.ndarray) -> float:
+    """The least value of L: the part of y outside the column space, ||(I - X X^+) y||^2 / (2N)."""
+    r = y - X @ (np.linalg.pinv(X) @ y)
+    return float(np.sum(r * r)) / (2 * X.shape[0])
+
+
+def gd_step(w, X, y, alpha, n):
+    """One gradient-descent step with the gradient of (b)."""
+    return w - alpha * gradient(X, w, y, n)
+
+
+def iteration_matrix(X, alpha, n):
+    """A = I - (alpha/N) X^T X, so that w_{k+1} = A w_k + (alpha/N) X^T y."""
+    return _eye(X, X.shape[1]) - alpha / n * (X.T @ X)
+
+
+def closed_form_poly(t, k):
+    """w_k = p_k(A) w_0 + q_k(A) c with c = (alpha/N) X^T y: returns (p_k(t), q_k(t))."""
+    return t**k, sp.Sum(t**j_, (j_, 0, k - 1))
+
+
+def closed_form(k: int, w0, X, y, alpha, n):
+    """w_k from the closed form of (d), evaluated for a concrete k (SymPy or NumPy matrices)."""
+    A = iteration_matrix(X, alpha, n)
+    c = alpha / n * (X.T @ y)
+    p, q = closed_form_poly(t_, k)
+    return _poly_at(p, A) @ w0 + _poly_at(q.doit(), A) @ c
+
+
+def stable_limit(lam_max, n):
+    """GD on L converges for every start iff 0 < alpha < 2N / lambda_max(X^T X)."""
+    return 2 * n / lam_max
+
+
+# ------------------------------------------------------------------ helpers
+
+def _eye(X, d):
+    if isinstance(X, np.ndarray):
+        return np.eye(d)
+    if isinstance(X, sp.MatrixBase):
+        return sp.eye(d)
+    return sp.Identity(d)
+
+
+def _poly_at(expr, A):
+    """A polynomial in t evaluated at the square matrix A (Horner)."""
+    coeffs = sp.Poly(sp.expand(expr), t_).all_coeffs()
+    numeric = isinstance(A, np.ndarray)
+    eye = _eye(A, A.shape[0])
+    out = eye * (float(coeffs[0]) if numeric else coeffs[0])
+    for a in coeffs[1:]:
+        out = out @ A + eye * (float(a) if numeric else a)
+    return out
+
+
+def _mat_equal(a, b) -> Verdict:
+    """Matrix expressions of symbolic size: SymPy reduces a - b to the zero matrix, or not."""
+    diff = sp.simplify(sp.expand(a - b))
+    ok = diff == 0 or bool(getattr(diff, "is_ZeroMatrix", False))
+    return Verdict("symbolic", ok, "SymPy reduces the difference to the zero matrix" if ok
+                   else f"SymPy leaves the difference {sp.sstr(diff)}")
+
+
+def _folded_equal(a: sp.Expr, b: sp.Expr) -> Verdict:
+    """a = b for expressions holding evaluated sums, which SymPy splits into t = 1 and t != 1.
+
+    Each branch of a - b (with t = 1 substituted in the first) is brought to one fraction; the
+    identity holds when every numerator cancels to 0.
+    """
+    d = sp.piecewise_fold(sp.sympify(a) - b)
+    branches = d.args if isinstance(d, sp.Piecewise) else [(d, sp.true)]
+    left = []
+    for expr, cond in branches:
+        if isinstance(cond, sp.Eq):
+            expr = expr.subs(cond.lhs, cond.rhs)
+        left.append(sp.cancel(sp.together(sp.expand(expr))))
+    if all(e == 0 for e in left):
+        return Verdict("symbolic", True, "every branch (t = 1 and t != 1) cancels to 0")
+    return Verdict("symbolic", False, f"branches leave {', '.join(sp.sstr(e) for e in left)}")
+
+
+def _probe(M: sp.Matrix) -> sp.Expr:
+    return sum((sp.Symbol(f"probe_{i}") * e for i, e in enumerate(M)), sp.Integer(0))
+
+
+def _same(A: sp.Matrix, B: sp.Matrix) -> Verdict:
+    """Explicit SymPy matrices equal entry by entry (one probe symbol per entry).
+
+    The entries here are polynomials, so expanding decides: a zero expansion proves the
+    identity and a nonzero one refutes it.
+    """
+    if A.shape != B.shape:
+        return Verdict("symbolic", False, f"shapes differ: {A.shape} vs {B.shape}")
+    diff = sp.expand(_probe(A) - _probe(B))
+    if diff == 0:
+        return Verdict("symbolic", True, "the entries expand to the same polynomials")
+    if diff.is_polynomial():
+        return Verdict("symbolic", False, f"the entries differ by the nonzero polynomial "
+                       f"{sp.sstr(diff)[:80]}")
+    return prove.equal(_probe(A), _probe(B))
+
+
+def _small(n: int, d: int):
+    X = sp.Matrix(n, d, lambda i, q: sp.Symbol(f"x_{i}{q}"))
+    w = sp.Matrix(d, 1, lambda i, _: sp.Symbol(f"w_{i}"))
+    y = sp.Matrix(n, 1, lambda i, _: sp.Symbol(f"y_{i}"))
+    return X, w, y
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(b)))))
+
+
+# ------------------------------------------------------------------ solve
+
+def solve(p: Params, ctx: Context) -> Solution:
+    if p.rank >= p.D:
+        raise BadInput(f"parameter rank = {p.rank} must be below D = {p.D} (a rank-deficient X)")
+    sol = Solution(
+        TOPIC, "Least squares by gradient descent", "comp433-a2, Question 4", p,
+        question=(
+            r"For the mean squared loss $\mathcal{L}(w) = \frac{1}{2N}\lVert Xw - y\rVert^2$ with "
+            r"$X\in\mathbb{R}^{N\times D}$, $w\in\mathbb{R}^{D\times 1}$, "
+            r"$y\in\mathbb{R}^{N\times 1}$: "
+            r"explain the dimensions, find the gradient and the minimiser, write the first two "
+            r"gradient-descent iterates (step $\alpha$, start $w_0$), the $k$-th one in closed "
+            r"form, and pseudocode computing it."
+        ),
+    )
+    data = _data(p, ctx)
+    _dimensions(sol)
+    _gradient(sol, p, ctx, data)
+    _first_iterates(sol)
+    _general_iterate(sol, p, ctx, data)
+    _pseudocode(sol, p, data)
+    return sol
+
+
+def _data(p: Params, ctx: Context) -> dict:
+    X, y, w0 = sim.make_data(ctx.rng("data.full"), p.N, p.D, noise=p.noise)
+    Xr, yr, w0r = sim.make_data(ctx.rng("data.deficient"), p.N, p.D, rank=p.rank, noise=p.noise)
+    lam = np.linalg.eigvalsh(X.T @ X)
+    lam_r = np.linalg.eigvalsh(Xr.T @ Xr)
+    return {"X": X, "y": y, "w0": w0, "lam": lam, "Xr": Xr, "yr": yr, "w0r": w0r,
+            "alpha": p.alpha_frac * float(stable_limit(lam[-1], p.N)),
+            "alpha_r": p.alpha_frac * float(stable_limit(lam_r[-1], p.N))}
+
+
+def _dimensions(sol: Solution) -> None:
+    pa = sol.part("a", "Dimensions", r"What do $N$ and $D$ stand for, and why are $w$ and $y$ "
+                  r"of sizes $D\times 1$ and $N\times 1$?")
+    pa.text(r"Row $n$ of $X$ is sample $n$ and column $i$ is feature $i$: $N$ counts the samples "
+            r"(observations), $D$ the features (variables). The model predicts each sample's "
+            r"target as a weighted sum of its features, $\hat y_n = \sum_i x_{ni}w_i$, so there "
+            r"is one weight per feature ($w\in\mathbb{R}^{D\times 1}$, which makes $Xw$ "
+            r"defined) and $\hat y = Xw$ has one entry per sample, like the targets "
+            r"$y\in\mathbb{R}^{N\times 1}$. The residual $Xw - y$ is $N\times 1$ and the loss "
+            r"$\frac{1}{2N}(Xw-y)^\top(Xw-y)$ is a scalar.")
+    r = Xm @ wm - ym
+    L = r.T @ r / (2 * N_)
+    grad = sp.diff(L, wm)
+    pa.claim("shapes", r"With matrix symbols of symbolic size: $Xw - y$ is $N\times 1$, the loss "
+             r"is $1\times 1$ and its gradient in $w$ is $D\times 1$, the shape of $w$.",
+             prove.equal(r.shape[0], N_) & prove.equal(r.shape[1], 1) & prove.equal(L.shape[0], 1)
+             & prove.equal(L.shape[1], 1) & prove.equal(grad.shape[0], D_)
+             & prove.equal(grad.shape[1], 1))
+
+
+def _gradient(sol: Solution, p: Params, ctx: Context, data: dict) -> None:
+    pb = sol.part("b", "Gradient and minimiser",
+                  r"Find $\nabla_w\mathcal{L}$ and $\operatorname{arg\,min}_w\mathcal{L}$.")
+    L = (Xm @ wm - ym).T @ (Xm @ wm - ym) / (2 * N_)
+    steps = [
+        (r"\nabla_w\Bigl[\tfrac{1}{2N}(Xw-y)^\top(Xw-y)\Bigr]", sp.diff(L, wm),
+         "SymPy's matrix derivative"),
+        (r"\tfrac{1}{2N}\bigl(2X^\top Xw - 2X^\top y\bigr)",
+         (2 * Xm.T @ Xm @ wm - 2 * Xm.T @ ym) / (2 * N_),
+         r"expand: $w^\top X^\top Xw - 2y^\top Xw + y^\top y$, differentiate"),
+        (r"\tfrac{1}{N}X^\top(Xw - y)", gradient(Xm, wm, ym, N_), "factor"),
+    ]
+    ch = pb.chain("grad", r"\nabla_w\mathcal{L}")
+    for i, (tex, value, why) in enumerate(steps):
+        if i == 0:
+            ch.define(tex, value, why)
+        else:
+            ch.step(tex, value, why, verdict=_mat_equal(steps[i - 1][1], value))
+
+    def entries(n, d):
+        X, w, y = _small(n, d)
+        Ls = sum((sum(X[i, q] * w[q] for q in range(d)) - y[i]) ** 2 for i in range(n)) / (2 * n)
+        return _same(gradient(X, w, y, n), sp.Matrix(d, 1, lambda q, _: sp.diff(Ls, w[q])))
+
+    pb.claim("entries", r"Entry by entry: $\partial/\partial w_i$ of "
+             r"$\frac{1}{2N}\sum_n(\sum_i x_{ni}w_i - y_n)^2$ is row $i$ of "
+             r"$\frac{1}{N}X^\top(Xw-y)$ (symbolic entries).",
+             prove.proved_for_each({f"(N,D)=({n},{d})": (lambda n=n, d=d: entries(n, d))
+                                    for n, d in [(3, 2), (2, 3), (4, 1)]}, "entries compared"))
+    X, y, w0 = data["X"], data["y"], data["w0"]
+    pb.claim("fd", rf"Central differences of the loss on random data ($N={p.N}$, $D={p.D}$) "
+             r"agree with the formula.",
+             prove.close(_rel(gradient(X, w0, y, p.N), sim.fd_gradient(X, w0, y)), 0.0, rtol=0.0,
+                         atol=1e-7, what="largest relative gap"))
+    pb.claim("hessian", r"The Hessian is $\frac{1}{N}X^\top X$, positive semidefinite "
+             r"($v^\top X^\top Xv = \lVert Xv\rVert^2 \ge 0$): $\mathcal{L}$ is convex, so every "
+             r"zero of the gradient is a global minimiser.",
+             _mat_equal(sp.diff(gradient(Xm, wm, ym, N_), wm), Xm.T @ Xm / N_))
+    pb.text(r"Setting the gradient to zero gives the normal equations $X^\top Xw = X^\top y$. "
+            r"When $X^\top X$ is invertible (rank $X = D$, which needs $N \ge D$):")
+    pb.claim("normal", r"$w^*$ zeroes the gradient (matrix symbols, $X^\top X$ invertible):",
+             _mat_equal(gradient(Xm, minimiser(Xm, ym), ym, N_), sp.ZeroMatrix(D_, 1)),
+             latex=r"w^* = \operatorname{arg\,min}_w\mathcal{L} = (X^\top X)^{-1}X^\top y.")
+    pb.claim("lstsq", r"On the random full-rank data it equals NumPy's least-squares solution.",
+             prove.close(_rel(minimiser(X, y), sim.least_squares(X, y)), 0.0, rtol=0.0, atol=1e-10,
+                         what="largest relative gap"))
+    pb.text(r"When $X^\top X$ is singular (rank $r < D$, e.g. $N < D$ or collinear features) the "
+            r"minimisers form the affine set $X^+y + \mathrm{null}(X)$, $X^+$ the pseudo-inverse: "
+            r"moving along $\mathrm{null}(X)$ does not change $Xw$. Every GD step adds "
+            r"$-\frac{\alpha}{N}X^\top(Xw-y)\in\mathrm{range}(X^\top) = "
+            r"\mathrm{null}(X)^\perp$, so "
+            r"the null-space part of $w_0$ never changes and GD converges to the minimiser "
+            r"closest to $w_0$: $w_\infty = X^+y + (I - X^+X)w_0$.")
+    Xr, yr, w0r = data["Xr"], data["yr"], data["w0r"]
+    limit = gd_limit(Xr, yr, w0r)
+    reached, used = sim.run_to_convergence(Xr, yr, w0r, data["alpha_r"])
+    rank_ok = int(np.linalg.matrix_rank(Xr.T @ Xr)) == p.rank
+    pb.claim("gd-limit", rf"A rank-{p.rank} $X$ ($N={p.N}$, $D={p.D}$, so $X^\top X$ is "
+             rf"singular): GD run to convergence ({used} steps) from $w_0$ ends at "
+             r"$X^+y + (I - X^+X)w_0$.",
+             prove.close(_rel(reached, limit), 0.0, rtol=0.0, atol=1e-9,
+                         what="largest relative gap")
+             & prove.on_instances({f"rank of X^T X is {p.rank}": rank_ok}, "measured"))
+    pb.claim("closest", r"SciPy's projection of $w_0$ onto the set of least-squares solutions "
+             r"(null-space basis) gives the same point.",
+             prove.close(_rel(sim.closest_minimiser(Xr, yr, w0r), limit), 0.0, rtol=0.0, atol=1e-10,
+                         what="largest relative gap"))
+    flat = sim.loss_on_minimiser_set(ctx.rng("b.flat"), Xr, yr)
+    pb.claim("flat", r"The loss is the same at 20 random points of that set and equals "
+             r"$\frac{1}{2N}\lVert(I - XX^+)y\rVert^2$.",
+             prove.close(float(np.max(np.abs(flat - min_loss(Xr, yr)))), 0.0, rtol=0.0,
+                         atol=1e-10 * max(1.0, min_loss(Xr, yr)), what="largest loss gap"))
+    traj = sim.trajectory(Xr, yr, w0r, data["alpha_r"], p.k)
+    P0 = np.eye(p.D) - np.linalg.pinv(Xr) @ Xr
+    pb.claim("null-part", rf"Along the first {p.k} iterates the null-space part $(I - X^+X)w_k$ "
+             r"stays $(I - X^+X)w_0$.",
+             prove.close(_rel(traj @ P0.T, np.tile((P0 @ w0r).T, (p.k + 1, 1))), 0.0, rtol=0.0,
+                         atol=1e-10, what="largest relative drift"))
+    sol.answer("gradient", "X^T (X w - y) / N")
+    sol.answer("minimiser", "(X^T X)^{-1} X^T y")
+
+
+def _first_iterates(sol: Solution) -> None:
+    pc = sol.part("c", "The first two iterates",
+                  r"Write $w_1$ and $w_2$ through $\alpha$, $w_0$, $X$, $y$.")
+    L = (Xm @ wm - ym).T @ (Xm @ wm - ym) / (2 * N_)
+    dL = sp.diff(L, wm)
+
+    def descend(w):
+        return w - alpha_ * dL.xreplace({wm: w})
+
+    w1 = descend(w0m)
+    ch = pc.chain("w1", "w_1").define(r"w_0 - \alpha\nabla_w\mathcal{L}(w_0)", w1,
+                                      "SymPy's matrix derivative")
+    ch.step(r"w_0 - \frac{\alpha}{N}X^\top(Xw_0 - y)", gd_step(w0m, Xm, ym, alpha_, N_),
+            "gradient of (b)", verdict=_mat_equal(w1, gd_step(w0m, Xm, ym, alpha_, N_)))
+    A, c = iteration_matrix(Xm, alpha_, N_), alpha_ / N_ * (Xm.T @ ym)
+    w2 = descend(w1)
+    second = A @ w1 + c
+    expanded = (w0m - 2 * alpha_ / N_ * Xm.T @ Xm @ w0m
+                + (alpha_ / N_) ** 2 * Xm.T @ Xm @ Xm.T @ Xm @ w0m
+                + 2 * alpha_ / N_ * Xm.T @ ym - (alpha_ / N_) ** 2 * Xm.T @ Xm @ Xm.T @ ym)
+    pc.chain("w2", "w_2").define(r"w_1 - \alpha\nabla_w\mathcal{L}(w_1)", w2,
+                                 "SymPy's matrix derivative") \
+        .step(r"\Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)w_1 + \frac{\alpha}{N}X^\top y", second,
+              "collect $w_1$", verdict=_mat_equal(w2, second)) \
+        .step(r"w_0 - \frac{2\alpha}{N}X^\top Xw_0 + \frac{\alpha^2}{N^2}(X^\top X)^2w_0 "
+              r"+ \frac{2\alpha}{N}X^\top y - \frac{\alpha^2}{N^2}X^\top XX^\top y", expanded,
+              "substitute $w_1$, expand", verdict=_mat_equal(second, expanded))
+
+    def compact(n, d):
+        X, w, y = _small(n, d)
+        Am, cm = iteration_matrix(X, alpha_, n), alpha_ / n * (X.T @ y)
+        return _same(gd_step(gd_step(w, X, y, alpha_, n), X, y, alpha_, n),
+                     Am @ Am @ w + (sp.eye(d) + Am) @ cm)
+
+    pc.claim("compact", r"With $A = I - \frac{\alpha}{N}X^\top X$ and "
+             r"$c = \frac{\alpha}{N}X^\top y$: "
+             r"$w_1 = Aw_0 + c$ and $w_2 = A^2w_0 + (I + A)c$ (two steps of the update on "
+             r"symbolic matrices).",
+             prove.proved_for_each({f"(N,D)=({n},{d})": (lambda n=n, d=d: compact(n, d))
+                                    for n, d in [(3, 2), (2, 2)]}, "entries compared"))
+
+
+def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None:
+    pd = sol.part("d", "The k-th iterate",
+                  r"Express $w_k$ through $\alpha$, $w_0$, $X$, $y$ and $k$.")
+    A, c = iteration_matrix(Xm, alpha_, N_), alpha_ / N_ * (Xm.T @ ym)
+    pd.claim("affine", r"One step is the affine map $w \mapsto Aw + c$ with "
+             r"$A = I - \frac{\alpha}{N}X^\top X$ and $c = \frac{\alpha}{N}X^\top y$ "
+             r"(matrix symbols).", _mat_equal(gd_step(wm, Xm, ym, alpha_, N_), A @ wm + c))
+    pd.text(r"Claim: $w_k = A^kw_0 + \sum_{j=0}^{k-1}A^jc$. Every term is a polynomial in the one "
+            r"matrix $A$; such polynomials commute with each other, so an identity between "
+            r"polynomials in a scalar $t$ stays true with $t$ replaced by $A$. The induction is "
+            r"checked in that form, with $k$ symbolic.")
+    p0, q0 = closed_form_poly(t_, 0)
+    pd.claim("base", r"Base case $k = 0$: $A^0w_0 + (\text{empty sum}) = w_0$.",
+             prove.equal(p0 * w0s_ + q0.doit() * cs_, w0s_))
+    pk, qk = closed_form_poly(t_, k_)
+    pk1, qk1 = closed_form_poly(t_, k_ + 1)
+    pd.chain("induction", r"Aw_k + c").define(
+        r"A\Bigl(A^kw_0 + \sum_{j=0}^{k-1}A^jc\Bigr) + c", t_ * (pk * w0s_ + qk.doit() * cs_) + cs_,
+        "inductive hypothesis, one step",
+    ).step(r"A^{k+1}w_0 + \sum_{j=0}^{k}A^jc", pk1 * w0s_ + qk1.doit() * cs_,
+           r"$\sum_{j<k}t^{j+1} + 1 = \sum_{j\le k}t^j$ for every $k \ge 0$",
+           verdict=_folded_equal(t_ * (pk * w0s_ + qk.doit() * cs_) + cs_,
+                                 pk1 * w0s_ + qk1.doit() * cs_))
+    Xs = sp.Matrix(ctx.rng("d.explicit").integers(-3, 4, (3, 2)))  # integer X; w, y, alpha symbolic
+    _, ws, ys = _small(3, 2)
+
+    def one_more(k):
+        return _same(closed_form(k + 1, ws, Xs, ys, alpha_, 3),
+                     gd_step(closed_form(k, ws, Xs, ys, alpha_, 3), Xs, ys, alpha_, 3))
+
+    pd.claim("explicit", rf"The closed form, evaluated for a $3\times 2$ integer $X$ "
+             rf"(${sp.latex(Xs)}$) with symbolic $w_0$, $y$, $\alpha$, gives $w_0$ at "
+             r"$k = 0$ and satisfies $w_{k+1} = w_k - \alpha\nabla\mathcal{L}(w_k)$ for "
+             r"$k = 0,\dots,3$.",
+             prove.proved_for_each({"k=0: w_0": lambda: _same(closed_form(0, ws, Xs, ys, alpha_, 3),
+                                                              ws),
+                                    **{f"k={k}": (lambda k=k: one_more(k)) for k in range(4)}},
+                                   "entries compared"))
+    pd.claim("c-identity", r"When $X^\top X$ is invertible, $c = (I - A)w^*$ (normal equations).",
+             _mat_equal((_eye(Xm, D_) - A) @ minimiser(Xm, ym), c))
+    pd.chain("fixed", r"w_k").define(
+        r"A^kw_0 + \sum_{j=0}^{k-1}A^j(I - A)w^*", pk * w0s_ + (qk * (1 - t_)).doit() * ws_,
+        "$c = (I - A)w^*$",
+    ).step(r"w^* + A^k(w_0 - w^*)", ws_ + t_**k_ * (w0s_ - ws_),
+           r"telescoping: $(1-t)\sum_{j<k}t^j = 1 - t^k$",
+           verdict=_folded_equal(pk * w0s_ + (qk * (1 - t_)).doit() * ws_,
+                                 ws_ + t_**k_ * (w0s_ - ws_)))
+    X, y, w0, alpha = data["X"], data["y"], data["w0"], data["alpha"]
+    traj = sim.trajectory(X, y, w0, alpha, p.k)
+    wstar = minimiser(X, y)
+    An = iteration_matrix(X, alpha, p.N)
+    gaps = [max(_rel(closed_form(k, w0, X, y, alpha, p.N)[:, 0], traj[k]),
+                _rel((wstar + np.linalg.matrix_power(An, k) @ (w0 - wstar))[:, 0], traj[k]))
+            for k in range(p.k + 1)]
+    pd.claim("iteration", r"By the base case and the induction, "
+             r"$w_k = A^kw_0 + \sum_{j<k}A^jc$, and $= w^* + A^k(w_0 - w^*)$ when $X^\top X$ is "
+             rf"invertible. On random data ($N={p.N}$, $D={p.D}$, "
+             rf"$\alpha = {p.alpha_frac:g}\cdot 2N/\lambda_{{\max}}$) both forms equal the "
+             rf"iterates of a plain gradient-descent loop for $k = 0,\dots,{p.k}$:",
+             prove.close(max(gaps), 0.0, rtol=0.0, atol=1e-10, what="largest relative gap"),
+             latex=r"w_k = \Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)^kw_0 + \sum_{j=0}^{k-1}"
+                   r"\Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)^j\frac{\alpha}{N}X^\top y "
+                   r"= w^* + \Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)^k(w_0 - w^*).")
+
+    pd.text(r"Convergence. $X^\top X = Q\Lambda Q^\top$ with eigenvalues $\lambda_i \ge 0$, so "
+            r"$A = Q(I - \frac{\alpha}{N}\Lambda)Q^\top$ and $w_k - w^* = A^k(w_0 - w^*)$ shrinks "
+            r"along eigenvector $i$ by the factor $1 - \alpha\lambda_i/N$ per step.")
+    u = sp.Symbol("u", real=True)  # u = alpha lambda / N, the step along one eigenvector
+    quad = sp.Poly(sp.expand((1 - u) ** 2 - 1), u)  # |1 - u| < 1 iff this is negative
+    roots = sorted(sp.roots(quad))
+    stable = (prove.equal(quad.degree(), 2) & prove.holds(quad.LC() > 0)
+              & prove.equal(roots[0], 0)
+              & prove.equal(roots[-1] * N_ / lam_, stable_limit(lam_, N_)))
+    pd.claim("stability", r"With $u = \alpha\lambda/N$: $|1 - u| < 1 \iff (1-u)^2 - 1 = u(u-2) < 0"
+             r" \iff 0 < u < 2$, i.e. $0 < \alpha < 2N/\lambda$; for all eigenvalues at once:",
+             stable,
+             latex=r"0 < \alpha < \frac{2N}{\lambda_{\max}(X^\top X)}.")
+    pd.text(r"Then $w_k \to w^*$ at the rate $\rho = \max_i|1 - \alpha\lambda_i/N|$ (for singular "
+            r"$X^\top X$ the directions with $\lambda_i = 0$ keep their $w_0$ part, as in (b)); "
+            r"beyond $2N/\lambda_{\max}$ the top direction grows by "
+            r"$|1-\alpha\lambda_{\max}/N| > 1$.")
+    lam = data["lam"]
+    limit = float(stable_limit(lam[-1], p.N))
+    rho = lambda a: float(np.max(np.abs(1 - a * lam / p.N)))  # noqa: E731
+    steps = 400
+    for name, f in (("inside", 1 - p.edge), ("outside", 1 + p.edge)):
+        measured = sim.error_ratio(X, y, w0, f * limit, steps)
+        fate = "converges" if f < 1 else "diverges"
+        pd.claim(f"rate-{name}", rf"At $\alpha = {f:g}\cdot 2N/\lambda_{{\max}}$ the measured "
+                 rf"$\lVert w_{{k+1}} - w^*\rVert/\lVert w_k - w^*\rVert$ after {steps} steps is "
+                 rf"$\rho = {rho(f * limit):.6g}$: GD {fate}.",
+                 prove.close(measured, rho(f * limit), rtol=1e-6, what="error ratio")
+                 & prove.on_instances({fate: (measured < 1) == (f < 1)}, "measured ratio vs 1"))
+    err = np.linalg.norm(traj - wstar[:, 0], axis=1)
+    bound = rho(alpha) ** np.arange(p.k + 1) * err[0]
+    pd.claim("bound", rf"At the default step every measured error obeys "
+             rf"$\lVert w_k - w^*\rVert \le \rho^k\lVert w_0 - w^*\rVert$, "
+             rf"$\rho = {rho(alpha):.4g}$.",
+             prove.on_instances({f"k = 0..{p.k}": bool(np.all(err <= bound * (1 + 1e-9) + 1e-14))},
+                                "measured errors against the bound"))
+    pd.figure("errors", r"Distance to $w^*$ of gradient-descent iterates on the random "
+              r"full-rank data (markers) and the bound $\rho^k\lVert w_0-w^*\rVert$ (lines), "
+              r"for step sizes below, near and beyond the stability limit.",
+              lambda path: _plot(path, X, y, w0, wstar, limit, p, rho))
+    sol.answer("iteration matrix", "I - (alpha/N) X^T X")
+    sol.answer("stability limit", stable_limit(lam_, N_))
+    sol.answer("stability limit (random data)", limit)
+
+
+def _pseudocode(sol: Solution, p: Params, data: dict) -> None:
+    pe = sol.part("e", "Pseudocode", r"Write pseudocode computing $w_k$ from "
+                  r"$\alpha$, $w_0$, $X$, $y$, $k$.")
+    pe.table(["line", "instruction", "comment"], [
+        ["1", r"\textbf{input} $X$, $y$, $w_0$, $\alpha$, $k$",
+         r"$X$ is $N\times D$, $y$ is $N\times 1$, $w_0$ is $D\times 1$"],
+        ["2", r"$N \leftarrow$ rows of $X$; $w \leftarrow w_0$", ""],
+        ["3", r"\textbf{repeat} $k$ times:", r"$k = 0$: return $w_0$"],
+        ["4", r"\quad $r \leftarrow Xw - y$", r"residual, $N\times 1$"],
+        ["5", r"\quad $g \leftarrow \frac{1}{N}X^\top r$", r"gradient, $D\times 1$"],
+        ["6", r"\quad $w \leftarrow w - \alpha g$", "the update"],
+        ["7", r"\textbf{return} $w$", r"$= w_k$"],
+    ], caption="Gradient descent for least squares.")
+    pe.text(r"Each pass costs about $4ND$ operations. With many iterations, precompute "
+            r"$G = \frac{1}{N}X^\top X$ and $b = \frac{1}{N}X^\top y$ once ($O(ND^2)$) and use "
+            r"$w \leftarrow w - \alpha(Gw - b)$, $O(D^2)$ per pass. Neither needs the matrix "
+            r"powers of the closed form.")
+    rows = {}
+    for tag, (X, y, w0, alpha) in {
+        "full rank": (data["X"], data["y"], data["w0"], data["alpha"]),
+        f"rank {p.rank}": (data["Xr"], data["yr"], data["w0r"], data["alpha_r"]),
+    }.items():
+        want = closed_form(p.k, w0, X, y, alpha, p.N)
+        rows[f"{tag}, listing"] = _rel(sim.pseudocode(X, y, w0, alpha, p.k), want) < 1e-10
+        rows[f"{tag}, Gram variant"] = _rel(sim.pseudocode_gram(X, y, w0, alpha, p.k), want) < 1e-10
+    pe.claim("runs", rf"A direct implementation of the listing (and of the Gram variant) returns "
+             rf"the closed form's $w_{{{p.k}}}$ to $10^{{-10}}$.",
+             prove.on_instances(rows, "run on the random data of (b) and (d)"))
+
+
+def _plot(path, X, y, w0, wstar, limit, p: Params, rho) -> None:
+    steps = 60
+    with figures.figure(path) as (fig, ax):
+        for f in (p.alpha_frac, 1 - p.edge, 1 + p.edge):
+            traj = sim.trajectory(X, y, w0, f * limit, steps)
+            err = np.linalg.norm(traj - wstar[:, 0], axis=1)
+            line, = ax.plot(np.arange(steps + 1), rho(f * limit) ** np.arange(steps + 1) * err[0],
+                            lw=1)
+            ax.plot(np.arange(steps + 1), err, "o", ms=2.5, color=line.get_color(),
+                    label=rf"$\alpha = {f:g}\cdot 2N/\lambda_{{\max}}$, "
+                          rf"$\rho = {rho(f * limit):.3f}$")
+        ax.set_yscale("log")
+        ax.set_xlabel("iteration $k$")
+        ax.set_ylabel(r"$\|w_k - w^*\|$")
+        ax.legend()
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
