@@ -1,0 +1,71 @@
+"""Numeric witness for the multi-task topic: the two-headed network and its loss in NumPy.
+
+The network is run neuron by neuron from its plain description (the runner of
+`checks.two_layer_sgd`), vectorised over many settings at once; gradients are
+central differences of the loss alone, and a plain gradient step shows which
+way each sign of the classification loss moves the classifier's output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from checks.two_layer_sgd import Spec, forward
+
+
+def loss(
+    spec: Spec,
+    values: Mapping[str, np.ndarray | float],
+    t1,
+    t2,
+    cls_sign: float,
+    reg_weight: float = 1.0,
+) -> np.ndarray:
+    """reg_weight * 1/2 (y1 - t1)^2 + cls_sign * (binary cross-entropy of y2 against t2)."""
+    env = forward(spec, values)
+    y1, y2 = env["y1"], env["y2"]
+    ce = -(t2 * np.log(y2) + (1.0 - t2) * np.log1p(-y2))
+    return reg_weight * 0.5 * (y1 - t1) ** 2 + cls_sign * ce
+
+
+def central_gradient(
+    spec: Spec,
+    values: Mapping[str, np.ndarray | float],
+    names: Sequence[str],
+    t1,
+    t2,
+    cls_sign: float,
+    h: float,
+    reg_weight: float = 1.0,
+) -> np.ndarray:
+    """d loss / d name for each name at each (broadcast) point: shape (len(names), points)."""
+    n = len(names)
+    base = {k: np.atleast_1d(np.asarray(v, float)) for k, v in values.items()}
+    batch = {k: np.broadcast_to(v, (2 * n, v.size)).copy() for k, v in base.items()}
+    for i, name in enumerate(names):
+        batch[name][i] += h
+        batch[name][n + i] -= h
+    t1, t2 = np.atleast_1d(t1), np.atleast_1d(t2)
+    out = loss(spec, batch, t1, t2, cls_sign, reg_weight)
+    return (out[:n] - out[n:]) / (2 * h)
+
+
+def classifier_step(
+    spec: Spec,
+    values: Mapping[str, float],
+    names: Sequence[str],
+    t2: float,
+    cls_sign: float,
+    lr: float,
+    h: float,
+) -> tuple[float, float]:
+    """|y2 - t2| before and after one gradient step on the classification term alone."""
+    grad = central_gradient(spec, values, names, 0.0, t2, cls_sign, h, reg_weight=0.0)[:, 0]
+    step = dict(values)
+    for name, g in zip(names, grad):
+        step[name] = values[name] - lr * g
+    before = abs(float(forward(spec, values)["y2"][0]) - t2)
+    after = abs(float(forward(spec, step)["y2"][0]) - t2)
+    return before, after

@@ -1,0 +1,115 @@
+"""Dropped sigmoid derivatives, wrong signs and misread outputs are rejected (multitask)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy as sp
+
+from tests.conftest import failed_claims
+from theory import multitask as mt
+from theory.core.cli import solve_topic
+from theory.core.errors import BadInput
+
+GRADIENT = {
+    "b.dw1-correct.2",
+    "b.dw1-printed.2",
+    "b.reverse-mode",
+    "b.finite-differences",
+    "c.dw1.1",
+    "c.engine",
+    "c.other-sign",
+}
+
+
+def _sigma(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def test_the_sheets_numbers():
+    sol = solve_topic(mt, {})
+    h = _sigma(0.25)
+    y1, y2 = 0.2 * h, _sigma(0.1 * h)
+    values = sol.answers["h, y1, y2"]
+    assert [values[n]["value"] for n in ("h", "y1", "y2")] == pytest.approx([h, y1, y2])
+    expected = ((y1 - 1) * 0.2 + (y2 - 1) * 0.1) * h * (1 - h) * 0.5
+    assert sol.answers["dl/dw1"]["value"] == pytest.approx(expected)
+    printed = ((y1 - 1) * 0.2 - (y2 - 1) * 0.1) * h * (1 - h) * 0.5
+    assert sol.answers["dl/dw1 (printed sign)"]["value"] == pytest.approx(printed)
+
+
+def test_a_dropped_sigmoid_derivative_is_rejected(monkeypatch):
+    monkeypatch.setattr(mt, "sigmoid_derivative", lambda s: sp.Integer(1))
+    assert GRADIENT <= failed_claims(mt)
+
+
+def test_a_flipped_classification_term_is_rejected(monkeypatch):
+    monkeypatch.setattr(mt, "classification_delta", lambda y, t, sign: -sign * (y - t))
+    assert GRADIENT <= failed_claims(mt)
+
+
+def test_a_wrong_sign_regression_delta_is_rejected(monkeypatch):
+    monkeypatch.setattr(mt, "regression_delta", lambda y, t: t - y)
+    assert GRADIENT <= failed_claims(mt)
+
+
+def test_a_misread_output_is_rejected(monkeypatch):
+    right = mt.activate
+    monkeypatch.setattr(
+        mt, "activate", lambda act, z: 2 * z if act == "identity" else right(act, z)
+    )
+    assert {"a.y1.1", "c.y1.1"} <= failed_claims(mt)
+
+
+def test_a_loss_without_the_half_is_rejected(monkeypatch):
+    monkeypatch.setattr(
+        mt,
+        "loss_value",
+        lambda y1, y2, t1, t2, sign: (
+            (y1 - t1) ** 2 - sign * (t2 * sp.log(y2) + (1 - t2) * sp.log(1 - y2))
+        ),
+    )
+    assert {"c.loss.1", "c.numpy-loss"} <= failed_claims(mt)
+
+
+def test_the_printed_sign_reproduces_the_sheet():
+    sol = solve_topic(mt, {"cls_sign": "printed"})
+    assert sol.passed
+    h = _sigma(0.25)
+    printed = ((0.2 * h - 1) * 0.2 - (_sigma(0.1 * h) - 1) * 0.1) * h * (1 - h) * 0.5
+    assert sol.answers["dl/dw1"]["value"] == pytest.approx(printed)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"t1": "-0.4", "t2": "0", "x": "-1.5", "w": "(1.2, -0.7, 2.0)"},
+        {
+            "wiring": "h = tanh(w1*x); g = relu(w2*h + w4); y1 = w3*g; y2 = sigmoid(w5*h)",
+            "w": "(0.5, 0.2, 0.1, 0.3, -0.4)",
+            "t2": "0.25",
+        },
+    ],
+)
+def test_other_networks_and_values_hold(overrides):
+    assert not failed_claims(mt, overrides)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"t2": "1.5"},
+        {"cls_sign": "minus"},
+        {"w": "(0.5, 0.2)"},
+        {"w": "()"},
+        {"wiring": "h = sigmoid(w1*x); y1 = w2*h"},
+        {"wiring": "h = sigmoid(w1*x); y1 = w2*h; y2 = w3*h"},
+        {"wiring": "h = sigmoid(w2*x); y1 = w2*h; y2 = sigmoid(w3*h)"},
+        {"wiring": "h = sigmoid(w1*x + t1); y1 = w2*h; y2 = sigmoid(w3*h)"},
+        {"wiring": "h = sigmoid(w1*x); y1 = w2*h; y2 = sigmoid(w3*h +"},
+    ],
+)
+def test_bad_parameters(bad):
+    with pytest.raises(BadInput):
+        solve_topic(mt, bad)

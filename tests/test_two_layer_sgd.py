@@ -1,0 +1,144 @@
+"""Wrong deltas, wrong updates and the wrong momentum convention are rejected (two_layer_sgd)."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from tests.conftest import failed_claims
+from theory import two_layer_sgd as tls
+from theory.core.cli import solve_topic
+from theory.core.errors import BadInput
+
+DEAD_H1 = "w1=0.1, w2=0.2, w3=0.3, w4=0.4, w5=0.5, w6=0.6, b1=-0.5, b2=0.2, b3=0.3"
+
+
+def test_the_sheets_numbers():
+    sol = solve_topic(tls, {})
+    y = 1 / (1 + sp.exp(-sp.Rational(16, 25)))
+    assert sol.answers["y"]["value"] == pytest.approx(float(y))
+    assert sol.answers["loss"]["value"] == pytest.approx(float(-sp.log(y)))
+    grad = sol.answers["gradient"]
+    assert grad["w3"]["value"] == grad["w4"]["value"] == 0.0
+    assert grad["w5"]["value"] == pytest.approx(float((y - 1) * sp.Rational(1, 5)))
+    assert sol.answers["momentum (i) velocity form"]["w5"]["value"] == pytest.approx(
+        0.956905, abs=1e-6
+    )
+    assert sol.answers["momentum (ii) buffer form"]["w5"]["value"] == pytest.approx(
+        0.461905, abs=1e-6
+    )
+
+
+def test_an_output_delta_that_keeps_the_sigmoid_derivative_is_rejected(monkeypatch):
+    monkeypatch.setattr(tls, "output_delta", lambda y, t: y * (1 - y) * (y - t))
+    assert {
+        "c.delta",
+        "c.sympy",
+        "c.reverse-mode",
+        "c.finite-differences",
+        "c.sgd",
+    } <= failed_claims(tls)
+
+
+def test_a_wrong_sign_delta_is_rejected(monkeypatch):
+    monkeypatch.setattr(tls, "output_delta", lambda y, t: t - y)
+    assert {"c.delta", "c.sympy", "c.reverse-mode", "c.decrease"} <= failed_claims(tls)
+
+
+def test_a_relu_that_never_dies_is_rejected(monkeypatch):
+    monkeypatch.setattr(tls, "activation_derivative", lambda act, z, a: sp.Integer(1))
+    failed = failed_claims(tls, {"weights": DEAD_H1})
+    assert {"c.sympy", "c.reverse-mode", "c.finite-differences", "c.zeros"} <= failed
+
+
+def test_a_dead_relu_is_explained():
+    sol = solve_topic(tls, {"weights": DEAD_H1})
+    notes = " ".join(
+        b.body for part in sol.parts for b in part.blocks if type(b).__name__ == "Text"
+    )
+    assert sol.passed and "dead ReLU" in notes
+    assert {n for n, g in sol.answers["gradient"].items() if g["value"] == 0} == {
+        "w1",
+        "w3",
+        "w4",
+        "w5",
+        "b1",
+    }
+
+
+def test_wrong_zero_reasons_are_rejected(monkeypatch):
+    monkeypatch.setattr(tls, "zero_reasons", lambda *a: {"w3": "made up"})
+    assert "c.zeros" in failed_claims(tls)
+
+
+def test_a_gradient_ascent_step_is_rejected(monkeypatch):
+    monkeypatch.setattr(tls, "sgd_step", lambda w, g, eta: w + eta * g)
+    assert {"c.sgd", "c.decrease"} <= failed_claims(tls)
+
+
+def test_a_wrong_sign_loss_is_rejected(monkeypatch):
+    monkeypatch.setattr(tls, "cross_entropy", lambda y, t: t * sp.log(y) + (1 - t) * sp.log(1 - y))
+    assert {"b.loss.1", "b.numpy", "c.delta"} <= failed_claims(tls)
+
+
+def test_the_wrong_momentum_convention_is_rejected(monkeypatch):
+    monkeypatch.setattr(tls, "momentum_velocity_form", tls.momentum_buffer_form)
+    assert {"d.velocity-form", "d.same-algorithm"} <= failed_claims(tls)
+
+
+def test_a_buffer_form_that_forgets_the_momentum_is_rejected(monkeypatch):
+    monkeypatch.setattr(tls, "momentum_buffer_form", lambda w, v, g, eta, mu: (g, w - eta * g))
+    assert {"d.buffer-form", "d.same-algorithm"} <= failed_claims(tls)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"wiring": tls.ALT_WIRING},
+        {"target": "0.3", "x": "(0.5, -1.5)", "eta": "0.5", "mu": "0", "velocity": "-0.2"},
+        {
+            "wiring": "h1 = tanh(a*x1 + b*x2); y = sigmoid(c*h1 + d)",
+            "weights": "a=1, b=-2, c=0.5, d=0.1",
+            "update": "a, d",
+            "momentum_param": "c",
+            "x": "(0.3, 0.7)",
+        },
+    ],
+)
+def test_other_networks_and_values_hold(overrides):
+    assert not failed_claims(tls, overrides)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"eta": "0"},
+        {"mu": "1"},
+        {"mu": "-0.1"},
+        {"target": "1.5"},
+        {"x": "(1,)"},
+        {"update": "w9"},
+        {"momentum_param": "x1"},
+        {"weights": "w1=0.1"},
+        {"weights": "w1=oops"},
+        {
+            "wiring": "h1 = relu(w1*x1 + b1); y = relu(w5*h1 + b3)",
+            "weights": "w1=1, b1=0, w5=1, b3=0",
+            "update": "w1",
+            "momentum_param": "w5",
+        },
+        {
+            "wiring": "y = sigmoid(w1*x1 + t)",
+            "weights": "w1=1",
+            "update": "w1",
+            "momentum_param": "w1",
+        },
+        {"wiring": "h1 = relu(w1*x1 +"},
+        {
+            "weights": "w1=0.1, w2=0.2, w3=0.3, w4=0.4, w5=0.5, w6=0.6, b1=-0.1, b2=0.2, b3=0.3"
+        },  # ReLU at 0
+    ],
+)
+def test_bad_parameters(bad):
+    with pytest.raises(BadInput):
+        solve_topic(tls, bad)

@@ -1,0 +1,659 @@
+"""A two-headed network (regression + classification): its outputs, dl/dw1, and the numbers.
+
+The wiring is text, read three ways as in `two_layer_sgd`: SymPy's own parse
+(the composed loss, differentiated), the autodiff engine's graph (reverse
+mode), and the neurons it describes (drawn, and run in NumPy by
+`checks.multitask`). The chain rule by hand (the delta rule, in the neurons'
+own symbols) must agree with all three.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from checks import multitask as sim
+from theory.autodiff import Graph, Tape, tables
+from theory.autodiff import network as nn
+from theory.autodiff.ops import explicit, sigmoid
+from theory.core import prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+from theory.core.verdict import Verdict
+from theory.jacobians import independent_sympy, program
+from theory.two_layer_sgd import describe, named_units, names_in
+
+TOPIC = "multitask"
+SOURCE = "comp433-a2, Question 6"
+
+WIRING = "h = sigmoid(w1*x); y1 = w2*h; y2 = sigmoid(w3*h)"
+CE = "(t2*ln(y2) + (1 - t2)*ln(1 - y2))"
+LOSS = {"correct": f"1/2*(y1 - t1)**2 - {CE}", "printed": f"1/2*(y1 - t1)**2 + {CE}"}
+SIGN = {"correct": 1, "printed": -1}  # l = l_reg + sign * (binary cross-entropy)
+RESERVED = ("t1", "t2", "l")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "identity")
+FD_STEP = 1e-6
+RANDOM_POINTS = 5  # extra (x, w, t) points where the gradient formula is checked numerically
+CLS_STEP = 0.1  # learning rate of the step that shows which way each sign moves y2
+
+X, T1, T2 = sp.symbols("x t1 t2", real=True)
+
+
+# --- the network ------------------------------------------------------------------------------
+
+
+@dataclass
+class Net:
+    pairs: list[tuple[str, str]]
+    graph: Graph
+    units: list[nn.Neuron]
+    params: tuple[str, ...]
+
+    def spec(self) -> list[tuple]:
+        return [(u.name, u.activation, list(u.edges), list(u.biases)) for u in self.units]
+
+    def unit(self, name: str) -> nn.Neuron:
+        return next(u for u in self.units if u.name == name)
+
+
+def build(wiring: str, n_weights: int) -> Net:
+    """Parse and validate: input x, weights w1..wk, outputs y1 (regression) and y2 (a sigmoid)."""
+    pairs = program(wiring)
+    params = tuple(f"w{i + 1}" for i in range(n_weights))
+    used = names_in(pairs)
+    clash = [n for n in RESERVED if n in used or n in dict(pairs)]
+    if clash:
+        raise BadInput(
+            f"wiring: the names {', '.join(clash)} are reserved for the targets and the loss"
+        )
+    unknown = [n for n in used if n != "x" and n not in params]
+    if unknown:
+        raise BadInput(
+            f"wiring uses {', '.join(unknown)}; the names available are x and {', '.join(params)} "
+            f"(one per entry of w)"
+        )
+    if "w1" not in used:
+        raise BadInput("wiring does not use w1, so dl/dw1 = 0 trivially")
+    graph = Graph.parse(pairs, ("x", *params))
+    if set(graph.outputs) != {"y1", "y2"}:
+        raise BadInput(
+            f"wiring must end in the two outputs y1 and y2, got {', '.join(graph.outputs)}"
+        )
+    units = named_units(graph, {"x"})
+    odd = [u.name for u in units if u.activation not in ACTIVATIONS]
+    if odd:
+        raise BadInput(
+            f"neurons {', '.join(odd)}: activations must be one of {', '.join(ACTIVATIONS)}"
+        )
+    if next(u for u in units if u.name == "y2").activation != "sigmoid":
+        raise BadInput("y2 must be a sigmoid output: the cross-entropy needs a probability")
+    return Net(pairs, graph, units, params)
+
+
+# --- the derived formulas (monkeypatched by the tests) --------------------------------------
+
+
+def activate(act: str, z: sp.Expr) -> sp.Expr:
+    return {
+        "relu": lambda: sp.Max(z, 0),
+        "sigmoid": lambda: sigmoid(z),
+        "tanh": lambda: sp.tanh(z),
+        "identity": lambda: z,
+    }[act]()
+
+
+def compose(units: list[nn.Neuron], values: dict[str, sp.Expr]) -> tuple[dict, dict]:
+    """(a): each neuron's output (and pre-activation) in terms of the input and the weights."""
+    env, pre = dict(values), {}
+    for u in units:
+        pre[u.name] = sum((env[w] * env[s] for s, w in u.edges), sp.Integer(0)) + sum(
+            (env[b] for b in u.biases), sp.Integer(0)
+        )
+        env[u.name] = activate(u.activation, pre[u.name])
+    return env, pre
+
+
+def sigmoid_derivative(s: sp.Expr) -> sp.Expr:
+    """sigma'(z) through s = sigma(z)."""
+    return s * (1 - s)
+
+
+def regression_delta(y1: sp.Expr, t1: sp.Expr) -> sp.Expr:
+    """d/dy1 of 1/2 (y1 - t1)^2."""
+    return y1 - t1
+
+
+def classification_delta(y2: sp.Expr, t2: sp.Expr, sign: int) -> sp.Expr:
+    """d/dz of sign * CE(sigma(z), t2) = sign * (y2 - t2).
+
+    sigma' = y2 (1 - y2) cancels the cross-entropy's denominators.
+    """
+    return sign * (y2 - t2)
+
+
+def activation_derivative(act: str, z: sp.Expr, a: sp.Expr) -> sp.Expr:
+    if act == "relu":
+        return sp.Heaviside(z)
+    return {
+        "sigmoid": lambda: sigmoid_derivative(a),
+        "tanh": lambda: 1 - a**2,
+        "identity": lambda: sp.Integer(1),
+    }[act]()
+
+
+def backprop(
+    units: list[nn.Neuron], env: dict, pre: dict, t1: sp.Expr, t2: sp.Expr, sign: int
+) -> tuple[dict, dict]:
+    """The delta rule: each pre-activation's delta, then dl/dw = delta x source."""
+    delta: dict[str, sp.Expr] = {}
+    for u in reversed(units):
+        if u.name == "y2":
+            delta[u.name] = classification_delta(env[u.name], t2, sign)
+            continue
+        if u.name == "y1":
+            downstream = regression_delta(env[u.name], t1)
+        else:
+            downstream = sum(
+                (delta[v.name] * env[w] for v in units for s, w in v.edges if s == u.name),
+                sp.Integer(0),
+            )
+        delta[u.name] = activation_derivative(u.activation, pre[u.name], env[u.name]) * downstream
+    grads: dict[str, sp.Expr] = {}
+    for u in units:
+        for s, w in u.edges:
+            grads[w] = grads.get(w, sp.Integer(0)) + delta[u.name] * env[s]
+        for b in u.biases:
+            grads[b] = grads.get(b, sp.Integer(0)) + delta[u.name]
+    return delta, grads
+
+
+def loss_value(y1: sp.Expr, y2: sp.Expr, t1: sp.Expr, t2: sp.Expr, sign: int) -> sp.Expr:
+    """l = 1/2 (y1 - t1)^2 - sign * [t2 ln y2 + (1 - t2) ln(1 - y2)]."""
+    return (y1 - t1) ** 2 / 2 - sign * (t2 * sp.log(y2) + (1 - t2) * sp.log(1 - y2))
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+
+def _numbers(v) -> str | None:
+    if not v or any(
+        not isinstance(a, (int, float)) or isinstance(a, bool) or not math.isfinite(a) for a in v
+    ):
+        return "expected a tuple of finite numbers, e.g. (0.5, 0.2, 0.1)"
+    return None
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    wiring: str = param(
+        WIRING,
+        "the network as 'name = expression' lines separated by ';' (input x, weights w1, w2, ...; "
+        "outputs y1 regression, y2 classification; the figure is missing)",
+    )
+    x: float = param(0.5, "the input (the table's Network 1)")
+    w: tuple = param(
+        (0.5, 0.2, 0.1), "the weights w1, w2, w3 (the table's Network 1)", check=_numbers
+    )
+    t1: float = param(1.0, "regression target (not given by the sheet)")
+    t2: float = param(1.0, "classification target (not given by the sheet)", lo=0.0, hi=1.0)
+    cls_sign: str = param(
+        "correct",
+        "sign of l_cls: 'correct' (-[t ln y + ...], the cross-entropy) or 'printed' (the sheet's "
+        "+[t ln y + ...])",
+        check=lambda v: None if v in SIGN else "must be 'correct' or 'printed'",
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        build(self.wiring, len(self.w))
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def _tex(name: str) -> str:
+    return sp.latex(sp.Symbol(name))
+
+
+def _power(h: float) -> str:
+    """A step such as 1e-06 as LaTeX, 10^{-6}."""
+    k = round(math.log10(h))
+    return f"10^{{{k}}}" if math.isclose(10.0**k, h) else f"{h:g}"
+
+
+def _num(v) -> str:
+    return f"{float(v):.6g}"
+
+
+class _Numbers(LatexPrinter):
+    """Prints an expression's structure with each symbol shown as its (rounded) value."""
+
+    def __init__(self, values: dict[sp.Symbol, float]):
+        super().__init__({"mul_symbol": "dot"})
+        self.values = values
+
+    def _print_Symbol(self, expr, style="plain"):
+        if expr in self.values:
+            v = self.values[expr]
+            return f"({_num(v)})" if v < 0 else _num(v)
+        return super()._print_Symbol(expr, style)
+
+
+def _shown(expr: sp.Expr, values: dict[sp.Symbol, float]) -> str:
+    """`expr` written with numbers in place of its symbols (structure kept, nothing evaluated)."""
+    return _Numbers(values).doprint(expr)
+
+
+def _equal(a: sp.Expr, b: sp.Expr) -> Verdict:
+    """`prove.equal`, trying first the exponentials as independent atoms.
+
+    If a - b cancels to 0 as a rational function of the exp(...) atoms, it is 0
+    for their actual values too; otherwise the general check decides.
+    """
+    a, b = sp.sympify(a), sp.sympify(b)
+    atoms = sorted(a.atoms(sp.exp) | b.atoms(sp.exp), key=sp.default_sort_key)
+    if atoms:
+        names = {e: sp.Dummy(positive=True) for e in atoms}
+        if sp.cancel(sp.together(a.xreplace(names) - b.xreplace(names))) == 0:
+            return Verdict(
+                "symbolic",
+                True,
+                "SymPy proves the two sides equal (a rational identity in the exponentials)",
+            )
+    return prove.equal(a, b)
+
+
+def _step(chain, latex: str, value: sp.Expr, reason: str) -> None:
+    """A chain step checked by `_equal` (exponentials as atoms first) against the previous value."""
+    chain.step(latex, value, reason, verdict=_equal(chain.steps[-1].value, value))
+
+
+# --- solving ----------------------------------------------------------------------------------
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    net = build(p.wiring, len(p.w))
+    sign = SIGN[p.cls_sign]
+    W = {n: sp.Symbol(n, real=True) for n in net.params}
+    syms = {"x": X, **W, "t1": T1, "t2": T2}
+    # display symbols: the neurons by name (h, y1, y2), for the chain rule as written by hand
+    N = {u.name: sp.Symbol(u.name, real=True) for u in net.units}
+    composed, _ = compose(net.units, {"x": X, **W})  # in x and w, sigmoid printed as sigma
+    to_xw = {N[u.name]: composed[u.name] for u in net.units}
+    formulas = {conv: independent_sympy([*net.pairs, ("l", LOSS[conv])], syms) for conv in LOSS}
+    sol = Solution(
+        TOPIC,
+        "A multi-task network: regression and classification heads",
+        SOURCE,
+        p,
+        question=(
+            r"A tiny network shares one hidden layer between a regression output $y_1$ and a "
+            r"classification output $y_2$ ($\sigma$ is the sigmoid). (a) Express the outputs "
+            r"through the input and the weights $\mathbf w = (w_1, w_2, w_3)$. (b) With the "
+            r"squared error for $y_1$ and the cross-entropy for $y_2$, summed, find $\partial "
+            r"l/\partial w_1$ by the chain rule. (c) Evaluate the network for "
+            rf"$x = {p.x:g}$, $\mathbf w = ({', '.join(f'{v:g}' for v in p.w)})$."
+        ),
+    )
+
+    _outputs_part(sol, p, net, N, composed, formulas["correct"])
+    hand = _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx)
+    _numbers_part(sol, p, net, sign, hand, formulas)
+    return sol
+
+
+def _outputs_part(sol, p, net, N, composed, formulas) -> None:
+    pa = sol.part("a", "The outputs", r"Write $y_1$ and $y_2$ in terms of $x$ and $\mathbf w$.")
+    if p.wiring == WIRING:
+        pa.erratum(
+            r"the network is shown in a figure that is not in the text of the sheet; only the "
+            r"input $x$, three weights $\mathbf w = [w_1, w_2, w_3]$, the sigmoid $\sigma$ and a "
+            r"shared hidden layer are mentioned.",
+            r"the outputs depend on the wiring. We assume the smallest network that fits: one "
+            r"shared hidden unit $h = \sigma(w_1x)$, a linear regression head $y_1 = w_2h$ (a "
+            r"regression target is unbounded, so no squashing) and a sigmoid classification head "
+            r"$y_2 = \sigma(w_3h)$ (the cross-entropy needs a probability), no biases (none are "
+            r"listed).",
+            r"\texttt{wiring} = "
+            + "; ".join(rf"${_tex(u.name)} = {describe(u)}$" for u in net.units)
+            + r" (give the real figure's wiring as this parameter).",
+        )
+    else:
+        pa.text(r"The network is the one given in the parameter \texttt{wiring}.")
+    pa.diagram(
+        "network",
+        r"The assumed multi-task network: the hidden unit is shared by the regression head $y_1$ "
+        r"and the classification head $y_2$; each edge is labelled by its weight.",
+        nn.draw(net.units, ["x"]),
+        [f"{u.name} = {describe(u)}" for u in net.units],
+    )
+    for u in net.units:
+        ch = pa.chain(f"{u.name}", _tex(u.name)).define(describe(u), formulas[u.name], "the wiring")
+        reads = any(s != "x" for s, _ in u.edges)
+        ch.step(
+            sp.latex(composed[u.name]),
+            explicit(composed[u.name]),
+            "substitute the neurons it reads" if reads else "as drawn",
+        )
+    pa.text(
+        r"Here $\sigma(z) = 1/(1 + e^{-z})$. Each line is checked against SymPy's own reading of "
+        r"the wiring text."
+    )
+    sol.answer("y1", explicit(composed["y1"]))
+    sol.answer("y2", explicit(composed["y2"]))
+
+
+def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
+    pb = sol.part(
+        "b",
+        r"The gradient $\partial l/\partial w_1$",
+        r"With $l = l_{reg} + l_{cls}$, the squared error on $y_1$ plus the cross-entropy on "
+        r"$y_2$, find $\partial l/\partial w_1$ by the chain rule.",
+    )
+    pb.erratum(
+        r"$l_{cls} = \sum_i [t_{2i}\ln(y_{2i}) + (1-t_{2i})\ln(1-y_{2i})]$, without a minus sign.",
+        r"the cross-entropy is $l_{cls} = -\sum_i [t_{2i}\ln y_{2i} + (1-t_{2i})\ln(1-y_{2i})]$. "
+        r"As printed, $l_{cls}$ is the log-likelihood, which is largest (not smallest) at $y_2 = "
+        r"t_2$: minimising it would push the classifier away from its targets. The derivative for "
+        r"both signs is shown below; only the classification term changes sign.",
+        rf"the {'correct' if sign == 1 else 'printed'} sign (parameter \texttt{{cls\_sign}} = "
+        rf"\texttt{{{p.cls_sign}}}).",
+    )
+    Y, T = sp.symbols("y t", positive=True)
+    printed = T * sp.log(Y) + (1 - T) * sp.log(1 - Y)
+    stationary = sp.solve(sp.diff(printed, Y), Y)
+    pb.claim(
+        "printed-maximum",
+        r"As printed, $l_{cls}(y_2)$ is stationary only at $y_2 = t_2$, where its second "
+        r"derivative is $-1/(t_2(1-t_2)) < 0$: a maximum.",
+        prove.equal(len(stationary), 1)
+        & prove.equal(stationary[0], T)
+        & prove.equal(sp.diff(printed, Y, 2).subs(Y, T), -1 / (T * (1 - T))),
+    )
+    pb.text(
+        r"For a batch, $l$ is a sum over the samples and so is its gradient; below $n = 1$. "
+        r"Backpropagation names $\delta_u = \partial l/\partial z_u$ for the pre-activation $z_u$ "
+        r"of each neuron: at $y_1$ (linear), $\delta_{y_1} = y_1 - t_1$; at $y_2$, $\partial "
+        r"l_{cls}/\partial y_2 \cdot \sigma'(z_{y_2}) = \left(-\frac{t_2}{y_2} + "
+        r"\frac{1-t_2}{1-y_2}\right) y_2(1-y_2) = y_2 - t_2$; a hidden neuron collects the "
+        r"$\delta$'s of the neurons it feeds, weighted, times its activation's derivative, "
+        r"$\sigma' = \sigma(1-\sigma)$."
+    )
+    env_d = {"x": X, **{n: sp.Symbol(n, real=True) for n in net.params}, **N}
+    pre_d = {
+        u.name: sum((env_d[w] * env_d[s] for s, w in u.edges), sp.Integer(0))
+        + sum((env_d[b] for b in u.biases), sp.Integer(0))
+        for u in net.units
+    }
+    w1 = sp.Symbol("w1", real=True)
+    hand = {}
+    for conv in ("correct", "printed") if sign == 1 else ("printed", "correct"):
+        s_ = SIGN[conv]
+        delta, grads = backprop(net.units, env_d, pre_d, T1, T2, s_)
+        hand[conv] = grads
+        ys = {n: explicit(to_xw[N[n]]) for n in ("y1", "y2")}
+        dl_dy2 = -s_ * (T2 / N["y2"] - (1 - T2) / (1 - N["y2"]))
+        rule = "; ".join(
+            rf"$\delta_{{{_tex(u.name)}}} = {sp.latex(delta[u.name])}$" for u in reversed(net.units)
+        )
+        lhs = (
+            r"\frac{\partial l}{\partial w_1}"
+            if conv == "correct"
+            else r"\frac{\partial l^{\mathrm{printed}}}{\partial w_1}"
+        )
+        sign_tex = "-" if s_ == 1 else "+"
+        ch = pb.chain(f"dw1-{conv}", lhs)
+        ch.define(
+            rf"\frac{{\partial}}{{\partial w_1}}\left[\tfrac12(y_1 - t_1)^2 {sign_tex} t_2\ln y_2 "
+            rf"{sign_tex} (1-t_2)\ln(1-y_2)\right]",
+            sp.diff(formulas[conv]["l"], w1),
+            "the loss as a function of $w_1$ (SymPy differentiates it)",
+        )
+        _step(
+            ch,
+            rf"(y_1 - t_1)\frac{{\partial y_1}}{{\partial w_1}} + \left({sp.latex(dl_dy2)}\right)"
+            r"\frac{\partial y_2}{\partial w_1}",
+            (ys["y1"] - T1) * sp.diff(ys["y1"], w1)
+            + dl_dy2.xreplace({N["y2"]: ys["y2"]}) * sp.diff(ys["y2"], w1),
+            r"$w_1$ reaches $l$ only through $y_1$ and $y_2$",
+        )
+        _step(
+            ch,
+            sp.latex(grads["w1"]),
+            explicit(grads["w1"].xreplace(to_xw)),
+            "backpropagation: " + rule,
+        )
+        _step(
+            ch,
+            sp.latex(grads["w1"].xreplace(to_xw)),
+            explicit(grads["w1"].xreplace(to_xw)),
+            "substituting " + ", ".join(rf"${_tex(n)} = {sp.latex(to_xw[N[n]])}$" for n in N),
+        )
+    other = "printed" if sign == 1 else "correct"
+    pb.text(
+        rf"The {other} sign flips only the classification term: the two derivatives differ by "
+        rf"${sp.latex(sp.factor(hand[p.cls_sign]['w1'] - hand[other]['w1']))}$."
+    )
+    # numeric witnesses at the sheet's point and at random points
+    rng = ctx.rng("points")
+    points = [(p.x, *p.w, p.t1, p.t2)] + [
+        (
+            rng.uniform(-2, 2),
+            *rng.uniform(-2, 2, len(p.w)),
+            rng.uniform(-1, 2),
+            rng.uniform(0.05, 0.95),
+        )
+        for _ in range(RANDOM_POINTS)
+    ]
+    order = [X, *(sp.Symbol(n, real=True) for n in net.params), T1, T2]
+    f = sp.lambdify(
+        order, [explicit(hand[p.cls_sign][n].xreplace(to_xw)) for n in net.params], "numpy"
+    )
+    derived = np.array([f(*pt) for pt in points], float)
+    g = Graph.parse([*net.pairs, ("l", LOSS[p.cls_sign])], ("x", *net.params, "t1", "t2"))
+    engine = []
+    for pt in points:
+        tape = Tape.record(g, dict(zip(["x", *net.params, "t1", "t2"], pt)))
+        adj = tape.backward("l")
+        engine.append([adj[g.names[n]] for n in net.params])
+    pb.claim(
+        "reverse-mode",
+        rf"The engine's reverse-mode sweep agrees with the hand gradient (all weights) at the "
+        rf"sheet's point and {RANDOM_POINTS} random points $(x, \mathbf w, t_1, t_2)$.",
+        prove.close_all(
+            engine, derived, rtol=1e-10, atol=1e-13, what="tape against the chain rule"
+        ),
+    )
+    arr = np.array(points, float).T
+    values = {"x": arr[0], **{n: arr[1 + i] for i, n in enumerate(net.params)}}
+    fd = sim.central_gradient(net.spec(), values, list(net.params), arr[-2], arr[-1], sign, FD_STEP)
+    pb.claim(
+        "finite-differences",
+        rf"Central differences (step ${_power(FD_STEP)}$) of a NumPy version of the "
+        "network and loss agree at the same points.",
+        prove.close_all(fd.T, derived, rtol=1e-6, atol=1e-8, what="central differences"),
+    )
+    moves = {}
+    for conv in ("correct", "printed"):
+        before, after = sim.classifier_step(
+            net.spec(),
+            {"x": p.x, **dict(zip(net.params, p.w))},
+            list(net.params),
+            p.t2,
+            SIGN[conv],
+            CLS_STEP,
+            FD_STEP,
+        )
+        moves[conv] = (before, after)
+    # the step moves y2 at first order unless y2 = t2 already or z_{y2} does not depend on w here
+    Ws = [sp.Symbol(n, real=True) for n in net.params]
+    here = {X: sp.nsimplify(p.x), **{s: sp.nsimplify(v) for s, v in zip(Ws, p.w)}}
+    z2 = explicit(compose(net.units, {"x": X, **dict(zip(net.params, Ws))})[1]["y2"])
+    slope = sum(float(sp.diff(z2, s).subs(here)) ** 2 for s in Ws)
+    gap = abs(float(explicit(to_xw[N["y2"]]).subs(here)) - p.t2)
+    if slope > 1e-10 and gap > 1e-6:
+        pb.claim(
+            "printed-direction",
+            rf"Measured in NumPy: one gradient step ($\eta = {CLS_STEP:g}$) on $l_{{cls}}$ alone "
+            rf"moves $|y_2 - t_2|$ from ${moves['correct'][0]:.6f}$ to ${moves['correct'][1]:.6f}$ "
+            rf"with the correct sign, and to ${moves['printed'][1]:.6f}$ "
+            r"(away from the target) with the printed one.",
+            prove.on_instances(
+                {
+                    "correct sign: closer": moves["correct"][1] < moves["correct"][0],
+                    "printed sign: farther": moves["printed"][1] > moves["printed"][0],
+                },
+                "NumPy gradient steps",
+            ),
+        )
+    sol.answer("dl/dw1 expression", explicit(hand[p.cls_sign]["w1"].xreplace(to_xw)))
+    sol.answer(f"dl/dw1 expression ({other} sign)", explicit(hand[other]["w1"].xreplace(to_xw)))
+    return hand
+
+
+def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
+    ws = ", ".join(f"{v:g}" for v in p.w)
+    pc = sol.part(
+        "c", "The numbers", rf"Evaluate the network for $x = {p.x:g}$, $\mathbf w = ({ws})$."
+    )
+    pc.erratum(
+        r"the table gives the input and the weights but no targets $t_1, t_2$.",
+        r"the outputs need no targets, but the loss and $\partial l/\partial w_1$ do.",
+        rf"$t_1 = {p.t1:g}$, $t_2 = {p.t2:g}$ (parameters \texttt{{t1}}, \texttt{{t2}}).",
+    )
+    exact = {
+        "x": sp.nsimplify(p.x, rational=True),
+        **{n: sp.nsimplify(v, rational=True) for n, v in zip(net.params, p.w)},
+    }
+    t1, t2 = sp.nsimplify(p.t1, rational=True), sp.nsimplify(p.t2, rational=True)
+    at = {X: exact["x"], **{sp.Symbol(n, real=True): exact[n] for n in net.params}, T1: t1, T2: t2}
+    env, pre = compose(net.units, exact)
+    names = [u.name for u in net.units]
+    for u in net.units:
+        value = explicit(env[u.name])
+        ch = pc.chain(f"{u.name}", _tex(u.name)).define(
+            describe(u), formulas["correct"][u.name].subs(at), "the wiring"
+        )
+        numbers = {k: float(explicit(v)) for k, v in env.items() if k in exact or k in names}
+        ch.step(describe(u, numbers), value, "the table's values and the neurons above")
+        if u.activation != "identity":
+            ch.step(sp.latex(activate(u.activation, pre[u.name])), value, "arithmetic")
+        ch.step(rf"{sp.latex(value)} \approx {_num(value)}", value, "")
+    names = [u.name for u in net.units]
+    floats = {k: float(v) for k, v in exact.items()}
+    measured = sim.forward(net.spec(), floats)
+    pc.claim(
+        "numpy",
+        r"A NumPy forward pass of the drawn network gives the same values: "
+        + ", ".join(rf"${_tex(n)} \approx {_num(explicit(env[n]))}$" for n in names)
+        + ".",
+        prove.close_all(
+            [float(measured[n][0]) for n in names],
+            [float(explicit(env[n])) for n in names],
+            rtol=1e-12,
+            atol=1e-15,
+            what="NumPy network against exact",
+        ),
+    )
+    y1, y2 = explicit(env["y1"]), explicit(env["y2"])
+    loss = loss_value(y1, y2, t1, t2, sign)
+    sign_tex = "-" if sign == 1 else "+"
+    loss_shown = loss_value(env["y1"], env["y2"], t1, t2, sign)
+    pc.chain("loss", "l").define(
+        rf"\tfrac12(y_1 - t_1)^2 {sign_tex} \left[t_2\ln y_2 + (1-t_2)\ln(1-y_2)\right]",
+        formulas[p.cls_sign]["l"].subs(at),
+        f"the {p.cls_sign} sign",
+    ).step(
+        rf"\tfrac12({_num(y1)} - {_num(t1)})^2 {sign_tex} \left[{_num(t2)} \cdot \ln {_num(y2)} + "
+        rf"{_num(1 - t2)} \cdot \ln {_num(1 - y2)}\right]",
+        loss,
+        rf"$t_1 = {p.t1:g}$, $t_2 = {p.t2:g}$",
+    ).step(
+        rf"{sp.latex(loss_shown, ln_notation=True)} \approx {_num(loss)}",
+        explicit(loss_shown),
+        "exactly",
+    )
+    pc.claim(
+        "numpy-loss",
+        r"The NumPy loss agrees.",
+        prove.close(
+            float(sim.loss(net.spec(), floats, p.t1, p.t2, sign)[0]),
+            float(loss),
+            rtol=1e-12,
+            what="NumPy loss",
+        ),
+    )
+    N = {u.name: sp.Symbol(u.name, real=True) for u in net.units}
+    vals = (
+        {sp.Symbol(k, real=True): floats[k] for k in floats}
+        | {N[n]: float(explicit(env[n])) for n in N}
+        | {T1: p.t1, T2: p.t2}
+    )
+    at_n = {
+        **{sp.Symbol(k, real=True): exact[k] for k in exact},
+        **{N[n]: env[n] for n in N},
+        T1: t1,
+        T2: t2,
+    }
+    w1 = sp.Symbol("w1", real=True)
+    g_exact = {conv: explicit(hand[conv]["w1"].xreplace(at_n)) for conv in hand}
+    sympy_at = sp.diff(formulas[p.cls_sign]["l"], w1).subs(at)
+    g_hand = g_exact[p.cls_sign]
+    pc.chain("dw1", r"\frac{\partial l}{\partial w_1}").define(
+        r"\frac{d}{dw_1}\,l(w_1;\ x, w_2, w_3, t_1, t_2)\ \text{at the values above}",
+        sympy_at,
+        "SymPy differentiates the composed loss, then substitutes",
+    ).step(
+        _shown(hand[p.cls_sign]["w1"], vals),
+        g_hand,
+        "the formula of (b) with the values above",
+        verdict=_equal(sympy_at, g_hand),
+    ).step(
+        rf"{sp.latex(hand[p.cls_sign]['w1'].xreplace(at_n))} \approx {_num(g_hand)}",
+        g_hand,
+        "exactly",
+    )
+    g = Graph.parse([*net.pairs, ("l", LOSS[p.cls_sign])], ("x", *net.params, "t1", "t2"))
+    tape = Tape.record(g, {**floats, "t1": p.t1, "t2": p.t2})
+    adj = tape.backward("l")
+    pc.table(
+        ["adjoint", "rule", "value"],
+        tables.adjoint_rows(g, adj, "l"),
+        caption=r"The same gradient by the autodiff engine: one backward sweep from $\bar l = 1$; "
+                r"the rows "
+        r"$\bar w_1, \bar w_2, \bar w_3$ are $\partial l/\partial\mathbf w$.",
+    )
+    pc.claim(
+        "engine",
+        rf"The engine's $\bar w_1 = {_num(adj[g.names['w1']])}$ agrees.",
+        prove.close(adj[g.names["w1"]], float(g_exact[p.cls_sign]), rtol=1e-12, what="tape"),
+    )
+    other = "printed" if sign == 1 else "correct"
+    fd_other = sim.central_gradient(net.spec(), floats, ["w1"], p.t1, p.t2, SIGN[other], FD_STEP)[
+        0, 0
+    ]
+    pc.claim(
+        "other-sign",
+        rf"With the {other} sign of $l_{{cls}}$ instead, $\partial l/\partial w_1 = "
+        rf"{_num(g_exact[other])}$ (central differences of the NumPy loss agree).",
+        prove.close(
+            float(fd_other), float(g_exact[other]), rtol=1e-6, atol=1e-9, what="central difference"
+        ),
+    )
+    sol.answer("h, y1, y2", {n: explicit(env[n]) for n in names})
+    sol.answer("loss", loss)
+    sol.answer("dl/dw1", g_exact[p.cls_sign])
+    sol.answer(f"dl/dw1 ({other} sign)", g_exact[other])
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))

@@ -1,0 +1,803 @@
+"""Forward pass, backprop, one SGD step and one momentum step in a 2-2-1 ReLU/sigmoid network.
+
+The network is given as text and read three ways: the autodiff engine's graph
+(its tape gives every adjoint), SymPy's own parse of the same text (exact
+values and derivatives), and the neurons it describes, which are drawn and
+which `checks.two_layer_sgd` runs in NumPy (finite differences, optimisers).
+Backpropagation by hand (the delta rule) is derived here and must agree with
+all three.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from checks import two_layer_sgd as sim
+from theory.autodiff import Graph, Tape, tables
+from theory.autodiff import network as nn
+from theory.autodiff.ops import CONSTANTS, FUNCTIONS
+from theory.core import prove
+from theory.core.context import Context
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, param
+from theory.core.solution import Solution
+from theory.jacobians import independent_sympy, program
+
+TOPIC = "two_layer_sgd"
+SOURCE = "comp433-a2, Question 5"
+
+WIRING = (
+    "h1 = relu(w1*x1 + w3*x2 + b1); h2 = relu(w2*x1 + w4*x2 + b2); y = sigmoid(w5*h1 + w6*h2 + b3)"
+)
+# the other common numbering: weights counted by hidden unit (w1, w2 into h1)
+ALT_WIRING = (
+    "h1 = relu(w1*x1 + w2*x2 + b1); h2 = relu(w3*x1 + w4*x2 + b2); y = sigmoid(w5*h1 + w6*h2 + b3)"
+)
+WEIGHTS = "w1=0.1, w2=0.2, w3=0.3, w4=0.4, w5=0.5, w6=0.6, b1=0.1, b2=0.2, b3=0.3"
+LOSS = "-(t*ln({y}) + (1 - t)*ln(1 - {y}))"
+RESERVED = ("t", "L")
+HIDDEN = ("relu", "sigmoid", "tanh", "identity")
+ACT_TEX = {"relu": r"\mathrm{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "identity": ""}
+FD_STEP = 1e-6
+SMALL_STEP = 0.1  # the SGD step's length below which (c) checks that the loss decreases
+MOMENTUM_RUN = 20  # steps of both momentum conventions compared in (d)
+
+
+# --- reading the parameters -----------------------------------------------------------------
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """`"w1=0.1, b1=0.2"` -> {"w1": 0.1, "b1": 0.2}."""
+    out: dict[str, float] = {}
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise BadInput(f"weights: expected 'name=value', got {item.strip()!r}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise BadInput(f"weights: {name} = {value.strip()!r} is not a number") from None
+        if not math.isfinite(number):
+            raise BadInput(f"weights: {name} must be finite")
+        if name in out:
+            raise BadInput(f"weights: {name} is given twice")
+        out[name] = number
+    if not out:
+        raise BadInput("weights: no parameter values given")
+    return out
+
+
+def names_in(pairs: list[tuple[str, str]]) -> list[str]:
+    """Free names of the expressions (not functions, constants, assigned names), in order."""
+    assigned = {n for n, _ in pairs}
+    seen: dict[str, None] = {}
+    for _, text in pairs:
+        try:
+            tree = ast.parse(text, mode="eval")
+        except SyntaxError as e:
+            raise BadInput(f"wiring: {text!r} is not an expression ({e.msg})") from None
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Name)
+                and node.id not in FUNCTIONS
+                and node.id not in CONSTANTS
+                and node.id not in assigned
+            ):
+                seen.setdefault(node.id)
+    return list(seen)
+
+
+def named_units(graph: Graph, data: set[str]) -> list[nn.Neuron]:
+    """`network.neurons`, but each neuron keeps the name its assignment gave it (h, not h1).
+
+    The engine numbers hidden neurons h1, h2, ... in evaluation order; here they
+    are renamed to the wiring's own names so the drawing matches the text.
+    """
+    units = nn.neurons(graph, data)
+    outputs = {graph.names[o] for o in graph.outputs}
+    heads = [i for i, n in enumerate(graph.nodes) if n.op in nn.ACTIVATIONS or i in outputs]
+    rename = {u.name: graph.nodes[i].name or u.name for u, i in zip(units, heads)}
+    if len(set(rename.values())) != len(rename) or set(rename.values()) & data:
+        return units  # a clash between given and generated names: keep the engine's names
+    for u in units:
+        u.name = rename[u.name]
+        u.edges = [(rename.get(s, s), w) for s, w in u.edges]
+    return units
+
+
+@dataclass
+class Net:
+    pairs: list[tuple[str, str]]
+    graph: Graph
+    units: list[nn.Neuron]
+    data: tuple[str, ...]
+    params: tuple[str, ...]
+    output: str
+
+    def spec(self) -> list[tuple]:
+        """The neurons as plain data for the NumPy witness."""
+        return [(u.name, u.activation, list(u.edges), list(u.biases)) for u in self.units]
+
+
+def build(wiring: str, weights: dict[str, float], n_inputs: int) -> Net:
+    """Parse and validate the wiring: inputs x1..xn, every other name a parameter with a value."""
+    pairs = program(wiring)
+    data = tuple(f"x{i + 1}" for i in range(n_inputs))
+    used = names_in(pairs)
+    clash = [n for n in RESERVED if n in used or n in dict(pairs)]
+    if clash:
+        raise BadInput(
+            f"wiring: the names {', '.join(clash)} are reserved for the target and the loss"
+        )
+    missing = [n for n in used if n not in data and n not in weights]
+    if missing:
+        raise BadInput(
+            f"wiring uses {', '.join(missing)} but weights gives no value for it (inputs are "
+            f"{', '.join(data)})"
+        )
+    unused = [n for n in weights if n not in used]
+    if unused:
+        raise BadInput(f"weights gives {', '.join(unused)}, which the wiring does not use")
+    params = tuple(weights)
+    graph = Graph.parse(pairs, data + params)
+    if len(graph.outputs) != 1:
+        raise BadInput(f"wiring must end in one output, got {', '.join(graph.outputs)}")
+    units = named_units(graph, set(data))
+    if units[-1].activation != "sigmoid":
+        raise BadInput("the output neuron must be a sigmoid (the loss is binary cross-entropy)")
+    odd = [u.name for u in units if u.activation not in HIDDEN]
+    if odd:
+        raise BadInput(f"neurons {', '.join(odd)}: activations must be one of {', '.join(HIDDEN)}")
+    return Net(pairs, graph, units, data, params, graph.outputs[0])
+
+
+# --- the derived formulas (monkeypatched by the tests) --------------------------------------
+
+
+def cross_entropy(y: sp.Expr, t: sp.Expr) -> sp.Expr:
+    """Binary cross-entropy L = -[t ln y + (1 - t) ln(1 - y)]."""
+    return -(t * sp.log(y) + (1 - t) * sp.log(1 - y))
+
+
+def activate(act: str, z: sp.Expr) -> sp.Expr:
+    return {
+        "relu": lambda: sp.Max(z, 0),
+        "sigmoid": lambda: 1 / (1 + sp.exp(-z)),
+        "tanh": lambda: sp.tanh(z),
+        "identity": lambda: z,
+    }[act]()
+
+
+def forward(units: list[nn.Neuron], values: dict[str, sp.Expr]) -> tuple[dict, dict]:
+    """Every neuron's pre-activation z and output a, exactly, neuron by neuron."""
+    env, pre = dict(values), {}
+    for u in units:
+        pre[u.name] = sum((env[w] * env[s] for s, w in u.edges), sp.Integer(0)) + sum(
+            (env[b] for b in u.biases), sp.Integer(0)
+        )
+        env[u.name] = activate(u.activation, pre[u.name])
+    return env, pre
+
+
+def output_delta(y: sp.Expr, t: sp.Expr) -> sp.Expr:
+    """dL/dz at a sigmoid output under cross-entropy: y(1-y) * (-t/y + (1-t)/(1-y)) = y - t."""
+    return y - t
+
+
+def activation_derivative(act: str, z: sp.Expr, a: sp.Expr) -> sp.Expr:
+    """a'(z) for a hidden neuron, from its pre-activation z and output a (ReLU: 0 at z <= 0)."""
+    if act == "relu":
+        return sp.Integer(1) if z > 0 else sp.Integer(0)
+    return {"sigmoid": a * (1 - a), "tanh": 1 - a**2, "identity": sp.Integer(1)}[act]
+
+
+def backprop(units: list[nn.Neuron], env: dict, pre: dict, t: sp.Expr) -> tuple[dict, dict]:
+    """The delta rule: delta_out = y - t, delta_u = a'(z_u) sum_k w_uk delta_k.
+
+    Then dL/dw = delta x (the value w multiplies) and dL/db = delta.
+    """
+    delta = {units[-1].name: output_delta(env[units[-1].name], t)}
+    for u in reversed(units[:-1]):
+        downstream = sum(
+            (delta[v.name] * env[w] for v in units for s, w in v.edges if s == u.name),
+            sp.Integer(0),
+        )
+        delta[u.name] = activation_derivative(u.activation, pre[u.name], env[u.name]) * downstream
+    grads: dict[str, sp.Expr] = {}
+    for u in units:
+        for s, w in u.edges:
+            grads[w] = grads.get(w, sp.Integer(0)) + delta[u.name] * env[s]
+        for b in u.biases:
+            grads[b] = grads.get(b, sp.Integer(0)) + delta[u.name]
+    return delta, grads
+
+
+def zero_reasons(units: list[nn.Neuron], env: dict, pre: dict, delta: dict) -> dict[str, str]:
+    """Parameters whose gradient is exactly 0, with the reason read off the network."""
+    why: dict[str, list[str]] = {}
+    live: set[str] = set()
+    for u in units:
+        if delta[u.name] == 0:
+            dead = u.activation == "relu" and not pre[u.name] > 0
+            reason = (
+                rf"${_tex(u.name)}$ is a dead ReLU ($z_{{{_tex(u.name)}}} = {_num(pre[u.name])} "
+                rf"\le 0$)"
+                if dead
+                else rf"no gradient reaches ${_tex(u.name)}$ from the loss"
+            )
+        else:
+            reason = ""
+        for s, w in u.edges:
+            edge_reason = reason or (rf"it multiplies ${_tex(s)} = 0$" if env[s] == 0 else "")
+            (why.setdefault(w, []).append(edge_reason) if edge_reason else live.add(w))
+        for b in u.biases:
+            (why.setdefault(b, []).append(reason) if reason else live.add(b))
+    return {p: "; ".join(dict.fromkeys(r)) for p, r in why.items() if p not in live}
+
+
+def sgd_step(w: sp.Expr, g: sp.Expr, eta: sp.Expr) -> sp.Expr:
+    """w <- w - eta * dL/dw."""
+    return w - eta * g
+
+
+def momentum_velocity_form(w: sp.Expr, v: sp.Expr, g: sp.Expr, eta: sp.Expr, mu: sp.Expr) -> tuple:
+    """(i) Sutskever / CS231n / Goodfellow et al.: v <- mu v - eta g, w <- w + v; returns (v, w)."""
+    v_new = mu * v - eta * g
+    return v_new, w + v_new
+
+
+def momentum_buffer_form(w: sp.Expr, v: sp.Expr, g: sp.Expr, eta: sp.Expr, mu: sp.Expr) -> tuple:
+    """(ii) PyTorch: v <- mu v + g, w <- w - eta v; returns (v, w)."""
+    v_new = mu * v + g
+    return v_new, w - eta * v_new
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Params(Parameters):
+    wiring: str = param(
+        WIRING,
+        "the network as 'name = expression' lines separated by ';' (inputs x1, x2, ...; the figure "
+        "is missing from the sheet)",
+    )
+    weights: str = param(WEIGHTS, "parameter values as 'name=value' separated by commas (Table 1)")
+    x: tuple = param((1.0, 0.0), "the input (x1, x2, ...)")
+    target: float = param(1.0, "target t of the cross-entropy", lo=0.0, hi=1.0)
+    eta: float = param(0.1, "learning rate", lo=0.0, lo_open=True)
+    mu: float = param(0.9, "momentum coefficient", lo=0.0, hi=1.0, hi_open=True)
+    velocity: float = param(0.5, "current velocity of the momentum parameter")
+    update: str = param("w1, w4, w5, w6, b1, b3", "parameters whose SGD update is tabulated")
+    momentum_param: str = param("w5", "the parameter updated with momentum")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.x or any(
+            not isinstance(v, (int, float)) or isinstance(v, bool) for v in self.x
+        ):
+            raise BadInput("parameter x: expected a tuple of numbers, e.g. (1, 0)")
+        if any(not math.isfinite(v) for v in self.x):
+            raise BadInput("parameter x: coordinates must be finite")
+        weights = parse_weights(self.weights)
+        build(self.wiring, weights, len(self.x))
+        for name in [*_names(self.update), self.momentum_param]:
+            if name not in weights:
+                raise BadInput(f"{name} is not a parameter of the network ({', '.join(weights)})")
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def _tex(name: str) -> str:
+    return sp.latex(sp.Symbol(name))
+
+
+def _power(h: float) -> str:
+    """A step such as 1e-06 as LaTeX, 10^{-6}."""
+    k = round(math.log10(h))
+    return f"10^{{{k}}}" if math.isclose(10.0**k, h) else f"{h:g}"
+
+
+def _num(v) -> str:
+    return f"{float(v):.6g}"
+
+
+def _paren(v) -> str:
+    return f"({_num(v)})" if float(v) < 0 else _num(v)
+
+
+def describe(u: nn.Neuron, values: dict | None = None) -> str:
+    """The neuron's right-hand side, with names or (given `values`) with numbers."""
+    if values is None:
+        terms = [rf"{_tex(w)} {_tex(s)}" for s, w in u.edges] + [_tex(b) for b in u.biases]
+    else:
+        terms = [rf"{_paren(values[w])} \cdot {_paren(values[s])}" for s, w in u.edges]
+        terms += [_paren(values[b]) for b in u.biases]
+    inner = " + ".join(terms) or "0"
+    act = ACT_TEX[u.activation]
+    return rf"{act}\left({inner}\right)" if act else inner
+
+
+def _act_prime(u: nn.Neuron) -> str:
+    return {
+        "relu": rf"\mathrm{{ReLU}}'(z_{{{_tex(u.name)}}})",
+        "sigmoid": rf"{_tex(u.name)}(1 - {_tex(u.name)})",
+        "tanh": rf"(1 - {_tex(u.name)}^2)",
+        "identity": "",
+    }[u.activation]
+
+
+def _delta_rule(u: nn.Neuron, units: list[nn.Neuron], output: str, t_tex: str) -> str:
+    if u.name == output:
+        return rf"{_tex(u.name)} - {t_tex}"
+    terms = [
+        rf"{_tex(w)}\,\delta_{{{_tex(v.name)}}}" for v in units for s, w in v.edges if s == u.name
+    ]
+    inner = " + ".join(terms) or "0"
+    prime = _act_prime(u)
+    return rf"{prime}\left({inner}\right)" if prime else inner
+
+
+# --- solving ----------------------------------------------------------------------------------
+
+
+def solve(p: Params, ctx: Context) -> Solution:
+    weights = parse_weights(p.weights)
+    net = build(p.wiring, weights, len(p.x))
+    floats = {**dict(zip(net.data, map(float, p.x))), **weights}
+    exact = {k: sp.nsimplify(v, rational=True) for k, v in floats.items()}
+    t = sp.nsimplify(p.target, rational=True)
+    eta, mu, v0 = (sp.nsimplify(v, rational=True) for v in (p.eta, p.mu, p.velocity))
+    y_name = net.output
+    loss_line = ("L", LOSS.format(y=y_name))
+
+    # the three readings of the wiring
+    full = Graph.parse([*net.pairs, loss_line], (*net.data, "t", *net.params))
+    tape = Tape.record(full, {**floats, "t": p.target})
+    kinks = full.kinks(tape.values)
+    if kinks:
+        raise BadInput(f"the loss is not differentiable at these values: {'; '.join(kinks)}")
+    syms = {n: sp.Symbol(n, real=True) for n in (*net.data, "t", *net.params)}
+    formulas = independent_sympy([*net.pairs, loss_line], syms)
+    at = {syms[n]: v for n, v in exact.items()} | {syms["t"]: t}
+    env, pre = forward(net.units, exact)
+    spec = net.spec()
+    numpy_env = sim.forward(spec, floats)
+
+    xs = ", ".join(f"{v:g}" for v in p.x)
+    sol = Solution(
+        TOPIC,
+        "One SGD step and one momentum step by backpropagation",
+        SOURCE,
+        p,
+        question=(
+            r"A network with two inputs, two ReLU hidden units and one sigmoid output is trained "
+            r"with the binary cross-entropy. With the parameter values of the sheet's table, find "
+            r"the output for "
+            rf"$\mathbf x = ({xs})$, the loss for target $t = {p.target:g}$, the parameters after "
+            rf"one backpropagation and SGD step with $\eta = {p.eta:g}$, and the momentum update "
+            rf"of ${_tex(p.momentum_param)}$ with momentum ${p.mu:g}$ and current velocity "
+            rf"${p.velocity:g}$."
+        ),
+    )
+
+    _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env)
+    loss_exact = _loss_part(sol, p, net, env, t, formulas, at, floats)
+    grads, float_grads = _gradient_part(
+        sol, p, net, exact, env, pre, t, eta, formulas, at, full, tape, floats, spec
+    )
+    _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec)
+    sol.answer("y", env[y_name])
+    sol.answer("loss", loss_exact)
+    sol.answer("gradient", {n: grads[n] for n in net.params})
+    return sol
+
+
+def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -> None:
+    xs = ", ".join(f"{v:g}" for v in p.x)
+    pa = sol.part(
+        "a", "The network and its output", rf"Compute the output $y$ for $\mathbf x = ({xs})$."
+    )
+    if p.wiring == WIRING:
+        pa.erratum(
+            r"``Figure 1: Network with 2 hidden neurons'': the figure is not in the text of the "
+            r"sheet, so which weight joins which pair of units is not given.",
+            r"the answer depends on the wiring. We take the usual layout that numbers the input "
+            r"weights by source, $x_1 \to h_1$ ($w_1$), $x_1 \to h_2$ ($w_2$), $x_2 \to h_1$ "
+            r"($w_3$), $x_2 \to h_2$ ($w_4$), with $w_5, w_6$ from $h_1, h_2$ to the output and "
+            r"biases $b_1, b_2, b_3$ on $h_1, h_2, y$. Another common layout numbers them by "
+            r"hidden unit ($w_1, w_2$ into $h_1$); both put $w_1$ on $x_1 \to h_1$ and $w_4$ on "
+            r"$x_2 \to h_2$.",
+            r"\texttt{wiring} = "
+            + r"; ".join(rf"${_tex(u.name)} = {describe(u)}$" for u in net.units)
+            + r" (give the real figure's wiring as this parameter).",
+        )
+    else:
+        pa.text(r"The network is the one given in the parameter \texttt{wiring}.")
+    pa.diagram(
+        "network",
+        r"The assumed network: inputs on the left, each neuron with its activation and name, its "
+        r"bias below it, and each edge labelled by its weight.",
+        nn.draw(net.units, list(net.data)),
+        [f"{u.name} = {describe(u)}" for u in net.units],
+    )
+    pa.text(r"Forward pass, neuron by neuron (pre-activation $z$, then the activation):")
+    for u in net.units:
+        ch = pa.chain(f"forward-{u.name}", _tex(u.name))
+        ch.define(describe(u), formulas[u.name].subs(at), "the wiring")
+        ch.step(describe(u, env), env[u.name], "the table's values")
+        act = ACT_TEX[u.activation]
+        z_tex = sp.latex(pre[u.name])
+        if act:
+            ch.step(
+                rf"{act}\left({z_tex}\right)", activate(u.activation, pre[u.name]), "arithmetic"
+            )
+        ch.step(rf"{sp.latex(env[u.name])} \approx {_num(env[u.name])}", env[u.name], "")
+    names = [u.name for u in net.units]
+    exact_f = [float(env[n]) for n in names]
+    pa.claim(
+        "engine",
+        r"The autodiff engine's forward pass over the same wiring gives these values.",
+        prove.close_all(
+            [tape.values[tape.graph.names[n]] for n in names],
+            exact_f,
+            rtol=1e-12,
+            atol=1e-15,
+            what="engine against exact",
+        ),
+    )
+    pa.claim(
+        "numpy",
+        r"An independent NumPy forward pass of the drawn network gives these values.",
+        prove.close_all(
+            [float(numpy_env[n][0]) for n in names],
+            exact_f,
+            rtol=1e-12,
+            atol=1e-15,
+            what="NumPy network against exact",
+        ),
+    )
+    zero_x = [d for d, v in zip(net.data, p.x) if v == 0]
+    if zero_x:
+        silent = sorted({w for u in net.units for s, w in u.edges if s in zero_x})
+        pa.text(
+            rf"Since ${', '.join(f'{_tex(d)} = 0' for d in zero_x)}$, the weights "
+            rf"${', '.join(_tex(w) for w in silent)}$ do not enter the forward pass: only the "
+            rf"weights "
+            r"leaving the nonzero inputs matter, so which weights the figure puts on those edges "
+            r"decides the output."
+        )
+    if p.wiring == WIRING:
+        alt = build(ALT_WIRING, parse_weights(p.weights), len(p.x))
+        alt_env, _ = forward(alt.units, exact)
+        alt_np = sim.forward(alt.spec(), {k: float(v) for k, v in exact.items()})[alt.output][0]
+        pa.claim(
+            "other-layout",
+            r"Under the other layout ("
+            + "; ".join(rf"${_tex(u.name)} = {describe(u)}$" for u in alt.units)
+            + rf") the output would be $y = {sp.latex(alt_env[alt.output])} \approx "
+            rf"{_num(alt_env[alt.output])}$ instead (checked by the NumPy network).",
+            prove.close(
+                float(alt_np),
+                float(alt_env[alt.output]),
+                rtol=1e-12,
+                what="NumPy network, other layout",
+            ),
+        )
+
+
+def _loss_part(sol, p, net, env, t, formulas, at, floats) -> sp.Expr:
+    pb = sol.part(
+        "b", "The loss", rf"Compute the cross-entropy loss for target $t = {p.target:g}$."
+    )
+    y = env[net.output]
+    value = cross_entropy(y, t)
+    shown = sp.expand_log(value, force=True)
+    pb.chain("loss", "L").define(
+        rf"-\left[t \ln {_tex(net.output)} + (1-t) \ln(1 - {_tex(net.output)})\right]",
+        formulas["L"].subs(at),
+        "binary cross-entropy",
+    ).step(
+        rf"-\left[{sp.latex(t)} \cdot \ln {_num(y)} + {sp.latex(1 - t)} \cdot \ln "
+        rf"{_num(1 - y)}\right]",
+        value,
+        rf"$t = {sp.latex(t)}$ and ${_tex(net.output)}$ from (a)",
+    ).step(rf"{sp.latex(shown, ln_notation=True)} \approx {_num(value)}", shown, "")
+    measured = float(sim.loss(net.spec(), floats, p.target)[0])
+    pb.claim(
+        "numpy",
+        r"The NumPy network's cross-entropy agrees.",
+        prove.close(measured, float(value), rtol=1e-12, what="NumPy loss"),
+    )
+    if t == 1:
+        pb.text(
+            r"With $t = 1$ only the first term survives: $L = -\ln y$, small when $y$ is close to "
+            r"1."
+        )
+    return value
+
+
+def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tape, floats, spec):
+    pc = sol.part(
+        "c",
+        "Backpropagation and the SGD step",
+        rf"Backpropagate the error of this sample and update "
+        rf"${', '.join(_tex(n) for n in _names(p.update))}$ by SGD with $\eta = {p.eta:g}$.",
+    )
+    y = net.output
+    z, tt = sp.symbols("z t", real=True)
+    s = 1 / (1 + sp.exp(-z))
+    pc.claim(
+        "delta",
+        rf"At the sigmoid output the cross-entropy's derivative simplifies: with ${_tex(y)} = "
+        rf"\sigma(z)$, $\partial L/\partial z = \sigma'(z)\,\partial L/\partial {_tex(y)} = "
+        rf"{_tex(y)}(1-{_tex(y)})\left(-\frac{{t}}{{{_tex(y)}}} + "
+        rf"\frac{{1-t}}{{1-{_tex(y)}}}\right) = {_tex(y)} - t$ (SymPy differentiates "
+        rf"$L(\sigma(z))$).",
+        prove.equal(sp.diff(cross_entropy(s, tt), z), output_delta(s, tt)),
+    )
+    pc.text(
+        r"Write $\delta_u = \partial L/\partial z_u$ for the pre-activation of neuron $u$. "
+        r"Backpropagation: $\delta$ at the output is $y - t$; a hidden neuron collects $\sum_k "
+        r"w_{uk}\delta_k$ over the neurons it feeds and multiplies by its activation's derivative "
+        r"($\mathrm{ReLU}'(z) = 1$ for $z > 0$, $0$ for $z < 0$); then $\partial L/\partial w = "
+        r"\delta \times$ (the value the weight multiplies) and $\partial L/\partial b = \delta$."
+    )
+    delta, grads = backprop(net.units, env, pre, t)
+    t_tex = sp.latex(t)
+    pc.table(
+        ["neuron", r"$\delta$ rule", "value"],
+        [
+            [
+                f"${_tex(u.name)}$",
+                rf"$\delta_{{{_tex(u.name)}}} = {_delta_rule(u, net.units, y, t_tex)}$",
+                f"${_num(delta[u.name])}$",
+            ]
+            for u in reversed(net.units)
+        ],
+        caption=r"The backward pass through the neurons, from the output back.",
+    )
+    source = {
+        w: [(s_, u.name) for s_ in [s_ for s_, w_ in u.edges if w_ == w]]
+        for u in net.units
+        for _, w in u.edges
+    }
+    rows = []
+    for n in net.params:
+        rule = " + ".join(
+            rf"\delta_{{{_tex(u)}}}\,{_tex(s_)}" for s_, u in source.get(n, [])
+        ) or " + ".join(rf"\delta_{{{_tex(u.name)}}}" for u in net.units if n in u.biases)
+        rows.append(
+            [
+                f"${_tex(n)}$",
+                f"${rule}$",
+                f"${sp.latex(sp.factor(grads[n]))}$",
+                f"${_num(grads[n])}$",
+            ]
+        )
+    pc.table(
+        ["parameter", r"$\partial L/\partial(\cdot)$", "exact", "value"],
+        rows,
+        caption=r"The gradient by backpropagation (by hand).",
+    )
+    sympy_grads = {n: sp.diff(formulas["L"], sp.Symbol(n, real=True)).subs(at) for n in net.params}
+    pc.claim(
+        "sympy",
+        r"SymPy's derivative of the composed loss $L(\theta)$ gives the same gradient, exactly, "
+        r"for every parameter.",
+        prove.proved_for_each(
+            {n: (lambda n=n: prove.equal(grads[n], sympy_grads[n])) for n in net.params},
+            "each parameter",
+        ),
+    )
+    float_grads = np.array([float(grads[n]) for n in net.params])
+    adjoint = tape.backward("L")
+    engine = [adjoint[full.names[n]] for n in net.params]
+    pc.table(
+        ["adjoint", "rule", "value"],
+        tables.adjoint_rows(full, adjoint, "L"),
+        caption=r"The autodiff engine's backward sweep from $\bar L = 1$ over the graph of the "
+                r"wiring and "
+        r"the loss; the adjoints of the parameters are the gradient.",
+    )
+    pc.claim(
+        "reverse-mode",
+        r"The engine's reverse-mode sweep gives the same gradient.",
+        prove.close_all(engine, float_grads, rtol=1e-12, atol=1e-15, what="tape against backprop"),
+    )
+    fd = sim.central_gradient(spec, floats, list(net.params), p.target, FD_STEP)
+    pc.claim(
+        "finite-differences",
+        rf"Central differences (step ${_power(FD_STEP)}$) of the NumPy network's loss "
+        r"agree.",
+        prove.close_all(fd, float_grads, rtol=1e-6, atol=1e-9, what="central differences"),
+    )
+    reasons = zero_reasons(net.units, env, pre, delta)
+    zero_exact = {n for n in net.params if sympy_grads[n] == 0}
+    if reasons:
+        pc.text(
+            "Exactly zero: "
+            + "; ".join(
+                rf"$\partial L/\partial {_tex(n)} = 0$ because {r}" for n, r in reasons.items()
+            )
+            + "."
+        )
+    dead = [u.name for u in net.units if u.activation == "relu" and not pre[u.name] > 0]
+    pc.text(
+        r"Dead ReLUs: "
+        + (
+            ", ".join(f"${_tex(d)}$" for d in dead)
+            if dead
+            else "none (every hidden pre-activation is positive: "
+            + ", ".join(rf"$z_{{{_tex(u.name)}}} = {_num(pre[u.name])}$" for u in net.units[:-1])
+            + ")"
+        )
+        + "."
+    )
+    pc.claim(
+        "zeros",
+        r"The parameters named above are exactly those whose gradient SymPy finds to be 0.",
+        prove.on_instances({"same set": set(reasons) == zero_exact}, "zero gradients compared"),
+    )
+    new = {n: sgd_step(exact[n], grads[n], eta) for n in net.params}
+    pc.table(
+        [
+            "parameter",
+            "old",
+            r"$\partial L/\partial(\cdot)$",
+            r"new $= \text{old} - \eta\,\partial L$",
+        ],
+        [
+            [f"${_tex(n)}$", f"${_num(exact[n])}$", f"${_num(grads[n])}$", f"${_num(new[n])}$"]
+            for n in _names(p.update)
+        ],
+        caption=rf"SGD with $\eta = {p.eta:g}$ on this sample.",
+    )
+    witness = sim.sgd(floats, dict(zip(net.params, fd)), p.eta)
+    pc.claim(
+        "sgd",
+        r"The updated values agree with a NumPy SGD step that uses the finite-difference gradient.",
+        prove.close_all(
+            [witness[n] for n in net.params],
+            [float(new[n]) for n in net.params],
+            rtol=1e-8,
+            atol=1e-10,
+            what="SGD step",
+        ),
+    )
+    step = float(p.eta * np.linalg.norm(float_grads))
+    if step <= SMALL_STEP:
+        before = float(sim.loss(spec, floats, p.target)[0])
+        moved = {**floats, **{n: float(new[n]) for n in net.params}}
+        after = float(sim.loss(spec, moved, p.target)[0])
+        pc.claim(
+            "decrease",
+            rf"A step this short ($\eta\|\nabla L\| = {step:.3g} \le {SMALL_STEP:g}$) lowers the "
+            rf"loss, as its first-order change $-\eta\|\nabla L\|^2 = "
+            rf"{-p.eta * float(float_grads @ float_grads):.4g}$ says. Measured with the NumPy "
+            rf"network: $L = {before:.6g} \to {after:.6g}$.",
+            prove.on_instances({"L(after) < L(before)": after < before}, "NumPy loss"),
+        )
+    sol.answer("updated", {n: new[n] for n in _names(p.update)})
+    return grads, dict(zip(net.params, float_grads))
+
+
+def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec) -> None:
+    w = p.momentum_param
+    pd = sol.part(
+        "d",
+        "A momentum step",
+        rf"Update ${_tex(w)}$ with momentum $\mu = {p.mu:g}$ and current velocity $v = "
+        rf"{p.velocity:g}$ instead of plain SGD.",
+    )
+    g = grads[w]
+    pd.text(
+        r"Two conventions are in common use. (i) Velocity form (Sutskever et al. 2013, the CS231n "
+        r"notes, Goodfellow et al., \emph{Deep Learning} \S 8.3.2): $v \leftarrow \mu v - \eta g$, "
+        r"$w \leftarrow w + v$; the velocity is in units of the parameter. (ii) Buffer form "
+        r"(PyTorch's \texttt{SGD(momentum=...)}): $v \leftarrow \mu v + g$, $w \leftarrow w - \eta "
+        r"v$; the velocity is in units of the gradient."
+    )
+    v1, w1 = momentum_velocity_form(exact[w], v0, g, eta, mu)
+    v2, w2 = momentum_buffer_form(exact[w], v0, g, eta, mu)
+    gt = _paren(g)
+    pd.table(
+        ["convention", "new velocity", rf"new ${_tex(w)}$"],
+        [
+            [
+                "(i) velocity form",
+                rf"${p.mu:g} \cdot {p.velocity:g} - {p.eta:g} \cdot {gt} = {_num(v1)}$",
+                rf"${_num(exact[w])} + {_paren(v1)} = {_num(w1)}$",
+            ],
+            [
+                "(ii) buffer form",
+                rf"${p.mu:g} \cdot {p.velocity:g} + {gt} = {_num(v2)}$",
+                rf"${_num(exact[w])} - {p.eta:g} \cdot {_paren(v2)} = {_num(w2)}$",
+            ],
+        ],
+        caption=rf"One momentum step on ${_tex(w)}$ with $g = \partial L/\partial {_tex(w)} = "
+                rf"{_num(g)}$.",
+    )
+    gw = float_grads[w]
+    cs = sim.CS231nMomentum(floats[w], p.velocity, p.eta, p.mu)
+    cs.step(gw)
+    torch = sim.TorchMomentum(floats[w], p.velocity, p.eta, p.mu)
+    torch.step(gw)
+    pd.claim(
+        "velocity-form",
+        rf"(i) gives $v = {_num(v1)}$ and ${_tex(w)} = {_num(w1)}$, as a CS231n-style "
+        r"optimiser object does in NumPy.",
+        prove.close_all(
+            [cs.v, cs.x], [float(v1), float(w1)], rtol=1e-12, atol=1e-15, what="CS231n step"
+        ),
+    )
+    pd.claim(
+        "buffer-form",
+        rf"(ii) gives $v = {_num(v2)}$ and ${_tex(w)} = {_num(w2)}$, as a PyTorch-style "
+        r"optimiser object does in NumPy.",
+        prove.close_all(
+            [torch.buf, torch.p],
+            [float(v2), float(w2)],
+            rtol=1e-12,
+            atol=1e-15,
+            what="PyTorch step",
+        ),
+    )
+    W, V, G, E, M = sp.symbols("w v g eta mu", real=True)
+    a_v, a_w = momentum_velocity_form(W, V, G, E, M)
+    b_v, b_w = momentum_buffer_form(W, -V / E, G, E, M)
+    pd.claim(
+        "same-algorithm",
+        r"The two are one algorithm in different units: running (ii) from the velocity $-v/\eta$ "
+        r"gives the same parameter as (i) from $v$, and its new velocity is again $-1/\eta$ times "
+        r"that of (i). With the same number $v$ in both they differ.",
+        prove.equal(a_w, b_w) & prove.equal(-a_v / E, b_v),
+    )
+    run_i, run_ii = sim.momentum_runs(
+        spec,
+        floats,
+        w,
+        p.target,
+        p.eta,
+        p.mu,
+        p.velocity,
+        -p.velocity / p.eta,
+        MOMENTUM_RUN,
+        FD_STEP,
+    )
+    pd.claim(
+        "same-runs",
+        rf"Measured: {MOMENTUM_RUN} steps of both optimisers on $L({_tex(w)})$, (ii) started from "
+        rf"$-v/\eta = {-p.velocity / p.eta:g}$, follow the same path.",
+        prove.close_all(run_ii, run_i, rtol=1e-9, atol=1e-12, what="two momentum runs"),
+    )
+    pd.text(
+        r"The sheet speaks of a ``momentum term'' and a ``velocity'', the vocabulary of Goodfellow "
+        r"et al., whose velocity is added to the parameter: convention (i) is most likely "
+        r"intended, "
+        rf"giving ${_tex(w)} = {_num(w1)}$. In (i) the stored velocity enters the step directly "
+        rf"($\mu v = {_num(mu * v0)}$), beside the gradient's share $-\eta g = {_num(-eta * g)}$. "
+        rf"Under (ii), ${_tex(w)} = {_num(w2)}$."
+    )
+    sol.answer("momentum (i) velocity form", {"v": v1, w: w1})
+    sol.answer("momentum (ii) buffer form", {"v": v2, w: w2})
+
+
+if __name__ == "__main__":
+    from theory.core.cli import topic_main
+
+    sys.exit(topic_main(sys.modules[__name__]))
