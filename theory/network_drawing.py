@@ -123,7 +123,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                       r"with the same weights, so it is a single neuron whose output feeds several neurons "
                       r"(the graph stores the repeated sub-expression once).")
         drawn = sorted([w for u in units for _, w in u.edges] + [b for u in units for b in u.biases])
-        part.claim("parameters", rf"Every weight and bias of the equation ({len(params)}) labels exactly one edge "
+        part.claim("parameters", rf"Each of the equation's {len(params)} weights and biases labels exactly one edge "
                    r"or neuron of the drawing.",
                    prove.on_instances({"each parameter drawn once": drawn == params}, "labels compared"))
         f = sp.lambdify([sp.Symbol(n) for n in [*used, *params]], expr, "numpy")
