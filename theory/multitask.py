@@ -19,7 +19,9 @@ from sympy.printing.latex import LatexPrinter
 
 from checks import multitask as sim
 from theory.autodiff import Graph, Tape, tables
+from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
+from theory.autodiff.network import describe, named_units, names_in, tex_name
 from theory.autodiff.ops import explicit, sigmoid
 from theory.core import prove
 from theory.core.context import Context
@@ -28,7 +30,6 @@ from theory.core.params import Parameters, param
 from theory.core.solution import Solution
 from theory.core.verdict import Verdict
 from theory.jacobians import independent_sympy, program
-from theory.two_layer_sgd import describe, named_units, names_in
 
 TOPIC = "multitask"
 SOURCE = "comp433-a2, Question 6"
@@ -111,13 +112,7 @@ def activate(act: str, z: sp.Expr) -> sp.Expr:
 
 def compose(units: list[nn.Neuron], values: dict[str, sp.Expr]) -> tuple[dict, dict]:
     """(a): each neuron's output (and pre-activation) in terms of the input and the weights."""
-    env, pre = dict(values), {}
-    for u in units:
-        pre[u.name] = sum((env[w] * env[s] for s, w in u.edges), sp.Integer(0)) + sum(
-            (env[b] for b in u.biases), sp.Integer(0)
-        )
-        env[u.name] = activate(u.activation, pre[u.name])
-    return env, pre
+    return by_hand.forward(units, values, activate)
 
 
 def sigmoid_derivative(s: sp.Expr) -> sp.Expr:
@@ -152,26 +147,9 @@ def backprop(
     units: list[nn.Neuron], env: dict, pre: dict, t1: sp.Expr, t2: sp.Expr, sign: int
 ) -> tuple[dict, dict]:
     """The delta rule: each pre-activation's delta, then dl/dw = delta x source."""
-    delta: dict[str, sp.Expr] = {}
-    for u in reversed(units):
-        if u.name == "y2":
-            delta[u.name] = classification_delta(env[u.name], t2, sign)
-            continue
-        if u.name == "y1":
-            downstream = regression_delta(env[u.name], t1)
-        else:
-            downstream = sum(
-                (delta[v.name] * env[w] for v in units for s, w in v.edges if s == u.name),
-                sp.Integer(0),
-            )
-        delta[u.name] = activation_derivative(u.activation, pre[u.name], env[u.name]) * downstream
-    grads: dict[str, sp.Expr] = {}
-    for u in units:
-        for s, w in u.edges:
-            grads[w] = grads.get(w, sp.Integer(0)) + delta[u.name] * env[s]
-        for b in u.biases:
-            grads[b] = grads.get(b, sp.Integer(0)) + delta[u.name]
-    return delta, grads
+    given = {"y2": classification_delta(env["y2"], t2, sign)}
+    return by_hand.backprop(units, env, pre, activation_derivative, given,
+                            {"y1": regression_delta(env["y1"], t1)})
 
 
 def loss_value(y1: sp.Expr, y2: sp.Expr, t1: sp.Expr, t2: sp.Expr, sign: int) -> sp.Expr:
@@ -217,9 +195,6 @@ class Params(Parameters):
 
 # --- formatting -------------------------------------------------------------------------------
 
-
-def _tex(name: str) -> str:
-    return sp.latex(sp.Symbol(name))
 
 
 def _power(h: float) -> str:
@@ -322,7 +297,7 @@ def _outputs_part(sol, p, net, N, composed, formulas) -> None:
             r"$y_2 = \sigma(w_3h)$ (the cross-entropy needs a probability), no biases (none are "
             r"listed).",
             r"\texttt{wiring} = "
-            + "; ".join(rf"${_tex(u.name)} = {describe(u)}$" for u in net.units)
+            + "; ".join(rf"${tex_name(u.name)} = {describe(u)}$" for u in net.units)
             + r" (give the real figure's wiring as this parameter).",
         )
     else:
@@ -335,7 +310,7 @@ def _outputs_part(sol, p, net, N, composed, formulas) -> None:
         [f"{u.name} = {describe(u)}" for u in net.units],
     )
     for u in net.units:
-        ch = pa.chain(f"{u.name}", _tex(u.name)).define(describe(u), formulas[u.name], "the wiring")
+        ch = pa.chain(f"{u.name}", tex_name(u.name)).define(describe(u), formulas[u.name], "the wiring")
         reads = any(s != "x" for s, _ in u.edges)
         ch.step(
             sp.latex(composed[u.name]),
@@ -401,7 +376,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
         ys = {n: explicit(to_xw[N[n]]) for n in ("y1", "y2")}
         dl_dy2 = -s_ * (T2 / N["y2"] - (1 - T2) / (1 - N["y2"]))
         rule = "; ".join(
-            rf"$\delta_{{{_tex(u.name)}}} = {sp.latex(delta[u.name])}$" for u in reversed(net.units)
+            rf"$\delta_{{{tex_name(u.name)}}} = {sp.latex(delta[u.name])}$" for u in reversed(net.units)
         )
         lhs = (
             r"\frac{\partial l}{\partial w_1}"
@@ -434,7 +409,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
             ch,
             sp.latex(grads["w1"].xreplace(to_xw)),
             explicit(grads["w1"].xreplace(to_xw)),
-            "substituting " + ", ".join(rf"${_tex(n)} = {sp.latex(to_xw[N[n]])}$" for n in N),
+            "substituting " + ", ".join(rf"${tex_name(n)} = {sp.latex(to_xw[N[n]])}$" for n in N),
         )
     other = "printed" if sign == 1 else "correct"
     pb.text(
@@ -538,7 +513,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
     names = [u.name for u in net.units]
     for u in net.units:
         value = explicit(env[u.name])
-        ch = pc.chain(f"{u.name}", _tex(u.name)).define(
+        ch = pc.chain(f"{u.name}", tex_name(u.name)).define(
             describe(u), formulas["correct"][u.name].subs(at), "the wiring"
         )
         numbers = {k: float(explicit(v)) for k, v in env.items() if k in exact or k in names}
@@ -552,7 +527,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
     pc.claim(
         "numpy",
         r"A NumPy forward pass of the drawn network gives the same values: "
-        + ", ".join(rf"${_tex(n)} \approx {_num(explicit(env[n]))}$" for n in names)
+        + ", ".join(rf"${tex_name(n)} \approx {_num(explicit(env[n]))}$" for n in names)
         + ".",
         prove.close_all(
             [float(measured[n][0]) for n in names],

@@ -18,6 +18,7 @@ import sympy as sp
 from checks import network_drawing as run_net
 from theory.autodiff import Graph
 from theory.autodiff import network as nn
+from theory.autodiff.network import tex_name
 from theory.autodiff.ops import CONSTANTS, FUNCTIONS
 from theory.core import prove
 from theory.core.context import Context
@@ -84,14 +85,7 @@ class _Slope(ast.NodeTransformer):
 
 def describe(unit: nn.Neuron) -> str:
     """A neuron as LaTeX: h = act(sum w * source + b)."""
-    act = {"relu": r"\mathrm{ReLU}", "leaky_relu": r"\mathrm{LReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh",
-           "identity": ""}[unit.activation]
-    terms = [rf"{_tex(w)}\, {_tex(s)}" for s, w in unit.edges] + [_tex(b) for b in unit.biases]
-    return rf"{_tex(unit.name)} = {act}\left({' + '.join(terms)}\right)"
-
-
-def _tex(name: str) -> str:
-    return sp.latex(sp.Symbol(name))
+    return rf"{tex_name(unit.name)} = {nn.describe(unit)}"
 
 
 def as_spec(units: list[nn.Neuron]) -> list[tuple]:
@@ -118,7 +112,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                   + ".")
         shared = [u.name for u in units if sum(u.name == s for v in units for s, _ in v.edges) > 1]
         if shared:
-            names = ", ".join(f"${_tex(s)}$" for s in shared)
+            names = ", ".join(f"${tex_name(s)}$" for s in shared)
             part.text(rf"The equation repeats the sub-expression computing {names} "
                       r"with the same weights, so it is a single neuron whose output feeds several neurons "
                       r"(the graph stores the repeated sub-expression once).")

@@ -10,7 +10,6 @@ all three.
 
 from __future__ import annotations
 
-import ast
 import math
 import sys
 from dataclasses import dataclass
@@ -20,8 +19,9 @@ import sympy as sp
 
 from checks import two_layer_sgd as sim
 from theory.autodiff import Graph, Tape, tables
+from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
-from theory.autodiff.ops import CONSTANTS, FUNCTIONS
+from theory.autodiff.network import describe, named_units, names_in, tex_name
 from theory.core import prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
@@ -43,7 +43,6 @@ WEIGHTS = "w1=0.1, w2=0.2, w3=0.3, w4=0.4, w5=0.5, w6=0.6, b1=0.1, b2=0.2, b3=0.
 LOSS = "-(t*ln({y}) + (1 - t)*ln(1 - {y}))"
 RESERVED = ("t", "L")
 HIDDEN = ("relu", "sigmoid", "tanh", "identity")
-ACT_TEX = {"relu": r"\mathrm{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh", "identity": ""}
 FD_STEP = 1e-6
 SMALL_STEP = 0.1  # the SGD step's length below which (c) checks that the loss decreases
 MOMENTUM_RUN = 20  # steps of both momentum conventions compared in (d)
@@ -74,44 +73,6 @@ def parse_weights(text: str) -> dict[str, float]:
     if not out:
         raise BadInput("weights: no parameter values given")
     return out
-
-
-def names_in(pairs: list[tuple[str, str]]) -> list[str]:
-    """Free names of the expressions (not functions, constants, assigned names), in order."""
-    assigned = {n for n, _ in pairs}
-    seen: dict[str, None] = {}
-    for _, text in pairs:
-        try:
-            tree = ast.parse(text, mode="eval")
-        except SyntaxError as e:
-            raise BadInput(f"wiring: {text!r} is not an expression ({e.msg})") from None
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Name)
-                and node.id not in FUNCTIONS
-                and node.id not in CONSTANTS
-                and node.id not in assigned
-            ):
-                seen.setdefault(node.id)
-    return list(seen)
-
-
-def named_units(graph: Graph, data: set[str]) -> list[nn.Neuron]:
-    """`network.neurons`, but each neuron keeps the name its assignment gave it (h, not h1).
-
-    The engine numbers hidden neurons h1, h2, ... in evaluation order; here they
-    are renamed to the wiring's own names so the drawing matches the text.
-    """
-    units = nn.neurons(graph, data)
-    outputs = {graph.names[o] for o in graph.outputs}
-    heads = [i for i, n in enumerate(graph.nodes) if n.op in nn.ACTIVATIONS or i in outputs]
-    rename = {u.name: graph.nodes[i].name or u.name for u, i in zip(units, heads)}
-    if len(set(rename.values())) != len(rename) or set(rename.values()) & data:
-        return units  # a clash between given and generated names: keep the engine's names
-    for u in units:
-        u.name = rename[u.name]
-        u.edges = [(rename.get(s, s), w) for s, w in u.edges]
-    return units
 
 
 @dataclass
@@ -179,13 +140,7 @@ def activate(act: str, z: sp.Expr) -> sp.Expr:
 
 def forward(units: list[nn.Neuron], values: dict[str, sp.Expr]) -> tuple[dict, dict]:
     """Every neuron's pre-activation z and output a, exactly, neuron by neuron."""
-    env, pre = dict(values), {}
-    for u in units:
-        pre[u.name] = sum((env[w] * env[s] for s, w in u.edges), sp.Integer(0)) + sum(
-            (env[b] for b in u.biases), sp.Integer(0)
-        )
-        env[u.name] = activate(u.activation, pre[u.name])
-    return env, pre
+    return by_hand.forward(units, values, activate)
 
 
 def output_delta(y: sp.Expr, t: sp.Expr) -> sp.Expr:
@@ -205,20 +160,8 @@ def backprop(units: list[nn.Neuron], env: dict, pre: dict, t: sp.Expr) -> tuple[
 
     Then dL/dw = delta x (the value w multiplies) and dL/db = delta.
     """
-    delta = {units[-1].name: output_delta(env[units[-1].name], t)}
-    for u in reversed(units[:-1]):
-        downstream = sum(
-            (delta[v.name] * env[w] for v in units for s, w in v.edges if s == u.name),
-            sp.Integer(0),
-        )
-        delta[u.name] = activation_derivative(u.activation, pre[u.name], env[u.name]) * downstream
-    grads: dict[str, sp.Expr] = {}
-    for u in units:
-        for s, w in u.edges:
-            grads[w] = grads.get(w, sp.Integer(0)) + delta[u.name] * env[s]
-        for b in u.biases:
-            grads[b] = grads.get(b, sp.Integer(0)) + delta[u.name]
-    return delta, grads
+    out = units[-1].name
+    return by_hand.backprop(units, env, pre, activation_derivative, {out: output_delta(env[out], t)})
 
 
 def zero_reasons(units: list[nn.Neuron], env: dict, pre: dict, delta: dict) -> dict[str, str]:
@@ -229,15 +172,15 @@ def zero_reasons(units: list[nn.Neuron], env: dict, pre: dict, delta: dict) -> d
         if delta[u.name] == 0:
             dead = u.activation == "relu" and not pre[u.name] > 0
             reason = (
-                rf"${_tex(u.name)}$ is a dead ReLU ($z_{{{_tex(u.name)}}} = {_num(pre[u.name])} "
+                rf"${tex_name(u.name)}$ is a dead ReLU ($z_{{{tex_name(u.name)}}} = {_num(pre[u.name])} "
                 rf"\le 0$)"
                 if dead
-                else rf"no gradient reaches ${_tex(u.name)}$ from the loss"
+                else rf"no gradient reaches ${tex_name(u.name)}$ from the loss"
             )
         else:
             reason = ""
         for s, w in u.edges:
-            edge_reason = reason or (rf"it multiplies ${_tex(s)} = 0$" if env[s] == 0 else "")
+            edge_reason = reason or (rf"it multiplies ${tex_name(s)} = 0$" if env[s] == 0 else "")
             (why.setdefault(w, []).append(edge_reason) if edge_reason else live.add(w))
         for b in u.biases:
             (why.setdefault(b, []).append(reason) if reason else live.add(b))
@@ -302,10 +245,6 @@ def _names(text: str) -> list[str]:
 # --- formatting -------------------------------------------------------------------------------
 
 
-def _tex(name: str) -> str:
-    return sp.latex(sp.Symbol(name))
-
-
 def _power(h: float) -> str:
     """A step such as 1e-06 as LaTeX, 10^{-6}."""
     k = round(math.log10(h))
@@ -320,32 +259,20 @@ def _paren(v) -> str:
     return f"({_num(v)})" if float(v) < 0 else _num(v)
 
 
-def describe(u: nn.Neuron, values: dict | None = None) -> str:
-    """The neuron's right-hand side, with names or (given `values`) with numbers."""
-    if values is None:
-        terms = [rf"{_tex(w)} {_tex(s)}" for s, w in u.edges] + [_tex(b) for b in u.biases]
-    else:
-        terms = [rf"{_paren(values[w])} \cdot {_paren(values[s])}" for s, w in u.edges]
-        terms += [_paren(values[b]) for b in u.biases]
-    inner = " + ".join(terms) or "0"
-    act = ACT_TEX[u.activation]
-    return rf"{act}\left({inner}\right)" if act else inner
-
-
 def _act_prime(u: nn.Neuron) -> str:
     return {
-        "relu": rf"\mathrm{{ReLU}}'(z_{{{_tex(u.name)}}})",
-        "sigmoid": rf"{_tex(u.name)}(1 - {_tex(u.name)})",
-        "tanh": rf"(1 - {_tex(u.name)}^2)",
+        "relu": rf"\mathrm{{ReLU}}'(z_{{{tex_name(u.name)}}})",
+        "sigmoid": rf"{tex_name(u.name)}(1 - {tex_name(u.name)})",
+        "tanh": rf"(1 - {tex_name(u.name)}^2)",
         "identity": "",
     }[u.activation]
 
 
 def _delta_rule(u: nn.Neuron, units: list[nn.Neuron], output: str, t_tex: str) -> str:
     if u.name == output:
-        return rf"{_tex(u.name)} - {t_tex}"
+        return rf"{tex_name(u.name)} - {t_tex}"
     terms = [
-        rf"{_tex(w)}\,\delta_{{{_tex(v.name)}}}" for v in units for s, w in v.edges if s == u.name
+        rf"{tex_name(w)}\,\delta_{{{tex_name(v.name)}}}" for v in units for s, w in v.edges if s == u.name
     ]
     inner = " + ".join(terms) or "0"
     prime = _act_prime(u)
@@ -390,7 +317,7 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"the output for "
             rf"$\mathbf x = ({xs})$, the loss for target $t = {p.target:g}$, the parameters after "
             rf"one backpropagation and SGD step with $\eta = {p.eta:g}$, and the momentum update "
-            rf"of ${_tex(p.momentum_param)}$ with momentum ${p.mu:g}$ and current velocity "
+            rf"of ${tex_name(p.momentum_param)}$ with momentum ${p.mu:g}$ and current velocity "
             rf"${p.velocity:g}$."
         ),
     )
@@ -423,7 +350,7 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
             r"hidden unit ($w_1, w_2$ into $h_1$); both put $w_1$ on $x_1 \to h_1$ and $w_4$ on "
             r"$x_2 \to h_2$.",
             r"\texttt{wiring} = "
-            + r"; ".join(rf"${_tex(u.name)} = {describe(u)}$" for u in net.units)
+            + r"; ".join(rf"${tex_name(u.name)} = {describe(u)}$" for u in net.units)
             + r" (give the real figure's wiring as this parameter).",
         )
     else:
@@ -437,10 +364,10 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
     )
     pa.text(r"Forward pass, neuron by neuron (pre-activation $z$, then the activation):")
     for u in net.units:
-        ch = pa.chain(f"forward-{u.name}", _tex(u.name))
+        ch = pa.chain(f"forward-{u.name}", tex_name(u.name))
         ch.define(describe(u), formulas[u.name].subs(at), "the wiring")
         ch.step(describe(u, env), env[u.name], "the table's values")
-        act = ACT_TEX[u.activation]
+        act = nn.ACTIVATIONS.get(u.activation, "")
         z_tex = sp.latex(pre[u.name])
         if act:
             ch.step(
@@ -475,8 +402,8 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
     if zero_x:
         silent = sorted({w for u in net.units for s, w in u.edges if s in zero_x})
         pa.text(
-            rf"Since ${', '.join(f'{_tex(d)} = 0' for d in zero_x)}$, the weights "
-            rf"${', '.join(_tex(w) for w in silent)}$ do not enter the forward pass: only the "
+            rf"Since ${', '.join(f'{tex_name(d)} = 0' for d in zero_x)}$, the weights "
+            rf"${', '.join(tex_name(w) for w in silent)}$ do not enter the forward pass: only the "
             rf"weights "
             r"leaving the nonzero inputs matter, so which weights the figure puts on those edges "
             r"decides the output."
@@ -488,7 +415,7 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
         pa.claim(
             "other-layout",
             r"Under the other layout ("
-            + "; ".join(rf"${_tex(u.name)} = {describe(u)}$" for u in alt.units)
+            + "; ".join(rf"${tex_name(u.name)} = {describe(u)}$" for u in alt.units)
             + rf") the output would be $y = {sp.latex(alt_env[alt.output])} \approx "
             rf"{_num(alt_env[alt.output])}$ instead (checked by the NumPy network).",
             prove.close(
@@ -508,14 +435,14 @@ def _loss_part(sol, p, net, env, t, formulas, at, floats) -> sp.Expr:
     value = cross_entropy(y, t)
     shown = sp.expand_log(value, force=True)
     pb.chain("loss", "L").define(
-        rf"-\left[t \ln {_tex(net.output)} + (1-t) \ln(1 - {_tex(net.output)})\right]",
+        rf"-\left[t \ln {tex_name(net.output)} + (1-t) \ln(1 - {tex_name(net.output)})\right]",
         formulas["L"].subs(at),
         "binary cross-entropy",
     ).step(
         rf"-\left[{sp.latex(t)} \cdot \ln {_num(y)} + {sp.latex(1 - t)} \cdot \ln "
         rf"{_num(1 - y)}\right]",
         value,
-        rf"$t = {sp.latex(t)}$ and ${_tex(net.output)}$ from (a)",
+        rf"$t = {sp.latex(t)}$ and ${tex_name(net.output)}$ from (a)",
     ).step(rf"{sp.latex(shown, ln_notation=True)} \approx {_num(value)}", shown, "")
     measured = float(sim.loss(net.spec(), floats, p.target)[0])
     pb.claim(
@@ -536,17 +463,17 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         "c",
         "Backpropagation and the SGD step",
         rf"Backpropagate the error of this sample and update "
-        rf"${', '.join(_tex(n) for n in _names(p.update))}$ by SGD with $\eta = {p.eta:g}$.",
+        rf"${', '.join(tex_name(n) for n in _names(p.update))}$ by SGD with $\eta = {p.eta:g}$.",
     )
     y = net.output
     z, tt = sp.symbols("z t", real=True)
     s = 1 / (1 + sp.exp(-z))
     pc.claim(
         "delta",
-        rf"At the sigmoid output the cross-entropy's derivative simplifies: with ${_tex(y)} = "
-        rf"\sigma(z)$, $\partial L/\partial z = \sigma'(z)\,\partial L/\partial {_tex(y)} = "
-        rf"{_tex(y)}(1-{_tex(y)})\left(-\frac{{t}}{{{_tex(y)}}} + "
-        rf"\frac{{1-t}}{{1-{_tex(y)}}}\right) = {_tex(y)} - t$ (SymPy differentiates "
+        rf"At the sigmoid output the cross-entropy's derivative simplifies: with ${tex_name(y)} = "
+        rf"\sigma(z)$, $\partial L/\partial z = \sigma'(z)\,\partial L/\partial {tex_name(y)} = "
+        rf"{tex_name(y)}(1-{tex_name(y)})\left(-\frac{{t}}{{{tex_name(y)}}} + "
+        rf"\frac{{1-t}}{{1-{tex_name(y)}}}\right) = {tex_name(y)} - t$ (SymPy differentiates "
         rf"$L(\sigma(z))$).",
         prove.equal(sp.diff(cross_entropy(s, tt), z), output_delta(s, tt)),
     )
@@ -563,8 +490,8 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         ["neuron", r"$\delta$ rule", "value"],
         [
             [
-                f"${_tex(u.name)}$",
-                rf"$\delta_{{{_tex(u.name)}}} = {_delta_rule(u, net.units, y, t_tex)}$",
+                f"${tex_name(u.name)}$",
+                rf"$\delta_{{{tex_name(u.name)}}} = {_delta_rule(u, net.units, y, t_tex)}$",
                 f"${_num(delta[u.name])}$",
             ]
             for u in reversed(net.units)
@@ -579,11 +506,11 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
     rows = []
     for n in net.params:
         rule = " + ".join(
-            rf"\delta_{{{_tex(u)}}}\,{_tex(s_)}" for s_, u in source.get(n, [])
-        ) or " + ".join(rf"\delta_{{{_tex(u.name)}}}" for u in net.units if n in u.biases)
+            rf"\delta_{{{tex_name(u)}}}\,{tex_name(s_)}" for s_, u in source.get(n, [])
+        ) or " + ".join(rf"\delta_{{{tex_name(u.name)}}}" for u in net.units if n in u.biases)
         rows.append(
             [
-                f"${_tex(n)}$",
+                f"${tex_name(n)}$",
                 f"${rule}$",
                 f"${sp.latex(sp.factor(grads[n]))}$",
                 f"${_num(grads[n])}$",
@@ -632,7 +559,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         pc.text(
             "Exactly zero: "
             + "; ".join(
-                rf"$\partial L/\partial {_tex(n)} = 0$ because {r}" for n, r in reasons.items()
+                rf"$\partial L/\partial {tex_name(n)} = 0$ because {r}" for n, r in reasons.items()
             )
             + "."
         )
@@ -640,10 +567,10 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
     pc.text(
         r"Dead ReLUs: "
         + (
-            ", ".join(f"${_tex(d)}$" for d in dead)
+            ", ".join(f"${tex_name(d)}$" for d in dead)
             if dead
             else "none (every hidden pre-activation is positive: "
-            + ", ".join(rf"$z_{{{_tex(u.name)}}} = {_num(pre[u.name])}$" for u in net.units[:-1])
+            + ", ".join(rf"$z_{{{tex_name(u.name)}}} = {_num(pre[u.name])}$" for u in net.units[:-1])
             + ")"
         )
         + "."
@@ -662,7 +589,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             r"new $= \text{old} - \eta\,\partial L$",
         ],
         [
-            [f"${_tex(n)}$", f"${_num(exact[n])}$", f"${_num(grads[n])}$", f"${_num(new[n])}$"]
+            [f"${tex_name(n)}$", f"${_num(exact[n])}$", f"${_num(grads[n])}$", f"${_num(new[n])}$"]
             for n in _names(p.update)
         ],
         caption=rf"SGD with $\eta = {p.eta:g}$ on this sample.",
@@ -701,7 +628,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     pd = sol.part(
         "d",
         "A momentum step",
-        rf"Update ${_tex(w)}$ with momentum $\mu = {p.mu:g}$ and current velocity $v = "
+        rf"Update ${tex_name(w)}$ with momentum $\mu = {p.mu:g}$ and current velocity $v = "
         rf"{p.velocity:g}$ instead of plain SGD.",
     )
     g = grads[w]
@@ -716,7 +643,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     v2, w2 = momentum_buffer_form(exact[w], v0, g, eta, mu)
     gt = _paren(g)
     pd.table(
-        ["convention", "new velocity", rf"new ${_tex(w)}$"],
+        ["convention", "new velocity", rf"new ${tex_name(w)}$"],
         [
             [
                 "(i) velocity form",
@@ -729,7 +656,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
                 rf"${_num(exact[w])} - {p.eta:g} \cdot {_paren(v2)} = {_num(w2)}$",
             ],
         ],
-        caption=rf"One momentum step on ${_tex(w)}$ with $g = \partial L/\partial {_tex(w)} = "
+        caption=rf"One momentum step on ${tex_name(w)}$ with $g = \partial L/\partial {tex_name(w)} = "
                 rf"{_num(g)}$.",
     )
     gw = float_grads[w]
@@ -739,7 +666,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     torch.step(gw)
     pd.claim(
         "velocity-form",
-        rf"(i) gives $v = {_num(v1)}$ and ${_tex(w)} = {_num(w1)}$, as a CS231n-style "
+        rf"(i) gives $v = {_num(v1)}$ and ${tex_name(w)} = {_num(w1)}$, as a CS231n-style "
         r"optimiser object does in NumPy.",
         prove.close_all(
             [cs.v, cs.x], [float(v1), float(w1)], rtol=1e-12, atol=1e-15, what="CS231n step"
@@ -747,7 +674,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     )
     pd.claim(
         "buffer-form",
-        rf"(ii) gives $v = {_num(v2)}$ and ${_tex(w)} = {_num(w2)}$, as a PyTorch-style "
+        rf"(ii) gives $v = {_num(v2)}$ and ${tex_name(w)} = {_num(w2)}$, as a PyTorch-style "
         r"optimiser object does in NumPy.",
         prove.close_all(
             [torch.buf, torch.p],
@@ -781,7 +708,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     )
     pd.claim(
         "same-runs",
-        rf"Measured: {MOMENTUM_RUN} steps of both optimisers on $L({_tex(w)})$, (ii) started from "
+        rf"Measured: {MOMENTUM_RUN} steps of both optimisers on $L({tex_name(w)})$, (ii) started from "
         rf"$-v/\eta = {-p.velocity / p.eta:g}$, follow the same path.",
         prove.close_all(run_ii, run_i, rtol=1e-9, atol=1e-12, what="two momentum runs"),
     )
@@ -789,9 +716,9 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
         r"The sheet speaks of a ``momentum term'' and a ``velocity'', the vocabulary of Goodfellow "
         r"et al., whose velocity is added to the parameter: convention (i) is most likely "
         r"intended, "
-        rf"giving ${_tex(w)} = {_num(w1)}$. In (i) the stored velocity enters the step directly "
+        rf"giving ${tex_name(w)} = {_num(w1)}$. In (i) the stored velocity enters the step directly "
         rf"($\mu v = {_num(mu * v0)}$), beside the gradient's share $-\eta g = {_num(-eta * g)}$. "
-        rf"Under (ii), ${_tex(w)} = {_num(w2)}$."
+        rf"Under (ii), ${tex_name(w)} = {_num(w2)}$."
     )
     sol.answer("momentum (i) velocity form", {"v": v1, w: w1})
     sol.answer("momentum (ii) buffer form", {"v": v2, w: w2})

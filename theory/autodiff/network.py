@@ -9,9 +9,13 @@ in an equation is one neuron feeding two others.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
+import sympy as sp
+
 from theory.autodiff.graph import Graph
+from theory.autodiff.ops import CONSTANTS, FUNCTIONS
 from theory.core.errors import BadInput
 
 ACTIVATIONS = {"relu": r"\mathrm{ReLU}", "leaky_relu": r"\mathrm{LReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh"}
@@ -66,10 +70,66 @@ def _terms(graph: Graph, i: int) -> list[int]:
     return [i]
 
 
-def _tex(name: str) -> str:
-    import sympy as sp
-
+def tex_name(name: str) -> str:
+    """A name as LaTeX, subscripts and Greek letters included (w11 -> w_{11})."""
     return sp.latex(sp.Symbol(name))
+
+
+def describe(u: Neuron, values: dict | None = None) -> str:
+    """The neuron's right-hand side act(sum w s + b), with names or (given `values`) with numbers."""
+    if values is None:
+        terms = [rf"{tex_name(w)}\, {tex_name(s)}" for s, w in u.edges] + [tex_name(b) for b in u.biases]
+    else:
+        terms = [rf"{_paren(values[w])} \cdot {_paren(values[s])}" for s, w in u.edges]
+        terms += [_paren(values[b]) for b in u.biases]
+    inner = " + ".join(terms) or "0"
+    act = ACTIVATIONS.get(u.activation, "")
+    return rf"{act}\left({inner}\right)" if act else inner
+
+
+def _paren(v) -> str:
+    text = f"{float(v):.6g}"
+    return f"({text})" if float(v) < 0 else text
+
+
+def names_in(pairs: list[tuple[str, str]]) -> list[str]:
+    """Free names of the expressions (not functions, constants, assigned names), in order."""
+    assigned = {n for n, _ in pairs}
+    seen: dict[str, None] = {}
+    for _, text in pairs:
+        try:
+            tree = ast.parse(text, mode="eval")
+        except SyntaxError as e:
+            raise BadInput(f"wiring: {text!r} is not an expression ({e.msg})") from None
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Name)
+                and node.id not in FUNCTIONS
+                and node.id not in CONSTANTS
+                and node.id not in assigned
+            ):
+                seen.setdefault(node.id)
+    return list(seen)
+
+
+def named_units(graph: Graph, data: set[str]) -> list[Neuron]:
+    """`network.neurons`, but each neuron keeps the name its assignment gave it (h, not h1).
+
+    The engine numbers hidden neurons h1, h2, ... in evaluation order; here they
+    are renamed to the wiring's own names so the drawing matches the text.
+    """
+    units = neurons(graph, data)
+    outputs = {graph.names[o] for o in graph.outputs}
+    heads = [i for i, n in enumerate(graph.nodes) if n.op in ACTIVATIONS or i in outputs]
+    rename = {u.name: graph.nodes[i].name or u.name for u, i in zip(units, heads)}
+    if len(set(rename.values())) != len(rename) or set(rename.values()) & data:
+        return units  # a clash between given and generated names: keep the engine's names
+    for u in units:
+        u.name = rename[u.name]
+        u.edges = [(rename.get(s, s), w) for s, w in u.edges]
+    return units
+
+
 
 
 def draw(units: list[Neuron], data: list[str], dx: float = 3.2, dy: float = 2.0) -> str:
@@ -89,11 +149,11 @@ def draw(units: list[Neuron], data: list[str], dx: float = 3.2, dy: float = 2.0)
            r" datum/.style={draw, circle, minimum size=8mm, fill=gray!10},"
            r" weight/.style={font=\scriptsize, inner sep=1pt}]"]
     for d in data:
-        out.append(rf"\node[datum] ({d}) at (0, {-rows[d] * dy:.2f}) {{${_tex(d)}$}};")
+        out.append(rf"\node[datum] ({d}) at (0, {-rows[d] * dy:.2f}) {{${tex_name(d)}$}};")
     for u in units:
         act = ACTIVATIONS.get(u.activation, r"\mathrm{id}")
-        bias = " + ".join(_tex(b) for b in u.biases)
-        label = rf"${act}$\\ {{\scriptsize ${_tex(u.name)}$}}"
+        bias = " + ".join(tex_name(b) for b in u.biases)
+        label = rf"${act}$\\ {{\scriptsize ${tex_name(u.name)}$}}"
         out.append(rf"\node[unit] ({u.name}) at ({col[u.name] * dx:.2f}, {-rows[u.name] * dy:.2f}) {{{label}}};")
         if bias:
             out.append(rf"\node[font=\scriptsize, below] at ({u.name}.south) {{$+{bias}$}};")
@@ -102,7 +162,8 @@ def draw(units: list[Neuron], data: list[str], dx: float = 3.2, dy: float = 2.0)
             # a label near its source keeps the labels of a fan-out apart; an edge that skips a column
             # bends around the neuron in between
             path = "to[bend left=40]" if col[u.name] - col[src] > 1 else "--"
-            out.append(rf"\draw[->] ({src}) {path} node[weight, pos=0.3, sloped, above] {{${_tex(w)}$}} ({u.name});")
+            label = rf"node[weight, pos=0.3, sloped, above] {{${tex_name(w)}$}}"
+            out.append(rf"\draw[->] ({src}) {path} {label} ({u.name});")
     out.append(r"\end{tikzpicture}")
     return "\n".join(out)
 
