@@ -114,3 +114,22 @@ def test_tables_and_drawing_come_from_the_same_graph():
     assert tan[-1][2] == f"${2 + math.cos(1.0):.4g}$"
     picture = tikz.draw(g, tape.values)
     assert picture.count(r"\node") == 5 and picture.count(r"\draw[->]") == 5
+
+
+def test_layout_orders_columns_to_undo_crossings():
+    g = Graph.parse({"f": "sin(b) * cos(a)"}, ["a", "b"])  # operation order: sin(b) above cos(a)
+    lay = tikz.layout(g)
+    row = {g.nodes[i].name or g.nodes[i].op: r for i, (_, r) in lay.pos.items()}
+    assert (row["a"] < row["b"]) == (row["cos"] < row["sin"])  # edges a-cos and b-sin do not cross
+    assert not lay.bends  # no edge skips a column
+
+
+def test_long_edges_pass_between_nodes():
+    g = Graph.parse({"f": "w1*exp(w2) + ln(w1**2 + w2**2)", "g": "w1*sin(w2) + cos(w1)"}, ["w1", "w2"])
+    lay = tikz.layout(g)
+    assert lay.bends, "this graph has edges that skip a column"
+    for points in lay.bends.values():
+        for c, r in points:
+            nodes = [nr for nc, nr in lay.pos.values() if nc == c]
+            assert min(abs(r - nr) for nr in nodes) >= (1 + tikz.WAYPOINT) / 2 - 1e-9
+    assert tikz.draw(g).count("rounded corners=6pt") == len(lay.bends)
