@@ -160,12 +160,6 @@ def _f(x) -> float:
     return float(sp.N(x)) if isinstance(x, sp.Basic) else float(x)
 
 
-def _then(chain: Chain, latex: str, value, reason: str, given: dict | None = None) -> Chain:
-    """chain.step, checked by `_equal` against the previous line (after `given`)."""
-    before = sp.sympify(chain.steps[-1].value).subs(given or {})
-    return chain.step(latex, value, reason, verdict=prove.equal(before, value))
-
-
 def _induction(chain: Chain, latex: str, closed: sp.Expr, previous: sp.Symbol,
                reason: str) -> Chain:
     """Check a closed form of a recursion (the chain's first line, in terms of `previous`).
@@ -341,15 +335,15 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     ch = pa.chain("rule", r"x_{t+1}").define(
         r"x_t + v_{t+1},\quad v_{t+1} = \beta v_t - \eta\nabla f(x_t)",
         x_t + beta * v_t - eta * lam * x_t, "heavy ball (Polyak)")
-    _then(ch, r"(1+\beta-\eta\lambda) x_t - \beta x_{t-1}",
-          (1 + beta - eta * lam) * x_t - beta * x_p,
-          r"$v_t = x_t - x_{t-1}$, $\nabla f = \lambda x$", given={v_t: x_t - x_p})
+    ch.step(r"(1+\beta-\eta\lambda) x_t - \beta x_{t-1}",
+            (1 + beta - eta * lam) * x_t - beta * x_p,
+            r"$v_t = x_t - x_{t-1}$, $\nabla f = \lambda x$", given={v_t: x_t - x_p})
     p_hb = sp.Matrix([[1 + beta - eta * lam, -beta], [1, 0]]).charpoly(z).as_expr()
     ch = pa.chain("charpoly", r"\operatorname{det}(zI - M_\lambda)").define(
         r"\operatorname{det}\begin{pmatrix} z-(1+\beta-\eta\lambda) & \beta\\ -1 & z"
         r"\end{pmatrix}", p_hb, r"iteration matrix $M_\lambda$ of the state $(x_t, x_{t-1})$")
-    _then(ch, r"z^2 - (1+\beta-\eta\lambda) z + \beta", z**2 - (1 + beta - eta * lam) * z + beta,
-          "expand the determinant")
+    ch.step(r"z^2 - (1+\beta-\eta\lambda) z + \beta", z**2 - (1 + beta - eta * lam) * z + beta,
+            "expand the determinant")
     roots = list(sp.roots(sp.Poly(p_hb, z)).keys())
     pa.claim(
         "modulus", r"The two roots multiply to $\beta$, so whenever they are complex "
@@ -369,9 +363,9 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
              r"$1 - \eta\mu = \eta L - 1$.", prove.equal(1 - eta_gd * mu, eta_gd * L - 1))
     ch = pa.chain("gd_rate", r"\rho_{GD}").define(
         r"1 - \eta^*_{GD}\mu", 1 - eta_gd * mu, "rate at the balanced step")
-    _then(ch, r"\frac{L-\mu}{L+\mu}", (L - mu) / (L + mu), "common denominator")
-    _then(ch, r"\frac{\kappa-1}{\kappa+1}", gd_rate(kappa), r"$L = \kappa\mu$",
-          given={L: kappa * mu})
+    ch.step(r"\frac{L-\mu}{L+\mu}", (L - mu) / (L + mu), "common denominator")
+    ch.step(r"\frac{\kappa-1}{\kappa+1}", gd_rate(kappa), r"$L = \kappa\mu$",
+            given={L: kappa * mu})
     eta_hb, beta_hb = heavy_ball_optimum(mu, L)
     disc = _discriminant(p_hb).subs({eta: eta_hb, beta: beta_hb})
     pa.claim(
@@ -390,8 +384,8 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     ch.step(r"\frac{\sqrt L-\sqrt\mu}{\sqrt L+\sqrt\mu}", hb_root,
             r"$L > \mu$: write $L = (1+\delta)^2\mu$, $\delta > 0$",
             verdict=prove.equal(sp.sqrt(beta_hb).subs(L, wide), hb_root.subs(L, wide)))
-    _then(ch, r"\frac{\sqrt\kappa-1}{\sqrt\kappa+1}", heavy_ball_rate(kappa), r"$L = \kappa\mu$",
-          given={L: kappa * mu})
+    ch.step(r"\frac{\sqrt\kappa-1}{\sqrt\kappa+1}", heavy_ball_rate(kappa), r"$L = \kappa\mu$",
+            given={L: kappa * mu})
 
     num = {mu: r.muv, L: r.Lv}
     rate_gd, rate_hb = _f(gd_rate(r.k)), _f(heavy_ball_rate(r.k))
@@ -484,9 +478,9 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     ch = pb.chain("rule", r"x_{t+1}").define(
         r"x_t + v_{t+1},\quad v_{t+1} = \beta v_t - \eta\nabla f(x_t + \beta v_t)", nag,
         "Nesterov: gradient at the look-ahead point")
-    _then(ch, r"(1-\eta\lambda)\bigl((1+\beta)x_t - \beta x_{t-1}\bigr)",
-          (1 - eta * lam) * ((1 + beta) * x_t - beta * x_p), r"$v_t = x_t - x_{t-1}$",
-          given={v_t: x_t - x_p})
+    ch.step(r"(1-\eta\lambda)\bigl((1+\beta)x_t - \beta x_{t-1}\bigr)",
+            (1 - eta * lam) * ((1 + beta) * x_t - beta * x_p), r"$v_t = x_t - x_{t-1}$",
+            given={v_t: x_t - x_p})
     split = x_t + beta * (x_t - x_p) - eta * grad_t - eta * beta * (grad_t - grad_p)
     ch.step(r"x_t + \beta(x_t - x_{t-1}) - \eta g_t - \eta\beta(g_t - g_{t-1})", split,
             r"$g_s = \nabla f(x_s) = \lambda x_s$",
@@ -502,10 +496,10 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     ch = pb.chain("charpoly", r"\operatorname{det}(zI - N_\lambda)").define(
         r"\operatorname{det}\begin{pmatrix} z-(1+\beta)(1-\eta\lambda) & \beta(1-\eta\lambda)\\"
         r" -1 & z\end{pmatrix}", p_nag, r"iteration matrix $N_\lambda$")
-    _then(ch, r"z^2 - (1+\beta)(1-\eta\lambda) z + \beta(1-\eta\lambda)",
-          z**2 - (1 + beta) * (1 - eta * lam) * z + beta * (1 - eta * lam), "expand")
-    _then(ch, r"\bigl(z^2 - (1+\beta-\eta\lambda)z + \beta\bigr) + \beta\eta\lambda(z-1)",
-          p_hb + beta * eta * lam * (z - 1), "heavy ball's polynomial plus a damping term")
+    ch.step(r"z^2 - (1+\beta)(1-\eta\lambda) z + \beta(1-\eta\lambda)",
+            z**2 - (1 + beta) * (1 - eta * lam) * z + beta * (1 - eta * lam), "expand")
+    ch.step(r"\bigl(z^2 - (1+\beta-\eta\lambda)z + \beta\bigr) + \beta\eta\lambda(z-1)",
+            p_hb + beta * eta * lam * (z - 1), "heavy ball's polynomial plus a damping term")
     bN = nesterov_beta(kappa)
     nes = {eta: 1 / L, beta: bN}
     p_slow = p_nag.subs(nes).subs(lam, L / kappa)
@@ -518,7 +512,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     )
     ch = pb.chain("rate", r"\rho_{NAG}").define(
         r"(1+\beta_N)(1-1/\kappa)/2", z_mu, "the double root")
-    _then(ch, r"1 - 1/\sqrt\kappa", nesterov_rate(kappa), "simplify")
+    ch.step(r"1 - 1/\sqrt\kappa", nesterov_rate(kappa), "simplify")
     pb.claim("stiff", r"and the stiffest coordinate ($\lambda = L$) has characteristic polynomial "
              r"$z^2$: it is wiped out in at most two steps instead of oscillating.",
              prove.equal(p_nag.subs(nes).subs(lam, L), z**2))
@@ -567,7 +561,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
         r"\beta_N - (1-1/\sqrt\kappa)^2", nesterov_beta(kappa) - nesterov_rate(kappa) ** 2,
         "both rates squared")
     gap = (sp.sqrt(kappa) - 1) / (kappa * (sp.sqrt(kappa) + 1))
-    _then(ch, r"\frac{\sqrt\kappa-1}{\kappa(\sqrt\kappa+1)}", gap, "common denominator")
+    ch.step(r"\frac{\sqrt\kappa-1}{\kappa(\sqrt\kappa+1)}", gap, "common denominator")
     delta = sp.Symbol("delta", positive=True)
     pb.claim("faster", r"This is positive for every $\kappa > 1$ (put $\kappa = (1+\delta)^2$, "
              r"$\delta > 0$), so $\rho_{NAG} < \rho_{HB}$ at the same $(\eta, \beta)$.",
@@ -636,8 +630,8 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     ch = pc.chain("rate", r"r_t").define(
         r"\eta/(\sqrt{G_t}+\epsilon),\quad G_t = \sum_{s\le t} g_s^2,\quad "
         r"x_{t+1} = x_t - r_t\odot g_t", eta / (sp.sqrt(Gs) + eps), "AdaGrad, per coordinate")
-    _then(ch, r"\eta/(|g|\sqrt t + \epsilon)", adagrad_rate(eta, g, t, eps),
-          r"constant gradient: $G_t = t g^2$", given={Gs: t * g**2})
+    ch.step(r"\eta/(|g|\sqrt t + \epsilon)", adagrad_rate(eta, g, t, eps),
+            r"constant gradient: $G_t = t g^2$", given={Gs: t * g**2})
     slope = sp.cancel(t * sp.diff(sp.log(adagrad_rate(eta, g, t, 0)), t))
     pc.text(rf"Once $|g|\sqrt t$ dwarfs $\epsilon$ the rate falls with log-log slope "
             rf"$t d(\ln r_t)/dt = {sp.latex(slope)}$, and it never comes back up, even if the "
@@ -697,8 +691,8 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     r_rms = rmsprop_rate(eta, g, t, rho, eps)
     ch = pd.chain("rate", r"r_t").define(r"\eta/(\sqrt{s_t}+\epsilon)", eta / (sp.sqrt(St) + eps),
                                          "effective rate")
-    _then(ch, r"\eta/(|g|\sqrt{1-\rho^t}+\epsilon)", r_rms, "the average above",
-          given={St: (1 - rho**t) * g**2})
+    ch.step(r"\eta/(|g|\sqrt{1-\rho^t}+\epsilon)", r_rms, "the average above",
+            given={St: (1 - rho**t) * g**2})
     limit = _limit_at_infinity(r_rms, rho)
     pd.claim("limit", r"As $\rho^t \to 0$ the rate settles at the constant "
              r"$\eta/(|g|+\epsilon)$ instead of vanishing:",
@@ -768,14 +762,14 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
     m1, v1 = (1 - b1) * g, (1 - b2) * g**2
     ch = pe.chain("first", r"|x_1 - x_0|/\eta").define(
         r"m_1/\sqrt{v_1}", m1 / sp.sqrt(v1), r"no correction, $\epsilon \to 0$")
-    _then(ch, r"(1-\beta_1) g/(\sqrt{1-\beta_2} g)", (1 - b1) * g / (sp.sqrt(1 - b2) * g),
-          r"$m_1$, $v_1$ from the averages")
+    ch.step(r"(1-\beta_1) g/(\sqrt{1-\beta_2} g)", (1 - b1) * g / (sp.sqrt(1 - b2) * g),
+            r"$m_1$, $v_1$ from the averages")
     uncorrected = adam_step(1, g, 1, b1, b2, 0, corrected=False)
-    _then(ch, r"(1-\beta_1)/\sqrt{1-\beta_2}", uncorrected, r"for any $g > 0$")
+    ch.step(r"(1-\beta_1)/\sqrt{1-\beta_2}", uncorrected, r"for any $g > 0$")
     ch = pe.chain("first_corrected", r"|x_1 - x_0|/\eta").define(
         r"\hat m_1/\sqrt{\hat v_1}", m1 / (1 - b1) / sp.sqrt(v1 / (1 - b2)),
         r"with correction, $\epsilon \to 0$")
-    _then(ch, r"1", adam_step(1, g, 1, b1, b2, 0, corrected=True), r"for any $g > 0$")
+    ch.step(r"1", adam_step(1, g, 1, b1, b2, 0, corrected=True), r"for any $g > 0$")
     exact = {b1: _exact(p.beta1), b2: _exact(p.beta2)}
     factor = _f(uncorrected.subs(exact))
     ramp, x_ramp = sim.ramp(slopes), np.zeros_like(slopes)
