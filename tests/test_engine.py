@@ -28,6 +28,18 @@ def test_equal_proves_refutes_and_labels_fallback():
     assert not off.passed
 
 
+def test_chain_rule_identities_in_function_applications():
+    from theory.autodiff.ops import sigmoid
+
+    s = sigmoid(x * sp.exp(y))
+    chain_rule = s * (1 - s) * sp.exp(y) * (1 / s - 1 / (1 - s))
+    assert prove._zero_over_applications(chain_rule - sp.exp(y) * (1 - 2 * s))
+    assert prove.equal(chain_rule, sp.exp(y) * (1 - 2 * s)).passed
+    assert not prove._zero_over_applications(chain_rule - sp.exp(y) * (1 - s))
+    assert not prove.equal(chain_rule, sp.exp(y) * (1 - s)).passed
+    assert not prove._zero_over_applications(sp.sin(2 * x) - 2 * sp.sin(x) * sp.cos(x))  # left to simplify
+
+
 def test_inconclusive_falls_back_to_numeric(monkeypatch):
     monkeypatch.setattr(prove, "_symbolic_zero", lambda diff, budget: None)
     v = prove.equal(sp.sin(x) ** 2 + sp.cos(x) ** 2, 1)

@@ -28,7 +28,6 @@ from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
-from theory.core.verdict import Verdict
 from theory.jacobians import independent_sympy, program
 
 TOPIC = "multitask"
@@ -226,33 +225,6 @@ def _shown(expr: sp.Expr, values: dict[sp.Symbol, float]) -> str:
     return _Numbers(values).doprint(expr)
 
 
-def _equal(a: sp.Expr, b: sp.Expr) -> Verdict:
-    """`prove.equal`, trying first the exponentials as independent atoms.
-
-    If a - b cancels to 0 as a rational function of the exp(...) atoms, it is 0
-    for their actual values too; otherwise the general check decides.
-    """
-    a, b = sp.sympify(a), sp.sympify(b)
-    atoms = sorted(a.atoms(sp.exp) | b.atoms(sp.exp), key=sp.default_sort_key)
-    if atoms:
-        names = {e: sp.Dummy(positive=True) for e in atoms}
-        if sp.cancel(sp.together(a.xreplace(names) - b.xreplace(names))) == 0:
-            return Verdict(
-                "symbolic",
-                True,
-                "SymPy proves the two sides equal (a rational identity in the exponentials)",
-            )
-    return prove.equal(a, b)
-
-
-def _step(chain, latex: str, value: sp.Expr, reason: str) -> None:
-    """A chain step checked by `_equal` (exponentials as atoms first) against the previous value."""
-    chain.step(latex, value, reason, verdict=_equal(chain.steps[-1].value, value))
-
-
-# --- solving ----------------------------------------------------------------------------------
-
-
 def solve(p: Params, ctx: Context) -> Solution:
     net = build(p.wiring, len(p.w))
     sign = SIGN[p.cls_sign]
@@ -391,22 +363,19 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
             sp.diff(formulas[conv]["l"], w1),
             "the loss as a function of $w_1$ (SymPy differentiates it)",
         )
-        _step(
-            ch,
+        ch.step(
             rf"(y_1 - t_1)\frac{{\partial y_1}}{{\partial w_1}} + \left({sp.latex(dl_dy2)}\right)"
             r"\frac{\partial y_2}{\partial w_1}",
             (ys["y1"] - T1) * sp.diff(ys["y1"], w1)
             + dl_dy2.xreplace({N["y2"]: ys["y2"]}) * sp.diff(ys["y2"], w1),
             r"$w_1$ reaches $l$ only through $y_1$ and $y_2$",
         )
-        _step(
-            ch,
+        ch.step(
             sp.latex(grads["w1"]),
             explicit(grads["w1"].xreplace(to_xw)),
             "backpropagation: " + rule,
         )
-        _step(
-            ch,
+        ch.step(
             sp.latex(grads["w1"].xreplace(to_xw)),
             explicit(grads["w1"].xreplace(to_xw)),
             "substituting " + ", ".join(rf"${tex_name(n)} = {sp.latex(to_xw[N[n]])}$" for n in N),
@@ -589,7 +558,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         _shown(hand[p.cls_sign]["w1"], vals),
         g_hand,
         "the formula of (b) with the values above",
-        verdict=_equal(sympy_at, g_hand),
+        verdict=prove.equal(sympy_at, g_hand),
     ).step(
         rf"{sp.latex(hand[p.cls_sign]['w1'].xreplace(at_n))} \approx {_num(g_hand)}",
         g_hand,

@@ -55,7 +55,7 @@ def _symbolic_zero(diff: sp.Expr, budget: float) -> bool | None:
     """
     try:
         with _time_budget(budget):
-            if sp.expand(diff) == 0 or sp.cancel(diff) == 0:
+            if sp.expand(diff) == 0 or sp.cancel(diff) == 0 or _zero_over_applications(diff):
                 return True
             if _nonzero_somewhere(diff):
                 return False
@@ -64,6 +64,17 @@ def _symbolic_zero(diff: sp.Expr, budget: float) -> bool | None:
             return diff.equals(0)
     except _OutOfTime:
         return None
+
+
+def _zero_over_applications(diff: sp.Expr) -> bool:
+    """0 as a rational function of its function applications (exp(...), sigma(...)) as free variables.
+
+    An identity in independent variables holds for any values of them, so in
+    particular for the applications' actual values: a proof, and a fast one for
+    the chain rule's products of sigmoids and exponentials.
+    """
+    calls = diff.atoms(sp.Function)
+    return bool(calls) and sp.cancel(sp.together(diff.xreplace({f: sp.Dummy() for f in calls}))) == 0
 
 
 def _nonzero_somewhere(diff: sp.Expr) -> bool:
