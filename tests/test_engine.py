@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -38,6 +39,22 @@ def test_chain_rule_identities_in_function_applications():
     assert not prove._zero_over_applications(chain_rule - sp.exp(y) * (1 - s))
     assert not prove.equal(chain_rule, sp.exp(y) * (1 - s)).passed
     assert not prove._zero_over_applications(sp.sin(2 * x) - 2 * sp.sin(x) * sp.cos(x))  # left to simplify
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_time_budget_survives_an_ignored_interrupt():
+    class Finaliser:  # Python ignores an exception raised in __del__, as in a gc callback
+        def __del__(self):
+            end = time.perf_counter() + 1.0
+            while time.perf_counter() < end:
+                pass
+
+    start = time.perf_counter()
+    with pytest.raises(prove._OutOfTime), prove._time_budget(0.1):
+        Finaliser()  # the first alarm lands in its __del__ and is lost
+        while time.perf_counter() - start < 2.0:
+            pass
+    assert time.perf_counter() - start < 0.5
 
 
 def test_inconclusive_falls_back_to_numeric(monkeypatch):

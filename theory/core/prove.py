@@ -29,7 +29,11 @@ class _OutOfTime(Exception):
 
 @contextmanager
 def _time_budget(seconds: float):
-    """Interrupt a slow SymPy call after `seconds` (main thread only)."""
+    """Interrupt a slow SymPy call after `seconds` (main thread only).
+
+    The alarm repeats every 50 ms until the block ends: an exception raised
+    where Python ignores it (a garbage-collector callback) is raised again.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -38,7 +42,7 @@ def _time_budget(seconds: float):
         raise _OutOfTime
 
     old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
         yield
     finally:
