@@ -4,8 +4,9 @@ The network is recorded on a small tape, micrograd style: every node stores
 its value and, for each input it was computed from, the local derivative of
 the node with respect to that input, written beside the forward computation
 from the node's definition. `backward` is one sweep over the tape in reverse
-order. `central_difference` differentiates the forward pass alone. Nothing
-here knows the chain-rule formula that the theory side derives.
+order. `central_difference` (from `checks.finite_differences`) differentiates
+the forward pass alone. Nothing here knows the chain-rule formula that the
+theory side derives.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from checks.finite_differences import central_difference as central_difference  # re-exported for the topic
 
 
 def logistic(t: float) -> float:
@@ -109,11 +112,6 @@ def network(x: Sequence[float], w: Sequence[float], y: float, output: str) -> Ta
 
 def loss(x: Sequence[float], w: Sequence[float], y: float, output: str) -> float:
     return network(x, w, y, output).value("L")
-
-
-def central_difference(f: Callable[[float], float], t: float, h: float) -> float:
-    """(f(t+h) - f(t-h)) / 2h."""
-    return (f(t + h) - f(t - h)) / (2.0 * h)
 
 
 def loss_along_weight(x: Sequence[float], w: Sequence[float], y: float, output: str,

@@ -1,4 +1,4 @@
-"""Finite-difference Jacobians of a plain NumPy function, and their observed order of accuracy."""
+"""Finite differences of plain NumPy functions: elementwise slopes, Jacobians, observed order of accuracy."""
 
 from __future__ import annotations
 
@@ -7,6 +7,15 @@ from collections.abc import Callable
 import numpy as np
 
 Vector = Callable[[np.ndarray], np.ndarray]
+
+
+def central_difference(f: Callable, x, h: float):
+    """(f(x + h) - f(x - h)) / (2h): the slope of a scalar function, or of an elementwise one at each entry.
+
+    x is passed to f as given (a float stays a float), and no n x n Jacobian is
+    formed for an elementwise f.
+    """
+    return (f(x + h) - f(x - h)) / (2.0 * h)
 
 
 def forward_jacobian(f: Vector, x: np.ndarray, h: float) -> np.ndarray:

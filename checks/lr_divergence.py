@@ -11,11 +11,13 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from checks.finite_differences import central_difference
+
 Fn = Callable[[float], float]
 
 
 def grad(f: Fn, w: float, h: float = 1e-5) -> float:
-    return (f(w + h) - f(w - h)) / (2 * h)
+    return central_difference(f, w, h)
 
 
 def descend(f: Fn, w0: float, eta: float, steps: int) -> np.ndarray:

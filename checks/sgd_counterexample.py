@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from checks.finite_differences import central_difference
+
 Fn = Callable[[np.ndarray], np.ndarray]
 H = 1e-3
 
@@ -26,7 +28,7 @@ def objective(centres: Sequence[float]) -> Fn:
 
 
 def grad(fn: Fn, w: np.ndarray, h: float = H) -> np.ndarray:
-    return (fn(np.asarray(w, dtype=float) + h) - fn(np.asarray(w, dtype=float) - h)) / (2 * h)
+    return central_difference(fn, np.asarray(w, dtype=float), h)
 
 
 def sgd_step(w: np.ndarray, centres: Sequence[float], i: int, eta: float) -> np.ndarray:

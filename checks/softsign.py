@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from checks.finite_differences import central_difference as central_difference  # re-exported for the topic
+
 
 def softsign(x: np.ndarray) -> np.ndarray:
     """The definition, elementwise."""
@@ -27,11 +29,6 @@ def random_points(rng: np.random.Generator, n: int, spread: float, avoid: float)
 def odd_residual(x: np.ndarray) -> float:
     """max |g(-x) + g(x)| over the points (0 for an odd function)."""
     return float(np.max(np.abs(softsign(-x) + softsign(x))))
-
-
-def central_difference(f, x: np.ndarray, h: float) -> np.ndarray:
-    """(f(x + h) - f(x - h)) / (2h), elementwise."""
-    return (f(x + h) - f(x - h)) / (2.0 * h)
 
 
 def one_sided_quotients(f, h: float) -> tuple[float, float]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import sympy as sp
 
+from checks import finite_differences as fd
 from tests.conftest import failed_claims
 from theory import sigmoid_gradient as sg
 from theory.core.cli import solve_topic
@@ -32,6 +34,17 @@ def test_a_dropped_inner_derivative_is_rejected(monkeypatch):
 @pytest.mark.parametrize("overrides", [{"log_base": "10"}, {"point": "(4, 3, 4, 5, -5, 7)"}])
 def test_other_bases_and_points_hold(overrides):
     assert not failed_claims(sg, overrides)
+
+
+def test_elementwise_central_difference_is_the_jacobian_diagonal():
+    xs = np.random.default_rng(0).uniform(-8, 8, 50)
+    logistic = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    np.testing.assert_array_equal(fd.central_difference(logistic, xs, 1e-5),
+                                  fd.central_jacobian(logistic, xs, 1e-5).diagonal())
+
+
+def test_many_samples_hold():
+    assert not failed_claims(sg, {"samples": "100000"})
 
 
 @pytest.mark.parametrize("bad", [{"point": "(3, 3, 4, 5, -5, 7)"}, {"point": "(-1, 3, 4, 5, 5, 7)"},
