@@ -133,3 +133,11 @@ def test_long_edges_pass_between_nodes():
             nodes = [nr for nc, nr in lay.pos.values() if nc == c]
             assert min(abs(r - nr) for nr in nodes) >= (1 + tikz.WAYPOINT) / 2 - 1e-9
     assert tikz.draw(g).count("rounded corners=6pt") == len(lay.bends)
+
+
+def test_every_operation_has_a_latex_template_and_a_sympy_reading():
+    from theory.autodiff.ops import FUNCTIONS, SYMPY_NAMES
+
+    for op in OPS.values():
+        assert "{0}" in op.latex.format(*("{0}", "{1}")[: op.arity])  # literal braces are doubled
+    assert set(FUNCTIONS) <= set(SYMPY_NAMES)

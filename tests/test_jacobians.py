@@ -59,3 +59,10 @@ def test_max_is_explained_and_a_kink_at_the_point_is_bad_input():
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(jac, bad)
+
+
+@pytest.mark.parametrize("functions", ["f1 = leaky_relu(w1) + w2; f2 = w1*w2",
+                                       "f1 = relu(w1 - 3) + w2**2; f2 = relu(w1 + w2) * w1",
+                                       "f1 = LeakyReLU(w1 - 2, 0.2) * w2; f2 = ReLU(w2) + sigma(w1)"])
+def test_every_activation_name_is_read_by_both_parsers(functions):
+    assert failed_claims(jac, {"functions": functions, "point": "(1, 2)"}) == set()

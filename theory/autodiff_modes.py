@@ -18,13 +18,13 @@ import sympy as sp
 
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables
-from theory.autodiff.ops import counting
+from theory.autodiff.ops import SYMPY_NAMES, counting
 from theory.core import figures, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
-from theory.jacobians import _SYMPY_NAMES, input_names, program
+from theory.jacobians import input_names, program
 
 TOPIC = "autodiff_modes"
 
@@ -61,7 +61,7 @@ class Params(Parameters):
 def line_exprs(pairs: list[tuple[str, str]], inputs: tuple[str, ...]) -> dict[str, sp.Expr]:
     """Each trace line as SymPy over the variables it names (inputs and earlier z's)."""
     symbols = {n: sp.Symbol(n, real=True) for n in [*inputs, *(n for n, _ in pairs)]}
-    return {name: sp.parse_expr(text, local_dict={**_SYMPY_NAMES, **symbols}) for name, text in pairs}
+    return {name: sp.parse_expr(text, local_dict={**SYMPY_NAMES, **symbols}) for name, text in pairs}
 
 
 def local_derivative(lines: dict[str, sp.Expr], name: str, var: sp.Symbol) -> sp.Expr:
@@ -129,7 +129,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     syms = {n: sp.Symbol(n, real=True) for n in inputs}
     at = dict(zip(inputs, p.point))
     exact_at = {syms[n]: sp.nsimplify(v) for n, v in at.items()}
-    f = sp.parse_expr(p.formula, local_dict={**_SYMPY_NAMES, **syms})
+    f = sp.parse_expr(p.formula, local_dict={**SYMPY_NAMES, **syms})
     composed = {}
     for name, e in lines.items():
         composed[name] = e.subs({sp.Symbol(k, real=True): v for k, v in composed.items()})

@@ -17,7 +17,7 @@ import sympy as sp
 
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables, tikz
-from theory.autodiff.ops import OPS, explicit
+from theory.autodiff.ops import OPS, SYMPY_NAMES, explicit
 from theory.core import figures, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
@@ -77,19 +77,11 @@ def graph(p: Params) -> Graph:
     return Graph.parse(program(p.functions), input_names(p.inputs))
 
 
-_SYMPY_NAMES = {"sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "ln": sp.log, "log": sp.log,
-                "sqrt": sp.sqrt, "tanh": sp.tanh, "abs": sp.Abs, "max": sp.Max, "min": sp.Min, "pi": sp.pi,
-                "e": sp.E, "sigmoid": sp.Lambda(sp.Dummy("x"), 1 / (1 + sp.exp(-sp.Dummy("x")))),
-                "relu": lambda x: sp.Max(x, 0), "ReLU": lambda x: sp.Max(x, 0)}
-_SYMPY_NAMES["sigmoid"] = lambda x: 1 / (1 + sp.exp(-x))
-_SYMPY_NAMES["sigma"] = _SYMPY_NAMES["sigmoid"]
-
-
 def independent_sympy(pairs: list[tuple[str, str]], symbols: dict[str, sp.Symbol]) -> dict[str, sp.Expr]:
     """Each assignment parsed by SymPy's own parser, earlier names substituted: a second reading."""
     known: dict[str, sp.Expr] = dict(symbols)
     for name, text in pairs:
-        known[name] = sp.parse_expr(text, local_dict={**_SYMPY_NAMES, **known})
+        known[name] = sp.parse_expr(text, local_dict={**SYMPY_NAMES, **known})
     return {name: known[name] for name, _ in pairs}
 
 
@@ -255,8 +247,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     fwd_small = fd.forward_jacobian(f_np, x0, h / k) - J_num
     cen_small = fd.central_jacobian(f_np, x0, h / k) - J_num
     mask = (np.abs(pred_fwd) > 1e-7) & (np.abs(pred_cen) > 1e-9)
-    orders = (fd.observed_order(fwd_fd - J_num, fwd_small, k)[mask],
-              fd.observed_order(cen_fd - J_num, cen_small, k)[mask])
+    orders = (fd.observed_order((fwd_fd - J_num)[mask], fwd_small[mask], k),  # entries with a truncation error
+              fd.observed_order((cen_fd - J_num)[mask], cen_small[mask], k))
     pe.claim("orders", rf"Dividing the step by ${k:g}$ divides the forward error by about ${k:g}$ (order 1) and "
              rf"the central error by about ${k * k:g}$ (order 2): measured orders "
              rf"{', '.join(f'{x:.3f}' for x in orders[0])} and {', '.join(f'{x:.3f}' for x in orders[1])}.",

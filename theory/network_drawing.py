@@ -19,13 +19,13 @@ from checks import network_drawing as run_net
 from theory.autodiff import Graph
 from theory.autodiff import network as nn
 from theory.autodiff.network import tex_name
-from theory.autodiff.ops import CONSTANTS, FUNCTIONS
+from theory.autodiff.ops import CONSTANTS, FUNCTIONS, SYMPY_NAMES
 from theory.core import prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
-from theory.jacobians import _SYMPY_NAMES, program
+from theory.jacobians import program
 
 TOPIC = "network_drawing"
 
@@ -102,7 +102,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         out, text, g, used = parse(equation, data, p.slope)
         units = nn.neurons(g, data)
         part = sol.part(label, f"Network ({label})", rf"Draw the network of equation ({label}).")
-        expr = sp.parse_expr(text, local_dict={**_SYMPY_NAMES, "leaky_relu": lambda z, a: sp.Max(z, a * z)})
+        expr = sp.parse_expr(text, local_dict=dict(SYMPY_NAMES))
         params = sorted(str(s) for s in expr.free_symbols if str(s) not in data)
         part.diagram("network", rf"Network ({label}): data inputs on the left, each neuron shows its activation "
                      r"and name, its bias below it, and each edge its weight. A sub-expression the equation "

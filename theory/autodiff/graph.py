@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from theory.autodiff.ops import CONSTANTS, FUNCTIONS, OPS
+from theory.autodiff.ops import CONSTANTS, FUNCTIONS, LEAKY_SLOPE, OPS
 from theory.core.errors import BadInput
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
@@ -118,7 +118,7 @@ class Graph:
                 raise BadInput(f"{where}: unknown function {t.func.id!r} (known: {', '.join(sorted(FUNCTIONS))})")
             args = tuple(self._build(a, where) for a in t.args)
             if op == "leaky_relu" and len(args) == 1:
-                args += (self._const(sp.Rational(1, 100)),)
+                args += (self._const(LEAKY_SLOPE),)
             if len(args) != OPS[op].arity:
                 raise BadInput(f"{where}: {t.func.id} takes {OPS[op].arity} argument(s), got {len(args)}")
             return self._apply(op, args)

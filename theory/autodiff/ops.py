@@ -95,7 +95,7 @@ OPS: dict[str, Op] = {op.name: op for op in (
        r"\min\left\{{{0}, {1}\right\}}", r"\min",
        "not differentiable where the arguments tie; the first argument takes the gradient there"),
     Op("leaky_relu", 2, lambda a, s: a if a > 0 else s * a, lambda a, s: (1.0 if a > 0 else s, 0.0 if a > 0 else a),
-       lambda a, s: sp.Piecewise((a, a > 0), (s * a, True)), r"\mathrm{LReLU}_{{{1}}}\left({0}\right)",
+       lambda a, s: sp.Piecewise((a, a > 0), (s * a, True)), r"\mathrm{{LReLU}}_{{{1}}}\left({0}\right)",
        r"\mathrm{LReLU}", "not differentiable at 0; the slope for negative inputs is used there"),
     _unary("neg", lambda a: -a, lambda a: -1.0, lambda a: -a, "-{0}", "-"),
     _unary("sin", math.sin, math.cos, sp.sin, r"\sin\left({0}\right)"),
@@ -108,7 +108,7 @@ OPS: dict[str, Op] = {op.name: op for op in (
     _unary("sigmoid", _sigmoid, lambda a: _sigmoid(a) * (1 - _sigmoid(a)), sigmoid,
            r"\sigma\left({0}\right)", r"\sigma"),
     _unary("relu", lambda a: max(a, 0.0), lambda a: 1.0 if a > 0 else 0.0, lambda a: sp.Max(a, 0),
-           r"\mathrm{ReLU}\left({0}\right)", r"\mathrm{ReLU}", "not differentiable at 0; derivative 0 used there"),
+           r"\mathrm{{ReLU}}\left({0}\right)", r"\mathrm{ReLU}", "not differentiable at 0; derivative 0 used there"),
     _unary("abs", abs, lambda a: math.copysign(1.0, a) if a else 0.0, sp.Abs, r"\left|{0}\right|", r"|\cdot|",
            "not differentiable at 0; derivative 0 used there"),
 )}
@@ -118,6 +118,18 @@ FUNCTIONS = {name: name for name, op in OPS.items() if op.arity == 1 and name !=
 FUNCTIONS |= {"log": "ln", "max": "max", "min": "min", "leaky_relu": "leaky_relu",
               "ReLU": "relu", "sigma": "sigmoid", "LeakyReLU": "leaky_relu"}
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
+LEAKY_SLOPE = sp.Rational(1, 100)  # leaky_relu(x) written without its slope
+
+# SymPy's own reading of every function name, written apart from OPS so that parsing an expression
+# with `sympy.parse_expr` gives a second, independent reading of what the graph computes.
+_READINGS = {
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "ln": sp.log, "sqrt": sp.sqrt,
+    "tanh": sp.tanh, "abs": sp.Abs, "max": sp.Max, "min": sp.Min,
+    "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
+    "relu": lambda x: sp.Max(x, 0),
+    "leaky_relu": lambda x, slope=LEAKY_SLOPE: sp.Piecewise((x, x > 0), (slope * x, True)),
+}
+SYMPY_NAMES = {**{alias: _READINGS[op] for alias, op in FUNCTIONS.items() if op in _READINGS}, **CONSTANTS}
 
 
 @contextmanager
