@@ -498,11 +498,10 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         ],
         caption=r"The backward pass through the neurons, from the output back.",
     )
-    source = {
-        w: [(s_, u.name) for s_ in [s_ for s_, w_ in u.edges if w_ == w]]
-        for u in net.units
-        for _, w in u.edges
-    }
+    source: dict[str, list[tuple[str, str]]] = {}  # weight -> every (source, neuron) edge it labels
+    for u in net.units:
+        for s_, w in u.edges:
+            source.setdefault(w, []).append((s_, u.name))
     rows = []
     for n in net.params:
         rule = " + ".join(

@@ -98,11 +98,6 @@ def _crossings(columns: list[list[Key]], links: list[tuple[Key, Key]]) -> int:
                for x, (u1, v1) in enumerate(links) for u2, v2 in links[x + 1:])
 
 
-def positions(graph: Graph) -> dict[int, tuple[int, float]]:
-    """(column, row) of each drawn node; rows grow downwards from each column's centre."""
-    return layout(graph).pos
-
-
 def op_label(graph: Graph, i: int) -> str:
     node = graph.nodes[i]
     if not any(graph.nodes[a].is_const for a in node.args):
