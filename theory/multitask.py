@@ -21,7 +21,7 @@ from checks import multitask as sim
 from theory.autodiff import Graph, Tape, tables
 from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
-from theory.autodiff.network import describe, named_units, names_in, tex_name
+from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
 from theory.autodiff.ops import explicit, sigmoid
 from theory.core import prove
 from theory.core.context import Context
@@ -196,16 +196,6 @@ class Params(Parameters):
 
 
 
-def _power(h: float) -> str:
-    """A step such as 1e-06 as LaTeX, 10^{-6}."""
-    k = round(math.log10(h))
-    return f"10^{{{k}}}" if math.isclose(10.0**k, h) else f"{h:g}"
-
-
-def _num(v) -> str:
-    return f"{float(v):.6g}"
-
-
 class _Numbers(LatexPrinter):
     """Prints an expression's structure with each symbol shown as its (rounded) value."""
 
@@ -215,8 +205,7 @@ class _Numbers(LatexPrinter):
 
     def _print_Symbol(self, expr, style="plain"):
         if expr in self.values:
-            v = self.values[expr]
-            return f"({_num(v)})" if v < 0 else _num(v)
+            return factor(self.values[expr])
         return super()._print_Symbol(expr, style)
 
 
@@ -420,7 +409,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
     fd = sim.central_gradient(net.spec(), values, list(net.params), arr[-2], arr[-1], sign, FD_STEP)
     pb.claim(
         "finite-differences",
-        rf"Central differences (step ${_power(FD_STEP)}$) of a NumPy version of the "
+        rf"Central differences (step ${power_of_ten(FD_STEP)}$) of a NumPy version of the "
         "network and loss agree at the same points.",
         prove.close_all(fd.T, derived, rtol=1e-6, atol=1e-8, what="central differences"),
     )
@@ -489,14 +478,14 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         ch.step(describe(u, numbers), value, "the table's values and the neurons above")
         if u.activation != "identity":
             ch.step(sp.latex(activate(u.activation, pre[u.name])), value, "arithmetic")
-        ch.step(rf"{sp.latex(value)} \approx {_num(value)}", value, "")
+        ch.step(rf"{sp.latex(value)} \approx {number(value)}", value, "")
     names = [u.name for u in net.units]
     floats = {k: float(v) for k, v in exact.items()}
     measured = sim.forward(net.spec(), floats)
     pc.claim(
         "numpy",
         r"A NumPy forward pass of the drawn network gives the same values: "
-        + ", ".join(rf"${tex_name(n)} \approx {_num(explicit(env[n]))}$" for n in names)
+        + ", ".join(rf"${tex_name(n)} \approx {number(explicit(env[n]))}$" for n in names)
         + ".",
         prove.close_all(
             [float(measured[n][0]) for n in names],
@@ -515,12 +504,12 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         formulas[p.cls_sign]["l"].subs(at),
         f"the {p.cls_sign} sign",
     ).step(
-        rf"\tfrac12({_num(y1)} - {_num(t1)})^2 {sign_tex} \left[{_num(t2)} \cdot \ln {_num(y2)} + "
-        rf"{_num(1 - t2)} \cdot \ln {_num(1 - y2)}\right]",
+        rf"\tfrac12({number(y1)} - {number(t1)})^2 {sign_tex} \left[{number(t2)} \cdot \ln {number(y2)} + "
+        rf"{number(1 - t2)} \cdot \ln {number(1 - y2)}\right]",
         loss,
         rf"$t_1 = {p.t1:g}$, $t_2 = {p.t2:g}$",
     ).step(
-        rf"{sp.latex(loss_shown, ln_notation=True)} \approx {_num(loss)}",
+        rf"{sp.latex(loss_shown, ln_notation=True)} \approx {number(loss)}",
         explicit(loss_shown),
         "exactly",
     )
@@ -560,7 +549,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         "the formula of (b) with the values above",
         verdict=prove.equal(sympy_at, g_hand),
     ).step(
-        rf"{sp.latex(hand[p.cls_sign]['w1'].xreplace(at_n))} \approx {_num(g_hand)}",
+        rf"{sp.latex(hand[p.cls_sign]['w1'].xreplace(at_n))} \approx {number(g_hand)}",
         g_hand,
         "exactly",
     )
@@ -576,7 +565,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
     )
     pc.claim(
         "engine",
-        rf"The engine's $\bar w_1 = {_num(adj[g.names['w1']])}$ agrees.",
+        rf"The engine's $\bar w_1 = {number(adj[g.names['w1']])}$ agrees.",
         prove.close(adj[g.names["w1"]], float(g_exact[p.cls_sign]), rtol=1e-12, what="tape"),
     )
     other = "printed" if sign == 1 else "correct"
@@ -586,7 +575,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
     pc.claim(
         "other-sign",
         rf"With the {other} sign of $l_{{cls}}$ instead, $\partial l/\partial w_1 = "
-        rf"{_num(g_exact[other])}$ (central differences of the NumPy loss agree).",
+        rf"{number(g_exact[other])}$ (central differences of the NumPy loss agree).",
         prove.close(
             float(fd_other), float(g_exact[other]), rtol=1e-6, atol=1e-9, what="central difference"
         ),

@@ -21,7 +21,7 @@ from checks import two_layer_sgd as sim
 from theory.autodiff import Graph, Tape, tables
 from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
-from theory.autodiff.network import describe, named_units, names_in, tex_name
+from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
 from theory.core import prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
@@ -172,7 +172,7 @@ def zero_reasons(units: list[nn.Neuron], env: dict, pre: dict, delta: dict) -> d
         if delta[u.name] == 0:
             dead = u.activation == "relu" and not pre[u.name] > 0
             reason = (
-                rf"${tex_name(u.name)}$ is a dead ReLU ($z_{{{tex_name(u.name)}}} = {_num(pre[u.name])} "
+                rf"${tex_name(u.name)}$ is a dead ReLU ($z_{{{tex_name(u.name)}}} = {number(pre[u.name])} "
                 rf"\le 0$)"
                 if dead
                 else rf"no gradient reaches ${tex_name(u.name)}$ from the loss"
@@ -243,20 +243,6 @@ def _names(text: str) -> list[str]:
 
 
 # --- formatting -------------------------------------------------------------------------------
-
-
-def _power(h: float) -> str:
-    """A step such as 1e-06 as LaTeX, 10^{-6}."""
-    k = round(math.log10(h))
-    return f"10^{{{k}}}" if math.isclose(10.0**k, h) else f"{h:g}"
-
-
-def _num(v) -> str:
-    return f"{float(v):.6g}"
-
-
-def _paren(v) -> str:
-    return f"({_num(v)})" if float(v) < 0 else _num(v)
 
 
 def _act_prime(u: nn.Neuron) -> str:
@@ -373,7 +359,7 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
             ch.step(
                 rf"{act}\left({z_tex}\right)", activate(u.activation, pre[u.name]), "arithmetic"
             )
-        ch.step(rf"{sp.latex(env[u.name])} \approx {_num(env[u.name])}", env[u.name], "")
+        ch.step(rf"{sp.latex(env[u.name])} \approx {number(env[u.name])}", env[u.name], "")
     names = [u.name for u in net.units]
     exact_f = [float(env[n]) for n in names]
     pa.claim(
@@ -417,7 +403,7 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
             r"Under the other layout ("
             + "; ".join(rf"${tex_name(u.name)} = {describe(u)}$" for u in alt.units)
             + rf") the output would be $y = {sp.latex(alt_env[alt.output])} \approx "
-            rf"{_num(alt_env[alt.output])}$ instead (checked by the NumPy network).",
+            rf"{number(alt_env[alt.output])}$ instead (checked by the NumPy network).",
             prove.close(
                 float(alt_np),
                 float(alt_env[alt.output]),
@@ -439,11 +425,11 @@ def _loss_part(sol, p, net, env, t, formulas, at, floats) -> sp.Expr:
         formulas["L"].subs(at),
         "binary cross-entropy",
     ).step(
-        rf"-\left[{sp.latex(t)} \cdot \ln {_num(y)} + {sp.latex(1 - t)} \cdot \ln "
-        rf"{_num(1 - y)}\right]",
+        rf"-\left[{sp.latex(t)} \cdot \ln {number(y)} + {sp.latex(1 - t)} \cdot \ln "
+        rf"{number(1 - y)}\right]",
         value,
         rf"$t = {sp.latex(t)}$ and ${tex_name(net.output)}$ from (a)",
-    ).step(rf"{sp.latex(shown, ln_notation=True)} \approx {_num(value)}", shown, "")
+    ).step(rf"{sp.latex(shown, ln_notation=True)} \approx {number(value)}", shown, "")
     measured = float(sim.loss(net.spec(), floats, p.target)[0])
     pb.claim(
         "numpy",
@@ -492,7 +478,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             [
                 f"${tex_name(u.name)}$",
                 rf"$\delta_{{{tex_name(u.name)}}} = {_delta_rule(u, net.units, y, t_tex)}$",
-                f"${_num(delta[u.name])}$",
+                f"${number(delta[u.name])}$",
             ]
             for u in reversed(net.units)
         ],
@@ -512,7 +498,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
                 f"${tex_name(n)}$",
                 f"${rule}$",
                 f"${sp.latex(sp.factor(grads[n]))}$",
-                f"${_num(grads[n])}$",
+                f"${number(grads[n])}$",
             ]
         )
     pc.table(
@@ -548,7 +534,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
     fd = sim.central_gradient(spec, floats, list(net.params), p.target, FD_STEP)
     pc.claim(
         "finite-differences",
-        rf"Central differences (step ${_power(FD_STEP)}$) of the NumPy network's loss "
+        rf"Central differences (step ${power_of_ten(FD_STEP)}$) of the NumPy network's loss "
         r"agree.",
         prove.close_all(fd, float_grads, rtol=1e-6, atol=1e-9, what="central differences"),
     )
@@ -569,7 +555,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             ", ".join(f"${tex_name(d)}$" for d in dead)
             if dead
             else "none (every hidden pre-activation is positive: "
-            + ", ".join(rf"$z_{{{tex_name(u.name)}}} = {_num(pre[u.name])}$" for u in net.units[:-1])
+            + ", ".join(rf"$z_{{{tex_name(u.name)}}} = {number(pre[u.name])}$" for u in net.units[:-1])
             + ")"
         )
         + "."
@@ -588,7 +574,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             r"new $= \text{old} - \eta\,\partial L$",
         ],
         [
-            [f"${tex_name(n)}$", f"${_num(exact[n])}$", f"${_num(grads[n])}$", f"${_num(new[n])}$"]
+            [f"${tex_name(n)}$", f"${number(exact[n])}$", f"${number(grads[n])}$", f"${number(new[n])}$"]
             for n in _names(p.update)
         ],
         caption=rf"SGD with $\eta = {p.eta:g}$ on this sample.",
@@ -640,23 +626,23 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     )
     v1, w1 = momentum_velocity_form(exact[w], v0, g, eta, mu)
     v2, w2 = momentum_buffer_form(exact[w], v0, g, eta, mu)
-    gt = _paren(g)
+    gt = factor(g)
     pd.table(
         ["convention", "new velocity", rf"new ${tex_name(w)}$"],
         [
             [
                 "(i) velocity form",
-                rf"${p.mu:g} \cdot {p.velocity:g} - {p.eta:g} \cdot {gt} = {_num(v1)}$",
-                rf"${_num(exact[w])} + {_paren(v1)} = {_num(w1)}$",
+                rf"${p.mu:g} \cdot {p.velocity:g} - {p.eta:g} \cdot {gt} = {number(v1)}$",
+                rf"${number(exact[w])} + {factor(v1)} = {number(w1)}$",
             ],
             [
                 "(ii) buffer form",
-                rf"${p.mu:g} \cdot {p.velocity:g} + {gt} = {_num(v2)}$",
-                rf"${_num(exact[w])} - {p.eta:g} \cdot {_paren(v2)} = {_num(w2)}$",
+                rf"${p.mu:g} \cdot {p.velocity:g} + {gt} = {number(v2)}$",
+                rf"${number(exact[w])} - {p.eta:g} \cdot {factor(v2)} = {number(w2)}$",
             ],
         ],
         caption=rf"One momentum step on ${tex_name(w)}$ with $g = \partial L/\partial {tex_name(w)} = "
-                rf"{_num(g)}$.",
+                rf"{number(g)}$.",
     )
     gw = float_grads[w]
     cs = sim.CS231nMomentum(floats[w], p.velocity, p.eta, p.mu)
@@ -665,7 +651,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     torch.step(gw)
     pd.claim(
         "velocity-form",
-        rf"(i) gives $v = {_num(v1)}$ and ${tex_name(w)} = {_num(w1)}$, as a CS231n-style "
+        rf"(i) gives $v = {number(v1)}$ and ${tex_name(w)} = {number(w1)}$, as a CS231n-style "
         r"optimiser object does in NumPy.",
         prove.close_all(
             [cs.v, cs.x], [float(v1), float(w1)], rtol=1e-12, atol=1e-15, what="CS231n step"
@@ -673,7 +659,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     )
     pd.claim(
         "buffer-form",
-        rf"(ii) gives $v = {_num(v2)}$ and ${tex_name(w)} = {_num(w2)}$, as a PyTorch-style "
+        rf"(ii) gives $v = {number(v2)}$ and ${tex_name(w)} = {number(w2)}$, as a PyTorch-style "
         r"optimiser object does in NumPy.",
         prove.close_all(
             [torch.buf, torch.p],
@@ -715,9 +701,9 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
         r"The sheet speaks of a ``momentum term'' and a ``velocity'', the vocabulary of Goodfellow "
         r"et al., whose velocity is added to the parameter: convention (i) is most likely "
         r"intended, "
-        rf"giving ${tex_name(w)} = {_num(w1)}$. In (i) the stored velocity enters the step directly "
-        rf"($\mu v = {_num(mu * v0)}$), beside the gradient's share $-\eta g = {_num(-eta * g)}$. "
-        rf"Under (ii), ${tex_name(w)} = {_num(w2)}$."
+        rf"giving ${tex_name(w)} = {number(w1)}$. In (i) the stored velocity enters the step directly "
+        rf"($\mu v = {number(mu * v0)}$), beside the gradient's share $-\eta g = {number(-eta * g)}$. "
+        rf"Under (ii), ${tex_name(w)} = {number(w2)}$."
     )
     sol.answer("momentum (i) velocity form", {"v": v1, w: w1})
     sol.answer("momentum (ii) buffer form", {"v": v2, w: w2})

@@ -10,6 +10,7 @@ in an equation is one neuron feeding two others.
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -80,16 +81,27 @@ def describe(u: Neuron, values: dict | None = None) -> str:
     if values is None:
         terms = [rf"{tex_name(w)}\, {tex_name(s)}" for s, w in u.edges] + [tex_name(b) for b in u.biases]
     else:
-        terms = [rf"{_paren(values[w])} \cdot {_paren(values[s])}" for s, w in u.edges]
-        terms += [_paren(values[b]) for b in u.biases]
+        terms = [rf"{factor(values[w])} \cdot {factor(values[s])}" for s, w in u.edges]
+        terms += [factor(values[b]) for b in u.biases]
     inner = " + ".join(terms) or "0"
     act = ACTIVATIONS.get(u.activation, "")
     return rf"{act}\left({inner}\right)" if act else inner
 
 
-def _paren(v) -> str:
-    text = f"{float(v):.6g}"
-    return f"({text})" if float(v) < 0 else text
+def number(v) -> str:
+    """A value to six significant digits, as the worked numbers are shown."""
+    return f"{float(v):.6g}"
+
+
+def factor(v) -> str:
+    """`number(v)`, in parentheses when negative, for use inside a product."""
+    return f"({number(v)})" if float(v) < 0 else number(v)
+
+
+def power_of_ten(h: float) -> str:
+    """A step such as 1e-06 as LaTeX, 10^{-6}; other values as they are."""
+    k = round(math.log10(h))
+    return f"10^{{{k}}}" if math.isclose(10.0**k, h) else f"{h:g}"
 
 
 def names_in(pairs: list[tuple[str, str]]) -> list[str]:
