@@ -10,27 +10,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-
-def leaky(z: np.ndarray, alpha: float) -> np.ndarray:
-    """max(0, z) + alpha min(0, z), elementwise, keeping the dtype."""
-    a = z.dtype.type(alpha)
-    return np.maximum(z, a * z) if alpha <= 1 else np.minimum(z, a * z)
-
-
-def weights(rng: np.random.Generator, shape: tuple[int, ...], var: float, kind: str) -> np.ndarray:
-    """I.i.d. weights with mean 0 and variance `var`: Gaussian, or random signs +-sqrt(var).
-
-    Both laws are symmetric about 0, which is all the derivation assumes beyond
-    mean and variance; random signs cost one random bit per weight.
-    """
-    if kind == "normal":
-        return rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(var))
-    if kind == "rademacher":
-        count = int(np.prod(shape))
-        bits = np.unpackbits(rng.integers(0, 256, size=-(-count // 8), dtype=np.uint8))[:count]
-        signs = bits.view(np.int8) * np.int8(2) - np.int8(1)
-        return (signs.astype(np.float32) * np.float32(np.sqrt(var))).reshape(shape)
-    raise ValueError(f"unknown weight law {kind!r}")
+from checks import kaiming
+from checks.kaiming import leaky, weights
 
 
 def layer_gains(rng: np.random.Generator, n: int, *, width: int, depth: int, batch: int,
@@ -41,20 +22,10 @@ def layer_gains(rng: np.random.Generator, n: int, *, width: int, depth: int, bat
     variance `weight_var`) is fed `batch` inputs whose first pre-activations z^1
     are standard normal. Given everything below layer h, every gain has the
     same expectation, so the depth - 1 gains of a network are uncorrelated.
+    The simulation is the Kaiming topic's, `chunk` networks per draw.
     """
-    per_net = depth - 1
-    nets = -(-n // per_net)
-    out = np.empty((nets, per_net))
-    for start in range(0, nets, chunk):
-        m = min(chunk, nets - start)
-        z = rng.standard_normal((m, batch, width), dtype=np.float32)
-        prev = np.einsum("nbi,nbi->n", z, z, dtype=np.float64)
-        for h in range(per_net):
-            z = np.matmul(leaky(z, alpha), weights(rng, (m, width, width), weight_var, kind))
-            cur = np.einsum("nbi,nbi->n", z, z, dtype=np.float64)
-            out[start:start + m, h] = cur / prev
-            prev = cur
-    return out.ravel()[:n]
+    return kaiming.layer_gains(rng, n, width=width, depth=depth, batch=batch, weight_var=weight_var,
+                               alpha=alpha, kind=kind, chunk=chunk)
 
 
 def depth_ratios(rng: np.random.Generator, networks: int, *, width: int, depth: int, batch: int,

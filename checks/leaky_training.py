@@ -20,16 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from checks.kaiming import leaky  # sigma(z) = max(0, z) + alpha min(0, z), keeping the dtype
+
 DATASETS = ("blobs", "teacher", "digits")
 
 
 # ---------------------------------------------------------------- the network
-
-
-def leaky(z: np.ndarray, alpha: float) -> np.ndarray:
-    """sigma(z) = max(0, z) + alpha min(0, z), elementwise, keeping the dtype."""
-    a = z.dtype.type(alpha)
-    return np.maximum(z, a * z) if alpha <= 1 else np.minimum(z, a * z)
 
 
 def leaky_slope(z: np.ndarray, alpha: float) -> np.ndarray:
