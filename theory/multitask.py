@@ -59,9 +59,6 @@ class Net:
     def spec(self) -> list[tuple]:
         return [(u.name, u.activation, list(u.edges), list(u.biases)) for u in self.units]
 
-    def unit(self, name: str) -> nn.Neuron:
-        return next(u for u in self.units if u.name == name)
-
 
 def build(wiring: str, n_weights: int) -> Net:
     """Parse and validate: input x, weights w1..wk, outputs y1 (regression) and y2 (a sigmoid)."""
@@ -469,17 +466,16 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
     at = {X: exact["x"], **{sp.Symbol(n, real=True): exact[n] for n in net.params}, T1: t1, T2: t2}
     env, pre = compose(net.units, exact)
     names = [u.name for u in net.units]
+    numbers = {k: float(explicit(v)) for k, v in env.items() if k in exact or k in names}
     for u in net.units:
         value = explicit(env[u.name])
         ch = pc.chain(f"{u.name}", tex_name(u.name)).define(
             describe(u), formulas["correct"][u.name].subs(at), "the wiring"
         )
-        numbers = {k: float(explicit(v)) for k, v in env.items() if k in exact or k in names}
         ch.step(describe(u, numbers), value, "the table's values and the neurons above")
         if u.activation != "identity":
             ch.step(sp.latex(activate(u.activation, pre[u.name])), value, "arithmetic")
         ch.step(rf"{sp.latex(value)} \approx {number(value)}", value, "")
-    names = [u.name for u in net.units]
     floats = {k: float(v) for k, v in exact.items()}
     measured = sim.forward(net.spec(), floats)
     pc.claim(
