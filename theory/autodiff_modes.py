@@ -24,7 +24,7 @@ from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
-from theory.jacobians import input_names, program
+from theory.jacobians import check_program, independent_sympy, input_names, program
 
 TOPIC = "autodiff_modes"
 
@@ -32,15 +32,10 @@ TRACE = "z1 = w1/w2; z2 = sin(2*pi*z1); z3 = exp(2*w2); z4 = 3*z1 - z3; z5 = z2 
 FORMULA = "(sin(2*pi*w1/w2) + 3*w1/w2 - exp(2*w2)) * (3*w1/w2 - exp(2*w2))"
 
 
-def _check_trace(text: str) -> str | None:
-    program(text)
-    return None
-
-
 @dataclass(frozen=True)
 class Params(Parameters):
     trace: str = param(TRACE, "the evaluation trace, 'name = expression' lines separated by ';'",
-                       check=_check_trace)
+                       check=check_program)
     formula: str = param(FORMULA, "f written as one formula, to check the trace against")
     inputs: str = param("w1, w2", "the input variables, comma separated")
     point: tuple = param((0.3, 0.4), "the point at which the pseudocode is run (the sheet gives none)")
@@ -130,9 +125,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     at = dict(zip(inputs, p.point))
     exact_at = {syms[n]: sp.nsimplify(v) for n, v in at.items()}
     f = sp.parse_expr(p.formula, local_dict={**SYMPY_NAMES, **syms})
-    composed = {}
-    for name, e in lines.items():
-        composed[name] = e.subs({sp.Symbol(k, real=True): v for k, v in composed.items()})
+    composed = independent_sympy(pairs, syms)
     gradient = [sp.diff(f, syms[n]) for n in inputs]
     tape = Tape.record(g, at)
     value = {n: tape.values[g.names[n]] for n in [*inputs, *lines]}

@@ -47,15 +47,16 @@ def input_names(inputs: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in inputs.split(",") if n.strip())
 
 
-def _check_functions(text: str) -> str | None:
-    program(text)  # raises BadInput with the reason
+def check_program(text: str) -> str | None:
+    """A parameter check: 'name = expression' lines that parse (`program` raises BadInput with the reason)."""
+    program(text)
     return None
 
 
 @dataclass(frozen=True)
 class Params(Parameters):
     functions: str = param(CS7643, "the vector function, as 'name = expression' assignments separated by ';'",
-                           check=_check_functions)
+                           check=check_program)
     inputs: str = param("w1, w2", "the input variables, comma separated")
     point: tuple = param((1.0, 2.0), "the point at which everything is evaluated")
     step: float = param(0.01, "finite-difference step Delta w", lo=0.0, hi=1.0, lo_open=True)
