@@ -25,7 +25,7 @@ from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
-from theory.jacobians import program
+from theory.jacobians import input_names, program
 
 TOPIC = "network_drawing"
 
@@ -46,7 +46,7 @@ class Params(Parameters):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        data = {n.strip() for n in self.data.split(",") if n.strip()}
+        data = set(input_names(self.data))
         for equation in (self.net_a, self.net_b):
             nn.neurons(parse(equation, data, self.slope)[2], data)  # bad equations fail here, with the reason
 
@@ -94,7 +94,7 @@ def as_spec(units: list[nn.Neuron]) -> list[tuple]:
 
 
 def solve(p: Params, ctx: Context) -> Solution:
-    data = {n.strip() for n in p.data.split(",") if n.strip()}
+    data = set(input_names(p.data))
     sol = Solution(TOPIC, "Networks drawn from their equations", "comp433-a2, Question 3", p, question=(
         r"Draw the network each equation describes, labelling nodes, edges and activations."))
     rng = ctx.rng("points")

@@ -27,7 +27,7 @@ from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
-from theory.jacobians import independent_sympy, program
+from theory.jacobians import independent_sympy, input_names, program
 
 TOPIC = "two_layer_sgd"
 SOURCE = "comp433-a2, Question 5"
@@ -233,13 +233,9 @@ class Params(Parameters):
             raise BadInput("parameter x: coordinates must be finite")
         weights = parse_weights(self.weights)
         build(self.wiring, weights, len(self.x))
-        for name in [*_names(self.update), self.momentum_param]:
+        for name in [*input_names(self.update), self.momentum_param]:
             if name not in weights:
                 raise BadInput(f"{name} is not a parameter of the network ({', '.join(weights)})")
-
-
-def _names(text: str) -> list[str]:
-    return [n.strip() for n in text.split(",") if n.strip()]
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -449,7 +445,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         "c",
         "Backpropagation and the SGD step",
         rf"Backpropagate the error of this sample and update "
-        rf"${', '.join(tex_name(n) for n in _names(p.update))}$ by SGD with $\eta = {p.eta:g}$.",
+        rf"${', '.join(tex_name(n) for n in input_names(p.update))}$ by SGD with $\eta = {p.eta:g}$.",
     )
     y = net.output
     z, tt = sp.symbols("z t", real=True)
@@ -575,7 +571,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         ],
         [
             [f"${tex_name(n)}$", f"${number(exact[n])}$", f"${number(grads[n])}$", f"${number(new[n])}$"]
-            for n in _names(p.update)
+            for n in input_names(p.update)
         ],
         caption=rf"SGD with $\eta = {p.eta:g}$ on this sample.",
     )
@@ -604,7 +600,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             rf"network: $L = {before:.6g} \to {after:.6g}$.",
             prove.on_instances({"L(after) < L(before)": after < before}, "NumPy loss"),
         )
-    sol.answer("updated", {n: new[n] for n in _names(p.update)})
+    sol.answer("updated", {n: new[n] for n in input_names(p.update)})
     return grads, dict(zip(net.params, float_grads))
 
 
