@@ -1,8 +1,8 @@
-"""Finite differences of plain NumPy functions: elementwise slopes, Jacobians, observed order of accuracy."""
+"""Finite differences of plain NumPy functions: elementwise slopes, gradients, Jacobians, observed order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -16,6 +16,24 @@ def central_difference(f: Callable, x, h: float):
     formed for an elementwise f.
     """
     return (f(x + h) - f(x - h)) / (2.0 * h)
+
+
+def central_gradient(loss: Callable[[dict[str, np.ndarray]], np.ndarray], values: Mapping[str, np.ndarray | float],
+                     names: Sequence[str], h: float) -> np.ndarray:
+    """d loss / d p for each p in `names` by (loss(p + h) - loss(p - h)) / (2h), all 2n runs in one batch.
+
+    Each value (a float, or an array of points) is stacked 2n times along a new
+    first axis; copy i has names[i] moved up by h and copy n + i has it moved
+    down. `loss` maps that batch of values to one loss per copy along the first
+    axis; the result has one row per name.
+    """
+    n = len(names)
+    batch = {k: np.broadcast_to(np.asarray(v, float), (2 * n, *np.shape(v))).copy() for k, v in values.items()}
+    for i, name in enumerate(names):
+        batch[name][i] += h
+        batch[name][n + i] -= h
+    out = loss(batch)
+    return (out[:n] - out[n:]) / (2 * h)
 
 
 def forward_jacobian(f: Vector, x: np.ndarray, h: float) -> np.ndarray:

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from checks.two_layer_sgd import Spec, forward
+from checks import finite_differences
+from checks.two_layer_sgd import Spec, cross_entropy, forward, sgd
 
 
 def loss(
@@ -25,9 +26,7 @@ def loss(
 ) -> np.ndarray:
     """reg_weight * 1/2 (y1 - t1)^2 + cls_sign * (binary cross-entropy of y2 against t2)."""
     env = forward(spec, values)
-    y1, y2 = env["y1"], env["y2"]
-    ce = -(t2 * np.log(y2) + (1.0 - t2) * np.log1p(-y2))
-    return reg_weight * 0.5 * (y1 - t1) ** 2 + cls_sign * ce
+    return reg_weight * 0.5 * (env["y1"] - t1) ** 2 + cls_sign * cross_entropy(env["y2"], t2)
 
 
 def central_gradient(
@@ -41,15 +40,10 @@ def central_gradient(
     reg_weight: float = 1.0,
 ) -> np.ndarray:
     """d loss / d name for each name at each (broadcast) point: shape (len(names), points)."""
-    n = len(names)
-    base = {k: np.atleast_1d(np.asarray(v, float)) for k, v in values.items()}
-    batch = {k: np.broadcast_to(v, (2 * n, v.size)).copy() for k, v in base.items()}
-    for i, name in enumerate(names):
-        batch[name][i] += h
-        batch[name][n + i] -= h
+    points = {k: np.asarray(v, float).ravel() for k, v in values.items()}  # one row of points each
     t1, t2 = np.atleast_1d(t1), np.atleast_1d(t2)
-    out = loss(spec, batch, t1, t2, cls_sign, reg_weight)
-    return (out[:n] - out[n:]) / (2 * h)
+    return finite_differences.central_gradient(lambda batch: loss(spec, batch, t1, t2, cls_sign, reg_weight),
+                                               points, names, h)
 
 
 def classifier_step(
@@ -63,9 +57,7 @@ def classifier_step(
 ) -> tuple[float, float]:
     """|y2 - t2| before and after one gradient step on the classification term alone."""
     grad = central_gradient(spec, values, names, 0.0, t2, cls_sign, h, reg_weight=0.0)[:, 0]
-    step = dict(values)
-    for name, g in zip(names, grad):
-        step[name] = values[name] - lr * g
+    step = sgd(values, dict(zip(names, grad)), lr)
     before = abs(float(forward(spec, values)["y2"][0]) - t2)
     after = abs(float(forward(spec, step)["y2"][0]) - t2)
     return before, after

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from checks import finite_differences
+
 Spec = Sequence[tuple[str, str, Sequence[tuple[str, str]], Sequence[str]]]
 
 ACTIVATIONS = {
@@ -48,13 +50,7 @@ def central_gradient(
     spec: Spec, values: Mapping[str, float], names: Sequence[str], t: float, h: float
 ) -> np.ndarray:
     """dL/dp for each p in `names` by (L(p + h) - L(p - h)) / (2h), all 2n runs in one batch."""
-    n = len(names)
-    batch = {k: np.full(2 * n, float(v)) for k, v in values.items()}
-    for i, name in enumerate(names):
-        batch[name][i] += h
-        batch[name][n + i] -= h
-    out = loss(spec, batch, t)
-    return (out[:n] - out[n:]) / (2 * h)
+    return finite_differences.central_gradient(lambda batch: loss(spec, batch, t), values, names, h)
 
 
 def sgd(values: Mapping[str, float], grad: Mapping[str, float], lr: float) -> dict[str, float]:
