@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from checks import optimizers
+
 
 def make_data(rng: np.random.Generator, m: int, n: int, noise: float,
               offset: float) -> tuple[np.ndarray, np.ndarray]:
@@ -43,9 +45,4 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
 def descend(grad: Callable[[np.ndarray], np.ndarray], w0: np.ndarray, eta: float,
             steps: int) -> np.ndarray:
     """Iterates w_0..w_steps of w <- w - eta grad(w), shape (steps + 1, len(w0))."""
-    out = np.empty((steps + 1, w0.size))
-    out[0] = w = np.array(w0, float)
-    for t in range(steps):
-        w = w - eta * grad(w)
-        out[t + 1] = w
-    return out
+    return optimizers.run("gd", grad, w0, steps, eta=eta).xs
