@@ -16,10 +16,12 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from checks.finite_differences import central_difference
 from checks.kaiming import leaky  # sigma(z) = max(0, z) + alpha min(0, z), keeping the dtype
 
 DATASETS = ("blobs", "teacher", "digits")
@@ -92,17 +94,18 @@ def loss_and_grad(weights, X, y, alpha):
 def numeric_grad(weights: list[np.ndarray], X: np.ndarray, y: np.ndarray, alpha: float,
                  eps: float = 1e-6) -> list[np.ndarray]:
     """Central differences of the loss, one weight at a time (small float64 nets only)."""
+
+    def loss_with(W: np.ndarray, idx: tuple[int, ...], value: float) -> float:
+        W[idx] = value
+        return logistic_loss(forward(weights, X, alpha)[0], y)
+
     out = []
     for W in weights:
         g = np.zeros_like(W)
         for idx in np.ndindex(W.shape):
             keep = W[idx]
-            W[idx] = keep + eps
-            up = logistic_loss(forward(weights, X, alpha)[0], y)
-            W[idx] = keep - eps
-            down = logistic_loss(forward(weights, X, alpha)[0], y)
+            g[idx] = central_difference(partial(loss_with, W, idx), keep, eps)
             W[idx] = keep
-            g[idx] = (up - down) / (2 * eps)
         out.append(g)
     return out
 
@@ -229,13 +232,13 @@ def run_panel(exp: Experiment, i: int, X: np.ndarray, y: np.ndarray) -> dict[str
     panel = exp.panels[i]
     dtype = np.dtype(exp.dtype)
     dims = [X.shape[1]] + [exp.width] * panel.depth + [1]
+    rng = np.random.default_rng([exp.seed, i])
+    unit = init_weights(rng, dims, [1.0] * (len(dims) - 1), np.float64)
+    epochs = -(-exp.steps * exp.batch // len(y))
+    order = np.concatenate([rng.permutation(len(y)) for _ in range(epochs)])
     out = {}
     for name, variances in panel.inits.items():
-        rng = np.random.default_rng([exp.seed, i])
-        unit = init_weights(rng, dims, [1.0] * (len(dims) - 1), np.float64)
         weights = [(W * np.sqrt(v)).astype(dtype) for W, v in zip(unit, variances)]
-        epochs = -(-exp.steps * exp.batch // len(y))
-        order = np.concatenate([rng.permutation(len(y)) for _ in range(epochs)])
         out[name] = train(X.astype(dtype), y.astype(dtype), weights, alpha=panel.alpha,
                           lr=panel.lr, steps=exp.steps, batch=exp.batch, order=order)
     return out
