@@ -25,13 +25,6 @@ def fft_convolve(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.real(np.fft.ifft(np.fft.fft(a) * np.fft.fft(x)))
 
 
-def direct_convolve(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """(x * w)_i = sum_k x_k w_{(i-k) mod n}, by an index table (no loops)."""
-    n = len(x)
-    idx = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
-    return (x[None, :] * w[idx]).sum(axis=1)
-
-
 def commutator_operator(S: np.ndarray) -> np.ndarray:
     """The n^2 x n^2 matrix of M -> S M - M S on row-major vec(M)."""
     n = len(S)

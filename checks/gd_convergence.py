@@ -147,19 +147,16 @@ def measure_runs(f: Field, sub: Field, hist: np.ndarray, horizons: np.ndarray,
 
     `gap` f(w_bar) - f(w*), `mean_f` (1/T) sum f(w_t) - f(w*), `mean_inner`
     (1/T) sum <w_t - w*, g_t>, `g_sq` sum ||g_t||^2, `g_max` max ||g_t||,
-    `convexity` min over t of <w_t - w*, g_t> - (f(w_t) - f(w*)), `final_sq`
-    ||w_{T+1} - w*||^2, `wbar` the averaged iterate.
+    `convexity` min over t of <w_t - w*, g_t> - (f(w_t) - f(w*)).
     """
     horizons = np.asarray(horizons)
-    runs = np.arange(len(horizons))
     mask = np.arange(hist.shape[0])[:, None] < horizons[None, :]  # t = 1..T of each run
     f_star = f(np.asarray(w_star, dtype=float))
     fw = f(hist) - f_star
     g = sub(hist)
     inner = np.einsum("tki,tki->tk", hist - w_star, g)
     g_sq = np.einsum("tki,tki->tk", g, g)
-    wbar = np.einsum("tki,tk->ki", hist, mask) / horizons[:, None]
-    final = hist[horizons, runs] - w_star
+    wbar = np.einsum("tki,tk->ki", hist, mask) / horizons[:, None]  # the averaged iterate
     return {
         "gap": f(wbar) - f_star,
         "mean_f": np.sum(fw * mask, axis=0) / horizons,
@@ -167,8 +164,6 @@ def measure_runs(f: Field, sub: Field, hist: np.ndarray, horizons: np.ndarray,
         "g_sq": np.sum(g_sq * mask, axis=0),
         "g_max": np.sqrt(np.max(np.where(mask, g_sq, 0.0), axis=0)),
         "convexity": np.min(np.where(mask, inner - fw, np.inf), axis=0),
-        "final_sq": np.einsum("ki,ki->k", final, final),
-        "wbar": wbar,
     }
 
 

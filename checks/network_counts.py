@@ -224,8 +224,7 @@ def measure_counts(rng: np.random.Generator, n: int, d: int, m: int, k: int, g: 
     bp = OpCounter()
     g_bp = counted_backprop(bp, X, net, targets, g, act_cost, loss_cost)
     gap = max(float(np.max(np.abs(g_fd[key] - g_bp[key]))) for key in net)
-    return {"forward": fwd.total, "fd": fd.total, "backprop": bp.total, "gap": gap,
-            "fd_adds": fd.adds, "fd_muls": fd.muls}
+    return {"forward": fwd.total, "fd": fd.total, "backprop": bp.total, "gap": gap}
 
 
 # ---------------------------------------------------------------- epochs (Q2)
@@ -250,7 +249,7 @@ def simulate_epochs(n: int, epochs: int, batch: int, drop_last: bool) -> dict:
         seen[starts] += 1  # window starts (and ends) are distinct within an epoch
         seen[ends] -= 1
     usage = np.cumsum(seen)[:n]
-    return {"updates": updates, "uses": int(usage.sum()), "max_use": int(usage.max())}
+    return {"updates": updates, "uses": int(usage.sum())}
 
 
 def dead_outputs(rng: np.random.Generator, n: int, d: int, m: int, k: int, g: str,
