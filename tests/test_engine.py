@@ -64,6 +64,53 @@ def test_inconclusive_falls_back_to_numeric(monkeypatch):
     assert not prove.equal(sp.sin(x) ** 2, 1).passed
 
 
+def test_equal_on_explicit_matrices():
+    a = sp.Matrix([[(x + y) ** 2, 2 * x], [x * y, 1]])
+    same = sp.Matrix([[x**2 + 2 * x * y + y**2, x + x], [y * x, sp.sin(x) ** 2 + sp.cos(x) ** 2]])
+    v = prove.equal(a, same)
+    assert v.method == "symbolic" and v.passed and "4 entries" in v.detail
+    wrong = prove.equal(a, same + sp.Matrix([[0, 0], [y, 0]]))
+    assert wrong.method == "symbolic" and not wrong.passed and "(1, 0)" in wrong.detail
+    shape = prove.equal(sp.Matrix([[x, y]]), sp.Matrix([x, y]))
+    assert not shape.passed and "shapes differ" in shape.detail
+    assert not prove.equal(sp.Matrix([[x]]), x).passed
+
+
+def test_equal_on_matrix_entries_falls_back_entry_by_entry(monkeypatch):
+    monkeypatch.setattr(prove, "_symbolic_zero", lambda diff, budget: None if diff.has(sp.sin) else diff == 0)
+    v = prove.equal(sp.Matrix([x, sp.sin(x) ** 2 + sp.cos(x) ** 2]), sp.Matrix([x, 1]))
+    assert v.method == "numeric" and v.passed and "1 of 2 entries" in v.detail
+    assert not prove.equal(sp.Matrix([x, sp.sin(x) ** 2]), sp.Matrix([x, 1])).passed
+
+
+def test_equal_on_matrix_expressions():
+    n = sp.Symbol("n", integer=True, positive=True)
+    A, B = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("B", n, n)
+    v = prove.equal(A * (A + B), A**2 + A * B)
+    assert v.method == "symbolic" and v.passed and "zero matrix" in v.detail
+    assert prove.equal((A * B).T, B.T * A.T).passed
+    assert prove.equal(2 * A - A, A).passed
+    undecided = prove.equal(A * B, B * A)  # false, but nothing to evaluate for symbolic n
+    assert undecided.method == "symbolic" and not undecided.passed and "undecided" in undecided.detail
+    shape = prove.equal(A, sp.MatrixSymbol("C", n, 1))
+    assert not shape.passed and "shapes differ" in shape.detail
+    A2, B2 = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("B", 2, 2)
+    assert prove.equal(A2 + B2, B2 + A2).passed
+    refuted = prove.equal(A2 * B2, B2 * A2)  # written out entry by entry for a concrete size
+    assert refuted.method == "symbolic" and not refuted.passed and "refutes entry" in refuted.detail
+    explicit = prove.equal(A2 * B2, (A2 * B2).as_explicit())
+    assert explicit.method == "symbolic" and explicit.passed
+    assert not prove.equal(A2 * B2, sp.Matrix([[1, 2], [3, 4]])).passed
+
+
+def test_chain_steps_between_matrices_are_checked():
+    n = sp.Symbol("n", integer=True, positive=True)
+    A, B = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("B", n, n)
+    c = Chain("m", "M").define("A(A+B)", A * (A + B)).step("A^2 + AB", A**2 + A * B, "expand") \
+        .step("A^2 + BA", A**2 + B * A, "wrong")
+    assert [s.verdict.passed for s in c.steps[1:]] == [True, False]
+
+
 def test_close_and_instances():
     assert prove.close(1.0 + 1e-10, 1.0, rtol=1e-9, what="x").passed
     assert not prove.close(1.01, 1.0, rtol=1e-3, what="x").passed

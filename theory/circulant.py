@@ -87,16 +87,6 @@ def _symbols(name: str, n: int) -> list[sp.Symbol]:
     return list(sp.symbols(f"{name}0:{n}"))
 
 
-def _same(A: sp.Matrix, B: sp.Matrix) -> Verdict:
-    """Exact matrix identity: every entry of A - B expands to 0 (a polynomial identity)."""
-    if A.shape != B.shape:
-        return Verdict("symbolic", False, f"shapes differ: {A.shape} vs {B.shape}")
-    bad = sum(1 for e in (A - B) if sp.expand(e) != 0)
-    if bad:
-        return Verdict("symbolic", False, f"{bad} entries of the difference do not expand to 0")
-    return Verdict("symbolic", True, "every entry of the difference expands to 0")
-
-
 def _each_n(ns: range, check: Callable[[int], Verdict], what: str) -> Verdict:
     return prove.proved_for_each({f"n={n}": (lambda n=n: check(n)) for n in ns}, what)
 
@@ -105,7 +95,7 @@ def _links(values: dict[int, list[sp.Matrix]], what: str) -> list[Verdict | None
     """Verdicts of stage k-1 == stage k (index k >= 1), each checked for every n given."""
     ns = range(min(values), max(values) + 1)
     stages = len(next(iter(values.values())))
-    return [None] + [_each_n(ns, lambda n, k=k: _same(values[n][k - 1], values[n][k]), what)
+    return [None] + [_each_n(ns, lambda n, k=k: prove.equal(values[n][k - 1], values[n][k]), what)
                      for k in range(1, stages)]
 
 
@@ -179,15 +169,15 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     def conv_is_matrix(n: int) -> Verdict:
         x, w = _symbols("x", n), _symbols("w", n)
-        return _same(circulant(w) * sp.Matrix(x), conv(x, w))
+        return prove.equal(circulant(w) * sp.Matrix(x), conv(x, w))
 
     p0.claim("matrix", r"The sheet's matrix is the one with $a = w$: "
              r"$C_w x = x * w$.", _each_n(ns, conv_is_matrix, "symbolic entries"))
 
     def commutative(n: int) -> Verdict:
         x, w = _symbols("x", n), _symbols("w", n)
-        return _same(conv(x, w), conv(w, x)) & _same(circulant(w) * sp.Matrix(x),
-                                                       circulant(x) * sp.Matrix(w))
+        return prove.equal(conv(x, w), conv(w, x)) & prove.equal(circulant(w) * sp.Matrix(x),
+                                                                 circulant(x) * sp.Matrix(w))
 
     p0.claim("commutative", r"Circular convolution is commutative, $x * w = w * x$, so also "
              r"$C_w x = C_x w$: either factor may be read as the filter.",
@@ -195,7 +185,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     def shift_action(n: int) -> Verdict:
         x = _symbols("x", n)
-        return _same(shift(n) * sp.Matrix(x), sp.Matrix(x[-1:] + x[:-1]))
+        return prove.equal(shift(n) * sp.Matrix(x), sp.Matrix(x[-1:] + x[:-1]))
 
     p0.claim("shift", r"$S$ moves every entry one place down, wrapping the last to the top: "
              r"$Sx = (x_{n-1}, x_0, \dots, x_{n-2})$.", _each_n(ns, shift_action, "symbolic x"))
@@ -205,9 +195,9 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     def shift_powers(n: int) -> Verdict:
         S = shift(n)
-        v = _same(S, circulant(unit(n, 1 % n)))
+        v = prove.equal(S, circulant(unit(n, 1 % n)))
         for k in range(n):
-            v = v & _same(powers[n][k], circulant(unit(n, k)))
+            v = v & prove.equal(powers[n][k], circulant(unit(n, k)))
         return v
 
     p0.claim("powers", r"$S = C_{e_1}$, the circulant of $a = (0, 1, 0, \dots, 0)$; more generally "
@@ -239,7 +229,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     pa.claim("commute", r"$SC_a = C_aS$ for symbolic $a_0,\dots,a_{n-1}$, every "
              rf"$n = 1,\dots,{p.n_max}$; the chain below shows why it holds for every $n$.",
-             _each_n(ns, lambda n: _same(link_values[n][0], link_values[n][-1]),
+             _each_n(ns, lambda n: prove.equal(link_values[n][0], link_values[n][-1]),
                      "symbolic entries"))
     index = prove.equal(sp.Mod(i_ - 1 - j_, n_), sp.Mod(i_ - (j_ + 1), n_))
     ch = pa.chain("entry", r"(SC_a)_{ij}")
@@ -277,7 +267,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     def equivariant(n: int) -> Verdict:
         x, w = _symbols("x", n), _symbols("w", n)
         S = shift(n)
-        return _same(conv(list(S * sp.Matrix(x)), w), S * conv(x, w))
+        return prove.equal(conv(list(S * sp.Matrix(x)), w), S * conv(x, w))
 
     pa.claim("conv", r"Consequence: $(Sx) * w = S(x * w)$, i.e. $C_wSx = SC_wx$: shifting then "
              r"convolving equals convolving then shifting.",
@@ -305,14 +295,14 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb.claim("family", r"That general solution is the circulant of its own first column, "
              r"$M = C_{Me_0}$, and $C_a e_0 = a$: the solutions are exactly the circulants, "
              r"one for each $a \in \mathbb{R}^n$.",
-             _each_n(ns, lambda n: _same(solved[n][0], circulant(list(solved[n][0][:, 0])))
-                     & _same(circulant(a_sym[n])[:, 0], sp.Matrix(a_sym[n])), "symbolic"))
+             _each_n(ns, lambda n: prove.equal(solved[n][0], circulant(list(solved[n][0][:, 0])))
+                     & prove.equal(circulant(a_sym[n])[:, 0], sp.Matrix(a_sym[n])), "symbolic"))
 
     def powers_commute(n: int) -> Verdict:
         M, S = solved[n][0], shift(n)
-        v = _same(M * S, S * M)
+        v = prove.equal(M * S, S * M)
         for k in range(2, n):
-            v = v & _same(M * powers[n][k], powers[n][k] * M)
+            v = v & prove.equal(M * powers[n][k], powers[n][k] * M)
         return v
 
     pb.claim("powers", r"If $MS = SM$ then $MS^k = S^kM$, $k = 0,\dots,n-1$ (checked on the "

@@ -126,14 +126,6 @@ def _poly_at(expr, A):
     return out
 
 
-def _mat_equal(a, b) -> Verdict:
-    """Matrix expressions of symbolic size: SymPy reduces a - b to the zero matrix, or not."""
-    diff = sp.simplify(sp.expand(a - b))
-    ok = diff == 0 or bool(getattr(diff, "is_ZeroMatrix", False))
-    return Verdict("symbolic", ok, "SymPy reduces the difference to the zero matrix" if ok
-                   else f"SymPy leaves the difference {sp.sstr(diff)}")
-
-
 def _folded_equal(a: sp.Expr, b: sp.Expr) -> Verdict:
     """a = b for expressions holding evaluated sums, which SymPy splits into t = 1 and t != 1.
 
@@ -150,27 +142,6 @@ def _folded_equal(a: sp.Expr, b: sp.Expr) -> Verdict:
     if all(e == 0 for e in left):
         return Verdict("symbolic", True, "every branch (t = 1 and t != 1) cancels to 0")
     return Verdict("symbolic", False, f"branches leave {', '.join(sp.sstr(e) for e in left)}")
-
-
-def _probe(M: sp.Matrix) -> sp.Expr:
-    return sum((sp.Symbol(f"probe_{i}") * e for i, e in enumerate(M)), sp.Integer(0))
-
-
-def _same(A: sp.Matrix, B: sp.Matrix) -> Verdict:
-    """Explicit SymPy matrices equal entry by entry (one probe symbol per entry).
-
-    The entries here are polynomials, so expanding decides: a zero expansion proves the
-    identity and a nonzero one refutes it.
-    """
-    if A.shape != B.shape:
-        return Verdict("symbolic", False, f"shapes differ: {A.shape} vs {B.shape}")
-    diff = sp.expand(_probe(A) - _probe(B))
-    if diff == 0:
-        return Verdict("symbolic", True, "the entries expand to the same polynomials")
-    if diff.is_polynomial():
-        return Verdict("symbolic", False, f"the entries differ by the nonzero polynomial "
-                       f"{sp.sstr(diff)[:80]}")
-    return prove.equal(_probe(A), _probe(B))
 
 
 def _small(n: int, d: int):
@@ -243,25 +214,19 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict) -> None:
     pb = sol.part("b", "Gradient and minimiser",
                   r"Find $\nabla_w\mathcal{L}$ and $\operatorname{arg\,min}_w\mathcal{L}$.")
     L = (Xm @ wm - ym).T @ (Xm @ wm - ym) / (2 * N_)
-    steps = [
-        (r"\nabla_w\Bigl[\tfrac{1}{2N}(Xw-y)^\top(Xw-y)\Bigr]", sp.diff(L, wm),
-         "SymPy's matrix derivative"),
-        (r"\tfrac{1}{2N}\bigl(2X^\top Xw - 2X^\top y\bigr)",
-         (2 * Xm.T @ Xm @ wm - 2 * Xm.T @ ym) / (2 * N_),
-         r"expand: $w^\top X^\top Xw - 2y^\top Xw + y^\top y$, differentiate"),
-        (r"\tfrac{1}{N}X^\top(Xw - y)", gradient(Xm, wm, ym, N_), "factor"),
-    ]
-    ch = pb.chain("grad", r"\nabla_w\mathcal{L}")
-    for i, (tex, value, why) in enumerate(steps):
-        if i == 0:
-            ch.define(tex, value, why)
-        else:
-            ch.step(tex, value, why, verdict=_mat_equal(steps[i - 1][1], value))
+    pb.chain("grad", r"\nabla_w\mathcal{L}").define(
+        r"\nabla_w\Bigl[\tfrac{1}{2N}(Xw-y)^\top(Xw-y)\Bigr]", sp.diff(L, wm),
+        "SymPy's matrix derivative",
+    ).step(
+        r"\tfrac{1}{2N}\bigl(2X^\top Xw - 2X^\top y\bigr)",
+        (2 * Xm.T @ Xm @ wm - 2 * Xm.T @ ym) / (2 * N_),
+        r"expand: $w^\top X^\top Xw - 2y^\top Xw + y^\top y$, differentiate",
+    ).step(r"\tfrac{1}{N}X^\top(Xw - y)", gradient(Xm, wm, ym, N_), "factor")
 
     def entries(n, d):
         X, w, y = _small(n, d)
         Ls = sum((sum(X[i, q] * w[q] for q in range(d)) - y[i]) ** 2 for i in range(n)) / (2 * n)
-        return _same(gradient(X, w, y, n), sp.Matrix(d, 1, lambda q, _: sp.diff(Ls, w[q])))
+        return prove.equal(gradient(X, w, y, n), sp.Matrix(d, 1, lambda q, _: sp.diff(Ls, w[q])))
 
     pb.claim("entries", r"Entry by entry: $\partial/\partial w_i$ of "
              r"$\frac{1}{2N}\sum_n(\sum_i x_{ni}w_i - y_n)^2$ is row $i$ of "
@@ -276,11 +241,11 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict) -> None:
     pb.claim("hessian", r"The Hessian is $\frac{1}{N}X^\top X$, positive semidefinite "
              r"($v^\top X^\top Xv = \lVert Xv\rVert^2 \ge 0$): $\mathcal{L}$ is convex, so every "
              r"zero of the gradient is a global minimiser.",
-             _mat_equal(sp.diff(gradient(Xm, wm, ym, N_), wm), Xm.T @ Xm / N_))
+             prove.equal(sp.diff(gradient(Xm, wm, ym, N_), wm), Xm.T @ Xm / N_))
     pb.text(r"Setting the gradient to zero gives the normal equations $X^\top Xw = X^\top y$. "
             r"When $X^\top X$ is invertible (rank $X = D$, which needs $N \ge D$):")
     pb.claim("normal", r"$w^*$ zeroes the gradient (matrix symbols, $X^\top X$ invertible):",
-             _mat_equal(gradient(Xm, minimiser(Xm, ym), ym, N_), sp.ZeroMatrix(D_, 1)),
+             prove.equal(gradient(Xm, minimiser(Xm, ym), ym, N_), sp.ZeroMatrix(D_, 1)),
              latex=r"w^* = \operatorname{arg\,min}_w\mathcal{L} = (X^\top X)^{-1}X^\top y.")
     pb.claim("lstsq", r"On the random full-rank data it equals NumPy's least-squares solution.",
              prove.close(_rel(minimiser(X, y), sim.least_squares(X, y)), 0.0, rtol=0.0, atol=1e-10,
@@ -334,7 +299,7 @@ def _first_iterates(sol: Solution) -> None:
     ch = pc.chain("w1", "w_1").define(r"w_0 - \alpha\nabla_w\mathcal{L}(w_0)", w1,
                                       "SymPy's matrix derivative")
     ch.step(r"w_0 - \frac{\alpha}{N}X^\top(Xw_0 - y)", gd_step(w0m, Xm, ym, alpha_, N_),
-            "gradient of (b)", verdict=_mat_equal(w1, gd_step(w0m, Xm, ym, alpha_, N_)))
+            "gradient of (b)")
     A, c = iteration_matrix(Xm, alpha_, N_), alpha_ / N_ * (Xm.T @ ym)
     w2 = descend(w1)
     second = A @ w1 + c
@@ -344,16 +309,16 @@ def _first_iterates(sol: Solution) -> None:
     pc.chain("w2", "w_2").define(r"w_1 - \alpha\nabla_w\mathcal{L}(w_1)", w2,
                                  "SymPy's matrix derivative") \
         .step(r"\Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)w_1 + \frac{\alpha}{N}X^\top y", second,
-              "collect $w_1$", verdict=_mat_equal(w2, second)) \
+              "collect $w_1$") \
         .step(r"w_0 - \frac{2\alpha}{N}X^\top Xw_0 + \frac{\alpha^2}{N^2}(X^\top X)^2w_0 "
               r"+ \frac{2\alpha}{N}X^\top y - \frac{\alpha^2}{N^2}X^\top XX^\top y", expanded,
-              "substitute $w_1$, expand", verdict=_mat_equal(second, expanded))
+              "substitute $w_1$, expand")
 
     def compact(n, d):
         X, w, y = _small(n, d)
         Am, cm = iteration_matrix(X, alpha_, n), alpha_ / n * (X.T @ y)
-        return _same(gd_step(gd_step(w, X, y, alpha_, n), X, y, alpha_, n),
-                     Am @ Am @ w + (sp.eye(d) + Am) @ cm)
+        return prove.equal(gd_step(gd_step(w, X, y, alpha_, n), X, y, alpha_, n),
+                           Am @ Am @ w + (sp.eye(d) + Am) @ cm)
 
     pc.claim("compact", r"With $A = I - \frac{\alpha}{N}X^\top X$ and "
              r"$c = \frac{\alpha}{N}X^\top y$: "
@@ -369,7 +334,7 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
     A, c = iteration_matrix(Xm, alpha_, N_), alpha_ / N_ * (Xm.T @ ym)
     pd.claim("affine", r"One step is the affine map $w \mapsto Aw + c$ with "
              r"$A = I - \frac{\alpha}{N}X^\top X$ and $c = \frac{\alpha}{N}X^\top y$ "
-             r"(matrix symbols).", _mat_equal(gd_step(wm, Xm, ym, alpha_, N_), A @ wm + c))
+             r"(matrix symbols).", prove.equal(gd_step(wm, Xm, ym, alpha_, N_), A @ wm + c))
     pd.text(r"Claim: $w_k = A^kw_0 + \sum_{j=0}^{k-1}A^jc$. Every term is a polynomial in the one "
             r"matrix $A$; such polynomials commute with each other, so an identity between "
             r"polynomials in a scalar $t$ stays true with $t$ replaced by $A$. The induction is "
@@ -390,19 +355,18 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
     _, ws, ys = _small(3, 2)
 
     def one_more(k):
-        return _same(closed_form(k + 1, ws, Xs, ys, alpha_, 3),
-                     gd_step(closed_form(k, ws, Xs, ys, alpha_, 3), Xs, ys, alpha_, 3))
+        return prove.equal(closed_form(k + 1, ws, Xs, ys, alpha_, 3),
+                           gd_step(closed_form(k, ws, Xs, ys, alpha_, 3), Xs, ys, alpha_, 3))
 
     pd.claim("explicit", rf"The closed form, evaluated for a $3\times 2$ integer $X$ "
              rf"(${sp.latex(Xs)}$) with symbolic $w_0$, $y$, $\alpha$, gives $w_0$ at "
              r"$k = 0$ and satisfies $w_{k+1} = w_k - \alpha\nabla\mathcal{L}(w_k)$ for "
              r"$k = 0,\dots,3$.",
-             prove.proved_for_each({"k=0: w_0": lambda: _same(closed_form(0, ws, Xs, ys, alpha_, 3),
-                                                              ws),
+             prove.proved_for_each({"k=0: w_0": lambda: prove.equal(closed_form(0, ws, Xs, ys, alpha_, 3), ws),
                                     **{f"k={k}": (lambda k=k: one_more(k)) for k in range(4)}},
                                    "entries compared"))
     pd.claim("c-identity", r"When $X^\top X$ is invertible, $c = (I - A)w^*$ (normal equations).",
-             _mat_equal((_eye(Xm, D_) - A) @ minimiser(Xm, ym), c))
+             prove.equal((_eye(Xm, D_) - A) @ minimiser(Xm, ym), c))
     pd.chain("fixed", r"w_k").define(
         r"A^kw_0 + \sum_{j=0}^{k-1}A^j(I - A)w^*", pk * w0s_ + (qk * (1 - t_)).doit() * ws_,
         "$c = (I - A)w^*$",

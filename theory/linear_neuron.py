@@ -107,17 +107,6 @@ def _x(X, i: int, j: int):
     return sp.Integer(1) if j == 0 else X[i, j - 1]
 
 
-def _matrix_verdict(A: sp.Matrix, B: sp.Matrix, what: str) -> Verdict:
-    if A.shape != B.shape:
-        return Verdict("symbolic", False, f"{what}: shapes differ, {A.shape} vs {B.shape}")
-    bad = [(i, j) for i in range(A.rows) for j in range(A.cols)
-           if sp.expand(A[i, j] - B[i, j]) != 0]
-    detail = f"{what}: all {A.rows * A.cols} entries of the difference expand to 0"
-    if bad:
-        detail = f"{what}: entries {bad} of the difference are not 0"
-    return Verdict("symbolic", not bad, detail)
-
-
 def solve(p: Params, ctx: Context) -> Solution:
     if p.m <= p.n:
         raise BadInput(f"need more examples than features for a unique least-squares solution: "
@@ -163,8 +152,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     def _size_check(a: int, b: int) -> Verdict:
         Xs, Ys, Ws, _, Ls = _symbols(a, b)
-        return _matrix_verdict(sp.Matrix([sp.diff(Ls, w) for w in Ws]),
-                               gradient(design_matrix(Xs), Ys, Ws), "gradient")
+        return prove.equal(sp.Matrix([sp.diff(Ls, w) for w in Ws]), gradient(design_matrix(Xs), Ys, Ws))
 
     pa.claim("sizes", r"The vector form $\nabla L = -X^\top(\mathbf{y} - X\mathbf{w})$ equals "
              r"SymPy's gradient of $L$ for every smaller size as well.",
@@ -197,9 +185,8 @@ def solve(p: Params, ctx: Context) -> Solution:
                                     for k, (i, j) in per_example.items()},
                                    "each example and weight"))
     pa.claim("sum", r"$L = \sum_i L_i$, so the batch gradient is the sum of the per-example ones.",
-             _matrix_verdict(sum((example_gradient(X1[i, :].T, Y[i], W) for i in range(M)),
-                                 sp.zeros(N + 1, 1)), sp.Matrix([sp.diff(L, w) for w in W]),
-                             "sum of per-example gradients vs SymPy's gradient of L"))
+             prove.equal(sum((example_gradient(X1[i, :].T, Y[i], W) for i in range(M)), sp.zeros(N + 1, 1)),
+                         sp.Matrix([sp.diff(L, w) for w in W])))
     pa.algorithm(r"Stochastic (per-example) gradient descent: the LMS / Widrow--Hoff rule", [
         r"repeat for several epochs:",
         r"  for each example $i$ (in random order):",
@@ -213,7 +200,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"converges to the least-squares solution.")
     H = hessian(X1)
     pb.claim("hessian", r"The Hessian of $L$ is the constant matrix $H = X^\top X$.",
-             _matrix_verdict(sp.hessian(L, list(W)), H, "SymPy's Hessian vs X^T X"))
+             prove.equal(sp.hessian(L, list(W)), H))
     v = sp.Matrix(N + 1, 1, lambda j, _: sp.Symbol(f"v_{j}", real=True))
     pb.claim("psd", r"$\mathbf{v}^\top H\mathbf{v} = \|X\mathbf{v}\|^2 \ge 0$, so $L$ is convex "
              r"and every eigenvalue $\lambda_k$ of $H$ is $\ge 0$ ($> 0$ when $X$ has full column "

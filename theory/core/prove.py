@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from theory.core.verdict import Verdict
 
@@ -105,9 +106,13 @@ def equal(
     """Check `a == b` symbolically, falling back to random points.
 
     `domain` bounds the random points per symbol (default (0.1, 3), which
-    suits the positive parameters the sheets use).
+    suits the positive parameters the sheets use). Matrices are compared
+    entry by entry (explicit `sp.Matrix`) or as matrix expressions
+    (`MatrixSymbol` algebra, possibly of symbolic size): see `_matrices_equal`.
     """
     a, b = sp.sympify(a), sp.sympify(b)
+    if _is_matrix(a) or _is_matrix(b):
+        return _matrices_equal(a, b, domain or {}, budget, seed)
     diff = a - b
     proved = _symbolic_zero(diff, budget)
     if proved is True:
@@ -115,6 +120,98 @@ def equal(
     if proved is False:
         return Verdict("symbolic", False, f"SymPy refutes it: the difference {_short(diff)} is not 0")
     return _at_random_points(diff, domain or {}, seed, "symbolic check inconclusive; ")
+
+
+def _is_matrix(e: sp.Basic) -> bool:
+    return isinstance(e, (sp.MatrixBase, sp.MatrixExpr))
+
+
+def _matrices_equal(
+    a: sp.Basic, b: sp.Basic, domain: Mapping[sp.Symbol, tuple[float, float]], budget: float, seed: int
+) -> Verdict:
+    """`a == b` for matrices: the shapes must match, then the difference must vanish.
+
+    Explicit matrices: every entry of a - b goes through the scalar checks
+    (symbolic first; entries left undecided are evaluated at random points, and
+    then the verdict says `numeric`). Matrix expressions: SymPy must reduce
+    a - b to the zero matrix; if it does not and the size is concrete, the
+    difference is written out entry by entry and checked as above; for a
+    symbolic size the check fails as undecided (there is nothing to evaluate).
+    """
+    if not (_is_matrix(a) and _is_matrix(b)):
+        return Verdict("symbolic", False, "a matrix cannot equal a scalar")
+    if a.shape != b.shape:
+        return Verdict("symbolic", False, f"the shapes differ: {a.shape} vs {b.shape}")
+    prefix = ""
+    if not (isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase)):
+        try:
+            with _time_budget(budget):
+                reduced = sp.expand(a - b)
+                if not _is_zero_matrix(reduced):
+                    reduced = sp.simplify(reduced)
+        except _OutOfTime:
+            reduced = None
+        if _is_zero_matrix(reduced):
+            return Verdict("symbolic", True, "SymPy reduces the difference to the zero matrix")
+        prefix = "SymPy does not reduce the difference to the zero matrix" + (
+            f" (it leaves {_short(reduced)})" if reduced is not None else " within its time budget")
+        if not all(isinstance(n, (int, sp.Integer)) for n in a.shape):
+            return Verdict("symbolic", False, f"undecided: {prefix}")
+        prefix += "; written out entry by entry: "
+    diff = _explicit_difference(a, b, budget)
+    if diff is None:
+        return Verdict("symbolic", False, f"undecided: {prefix}SymPy cannot write the difference out "
+                       "in its entries' variables")
+    return _entries_zero(diff, domain, budget, seed, prefix)
+
+
+def _is_zero_matrix(e: sp.Basic | None) -> bool:
+    return e is not None and (e == 0 or bool(getattr(e, "is_ZeroMatrix", False)))
+
+
+def _explicit_difference(a: sp.Basic, b: sp.Basic, budget: float) -> sp.Matrix | None:
+    """a - b as an explicit matrix, the entries of matrix symbols replaced by scalar variables.
+
+    The entries of a `MatrixSymbol` are independent variables, so an identity
+    in them is one in scalars. None if SymPy cannot write the matrices out in
+    time, or other matrix expressions (an inverse it leaves closed...) remain.
+    """
+    try:
+        with _time_budget(budget):
+            diff = sp.Matrix(a.as_explicit()) - sp.Matrix(b.as_explicit())
+    except _OutOfTime:
+        return None
+    elements = {e for e in diff.atoms(MatrixElement) if isinstance(e.parent, sp.MatrixSymbol)}
+    diff = diff.xreplace({e: sp.Dummy(sp.sstr(e)) for e in elements})
+    if diff.atoms(MatrixElement) or any(isinstance(s, sp.MatrixExpr) for s in diff.free_symbols):
+        return None
+    return diff
+
+
+def _entries_zero(
+    diff: sp.Matrix, domain: Mapping[sp.Symbol, tuple[float, float]], budget: float, seed: int, prefix: str
+) -> Verdict:
+    """Every entry of an explicit matrix proved 0; entries SymPy cannot decide checked at random points."""
+    count = f"{diff.rows * diff.cols} entr{'y' if diff.rows * diff.cols == 1 else 'ies'}"
+    undecided = []
+    for ij in np.ndindex(diff.shape):
+        proved = _symbolic_zero(diff[ij], budget)
+        if proved is False:
+            return Verdict("symbolic", False, f"{prefix}SymPy refutes entry {ij}: the difference "
+                           f"{_short(diff[ij])} is not 0")
+        if proved is None:
+            undecided.append(ij)
+    if not undecided:
+        return Verdict("symbolic", True, f"{prefix}SymPy proves the matrices equal entry by entry ({count})")
+    checks = [(ij, _at_random_points(diff[ij], domain, seed, "")) for ij in undecided]
+    failed = [ij for ij, v in checks if not v.passed]
+    worst = max(v.data["max_abs_diff"] for _, v in checks)
+    detail = (f"{prefix}symbolic check inconclusive for {len(undecided)} of {count}; their differences "
+              f"{'do not vanish' if failed else 'vanish'} at {RANDOM_POINTS} random points"
+              f" (max |diff| = {worst:.2e})")
+    if failed:
+        detail += f"; entries {', '.join(map(str, failed))} differ"
+    return Verdict("numeric", not failed, detail, {"points": RANDOM_POINTS, "max_abs_diff": worst})
 
 
 def _short(e: sp.Expr, width: int = 80) -> str:
