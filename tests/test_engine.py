@@ -134,6 +134,25 @@ def test_given_substitutes_hypotheses():
     assert c.steps[1].verdict.passed
 
 
+def test_induction_checks_the_recursion_and_the_start():
+    n, prev, b = sp.Symbol("n", integer=True), sp.Symbol("prev"), sp.Symbol("b", positive=True)
+
+    def closed(form, start=0):
+        return Chain("c", "s_n").define("b s_{n-1} + 1", b * prev + 1).induction(
+            "s_n", form, prev, n, start)
+
+    good = closed((1 - b**n) / (1 - b))
+    assert good.steps[1].verdict.passed
+    assert good.steps[1].reason == "induction on $n$"
+    assert not closed((1 - b ** (n + 1)) / (1 - b)).steps[1].verdict.passed  # wrong at n = 0
+    assert not closed((1 - b**n) / (1 - b), start=1).steps[1].verdict.passed
+    assert not closed(n * b).steps[1].verdict.passed  # not a solution of the recursion
+    with pytest.raises(UncheckedStep):
+        Chain("d", "f").induction("x", x, prev, n)
+    with pytest.raises(UncheckedStep):
+        Chain("e", "f", cases={"a": {}}).define("x", lambda: x).induction("x", x, prev, n)
+
+
 def test_expectation_algebra():
     r1, r2 = sp.symbols("r1 r2")
     rho = sp.Symbol("rho")

@@ -118,3 +118,12 @@ def test_adam_correction_off(monkeypatch):
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(opt, bad)
+
+
+def test_limit_at_infinity_of_several_powers():
+    k = sp.Symbol("k", positive=True)
+    b1, b2, a = sp.symbols("b1 b2 a", positive=True)
+    expr = (1 - b1**k) * a / (1 - b2**k) + b1 ** (k + 1)
+    assert sp.simplify(opt.limit_at_infinity(expr, b1, b2, var=k) - a) == 0
+    assert opt.limit_at_infinity(a * (1 - opt.rho**opt.t), opt.rho) == a
+    assert opt.limit_at_infinity(a * opt.rho**opt.t, opt.rho) == 0

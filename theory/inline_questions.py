@@ -24,8 +24,9 @@ from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
 from theory.core.params import Parameters, param, positive_list
-from theory.core.solution import Chain, Solution
+from theory.core.solution import Solution
 from theory.core.verdict import Verdict
+from theory.optimizers import limit_at_infinity, numeric
 
 TOPIC = "inline_questions"
 
@@ -33,7 +34,6 @@ lr, g, h, t, T, k, t0 = sp.symbols("eta g h t T k t_0", positive=True)
 eps = sp.Symbol("epsilon", nonnegative=True)
 b1, b2, rho = sp.symbols("beta1 beta2 rho", positive=True)
 s2 = sp.Symbol("sigma^2", positive=True)
-c_ = sp.Symbol("c", positive=True)  # beta^t = exp(-c t), c = -ln(beta) > 0
 
 OPTIONS = ("train on a larger dataset", "add more hidden units",
            "increase the regularisation strength")
@@ -181,48 +181,8 @@ def adagrad_cache_after_drop(g_, h_, t0_, k_):
 
 # ---- helpers ----------------------------------------------------------------------------------
 
-_NUMPY = {"sqrt": np.sqrt, "Abs": np.abs, "exp": np.exp, "log": np.log}
-
-
-def _numeric(args, expr):
-    return sp.lambdify(args, expr, modules=[_NUMPY])
-
-
 def _exact(x: float) -> sp.Rational:
     return sp.Rational(repr(float(x)))
-
-
-def _cases_step(chain: Chain, latex: str, value, reason: str) -> Chain:
-    """chain.step for a chain with cases, each case checked by `_equal`."""
-    before = chain.steps[-1].value
-    checks = {name: (lambda kw=kw: prove.equal(before(**kw), value(**kw)))
-              for name, kw in chain.cases.items()}
-    return chain.step(latex, value, reason, verdict=prove.proved_for_each(checks,
-                                                                          "proved case by case"))
-
-
-def _then(chain: Chain, latex: str, value, reason: str, given: dict | None = None) -> Chain:
-    before = sp.sympify(chain.steps[-1].value).subs(given or {})
-    return chain.step(latex, value, reason, verdict=prove.equal(before, value))
-
-
-def _induction(chain: Chain, latex: str, closed, previous: sp.Symbol, var: sp.Symbol,
-               start) -> Chain:
-    """Check a closed form of the recursion on the chain's first line by induction on `var`.
-
-    The closed form equals `start` at var = 0, and putting its value at var - 1 for
-    `previous` into the recursion gives its value at var.
-    """
-    step = sp.sympify(chain.steps[0].value).subs(previous, closed.subs(var, var - 1))
-    return chain.step(latex, closed, f"induction on ${sp.latex(var)}$",
-                      verdict=prove.equal(step, closed) & prove.equal(closed.subs(var, 0), start))
-
-
-def _limit_powers(expr, bases, var):
-    """lim_{var -> oo} of expr for 0 < beta < 1: write beta = exp(-c) with c > 0."""
-    cs = sp.symbols(f"c1:{len(bases) + 1}", positive=True)
-    e = expr.subs({b: sp.exp(-c) for b, c in zip(bases, cs)}).subs(var, sp.oo)
-    return sp.cancel(e)
 
 
 def _within(values, lo, hi, what: str) -> Verdict:
@@ -385,12 +345,11 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
                   r"\mathbb{E}[\mathrm{err}_{\mathrm{in}} - \mathrm{err}_{\mathrm{tr}}]", cases)
     ch.define(r"\tfrac1n\mathbb{E}\bigl[\|f + e' - H(f+e)\|^2 - \|f + e - H(f+e)\|^2\bigr]",
               defined)
-    _cases_step(ch, r"\tfrac1n\bigl[\sigma^2(n + \operatorname{tr}H^2) + \|(I-H)f\|^2 - "
-                r"\sigma^2\operatorname{tr}(I-H)^2 - \|(I-H)f\|^2\bigr]", expanded,
-                r"$\mathbb{E}[e^\top A e] = \sigma^2\operatorname{tr}A$; cross terms have mean 0")
-    _cases_step(ch, r"\frac{2\sigma^2}{n}\operatorname{tr}H",
-                lambda n: optimism(s2, setup(n)[0].trace(), n),
-                r"$\operatorname{tr}(I-H)^2 = n - 2\operatorname{tr}H + \operatorname{tr}H^2$")
+    ch.step(r"\tfrac1n\bigl[\sigma^2(n + \operatorname{tr}H^2) + \|(I-H)f\|^2 - "
+            r"\sigma^2\operatorname{tr}(I-H)^2 - \|(I-H)f\|^2\bigr]", expanded,
+            r"$\mathbb{E}[e^\top A e] = \sigma^2\operatorname{tr}A$; cross terms have mean 0")
+    ch.step(r"\frac{2\sigma^2}{n}\operatorname{tr}H", lambda n: optimism(s2, setup(n)[0].trace(), n),
+            r"$\operatorname{tr}(I-H)^2 = n - 2\operatorname{tr}H + \operatorname{tr}H^2$")
     pb.text(
         r"So the training error is optimistic by $2\sigma^2\,\mathrm{df}/n$, where "
         r"$\mathrm{df} = \operatorname{tr}H$ counts the effective number of fitted parameters. "
@@ -496,11 +455,11 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     Ct = sp.Symbol(r"\mathrm{cache}_t", nonnegative=True)
     ch = pc.chain("cache", r"\mathrm{cache}_t").define(
         r"\mathrm{cache}_{t-1} + g^2", C + g**2, r"constant gradient $g > 0$, cache$_0 = 0$")
-    _induction(ch, r"t\,g^2", adagrad_cache(g, t), C, t, 0)
+    ch.induction(r"t\,g^2", adagrad_cache(g, t), C, t, 0)
     ch = pc.chain("step", r"|w_t - w_{t-1}|").define(
         r"\eta g/(\sqrt{\mathrm{cache}_t} + \epsilon)", lr * g / (sp.sqrt(Ct) + eps), "the rule")
-    _then(ch, r"\frac{\eta g}{g\sqrt t + \epsilon}", adagrad_step(lr, g, t, eps),
-          r"cache$_t = t g^2$", given={Ct: t * g**2})
+    ch.step(r"\frac{\eta g}{g\sqrt t + \epsilon}", adagrad_step(lr, g, t, eps),
+            r"cache$_t = t g^2$", given={Ct: t * g**2})
     law = adagrad_step(lr, g, t, 0)
     pc.claim("law", r"For $\epsilon \to 0$ (or once $g\sqrt t \gg \epsilon$) the step no longer "
              r"depends on $g$ and decays like $1/\sqrt t$:", prove.equal(law, lr / sp.sqrt(t)),
@@ -519,9 +478,9 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
                  {f"T={n}": bool(float(lo.subs({lr: 1, T: n})) <= float(np.sum(
                      1 / np.sqrt(np.arange(1, n + 1)))) <= float(hi.subs({lr: 1, T: n})))
                   for n in (1, 2, 10, 100, 1000)}, "bounds vs exact sum"))
-    d_ada = _numeric((lr, g, t, eps), adagrad_step(lr, g, t, eps))(
+    d_ada = numeric((lr, g, t, eps), adagrad_step(lr, g, t, eps))(
         p.lr, gs[None, :], ts[:, None], p.eps)
-    d_law = np.broadcast_to(_numeric((lr, g, t), law)(p.lr, gs[None, :], ts[:, None]),
+    d_law = np.broadcast_to(numeric((lr, g, t), law)(p.lr, gs[None, :], ts[:, None]),
                             d_ada.shape)
     tol = 2 * p.eps / gs.min() + 1e-9
     pc.claim("measured", rf"Measured (the rule run for {T_} steps on constant gradients "
@@ -553,27 +512,27 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     Mp, Vp = sp.Symbol("m_{t-1}"), sp.Symbol("v_{t-1}")
     ch = pd.chain("m", r"m_t").define(r"\beta_1 m_{t-1} + (1-\beta_1)g", b1 * Mp + (1 - b1) * g,
                                       "constant gradient $g > 0$")
-    _induction(ch, r"(1-\beta_1^t)\,g", ema(g, t, b1), Mp, t, 0)
+    ch.induction(r"(1-\beta_1^t)\,g", ema(g, t, b1), Mp, t, 0)
     ch = pd.chain("v", r"v_t").define(r"\beta_2 v_{t-1} + (1-\beta_2)g^2",
                                       b2 * Vp + (1 - b2) * g**2, "likewise")
-    _induction(ch, r"(1-\beta_2^t)\,g^2", ema(g**2, t, b2), Vp, t, 0)
+    ch.induction(r"(1-\beta_2^t)\,g^2", ema(g**2, t, b2), Vp, t, 0)
     Mt, Vt = sp.Symbol("m_t", positive=True), sp.Symbol("v_t", positive=True)
     # the bias factors 1 - beta^t, positive because 0 <= beta < 1
     u1, u2 = sp.symbols("u_1 u_2", positive=True)
     ch = pd.chain("step", r"|w_t - w_{t-1}|").define(
         r"\frac{\eta\, m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}",
         lr * (Mt / u1) / (sp.sqrt(Vt / u2) + eps), "the rule")
-    _then(ch, r"\frac{\eta\,g}{\sqrt{g^2} + \epsilon}",
-          lr * g / (sp.sqrt(g**2) + eps), r"bias correction: $\hat m_t = g$, $\hat v_t = g^2$ "
-          "exactly", given={Mt: u1 * g, Vt: u2 * g**2})
-    _then(ch, r"\frac{\eta\,g}{g+\epsilon}", adam_step(lr, g, t, b1, b2, eps), r"$g > 0$")
+    ch.step(r"\frac{\eta\,g}{\sqrt{g^2} + \epsilon}",
+            lr * g / (sp.sqrt(g**2) + eps), r"bias correction: $\hat m_t = g$, $\hat v_t = g^2$ "
+            "exactly", given={Mt: u1 * g, Vt: u2 * g**2})
+    ch.step(r"\frac{\eta\,g}{g+\epsilon}", adam_step(lr, g, t, b1, b2, eps), r"$g > 0$")
     pd.claim("ratio", r"Adam's step over AdaGrad's is $(g\sqrt t+\epsilon)/(g+\epsilon)$, "
              r"which tends to $\sqrt t$ as $\epsilon\to0$: after $10^4$ steps AdaGrad moves "
              r"100 times slower.",
              prove.equal(adam_step(lr, g, t, b1, b2, eps) / adagrad_step(lr, g, t, eps),
                     (g * sp.sqrt(t) + eps) / (g + eps))
              & prove.equal(adam_step(lr, g, t, b1, b2, 0) / adagrad_step(lr, g, t, 0), sp.sqrt(t)))
-    d_adam = np.broadcast_to(_numeric((lr, g, t, b1, b2, eps), adam_step(lr, g, t, b1, b2, eps))(
+    d_adam = np.broadcast_to(numeric((lr, g, t, b1, b2, eps), adam_step(lr, g, t, b1, b2, eps))(
         p.lr, gs[None, :], ts[:, None], p.beta1, p.beta2, p.eps), d_ada.shape)
     pd.claim("measured", rf"Measured (Adam as written in the notebook, $\beta_1 = {p.beta1:g}$, "
              rf"$\beta_2 = {p.beta2:g}$, same gradients): every step equals the derived "
@@ -585,9 +544,9 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     ch = pd.chain("rmsprop", r"\mathrm{cache}_t").define(
         r"\rho\,\mathrm{cache}_{t-1} + (1-\rho)g^2", rho * Sp + (1 - rho) * g**2,
         r"RMSProp, decay rate $\rho$")
-    _induction(ch, r"(1-\rho^t)\,g^2", ema(g**2, t, rho), Sp, t, 0)
-    r_lim = _limit_powers(rmsprop_step(lr, g, t, rho, eps), [rho], t)
-    d_rms = _numeric((lr, g, t, rho, eps), rmsprop_step(lr, g, t, rho, eps))(
+    ch.induction(r"(1-\rho^t)\,g^2", ema(g**2, t, rho), Sp, t, 0)
+    r_lim = limit_at_infinity(rmsprop_step(lr, g, t, rho, eps), rho)
+    d_rms = numeric((lr, g, t, rho, eps), rmsprop_step(lr, g, t, rho, eps))(
         p.lr, gs[None, :], ts[:, None], p.rho, p.eps)
     pd.claim("rmsprop", r"RMSProp, AdaGrad with the sum replaced by this average, steps by "
              r"$\eta g/(g\sqrt{1-\rho^t}+\epsilon)$, which tends to $\eta g/(g+\epsilon)$ "
@@ -618,13 +577,13 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
         + (1 - sp.Symbol("beta", positive=True)) * h,
         r"any of the moving averages, input $h$ after $t_0$")
     bb = sp.Symbol("beta", positive=True)
-    _induction(ch, r"g(\beta^k - \beta^{t_0+k}) + h(1 - \beta^k)",
-               ema_after_drop(g, h, t0, k, bb), Ak, k, ema(g, t0, bb))
+    ch.induction(r"g(\beta^k - \beta^{t_0+k}) + h(1 - \beta^k)",
+                 ema_after_drop(g, h, t0, k, bb), Ak, k, ema(g, t0, bb))
     Ck = sp.Symbol(r"\mathrm{cache}_{t_0+k-1}", nonnegative=True)
     ch = pe.chain("cache", r"\mathrm{cache}_{t_0+k}").define(
         r"\mathrm{cache}_{t_0+k-1} + h^2", Ck + h**2, "AdaGrad after the drop")
-    _induction(ch, r"t_0 g^2 + k h^2", adagrad_cache_after_drop(g, h, t0, k), Ck, k,
-               adagrad_cache(g, t0))
+    ch.induction(r"t_0 g^2 + k h^2", adagrad_cache_after_drop(g, h, t0, k), Ck, k,
+                 adagrad_cache(g, t0))
     ada_after = lr * h / (sp.sqrt(adagrad_cache_after_drop(g, h, t0, k)) + eps)
     tk = t0 + k
     adam_after = (lr * (ema_after_drop(g, h, t0, k, b1) / (1 - b1**tk))
@@ -638,7 +597,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
         r"$g^2, h^2$): its step dips to about $\eta/c$ while $v$ still remembers $g^2$, then "
         r"recovers as $\beta_2^k \to 0$."
     )
-    lim = _limit_powers(adam_after, [b1, b2], k)
+    lim = limit_at_infinity(adam_after, b1, b2, var=k)
     pe.claim("adam-limit", r"As $k\to\infty$ Adam's step after the drop tends to "
              r"$\eta h/(h+\epsilon)$, i.e. back to $\eta$:", prove.equal(lim, lr * h / (h + eps)),
              latex=r"\lim_{k\to\infty}|w_{t_0+k} - w_{t_0+k-1}| = \frac{\eta h}{h+\epsilon}.")
@@ -649,8 +608,8 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
             for m in ("adagrad", "adam")}
     ks = np.arange(1, K + 1, dtype=float)
     d_after = {
-        "adagrad": _numeric((lr, g, h, t0, k, eps), ada_after)(p.lr, g0, hn, t0n, ks, p.eps),
-        "adam": _numeric((lr, g, h, t0, k, b1, b2, eps), adam_after)(
+        "adagrad": numeric((lr, g, h, t0, k, eps), ada_after)(p.lr, g0, hn, t0n, ks, p.eps),
+        "adam": numeric((lr, g, h, t0, k, b1, b2, eps), adam_after)(
             p.lr, g0, hn, t0n, ks, p.beta1, p.beta2, p.eps),
     }
     cap = p.lr / (float(c) * np.sqrt(t0n))

@@ -18,7 +18,7 @@ from checks import optimizers as sim
 from theory.core import prove
 from theory.core.context import Context
 from theory.core.params import Parameters, param, positive_list
-from theory.core.solution import Chain, Part, Solution
+from theory.core.solution import Part, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "optimizers"
@@ -27,7 +27,6 @@ eta, beta, mu, L, kappa, lam = sp.symbols("eta beta mu L kappa lambda", positive
 z = sp.Symbol("z")  # root variable of the characteristic polynomials (complex)
 x_t, x_p, v_t, grad_t, grad_p = sp.symbols("x_t x_tm1 v_t g_t g_tm1", real=True)
 g, rho, b1, b2, eps, t = sp.symbols("g rho beta1 beta2 epsilon t", positive=True)
-c_ = sp.Symbol("c", positive=True)  # beta^t = exp(-c t) with c = -ln(beta) > 0
 
 
 def _check_start(v: tuple) -> str | None:
@@ -146,7 +145,7 @@ def adam_step(eta_, g_, t_, beta1_, beta2_, eps_, corrected: bool):
 _NUMPY = {"sqrt": np.sqrt, "Abs": np.abs, "exp": np.exp, "log": np.log}
 
 
-def _numeric(args, expr):
+def numeric(args, expr):
     """A derived formula as a NumPy function (plain namespace: no module import at run time)."""
     return sp.lambdify(args, expr, modules=[_NUMPY])
 
@@ -160,21 +159,11 @@ def _f(x) -> float:
     return float(sp.N(x)) if isinstance(x, sp.Basic) else float(x)
 
 
-def _induction(chain: Chain, latex: str, closed: sp.Expr, previous: sp.Symbol,
-               reason: str) -> Chain:
-    """Check a closed form of a recursion (the chain's first line, in terms of `previous`).
-
-    Induction on t: the closed form is 0 at t = 0 (the recursion starts from 0), and putting
-    its value at t - 1 for `previous` into the recursion gives its value at t.
-    """
-    step = sp.sympify(chain.steps[0].value).subs(previous, closed.subs(t, t - 1))
-    return chain.step(latex, closed, reason,
-                      verdict=prove.equal(step, closed) & prove.equal(closed.subs(t, 0), 0))
-
-
-def _limit_at_infinity(expr: sp.Expr, base: sp.Symbol) -> sp.Expr:
-    """lim_{t->oo} of expr for 0 <= base < 1: write base = exp(-c), c > 0, and let t -> oo."""
-    return sp.cancel(expr.subs(base, sp.exp(-c_)).subs(t, sp.oo).subs(c_, -sp.log(base)))
+def limit_at_infinity(expr: sp.Expr, *bases: sp.Symbol, var: sp.Symbol = t) -> sp.Expr:
+    """lim_{var->oo} of expr for bases in [0, 1): write each as exp(-c), c > 0, and let var -> oo."""
+    cs = [sp.Dummy("c", positive=True) for _ in bases]
+    at_oo = expr.subs(dict(zip(bases, (sp.exp(-c) for c in cs)))).subs(var, sp.oo)
+    return sp.cancel(at_oo.subs({c: -sp.log(b) for b, c in zip(bases, cs)}))
 
 
 def _discriminant(quadratic: sp.Expr) -> sp.Expr:
@@ -426,10 +415,10 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     V_prev = sp.Symbol("v_tm1", real=True)
     ch = pa.chain("ramp", r"v_t").define(
         r"\beta v_{t-1} - \eta g", beta * V_prev - eta * g, r"constant gradient $g$, $v_0 = 0$")
-    _induction(ch, r"-\eta g (1-\beta^t)/(1-\beta)", -momentum_step(eta, beta, g, t), V_prev,
-               r"induction: true at $t = 0$, and $v_{t-1} = -\eta g(1-\beta^{t-1})/(1-\beta)$ "
-               r"gives it at $t$")
-    gain = _limit_at_infinity(momentum_step(eta, beta, g, t), beta) / (eta * g)
+    ch.induction(r"-\eta g (1-\beta^t)/(1-\beta)", -momentum_step(eta, beta, g, t), V_prev, t,
+                 reason=r"induction: true at $t = 0$, and "
+                 r"$v_{t-1} = -\eta g(1-\beta^{t-1})/(1-\beta)$ gives it at $t$")
+    gain = limit_at_infinity(momentum_step(eta, beta, g, t), beta) / (eta * g)
     gain_n = _f(gain.subs(beta, _exact(p.beta)))
     pa.claim("gain", r"So along a direction where the gradient keeps its sign, momentum "
              rf"multiplies the step by $1/(1-\beta)$, i.e. by {gain_n:.4g} at "
@@ -440,7 +429,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     T = p.ramp_steps
     ramp = sim.run("heavy-ball", sim.ramp(r.slopes), np.zeros_like(r.slopes), T,
                    eta=p.eta_rmsprop, beta=p.beta)
-    derived = _numeric((eta, beta, g, t), momentum_step(eta, beta, g, t))(
+    derived = numeric((eta, beta, g, t), momentum_step(eta, beta, g, t))(
         p.eta_rmsprop, p.beta, r.slopes[None, :], r.ts[:, None])
     pa.claim("ramp_measured", rf"Measured on a ramp (slopes {list(p.ramp_slopes)}, "
              rf"$\eta = {p.eta_rmsprop:g}$, $\beta = {p.beta:g}$): every one of the {T} steps has "
@@ -639,7 +628,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     ramp, x_ramp = sim.ramp(slopes), np.zeros_like(slopes)
     ada = sim.run("adagrad", ramp, x_ramp, T, eta=p.eta_rmsprop, eps=p.eps)
     rms = sim.run("rmsprop", ramp, x_ramp, T, eta=p.eta_rmsprop, rho=p.rho, eps=p.eps)
-    d_ada = _numeric((eta, g, t, eps), adagrad_rate(eta, g, t, eps))(
+    d_ada = numeric((eta, g, t, eps), adagrad_rate(eta, g, t, eps))(
         p.eta_rmsprop, slopes[None, :], ts[:, None], p.eps)
     pc.claim("rate_measured", rf"Measured on the ramp ($\eta = {p.eta_rmsprop:g}$, slopes "
              rf"{list(p.ramp_slopes)}): AdaGrad's effective rate is the derived "
@@ -686,24 +675,24 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     ch = pd.chain("ema", r"s_t").define(
         r"\rho s_{t-1} + (1-\rho) g_t^2,\quad x_{t+1} = x_t - \eta g_t/(\sqrt{s_t}+\epsilon)",
         rho * S_prev + (1 - rho) * g**2, "RMSProp, $s_0 = 0$")
-    _induction(ch, r"(1-\rho^t) g^2", (1 - rho**t) * g**2, S_prev,
-               r"constant gradient; induction from $s_0 = 0$")
+    ch.induction(r"(1-\rho^t) g^2", (1 - rho**t) * g**2, S_prev, t,
+                 reason=r"constant gradient; induction from $s_0 = 0$")
     r_rms = rmsprop_rate(eta, g, t, rho, eps)
     ch = pd.chain("rate", r"r_t").define(r"\eta/(\sqrt{s_t}+\epsilon)", eta / (sp.sqrt(St) + eps),
                                          "effective rate")
     ch.step(r"\eta/(|g|\sqrt{1-\rho^t}+\epsilon)", r_rms, "the average above",
             given={St: (1 - rho**t) * g**2})
-    limit = _limit_at_infinity(r_rms, rho)
+    limit = limit_at_infinity(r_rms, rho)
     pd.claim("limit", r"As $\rho^t \to 0$ the rate settles at the constant "
              r"$\eta/(|g|+\epsilon)$ instead of vanishing:",
              prove.equal(limit, eta / (g + eps)),
              latex=r"\lim_{t\to\infty} r_t = \frac{\eta}{|g|+\epsilon}")
-    d_rms = _numeric((eta, g, t, rho, eps), r_rms)(p.eta_rmsprop, slopes[None, :], ts[:, None],
+    d_rms = numeric((eta, g, t, rho, eps), r_rms)(p.eta_rmsprop, slopes[None, :], ts[:, None],
                                                    p.rho, p.eps)
     pd.claim("rate_measured", r"Measured on the same ramp with the same $\eta$: RMSProp's "
              r"effective rate is the derived $\eta/(|g|\sqrt{1-\rho^t}+\epsilon)$ at every step.",
              prove.close_all(rms.rates, d_rms, 1e-9, "effective rates"))
-    lim_n = _numeric((eta, g, eps), limit)(p.eta_rmsprop, slopes, p.eps)
+    lim_n = numeric((eta, g, eps), limit)(p.eta_rmsprop, slopes, p.eps)
     gap = float(1 / np.sqrt(1 - p.rho**T) - 1)
     pd.claim("limit_measured", rf"Measured: at $t = {T}$ the rate has reached the derived limit "
              r"$\eta/(|g|+\epsilon)$, up to the derived remaining gap $1/\sqrt{1-\rho^T} - 1$ "
@@ -754,8 +743,8 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
         r"\beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2)g_t^2,\quad "
         r"x_{t+1} = x_t - \eta\hat m_t/(\sqrt{\hat v_t}+\epsilon)",
         b1 * m_prev + (1 - b1) * g, r"Adam, $m_0 = v_0 = 0$")
-    _induction(ch, r"(1-\beta_1^t) g", (1 - b1**t) * g, m_prev,
-               r"constant gradient; induction from $m_0 = 0$")
+    ch.induction(r"(1-\beta_1^t) g", (1 - b1**t) * g, m_prev, t,
+                 reason=r"constant gradient; induction from $m_0 = 0$")
     pe.text(r"So $\hat m_t = m_t/(1-\beta_1^t)$ and likewise $\hat v_t = v_t/(1-\beta_2^t)$ are "
             r"unbiased: for a constant gradient they equal $g$ and $g^2$ exactly. Without the "
             r"correction the first step is off by a fixed factor:")
@@ -778,7 +767,7 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
     step_u = np.abs(np.diff(sim.run("adam", ramp, x_ramp, T, bias_correction=False, **kw).xs,
                             axis=0))
     dc, du = (np.broadcast_to(
-        _numeric((eta, g, t, b1, b2, eps), adam_step(eta, g, t, b1, b2, eps, c))(
+        numeric((eta, g, t, b1, b2, eps), adam_step(eta, g, t, b1, b2, eps, c))(
             p.eta_adam, slopes[None, :], ts[:, None], p.beta1, p.beta2, p.eps), step_c.shape)
         for c in (True, False))
     pe.claim("first_measured", rf"Measured first step on the ramp (slopes {list(p.ramp_slopes)}, "

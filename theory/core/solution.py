@@ -69,6 +69,22 @@ class Chain:
         }
         return prove.proved_for_each(checks, "proved case by case")
 
+    def induction(self, latex: str, closed: Any, previous: sp.Symbol, var: sp.Symbol,
+                  start: Any = 0, reason: str | None = None) -> Chain:
+        """Add `= latex`: a closed form of the recursion on the chain's first line, by induction.
+
+        The first line gives the value at `var` in terms of `previous`, the value at
+        `var - 1`. Checked: `closed` equals `start` at var = 0, and putting `closed` at
+        var - 1 for `previous` into the recursion gives `closed`.
+        """
+        if not self.steps or self.cases is not None:
+            raise UncheckedStep(f"chain {self.id}: induction needs a recursion as the first line "
+                                "of a chain without cases")
+        step = sp.sympify(self.steps[0].value).subs(previous, closed.subs(var, var - 1))
+        verdict = prove.equal(step, closed) & prove.equal(closed.subs(var, 0), start)
+        return self.step(latex, closed, reason or f"induction on ${sp.latex(var)}$",
+                         verdict=verdict)
+
     def define(self, latex: str, value: Any, reason: str = "definition") -> Chain:
         """The chain's first line: what the left-hand side means, not a claim."""
         if self.steps:
