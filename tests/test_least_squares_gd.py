@@ -53,6 +53,13 @@ def test_other_sizes_hold():
                                   "k": "12", "noise": "0"})
 
 
+def test_more_than_100_iterations():
+    # from 101 terms on Sum.doit() gives the geometric Piecewise, which is no polynomial
+    assert ls._written_out(sp.Sum(ls.t_**ls.j_, (ls.j_, 0, 149))) == sum(ls.t_**j for j in range(150))
+    assert ls._written_out(sp.Sum(ls.t_**ls.j_, (ls.j_, 0, -1))) == 0
+    assert not failed_claims(ls, {"N": "7", "D": "3", "rank": "1", "k": "150"})
+
+
 @pytest.mark.parametrize("bad", [{"rank": "4"}, {"alpha_frac": "1"}, {"N": "1"}, {"k": "0"},
                                  {"edge": "0"}])
 def test_bad_parameters(bad):

@@ -97,7 +97,7 @@ def closed_form(k: int, w0, X, y, alpha, n):
     A = iteration_matrix(X, alpha, n)
     c = alpha / n * (X.T @ y)
     p, q = closed_form_poly(t_, k)
-    return _poly_at(p, A) @ w0 + _poly_at(q.doit(), A) @ c
+    return _poly_at(p, A) @ w0 + _poly_at(_written_out(q), A) @ c
 
 
 def stable_limit(lam_max, n):
@@ -113,6 +113,16 @@ def _eye(X, d):
     if isinstance(X, sp.MatrixBase):
         return sp.eye(d)
     return sp.Identity(d)
+
+
+def _written_out(s: sp.Sum) -> sp.Expr:
+    """A sum with integer limits as the sum of its terms.
+
+    Not `doit()`: from 101 terms on SymPy returns the closed geometric form
+    Piecewise((k, t = 1), ((1 - t^k)/(1 - t), True)), which is no polynomial.
+    """
+    (j, lo, hi), = s.limits
+    return sp.Add(*(s.function.xreplace({j: sp.Integer(i)}) for i in range(int(lo), int(hi) + 1)))
 
 
 def _poly_at(expr, A):
