@@ -213,6 +213,13 @@ def test_parameters_validate_at_the_edge():
     assert params.make(dropout.Params, {"rho": "0.5"}).rho == 0.5
 
 
+def test_exact_decimal_reads_a_parameter_as_written():
+    assert params.exact_decimal(0.1) == sp.Rational(1, 10)
+    assert params.exact_decimal(0.1) != sp.Rational(0.1)  # not the binary float
+    assert params.exact_decimal(-2.5e-8) == sp.Rational(-25, 10**9)
+    assert params.exact_decimal(3) == 3 and params.exact_decimal(np.float32(0.5)) == sp.Rational(1, 2)
+
+
 def test_plain_text_rendering():
     assert plain(r"$\frac{1}{2}\sigma^2$") == "1/2σ^2"
     assert plain(r"$\tfrac12 x$") == "1/2 x"

@@ -23,7 +23,7 @@ from theory.core import prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
-from theory.core.params import Parameters, param, positive_list
+from theory.core.params import Parameters, exact_decimal, param, positive_list
 from theory.core.solution import Solution
 from theory.core.verdict import Verdict
 from theory.optimizers import limit_at_infinity, numeric
@@ -180,10 +180,6 @@ def adagrad_cache_after_drop(g_, h_, t0_, k_):
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-
-def _exact(x: float) -> sp.Rational:
-    return sp.Rational(repr(float(x)))
-
 
 def _within(values, lo, hi, what: str) -> Verdict:
     values, lo, hi = (np.asarray(x, float) for x in (values, lo, hi))
@@ -490,7 +486,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"the relative size of $\epsilon$, ${_tex(tol)}$.",
              prove.close_all(meas["adagrad"], d_ada, 1e-9, "step lengths")
              & prove.close_all(meas["adagrad"], d_law, tol, "against eta/sqrt(t)"))
-    lo_n, hi_n = (float(b.subs({lr: _exact(p.lr), T: T_})) for b in (lo, hi))
+    lo_n, hi_n = (float(b.subs({lr: exact_decimal(p.lr), T: T_})) for b in (lo, hi))
     dist = meas["adagrad"].sum(axis=0)
     pc.claim("measured-distance", rf"Measured: after $T = {T_}$ steps AdaGrad has moved "
              rf"{dist[mid]:.4g} (for $g = {_tex(gs[mid])}$), inside the derived "
@@ -566,7 +562,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     sol.answer("RMSProp step limit", r_lim)
 
     # (e) a drop in the gradient scale
-    t0n, c = p.drop_at, _exact(p.drop_factor)
+    t0n, c = p.drop_at, exact_decimal(p.drop_factor)
     K = p.drop_steps
     pe = sol.part("e", "Inline Q2: when do Adam's steps shrink?",
                   r"Let the gradient be $g$ for $t \le t_0$ and $h = g/c$ afterwards. Compare the "
@@ -660,7 +656,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     one_side = {m: bool(np.all(x < D)) for m, x in qs.items()}
     g1, gT = gq["adagrad"][0], gq["adagrad"][-1]
     shrink = (gT / g1) / (1 + p.eps / g1)
-    lo_q, hi_q = (float(b.subs({lr: _exact(p.lr), T: Tq})) for b in (lo, hi))
+    lo_q, hi_q = (float(b.subs({lr: exact_decimal(p.lr), T: Tq})) for b in (lo, hi))
     pf.claim("adagrad", rf"Measured: after {Tq} steps AdaGrad has moved {moved['adagrad']:.4g}, "
              r"inside the derived $[\frac{g_T}{g_1}\frac{L_T}{1+\epsilon/g_1}, U_T]$ = "
              rf"$[{shrink * lo_q:.4g}, {hi_q:.4g}]$ with $L_T, U_T$ "

@@ -13,7 +13,7 @@ from checks import losses as num
 from theory.core import figures, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, exact_decimal, param
 from theory.core.render.latex import escape
 from theory.core.solution import Solution
 from theory.core.verdict import Verdict
@@ -118,10 +118,6 @@ def total_loss(mean, reg) -> sp.Expr:
 
 # --- helpers --------------------------------------------------------------------------------
 
-def _exact(v) -> sp.Rational:
-    return sp.Rational(str(v))
-
-
 def _tex(v) -> str:
     """A number as LaTeX: integers plain, other rationals as decimals if short, else fractions."""
     v = sp.nsimplify(v)
@@ -166,9 +162,9 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"each example and their mean, the L2 penalty $\lambda(w_1^2 + w_2^2)$, and the total."
         ),
     )
-    s = [_exact(v) for v in p.scores]
+    s = [exact_decimal(v) for v in p.scores]
     y = p.classes.index(p.true_class)
-    delta = _exact(p.margin)
+    delta = exact_decimal(p.margin)
     others = [j for j in range(len(s)) if j != y]
     names = [escape(c) for c in p.classes]
 
@@ -268,10 +264,10 @@ def solve(p: Params, ctx: Context) -> Solution:
                                         [float(v) for v in probs]))
 
     # Problem 4: regression loss
-    rows4 = [[_exact(v) for v in r] for r in p.data]
-    w = [_exact(v) for v in p.weights]
-    b = _exact(p.bias)
-    lam = _exact(p.lam)
+    rows4 = [[exact_decimal(v) for v in r] for r in p.data]
+    w = [exact_decimal(v) for v in p.weights]
+    b = exact_decimal(p.bias)
+    lam = exact_decimal(p.lam)
     n = len(rows4)
     preds = [predict(r[:-1], w, b) for r in rows4]
     per = [squared_error(r[-1], yh) for r, yh in zip(rows4, preds)]

@@ -17,7 +17,7 @@ import sympy as sp
 from checks import optimizers as sim
 from theory.core import prove
 from theory.core.context import Context
-from theory.core.params import Parameters, param, positive_list
+from theory.core.params import Parameters, exact_decimal, param, positive_list
 from theory.core.solution import Part, Solution
 from theory.core.verdict import Verdict
 
@@ -150,11 +150,6 @@ def numeric(args, expr):
     return sp.lambdify(args, expr, modules=[_NUMPY])
 
 
-def _exact(x: float) -> sp.Rational:
-    """A parameter as the exact decimal it was written as (0.9 -> 9/10)."""
-    return sp.Rational(repr(float(x)))
-
-
 def _f(x) -> float:
     return float(sp.N(x)) if isinstance(x, sp.Basic) else float(x)
 
@@ -238,7 +233,7 @@ class _Runs:
 
 
 def _simulate(p: Params) -> _Runs:
-    k, Lv = _exact(p.kappa), _exact(p.L)
+    k, Lv = exact_decimal(p.kappa), exact_decimal(p.L)
     muv = Lv / k
     curv = [float(muv), float(Lv)]
     fq, gq = sim.quadratic(curv)
@@ -419,7 +414,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
                  reason=r"induction: true at $t = 0$, and "
                  r"$v_{t-1} = -\eta g(1-\beta^{t-1})/(1-\beta)$ gives it at $t$")
     gain = limit_at_infinity(momentum_step(eta, beta, g, t), beta) / (eta * g)
-    gain_n = _f(gain.subs(beta, _exact(p.beta)))
+    gain_n = _f(gain.subs(beta, exact_decimal(p.beta)))
     pa.claim("gain", r"So along a direction where the gradient keeps its sign, momentum "
              rf"multiplies the step by $1/(1-\beta)$, i.e. by {gain_n:.4g} at "
              rf"$\beta = {p.beta:g}$:",
@@ -450,7 +445,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     sol.answer("eta* heavy ball", eta_hb.subs(num))
     sol.answer("beta* heavy ball", beta_hb.subs(num))
     sol.answer("rate heavy ball", heavy_ball_rate(r.k))
-    sol.answer("momentum gain", gain.subs(beta, _exact(p.beta)))
+    sol.answer("momentum gain", gain.subs(beta, exact_decimal(p.beta)))
     return p_hb
 
 
@@ -641,7 +636,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
              rf"${sp.latex(slope)}$.",
              prove.close(fit, _f(slope), rtol=0.01, what="fitted slope of ln r_t against ln t"))
     lo, hi = adagrad_distance_bounds(eta, t)
-    lo_n, hi_n = (_f(b.subs({eta: _exact(p.eta_rmsprop), t: T})) for b in (lo, hi))
+    lo_n, hi_n = (_f(b.subs({eta: exact_decimal(p.eta_rmsprop), t: T})) for b in (lo, hi))
     dist = np.abs(ada.xs[-1] - ada.xs[0])
     Ts = sp.Symbol("T")
     pc.claim("distance", rf"Measured stall: after $T = {T}$ steps on the ramp AdaGrad has moved "
@@ -759,7 +754,7 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
         r"\hat m_1/\sqrt{\hat v_1}", m1 / (1 - b1) / sp.sqrt(v1 / (1 - b2)),
         r"with correction, $\epsilon \to 0$")
     ch.step(r"1", adam_step(1, g, 1, b1, b2, 0, corrected=True), r"for any $g > 0$")
-    exact = {b1: _exact(p.beta1), b2: _exact(p.beta2)}
+    exact = {b1: exact_decimal(p.beta1), b2: exact_decimal(p.beta2)}
     factor = _f(uncorrected.subs(exact))
     ramp, x_ramp = sim.ramp(slopes), np.zeros_like(slopes)
     kw = dict(eta=p.eta_adam, beta1=p.beta1, beta2=p.beta2, eps=p.eps)

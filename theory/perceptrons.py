@@ -12,7 +12,7 @@ import sympy as sp
 from checks import perceptrons as sim
 from theory.core import figures, prove
 from theory.core.context import Context
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, exact_decimal, param
 from theory.core.solution import Solution
 from theory.core.verdict import Verdict
 
@@ -113,11 +113,6 @@ def certificate(table: dict) -> dict | None:
     return dict(zip(ROWS, vals))
 
 
-def _exact(w) -> tuple:
-    """The weights as exact rationals of their decimal form (0.1 -> 1/10)."""
-    return tuple(sp.Rational(repr(float(v))) for v in w)
-
-
 def _spec_table(name: str) -> dict:
     return {x: int(bool(SPEC[name].xreplace({A_: bool(x[0]), B_: bool(x[1])}))) for x in ROWS}
 
@@ -184,7 +179,7 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"either convention. The parameters \texttt{strict} and \texttt{and\_not} change them.")
     target_a = _spec_table("A and not B")
     cons = constraints(target_a, p.strict)
-    wa = _exact(p.and_not)
+    wa = tuple(map(exact_decimal, p.and_not))
     pa.table(["$A$", "$B$", r"$A\wedge\neg B$", r"constraint on $(w_1, w_2, b)$",
               rf"at $w_1 = {sp.latex(wa[0])}, w_2 = {sp.latex(wa[1])}, b = {sp.latex(wa[2])}$"],
              [[str(a), str(b), str(target_a[(a, b)]), f"${sp.latex(cons[(a, b)])}$",
@@ -237,7 +232,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb = sol.part("b", "A two-layer network for XOR",
                   r"Build a network of perceptrons with one hidden layer computing $A\oplus B$; "
                   r"show a single perceptron cannot.")
-    h1, h2, wo = _exact(p.hidden1), _exact(p.hidden2), _exact(p.output)
+    h1, h2, wo = (tuple(map(exact_decimal, w)) for w in (p.hidden1, p.hidden2, p.output))
     pb.text(r"Since $A\oplus B = (A\wedge\neg B)\vee(\neg A\wedge B)$, the hidden unit $h_1$ "
             rf"computes $A\wedge\neg B$ (as in (a): $\mathrm{{step}}({_wx(h1)})$), $h_2$ computes "
             rf"$\neg A\wedge B$ ($\mathrm{{step}}({_wx(h2)})$), and the output unit computes "

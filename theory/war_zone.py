@@ -16,7 +16,7 @@ from checks import war_zone as geo
 from theory.core import figures, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, exact_decimal, param
 from theory.core.solution import Part, Solution
 from theory.core.verdict import Verdict
 
@@ -129,14 +129,9 @@ def step(z):
     return np.asarray(z) >= 0
 
 
-def exact(v: float) -> sp.Rational:
-    """A parameter number as the exact decimal it was written as."""
-    return sp.Rational(repr(float(v)))
-
-
 def counter_clockwise(vertices) -> list[tuple[sp.Rational, sp.Rational]]:
     """The vertices as exact rationals, reversed if they were given clockwise."""
-    v = [(exact(a), exact(b)) for a, b in vertices]
+    v = [(exact_decimal(a), exact_decimal(b)) for a, b in vertices]
     area2 = sum(p[0] * q[1] - p[1] * q[0] for p, q in zip(v, v[1:] + v[:1], strict=True))
     return v if area2 > 0 else v[::-1]
 
@@ -278,7 +273,7 @@ def _membership(network: Network, pts: np.ndarray, truth: np.ndarray, pieces: li
 
 
 def _tex(v) -> str:
-    return sp.latex(exact(v) if isinstance(v, float) else sp.sympify(v))
+    return sp.latex(exact_decimal(v) if isinstance(v, float) else sp.sympify(v))
 
 
 def _inequality(expr: sp.Expr) -> str:
@@ -484,7 +479,7 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
                sum(wi * f for wi, f in zip(w, QUADRATIC, strict=True)) + bb,
                r"expand: weights on $\phi(x)$, bias")
 
-    ex = lambda t: tuple(exact(v) for v in t)  # noqa: E731
+    ex = lambda t: tuple(exact_decimal(v) for v in t)  # noqa: E731
     pieces = [disc_units(*ex(d)) for d in p.discs] + [ring_units(*ex(r)) for r in p.rings]
     net = build_network(QUADRATIC, pieces)
     pb.table(

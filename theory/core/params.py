@@ -19,6 +19,8 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import sympy as sp
+
 from theory.core.errors import BadInput
 
 
@@ -35,6 +37,15 @@ def param(
     """A parameter field: default from the sheet, a one-line meaning, its bounds."""
     meta = {"doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "check": check}
     return dataclasses.field(default=default, metadata=meta)
+
+
+def exact_decimal(x: float) -> sp.Rational:
+    """A parameter as the exact decimal it was written as (0.9 -> 9/10, not the binary float).
+
+    `repr` of a float is the shortest decimal that reads back as the same float, so a number
+    written with up to 15 significant digits comes back as written.
+    """
+    return sp.Rational(repr(float(x)))
 
 
 def positive_list(what: str) -> Callable[[Any], str | None]:
