@@ -18,6 +18,14 @@ def test_gradient_without_one_over_n_is_rejected(monkeypatch):
             "d.explicit"} <= failed
 
 
+def test_loss_without_one_half_is_rejected(monkeypatch):
+    rng = np.random.default_rng(0)
+    X, y, w = rng.standard_normal((5, 3)), rng.standard_normal((5, 1)), rng.standard_normal((3, 1))
+    assert np.isclose(ls.loss(X, w, y, 5)[0, 0], np.sum((X @ w - y) ** 2) / 10)
+    monkeypatch.setattr(ls, "loss", lambda X, w, y, n: (X @ w - y).T @ (X @ w - y) / n)
+    assert {"b.grad.1", "c.w1.1", "c.w2.1"} <= failed_claims(ls)  # every part differentiates this one loss
+
+
 def test_gradient_with_wrong_sign_is_rejected(monkeypatch):
     monkeypatch.setattr(ls, "gradient", lambda X, w, y, n: X.T @ (y - X @ w) / n)
     failed = failed_claims(ls)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import sympy as sp
@@ -144,15 +145,16 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"$O(1/\sqrt T)$ with $\eta = \sqrt{B^2/(\rho^2T)}$."
         ),
     )
-    _part1(sol, p, ctx)
-    _part2(sol, p, ctx)
-    _part3(sol, p, ctx)
+    cases = {f"n={n}": {"n": n} for n in range(1, p.sym_dims + 1)}  # the symbolic dimensions
+    _part1(sol, p, ctx, cases)
+    _part2(sol, p, ctx, cases)
+    _part3(sol, p, ctx, cases)
     return sol
 
 
 # --- part 1 -------------------------------------------------------------------------------
 
-def _part1(sol: Solution, p: Params, ctx: Context) -> None:
+def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> None:
     pt = sol.part("1", "Gradient descent is a proximal step",
                   r"Minimise $f(" + W + r"^{(t)}) + \langle " + W + "-" + W + r"^{(t)}, \mathbf{g}"
                   r"\rangle + \frac{\lambda}{2}\|" + W + "-" + W + r"^{(t)}\|^2$ over $" + W
@@ -165,7 +167,6 @@ def _part1(sol: Solution, p: Params, ctx: Context) -> None:
         + r"$ (it is the next iterate $" + W + r"^{(t+1)}$); $" + WS + r"$ keeps its meaning of "
         r"parts 2 and 3.",
     )
-    cases = {f"n={n}": {"n": n} for n in range(1, p.sym_dims + 1)}
 
     def parts(n):
         w, wt, g = _vec("w", n), _vec("u", n), _vec("g", n)
@@ -250,13 +251,12 @@ def _part1(sol: Solution, p: Params, ctx: Context) -> None:
 
 # --- part 2 -------------------------------------------------------------------------------
 
-def _part2(sol: Solution, p: Params, ctx: Context) -> None:
+def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> None:
     pt = sol.part("2", "The lemma",
                   r"For $" + W + r"^{(t+1)} = " + W + r"^{(t)} - \eta\mathbf{v}_t$, $" + W
                   + r"^{(1)} = 0$ and any $" + WS + r"$, prove $\sum_{t=1}^T\langle " + W
                   + r"^{(t)} - " + WS + r", \mathbf{v}_t\rangle \le \frac{\|" + WS
                   + r"\|^2}{2\eta} + \frac{\eta}{2}\sum_{t=1}^T\|\mathbf{v}_t\|^2$.")
-    cases = {f"n={n}": {"n": n} for n in range(1, p.sym_dims + 1)}
 
     def vecs(n):
         return _vec("w", n), _vec("z", n), _vec("v", n)  # w_t, w*, v_t
@@ -289,13 +289,15 @@ def _part2(sol: Solution, p: Params, ctx: Context) -> None:
             r"$\mathbf{v}_1,\dots,\mathbf{v}_T$, $" + WS + r"$, $\eta$).")
     tcases = {f"T={T}": {"T": T} for T in range(1, p.sym_horizons + 1)}
 
+    @cache
     def run(T):
+        """w*, v_1..v_T and the iterates w_1 = 0, ..., w_{T+1} (symbolic, dimension 2)."""
         z = _vec("z", 2)
         vs = [_vec(f"v{t}_", 2) for t in range(1, T + 1)]
         ws = [sp.zeros(2, 1)]
         for v in vs:
             ws.append(ws[-1] - eta_ * v)
-        return z, vs, ws
+        return z, tuple(vs), tuple(ws)
 
     def lhs(T):
         z, vs, ws = run(T)
@@ -382,7 +384,7 @@ def _part2(sol: Solution, p: Params, ctx: Context) -> None:
 
 # --- part 3 -------------------------------------------------------------------------------
 
-def _part3(sol: Solution, p: Params, ctx: Context) -> None:
+def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> None:
     pt = sol.part("3", "Convergence rate for convex Lipschitz f",
                   r"For convex, $\rho$-Lipschitz $f$ show $f(\bar{\mathbf{w}}) - f(" + WS
                   + r") \le \frac{1}{T}\sum_t\langle " + W + r"^{(t)} - " + WS + r", \nabla f(" + W
@@ -397,7 +399,6 @@ def _part3(sol: Solution, p: Params, ctx: Context) -> None:
             r"f(" + WS + r")\bigr)$. \emph{Step 2 (the affine lower bound (3) at $" + W + " = "
             + WS + r"$).} Each term is at most $\langle " + W + r"^{(t)} - " + WS + r", \nabla f("
             + W + r"^{(t)})\rangle$, by the rearrangement below; averaging gives (6).")
-    cases = {f"n={n}": {"n": n} for n in range(1, p.sym_dims + 1)}
 
     def vecs(n):
         return _vec("w", n), _vec("z", n), _vec("g", n)
@@ -512,9 +513,9 @@ def _demo(pt, sol: Solution, p: Params, ctx: Context, exponent: sp.Expr) -> None
     for key, m in measured.items():
         jensen_ok, jensen_margin = _rel_le(m["gap"], m["mean_f"])
         convex_ok = bool(np.min(m["convexity"]) >= -ROUND * max(1.0, B * rho))
-        lemma_ok, lemma_margin = _rel_le(m["mean_inner"],
-                                         lemma_bound(B**2, m["g_sq"], etas) / Ts)
-        rate_ok, _ = _rel_le(lemma_bound(B**2, m["g_sq"], etas) / Ts, used)
+        lemma_avg = lemma_bound(B**2, m["g_sq"], etas) / Ts
+        lemma_ok, lemma_margin = _rel_le(m["mean_inner"], lemma_avg)
+        rate_ok, _ = _rel_le(lemma_avg, used)
         pt.claim(f"chain.{key}",
                  rf"Measured on the runs of $f_{1 if key == 'cone' else 2}$, at every $T$, each "
                  r"link of the argument: Jensen, $f(\bar{\mathbf{w}}) \le \frac{1}{T}\sum_t f(" + W

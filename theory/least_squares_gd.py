@@ -53,6 +53,12 @@ class Params(Parameters):
 
 # ------------------------------------------------------------------ derived formulas
 
+def loss(X, w, y, n):
+    """L(w) = (Xw - y)^T (Xw - y) / (2N), the loss of the question."""
+    r = X @ w - y
+    return r.T @ r / (2 * n)
+
+
 def gradient(X, w, y, n):
     """grad L = X^T (X w - y) / N: the result of (b)."""
     return X.T @ (X @ w - y) / n
@@ -182,9 +188,11 @@ def solve(p: Params, ctx: Context) -> Solution:
         ),
     )
     data = _data(p, ctx)
-    _dimensions(sol)
-    _gradient(sol, p, ctx, data)
-    _first_iterates(sol)
+    L = loss(Xm, wm, ym, N_)  # matrix symbols of symbolic size
+    dL = sp.diff(L, wm)
+    _dimensions(sol, L, dL)
+    _gradient(sol, p, ctx, data, dL)
+    _first_iterates(sol, dL)
     _general_iterate(sol, p, ctx, data)
     _pseudocode(sol, p, data)
     return sol
@@ -200,7 +208,7 @@ def _data(p: Params, ctx: Context) -> dict:
             "alpha_r": p.alpha_frac * float(stable_limit(lam_r[-1], p.N))}
 
 
-def _dimensions(sol: Solution) -> None:
+def _dimensions(sol: Solution, L: sp.MatrixExpr, dL: sp.MatrixExpr) -> None:
     pa = sol.part("a", "Dimensions", r"What do $N$ and $D$ stand for, and why are $w$ and $y$ "
                   r"of sizes $D\times 1$ and $N\times 1$?")
     pa.text(r"Row $n$ of $X$ is sample $n$ and column $i$ is feature $i$: $N$ counts the samples "
@@ -211,21 +219,18 @@ def _dimensions(sol: Solution) -> None:
             r"$y\in\mathbb{R}^{N\times 1}$. The residual $Xw - y$ is $N\times 1$ and the loss "
             r"$\frac{1}{2N}(Xw-y)^\top(Xw-y)$ is a scalar.")
     r = Xm @ wm - ym
-    L = r.T @ r / (2 * N_)
-    grad = sp.diff(L, wm)
     pa.claim("shapes", r"With matrix symbols of symbolic size: $Xw - y$ is $N\times 1$, the loss "
              r"is $1\times 1$ and its gradient in $w$ is $D\times 1$, the shape of $w$.",
              prove.equal(r.shape[0], N_) & prove.equal(r.shape[1], 1) & prove.equal(L.shape[0], 1)
-             & prove.equal(L.shape[1], 1) & prove.equal(grad.shape[0], D_)
-             & prove.equal(grad.shape[1], 1))
+             & prove.equal(L.shape[1], 1) & prove.equal(dL.shape[0], D_)
+             & prove.equal(dL.shape[1], 1))
 
 
-def _gradient(sol: Solution, p: Params, ctx: Context, data: dict) -> None:
+def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixExpr) -> None:
     pb = sol.part("b", "Gradient and minimiser",
                   r"Find $\nabla_w\mathcal{L}$ and $\operatorname{arg\,min}_w\mathcal{L}$.")
-    L = (Xm @ wm - ym).T @ (Xm @ wm - ym) / (2 * N_)
     pb.chain("grad", r"\nabla_w\mathcal{L}").define(
-        r"\nabla_w\Bigl[\tfrac{1}{2N}(Xw-y)^\top(Xw-y)\Bigr]", sp.diff(L, wm),
+        r"\nabla_w\Bigl[\tfrac{1}{2N}(Xw-y)^\top(Xw-y)\Bigr]", dL,
         "SymPy's matrix derivative",
     ).step(
         r"\tfrac{1}{2N}\bigl(2X^\top Xw - 2X^\top y\bigr)",
@@ -296,11 +301,9 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict) -> None:
     sol.answer("minimiser", "(X^T X)^{-1} X^T y")
 
 
-def _first_iterates(sol: Solution) -> None:
+def _first_iterates(sol: Solution, dL: sp.MatrixExpr) -> None:
     pc = sol.part("c", "The first two iterates",
                   r"Write $w_1$ and $w_2$ through $\alpha$, $w_0$, $X$, $y$.")
-    L = (Xm @ wm - ym).T @ (Xm @ wm - ym) / (2 * N_)
-    dL = sp.diff(L, wm)
 
     def descend(w):
         return w - alpha_ * dL.xreplace({wm: w})
