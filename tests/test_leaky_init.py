@@ -57,6 +57,17 @@ def test_other_slopes_and_first_layer_convention_hold():
                                   "depths": "(5, 8)", "lrs": "(0.01, 0.01)"})
 
 
+def test_table_caption_counts_the_panels():
+    from theory.core.cli import solve_topic
+
+    sol = solve_topic(li, {"alphas": "(2.0, 0.5)", "depths": "(3, 6, 9)",
+                           "lrs": "(0.01, 0.01, 0.01)", "tiny": "True"})
+    part = next(p for p in sol.parts if p.label == "2")
+    table = next(b for b in part.blocks if type(b).__name__ == "Table")
+    assert "of the 6 panels" in table.caption and len(table.rows) == 6
+    assert "Width $m = 16$" in next(b.body for b in part.blocks if type(b).__name__ == "Text")
+
+
 @pytest.mark.parametrize("bad", [
     {"alphas": "(-0.1,)"}, {"alphas": "(0.0,)"}, {"alphas": "()"}, {"width": "0"},
     {"depths": "(0,)"}, {"lrs": "(0.01,)"}, {"dataset": "mnist"}, {"mc_weights": "cauchy"},

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 import sympy.stats as st
-from scipy.integrate import quad
 
 from checks import kaiming as sim
 from theory.core import figures, prove
@@ -89,6 +88,8 @@ def _integral(f: sp.Expr, lo, hi) -> sp.Expr:
 
 def _quad_leaky_sq(density: sp.Expr, alpha: float) -> float:
     """E[sigma(z)^2] by adaptive quadrature of the definition over the whole line."""
+    from scipy.integrate import quad  # slow to import: only when a quadrature is done
+
     pdf = sp.lambdify(z, density, "math")
     value, _ = quad(lambda t: (t if t > 0 else alpha * t) ** 2 * pdf(t), -np.inf, np.inf,
                     points=None, epsabs=1e-13, epsrel=1e-11, limit=200)

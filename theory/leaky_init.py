@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-from scipy.integrate import quad
 
 from checks import leaky_init as sim
 from checks import leaky_training as nn
@@ -19,7 +18,7 @@ from theory.core import figures, prove, registry
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, exact_decimal, param
 from theory.core.solution import Solution
 
 TOPIC = "leaky_init"
@@ -231,9 +230,9 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
     checks = {}
     for a in p.alphas:
         for v in (0.7, 1.9):
-            measured = quad(lambda t, a=a, v=v: (t if t > 0 else a * t) ** 2
-                            * math.exp(-t * t / (2 * v)) / math.sqrt(2 * math.pi * v),
-                            -math.inf, math.inf, epsabs=1e-13, epsrel=1e-11, limit=200)[0]
+            var = exact_decimal(v)
+            density = sp.exp(-kaiming.z**2 / (2 * var)) / sp.sqrt(2 * sp.pi * var)
+            measured = kaiming._quad_leaky_sq(density, a)
             claimed = float(F.subs(alpha_, sp.nsimplify(a))) * v
             checks[f"alpha={a:g}, v={v:g}"] = abs(measured - claimed) <= 1e-9 * claimed
     pa.claim("moment", r"For $z \sim N(0, v)$, adaptive quadrature of $\sigma(z)^2$ (from the "
@@ -422,19 +421,18 @@ def experiment(p: Params, seed: int) -> nn.Experiment:
                          p.separation, seed, p.dtype)
 
 
-def _data_description(p: Params) -> str:
-    s = _settings(p)
-    if p.dataset == "blobs":
-        bayes = 0.5 * math.erfc(p.separation / math.sqrt(1 - p.separation**2 / p.input_dim)
+def _data_description(exp: nn.Experiment) -> str:
+    if exp.dataset == "blobs":
+        bayes = 0.5 * math.erfc(exp.separation / math.sqrt(1 - exp.separation**2 / exp.dim)
                                 / math.sqrt(2))
-        return (rf"two Gaussian blobs in $d_1 = {p.input_dim}$ dimensions ({s['train_size']} "
+        return (rf"two Gaussian blobs in $d_1 = {exp.dim}$ dimensions ({exp.train_size} "
                 rf"examples, labels $\pm1$ with probability $\frac12$): "
                 r"$x = y\,\frac{s}{\sqrt{d_1}}\mathbf{1} + \sqrt{1 - s^2/d_1}\,\varepsilon$, "
                 r"$\varepsilon \sim N(0, I)$, "
-                rf"$s = {p.separation:g}$, so every coordinate has mean square 1 and the Bayes "
+                rf"$s = {exp.separation:g}$, so every coordinate has mean square 1 and the Bayes "
                 rf"error is {100 * bayes:.1f}\%")
-    if p.dataset == "teacher":
-        return (rf"a teacher task in $d_1 = {p.input_dim}$ dimensions ({s['train_size']} "
+    if exp.dataset == "teacher":
+        return (rf"a teacher task in $d_1 = {exp.dim}$ dimensions ({exp.train_size} "
                 r"examples): $x \sim N(0, I)$, labelled by the sign (about its median) of a random "
                 r"one-hidden-layer ReLU network")
     return (r"scikit-learn's bundled $8\times8$ digits, classes 0 and 1 (360 images, "
@@ -448,19 +446,19 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
                   r"plot the training loss.")
     pb.erratum(r"``the variance scaling derived in Problem 4.1''.",
                r"the variance scaling is derived in Question 3.1 (there is no Problem 4.1).")
+    exp = experiment(p, int(ctx.rng("experiment").integers(2**31)))
     pb.erratum(
         r"MNIST digits 0 and 1, with PyTorch recommended.",
         r"any binary task shows the effect; this solution trains with NumPy and a hand-written "
         r"backward pass and downloads nothing, so the default data are synthetic.",
-        rf"\texttt{{dataset}} = \texttt{{{p.dataset}}}: {_data_description(p)}.",
+        rf"\texttt{{dataset}} = \texttt{{{p.dataset}}}: {_data_description(exp)}.",
     )
-    s = _settings(p)
     pb.text(
-        rf"Set-up. Width $m = {s['width']}$ in every hidden layer, input dimension "
-        rf"$d_1 = {64 if p.dataset == 'digits' else p.input_dim}$, scalar output, no biases, "
+        rf"Set-up. Width $m = {exp.width}$ in every hidden layer, input dimension "
+        rf"$d_1 = {exp.dim}$, scalar output, no biases, "
         r"labels $y \in \{-1, +1\}$ and the logistic loss $\log(1 + e^{-yf(x)})$ averaged over "
         rf"the mini-batch; plain SGD (no momentum, no gradient clipping, no weight decay), "
-        rf"batch {p.batch}, {s['steps']} steps, {p.dtype}; mini-batches drawn without "
+        rf"batch {exp.batch}, {exp.steps} steps, {exp.dtype}; mini-batches drawn without "
         r"replacement within each epoch. The two runs of a panel start from the same "
         r"standard-normal draw scaled by $\sqrt{2/d_h}$ (Kaiming) or by "
         r"$\sqrt{\beta_h}$ (derived) and see the same mini-batches, so the variance is the only "
@@ -482,12 +480,12 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
     for a in p.alphas:
         for H, lr in zip(p.depths, p.lrs):
             scale = float(kaiming_growth(sp.nsimplify(a))) ** (int(H) + 1)
-            rows.append([f"${int(H)}$", f"${a:g}$", f"${lr:g}$", f"${p.batch}$", f"${s['steps']}$",
-                         f"${_sci(scale)}$"])
+            rows.append([f"${int(H)}$", f"${a:g}$", f"${lr:g}$", f"${exp.batch}$",
+                         f"${exp.steps}$", f"${_sci(scale)}$"])
     pb.table([r"$H$", r"$\alpha$", "learning rate", "batch", "steps",
               r"$\operatorname{Var}f$: Kaiming / derived"], rows,
-             caption=r"Hyper-parameters of the 16 panels (the same for both initialisations of a "
-             r"panel). The last column is the derived ratio of the output variances at "
+             caption=rf"Hyper-parameters of the {len(exp.panels)} panels (the same for both "
+             r"initialisations of a panel). The last column is the derived ratio of the output variances at "
              r"initialisation, $(1+\alpha^2)^{H+1}$ (every one of the $H+1$ layers, the first "
              r"included, has Kaiming's variance $1+\alpha^2$ times the derived one).")
     pb.text(
@@ -507,13 +505,11 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
         r"$2/d_h$ is the $\alpha \to 0$ limit of the derived variance. Gradient clipping "
         r"would hide the blow-up and is not used."
     )
-    seed = int(ctx.rng("experiment").integers(2**31))
-    exp = experiment(p, seed)
     pb.figure(
         "training",
         rf"Training loss (mini-batch logistic loss, moving average over 10 steps, log scale) "
         rf"against SGD step, for depth $H$ (columns) and slope $\alpha$ (rows); width "
-        rf"{exp.width}, batch {exp.batch}, {exp.steps} steps, data: {_data_description(p)}. "
+        rf"{exp.width}, batch {exp.batch}, {exp.steps} steps, data: {_data_description(exp)}. "
         r"Learning rate in each title, the same for both curves. Orange dashed: Kaiming "
         r"$2/d_h$; blue: derived $2/((1+\alpha^2)d_h)$. A cross (and a note) marks the step at "
         r"which a run overflowed; losses above the range are clipped to its top edge.",
