@@ -4,8 +4,8 @@ The network is recorded on a small tape, micrograd style: every node stores
 its value and, for each input it was computed from, the local derivative of
 the node with respect to that input, written beside the forward computation
 from the node's definition. `backward` is one sweep over the tape in reverse
-order. `central_difference` (from `checks.finite_differences`) differentiates
-the forward pass alone. Nothing here knows the chain-rule formula that the
+order. The topic differentiates the forward pass alone with
+`checks.finite_differences.central_difference`. Nothing here knows the chain-rule formula that the
 theory side derives.
 """
 
@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-
-from checks.finite_differences import central_difference as central_difference  # re-exported for the topic
 
 
 def logistic(t: float) -> float:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from checks.finite_differences import central_difference as central_difference  # re-exported for the topic
-
 
 def softsign(x: np.ndarray) -> np.ndarray:
     """The definition, elementwise."""

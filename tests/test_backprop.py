@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks import backprop as sim
+from checks.finite_differences import central_difference
 from tests.conftest import failed_claims
 from theory import backprop
 from theory.core.cli import solve_topic
@@ -61,7 +62,7 @@ def test_hand_reverse_pass_matches_sheet_wiring():
     adj = tape.backward("L")
     step = 1e-6
     f = sim.loss_along_weight((-0.7, 1.2, 1.1, -2.0), backprop.ASSUMED_W, 0.5, "sigmoid", 0)
-    assert adj["w1"] == pytest.approx(sim.central_difference(f, backprop.ASSUMED_W[0], step),
+    assert adj["w1"] == pytest.approx(central_difference(f, backprop.ASSUMED_W[0], step),
                                       rel=1e-6)
 
 

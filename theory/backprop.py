@@ -9,6 +9,7 @@ import numpy as np
 import sympy as sp
 
 from checks import backprop as sim
+from checks.finite_differences import central_difference
 from theory.core import prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
@@ -422,7 +423,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     h = p.fd_step
     w1 = p.w1
     f = sim.loss_along_weight(p.x, p.w, p.y, p.output, 0)
-    fd = sim.central_difference(f, w1, h)
+    fd = central_difference(f, w1, h)
     third = loss_third_derivative(p.output)
 
     def third_at(t: float) -> float:

@@ -9,6 +9,7 @@ import numpy as np
 import sympy as sp
 
 from checks import softsign as num
+from checks.finite_differences import central_difference
 from theory.core import figures, prove
 from theory.core.context import Context
 from theory.core.params import Parameters, param, positive_list
@@ -148,7 +149,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     ).step(r"\frac{(1-x) + x}{(1-x)^2}", ((1 - xn) + xn) / (1 - xn) ** 2, "quotient rule",
            ).step(r"\frac{1}{(1+|x|)^2}", derivative(xn), r"$-x = |x|$")
     d_num = _vectorised(derivative(x), x)
-    fd = num.central_difference(num.softsign, pts, p.fd_step)
+    fd = central_difference(num.softsign, pts, p.fd_step)
     worst = float(np.max(np.abs(fd / d_num(pts) - 1)))
     pb1.claim("fd", rf"Central differences of the definition with $h = {p.fd_step:g}$ at the "
               rf"{p.random_points} random points (all with $|x| > 10h$) agree with "
@@ -226,7 +227,7 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"softsign passes back exponentially more gradient than $\tanh$.",
               prove.holds(sp.Eq(sp.limit(derivative(x) / tanh_derivative(x), x, sp.oo), sp.oo)))
     xs = np.array(p.table_points, dtype=float)
-    g_meas = num.central_difference(num.softsign, xs, p.fd_step)
+    g_meas = central_difference(num.softsign, xs, p.fd_step)
     t_meas = num.tanh_slope(xs)
     rows, table = [], {}
     for k, xk in enumerate(xs):
