@@ -220,6 +220,15 @@ def test_exact_decimal_reads_a_parameter_as_written():
     assert params.exact_decimal(3) == 3 and params.exact_decimal(np.float32(0.5)) == sp.Rational(1, 2)
 
 
+def test_list_checks_reject_nan_and_non_numbers():
+    positive, whole = params.positive_list("slopes"), params.whole_list("depths", 2)
+    assert positive((0.5, 2)) is None and whole((2, 3.0)) is None
+    for bad in [(), (1.0, math.nan), (0.0,), (-1.0,), (1.0, "2")]:
+        assert "positive slopes" in positive(bad)
+    for bad in [(), (math.nan,), (math.inf,), (2.5,), (1,), ("3",)]:
+        assert "whole numbers >= 2 (depths)" in whole(bad)
+
+
 def test_plain_text_rendering():
     assert plain(r"$\frac{1}{2}\sigma^2$") == "1/2σ^2"
     assert plain(r"$\tfrac12 x$") == "1/2 x"

@@ -76,7 +76,8 @@ def test_other_optimizer_settings_hold():
                                  {"lr": "-0.01"}, {"eps": "-1e-8"}, {"rho": "1"},
                                  {"grads": "(0.0,)"}, {"drop_factor": "1"}, {"label_flip": "0.5"},
                                  {"widths": "(10, 20, 190)"}, {"sizes": "(100, 200)"},
-                                 {"sizes": "(100.5, 200, 400)"}, {"width": "90"},
+                                 {"sizes": "(100.5, 200, 400)"}, {"sizes": "(1e999, 200, 400)"},
+                                 {"widths": "('10', 20, 40)"}, {"width": "90"},
                                  {"lr": "0.1"}, {"seeds": "2"}])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic

@@ -71,13 +71,20 @@ def test_table_caption_counts_the_panels():
 @pytest.mark.parametrize("bad", [
     {"alphas": "(-0.1,)"}, {"alphas": "(0.0,)"}, {"alphas": "()"}, {"width": "0"},
     {"depths": "(0,)"}, {"lrs": "(0.01,)"}, {"dataset": "mnist"}, {"mc_weights": "cauchy"},
-    {"separation": "9.0"}, {"mc_width": "1"},
+    {"separation": "9.0"}, {"mc_width": "1"}, {"depths": "(1e999,)", "lrs": "(0.01,)"},
+    {"lrs": "(0.01, 0.01, 0.01, -0.01)"},
 ])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic
 
     with pytest.raises(BadInput):
         solve_topic(li, bad)
+
+
+@pytest.mark.parametrize("field", ["alphas", "lrs"])
+def test_nan_slopes_and_rates_are_rejected(field):
+    with pytest.raises(BadInput, match=field):
+        li.Params(**{field: (float("nan"),) * 4})
 
 
 @pytest.mark.skipif(importlib.util.find_spec("sklearn") is not None,

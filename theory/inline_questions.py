@@ -23,7 +23,7 @@ from theory.core import prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
-from theory.core.params import Parameters, exact_decimal, param, positive_list
+from theory.core.params import Parameters, exact_decimal, param, positive_list, whole_list
 from theory.core.solution import Solution
 from theory.core.verdict import Verdict
 from theory.optimizers import limit_at_infinity, numeric
@@ -40,19 +40,8 @@ OPTIONS = ("train on a larger dataset", "add more hidden units",
 KNOBS = ("data", "hidden", "reg")  # the knob each option turns, in the sheet's order
 
 
-def _ints_at_least(lo: int, what: str):
-    def check(v) -> str | None:
-        if not v or any(float(x) != int(x) or x < lo for x in v):
-            return f"expected a non-empty list of whole numbers >= {lo} ({what})"
-        if len(v) < 3:
-            return "expected at least three settings, so a trend can be measured"
-        return None
-    return check
-
-
-def _grid(what: str):
-    inner = positive_list(what)
-
+def _grid(inner):
+    """`inner`, and at least three settings, so that a trend can be measured."""
     def check(v) -> str | None:
         return inner(v) or ("expected at least three settings, so a trend can be measured"
                             if len(v) < 3 else None)
@@ -68,11 +57,11 @@ class Params(Parameters):
     lam: float = param(1e-3, "ridge penalty lambda (per sample) when it is not varied",
                        lo=0.0, lo_open=True)
     sizes: tuple = param((100, 200, 400, 800, 1600), "training-set sizes tried",
-                         check=_ints_at_least(10, "training-set sizes"))
+                         check=_grid(whole_list("training-set sizes", 10)))
     widths: tuple = param((10, 20, 40, 80, 120), "hidden-unit counts tried",
-                          check=_ints_at_least(1, "hidden units"))
+                          check=_grid(whole_list("hidden units", 1)))
     lams: tuple = param((1e-4, 1e-3, 1e-2, 1e-1, 1.0), "ridge penalties tried",
-                        check=_grid("ridge penalties"))
+                        check=_grid(positive_list("ridge penalties")))
     label_flip: float = param(0.1, "probability that a training or test label is flipped",
                               lo=0.0, hi=0.5, hi_open=True)
     noise: float = param(0.5, "noise standard deviation of the regression target", lo=0.0,

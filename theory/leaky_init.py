@@ -18,7 +18,7 @@ from theory.core import figures, prove, registry
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
-from theory.core.params import Parameters, exact_decimal, param
+from theory.core.params import Parameters, exact_decimal, param, positive_list, whole_list
 from theory.core.solution import Solution
 
 TOPIC = "leaky_init"
@@ -32,25 +32,6 @@ V_ = sp.Symbol(r"\operatorname{Var}(z^{h-1})", positive=True)
 mW, vW, m2 = sp.symbols(r"\mathbb{E}[W] \mathbb{E}[W^2] \mathbb{E}[x_j^2]")
 
 TINY = {"width": 16, "steps": 20, "train_size": 256}  # the experiment's sizes in tiny mode
-
-
-def _positive_slopes(value) -> str | None:
-    if not value or any(not isinstance(a, (int, float)) or not a > 0 for a in value):
-        return "expected a non-empty list of leaky slopes alpha > 0, e.g. (2, 1, 0.5, 0.1)"
-    return None
-
-
-def _depth_list(value) -> str | None:
-    if not value or any(not isinstance(h, (int, float)) or not float(h).is_integer() or h < 1
-                        for h in value):
-        return "expected a non-empty list of depths H >= 1, e.g. (10, 20, 30, 40)"
-    return None
-
-
-def _rates(value) -> str | None:
-    if not value or any(not isinstance(r, (int, float)) or not r > 0 for r in value):
-        return "expected a non-empty list of positive learning rates, one per depth"
-    return None
 
 
 def _dataset(value: str) -> str | None:
@@ -68,8 +49,9 @@ def _choice(*options: str):
 @dataclass(frozen=True)
 class Params(Parameters):
     alphas: tuple = param((2.0, 1.0, 0.5, 0.1), "leaky slopes alpha of the sheet (each > 0)",
-                          check=_positive_slopes)
-    depths: tuple = param((10.0, 20.0, 30.0, 40.0), "depths H of the experiment", check=_depth_list)
+                          check=positive_list("leaky slopes alpha", "(2, 1, 0.5, 0.1)"))
+    depths: tuple = param((10.0, 20.0, 30.0, 40.0), "depths H of the experiment",
+                          check=whole_list("depths H", 1, "(10, 20, 30, 40)"))
     width: int = param(256, "units per hidden layer m in the experiment", lo=1)
     first_layer: str = param("same", "beta_1 convention: 'same' formula as the other layers, or "
                              "'lecun' = 1/d_1", check=_choice("same", "lecun"))
@@ -92,7 +74,8 @@ class Params(Parameters):
     steps: int = param(300, "SGD steps per training run", lo=1)
     batch: int = param(64, "mini-batch size (same for both initialisations)", lo=1)
     lrs: tuple = param((0.01, 0.005, 0.0033, 0.0025), "SGD learning rate for each depth",
-                       check=_rates)
+                       check=positive_list("learning rates, one per depth",
+                                           "(0.01, 0.005, 0.0033, 0.0025)"))
     dtype: str = param("float32", "float type of the training runs",
                        check=_choice("float32", "float64"))
     tiny: bool = param(False, "shrink the experiment (width 16, 20 steps, 256 examples) for tests")

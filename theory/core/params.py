@@ -48,12 +48,25 @@ def exact_decimal(x: float) -> sp.Rational:
     return sp.Rational(repr(float(x)))
 
 
-def positive_list(what: str) -> Callable[[Any], str | None]:
-    """A `check=` for a non-empty tuple of positive numbers, e.g. multipliers or slopes."""
+def positive_list(what: str, example: str = "(0.5, 1.0, 1.5)") -> Callable[[Any], str | None]:
+    """A `check=` for a non-empty tuple of positive numbers (not NaN), e.g. multipliers or slopes."""
 
     def check(value: Any) -> str | None:
-        if not value or any(not isinstance(v, (int, float)) or v <= 0 for v in value):
-            return f"expected a non-empty list of positive {what}, e.g. (0.5, 1.0, 1.5)"
+        if not value or any(not isinstance(v, (int, float)) or not v > 0 for v in value):
+            return f"expected a non-empty list of positive {what}, e.g. {example}"
+        return None
+
+    return check
+
+
+def whole_list(what: str, lo: int, example: str = "") -> Callable[[Any], str | None]:
+    """A `check=` for a non-empty tuple of whole numbers >= lo (10.0 counts), e.g. depths or sizes."""
+
+    def check(value: Any) -> str | None:
+        if not value or any(not isinstance(v, (int, float)) or not float(v).is_integer() or v < lo
+                            for v in value):
+            return (f"expected a non-empty list of whole numbers >= {lo} ({what})"
+                    + (f", e.g. {example}" if example else ""))
         return None
 
     return check
