@@ -19,7 +19,7 @@ import sympy as sp
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables
 from theory.autodiff.ops import SYMPY_NAMES, counting
-from theory.core import figures, prove
+from theory.core import expr, figures, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
@@ -51,12 +51,14 @@ class Params(Parameters):
             raise BadInput(f"parameter point has {len(self.point)} coordinates for inputs {', '.join(names)}")
         if self.wrt not in names:
             raise BadInput(f"parameter wrt = {self.wrt!r} is not an input ({', '.join(names)})")
+        expr.read(self.formula, {n: sp.Symbol(n, real=True) for n in names}, functions=SYMPY_NAMES,
+                  where="parameter formula")
 
 
 def line_exprs(pairs: list[tuple[str, str]], inputs: tuple[str, ...]) -> dict[str, sp.Expr]:
     """Each trace line as SymPy over the variables it names (inputs and earlier z's)."""
     symbols = {n: sp.Symbol(n, real=True) for n in [*inputs, *(n for n, _ in pairs)]}
-    return {name: sp.parse_expr(text, local_dict={**SYMPY_NAMES, **symbols}) for name, text in pairs}
+    return {name: expr.read(text, symbols, functions=SYMPY_NAMES, where=f"trace line {name}") for name, text in pairs}
 
 
 def local_derivative(lines: dict[str, sp.Expr], name: str, var: sp.Symbol) -> sp.Expr:
@@ -124,7 +126,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     syms = {n: sp.Symbol(n, real=True) for n in inputs}
     at = dict(zip(inputs, p.point))
     exact_at = {syms[n]: sp.nsimplify(v) for n, v in at.items()}
-    f = sp.parse_expr(p.formula, local_dict={**SYMPY_NAMES, **syms})
+    f = expr.read(p.formula, syms, functions=SYMPY_NAMES, where="formula")
     composed = independent_sympy(pairs, syms)
     gradient = [sp.diff(f, syms[n]) for n in inputs]
     tape = Tape.record(g, at)

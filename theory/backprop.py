@@ -198,7 +198,7 @@ def loss_third_derivative(output: str) -> sp.Poly:
 def _value(expr: sp.Expr, exact: dict, digits: int = 30) -> sp.Float:
     """`expr` at the data point to `digits` digits (the logistic evaluates on floats)."""
     point = {s: sp.Float(v, digits) for s, v in exact.items()}
-    return sp.N(sp.sympify(expr).xreplace(point), digits)
+    return sp.N(sp.sympify(expr, strict=True).xreplace(point), digits)
 
 
 def _polynomial_at(poly: sp.Poly, point: tuple[float, ...]) -> float:
@@ -465,7 +465,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                     what=f"D(h) - dL/dw1 vs h^2/6 L''' (tolerance {osc + roundoff:.2e})"),
     )
 
-    sol.answer("dL/dw1", sp.sympify(derived.subs(exact)).rewrite(sp.exp))
+    sol.answer("dL/dw1", sp.sympify(derived.subs(exact), strict=True).rewrite(sp.exp))
     sol.answer("factors", {
         "dL/dyhat": f_loss.subs(exact).rewrite(sp.exp),
         "dyhat/dh1": f_out.subs(exact).rewrite(sp.exp),

@@ -18,7 +18,7 @@ import sympy as sp
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables, tikz
 from theory.autodiff.ops import OPS, SYMPY_NAMES, explicit
-from theory.core import figures, prove
+from theory.core import expr, figures, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
@@ -82,7 +82,7 @@ def independent_sympy(pairs: list[tuple[str, str]], symbols: dict[str, sp.Symbol
     """Each assignment parsed by SymPy's own parser, earlier names substituted: a second reading."""
     known: dict[str, sp.Expr] = dict(symbols)
     for name, text in pairs:
-        known[name] = sp.parse_expr(text, local_dict={**SYMPY_NAMES, **known})
+        known[name] = expr.read(text, known, functions=SYMPY_NAMES, where=f"{name} = ...")
     return {name: known[name] for name, _ in pairs}
 
 

@@ -148,7 +148,7 @@ def _folded_equal(a: sp.Expr, b: sp.Expr) -> Verdict:
     Each branch of a - b (with t = 1 substituted in the first) is brought to one fraction; the
     identity holds when every numerator cancels to 0.
     """
-    d = sp.piecewise_fold(sp.sympify(a) - b)
+    d = sp.piecewise_fold(sp.sympify(a, strict=True) - b)
     branches = d.args if isinstance(d, sp.Piecewise) else [(d, sp.true)]
     left = []
     for expr, cond in branches:

@@ -20,7 +20,7 @@ from theory.autodiff import Graph
 from theory.autodiff import network as nn
 from theory.autodiff.network import tex_name
 from theory.autodiff.ops import CONSTANTS, FUNCTIONS, SYMPY_NAMES
-from theory.core import prove
+from theory.core import expr, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
@@ -60,10 +60,7 @@ def parse(equation: str, data: set[str], slope: float) -> tuple[str, str, Graph,
     if len(pairs) != 1:
         raise BadInput(f"expected one equation 'y = ...', got {len(pairs)}: {equation!r}")
     (name, text), = pairs
-    try:
-        tree = _Slope(slope).visit(ast.parse(text, mode="eval"))
-    except SyntaxError as e:
-        raise BadInput(f"{name} = {text!r}: not an expression ({e.msg})") from None
+    tree = _Slope(slope).visit(expr.tree(text, f"{name} = {text[:60]!r}"))
     text = ast.unparse(tree)
     names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS) - set(CONSTANTS))
     used = [n for n in names if n in data]
@@ -102,8 +99,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         out, text, g, used = parse(equation, data, p.slope)
         units = nn.neurons(g, data)
         part = sol.part(label, f"Network ({label})", rf"Draw the network of equation ({label}).")
-        expr = sp.parse_expr(text, local_dict=dict(SYMPY_NAMES))
-        params = sorted(str(s) for s in expr.free_symbols if str(s) not in data)
+        formula = expr.read(text, {n: sp.Symbol(n) for n in g.inputs}, functions=SYMPY_NAMES, where=f"equation ({label})")
+        params = sorted(str(s) for s in formula.free_symbols if str(s) not in data)
         part.diagram("network", rf"Network ({label}): data inputs on the left, each neuron shows its activation "
                      r"and name, its bias below it, and each edge its weight. A sub-expression the equation "
                      r"repeats is one neuron with several outgoing edges.",
@@ -120,7 +117,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         part.claim("parameters", rf"Each of the equation's {len(params)} weights and biases labels exactly one edge "
                    r"or neuron of the drawing.",
                    prove.on_instances({"each parameter drawn once": drawn == params}, "labels compared"))
-        f = sp.lambdify([sp.Symbol(n) for n in [*used, *params]], expr, "numpy")
+        f = sp.lambdify([sp.Symbol(n) for n in [*used, *params]], formula, "numpy")
         values = {n: rng.normal(size=p.points) for n in [*used, *params]}
         predicted = f(*(values[n] for n in [*used, *params]))
         measured = run_net.evaluate(as_spec(units), values)

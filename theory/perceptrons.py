@@ -105,7 +105,7 @@ def certificate(table: dict) -> dict | None:
     sols = sp.solve(eqs, lam, dict=True)
     if not sols:
         return None
-    vals = [sp.sympify(lm).subs(sols[0]) for lm in lam]
+    vals = [sp.sympify(lm, strict=True).subs(sols[0]) for lm in lam]
     free = set().union(*[v.free_symbols for v in vals])
     vals = [sp.nsimplify(v.subs({f: 1 for f in free})) for v in vals]
     if any(v < 0 for v in vals) or all(v == 0 for v in vals):

@@ -273,7 +273,7 @@ def _membership(network: Network, pts: np.ndarray, truth: np.ndarray, pieces: li
 
 
 def _tex(v) -> str:
-    return sp.latex(exact_decimal(v) if isinstance(v, float) else sp.sympify(v))
+    return sp.latex(exact_decimal(v) if isinstance(v, float) else sp.sympify(v, strict=True))
 
 
 def _inequality(expr: sp.Expr) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from theory.autodiff.ops import CONSTANTS, FUNCTIONS, LEAKY_SLOPE, OPS
+from theory.core import expr
 from theory.core.errors import BadInput
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
@@ -64,10 +65,7 @@ class Graph:
         for name, text in pairs:
             if not name.isidentifier() or name in g.names:
                 raise BadInput(f"cannot assign {name!r}: not a new variable name")
-            try:
-                tree = ast.parse(text.strip(), mode="eval").body
-            except SyntaxError as e:
-                raise BadInput(f"{name} = {text!r}: not an expression ({e.msg})") from None
+            tree = expr.tree(text, f"{name} = {text[:60]!r}")
             used |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
             index = g._build(tree, f"{name} = {text}")
             if g.nodes[index].op in ("input", "const") or g.nodes[index].name:
@@ -93,14 +91,17 @@ class Graph:
     def _const(self, value: sp.Expr) -> int:
         return self._add(Node("const", const=sp.nsimplify(value)))
 
-    def _apply(self, op: str, args: tuple[int, ...]) -> int:
+    def _apply(self, op: str, args: tuple[int, ...], where: str = "") -> int:
         if all(self.nodes[a].is_const for a in args):
-            return self._const(OPS[op].sympy(*(self.nodes[a].const for a in args)))
+            consts = [self.nodes[a].const for a in args]
+            if op == "pow":
+                return self._const(expr.power(*consts, where))
+            return self._const(OPS[op].sympy(*consts))
         return self._add(Node(op, args))
 
     def _build(self, t: ast.AST, where: str) -> int:
-        if isinstance(t, ast.Constant) and isinstance(t.value, (int, float)) and not isinstance(t.value, bool):
-            return self._const(sp.nsimplify(t.value))
+        if isinstance(t, ast.Constant):
+            return self._const(expr.number(t.value, where))
         if isinstance(t, ast.Name):
             if t.id in self.names:
                 return self.names[t.id]
@@ -109,9 +110,9 @@ class Graph:
             raise BadInput(f"{where}: unknown variable {t.id!r} (inputs: {', '.join(self.inputs)})")
         if isinstance(t, ast.UnaryOp) and isinstance(t.op, (ast.USub, ast.UAdd)):
             arg = self._build(t.operand, where)
-            return arg if isinstance(t.op, ast.UAdd) else self._apply("neg", (arg,))
+            return arg if isinstance(t.op, ast.UAdd) else self._apply("neg", (arg,), where)
         if isinstance(t, ast.BinOp) and type(t.op) in _BINARY:
-            return self._apply(_BINARY[type(t.op)], (self._build(t.left, where), self._build(t.right, where)))
+            return self._apply(_BINARY[type(t.op)], (self._build(t.left, where), self._build(t.right, where)), where)
         if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and not t.keywords:
             op = FUNCTIONS.get(t.func.id)
             if op is None:
@@ -121,8 +122,8 @@ class Graph:
                 args += (self._const(LEAKY_SLOPE),)
             if len(args) != OPS[op].arity:
                 raise BadInput(f"{where}: {t.func.id} takes {OPS[op].arity} argument(s), got {len(args)}")
-            return self._apply(op, args)
-        raise BadInput(f"{where}: unsupported syntax {ast.unparse(t)!r}")
+            return self._apply(op, args, where)
+        raise BadInput(f"{where}: unsupported syntax {ast.unparse(t)[:60]!r}")
 
     # --- reading ------------------------------------------------------
     def label(self, i: int) -> str:

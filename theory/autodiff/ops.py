@@ -121,7 +121,7 @@ CONSTANTS = {"pi": sp.pi, "e": sp.E}
 LEAKY_SLOPE = sp.Rational(1, 100)  # leaky_relu(x) written without its slope
 
 # SymPy's own reading of every function name, written apart from OPS so that parsing an expression
-# with `sympy.parse_expr` gives a second, independent reading of what the graph computes.
+# with the safe reader (`theory.core.expr.read`) gives a second, independent reading of what the graph computes.
 _READINGS = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "ln": sp.log, "sqrt": sp.sqrt,
     "tanh": sp.tanh, "abs": sp.Abs, "max": sp.Max, "min": sp.Min,
@@ -129,7 +129,7 @@ _READINGS = {
     "relu": lambda x: sp.Max(x, 0),
     "leaky_relu": lambda x, slope=LEAKY_SLOPE: sp.Piecewise((x, x > 0), (slope * x, True)),
 }
-SYMPY_NAMES = {**{alias: _READINGS[op] for alias, op in FUNCTIONS.items() if op in _READINGS}, **CONSTANTS}
+SYMPY_NAMES = {alias: _READINGS[op] for alias, op in FUNCTIONS.items() if op in _READINGS}
 
 
 @contextmanager

@@ -8,6 +8,12 @@ A topic writes
 
 and gets validation on construction (BadInput with one clear sentence) and
 parsing of `--param eta=0.3` or of a sheet's TOML table.
+
+Every number has both bounds, and they come from a budget: no accepted
+parameter set may take more than about two minutes or 2 GiB on a 2-core
+machine, so a bound is where a size makes a run too long or too large, or
+where a value leaves the range the derivation and float arithmetic hold in.
+Text and lists are bounded too (MAX_TEXT characters, MAX_ITEMS entries).
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ from typing import Any
 import sympy as sp
 
 from theory.core.errors import BadInput
+
+MAX_TEXT = 2000  # characters of a text parameter (expressions are read by theory.core.expr)
+MAX_ITEMS = 64  # entries of a list parameter, at each level
+MAX_INPUT = 20_000  # characters of one --param value or sheet value before it is read at all
 
 
 def param(
@@ -48,28 +58,45 @@ def exact_decimal(x: float) -> sp.Rational:
     return sp.Rational(repr(float(x)))
 
 
-def positive_list(what: str, example: str = "(0.5, 1.0, 1.5)") -> Callable[[Any], str | None]:
-    """A `check=` for a non-empty tuple of positive numbers (not NaN), e.g. multipliers or slopes."""
+def numbers(
+    what: str,
+    *,
+    lo: float,
+    hi: float,
+    lo_open: bool = False,
+    hi_open: bool = False,
+    whole: bool = False,
+    length: tuple[int, int] = (1, 8),
+    example: str = "",
+) -> Callable[[Any], str | None]:
+    """A `check=` for a flat tuple of numbers in a range, with between length[0] and length[1] entries."""
+    interval = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    kind = "whole numbers" if whole else "numbers"
+    count = f"{length[0]}" if length[0] == length[1] else f"{length[0]} to {length[1]}"
+    wanted = f"expected {count} {kind} in {interval} ({what})" + (f", e.g. {example}" if example else "")
+
+    def fits(v: Any) -> bool:
+        return (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                and (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
+                and (not whole or float(v).is_integer()))
 
     def check(value: Any) -> str | None:
-        if not value or any(not isinstance(v, (int, float)) or not v > 0 for v in value):
-            return f"expected a non-empty list of positive {what}, e.g. {example}"
-        return None
+        ok = isinstance(value, tuple) and length[0] <= len(value) <= length[1] and all(fits(v) for v in value)
+        return None if ok else wanted
 
     return check
 
 
-def whole_list(what: str, lo: int, example: str = "") -> Callable[[Any], str | None]:
-    """A `check=` for a non-empty tuple of whole numbers >= lo (10.0 counts), e.g. depths or sizes."""
+def positive_list(what: str, example: str = "(0.5, 1.0, 1.5)", hi: float = 1e6,
+                  length: tuple[int, int] = (1, 8)) -> Callable[[Any], str | None]:
+    """A `check=` for a non-empty tuple of positive numbers up to `hi`, e.g. multipliers or slopes."""
+    return numbers(what, lo=0.0, lo_open=True, hi=hi, length=length, example=example)
 
-    def check(value: Any) -> str | None:
-        if not value or any(not isinstance(v, (int, float)) or not float(v).is_integer() or v < lo
-                            for v in value):
-            return (f"expected a non-empty list of whole numbers >= {lo} ({what})"
-                    + (f", e.g. {example}" if example else ""))
-        return None
 
-    return check
+def whole_list(what: str, lo: int, example: str = "", hi: int = 10_000,
+               length: tuple[int, int] = (1, 8)) -> Callable[[Any], str | None]:
+    """A `check=` for a non-empty tuple of whole numbers in [lo, hi] (10.0 counts), e.g. depths or sizes."""
+    return numbers(what, lo=lo, hi=hi, whole=True, length=length, example=example)
 
 
 class Parameters:
@@ -85,6 +112,10 @@ class Parameters:
 
 def _validate(owner: str, f: dataclasses.Field, value: Any) -> None:
     m = f.metadata
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise BadInput(f"parameter {f.name}: {len(value)} characters, more than the {MAX_TEXT} allowed")
+    if isinstance(value, tuple):
+        _check_items(f.name, value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not math.isfinite(value):
             raise BadInput(f"parameter {f.name} must be a finite number, got {value}")
@@ -100,6 +131,23 @@ def _validate(owner: str, f: dataclasses.Field, value: Any) -> None:
             raise BadInput(f"parameter {f.name}: {problem}")
 
 
+def _check_items(name: str, value: tuple) -> None:
+    """A list parameter: at most MAX_ITEMS entries per level, each a finite number, a text or a list."""
+    todo = [value]
+    while todo:
+        items = todo.pop()
+        if len(items) > MAX_ITEMS:
+            raise BadInput(f"parameter {name}: {len(items)} entries, more than the {MAX_ITEMS} allowed")
+        for v in items:
+            if isinstance(v, tuple):
+                todo.append(v)
+            elif isinstance(v, str):
+                if len(v) > MAX_TEXT:
+                    raise BadInput(f"parameter {name}: an entry of more than {MAX_TEXT} characters")
+            elif isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise BadInput(f"parameter {name}: entry {v!r} is not a finite number")
+
+
 def _range(m: Mapping[str, Any]) -> str:
     lo = "(-inf" if m["lo"] is None else ("(" if m["lo_open"] else "[") + f"{m['lo']:g}"
     hi = "inf)" if m["hi"] is None else f"{m['hi']:g}" + (")" if m["hi_open"] else "]")
@@ -109,11 +157,13 @@ def _range(m: Mapping[str, Any]) -> str:
 def _coerce(name: str, hint: Any, value: Any) -> Any:
     """Turn a CLI string or a TOML value into the field's declared type."""
     origin = typing.get_origin(hint) or hint
+    if isinstance(value, str) and len(value) > MAX_INPUT:
+        raise BadInput(f"parameter {name}: {len(value)} characters, more than the {MAX_INPUT} read")
     if isinstance(value, str) and origin is not str:
         try:
-            value = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            raise BadInput(f"parameter {name}: cannot read {value!r} as {_type_name(hint)}") from None
+            value = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            raise BadInput(f"parameter {name}: cannot read {value[:60]!r} as {_type_name(hint)}") from None
     try:
         if origin is float and isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
@@ -124,16 +174,30 @@ def _coerce(name: str, hint: Any, value: Any) -> Any:
         if origin is str and isinstance(value, str):
             return value
         if origin is tuple and isinstance(value, (list, tuple)):
-            return _freeze(value)
-    except (TypeError, ValueError):
+            return _freeze(name, value)
+    except BadInput:
+        raise
+    except (TypeError, ValueError, OverflowError):
         pass
-    raise BadInput(f"parameter {name}: expected {_type_name(hint)}, got {value!r}")
+    raise BadInput(f"parameter {name}: expected {_type_name(hint)}, got {_short(value)}")
 
 
-def _freeze(value: Any) -> Any:
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _freeze(name: str, value: Any, level: int = 0) -> Any:
+    """Lists (from TOML or the command line) as tuples of floats and texts, at most 4 levels deep."""
     if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if level >= 4:
+            raise BadInput(f"parameter {name}: lists nested more than 4 deep")
+        return tuple(_freeze(name, v, level + 1) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (float, str)):
+        return value
+    raise BadInput(f"parameter {name}: entry {_short(value)} is not a number or a text")
 
 
 def _type_name(hint: Any) -> str:

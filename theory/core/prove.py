@@ -110,7 +110,7 @@ def equal(
     entry by entry (explicit `sp.Matrix`) or as matrix expressions
     (`MatrixSymbol` algebra, possibly of symbolic size): see `_matrices_equal`.
     """
-    a, b = sp.sympify(a), sp.sympify(b)
+    a, b = sp.sympify(a, strict=True), sp.sympify(b, strict=True)
     if _is_matrix(a) or _is_matrix(b):
         return _matrices_equal(a, b, domain or {}, budget, seed)
     diff = a - b

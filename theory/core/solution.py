@@ -62,9 +62,9 @@ class Chain:
 
     def _link(self, before: Any, after: Any, given: dict) -> Verdict:
         if self.cases is None:
-            return prove.equal(sp.sympify(before).subs(given), after)
+            return prove.equal(sp.sympify(before, strict=True).subs(given), after)
         checks = {
-            name: (lambda kw=kw: prove.equal(sp.sympify(before(**kw)).subs(given), after(**kw)))
+            name: (lambda kw=kw: prove.equal(sp.sympify(before(**kw), strict=True).subs(given), after(**kw)))
             for name, kw in self.cases.items()
         }
         return prove.proved_for_each(checks, "proved case by case")
@@ -80,7 +80,7 @@ class Chain:
         if not self.steps or self.cases is not None:
             raise UncheckedStep(f"chain {self.id}: induction needs a recursion as the first line "
                                 "of a chain without cases")
-        step = sp.sympify(self.steps[0].value).subs(previous, closed.subs(var, var - 1))
+        step = sp.sympify(self.steps[0].value, strict=True).subs(previous, closed.subs(var, var - 1))
         verdict = prove.equal(step, closed) & prove.equal(closed.subs(var, 0), start)
         return self.step(latex, closed, reason or f"induction on ${sp.latex(var)}$",
                          verdict=verdict)

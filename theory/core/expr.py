@@ -1,0 +1,137 @@
+"""The one reader of formulas a user types: Python's parser, a whitelist, and limits.
+
+Every expression that comes from a command line, a sheet file or a wiring
+string goes through `tree` (length and nesting limits) and, when SymPy is
+wanted, `read` (names and functions from a whitelist, bounded exponents).
+Nothing here evaluates user text: the syntax tree is walked node by node,
+and anything that is not a number, a known name, arithmetic or a call of a
+whitelisted function is `BadInput`.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Mapping
+
+import sympy as sp
+
+from theory.core.errors import BadInput
+
+MAX_LENGTH = 2000  # characters of one expression
+MAX_DEPTH = 200  # levels of its syntax tree (a sum of n terms is n levels deep)
+MAX_BRACKETS = 40  # nesting of its brackets
+MAX_EXPONENT = 64  # |n| of a numeric exponent: keeps expansions and exact powers small
+MAX_DIGITS = 30  # digits of one numeric literal
+
+FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
+    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs, "atan": sp.atan,
+}
+CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "e": sp.E}
+
+_ARITHMETIC = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
+               ast.Div: lambda a, b: a / b}
+
+
+def tree(text: str, where: str = "expression") -> ast.expr:
+    """The syntax tree of one expression, refused beyond MAX_LENGTH characters or MAX_DEPTH levels.
+
+    Brackets are counted before parsing: deeply nested input exhausts parsers' stacks.
+    """
+    if not isinstance(text, str):
+        raise BadInput(f"{where}: expected an expression as text, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise BadInput(f"{where}: {len(text)} characters, more than the {MAX_LENGTH} allowed")
+    if _nesting(text) > MAX_BRACKETS:
+        raise BadInput(f"{where}: brackets nested more than {MAX_BRACKETS} deep")
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as e:
+        raise BadInput(f"{where}: not an expression ({e.msg})") from None
+    except (RecursionError, MemoryError):
+        raise BadInput(f"{where}: nested more than {MAX_DEPTH} deep") from None
+    if depth(node) > MAX_DEPTH:
+        raise BadInput(f"{where}: nested more than {MAX_DEPTH} deep")
+    return node
+
+
+def _nesting(text: str) -> int:
+    """The deepest bracket nesting of the text."""
+    level = deepest = 0
+    for ch in text:
+        if ch in "([{":
+            level += 1
+            deepest = max(deepest, level)
+        elif ch in ")]}":
+            level -= 1
+    return deepest
+
+
+def depth(node: ast.AST) -> int:
+    """Levels of the tree, counted without recursion."""
+    deepest, todo = 0, [(node, 1)]
+    while todo:
+        n, d = todo.pop()
+        deepest = max(deepest, d)
+        todo.extend((c, d + 1) for c in ast.iter_child_nodes(n))
+    return deepest
+
+
+def number(value: object, where: str) -> sp.Expr:
+    """A numeric literal as an exact SymPy number (0.1 -> 1/10), refused if absurdly long."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadInput(f"{where}: {value!r} is not a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadInput(f"{where}: {value!r} is not a finite number")
+    if isinstance(value, int) and len(str(abs(value))) > MAX_DIGITS:
+        raise BadInput(f"{where}: a number with more than {MAX_DIGITS} digits")
+    return sp.Integer(value) if isinstance(value, int) else sp.Rational(repr(value))
+
+
+def power(base: sp.Expr, exponent: sp.Expr, where: str) -> sp.Expr:
+    """base**exponent, refusing numeric exponents beyond MAX_EXPONENT (2**10**10 would never finish)."""
+    if exponent.is_number and not (exponent.is_real and abs(exponent) <= MAX_EXPONENT):
+        raise BadInput(f"{where}: exponent {sp.sstr(exponent)[:40]} is outside [-{MAX_EXPONENT}, {MAX_EXPONENT}]")
+    return base**exponent
+
+
+def read(
+    text: str,
+    symbols: Mapping[str, sp.Expr],
+    *,
+    functions: Mapping[str, Callable[..., sp.Expr]] | None = None,
+    where: str = "expression",
+) -> sp.Expr:
+    """`text` as a SymPy expression in `symbols` (name -> SymPy value), with whitelisted functions.
+
+    An unknown name is bad input whose message lists the names expected.
+    """
+    functions = FUNCTIONS if functions is None else functions
+    names = {**CONSTANTS, **symbols}
+
+    def build(t: ast.AST) -> sp.Expr:
+        if isinstance(t, ast.Constant):
+            return number(t.value, where)
+        if isinstance(t, ast.Name):
+            if t.id in names:
+                return names[t.id]
+            raise BadInput(f"{where}: unknown name {t.id!r} (expected: {', '.join(sorted(symbols)) or 'none'})")
+        if isinstance(t, ast.UnaryOp) and isinstance(t.op, (ast.USub, ast.UAdd)):
+            arg = build(t.operand)
+            return -arg if isinstance(t.op, ast.USub) else arg
+        if isinstance(t, ast.BinOp) and isinstance(t.op, ast.Pow):
+            return power(build(t.left), build(t.right), where)
+        if isinstance(t, ast.BinOp) and type(t.op) in _ARITHMETIC:
+            return _ARITHMETIC[type(t.op)](build(t.left), build(t.right))
+        if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and not t.keywords:
+            f = functions.get(t.func.id)
+            if f is None:
+                raise BadInput(f"{where}: unknown function {t.func.id!r} (known: {', '.join(sorted(functions))})")
+            try:
+                return f(*(build(a) for a in t.args))
+            except TypeError:
+                raise BadInput(f"{where}: wrong number of arguments to {t.func.id}") from None
+        raise BadInput(f"{where}: unsupported syntax {ast.unparse(t)[:60]!r}")
+
+    return build(tree(text, where))
