@@ -96,6 +96,8 @@ def main() -> None:
     parser.add_argument("topics", nargs="*", help="topics (default: all)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an extra run with this assignment (repeatable; each is its own run)")
+    parser.add_argument("--with", dest="with_", action="append", default=[], metavar="NAME=VALUE",
+                        help="an assignment added to every run (repeatable), e.g. other sizes at their maximum")
     parser.add_argument("--no-edges", action="store_true", help="only the --set runs")
     parser.add_argument("--timeout", type=float, default=2 * BUDGET_S)
     args = parser.parse_args()
@@ -103,8 +105,10 @@ def main() -> None:
     print(f"{'topic':<18} {'parameter':<34} {'s':>7} {'MiB':>6}  verdict")
     worst_s = worst_mib = 0.0
     for topic in topics:
-        runs = [] if args.no_edges else [[f"{n}={v}"] for n, v in edge_runs(topic)]
+        fixed = {a.partition("=")[0] for a in args.with_}
+        runs = [] if args.no_edges else [[f"{n}={v}"] for n, v in edge_runs(topic) if n not in fixed]
         runs += [[a] for a in args.set]
+        runs = [r + args.with_ for r in runs] or ([args.with_] if args.with_ else [])
         for assignments in runs:
             result = run(topic, assignments, args.timeout)
             v = verdict(result)

@@ -36,7 +36,7 @@ def program(functions: str) -> list[tuple[str, str]]:
         if item.strip():
             name, sep, text = item.partition("=")
             if not sep or not text.strip():
-                raise BadInput(f"expected 'name = expression', got {item.strip()!r}")
+                raise BadInput(f"expected 'name = expression', got {item.strip()[:60]!r}")
             pairs.append((name.strip(), text.strip()))
     if not pairs:
         raise BadInput("no functions given")
