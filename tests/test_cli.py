@@ -38,7 +38,7 @@ def test_topic_text_and_latex():
     (("theory.dropout", "--param", "bogus=1"), "unknown parameter"),
     (("theory.dropout", "--param", "rho"), "name=value"),
     (("theory.lr_divergence", "--param", "a=-2"), "out of range"),
-    (("theory.dropout", "--samples", "0"), "positive integer"),
+    (("theory.dropout", "--samples", "0"), "whole number from 1"),
     (("theory", "check", "nosuchtopic"), "unknown topic"),
     (("theory", "build", "nosuchsheet"), "unknown sheet"),
     (("theory", "frobnicate"), "invalid choice"),

@@ -21,6 +21,10 @@ class _Parser(argparse.ArgumentParser):
         raise BadInput(message)
 
 
+MAX_SEED = 2**63 - 1
+MAX_SAMPLES_OPTION = 10**9  # the Monte-Carlo engine refuses sizes that do not fit its time budget
+
+
 def _guard(run: Callable[[], int]) -> int:
     try:
         return run()
@@ -31,16 +35,24 @@ def _guard(run: Callable[[], int]) -> int:
         return 130
 
 
-def _positive_int(text: str) -> int:
-    value = int(text) if text.strip().lstrip("+").isdigit() else 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _whole(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in [lo, hi], read without evaluating anything."""
+
+    def read(text: str) -> int:
+        digits = text.strip()
+        sign = -1 if digits.startswith("-") else 1
+        digits = digits.lstrip("+-")
+        value = sign * int(digits) if digits.isdigit() and len(digits) <= 20 else None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {lo} to {hi:,}, got {text[:40]!r}")
+        return value
+
+    return read
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, help="base seed (default: derived from the topic name)")
-    p.add_argument("--samples", type=_positive_int,
+    p.add_argument("--seed", type=_whole(0, MAX_SEED), help="base seed (default: derived from the topic name)")
+    p.add_argument("--samples", type=_whole(1, MAX_SAMPLES_OPTION),
                    help="Monte-Carlo samples per check (default: calibrated for 1%% resolution)")
 
 
