@@ -52,9 +52,16 @@ def test_other_parameters_hold():
                                   "spread": "20", "random_points": "1000"})
 
 
+def test_small_table_points_hold():
+    """Below x = 1 the ratio g'/tanh' first falls; the growth claim covers the points from 1 on."""
+    assert not failed_claims(ss, {"table_points": "(0.01, 0.1, 0.5, 1, 30)", "fd_step": "1e-3"})
+
+
 @pytest.mark.parametrize("bad", [{"fd_step": "0"}, {"fd_step": "0.1"}, {"random_points": "0"},
                                  {"table_points": "()"}, {"table_points": "(-1, 2)"},
-                                 {"table_points": "(1, 50)"}, {"spread": "0"}])
+                                 {"table_points": "(1, 50)"}, {"spread": "0"},
+                                 {"table_points": "(1, 1)"}, {"table_points": "(1e-300, 2)"},
+                                 {"table_points": str(tuple(range(1, 10)))}, {"spread": "1e308"}])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic
 
