@@ -1,8 +1,9 @@
 """Single SGD steps on f(w) = sum_i (w - c_i)^2 / 2, simulated from the definition.
 
 Gradients come from central differences of the terms (exact for quadratics up
-to rounding); sets where a quantity is positive are located on a grid and their
-ends refined by bisection. Nothing here uses the topic's derived formulas.
+to rounding; the step grows with |w| and the quotient divides by the step as
+stored, so rounding stays relative to |w|); sets where a quantity is positive
+are located on a grid and their ends refined by bisection. Nothing here uses the topic's derived formulas.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from checks.finite_differences import central_difference
-
 Fn = Callable[[np.ndarray], np.ndarray]
-H = 1e-3
+H = 1e-3  # difference step, times max(1, |w|)
 
 
 def term(c: float) -> Fn:
@@ -28,7 +27,10 @@ def objective(centres: Sequence[float]) -> Fn:
 
 
 def grad(fn: Fn, w: np.ndarray, h: float = H) -> np.ndarray:
-    return central_difference(fn, np.asarray(w, dtype=float), h)
+    """(fn(w + s) - fn(w - s)) / (2s) with s = h max(1, |w|), 2s taken as the stored difference."""
+    w = np.asarray(w, dtype=float)
+    up, down = w + h * np.maximum(1.0, np.abs(w)), w - h * np.maximum(1.0, np.abs(w))
+    return (fn(up) - fn(down)) / (up - down)
 
 
 def sgd_step(w: np.ndarray, centres: Sequence[float], i: int, eta: float) -> np.ndarray:
@@ -65,7 +67,7 @@ def grid(centres: Sequence[float], n: int, fn: Fn | None = None) -> np.ndarray:
     where fn > 0 cannot reach past the grid.
     """
     lo, hi = min(centres), max(centres)
-    margin = 0.5 * (hi - lo) + 1.0
+    margin = 0.5 * (hi - lo) + min(1.0, hi - lo)  # in proportion to the gap between close centres
     for _ in range(60):
         if fn is None or np.all(fn(np.array([lo - margin, hi + margin])) <= 0):
             break

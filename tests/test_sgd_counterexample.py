@@ -70,6 +70,8 @@ def test_noise_radius_without_square_root_is_rejected(monkeypatch):
     {"centre1": "-1", "centre2": "3", "eta": "1.5", "point": "2.5"},
     {"eta": "1", "point": "0.5"},
     {"eta": "0.01", "point": "-0.9"},
+    {"centre1": "1000", "centre2": "999", "eta": "0.001", "point": "999.5"},
+    {"centre1": "0.001", "centre2": "0", "eta": "1.99", "point": "0.0005"},
 ])
 def test_other_parameters_hold(over):
     assert not failed_claims(sgd, {**FAST, **over})
@@ -77,7 +79,9 @@ def test_other_parameters_hold(over):
 
 @pytest.mark.parametrize("bad", [{"eta": "0"}, {"eta": "2"}, {"eta": "2.5"},
                                  {"centre1": "-1"}, {"point": "3"}, {"point": "-1"},
-                                 {"grid": "10"}])
+                                 {"grid": "10"}, {"grid": "101"}, {"eta": "1e-9"}, {"eta": "1.999"},
+                                 {"centre1": "1e308"}, {"point": "-1e308"},
+                                 {"centre1": "1000", "centre2": "999.9", "point": "999.95"}])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic
 

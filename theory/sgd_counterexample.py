@@ -12,7 +12,7 @@ from checks import sgd_counterexample as sim
 from theory.core import figures, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, exact_decimal, param
 from theory.core.solution import Solution
 
 TOPIC = "sgd_counterexample"
@@ -23,21 +23,29 @@ c1_, c2_ = sp.symbols("c_1 c_2", real=True)
 m_, u_ = sp.symbols("m u", real=True)
 d_ = sp.Symbol("d", positive=True)
 
-ENDPOINT_ATOL = 1e-9  # bisection of simulated sign changes
+ENDPOINT_TOL = 1e-9  # bisection of simulated sign changes: absolute and relative to the end's size
 
 
 @dataclass(frozen=True)
 class Params(Parameters):
-    centre1: float = param(2.0, "centre c_1 of the first term (w - c_1)^2/2")
-    centre2: float = param(-1.0, "centre c_2 of the second term (w - c_2)^2/2")
-    eta: float = param(0.1, "constant SGD step size", lo=0.0, hi=2.0, lo_open=True, hi_open=True)
-    point: float = param(1.0, "the point w of the counterexample (strictly between the centres)")
-    grid: int = param(4001, "grid points of the single-step simulation", lo=101, hi=1_000_000)
+    centre1: float = param(2.0, "centre c_1 of the first term (w - c_1)^2/2", lo=-1e3, hi=1e3)
+    centre2: float = param(-1.0, "centre c_2 of the second term (w - c_2)^2/2", lo=-1e3, hi=1e3)
+    # 0 < eta < 2 is the sheet's range; at its ends the sets to locate shrink to a point (eta -> 0) or
+    # run off to infinity (eta -> 2) faster than floating point resolves them.
+    eta: float = param(0.1, "constant SGD step size", lo=1e-3, hi=1.99)
+    point: float = param(1.0, "the point w of the counterexample (strictly between the centres)",
+                         lo=-1e3, hi=1e3)
+    # At least 1001 points: the grid spans at most 4 |c_1 - c_2| and the smallest set it must hit, the
+    # noise ball at eta = 10^-3, is |c_1 - c_2| sqrt(eta/(2-eta)) ~ 0.022 |c_1 - c_2| wide.
+    grid: int = param(4001, "grid points of the single-step simulation", lo=1001, hi=1_000_000)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.centre1 == self.centre2:
             raise BadInput("parameters centre1 and centre2 must differ (else f is one term twice)")
+        if abs(self.centre1 - self.centre2) < 1e-3 * max(1.0, abs(self.centre1), abs(self.centre2)):
+            raise BadInput("parameters centre1 and centre2 must differ by at least 10^-3 times max(1, |c_i|): "
+                           "closer centres leave the sets to locate below floating-point resolution")
         lo, hi = sorted((self.centre1, self.centre2))
         if not lo < self.point < hi:
             raise BadInput(f"parameter point = {self.point} must lie strictly between the centres "
@@ -111,10 +119,11 @@ def _fmt(v: sp.Expr) -> str:
 
 
 def solve(p: Params, ctx: Context) -> Solution:
-    c = (sp.nsimplify(p.centre1), sp.nsimplify(p.centre2))
-    e = sp.nsimplify(p.eta)
-    w0 = sp.nsimplify(p.point)
+    c = (exact_decimal(p.centre1), exact_decimal(p.centre2))
+    e = exact_decimal(p.eta)
+    w0 = exact_decimal(p.point)
     cs = (p.centre1, p.centre2)
+    size = max(1.0, abs(p.centre1), abs(p.centre2))  # rounding of w and f(w) grows with |w| and |w|^2
     m = (c[0] + c[1]) / 2
     F = objective(w, *c)
     sol = Solution(
@@ -185,14 +194,14 @@ def solve(p: Params, ctx: Context) -> Solution:
              rf"$f_{i + 1}({sp.latex(w0)}) = {sp.latex(T0)} > f_{i + 1}({sp.latex(w1)}) = "
              rf"{sp.latex(T1)}$ (exact), and the simulated step agrees.",
              prove.holds(sp.Lt(T1, T0))
-             & prove.close(sim_w1, float(w1), rtol=1e-9, atol=1e-12, what="simulated w+")
-             & prove.close(sim_dt, float(T1 - T0), rtol=1e-9, atol=1e-12,
+             & prove.close(sim_w1, float(w1), rtol=1e-9, atol=1e-12 * size, what="simulated w+")
+             & prove.close(sim_dt, float(T1 - T0), rtol=1e-9, atol=1e-12 * size**2,
                            what="simulated change of f_i"))
     pb.claim("f-increases", rf"But the full loss goes up: $f({sp.latex(w0)}) = {sp.latex(F0)}$ and "
              rf"$f({sp.latex(w1)}) = {sp.latex(F1)}$, an increase of ${sp.latex(F1 - F0)}$ "
              r"(exact; the simulated step agrees).",
              prove.holds(sp.Gt(F1, F0))
-             & prove.close(sim_df, float(F1 - F0), rtol=1e-9, atol=1e-12,
+             & prove.close(sim_df, float(F1 - F0), rtol=1e-9, atol=1e-12 * size**2,
                            what="simulated change of f"))
     pb.text(r"So SGD is not a descent method for $f$: each draw descends on its own term, and a "
             r"step towards one term's minimiser can move away from the minimiser of the sum. "
@@ -284,14 +293,14 @@ def solve(p: Params, ctx: Context) -> Solution:
         v = prove.on_instances({"one interval": len(runs) == 1 and len(coarse) == 1},
                                "sign of the simulated change on the grid")
         if len(runs) == 1 and len(coarse) == 1:
-            v = (v & prove.close(runs[0][0], lo, rtol=0, atol=ENDPOINT_ATOL, what="left end")
-                 & prove.close(runs[0][1], hi, rtol=0, atol=ENDPOINT_ATOL, what="right end")
+            v = (v & prove.close(runs[0][0], lo, rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL, what="left end")
+                 & prove.close(runs[0][1], hi, rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL, what="right end")
                  & prove.close(coarse[0][0], lo, rtol=0, atol=grid_step, what="left, grid only")
                  & prove.close(coarse[0][1], hi, rtol=0, atol=grid_step, what="right, grid only"))
         pc.claim(f"sim{k + 1}", rf"Simulated steps on $f_{k + 1}$ at {p.grid} grid points (range "
                  r"widened until $f$ no longer rises at its ends): $f$ "
                  r"goes up on one run of points whose ends, refined by bisection, match the "
-                 rf"derived interval to $10^{{{round(np.log10(ENDPOINT_ATOL))}}}$ (and to the grid "
+                 rf"derived interval to $10^{{{round(np.log10(ENDPOINT_TOL))}}}(1 + |\text{{end}}|)$ (and to the grid "
                  r"spacing "
                  rf"${grid_step:.2g}$ without refinement).", v)
 
@@ -312,7 +321,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pd.claim("mean-sim", rf"On the {p.grid} grid points the average of the two simulated steps "
              r"equals $w - \frac{\eta}{2}f'(w)$.",
              prove.close(float(np.max(np.abs(sim.expected_step(ws, cs, p.eta) - mean_pred))), 0.0,
-                         rtol=0, atol=1e-9, what="max |difference|"))
+                         rtol=0, atol=1e-9 * max(1.0, float(np.max(np.abs(ws)))), what="max |difference|"))
     pd.chain("change", r"\mathbb{E}[f(w^+)] - f(w)").define(
         r"\tfrac12 f\bigl(w - \eta f_1'(w)\bigr) + \tfrac12 f\bigl(w - \eta f_2'(w)\bigr) - f(w)",
         (change(0) + change(1)) / 2,
@@ -335,8 +344,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     runs = sim.positive_runs(mean_up, sim.grid(cs, p.grid, mean_up))
     vb = prove.on_instances({"one interval": len(runs) == 1}, "sign of the simulated mean change")
     if len(runs) == 1:
-        vb = (vb & prove.close(runs[0][0], float(m - r), rtol=0, atol=ENDPOINT_ATOL, what="left")
-              & prove.close(runs[0][1], float(m + r), rtol=0, atol=ENDPOINT_ATOL, what="right"))
+        vb = (vb & prove.close(runs[0][0], float(m - r), rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL, what="left")
+              & prove.close(runs[0][1], float(m + r), rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL, what="right"))
     pd.claim("ball-sim", r"The simulated mean change (both draws, from the definition) is "
              r"positive on one interval whose bisected ends match $m \pm r$.", vb)
     v_ = sp.Symbol("v", nonnegative=True)
