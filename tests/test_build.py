@@ -1,10 +1,21 @@
-"""PDF builds: the results are in the PDF, the .tex is reproducible, failures keep the old PDF."""
+"""PDF builds: the results are in the PDF, the .tex is reproducible, failures keep the old PDF.
+
+Builds of one output are serialised by a lock, a killed build leaves the old PDF and no stamp, a
+broken PDF is never published, and an unwritable output is one line and exit status 1. Tests run
+as root, where chmod does not stop writing: an unwritable folder is simulated by a regular file
+where the folder should be, or by a monkeypatched mkdir that raises PermissionError.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +96,122 @@ def test_hw1_pdf_contains_key_results():
                           capture_output=True, text=True).stdout
     for needle in ("Kaiming", "Dropout", "Erratum", "Verification summary", "all hold"):
         assert needle in text
+
+
+ONE_TOPIC = 'title = "Small sheet"\noutput = "Small.pdf"\nintro = "{intro}"\n[[problem]]\ntopic = "lr_divergence"\n'
+
+
+def _one_topic(tmp_path: Path, intro: str = "Intro.") -> Path:
+    p = tmp_path / "one.toml"
+    p.write_text(ONE_TOPIC.replace("{intro}", intro))
+    return p
+
+
+def _start_build(sheet: Path, out: Path, log: Path) -> subprocess.Popen:
+    """`python -m theory build` in its own process group, its output to `log`."""
+    env = {**os.environ, "THEORY_BUILD_DIR": str(out), "PYTHONUNBUFFERED": "1"}
+    with log.open("w") as f:
+        return subprocess.Popen([sys.executable, "-m", "theory", "build", str(sheet)], stdout=f,
+                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def _wait_for(what, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not what():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def _valid_pdf_and_true_stamp(sheet: Path, out: Path) -> None:
+    assert build.verify_pdf(out / "Small.pdf") is None
+    assert (out / ".Small.inputs").read_text() == build._inputs_key(sheet, None, None)
+
+
+def test_concurrent_builds_take_turns_and_the_second_finds_it_up_to_date(tmp_path):
+    """Both builds wait for a lock this test holds, then run one after the other."""
+    sheet, out = _one_topic(tmp_path), tmp_path / "out"
+    out.mkdir()
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    with open(out / ".Small.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        procs = [_start_build(sheet, out, log) for log in logs]
+        for proc, log in zip(procs, logs):  # a build that finishes without waiting ignored the lock
+            _wait_for(lambda proc=proc, log=log: "waiting" in log.read_text() or proc.poll() is not None)
+            assert proc.poll() is None, log.read_text()
+    assert [p.wait(timeout=600) for p in procs] == [0, 0]
+    ends = sorted(log.read_text().splitlines()[-1].split(": ")[1].split(" (")[0] for log in logs)
+    assert ends == ["up to date", "written"], ends
+    _valid_pdf_and_true_stamp(sheet, out)
+
+
+def test_killed_build_keeps_old_pdf_and_leaves_no_stamp(tmp_path):
+    out = tmp_path / "out"
+    assert build.build(str(_one_topic(tmp_path)), out_dir=out) == 0
+    old = (out / "Small.pdf").read_bytes()
+    sheet = _one_topic(tmp_path, intro="Changed.")
+    proc = _start_build(sheet, out, tmp_path / "log")
+    tex = out / "Small" / "Small.tex"
+    _wait_for(lambda: proc.poll() is not None or "Changed." in tex.read_text())  # about to run TeX
+    time.sleep(0.5)
+    assert proc.poll() is None, (tmp_path / "log").read_text()
+    os.killpg(proc.pid, signal.SIGKILL)  # the build and its TeX
+    proc.wait()
+    assert (out / "Small.pdf").read_bytes() == old
+    assert not (out / ".Small.inputs").exists()
+    aux = out / "Small" / "Small.aux"  # as if the kill hit TeX while it wrote its .aux
+    aux.write_bytes(aux.read_bytes()[:300])
+    assert build.build(str(sheet), out_dir=out) == 0  # the lock is free and the half-done work is redone
+    _valid_pdf_and_true_stamp(sheet, out)
+    assert (out / "Small.pdf").read_bytes() != old
+
+
+def test_broken_pdf_is_not_published(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "Small.pdf").write_bytes(b"the previous PDF")
+    (out / ".Small.inputs").write_text("an old stamp")
+
+    def truncated(tex_file: Path) -> bool:
+        tex_file.with_suffix(".pdf").write_bytes(b"%PDF-1.5\n1 0 obj\n")
+        return True
+
+    monkeypatch.setattr(build, "_compile", truncated)
+    assert build.build(str(_one_topic(tmp_path)), out_dir=out) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "broken PDF" in err and "%%EOF" in err and "previous PDF kept" in err
+    assert (out / "Small.pdf").read_bytes() == b"the previous PDF"
+    assert not (out / ".Small.inputs").exists()
+
+
+def test_verify_pdf_rejects_what_is_not_a_whole_pdf(tmp_path):
+    pdf = tmp_path / "x.pdf"
+    assert build.verify_pdf(pdf) == "no PDF written"
+    for data, why in [(b"", "empty"), (b"<html>%%EOF", "%PDF-"), (b"%PDF-1.5\nstuff", "%%EOF"),
+                      (b"%PDF-1.4\n%%EOF\n", "pdfinfo rejects it")]:
+        pdf.write_bytes(data)
+        assert why in build.verify_pdf(pdf)
+
+
+def test_unwritable_output_is_one_line_and_exit_1(tmp_path):
+    """The output folder is a regular file: the real command line, no traceback."""
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    r = subprocess.run([sys.executable, "-m", "theory", "build", str(_one_topic(tmp_path))],
+                       capture_output=True, text=True, env={**os.environ, "THEORY_BUILD_DIR": str(blocker)})
+    assert r.returncode == 1 and r.stderr == f"error: cannot write {blocker}: File exists\n"
+
+
+def test_unwritable_work_folder_or_permission_denied_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "Small").write_text("a file where the work folder goes")
+    sheet = str(_one_topic(tmp_path))
+    assert build.build(sheet, out_dir=out) == 1
+    assert capsys.readouterr().err == f"error: cannot write {out / 'Small'}: File exists\n"
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+
+    monkeypatch.setattr(Path, "mkdir", denied)  # what a read-only folder does to a non-root user
+    assert build.build(sheet, out_dir=tmp_path / "new") == 1
+    assert capsys.readouterr().err == f"error: cannot write {tmp_path / 'new'}: Permission denied\n"

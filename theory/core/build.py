@@ -1,22 +1,31 @@
 """Sheet -> one .tex -> latexmk -> solutions/build/<output>.pdf, atomically.
 
-The PDF only ever appears by `os.replace` of a freshly compiled file, so a
-failed TeX run leaves the previous PDF in place. A build whose inputs (sheet,
-preamble, code, seed, samples) are unchanged since the last success is skipped.
+The PDF only ever appears by `os.replace` of a freshly compiled and verified
+file from a work folder inside the output folder (one file system), so a failed
+or killed build leaves the previous PDF in place. Builds of one output take a
+lock, so concurrent builds run one after the other. A build whose inputs (sheet,
+preamble, code, seed, samples) are unchanged since the last success is skipped;
+the stamp that records this is removed when a build starts and written last.
+`THEORY_BUILD_DIR` moves the output folder (default solutions/build).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from theory.core import registry
+from theory.core import sheet as sheets
 from theory.core.errors import BadInput
+from theory.core.sheet import Sheet
 
 SOURCE_DATE_EPOCH = "1700000000"
 TEX_PROGRAMS = ("latexmk", "pdflatex")
@@ -24,6 +33,7 @@ INSTALL_HINT = (
     "apt-get install latexmk texlive-latex-base texlive-latex-recommended "
     "texlive-latex-extra texlive-pictures texlive-fonts-recommended"
 )
+INCOMPLETE = ".incomplete"  # in a work folder while a build runs; a leftover means a killed or failed build
 
 
 def _inputs_key(sheet_path: Path, seed: int | None, samples: int | None) -> str:
@@ -42,40 +52,100 @@ def build(name: str, *, seed: int | None = None, samples: int | None = None,
           force: bool = False, out_dir: Path | None = None) -> int:
     """Build one sheet's PDF; returns the exit status (0, 1) or raises BadInput."""
     path = registry.sheet_path(name)
-    out_dir = out_dir or registry.BUILD_DIR
+    sheet = sheets.load(path)
+    if path.resolve().parent == registry.SHEETS_DIR.resolve():
+        sheets.check_unique_outputs()
     missing = [p for p in TEX_PROGRAMS if shutil.which(p) is None]
     if missing:
         raise BadInput(f"{' and '.join(missing)} not found: install TeX Live with: {INSTALL_HINT}")
-
-    from theory.core import sheet as sheets
-
-    sheet = sheets.load(path)
+    out_dir = Path(out_dir or os.environ.get("THEORY_BUILD_DIR") or registry.BUILD_DIR)
     target = out_dir / sheet.output
-    stamp = out_dir / f".{Path(sheet.output).stem}.inputs"
     key = _inputs_key(path, seed, samples)
-    if not force and target.is_file() and stamp.is_file() and stamp.read_text() == key:
-        print(f"{target}: up to date")
-        return 0
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with _locked(out_dir / f".{Path(sheet.output).stem}.lock", target):
+            return _build_locked(sheet, target, key, seed=seed, samples=samples, force=force)
+    except OSError as e:
+        print(f"error: cannot write {e.filename or target}: {e.strerror or e}", file=sys.stderr)
+        return 1
 
+
+@contextmanager
+def _locked(lock_file: Path, target: Path) -> Iterator[None]:
+    """Hold an exclusive lock for one output; the kernel drops it if the process dies."""
+    with open(lock_file, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"{target}: waiting for another build of it to finish", flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def _build_locked(sheet: Sheet, target: Path, key: str, *, seed: int | None, samples: int | None,
+                  force: bool) -> int:
+    """The build proper, under the output's lock: check the stamp, compile, verify, publish."""
     from theory.core.assemble import assemble
 
-    work = out_dir / Path(sheet.output).stem
-    work.mkdir(parents=True, exist_ok=True)
+    stem = Path(sheet.output).stem
+    stamp = target.parent / f".{stem}.inputs"
+    if not force and target.is_file() and stamp.is_file() and stamp.read_bytes() == key.encode():
+        print(f"{target}: up to date")
+        return 0
+    stamp.unlink(missing_ok=True)
+    work = target.parent / stem
+    if (work / INCOMPLETE).exists():  # TeX's files from a killed or failed run may be half written
+        shutil.rmtree(work)
+    work.mkdir(exist_ok=True)
+    (work / INCOMPLETE).touch()
     tex, solutions = assemble(sheet, work, seed=seed, samples=samples)
-    tex_file = work / f"{Path(sheet.output).stem}.tex"
+    tex_file = work / f"{stem}.tex"
     if not tex_file.is_file() or tex_file.read_text(encoding="utf-8") != tex:
         tex_file.write_text(tex, encoding="utf-8")
     if not _compile(tex_file):
         return 1
-    os.replace(tex_file.with_suffix(".pdf"), target)
+    pdf = tex_file.with_suffix(".pdf")
+    problem = verify_pdf(pdf)
+    if problem:
+        print(f"error: TeX wrote a broken PDF for {target} ({problem}); previous PDF kept", file=sys.stderr)
+        pdf.unlink(missing_ok=True)
+        return 1
+    os.replace(pdf, target)
+    (work / INCOMPLETE).unlink()
     failed = [s.topic for s in solutions if not s.passed]
     if failed:
-        stamp.unlink(missing_ok=True)
         print(f"{target}: written, but claims FAILED in: {', '.join(failed)}")
         return 1
-    stamp.write_text(key)
+    _write_atomic(stamp, key)
     print(f"{target}: written ({sum(len(list(s.claims())) for s in solutions)} claims hold)")
     return 0
+
+
+def verify_pdf(pdf: Path) -> str | None:
+    """Why `pdf` is not a whole PDF, or None: TeX can exit 0 and still leave a truncated file."""
+    size = pdf.stat().st_size if pdf.is_file() else -1
+    if size <= 0:
+        return "no PDF written" if size < 0 else "empty file"
+    with pdf.open("rb") as f:
+        head = f.read(5)
+        f.seek(max(0, size - 1024))
+        tail = f.read()
+    if head != b"%PDF-":
+        return "it does not start with %PDF-"
+    if not tail.rstrip().endswith(b"%%EOF"):
+        return "it does not end with %%EOF"
+    if shutil.which("pdfinfo"):
+        r = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, errors="replace")
+        if r.returncode != 0:
+            return "pdfinfo rejects it: " + (r.stderr.strip().splitlines() or ["no message"])[0]
+    return None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and a rename: a reader sees the old text or the new, never half."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def _compile(tex_file: Path) -> bool:
