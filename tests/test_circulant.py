@@ -103,7 +103,8 @@ def test_band_rule_matches_brute_force():
 @pytest.mark.parametrize("bad", [
     {"n_max": "0"}, {"n_max": "50"}, {"kernel_size": "4"}, {"shift": "64"},
     {"shift_rows": "0", "shift_cols": "16"}, {"stride": "3"},
-    {"image_size": "8", "kernel_size": "9"},
+    {"image_size": "8", "kernel_size": "9"}, {"shift": "1e308"}, {"shift": str(10**40)},
+    {"shift_rows": "-1"}, {"shift_cols": "33"}, {"signal_length": "2048"},
 ])
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):

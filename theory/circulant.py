@@ -35,10 +35,26 @@ class Params(Parameters):
     signal_length: int = param(64, "length of the 1-D demonstration signal", lo=4, hi=1024)
     image_size: int = param(16, "side of the square 2-D demonstration image", lo=4, hi=32)
     kernel_size: int = param(3, "side of the local random kernel in (c)", lo=1, hi=9, check=_odd)
-    shift: int = param(3, "circular shift of the 1-D signal in (c)", lo=1)
-    shift_rows: int = param(2, "downward circular shift of the image in (c)", lo=0)
-    shift_cols: int = param(5, "rightward circular shift of the image in (c)", lo=0)
+    # Shifts act modulo the length: no more places than the longest signal and the largest image.
+    shift: int = param(3, "circular shift of the 1-D signal in (c)", lo=1, hi=1024)
+    shift_rows: int = param(2, "downward circular shift of the image in (c)", lo=0, hi=32)
+    shift_cols: int = param(5, "rightward circular shift of the image in (c)", lo=0, hi=32)
     stride: int = param(2, "stride of the subsampled convolution in (c)", lo=2, hi=8)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.kernel_size > min(self.signal_length, self.image_size):
+            raise BadInput(f"parameter kernel_size = {self.kernel_size} must not exceed signal_length "
+                           f"and image_size")
+        if self.shift % self.signal_length == 0:
+            raise BadInput(f"parameter shift = {self.shift} must not be a multiple of signal_length "
+                           f"= {self.signal_length} (that shift is the identity)")
+        if (self.shift_rows % self.image_size, self.shift_cols % self.image_size) == (0, 0):
+            raise BadInput("parameters shift_rows, shift_cols: the image shift must not be the "
+                           "identity (both multiples of image_size)")
+        if self.signal_length % self.stride:
+            raise BadInput(f"parameter stride = {self.stride} must divide signal_length = "
+                           f"{self.signal_length}")
 
 
 def circulant(a: Sequence) -> sp.Matrix:
@@ -125,23 +141,7 @@ def _index_pattern(n: int) -> np.ndarray:
     return np.array(circulant(list(range(n))).tolist(), dtype=int)
 
 
-def _validate(p: Params) -> None:
-    if p.kernel_size > min(p.signal_length, p.image_size):
-        raise BadInput(f"parameter kernel_size = {p.kernel_size} must not exceed signal_length "
-                       f"and image_size")
-    if p.shift % p.signal_length == 0:
-        raise BadInput(f"parameter shift = {p.shift} must not be a multiple of signal_length "
-                       f"= {p.signal_length} (that shift is the identity)")
-    if (p.shift_rows % p.image_size, p.shift_cols % p.image_size) == (0, 0):
-        raise BadInput("parameters shift_rows, shift_cols: the image shift must not be the "
-                       "identity (both multiples of image_size)")
-    if p.signal_length % p.stride:
-        raise BadInput(f"parameter stride = {p.stride} must divide signal_length = "
-                       f"{p.signal_length}")
-
-
 def solve(p: Params, ctx: Context) -> Solution:
-    _validate(p)
     ns = range(1, p.n_max + 1)
     sol = Solution(
         TOPIC, "Circular convolution and shift equivariance", "cs7643-ps2, Question 5", p,
