@@ -23,11 +23,18 @@ def make_data(rng: np.random.Generator, m: int, n: int, noise: float,
     return X, y
 
 
-def losses(X: np.ndarray, y: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """L(w) = 1/2 sum_i (y_i - w_0 - sum_j w_j x_ij)^2 for each row w of W (shape (k, n+1))."""
+def losses(X: np.ndarray, y: np.ndarray, W: np.ndarray, block: int = 2**22) -> np.ndarray:
+    """L(w) = 1/2 sum_i (y_i - w_0 - sum_j w_j x_ij)^2 for each row w of W (shape (k, n+1)).
+
+    Rows are taken a few at a time, so the (rows, m) predictions stay below `block` numbers.
+    """
     W = np.atleast_2d(W)
-    pred = W[:, :1] + W[:, 1:] @ X.T  # (k, m)
-    return 0.5 * np.sum((y[None, :] - pred) ** 2, axis=1)
+    rows = max(1, block // len(y))
+    out = np.empty(len(W))
+    for start in range(0, len(W), rows):
+        pred = W[start:start + rows, :1] + W[start:start + rows, 1:] @ X.T  # (rows, m)
+        out[start:start + rows] = 0.5 * np.sum((y[None, :] - pred) ** 2, axis=1)
+    return out
 
 
 def fd_gradient(X: np.ndarray, y: np.ndarray, w: np.ndarray, h: float = 1e-4) -> np.ndarray:

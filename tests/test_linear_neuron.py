@@ -74,9 +74,25 @@ def test_other_sizes_and_data_hold():
                                   "fractions": "(0.1, 1.5)"})
 
 
-def test_lstsq_agreement_needs_enough_iterations():
-    # far too few steps to reach the 1e-8 tolerance: the claim must fail, not pass vacuously
-    assert "c.lstsq" in failed_claims(ln, {**FAST, "iterations": "20"})
+def test_too_few_iterations_for_the_tolerance_are_refused():
+    # far too few steps to reach the 1e-8 tolerance: refused with the count needed, not a failed claim
+    from theory.core.cli import solve_topic
+
+    with pytest.raises(BadInput, match="are needed"):
+        solve_topic(ln, {**FAST, "iterations": "20", "diverge_fraction": "3", "fractions": "(0.5,)"})
+
+
+def test_lstsq_check_is_not_vacuous(monkeypatch):
+    # gradient descent whose last iterate is an early one: the weights then miss lstsq and the claim says so
+    real = ln.sim.descend
+
+    def stalled(grad, w0, eta, steps):
+        traj = real(grad, w0, eta, steps)
+        traj[-1] = traj[5]
+        return traj
+
+    monkeypatch.setattr(ln.sim, "descend", stalled)
+    assert "c.lstsq" in failed_claims(ln, {**FAST, "tol": "1e-10"})
 
 
 def test_predicted_distances_start_at_the_initial_error():
@@ -87,6 +103,10 @@ def test_predicted_distances_start_at_the_initial_error():
 
 @pytest.mark.parametrize("bad", [{"m": "3", "n": "3"}, {"eta_fraction": "1"}, {"eta_fraction": "0"},
                                  {"fractions": "(1.0,)"}, {"fractions": "()"},
+                                 {"fractions": "(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)"}, {"fractions": "(1.005,)"},
+                                 {"fractions": "(0.5, 0.5000001)"}, {"offset": "1e308"}, {"noise": "1e308"},
+                                 {"diverge_fraction": "1.01", "iterations": "100"},
+                                 {"m": "5000", "n": "50", "iterations": "100000"},
                                  {"diverge_fraction": "0.9"}, {"tol": "0"}, {"noise": "-1"},
                                  {"iterations": "5"}, {"offset": "inf"}])
 def test_bad_parameters(bad):

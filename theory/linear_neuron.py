@@ -13,7 +13,7 @@ from checks import linear_neuron as sim
 from theory.core import figures, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Solution
 from theory.core.verdict import Verdict
 
@@ -23,30 +23,60 @@ eta_ = sp.Symbol(r"\eta", positive=True)
 lam_ = sp.Symbol(r"\lambda", positive=True)
 
 
+# work of the gradient-descent runs: per step and learning rate about m (n + 4) numbers (gradient and
+# loss) plus a fixed cost worth 10^4 of them; 2e10 is about 40 s on a shared 2-core machine
+MAX_WORK = 2e10
+MIN_GROWTH = 6  # decades the top mode of a diverging run must grow by, so the divergence is visible
+
+
 def _fractions(value) -> str | None:
-    ok = (isinstance(value, tuple) and value
-          and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                  and 0 < v <= 3 and v != 1 for v in value))
-    return None if ok else "expected fractions of 2/lambda_max in (0, 3], none equal to 1"
+    problem = numbers("fractions of 2/lambda_max", lo=0.01, hi=3.0, length=(1, 6), example="(0.25, 0.9, 1.05)")(value)
+    if problem:
+        return problem
+    if any(abs(v - 1) < 0.01 for v in value):
+        return "fractions within 0.01 of 1 neither converge nor diverge visibly; keep |fraction - 1| >= 0.01"
+    return None
 
 
 @dataclass(frozen=True)
 class Params(Parameters):
     m: int = param(30, "training examples in the numeric experiment", lo=2, hi=5000)
     n: int = param(3, "features in the numeric experiment (needs m > n)", lo=1, hi=50)
-    noise: float = param(0.3, "standard deviation of the label noise", lo=0.0)
-    offset: float = param(1.0, "mean of every feature (a nonzero mean couples bias and weights)")
+    noise: float = param(0.3, "standard deviation of the label noise", lo=0.0, hi=1e3)
+    # larger means make X^T X ill-conditioned (condition number ~ offset^2 n): GD would need millions of steps
+    offset: float = param(1.0, "mean of every feature (a nonzero mean couples bias and weights)", lo=-5.0, hi=5.0)
     eta_fraction: float = param(0.5, "learning rate of the main run, as a fraction of 2/lambda_max",
-                                lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+                                lo=0.01, hi=0.99)
     diverge_fraction: float = param(1.1, "a learning rate above the threshold, as a fraction of "
-                                    "2/lambda_max", lo=1.0, hi=3.0, lo_open=True)
+                                    "2/lambda_max", lo=1.01, hi=3.0)
     fractions: tuple = param((0.25, 0.9, 1.05), "further learning rates drawn in the figure, as "
                              "fractions of 2/lambda_max", check=_fractions)
     iterations: int = param(1000, "gradient-descent iterations", lo=10, hi=100000)
-    tol: float = param(1e-8, "relative tolerance for reaching the lstsq solution", lo=0.0,
-                       hi=0.1, lo_open=True)
+    # below 1e-10 the GD fixed point and lstsq differ by rounding (eps times the condition number)
+    tol: float = param(1e-8, "relative tolerance for reaching the lstsq solution", lo=1e-10, hi=0.1)
     sym_m: int = param(3, "examples in the symbolic derivation", lo=1, hi=5)
     sym_n: int = param(2, "features in the symbolic derivation", lo=1, hi=3)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.m <= self.n:
+            raise BadInput(f"need more examples than features for a unique least-squares solution: "
+                           f"m = {self.m}, n = {self.n}")
+        rates = sorted({*self.fractions, self.eta_fraction, self.diverge_fraction})
+        labels = [f"{f:g}" for f in rates]
+        if len(set(labels)) < len(labels):
+            raise BadInput(f"learning-rate fractions {', '.join(labels)} print alike; make them differ "
+                           "in the first six digits")
+        for f in (f for f in rates if f > 1):
+            if self.iterations * math.log10(2 * f - 1) < MIN_GROWTH:
+                need = math.ceil(MIN_GROWTH / math.log10(2 * f - 1))
+                raise BadInput(f"fraction {f:g} above the threshold grows the top mode by only {2 * f - 1:.4g} "
+                               f"per step: {self.iterations} iterations do not show divergence (need {need}, "
+                               "or a larger fraction)")
+        work = (self.m * (self.n + 4) + 10_000) * self.iterations * len(rates)
+        if work > MAX_WORK:
+            raise BadInput(f"(m (n + 4) + 10^4) * iterations * learning rates = {work:.3g} exceeds the {MAX_WORK:.0e} "
+                           "limit that keeps the gradient-descent runs under a minute")
 
 
 # --- the derived formulas -------------------------------------------------------------------
@@ -108,9 +138,6 @@ def _x(X, i: int, j: int):
 
 
 def solve(p: Params, ctx: Context) -> Solution:
-    if p.m <= p.n:
-        raise BadInput(f"need more examples than features for a unique least-squares solution: "
-                       f"m = {p.m}, n = {p.n}")
     sol = Solution(
         TOPIC, "Gradient descent for a linear neuron", "cs5388-a1, Problem 7", p,
         question=(
@@ -248,6 +275,7 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
                   rf"label noise {p.noise:g}: compare the derived gradient with finite differences "
                   r"and run gradient descent.")
     Xn, yn = sim.make_data(ctx.rng("data"), p.m, p.n, p.noise, p.offset)
+    _enough_iterations(Xn, p)
     X1n = design_matrix(Xn)
     w_probe = ctx.rng("probe").standard_normal(p.n + 1)
     g = np.asarray(gradient(X1n, yn, w_probe), float)
@@ -325,6 +353,22 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     sol.answer("eta threshold", eta_max)
     sol.answer("w_lstsq", [float(v) for v in w_ls])
     sol.answer("w_gd", [float(v) for v in main["traj"][-1]])
+
+
+def _enough_iterations(X: np.ndarray, p: Params) -> None:
+    """Refuse a main run that cannot reach `tol`: its slowest mode shrinks by rho per step.
+
+    rho = max_k |1 - eta_fraction * 2 lambda_k / lambda_max| is computed from the data directly, not
+    through the formulas under test, so a wrong formula still fails its claims instead of being refused.
+    """
+    A = np.column_stack([np.ones(len(X)), X])
+    lam = np.linalg.eigvalsh(A.T @ A)
+    rho = float(np.max(np.abs(1 - 2 * p.eta_fraction * lam / lam[-1])))
+    need = math.ceil(math.log(p.tol / 2) / math.log(rho)) if rho < 1 else math.inf
+    if p.iterations < need:
+        raise BadInput(f"iterations = {p.iterations} are too few to reach tol = {p.tol:g} on this data: the error "
+                       f"shrinks by 1 - {1 - rho:.3g} per step at eta_fraction = {p.eta_fraction:g}, so {need} are "
+                       "needed (or take a larger tol, a smaller |offset|)")
 
 
 def _sci(x: float) -> str:
