@@ -47,8 +47,17 @@ def test_many_samples_hold():
     assert not failed_claims(sg, {"samples": "100000"})
 
 
+def test_a_point_is_used_as_written_not_as_a_nearby_simple_fraction():
+    """3.3333333 is 33333333/10^7, not 10/3: the hand gradient and the tape see the same point."""
+    assert not failed_claims(sg, {"point": "(-1.23456789e-7, 3.3333333, 4, 5, -5, 7)"})
+
+
 @pytest.mark.parametrize("bad", [{"point": "(3, 3, 4, 5, -5, 7)"}, {"point": "(-1, 3, 4, 5, 5, 7)"},
-                                 {"point": "(1, 2, 3)"}, {"log_base": "3"}, {"step": "0"}])
+                                 {"point": "(1, 2, 3)"}, {"log_base": "3"}, {"step": "0"}, {"step": "0.1"},
+                                 {"point": "(1e308, 3, 4, 5, -5, 7)"}, {"point": "(-1, 3, 4, 1e-300, -5, 7)"},
+                                 {"point": "(-1, 3, 4, 5, -5, 7.39999)"},  # g = 1e-5: too near the log's edge
+                                 {"point": "(2.999999, 3, 4, 5, -5, 7)"},  # too near the kink
+                                 {"point": "(-1, 0.5, 0.1, 1, 1000, -1000)"}])  # g = 0.05 from terms of 1000
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(sg, bad)

@@ -19,7 +19,7 @@ from theory.autodiff import Graph, Tape, tables, tikz
 from theory.core import prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, exact_decimal, numbers, param
 from theory.core.solution import Solution
 
 TOPIC = "sigmoid_gradient"
@@ -27,15 +27,19 @@ TOPIC = "sigmoid_gradient"
 x = sp.Symbol("x", real=True)
 X = sp.symbols("x1:7", real=True)
 BASES = {"e": sp.E, "2": sp.Integer(2), "10": sp.Integer(10)}
+REACH = 3000  # steps between the point and the nearest kink or singularity: (h/r)^2 ~ 1e-7, below rtol 1e-6
+CANCELLATION = 1e4  # (|m x3/x4| + |x5| + |x6|) / g: beyond it g loses too many digits in float for the checks
 
 
 @dataclass(frozen=True)
 class Params(Parameters):
     point: tuple = param((-1.0, 3.0, 4.0, 5.0, -5.0, 7.0), "the point x-hat (six coordinates)",
-                         check=lambda v: None if len(v) == 6 else "needs six coordinates")
+                         check=numbers("the point x-hat", lo=-1e3, hi=1e3, length=(6, 6),
+                                       example="(-1, 3, 4, 5, -5, 7)"))
     log_base: str = param("e", "base of the sheet's log: e (natural), 2 or 10",
                           check=lambda b: None if b in BASES else "must be e, 2 or 10")
-    step: float = param(1e-5, "central-difference step", lo=0.0, hi=0.1, lo_open=True)
+    # Central differences lose eps/h to rounding and (h/r)^2 to truncation: both stay below rtol 1e-6 here.
+    step: float = param(1e-5, "central-difference step", lo=1e-6, hi=1e-4)
     samples: int = param(200, "random points at which sigma' is checked numerically", lo=10, hi=100000)
 
     def __post_init__(self) -> None:
@@ -45,6 +49,25 @@ class Params(Parameters):
             raise BadInput(f"f is not defined at {self.point}: the log needs 5(max(x1, x2) x3/x4 - (x5 + x6)) > 0")
         if x1 == x2:
             raise BadInput(f"f is not differentiable at {self.point}: max(x1, x2) ties (x1 = x2)")
+        reach, cancellation = conditioning(self.point)
+        if reach < REACH * self.step:
+            raise BadInput(f"the point is within {reach:.3g} of the kink x1 = x2, from x4 = 0 or from the edge of f's "
+                           f"domain: central differences need {REACH} steps ({REACH * self.step:.3g}); "
+                           "take a smaller step or another point")
+        if cancellation > CANCELLATION:
+            raise BadInput(f"5(max(x1, x2) x3/x4 - (x5 + x6)) cancels {cancellation:.3g}-fold at the point (at most "
+                           f"{CANCELLATION:g}): in float it keeps too few digits to check the gradient against")
+
+
+def conditioning(point: tuple) -> tuple[float, float]:
+    """How far the point is from trouble: the distance r to the kink, to x4 = 0 or to g = 0 (to first
+    order), and the cancellation (|m x3/x4| + |x5| + |x6|) / g of g = m x3/x4 - (x5 + x6)."""
+    x1, x2, x3, x4, x5, x6 = point
+    m = max(x1, x2)
+    a = m * x3 / x4
+    g = a - (x5 + x6)
+    slope = max(abs(x3 / x4), abs(m / x4), abs(a / x4), 1.0)  # the largest |dg/dx_i|
+    return min(abs(x1 - x2), abs(x4), g / slope), (abs(a) + abs(x5) + abs(x6)) / g
 
 
 def sigmoid_derivative(s: sp.Expr) -> sp.Expr:
@@ -54,7 +77,7 @@ def sigmoid_derivative(s: sp.Expr) -> sp.Expr:
 
 def hand_gradient(point: tuple, base: sp.Expr) -> list[sp.Expr]:
     """The chain rule, outside in: sigma'(u) * du/dg * dg/dx_i, with the max routing to its larger argument."""
-    x1, x2, x3, x4, x5, x6 = (sp.nsimplify(v) for v in point)
+    x1, x2, x3, x4, x5, x6 = (exact_decimal(v) for v in point)
     m = sp.Max(x1, x2)
     g = m * x3 / x4 - (x5 + x6)
     u = sp.log(5 * g) / sp.log(base) + sp.Rational(1, 2)
@@ -111,7 +134,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     hand = hand_gradient(p.point, base)
     f_sym = 1 / (1 + sp.exp(-(sp.log(5 * (sp.Max(X[0], X[1]) * X[2] / X[3] - (X[4] + X[5]))) / sp.log(base)
                               + sp.Rational(1, 2))))
-    at = {xi: sp.nsimplify(v) for xi, v in zip(X, p.point)}
+    at = {xi: exact_decimal(v) for xi, v in zip(X, p.point)}
     sympy_grad = [sp.diff(f_sym, xi).subs(at) for xi in X]
     p1.claim("sympy", r"The hand-derived gradient equals SymPy's derivative of $f$ at $\hat{\mathbf x}$ "
              r"(componentwise, exactly).",
@@ -131,8 +154,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     p1.table(["adjoint", "rule", "value"], tables.adjoint_rows(g, adjoint, "f"),
              caption=r"One reverse-mode sweep of the autodiff engine gives all six partial derivatives.")
     engine = [adjoint[g.names[n]] for n in names]
+    rtol = max(1e-12, 8 * np.finfo(float).eps * conditioning(p.point)[1])  # float g carries eps x its cancellation
     p1.claim("reverse-mode", r"The reverse-mode sweep gives the same gradient.",
-             prove.close_all(engine, hand_f, rtol=1e-12, atol=1e-14, what="tape against the hand gradient"))
+             prove.close_all(engine, hand_f, rtol=rtol, atol=1e-14, what="tape against the hand gradient"))
     f_np = lambda v: 1 / (1 + np.exp(-(np.log(5 * (np.maximum(v[0], v[1]) * v[2] / v[3] - (v[4] + v[5])))  # noqa: E731
                                         / np.log(float(base)) + 0.5)))
     central = fd.central_jacobian(f_np, np.array(p.point), p.step).ravel()
