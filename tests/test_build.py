@@ -215,3 +215,17 @@ def test_unwritable_work_folder_or_permission_denied_is_one_line_and_exit_1(tmp_
     monkeypatch.setattr(Path, "mkdir", denied)  # what a read-only folder does to a non-root user
     assert build.build(sheet, out_dir=tmp_path / "new") == 1
     assert capsys.readouterr().err == f"error: cannot write {tmp_path / 'new'}: Permission denied\n"
+
+
+def test_tex_in_a_sheet_cannot_run_commands_or_read_outside_files(tmp_path, capsys):
+    """A sheet's intro is LaTeX: shell escape is off and absolute paths cannot be read."""
+    marker = tmp_path / "ran"
+    out = tmp_path / "out"
+    assert build.build(str(_sheet(tmp_path, intro=rf"\\immediate\\write18{{touch {marker}}}")), out_dir=out) == 0
+    assert not marker.exists()
+    secret = tmp_path / "secret.tex"
+    secret.write_text("SECRET-TEXT")
+    assert build.build(str(_sheet(tmp_path, intro=rf"\\input{{{secret}}}")), out_dir=out) == 1
+    assert "previous PDF kept" in capsys.readouterr().err
+    text = subprocess.run(["pdftotext", str(out / "Small.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "SECRET-TEXT" not in text

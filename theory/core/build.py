@@ -149,10 +149,15 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def _compile(tex_file: Path) -> bool:
-    """Run latexmk in the work folder; on failure print the first TeX error and its line."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "FORCE_SOURCE_DATE": "1"}
-    cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-           "-silent", tex_file.name]
+    """Run latexmk in the work folder; on failure print the first TeX error and its line.
+
+    A sheet's title and intro are LaTeX, so TeX runs without shell escape and may open files
+    only below the work folder (`openin_any=p`: no absolute paths, no parent folders, no dot files).
+    """
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "FORCE_SOURCE_DATE": "1",
+           "openin_any": "p", "openout_any": "p"}
+    cmd = ["latexmk", "-pdf", "-pdflatex=pdflatex -no-shell-escape %O %S", "-interaction=nonstopmode",
+           "-halt-on-error", "-file-line-error", "-silent", tex_file.name]
     proc = subprocess.run(cmd, cwd=tex_file.parent, env=env, capture_output=True, text=True)
     pdf = tex_file.with_suffix(".pdf")
     if proc.returncode == 0 and pdf.is_file():
