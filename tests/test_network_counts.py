@@ -68,7 +68,9 @@ def test_other_settings_hold():
 
 
 @pytest.mark.parametrize("bad", [{"g": "relu"}, {"batch": "0"}, {"max_size": "9"},
-                                 {"act_cost": "-1"}, {"samples": "0"}])
+                                 {"act_cost": "-1"}, {"samples": "0"}, {"act_cost": "1e308"},
+                                 {"D": "10**40"}, {"batch": "2**63"},
+                                 {"samples": "10000000", "epochs": "11"}])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic
 

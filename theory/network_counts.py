@@ -18,6 +18,7 @@ from sympy.utilities.lambdify import implemented_function
 from checks import network_counts as sim
 from theory.core import prove
 from theory.core.context import Context
+from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
 
@@ -31,23 +32,33 @@ s_ = sp.Symbol("s", positive=True)  # common scale of D, M, K in the asymptotics
 d_, m_, k_, n_ = sp.symbols("d m k n", positive=True)  # their proportions
 
 
+MAX_SAMPLE_EPOCHS = 10**8  # samples x epochs of the simulated SGD loop: about 10 s (one window per sample)
+
+
 @dataclass(frozen=True)
 class Params(Parameters):
-    D: int = param(784, "input features of the worked example (the sheet keeps D symbolic)", lo=1)
-    M: int = param(16, "hidden units of the worked example", lo=1)
-    K: int = param(10, "classes of the worked example", lo=1)
-    N: int = param(60000, "samples in the worked example", lo=1)
+    # the worked example is only substituted into exact formulas: any plausible size is cheap
+    D: int = param(784, "input features of the worked example (the sheet keeps D symbolic)", lo=1, hi=10**6)
+    M: int = param(16, "hidden units of the worked example", lo=1, hi=10**6)
+    K: int = param(10, "classes of the worked example", lo=1, hi=10**6)
+    N: int = param(60000, "samples in the worked example", lo=1, hi=10**9)
     g: str = param("tanh", "hidden activation g: tanh or sigmoid", check=lambda v: None
                    if v in ACTIVATIONS else f"must be one of {', '.join(ACTIVATIONS)}")
     act_cost: int = param(0, "operations charged per activation (and derivative) evaluation; "
-                          "0 = only additions and multiplications count", lo=0)
+                          "0 = only additions and multiplications count", lo=0, hi=1000)
     loss_cost: int = param(0, "operations charged per sample for softmax + loss (or its gradient); "
-                           "0 = ignored, as the sheet allows", lo=0)
+                           "0 = ignored, as the sheet allows", lo=0, hi=1000)
     trials: int = param(5, "random networks whose operations are counted one by one", lo=1, hi=20)
     max_size: int = param(3, "largest N, D, M, K of the counted networks", lo=2, hi=4)
     samples: int = param(1_000_000, "training samples in Question 2", lo=1, hi=10_000_000)
     epochs: int = param(5, "epochs in Question 2", lo=1, hi=100)
-    batch: int = param(128, "mini-batch size in Question 2", lo=1)
+    batch: int = param(128, "mini-batch size in Question 2", lo=1, hi=10_000_000)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.samples * self.epochs > MAX_SAMPLE_EPOCHS:
+            raise BadInput(f"samples * epochs = {self.samples * self.epochs:.3g} exceeds the 10^8 limit that keeps "
+                           "the simulated SGD loop (one update per sample) under a minute")
 
 
 # ------------------------------------------------------------------ derived formulas
