@@ -41,8 +41,25 @@ def test_another_network_holds():
     assert sol.passed and sol.answers["(a) parameters"] == 8.0
 
 
+@pytest.mark.parametrize("net", ["y = leaky_relu(w1*x1 + b1,)", "y = leaky_relu((w1*x1 + b1))",
+                                 "y = tanh(v1*leaky_relu( u1*x1 + c1 ) + v2*leaky_relu(u2*x2 + c2) + c3)"])
+def test_the_slope_is_written_into_each_leaky_relu(net):
+    text = nd.parse(net, {"x1", "x2"}, 0.25)[1]
+    assert text.count("0.25") == net.count("leaky_relu")
+    assert solve_topic(nd, {"net_a": net, "slope": "0.25"}).passed
+
+
+def test_a_long_equation_keeps_its_length():
+    net = "y = tanh(" + " + ".join(f"v{i}*tanh(u{i}*x1 + c{i})" for i in range(66)) + " + c)"
+    assert len(nd.parse(net, {"x1"}, 0.01)[1]) <= len(net)
+
+
 @pytest.mark.parametrize("bad", [{"net_a": "y = relu(x1*x2 + b1)"}, {"net_b": "y = relu(w1*x + "},
-                                 {"slope": "-0.1"}, {"net_a": "y = relu(w1*x1 + b1); z = w2*y"}])
+                                 {"slope": "-0.1"}, {"net_a": "y = relu(w1*x1 + b1); z = w2*y"},
+                                 {"net_a": "y = tanh(w\u00e9*x1 + b1)".encode().decode("unicode_escape")},
+                                 {"net_a": "_y = tanh(w1*x1 + b1)"}, {"net_a": "y = tanh(__w*x1 + b1)"},
+                                 {"data": "x, x1}\\input{a}"}, {"slope": "1e308"}, {"points": "10**9"},
+                                 {"net_a": "y = " + "leaky_relu(" * 30 + "w*x1" + ")" * 30}])
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(nd, bad)

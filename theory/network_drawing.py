@@ -9,6 +9,7 @@ drawn network and must reproduce the equation at random points.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from dataclasses import dataclass
 
@@ -35,12 +36,23 @@ NET_B = ("y = sigmoid(w6*sigmoid(w4*relu(w2*relu(w1*x + b1) + b2) "
          "+ w5*sigmoid(w3*relu(w2*relu(w1*x + b1) + b2) + b3) + b4) + b5)")
 
 
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # names reach LaTeX and TikZ: ASCII identifiers only
+
+
+def _ascii_names(text: str) -> str | None:
+    """A check for the data names: comma-separated ASCII identifiers."""
+    bad = [n for n in input_names(text) if not _NAME.fullmatch(n)]
+    return f"{bad[0][:60]!r} is not a name (a letter, then letters, digits or _)" if bad else None
+
+
 @dataclass(frozen=True)
 class Params(Parameters):
     net_a: str = param(NET_A, "equation (a), as 'y = ...'")
     net_b: str = param(NET_B, "equation (b), as 'y = ...'")
-    data: str = param("x, x1, x2, x3", "names that are data inputs; every other name is a weight or bias")
+    data: str = param("x, x1, x2, x3", "names that are data inputs; every other name is a weight or bias",
+                      check=_ascii_names)
     slope: float = param(0.01, "negative slope of the leaky ReLU (the sheet does not give it)", lo=0.0, hi=1.0)
+    # every name is sampled at every point: up to ~700 names x 10^5 points x 8 bytes stays below 1 GiB
     points: int = param(200, "random (input, weight) points at which drawing and equation are compared",
                         lo=1, hi=100000)
 
@@ -56,28 +68,40 @@ def parse(equation: str, data: set[str], slope: float) -> tuple[str, str, Graph,
 
     Graph inputs are the data names, then the parameters, sorted.
     """
+    if not equation.isascii():
+        raise BadInput(f"equation {equation[:60]!r}: only ASCII characters (names reach LaTeX)")
     pairs = program(equation)
     if len(pairs) != 1:
-        raise BadInput(f"expected one equation 'y = ...', got {len(pairs)}: {equation!r}")
+        raise BadInput(f"expected one equation 'y = ...', got {len(pairs)}: {equation[:60]!r}")
     (name, text), = pairs
-    tree = _Slope(slope).visit(expr.tree(text, f"{name} = {text[:60]!r}"))
-    text = ast.unparse(tree)
+    where = f"{name[:20]} = {text[:60]!r}"
+    tree = expr.tree(text, where)
     names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS) - set(CONSTANTS))
+    for n in (name, *names):
+        if not _NAME.fullmatch(n):
+            raise BadInput(f"{where}: {n[:60]!r} is not a name (a letter, then letters, digits or _)")
+    text = _with_slope(text, tree, slope)
+    if len(text) > expr.MAX_LENGTH:
+        raise BadInput(f"{where}: {len(text)} characters once the slope is written into each leaky_relu, "
+                       f"more than the {expr.MAX_LENGTH} allowed")
     used = [n for n in names if n in data]
     return name, text, Graph.parse({name: text}, used + [n for n in names if n not in data]), used
 
 
-class _Slope(ast.NodeTransformer):
-    """leaky_relu(z) -> leaky_relu(z, slope): the sheet leaves the slope out; here it is a parameter."""
+def _with_slope(text: str, tree: ast.expr, slope: float) -> str:
+    """leaky_relu(z) -> leaky_relu(z, slope): the sheet leaves the slope out; here it is a parameter.
 
-    def __init__(self, slope: float):
-        self.slope = slope
-
-    def visit_Call(self, node: ast.Call) -> ast.Call:
-        self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and FUNCTIONS.get(node.func.id) == "leaky_relu" and len(node.args) == 1:
-            return ast.Call(ast.Name("leaky_relu"), [node.args[0], ast.Constant(self.slope)], [])
-        return node
+    The slope is inserted into the text itself, before each call's closing bracket, so the equation
+    keeps its spelling and length (an ASCII one-line text: column offsets are character offsets).
+    """
+    text = text.strip()
+    ends = sorted((n.end_col_offset - 1 for n in ast.walk(tree)
+                   if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and len(n.args) == 1
+                   and FUNCTIONS.get(n.func.id) == "leaky_relu"), reverse=True)
+    for end in ends:
+        comma = "" if text[:end].rstrip().endswith(",") else ","
+        text = f"{text[:end]}{comma} {slope!r}{text[end:]}"
+    return text
 
 
 def describe(unit: nn.Neuron) -> str:
@@ -99,7 +123,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         out, text, g, used = parse(equation, data, p.slope)
         units = nn.neurons(g, data)
         part = sol.part(label, f"Network ({label})", rf"Draw the network of equation ({label}).")
-        formula = expr.read(text, {n: sp.Symbol(n) for n in g.inputs}, functions=SYMPY_NAMES, where=f"equation ({label})")
+        formula = expr.read(text, {n: sp.Symbol(n) for n in g.inputs}, functions=SYMPY_NAMES,
+                            where=f"equation ({label})")
         params = sorted(str(s) for s in formula.free_symbols if str(s) not in data)
         part.diagram("network", rf"Network ({label}): data inputs on the left, each neuron shows its activation "
                      r"and name, its bias below it, and each edge its weight. A sub-expression the equation "
