@@ -1,8 +1,14 @@
-"""Shared fixtures: each topic is solved once per session with its default parameters."""
+"""Shared fixtures. Collection never solves: a topic is solved once, when a selected test first needs it.
+
+Every test gets a marker named after its topic (the `topic` parameter, or the `test_<topic>.py` file it
+lives in), so `pytest -m kaiming` runs everything about one topic and solves nothing else.
+"""
 
 from __future__ import annotations
 
 import functools
+
+import pytest
 
 from theory.core import registry
 from theory.core.cli import solve_topic
@@ -19,12 +25,15 @@ def failed_claims(module, overrides=None) -> set[str]:
     return {cid for cid, _, v in sol.claims() if not v.passed}
 
 
-def pytest_generate_tests(metafunc):
-    """`topic_claim` parametrizes a test over every claim of every topic: proofs as tests."""
-    if "topic_claim" in metafunc.fixturenames:
-        ids, values = [], []
-        for topic in registry.TOPICS:
-            for cid, _, verdict in solved(topic).claims():
-                ids.append(f"{topic}:{cid}")
-                values.append((topic, cid, verdict))
-        metafunc.parametrize("topic_claim", values, ids=ids)
+def pytest_configure(config):
+    for topic in registry.TOPICS:
+        config.addinivalue_line("markers", f"{topic}: tests of the {topic} topic")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        params = getattr(item, "callspec", None)
+        topic = params.params.get("topic") if params else None
+        stem = item.path.stem.removeprefix("test_")
+        for name in {topic, stem} & set(registry.TOPICS):
+            item.add_marker(getattr(pytest.mark, name))

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from theory.core import build
+from theory.core import sheet as sheets
 from theory.core.errors import BadInput
 
 pytestmark = pytest.mark.skipif(
@@ -124,7 +125,7 @@ def _wait_for(what, timeout: float = 120) -> None:
 
 def _valid_pdf_and_true_stamp(sheet: Path, out: Path) -> None:
     assert build.verify_pdf(out / "Small.pdf") is None
-    assert (out / ".Small.inputs").read_text() == build._inputs_key(sheet, None, None)
+    assert (out / ".Small.inputs").read_text() == build._inputs_key(sheets.load(sheet), None, None)
 
 
 def test_concurrent_builds_take_turns_and_the_second_finds_it_up_to_date(tmp_path):

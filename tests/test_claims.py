@@ -1,8 +1,19 @@
-"""Every claim of every topic, with its default parameters, is a test."""
+"""Every claim of every topic, with its default parameters, holds: proofs as tests."""
+
+import pytest
+
+from tests.conftest import solved
+from theory.core import registry
 
 
-def test_claim_holds(topic_claim):
-    topic, cid, verdict = topic_claim
-    assert verdict.passed, f"{topic} {cid}: {verdict.detail}"
-    if verdict.method == "monte-carlo":
-        assert verdict.data["calibrated"], f"{topic} {cid} is under-powered: {verdict.detail}"
+@pytest.mark.parametrize("topic", registry.TOPICS)
+def test_every_claim_holds(topic):
+    failed = [f"{cid}: {v.detail}" for cid, _, v in solved(topic).claims() if not v.passed]
+    assert not failed, f"{topic}: {len(failed)} claim(s) fail:\n" + "\n".join(failed)
+
+
+@pytest.mark.parametrize("topic", registry.TOPICS)
+def test_every_simulation_is_calibrated(topic):
+    short = [f"{cid}: {v.detail}" for cid, _, v in solved(topic).claims()
+             if v.method == "monte-carlo" and not v.data.get("calibrated", False)]
+    assert not short, f"{topic}: under-powered simulations:\n" + "\n".join(short)

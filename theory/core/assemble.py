@@ -1,33 +1,144 @@
-"""Solve every problem of a sheet and assemble the LaTeX document."""
+"""Solve every problem of a sheet and assemble the LaTeX document.
+
+Problems are solved and rendered in parallel, one worker process per core, and each
+problem's result (its LaTeX fragment, figures and verdicts) is cached under a key made of
+its topic, parameters, seed, sample size and the source files it imports (`deps`), so a
+rebuild solves only what changed.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 from checks.montecarlo import FALSE_ALARM, MISS_RATE, RESOLUTION, Z_ALARM
-from theory.core import registry
-from theory.core.cli import solve_topic
+from theory.core import deps, params, registry
+from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.render import latex
-from theory.core.sheet import Sheet
+from theory.core.sheet import Problem, Sheet
 from theory.core.solution import Solution
+from theory.core.verdict import Verdict
+
+RENDERER = "theory.core.render.latex"
+
+
+def solve_problem(prob: Problem, seed: int | None = None, samples: int | None = None) -> Solution:
+    """One problem solved with its sheet's parameters; a bad value names the problem."""
+    module = registry.load_topic(prob.topic)
+    try:
+        p = params.make(module.Params, prob.params)
+    except BadInput as e:
+        raise BadInput(f"problem {prob.number}: {e}") from None
+    return module.solve(p, Context(module.TOPIC, seed, samples))
 
 
 def solve_sheet(sheet: Sheet, *, seed: int | None = None, samples: int | None = None) -> list[Solution]:
-    out = []
-    for prob in sheet.problems:
-        try:
-            out.append(solve_topic(registry.load_topic(prob.topic), prob.params, seed, samples))
-        except BadInput as e:
-            raise BadInput(f"{sheet.path.name}, problem {prob.number}: {e}") from None
-    return out
+    """Every problem solved in this process, in order (for checking; builds use `render_sheet`)."""
+    try:
+        return [solve_problem(prob, seed, samples) for prob in sheet.problems]
+    except BadInput as e:
+        raise BadInput(f"{sheet.path.name}, {e}") from None
 
 
-def assemble(sheet: Sheet, figure_dir: Path, *, seed: int | None = None,
-             samples: int | None = None) -> tuple[str, list[Solution]]:
+@dataclass(frozen=True)
+class Rendered:
+    """One problem as the document needs it: its LaTeX section and its verdicts."""
+
+    number: str
+    topic: str
+    title: str
+    tex: str
+    claims: tuple[tuple[str, Verdict], ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(v.passed for _, v in self.claims)
+
+
+def problem_key(prob: Problem, seed: int | None, samples: int | None) -> str:
+    """What a problem's result depends on: topic, parameters, run settings and source files."""
+    files = deps.closure(f"theory.{prob.topic}") + deps.closure(RENDERER) + deps.closure(__name__)
+    settings = json.dumps([prob.topic, prob.number, prob.params, seed, samples], sort_keys=True, default=str)
+    return deps.digest(files, settings)
+
+
+def render_problem(prob: Problem, figure_dir: Path, cache_dir: Path | None, seed: int | None,
+                   samples: int | None) -> Rendered:
+    """Solve and render one problem, or take it from the cache; figures land in `figure_dir`."""
+    entry = cache_dir / problem_key(prob, seed, samples) if cache_dir else None
+    if entry is not None and (entry / "result.json").is_file():
+        return _from_cache(entry, prob, figure_dir)
+    sol = solve_problem(prob, seed, samples)
+    own = figure_dir / f".{prob.topic}-{prob.number}"  # this problem's figures, then moved beside the .tex
+    own.mkdir(parents=True, exist_ok=True)
+    tex = latex.render(sol, own, number=prob.number)
+    result = Rendered(prob.number, prob.topic, sol.title, tex, tuple((cid, v) for cid, _, v in sol.claims()))
+    if entry is not None and result.passed:
+        _store(entry, result, own)
+    for f in own.iterdir():
+        os.replace(f, figure_dir / f.name)
+    own.rmdir()
+    return result
+
+
+def _store(entry: Path, result: Rendered, figures: Path) -> None:
+    """Write a cache entry through a temporary folder, so a reader never sees half of one."""
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(figures, tmp / "figures")
+    claims = [{"id": cid, "method": v.method, "passed": v.passed, "detail": v.detail, "data": v.data}
+              for cid, v in result.claims]
+    (tmp / "fragment.tex").write_text(result.tex, encoding="utf-8")
+    (tmp / "result.json").write_text(json.dumps({"title": result.title, "claims": claims}, default=float),
+                                     encoding="utf-8")
+    try:
+        os.replace(tmp, entry)
+    except OSError:  # another build stored the same entry first
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _from_cache(entry: Path, prob: Problem, figure_dir: Path) -> Rendered:
+    data = json.loads((entry / "result.json").read_text(encoding="utf-8"))
+    for f in (entry / "figures").iterdir():
+        shutil.copyfile(f, figure_dir / f.name)
+    claims = tuple((c["id"], Verdict(c["method"], c["passed"], c["detail"], c["data"])) for c in data["claims"])
+    return Rendered(prob.number, prob.topic, data["title"], (entry / "fragment.tex").read_text(encoding="utf-8"),
+                    claims)
+
+
+def jobs() -> int:
+    """Worker processes: THEORY_JOBS if set, else one per core."""
+    text = os.environ.get("THEORY_JOBS", "")
+    if text and not (text.isdigit() and 1 <= int(text) <= 64):
+        raise BadInput(f"THEORY_JOBS must be a whole number from 1 to 64, got {text[:20]!r}")
+    return int(text) if text else (os.cpu_count() or 1)
+
+
+def render_sheet(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, seed: int | None = None,
+                 samples: int | None = None) -> list[Rendered]:
+    """Every problem solved and rendered, in parallel over `jobs()` processes, in the sheet's order."""
+    workers = min(jobs(), len(sheet.problems))
+    args = [(prob, figure_dir, cache_dir, seed, samples) for prob in sheet.problems]
+    try:
+        if workers <= 1:
+            return [render_problem(*a) for a in args]
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            return list(pool.map(render_problem, *zip(*args)))
+    except BadInput as e:
+        raise BadInput(f"{sheet.path.name}, {e}") from None
+
+
+def assemble(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, seed: int | None = None,
+             samples: int | None = None) -> tuple[str, list[Rendered]]:
     """The whole document as a string (byte-identical for identical inputs)."""
-    solutions = solve_sheet(sheet, seed=seed, samples=samples)
+    problems = render_sheet(sheet, figure_dir, cache_dir=cache_dir, seed=seed, samples=samples)
     preamble = (registry.SHEETS_DIR / "preamble.tex").read_text(encoding="utf-8")
     body = [
         rf"\solutiontitle{{{sheet.title}}}{{{sheet.course}}}",
@@ -35,12 +146,12 @@ def assemble(sheet: Sheet, figure_dir: Path, *, seed: int | None = None,
         _legend(),
         r"\tableofcontents",
     ]
-    for prob, sol in zip(sheet.problems, solutions):
+    for prob in problems:
         body.append(r"\clearpage")
-        body.append(latex.render(sol, figure_dir, number=prob.number))
-    body.append(_summary(sheet, solutions))
+        body.append(prob.tex)
+    body.append(_summary(sheet, problems))
     doc = preamble + "\n\\begin{document}\n" + "\n\n".join(b for b in body if b) + "\n\\end{document}\n"
-    return doc, solutions
+    return doc, problems
 
 
 def _legend() -> str:
@@ -63,10 +174,10 @@ def _sci(x: float) -> str:
     return rf"{mantissa}\cdot 10^{{{int(exp)}}}" if mantissa != "1" else rf"10^{{{int(exp)}}}"
 
 
-def _summary(sheet: Sheet, solutions: list[Solution]) -> str:
+def _summary(sheet: Sheet, problems: list[Rendered]) -> str:
     rows = []
-    for prob, sol in zip(sheet.problems, solutions):
-        verdicts = [v for _, _, v in sol.claims()]
+    for prob, sol in zip(sheet.problems, problems):
+        verdicts = [v for _, v in sol.claims]
         count = Counter(v.method for v in verdicts)
         samples = sum(int(v.data.get("samples", 0)) for v in verdicts if v.method == "monte-carlo")
         failed = sum(not v.passed for v in verdicts)

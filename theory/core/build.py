@@ -12,7 +12,6 @@ the stamp that records this is removed when a build starts and written last.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import re
 import shutil
@@ -22,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from theory.core import registry
+from theory.core import deps, registry
 from theory.core import sheet as sheets
 from theory.core.errors import BadInput
 from theory.core.sheet import Sheet
@@ -36,16 +35,13 @@ INSTALL_HINT = (
 INCOMPLETE = ".incomplete"  # in a work folder while a build runs; a leftover means a killed or failed build
 
 
-def _inputs_key(sheet_path: Path, seed: int | None, samples: int | None) -> str:
-    """A hash of everything the PDF depends on."""
-    h = hashlib.sha256(f"{seed}/{samples}".encode())
-    files = [sheet_path, registry.SHEETS_DIR / "preamble.tex"]
-    for pkg in ("theory", "checks"):
-        files += sorted((registry.ROOT / pkg).rglob("*.py"))
-    for f in files:
-        h.update(str(f.relative_to(registry.ROOT) if f.is_relative_to(registry.ROOT) else f).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
+def _inputs_key(sheet: Sheet, seed: int | None, samples: int | None) -> str:
+    """A hash of everything the PDF depends on: the sheet, the preamble, the build's own code and
+    the source files its topics import (another topic's change leaves the stamp alone)."""
+    files = [sheet.path, registry.SHEETS_DIR / "preamble.tex", *deps.closure(__name__)]
+    for prob in sheet.problems:
+        files += deps.closure(f"theory.{prob.topic}")
+    return deps.digest(files, f"{seed}/{samples}")
 
 
 def build(name: str, *, seed: int | None = None, samples: int | None = None,
@@ -60,7 +56,7 @@ def build(name: str, *, seed: int | None = None, samples: int | None = None,
         raise BadInput(f"{' and '.join(missing)} not found: install TeX Live with: {INSTALL_HINT}")
     out_dir = Path(out_dir or os.environ.get("THEORY_BUILD_DIR") or registry.BUILD_DIR)
     target = out_dir / sheet.output
-    key = _inputs_key(path, seed, samples)
+    key = _inputs_key(sheet, seed, samples)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         with _locked(out_dir / f".{Path(sheet.output).stem}.lock", target):
@@ -98,7 +94,8 @@ def _build_locked(sheet: Sheet, target: Path, key: str, *, seed: int | None, sam
         shutil.rmtree(work)
     work.mkdir(exist_ok=True)
     (work / INCOMPLETE).touch()
-    tex, solutions = assemble(sheet, work, seed=seed, samples=samples)
+    tex, solutions = assemble(sheet, work, cache_dir=target.parent / "cache" / "problems", seed=seed,
+                              samples=samples)
     tex_file = work / f"{stem}.tex"
     if not tex_file.is_file() or tex_file.read_text(encoding="utf-8") != tex:
         tex_file.write_text(tex, encoding="utf-8")
@@ -117,7 +114,7 @@ def _build_locked(sheet: Sheet, target: Path, key: str, *, seed: int | None, sam
         print(f"{target}: written, but claims FAILED in: {', '.join(failed)}")
         return 1
     _write_atomic(stamp, key)
-    print(f"{target}: written ({sum(len(list(s.claims())) for s in solutions)} claims hold)")
+    print(f"{target}: written ({sum(len(s.claims) for s in solutions)} claims hold)")
     return 0
 
 
