@@ -309,5 +309,5 @@ def proved_for_each(cases: Mapping[str, Callable[[], Verdict]], what: str) -> Ve
     failed = [name for name, v in verdicts.items() if not v.passed]
     detail = f"{what}, for {', '.join(verdicts)}"
     if failed:
-        detail += f"; fails for {', '.join(failed)}"
-    return Verdict(method, not failed, detail, {"cases": list(verdicts)})
+        detail += "; fails for " + "; ".join(f"{name} ({verdicts[name].detail})" for name in failed)
+    return Verdict(method, not failed, detail, {"cases": list(verdicts), "failed": failed})

@@ -46,12 +46,13 @@ class Chain:
     cases: dict[str, dict[str, Any]] | None = None
 
     def step(self, latex: str, value: Any, reason: str, verdict: Verdict | None = None,
-             given: dict | None = None) -> Chain:
+             given: dict | Callable[..., dict] | None = None) -> Chain:
         """Add `= latex`; unless `verdict` is given, prove `value` equals the previous value.
 
         `given` substitutes hypotheses (e.g. {E[W]: 0}) into the previous value
         first. With `cases`, values are functions of the case's keywords (e.g.
-        `lambda d: ...`) and the step is proved for every case.
+        `lambda d: ...`) and the step is proved for every case; `given` may then be
+        a function of the same keywords too (a hypothesis that depends on the case).
         """
         if verdict is None:
             if not self.steps:
@@ -60,11 +61,18 @@ class Chain:
         self.steps.append(Step(latex, reason, verdict, value))
         return self
 
-    def _link(self, before: Any, after: Any, given: dict) -> Verdict:
+    def _link(self, before: Any, after: Any, given: dict | Callable[..., dict]) -> Verdict:
         if self.cases is None:
+            if callable(given):
+                raise UncheckedStep(f"chain {self.id}: a `given` that is a function needs cases")
             return prove.equal(sp.sympify(before, strict=True).subs(given), after)
+
+        def hypotheses(kw: dict) -> dict:
+            return given(**kw) if callable(given) else given
+
         checks = {
-            name: (lambda kw=kw: prove.equal(sp.sympify(before(**kw), strict=True).subs(given), after(**kw)))
+            name: (lambda kw=kw: prove.equal(sp.sympify(before(**kw), strict=True).subs(hypotheses(kw)),
+                                             after(**kw)))
             for name, kw in self.cases.items()
         }
         return prove.proved_for_each(checks, "proved case by case")

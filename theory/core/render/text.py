@@ -45,11 +45,13 @@ def _block(b, width: int, verbose: bool) -> list[str]:
             tag = "[definition      ]" if s.verdict is None else _tag(s.verdict)
             lines.append(f"{tag} {head}   <- {plain(s.reason)}")
             if verbose and s.verdict is not None:
-                lines.append(_wrap(s.verdict.detail, " " * 22, width))
+                lines.append(_wrap(f"{b.id}.{i}: {s.verdict.detail}", " " * 22, width))
         return lines
     if isinstance(b, Claim):
         lines = [_wrap(f"{_tag(b.verdict)} {plain(b.text)}", "", width)]
-        if verbose or not b.verdict.passed or b.verdict.method == "monte-carlo":
+        if verbose:
+            lines.append(_wrap(f"{b.id}: {b.verdict.detail}", " " * 20, width))
+        elif not b.verdict.passed or b.verdict.method == "monte-carlo":
             lines.append(_wrap(b.verdict.detail, " " * 20, width))
         return lines
     if isinstance(b, Table):
