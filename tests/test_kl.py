@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -80,10 +81,30 @@ def test_fractions_and_other_sizes_hold():
     ({"p": "('half', 0.5)"}, "not a number"),
     ({"p": "()"}, "non-empty"),
     ({"grid": "2"}, "out of range"),
+    ({"p": "(1e-300, 1.0)"}, "digits"),
+    ({"p": ("1/" + "9" * 30, "1")}, "digits"),
+    ({"p": "('1/1000000000039', '1000000000038/1000000000039')"}, "digits"),
+    ({"p": "('1/999999999989', '1/999999999959', 0.999999999998)", "q": "(0.2, 0.3, 0.5)"}, "approximately"),
+    ({"p": str(tuple([1 / 17] * 17)), "q": str(tuple([1 / 17] * 17))}, "outcomes"),
+    ({"pairs": "10000", "max_k": "100"}, "limit"),
+    ({"grid_decades": "1e-9"}, "out of range"),
 ])
 def test_bad_parameters(bad, words):
     with pytest.raises(BadInput, match=words):
         solve_topic(topic, bad)
+
+
+def test_long_decimals_give_the_exact_difference_without_writing_out_r():
+    """0.123456789 has a nine-digit denominator: R = prod p^e has about 10^10 digits and is kept as prime powers."""
+    sol = solve_topic(topic, {**FAST, "p": "(0.123456789, 0.876543211)"})
+    assert not {cid for cid, _, v in sol.claims() if not v.passed}
+    assert "R (2^" in dict((cid, v.detail) for cid, _, v in sol.claims())["b.iii.differ"]
+
+
+def test_decimals_are_read_as_written_and_fractions_floats_as_fractions():
+    assert topic._entries((0.05738064631, 0.94261935369)) == [Fraction(5738064631, 10**11),
+                                                              Fraction(94261935369, 10**11)]
+    assert topic._entries((1 / 3, 2 / 3)) == [Fraction(1, 3), Fraction(2, 3)]
 
 
 # --- properties on random inputs -------------------------------------------------------------

@@ -25,12 +25,21 @@ t = sp.Symbol("t", positive=True)
 pi_, qi_ = sp.symbols("p_i q_i", positive=True)
 SUM_TOL = 1e-9
 SIZES = range(2, 6)  # k for the symbolic case-by-case chains
+MAX_OUTCOMES = 16  # outcomes of the counterexample: its exact KL is factored into logs of primes
+MAX_EXACT = 10**12  # numerator and denominator of an entry: SymPy factors them (and their rescaled forms) at once
+MAX_ENTRIES = 2 * 10**7  # pairs x max_k (max_k + 1) / 2 numbers drawn: about a minute and below 2 GiB
 
 
 def _entries(value) -> list[Fraction] | str:
-    """Exact entries of a distribution parameter, or what is wrong with it."""
+    """Exact entries of a distribution parameter, or what is wrong with it.
+
+    A float is the decimal it was written as, or if that is long the simple fraction it rounds from (1/3);
+    numerators and denominators are bounded because the exact forms are factored into primes.
+    """
     if not isinstance(value, tuple) or not value:
         return "expected a non-empty list of probabilities, e.g. (0.5, 0.5) or ('1/3', '2/3')"
+    if len(value) > MAX_OUTCOMES:
+        return f"{len(value)} outcomes, more than the {MAX_OUTCOMES} allowed"
     out = []
     for i, v in enumerate(value, 1):
         try:
@@ -39,20 +48,27 @@ def _entries(value) -> list[Fraction] | str:
             if isinstance(v, float):
                 if not math.isfinite(v):
                     raise ValueError
-                f = Fraction(v).limit_denominator(10**9)  # 0.1 -> 1/10, 1/3 -> 1/3
-                f = f if abs(float(f) - v) <= 1e-15 * max(1.0, abs(v)) else Fraction(v)
+                f = Fraction(repr(v))  # the decimal as written: 0.1 -> 1/10
+                if f.denominator > MAX_EXACT:  # a fraction's float, 0.3333333333333333 -> 1/3
+                    near = Fraction(v).limit_denominator(10**9)
+                    f = near if abs(float(near) - v) <= 1e-15 * abs(v) else f
             else:
                 f = Fraction(str(v).strip())
-        except (ValueError, ZeroDivisionError, TypeError):
-            return f"entry {i} ({v!r}) is not a number or a fraction such as '1/3'"
+        except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+            return f"entry {i} ({str(v)[:40]!r}) is not a number or a fraction such as '1/3'"
         if f < 0:
-            return f"entry {i} is negative ({v}); probabilities must be > 0"
+            return f"entry {i} is negative ({float(f):.3g}); probabilities must be > 0"
         if f == 0:
             return f"entry {i} is 0; KL needs every p_i, q_i > 0"
+        if max(f.numerator, f.denominator) > MAX_EXACT:
+            return f"entry {i} as a fraction has more than {len(str(MAX_EXACT)) - 1} digits above or below the bar"
         out.append(f)
     total = sum(out)
     if abs(total - 1) > SUM_TOL:
         return f"entries sum to {float(total):.12g}, not 1 (tolerance {SUM_TOL:g})"
+    if any(max((f / total).numerator, (f / total).denominator) > MAX_EXACT**2 for f in out):
+        return ("entries sum to 1 only approximately and rescaled they become fractions too long to factor; "
+                "give them exactly, e.g. ('1/3', '2/3')")
     return out
 
 
@@ -70,14 +86,18 @@ class Params(Parameters):
                      check=distribution)
     grid: int = param(200_001, "log-spaced points on which ln x <= x - 1 is scanned", lo=3,
                       hi=10**7)
-    grid_decades: float = param(8.0, "the grid covers [10^-d, 10^d]", lo=0.0, lo_open=True,
-                                hi=300.0)
+    # Below 1e-3 decades grid points fall within rounding of x = 1, where ln x - (x - 1) is 0 in float.
+    grid_decades: float = param(8.0, "the grid covers [10^-d, 10^d]", lo=1e-3, hi=300.0)
     pairs: int = param(200, "random distribution pairs per size k in the SciPy comparison", lo=1,
-                       hi=10**5)
-    max_k: int = param(50, "random pairs are drawn for k = 1, ..., max_k outcomes", lo=1, hi=1000)
+                       hi=10**4)
+    max_k: int = param(50, "random pairs are drawn for k = 1, ..., max_k outcomes", lo=1, hi=400)
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        drawn = self.pairs * self.max_k * (self.max_k + 1) // 2
+        if drawn > MAX_ENTRIES:
+            raise BadInput(f"pairs * max_k (max_k + 1) / 2 = {drawn:,} probabilities exceeds the {MAX_ENTRIES:,} "
+                           "limit that keeps the SciPy comparison within about a minute")
         if len(self.p) != len(self.q):
             raise BadInput(f"parameters p and q have different lengths ({len(self.p)} and "
                            f"{len(self.q)}); both must list the same k outcomes")
@@ -144,23 +164,32 @@ def _on_simplex(cases: dict) -> Verdict:
                                  r"$q_k = 1 - \sum_{i<k} q_i$")
 
 
-def _log_ratio(value: sp.Expr) -> tuple[int, sp.Rational]:
-    """Write a sum of rational multiples of logs of rationals as ln(R)/N, R rational."""
+def _log_ratio(value: sp.Expr) -> tuple[int, dict[int, int]]:
+    """Write a sum of rational multiples of logs of rationals as ln(R)/N with R = prod p^e_p over primes.
+
+    R is returned as its prime exponents: with long fractions it has far too many digits to write out.
+    """
     terms = sp.Add.make_args(sp.expand_log(sp.expand(value), force=True))
-    coeffs, args = [], []
+    coeffs: dict[int, sp.Rational] = {}
     for term in terms:
         c, rest = term.as_coeff_Mul()
         if rest == 1 and c == 0:
             continue
         if not (isinstance(rest, sp.log) and rest.args[0].is_Rational and c.is_Rational):
-            raise ValueError(f"not a rational combination of logs: {term}")
-        coeffs.append(sp.Rational(c))
-        args.append(rest.args[0])
-    n = math.lcm(1, *[int(c.q) for c in coeffs])
-    r = sp.Integer(1)
-    for c, a in zip(coeffs, args):
-        r *= sp.Rational(a) ** int(c * n)
-    return int(n), r
+            raise ValueError(f"not a rational combination of logs: {sp.sstr(term)[:60]}")
+        a = sp.Rational(rest.args[0])
+        for part, sign in ((a.p, 1), (a.q, -1)):
+            for prime, m in sp.factorint(part).items():
+                coeffs[prime] = coeffs.get(prime, sp.Integer(0)) + sign * m * sp.Rational(c)
+    n = math.lcm(1, *[int(c.q) for c in coeffs.values()])
+    return int(n), {prime: int(c * n) for prime, c in sorted(coeffs.items()) if c != 0}
+
+
+def _ratio(powers: dict[int, int]) -> sp.Rational | None:
+    """R = prod p^e as a number, or None when it has more than 40 digits above or below the bar."""
+    if sum(abs(e) * math.log10(pr) for pr, e in powers.items()) > 40:
+        return None
+    return math.prod((sp.Rational(pr) ** e for pr, e in powers.items()), start=sp.Integer(1))
 
 
 def _q(r: sp.Rational) -> str:
@@ -391,14 +420,20 @@ def solve(p: Params, ctx: Context) -> Solution:
                            what="scipy.stats.entropy(q, p)"))
     diff = forward - backward
     try:
-        n_, r_ = _log_ratio(diff)
-        exact_diff = sp.log(r_) / n_
+        n_, powers = _log_ratio(diff)
+        r_ = _ratio(powers)
+        if r_ is not None:
+            exact_diff, r_text, r_name = sp.log(r_) / n_, _q(r_), str(r_)
+        else:  # R too long to write: its prime powers
+            exact_diff = sum((sp.Rational(e, n_) * sp.log(pr) for pr, e in powers.items()), sp.Integer(0))
+            r_text = r" \cdot ".join(f"{pr}^{{{e}}}" for pr, e in powers.items())
+            r_name = "R (" + " * ".join(f"{pr}^{e}" for pr, e in powers.items())[:100] + ")"
         differ = prove.equal(diff, exact_diff) & Verdict(
-            "symbolic", r_ != 1, f"exact: the difference is ln({r_})/{n_}, and {r_} "
-            + ("!= 1" if r_ != 1 else "= 1"))
+            "symbolic", bool(powers), f"exact: the difference is ln({r_name})/{n_}, and {r_name} "
+            + ("!= 1" if powers else "= 1"))
         shown = (rf"KL(p, q) - KL(q, p) = {_log_tex(diff)} = \tfrac{{1}}{{{n_}}}"
-                 rf"\ln {_q(r_)} ")
-        shown += r"\ne 0." if r_ != 1 else "= 0."
+                 rf"\ln {r_text} ")
+        shown += r"\ne 0." if powers else "= 0."
     except ValueError as e:
         differ, shown = Verdict("symbolic", False, str(e)), ""
     pc.claim("differ", r"The difference is a rational multiple of the logarithm of a rational "
