@@ -112,8 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         build.add_argument("--all", action="store_true", help="build every sheet")
         build.add_argument("--force", action="store_true", help="rebuild even if up to date")
         _run_options(build)
+        new = sub.add_parser("new", help="write a working skeleton of a new topic (topic, simulation, test)")
+        new.add_argument("name", help="the topic's module name, e.g. mean_of_uniform")
         args = parser.parse_args(argv)
-        return {"list": _list, "check": _check, "build": _build}[args.command](args)
+        return {"list": _list, "check": _check, "build": _build, "new": _new}[args.command](args)
 
     return _guard(run)
 
@@ -148,6 +150,16 @@ def _check(args) -> int:
                 print(f"    FAIL {cid}: {v.detail}")
         status |= 0 if sol.passed else 1
     return status
+
+
+def _new(args) -> int:
+    from theory.core import registry, scaffold
+
+    for path in scaffold.new(args.name):
+        print(f"wrote {path.relative_to(registry.ROOT)}")
+    print(f"next: python -m theory check {args.name} && python -m pytest tests/test_{args.name}.py; "
+          "then edit the three files into your question (docs/writing-a-topic.md)")
+    return 0
 
 
 def _build(args) -> int:
