@@ -43,3 +43,12 @@ def test_a_failing_case_is_named_with_its_counterexample():
     wrong = _chain(lambda n: {m: n + 1 if n == 2 else n})
     assert wrong.data["failed"] == ["n=2"]
     assert "fails for n=2 (SymPy refutes it: the difference" in wrong.detail
+
+
+def test_a_notebook_shows_the_solution_as_markdown_and_math():
+    sol = Solution("t", "Title", "sheet, Problem 1", _P(), question=r"Show ``it''.")
+    part = sol.part("a", "A part", r"Prove $x = x$.")
+    part.chain("c", "x").define("x", x).step(r"x + 0", x, "nothing")
+    md = sol._repr_markdown_()
+    assert md.startswith("### Title") and "#### (a) A part" in md and "“it”" in md
+    assert "x &= x && \\text{definition}" in md and "&= x + 0 && \\text{symbolic" in md

@@ -227,6 +227,12 @@ class Solution:
     def passed(self) -> bool:
         return all(v.passed for _, _, v in self.claims())
 
+    def _repr_markdown_(self) -> str:
+        """How a notebook shows a solved topic: the PDF part's content as Markdown and math."""
+        from theory.core.render import markdown
+
+        return markdown.render(self)
+
 
 def _answer(value: Any) -> Any:
     if isinstance(value, dict):
