@@ -107,7 +107,7 @@ def files(name: str, root: Path) -> dict[Path, str]:
 def new(name: str, root: Path = registry.ROOT) -> list[Path]:
     """Write a working topic skeleton; an unusable or taken name is bad input."""
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name) or keyword.iskeyword(name):
-        raise BadInput(f"topic name {name[:40]!r}: use 1 to 40 lower-case letters, digits and _, starting with a letter")
+        raise BadInput(f"topic name {name[:40]!r}: use 1 to 40 lower-case letters, digits and _ (a letter first)")
     if name in registry.TOPICS or (root / "theory" / name).exists() or name in ("core", "autodiff"):
         raise BadInput(f"topic name {name!r} is taken")
     out = files(name, root)
