@@ -87,6 +87,13 @@ def test_other_inputs_hold():
         "bias": "-0.75", "lam": "0.01"})
 
 
+def test_a_true_class_far_ahead_and_cancelling_residuals_hold():
+    """p_y = 1 - 1e-87 and residuals of 1e-6 from terms of 1e6: float rounding is allowed for, not a failure."""
+    assert not failed_claims(topic, {
+        "scores": "(100, -100, 3, 4)", "data": "((1, 1, 2e-6), (1e6, -999999.999999, 0), (1, 1, 1))",
+        "weights": "(1e6, 1e6)", "bias": "-1e6"})
+
+
 @pytest.mark.parametrize("bad, words", [
     ({"true_class": "bicycle"}, "not one of the classes"),
     ({"scores": "(1.0, 2.0, 3.0)"}, "different lengths"),
@@ -95,7 +102,14 @@ def test_other_inputs_hold():
     ({"lam": "-0.1"}, "out of range"),
     ({"weights": "(1.0,)"}, "disagree"),
     ({"data": "((1, 2, 3), (1, 2))"}, "same number"),
-    ({"scores": "(1, 'x', 2, 3)"}, "finite numbers"),
+    ({"scores": "(1, 'x', 2, 3)"}, "numbers"),
+    ({"scores": "(1e308, 1, 2, 3)"}, "numbers"),
+    ({"bias": "1e308"}, "out of range"),
+    ({"margin": "1e308"}, "out of range"),
+    ({"weights": "(1e-300, 1)"}, "numbers"),
+    ({"classes": r"('$\\frac{$', 'b', 'c', 'd')"}, "class names"),
+    ({"classes": r"('\\input{x}', 'b', 'c', 'd')"}, "class names"),
+    ({"true_class": "x" * 1000}, "not one of the classes"),
 ])
 def test_bad_parameters(bad, words):
     with pytest.raises(BadInput, match=words):

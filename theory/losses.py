@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass
 
@@ -20,23 +21,35 @@ from theory.core.verdict import Verdict
 
 TOPIC = "losses"
 RTOL = 1e-12
+EPS = float(np.finfo(float).eps)
+MAX_CLASSES = 20
 
 
-def _numbers(what: str, at_least: int = 1):
+MAX_SCORE = 100.0  # |s_j|: e^s stays a float (e^709 overflows) and the softmax exact form stays small
+MAX_VALUE = 1e6  # |x|, |y|, |w|, |b|: squared errors of up to 16 such terms stay far from float's limits
+MIN_VALUE = 1e-6  # smallest non-zero |x|, |y|, |w|: products of them do not underflow
+MAX_FEATURES = 16
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,'()/+-]{0,39}")  # printed into LaTeX and figure labels as they are
+
+
+def _numbers(what: str, at_least: int = 1, at_most: int = MAX_FEATURES, hi: float = MAX_VALUE):
+    """A `check=` for a list of numbers that are 0 or between MIN_VALUE and hi in size."""
     def check(value) -> str | None:
-        if not isinstance(value, tuple) or len(value) < at_least or any(
+        if not isinstance(value, tuple) or not at_least <= len(value) <= at_most or any(
                 isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
-                for v in value):
-            return f"expected a list of at least {at_least} finite numbers ({what})"
+                or abs(v) > hi or 0 < abs(v) < MIN_VALUE for v in value):
+            return (f"expected {at_least} to {at_most} numbers ({what}), each 0 or between {MIN_VALUE:g} and {hi:g} "
+                    "in size")
         return None
 
     return check
 
 
 def _names(value) -> str | None:
-    if not isinstance(value, tuple) or len(value) < 2 or any(
-            not isinstance(v, str) or not v.strip() for v in value):
-        return "expected a list of at least 2 class names, e.g. ('cat', 'dog')"
+    if not isinstance(value, tuple) or not 2 <= len(value) <= MAX_CLASSES or any(
+            not isinstance(v, str) or not NAME.fullmatch(v) for v in value):
+        return (f"expected 2 to {MAX_CLASSES} class names, e.g. ('cat', 'dog'), each up to 40 letters, digits, "
+                "spaces or .,'()/+-")
     if len(set(value)) != len(value):
         return "class names must be distinct"
     return None
@@ -44,8 +57,9 @@ def _names(value) -> str | None:
 
 def _rows(value) -> str | None:
     if not isinstance(value, tuple) or not value or any(
-            not isinstance(r, tuple) or len(r) < 2 or _numbers("")(r) for r in value):
-        return "expected a list of examples (x_1, ..., x_n, y) of finite numbers"
+            not isinstance(r, tuple) or len(r) < 2 or _numbers("", 2, MAX_FEATURES + 1)(r) for r in value):
+        return (f"expected a list of examples (x_1, ..., x_n, y), n <= {MAX_FEATURES}, of numbers that are 0 or "
+                f"between {MIN_VALUE:g} and {MAX_VALUE:g} in size")
     if len({len(r) for r in value}) != 1:
         return "every example must have the same number of features"
     return None
@@ -54,16 +68,16 @@ def _rows(value) -> str | None:
 @dataclass(frozen=True)
 class Params(Parameters):
     scores: tuple = param((2.0, 4.5, 1.0, 3.5), "class scores of the example in Problem 3",
-                          check=_numbers("the class scores", 2))
+                          check=_numbers("the class scores", 2, MAX_CLASSES, MAX_SCORE))
     classes: tuple = param(("motorcycle", "car", "truck", "SUV"),
                            "class names, in the order of the scores", check=_names)
     true_class: str = param("motorcycle", "the class the example belongs to")
-    margin: float = param(1.0, "hinge-loss margin Delta", lo=0.0)
+    margin: float = param(1.0, "hinge-loss margin Delta", lo=0.0, hi=1e3)
     data: tuple = param(((1.0, 2.0, 4.0), (2.0, 0.0, 3.0), (3.0, 1.0, 5.0)),
                         "regression examples (x_1, x_2, y) of Problem 4", check=_rows)
     weights: tuple = param((0.5, 1.0), "regression weights (w_1, w_2)", check=_numbers("weights"))
-    bias: float = param(0.0, "regression bias b (not regularised)")
-    lam: float = param(0.1, "L2 regularisation strength lambda", lo=0.0)
+    bias: float = param(0.0, "regression bias b (not regularised)", lo=-MAX_VALUE, hi=MAX_VALUE)
+    lam: float = param(0.1, "L2 regularisation strength lambda", lo=0.0, hi=MAX_VALUE)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -71,8 +85,8 @@ class Params(Parameters):
             raise BadInput(f"parameters scores and classes have different lengths "
                            f"({len(self.scores)} and {len(self.classes)}): one score per class")
         if self.true_class not in self.classes:
-            raise BadInput(f"parameter true_class: {self.true_class!r} is not one of the classes "
-                           f"{', '.join(self.classes)}")
+            raise BadInput(f"parameter true_class: {self.true_class[:60]!r} is not one of the classes "
+                           f"{', '.join(self.classes)[:200]}")
         if len(self.data[0]) != len(self.weights) + 1:
             raise BadInput(f"parameters data and weights disagree: examples have "
                            f"{len(self.data[0]) - 1} features but there are {len(self.weights)} "
@@ -145,9 +159,11 @@ def _exp_tex(v) -> str:
     return "e" if v == 1 else rf"e^{{{_tex(v)}}}"
 
 
-def _worst_rel(a, b) -> float:
+def _worst_rel(a, b, slack=0.0) -> float:
+    """The largest |a - b| / |b|, each difference first reduced by its float rounding slack."""
     a, b = np.asarray(a, float), np.asarray(b, float)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))) if a.size else 0.0
+    excess = np.maximum(np.abs(a - b) - np.asarray(slack, float), 0.0)
+    return float(np.max(excess / np.maximum(np.abs(b), 1e-300))) if a.size else 0.0
 
 
 def solve(p: Params, ctx: Context) -> Solution:
@@ -196,7 +212,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa.claim("numpy", r"NumPy, from the definition with a mask for the true class, gives the "
              rf"same loss ${_tex(L_svm)}$.",
              prove.close(num.multiclass_hinge([float(v) for v in s], y, float(delta)), float(L_svm),
-                         rtol=RTOL, atol=1e-12, what="NumPy hinge loss"))
+                         rtol=RTOL, atol=max(1e-12, 4 * EPS * len(s) * float(2 * max(map(abs, s)) + delta)),
+                         what="NumPy hinge loss"))
     rows = []
     for j, c in enumerate(p.classes):
         raw = s[j] - s[y] + delta
@@ -244,12 +261,13 @@ def solve(p: Params, ctx: Context) -> Solution:
         rf"\ln\bigl(1 + {' + '.join(_exp_tex(v) for v in shift)}\bigr)", new,
         r"divide inside by $e^{s_y}$",
         verdict=prove.equal(sp.exp(prev), sp.exp(new)) if shift else prove.equal(prev, new))
+    ce_atol = 8 * EPS * max(1.0, max(abs(float(v)) for v in s))  # logsumexp(s) - s_y cancels when p_y ~ 1
     pb.claim("value", rf"$L_{{\text{{CE}}}} \approx {float(L_ce):.6f}$, and "
              rf"$p_y \approx {float(probs[y]):.6f}$: SciPy's $\operatorname{{logsumexp}}(s) - s_y$ "
              r"and $-\ln$ of SciPy's softmax agree.",
              prove.close(num.cross_entropy([float(v) for v in s], y), float(L_ce), rtol=RTOL,
-                         what="logsumexp(s) - s_y")
-             & prove.close(float(-np.log(ref[y])), float(L_ce), rtol=1e-10,
+                         atol=ce_atol, what="logsumexp(s) - s_y")
+             & prove.close(float(-np.log(ref[y])), float(L_ce), rtol=1e-10, atol=ce_atol,
                            what="-ln scipy softmax"))
     above = [p.classes[j] for j in others if s[j] > s[y]]
     pb.text(r"The hinge loss stops charging a wrong class once it trails the true class by "
@@ -275,6 +293,11 @@ def solve(p: Params, ctx: Context) -> Solution:
     direct = [(r[-1] - sum(wi * xi for wi, xi in zip(w, r[:-1])) - b) ** 2 for r in rows4]
     ref4 = num.regression(p.data, p.weights, p.bias, p.lam)
     half4 = num.regression(p.data, p.weights, p.bias, p.lam, half=True)
+    # Float X w + b - y cancels: each residual is off by up to a few eps times the size of its terms.
+    size = [abs(p.bias) + abs(r[-1]) + sum(abs(wi * xi) for wi, xi in zip(p.weights, r[:-1])) for r in p.data]
+    slack_pred = [4 * (len(w) + 2) * EPS * v for v in size]
+    slack_per = [2 * abs(float(r[-1] - yh)) * e + e * e for r, yh, e in zip(rows4, preds, slack_pred)]
+    slack_mean = sum(slack_per) / len(slack_per)
     wnames = [f"w_{i + 1}" for i in range(len(w))]
     xs = sp.symbols(f"x_1:{len(w) + 1}")
     pr = sol.part("4a", "L2 loss of each example and the mean",
@@ -293,18 +316,18 @@ def solve(p: Params, ctx: Context) -> Solution:
              caption=rf"Model $\hat{{y}} = {sp.latex(predict(xs, w, b))}$ on the {n} examples.")
     pr.claim("numpy", r"NumPy ($X w + b$, then squared residuals) reproduces every "
              r"$\hat{y}_i$ and $L_i$ of the table.",
-             Verdict("numeric", _worst_rel([float(v) for v in preds], ref4["pred"]) <= RTOL
-                     and _worst_rel([float(v) for v in per], ref4["per"]) <= RTOL,
+             Verdict("numeric", _worst_rel([float(v) for v in preds], ref4["pred"], slack_pred) <= RTOL
+                     and _worst_rel([float(v) for v in per], ref4["per"], slack_per) <= RTOL,
                      f"worst relative differences: predictions "
-                     f"{_worst_rel([float(v) for v in preds], ref4['pred']):.1e}, losses "
-                     f"{_worst_rel([float(v) for v in per], ref4['per']):.1e}"))
+                     f"{_worst_rel([float(v) for v in preds], ref4['pred'], slack_pred):.1e}, losses "
+                     f"{_worst_rel([float(v) for v in per], ref4['per'], slack_per):.1e}"))
     mean = sum(per) / n
     pr.chain("mean", r"\bar{L}").define(r"\frac{1}{n}\sum_{i=1}^{n}L_i", mean).step(
         rf"\frac{{1}}{{{n}}}\bigl(" + " + ".join(_tex(v) for v in direct) + r"\bigr)",
         sum(direct) / n, "the rows, residuals written out").step(
         _approx(sum(direct) / n), sum(direct) / n, "add")
     pr.claim("numpy-mean", r"NumPy's mean of the squared residuals agrees.",
-             prove.close(ref4["mean"], float(mean), rtol=RTOL, atol=1e-15, what="NumPy MSE"))
+             prove.close(ref4["mean"], float(mean), rtol=RTOL, atol=1e-15 + slack_mean, what="NumPy MSE"))
 
     pg = sol.part("4b", "L2 regularisation term",
                   r"Compute $R = \lambda\sum_i w_i^2$ with $\lambda = " + _tex(lam) + "$.")
@@ -329,13 +352,14 @@ def solve(p: Params, ctx: Context) -> Solution:
         _approx(sum(direct) / n + reg_direct),
         sum(direct) / n + reg_direct, "add")
     pt.claim("numpy", r"NumPy's mean squared residual plus $\lambda\, w\cdot w$ agrees.",
-             prove.close(ref4["total"], float(total), rtol=RTOL, atol=1e-15, what="NumPy total"))
+             prove.close(ref4["total"], float(total), rtol=RTOL, atol=1e-15 + slack_mean,
+                         what="NumPy total"))
     half_total = total_loss(mean / 2, reg)
     pt.claim("half", rf"With the $\tfrac12(y-\hat{{y}})^2$ convention the mean becomes "
              rf"${_tex(mean / 2)}$, $R$ is unchanged, and the total is "
              rf"${_approx(half_total)}$ (NumPy with the factor "
              r"$\tfrac12$ agrees).",
-             prove.close(half4["total"], float(half_total), rtol=RTOL, atol=1e-15,
+             prove.close(half4["total"], float(half_total), rtol=RTOL, atol=1e-15 + slack_mean / 2,
                          what="NumPy total, half convention"))
 
     sol.answer("hinge loss", L_svm)
