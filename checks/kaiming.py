@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+BLOCK = 1 << 22  # numbers per array drawn at once (32 MiB of float64): bounds memory at any size
+
 
 def leaky(z: np.ndarray, alpha: float) -> np.ndarray:
     """max(0, z) + alpha min(0, z), elementwise."""
@@ -17,9 +19,17 @@ def leaky(z: np.ndarray, alpha: float) -> np.ndarray:
 
 def one_unit(rng: np.random.Generator, n: int, fan_in: int, weight_var: float,
              draw_inputs) -> np.ndarray:
-    """n samples of z = sum_j W_j x_j with fresh W ~ N(0, weight_var) and inputs x."""
-    w = rng.standard_normal((n, fan_in)) * np.sqrt(weight_var)
-    return np.einsum("ij,ij->i", w, draw_inputs(rng, (n, fan_in)))
+    """n samples of z = sum_j W_j x_j with fresh W ~ N(0, weight_var) and inputs x.
+
+    Drawn in blocks of at most BLOCK numbers per array, so memory does not grow with n * fan_in.
+    """
+    rows = max(1, BLOCK // fan_in)
+    out = np.empty(n)
+    for start in range(0, n, rows):
+        m = min(rows, n - start)
+        w = rng.standard_normal((m, fan_in)) * np.sqrt(weight_var)
+        out[start:start + m] = np.einsum("ij,ij->i", w, draw_inputs(rng, (m, fan_in)))
+    return out
 
 
 def weights(rng: np.random.Generator, shape: tuple[int, ...], var: float, kind: str) -> np.ndarray:
@@ -37,6 +47,19 @@ def weights(rng: np.random.Generator, shape: tuple[int, ...], var: float, kind: 
     raise ValueError(f"unknown weight law {kind!r}")
 
 
+def _rescale(z: np.ndarray, mean_sq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """z of each network times a power of two that brings its mean square near 1, and that power.
+
+    The (leaky) ReLU is positively homogeneous, so scaling a network's layer scales every later
+    layer by the same factor and leaves the ratios between layers as they were; a power of two
+    scales floats exactly, so nothing is rounded. Without it a deep network with a variance far
+    from the preserving one leaves the float32 range.
+    """
+    safe = np.where(mean_sq > 0, mean_sq, 1.0)
+    e = -np.round(np.log2(safe) / 2).astype(np.int32)
+    return np.ldexp(z, e[:, None, None]).astype(z.dtype, copy=False), e
+
+
 def layer_gains(rng: np.random.Generator, n: int, *, width: int, depth: int, batch: int,
                 weight_var: float, alpha: float, kind: str = "normal", chunk: int = 256) -> np.ndarray:
     """n samples of the per-layer gain of the mean squared pre-activation.
@@ -44,10 +67,12 @@ def layer_gains(rng: np.random.Generator, n: int, *, width: int, depth: int, bat
     For layer h >= 1 of a fresh random network fed `batch` standard normal
     inputs, the gain is mean(z_h^2) / mean(z_{h-1}^2). Each network yields
     depth - 1 gains; given the past, each has the same expectation, so they are
-    uncorrelated and their mean has the usual standard error.
+    uncorrelated and their mean has the usual standard error. Networks are
+    simulated `chunk` at a time, fewer when their weights would exceed BLOCK numbers.
     """
     per_net = depth - 1
     nets = -(-n // per_net)
+    chunk = max(1, min(chunk, BLOCK // (width * max(width, batch))))
     out = np.empty((nets, per_net))
     for start in range(0, nets, chunk):
         m = min(chunk, nets - start)
@@ -57,17 +82,26 @@ def layer_gains(rng: np.random.Generator, n: int, *, width: int, depth: int, bat
             z = leaky(z, alpha) @ weights(rng, (m, width, width), weight_var, kind)
             cur = np.mean(np.square(z, dtype=np.float64), axis=(1, 2))
             out[start:start + m, h] = cur / prev
-            prev = cur
+            z, e = _rescale(z, cur)
+            prev = np.ldexp(cur, 2 * e)
     return out.ravel()[:n]
 
 
 def variance_by_layer(rng: np.random.Generator, *, width: int, depth: int, batch: int,
                       networks: int, weight_var: float, alpha: float,
                       kind: str = "normal") -> np.ndarray:
-    """Mean squared pre-activation of each layer 0..depth-1, averaged over networks."""
+    """Mean squared pre-activation of each layer 0..depth-1, averaged over networks.
+
+    Each network is kept near unit scale (see `_rescale`) and its scale carried in float64,
+    whose range holds the values of the figure's depths and variances.
+    """
     z = rng.standard_normal((networks, batch, width), dtype=np.float32)
+    scale = np.ones(networks)
     out = [np.mean(np.square(z, dtype=np.float64))]
     for _ in range(depth - 1):
         z = leaky(z, alpha) @ weights(rng, (networks, width, width), weight_var, kind)
-        out.append(np.mean(np.square(z, dtype=np.float64)))
+        mean_sq = np.mean(np.square(z, dtype=np.float64), axis=(1, 2))
+        out.append(np.mean(scale * mean_sq))
+        z, e = _rescale(z, mean_sq)
+        scale = np.ldexp(scale, -2 * e)
     return np.array(out)

@@ -12,8 +12,9 @@ import sympy.stats as st
 from checks import kaiming as sim
 from theory.core import figures, prove
 from theory.core.context import Context
+from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
-from theory.core.params import Parameters, param, positive_list
+from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Solution
 
 TOPIC = "kaiming"
@@ -23,21 +24,54 @@ alpha_, d_, s2_ = sp.symbols("alpha d_h sigma_h^2", positive=True)
 mW, vW, mu, m2 = sp.symbols(r"\mathbb{E}[W] \mathbb{E}[W^2] \mathbb{E}[x] \mathbb{E}[x^2]")
 
 
+MAX_GAIN_WORK = 6144  # len(factors) * mc_width * (batch + 16): about a minute of gain simulations
+MAX_FIGURE_WORK = 2**25  # len(factors) * depth * width^2: weights drawn for the figure, 8 networks each
+
+
+def _factors(value: object) -> str | None:
+    """Multipliers of the derived variance: 1 to 8 distinct numbers in [0.01, 100].
+
+    A deep network's variance moves by the multiplier per layer; the bounds keep the figure's
+    depth x multiplier in float64's range. Each multiplier names a claim, so they must differ.
+    """
+    problem = numbers("multipliers of the derived variance", lo=0.01, hi=100.0, length=(1, 8),
+                      example="(0.5, 1.0, 1.5)")(value)
+    if problem:
+        return problem
+    names = [f"{k:g}" for k in value]
+    return None if len(set(names)) == len(names) else f"multipliers must differ, got {', '.join(names)[:60]}"
+
+
 @dataclass(frozen=True)
 class Params(Parameters):
-    alpha: float = param(0.0, "leaky-ReLU slope for z < 0 (0 = ReLU)", lo=0.0)
-    width: int = param(256, "units per layer of the networks in the figure", lo=2)
-    mc_width: int = param(32, "units per layer of the networks whose layer gain is tested", lo=2)
+    alpha: float = param(0.0, "leaky-ReLU slope for z < 0 (0 = ReLU)", lo=0.0, hi=10.0)
+    width: int = param(256, "units per layer of the networks in the figure", lo=2, hi=1024)
+    # At least 32 units: a ReLU layer of w units is all zero with probability about 2^-w, and a
+    # network with a dead layer has no defined gain.
+    mc_width: int = param(32, "units per layer of the networks whose layer gain is tested", lo=32, hi=64)
     mc_weights: str = param("rademacher", "weight law in the gain test: rademacher or normal",
                             check=lambda v: None if v in ("rademacher", "normal")
                             else "must be 'rademacher' or 'normal'")
-    depth: int = param(20, "layers in the deep-network simulation", lo=3)
-    batch: int = param(8, "inputs fed to each simulated network", lo=1)
-    fan_in: int = param(4, "fan-in of the single unit simulated in (a), (b)", lo=1)
-    scale: float = param(1.3, "scale of the symmetric densities tried in (c)", lo=0.0, lo_open=True)
-    t_dof: float = param(10.0, "degrees of freedom of the Student-t density in (c)", lo=4.0, lo_open=True)
+    depth: int = param(20, "layers in the deep-network simulation", lo=3, hi=100)
+    batch: int = param(8, "inputs fed to each simulated network", lo=1, hi=64)
+    fan_in: int = param(4, "fan-in of the single unit simulated in (a), (b)", lo=1, hi=64)
+    scale: float = param(1.3, "scale of the symmetric densities tried in (c)", lo=1e-3, hi=1e3)
+    # From 5: the simulated sigma(z)^2 needs a finite variance (t_dof > 4) that a few million
+    # samples measure; beyond 100 the Student-t is the normal density already tried.
+    t_dof: float = param(10.0, "degrees of freedom of the Student-t density in (c)", lo=5.0, hi=100.0)
     factors: tuple = param((0.5, 1.0, 1.5), "weight variances tried, as multiples of the derived one",
-                           check=positive_list("multipliers of the derived variance"))
+                           check=_factors)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        gain = len(self.factors) * self.mc_width * (self.batch + 16)
+        if gain > MAX_GAIN_WORK:
+            raise BadInput(f"len(factors) * mc_width * (batch + 16) = {gain} exceeds the {MAX_GAIN_WORK} limit "
+                           "that keeps the gain simulations under a minute")
+        figure = len(self.factors) * self.depth * self.width**2
+        if figure > MAX_FIGURE_WORK:
+            raise BadInput(f"len(factors) * depth * width^2 = {figure} exceeds the {MAX_FIGURE_WORK} limit "
+                           "that keeps the figure's simulation under a minute")
 
 
 def second_moment_factor(alpha: sp.Expr) -> sp.Expr:
@@ -86,14 +120,20 @@ def _integral(f: sp.Expr, lo, hi) -> sp.Expr:
     return sp.simplify(sp.integrate(f, (z, lo, hi)))
 
 
-def _quad_leaky_sq(density: sp.Expr, alpha: float) -> float:
-    """E[sigma(z)^2] by adaptive quadrature of the definition over the whole line."""
+def _quad_leaky_sq(density: sp.Expr, alpha: float, scale: float = 1.0) -> float:
+    """E[sigma(z)^2] by adaptive quadrature of the definition over the whole line.
+
+    Integrated in units of the density's scale (z = scale * u, and sigma(scale * u) =
+    scale * sigma(u)), so that a narrow or wide density is neither missed nor judged by an
+    absolute tolerance; the density's constants are evaluated by SymPy (Gamma of a large
+    argument overflows a float).
+    """
     from scipy.integrate import quad  # slow to import: only when a quadrature is done
 
-    pdf = sp.lambdify(z, density, "math")
-    value, _ = quad(lambda t: (t if t > 0 else alpha * t) ** 2 * pdf(t), -np.inf, np.inf,
+    pdf = sp.lambdify(z, density.evalf(), "math")
+    value, _ = quad(lambda u: (u if u > 0 else alpha * u) ** 2 * pdf(scale * u) * scale, -np.inf, np.inf,
                     points=None, epsabs=1e-13, epsrel=1e-11, limit=200)
-    return value
+    return scale**2 * value
 
 
 def _same(a, b) -> bool:
@@ -195,7 +235,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              on_densities(lambda pz: prove.equal(pz.subs(z, -z), pz).passed and mean[name_of[id(pz)]] == 0))
     steps = [
         (r"\int_{-\infty}^{\infty}\sigma(z)^2p(z)\,dz", "definition",
-         lambda n: _quad_leaky_sq(dens[n], p.alpha)),
+         lambda n: _quad_leaky_sq(dens[n], p.alpha, p.scale)),
         (r"\alpha^2\!\int_{-\infty}^{0} z^2p(z)\,dz + \int_0^{\infty} z^2p(z)\,dz",
          r"$\sigma(z) = \alpha z$ for $z<0$", lambda n: a**2 * halves[n][0] + halves[n][1]),
         (r"(1+\alpha^2)\int_0^{\infty} z^2p(z)\,dz", "symmetry, as proved above",
