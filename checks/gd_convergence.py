@@ -109,7 +109,9 @@ def pseudo_huber(centre: np.ndarray, rho: float, delta: float,
     """f(w) = rho (sqrt(delta^2 + ||A(w - c)||^2) - delta), A = diag(1, aspect, ...); its gradient.
 
     Smooth and convex; ||grad f|| < rho everywhere (A has norm 1), tending to
-    rho far out along the first axis.
+    rho far out along the first axis. Evaluated as rho s / (sqrt(delta^2 + s) + delta),
+    s = ||A(w - c)||^2, the same number without the cancellation of the difference when
+    s is small against delta^2.
     """
     c = np.asarray(centre, dtype=float)
     a = np.full(c.shape, float(aspect))
@@ -117,7 +119,8 @@ def pseudo_huber(centre: np.ndarray, rho: float, delta: float,
 
     def f(w: np.ndarray) -> np.ndarray:
         d = (w - c) * a
-        return rho * (np.sqrt(delta**2 + np.einsum("...i,...i->...", d, d)) - delta)
+        s = np.einsum("...i,...i->...", d, d)
+        return rho * s / (np.sqrt(delta**2 + s) + delta)
 
     def grad(w: np.ndarray) -> np.ndarray:
         d = (w - c) * a

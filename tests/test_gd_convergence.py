@@ -64,9 +64,19 @@ def test_bound_too_small_by_half_is_caught_by_the_cone(monkeypatch):
     assert "3.bound.cone" in failed()
 
 
+def test_a_wide_smooth_function_near_a_small_centre_holds():
+    """delta^2 + ||w - c||^2 - delta^2 cancels when delta >> ||w - c||: the check evaluates f without the difference."""
+    assert not failed({"centre": "(0.001,)", "delta": "1000"})
+
+
 @pytest.mark.parametrize("bad", [{"centre": "(0, 0)"}, {"centre": "()"}, {"rho": "0"},
                                  {"aspect": "1.5"}, {"t_min": "100", "t_max": "100"},
-                                 {"dim": "0"}, {"delta": "-1"}])
+                                 {"dim": "0"}, {"delta": "-1"}, {"rho": "1e308"}, {"delta": "1e308"},
+                                 {"centre": "(1e308, 1)"}, {"centre": "(1e-4, 0)"},
+                                 {"centre": str(tuple(range(1, 12)))},
+                                 {"sequences": "200000", "seq_length": "2000", "dim": "50"},
+                                 {"t_max": "100000", "t_count": "60", "centre": "(1, 1)"},
+                                 {"prox_instances": "500", "dim": "50"}])
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(gdc, bad)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -10,10 +11,10 @@ import numpy as np
 import sympy as sp
 
 from checks import gd_convergence as sim
-from theory.core import figures, prove
+from theory.core import figures, params, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, exact_decimal, param
 from theory.core.solution import Solution
 from theory.core.verdict import Verdict
 
@@ -30,14 +31,25 @@ WP = r"\mathbf{w}^{+}"
 ROUND = 1e-9  # relative allowance for floating-point rounding in the measured comparisons
 
 
+_centre_numbers = params.numbers("coordinates of the centre", lo=-1e3, hi=1e3, length=(1, 10), example="(3.0, 4.0)")
+
+
 def _centre_check(value) -> str | None:
-    if not value or any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in value):
-        return "expected a non-empty list of numbers, e.g. (3.0, 4.0)"
-    if len(value) > 10:
-        return "at most 10 coordinates"
-    if not any(v != 0 for v in value):
-        return "the centre must not be the origin (B = ||c|| must be positive)"
+    """1 to 10 coordinates within 1e3, and B = ||c|| at least 1e-3 (the step sizes are B/(rho sqrt T))."""
+    problem = _centre_numbers(value)
+    if problem:
+        return problem
+    if math.hypot(*value) < 1e-3:
+        return "the centre must be at least 1e-3 from the origin (B = ||c|| is the scale of the run)"
     return None
+
+
+# Work limits, each about 10-15 s on one core: the elements of the largest arrays (about 40 bytes
+# each with temporaries), and BFGS with finite-difference gradients, whose time per instance grows
+# like a constant plus the dimension (measured: 0.06 s at dim 20, 0.12 s at dim 50, two starts).
+MAX_LEMMA = 10**7  # sequences * seq_length * dim
+MAX_RUNS = 10**7  # t_max * t_count * len(centre): the iterates of all gradient-descent runs
+MAX_PROX = 4000  # prox_instances * (dim + 10)
 
 
 @dataclass(frozen=True)
@@ -48,17 +60,15 @@ class Params(Parameters):
                               "T = 1..sym_horizons", lo=1, hi=8)
     dim: int = param(3, "dimension n of the random instances of parts 1 and 2", lo=1, hi=50)
     prox_instances: int = param(20, "random (w_t, g, lambda) minimised numerically in part 1",
-                                lo=1, hi=500)
+                                lo=1, hi=300)
     sequences: int = param(3000, "random sequences v_1..v_T testing the lemma", lo=3, hi=200000)
     seq_length: int = param(40, "length T of each random sequence", lo=1, hi=2000)
     centre: tuple = param((3.0, 4.0), "centre c of the test functions: their minimiser w*, "
                           "B = ||c||", check=_centre_check)
-    rho: float = param(1.0, "Lipschitz constant rho of the test functions", lo=0.0, lo_open=True)
-    delta: float = param(1.0, "width delta of the smooth (pseudo-Huber) test function",
-                         lo=0.0, lo_open=True)
-    aspect: float = param(0.3, "A = diag(1, aspect, ...) of the smooth test function",
-                          lo=0.0, hi=1.0, lo_open=True)
-    t_min: int = param(10, "smallest horizon T of the gradient-descent runs", lo=1)
+    rho: float = param(1.0, "Lipschitz constant rho of the test functions", lo=1e-3, hi=1e3)
+    delta: float = param(1.0, "width delta of the smooth (pseudo-Huber) test function", lo=1e-3, hi=1e3)
+    aspect: float = param(0.3, "A = diag(1, aspect, ...) of the smooth test function", lo=1e-3, hi=1.0)
+    t_min: int = param(10, "smallest horizon T of the gradient-descent runs", lo=1, hi=99999)
     t_max: int = param(10000, "largest horizon T of the gradient-descent runs", lo=2, hi=100000)
     t_count: int = param(13, "number of log-spaced horizons between t_min and t_max", lo=2, hi=60)
 
@@ -66,6 +76,17 @@ class Params(Parameters):
         super().__post_init__()
         if self.t_max <= self.t_min:
             raise BadInput(f"parameter t_max = {self.t_max} must exceed t_min = {self.t_min}")
+        _limit("sequences * seq_length * dim", self.sequences * self.seq_length * self.dim, MAX_LEMMA,
+               "keeps the lemma's random sequences under about 400 MB")
+        _limit("t_max * t_count * len(centre)", self.t_max * self.t_count * len(self.centre), MAX_RUNS,
+               "keeps the stored gradient-descent iterates under about 400 MB")
+        _limit("prox_instances * (dim + 10)", self.prox_instances * (self.dim + 10), MAX_PROX,
+               "keeps the numeric minimisations of part 1 under about 15 s")
+
+
+def _limit(what: str, value: int, limit: int, why: str) -> None:
+    if value > limit:
+        raise BadInput(f"{what} = {value} exceeds the {limit:,} limit that {why}")
 
 
 # --- the derived formulas -----------------------------------------------------------------
@@ -474,11 +495,11 @@ def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
 
 def _demo(pt, sol: Solution, p: Params, ctx: Context, exponent: sp.Expr) -> None:
     c = np.asarray(p.centre, dtype=float)
-    B_exact = sp.sqrt(sum(sp.nsimplify(x) ** 2 for x in p.centre))
+    B_exact = sp.sqrt(sum(exact_decimal(x) ** 2 for x in p.centre))
     B, rho = float(B_exact), p.rho
     Ts = horizons(p)
-    etas = np.array([float(optimal_eta(B_exact, sp.nsimplify(rho), int(T))) for T in Ts])
-    bound = np.array([float(best_bound(B_exact, sp.nsimplify(rho), int(T))) for T in Ts])
+    etas = np.array([float(optimal_eta(B_exact, exact_decimal(rho), int(T))) for T in Ts])
+    bound = np.array([float(best_bound(B_exact, exact_decimal(rho), int(T))) for T in Ts])
     used = np.array([float(rate_bound(B, rho, e, int(T))) for e, T in zip(etas, Ts)])
     d = c.size
     functions = {
