@@ -42,15 +42,28 @@ def tables(weights: np.ndarray, strict: bool) -> np.ndarray:
     return (s > 0 if strict else s >= 0).astype(int)
 
 
-def network_tables(h1: np.ndarray, h2: np.ndarray, out: np.ndarray, strict: bool) -> np.ndarray:
-    """Outputs of many two-layer networks on ROWS; each argument has shape (k, 3)."""
-    x = _inputs()
-    step = (lambda s: s > 0) if strict else (lambda s: s >= 0)
-    a1 = step(np.asarray(h1, float) @ x.T).astype(float)  # (k, 4)
-    a2 = step(np.asarray(h2, float) @ x.T).astype(float)
-    out = np.asarray(out, float)
-    s = out[:, :1] * a1 + out[:, 1:2] * a2 + out[:, 2:3]
-    return step(s).astype(int)
+def perturbed_tables(preacts: np.ndarray, deltas: np.ndarray, strict: bool) -> np.ndarray:
+    """Truth tables of one perceptron whose weights are moved by each row of `deltas` (shape (k, 3)).
+
+    `preacts` are its four pre-activations on ROWS before the move; only the change delta.x is
+    computed in floats, so a change far smaller than the weights themselves is not lost to rounding.
+    """
+    s = np.asarray(preacts, float)[None, :] + np.asarray(deltas, float) @ _inputs().T
+    return (s > 0 if strict else s >= 0).astype(int)
+
+
+def perturbed_network_tables(pre1: np.ndarray, pre2: np.ndarray, pre_out: np.ndarray, d1: np.ndarray,
+                             d2: np.ndarray, d_out: np.ndarray, strict: bool) -> np.ndarray:
+    """Outputs on ROWS of two-layer networks whose units are moved by d1, d2, d_out (each (k, 3)).
+
+    pre1, pre2: the hidden units' pre-activations on ROWS; pre_out: the output unit's on the four
+    hidden patterns (h1, h2), in the order of ROWS.
+    """
+    a1 = perturbed_tables(pre1, d1, strict)  # (k, 4)
+    a2 = perturbed_tables(pre2, d2, strict)
+    d_out = np.asarray(d_out, float)
+    s = (np.asarray(pre_out, float)[2 * a1 + a2] + d_out[:, :1] * a1 + d_out[:, 1:2] * a2 + d_out[:, 2:3])
+    return (s > 0 if strict else s >= 0).astype(int)
 
 
 def l1_vertices(radius: float) -> np.ndarray:

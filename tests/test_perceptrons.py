@@ -79,9 +79,15 @@ def test_non_strict_convention_and_other_weights_hold():
                                   "output": "(2, 2, -1)"})
 
 
+def test_a_margin_far_below_the_weights_is_resolved():
+    """m = 1e-8 beside weights of 1e6: the perturbations are added to exact pre-activations, not lost to rounding."""
+    assert not failed_claims(pc, {**FAST, "and_not": "(1e6, -999999.99999901, -0.000001)"})
+
+
 @pytest.mark.parametrize("bad", [{"and_not": "(1, 2)"}, {"and_not": "(1, 1e999, 0)"},
                                  {"hidden1": "(1, 'x', 0)"}, {"output": "(True, 1, 0)"},
-                                 {"samples": "10"}, {"and_not": "(1, nan, 0)"}])
+                                 {"samples": "10"}, {"and_not": "(1, nan, 0)"},
+                                 {"and_not": "(1e308, -1e308, -1e308)"}, {"hidden2": "(-1, 1, -5e-324)"}])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic
 

@@ -31,11 +31,16 @@ SPEC = {
 }
 
 
+MAX_WEIGHT = 1e6
+MIN_WEIGHT = 1e-6  # smallest non-zero |w|: margins and the perturbations around them stay normal floats
+
+
 def _three_weights(value) -> str | None:
     ok = (isinstance(value, tuple) and len(value) == 3
           and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                  for v in value))
-    return None if ok else "expected three finite numbers (w_1, w_2, b), e.g. (1, -1, -0.5)"
+                  and (v == 0 or MIN_WEIGHT <= abs(v) <= MAX_WEIGHT) for v in value))
+    return None if ok else (f"expected three numbers (w_1, w_2, b), each 0 or between {MIN_WEIGHT:g} and "
+                            f"{MAX_WEIGHT:g} in size, e.g. (1, -1, -0.5)")
 
 
 @dataclass(frozen=True)
@@ -141,14 +146,19 @@ def _table_rows(w, strict: bool, target: dict) -> list[list[str]]:
              str(perceptron(w, (a, b), strict)), str(target[(a, b)])] for a, b in ROWS]
 
 
+def _preacts(w) -> np.ndarray:
+    """The exact pre-activations on the four inputs, as floats (each to within rounding of itself)."""
+    return np.array([float(preactivation(w, x)) for x in ROWS])
+
+
 def _robust_verdict(w, m, target: dict, strict: bool, rng: np.random.Generator) -> Verdict:
     """Perturbations just inside the L1 ball of radius m keep the table; outside, one breaks it."""
-    wf = np.array([float(v) for v in w])
+    pre = _preacts(w)
     want = np.array([target[x] for x in ROWS])
     mf = float(m)
     inside = np.vstack([sim.l1_vertices(0.999 * mf), sim.l1_sphere(rng, 2000, 0.999 * mf)])
-    kept = bool(np.all(sim.tables(wf + inside, strict) == want))
-    outside = sim.tables(wf + sim.l1_vertices(1.001 * mf), strict)
+    kept = bool(np.all(sim.perturbed_tables(pre, inside, strict) == want))
+    outside = sim.perturbed_tables(pre, sim.l1_vertices(1.001 * mf), strict)
     broken = bool(np.any(np.any(outside != want, axis=1)))
     return prove.on_instances(
         {"6 vertices and 2000 random points of ||delta||_1 = 0.999 m keep the table": kept,
@@ -332,15 +342,14 @@ def _combo(lam: dict, s: dict, rows: list) -> str:
 
 def _robust_network(h1, h2, wo, margins: dict, strict: bool, rng: np.random.Generator) -> Verdict:
     m = [float(v) for v in margins.values()]
-    ws = [np.array([float(v) for v in w]) for w in (h1, h2, wo)]
+    pres = [_preacts(w) for w in (h1, h2, wo)]
     want = np.array([sim.boolean_table("A xor B")[x] for x in ROWS])
     verts = [sim.l1_vertices(0.999 * mk) for mk in m]
     i, j, k = np.meshgrid(np.arange(6), np.arange(6), np.arange(6), indexing="ij")
     i, j, k = i.ravel(), j.ravel(), k.ravel()
-    at_vertices = sim.network_tables(ws[0] + verts[0][i], ws[1] + verts[1][j], ws[2] + verts[2][k],
-                                     strict)
-    rand = [w + sim.l1_sphere(rng, 2000, 0.999 * mk) for w, mk in zip(ws, m)]
-    at_random = sim.network_tables(*rand, strict)
+    at_vertices = sim.perturbed_network_tables(*pres, verts[0][i], verts[1][j], verts[2][k], strict)
+    rand = [sim.l1_sphere(rng, 2000, 0.999 * mk) for mk in m]
+    at_random = sim.perturbed_network_tables(*pres, *rand, strict)
     return prove.on_instances(
         {"216 vertex combinations": bool(np.all(at_vertices == want)),
          "2000 random perturbations on the spheres": bool(np.all(at_random == want))},
