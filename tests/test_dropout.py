@@ -46,7 +46,15 @@ def test_edge_probabilities_hold(rho):
     assert not failed_claims(dropout, {"rho": rho, "max_size": "1"})
 
 
-@pytest.mark.parametrize("bad", [{"rho": "1.5"}, {"rho": "-0.1"}, {"N": "0"}])
+@pytest.mark.parametrize("rho", ["0.0", "1.0"])
+def test_deterministic_masks_reject_a_missing_variance_term(rho, monkeypatch):
+    """At rho = 0 or 1 the one possible mask is compared with the formula, so a wrong formula still fails."""
+    monkeypatch.setattr(dropout, "expected_error", lambda Y, W, X, r: original(Y, W, X, r) * 1.001)
+    assert "b.mc" in failed_claims(dropout, {"rho": rho, "max_size": "1"})
+
+
+@pytest.mark.parametrize("bad", [{"rho": "1.5"}, {"rho": "-0.1"}, {"N": "0"}, {"rho": "1e-300"}, {"rho": "0.1"},
+                                 {"rho": "0.999999"}, {"N": "5"}, {"max_size": "1e308"}])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic
 

@@ -20,9 +20,23 @@ TOPIC = "dropout"
 rho_ = sp.Symbol("rho", positive=True)
 
 
+RHO_SIMULATED = (0.2, 0.99)
+
+
+def _keep_probability(rho: float) -> str | None:
+    """0 (all dropped), 1 (no dropout), or a probability the simulations resolve.
+
+    Below 0.2 the product of two masks (mean rho^2) needs more than 3 * 10^7 samples for a 1%
+    resolution; above 0.99 a pilot run sees too few dropped inputs to measure the spread.
+    """
+    lo, hi = RHO_SIMULATED
+    return None if rho in (0, 1) or lo <= rho <= hi else f"must be 0, 1 or in [{lo:g}, {hi:g}], got {rho:.6g}"
+
+
 @dataclass(frozen=True)
 class Params(Parameters):
-    rho: float = param(0.8, "probability that an input is kept, R ~ Bernoulli(rho)", lo=0.0, hi=1.0)
+    rho: float = param(0.8, "probability that an input is kept, R ~ Bernoulli(rho)", lo=0.0, hi=1.0,
+                       check=_keep_probability)
     N: int = param(3, "data points in the random instance simulated", lo=1, hi=4)
     K: int = param(2, "outputs in the random instance simulated", lo=1, hi=4)
     D: int = param(3, "inputs in the random instance simulated", lo=1, hi=4)
@@ -147,10 +161,15 @@ def solve(p: Params, ctx: Context) -> Solution:
     W = rng.normal(size=(p.K, p.D))
     X = rng.normal(size=(p.N, p.D))
     claimed = float(expected_error(Y, W, X, p.rho))
-    pb.claim("mc", rf"Simulation on a random instance ($N={p.N}$, $K={p.K}$, $D={p.D}$, "
-             rf"$\rho = {p.rho:g}$, standard normal data and weights): mean of $E(\mathbf W)$ over "
-             r"sampled masks.",
-             ctx.monte_carlo("b.instance", lambda g, n: sim.sampled_errors(g, n, Y, W, X, p.rho), claimed))
+    instance = (rf"a random instance ($N={p.N}$, $K={p.K}$, $D={p.D}$, $\rho = {p.rho:g}$, standard normal "
+                r"data and weights)")
+    if p.rho in (0, 1):  # every mask is the same: one draw, compared up to rounding
+        one = float(sim.sampled_errors(ctx.rng("b.instance"), 1, Y, W, X, p.rho)[0])
+        pb.claim("mc", rf"On {instance} every mask is the same, so one sampled $E(\mathbf W)$ is the expectation.",
+                 prove.close(one, claimed, rtol=1e-12, what="E(W) for the one possible mask"))
+    else:
+        pb.claim("mc", rf"Simulation on {instance}: mean of $E(\mathbf W)$ over sampled masks.",
+                 ctx.monte_carlo("b.instance", lambda g, n: sim.sampled_errors(g, n, Y, W, X, p.rho), claimed))
 
     # (c)
     pc = sol.part("c", "What the second term resembles",
