@@ -16,24 +16,29 @@ from checks.finite_differences import central_difference
 Fn = Callable[[float], float]
 
 
-def grad(f: Fn, w: float, h: float = 1e-5) -> float:
-    return central_difference(f, w, h)
+def grad(f: Fn, w: float, h: float = 1e-5, rel: float = 0.0) -> float:
+    """f'(w) by central differences with the step max(h, rel * |w|)."""
+    return central_difference(f, w, max(h, rel * abs(w)))
 
 
-def descend(f: Fn, w0: float, eta: float, steps: int) -> np.ndarray:
-    """Iterates w_0..w_steps of gradient descent with a fixed step `eta`."""
+def descend(f: Fn, w0: float, eta: float, steps: int, h: float = 1e-5, rel: float = 0.0) -> np.ndarray:
+    """Iterates w_0..w_steps of gradient descent with a fixed step `eta` (gradients as in `grad`)."""
     w = [w0]
     for _ in range(steps):
-        w.append(w[-1] - eta * grad(f, w[-1]))
+        w.append(w[-1] - eta * grad(f, w[-1], h, rel))
     return np.array(w)
 
 
-def best_step(f: Fn, w0: float, upper: float) -> float:
-    """The step size minimising f after one gradient step from w0 (bounded line search)."""
-    g = grad(f, w0)
-    res = minimize_scalar(lambda eta: f(w0 - eta * g), bounds=(0.0, upper), method="bounded",
+def best_step(f: Fn, w0: float, upper: float, h: float = 1e-5, rel: float = 0.0) -> float:
+    """The step size minimising f after one gradient step from w0 (bounded line search).
+
+    The search runs over the fraction eta / upper, so its tolerance is relative to `upper`
+    whatever the step's magnitude.
+    """
+    g = grad(f, w0, h, rel)
+    res = minimize_scalar(lambda s: f(w0 - s * upper * g), bounds=(0.0, 1.0), method="bounded",
                           options={"xatol": 1e-12})
-    return float(res.x)
+    return float(res.x) * upper
 
 
 def minimiser(f: Fn, lo: float, hi: float) -> float:

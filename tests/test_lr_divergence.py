@@ -30,7 +30,31 @@ def test_other_quadratics_and_powers_hold():
     assert not failed_claims(lr, {"a": "0.3", "b": "2", "w0": "-4", "power": "6"})
 
 
-@pytest.mark.parametrize("bad", [{"a": "0"}, {"a": "-1"}, {"power": "5"}, {"multipliers": "(0,)"}])
+def test_extreme_quadratics_and_rates_hold():
+    assert not failed_claims(lr, {"a": "0.01", "b": "100", "c": "-100", "w0": "100", "steps": "52",
+                                  "multipliers": "(0.001, 1.0001, 1.999, 2.0, 10.0)"})
+    assert not failed_claims(lr, {"a": "100", "b": "1", "w0": "0.0101", "steps": "200"})
+
+
+@pytest.mark.parametrize("start_b", ["0.001", "1000"])
+def test_counterexample_line_search_at_any_scale(start_b):
+    assert not failed_claims(lr, {"power": "16", "start_b": start_b})
+
+
+def test_trajectories_drawn_when_every_run_diverges(tmp_path):
+    from theory.core.cli import solve_topic
+    from theory.core.solution import Figure
+
+    sol = solve_topic(lr, {"multipliers": "(3.0,)", "steps": "100"})
+    figure = next(b for part in sol.parts for b in part.blocks if isinstance(b, Figure))
+    figure.draw(tmp_path / "f.pdf")
+    assert (tmp_path / "f.pdf").stat().st_size > 0
+
+
+@pytest.mark.parametrize("bad", [{"a": "0"}, {"a": "-1"}, {"power": "5"}, {"multipliers": "(0,)"},
+                                 {"a": "1e308"}, {"w0": "-1e308"}, {"b": "1e6"}, {"power": "18"},
+                                 {"w0": "0.5"}, {"multipliers": "(1, 1.0)"}, {"multipliers": "(10.0,)", "steps": "60"},
+                                 {"start_b": "0"}, {"steps": "10**9"}])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic
 

@@ -11,7 +11,8 @@ import sympy as sp
 from checks import lr_divergence as gd
 from theory.core import figures, prove
 from theory.core.context import Context
-from theory.core.params import Parameters, param, positive_list
+from theory.core.errors import BadInput
+from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Solution
 
 TOPIC = "lr_divergence"
@@ -21,18 +22,46 @@ a_ = sp.Symbol("a", positive=True)
 b_, c_ = sp.symbols("b c", real=True)
 
 
+MAX_GROWTH = 1e50  # |1 - m|^steps of the fastest diverging run: its iterates and E stay far inside float range
+# Central differences are exact for a quadratic at any step, so E's gradient is taken with a wide
+# step, max(1, |w|): the rounding of E(w +- h) then stays near machine precision of E'(w).
+QUADRATIC_STEP = {"h": 1.0, "rel": 1.0}
+
+
+def _multipliers(value: object) -> str | None:
+    """1 to 8 distinct multiples of eta_opt in [0.001, 10]; each names a claim, so they must differ."""
+    problem = numbers("multiples of eta_opt", lo=1e-3, hi=10.0, length=(1, 8), example="(0.5, 1.0, 1.5, 2.5)")(value)
+    if problem:
+        return problem
+    names = [f"{m:g}" for m in value]
+    return None if len(set(names)) == len(names) else f"multiples must differ, got {', '.join(names)[:60]}"
+
+
 @dataclass(frozen=True)
 class Params(Parameters):
-    a: float = param(2.0, "curvature of E = a w^2/2 + b w + c", lo=0.0, lo_open=True)
-    b: float = param(-1.0, "linear coefficient of E")
-    c: float = param(0.5, "constant of E")
-    w0: float = param(3.0, "starting point of gradient descent")
+    a: float = param(2.0, "curvature of E = a w^2/2 + b w + c", lo=0.01, hi=100.0)
+    b: float = param(-1.0, "linear coefficient of E", lo=-100.0, hi=100.0)
+    c: float = param(0.5, "constant of E", lo=-100.0, hi=100.0)
+    w0: float = param(3.0, "starting point of gradient descent", lo=-100.0, hi=100.0)
     multipliers: tuple = param((0.5, 1.0, 1.5, 2.5), "learning rates tried, as multiples of eta_opt",
-                               check=positive_list("multiples of eta_opt"))
+                               check=_multipliers)
     steps: int = param(12, "gradient-descent steps simulated", lo=2, hi=200)
-    power: int = param(4, "exponent p of the counterexample E = w^p in (b) (even, >= 4)", lo=4,
+    # Up to 16: the line search of (b) minimises (w_0 - eta F')^p, whose flat bottom underflows to 0
+    # over a relative width of about 10^(-323/p) around the best step.
+    power: int = param(4, "exponent p of the counterexample E = w^p in (b) (even, >= 4)", lo=4, hi=16,
                        check=lambda p: None if p % 2 == 0 else "must be even")
-    start_b: float = param(1.0, "starting point w_0 of the counterexample in (b)", lo=0.0, lo_open=True)
+    start_b: float = param(1.0, "starting point w_0 of the counterexample in (b)", lo=1e-3, hi=1e3)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        w_star = -self.b / self.a
+        if abs(self.w0 - w_star) < 1e-3 * max(1.0, abs(w_star)):
+            raise BadInput(f"w0 = {self.w0:g} is (almost) the minimiser -b/a = {w_star:.6g}: gradient descent "
+                           "from there does not move, so its error ratios are undefined")
+        growth = max(abs(1 - m) for m in self.multipliers) ** self.steps
+        if growth > MAX_GROWTH:
+            raise BadInput(f"max |1 - multiplier|^steps = {growth:.3g} exceeds the {MAX_GROWTH:g} limit that keeps "
+                           "the diverging iterates within float range")
 
 
 def optimal_rate(a: sp.Expr) -> sp.Expr:
@@ -93,7 +122,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     )
     f_num = sp.lambdify(w, E.subs(num), "math")
     eta_opt = float(optimal_rate(a_).subs(num))
-    measured = gd.best_step(f_num, p.w0, 10 * eta_opt)
+    measured = gd.best_step(f_num, p.w0, 10 * eta_opt, **QUADRATIC_STEP)
     pa.claim("line-search", rf"A numeric line search for the best single step from $w_0 = {p.w0:g}$ "
              rf"(gradients by central differences) finds $\eta = 1/a = {eta_opt:.6g}$.",
              prove.close(measured, eta_opt, rtol=1e-6, what="best step"))
@@ -118,12 +147,13 @@ def solve(p: Params, ctx: Context) -> Solution:
              rf"$w_1 = {sp.latex(sp.nsimplify(x0 - newton * sp.diff(F, w).subs(w, x0)))}$.",
              prove.equal(exact_best / newton, k - 1))
     Fn = sp.lambdify(w, F.subs(w, w), "math")
+    h_b = 1e-5 * float(x0)  # a step relative to w_0: the truncation error of w^p is then the same at any w_0
     pb.claim("line-search", r"A numeric line search confirms $\eta^*$ and that $1/F''$ is worse.",
-             prove.close(gd.best_step(Fn, float(x0), float(4 * exact_best)), float(exact_best),
+             prove.close(gd.best_step(Fn, float(x0), float(4 * exact_best), h=h_b), float(exact_best),
                          rtol=1e-5, what="best step")
              & prove.on_instances({"F(w0 - eta* F') < F(w0 - F'/F'')":
-                                   Fn(float(x0) - float(exact_best) * gd.grad(Fn, float(x0)))
-                                   < Fn(float(x0) - float(newton) * gd.grad(Fn, float(x0)))},
+                                   Fn(float(x0) - float(exact_best) * gd.grad(Fn, float(x0), h_b))
+                                   < Fn(float(x0) - float(newton) * gd.grad(Fn, float(x0), h_b))},
                                   "compared numerically"))
 
     # (c) divergence
@@ -153,12 +183,13 @@ def solve(p: Params, ctx: Context) -> Solution:
     rows, runs = [], {}
     for m in p.multipliers:
         rate = m * eta_opt
-        traj = gd.descend(f_sim, p.w0, rate, p.steps)
+        traj = gd.descend(f_sim, p.w0, rate, p.steps, **QUADRATIC_STEP)
         runs[m] = traj
         err = traj - w_star
-        ratios = err[1:] / err[:-1] if np.all(err[:-1] != 0) else np.array([0.0])
+        resolved = _resolved(err, w_star)
+        ratios = err[1:resolved + 1] / err[:resolved]
         predicted = float(contraction(a_, eta).subs({**num, eta: sp.nsimplify(m) * optimal_rate(a_).subs(num)}))
-        measured_ratio = float(np.median(ratios)) if abs(predicted) > 1e-12 else float(err[1] / err[0])
+        measured_ratio = float(np.median(ratios))
         regime = _regime(m)
         pc.claim(f"rate{m:g}", rf"$\eta = {m:g}\,\eta_{{\mathrm{{opt}}}}$ ({regime}): measured "
                  rf"$(w_{{t+1}}-w^*)/(w_t-w^*)$ equals $1-\eta a = {predicted:.4g}$.",
@@ -187,12 +218,15 @@ def solve(p: Params, ctx: Context) -> Solution:
     osc = [m for m in p.multipliers if 1 < m < 2]
     for m in osc:
         err = runs[m] - w_star
+        err = err[:_resolved(err, w_star) + 1]
+        steps = f"{p.steps} simulated steps" if len(err) == p.steps + 1 else (
+            f"the first {len(err) - 1} of {p.steps} simulated steps (later errors are at rounding level)")
         pd.claim(f"zigzag{m:g}", rf"Measured at $\eta = {m:g}\,\eta_{{\mathrm{{opt}}}}$: the sign of "
                  r"$w_t - w^*$ alternates every step and $|w_t - w^*|$ decreases.",
                  prove.on_instances({
                      "signs alternate": bool(np.all(np.sign(err[1:]) == -np.sign(err[:-1]))),
                      "magnitude decreases": bool(np.all(np.abs(err[1:]) < np.abs(err[:-1]))),
-                 }, f"{p.steps} simulated steps"))
+                 }, steps))
     sol.part("plot", "Trajectories", r"The four regimes side by side.").figure(
         "trajectories", rf"Gradient descent on $E(w) = {sp.latex(E.subs(num))}$ "
         rf"from $w_0={p.w0:g}$ for $\eta$ = multiples of $\eta_{{\mathrm{{opt}}}} = 1/a$: left, "
@@ -204,6 +238,16 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("counterexample best step", exact_best)
     sol.answer("counterexample 1/F''", newton)
     return sol
+
+
+def _resolved(err: np.ndarray, w_star: float) -> int:
+    """Steps t = 0, 1, ... before the first error |w_t - w*| below 1e-6 of the problem's scale.
+
+    Below that the error is mostly the rounding of w_t and of the gradient, and its ratios say
+    nothing about 1 - eta a; step 0 always counts (w_0 is kept away from w*).
+    """
+    small = np.abs(err[:-1]) < 1e-6 * (abs(w_star) + abs(err[0]))
+    return max(1, int(np.argmax(small)) if small.any() else len(err) - 1)
 
 
 def _regime(m: float) -> str:
@@ -219,15 +263,18 @@ def _regime(m: float) -> str:
 
 
 def _plot(path, runs: dict, f, w_star: float, eta_opt: float) -> None:
+    w0 = next(iter(runs.values()))[0]
+    bound = max(1e3, 10 * (abs(w0) + abs(w_star)))  # runs that leave it are diverging: cut from the right panel
+    kept = [r for r in runs.values() if np.all(np.abs(r) < bound)] or [np.array([w0])]
     with figures.figure(path, ncols=2, figsize=(7.2, 3.0)) as (fig, (left, right)):
-        lo = min(min(r.min() for r in runs.values() if np.all(np.abs(r) < 1e3)), w_star) - 0.5
-        hi = max(max(r.max() for r in runs.values() if np.all(np.abs(r) < 1e3)), w_star) + 0.5
+        lo = min(min(r.min() for r in kept), w_star) - 0.5
+        hi = max(max(r.max() for r in kept), w_star) + 0.5
         ws = np.linspace(lo, hi, 200)
         right.plot(ws, [f(x) for x in ws], color="0.6", lw=1)
         for m, traj in runs.items():
             label = rf"$\eta = {m:g}\,\eta_{{opt}}$ ({_regime(m)})"
             line, = left.plot(traj, "o-", ms=3, lw=1, label=label)
-            shown = traj[np.abs(traj) < 1e3]
+            shown = traj[(traj >= lo) & (traj <= hi)]
             right.plot(shown, [f(x) for x in shown], "o-", ms=3, lw=0.8, color=line.get_color())
         left.axhline(w_star, color="k", lw=0.6, ls="--")
         left.set_xlabel("step $t$")
