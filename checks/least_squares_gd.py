@@ -14,11 +14,16 @@ from scipy.linalg import lstsq, null_space
 
 def make_data(rng: np.random.Generator, n: int, d: int, rank: int | None = None,
               noise: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """X (n x d, of the given rank), y (n x 1) from a noisy linear model, a start w0 (d x 1)."""
+    """X (n x d, of the given rank), y (n x 1) from a noisy linear model, a start w0 (d x 1).
+
+    A rank-deficient X is G O with G Gaussian (n x rank) and O of orthonormal rows (rank x d): its
+    nonzero singular values are G's, as well conditioned as a full-rank Gaussian X of rank columns.
+    """
     if rank is None or rank >= d:
         X = rng.standard_normal((n, d))
     else:
-        X = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, d))
+        G = rng.standard_normal((n, rank))
+        X = G @ np.linalg.qr(rng.standard_normal((d, rank)))[0].T
     y = X @ rng.standard_normal((d, 1)) + noise * rng.standard_normal((n, 1))
     return X, y, rng.standard_normal((d, 1))
 
@@ -28,8 +33,12 @@ def loss(X: np.ndarray, w: np.ndarray, y: np.ndarray) -> float:
     return float(np.sum(r * r)) / (2 * X.shape[0])
 
 
-def fd_gradient(X: np.ndarray, w: np.ndarray, y: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central differences of `loss`, one coordinate at a time."""
+def fd_gradient(X: np.ndarray, w: np.ndarray, y: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """Central differences of `loss`, one coordinate at a time.
+
+    The loss is quadratic, so the differences have no truncation error: a wide step h keeps the
+    rounding error (about eps L / h) small even for large losses.
+    """
     g = np.empty_like(w)
     for i in range(w.shape[0]):
         e = np.zeros_like(w)
@@ -87,6 +96,14 @@ def pseudocode_gram(X: np.ndarray, y: np.ndarray, w0: np.ndarray, alpha: float, 
     return w
 
 
+def _cut(X: np.ndarray) -> float:
+    """Singular values below this fraction of the largest count as zero (null_space's default).
+
+    SciPy's lstsq cuts at eps only, and keeps the rounding residue of a zero singular value.
+    """
+    return max(X.shape) * np.finfo(float).eps
+
+
 def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The minimum-norm least-squares solution from NumPy's SVD-based solver."""
     return np.linalg.lstsq(X, y, rcond=None)[0]
@@ -95,7 +112,7 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
 def closest_minimiser(X: np.ndarray, y: np.ndarray, w0: np.ndarray) -> np.ndarray:
     """argmin ||w - w0|| over all minimisers, via SciPy: minimisers are w_p + Z c with Z a
     basis of null(X); the closest one has c = Z^T (w0 - w_p)."""
-    wp = lstsq(X, y)[0]
+    wp = lstsq(X, y, cond=_cut(X))[0]
     Z = null_space(X)
     return wp + Z @ (Z.T @ (w0 - wp))
 
@@ -103,7 +120,7 @@ def closest_minimiser(X: np.ndarray, y: np.ndarray, w0: np.ndarray) -> np.ndarra
 def loss_on_minimiser_set(rng: np.random.Generator, X: np.ndarray, y: np.ndarray,
                           count: int = 20, spread: float = 10.0) -> np.ndarray:
     """Loss at random points w_p + Z c of the affine set of least-squares solutions."""
-    wp = lstsq(X, y)[0]
+    wp = lstsq(X, y, cond=_cut(X))[0]
     Z = null_space(X)
     return np.array([loss(X, wp + Z @ (spread * rng.standard_normal((Z.shape[1], 1))), y)
                      for _ in range(count)])

@@ -68,8 +68,15 @@ def test_more_than_100_iterations():
     assert not failed_claims(ls, {"N": "7", "D": "3", "rank": "1", "k": "150"})
 
 
+def test_long_runs_check_the_closed_form_at_spread_iterations():
+    assert ls._checked_ks(30) == list(range(31))
+    ks = ls._checked_ks(300)
+    assert ks[0] == 0 and ks[-1] == 300 and len(ks) == 61
+
+
 @pytest.mark.parametrize("bad", [{"rank": "4"}, {"alpha_frac": "1"}, {"N": "1"}, {"k": "0"},
-                                 {"edge": "0"}])
+                                 {"edge": "0"}, {"N": "7"}, {"noise": "1e308"}, {"rank": "10**40"},
+                                 {"alpha_frac": "0.01"}, {"k": "2**63"}])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic
 
