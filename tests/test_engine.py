@@ -8,10 +8,7 @@ import time
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
-from hypothesis import strategies as hs
 
-from checks import montecarlo as mc
 from theory.core import params, prove
 from theory.core.errors import BadInput, UncheckedStep
 from theory.core.expectation import Independent, bernoulli, listed
@@ -160,43 +157,6 @@ def test_expectation_algebra():
     assert sp.expand(model.E((r1 + r2) ** 2) - (2 * rho + 2 * rho**2)) == 0
     w = sp.Symbol("w")
     assert Independent({w: listed(0, 5)}).E(w**2 + w) == 5
-
-
-def _normal(rng, n):
-    return rng.standard_normal(n) + 1.0
-
-
-def test_montecarlo_accepts_truth_and_rejects_one_percent():
-    rng = np.random.default_rng(1)
-    good = mc.mean_test(_normal, 1.0, rng)
-    assert good.passed and good.calibrated and abs(good.z) < mc.Z_ALARM
-    for wrong in (1.01, 0.99, -1.0):
-        assert not mc.mean_test(_normal, wrong, np.random.default_rng(2)).passed
-
-
-def test_montecarlo_calibration_constants():
-    assert mc.Z_ALARM > 6.0  # two-sided false alarm below 1e-9
-    assert math.erfc(mc.Z_ALARM / math.sqrt(2)) < 1e-9
-    # the sample size makes a 1% error sit Z_ALARM + Z_POWER standard errors away
-    n = mc.required_samples(spread=2.0, scale=1.0, minimum=1)
-    assert 0.01 / (2.0 / math.sqrt(n)) >= mc.Z_ALARM + mc.Z_POWER
-
-
-def test_montecarlo_underpowered_run_fails():
-    r = mc.mean_test(_normal, 1.0, np.random.default_rng(3), samples=100)
-    assert not r.calibrated and not r.passed
-
-
-def test_montecarlo_zero_claim_needs_scale():
-    with pytest.raises(ValueError):
-        mc.mean_test(_normal, 0.0, np.random.default_rng(0))
-
-
-@settings(max_examples=25, deadline=None)
-@given(hs.floats(0.2, 5.0), hs.integers(0, 2**32 - 1))
-def test_montecarlo_false_alarm_free_on_random_problems(mean, seed):
-    r = mc.mean_test(lambda g, n: g.exponential(mean, n), mean, np.random.default_rng(seed))
-    assert r.passed
 
 
 def test_parameters_validate_at_the_edge():

@@ -7,8 +7,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from checks.montecarlo import PILOT, Sampler, mean_test
+from checks.montecarlo import MAX_SAMPLES, MAX_SECONDS, PILOT, RESOLUTION, Z_ALARM, OverBudget, Sampler, mean_test
+from theory.core.errors import BadInput
 from theory.core.verdict import Verdict
+
+_LIMITS = {
+    "fixed": "the sample size was fixed",
+    "grid": "its largest planned size was reached",
+    "sample cap": f"the cap of {MAX_SAMPLES:,} samples was reached",
+    "time budget": f"the {MAX_SECONDS:.0f} s time budget was reached",
+}
 
 
 @dataclass(frozen=True)
@@ -37,11 +45,19 @@ class Context:
         `pilot` is the size of the run that measures the spread; lower it for
         samplers whose single sample is expensive (a whole network).
         """
-        r = mean_test(sampler, float(claimed), self.rng(name), scale=scale, samples=self.samples,
-                      pilot=pilot)
-        note = "" if r.calibrated else f"; under-powered (catches only {r.resolution:.1%} errors)"
-        detail = (
-            f"simulated mean {r.estimate:.6g} vs derived {r.claimed:.6g}: "
-            f"z = {r.z:+.2f} over n = {r.samples:,} samples{note}"
-        )
+        check = f"check {self.topic}/{name}"
+        try:
+            r = mean_test(sampler, float(claimed), self.rng(name), scale=scale, samples=self.samples,
+                          pilot=pilot)
+        except OverBudget as e:
+            raise BadInput(e.message(check)) from None
+        figures = (f"simulated mean {r.estimate:.6g} vs derived {r.claimed:.6g}: "
+                   f"z = {r.z:+.2f} over n = {r.samples:,} samples")
+        if r.status == "refuted":
+            detail = f"refuted: {figures}, |z| > {Z_ALARM:.2f}"
+        elif r.status == "under-powered":
+            detail = (f"under-powered: {figures}, which resolve only {r.resolution:.2%} errors, "
+                      f"not {RESOLUTION:.0%}; {_LIMITS[r.stop]} (a failure of the run, not a refutation)")
+        else:
+            detail = figures
         return Verdict("monte-carlo", r.passed, detail, r.as_dict())
