@@ -31,9 +31,13 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(items):
+    """Mark each test with its topic; with xdist, one worker runs a topic's tests, so it is solved once."""
     for item in items:
         params = getattr(item, "callspec", None)
         topic = params.params.get("topic") if params else None
         stem = item.path.stem.removeprefix("test_")
-        for name in {topic, stem} & set(registry.TOPICS):
+        names = sorted({topic, stem} & set(registry.TOPICS))
+        for name in names:
             item.add_marker(getattr(pytest.mark, name))
+        if names:
+            item.add_marker(pytest.mark.xdist_group(names[0]))

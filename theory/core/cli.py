@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from types import ModuleType
 
 from theory.core.errors import BadInput
@@ -50,6 +51,11 @@ def _whole(lo: int, hi: int) -> Callable[[str], int]:
     return read
 
 
+def _speed_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-mc", action="store_true",
+                   help="skip the Monte-Carlo checks (reported as skipped; they do not change the exit status)")
+
+
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_whole(0, MAX_SEED), help="base seed (default: derived from the topic name)")
     p.add_argument("--samples", type=_whole(1, MAX_SAMPLES_OPTION),
@@ -57,13 +63,13 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 
 
 def solve_topic(module: ModuleType, overrides: dict, seed: int | None = None,
-                samples: int | None = None):
+                samples: int | None = None, simulate: bool = True):
     """Validate parameters, solve, and return the Solution."""
     from theory.core import params
     from theory.core.context import Context
 
     p = params.make(module.Params, overrides)
-    return module.solve(p, Context(module.TOPIC, seed, samples))
+    return module.solve(p, Context(module.TOPIC, seed, samples, simulate))
 
 
 def topic_main(module: ModuleType, argv: Sequence[str] | None = None) -> int:
@@ -81,14 +87,22 @@ def topic_main(module: ModuleType, argv: Sequence[str] | None = None) -> int:
         out = parser.add_mutually_exclusive_group()
         out.add_argument("--json", action="store_true", help="print the solution as JSON")
         out.add_argument("--latex", action="store_true", help="print the solution as a LaTeX fragment")
-        parser.add_argument("-v", "--verbose", action="store_true", help="show every check's detail")
+        parser.add_argument("-v", "--verbose", action="store_true", help="show every check's detail and claim id")
+        parser.add_argument("--answers-only", action="store_true",
+                            help="print only the answers (and whether the checks run hold), skipping simulations")
         _run_options(parser)
+        _speed_option(parser)
         args = parser.parse_args(argv)
-        sol = solve_topic(module, params.parse_assignments(args.param), args.seed, args.samples)
+        if args.answers_only and args.latex:
+            raise BadInput("--answers-only goes with the text or --json output, not --latex")
+        sol = solve_topic(module, params.parse_assignments(args.param), args.seed, args.samples,
+                          simulate=not (args.no_mc or args.answers_only))
         if args.json:
-            print(jsonview.render(sol))
+            print(jsonview.render(sol, answers_only=args.answers_only))
         elif args.latex:
             print(latex.render(sol))
+        elif args.answers_only:
+            print(text.answers(sol))
         else:
             print(text.render(sol, verbose=args.verbose))
         return 0 if sol.passed else 1
@@ -107,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         check.add_argument("topics", nargs="*", help="topic names (default with --all: every topic)")
         check.add_argument("--all", action="store_true")
         _run_options(check)
+        _speed_option(check)
         build = sub.add_parser("build", help="build a sheet's solution PDF")
         build.add_argument("sheet", nargs="?", help="sheet name or path to a sheet TOML")
         build.add_argument("--all", action="store_true", help="build every sheet")
@@ -133,22 +148,35 @@ def _list(args) -> int:
     return 0
 
 
-def _check(args) -> int:
+def _check_one(name: str, seed: int | None, samples: int | None, simulate: bool) -> tuple[str, bool]:
+    """One topic's summary line (and its failures), for `check`; runs in a worker process."""
     from theory.core import registry
     from theory.core.render.text import summary
 
+    sol = solve_topic(registry.load_topic(name), {}, seed, samples, simulate)
+    lines = [summary(sol)] + [f"    FAIL {cid}: {v.detail}" for cid, _, v in sol.claims() if not v.passed]
+    return "\n".join(lines), sol.passed
+
+
+def _check(args) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from theory.core import registry
+    from theory.core.assemble import jobs
+
     if bool(args.topics) == bool(args.all):
         raise BadInput("name topics to check, or pass --all")
-    names = registry.TOPICS if args.all else args.topics
-    modules = [registry.load_topic(n) for n in names]
+    names = list(registry.TOPICS if args.all else dict.fromkeys(args.topics))
+    for n in names:
+        registry.load_topic(n)  # an unknown name is bad input before anything is solved
+    run = (names, [args.seed] * len(names), [args.samples] * len(names), [not args.no_mc] * len(names))
+    workers = min(jobs(), len(names))
     status = 0
-    for m in modules:
-        sol = solve_topic(m, {}, args.seed, args.samples)
-        print(summary(sol))
-        for cid, _, v in sol.claims():
-            if not v.passed:
-                print(f"    FAIL {cid}: {v.detail}")
-        status |= 0 if sol.passed else 1
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) if workers > 1 else nullcontext() as pool:
+        for lines, passed in (pool.map if pool else map)(_check_one, *run):
+            print(lines, flush=True)
+            status |= 0 if passed else 1
     return status
 
 

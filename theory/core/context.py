@@ -23,12 +23,14 @@ _LIMITS = {
 class Context:
     """`seed=None` derives each claim's seed from the topic and claim names.
 
-    `samples=None` lets each Monte-Carlo check size itself by calibration.
+    `samples=None` lets each Monte-Carlo check size itself by calibration;
+    `simulate=False` skips every Monte-Carlo check (a fast run of the other checks).
     """
 
     topic: str
     seed: int | None = None
     samples: int | None = None
+    simulate: bool = True
 
     def rng(self, name: str) -> np.random.Generator:
         """An independent, reproducible generator for the check called `name`."""
@@ -45,6 +47,8 @@ class Context:
         `pilot` is the size of the run that measures the spread; lower it for
         samplers whose single sample is expensive (a whole network).
         """
+        if not self.simulate:
+            return Verdict("monte-carlo", True, "skipped: simulations are off (--no-mc)", skipped=True)
         check = f"check {self.topic}/{name}"
         try:
             r = mean_test(sampler, float(claimed), self.rng(name), scale=scale, samples=self.samples,

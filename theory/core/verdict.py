@@ -15,12 +15,15 @@ class Verdict:
 
     `detail` is one human sentence ("SymPy simplify", "agreed at 200 random
     points"); `data` holds machine-readable figures (z-score, sample count...).
+    A `skipped` check (simulations turned off for speed) counts as passed, so it
+    never changes an exit status, and every view says it was skipped.
     """
 
     method: Method
     passed: bool
     detail: str
     data: dict[str, Any] = field(default_factory=dict)
+    skipped: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:

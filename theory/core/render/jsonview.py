@@ -22,6 +22,7 @@ def as_dict(sol: Solution) -> dict[str, Any]:
                 "statement": plain(text),
                 "method": v.method,
                 "passed": v.passed,
+                **({"skipped": True} if v.skipped else {}),
                 "detail": v.detail,
                 **({"data": v.data} if v.data else {}),
             }
@@ -31,8 +32,11 @@ def as_dict(sol: Solution) -> dict[str, Any]:
     }
 
 
-def render(sol: Solution) -> str:
-    return json.dumps(as_dict(sol), indent=2, default=_default)
+def render(sol: Solution, *, answers_only: bool = False) -> str:
+    doc = as_dict(sol)
+    if answers_only:
+        doc = {k: doc[k] for k in ("topic", "title", "source", "params", "answers", "passed")}
+    return json.dumps(doc, indent=2, default=_default)
 
 
 def _default(o: Any) -> Any:

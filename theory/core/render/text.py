@@ -14,7 +14,7 @@ _MARK = {True: "ok ", False: "FAIL"}
 
 
 def _tag(v: Verdict) -> str:
-    return f"[{v.method:<11} {_MARK[v.passed]}]"
+    return f"[{v.method:<11} {'skip' if v.skipped else _MARK[v.passed]}]"
 
 
 def _wrap(s: str, indent: str, width: int) -> str:
@@ -75,10 +75,34 @@ def _block(b, width: int, verbose: bool) -> list[str]:
     raise TypeError(f"unknown block {type(b).__name__}")
 
 
+def answers(sol: Solution) -> str:
+    """The answers alone, one per line, then the summary of the checks that ran."""
+    lines = [f"{sol.title}  ({sol.source})"]
+    for name, value in sol.answers.items():
+        lines.append(f"  {name} = {_answer(value)}")
+    return "\n".join([*lines, summary(sol)])
+
+
+def _answer(value) -> str:
+    if isinstance(value, dict) and "exact" in value:
+        number = value.get("value")
+        return value["exact"] + (f"  (= {number:.6g})" if isinstance(number, float) and value["exact"] != f"{number:g}"
+                                 else "")
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_answer(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(_answer(v) for v in value) + "]"
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
 def summary(sol: Solution) -> str:
     claims = list(sol.claims())
     by_method = Counter(v.method for _, _, v in claims)
     failed = [cid for cid, _, v in claims if not v.passed]
+    skipped = sum(v.skipped for _, _, v in claims)
     methods = ", ".join(f"{n} {m}" for m, n in sorted(by_method.items()))
     verdict = "all hold" if not failed else f"{len(failed)} FAILED: {', '.join(failed)}"
+    if skipped:
+        verdict = (verdict.replace("all hold", "all checked ones hold")
+                   + f"; {skipped} simulation{'s' if skipped > 1 else ''} skipped")
     return f"{sol.topic}: {len(claims)} claims ({methods}) -- {verdict}"
