@@ -67,7 +67,13 @@ def test_hand_reverse_pass_matches_sheet_wiring():
 
 
 @pytest.mark.parametrize("bad", [{"output": "relu"}, {"fd_step": "0"}, {"fd_step": "0.5"},
-                                 {"w1": "100"}, {"x1": "30", "w1": "20"}])
+                                 {"w1": "100"}, {"x1": "30", "w1": "20"}, {"w6": "1e-300"}, {"y": "-1e-7"},
+                                 {"x1": "1e308"}, {"output": "'\\input{x}'"}])
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(backprop, bad)
+
+
+def test_small_but_normal_values_hold():
+    """Values down to 1e-6 keep every adjoint in the normal float range."""
+    assert not failed_claims(backprop, {"w6": "1e-6", "x4": "-1e-6", "y": "1e-6", "x2": "0"})

@@ -80,8 +80,14 @@ def _check_output(v: str) -> str | None:
     return None if v in OUTPUTS else f"must be one of {', '.join(OUTPUTS)}"
 
 
+def _not_tiny(v: float) -> str | None:
+    """0 or at least 1e-6 in magnitude: a product of a few tinier values leaves the normal float range
+    (an adjoint of 1e-300 * 1e-20 is subnormal and has lost its relative precision)."""
+    return None if v == 0 or abs(v) >= 1e-6 else f"must be 0 or at least 1e-6 in magnitude, got {v:.3g}"
+
+
 def _coord(default: float, doc: str):
-    return param(default, doc, lo=-50.0, hi=50.0)
+    return param(default, doc, lo=-50.0, hi=50.0, check=_not_tiny)
 
 
 @dataclass(frozen=True)
