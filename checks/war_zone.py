@@ -42,9 +42,11 @@ def in_polygon(vertices, pts: np.ndarray) -> np.ndarray:
 
 
 def _segment_distance(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    d = b - a
-    t = np.clip(((pts - a) @ d) / (d @ d), 0.0, 1.0)
-    return np.hypot(*(pts - (a + t[:, None] * d)).T)
+    """Distance from each point to the segment a-b."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    px, py = pts[:, 0] - a[0], pts[:, 1] - a[1]
+    t = np.clip((px * dx + py * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+    return np.hypot(px - t * dx, py - t * dy)
 
 
 def edges(polygons) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -63,7 +65,9 @@ def polygon_map(polygons, pts: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]
     than eps from every edge is farther than eps from the union's boundary.
     """
     each = [in_polygon(poly, pts) for poly in polygons]
-    dist = np.min([_segment_distance(pts, a, b) for a, b in edges(polygons)], axis=0)
+    dist = np.full(len(pts), np.inf)
+    for a, b in edges(polygons):  # a running minimum: memory does not grow with the number of edges
+        np.minimum(dist, _segment_distance(pts, a, b), out=dist)
     return np.any(each, axis=0), each, dist
 
 
@@ -90,16 +94,16 @@ def circle_map(discs, rings, pts: np.ndarray) -> tuple[np.ndarray, list[np.ndarr
     A disc (cx, cy, r) is |x - c| <= r; a ring (cx, cy, r_in, r_out) is
     r_in <= |x - c| <= r_out.
     """
-    each, gaps = [], []
+    each, gap = [], np.full(len(pts), np.inf)
     for cx, cy, r in discs:
         d = np.hypot(pts[:, 0] - cx, pts[:, 1] - cy)
         each.append(d <= r)
-        gaps.append(np.abs(d - r))
+        np.minimum(gap, np.abs(d - r), out=gap)
     for cx, cy, r_in, r_out in rings:
         d = np.hypot(pts[:, 0] - cx, pts[:, 1] - cy)
         each.append((d >= r_in) & (d <= r_out))
-        gaps += [np.abs(d - r_in), np.abs(d - r_out)]
-    return np.any(each, axis=0), each, np.min(gaps, axis=0)
+        np.minimum(gap, np.minimum(np.abs(d - r_in), np.abs(d - r_out)), out=gap)
+    return np.any(each, axis=0), each, gap
 
 
 def near_circles(rng: np.random.Generator, discs, rings, n: int, lo: float = 1e-7,

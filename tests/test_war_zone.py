@@ -88,6 +88,11 @@ def test_other_maps_hold():
                    "rings": ((1.5, -0.5, 0.25, 0.75), (0.0, 0.0, 0.5, 2.0))}) == set()
 
 
+TRIANGLES = (((0.0, 0.0), (1.0, 0.0), (0.0, 1.0)),)
+SQUARES = (((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)),) * 16  # 64 vertices, the most allowed
+PENTAGON = ((1.0, 0.0), (0.309, 0.951), (-0.809, 0.588), (-0.809, -0.588), (0.309, -0.951))
+
+
 @pytest.mark.parametrize("name, value, words", [
     ("polygons", "(((0,0),(2,0),(1,1),(2,2),(0,2)),)", "not convex"),
     ("polygons", "(((0,0),(1,0)),)", "at least 3 vertices"),
@@ -101,10 +106,34 @@ def test_other_maps_hold():
     ("rings", "((0, 0, 2, 1),)", "r_in < r_out"),
     ("rings", "((0, 0, 0, 1),)", "r_in < r_out"),
     ("grid", "3", "out of range"),
+    ("polygons", "(((0,0),(1e308,0),(0,1)),)", "numbers in"),
+    ("polygons", "(((0,0),(1e-7,0),(0,1)),)", "shorter than"),
+    ("polygons", TRIANGLES * 17, "17 polygons"),
+    ("polygons", SQUARES[:15] + (PENTAGON,), "65 vertices"),
+    ("discs", "((0, 0, 1e-3),)", "radius"),
+    ("discs", "((1e308, 0, 1),)", "centre"),
+    ("rings", "((0, 0, 1, 1e6),)", "radii"),
+    ("rings", ((0.0, 0.0, 1.0, 2.0),) * 33, "circles"),
+    ("grid", "2001", "exceeds"),
 ])
 def test_bad_parameters(name, value, words):
+    overrides = {name: value, **({"polygons": SQUARES} if value == "2001" else {})}
     with pytest.raises(BadInput, match=words):
-        solve_topic(wz, {name: value})
+        solve_topic(wz, overrides)
+
+
+def test_messages_echo_a_short_piece_of_the_input():
+    with pytest.raises(BadInput) as e:
+        solve_topic(wz, {"polygons": "(((0,0),(1,0),(0,1)," + ",".join(["(1e308, 2)"] * 60) + "),)"})
+    assert len(str(e.value)) < 200
+
+
+def test_many_units_hold():
+    """The largest maps: 64 polygon edges, 64 circles (blocks of points keep the memory small)."""
+    gon = tuple((round(50 * math.cos(2 * math.pi * k / 64), 6), round(50 * math.sin(2 * math.pi * k / 64), 6))
+                for k in range(64))
+    rings = tuple((float(-100 + 6 * i), float(-100 + 6 * i), 0.01, 100.0 - i) for i in range(32))
+    assert failed({"polygons": (gon,), "discs": (), "rings": rings, "grid": 41, "random_points": 70_000}) == set()
 
 
 def test_map_b_needs_a_shape():

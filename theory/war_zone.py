@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import sys
@@ -26,7 +27,17 @@ x1, x2 = sp.symbols("x_1 x_2", real=True)
 LINEAR = (x1, x2)
 QUADRATIC = (x1, x2, x1**2, x2**2)
 BAND = 1e-9  # points closer than this to a map edge are left out of the membership checks
-TRUTH_TABLE_MAX = 12  # AND/OR units with more inputs are checked on input counts instead
+TRUTH_TABLE_MAX = 8  # AND/OR units with more inputs are checked on input counts instead
+# Bounds of a map. Within them the float forward pass of a unit errs by far less than BAND in
+# position: about eps (|c| + r)^2 / r for a circle, eps |x| for a line.
+COORD = 100.0  # |coordinate| of a vertex or a centre
+RADIUS = (0.01, 100.0)  # radii of discs and rings
+MIN_EDGE = 1e-6  # length of a polygon edge (its normal is computed from it)
+MAX_POLYGONS = 16
+MAX_VERTICES = 64  # all polygons together: one layer-1 unit per edge
+MAX_CIRCLES = 64  # discs + 2 per ring: one layer-1 unit per circle
+MAX_WORK = 2.5e8  # (grid^2 + random_points) * max(edges, circles): point-unit tests of one map
+BLOCK = 1 << 16  # points tested at once: memory does not grow with the number of points
 
 # (a): an L-shaped zone (two overlapping rectangles) and a separate triangle
 DEFAULT_POLYGONS = (
@@ -45,20 +56,31 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+def _short(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _coordinates(values) -> bool:
+    return all(map(_is_number, values)) and all(abs(v) <= COORD for v in values)
+
+
 def _polygon_problem(i: int, poly) -> str | None:
     name = f"polygon {i + 1}"
     if not isinstance(poly, tuple) or len(poly) < 3:
-        return f"{name} must list at least 3 vertices (x, y), got {poly!r}"
+        return f"{name} must list at least 3 vertices (x, y), got {_short(poly)}"
     for v in poly:
-        if not (isinstance(v, tuple) and len(v) == 2 and all(map(_is_number, v))):
-            return f"{name}: each vertex must be a pair (x, y) of finite numbers, got {v!r}"
+        if not (isinstance(v, tuple) and len(v) == 2 and _coordinates(v)):
+            return f"{name}: each vertex must be a pair (x, y) of numbers in [-{COORD:g}, {COORD:g}], got {_short(v)}"
     pts = [(Fraction(x), Fraction(y)) for x, y in poly]
     n = len(pts)
     turns, angle = [], 0.0
     for j in range(n):
         (ax, ay), (bx, by), (cx, cy) = pts[j], pts[(j + 1) % n], pts[(j + 2) % n]
         if (ax, ay) == (bx, by):
-            return f"{name} repeats the vertex {poly[j]!r}"
+            return f"{name} repeats the vertex {_short(poly[j])}"
+        if (bx - ax) ** 2 + (by - ay) ** 2 < Fraction(MIN_EDGE) ** 2:
+            return f"{name} has an edge shorter than {MIN_EDGE:g} at vertex {j + 1}"
         cross = (bx - ax) * (cy - by) - (by - ay) * (cx - bx)
         dot = (bx - ax) * (cx - bx) + (by - ay) * (cy - by)
         turns.append(cross)
@@ -74,11 +96,20 @@ def _polygon_problem(i: int, poly) -> str | None:
 def _check_polygons(value) -> str | None:
     if not isinstance(value, tuple) or not value:
         return "give at least one convex polygon, e.g. (((0, 0), (1, 0), (0, 1)),)"
+    if len(value) > MAX_POLYGONS:
+        return f"{len(value)} polygons, more than the {MAX_POLYGONS} allowed"
     for i, poly in enumerate(value):
         problem = _polygon_problem(i, poly)
         if problem:
             return problem
+    vertices = sum(len(poly) for poly in value)
+    if vertices > MAX_VERTICES:
+        return f"{vertices} vertices in all, more than the {MAX_VERTICES} allowed (one unit per edge)"
     return None
+
+
+def _radius(r) -> bool:
+    return RADIUS[0] <= r <= RADIUS[1]
 
 
 def _check_discs(value) -> str | None:
@@ -86,9 +117,12 @@ def _check_discs(value) -> str | None:
         return "give a tuple of discs (cx, cy, r), e.g. ((0, 0, 1),)"
     for d in value:
         if not (isinstance(d, tuple) and len(d) == 3 and all(map(_is_number, d))):
-            return f"each disc must be (cx, cy, r) of finite numbers, e.g. ((0, 0, 1),); got {d!r}"
+            return f"each disc must be (cx, cy, r) of finite numbers, e.g. ((0, 0, 1),); got {_short(d)}"
         if d[2] <= 0:
-            return f"disc {d!r}: the radius must be positive"
+            return f"disc {_short(d)}: the radius must be positive"
+        if not (_coordinates(d[:2]) and _radius(d[2])):
+            return (f"disc {_short(d)}: the centre must lie in [-{COORD:g}, {COORD:g}]^2 and the radius "
+                    f"in [{RADIUS[0]:g}, {RADIUS[1]:g}]")
     return None
 
 
@@ -98,9 +132,12 @@ def _check_rings(value) -> str | None:
     for r in value:
         if not (isinstance(r, tuple) and len(r) == 4 and all(map(_is_number, r))):
             return (f"each ring must be (cx, cy, r_in, r_out) of finite numbers, "
-                    f"e.g. ((0, 0, 1, 2),); got {r!r}")
+                    f"e.g. ((0, 0, 1, 2),); got {_short(r)}")
         if not 0 < r[2] < r[3]:
-            return f"ring {r!r}: the radii must satisfy 0 < r_in < r_out (a full disc is a disc)"
+            return f"ring {_short(r)}: the radii must satisfy 0 < r_in < r_out (a full disc is a disc)"
+        if not (_coordinates(r[:2]) and _radius(r[2]) and _radius(r[3])):
+            return (f"ring {_short(r)}: the centre must lie in [-{COORD:g}, {COORD:g}]^2 and the radii "
+                    f"in [{RADIUS[0]:g}, {RADIUS[1]:g}]")
     return None
 
 
@@ -120,6 +157,15 @@ class Params(Parameters):
         super().__post_init__()
         if not self.discs and not self.rings:
             raise BadInput("map (b) needs at least one disc or ring (parameters discs, rings)")
+        circles = len(self.discs) + 2 * len(self.rings)
+        if circles > MAX_CIRCLES:
+            raise BadInput(f"discs + 2 * rings = {circles} circles, more than the {MAX_CIRCLES} allowed "
+                           "(one unit per circle)")
+        units = max(sum(len(poly) for poly in self.polygons), circles)
+        work = (self.grid**2 + self.random_points) * units
+        if work > MAX_WORK:
+            raise BadInput(f"(grid^2 + random_points) * max(edges, circles) = {work:,} exceeds the {MAX_WORK:,.0f} "
+                           "limit that keeps the membership checks under a minute")
 
 
 # --- the construction ------------------------------------------------------------------------
@@ -198,19 +244,24 @@ class Network:
         w, b = self.units[i]
         return sum(wi * f for wi, f in zip(w, self.phi, strict=True)) + b
 
-    def forward(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(layer-1 outputs, AND outputs, alarm) at the rows of pts, all 0/1."""
-        feats = sp.lambdify(LINEAR, list(self.phi), "numpy")(pts[:, 0], pts[:, 1])
-        F = np.column_stack([np.broadcast_to(np.asarray(f, float), len(pts)) for f in feats])
-        W1 = np.array([[float(w) for w in u[0]] for u in self.units])
-        b1 = np.array([float(u[1]) for u in self.units])
+    @functools.cached_property
+    def _layers(self) -> tuple[Callable, np.ndarray, np.ndarray, list[float]]:
+        """The features as a NumPy function, layer 1's weights and biases, the AND biases, as floats."""
+        return (sp.lambdify(LINEAR, list(self.phi), "numpy"),
+                np.array([[float(w) for w in u[0]] for u in self.units]),
+                np.array([float(u[1]) for u in self.units]), [float(b) for b in self.and_b])
+
+    def forward(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(AND outputs, alarm) at the rows of pts, all 0/1; memory grows with points x units."""
+        features, W1, b1, and_b = self._layers
+        F = np.column_stack([np.broadcast_to(np.asarray(f, float), len(pts)) for f in features(pts[:, 0], pts[:, 1])])
         h = step(F @ W1.T + b1).astype(float)
-        W2 = np.zeros((len(self.pieces), len(self.units)))
-        for j, idx in enumerate(self.pieces):
-            W2[j, idx] = 1.0
-        g = step(h @ W2.T + np.array([float(b) for b in self.and_b])).astype(float)
-        y = step(g.sum(axis=1) + float(self.or_b))
-        return h, g, y
+        g = np.column_stack([step(h[:, idx].sum(axis=1) + b) for idx, b in zip(self.pieces, and_b, strict=True)])
+        return g, step(g.sum(axis=1) + float(self.or_b))
+
+    def alarm(self, pts: np.ndarray) -> np.ndarray:
+        """The alarm at the rows of pts, BLOCK points at a time."""
+        return np.concatenate([self.forward(pts[i:i + BLOCK])[1] for i in range(0, len(pts), BLOCK)])
 
 
 def build_network(phi: tuple, pieces: list[list[tuple[tuple, sp.Expr]]]) -> Network:
@@ -251,17 +302,28 @@ def truth_table(weights: Sequence, bias, want: Callable[[tuple], bool], name: st
     return Verdict(v.method, v.passed, f"{name}: {how}, exact arithmetic")
 
 
-def _membership(network: Network, pts: np.ndarray, truth: np.ndarray, pieces: list[np.ndarray],
-                dist: np.ndarray, what: str) -> tuple[Verdict, Verdict]:
-    """(each AND unit = its piece, alarm = the map) at the points farther than BAND from an edge."""
-    keep = dist >= BAND
-    _, g, y = network.forward(pts)
-    wrong_y = int(np.sum((y != truth) & keep))
-    if g.shape[1] != len(pieces):
-        wrong_g = [-1]  # the network has a different number of AND units than the map has pieces
-    else:
-        wrong_g = [int(np.sum((g[:, j] != pieces[j]) & keep)) for j in range(len(pieces))]
-    n, left_out, inside = len(pts), int(np.sum(~keep)), int(np.sum(truth & keep))
+def _membership(network: Network, pts: np.ndarray, geometry: Callable, what: str) -> tuple[Verdict, Verdict]:
+    """(each AND unit = its piece, alarm = the map) at the points farther than BAND from an edge.
+
+    `geometry(points)` gives (in the map, in each piece, distance to the nearest edge); it and the
+    network run BLOCK points at a time.
+    """
+    wrong_y = left_out = inside = 0
+    wrong_g: list[int] | None = None
+    for start in range(0, len(pts), BLOCK):
+        block = pts[start:start + BLOCK]
+        g, y = network.forward(block)
+        truth, pieces, dist = geometry(block)
+        keep = dist >= BAND
+        wrong_y += int(np.sum((y != truth) & keep))
+        left_out += int(np.sum(~keep))
+        inside += int(np.sum(truth & keep))
+        if g.shape[1] != len(pieces):
+            wrong_g = [-1]  # the network has a different number of AND units than the map has pieces
+        elif wrong_g != [-1]:
+            counts = [int(np.sum((g[:, j] != pieces[j]) & keep)) for j in range(len(pieces))]
+            wrong_g = counts if wrong_g is None else [a + b for a, b in zip(wrong_g, counts, strict=True)]
+    n = len(pts)
     common = f"{n:,} {what} ({left_out} within {BAND:g} of an edge left out; {inside:,} inside)"
     data = {"points": n, "left_out": left_out, "inside": inside}
     alarm = Verdict("numeric", wrong_y == 0, f"alarm vs geometric membership at {common}: "
@@ -421,10 +483,9 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
                              geo.near_edges(rng, p.polygons, half)]),
     }
     for name, pts in sets.items():
-        truth, each, dist = geo.polygon_map(p.polygons, pts)
         what = ("grid points" if name == "grid" else
                 "random points (half uniform in the box, half within 1e-2 of an edge)")
-        per_piece, alarm = _membership(net, pts, truth, each, dist, what)
+        per_piece, alarm = _membership(net, pts, lambda q: geo.polygon_map(p.polygons, q), what)
         label = (rf"on a ${p.grid}\times{p.grid}$ grid over the map" if name == "grid" else
                  rf"at {p.random_points:,} random points, half of them between $10^{{-7}}$ and "
                  r"$10^{-2}$ from an edge")
@@ -534,10 +595,9 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
                              geo.near_circles(rng, p.discs, p.rings, half)]),
     }
     for name, pts in sets.items():
-        truth, each, dist = geo.circle_map(p.discs, p.rings, pts)
         what = ("grid points" if name == "grid" else
                 "random points (half uniform in the box, half within 1e-2 of a circle)")
-        per_piece, alarm = _membership(net, pts, truth, each, dist, what)
+        per_piece, alarm = _membership(net, pts, lambda q: geo.circle_map(p.discs, p.rings, q), what)
         label = (rf"on a ${p.grid}\times{p.grid}$ grid over the map" if name == "grid" else
                  rf"at {p.random_points:,} random points, half of them between $10^{{-7}}$ and "
                  r"$10^{-2}$ from a circle")
@@ -570,7 +630,7 @@ ZONE = "#f2b8b5"  # one opaque fill, so overlapping pieces do not look darker
 
 def _decision(ax, net: Network, box, n: int = 500) -> None:
     pts = geo.grid(box, n)
-    _, _, y = net.forward(pts)
+    y = net.alarm(pts)
     ax.contour(pts[:, 0].reshape(n, n), pts[:, 1].reshape(n, n), y.reshape(n, n).astype(float),
                levels=[0.5], colors="black", linewidths=1.2)
 
