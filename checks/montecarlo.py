@@ -16,10 +16,14 @@ Calibration (fixed here, not per claim):
   P(false alarm) <= sum_k P(|z(N_k)| > Z_ALARM) (union bound). Z_ALARM is the
   two-sided threshold with STAGES * P(|Z| > Z_ALARM) <= FALSE_ALARM (6.33 for
   four stages, against 6.11 for a single fixed size).
-- bounded time: the pilot's wall time gives a cost per sample; the grid is
-  capped at what fits MAX_SECONDS (and at MAX_SAMPLES). A run that reaches its
-  largest size still short of the resolution is "under-powered": a failure of
-  the run, reported apart from a refutation.
+- bounded time, same result on any machine: the sizes depend only on the
+  pilot's spread (and MAX_SAMPLES), never on the clock, so the same inputs give
+  the same samples and the same text. The pilot's wall time only guards the
+  budget: if the first planned size would take longer than MAX_SECONDS, the
+  check raises OverBudget (bad input: parameters too costly to check), instead
+  of running for hours or quietly shrinking into an under-powered run. A run
+  that reaches its largest size still short of the resolution is
+  "under-powered": a failure of the run, reported apart from a refutation.
 
 A user-fixed `samples` is used exactly, without extension; a size that is
 above MAX_SAMPLES or whose projected time exceeds MAX_SECONDS raises OverBudget.
@@ -47,15 +51,15 @@ PILOT = 20_000
 SAFETY = 1.1  # pilot spread inflation: most runs then stop at N_0
 CHUNK = 1 << 20
 MAX_SAMPLES = 200_000_000
-MAX_SECONDS = 60.0  # time budget of one check's main run, projected from the pilot
+MAX_SECONDS = 120.0  # time budget of one check's first planned size, projected from the pilot
 
 Sampler = Callable[[np.random.Generator, int], np.ndarray]
 """Draws `n` independent samples of f(X); their mean estimates the claim."""
 
 Status = Literal["agrees", "refuted", "under-powered"]
-Stop = Literal["resolved", "fixed", "grid", "sample cap", "time budget"]
+Stop = Literal["resolved", "fixed", "grid", "sample cap"]
 """Why the run stopped at its size: the resolution was reached; the user fixed the
-size; the largest planned size, the MAX_SAMPLES cap or the MAX_SECONDS budget was reached."""
+size; the largest planned size or the MAX_SAMPLES cap was reached."""
 
 
 @dataclass(frozen=True)
@@ -83,14 +87,19 @@ class MonteCarloResult:
 
 
 class OverBudget(ValueError):
-    """A user-fixed sample size that the MAX_SAMPLES cap or the MAX_SECONDS budget forbids."""
+    """A sample size that the MAX_SAMPLES cap or the MAX_SECONDS budget forbids: the user's
+    `--samples`, or the calibrated size that the parameters call for."""
 
-    def __init__(self, samples: int, seconds: float | None, fit: int) -> None:
-        self.samples, self.seconds, self.fit = samples, seconds, fit
+    def __init__(self, samples: int, seconds: float | None, fit: int, calibrated: bool = False) -> None:
+        self.samples, self.seconds, self.fit, self.calibrated = samples, seconds, fit, calibrated
         super().__init__(self.message("a Monte-Carlo check"))
 
     def message(self, check: str) -> str:
         """One line naming the check, e.g. for the CLI's `--samples`."""
+        if self.calibrated:
+            return (f"{check} needs about {self.samples:,} samples to resolve 1% errors, about "
+                    f"{self.seconds:.0f} s here, beyond its {MAX_SECONDS:.0f} s budget: choose smaller or "
+                    f"less spread-out parameters")
         if self.seconds is None:
             return f"--samples {self.samples} is above the limit of {self.fit:,} samples per check ({check})"
         return (f"--samples {self.samples} would take about {self.seconds:.0f} s for {check}; "
@@ -193,12 +202,11 @@ def mean_test(
     else:
         sizing = _Stream(sampler, rng)
         cost = sizing.timed_draw_to(pilot)
-        first = required_samples(sizing.sd, scale, pilot)
-        budget = max(affordable(cost), pilot)  # the pilot's size fitted once; it fits again
-        cap = min(MAX_SAMPLES, budget)
-        grid = sample_grid(first, cap)
-        limit = ("grid" if math.ceil(first * GROWTH ** (STAGES - 1)) <= cap
-                 else "time budget" if budget < MAX_SAMPLES else "sample cap")
+        first = min(required_samples(sizing.sd, scale, pilot), MAX_SAMPLES)
+        if first > pilot and cost * first > MAX_SECONDS:
+            raise OverBudget(first, cost * first, affordable(cost), calibrated=True)
+        grid = sample_grid(first, MAX_SAMPLES)
+        limit = "grid" if math.ceil(first * GROWTH ** (STAGES - 1)) <= MAX_SAMPLES else "sample cap"
     stage = 0
     stream.draw_to(grid[0])
     while not _resolved(stream.resolution(scale)) and stage + 1 < len(grid):

@@ -109,10 +109,15 @@ def test_montecarlo_kaiming_regression(monkeypatch):
     assert not old.passed and old.data["status"] == "under-powered"
 
 
-def test_montecarlo_time_budget_caps_the_calibrated_size(monkeypatch):
-    monkeypatch.setattr(mc, "MAX_SECONDS", 1e-9)  # nothing beyond the pilot's own size fits
+def test_montecarlo_sizes_do_not_depend_on_the_clock(monkeypatch):
+    """Same seed, same samples, whatever the machine's speed; a check that cannot fit is refused."""
     r = mc.mean_test(_normal, 1.0, np.random.default_rng(6))
-    assert r.samples == mc.PILOT and r.status == "under-powered" and r.stop == "time budget"
+    monkeypatch.setattr(mc, "MAX_SECONDS", 10.0 * r.samples * 1e-6)  # a much slower machine, still within budget
+    slow = mc.mean_test(lambda g, n: (time.sleep(1e-6 * n), _normal(g, n))[1], 1.0, np.random.default_rng(6))
+    assert (slow.samples, slow.estimate) == (r.samples, r.estimate)
+    monkeypatch.setattr(mc, "MAX_SECONDS", 1e-9)  # nothing beyond the pilot fits
+    with pytest.raises(BadInput, match=r"check demo/mean needs about [\d,]+ samples .* beyond its"):
+        Context("demo").monte_carlo("mean", _normal, 1.0)
 
 
 def test_montecarlo_fixed_tiny_sample_is_under_powered_not_refuted():
@@ -141,7 +146,7 @@ def test_montecarlo_fixed_samples_beyond_the_budget_are_bad_input():
         return rng.standard_normal(n)
 
     with pytest.raises(BadInput, match=r"--samples 10000000 would take about \d+ s for check demo/slow; "
-                                       r"at most [\d,]+ samples fit the 60 s budget"):
+                                       r"at most [\d,]+ samples fit the 120 s budget"):
         Context("demo", samples=10_000_000).monte_carlo("slow", slow, 0.0, scale=1.0, pilot=100)
     assert drawn == 100
 

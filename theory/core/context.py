@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from checks.montecarlo import MAX_SAMPLES, MAX_SECONDS, PILOT, RESOLUTION, Z_ALARM, OverBudget, Sampler, mean_test
+from checks.montecarlo import MAX_SAMPLES, PILOT, RESOLUTION, Z_ALARM, OverBudget, Sampler, mean_test
 from theory.core.errors import BadInput
 from theory.core.verdict import Verdict
 
@@ -15,7 +15,6 @@ _LIMITS = {
     "fixed": "the sample size was fixed",
     "grid": "its largest planned size was reached",
     "sample cap": f"the cap of {MAX_SAMPLES:,} samples was reached",
-    "time budget": f"the {MAX_SECONDS:.0f} s time budget was reached",
 }
 
 
