@@ -27,7 +27,7 @@ def test_wrong_sign_contraction_is_rejected(monkeypatch):
 
 
 def test_other_quadratics_and_powers_hold():
-    assert not failed_claims(lr, {"a": "0.3", "b": "2", "w0": "-4", "power": "6"})
+    assert not failed_claims(lr, {"a": "0.3", "b": "2", "w0": "-4", "E": "w**6"})
 
 
 def test_extreme_quadratics_and_rates_hold():
@@ -38,7 +38,26 @@ def test_extreme_quadratics_and_rates_hold():
 
 @pytest.mark.parametrize("start_b", ["0.001", "1000"])
 def test_counterexample_line_search_at_any_scale(start_b):
-    assert not failed_claims(lr, {"power": "16", "start_b": start_b})
+    assert not failed_claims(lr, {"E": "w**16", "start_b": start_b})
+
+
+@pytest.mark.parametrize("function, start, method", [
+    ("cosh(w)", "1", "symbolic"),            # exact: lands on the stationary point 0
+    ("w**4 - 3*w**2", "2", "symbolic"),      # two minima: the one on the step's side
+    ("sin(w)", "1", "numeric"),              # SymPy lists only some stationary points of a periodic F
+    ("log(1 + exp(w)) + w**2/10", "1", "numeric"),  # no closed form
+])
+def test_a_function_of_your_own_is_rederived(function, start, method):
+    from theory.core.cli import solve_topic
+
+    sol = solve_topic(lr, {"E": function, "start_b": start})
+    claims = {cid: v for cid, _, v in sol.claims()}
+    assert all(v.passed for v in claims.values()), {c: v.detail for c, v in claims.items() if not v.passed}
+    assert claims["b.best"].method == method
+
+
+def test_a_quadratic_is_no_counterexample():
+    assert failed_claims(lr, {"E": "3*w**2 + w"}) == {"b.not-newton"}
 
 
 def test_trajectories_drawn_when_every_run_diverges(tmp_path):
@@ -51,10 +70,12 @@ def test_trajectories_drawn_when_every_run_diverges(tmp_path):
     assert (tmp_path / "f.pdf").stat().st_size > 0
 
 
-@pytest.mark.parametrize("bad", [{"a": "0"}, {"a": "-1"}, {"power": "5"}, {"multipliers": "(0,)"},
-                                 {"a": "1e308"}, {"w0": "-1e308"}, {"b": "1e6"}, {"power": "18"},
+@pytest.mark.parametrize("bad", [{"a": "0"}, {"a": "-1"}, {"E": "w**3"}, {"multipliers": "(0,)"},
+                                 {"a": "1e308"}, {"w0": "-1e308"}, {"b": "1e6"}, {"E": "exp(w)"},
+                                 {"E": "w**4", "start_b": "0"}, {"E": "x**2"}, {"E": "w**99"},
+                                 {"E": "__import__('os')"}, {"E": "1/w", "start_b": "1"},
                                  {"w0": "0.5"}, {"multipliers": "(1, 1.0)"}, {"multipliers": "(10.0,)", "steps": "60"},
-                                 {"start_b": "0"}, {"steps": "10**9"}])
+                                 {"steps": "10**9"}])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic
 

@@ -250,6 +250,16 @@ def _scale(diff: sp.Expr, symbols: list[sp.Symbol], points: list[np.ndarray]) ->
     return float(max(mags, default=1.0))
 
 
+def attempt(compute: Callable[[], object], budget: float = SYMBOLIC_BUDGET_S) -> object | None:
+    """`compute()` if SymPy finishes it within `budget` seconds, else None (e.g. a solve that may hang,
+    or one SymPy has no algorithm for: it raises NotImplementedError and the like)."""
+    try:
+        with _time_budget(budget):
+            return compute()
+    except (_OutOfTime, NotImplementedError, ValueError, TypeError, ArithmeticError):
+        return None
+
+
 def holds(condition: sp.Basic, *, budget: float = SYMBOLIC_BUDGET_S) -> Verdict:
     """Check a SymPy relation or boolean (e.g. an inequality) symbolically."""
     try:
