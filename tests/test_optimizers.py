@@ -10,7 +10,7 @@ from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
 # shorter runs than the defaults, to keep the suite fast; every claim still holds with them
-FAST = {"rate_steps": 600, "ramp_steps": 300, "rosen_steps": 800, "steps": 300}
+FAST = {"rate_steps": 600, "ramp_steps": 300, "rosen_steps": 1500, "steps": 300}
 
 
 def failed(overrides: dict | None = None) -> set[str]:
@@ -114,6 +114,9 @@ def test_adam_correction_off(monkeypatch):
     {"kappa": 1.0}, {"beta": 1.0}, {"beta": 0.0}, {"rho": -0.1}, {"beta2": 1.0},
     {"eta_adam": 0.0}, {"x0": (0.0, 1.0)}, {"x0": (1.0,)}, {"ramp_slopes": ()},
     {"ramp_slopes": (1.0, -2.0)}, {"rosen_start": (1.0, 1.0)}, {"tol": 1.0}, {"eps": 0.0},
+    {"eta_adam": 1e308}, {"L": 1e308}, {"L": 5e-324}, {"x0": (1e-300, 1.0)}, {"ramp_slopes": (1e6,)},
+    {"rosen_b": 1000.0}, {"eta_rosen": 2e-3}, {"rosen_steps": 100000}, {"eta_rmsprop": 0.1},
+    {"kappa": 1e6}, {"kappa": 1e5, "steps": 1000}, {"tol": 1e-300},
 ])
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
@@ -127,3 +130,24 @@ def test_limit_at_infinity_of_several_powers():
     assert sp.simplify(opt.limit_at_infinity(expr, b1, b2, var=k) - a) == 0
     assert opt.limit_at_infinity(a * (1 - opt.rho**opt.t), opt.rho) == a
     assert opt.limit_at_infinity(a * opt.rho**opt.t, opt.rho) == 0
+
+
+def test_budget_messages_name_the_limit():
+    with pytest.raises(BadInput, match="eta_rosen \\* rosen_b"):
+        solve_topic(opt, {"eta_rosen": 2e-3, "rosen_b": 100.0})
+    with pytest.raises(BadInput, match="too few for heavy ball"):
+        solve_topic(opt, {"kappa": 1e5, "rate_steps": 4000, "steps": 1000})
+    with pytest.raises(BadInput, match="too few to measure rates"):
+        solve_topic(opt, {"kappa": 1e5, "steps": 5000})
+
+
+@pytest.mark.parametrize("overrides", [
+    {"kappa": 2.0, "tol": 1e-2, "L": 49.0},  # 1 - (1/49) 49 rounds to 1e-16: Nesterov's zero radius
+    {"kappa": 1e4, "steps": 2000, "rate_steps": 1000, "tol": 1e-2, "x0": (1e-3, 1e3)},
+    {"rosen_b": 150.0, "rosen_start": (-1.1, 1.1), "eta_rosen": 0.05 / 150, "beta": 0.8, "eta_rmsprop": 0.005,
+     "rho": 0.99},
+    {"rosen_b": 50.0, "rosen_start": (-1.3, 0.9), "eta_rosen": 0.12 / 50, "beta": 0.95, "eta_rmsprop": 0.02,
+     "rho": 0.8, "rosen_steps": 3000},
+])
+def test_edges_hold(overrides):
+    assert failed(overrides) == set()
