@@ -151,3 +151,8 @@ def test_budget_messages_name_the_limit():
 ])
 def test_edges_hold(overrides):
     assert failed(overrides) == set()
+
+
+def test_tex_numbers_without_an_exponent():
+    assert opt._tex_num(0.000987) == "0.000987"
+    assert opt._tex_num(2.5e-5) == r"2.5\times 10^{-5}"

@@ -226,7 +226,10 @@ def _tex_num(x: float) -> str:
     """1e-08 -> 10^{-8}, 2.5e-05 -> 2.5\\times 10^{-5}, 0.01 -> 0.01."""
     if x == 0 or 1e-3 <= abs(x) < 1e4:
         return f"{x:g}"
-    mant, exp = f"{x:.3g}".split("e")
+    text = f"{x:.3g}"
+    if "e" not in text:  # 1e-4 <= |x| < 1e-3 prints without an exponent
+        return text
+    mant, exp = text.split("e")
     return (rf"{mant}\times " if mant not in ("1", "-1") else ("-" if mant == "-1" else "")) \
         + f"10^{{{int(exp)}}}"
 
