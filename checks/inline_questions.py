@@ -21,6 +21,8 @@ import numpy as np
 
 # ---- Q1: random ReLU features + ridge regression ----------------------------------------------
 
+CHUNK_ENTRIES = 1 << 22  # floats of one block of optimism draws
+
 
 @dataclass(frozen=True)
 class Pool:
@@ -123,16 +125,26 @@ def optimism_sampler(F: np.ndarray, f: np.ndarray, noise: float, lam: float):
     """Sampler of (in-sample error - training error) for a fixed design, fresh noise each draw.
 
     A draw: y = f + noise e, fitted values H y; a second, independent noise vector e' gives new
-    targets y' = f + noise e' at the same inputs; the draw is |y' - Hy|^2/n - |y - Hy|^2/n.
+    targets y' = f + noise e' at the same inputs; the draw is |y' - Hy|^2/n - |y - Hy|^2/n,
+    averaged with the same for (-e, -e').
     """
     H = hat(F, lam)
     n = len(f)
+    rows = max(1, CHUNK_ENTRIES // n)  # draws per block: each k x n array stays within 32 MB
 
-    def draw(rng: np.random.Generator, k: int) -> np.ndarray:
-        y = f + noise * rng.standard_normal((k, n))
-        y_new = f + noise * rng.standard_normal((k, n))
+    def gap(e: np.ndarray, e_new: np.ndarray) -> np.ndarray:
+        y, y_new = f + noise * e, f + noise * e_new
         fitted = y @ H  # H is symmetric
         return (np.sum((y_new - fitted) ** 2, axis=1) - np.sum((y - fitted) ** 2, axis=1)) / n
+
+    def block(rng: np.random.Generator, k: int) -> np.ndarray:
+        """Antithetic pairs: the noise and its negation (the same law), averaged. The terms linear in
+        the noise cancel within a pair, so a target f far larger than the noise adds no spread."""
+        e, e_new = rng.standard_normal((k, n)), rng.standard_normal((k, n))
+        return (gap(e, e_new) + gap(-e, -e_new)) / 2
+
+    def draw(rng: np.random.Generator, k: int) -> np.ndarray:
+        return np.concatenate([block(rng, min(rows, k - i)) for i in range(0, k, rows)]) if k else np.empty(0)
 
     return draw
 
