@@ -13,6 +13,8 @@ import numpy as np
 from checks import kaiming
 from checks.kaiming import leaky, weights
 
+BLOCK = 1 << 24  # float32 numbers of the weights and inputs of one block of networks in depth_ratios: 64 MB
+
 
 def layer_gains(rng: np.random.Generator, n: int, *, width: int, depth: int, batch: int,
                 weight_var: float, alpha: float, kind: str, chunk: int = 8192) -> np.ndarray:
@@ -37,7 +39,17 @@ def depth_ratios(rng: np.random.Generator, networks: int, *, width: int, depth: 
     cancels in the ratio); layers 2..depth use i.i.d. weights of the named
     variance. All variances share one draw of the weights (common random
     numbers), so the ratios of different initialisations are directly comparable.
+    Networks are drawn in blocks of at most BLOCK numbers.
     """
+    step = max(1, BLOCK // (width * (width * depth + batch)))  # networks whose weights fit in BLOCK numbers
+    parts = [_depth_ratios(rng, min(step, networks - i), width, depth, batch, alpha, hidden_vars, kind)
+             for i in range(0, networks, step)]
+    return {name: np.concatenate([p[name] for p in parts]) for name in hidden_vars}
+
+
+def _depth_ratios(rng: np.random.Generator, networks: int, width: int, depth: int, batch: int, alpha: float,
+                  hidden_vars: Mapping[str, float], kind: str) -> dict[str, np.ndarray]:
+    """depth_ratios for one block of networks, all drawn at once."""
     x = rng.standard_normal((networks, batch, width), dtype=np.float32)
     z1 = np.matmul(x, weights(rng, (networks, width, width), 1.0 / width, kind))
     unit = [weights(rng, (networks, width, width), 1.0, kind) for _ in range(depth - 1)]

@@ -73,12 +73,20 @@ def test_table_caption_counts_the_panels():
     {"depths": "(0,)"}, {"lrs": "(0.01,)"}, {"dataset": "mnist"}, {"mc_weights": "cauchy"},
     {"separation": "9.0"}, {"mc_width": "1"}, {"depths": "(1e999,)", "lrs": "(0.01,)"},
     {"lrs": "(0.01, 0.01, 0.01, -0.01)"},
+    {"alphas": "(1e308,)"}, {"alphas": "(5e-324,)"}, {"width": "1000000"}, {"depth_networks": "1000000000"},
+    {"mc_depth": "1000"}, {"mc_depth": "30", "alphas": "(10,)"}, {"lrs": "(1e308, 0.01, 0.01, 0.01)"},
+    {"depth_networks": "100000", "depth_width": "64"}, {"steps": "10000", "batch": "4096"},
+    {"width": "512", "steps": "10000"}, {"train_size": "100000", "input_dim": "1024"},
 ])
 def test_bad_parameters(bad):
     from theory.core.cli import solve_topic
 
     with pytest.raises(BadInput):
         solve_topic(li, bad)
+
+
+def test_overflowed_numbers_read_as_infinity():
+    assert li._sci(float("inf")) == r"\infty" and li._sci(float("nan")) == r"\mathrm{NaN}"
 
 
 @pytest.mark.parametrize("field", ["alphas", "lrs"])

@@ -18,7 +18,7 @@ from theory.core import figures, prove, registry
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
-from theory.core.params import Parameters, exact_decimal, param, positive_list, whole_list
+from theory.core.params import Parameters, exact_decimal, numbers, param, whole_list
 from theory.core.solution import Solution
 
 TOPIC = "leaky_init"
@@ -46,40 +46,52 @@ def _choice(*options: str):
     return lambda v: None if v in options else f"must be one of {', '.join(options)}"
 
 
+MAX_ALPHA = 10.0  # (1 + alpha^2) per layer: larger slopes overflow the float32 simulations within a few layers
+MAX_DEPTH = 100  # layers of a trained network
+MAX_WIDTH = 512  # units per trained layer: a 100-layer net's weights stay near 200 MB in each of two workers
+# Per worker: panels x 2 runs x steps x batch x width^2 x (H + 1) x 6 flops; the sheet's experiment is 3.2e12
+# (under a minute, as Kaiming's runs overflow early); a run that never overflows takes about 100 s at this limit.
+MAX_TRAIN_WORK = 35 * 10**11
+MAX_RATIO = 1e60  # largest predicted Var(z^H) / Var(z^1) in the depth test (float32 activations)
+MAX_GAIN_WORK = 2 * 10**6  # slopes x mc_width^2 x mc_batch: a simulated gain costs width^2 x batch
+MAX_DEPTH_ENTRIES = 3 * 10**8  # depth_networks x depth_width^2 x mc_depth x depth_batch / depth_width: work
+
+
 @dataclass(frozen=True)
 class Params(Parameters):
     alphas: tuple = param((2.0, 1.0, 0.5, 0.1), "leaky slopes alpha of the sheet (each > 0)",
-                          check=positive_list("leaky slopes alpha", "(2, 1, 0.5, 0.1)"))
+                          check=numbers("leaky slopes alpha", lo=1e-3, hi=MAX_ALPHA, example="(2, 1, 0.5, 0.1)"))
     depths: tuple = param((10.0, 20.0, 30.0, 40.0), "depths H of the experiment",
-                          check=whole_list("depths H", 1, "(10, 20, 30, 40)"))
-    width: int = param(256, "units per hidden layer m in the experiment", lo=1)
+                          check=whole_list("depths H", 1, "(10, 20, 30, 40)", hi=MAX_DEPTH))
+    width: int = param(256, "units per hidden layer m in the experiment", lo=1, hi=MAX_WIDTH)
     first_layer: str = param("same", "beta_1 convention: 'same' formula as the other layers, or "
                              "'lecun' = 1/d_1", check=_choice("same", "lecun"))
-    mc_width: int = param(8, "units per layer of the networks whose layer gain is simulated", lo=2)
-    mc_batch: int = param(2, "inputs fed to each simulated network", lo=1)
-    mc_depth: int = param(10, "layers H of the simulated networks (layer-1 vs layer-H test)", lo=2)
+    # The simulations' sizes: each Monte-Carlo sample is one network, drawn in bounded chunks.
+    mc_width: int = param(8, "units per layer of the networks whose layer gain is simulated", lo=2, hi=128)
+    mc_batch: int = param(2, "inputs fed to each simulated network", lo=1, hi=64)
+    # Deeper, the layer-H ratio is a product of mc_depth - 1 noisy gains: its spread outgrows depth_rtol.
+    mc_depth: int = param(10, "layers H of the simulated networks (layer-1 vs layer-H test)", lo=2, hi=30)
     mc_weights: str = param("rademacher", "weight law in the simulations: rademacher or normal",
                             check=_choice("rademacher", "normal"))
-    depth_width: int = param(8, "units per layer in the layer-1 vs layer-H test", lo=2)
-    depth_batch: int = param(4, "inputs per network in the layer-1 vs layer-H test", lo=1)
-    depth_networks: int = param(6000, "random networks in the layer-1 vs layer-H test", lo=10)
-    depth_rtol: float = param(0.25, "relative tolerance of the layer-1 vs layer-H test", lo=0.0,
-                              lo_open=True)
+    depth_width: int = param(8, "units per layer in the layer-1 vs layer-H test", lo=2, hi=64)
+    depth_batch: int = param(4, "inputs per network in the layer-1 vs layer-H test", lo=1, hi=64)
+    depth_networks: int = param(6000, "random networks in the layer-1 vs layer-H test", lo=1000, hi=10**5)
+    depth_rtol: float = param(0.25, "relative tolerance of the layer-1 vs layer-H test", lo=0.1, hi=1.0)
     dataset: str = param("blobs", "training data: blobs, teacher or digits (needs scikit-learn)",
                          check=_dataset)
-    train_size: int = param(4096, "training examples of the synthetic data sets", lo=8)
-    input_dim: int = param(64, "input dimension d_1 of the synthetic data sets", lo=1)
+    train_size: int = param(4096, "training examples of the synthetic data sets", lo=8, hi=10**5)
+    input_dim: int = param(64, "input dimension d_1 of the synthetic data sets", lo=1, hi=1024)
     separation: float = param(2.0, "blobs: half the distance between the class centres", lo=0.0,
-                              lo_open=True)
-    steps: int = param(300, "SGD steps per training run", lo=1)
-    batch: int = param(64, "mini-batch size (same for both initialisations)", lo=1)
+                              lo_open=True, hi=32.0)
+    steps: int = param(300, "SGD steps per training run", lo=1, hi=10_000)
+    batch: int = param(64, "mini-batch size (same for both initialisations)", lo=1, hi=4096)
     lrs: tuple = param((0.01, 0.005, 0.0033, 0.0025), "SGD learning rate for each depth",
-                       check=positive_list("learning rates, one per depth",
-                                           "(0.01, 0.005, 0.0033, 0.0025)"))
+                       check=numbers("learning rates, one per depth", lo=1e-6, hi=10.0,
+                                     example="(0.01, 0.005, 0.0033, 0.0025)"))
     dtype: str = param("float32", "float type of the training runs",
                        check=_choice("float32", "float64"))
     tiny: bool = param(False, "shrink the experiment (width 16, 20 steps, 256 examples) for tests")
-    fd_width: int = param(5, "width of the small nets whose backward pass is checked", lo=1)
+    fd_width: int = param(5, "width of the small nets whose backward pass is checked", lo=1, hi=64)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -88,6 +100,36 @@ class Params(Parameters):
                            f"got {len(self.lrs)}")
         if self.dataset == "blobs" and self.separation**2 >= self.input_dim:
             raise BadInput("parameter separation: must be below sqrt(input_dim)")
+        ratio = (1 + max(self.alphas) ** 2) ** (self.mc_depth - 1)
+        if ratio > MAX_RATIO:
+            raise BadInput(f"(1 + max(alphas)^2)^(mc_depth - 1) = {ratio:.3g} exceeds {MAX_RATIO:g}: Kaiming's "
+                           "variance would overflow the float32 activations of the depth test")
+        gains = len(self.alphas) * self.mc_width**2 * self.mc_batch
+        if gains > MAX_GAIN_WORK:
+            raise BadInput(f"len(alphas) x mc_width^2 x mc_batch = {gains:,} exceeds the {MAX_GAIN_WORK:,} limit "
+                           "that keeps the layer-gain simulations within their time budget")
+        spread = math.sqrt(((1 + 4 / self.depth_width) ** (self.mc_depth - 1) - 1) / self.depth_networks)
+        if 3 * spread > self.depth_rtol:
+            raise BadInput(f"the layer-1 vs layer-H test would not resolve: its ratio is a product of mc_depth - 1 = "
+                           f"{self.mc_depth - 1} noisy gains (about 4/depth_width relative variance each), with a "
+                           f"standard error near {spread:.2g}, more than a third of depth_rtol = {self.depth_rtol:g}; "
+                           "use more or wider networks, fewer layers or a larger tolerance")
+        entries = self.depth_networks * self.depth_width * (self.depth_width + self.depth_batch) * self.mc_depth
+        if entries > MAX_DEPTH_ENTRIES:
+            raise BadInput(f"depth_networks x depth_width x (depth_width + depth_batch) x mc_depth = {entries:,} "
+                           f"exceeds the {MAX_DEPTH_ENTRIES:,} limit that keeps the depth test within a minute")
+        s = _settings(self)
+        if s["steps"] * self.batch > 10**7 or s["train_size"] * self.input_dim > 2 * 10**7:
+            raise BadInput("steps x batch must be at most 10^7 and train_size x input_dim at most 2 x 10^7 "
+                           "(the example order and the data set are held in memory)")
+        panels = len(self.alphas) * len(self.depths)
+        workers = min(2, panels) if s["steps"] * s["width"] >= 10**4 else 1  # as _plot_training runs them
+        work = (len(self.alphas) * sum(int(h) + 1 for h in self.depths) * 2 * s["steps"] * self.batch
+                * s["width"] ** 2 * 6 * (2 if self.dtype == "float64" else 1)) / workers
+        if work > MAX_TRAIN_WORK:
+            raise BadInput(f"the training experiment needs about {work:.3g} flops a worker, more than the "
+                           f"{MAX_TRAIN_WORK:.2g} that keep it within two minutes (fewer slopes, depths or steps, or a "
+                           "smaller width or batch)")
 
 
 # ---------------------------------------------------------------- derived formulas
@@ -216,7 +258,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
             var = exact_decimal(v)
             density = sp.exp(-kaiming.z**2 / (2 * var)) / sp.sqrt(2 * sp.pi * var)
             measured = kaiming._quad_leaky_sq(density, a)
-            claimed = float(F.subs(alpha_, sp.nsimplify(a))) * v
+            claimed = float(F.subs(alpha_, exact_decimal(a))) * v
             checks[f"alpha={a:g}, v={v:g}"] = abs(measured - claimed) <= 1e-9 * claimed
     pa.claim("moment", r"For $z \sim N(0, v)$, adaptive quadrature of $\sigma(z)^2$ (from the "
              r"definition of $\sigma$) against the density gives $\mathbb{E}[\sigma(z)^2] = "
@@ -282,7 +324,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
 
     rows = []
     for a in p.alphas:
-        an = sp.nsimplify(a)
+        an = exact_decimal(a)
         g = kaiming_growth(an)
         lecun = sp.nsimplify(d_ * (1 / d_) * F.subs(alpha_, an))
         rows.append([f"${a:g}$", f"${sp.latex(sp.simplify(beta(an, d_) * d_))}/d_h$",
@@ -307,7 +349,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
     )
     m = p.mc_width
     for a in p.alphas:
-        an = sp.nsimplify(a)
+        an = exact_decimal(a)
         name = _slope_name(a)
         derived_var = float(beta(an, m))
         pa.claim(f"mc.derived.{name}",
@@ -334,7 +376,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
         .replace("%", r"\%")
     )
     for a in p.alphas:
-        an = sp.nsimplify(a)
+        an = exact_decimal(a)
         name = _slope_name(a)
         ratios = sim.depth_ratios(
             ctx.rng(f"depth.{name}"), p.depth_networks, width=w, depth=Hm, batch=p.depth_batch,
@@ -361,12 +403,14 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
     sol.answer("beta_h", beta(alpha_, d_))
     sol.answer("gain", gain)
     sol.answer("kaiming growth per layer", kaiming_growth(alpha_))
-    sol.answer("beta_h at width", {_slope_name(a): beta(sp.nsimplify(a), sp.Integer(p.width))
+    sol.answer("beta_h at width", {_slope_name(a): beta(exact_decimal(a), sp.Integer(p.width))
                                    for a in p.alphas})
 
 
 def _sci(x: float) -> str:
     """A number for running text: plain when moderate, a x 10^k otherwise."""
+    if not math.isfinite(x):
+        return r"\infty" if x > 0 else ("-\\infty" if x < 0 else r"\mathrm{NaN}")
     if x == 0 or 1e-2 <= abs(x) < 1e3:
         return f"{x:.3g}"
     if 1e3 <= abs(x) < 1e5:
@@ -386,7 +430,7 @@ def _settings(p: Params) -> dict:
 def _variances(p: Params, depth: int, alpha: float, width: int,
                d1: int) -> dict[str, tuple[float, ...]]:
     """Per-layer weight variances (W^1 .. W^{H+1}) of the two initialisations of one panel."""
-    an = sp.nsimplify(alpha)
+    an = exact_decimal(alpha)
     hidden = float(beta(an, sp.Integer(width)))
     first = float(first_layer_beta(an, sp.Integer(d1), p.first_layer))
     return {"kaiming": (float(sheet_kaiming(sp.Integer(d1))),)
@@ -462,7 +506,7 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
     rows = []
     for a in p.alphas:
         for H, lr in zip(p.depths, p.lrs):
-            scale = float(kaiming_growth(sp.nsimplify(a))) ** (int(H) + 1)
+            scale = float(kaiming_growth(exact_decimal(a))) ** (int(H) + 1)
             rows.append([f"${int(H)}$", f"${a:g}$", f"${lr:g}$", f"${exp.batch}$",
                          f"${exp.steps}$", f"${_sci(scale)}$"])
     pb.table([r"$H$", r"$\alpha$", "learning rate", "batch", "steps",
