@@ -22,9 +22,9 @@ mW, vW, mx, vx = sp.symbols(r"\mathbb{E}[W] \mathbb{E}[W^2] \mathbb{E}[x] \mathb
 
 @dataclass(frozen=True)
 class Params(Parameters):
-    # Each simulated sample costs 2 x fan random numbers: fans up to 1024 keep a check near 10 s.
-    fan_in: int = param(30, "inputs n_in of the simulated layer", lo=1, hi=1024)
-    fan_out: int = param(10, "outputs n_out of the simulated layer", lo=1, hi=1024)
+    # Each simulated sample costs 2 x fan random numbers: fans up to 512 keep a whole run near 30 s.
+    fan_in: int = param(30, "inputs n_in of the simulated layer", lo=1, hi=512)
+    fan_out: int = param(10, "outputs n_out of the simulated layer", lo=1, hi=512)
     input_var: float = param(1.0, "variance v of the zero-mean inputs (and of the incoming gradients)",
                              lo=1e-3, hi=1e3)
 
