@@ -42,8 +42,17 @@ def cross_entropy(y: np.ndarray, t: float) -> np.ndarray:
 
 
 def loss(spec: Spec, values: Mapping[str, np.ndarray | float], t: float) -> np.ndarray:
-    """Cross-entropy of the last neuron's output."""
-    return cross_entropy(forward(spec, values)[spec[-1][0]], t)
+    """Cross-entropy of the last neuron's output.
+
+    For a sigmoid output it is taken from the pre-activation z, as libraries do: -ln sigma(z) =
+    ln(1 + e^-z) and -ln(1 - sigma(z)) = ln(1 + e^z), which keep their digits where sigma(z) rounds to 1.
+    """
+    name, activation, edges, biases = spec[-1]
+    if activation != "sigmoid":
+        return cross_entropy(forward(spec, values)[name], t)
+    env = forward(spec[:-1], values)
+    z = sum((env[w] * env[s] for s, w in edges), np.zeros(1)) + sum((env[b] for b in biases), np.zeros(1))
+    return t * np.logaddexp(0.0, -z) + (1.0 - t) * np.logaddexp(0.0, z)
 
 
 def central_gradient(

@@ -66,6 +66,22 @@ def test_a_dead_relu_is_explained():
     }
 
 
+def test_large_exact_gradients_are_compared_to_50_digits():
+    a = sum(sp.exp(sp.Rational(k, 7)) for k in range(60))
+    assert tls._same_value(a, a + 0, 1.0).passed
+    wrong = tls._same_value(a, a + sp.Rational(1, 10**30), 1.0)
+    assert not wrong.passed and wrong.method == "numeric"
+
+
+def test_a_sigmoid_network_with_a_soft_target_holds():
+    sol = solve_topic(tls, {"wiring": "h1 = sigmoid(a*x1 + b*x2 + c); h2 = sigmoid(d*x1 + u*x2 + f); "
+                                      "y = sigmoid(g*h1 + k*h2 + m*x1 + n)",
+                            "weights": "a=-0.37, b=0.35, c=0.1, d=0.26, u=-0.24, f=0.1, g=-0.5, k=0.4, m=0.3, n=0.2",
+                            "update": "a, n", "momentum_param": "g", "target": "0.3", "x": "(0.5, 0.5)",
+                            "eta": "10", "mu": "0.99", "velocity": "10"})
+    assert sol.passed
+
+
 def test_wrong_zero_reasons_are_rejected(monkeypatch):
     monkeypatch.setattr(tls, "zero_reasons", lambda *a: {"w3": "made up"})
     assert "c.zeros" in failed_claims(tls)
@@ -134,6 +150,28 @@ def test_other_networks_and_values_hold(overrides):
             "momentum_param": "w1",
         },
         {"wiring": "h1 = relu(w1*x1 +"},
+        {"weights": "w1=1e308, w2=0.2, w3=0.3, w4=0.4, w5=0.5, w6=0.6, b1=0.1, b2=0.2, b3=0.3"},
+        {"weights": "w\u00e9=0.1".encode().decode("unicode_escape")},
+        {"x": "(1e308, 0)"},
+        {"weights": "e=0.1"},
+        {"x": "(1, 0, 0, 0, 0, 0, 0, 0, 0)"},
+        {"eta": "1e308"},
+        {"velocity": "-1e308"},
+        {"weights": "w1=10, w2=0.2, w3=0.3, w4=0.4, w5=10, w6=0.6, b1=10, b2=0.2, b3=10", "x": "(10, 0)"},
+        {"weights": "w1=0.1, w2=0.2, w3=0.3, w4=0.4, w5=0.5, w6=0.6, b1=-0.09999, b2=0.2, b3=0.3"},
+        {
+            "wiring": "h1 = tanh(w1*x1); h2 = tanh(w2*h1); y = sigmoid(w3*h2)",
+            "weights": "w1=1, w2=1, w3=1",
+            "update": "w1",
+            "momentum_param": "w1",
+        },
+        {
+            "wiring": "; ".join(f"h{i} = tanh(a{i}*x1)" for i in range(5))
+            + "; y = sigmoid(" + " + ".join(f"v{i}*h{i}" for i in range(5)) + ")",
+            "weights": ", ".join(f"a{i}=0.1, v{i}=0.2" for i in range(5)),
+            "update": "a0",
+            "momentum_param": "a0",
+        },
         {
             "weights": "w1=0.1, w2=0.2, w3=0.3, w4=0.4, w5=0.5, w6=0.6, b1=-0.1, b2=0.2, b3=0.3"
         },  # ReLU at 0

@@ -10,7 +10,7 @@ all three.
 
 from __future__ import annotations
 
-import math
+import re
 import sys
 from dataclasses import dataclass
 
@@ -22,11 +22,13 @@ from theory.autodiff import Graph, Tape, tables
 from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
 from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
-from theory.core import prove
+from theory.autodiff.ops import CONSTANTS, FUNCTIONS
+from theory.core import expr, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Solution
+from theory.core.verdict import Verdict
 from theory.jacobians import independent_sympy, input_names, program
 
 TOPIC = "two_layer_sgd"
@@ -46,33 +48,54 @@ HIDDEN = ("relu", "sigmoid", "tanh", "identity")
 FD_STEP = 1e-6
 SMALL_STEP = 0.1  # the SGD step's length below which (c) checks that the loss decreases
 MOMENTUM_RUN = 20  # steps of both momentum conventions compared in (d)
+# finite-difference step of those runs: both see the same truncation error at the same point, and the
+# rounding noise (eps L / h) that splits them is 100 times smaller than with FD_STEP
+RUN_STEP = 1e-4
+MAX_VALUE = 10.0  # |weight|, |input|: a sheet's network, where the float witnesses keep their digits
+MAX_Z = 100.0  # |pre-activation|: beyond, a sigmoid is 1 to the last bit and gradients vanish in rounding
+KINK_GAP = 1e-4  # a ReLU this close to its kink: the finite differences (step 1e-6) would straddle it
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # names reach LaTeX: ASCII identifiers only
+# the derivation is exact (SymPy numbers): its expressions grow fast with the network. A second hidden
+# layer of sigmoids takes minutes; one layer of 4 sigmoids with 48 parameters about 25 s
+MAX_INPUTS, MAX_HIDDEN, MAX_PARAMS = 8, 4, 48
+SYMPY_BUDGET_S = 24.0  # seconds SymPy may spend proving the exact gradient equal, all parameters together
+LARGE_OPS = 100  # operations in an exact gradient beyond which it is compared to 50 digits, not proved
 
 
 # --- reading the parameters -----------------------------------------------------------------
 
 
 def parse_weights(text: str) -> dict[str, float]:
-    """`"w1=0.1, b1=0.2"` -> {"w1": 0.1, "b1": 0.2}."""
+    """`"w1=0.1, b1=0.2"` -> {"w1": 0.1, "b1": 0.2}, each name an ASCII identifier, each |value| <= MAX_VALUE."""
     out: dict[str, float] = {}
     for item in text.split(","):
         if not item.strip():
             continue
         name, sep, value = item.partition("=")
         name = name.strip()
-        if not sep or not name.isidentifier():
-            raise BadInput(f"weights: expected 'name=value', got {item.strip()!r}")
+        if not sep or not NAME.fullmatch(name):
+            raise BadInput(f"weights: expected 'name=value' with a name of letters, digits and _, "
+                           f"got {item.strip()[:60]!r}")
         try:
             number = float(value)
         except ValueError:
-            raise BadInput(f"weights: {name} = {value.strip()!r} is not a number") from None
-        if not math.isfinite(number):
-            raise BadInput(f"weights: {name} must be finite")
+            raise BadInput(f"weights: {name[:20]} = {value.strip()[:40]!r} is not a number") from None
+        if not abs(number) <= MAX_VALUE:
+            raise BadInput(f"weights: {name[:20]} = {value.strip()[:40]} is outside [-{MAX_VALUE:g}, {MAX_VALUE:g}]")
+        if name in FUNCTIONS or name in CONSTANTS:
+            raise BadInput(f"weights: {name[:20]} is a function or constant of the wiring, not a parameter name")
         if name in out:
-            raise BadInput(f"weights: {name} is given twice")
+            raise BadInput(f"weights: {name[:20]} is given twice")
         out[name] = number
     if not out:
         raise BadInput("weights: no parameter values given")
     return out
+
+
+def _listed(names: list[str] | tuple[str, ...], most: int = 6) -> str:
+    """Names for a message: the first few, then how many more."""
+    shown = ", ".join(n[:20] for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 @dataclass
@@ -92,8 +115,15 @@ class Net:
 def build(wiring: str, weights: dict[str, float], n_inputs: int) -> Net:
     """Parse and validate the wiring: inputs x1..xn, every other name a parameter with a value."""
     pairs = program(wiring)
+    for name, text in pairs:  # the safe reader's limits first, then the names
+        expr.tree(text, f"wiring: {name[:20]} = {text[:60]!r}")
+        if not NAME.fullmatch(name):
+            raise BadInput(f"wiring: {name[:60]!r} is not a name (a letter, then letters, digits or _)")
     data = tuple(f"x{i + 1}" for i in range(n_inputs))
     used = names_in(pairs)
+    odd = [n for n in used if not NAME.fullmatch(n)]
+    if odd:
+        raise BadInput(f"wiring: {odd[0][:60]!r} is not a name (a letter, then letters, digits or _)")
     clash = [n for n in RESERVED if n in used or n in dict(pairs)]
     if clash:
         raise BadInput(
@@ -102,23 +132,36 @@ def build(wiring: str, weights: dict[str, float], n_inputs: int) -> Net:
     missing = [n for n in used if n not in data and n not in weights]
     if missing:
         raise BadInput(
-            f"wiring uses {', '.join(missing)} but weights gives no value for it (inputs are "
-            f"{', '.join(data)})"
+            f"wiring uses {_listed(missing)} but weights gives no value for it (inputs are "
+            f"{_listed(data)})"
         )
     unused = [n for n in weights if n not in used]
     if unused:
-        raise BadInput(f"weights gives {', '.join(unused)}, which the wiring does not use")
+        raise BadInput(f"weights gives {_listed(unused)}, which the wiring does not use")
     params = tuple(weights)
     graph = Graph.parse(pairs, data + params)
     if len(graph.outputs) != 1:
-        raise BadInput(f"wiring must end in one output, got {', '.join(graph.outputs)}")
+        raise BadInput(f"wiring must end in one output, got {_listed(graph.outputs)}")
     units = named_units(graph, set(data))
+    _check_size(units, data, params)
     if units[-1].activation != "sigmoid":
         raise BadInput("the output neuron must be a sigmoid (the loss is binary cross-entropy)")
     odd = [u.name for u in units if u.activation not in HIDDEN]
     if odd:
-        raise BadInput(f"neurons {', '.join(odd)}: activations must be one of {', '.join(HIDDEN)}")
+        raise BadInput(f"neurons {_listed(odd)}: activations must be one of {', '.join(HIDDEN)}")
     return Net(pairs, graph, units, data, params, graph.outputs[0])
+
+
+def _check_size(units: list[nn.Neuron], data: tuple[str, ...], params: tuple[str, ...]) -> None:
+    """One hidden layer of at most MAX_HIDDEN neurons and at most MAX_PARAMS parameters."""
+    hidden = {u.name for u in units[:-1]}
+    deep = [u.name for u in units[:-1] if any(s_ in hidden for s_, _ in u.edges)]
+    if deep:
+        raise BadInput(f"neuron {deep[0][:20]} takes a hidden neuron's output: the wiring may have one hidden "
+                       "layer (the exact derivation of a second one takes minutes)")
+    if len(hidden) > MAX_HIDDEN or len(params) > MAX_PARAMS:
+        raise BadInput(f"{len(hidden)} hidden neurons and {len(params)} parameters: at most {MAX_HIDDEN} and "
+                       f"{MAX_PARAMS} (the exact derivation grows fast with the network)")
 
 
 # --- the derived formulas (monkeypatched by the tests) --------------------------------------
@@ -214,28 +257,42 @@ class Params(Parameters):
         "the network as 'name = expression' lines separated by ';' (inputs x1, x2, ...; the figure "
         "is missing from the sheet)",
     )
-    weights: str = param(WEIGHTS, "parameter values as 'name=value' separated by commas (Table 1)")
-    x: tuple = param((1.0, 0.0), "the input (x1, x2, ...)")
+    weights: str = param(WEIGHTS, "parameter values as 'name=value' separated by commas (Table 1), "
+                         f"each in [-{MAX_VALUE:g}, {MAX_VALUE:g}]")
+    x: tuple = param((1.0, 0.0), "the input (x1, x2, ...)",
+                     check=numbers("the input", lo=-MAX_VALUE, hi=MAX_VALUE, length=(1, MAX_INPUTS),
+                                   example="(1, 0)"))
     target: float = param(1.0, "target t of the cross-entropy", lo=0.0, hi=1.0)
-    eta: float = param(0.1, "learning rate", lo=0.0, lo_open=True)
+    # beyond 10 the 20 momentum steps of (d) can diverge, and rounding then splits the two runs
+    eta: float = param(0.1, "learning rate", lo=1e-6, hi=10.0)
     mu: float = param(0.9, "momentum coefficient", lo=0.0, hi=1.0, hi_open=True)
-    velocity: float = param(0.5, "current velocity of the momentum parameter")
+    velocity: float = param(0.5, "current velocity of the momentum parameter", lo=-MAX_VALUE, hi=MAX_VALUE)
     update: str = param("w1, w4, w5, w6, b1, b3", "parameters whose SGD update is tabulated")
     momentum_param: str = param("w5", "the parameter updated with momentum")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not self.x or any(
-            not isinstance(v, (int, float)) or isinstance(v, bool) for v in self.x
-        ):
-            raise BadInput("parameter x: expected a tuple of numbers, e.g. (1, 0)")
-        if any(not math.isfinite(v) for v in self.x):
-            raise BadInput("parameter x: coordinates must be finite")
         weights = parse_weights(self.weights)
-        build(self.wiring, weights, len(self.x))
+        net = build(self.wiring, weights, len(self.x))
         for name in [*input_names(self.update), self.momentum_param]:
             if name not in weights:
-                raise BadInput(f"{name} is not a parameter of the network ({', '.join(weights)})")
+                raise BadInput(f"{name[:20]!r} is not a parameter of the network ({_listed(tuple(weights))})")
+        _in_range(net, {**dict(zip(net.data, map(float, self.x))), **weights})
+
+
+def _in_range(net: Net, values: dict[str, float]) -> None:
+    """Refuse values that leave the range the float witnesses hold in: a huge pre-activation, or a
+    ReLU so close to its kink that finite differences straddle it (exactly on it: `kinks`)."""
+    env = dict(values)
+    for u in net.units:
+        z = sum(env[w] * env[s] for s, w in u.edges) + sum(env[b] for b in u.biases)
+        if abs(z) > MAX_Z:
+            raise BadInput(f"neuron {u.name[:20]}: pre-activation {z:.4g} at these values, beyond the "
+                           f"+-{MAX_Z:g} where sigmoid and loss keep their digits in floats")
+        if u.activation == "relu" and 0 < abs(z) < KINK_GAP:
+            raise BadInput(f"neuron {u.name[:20]}: pre-activation {z:.3g} is within {KINK_GAP:g} of the ReLU's "
+                           "kink, where finite differences straddle it")
+        env[u.name] = sim.ACTIVATIONS[u.activation](z)
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -259,6 +316,25 @@ def _delta_rule(u: nn.Neuron, units: list[nn.Neuron], output: str, t_tex: str) -
     inner = " + ".join(terms) or "0"
     prime = _act_prime(u)
     return rf"{prime}\left({inner}\right)" if prime else inner
+
+
+def _same_value(a: sp.Expr, b: sp.Expr, budget: float) -> Verdict:
+    """An exact gradient by hand against SymPy's: proved when the two are small enough to try (within
+    `budget` seconds), else compared to 50 significant digits, and the verdict then says numeric
+    (proving or even sampling a sigmoid network's large sums of exponentials takes minutes)."""
+    if sp.count_ops(a) + sp.count_ops(b) <= LARGE_OPS:
+        return prove.equal(a, b, budget=budget)
+    gap = sp.N(a - b, 50)
+    ok = bool(gap.is_number and abs(gap) <= 1e-40 * max(1, abs(sp.N(b, 50))))
+    return Verdict("numeric", ok, f"large exact values compared to 50 digits: difference {float(abs(gap)):.2e}",
+                   {"digits": 50})
+
+
+def _factored(e: sp.Expr, budget: float) -> sp.Expr:
+    """An exact gradient as shown: factored if SymPy manages within `budget` seconds, else as it is
+    (a sigmoid network's sums of exponentials can take minutes to factor)."""
+    factored = prove.attempt(lambda: sp.factor(e), budget)
+    return e if factored is None else factored
 
 
 # --- solving ----------------------------------------------------------------------------------
@@ -493,7 +569,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             [
                 f"${tex_name(n)}$",
                 f"${rule}$",
-                f"${sp.latex(sp.factor(grads[n]))}$",
+                f"${sp.latex(_factored(grads[n], min(1.0, 8.0 / len(net.params))))}$",
                 f"${number(grads[n])}$",
             ]
         )
@@ -502,13 +578,16 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         rows,
         caption=r"The gradient by backpropagation (by hand).",
     )
-    sympy_grads = {n: sp.diff(formulas["L"], sp.Symbol(n, real=True)).subs(at) for n in net.params}
+    sympy_grads = {n: sp.diff(formulas["L"], sp.Symbol(n, real=True)).xreplace(at) for n in net.params}
+    # SymPy may take its whole budget on each exact gradient of a sigmoid network (cancelling sums of
+    # exponentials); shared out, the claim stays under half a minute, and an undecided one is evaluated
+    budget = min(prove.SYMBOLIC_BUDGET_S, SYMPY_BUDGET_S / len(net.params))
     pc.claim(
         "sympy",
         r"SymPy's derivative of the composed loss $L(\theta)$ gives the same gradient, exactly, "
         r"for every parameter.",
         prove.proved_for_each(
-            {n: (lambda n=n: prove.equal(grads[n], sympy_grads[n])) for n in net.params},
+            {n: (lambda n=n: _same_value(grads[n], sympy_grads[n], budget)) for n in net.params},
             "each parameter",
         ),
     )
@@ -528,11 +607,13 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         prove.close_all(engine, float_grads, rtol=1e-12, atol=1e-15, what="tape against backprop"),
     )
     fd = sim.central_gradient(spec, floats, list(net.params), p.target, FD_STEP)
+    # L(theta +- h) are rounded to about eps L each, so the differences carry about 1e-9 L
+    fd_atol = 1e-9 * max(1.0, float(sim.loss(spec, floats, p.target)[0]))
     pc.claim(
         "finite-differences",
         rf"Central differences (step ${power_of_ten(FD_STEP)}$) of the NumPy network's loss "
         r"agree.",
-        prove.close_all(fd, float_grads, rtol=1e-6, atol=1e-9, what="central differences"),
+        prove.close_all(fd, float_grads, rtol=1e-6, atol=fd_atol, what="central differences"),
     )
     reasons = zero_reasons(net.units, env, pre, delta)
     zero_exact = {n for n in net.params if sympy_grads[n] == 0}
@@ -583,7 +664,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             [witness[n] for n in net.params],
             [float(new[n]) for n in net.params],
             rtol=1e-8,
-            atol=1e-10,
+            atol=max(1e-10, p.eta * fd_atol),
             what="SGD step",
         ),
     )
@@ -685,13 +766,17 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
         p.velocity,
         -p.velocity / p.eta,
         MOMENTUM_RUN,
-        FD_STEP,
+        RUN_STEP,
     )
+    # each step's gradients differ by the rounding noise (~1e-11 L at RUN_STEP); with momentum the
+    # parameter difference grows by up to eta * noise * steps^2
+    noise = 1e-11 * max(1.0, float(sim.loss(spec, floats, p.target)[0]))
     pd.claim(
         "same-runs",
         rf"Measured: {MOMENTUM_RUN} steps of both optimisers on $L({tex_name(w)})$, (ii) started from "
         rf"$-v/\eta = {-p.velocity / p.eta:g}$, follow the same path.",
-        prove.close_all(run_ii, run_i, rtol=1e-9, atol=1e-12, what="two momentum runs"),
+        prove.close_all(run_ii, run_i, rtol=1e-9, atol=max(1e-12, p.eta * noise * MOMENTUM_RUN**2),
+                        what="two momentum runs"),
     )
     pd.text(
         r"The sheet speaks of a ``momentum term'' and a ``velocity'', the vocabulary of Goodfellow "
