@@ -66,3 +66,40 @@ def test_bad_parameters(bad):
                                        "f1 = LeakyReLU(w1 - 2, 0.2) * w2; f2 = ReLU(w2) + sigma(w1)"])
 def test_every_activation_name_is_read_by_both_parsers(functions):
     assert failed_claims(jac, {"functions": functions, "point": "(1, 2)"}) == set()
+
+
+def test_a_long_product_is_differentiated_quickly():
+    """The fifth derivatives come from 40-digit differences, not from SymPy's swelling formulas."""
+    product = "f = " + "*".join(f"sin({k}*w1)" for k in range(1, 20)) + " + w2"
+    assert failed_claims(jac, {"functions": product, "point": "(1, 2)"}) == set()
+
+
+@pytest.mark.parametrize("functions", ["f = abs(1 + abs(1 + w1*w2))", "f = abs(leaky_relu(w1 + w1)) + w2",
+                                       "f = max(w1, abs(relu(sin(max(w1, abs(relu(sin(w1*w2))))))))"])
+def test_nested_kinks_are_differentiated_on_their_active_branches(functions):
+    assert failed_claims(jac, {"functions": functions, "point": "(0.3, 0.7)"}) == set()
+
+
+def test_near_a_pole_the_omitted_taylor_terms_are_allowed_for():
+    functions = "f1 = tan(max(max(w1, w1 - w1), w1 / w1**3))"
+    assert failed_claims(jac, {"functions": functions, "inputs": "w1", "point": "(0.8,)", "step": "0.001",
+                               "refine": "2"}) == set()
+
+
+@pytest.mark.parametrize("bad", [
+    {"point": "(1e308, 2)"}, {"point": str(tuple(range(9)))}, {"step": "1e-4"}, {"step": "0.001", "refine": "100"},
+    {"node_ops": r"add, \input{x}"}, {"inputs": "é, w2"}, {"inputs": "lambda, w2"},
+    {"functions": "f = " + "+".join(f"sin({k}*w1)" for k in range(40))},
+    {"functions": "; ".join(f"f{k} = w1*{k} + w2" for k in range(9))},
+    {"functions": "f = " + "sin(" * 11 + "w1*w2" + ")" * 11},
+    {"functions": "f = leaky_relu(1 + leaky_relu(1 + leaky_relu(w1*w2)))"},
+    {"functions": "f = relu(w1 - 1.005) + w2"},  # the step crosses the kink
+    {"functions": "f = 1/(w1 - 1.005) + w2"},  # ... and the pole
+    {"functions": "f = (w1 + 10**10) - 10**10 + w2"},  # rounding swamps f
+    {"functions": "f = sqrt(w1 - 1) + w2"}, {"functions": "f = w1**w2", "point": "(-1, 2)"},
+    {"functions": "f = min(1, sqrt(0.5 - 3)) + w1"}, {"functions": "f = sigmoid(1)**2 + w1"},
+    {"functions": "f = exp(100*w1) + w2", "step": "0.5"},  # Taylor terms do not shrink at this step
+])
+def test_hostile_parameters_are_bad_input(bad):
+    with pytest.raises(BadInput):
+        solve_topic(jac, bad)

@@ -9,19 +9,23 @@ compared with its predicted truncation term.
 
 from __future__ import annotations
 
+import keyword
+import math
+import re
 import sys
 from dataclasses import dataclass
 
+import mpmath
 import numpy as np
 import sympy as sp
 
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables, tikz
-from theory.autodiff.ops import OPS, SYMPY_NAMES, explicit
+from theory.autodiff.ops import FUNCTIONS, OPS, SYMPY_NAMES, explicit, sigmoid
 from theory.core import expr, figures, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, exact_decimal, numbers, param
 from theory.core.solution import Solution
 
 TOPIC = "jacobians"
@@ -47,9 +51,45 @@ def input_names(inputs: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in inputs.split(",") if n.strip())
 
 
+# Size limits. Each Jacobian entry is a chain of two SymPy proofs (5 s budget each) and each
+# operation a node of the drawing, a row of every trace table and a step of every pass.
+MAX_LINES = 30  # assignments of a program
+MAX_OPERATIONS = 60  # operation nodes of the graph
+MAX_ENTRIES = 16  # outputs x inputs
+MAX_PIECEWISE_DEPTH = 2  # leaky_relu inside leaky_relu: SymPy's Piecewise of Piecewise grows exponentially
+MAX_NESTING = 10  # functions applied to functions: a derivative repeats the inner ones in every factor
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")  # a variable name that prints as itself in LaTeX and code
+NODE_OPS = sorted({*OPS, *FUNCTIONS})  # what node_ops may list: operations and their aliases
+
+
+def plain_name(name: str) -> str | None:
+    """Why `name` cannot name a variable (None if it can): ASCII letters, digits and _, not a keyword."""
+    if NAME.fullmatch(name) and not keyword.iskeyword(name):
+        return None
+    return f"{name[:30]!r} is not a variable name (a letter, then letters, digits or _, at most 31)"
+
+
 def check_program(text: str) -> str | None:
-    """A parameter check: 'name = expression' lines that parse (`program` raises BadInput with the reason)."""
-    program(text)
+    """A parameter check: at most MAX_LINES 'name = expression' lines with plain names that parse."""
+    pairs = program(text)
+    if len(pairs) > MAX_LINES:
+        return f"{len(pairs)} assignments, more than the {MAX_LINES} allowed"
+    return next((problem for name, _ in pairs if (problem := plain_name(name))), None)
+
+
+def check_inputs(text: str) -> str | None:
+    """A parameter check: comma-separated plain names (their number must match the point's)."""
+    names = input_names(text)
+    if not names:
+        return "expected at least one input name, e.g. 'w1, w2'"
+    return next((problem for name in names if (problem := plain_name(name))), None)
+
+
+def check_node_ops(text: str) -> str | None:
+    """A parameter check: known operation names, comma separated (or nothing)."""
+    unknown = [s.strip() for s in text.split(",") if s.strip() and s.strip() not in NODE_OPS]
+    if unknown:
+        return f"unknown operation {unknown[0][:30]!r} (known: {', '.join(NODE_OPS)})"
     return None
 
 
@@ -57,12 +97,17 @@ def check_program(text: str) -> str | None:
 class Params(Parameters):
     functions: str = param(CS7643, "the vector function, as 'name = expression' assignments separated by ';'",
                            check=check_program)
-    inputs: str = param("w1, w2", "the input variables, comma separated")
-    point: tuple = param((1.0, 2.0), "the point at which everything is evaluated")
-    step: float = param(0.01, "finite-difference step Delta w", lo=0.0, hi=1.0, lo_open=True)
+    inputs: str = param("w1, w2", "the input variables, comma separated", check=check_inputs)
+    # |coordinates| <= 1e3: beyond, exp and powers overflow floats (such points are refused as well).
+    point: tuple = param((1.0, 2.0), "the point at which everything is evaluated",
+                         check=numbers("coordinates", lo=-1e3, hi=1e3, length=(1, 8), example="(1.0, 2.0)"))
+    # Below h = 1e-3 (and h/k = 1e-4) rounding, about 1e-16 |f| / h, swamps the central difference's
+    # truncation error h^2 f'''/6, whose order part (e) measures.
+    step: float = param(0.01, "finite-difference step Delta w", lo=1e-3, hi=1.0)
     refine: float = param(10.0, "factor k: the order of accuracy is measured from steps h and h/k",
-                          lo=2.0, hi=1000.0)
-    node_ops: str = param("", "the operations the sheet allows as graph nodes (comma separated; empty: any)")
+                          lo=2.0, hi=100.0)
+    node_ops: str = param("", "the operations the sheet allows as graph nodes (comma separated; empty: any)",
+                          check=check_node_ops)
     problem: str = param("cs7643-ps2, Question 4", "which sheet question this instance answers")
 
     def __post_init__(self) -> None:
@@ -70,12 +115,59 @@ class Params(Parameters):
         names = input_names(self.inputs)
         if len(self.point) != len(names):
             raise BadInput(f"parameter point has {len(self.point)} coordinates but there are "
-                           f"{len(names)} inputs ({', '.join(names)})")
-        graph(self)  # a bad expression or name is bad input now, not at solve time
+                           f"{len(names)} inputs ({', '.join(names)[:60]})")
+        if self.step / self.refine < 1e-4:
+            raise BadInput(f"parameters step / refine = {self.step / self.refine:.3g} is below 1e-4, where "
+                           "rounding swamps the truncation error whose order part (e) measures")
+        g = graph(self)  # a bad expression or name is bad input now, not at solve time
+        if len(g.operations()) > MAX_OPERATIONS:
+            raise BadInput(f"parameter functions: {len(g.operations())} operations, more than the "
+                           f"{MAX_OPERATIONS} that keep the graph, its tables and its proofs readable and quick")
+        if _nesting(g) > MAX_NESTING:
+            raise BadInput(f"parameter functions: functions nested {_nesting(g)} deep, more than the {MAX_NESTING} "
+                           "whose derivatives SymPy proves within the time budget")
+        if _piecewise_depth(g) > MAX_PIECEWISE_DEPTH:
+            raise BadInput(f"parameter functions: leaky_relu nested {_piecewise_depth(g)} deep, more than the "
+                           f"{MAX_PIECEWISE_DEPTH} whose SymPy piecewise form (exponential in the nesting) stays quick")
+        if len(g.outputs) * len(names) > MAX_ENTRIES:
+            raise BadInput(f"parameter functions: {len(g.outputs)} outputs x {len(names)} inputs = "
+                           f"{len(g.outputs) * len(names)} Jacobian entries, more than the {MAX_ENTRIES} "
+                           "whose proofs fit the time budget")
+
+
+def _most_on_a_path(g: Graph, counts) -> int:
+    """The most nodes that `counts` on one path through the graph."""
+    depth = [0] * len(g.nodes)
+    for i, node in enumerate(g.nodes):
+        depth[i] = bool(counts(node)) + max((depth[a] for a in node.args), default=0)
+    return max(depth, default=0)
+
+
+def _piecewise_depth(g: Graph) -> int:
+    """leaky_relu nodes on one path (each is a SymPy Piecewise)."""
+    return _most_on_a_path(g, lambda node: node.op == "leaky_relu")
+
+
+def _nesting(g: Graph) -> int:
+    """Functions (and powers with a variable exponent) on one path: sin(exp(w)) is 2."""
+    return _most_on_a_path(g, lambda node: node.op in FUNCTIONS.values() or (
+        node.op == "pow" and not g.nodes[node.args[1]].is_const))
 
 
 def graph(p: Params) -> Graph:
-    return Graph.parse(program(p.functions), input_names(p.inputs))
+    try:
+        g = Graph.parse(program(p.functions), input_names(p.inputs))
+    except BadInput:
+        raise
+    except (ValueError, TypeError) as e:  # SymPy refusing a folded constant, e.g. min(1, sqrt(-2))
+        raise BadInput(f"parameter functions: a constant part cannot be computed ({str(e)[:80]})") from None
+    for i, node in enumerate(g.nodes):
+        try:
+            g.tex(i)
+        except TypeError:  # the engine's sigmoid does not print raised to a power
+            raise BadInput(f"parameter functions: the constant {sp.sstr(node.const)[:40]} cannot be typeset; "
+                           "write it another way") from None
+    return g
 
 
 def independent_sympy(pairs: list[tuple[str, str]], symbols: dict[str, sp.Symbol]) -> dict[str, sp.Expr]:
@@ -99,7 +191,7 @@ def chain_rule_gradient(g: Graph, output: str, symbols: dict[str, sp.Symbol]) ->
         for a in dict.fromkeys(g.nodes[i].args):
             if not g.nodes[a].is_const:
                 local = tables.local_partial(g, i, a).subs(
-                    {sp.Symbol(g.label(k), real=True): exprs[k] for k in g.ancestors(i)})
+                    {sp.Symbol(g.label(k), real=True): exprs[k] for k in g.ancestors(i)}).doit()  # |.|'s d/dv v
                 adjoint[a] = adjoint.get(a, 0) + adjoint[i] * local
     return [adjoint.get(g.names[n], sp.Integer(0)) for n in g.inputs]
 
@@ -119,18 +211,29 @@ def solve(p: Params, ctx: Context) -> Solution:
     names = g.inputs
     syms = {n: sp.Symbol(n, real=True) for n in names}
     at = dict(zip(names, p.point))
-    exact_at = {syms[n]: sp.nsimplify(v) for n, v in at.items()}
+    exact_at = {syms[n]: exact_decimal(v) for n, v in at.items()}
+    try:
+        tape = Tape.record(g, at)
+    except BadInput:
+        raise
+    except (ArithmeticError, ValueError) as e:  # a local derivative that does not exist there, e.g. sqrt'(0)
+        raise BadInput(f"f is not differentiable at {p.point}: a local derivative fails ({e})") from None
+    except TypeError as e:  # a constant the engine cannot turn into a float (sigmoid(sin(1)) evaluates as complex)
+        raise BadInput(f"a constant of f cannot be evaluated in floating point ({e}); write it another way") from None
+    kinks = g.kinks(tape.values)
+    if kinks:
+        raise BadInput(f"f is not differentiable at {p.point}: {'; '.join(kinks)}"[:300])
+    for width in (p.step, p.step / p.refine):
+        _same_branches(g, at, width)
     formulas = independent_sympy(list(g.lines), syms)
     outs = list(g.outputs)
-    F = sp.Matrix([formulas[o] for o in outs])
+    local = {o: on_branch(formulas[o], exact_at) for o in outs}  # the smooth piece f is near the point
+    F = sp.Matrix([local[o] for o in outs])
     X = [syms[n] for n in names]
     J = F.jacobian(X)
     J_exact = J.subs(exact_at)
-    J_num = np.array(J_exact.evalf(30).tolist(), dtype=float)
-    tape = Tape.record(g, at)
-    kinks = g.kinks(tape.values)
-    if kinks:
-        raise BadInput(f"f is not differentiable at {p.point}: {'; '.join(kinks)}")
+    J_num = _real_values(J_exact.evalf(30), f"the Jacobian at {p.point}")
+    rounding = [_rounding_bound(tape, o, p.point) for o in outs]
     fmt = ", ".join(f"{v:g}" for v in p.point)
     m, n = len(outs), len(names)
 
@@ -155,16 +258,17 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"graph's nodes, equals SymPy's own parse of the formula.",
              _all_equal({o: (explicit(drawn[o]), formulas[o]) for o in outs}))
     values = [tape.values[g.names[o]] for o in outs]
-    exact_values = [sp.nsimplify(formulas[o].subs(exact_at)) for o in outs]
+    exact_values = [formulas[o].subs(exact_at) for o in outs]  # (nsimplify would round 1 - 1e-12 to 1)
     pa.claim("values", rf"Value at $({fmt})$: " + ", ".join(
         rf"${sp.latex(sp.Symbol(o))} = {sp.latex(ev)} \approx {float(ev):.6g}$" for o, ev in zip(outs, exact_values)),
-        prove.close_all(values, [float(v) for v in exact_values], rtol=1e-12, atol=1e-14,
-                        what="graph's float values against SymPy's exact values"))
+        prove.close_all(values, [float(v) for v in exact_values], rtol=1e-12, atol=1e-14 + np.array(rounding),
+                        what="graph's float values against SymPy's exact values (and their rounding bound)"))
     used = {g.nodes[i].op for i in g.operations()}
-    allowed = {s.strip() for s in p.node_ops.split(",") if s.strip()}
+    listed = [s.strip() for s in p.node_ops.split(",") if s.strip()]  # known names only (check_node_ops)
+    allowed = {FUNCTIONS.get(s, s) for s in listed}
     if allowed and used - allowed - {"neg"}:
-        missing = ", ".join(sorted(used - allowed - {"neg"}))
-        pa.erratum(rf"the graph's nodes should be the operations {{{p.node_ops}}}.",
+        missing = ", ".join(sorted(used - allowed - {"neg"})).replace("_", r"\_")
+        pa.erratum(rf"the graph's nodes should be the operations {{{', '.join(listed)}}}.".replace("_", r"\_"),
                    rf"the function also needs {missing}: that set cannot express it.",
                    rf"the graph uses {missing} nodes as well (parameter \texttt{{node\_ops}}).")
     for op in sorted({g.nodes[i].op for i in g.operations() if OPS[g.nodes[i].op].kink}):
@@ -173,14 +277,20 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     # (b) by hand
     pb = sol.part("b", "Jacobian by hand", r"Differentiate each output by the chain rule.")
+    kinked = any(local[o] != formulas[o] for o in outs)
+    if kinked:
+        pb.text(r"Near the point every $\max$, $\min$, ReLU and $|\cdot|$ node stays on one side of its kink "
+                r"(checked out to the finite-difference steps of (e)), so $\mathbf f$ equals there the smooth "
+                r"function that takes each such node's active branch: SymPy differentiates that one, and each "
+                r"bracket $[a > 0]$ of the chain rule is its value at the point.")
     for o in outs:
         by_hand = chain_rule_gradient(g, o, syms)
         for j, name in enumerate(names):
-            d = sp.diff(formulas[o], syms[name])
+            d = sp.diff(local[o], syms[name])
             lhs = rf"\frac{{\partial {sp.latex(sp.Symbol(o))}}}{{\partial {sp.latex(syms[name])}}}"
             pb.chain(f"d{o}-d{name}", lhs) \
-                .define(sp.latex(by_hand[j]), explicit(by_hand[j]), "chain rule along the graph") \
-                .step(sp.latex(d), d, "SymPy differentiates the formula") \
+                .define(_tex(by_hand[j]), on_branch(explicit(by_hand[j]), exact_at), "chain rule along the graph") \
+                .step(sp.latex(d), d, "SymPy differentiates the formula" + (" (active branches)" if kinked else "")) \
                 .step(rf"{sp.latex(J_exact[outs.index(o), j])} \approx {J_num[outs.index(o), j]:.6g}",
                       J_exact[outs.index(o), j], rf"at $({fmt})$", given=exact_at)
     pb.text(rf"So $J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
@@ -215,12 +325,14 @@ def solve(p: Params, ctx: Context) -> Solution:
     # (e) finite differences
     pe = sol.part("e", "Numerical differentiation",
                   rf"Estimate $J$ with the step $\Delta w = {p.step:g}$ and explain the error.")
-    f_np = sp.lambdify([X], list(F), "numpy")
+    f_np = sp.lambdify([X], list(F), "numpy")  # f itself out to the steps (_same_branches)
     x0 = np.array(p.point, float)
     h, k = p.step, p.refine
     fwd_fd, cen_fd = fd.forward_jacobian(f_np, x0, h), fd.central_jacobian(f_np, x0, h)
-    derivs = {r: np.array([[float(sp.diff(F[i], X[j], r).subs(exact_at).evalf(30)) for j in range(n)]
-                           for i in range(m)]) for r in (2, 3, 4, 5)}
+    derivs = higher_derivatives(F, X, p.point, (2, 3, 4, 5, 6, 7))
+    # Taylor: the forward error is the sum of terms[r] over r >= 2, the central one over odd r >= 3.
+    terms = {r: h ** (r - 1) / math.factorial(r) * derivs[r] for r in derivs}
+    _taylor_converges(terms, h)
     pred_fwd = forward_error(derivs[2], derivs[3], h)
     pred_cen = central_error(derivs[3], derivs[5], h)
     rows = []
@@ -237,27 +349,44 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"and the central one is shown beside it. Taylor's theorem gives their errors: "
             r"$\frac{f(w+h)-f(w)}{h} - f'(w) = \frac h2 f''(w) + \frac{h^2}{6} f'''(w) + O(h^3)$ and "
             r"$\frac{f(w+h)-f(w-h)}{2h} - f'(w) = \frac{h^2}{6} f'''(w) + O(h^4)$.")
+    ulps = 1e-15 * np.maximum(1.0, np.abs(np.asarray(f_np(x0), float)))[:, None]  # rounding of f, per output
     scale = max(1.0, float(np.max(np.abs(derivs[4])))) * h**3 + 1e-10
     pe.claim("forward-error", r"The forward-difference errors equal their predicted truncation terms "
              r"$\frac h2 f'' + \frac{h^2}6 f'''$ (to the next order, $h^3$).",
-             prove.close_all(fwd_fd - J_num, pred_fwd, rtol=0.02, atol=scale, what="forward error vs prediction"))
+             prove.close_all(fwd_fd - J_num, pred_fwd, rtol=0.02,
+                             atol=scale + 2 * (abs(terms[5]) + abs(terms[6]) + abs(terms[7])) + ulps / h,
+                             what="forward error vs prediction"))
     pe.claim("central-error", r"The central-difference errors equal their predicted terms "
              r"$\frac{h^2}6 f''' + \frac{h^4}{120} f^{(5)}$ (to rounding).",
-             prove.close_all(cen_fd - J_num, pred_cen, rtol=0.02, atol=1e-9 + scale * h,
+             prove.close_all(cen_fd - J_num, pred_cen, rtol=0.02, atol=1e-9 + scale * h + 2 * abs(terms[7]) + ulps / h,
                              what="central error vs prediction"))
     fwd_small = fd.forward_jacobian(f_np, x0, h / k) - J_num
     cen_small = fd.central_jacobian(f_np, x0, h / k) - J_num
-    mask = (np.abs(pred_fwd) > 1e-7) & (np.abs(pred_cen) > 1e-9)
-    orders = (fd.observed_order((fwd_fd - J_num)[mask], fwd_small[mask], k),  # entries with a truncation error
-              fd.observed_order((cen_fd - J_num)[mask], cen_small[mask], k))
-    pe.claim("orders", rf"Dividing the step by ${k:g}$ divides the forward error by about ${k:g}$ (order 1) and "
-             rf"the central error by about ${k * k:g}$ (order 2): measured orders "
-             rf"{', '.join(f'{x:.3f}' for x in orders[0])} and {', '.join(f'{x:.3f}' for x in orders[1])}.",
-             prove.close_all(orders[0], np.ones_like(orders[0]), rtol=0, atol=0.1, what="forward order")
-             & prove.close_all(orders[1], 2 * np.ones_like(orders[1]), rtol=0, atol=0.1, what="central order"))
+    # An order is measured on the entries whose leading term is 20 times the next ones at h and 50 times
+    # the rounding at h/k: the two errors' ratio is then k (or k^2) within about 5%, the order within 0.07.
+    lead = (np.abs(h / 2 * derivs[2]), np.abs(h**2 / 6 * derivs[3]))
+    masks = ((np.abs(pred_fwd) > 1e-7) & (lead[0] > 20 * (np.abs(h**2 / 6 * derivs[3]) + np.abs(h**3 / 24 * derivs[4])))
+             & (lead[0] / k > 50 * ulps * k / h),
+             (np.abs(pred_cen) > 1e-9) & (lead[1] > 20 * np.abs(h**4 / 120 * derivs[5]))
+             & (lead[1] / k**2 > 50 * ulps * k / h))
+    orders = (fd.observed_order((fwd_fd - J_num)[masks[0]], fwd_small[masks[0]], k),
+              fd.observed_order((cen_fd - J_num)[masks[1]], cen_small[masks[1]], k))
+    if orders[0].size or orders[1].size:
+        listed = [", ".join(f"{x:.3f}" for x in o) or "none" for o in orders]
+        pe.claim("orders", rf"Dividing the step by ${k:g}$ divides the forward error by about ${k:g}$ (order 1) and "
+                 rf"the central error by about ${k * k:g}$ (order 2): measured orders {listed[0]} and {listed[1]}"
+                 + ("." if masks[0].all() and masks[1].all() else
+                    r" (on the entries whose leading truncation term dominates the next terms and rounding)."),
+                 prove.close_all(orders[0], np.ones_like(orders[0]), rtol=0, atol=0.1, what="forward order")
+                 & prove.close_all(orders[1], 2 * np.ones_like(orders[1]), rtol=0, atol=0.1, what="central order"))
+    else:
+        pe.text(rf"At $h = {h:g}$ and $h/{k:g}$ no entry's leading truncation term dominates both the next "
+                r"Taylor terms and rounding, so the orders are not measured here.")
     steps = np.logspace(-1, -9, 33)
-    errs = {"forward": [np.max(np.abs(fd.forward_jacobian(f_np, x0, s) - J_num)) for s in steps],
-            "central": [np.max(np.abs(fd.central_jacobian(f_np, x0, s) - J_num)) for s in steps]}
+    steps = steps[steps <= h] if kinked else steps  # beyond h a kink may come between f and its smooth piece
+    with np.errstate(all="ignore"):  # a step above h may leave f's domain: that point is not drawn
+        errs = {"forward": [np.max(np.abs(fd.forward_jacobian(f_np, x0, s) - J_num)) for s in steps],
+                "central": [np.max(np.abs(fd.central_jacobian(f_np, x0, s) - J_num)) for s in steps]}
     pe.figure("fd-error", r"Largest finite-difference error over the Jacobian's entries against the step $h$. "
               r"Truncation error falls like $h$ (forward) and $h^2$ (central) until rounding error, about "
               r"$\epsilon/h$, takes over; the dashed line marks the sheet's step.",
@@ -281,6 +410,138 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"Numerical differentiation is easy to code but costs one or two evaluations per parameter, trades "
         r"truncation error against rounding error, and is never exact; it stays useful as a gradient check.")
     return sol
+
+
+def higher_derivatives(F: sp.Matrix, X: list[sp.Symbol], point: tuple,
+                       orders: tuple[int, ...]) -> dict[int, np.ndarray]:
+    """d^r F_i/dx_j^r at the point for each order r, by mpmath's 40-digit differences of the formula.
+
+    Differentiating five times symbolically swells with the formula (the fifth derivative of a
+    product of n factors has C(n+4, 5) terms); 40-digit differences cost a few dozen evaluations
+    per entry, whatever the formula.
+    """
+    out = {r: np.empty((F.rows, len(X))) for r in orders}
+    with mpmath.workdps(40):
+        at = [mpmath.mpf(repr(float(v))) for v in point]  # the decimal as written, as exact_decimal reads it
+        for i in range(F.rows):
+            f = sp.lambdify(X, F[i], "mpmath")
+            for j in range(len(X)):
+                ds = list(mpmath.diffs(lambda t, f=f, j=j: f(*(a + t if c == j else a for c, a in enumerate(at))),
+                                       0, max(orders)))
+                for r in orders:
+                    if not (isinstance(ds[r], mpmath.mpf) and abs(ds[r]) < 1e300):
+                        raise BadInput(f"f's derivative of order {r} along {X[j]} is not a finite real number "
+                                       f"at {point}")
+                    out[r][i, j] = float(ds[r])
+    return out
+
+
+def on_branch(e: sp.Expr, at: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """`e` with each max, min, |.|, sign, piecewise and step function replaced by its branch active at `at`.
+
+    Off the kinks (the caller makes sure) this is the smooth function that equals `e` near the point,
+    so its derivatives are e's there, and proving things about it needs no case analysis.
+    """
+    def value(a: sp.Expr) -> sp.Expr:
+        return sp.N(a.subs(at), 30)
+
+    def branch(node: sp.Expr) -> sp.Expr:
+        if isinstance(node, sp.Max):
+            return max(node.args, key=value)
+        if isinstance(node, sp.Min):
+            return min(node.args, key=value)
+        if isinstance(node, sp.Abs):
+            return node.args[0] if value(node.args[0]) > 0 else -node.args[0]
+        if isinstance(node, sp.Piecewise):
+            return next(piece for piece, cond in node.args if bool(cond.subs(at)))
+        if isinstance(node, sp.sign):
+            return sp.Integer(1 if value(node.args[0]) > 0 else -1)
+        return sp.Integer(1 if value(node.args[0]) > 0 else 0)  # Heaviside, a step [a > 0]
+
+    kinds = (sp.Max, sp.Min, sp.Abs, sp.Piecewise, sp.Heaviside, sp.sign)
+    while e.has(*kinds):  # again: SymPy may rebuild a resolved node into a new one, |2 w| into 2 |w|
+        e = e.replace(lambda node: isinstance(node, kinds), branch)
+    return e
+
+
+def _real_values(values: sp.Matrix, what: str) -> np.ndarray:
+    """Exact values as floats; a complex, infinite or undefined entry is bad input (f not differentiable)."""
+    for v in values:
+        if not (v.is_real and v.is_finite and abs(v) < 1e300):
+            raise BadInput(f"f is not differentiable there: an entry of {what} is {sp.sstr(v)[:40]}")
+    return np.array(values.tolist(), dtype=float)
+
+
+def _taylor_converges(terms: dict[int, np.ndarray], h: float) -> None:
+    """Refuse a step at which f's Taylor terms stop shrinking: a pole or a steep stretch is within reach.
+
+    The checks of (e) take the omitted terms as bounded by twice the first ones left out, which holds
+    while each odd term is at most half the one two orders before.
+    """
+    growing = (np.abs(terms[7]) > 0.5 * np.abs(terms[5]) + 1e-12) | (np.abs(terms[5]) > 0.5 * np.abs(terms[3]) + 1e-9)
+    if growing.any():
+        raise BadInput(f"the step {h:g} is too large for f at this point: its Taylor terms do not shrink with the "
+                       "order (a pole or a steep stretch is within reach); take a smaller step")
+
+
+def _rounding_bound(tape: Tape, output: str, point: tuple) -> float:
+    """How far rounding alone may move the output, to first order; refused beyond 1e-10 relative.
+
+    Rounding node k's value by a relative eps moves the output by eps |adjoint_k v_k|, so the sum over
+    the nodes bounds what floating point promises. It is large near a pole or where large terms cancel,
+    and beyond 1e-10 the derivatives' checks to 1e-12 could not hold either.
+    """
+    adjoints = tape.backward(output)
+    bound = 2.3e-16 * math.fsum(abs(a * v) for a, v in zip(adjoints, tape.values) if math.isfinite(a * v))
+    value = tape.values[tape.graph.names[output]]
+    if bound > 1e-10 * abs(value) + 1e-12:
+        raise BadInput(f"f is ill-conditioned at {point}: rounding alone may move {output} = {value:.6g} by about "
+                       f"{bound:.1g}, beyond the accuracy its checks claim (near a pole, or large terms cancelling)")
+    return bound
+
+
+def _branches(g: Graph, values: list[float]) -> tuple:
+    """Which piece of f the values lie on: the side of each kink (max, min, ReLU, |.|, leaky ReLU) and
+    of each pole (a divisor's or a power base's sign, tan's period)."""
+    def side(node) -> object:
+        a = [values[k] for k in node.args]
+        if node.op in ("max", "min"):
+            return a[0] >= a[1]
+        if node.op == "div":
+            return a[1] > 0
+        if node.op == "tan":
+            return math.floor(a[0] / math.pi + 0.5)
+        if node.op == "pow" and float(a[1]).is_integer() and a[1] >= 0:
+            return None  # a polynomial power is smooth through 0
+        return a[0] > 0  # relu, abs, leaky_relu, a power's base
+
+    kinds = ("max", "min", "relu", "abs", "leaky_relu", "div", "pow", "tan")
+    return tuple(side(g.nodes[i]) for i in g.operations() if g.nodes[i].op in kinds)
+
+
+def _same_branches(g: Graph, at: dict[str, float], h: float) -> None:
+    """The finite-difference points w +- h e_j lie in f's domain, on the same piece of f as w."""
+    here = _branches(g, g.evaluate(at))
+    for name in g.inputs:
+        for sign in (1, -1):
+            where = f"the finite-difference point {name} {'+' if sign > 0 else '-'} {h:g}"
+            try:
+                there = _branches(g, g.evaluate({**at, name: at[name] + sign * h}))
+            except BadInput as e:
+                raise BadInput(f"{where}: {e}"[:300]) from None
+            if there != here:
+                raise BadInput(f"{where} lies across a kink or a pole of f (a max, min, ReLU, |.|, a divisor "
+                               "or power base changing sign, tan's period): take a smaller step or another point")
+
+
+def _tex(e: sp.Expr) -> str:
+    """LaTeX of an expression over the graph's operations; a power of sigma printed as sigma^2(a).
+
+    (The engine's sigmoid prints itself, but not raised to a power.)
+    """
+    if any(isinstance(power.base, sigmoid) for power in e.atoms(sp.Pow)):
+        e = e.replace(sigmoid, sp.Function("sigma"))
+    return sp.latex(e)
 
 
 def _all_equal(pairs: dict[str, tuple[sp.Expr, sp.Expr]]):
