@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from checks import finite_differences
-from checks.two_layer_sgd import Spec, cross_entropy, forward, sgd
+from checks.two_layer_sgd import Spec, forward, logit_cross_entropy, sgd
 
 
 def loss(
@@ -24,9 +24,13 @@ def loss(
     cls_sign: float,
     reg_weight: float = 1.0,
 ) -> np.ndarray:
-    """reg_weight * 1/2 (y1 - t1)^2 + cls_sign * (binary cross-entropy of y2 against t2)."""
-    env = forward(spec, values)
-    return reg_weight * 0.5 * (env["y1"] - t1) ** 2 + cls_sign * cross_entropy(env["y2"], t2)
+    """reg_weight * 1/2 (y1 - t1)^2 + cls_sign * (binary cross-entropy of y2 against t2).
+
+    y2 is a sigmoid: its cross-entropy is taken from its pre-activation (see `logit_cross_entropy`).
+    """
+    logits: dict[str, np.ndarray] = {}
+    env = forward(spec, values, logits)
+    return reg_weight * 0.5 * (env["y1"] - t1) ** 2 + cls_sign * logit_cross_entropy(logits["y2"], t2)
 
 
 def central_gradient(

@@ -26,12 +26,18 @@ ACTIVATIONS = {
 }
 
 
-def forward(spec: Spec, values: Mapping[str, np.ndarray | float]) -> dict[str, np.ndarray]:
-    """Every neuron's output, for arrays of inputs/parameters broadcast together."""
+def forward(spec: Spec, values: Mapping[str, np.ndarray | float],
+            logits: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Every neuron's output, for arrays of inputs/parameters broadcast together.
+
+    `logits`, if given, receives every neuron's pre-activation z.
+    """
     env = {k: np.asarray(v, float) for k, v in values.items()}
     for name, activation, edges, biases in spec:
         z = sum((env[w] * env[s] for s, w in edges), np.zeros(1))
         z = z + sum((env[b] for b in biases), np.zeros(1))
+        if logits is not None:
+            logits[name] = z
         env[name] = ACTIVATIONS[activation](z)
     return env
 
@@ -41,18 +47,19 @@ def cross_entropy(y: np.ndarray, t: float) -> np.ndarray:
     return -(t * np.log(y) + (1.0 - t) * np.log1p(-y))
 
 
-def loss(spec: Spec, values: Mapping[str, np.ndarray | float], t: float) -> np.ndarray:
-    """Cross-entropy of the last neuron's output.
-
-    For a sigmoid output it is taken from the pre-activation z, as libraries do: -ln sigma(z) =
-    ln(1 + e^-z) and -ln(1 - sigma(z)) = ln(1 + e^z), which keep their digits where sigma(z) rounds to 1.
-    """
-    name, activation, edges, biases = spec[-1]
-    if activation != "sigmoid":
-        return cross_entropy(forward(spec, values)[name], t)
-    env = forward(spec[:-1], values)
-    z = sum((env[w] * env[s] for s, w in edges), np.zeros(1)) + sum((env[b] for b in biases), np.zeros(1))
+def logit_cross_entropy(z: np.ndarray, t) -> np.ndarray:
+    """Binary cross-entropy of sigma(z) against t from the pre-activation z, as libraries compute it:
+    -ln sigma(z) = ln(1 + e^-z) and -ln(1 - sigma(z)) = ln(1 + e^z) keep their digits where sigma(z)
+    rounds to 1."""
     return t * np.logaddexp(0.0, -z) + (1.0 - t) * np.logaddexp(0.0, z)
+
+
+def loss(spec: Spec, values: Mapping[str, np.ndarray | float], t: float) -> np.ndarray:
+    """Cross-entropy of the last neuron's output (from its pre-activation when it is a sigmoid)."""
+    name, activation = spec[-1][0], spec[-1][1]
+    logits: dict[str, np.ndarray] = {}
+    env = forward(spec, values, logits)
+    return logit_cross_entropy(logits[name], t) if activation == "sigmoid" else cross_entropy(env[name], t)
 
 
 def central_gradient(

@@ -85,6 +85,7 @@ def test_the_printed_sign_reproduces_the_sheet():
     "overrides",
     [
         {"t1": "-0.4", "t2": "0", "x": "-1.5", "w": "(1.2, -0.7, 2.0)"},
+        {"t1": "10", "t2": "0", "x": "10", "w": "(10, -10, 10)"},  # saturated sigmoids
         {
             "wiring": "h = tanh(w1*x); g = relu(w2*h + w4); y1 = w3*g; y2 = sigmoid(w5*h)",
             "w": "(0.5, 0.2, 0.1, 0.3, -0.4)",
@@ -108,6 +109,25 @@ def test_other_networks_and_values_hold(overrides):
         {"wiring": "h = sigmoid(w2*x); y1 = w2*h; y2 = sigmoid(w3*h)"},
         {"wiring": "h = sigmoid(w1*x + t1); y1 = w2*h; y2 = sigmoid(w3*h)"},
         {"wiring": "h = sigmoid(w1*x); y1 = w2*h; y2 = sigmoid(w3*h +"},
+        {"x": "1e308"},
+        {"t1": "-1e308"},
+        {"w": "(1e308, 0.2, 0.1)"},
+        {"w": str(tuple([0.1] * 10))},
+        {"w": str(tuple([0.1] * 13))},
+        {"w": "(10, 10, 10)", "x": "10.5"},
+        {"wiring": "h = relu(w1*x + w4); y1 = w2*h; y2 = sigmoid(w3*h)", "w": "(0.5, 0.2, 0.1, -0.24999)"},
+        {"wiring": "h\u00e9 = sigmoid(w1*x); y1 = w2*h\u00e9; y2 = sigmoid(w3*h\u00e9)".encode().decode(
+            "unicode_escape")},
+        {
+            "wiring": "h1 = sigmoid(w1*x); h2 = sigmoid(w2*h1); h3 = sigmoid(w3*h2); y1 = w4*h3; "
+            "y2 = sigmoid(w5*h3)",
+            "w": "(0.5, 0.2, 0.1, 0.3, -0.4)",
+        },
+        {
+            "wiring": "a = tanh(w1*x); b = tanh(w2*x); c = tanh(w3*x); d = tanh(w4*x); e1 = tanh(w9*x); "
+            "y1 = w5*a + w6*b + w10*e1; y2 = sigmoid(w7*c + w8*d)",
+            "w": "(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)",
+        },
     ],
 )
 def test_bad_parameters(bad):

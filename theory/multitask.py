@@ -10,6 +10,7 @@ own symbols) must agree with all three.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass
 
@@ -23,11 +24,12 @@ from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
 from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
 from theory.autodiff.ops import explicit, sigmoid
-from theory.core import prove
+from theory.core import expr, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Solution
+from theory.core.verdict import Verdict
 from theory.jacobians import independent_sympy, program
 
 TOPIC = "multitask"
@@ -42,6 +44,14 @@ ACTIVATIONS = ("relu", "sigmoid", "tanh", "identity")
 FD_STEP = 1e-6
 RANDOM_POINTS = 5  # extra (x, w, t) points where the gradient formula is checked numerically
 CLS_STEP = 0.1  # learning rate of the step that shows which way each sign moves y2
+MAX_VALUE = 10.0  # |x|, |w_i|, |t1|: a sheet's values, where the float witnesses keep their digits
+MAX_Z = 100.0  # |pre-activation| at the sheet's point: beyond, a sigmoid is 1 to the last bit
+KINK_GAP = 1e-4  # a ReLU this close to its kink: the finite differences (step 1e-6) would straddle it
+# the derivation is symbolic in x and w: its expressions grow fast with the network (three layers of
+# sigmoids take half a minute), so at most 4 hidden neurons in at most 2 layers, and 12 weights
+MAX_WEIGHTS, MAX_HIDDEN, MAX_LAYERS = 12, 4, 2
+LARGE_OPS = 300  # operations beyond which two expressions are compared at random points, not proved
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # names reach LaTeX: ASCII identifiers only
 
 X, T1, T2 = sp.symbols("x t1 t2", real=True)
 
@@ -63,6 +73,10 @@ class Net:
 def build(wiring: str, n_weights: int) -> Net:
     """Parse and validate: input x, weights w1..wk, outputs y1 (regression) and y2 (a sigmoid)."""
     pairs = program(wiring)
+    for name, text in pairs:  # the safe reader's limits first, then the names
+        expr.tree(text, f"wiring: {name[:20]} = {text[:60]!r}")
+        if not NAME.fullmatch(name):
+            raise BadInput(f"wiring: {name[:60]!r} is not a name (a letter, then letters, digits or _)")
     params = tuple(f"w{i + 1}" for i in range(n_weights))
     used = names_in(pairs)
     clash = [n for n in RESERVED if n in used or n in dict(pairs)]
@@ -73,25 +87,78 @@ def build(wiring: str, n_weights: int) -> Net:
     unknown = [n for n in used if n != "x" and n not in params]
     if unknown:
         raise BadInput(
-            f"wiring uses {', '.join(unknown)}; the names available are x and {', '.join(params)} "
-            f"(one per entry of w)"
+            f"wiring uses {', '.join(n[:20] for n in unknown[:6])}; the names available are x and "
+            f"{', '.join(params)} (one per entry of w)"
         )
     if "w1" not in used:
         raise BadInput("wiring does not use w1, so dl/dw1 = 0 trivially")
+    unused = [n for n in params if n not in used]
+    if unused:
+        raise BadInput(f"w has {len(params)} entries but the wiring does not use {', '.join(unused[:6])}")
     graph = Graph.parse(pairs, ("x", *params))
     if set(graph.outputs) != {"y1", "y2"}:
         raise BadInput(
-            f"wiring must end in the two outputs y1 and y2, got {', '.join(graph.outputs)}"
+            f"wiring must end in the two outputs y1 and y2, got {', '.join(o[:20] for o in graph.outputs[:6])}"
         )
     units = named_units(graph, {"x"})
+    _check_size(units)
     odd = [u.name for u in units if u.activation not in ACTIVATIONS]
     if odd:
         raise BadInput(
-            f"neurons {', '.join(odd)}: activations must be one of {', '.join(ACTIVATIONS)}"
+            f"neurons {', '.join(n[:20] for n in odd[:6])}: activations must be one of {', '.join(ACTIVATIONS)}"
         )
     if next(u for u in units if u.name == "y2").activation != "sigmoid":
         raise BadInput("y2 must be a sigmoid output: the cross-entropy needs a probability")
     return Net(pairs, graph, units, params)
+
+
+def _agree(a: sp.Expr, b: sp.Expr) -> Verdict:
+    """a = b: SymPy's proof when the two are small enough to try; larger ones (a wider network's
+    derivative) are evaluated, at 8 random points, or to 50 digits when they are numbers, and the
+    verdict then says numeric (SymPy's own fallback expands them term by term and takes minutes)."""
+    a, b = sp.sympify(a, strict=True), sp.sympify(b, strict=True)
+    if sp.count_ops(a) + sp.count_ops(b) <= LARGE_OPS:
+        return prove.equal(a, b)
+    names = sorted(a.free_symbols | b.free_symbols, key=str)
+    if not names:
+        gap = sp.N(a - b, 50)
+        ok = bool(gap.is_number and abs(gap) <= 1e-40 * max(1, abs(sp.N(b, 50))))
+        return Verdict("numeric", ok, f"large exact values compared to 50 digits: difference {float(abs(gap)):.2e}")
+    f = sp.lambdify(names, [a, b], "numpy")
+    points = np.random.default_rng(0).uniform(0.1, 3.0, (8, len(names)))
+    pairs = np.array([f(*pt) for pt in points], float)
+    gap = np.abs(pairs[:, 0] - pairs[:, 1])
+    ok = bool(np.all(np.isfinite(pairs)) and np.all(gap <= 1e-9 * np.maximum(1.0, np.abs(pairs).max(axis=1))))
+    return Verdict("numeric", ok, f"large expressions compared at 8 random points: max |diff| {gap.max():.2e}",
+                   {"points": 8})
+
+
+def _check_size(units: list[nn.Neuron]) -> None:
+    """At most MAX_HIDDEN hidden neurons in at most MAX_LAYERS layers."""
+    layer = {"x": 0}
+    for u in units:
+        layer[u.name] = 1 + max((layer.get(s, 0) for s, _ in u.edges), default=0)
+    hidden = [u.name for u in units if u.name not in ("y1", "y2")]
+    deepest = max((layer[h] for h in hidden), default=0)
+    if len(hidden) > MAX_HIDDEN or deepest > MAX_LAYERS:
+        raise BadInput(f"{len(hidden)} hidden neurons in {deepest} layers: at most {MAX_HIDDEN} in {MAX_LAYERS} "
+                       "(the symbolic derivation grows fast with the network)")
+
+
+def _in_range(net: Net, values: dict[str, float]) -> None:
+    """Refuse values that leave the range the float witnesses hold in: a huge pre-activation, or a
+    ReLU on or within KINK_GAP of its kink (not differentiable there, or finite differences straddle it)."""
+    env = dict(values)
+    for u in net.units:
+        z = sum(env[w] * env[s] for s, w in u.edges) + sum(env[b] for b in u.biases)
+        if abs(z) > MAX_Z:
+            raise BadInput(f"neuron {u.name[:20]}: pre-activation {z:.4g} at these values, beyond the "
+                           f"+-{MAX_Z:g} where the float witnesses keep their digits")
+        if u.activation == "relu" and abs(z) < KINK_GAP:
+            raise BadInput(f"neuron {u.name[:20]}: pre-activation {z:.3g} is within {KINK_GAP:g} of the ReLU's "
+                           "kink, where the loss is not differentiable or finite differences straddle it")
+        env[u.name] = {"relu": max(z, 0.0), "sigmoid": 1 / (1 + math.exp(-z)), "tanh": math.tanh(z),
+                       "identity": z}[u.activation]
 
 
 # --- the derived formulas (monkeypatched by the tests) --------------------------------------
@@ -156,14 +223,6 @@ def loss_value(y1: sp.Expr, y2: sp.Expr, t1: sp.Expr, t2: sp.Expr, sign: int) ->
 # --- parameters -------------------------------------------------------------------------------
 
 
-def _numbers(v) -> str | None:
-    if not v or any(
-        not isinstance(a, (int, float)) or isinstance(a, bool) or not math.isfinite(a) for a in v
-    ):
-        return "expected a tuple of finite numbers, e.g. (0.5, 0.2, 0.1)"
-    return None
-
-
 @dataclass(frozen=True)
 class Params(Parameters):
     wiring: str = param(
@@ -171,11 +230,13 @@ class Params(Parameters):
         "the network as 'name = expression' lines separated by ';' (input x, weights w1, w2, ...; "
         "outputs y1 regression, y2 classification; the figure is missing)",
     )
-    x: float = param(0.5, "the input (the table's Network 1)")
+    x: float = param(0.5, "the input (the table's Network 1)", lo=-MAX_VALUE, hi=MAX_VALUE)
     w: tuple = param(
-        (0.5, 0.2, 0.1), "the weights w1, w2, w3 (the table's Network 1)", check=_numbers
+        (0.5, 0.2, 0.1), "the weights w1, w2, w3 (the table's Network 1)",
+        check=numbers("the weights w1, w2, ...", lo=-MAX_VALUE, hi=MAX_VALUE, length=(1, MAX_WEIGHTS),
+                      example="(0.5, 0.2, 0.1)"),
     )
-    t1: float = param(1.0, "regression target (not given by the sheet)")
+    t1: float = param(1.0, "regression target (not given by the sheet)", lo=-MAX_VALUE, hi=MAX_VALUE)
     t2: float = param(1.0, "classification target (not given by the sheet)", lo=0.0, hi=1.0)
     cls_sign: str = param(
         "correct",
@@ -186,7 +247,8 @@ class Params(Parameters):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        build(self.wiring, len(self.w))
+        net = build(self.wiring, len(self.w))
+        _in_range(net, {"x": float(self.x), **{n: float(v) for n, v in zip(net.params, self.w)}})
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -343,23 +405,28 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
         )
         sign_tex = "-" if s_ == 1 else "+"
         ch = pb.chain(f"dw1-{conv}", lhs)
+        derivative = sp.diff(formulas[conv]["l"], w1)
+        chain_rule = ((ys["y1"] - T1) * sp.diff(ys["y1"], w1)
+                      + dl_dy2.xreplace({N["y2"]: ys["y2"]}) * sp.diff(ys["y2"], w1))
+        by_hand_ = explicit(grads["w1"].xreplace(to_xw))
         ch.define(
             rf"\frac{{\partial}}{{\partial w_1}}\left[\tfrac12(y_1 - t_1)^2 {sign_tex} t_2\ln y_2 "
             rf"{sign_tex} (1-t_2)\ln(1-y_2)\right]",
-            sp.diff(formulas[conv]["l"], w1),
+            derivative,
             "the loss as a function of $w_1$ (SymPy differentiates it)",
         )
         ch.step(
             rf"(y_1 - t_1)\frac{{\partial y_1}}{{\partial w_1}} + \left({sp.latex(dl_dy2)}\right)"
             r"\frac{\partial y_2}{\partial w_1}",
-            (ys["y1"] - T1) * sp.diff(ys["y1"], w1)
-            + dl_dy2.xreplace({N["y2"]: ys["y2"]}) * sp.diff(ys["y2"], w1),
+            chain_rule,
             r"$w_1$ reaches $l$ only through $y_1$ and $y_2$",
+            verdict=_agree(derivative, chain_rule),
         )
         ch.step(
             sp.latex(grads["w1"]),
-            explicit(grads["w1"].xreplace(to_xw)),
+            by_hand_,
             "backpropagation: " + rule,
+            verdict=_agree(chain_rule, by_hand_),
         )
         ch.step(
             sp.latex(grads["w1"].xreplace(to_xw)),
@@ -427,8 +494,12 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
     here = {X: sp.nsimplify(p.x), **{s: sp.nsimplify(v) for s, v in zip(Ws, p.w)}}
     z2 = explicit(compose(net.units, {"x": X, **dict(zip(net.params, Ws))})[1]["y2"])
     slope = sum(float(sp.diff(z2, s).subs(here)) ** 2 for s in Ws)
-    gap = abs(float(explicit(to_xw[N["y2"]]).subs(here)) - p.t2)
-    if slope > 1e-10 and gap > 1e-6:
+    y2_here = float(explicit(to_xw[N["y2"]]).subs(here))
+    gap = abs(y2_here - p.t2)
+    # the step changes z_{y2} by about eta * slope * (y2 - t2), y2 by sigma' times that: beyond half the
+    # gap it may overshoot the target, and first order no longer says which way |y2 - t2| goes
+    short = CLS_STEP * slope * y2_here * (1 - y2_here) <= 0.5
+    if slope > 1e-10 and gap > 1e-6 and short:
         pb.claim(
             "printed-direction",
             rf"Measured in NumPy: one gradient step ($\eta = {CLS_STEP:g}$) on $l_{{cls}}$ alone "
@@ -543,7 +614,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         _shown(hand[p.cls_sign]["w1"], vals),
         g_hand,
         "the formula of (b) with the values above",
-        verdict=prove.equal(sympy_at, g_hand),
+        verdict=_agree(sympy_at, g_hand),
     ).step(
         rf"{sp.latex(hand[p.cls_sign]['w1'].xreplace(at_n))} \approx {number(g_hand)}",
         g_hand,
@@ -562,7 +633,9 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
     pc.claim(
         "engine",
         rf"The engine's $\bar w_1 = {number(adj[g.names['w1']])}$ agrees.",
-        prove.close(adj[g.names["w1"]], float(g_exact[p.cls_sign]), rtol=1e-12, what="tape"),
+        # a saturated sigmoid's s(1 - s) rounds to 0 in floats: gradients below eps times the loss are lost
+        prove.close(adj[g.names["w1"]], float(g_exact[p.cls_sign]), rtol=1e-12, what="tape",
+                    atol=1e-14 * max(1.0, abs(float(loss)))),
     )
     other = "printed" if sign == 1 else "correct"
     fd_other = sim.central_gradient(net.spec(), floats, ["w1"], p.t1, p.t2, SIGN[other], FD_STEP)[
@@ -573,7 +646,9 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         rf"With the {other} sign of $l_{{cls}}$ instead, $\partial l/\partial w_1 = "
         rf"{number(g_exact[other])}$ (central differences of the NumPy loss agree).",
         prove.close(
-            float(fd_other), float(g_exact[other]), rtol=1e-6, atol=1e-9, what="central difference"
+            float(fd_other), float(g_exact[other]), rtol=1e-6, what="central difference",
+            # l(w1 +- h) are rounded to about eps l each: the difference carries about 1e-9 l
+            atol=1e-9 * max(1.0, abs(float(sim.loss(net.spec(), floats, p.t1, p.t2, SIGN[other])[0]))),
         ),
     )
     sol.answer("h, y1, y2", {n: explicit(env[n]) for n in names})
