@@ -22,7 +22,7 @@ from theory.autodiff.ops import SYMPY_NAMES, counting
 from theory.core import expr, figures, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.params import Parameters, param
+from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Solution
 from theory.jacobians import check_program, independent_sympy, input_names, program
 
@@ -38,7 +38,8 @@ class Params(Parameters):
                        check=check_program)
     formula: str = param(FORMULA, "f written as one formula, to check the trace against")
     inputs: str = param("w1, w2", "the input variables, comma separated")
-    point: tuple = param((0.3, 0.4), "the point at which the pseudocode is run (the sheet gives none)")
+    point: tuple = param((0.3, 0.4), "the point at which the pseudocode is run (the sheet gives none)",
+                         check=numbers("coordinates", lo=-1e3, hi=1e3, length=(1, 8)))
     wrt: str = param("w1", "the input the forward-mode pseudocode differentiates by")
     dims: tuple = param((2, 4, 8, 16, 32, 64), "input sizes d of the synthetic cost test",
                         check=lambda ds: None if ds and all(isinstance(d, (int, float)) and d >= 2 and
