@@ -42,8 +42,22 @@ def test_another_trace_and_input_hold():
                                   "point": "(1.5, -2)"})
 
 
+def test_a_sheet_sized_trace_over_many_inputs_holds():
+    trace = "; ".join(["z1 = w1 + w2*w3", "z2 = z1*w4 + sin(w5)", "z3 = z2*z1*0.9 + w4", "z4 = z3*z2 + w5*w6*w7*w8"])
+    z2 = "((w1 + w2*w3)*w4 + sin(w5))"
+    formula = f"{z2}*(w1 + w2*w3)*0.9*{z2} + w4*{z2} + w5*w6*w7*w8"
+    assert not failed_claims(am, {"trace": trace, "formula": formula, "inputs": "w1, w2, w3, w4, w5, w6, w7, w8",
+                                  "point": "(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)", "wrt": "w5"})
+
+
 @pytest.mark.parametrize("bad", [{"wrt": "w3"}, {"trace": "z1 = w1 / "}, {"point": "(1,)"}, {"dims": "(1, 2)"},
-                                 {"point": "(1, 0)"}])
+                                 {"point": "(1, 0)"}, {"point": "(1e308, 1)"}, {"dims": "(2, 10**9)"},
+                                 {"dims": "(2, 65)"}, {"dims": "(4, 4)"}, {"dims": "(4,)"}, {"inputs": "w1, w 2"},
+                                 {"trace": "z1 = w1*w2; z2 = relu(z1)", "formula": "relu(w1*w2)"},
+                                 {"trace": "; ".join(["z1 = w1 + w2", "z2 = z1*w1"] + [f"z{k} = z{k-1}*z{k-2}"
+                                                                                      for k in range(3, 30)])},
+                                 {"trace": "; ".join(["z1 = w1/w2"] + [f"z{k} = sin(z{k-1})" for k in range(2, 14)])},
+                                 {"point": "(0.3, 1e-6)"}, {"point": "(1000, 1000)"}])
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(am, bad)

@@ -58,6 +58,9 @@ MAX_OPERATIONS = 60  # operation nodes of the graph
 MAX_ENTRIES = 16  # outputs x inputs
 MAX_PIECEWISE_DEPTH = 2  # leaky_relu inside leaky_relu: SymPy's Piecewise of Piecewise grows exponentially
 MAX_NESTING = 10  # functions applied to functions: a derivative repeats the inner ones in every factor
+MAX_WRITTEN_OUT = 300  # nodes of an output written out as one formula (f2 = f1*f1 doubles f1's)
+MAX_TERMS = 3000  # terms of a node's formula or its derivative multiplied out (SymPy's proofs expand them)
+PROOFS_BUDGET_S = 60.0  # SymPy's time for the proofs of (b), shared among the Jacobian's entries
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")  # a variable name that prints as itself in LaTeX and code
 NODE_OPS = sorted({*OPS, *FUNCTIONS})  # what node_ops may list: operations and their aliases
 
@@ -120,19 +123,36 @@ class Params(Parameters):
             raise BadInput(f"parameters step / refine = {self.step / self.refine:.3g} is below 1e-4, where "
                            "rounding swamps the truncation error whose order part (e) measures")
         g = graph(self)  # a bad expression or name is bad input now, not at solve time
-        if len(g.operations()) > MAX_OPERATIONS:
-            raise BadInput(f"parameter functions: {len(g.operations())} operations, more than the "
-                           f"{MAX_OPERATIONS} that keep the graph, its tables and its proofs readable and quick")
-        if _nesting(g) > MAX_NESTING:
-            raise BadInput(f"parameter functions: functions nested {_nesting(g)} deep, more than the {MAX_NESTING} "
-                           "whose derivatives SymPy proves within the time budget")
-        if _piecewise_depth(g) > MAX_PIECEWISE_DEPTH:
-            raise BadInput(f"parameter functions: leaky_relu nested {_piecewise_depth(g)} deep, more than the "
-                           f"{MAX_PIECEWISE_DEPTH} whose SymPy piecewise form (exponential in the nesting) stays quick")
+        problem = size_problem(g)
+        if problem:
+            raise BadInput(f"parameter functions: {problem}")
         if len(g.outputs) * len(names) > MAX_ENTRIES:
             raise BadInput(f"parameter functions: {len(g.outputs)} outputs x {len(names)} inputs = "
                            f"{len(g.outputs) * len(names)} Jacobian entries, more than the {MAX_ENTRIES} "
                            "whose proofs fit the time budget")
+
+
+def size_problem(g: Graph) -> str | None:
+    """Why the graph is too large for SymPy's proofs within the time budget (None if it is not)."""
+    if len(g.operations()) > MAX_OPERATIONS:
+        return (f"{len(g.operations())} operations, more than the {MAX_OPERATIONS} that keep the graph, its tables "
+                "and its proofs readable and quick")
+    if _nesting(g) > MAX_NESTING:
+        return (f"functions nested {_nesting(g)} deep, more than the {MAX_NESTING} whose derivatives SymPy proves "
+                "within the time budget")
+    written = _written_out(g)
+    if written > MAX_WRITTEN_OUT:
+        return (f"an output written out as one formula has {written} nodes, more than the {MAX_WRITTEN_OUT} that "
+                "SymPy handles quickly (each use of an earlier name repeats its whole formula)")
+    terms = _expanded_terms(g)
+    if terms > MAX_TERMS:
+        count = f"{terms}" if terms < 10**9 else "a billion or more"
+        return (f"multiplied out, a formula or its derivative has about {count} terms, more than the {MAX_TERMS} "
+                "that SymPy's proofs expand quickly")
+    if _piecewise_depth(g) > MAX_PIECEWISE_DEPTH:
+        return (f"leaky_relu nested {_piecewise_depth(g)} deep, more than the {MAX_PIECEWISE_DEPTH} whose SymPy "
+                "piecewise form (exponential in the nesting) stays quick")
+    return None
 
 
 def _most_on_a_path(g: Graph, counts) -> int:
@@ -141,6 +161,44 @@ def _most_on_a_path(g: Graph, counts) -> int:
     for i, node in enumerate(g.nodes):
         depth[i] = bool(counts(node)) + max((depth[a] for a in node.args), default=0)
     return max(depth, default=0)
+
+
+def _written_out(g: Graph) -> int:
+    """The most nodes of any node's formula with every shared sub-expression written out again."""
+    size = [0] * len(g.nodes)
+    for i, node in enumerate(g.nodes):
+        size[i] = min(1 + sum(size[a] for a in node.args), 10**9)
+    return max(size, default=0)
+
+
+def _expanded_terms(g: Graph) -> int:
+    """An estimate of the most terms any node's formula, or its derivative, has multiplied out (sympy.expand).
+
+    A sum adds its operands' terms, a product multiplies them, an integer power n of t terms has up to
+    C(t + n - 1, n); a function of anything, or a power with a variable exponent, is one term. The
+    derivative follows the product and chain rules: (ab)' has a'b + ab', f(u)' as many as u' (twice as
+    many for sigmoid, tanh and tan, whose derivatives are two-term polynomials in themselves).
+    """
+    cap = 10**9
+    terms, slopes = [1] * len(g.nodes), [1] * len(g.nodes)  # of the node's formula, of its derivative
+    for i, node in enumerate(g.nodes):
+        t, d = [terms[a] for a in node.args], [slopes[a] for a in node.args]
+        if node.op in ("add", "sub"):
+            terms[i], slopes[i] = t[0] + t[1], d[0] + d[1]
+        elif node.op in ("mul", "div"):
+            terms[i], slopes[i] = t[0] * t[1], d[0] * t[1] + t[0] * d[1]
+        elif node.op == "neg":
+            terms[i], slopes[i] = t[0], d[0]
+        elif node.op == "pow" and g.nodes[node.args[1]].is_const and g.nodes[node.args[1]].const.is_integer:
+            n = abs(int(g.nodes[node.args[1]].const))
+            terms[i] = math.comb(t[0] + n - 1, n) if n else 1
+            slopes[i] = math.comb(t[0] + n - 2, n - 1) * d[0] if n > 1 else d[0]
+        elif node.op == "pow":
+            slopes[i] = d[1] + t[1] * d[0]
+        elif node.args:  # a function of one or two arguments: f'(u) u', f' of two terms for s(1 - s), 1 - t^2, ...
+            slopes[i] = (2 if node.op in ("sigmoid", "tanh", "tan") else 1) * sum(d)
+        terms[i], slopes[i] = min(terms[i], cap), min(slopes[i], cap)
+    return max(max(terms, default=1), max(slopes, default=1))
 
 
 def _piecewise_depth(g: Graph) -> int:
@@ -224,7 +282,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     if kinks:
         raise BadInput(f"f is not differentiable at {p.point}: {'; '.join(kinks)}"[:300])
     for width in (p.step, p.step / p.refine):
-        _same_branches(g, at, width)
+        same_piece(g, at, width)
     formulas = independent_sympy(list(g.lines), syms)
     outs = list(g.outputs)
     local = {o: on_branch(formulas[o], exact_at) for o in outs}  # the smooth piece f is near the point
@@ -233,7 +291,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     J = F.jacobian(X)
     J_exact = J.subs(exact_at)
     J_num = _real_values(J_exact.evalf(30), f"the Jacobian at {p.point}")
-    rounding = [_rounding_bound(tape, o, p.point) for o in outs]
+    rounding = [rounding_bound(tape, o, p.point) for o in outs]
     fmt = ", ".join(f"{v:g}" for v in p.point)
     m, n = len(outs), len(names)
 
@@ -283,16 +341,20 @@ def solve(p: Params, ctx: Context) -> Solution:
                 r"(checked out to the finite-difference steps of (e)), so $\mathbf f$ equals there the smooth "
                 r"function that takes each such node's active branch: SymPy differentiates that one, and each "
                 r"bracket $[a > 0]$ of the chain rule is its value at the point.")
+    budget = min(prove.SYMBOLIC_BUDGET_S, PROOFS_BUDGET_S / (2 * m * n))  # two proofs per entry
     for o in outs:
         by_hand = chain_rule_gradient(g, o, syms)
         for j, name in enumerate(names):
             d = sp.diff(local[o], syms[name])
+            hand = on_branch(explicit(by_hand[j]), exact_at)
+            entry = J_exact[outs.index(o), j]
             lhs = rf"\frac{{\partial {sp.latex(sp.Symbol(o))}}}{{\partial {sp.latex(syms[name])}}}"
             pb.chain(f"d{o}-d{name}", lhs) \
-                .define(_tex(by_hand[j]), on_branch(explicit(by_hand[j]), exact_at), "chain rule along the graph") \
-                .step(sp.latex(d), d, "SymPy differentiates the formula" + (" (active branches)" if kinked else "")) \
-                .step(rf"{sp.latex(J_exact[outs.index(o), j])} \approx {J_num[outs.index(o), j]:.6g}",
-                      J_exact[outs.index(o), j], rf"at $({fmt})$", given=exact_at)
+                .define(_tex(by_hand[j]), hand, "chain rule along the graph") \
+                .step(sp.latex(d), d, "SymPy differentiates the formula" + (" (active branches)" if kinked else ""),
+                      verdict=prove.equal(hand, d, budget=budget)) \
+                .step(rf"{sp.latex(entry)} \approx {J_num[outs.index(o), j]:.6g}", entry, rf"at $({fmt})$",
+                      verdict=prove.equal(d.subs(exact_at), entry, budget=budget))
     pb.text(rf"So $J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
             rf"{_matrix_tex(J_num)}$.")
     sol.answer("f", dict(zip(outs, exact_values)))
@@ -325,7 +387,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     # (e) finite differences
     pe = sol.part("e", "Numerical differentiation",
                   rf"Estimate $J$ with the step $\Delta w = {p.step:g}$ and explain the error.")
-    f_np = sp.lambdify([X], list(F), "numpy")  # f itself out to the steps (_same_branches)
+    f_np = sp.lambdify([X], list(F), "numpy")  # f itself out to the steps (same_piece)
     x0 = np.array(p.point, float)
     h, k = p.step, p.refine
     fwd_fd, cen_fd = fd.forward_jacobian(f_np, x0, h), fd.central_jacobian(f_np, x0, h)
@@ -484,7 +546,7 @@ def _taylor_converges(terms: dict[int, np.ndarray], h: float) -> None:
                        "order (a pole or a steep stretch is within reach); take a smaller step")
 
 
-def _rounding_bound(tape: Tape, output: str, point: tuple) -> float:
+def rounding_bound(tape: Tape, output: str, point: tuple) -> float:
     """How far rounding alone may move the output, to first order; refused beyond 1e-10 relative.
 
     Rounding node k's value by a relative eps moves the output by eps |adjoint_k v_k|, so the sum over
@@ -519,7 +581,7 @@ def _branches(g: Graph, values: list[float]) -> tuple:
     return tuple(side(g.nodes[i]) for i in g.operations() if g.nodes[i].op in kinds)
 
 
-def _same_branches(g: Graph, at: dict[str, float], h: float) -> None:
+def same_piece(g: Graph, at: dict[str, float], h: float) -> None:
     """The finite-difference points w +- h e_j lie in f's domain, on the same piece of f as w."""
     here = _branches(g, g.evaluate(at))
     for name in g.inputs:
