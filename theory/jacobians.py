@@ -272,10 +272,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     exact_at = {syms[n]: exact_decimal(v) for n, v in at.items()}
     try:
         tape = Tape.record(g, at)
-    except BadInput:
-        raise
-    except (ArithmeticError, ValueError) as e:  # a local derivative that does not exist there, e.g. sqrt'(0)
-        raise BadInput(f"f is not differentiable at {p.point}: a local derivative fails ({e})") from None
     except TypeError as e:  # a constant the engine cannot turn into a float (sigmoid(sin(1)) evaluates as complex)
         raise BadInput(f"a constant of f cannot be evaluated in floating point ({e}); write it another way") from None
     kinks = g.kinks(tape.values)

@@ -9,7 +9,6 @@ own symbols) must agree with all three.
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 from dataclasses import dataclass
@@ -45,8 +44,6 @@ FD_STEP = 1e-6
 RANDOM_POINTS = 5  # extra (x, w, t) points where the gradient formula is checked numerically
 CLS_STEP = 0.1  # learning rate of the step that shows which way each sign moves y2
 MAX_VALUE = 10.0  # |x|, |w_i|, |t1|: a sheet's values, where the float witnesses keep their digits
-MAX_Z = 100.0  # |pre-activation| at the sheet's point: beyond, a sigmoid is 1 to the last bit
-KINK_GAP = 1e-4  # a ReLU this close to its kink: the finite differences (step 1e-6) would straddle it
 # the derivation is symbolic in x and w: its expressions grow fast with the network (three layers of
 # sigmoids take half a minute), so at most 4 hidden neurons in at most 2 layers, and 12 weights
 MAX_WEIGHTS, MAX_HIDDEN, MAX_LAYERS = 12, 4, 2
@@ -145,22 +142,6 @@ def _check_size(units: list[nn.Neuron]) -> None:
                        "(the symbolic derivation grows fast with the network)")
 
 
-def _in_range(net: Net, values: dict[str, float]) -> None:
-    """Refuse values that leave the range the float witnesses hold in: a huge pre-activation, or a
-    ReLU on or within KINK_GAP of its kink (not differentiable there, or finite differences straddle it)."""
-    env = dict(values)
-    for u in net.units:
-        z = sum(env[w] * env[s] for s, w in u.edges) + sum(env[b] for b in u.biases)
-        if abs(z) > MAX_Z:
-            raise BadInput(f"neuron {u.name[:20]}: pre-activation {z:.4g} at these values, beyond the "
-                           f"+-{MAX_Z:g} where the float witnesses keep their digits")
-        if u.activation == "relu" and abs(z) < KINK_GAP:
-            raise BadInput(f"neuron {u.name[:20]}: pre-activation {z:.3g} is within {KINK_GAP:g} of the ReLU's "
-                           "kink, where the loss is not differentiable or finite differences straddle it")
-        env[u.name] = {"relu": max(z, 0.0), "sigmoid": 1 / (1 + math.exp(-z)), "tanh": math.tanh(z),
-                       "identity": z}[u.activation]
-
-
 # --- the derived formulas (monkeypatched by the tests) --------------------------------------
 
 
@@ -248,7 +229,7 @@ class Params(Parameters):
     def __post_init__(self) -> None:
         super().__post_init__()
         net = build(self.wiring, len(self.w))
-        _in_range(net, {"x": float(self.x), **{n: float(v) for n, v in zip(net.params, self.w)}})
+        nn.refuse_out_of_range(net.units, {"x": float(self.x), **{n: float(v) for n, v in zip(net.params, self.w)}})
 
 
 # --- formatting -------------------------------------------------------------------------------

@@ -52,8 +52,6 @@ MOMENTUM_RUN = 20  # steps of both momentum conventions compared in (d)
 # rounding noise (eps L / h) that splits them is 100 times smaller than with FD_STEP
 RUN_STEP = 1e-4
 MAX_VALUE = 10.0  # |weight|, |input|: a sheet's network, where the float witnesses keep their digits
-MAX_Z = 100.0  # |pre-activation|: beyond, a sigmoid is 1 to the last bit and gradients vanish in rounding
-KINK_GAP = 1e-4  # a ReLU this close to its kink: the finite differences (step 1e-6) would straddle it
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # names reach LaTeX: ASCII identifiers only
 # the derivation is exact (SymPy numbers): its expressions grow fast with the network. A second hidden
 # layer of sigmoids takes minutes; one layer of 4 sigmoids with 48 parameters about 25 s
@@ -277,22 +275,7 @@ class Params(Parameters):
         for name in [*input_names(self.update), self.momentum_param]:
             if name not in weights:
                 raise BadInput(f"{name[:20]!r} is not a parameter of the network ({_listed(tuple(weights))})")
-        _in_range(net, {**dict(zip(net.data, map(float, self.x))), **weights})
-
-
-def _in_range(net: Net, values: dict[str, float]) -> None:
-    """Refuse values that leave the range the float witnesses hold in: a huge pre-activation, or a
-    ReLU so close to its kink that finite differences straddle it (exactly on it: `kinks`)."""
-    env = dict(values)
-    for u in net.units:
-        z = sum(env[w] * env[s] for s, w in u.edges) + sum(env[b] for b in u.biases)
-        if abs(z) > MAX_Z:
-            raise BadInput(f"neuron {u.name[:20]}: pre-activation {z:.4g} at these values, beyond the "
-                           f"+-{MAX_Z:g} where sigmoid and loss keep their digits in floats")
-        if u.activation == "relu" and 0 < abs(z) < KINK_GAP:
-            raise BadInput(f"neuron {u.name[:20]}: pre-activation {z:.3g} is within {KINK_GAP:g} of the ReLU's "
-                           "kink, where finite differences straddle it")
-        env[u.name] = sim.ACTIVATIONS[u.activation](z)
+        nn.refuse_out_of_range(net.units, {**dict(zip(net.data, map(float, self.x))), **weights}, on_kink=False)
 
 
 # --- formatting -------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from theory.autodiff.graph import Graph
 from theory.autodiff.ops import CONSTANTS, FUNCTIONS
 from theory.core.errors import BadInput
 
+MAX_Z = 100.0  # |pre-activation|: beyond, a sigmoid is 1 to the last bit and gradients vanish in rounding
+KINK_GAP = 1e-4  # a ReLU this close to its kink: finite differences (step 1e-6) would straddle it
 ACTIVATIONS = {"relu": r"\mathrm{ReLU}", "leaky_relu": r"\mathrm{LReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh"}
 
 
@@ -182,3 +184,20 @@ def draw(units: list[Neuron], data: list[str], dx: float = 3.2, dy: float = 2.0)
 
 def _unit(units: list[Neuron], name: str) -> Neuron:
     return next(u for u in units if u.name == name)
+
+
+def refuse_out_of_range(units: list[Neuron], values: dict[str, float], *, on_kink: bool = True) -> None:
+    """Refuse values where the float witnesses of a worked network lose their digits: a pre-activation
+    beyond +-MAX_Z, or a ReLU within KINK_GAP of its kink (exactly on it too, unless `on_kink` is False
+    because the caller reports kinks itself)."""
+    env = dict(values)
+    for u in units:
+        z = sum(env[w] * env[s] for s, w in u.edges) + sum(env[b] for b in u.biases)
+        if abs(z) > MAX_Z:
+            raise BadInput(f"neuron {u.name[:20]}: pre-activation {z:.4g} at these values, beyond the "
+                           f"+-{MAX_Z:g} where the float witnesses keep their digits")
+        if u.activation == "relu" and abs(z) < KINK_GAP and (on_kink or z != 0):
+            raise BadInput(f"neuron {u.name[:20]}: pre-activation {z:.3g} is within {KINK_GAP:g} of the ReLU's "
+                           "kink, where the loss is not differentiable or finite differences straddle it")
+        env[u.name] = {"relu": max(z, 0.0), "sigmoid": 1 / (1 + math.exp(-z)), "tanh": math.tanh(z),
+                       "identity": z}[u.activation]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from theory.autodiff.graph import Graph
 from theory.autodiff.ops import OPS
+from theory.core.errors import BadInput
 
 
 @dataclass
@@ -24,8 +25,13 @@ class Tape:
 
     @classmethod
     def record(cls, graph: Graph, point: Mapping[str, float]) -> Tape:
+        """Values and local partials at `point`; a partial that does not exist there (sqrt'(0)) is bad input."""
         values = graph.evaluate(point)
-        local = [OPS[n.op].partials(*(values[a] for a in n.args)) if n.args else () for n in graph.nodes]
+        try:
+            local = [OPS[n.op].partials(*(values[a] for a in n.args)) if n.args else () for n in graph.nodes]
+        except (ArithmeticError, ValueError) as e:
+            where = tuple(point.values())
+            raise BadInput(f"f is not differentiable at {where}: a local derivative fails ({e})") from None
         return cls(graph, values, local)
 
     def backward(self, output: str) -> list[float]:
