@@ -16,7 +16,7 @@ import sympy as sp
 
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, tables, tikz
-from theory.core import prove
+from theory.core import logbase, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, exact_decimal, numbers, param
@@ -26,7 +26,6 @@ TOPIC = "sigmoid_gradient"
 
 x = sp.Symbol("x", real=True)
 X = sp.symbols("x1:7", real=True)
-BASES = {"e": sp.E, "2": sp.Integer(2), "10": sp.Integer(10)}
 REACH = 3000  # steps between the point and the nearest kink or singularity: (h/r)^2 ~ 1e-7, below rtol 1e-6
 CANCELLATION = 1e4  # (|m x3/x4| + |x5| + |x6|) / g: beyond it g loses too many digits in float for the checks
 
@@ -36,8 +35,7 @@ class Params(Parameters):
     point: tuple = param((-1.0, 3.0, 4.0, 5.0, -5.0, 7.0), "the point x-hat (six coordinates)",
                          check=numbers("the point x-hat", lo=-1e3, hi=1e3, length=(6, 6),
                                        example="(-1, 3, 4, 5, -5, 7)"))
-    log_base: str = param("e", "base of the sheet's log: e (natural), 2 or 10",
-                          check=lambda b: None if b in BASES else "must be e, 2 or 10")
+    log_base: str = logbase.field()
     # Central differences lose eps/h to rounding and (h/r)^2 to truncation: both stay below rtol 1e-6 here.
     step: float = param(1e-5, "central-difference step", lo=1e-6, hi=1e-4)
     samples: int = param(200, "random points at which sigma' is checked numerically", lo=10, hi=100000)
@@ -93,7 +91,7 @@ def formula(base_text: str) -> str:
 
 
 def solve(p: Params, ctx: Context) -> Solution:
-    base = BASES[p.log_base]
+    base = logbase.value(p.log_base)
     sol = Solution(TOPIC, "The sigmoid's derivative and a gradient through a max", "cs5388-a1, Problems 0-1", p,
                    question=r"Show that $\sigma'(x) = \sigma(x)(1-\sigma(x))$ for the logistic function, then find "
                    r"the gradient of $f(\mathbf x) = \sigma\big(\log(5(\max\{x_1,x_2\}\,x_3/x_4 - (x_5+x_6))) "
@@ -128,9 +126,7 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"larger argument: $\partial m/\partial x_1 = 1$ if $x_1 > x_2$ and 0 if $x_1 < x_2$ (and the other "
             r"way for $x_2$). Where $x_1 = x_2$ it is not differentiable; any convex combination of the two "
             r"one-sided choices is a subgradient there.")
-    if p.log_base == "e":
-        p1.erratum(r"$\log$ without a base.", r"the base must be fixed; the usual convention in this course is "
-                   r"the natural logarithm.", r"$\log = \ln$ (parameter \texttt{log\_base} = 2 or 10 changes it).")
+    logbase.note(p1, p.log_base)
     hand = hand_gradient(p.point, base)
     f_sym = 1 / (1 + sp.exp(-(sp.log(5 * (sp.Max(X[0], X[1]) * X[2] / X[3] - (X[4] + X[5]))) / sp.log(base)
                               + sp.Rational(1, 2))))
@@ -158,7 +154,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     p1.claim("reverse-mode", r"The reverse-mode sweep gives the same gradient.",
              prove.close_all(engine, hand_f, rtol=rtol, atol=1e-14, what="tape against the hand gradient"))
     f_np = lambda v: 1 / (1 + np.exp(-(np.log(5 * (np.maximum(v[0], v[1]) * v[2] / v[3] - (v[4] + v[5])))  # noqa: E731
-                                        / np.log(float(base)) + 0.5)))
+                                        / np.log(logbase.number(p.log_base)) + 0.5)))
     central = fd.central_jacobian(f_np, np.array(p.point), p.step).ravel()
     p1.claim("central-differences", rf"Central differences (step ${p.step:g}$) of a NumPy version of $f$ agree.",
              prove.close_all(central, hand_f, rtol=1e-6, atol=1e-9, what="central differences"))
