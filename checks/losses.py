@@ -22,10 +22,15 @@ def softmax_probs(scores) -> np.ndarray:
     return softmax(np.asarray(scores, dtype=float))
 
 
-def cross_entropy(scores, y: int) -> float:
-    """-ln softmax(s)_y computed stably as logsumexp(s) - s_y."""
+def cross_entropy(scores, y: int, base: float = np.e) -> float:
+    """-log_base softmax(s)_y computed stably as (logsumexp(s) - s_y) / ln(base)."""
     s = np.asarray(scores, dtype=float)
-    return float(logsumexp(s) - s[y])
+    return float((logsumexp(s) - s[y]) / np.log(base))
+
+
+def neg_log(prob: float, base: float = np.e) -> float:
+    """-log_base of a probability, as ln(prob) / ln(base)."""
+    return float(-np.log(prob) / np.log(base))
 
 
 def regression(data, weights, bias: float, lam: float, half: bool = False) -> dict[str, np.ndarray]:

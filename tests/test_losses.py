@@ -44,12 +44,27 @@ def test_softmax_of_negated_scores_is_rejected(monkeypatch):
 
 def test_cross_entropy_in_bits_is_rejected(monkeypatch):
     monkeypatch.setattr(topic, "cross_entropy",
-                        lambda s, y: -sp.log(topic.softmax(s)[y]) / sp.log(2))
+                        lambda s, y, base: -sp.log(topic.softmax(s)[y]) / sp.log(2))
     assert {"3b.ce.1", "3b.value"} <= failed_claims(topic)
 
 
+def test_cross_entropy_in_nats_is_rejected_when_base_two_is_in_force(monkeypatch):
+    monkeypatch.setattr(topic, "cross_entropy", lambda s, y, base: -sp.log(topic.softmax(s)[y]))
+    assert {"3b.ce.1", "3b.value"} <= failed_claims(topic, {"log_base": "2"})
+
+
+def test_base_two_divides_the_cross_entropy_by_ln_two_and_holds():
+    natural, bits = (solve_topic(topic, {"log_base": b}) for b in ("e", "2"))
+    assert not {cid for cid, _, v in bits.claims() if not v.passed}
+    ce = [sp.sympify(s.answers["cross-entropy"]["exact"]) for s in (natural, bits)]
+    assert sp.simplify(ce[1] * sp.log(2) - ce[0]) == 0
+    assert bits.answers["cross-entropy"]["value"] == pytest.approx(natural.answers["cross-entropy"]["value"]
+                                                                  / np.log(2), rel=1e-14)
+    assert bits.answers["total loss"] == natural.answers["total loss"]  # the L2 loss has no log
+
+
 def test_cross_entropy_without_minus_is_rejected(monkeypatch):
-    monkeypatch.setattr(topic, "cross_entropy", lambda s, y: sp.log(topic.softmax(s)[y]))
+    monkeypatch.setattr(topic, "cross_entropy", lambda s, y, base: sp.log(topic.softmax(s)[y]))
     assert {"3b.ce.1", "3b.value"} <= failed_claims(topic)
 
 
@@ -109,6 +124,7 @@ def test_a_true_class_far_ahead_and_cancelling_residuals_hold():
     ({"weights": "(1e-300, 1)"}, "numbers"),
     ({"classes": r"('$\\frac{$', 'b', 'c', 'd')"}, "class names"),
     ({"classes": r"('\\input{x}', 'b', 'c', 'd')"}, "class names"),
+    ({"log_base": "3"}, "e, 2 or 10"),
     ({"true_class": "x" * 1000}, "not one of the classes"),
 ])
 def test_bad_parameters(bad, words):
@@ -125,5 +141,6 @@ def test_exact_losses_match_numpy(halves, data):
     f = [float(v) for v in s]
     expected = num.multiclass_hinge(f, y, float(delta))
     assert float(topic.hinge(s, y, delta)) == pytest.approx(expected)
-    assert float(topic.cross_entropy(s, y)) == pytest.approx(num.cross_entropy(f, y), rel=1e-12)
+    assert float(topic.cross_entropy(s, y, "e")) == pytest.approx(num.cross_entropy(f, y), rel=1e-12)
+    assert float(topic.cross_entropy(s, y, "10")) == pytest.approx(num.cross_entropy(f, y, 10.0), rel=1e-12)
     assert np.allclose([float(v) for v in topic.softmax(s)], num.softmax_probs(f), rtol=1e-12)

@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from checks import losses as num
-from theory.core import figures, prove
+from theory.core import figures, logbase, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, exact_decimal, param
@@ -78,6 +78,7 @@ class Params(Parameters):
     weights: tuple = param((0.5, 1.0), "regression weights (w_1, w_2)", check=_numbers("weights"))
     bias: float = param(0.0, "regression bias b (not regularised)", lo=-MAX_VALUE, hi=MAX_VALUE)
     lam: float = param(0.1, "L2 regularisation strength lambda", lo=0.0, hi=MAX_VALUE)
+    log_base: str = logbase.field("the cross-entropy's log")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -106,9 +107,9 @@ def softmax(s: list) -> list[sp.Expr]:
     return [sp.exp(v) / z for v in s]
 
 
-def cross_entropy(s: list, y: int) -> sp.Expr:
-    """-ln p_y with p = softmax(s), natural log."""
-    return -sp.log(softmax(s)[y])
+def cross_entropy(s: list, y: int, base: str) -> sp.Expr:
+    """-log_b p_y with p = softmax(s) (b = e: -ln p_y)."""
+    return -logbase.log(softmax(s)[y], base)
 
 
 def predict(x: list, w: list, b) -> sp.Expr:
@@ -234,9 +235,11 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"class by at least $\Delta$ to cost nothing.")
 
     # Problem 3 (b): softmax and cross-entropy
+    log = logbase.tex(p.log_base)
     pb = sol.part("3b", "Softmax probabilities and cross-entropy",
                   r"Turn the scores into probabilities $p_j = e^{s_j}/\sum_k e^{s_k}$ and compute "
-                  r"$L_{\text{CE}} = -\ln p_y$.")
+                  rf"$L_{{\text{{CE}}}} = -{log} p_y$.")
+    logbase.note(pb, p.log_base, r"``calculate the cross-entropy loss'', without the base of its logarithm.")
     probs = softmax(s)
     Z = sum(sp.exp(v) for v in s)
     z_tex = " + ".join(_exp_tex(v) for v in s)
@@ -250,25 +253,31 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb.claim("scipy", r"They agree with \texttt{scipy.special.softmax} to $10^{-12}$ relative.",
              Verdict("numeric", _worst_rel([float(v) for v in probs], ref) <= RTOL,
                      f"worst relative difference {_worst_rel([float(v) for v in probs], ref):.2e}"))
-    L_ce = cross_entropy(s, y)
+    L_ce = cross_entropy(s, y, p.log_base)
     shift = [s[j] - s[y] for j in others]
-    prev = sp.log(Z) - s[y]
-    new = sp.log(1 + sum(sp.exp(v) for v in shift))
-    pb.chain("ce", r"L_{\text{CE}}").define(r"-\ln p_y", L_ce).step(
-        r"-\ln\frac{e^{s_y}}{\sum_k e^{s_k}}", -sp.log(sp.exp(s[y]) / Z), "softmax").step(
-        r"\ln\sum_k e^{s_k} - s_y", prev, r"$\ln \frac{a}{b} = \ln a - \ln b$, $\ln e^{s_y} = s_y$"
-    ).step(rf"\ln\bigl({z_tex}\bigr) - {_tex(s[y])}", prev, "the scores").step(
-        rf"\ln\bigl(1 + {' + '.join(_exp_tex(v) for v in shift)}\bigr)", new,
+    ln_b = logbase.ln(p.log_base)
+    prev = (sp.log(Z) - s[y]) / ln_b
+    new = sp.log(1 + sum(sp.exp(v) for v in shift)) / ln_b
+    to_ln = "" if p.log_base == "e" else r", $\log_b x = \ln x/\ln b$"
+    pb.chain("ce", r"L_{\text{CE}}").define(rf"-{log} p_y", L_ce).step(
+        rf"-{log}\frac{{e^{{s_y}}}}{{\sum_k e^{{s_k}}}}", -logbase.log(sp.exp(s[y]) / Z, p.log_base), "softmax").step(
+        logbase.scaled(r"\ln\sum_k e^{s_k} - s_y", p.log_base), prev,
+        r"$\ln \frac{a}{b} = \ln a - \ln b$, $\ln e^{s_y} = s_y$" + to_ln
+    ).step(logbase.scaled(rf"\ln\bigl({z_tex}\bigr) - {_tex(s[y])}", p.log_base), prev, "the scores").step(
+        logbase.scaled(rf"\ln\bigl(1 + {' + '.join(_exp_tex(v) for v in shift)}\bigr)", p.log_base), new,
         r"divide inside by $e^{s_y}$",
-        verdict=prove.equal(sp.exp(prev), sp.exp(new)) if shift else prove.equal(prev, new))
-    ce_atol = 8 * EPS * max(1.0, max(abs(float(v)) for v in s))  # logsumexp(s) - s_y cancels when p_y ~ 1
+        verdict=prove.equal(sp.exp(prev * ln_b), sp.exp(new * ln_b)) if shift else prove.equal(prev, new))
+    base_f = logbase.number(p.log_base)
+    # logsumexp(s) - s_y cancels when p_y ~ 1; dividing by ln b scales that rounding with the value
+    ce_atol = 8 * EPS * max(1.0, max(abs(float(v)) for v in s)) / float(np.log(base_f))
+    in_base = "" if p.log_base == "e" else rf", divided by $\ln {p.log_base}$,"
     pb.claim("value", rf"$L_{{\text{{CE}}}} \approx {float(L_ce):.6f}$, and "
-             rf"$p_y \approx {float(probs[y]):.6f}$: SciPy's $\operatorname{{logsumexp}}(s) - s_y$ "
-             r"and $-\ln$ of SciPy's softmax agree.",
-             prove.close(num.cross_entropy([float(v) for v in s], y), float(L_ce), rtol=RTOL,
+             rf"$p_y \approx {float(probs[y]):.6f}$: SciPy's $\operatorname{{logsumexp}}(s) - s_y${in_base} "
+             rf"and $-{log}$ of SciPy's softmax agree.",
+             prove.close(num.cross_entropy([float(v) for v in s], y, base_f), float(L_ce), rtol=RTOL,
                          atol=ce_atol, what="logsumexp(s) - s_y")
-             & prove.close(float(-np.log(ref[y])), float(L_ce), rtol=1e-10, atol=ce_atol,
-                           what="-ln scipy softmax"))
+             & prove.close(num.neg_log(ref[y], base_f), float(L_ce), rtol=1e-10, atol=ce_atol,
+                           what="-ln scipy softmax" if p.log_base == "e" else f"-log_{p.log_base} scipy softmax"))
     above = [p.classes[j] for j in others if s[j] > s[y]]
     pb.text(r"The hinge loss stops charging a wrong class once it trails the true class by "
             r"$\Delta$; the cross-entropy keeps decreasing as $p_y$ grows and never reaches 0. "
