@@ -54,19 +54,21 @@ def logit_cross_entropy(z: np.ndarray, t) -> np.ndarray:
     return t * np.logaddexp(0.0, -z) + (1.0 - t) * np.logaddexp(0.0, z)
 
 
-def loss(spec: Spec, values: Mapping[str, np.ndarray | float], t: float) -> np.ndarray:
-    """Cross-entropy of the last neuron's output (from its pre-activation when it is a sigmoid)."""
+def loss(spec: Spec, values: Mapping[str, np.ndarray | float], t: float, base: float = np.e) -> np.ndarray:
+    """Cross-entropy of the last neuron's output (from its pre-activation when it is a sigmoid), with
+    logarithms to `base`: the natural cross-entropy divided by ln(base)."""
     name, activation = spec[-1][0], spec[-1][1]
     logits: dict[str, np.ndarray] = {}
     env = forward(spec, values, logits)
-    return logit_cross_entropy(logits[name], t) if activation == "sigmoid" else cross_entropy(env[name], t)
+    nats = logit_cross_entropy(logits[name], t) if activation == "sigmoid" else cross_entropy(env[name], t)
+    return nats / np.log(base)
 
 
 def central_gradient(
-    spec: Spec, values: Mapping[str, float], names: Sequence[str], t: float, h: float
+    spec: Spec, values: Mapping[str, float], names: Sequence[str], t: float, h: float, base: float = np.e
 ) -> np.ndarray:
     """dL/dp for each p in `names` by (L(p + h) - L(p - h)) / (2h), all 2n runs in one batch."""
-    return finite_differences.central_gradient(lambda batch: loss(spec, batch, t), values, names, h)
+    return finite_differences.central_gradient(lambda batch: loss(spec, batch, t, base), values, names, h)
 
 
 def sgd(values: Mapping[str, float], grad: Mapping[str, float], lr: float) -> dict[str, float]:
@@ -109,6 +111,7 @@ def momentum_runs(
     v_torch: float,
     steps: int,
     h: float,
+    base: float = np.e,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Both optimisers on L as a function of `name` alone (central-difference gradients)."""
     runs = []
@@ -119,7 +122,7 @@ def momentum_runs(
         point = dict(values)
         path = [point[name]]
         for _ in range(steps):
-            g = central_gradient(spec, point, [name], t, h)[0]
+            g = central_gradient(spec, point, [name], t, h, base)[0]
             point[name] = opt.step(g)
             path.append(point[name])
         runs.append(np.array(path))

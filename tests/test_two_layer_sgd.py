@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import sympy as sp
 
@@ -30,7 +32,7 @@ def test_the_sheets_numbers():
 
 
 def test_an_output_delta_that_keeps_the_sigmoid_derivative_is_rejected(monkeypatch):
-    monkeypatch.setattr(tls, "output_delta", lambda y, t: y * (1 - y) * (y - t))
+    monkeypatch.setattr(tls, "output_delta", lambda y, t, base: y * (1 - y) * (y - t))
     assert {
         "c.delta",
         "c.sympy",
@@ -41,7 +43,7 @@ def test_an_output_delta_that_keeps_the_sigmoid_derivative_is_rejected(monkeypat
 
 
 def test_a_wrong_sign_delta_is_rejected(monkeypatch):
-    monkeypatch.setattr(tls, "output_delta", lambda y, t: t - y)
+    monkeypatch.setattr(tls, "output_delta", lambda y, t, base: t - y)
     assert {"c.delta", "c.sympy", "c.reverse-mode", "c.decrease"} <= failed_claims(tls)
 
 
@@ -93,8 +95,30 @@ def test_a_gradient_ascent_step_is_rejected(monkeypatch):
 
 
 def test_a_wrong_sign_loss_is_rejected(monkeypatch):
-    monkeypatch.setattr(tls, "cross_entropy", lambda y, t: t * sp.log(y) + (1 - t) * sp.log(1 - y))
+    monkeypatch.setattr(tls, "cross_entropy", lambda y, t, base: t * sp.log(y) + (1 - t) * sp.log(1 - y))
     assert {"b.loss.1", "b.numpy", "c.delta"} <= failed_claims(tls)
+
+
+def test_base_two_divides_the_loss_and_the_gradient_by_ln_two_and_holds():
+    natural, bits = (solve_topic(tls, {"log_base": b}) for b in ("e", "2"))
+    assert not {cid for cid, _, v in bits.claims() if not v.passed}
+    assert bits.answers["y"] == natural.answers["y"]
+    pairs = [(natural.answers["loss"], bits.answers["loss"])]
+    pairs += [(natural.answers["gradient"][n], g) for n, g in bits.answers["gradient"].items()]
+    for a, b in pairs:
+        assert sp.simplify(sp.sympify(b["exact"]) * sp.log(2) - sp.sympify(a["exact"])) == 0
+        assert b["value"] == pytest.approx(a["value"] / math.log(2), rel=1e-14, abs=0)
+
+
+def test_a_natural_log_delta_is_rejected_when_base_two_is_in_force(monkeypatch):
+    monkeypatch.setattr(tls, "output_delta", lambda y, t, base: y - t)
+    assert {"c.delta", "c.sympy", "c.reverse-mode", "c.finite-differences", "c.sgd"} <= failed_claims(
+        tls, {"log_base": "2"})
+
+
+def test_a_natural_log_loss_is_rejected_when_base_ten_is_in_force(monkeypatch):
+    monkeypatch.setattr(tls, "cross_entropy", lambda y, t, base: -(t * sp.log(y) + (1 - t) * sp.log(1 - y)))
+    assert {"b.loss.1", "b.numpy", "c.delta"} <= failed_claims(tls, {"log_base": "10"})
 
 
 def test_the_wrong_momentum_convention_is_rejected(monkeypatch):
@@ -112,6 +136,7 @@ def test_a_buffer_form_that_forgets_the_momentum_is_rejected(monkeypatch):
     [
         {"wiring": tls.ALT_WIRING},
         {"target": "0.3", "x": "(0.5, -1.5)", "eta": "0.5", "mu": "0", "velocity": "-0.2"},
+        {"log_base": "10", "target": "0.3", "x": "(0.5, -1.5)", "wiring": tls.ALT_WIRING},
         {
             "wiring": "h1 = tanh(a*x1 + b*x2); y = sigmoid(c*h1 + d)",
             "weights": "a=1, b=-2, c=0.5, d=0.1",
@@ -175,6 +200,7 @@ def test_other_networks_and_values_hold(overrides):
         {
             "weights": "w1=0.1, w2=0.2, w3=0.3, w4=0.4, w5=0.5, w6=0.6, b1=-0.1, b2=0.2, b3=0.3"
         },  # ReLU at 0
+        {"log_base": "3"},
     ],
 )
 def test_bad_parameters(bad):

@@ -23,7 +23,7 @@ from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
 from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
 from theory.autodiff.ops import CONSTANTS, FUNCTIONS
-from theory.core import expr, prove
+from theory.core import expr, logbase, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, numbers, param
@@ -165,9 +165,14 @@ def _check_size(units: list[nn.Neuron], data: tuple[str, ...], params: tuple[str
 # --- the derived formulas (monkeypatched by the tests) --------------------------------------
 
 
-def cross_entropy(y: sp.Expr, t: sp.Expr) -> sp.Expr:
-    """Binary cross-entropy L = -[t ln y + (1 - t) ln(1 - y)]."""
-    return -(t * sp.log(y) + (1 - t) * sp.log(1 - y))
+def loss_text(y: str, base: str) -> str:
+    """The loss line read by the engine and by SymPy: the cross-entropy of output y in log_b."""
+    return LOSS.format(y=y) if base == "e" else f"{LOSS.format(y=y)}/ln({base})"
+
+
+def cross_entropy(y: sp.Expr, t: sp.Expr, base: str) -> sp.Expr:
+    """Binary cross-entropy L = -[t log_b y + (1 - t) log_b(1 - y)]."""
+    return -(t * logbase.log(y, base) + (1 - t) * logbase.log(1 - y, base))
 
 
 def activate(act: str, z: sp.Expr) -> sp.Expr:
@@ -184,9 +189,9 @@ def forward(units: list[nn.Neuron], values: dict[str, sp.Expr]) -> tuple[dict, d
     return by_hand.forward(units, values, activate)
 
 
-def output_delta(y: sp.Expr, t: sp.Expr) -> sp.Expr:
-    """dL/dz at a sigmoid output under cross-entropy: y(1-y) * (-t/y + (1-t)/(1-y)) = y - t."""
-    return y - t
+def output_delta(y: sp.Expr, t: sp.Expr, base: str) -> sp.Expr:
+    """dL/dz at a sigmoid output under cross-entropy: y(1-y) * (-t/y + (1-t)/(1-y)) / ln b = (y - t) / ln b."""
+    return (y - t) / logbase.ln(base)
 
 
 def activation_derivative(act: str, z: sp.Expr, a: sp.Expr) -> sp.Expr:
@@ -196,13 +201,13 @@ def activation_derivative(act: str, z: sp.Expr, a: sp.Expr) -> sp.Expr:
     return {"sigmoid": a * (1 - a), "tanh": 1 - a**2, "identity": sp.Integer(1)}[act]
 
 
-def backprop(units: list[nn.Neuron], env: dict, pre: dict, t: sp.Expr) -> tuple[dict, dict]:
-    """The delta rule: delta_out = y - t, delta_u = a'(z_u) sum_k w_uk delta_k.
+def backprop(units: list[nn.Neuron], env: dict, pre: dict, t: sp.Expr, base: str) -> tuple[dict, dict]:
+    """The delta rule: delta_out = (y - t) / ln b, delta_u = a'(z_u) sum_k w_uk delta_k.
 
     Then dL/dw = delta x (the value w multiplies) and dL/db = delta.
     """
     out = units[-1].name
-    return by_hand.backprop(units, env, pre, activation_derivative, {out: output_delta(env[out], t)})
+    return by_hand.backprop(units, env, pre, activation_derivative, {out: output_delta(env[out], t, base)})
 
 
 def zero_reasons(units: list[nn.Neuron], env: dict, pre: dict, delta: dict) -> dict[str, str]:
@@ -267,6 +272,7 @@ class Params(Parameters):
     velocity: float = param(0.5, "current velocity of the momentum parameter", lo=-MAX_VALUE, hi=MAX_VALUE)
     update: str = param("w1, w4, w5, w6, b1, b3", "parameters whose SGD update is tabulated")
     momentum_param: str = param("w5", "the parameter updated with momentum")
+    log_base: str = logbase.field("the cross-entropy's log")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -290,9 +296,9 @@ def _act_prime(u: nn.Neuron) -> str:
     }[u.activation]
 
 
-def _delta_rule(u: nn.Neuron, units: list[nn.Neuron], output: str, t_tex: str) -> str:
+def _delta_rule(u: nn.Neuron, units: list[nn.Neuron], output: str, t_tex: str, base: str) -> str:
     if u.name == output:
-        return rf"{tex_name(u.name)} - {t_tex}"
+        return rf"{tex_name(u.name)} - {t_tex}" if base == "e" else rf"({tex_name(u.name)} - {t_tex})/\ln {base}"
     terms = [
         rf"{tex_name(w)}\,\delta_{{{tex_name(v.name)}}}" for v in units for s, w in v.edges if s == u.name
     ]
@@ -331,7 +337,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     t = sp.nsimplify(p.target, rational=True)
     eta, mu, v0 = (sp.nsimplify(v, rational=True) for v in (p.eta, p.mu, p.velocity))
     y_name = net.output
-    loss_line = ("L", LOSS.format(y=y_name))
+    loss_line = ("L", loss_text(y_name, p.log_base))
 
     # the three readings of the wiring
     full = Graph.parse([*net.pairs, loss_line], (*net.data, "t", *net.params))
@@ -472,20 +478,23 @@ def _loss_part(sol, p, net, env, t, formulas, at, floats) -> sp.Expr:
     pb = sol.part(
         "b", "The loss", rf"Compute the cross-entropy loss for target $t = {p.target:g}$."
     )
+    logbase.note(pb, p.log_base, r"``The loss function is a cross entropy loss function'', without the base of "
+                 r"its logarithm.")
     y = env[net.output]
-    value = cross_entropy(y, t)
+    log = logbase.tex(p.log_base)
+    value = cross_entropy(y, t, p.log_base)
     shown = sp.expand_log(value, force=True)
     pb.chain("loss", "L").define(
-        rf"-\left[t \ln {tex_name(net.output)} + (1-t) \ln(1 - {tex_name(net.output)})\right]",
+        rf"-\left[t {log} {tex_name(net.output)} + (1-t) {log}(1 - {tex_name(net.output)})\right]",
         formulas["L"].subs(at),
         "binary cross-entropy",
     ).step(
-        rf"-\left[{sp.latex(t)} \cdot \ln {number(y)} + {sp.latex(1 - t)} \cdot \ln "
+        rf"-\left[{sp.latex(t)} \cdot {log} {number(y)} + {sp.latex(1 - t)} \cdot {log} "
         rf"{number(1 - y)}\right]",
         value,
         rf"$t = {sp.latex(t)}$ and ${tex_name(net.output)}$ from (a)",
     ).step(rf"{sp.latex(shown, ln_notation=True)} \approx {number(value)}", shown, "")
-    measured = float(sim.loss(net.spec(), floats, p.target)[0])
+    measured = float(sim.loss(net.spec(), floats, p.target, logbase.number(p.log_base))[0])
     pb.claim(
         "numpy",
         r"The NumPy network's cross-entropy agrees.",
@@ -493,7 +502,7 @@ def _loss_part(sol, p, net, env, t, formulas, at, floats) -> sp.Expr:
     )
     if t == 1:
         pb.text(
-            r"With $t = 1$ only the first term survives: $L = -\ln y$, small when $y$ is close to "
+            rf"With $t = 1$ only the first term survives: $L = -{log} y$, small when $y$ is close to "
             r"1."
         )
     return value
@@ -507,32 +516,36 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         rf"${', '.join(tex_name(n) for n in input_names(p.update))}$ by SGD with $\eta = {p.eta:g}$.",
     )
     y = net.output
+    b = p.log_base
     z, tt = sp.symbols("z t", real=True)
     s = 1 / (1 + sp.exp(-z))
     pc.claim(
         "delta",
         rf"At the sigmoid output the cross-entropy's derivative simplifies: with ${tex_name(y)} = "
         rf"\sigma(z)$, $\partial L/\partial z = \sigma'(z)\,\partial L/\partial {tex_name(y)} = "
-        rf"{tex_name(y)}(1-{tex_name(y)})\left(-\frac{{t}}{{{tex_name(y)}}} + "
-        rf"\frac{{1-t}}{{1-{tex_name(y)}}}\right) = {tex_name(y)} - t$ (SymPy differentiates "
+        + logbase.scaled(rf"{tex_name(y)}(1-{tex_name(y)})\left(-\frac{{t}}{{{tex_name(y)}}} + "
+                         rf"\frac{{1-t}}{{1-{tex_name(y)}}}\right)", b)
+        + rf" = {_delta_rule(net.units[-1], net.units, y, 't', b)}$ (SymPy differentiates "
         rf"$L(\sigma(z))$).",
-        prove.equal(sp.diff(cross_entropy(s, tt), z), output_delta(s, tt)),
+        prove.equal(sp.diff(cross_entropy(s, tt, b), z), output_delta(s, tt, b)),
     )
     pc.text(
         r"Write $\delta_u = \partial L/\partial z_u$ for the pre-activation of neuron $u$. "
-        r"Backpropagation: $\delta$ at the output is $y - t$; a hidden neuron collects $\sum_k "
+        r"Backpropagation: $\delta$ at the output is "
+        + ("$y - t$" if b == "e" else rf"$(y - t)/\ln {b}$")
+        + r"; a hidden neuron collects $\sum_k "
         r"w_{uk}\delta_k$ over the neurons it feeds and multiplies by its activation's derivative "
         r"($\mathrm{ReLU}'(z) = 1$ for $z > 0$, $0$ for $z < 0$); then $\partial L/\partial w = "
         r"\delta \times$ (the value the weight multiplies) and $\partial L/\partial b = \delta$."
     )
-    delta, grads = backprop(net.units, env, pre, t)
+    delta, grads = backprop(net.units, env, pre, t, b)
     t_tex = sp.latex(t)
     pc.table(
         ["neuron", r"$\delta$ rule", "value"],
         [
             [
                 f"${tex_name(u.name)}$",
-                rf"$\delta_{{{tex_name(u.name)}}} = {_delta_rule(u, net.units, y, t_tex)}$",
+                rf"$\delta_{{{tex_name(u.name)}}} = {_delta_rule(u, net.units, y, t_tex, b)}$",
                 f"${number(delta[u.name])}$",
             ]
             for u in reversed(net.units)
@@ -552,7 +565,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             [
                 f"${tex_name(n)}$",
                 f"${rule}$",
-                f"${sp.latex(_factored(grads[n], min(1.0, 8.0 / len(net.params))))}$",
+                f"${sp.latex(_factored(grads[n], min(1.0, 8.0 / len(net.params))), ln_notation=True)}$",
                 f"${number(grads[n])}$",
             ]
         )
@@ -589,9 +602,10 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         r"The engine's reverse-mode sweep gives the same gradient.",
         prove.close_all(engine, float_grads, rtol=1e-12, atol=1e-15, what="tape against backprop"),
     )
-    fd = sim.central_gradient(spec, floats, list(net.params), p.target, FD_STEP)
+    base_f = logbase.number(b)
+    fd = sim.central_gradient(spec, floats, list(net.params), p.target, FD_STEP, base_f)
     # L(theta +- h) are rounded to about eps L each, so the differences carry about 1e-9 L
-    fd_atol = 1e-9 * max(1.0, float(sim.loss(spec, floats, p.target)[0]))
+    fd_atol = 1e-9 * max(1.0, float(sim.loss(spec, floats, p.target, base_f)[0]))
     pc.claim(
         "finite-differences",
         rf"Central differences (step ${power_of_ten(FD_STEP)}$) of the NumPy network's loss "
@@ -653,9 +667,9 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
     )
     step = float(p.eta * np.linalg.norm(float_grads))
     if step <= SMALL_STEP:
-        before = float(sim.loss(spec, floats, p.target)[0])
+        before = float(sim.loss(spec, floats, p.target, base_f)[0])
         moved = {**floats, **{n: float(new[n]) for n in net.params}}
-        after = float(sim.loss(spec, moved, p.target)[0])
+        after = float(sim.loss(spec, moved, p.target, base_f)[0])
         pc.claim(
             "decrease",
             rf"A step this short ($\eta\|\nabla L\| = {step:.3g} \le {SMALL_STEP:g}$) lowers the "
@@ -750,10 +764,11 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
         -p.velocity / p.eta,
         MOMENTUM_RUN,
         RUN_STEP,
+        logbase.number(p.log_base),
     )
     # each step's gradients differ by the rounding noise (~1e-11 L at RUN_STEP); with momentum the
     # parameter difference grows by up to eta * noise * steps^2
-    noise = 1e-11 * max(1.0, float(sim.loss(spec, floats, p.target)[0]))
+    noise = 1e-11 * max(1.0, float(sim.loss(spec, floats, p.target, logbase.number(p.log_base))[0]))
     pd.claim(
         "same-runs",
         rf"Measured: {MOMENTUM_RUN} steps of both optimisers on $L({tex_name(w)})$, (ii) started from "
