@@ -9,11 +9,12 @@ import numpy as np
 import sympy as sp
 
 from checks import lr_divergence as gd
-from theory.core import expr, figures, prove
+from theory.core import expr, figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, exact_decimal, numbers, param
-from theory.core.solution import Part, Solution
+from theory.core.solution import Check, Part, Solution
+from theory.core.verdict import Verdict
 
 TOPIC = "lr_divergence"
 
@@ -230,12 +231,69 @@ def solve(p: Params, ctx: Context) -> Solution:
         rf"from $w_0={p.w0:g}$ for $\eta$ = multiples of $\eta_{{\mathrm{{opt}}}} = 1/a$: left, "
         r"$w_t$ against $t$; right, the iterates on the curve $E(w)$.",
         lambda path: _plot(path, runs, f_sim, w_star, eta_opt))
-    sol.answer("eta_opt", optimal_rate(a_).subs(num))
-    sol.answer("w_star", wstar.subs(num))
-    sol.answer("divergence threshold", 2 * optimal_rate(a_).subs(num))
+    sol.answer("eta_opt", optimal_rate(a_).subs(num), claims=("a.line-search",),
+               check=witness.close(measured, rtol=1e-6, what="best step found by the line search"))
+    sol.answer("w_star", wstar.subs(num), claims=("a.lands",),
+               check=_stationary(f_num))
+    sol.answer("divergence threshold", 2 * optimal_rate(a_).subs(num), claims=("c.threshold",),
+               check=_threshold(f_num, p.w0, w_star))
+    a = num[a_]
+    sol.misconception("eta_opt", "second-derivative-as-rate", a,
+                      "The optimal rate is the inverse of the curvature, 1/E'' = 1/a, not E'' itself (the sheet "
+                      "says the latter). A steeper parabola needs a shorter step: with eta = a the step overshoots "
+                      "the minimum unless a = 1.")
+    sol.misconception("eta_opt", "threshold-as-optimum", 2 / a,
+                      "2/a is where gradient descent stops converging, not the best rate: at eta = 2/a each "
+                      "step jumps to the mirror image of w_t across the minimum and never gets closer.")
+    if num[b_]:  # with b = 0 the sign has nothing to flip
+        sol.misconception("w_star", "dropped-minus", num[b_] / a,
+                      "Setting E'(w) = a w + b to zero gives w* = -b/a; losing the minus sign puts the "
+                      "answer on the wrong side of the origin.")
+    sol.misconception("divergence threshold", "optimum-as-threshold", 1 / a,
+                      "Rates between eta_opt and 2 eta_opt still converge: the error is multiplied by "
+                      "1 - eta a, whose size stays below 1 until eta a = 2, so the iterates only oscillate "
+                      "(part (d)). Divergence starts at 2 eta_opt = 2/a.")
+    sol.misconception("divergence threshold", "rate-at-curvature", 2 * a,
+                      "The threshold is 2/E'' = 2/a: twice the inverse curvature, not twice the curvature.")
     sol.answer("counterexample best step", exact_best)
     sol.answer("counterexample 1/F''", newton)
     return sol
+
+
+def _stationary(f) -> Check:
+    """A candidate minimiser judged by NumPy: its Newton distance E'(x)/E'' to the minimum vanishes
+    (central differences, exact for a quadratic)."""
+
+    def check(value) -> Verdict:
+        x = witness.number(value)
+        if x is None:
+            return Verdict("numeric", False, f"w* = {value} is not a number")
+        slope = gd.grad(f, x, **QUADRATIC_STEP)
+        curvature = gd.grad(f, x + 1.0, **QUADRATIC_STEP) - slope
+        return prove.close(slope / curvature, 0.0, rtol=0.0, atol=1e-9 * max(1.0, abs(x)),
+                           what=f"Newton distance E'(x)/E'' at x = {x:.6g}")
+
+    return check
+
+
+def _threshold(f, w0: float, w_star: float) -> Check:
+    """A candidate divergence threshold judged by NumPy: gradient descent converges at 0.998 of it and
+    diverges at 1.002 of it (over 60 steps the distance shrinks or grows by a factor near 0.89 or 1.13)."""
+
+    def check(value) -> Verdict:
+        x = witness.number(value)
+        if x is None or x <= 0:
+            return Verdict("numeric", False, f"threshold {value} is not a positive number")
+
+        def distance(rate: float) -> float:
+            traj = gd.descend(f, w0, rate, 60, **QUADRATIC_STEP)
+            return abs(traj[-1] - w_star) / abs(traj[0] - w_star)
+
+        return prove.on_instances({f"converges at 0.998 x {x:.6g}": distance(0.998 * x) < 1,
+                                   f"diverges at 1.002 x {x:.6g}": distance(1.002 * x) > 1},
+                                  "gradient descent from w_0 for 60 steps")
+
+    return check
 
 
 def counterexample(pb: Part, p: Params) -> tuple[sp.Expr, sp.Expr]:

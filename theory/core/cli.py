@@ -129,8 +129,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         _run_options(build)
         new = sub.add_parser("new", help="write a working skeleton of a new topic (topic, simulation, test)")
         new.add_argument("name", help="the topic's module name, e.g. mean_of_uniform")
+        grade = sub.add_parser("grade", help="grade a student's answers file (or a class's folder of them)")
+        grade.add_argument("answers", nargs="?", help="answers file (TOML): see `grade --template SHEET`")
+        grade.add_argument("--json", action="store_true", help="print the grading as JSON")
+        grade.add_argument("--template", metavar="SHEET", help="print an empty answers file for a sheet")
+        grade.add_argument("--batch", metavar="DIR", help="grade every *.toml in DIR (one per student)")
+        grade.add_argument("--sheet", metavar="SHEET", help="with --batch: the sheet the answers are to")
+        grade.add_argument("--out", metavar="DIR", help="with --batch: where grades.csv and the chart go "
+                           "(default: DIR)")
         args = parser.parse_args(argv)
-        return {"list": _list, "check": _check, "build": _build, "new": _new}[args.command](args)
+        return {"list": _list, "check": _check, "build": _build, "new": _new, "grade": _grade}[args.command](args)
 
     return _guard(run)
 
@@ -200,3 +208,37 @@ def _build(args) -> int:
     for name in names:
         status = max(status, build.build(name, seed=args.seed, samples=args.samples, force=args.force))
     return status
+
+
+def _grade(args) -> int:
+    import json
+    from pathlib import Path
+
+    from theory.core import gradebook, registry, sheet
+
+    modes = [m for m in (args.answers, args.template, args.batch) if m]
+    if len(modes) != 1:
+        raise BadInput("give an answers file, or --template SHEET, or --batch DIR --sheet SHEET")
+    if args.template:
+        print(gradebook.template(sheet.load(registry.sheet_path(args.template))))
+        return 0
+    if args.batch:
+        if not args.sheet:
+            raise BadInput("--batch needs --sheet SHEET")
+        folder = Path(args.batch)
+        if not folder.is_dir():
+            raise BadInput(f"{folder}: not a folder")
+        rows, written = gradebook.batch(folder, sheet.load(registry.sheet_path(args.sheet)),
+                                        Path(args.out) if args.out else folder)
+        students = len({r["student"] for r in rows})
+        correct = sum(r["verdict"] == "correct" for r in rows)
+        print(f"graded {students} students, {len(rows)} answers, {correct} correct; wrote "
+              + ", ".join(str(p) for p in written))
+        return 0 if correct == len(rows) else 1
+    path = Path(args.answers)
+    if not path.is_file():
+        raise BadInput(f"{path}: no such answers file")
+    used, entries = gradebook.load(path)
+    graded = gradebook.Key().grade(used, entries)
+    print(json.dumps(gradebook.report(graded), indent=2) if args.json else gradebook.text(graded))
+    return 0 if all(g.judgement.verdict == "correct" for g in graded) else 1

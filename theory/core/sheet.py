@@ -46,7 +46,7 @@ class Sheet:
 
 def load(path: Path) -> Sheet:
     """Parse and validate a sheet file; any defect is one BadInput sentence."""
-    data = _read(path)
+    data = read_toml(path)
     file = path.name
     _allowed(file, data, SHEET_KEYS)
     for key in ("title", "output", "problem"):
@@ -78,21 +78,21 @@ def check_unique_outputs(paths: Iterable[Path] | None = None) -> None:
         paths = [registry.sheet_path(n) for n in registry.sheet_names()]
     seen: dict[str, Path] = {}
     for path in paths:
-        output = _output(path.name, _read(path))
+        output = _output(path.name, read_toml(path))
         other = seen.setdefault(output.lower(), path)  # lower: case-insensitive file systems
         if other != path:
             raise BadInput(f"{other.name} and {path.name} both write {output}: give each sheet its own output")
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     """The TOML table of a sheet file that is UTF-8 and at most MAX_BYTES long."""
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_BYTES + 1)
     except OSError as e:
-        raise BadInput(f"{path}: cannot read sheet: {e.strerror}") from None
+        raise BadInput(f"{path}: cannot read: {e.strerror}") from None
     if len(raw) > MAX_BYTES:
-        raise BadInput(f"{path.name}: sheet is larger than {MAX_BYTES >> 20} MiB")
+        raise BadInput(f"{path.name}: larger than {MAX_BYTES >> 20} MiB")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:

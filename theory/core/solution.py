@@ -154,6 +154,46 @@ class Erratum:
 
 Block = Text | Chain | Claim | Table | Figure | Diagram | Algorithm | Erratum
 
+Check = Callable[[Any], Verdict]
+"""Decides a candidate value against a topic's independent witness (see `theory.core.witness`)."""
+
+ANSWER_RTOL = 1e-3  # relative tolerance for a number typed by a student (rounded to about 4 figures)
+
+
+@dataclass
+class Answer:
+    """A final result and the check that decides any value offered for it.
+
+    `check` is the comparison a claim of the topic makes against its witness
+    (a simulation, a NumPy computation, an independent derivation), as a
+    function of the value, so that the same witness can judge the answer and
+    every misconception of it. `verdict` is `check(value)`: an answer that
+    disagrees with its backing check fails the topic. `claims` names the
+    claims whose witness `check` reuses.
+    """
+
+    id: str
+    value: Any
+    check: Check | None = None
+    claims: tuple[str, ...] = ()
+    rtol: float = ANSWER_RTOL
+    verdict: Verdict | None = None
+
+
+@dataclass
+class Misconception:
+    """A named wrong value of an answer, its explanation, and the proof that the checks reject it.
+
+    `verdict` passes when the answer's check rejects `value` (so a misconception
+    that the witness would accept fails the topic).
+    """
+
+    id: str
+    answer: str
+    value: Any
+    explanation: str
+    verdict: Verdict
+
 
 @dataclass
 class Part:
@@ -200,15 +240,36 @@ class Solution:
     question: str = ""
     parts: list[Part] = field(default_factory=list)
     answers: dict[str, Any] = field(default_factory=dict)
+    results: dict[str, Answer] = field(default_factory=dict)
+    misconceptions: list[Misconception] = field(default_factory=list)
 
     def part(self, label: str, title: str, question: str) -> Part:
         p = Part(label, title, question)
         self.parts.append(p)
         return p
 
-    def answer(self, name: str, value: Any) -> None:
-        """Record a result; SymPy numbers keep their exact form beside the float."""
+    def answer(self, name: str, value: Any, *, check: Check | None = None, claims: tuple[str, ...] = (),
+               rtol: float = ANSWER_RTOL) -> Answer:
+        """Record a result; SymPy numbers keep their exact form beside the float.
+
+        With `check`, the answer is checked against the witness of `claims`.
+        """
         self.answers[name] = _answer(value)
+        result = Answer(name, value, check, tuple(claims), rtol, check(value) if check else None)
+        self.results[name] = result
+        return result
+
+    def misconception(self, answer: str, id: str, value: Any, explanation: str) -> Misconception:
+        """A common wrong `value` of `answer`, proved wrong by the answer's check."""
+        backing = self.results.get(answer)
+        if backing is None or backing.check is None:
+            raise UncheckedStep(f"{self.topic}: misconception {id!r} needs answer {answer!r} with a check")
+        v = backing.check(value)
+        verdict = v if v.skipped else Verdict(
+            v.method, not v.passed, f"{'rejected' if not v.passed else 'NOT rejected'}: {v.detail}", v.data)
+        m = Misconception(id, answer, value, explanation, verdict)
+        self.misconceptions.append(m)
+        return m
 
     def claims(self) -> Iterator[tuple[str, str, Verdict]]:
         """(id, statement, verdict) for every checked item, in document order."""
@@ -222,6 +283,15 @@ class Solution:
                             yield f"{block.id}.{i}", f"{block.lhs} = {s.latex} ({s.reason})", s.verdict
                         elif i:
                             raise UncheckedStep(f"{self.topic}: step {block.id}.{i} has no check")
+        ids = {b.id for part in self.parts for b in part.blocks if isinstance(b, (Claim, Chain))}
+        for a in self.results.values():
+            missing = [c for c in a.claims if c not in ids and c.rsplit(".", 1)[0] not in ids]
+            if missing:
+                raise UncheckedStep(f"{self.topic}: answer {a.id!r} names unknown claims {missing}")
+            if a.verdict is not None:
+                yield f"answer:{a.id}", f"answer {a.id} agrees with the witness of {', '.join(a.claims)}", a.verdict
+        for m in self.misconceptions:
+            yield f"misconception:{m.id}", f"misconception {m.id} ({m.answer}) is rejected", m.verdict
 
     @property
     def passed(self) -> bool:

@@ -41,6 +41,8 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
             out.append(rf"\begin{{question}}{part.question}\end{{question}}")
         for b in part.blocks:
             out.append(_block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir))
+    if sol.misconceptions:
+        out.append(_misconceptions(sol))
     out.append(rf"\topicsummary{{{summary_line(sol)}}}")
     return "\n\n".join(out) + "\n"
 
@@ -87,6 +89,20 @@ def _block(b, topic: str, figure_dir: Path | None) -> str:
     if isinstance(b, Erratum):
         return rf"\erratum{{{b.sheet_says}}}{{{b.correction}}}{{{b.parameter}}}"
     raise TypeError(f"unknown block {type(b).__name__}")
+
+
+def _misconceptions(sol: Solution) -> str:
+    """Each common mistake, its wrong value and why it is wrong, marked by the check that rejects it."""
+    import sympy as sp
+
+    items = [r"\subsection*{Common mistakes}"]
+    for m in sol.misconceptions:
+        value = sp.latex(sp.sympify(m.value, strict=True)) if not isinstance(m.value, (list, tuple)) else (
+            sp.latex(sp.Matrix(m.value)))
+        items.append(rf"\claim{{{mark(m.verdict)}}}{{\textbf{{{escape(m.id)}}}: "
+                     rf"\texttt{{{escape(m.answer)}}} $= {value}$. {escape(m.explanation)}}}"
+                     rf"{{{escape(m.verdict.detail)}}}")
+    return "\n\n".join(items)
 
 
 def summary_line(sol: Solution) -> str:

@@ -30,8 +30,35 @@ def render(sol: Solution, *, verbose: bool = False) -> str:
         out += ["", f"({part.label}) {part.title}", _wrap(plain(part.question), "    ", width)]
         for b in part.blocks:
             out += _block(b, width, verbose)
+    out += _checked_answers(sol, width, verbose)
     out += ["", summary(sol)]
     return "\n".join(out)
+
+
+def _checked_answers(sol: Solution, width: int, verbose: bool) -> list[str]:
+    """The answers backed by a witness, and the misconceptions that witness rejects."""
+    out = []
+    checked = [a for a in sol.results.values() if a.verdict is not None]
+    if checked:
+        out += ["", "Answers, each checked against its witness:"]
+        for a in checked:
+            out.append(_wrap(f"{_tag(a.verdict)} {a.id} = {_answer(sol.answers[a.id])}", "", width))
+            if verbose:
+                out.append(_wrap(f"answer:{a.id}: {a.verdict.detail}", " " * 20, width))
+    if sol.misconceptions:
+        out += ["", "Common mistakes, each rejected by the same witness:"]
+        for m in sol.misconceptions:
+            out.append(_wrap(f"{_tag(m.verdict)} {m.id}: {m.answer} = {_show(m.value)}", "", width))
+            out.append(_wrap(m.explanation, " " * 20, width))
+            if verbose or not m.verdict.passed:
+                out.append(_wrap(f"misconception:{m.id}: {m.verdict.detail}", " " * 20, width))
+    return out
+
+
+def _show(value) -> str:
+    from theory.core.grade import show
+
+    return show(value)
 
 
 def _block(b, width: int, verbose: bool) -> list[str]:

@@ -1,0 +1,155 @@
+"""Grading: right answers, misconceptions, other wrong answers, unreadable and hostile input, a class at once."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from theory.core import grade
+from theory.core.solution import Answer
+
+pytestmark = pytest.mark.xdist_group("grade")
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "theory", "grade", *args], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+def answers_file(tmp_path: Path, *answers: dict, sheet: str | None = None, name: str = "a.toml") -> Path:
+    lines = [f'sheet = "{sheet}"'] if sheet else []
+    for a in answers:
+        lines.append("[[answer]]")
+        lines += [f"{k} = {_toml(v)}" for k, v in a.items()]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _toml(v) -> str:
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(x)}" for k, x in v.items()) + " }"
+    return json.dumps(v)
+
+
+def lr(id: str, value) -> dict:
+    return {"topic": "lr_divergence", "id": id, "value": value}
+
+
+def test_right_answers_in_any_equivalent_form_are_correct(tmp_path):
+    path = answers_file(tmp_path, lr("eta_opt", "1/a"), lr("eta_opt", 0.5), lr("eta_opt", 0.5003),
+                        lr("divergence threshold", "2/a"), lr("w_star", "-b/a"), sheet="iust-dl-hw1")
+    r = run(str(path), "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["score"] == doc["total"] == 5
+    assert {a["verdict"] for a in doc["answers"]} == {"correct"}
+    assert doc["answers"][2]["how"] == "within a relative tolerance of 0.001"
+
+
+def test_a_misconception_is_named_and_explained(tmp_path):
+    r = run(str(answers_file(tmp_path, lr("divergence threshold", "1/a"), lr("eta_opt", "a"))), "--json")
+    assert r.returncode == 1
+    first, second = json.loads(r.stdout)["answers"]
+    assert first["verdict"] == "incorrect" and first["misconception"]["id"] == "optimum-as-threshold"
+    assert "2 eta_opt" in first["misconception"]["explanation"]
+    assert second["misconception"]["id"] == "second-derivative-as-rate"
+
+
+def test_another_wrong_answer_is_incorrect_without_a_misconception(tmp_path):
+    r = run(str(answers_file(tmp_path, lr("eta_opt", "0.3"))), "--json")
+    (a,) = json.loads(r.stdout)["answers"]
+    assert r.returncode == 1 and a["verdict"] == "incorrect" and a["misconception"] is None
+    assert a["expected"] == "1/2" and a["given"] == "0.3"
+
+
+def test_unreadable_and_injected_answers_run_nothing(tmp_path):
+    marker = tmp_path / "owned"
+    path = answers_file(tmp_path, lr("eta_opt", "1/q"),
+                        lr("eta_opt", f"__import__('os').system('touch {marker}')"),
+                        lr("eta_opt", "(lambda: 1)()"), lr("eta_opt", "9**9**9**9"), lr("eta_opt", "(" * 500))
+    r = run(str(path), "--json")
+    doc = json.loads(r.stdout)
+    assert r.returncode == 1 and not marker.exists()
+    assert [a["verdict"] for a in doc["answers"]] == ["unreadable"] * 5
+    assert "unknown name 'q'" in doc["answers"][0]["how"] and "expected:" in doc["answers"][0]["how"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ('[[answer]]\ntopic = "nope"\nid = "x"\nvalue = "1"\n', "unknown topic"),
+    ('[[answer]]\ntopic = "lr_divergence"\nid = "nope"\nvalue = "1"\n', "has no answer 'nope'"),
+    ('[[answer]]\ntopic = "lr_divergence"\nid = "eta_opt"\n', "missing key 'value'"),
+    ('[[answer]]\ntopic = "lr_divergence"\nid = "eta_opt"\nvalue = "1"\ncolour = 1\n', "unknown key"),
+    ('student = "x"\n', "unknown key"),
+    ("[[answer]\n", "malformed TOML"),
+    ('[[answer]]\ntopic = "lr_divergence"\nid = "eta_opt"\nvalue = "1"\nparams = { a = 1e9 }\n', "a ="),
+])
+def test_a_malformed_file_exits_2_in_one_line(tmp_path, content, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    r = run(str(path))
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_params_per_answer_change_the_expected_value(tmp_path):
+    r = run(str(answers_file(tmp_path, {**lr("eta_opt", "0.25"), "params": {"a": 4.0}})))
+    assert r.returncode == 0, r.stdout
+
+
+def test_formulas_are_decided_symbolically_or_numerically_and_say_which():
+    x, y = sp.symbols("x y", positive=True)
+    a = Answer("f", 2 / (x + y))
+    assert grade.grade(a, "4/(2*x + 2*y)", []).how == "algebraically equivalent (SymPy)"
+    wrong = grade.grade(a, "1/x", [])
+    assert wrong.verdict == "incorrect" and wrong.how.startswith("not equivalent: differs at x =")
+    assert grade.grade(a, "2", []).verdict == "incorrect"
+
+
+def test_vectors_and_matrices_are_row_major_and_a_transpose_is_recognised():
+    m = Answer("J", sp.Matrix([[1, 2, 3], [4, 5, 6]]))
+    assert grade.grade(m, [[1, 2, 3], [4, 5, 6.001]], []).verdict == "correct"
+    t = grade.grade(m, [[1, 4], [2, 5], [3, 6]], [])
+    assert t.verdict == "incorrect" and t.how.startswith("transposed")
+    square = Answer("S", sp.Matrix([[1, 2], [3, 4]]))
+    assert grade.grade(square, [[1, 3], [2, 4]], []).how.startswith("transposed")
+    assert grade.grade(square, [1, 2, 3, 4], []).how.startswith("shape 4")
+    assert grade.grade(Answer("v", [1, 2]), ["1", "2"], []).verdict == "correct"
+
+
+def test_the_template_lists_every_answer_and_filled_with_the_key_grades_correct(tmp_path):
+    r = run("--template", "iust-dl-hw1")
+    assert r.returncode == 0, r.stderr
+    filled = tomllib.loads(r.stdout)
+    assert filled["sheet"] == "iust-dl-hw1"
+    ids = {(a["topic"], a["id"]) for a in filled["answer"]}
+    assert ("lr_divergence", "divergence threshold") in ids and "# Problem" in r.stdout
+    lr_only = [a for a in filled["answer"] if a["topic"] == "lr_divergence"]
+    for a in lr_only:
+        a["value"] = {"eta_opt": "1/2", "w_star": "1/2", "divergence threshold": "1"}.get(a["id"], "0")
+    graded = json.loads(run(str(answers_file(tmp_path, *lr_only, sheet="iust-dl-hw1")), "--json").stdout)
+    verdicts = {a["id"]: a["verdict"] for a in graded["answers"]}
+    assert verdicts["eta_opt"] == verdicts["w_star"] == verdicts["divergence threshold"] == "correct"
+
+
+def test_a_class_is_graded_at_once_into_a_table_and_a_chart(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    answers_file(folder, lr("eta_opt", "1/2"), lr("divergence threshold", "1"), name="ann.toml")
+    answers_file(folder, lr("eta_opt", "2"), lr("divergence threshold", "1/2"), name="bob.toml")
+    (folder / "cid.toml").write_text("not toml [")
+    r = run("--batch", str(folder), "--sheet", "iust-dl-hw1")
+    assert r.returncode == 1 and "graded 3 students" in r.stdout, r.stdout + r.stderr
+    with (folder / "grades.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    by = {(row["student"], row["answer"]): row for row in rows}
+    assert by[("ann", "eta_opt")]["verdict"] == "correct" and by[("ann", "eta_opt")]["question"] == "4"
+    assert by[("bob", "divergence threshold")]["misconception"] == "optimum-as-threshold"
+    assert by[("cid", "")]["verdict"] == "malformed"
+    assert (folder / "grades.png").stat().st_size > 0 and (folder / "grades.pdf").stat().st_size > 0

@@ -1,0 +1,223 @@
+"""Judging a value a student offers for an answer: equivalence, tolerance, shape, misconceptions.
+
+Formulas are read by the safe reader with the answer's own symbols and are
+correct when they equal the expected formula: SymPy decides where it can, and
+a numeric fallback (agreement at random points) says so where it cannot. A
+difference found at a random point is a counterexample, so a wrong formula is
+refused fast. Numbers are compared with the answer's relative tolerance;
+vectors and matrices entry by entry, row-major, and a transpose is recognised.
+An incorrect value that matches a named misconception of the answer gets its
+explanation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import sympy as sp
+
+from theory.core import expr, prove
+from theory.core.errors import BadInput
+from theory.core.params import exact_decimal
+from theory.core.solution import Answer, Misconception, Solution
+
+Verdict = Literal["correct", "incorrect", "unreadable"]
+Kind = Literal["number", "formula", "vector", "matrix"]
+PROBES = 24  # random points a formula is first compared at
+EQUIVALENCE_BUDGET_S = 2.0  # SymPy's time to prove two formulas equal before the numeric fallback
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: Verdict
+    how: str  # why, in one sentence: "algebraically equivalent", "transposed", the reader's refusal...
+    expected: str
+    given: str
+    misconception: Misconception | None = None
+
+
+def kind(value: Any) -> Kind | None:
+    """What shape of value an answer is, or None when it is not gradeable (a sentence, a flag)."""
+    if isinstance(value, sp.MatrixBase):
+        return "vector" if 1 in value.shape else "matrix"
+    if isinstance(value, (list, tuple)) and value:
+        if all(isinstance(v, (list, tuple)) for v in value):
+            return "matrix" if all(kind(r) == "vector" for r in value) else None
+        return "vector" if all(kind(v) in ("number", "formula") for v in value) else None
+    if isinstance(value, bool) or isinstance(value, str):
+        return None
+    if isinstance(value, (int, float, np.number)):
+        return "number"
+    if isinstance(value, sp.Expr):
+        return "formula" if value.free_symbols else "number"
+    return None
+
+
+def gradeable(sol: Solution) -> dict[str, Answer]:
+    """The answers a student can give, by id; an answer that is a table of values gives one per key."""
+    out: dict[str, Answer] = {}
+    for a in sol.results.values():
+        if isinstance(a.value, dict):
+            out.update({f"{a.id}.{k}": Answer(f"{a.id}.{k}", v, rtol=a.rtol)
+                        for k, v in a.value.items() if kind(v)})
+        elif kind(a.value):
+            out[a.id] = a
+    return out
+
+
+def symbols(answer: Answer) -> dict[str, sp.Symbol]:
+    """The names a student may use in a formula for this answer."""
+    found = sp.Matrix(answer.value).free_symbols if kind(answer.value) in ("vector", "matrix") else (
+        sp.sympify(answer.value, strict=True).free_symbols)
+    return {str(s): s for s in sorted(found, key=str)}
+
+
+def describe(answer: Answer) -> str:
+    """What is asked, for a template: the shape of value and the symbols it may use."""
+    k = kind(answer.value)
+    names = ", ".join(symbols(answer))
+    if k in ("vector", "matrix"):
+        rows, cols = np.shape(_array(answer.value))[:2] if k == "matrix" else (len(_flat(answer.value)), 1)
+        shape = f"a list of {rows}" if k == "vector" else f"a {rows}x{cols} matrix as a list of rows"
+        return shape + (f", entries in {names}" if names else " numbers")
+    if k == "formula":
+        return f"an expression in {names}"
+    return f"a number (relative tolerance {answer.rtol:g}) or an exact expression"
+
+
+def read(raw: Any, answer: Answer, constants: Mapping[str, sp.Expr] | None = None, level: int = 0) -> Any:
+    """A value from an answers file (text, number or nested list) read with the answer's symbols.
+
+    `constants` are the topic's numeric parameters by name (a student may write `(1-rho)/rho`
+    for a number at the rho in force); the answer's own symbols take precedence.
+    """
+    where = f"answer {answer.id}"
+    if isinstance(raw, str):
+        return expr.read(raw, {**(constants or {}), **symbols(answer)}, where=where)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return expr.number(raw, where)
+    if isinstance(raw, list) and level < 2 and 0 < len(raw) <= 64:
+        return [read(v, answer, constants, level + 1) for v in raw]
+    raise BadInput(f"{where}: expected an expression, a number or a list of them (at most 64 per level, "
+                   f"2 levels), got {type(raw).__name__}")
+
+
+def judge(given: Any, expected: Any, rtol: float) -> tuple[bool, str]:
+    """Whether `given` is the `expected` value, and how that was decided."""
+    k = kind(expected)
+    if k in ("vector", "matrix"):
+        return _arrays(given, expected, rtol)
+    if isinstance(given, list):
+        return False, "a list where a single value is expected"
+    given, expected = sp.sympify(given, strict=True), sp.sympify(expected, strict=True)
+    if k == "number":
+        return _numbers(given, expected, rtol)
+    return _formulas(given, expected)
+
+
+def grade(answer: Answer, raw: Any, misconceptions: list[Misconception],
+          constants: Mapping[str, sp.Expr] | None = None) -> Judgement:
+    """The judgement of one offered value, with the misconception it matches if it is wrong."""
+    expected = show(answer.value)
+    try:
+        given = read(raw, answer, constants)
+    except BadInput as e:
+        return Judgement("unreadable", str(e), expected, _raw(raw))
+    ok, how = judge(given, answer.value, answer.rtol)
+    if ok:
+        return Judgement("correct", how, expected, _raw(raw))
+    for m in misconceptions:
+        if m.answer == answer.id and judge(given, m.value, answer.rtol)[0]:
+            return Judgement("incorrect", how, expected, _raw(raw), m)
+    return Judgement("incorrect", how, expected, _raw(raw))
+
+
+def constants(sol: Solution) -> dict[str, sp.Expr]:
+    """The topic's numeric parameters by name, as the exact numbers in force."""
+    return {k: sp.Integer(v) if isinstance(v, int) else exact_decimal(v) for k, v in sol.params.as_dict().items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and k.isidentifier()}
+
+
+def show(value: Any) -> str:
+    """A value in SymPy syntax (nested lists for vectors and matrices, row-major)."""
+    if isinstance(value, sp.MatrixBase):
+        value = value.tolist() if 1 not in value.shape else list(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    return sp.sstr(sp.sympify(value, strict=True)) if not isinstance(value, float) else repr(value)
+
+
+def _raw(raw: Any) -> str:
+    text = raw if isinstance(raw, str) else repr(raw)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _numbers(given: sp.Expr, expected: sp.Expr, rtol: float) -> tuple[bool, str]:
+    if given.free_symbols:
+        return False, f"a formula in {', '.join(sorted(map(str, given.free_symbols)))} where a number is expected"
+    if expected.is_infinite or given.is_infinite:
+        return given == expected, "infinite values compared exactly"
+    g, e = complex(sp.N(given, 30)), complex(sp.N(expected, 30))
+    if abs(g - e) <= rtol * abs(e) + 1e-12:
+        return True, "exactly equal" if g == e else f"within a relative tolerance of {rtol:g}"
+    return False, f"differs by {abs(g - e) / abs(e):.3g} relative" if e else f"differs by {abs(g - e):.3g}"
+
+
+def _formulas(given: sp.Expr, expected: sp.Expr) -> tuple[bool, str]:
+    names = sorted(given.free_symbols | expected.free_symbols, key=str)
+    rng = np.random.default_rng(0)
+    points = rng.uniform(0.1, 3.0, size=(PROBES, len(names)))
+    f = sp.lambdify(names, given - expected, "numpy")
+    scale = sp.lambdify(names, expected, "numpy")
+    with np.errstate(all="ignore"):
+        for point in points:
+            try:
+                d, s = complex(f(*point)), complex(scale(*point))
+            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+                continue
+            if np.isfinite(d) and abs(d) > 1e-8 * max(1.0, abs(s)):
+                at = ", ".join(f"{n} = {x:.3g}" for n, x in zip(names, point))
+                return False, f"not equivalent: differs at {at}"
+    v = prove.equal(given, expected, budget=EQUIVALENCE_BUDGET_S)
+    if not v.passed:
+        return False, "not equivalent: " + v.detail
+    if v.method == "symbolic":
+        return True, "algebraically equivalent (SymPy)"
+    return True, f"equal at {v.data.get('points', 0)} random points (numeric fallback: SymPy could not decide)"
+
+
+def _flat(value: Any) -> list:
+    return list(value) if isinstance(value, sp.MatrixBase) else [
+        x for v in value for x in (v if isinstance(v, (list, tuple)) else [v])]
+
+
+def _array(value: Any) -> np.ndarray:
+    """A vector or matrix of numbers as floats (a column or row matrix as a flat vector)."""
+    if isinstance(value, sp.MatrixBase):
+        value = list(value) if 1 in value.shape else value.tolist()
+    return np.array([[complex(sp.N(x)) for x in row] if isinstance(row, (list, tuple)) else complex(sp.N(row))
+                     for row in value])
+
+
+def _arrays(given: Any, expected: Any, rtol: float) -> tuple[bool, str]:
+    if not isinstance(given, list):
+        return False, "a single value where a list is expected"
+    try:
+        g, e = _array(given), _array(expected)
+    except (TypeError, ValueError):
+        return False, "entries that are not numbers where numbers are expected"
+
+    def close(a: np.ndarray, b: np.ndarray) -> bool:
+        return a.shape == b.shape and bool(np.all(np.abs(a - b) <= rtol * np.abs(b) + 1e-12))
+
+    if close(g, e):
+        return True, f"every entry within a relative tolerance of {rtol:g}"
+    if e.ndim == 2 and close(g, e.T):
+        return False, "transposed: these are the entries of the expected matrix's transpose"
+    if g.shape != e.shape:
+        return False, f"shape {'x'.join(map(str, g.shape))} where {'x'.join(map(str, e.shape))} is expected"
+    wrong = int(np.sum(np.abs(g - e) > rtol * np.abs(e) + 1e-12))
+    return False, f"{wrong} of {e.size} entries differ"

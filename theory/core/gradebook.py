@@ -1,0 +1,238 @@
+"""Answers files: reading them, grading them, a template per sheet, and a whole class at once.
+
+An answers file is TOML: an optional `sheet` whose parameters apply, and a
+list of `[[answer]]` tables (`topic`, `id`, `value`, optional `params` and
+`problem`). Each (topic, parameters) is solved once, with simulations off:
+grading needs the answers and their misconceptions, not a fresh simulation.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from theory.core import params, registry, sheet
+from theory.core.errors import BadInput
+from theory.core.grade import Judgement, constants, describe, grade, gradeable
+from theory.core.solution import Solution
+
+FILE_KEYS = ("sheet", "answer")
+ANSWER_KEYS = ("topic", "id", "value", "params", "problem")
+MAX_ANSWERS = 500  # answers in one file: a sheet has a few dozen
+MAX_FILES = 2000  # students' files in one batch
+
+
+@dataclass(frozen=True)
+class Entry:
+    topic: str
+    id: str
+    value: Any
+    params: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Graded:
+    entry: Entry
+    judgement: Judgement
+
+
+def load(path: Path) -> tuple[sheet.Sheet | None, list[Entry]]:
+    """The sheet named by an answers file (if any) and its entries; any defect is one BadInput sentence."""
+    data = sheet.read_toml(path)
+    name = path.name
+    unknown = sorted(set(data) - set(FILE_KEYS))
+    if unknown:
+        raise BadInput(f"{name}: unknown key {unknown[0]!r} (allowed: {', '.join(FILE_KEYS)})")
+    used = None
+    if "sheet" in data:
+        if not isinstance(data["sheet"], str):
+            raise BadInput(f"{name}: sheet must be a sheet name")
+        used = sheet.load(registry.sheet_path(data["sheet"]))
+    answers = data.get("answer")
+    if not isinstance(answers, list) or not answers or not all(isinstance(a, dict) for a in answers):
+        raise BadInput(f"{name}: expected one or more [[answer]] tables")
+    if len(answers) > MAX_ANSWERS:
+        raise BadInput(f"{name}: {len(answers)} answers, more than the {MAX_ANSWERS} allowed")
+    return used, [_entry(name, i, a) for i, a in enumerate(answers, 1)]
+
+
+def _entry(name: str, i: int, a: dict[str, Any]) -> Entry:
+    where = f"{name}: answer {i}"
+    bad = sorted(set(a) - set(ANSWER_KEYS))
+    if bad:
+        raise BadInput(f"{where}: unknown key {bad[0]!r} (allowed: {', '.join(ANSWER_KEYS)})")
+    for key in ("topic", "id", "value"):
+        if key not in a:
+            raise BadInput(f"{where}: missing key {key!r}")
+    if not isinstance(a["topic"], str) or not isinstance(a["id"], str) or len(a["id"]) > 200:
+        raise BadInput(f"{where}: topic and id must be short strings")
+    registry.load_topic(a["topic"])  # an unknown topic is refused here, with the list of topics
+    if not isinstance(a.get("params", {}), dict):
+        raise BadInput(f"{where}: params must be a table, e.g. params = {{ alpha = 0.2 }}")
+    problem = a.get("problem")
+    if problem is not None and not isinstance(problem, (str, int)):
+        raise BadInput(f"{where}: problem must be a problem number of the sheet")
+    return Entry(a["topic"], a["id"], a["value"], a.get("params", {}), None if problem is None else str(problem))
+
+
+class Key:
+    """Solved topics, once per (topic, parameters), shared by every file graded."""
+
+    def __init__(self) -> None:
+        self._solved: dict[tuple[str, str], Solution] = {}
+
+    def solution(self, used: sheet.Sheet | None, e: Entry) -> Solution:
+        overrides = {**_sheet_params(used, e), **e.params}
+        key = (e.topic, json.dumps(overrides, sort_keys=True, default=str))
+        if key not in self._solved:
+            from theory.core.context import Context
+
+            module = registry.load_topic(e.topic)
+            p = params.make(module.Params, overrides)
+            self._solved[key] = module.solve(p, Context(module.TOPIC, simulate=False))
+        return self._solved[key]
+
+    def grade(self, used: sheet.Sheet | None, entries: Iterable[Entry]) -> list[Graded]:
+        out = []
+        for e in entries:
+            sol = self.solution(used, e)
+            answers = gradeable(sol)
+            if e.id not in answers:
+                raise BadInput(f"topic {e.topic} has no answer {e.id!r} (answers: {', '.join(answers)})")
+            out.append(Graded(e, grade(answers[e.id], e.value, sol.misconceptions, constants(sol))))
+        return out
+
+
+def _sheet_params(used: sheet.Sheet | None, e: Entry) -> dict[str, Any]:
+    if used is None:
+        return {}
+    found = [p for p in used.problems if p.topic == e.topic and e.problem in (None, p.number)]
+    if not found:
+        raise BadInput(f"sheet {used.name} has no problem on topic {e.topic}"
+                       + (f" numbered {e.problem}" if e.problem else ""))
+    if len(found) > 1:
+        raise BadInput(f"topic {e.topic} is problems {', '.join(p.number for p in found)} of sheet {used.name}: "
+                       "say which with problem = ...")
+    return dict(found[0].params)
+
+
+def report(graded: list[Graded]) -> dict[str, Any]:
+    """The JSON document of one student's grading."""
+    rows = [{
+        "topic": g.entry.topic, "id": g.entry.id, "verdict": g.judgement.verdict,
+        "expected": g.judgement.expected, "given": g.judgement.given, "how": g.judgement.how,
+        "misconception": None if g.judgement.misconception is None else {
+            "id": g.judgement.misconception.id, "explanation": g.judgement.misconception.explanation},
+    } for g in graded]
+    return {"answers": rows, "score": sum(r["verdict"] == "correct" for r in rows), "total": len(rows)}
+
+
+def text(graded: list[Graded]) -> str:
+    """One line per answer (a second with the misconception's explanation), then the score."""
+    mark = {"correct": "✓", "incorrect": "✗", "unreadable": "?"}
+    lines = []
+    for g in graded:
+        j = g.judgement
+        line = f"{mark[j.verdict]} {g.entry.topic} {g.entry.id}: {j.verdict}"
+        line += f" ({j.how})" if j.verdict == "correct" else f": expected {j.expected}, given {j.given}; {j.how}"
+        lines.append(line)
+        if j.misconception is not None:
+            lines.append(f"    misconception {j.misconception.id}: {j.misconception.explanation}")
+    score = sum(g.judgement.verdict == "correct" for g in graded)
+    lines.append(f"score: {score}/{len(graded)}")
+    return "\n".join(lines)
+
+
+def template(used: sheet.Sheet) -> str:
+    """An answers file for a sheet: every answer id, an empty value, and what each asks for."""
+    key = Key()
+    lines = [f"# Answers to {used.title}. Fill in each value: an expression (as text), a number, or a list.",
+             f'sheet = "{used.name}"', ""]
+    for p in used.problems:
+        sol = key.solution(used, Entry(p.topic, "", "", problem=p.number))
+        for aid, answer in gradeable(sol).items():
+            lines += [f"# Problem {p.number} ({sol.title}): {aid}; {describe(answer)}",
+                      "[[answer]]", f'topic = "{p.topic}"', f"id = {json.dumps(aid)}"]
+            if sum(q.topic == p.topic for q in used.problems) > 1:
+                lines.append(f'problem = "{p.number}"')
+            lines += ['value = ""', ""]
+    return "\n".join(lines)
+
+
+def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, str]], list[Path]]:
+    """Grade every `*.toml` in `folder` (one per student); write a CSV and a chart into `out`.
+
+    A file that cannot be read is one row with verdict `malformed` and its reason; the others go on.
+    """
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise BadInput(f"{folder}: no answers files (*.toml)")
+    if len(files) > MAX_FILES:
+        raise BadInput(f"{folder}: {len(files)} files, more than the {MAX_FILES} allowed")
+    key, rows = Key(), []
+    for f in files:
+        try:
+            named, entries = load(f)
+            graded = key.grade(named or used, entries)
+        except BadInput as e:
+            rows.append({"student": f.stem, "question": "", "topic": "", "answer": "", "verdict": "malformed",
+                         "misconception": "", "detail": str(e)})
+            continue
+        rows += [{"student": f.stem, "question": _question(named or used, g.entry), "topic": g.entry.topic,
+                  "answer": g.entry.id, "verdict": g.judgement.verdict,
+                  "misconception": g.judgement.misconception.id if g.judgement.misconception else "",
+                  "detail": g.judgement.how} for g in graded]
+    out.mkdir(parents=True, exist_ok=True)
+    table = out / "grades.csv"
+    with table.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows, [table, *_chart(rows, out / "grades")]
+
+
+def _question(used: sheet.Sheet, e: Entry) -> str:
+    numbers = [p.number for p in used.problems if p.topic == e.topic and e.problem in (None, p.number)]
+    return numbers[0] if numbers else ""
+
+
+def _chart(rows: list[dict[str, str]], stem: Path) -> list[Path]:
+    """Per question, the verdicts' counts; beside them, the most frequent misconceptions."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    graded = [r for r in rows if r["verdict"] != "malformed"]
+    questions = list(dict.fromkeys(f"{r['question']} {r['answer']}".strip() for r in graded))
+    counts = {v: [sum(1 for r in graded if f"{r['question']} {r['answer']}".strip() == q and r["verdict"] == v)
+                  for q in questions] for v in ("correct", "incorrect", "unreadable")}
+    common = Counter(r["misconception"] for r in graded if r["misconception"]).most_common(8)
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, max(3.0, 0.28 * len(questions) + 1.2)),
+                                 gridspec_kw={"width_ratios": [3, 2]})
+    left = [0] * len(questions)
+    for verdict, colour in (("correct", "#4c9a2a"), ("incorrect", "#c0392b"), ("unreadable", "#999999")):
+        ax.barh(questions, counts[verdict], left=left, color=colour, label=verdict)
+        left = [a + b for a, b in zip(left, counts[verdict])]
+    ax.invert_yaxis()
+    ax.set_xlabel("students")
+    ax.set_title("Verdicts per question")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    bx.barh([m for m, _ in common], [n for _, n in common], color="#c0392b")
+    bx.invert_yaxis()
+    bx.set_title("Most frequent misconceptions")
+    bx.set_xlabel("answers")
+    bx.tick_params(axis="y", labelsize=7)
+    fig.tight_layout()
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
+    for p in paths:
+        fig.savefig(p, dpi=120)
+    plt.close(fig)
+    return paths
