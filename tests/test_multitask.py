@@ -45,7 +45,7 @@ def test_a_dropped_sigmoid_derivative_is_rejected(monkeypatch):
 
 
 def test_a_flipped_classification_term_is_rejected(monkeypatch):
-    monkeypatch.setattr(mt, "classification_delta", lambda y, t, sign: -sign * (y - t))
+    monkeypatch.setattr(mt, "classification_delta", lambda y, t, sign, base: -sign * (y - t))
     assert GRADIENT <= failed_claims(mt)
 
 
@@ -66,11 +66,37 @@ def test_a_loss_without_the_half_is_rejected(monkeypatch):
     monkeypatch.setattr(
         mt,
         "loss_value",
-        lambda y1, y2, t1, t2, sign: (
+        lambda y1, y2, t1, t2, sign, base: (
             (y1 - t1) ** 2 - sign * (t2 * sp.log(y2) + (1 - t2) * sp.log(1 - y2))
         ),
     )
     assert {"c.loss.1", "c.numpy-loss"} <= failed_claims(mt)
+
+
+def test_base_two_divides_the_cross_entropy_and_its_gradient_by_ln_two_and_holds():
+    natural, bits = (solve_topic(mt, {"log_base": b}) for b in ("e", "2"))
+    assert not {cid for cid, _, v in bits.claims() if not v.passed}
+    assert bits.answers["h, y1, y2"] == natural.answers["h, y1, y2"]
+    y1 = sp.sympify(natural.answers["h, y1, y2"]["y1"]["exact"])
+    reg = (y1 - 1) ** 2 / 2  # t1 = 1: the squared error has no log and does not change
+    ex = {k: [sp.sympify(s.answers[k]["exact"]) for s in (natural, bits)] for k in ("loss", "dl/dw1",
+                                                                                   "dl/dw1 (printed sign)")}
+    assert sp.simplify((ex["loss"][1] - reg) * sp.log(2) - (ex["loss"][0] - reg)) == 0
+    # the two signs differ by twice the cross-entropy's part of the gradient
+    cls = [ex["dl/dw1"][i] - ex["dl/dw1 (printed sign)"][i] for i in (0, 1)]
+    assert cls[0] != 0 and sp.simplify(cls[1] * sp.log(2) - cls[0]) == 0
+    assert float(cls[1]) == pytest.approx(float(cls[0]) / math.log(2), rel=1e-14)
+
+
+def test_a_natural_log_delta_is_rejected_when_base_two_is_in_force(monkeypatch):
+    monkeypatch.setattr(mt, "classification_delta", lambda y, t, sign, base: sign * (y - t))
+    assert GRADIENT <= failed_claims(mt, {"log_base": "2"})
+
+
+def test_a_natural_log_loss_is_rejected_when_base_ten_is_in_force(monkeypatch):
+    right = mt.loss_value
+    monkeypatch.setattr(mt, "loss_value", lambda y1, y2, t1, t2, sign, base: right(y1, y2, t1, t2, sign, "e"))
+    assert {"c.loss.1", "c.numpy-loss"} <= failed_claims(mt, {"log_base": "10"})
 
 
 def test_the_printed_sign_reproduces_the_sheet():
@@ -91,6 +117,7 @@ def test_the_printed_sign_reproduces_the_sheet():
             "w": "(0.5, 0.2, 0.1, 0.3, -0.4)",
             "t2": "0.25",
         },
+        {"log_base": "10", "cls_sign": "printed", "t1": "-0.4", "t2": "0.3", "x": "-1.5", "w": "(1.2, -0.7, 2.0)"},
     ],
 )
 def test_other_networks_and_values_hold(overrides):
@@ -128,6 +155,8 @@ def test_other_networks_and_values_hold(overrides):
             "y1 = w5*a + w6*b + w10*e1; y2 = sigmoid(w7*c + w8*d)",
             "w": "(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)",
         },
+        {"log_base": "3"},
+        {"log_base": "ln"},
     ],
 )
 def test_bad_parameters(bad):

@@ -23,7 +23,7 @@ from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
 from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
 from theory.autodiff.ops import explicit, sigmoid
-from theory.core import expr, prove
+from theory.core import expr, logbase, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, numbers, param
@@ -39,6 +39,11 @@ CE = "(t2*ln(y2) + (1 - t2)*ln(1 - y2))"
 LOSS = {"correct": f"1/2*(y1 - t1)**2 - {CE}", "printed": f"1/2*(y1 - t1)**2 + {CE}"}
 SIGN = {"correct": 1, "printed": -1}  # l = l_reg + sign * (binary cross-entropy)
 RESERVED = ("t1", "t2", "l")
+
+
+def loss_text(conv: str, base: str) -> str:
+    """The loss line read by the engine and by SymPy, its cross-entropy in log_b."""
+    return LOSS[conv] if base == "e" else LOSS[conv].replace(CE, f"{CE}/ln({base})")
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "identity")
 FD_STEP = 1e-6
 RANDOM_POINTS = 5  # extra (x, w, t) points where the gradient formula is checked numerically
@@ -169,12 +174,12 @@ def regression_delta(y1: sp.Expr, t1: sp.Expr) -> sp.Expr:
     return y1 - t1
 
 
-def classification_delta(y2: sp.Expr, t2: sp.Expr, sign: int) -> sp.Expr:
-    """d/dz of sign * CE(sigma(z), t2) = sign * (y2 - t2).
+def classification_delta(y2: sp.Expr, t2: sp.Expr, sign: int, base: str) -> sp.Expr:
+    """d/dz of sign * CE_b(sigma(z), t2) = sign * (y2 - t2) / ln b.
 
     sigma' = y2 (1 - y2) cancels the cross-entropy's denominators.
     """
-    return sign * (y2 - t2)
+    return sign * (y2 - t2) / logbase.ln(base)
 
 
 def activation_derivative(act: str, z: sp.Expr, a: sp.Expr) -> sp.Expr:
@@ -188,17 +193,17 @@ def activation_derivative(act: str, z: sp.Expr, a: sp.Expr) -> sp.Expr:
 
 
 def backprop(
-    units: list[nn.Neuron], env: dict, pre: dict, t1: sp.Expr, t2: sp.Expr, sign: int
+    units: list[nn.Neuron], env: dict, pre: dict, t1: sp.Expr, t2: sp.Expr, sign: int, base: str
 ) -> tuple[dict, dict]:
     """The delta rule: each pre-activation's delta, then dl/dw = delta x source."""
-    given = {"y2": classification_delta(env["y2"], t2, sign)}
+    given = {"y2": classification_delta(env["y2"], t2, sign, base)}
     return by_hand.backprop(units, env, pre, activation_derivative, given,
                             {"y1": regression_delta(env["y1"], t1)})
 
 
-def loss_value(y1: sp.Expr, y2: sp.Expr, t1: sp.Expr, t2: sp.Expr, sign: int) -> sp.Expr:
-    """l = 1/2 (y1 - t1)^2 - sign * [t2 ln y2 + (1 - t2) ln(1 - y2)]."""
-    return (y1 - t1) ** 2 / 2 - sign * (t2 * sp.log(y2) + (1 - t2) * sp.log(1 - y2))
+def loss_value(y1: sp.Expr, y2: sp.Expr, t1: sp.Expr, t2: sp.Expr, sign: int, base: str) -> sp.Expr:
+    """l = 1/2 (y1 - t1)^2 - sign * [t2 log_b y2 + (1 - t2) log_b(1 - y2)]."""
+    return (y1 - t1) ** 2 / 2 - sign * (t2 * logbase.log(y2, base) + (1 - t2) * logbase.log(1 - y2, base))
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -225,6 +230,7 @@ class Params(Parameters):
         "+[t ln y + ...])",
         check=lambda v: None if v in SIGN else "must be 'correct' or 'printed'",
     )
+    log_base: str = logbase.field("the cross-entropy's log (the sheet writes ln)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -240,7 +246,7 @@ class _Numbers(LatexPrinter):
     """Prints an expression's structure with each symbol shown as its (rounded) value."""
 
     def __init__(self, values: dict[sp.Symbol, float]):
-        super().__init__({"mul_symbol": "dot"})
+        super().__init__({"mul_symbol": "dot", "ln_notation": True})
         self.values = values
 
     def _print_Symbol(self, expr, style="plain"):
@@ -263,7 +269,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     N = {u.name: sp.Symbol(u.name, real=True) for u in net.units}
     composed, _ = compose(net.units, {"x": X, **W})  # in x and w, sigmoid printed as sigma
     to_xw = {N[u.name]: composed[u.name] for u in net.units}
-    formulas = {conv: independent_sympy([*net.pairs, ("l", LOSS[conv])], syms) for conv in LOSS}
+    formulas = {conv: independent_sympy([*net.pairs, ("l", loss_text(conv, p.log_base))], syms) for conv in LOSS}
     sol = Solution(
         TOPIC,
         "A multi-task network: regression and classification heads",
@@ -342,23 +348,29 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
         rf"the {'correct' if sign == 1 else 'printed'} sign (parameter \texttt{{cls\_sign}} = "
         rf"\texttt{{{p.cls_sign}}}).",
     )
+    b = p.log_base
+    log, ln_b = logbase.tex(b), logbase.ln(b)
+    logbase.note(pb, b, r"$l_{cls}$ with $\ln$.", sheet_base="e")
     Y, T = sp.symbols("y t", positive=True)
-    printed = T * sp.log(Y) + (1 - T) * sp.log(1 - Y)
-    stationary = sp.solve(sp.diff(printed, Y), Y)
+    printed = T * logbase.log(Y, b) + (1 - T) * logbase.log(1 - Y, b)
+    stationary = sp.solve(sp.together(sp.diff(printed, Y)), Y)
+    per_ln = "" if b == "e" else rf"\,\ln {b}"
     pb.claim(
         "printed-maximum",
         r"As printed, $l_{cls}(y_2)$ is stationary only at $y_2 = t_2$, where its second "
-        r"derivative is $-1/(t_2(1-t_2)) < 0$: a maximum.",
+        rf"derivative is $-1/(t_2(1-t_2){per_ln}) < 0$: a maximum.",
         prove.equal(len(stationary), 1)
         & prove.equal(stationary[0], T)
-        & prove.equal(sp.diff(printed, Y, 2).subs(Y, T), -1 / (T * (1 - T))),
+        & prove.equal(sp.diff(printed, Y, 2).subs(Y, T), -1 / (T * (1 - T) * ln_b)),
     )
     pb.text(
         r"For a batch, $l$ is a sum over the samples and so is its gradient; below $n = 1$. "
         r"Backpropagation names $\delta_u = \partial l/\partial z_u$ for the pre-activation $z_u$ "
         r"of each neuron: at $y_1$ (linear), $\delta_{y_1} = y_1 - t_1$; at $y_2$, $\partial "
-        r"l_{cls}/\partial y_2 \cdot \sigma'(z_{y_2}) = \left(-\frac{t_2}{y_2} + "
-        r"\frac{1-t_2}{1-y_2}\right) y_2(1-y_2) = y_2 - t_2$; a hidden neuron collects the "
+        r"l_{cls}/\partial y_2 \cdot \sigma'(z_{y_2}) = "
+        + logbase.scaled(r"\left(-\frac{t_2}{y_2} + \frac{1-t_2}{1-y_2}\right) y_2(1-y_2)", b)
+        + (" = y_2 - t_2$" if b == "e" else rf" = (y_2 - t_2)/\ln {b}$")
+        + r"; a hidden neuron collects the "
         r"$\delta$'s of the neurons it feeds, weighted, times its activation's derivative, "
         r"$\sigma' = \sigma(1-\sigma)$."
     )
@@ -372,12 +384,13 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
     hand = {}
     for conv in ("correct", "printed") if sign == 1 else ("printed", "correct"):
         s_ = SIGN[conv]
-        delta, grads = backprop(net.units, env_d, pre_d, T1, T2, s_)
+        delta, grads = backprop(net.units, env_d, pre_d, T1, T2, s_, b)
         hand[conv] = grads
         ys = {n: explicit(to_xw[N[n]]) for n in ("y1", "y2")}
-        dl_dy2 = -s_ * (T2 / N["y2"] - (1 - T2) / (1 - N["y2"]))
+        dl_dy2 = -s_ * (T2 / N["y2"] - (1 - T2) / (1 - N["y2"])) / ln_b
         rule = "; ".join(
-            rf"$\delta_{{{tex_name(u.name)}}} = {sp.latex(delta[u.name])}$" for u in reversed(net.units)
+            rf"$\delta_{{{tex_name(u.name)}}} = {sp.latex(delta[u.name], ln_notation=True)}$"
+            for u in reversed(net.units)
         )
         lhs = (
             r"\frac{\partial l}{\partial w_1}"
@@ -391,33 +404,33 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
                       + dl_dy2.xreplace({N["y2"]: ys["y2"]}) * sp.diff(ys["y2"], w1))
         by_hand_ = explicit(grads["w1"].xreplace(to_xw))
         ch.define(
-            rf"\frac{{\partial}}{{\partial w_1}}\left[\tfrac12(y_1 - t_1)^2 {sign_tex} t_2\ln y_2 "
-            rf"{sign_tex} (1-t_2)\ln(1-y_2)\right]",
+            rf"\frac{{\partial}}{{\partial w_1}}\left[\tfrac12(y_1 - t_1)^2 {sign_tex} t_2{log} y_2 "
+            rf"{sign_tex} (1-t_2){log}(1-y_2)\right]",
             derivative,
             "the loss as a function of $w_1$ (SymPy differentiates it)",
         )
         ch.step(
-            rf"(y_1 - t_1)\frac{{\partial y_1}}{{\partial w_1}} + \left({sp.latex(dl_dy2)}\right)"
+            rf"(y_1 - t_1)\frac{{\partial y_1}}{{\partial w_1}} + \left({sp.latex(dl_dy2, ln_notation=True)}\right)"
             r"\frac{\partial y_2}{\partial w_1}",
             chain_rule,
             r"$w_1$ reaches $l$ only through $y_1$ and $y_2$",
             verdict=_agree(derivative, chain_rule),
         )
         ch.step(
-            sp.latex(grads["w1"]),
+            sp.latex(grads["w1"], ln_notation=True),
             by_hand_,
             "backpropagation: " + rule,
             verdict=_agree(chain_rule, by_hand_),
         )
         ch.step(
-            sp.latex(grads["w1"].xreplace(to_xw)),
+            sp.latex(grads["w1"].xreplace(to_xw), ln_notation=True),
             explicit(grads["w1"].xreplace(to_xw)),
             "substituting " + ", ".join(rf"${tex_name(n)} = {sp.latex(to_xw[N[n]])}$" for n in N),
         )
     other = "printed" if sign == 1 else "correct"
     pb.text(
         rf"The {other} sign flips only the classification term: the two derivatives differ by "
-        rf"${sp.latex(sp.factor(hand[p.cls_sign]['w1'] - hand[other]['w1']))}$."
+        rf"${sp.latex(sp.factor(hand[p.cls_sign]['w1'] - hand[other]['w1']), ln_notation=True)}$."
     )
     # numeric witnesses at the sheet's point and at random points
     rng = ctx.rng("points")
@@ -435,7 +448,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
         order, [explicit(hand[p.cls_sign][n].xreplace(to_xw)) for n in net.params], "numpy"
     )
     derived = np.array([f(*pt) for pt in points], float)
-    g = Graph.parse([*net.pairs, ("l", LOSS[p.cls_sign])], ("x", *net.params, "t1", "t2"))
+    g = Graph.parse([*net.pairs, ("l", loss_text(p.cls_sign, p.log_base))], ("x", *net.params, "t1", "t2"))
     engine = []
     for pt in points:
         tape = Tape.record(g, dict(zip(["x", *net.params, "t1", "t2"], pt)))
@@ -451,7 +464,8 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
     )
     arr = np.array(points, float).T
     values = {"x": arr[0], **{n: arr[1 + i] for i, n in enumerate(net.params)}}
-    fd = sim.central_gradient(net.spec(), values, list(net.params), arr[-2], arr[-1], sign, FD_STEP)
+    base_f = logbase.number(b)
+    fd = sim.central_gradient(net.spec(), values, list(net.params), arr[-2], arr[-1], sign, FD_STEP, base=base_f)
     pb.claim(
         "finite-differences",
         rf"Central differences (step ${power_of_ten(FD_STEP)}$) of a NumPy version of the "
@@ -468,6 +482,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
             SIGN[conv],
             CLS_STEP,
             FD_STEP,
+            base_f,
         )
         moves[conv] = (before, after)
     # the step moves y2 at first order unless y2 = t2 already or z_{y2} does not depend on w here
@@ -479,7 +494,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
     gap = abs(y2_here - p.t2)
     # the step changes z_{y2} by about eta * slope * (y2 - t2), y2 by sigma' times that: beyond half the
     # gap it may overshoot the target, and first order no longer says which way |y2 - t2| goes
-    short = CLS_STEP * slope * y2_here * (1 - y2_here) <= 0.5
+    short = CLS_STEP * slope * y2_here * (1 - y2_here) / float(np.log(base_f)) <= 0.5  # log_b: steps 1/ln b longer
     if slope > 1e-10 and gap > 1e-6 and short:
         pb.claim(
             "printed-direction",
@@ -544,16 +559,18 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         ),
     )
     y1, y2 = explicit(env["y1"]), explicit(env["y2"])
-    loss = loss_value(y1, y2, t1, t2, sign)
+    b = p.log_base
+    log, base_f = logbase.tex(b), logbase.number(b)
+    loss = loss_value(y1, y2, t1, t2, sign, b)
     sign_tex = "-" if sign == 1 else "+"
-    loss_shown = loss_value(env["y1"], env["y2"], t1, t2, sign)
+    loss_shown = loss_value(env["y1"], env["y2"], t1, t2, sign, b)
     pc.chain("loss", "l").define(
-        rf"\tfrac12(y_1 - t_1)^2 {sign_tex} \left[t_2\ln y_2 + (1-t_2)\ln(1-y_2)\right]",
+        rf"\tfrac12(y_1 - t_1)^2 {sign_tex} \left[t_2{log} y_2 + (1-t_2){log}(1-y_2)\right]",
         formulas[p.cls_sign]["l"].subs(at),
         f"the {p.cls_sign} sign",
     ).step(
-        rf"\tfrac12({number(y1)} - {number(t1)})^2 {sign_tex} \left[{number(t2)} \cdot \ln {number(y2)} + "
-        rf"{number(1 - t2)} \cdot \ln {number(1 - y2)}\right]",
+        rf"\tfrac12({number(y1)} - {number(t1)})^2 {sign_tex} \left[{number(t2)} \cdot {log} {number(y2)} + "
+        rf"{number(1 - t2)} \cdot {log} {number(1 - y2)}\right]",
         loss,
         rf"$t_1 = {p.t1:g}$, $t_2 = {p.t2:g}$",
     ).step(
@@ -565,7 +582,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         "numpy-loss",
         r"The NumPy loss agrees.",
         prove.close(
-            float(sim.loss(net.spec(), floats, p.t1, p.t2, sign)[0]),
+            float(sim.loss(net.spec(), floats, p.t1, p.t2, sign, base=base_f)[0]),
             float(loss),
             rtol=1e-12,
             what="NumPy loss",
@@ -597,11 +614,11 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         "the formula of (b) with the values above",
         verdict=_agree(sympy_at, g_hand),
     ).step(
-        rf"{sp.latex(hand[p.cls_sign]['w1'].xreplace(at_n))} \approx {number(g_hand)}",
+        rf"{sp.latex(hand[p.cls_sign]['w1'].xreplace(at_n), ln_notation=True)} \approx {number(g_hand)}",
         g_hand,
         "exactly",
     )
-    g = Graph.parse([*net.pairs, ("l", LOSS[p.cls_sign])], ("x", *net.params, "t1", "t2"))
+    g = Graph.parse([*net.pairs, ("l", loss_text(p.cls_sign, p.log_base))], ("x", *net.params, "t1", "t2"))
     tape = Tape.record(g, {**floats, "t1": p.t1, "t2": p.t2})
     adj = tape.backward("l")
     pc.table(
@@ -619,7 +636,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
                     atol=1e-14 * max(1.0, abs(float(loss)))),
     )
     other = "printed" if sign == 1 else "correct"
-    fd_other = sim.central_gradient(net.spec(), floats, ["w1"], p.t1, p.t2, SIGN[other], FD_STEP)[
+    fd_other = sim.central_gradient(net.spec(), floats, ["w1"], p.t1, p.t2, SIGN[other], FD_STEP, base=base_f)[
         0, 0
     ]
     pc.claim(
@@ -629,7 +646,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         prove.close(
             float(fd_other), float(g_exact[other]), rtol=1e-6, what="central difference",
             # l(w1 +- h) are rounded to about eps l each: the difference carries about 1e-9 l
-            atol=1e-9 * max(1.0, abs(float(sim.loss(net.spec(), floats, p.t1, p.t2, SIGN[other])[0]))),
+            atol=1e-9 * max(1.0, abs(float(sim.loss(net.spec(), floats, p.t1, p.t2, SIGN[other], base=base_f)[0]))),
         ),
     )
     sol.answer("h, y1, y2", {n: explicit(env[n]) for n in names})

@@ -65,7 +65,7 @@ def note(part: Any, base: str, sheet_says: str = r"$\log$ without a base.", shee
         return
     others = " or ".join(b for b in BASES if b != base)
     correction = CONVENTION if sheet_base is None else (
-        rf"the sheet fixes ${tex(sheet_base)}$; another base divides the loss and every gradient by "
-        rf"$\ln b$ (values in {UNITS[base]}), and the derivation below is redone in that base.")
+        rf"the sheet fixes ${tex(sheet_base)}$; another base divides the logarithm's terms and their gradients "
+        rf"by $\ln b$ (values in {UNITS[base]}), and the derivation below is redone in that base.")
     part.erratum(sheet_says, correction,
                  rf"$\log = {tex(base)}$ (parameter \texttt{{log\_base}} = {others} changes it).")
