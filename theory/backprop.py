@@ -10,9 +10,10 @@ import sympy as sp
 
 from checks import backprop as sim
 from checks.finite_differences import central_difference
-from theory.core import prove
+from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.grade import judge
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
 
@@ -471,7 +472,10 @@ def solve(p: Params, ctx: Context) -> Solution:
                     what=f"D(h) - dL/dw1 vs h^2/6 L''' (tolerance {osc + roundoff:.2e})"),
     )
 
-    sol.answer("dL/dw1", sp.sympify(derived.subs(exact), strict=True).rewrite(sp.exp))
+    sol.answer("dL/dw1", _at(derived, exact), claims=("c.reverse", "c.fd"), check=witness.both(
+        witness.close(adj["w1"], rtol=rtol_r, what="reverse-mode adjoint of w1"),
+        witness.close(fd, rtol=0.0, atol=trunc + roundoff, what="central difference")))
+    slips(sol, g, p.output, exact)
     sol.answer("factors", {
         "dL/dyhat": f_loss.subs(exact).rewrite(sp.exp),
         "dyhat/dh1": f_out.subs(exact).rewrite(sp.exp),
@@ -485,6 +489,41 @@ def solve(p: Params, ctx: Context) -> Solution:
                          f"yhat = {'sigma' if sigmoid_out else 'id'}(w5 h1 + w6 h2), "
                          "L = (y - yhat)^2")
     return sol
+
+
+def _at(e: sp.Expr, exact: dict) -> sp.Expr:
+    """An expression in node values at the data point, exact (the logistic written with exp)."""
+    return sp.sympify(e.subs(exact), strict=True).rewrite(sp.exp)
+
+
+def slips(sol: Solution, g: Graph, output: str, exact: dict) -> None:
+    """Common mistakes in the product of the three factors, each declared where it changes the value."""
+    f_loss, f_out, f_hid = loss_grad(g), output_grad(g, output), hidden_grad(g)
+    right = _at(f_loss * f_out * f_hid, exact)
+    wrong = {
+        "loss-derivative-sign": (-f_loss * f_out * f_hid,
+            "The derivative of L = (y - yhat)^2 with respect to the prediction yhat is -2(y - yhat): the inner "
+            "derivative of y - yhat is -1. Writing 2(y - yhat) flips the sign of the gradient, so a gradient "
+            "step would move w1 the wrong way."),
+        "missing-factor-2": (f_loss / 2 * f_out * f_hid,
+            "The derivative of the square (y - yhat)^2 brings down a factor 2: dL/dyhat = -2(y - yhat), not "
+            "-(y - yhat). That factor only cancels for a loss defined with a 1/2 in front, which this one is not."),
+        "hidden-sigmoid-derivative-dropped": (f_loss * f_out * X[0],
+            "h1 = sigma(x1 w1 + x2 w2), so dh1/dw1 = x1 h1(1 - h1): the logistic's derivative sigma' = "
+            "sigma(1 - sigma) multiplies the inner derivative x1. Using dh1/dw1 = x1 treats the hidden unit as "
+            "linear."),
+        "input-factor-dropped": (f_loss * f_out * logistic_derivative(g.h1),
+            "The inner derivative of z1 = x1 w1 + x2 w2 with respect to w1 is the input x1: dh1/dw1 = "
+            "h1(1 - h1) x1. Dropping x1 stops the chain rule one step early, at dL/dz1."),
+    }
+    if output == "sigmoid":
+        wrong["output-sigmoid-derivative-dropped"] = (f_loss * W[4] * f_hid,
+            "The output unit is yhat = sigma(w5 h1 + w6 h2), so dyhat/dh1 = w5 yhat(1 - yhat): the path from h1 "
+            "to L passes through the output logistic too. Using w5 alone differentiates a linear output unit.")
+    for name, (value, explanation) in wrong.items():
+        value = _at(value, exact)
+        if not judge(value, right, sol.results["dL/dw1"].rtol)[0]:  # e.g. x1 = 1 makes the input factor harmless
+            sol.misconception("dL/dw1", name, value, explanation)
 
 
 def _sympy_adjoint(g: Graph, name: str, exact: dict, output: str) -> sp.Float:
