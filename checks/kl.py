@@ -34,11 +34,11 @@ def random_pairs(rng: np.random.Generator, k: int, n: int) -> tuple[np.ndarray, 
     return np.maximum(p, 1e-300), np.maximum(q, 1e-300)
 
 
-def kl_rel_entr(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """KL(p, q) along the first axis from scipy.special.rel_entr."""
-    return rel_entr(np.asarray(p, float), np.asarray(q, float)).sum(axis=0)
+def kl_rel_entr(p: np.ndarray, q: np.ndarray, base: float = np.e) -> np.ndarray:
+    """KL(p, q) along the first axis from scipy.special.rel_entr (natural log), divided by ln(base)."""
+    return rel_entr(np.asarray(p, float), np.asarray(q, float)).sum(axis=0) / np.log(base)
 
 
-def kl_entropy(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """KL(p, q) along the first axis from scipy.stats.entropy (natural log)."""
-    return entropy(np.asarray(p, float), np.asarray(q, float), axis=0)
+def kl_entropy(p: np.ndarray, q: np.ndarray, base: float = np.e) -> np.ndarray:
+    """KL(p, q) along the first axis from scipy.stats.entropy with its own `base` argument."""
+    return entropy(np.asarray(p, float), np.asarray(q, float), base=base, axis=0)

@@ -22,25 +22,43 @@ ORIGINAL_KL = topic.kl
 
 
 def test_log_base_two_is_rejected(monkeypatch):
-    monkeypatch.setattr(topic, "kl", lambda p, q: ORIGINAL_KL(p, q) / math.log(2))
+    monkeypatch.setattr(topic, "kl", lambda p, q, base="e": ORIGINAL_KL(p, q, base) / math.log(2))
     failed = failed_claims(topic, FAST)
     assert {"b.i.neg.1", "b.i.scipy", "b.ii.split.1", "b.iii.pq.1", "b.iii.scipy"} <= failed
 
 
+def test_nats_are_rejected_when_base_two_is_in_force(monkeypatch):
+    monkeypatch.setattr(topic, "kl", lambda p, q, base="e": ORIGINAL_KL(p, q))
+    failed = failed_claims(topic, {**FAST, "log_base": "2"})
+    assert {"b.i.neg.1", "b.i.scipy", "b.ii.split.1", "b.iii.pq.1", "b.iii.qp.1"} <= failed
+
+
+@pytest.mark.parametrize("base", ["2", "10"])
+def test_another_base_divides_every_kl_by_its_log_and_holds(base):
+    natural, other = (solve_topic(topic, {**FAST, "log_base": b}) for b in ("e", base))
+    assert not {cid for cid, _, v in other.claims() if not v.passed}
+    for name in ("KL(p, q)", "KL(q, p)", "KL(p, q) - KL(q, p)"):
+        a, b = (sp.sympify(s.answers[name]["exact"]) for s in (natural, other))
+        assert sp.simplify(b * sp.log(int(base)) - a) == 0
+        assert other.answers[name]["value"] == pytest.approx(natural.answers[name]["value"] / math.log(int(base)),
+                                                             rel=1e-14)
+    assert other.answers["argmax of ln x - (x - 1)"] == natural.answers["argmax of ln x - (x - 1)"]
+
+
 def test_swapped_arguments_are_rejected(monkeypatch):
-    monkeypatch.setattr(topic, "kl", lambda p, q: ORIGINAL_KL(q, p))
+    monkeypatch.setattr(topic, "kl", lambda p, q, base="e": ORIGINAL_KL(q, p, base))
     failed = failed_claims(topic, FAST)
     assert {"b.i.neg.1", "b.i.scipy", "b.iii.pq.1", "b.iii.qp.1", "b.iii.scipy"} <= failed
 
 
 def test_wrong_sign_is_rejected(monkeypatch):
-    monkeypatch.setattr(topic, "kl", lambda p, q: -ORIGINAL_KL(p, q))
+    monkeypatch.setattr(topic, "kl", lambda p, q, base="e": -ORIGINAL_KL(p, q, base))
     failed = failed_claims(topic, FAST)
     assert {"b.i.neg.1", "b.i.scipy", "b.i.random", "b.ii.split.1"} <= failed
 
 
 def test_dropped_last_term_is_rejected(monkeypatch):
-    monkeypatch.setattr(topic, "kl", lambda p, q: ORIGINAL_KL(list(p)[:-1], list(q)[:-1]))
+    monkeypatch.setattr(topic, "kl", lambda p, q, base="e": ORIGINAL_KL(list(p)[:-1], list(q)[:-1], base))
     failed = failed_claims(topic, FAST)
     assert {"b.i.neg.1", "b.i.scipy", "b.iii.pq.1"} <= failed
 
@@ -69,8 +87,9 @@ def test_symmetric_pair_is_not_a_counterexample():
     assert failed == {"b.iii.differ"}
 
 
-def test_fractions_and_other_sizes_hold():
-    assert not failed_claims(topic, {**FAST, "p": "('1/3', '1/6', '1/2')", "q": "(0.2, 0.3, 0.5)"})
+@pytest.mark.parametrize("base", ["e", "10"])
+def test_fractions_and_other_sizes_hold(base):
+    assert not failed_claims(topic, {**FAST, "p": "('1/3', '1/6', '1/2')", "q": "(0.2, 0.3, 0.5)", "log_base": base})
 
 
 @pytest.mark.parametrize("bad, words", [
@@ -88,6 +107,7 @@ def test_fractions_and_other_sizes_hold():
     ({"p": str(tuple([1 / 17] * 17)), "q": str(tuple([1 / 17] * 17))}, "outcomes"),
     ({"pairs": "10000", "max_k": "100"}, "limit"),
     ({"grid_decades": "1e-9"}, "out of range"),
+    ({"log_base": "3"}, "e, 2 or 10"),
 ])
 def test_bad_parameters(bad, words):
     with pytest.raises(BadInput, match=words):
@@ -133,6 +153,8 @@ def test_kl_is_non_negative_and_matches_scipy(pq):
     ref = float(entropy(p, q))
     assert ours >= -1e-12
     assert abs(ours - ref) <= 1e-12 + 1e-9 * abs(ref)
+    bits, ref_bits = float(topic.kl(p, q, "2")), float(entropy(p, q, base=2))
+    assert abs(bits - ref_bits) <= 1e-12 + 1e-9 * abs(ref_bits)
 
 
 @settings(max_examples=100, deadline=None)

@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from checks import kl as num
-from theory.core import figures, prove
+from theory.core import figures, logbase, prove
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
@@ -91,6 +91,7 @@ class Params(Parameters):
     pairs: int = param(200, "random distribution pairs per size k in the SciPy comparison", lo=1,
                        hi=10**4)
     max_k: int = param(50, "random pairs are drawn for k = 1, ..., max_k outcomes", lo=1, hi=400)
+    log_base: str = logbase.field("the KL divergence's log (e: nats, 2: bits, 10: hartleys)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -122,13 +123,16 @@ def _ln(v):
     return sp.log(v) if isinstance(v, sp.Basic) else np.log(v)
 
 
-def kl(p, q):
-    """KL(p, q) = sum_i p_i ln(p_i / q_i), natural log.
+def kl(p, q, base: str = "e"):
+    """KL(p, q) = sum_i p_i log_b(p_i / q_i) = sum_i p_i ln(p_i / q_i) / ln b.
 
     Entries may be SymPy expressions (exact), floats, or NumPy arrays whose
     first axis indexes the outcomes (one KL per column).
     """
-    return sum(pi * _ln(pi / qi) for pi, qi in zip(p, q))
+    nats = sum(pi * _ln(pi / qi) for pi, qi in zip(p, q))
+    if base == "e":
+        return nats
+    return nats / (logbase.ln(base) if isinstance(nats, sp.Basic) else math.log(logbase.number(base)))
 
 
 def _exact(value: tuple) -> list[sp.Rational]:
@@ -204,10 +208,10 @@ def _dist_tex(v: list[sp.Rational]) -> str:
     return r"\bigl(" + ", ".join(_q(e) for e in v) + r"\bigr)"
 
 
-def _terms_tex(a: list[sp.Rational], b: list[sp.Rational]) -> str:
+def _terms_tex(a: list[sp.Rational], b: list[sp.Rational], log: str = r"\ln") -> str:
     if len(a) > 4:
-        return r"\sum_{i=1}^{" + str(len(a)) + r"} p_i\ln \frac{p_i}{q_i}"
-    return " + ".join(rf"{_q(u)}\ln\frac{{{u}}}{{{w}}}" for u, w in zip(a, b))
+        return r"\sum_{i=1}^{" + str(len(a)) + rf"}} p_i{log} \frac{{p_i}}{{q_i}}"
+    return " + ".join(rf"{_q(u)}{log}\frac{{{u}}}{{{w}}}" for u, w in zip(a, b))
 
 
 def _prime_logs(value: sp.Expr) -> sp.Expr:
@@ -237,12 +241,15 @@ def _log_tex(value: sp.Expr) -> str:
 
 
 def solve(p: Params, ctx: Context) -> Solution:
+    base = p.log_base
+    log, ln_b, base_f = logbase.tex(base), logbase.ln(base), logbase.number(base)
+    to_ln = r"$\log_b x = \ln x/\ln b$"
     sol = Solution(
         TOPIC, "A logarithm bound and the KL divergence", "cs5388-a1, Problem 2", p,
         question=(
             r"Prove $\ln x \le x - 1$ for every $x > 0$, with equality only at $x = 1$. Then use "
             r"it for two distributions $p, q$ on $k$ outcomes with all $p_i, q_i > 0$ and the "
-            r"relative entropy $KL(p, q) = \sum_i p_i \ln(p_i/q_i)$: show $KL(p, q) \ge 0$, find "
+            rf"relative entropy $KL(p, q) = \sum_i p_i {log}(p_i/q_i)$: show $KL(p, q) \ge 0$, find "
             r"when it vanishes, and show by an example that it is not symmetric."
         ),
     )
@@ -301,11 +308,16 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb = sol.part("b.i", r"$KL(p, q) \ge 0$",
                   r"Using (a), show that the KL divergence of two distributions with positive "
                   r"entries is never negative.")
-    pb.chain("neg", r"-KL(p, q)", cases).define(
-        r"-\sum_{i=1}^k p_i\ln \frac{p_i}{q_i}", lambda k: -kl(*_symbols(k)),
-    ).step(r"\sum_{i=1}^k p_i\ln \frac{q_i}{p_i}",
-           lambda k: sum(a * sp.log(b / a) for a, b in zip(*_symbols(k))),
-           r"$-\ln(a/b) = \ln(b/a)$")
+    logbase.note(pb, base, r"$KL(p, q) = \sum_i p_i \log(p_i/q_i)$, $\log$ without a base.")
+    neg = pb.chain("neg", r"-KL(p, q)", cases).define(
+        rf"-\sum_{{i=1}}^k p_i{log} \frac{{p_i}}{{q_i}}", lambda k: -kl(*_symbols(k), base),
+    )
+    if base != "e":
+        neg = neg.step(r"-\frac{1}{\ln " + base + r"}\sum_{i=1}^k p_i\ln \frac{p_i}{q_i}",
+                       lambda k: -kl(*_symbols(k)) / ln_b, to_ln)
+    neg.step(logbase.scaled(r"\sum_{i=1}^k p_i\ln \frac{q_i}{p_i}", base),
+             lambda k: sum(u * sp.log(v / u) for u, v in zip(*_symbols(k))) / ln_b,
+             r"$-\ln(a/b) = \ln(b/a)$")
     pb.claim("termwise", r"Apply (a) to $x = q_i/p_i > 0$ and multiply by $p_i > 0$: "
              r"$p_i\ln \frac{q_i}{p_i} \le p_i\bigl(\frac{q_i}{p_i} - 1\bigr) = q_i - p_i$; the "
              r"slack is $q_i - p_i - p_i\ln \frac{q_i}{p_i} = -p_i\,h(q_i/p_i) \ge 0$, zero only "
@@ -333,9 +345,15 @@ def solve(p: Params, ctx: Context) -> Solution:
                          sp.Sum(Pi[i_] * sp.log(Qi[i_] / Pi[i_]), (i_, 1, k_)))
              & prove.equal(sp.Sum(Pi[i_] * (Qi[i_] / Pi[i_] - 1), (i_, 1, k_)),
                            sp.Sum(Qi[i_], (i_, 1, k_)) - sp.Sum(Pi[i_], (i_, 1, k_))))
-    pb.text(r"Chaining the three displays: $-KL(p, q) = \sum_i p_i\ln \frac{q_i}{p_i} \le "
-            r"\sum_i (q_i - p_i) = 1 - 1 = 0$, i.e. $KL(p, q) \ge 0$. Only the definition, "
-            r"positivity of the $p_i$ (to multiply (a) by $p_i$) and the normalisation were used. "
+    if base != "e":
+        pb.claim("factor", rf"$\ln {base} > 0$: multiplying by $1/\ln {base}$ keeps the direction of an inequality "
+                 "and the zero on its right.", prove.holds(ln_b > 0))
+    pb.text(r"Chaining the three displays: $-KL(p, q) = "
+            + logbase.scaled(r"\sum_i p_i\ln \frac{q_i}{p_i}", base) + r" \le "
+            + logbase.scaled(r"\sum_i (q_i - p_i)", base) + " = " + logbase.scaled("1 - 1", base)
+            + r" = 0$, i.e. $KL(p, q) \ge 0$. Only the definition, "
+            r"positivity of the $p_i$ (to multiply (a) by $p_i$) and the normalisation were used"
+            + ("" if base == "e" else rf", and $\ln {base} > 0$") + ". "
             r"The chains are checked with symbolic entries for $k = 2, \dots, 5$ (the last "
             r"coordinates eliminated by the normalisation where it is used), and the claim above "
             r"for a symbolic $k$.")
@@ -343,19 +361,21 @@ def solve(p: Params, ctx: Context) -> Solution:
     worst_diff, smallest, n_pairs, self_kl = 0.0, np.inf, 0, 0.0
     for k in range(1, p.max_k + 1):
         P, Q = num.random_pairs(rng, k, p.pairs)
-        ours = np.asarray(kl(P, Q), dtype=float)
-        ref = num.kl_rel_entr(P, Q)
-        alt = num.kl_entropy(P, Q)
+        ours = np.asarray(kl(P, Q, base), dtype=float)
+        ref = num.kl_rel_entr(P, Q, base_f)
+        alt = num.kl_entropy(P, Q, base_f)
         scale = 1e-12 + 1e-9 * np.abs(ref)
         worst_diff = max(worst_diff, float(np.max(np.abs(ours - ref) / scale)),
                          float(np.max(np.abs(ours - alt) / scale)))
         if k > 1:
             smallest = min(smallest, float(np.min(ours)))
-        self_kl = max(self_kl, float(np.max(np.abs(np.asarray(kl(P, P), dtype=float)))))
+        self_kl = max(self_kl, float(np.max(np.abs(np.asarray(kl(P, P, base), dtype=float)))))
         n_pairs += p.pairs
     pb.claim("scipy", rf"{n_pairs:,} random pairs (Dirichlet$(1,\dots,1)$, $k = 1,\dots,"
-             rf"{p.max_k}$): this $KL$ agrees with SciPy's \texttt{{rel\_entr}} and "
-             r"\texttt{entropy} to $10^{-9}$ relative ($10^{-12}$ absolute).",
+             rf"{p.max_k}$): this $KL$ agrees with SciPy's \texttt{{rel\_entr}}"
+             + ("" if base == "e" else rf" (divided by $\ln {base}$)") + r" and \texttt{entropy}"
+             + ("" if base == "e" else rf" (\texttt{{base={base}}})")
+             + r" to $10^{-9}$ relative ($10^{-12}$ absolute).",
              Verdict("numeric", worst_diff <= 1.0,
                      f"worst |ours - scipy| / (1e-12 + 1e-9 |scipy|) = {worst_diff:.3g} "
                      f"over {n_pairs} pairs", {"pairs": n_pairs}))
@@ -367,28 +387,34 @@ def solve(p: Params, ctx: Context) -> Solution:
     # (b)(ii) when is KL zero
     pz = sol.part("b.ii", r"When $KL(p, q) = 0$",
                   r"Characterise the pairs of distributions with zero divergence.")
-    pz.chain("split", r"KL(p, q)", cases).define(
-        r"\sum_{i=1}^k p_i\ln \frac{p_i}{q_i}", lambda k: kl(*_symbols(k)),
-    ).step(r"\sum_{i=1}^k \Bigl(p_i\ln \frac{p_i}{q_i} + q_i - p_i\Bigr)",
-           lambda k: _split(*_symbols(k)), r"add $\sum_i q_i - \sum_i p_i = 1 - 1 = 0$",
-           verdict=prove.proved_for_each(
-               {n: (lambda k=kw["k"]: prove.equal(_split(*_symbols(k)) - kl(*_symbols(k)),
-                                                  sum(_symbols(k)[1]) - sum(_symbols(k)[0])))
-                for n, kw in cases.items()},
-               r"the two sides differ exactly by $\sum_i q_i - \sum_i p_i$, which is 0 "
-               r"for distributions; proved case by case")).step(
-        r"\sum_{i=1}^k p_i\bigl(-h(q_i/p_i)\bigr)",
-        lambda k: sum(-a * gap(b / a) for a, b in zip(*_symbols(k))),
+    split = pz.chain("split", r"KL(p, q)", cases).define(
+        rf"\sum_{{i=1}}^k p_i{log} \frac{{p_i}}{{q_i}}", lambda k: kl(*_symbols(k), base),
+    )
+    if base != "e":
+        split = split.step(logbase.scaled(r"\sum_{i=1}^k p_i\ln \frac{p_i}{q_i}", base),
+                           lambda k: kl(*_symbols(k)) / ln_b, to_ln)
+    split.step(logbase.scaled(r"\sum_{i=1}^k \Bigl(p_i\ln \frac{p_i}{q_i} + q_i - p_i\Bigr)", base),
+               lambda k: _split(*_symbols(k)) / ln_b, r"add $\sum_i q_i - \sum_i p_i = 1 - 1 = 0$",
+               verdict=prove.proved_for_each(
+                   {n: (lambda k=kw["k"]: prove.equal(_split(*_symbols(k)) / ln_b - kl(*_symbols(k), base),
+                                                      (sum(_symbols(k)[1]) - sum(_symbols(k)[0])) / ln_b))
+                    for n, kw in cases.items()},
+                   r"the two sides differ exactly by $\sum_i q_i - \sum_i p_i$"
+                   + ("" if base == "e" else rf" over $\ln {base}$") + r", which is 0 "
+                   r"for distributions; proved case by case")).step(
+        logbase.scaled(r"\sum_{i=1}^k p_i\bigl(-h(q_i/p_i)\bigr)", base),
+        lambda k: sum(-u * gap(v / u) for u, v in zip(*_symbols(k))) / ln_b,
         r"$h(x) = \ln x - x + 1$ of (a)")
-    pz.text(r"Each term $p_i\bigl(-h(q_i/p_i)\bigr)$ is $\ge 0$ by (a) and $p_i > 0$, so the sum "
+    pz.text(r"Each term $p_i\bigl(-h(q_i/p_i)\bigr)$ is $\ge 0$ by (a) and $p_i > 0$"
+            + ("" if base == "e" else rf" (and $\ln {base} > 0$)") + r", so the sum "
             r"is zero exactly when every term is, i.e. when $h(q_i/p_i) = 0$ for every $i$. By "
             r"(a) that means $q_i/p_i = 1$: $KL(p, q) = 0 \iff p = q$.")
-    pz.claim("if", r"If $p = q$ then every term is $p_i\ln 1 = 0$: $KL(p, p) = 0$ "
+    pz.claim("if", rf"If $p = q$ then every term is $p_i{log} 1 = 0$: $KL(p, p) = 0$ "
              r"(exact, $k = 1,\dots,5$), and numerically $|KL(p, p)|$ on the random "
              r"distributions above is "
              + ("exactly 0." if self_kl == 0 else rf"at most ${self_kl:.2g}$."),
              prove.proved_for_each({f"k={k}": (lambda k=k: prove.equal(kl(_symbols(k)[0],
-                                                                          _symbols(k)[0]), 0))
+                                                                          _symbols(k)[0], base), 0))
                                     for k in range(1, 6)}, "exact")
              & Verdict("numeric", self_kl <= 1e-15, f"max |KL(p, p)| = {self_kl:.3g}"))
     pz.claim("only-if", r"Conversely $h(x) = 0$ on $x > 0$ only at $x = 1$ (the unique maximiser "
@@ -403,36 +429,39 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"Give distributions with $KL(p, q) \ne KL(q, p)$.")
     pc.text(rf"Take $p = {_dist_tex(pe)}$ and $q = {_dist_tex(qe)}$ (parameters \texttt{{p}}, "
             r"\texttt{q}).")
-    forward = _prime_logs(kl(pe, qe))
-    backward = _prime_logs(kl(qe, pe))
-    pc.chain("pq", r"KL(p, q)").define(_terms_tex(pe, qe), kl(pe, qe)).step(
-        _log_tex(forward), sum(a * (sp.log(a) - sp.log(b)) for a, b in zip(pe, qe)),
-        r"$\ln \frac{a}{b} = \ln a - \ln b$")
-    pc.chain("qp", r"KL(q, p)").define(_terms_tex(qe, pe), kl(qe, pe)).step(
-        _log_tex(backward), sum(b * (sp.log(b) - sp.log(a)) for a, b in zip(pe, qe)),
-        r"$\ln \frac{a}{b} = \ln a - \ln b$")
+    nats = {"pq": _prime_logs(kl(pe, qe)), "qp": _prime_logs(kl(qe, pe))}
+    forward, backward = (v if base == "e" else sp.expand(v / ln_b) for v in nats.values())
+    ln_rule = r"$\ln \frac{a}{b} = \ln a - \ln b$" + ("" if base == "e" else ", " + to_ln)
+    for cid, lhs, (u, w), exact in (("pq", "KL(p, q)", (pe, qe), forward), ("qp", "KL(q, p)", (qe, pe), backward)):
+        ch = pc.chain(cid, lhs).define(_terms_tex(u, w, log), kl(u, w, base)).step(
+            logbase.scaled(_log_tex(nats[cid]), base),
+            sum(x_ * (sp.log(x_) - sp.log(y_)) for x_, y_ in zip(u, w)) / ln_b, ln_rule)
+        if base != "e":
+            ch.step(sp.latex(exact, ln_notation=True), exact, "multiply out")
     pf, qf = np.array([float(v) for v in pe]), np.array([float(v) for v in qe])
-    pc.claim("scipy", rf"SciPy's \texttt{{entropy}} gives $KL(p, q) \approx {float(forward):.6f}$ "
+    pc.claim("scipy", r"SciPy's \texttt{entropy}" + ("" if base == "e" else rf" (\texttt{{base={base}}})")
+             + rf" gives $KL(p, q) \approx {float(forward):.6f}$ "
              rf"and $KL(q, p) \approx {float(backward):.6f}$, the values of the exact forms.",
-             prove.close(float(num.kl_entropy(pf, qf)), float(forward), rtol=1e-12,
+             prove.close(float(num.kl_entropy(pf, qf, base_f)), float(forward), rtol=1e-12,
                          what="scipy.stats.entropy(p, q)")
-             & prove.close(float(num.kl_entropy(qf, pf)), float(backward), rtol=1e-12,
+             & prove.close(float(num.kl_entropy(qf, pf, base_f)), float(backward), rtol=1e-12,
                            what="scipy.stats.entropy(q, p)"))
     diff = forward - backward
+    lg = "ln" if base == "e" else f"log_{base}"
     try:
-        n_, powers = _log_ratio(diff)
+        n_, powers = _log_ratio(nats["pq"] - nats["qp"])
         r_ = _ratio(powers)
         if r_ is not None:
-            exact_diff, r_text, r_name = sp.log(r_) / n_, _q(r_), str(r_)
+            exact_diff, r_text, r_name = sp.log(r_) / n_ / ln_b, _q(r_), str(r_)
         else:  # R too long to write: its prime powers
-            exact_diff = sum((sp.Rational(e, n_) * sp.log(pr) for pr, e in powers.items()), sp.Integer(0))
+            exact_diff = sum((sp.Rational(e, n_) * sp.log(pr) for pr, e in powers.items()), sp.Integer(0)) / ln_b
             r_text = r" \cdot ".join(f"{pr}^{{{e}}}" for pr, e in powers.items())
             r_name = "R (" + " * ".join(f"{pr}^{e}" for pr, e in powers.items())[:100] + ")"
         differ = prove.equal(diff, exact_diff) & Verdict(
-            "symbolic", bool(powers), f"exact: the difference is ln({r_name})/{n_}, and {r_name} "
+            "symbolic", bool(powers), f"exact: the difference is {lg}({r_name})/{n_}, and {r_name} "
             + ("!= 1" if powers else "= 1"))
-        shown = (rf"KL(p, q) - KL(q, p) = {_log_tex(diff)} = \tfrac{{1}}{{{n_}}}"
-                 rf"\ln {r_text} ")
+        shown = (rf"KL(p, q) - KL(q, p) = {logbase.scaled(_log_tex(nats['pq'] - nats['qp']), base)} = "
+                 rf"\tfrac{{1}}{{{n_}}}{log} {r_text} ")
         shown += r"\ne 0." if powers else "= 0."
     except ValueError as e:
         differ, shown = Verdict("symbolic", False, str(e)), ""
