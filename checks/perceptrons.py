@@ -6,7 +6,8 @@ writes down: callers pass weights and compare tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from fractions import Fraction
 
 import numpy as np
 
@@ -40,6 +41,13 @@ def tables(weights: np.ndarray, strict: bool) -> np.ndarray:
     """
     s = np.asarray(weights, float) @ _inputs().T
     return (s > 0 if strict else s >= 0).astype(int)
+
+
+def exact_table(weights: Sequence[Fraction], strict: bool) -> dict[tuple[int, int], int]:
+    """{(A, B): output} of one perceptron (w_1, w_2, b) in exact rational arithmetic: no rounding
+    can flip a pre-activation that lies far closer to 0 than the weights are large."""
+    w1, w2, b = weights
+    return {(a, c): int(w1 * a + w2 * c + b > 0 if strict else w1 * a + w2 * c + b >= 0) for a, c in ROWS}
 
 
 def perturbed_tables(preacts: np.ndarray, deltas: np.ndarray, strict: bool) -> np.ndarray:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
 
 from checks import perceptrons as sim
-from theory.core import figures, prove
+from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.params import Parameters, exact_decimal, param
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "perceptrons"
@@ -151,19 +152,60 @@ def _preacts(w) -> np.ndarray:
     return np.array([float(preactivation(w, x)) for x in ROWS])
 
 
-def _robust_verdict(w, m, target: dict, strict: bool, rng: np.random.Generator) -> Verdict:
-    """Perturbations just inside the L1 ball of radius m keep the table; outside, one breaks it."""
+def _robust(w, target: dict, strict: bool, directions: np.ndarray) -> Check:
+    """A candidate margin m judged by NumPy: moves of the weights just inside the L1 ball of radius m
+    keep the table, and some vertex just outside breaks it (`directions`: points of the unit L1 sphere)."""
     pre = _preacts(w)
     want = np.array([target[x] for x in ROWS])
-    mf = float(m)
-    inside = np.vstack([sim.l1_vertices(0.999 * mf), sim.l1_sphere(rng, 2000, 0.999 * mf)])
-    kept = bool(np.all(sim.perturbed_tables(pre, inside, strict) == want))
-    outside = sim.perturbed_tables(pre, sim.l1_vertices(1.001 * mf), strict)
-    broken = bool(np.any(np.any(outside != want, axis=1)))
-    return prove.on_instances(
-        {"6 vertices and 2000 random points of ||delta||_1 = 0.999 m keep the table": kept,
-         "some vertex of ||delta||_1 = 1.001 m changes it": broken},
-        "perturbed truth tables in NumPy")
+
+    def check(value) -> Verdict:
+        mf = witness.number(value)
+        if mf is None:
+            return Verdict("numeric", False, f"margin {sp.sstr(value)[:60]} is not a number")
+        inside = np.vstack([sim.l1_vertices(0.999 * mf), 0.999 * mf * directions])
+        kept = bool(np.all(sim.perturbed_tables(pre, inside, strict) == want))
+        outside = sim.perturbed_tables(pre, sim.l1_vertices(1.001 * mf), strict)
+        broken = bool(np.any(np.any(outside != want, axis=1)))
+        return prove.on_instances(
+            {f"6 vertices and {len(directions)} random points of ||delta||_1 = 0.999 x {mf:.6g} keep the table": kept,
+             f"some vertex of ||delta||_1 = 1.001 x {mf:.6g} changes it": broken},
+            "perturbed truth tables in NumPy")
+
+    return check
+
+
+def _computes(name: str, strict: bool) -> Check:
+    """Candidate weights (w_1, w_2, b) judged by their truth table, evaluated exactly in checks/,
+    against the Boolean function written with Python's operators."""
+    want = sim.boolean_table(name)
+
+    def check(value) -> Verdict:
+        try:
+            w = [_fraction(v) for v in (list(value) if isinstance(value, (list, tuple, sp.MatrixBase)) else [])]
+        except (TypeError, ValueError):
+            w = []
+        if len(w) != 3:
+            return Verdict("numeric", False, f"{sp.sstr(value)[:60]} is not three numbers (w_1, w_2, b)")
+        got = sim.exact_table(w, strict)
+        bad = [f"A={a},B={b}" for a, b in ROWS if got[(a, b)] != want[(a, b)]]
+        return Verdict("symbolic", not bad, f"truth table of ({', '.join(map(str, w))}) vs Python's {name}, "
+                       "exact on all four inputs" + (f"; differs at {', '.join(bad)}" if bad else ""))
+
+    return check
+
+
+def _fraction(v) -> Fraction:
+    x = sp.sympify(v, strict=True)
+    if x.is_Rational:
+        return Fraction(int(x.p), int(x.q))
+    return Fraction(float(sp.N(x, 30)))
+
+
+def _differs(wrong, right, rel: float = 0.01) -> bool:
+    """A misconception is declared only where its value is more than `rel` away from the answer
+    (relative, in some entry): grading and the witness can then tell them apart."""
+    pairs = zip(wrong, right) if isinstance(right, (list, tuple)) else [(wrong, right)]
+    return any(abs(float(a) - float(b)) > rel * max(abs(float(a)), abs(float(b))) for a, b in pairs)
 
 
 def solve(p: Params, ctx: Context) -> Solution:
@@ -230,10 +272,9 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"of $\delta$ that keep the table is convex (an intersection of half-spaces), so "
             r"testing the vertices of the $\ell_1$ ball suffices. Moving $b$ alone by $m$ toward "
             r"the boundary reaches it, so the radius $m$ is tight.")
+    robust = _robust(wa, sim.boolean_table("A and not B"), p.strict, sim.l1_sphere(ctx.rng("a.robust"), 2000, 1.0))
     pa.claim("robust", rf"Any change of $(w_1, w_2, b)$ with $\|\delta\|_1 < m = {sp.latex(ma)}$ "
-             r"keeps $A\wedge\neg B$, and slightly larger changes can break it.",
-             _robust_verdict(wa, ma, sim.boolean_table("A and not B"), p.strict,
-                             ctx.rng("a.robust")))
+             r"keeps $A\wedge\neg B$, and slightly larger changes can break it.", robust(ma))
     pa.figure("and-not", r"Decision boundary $w_1A + w_2B + b = 0$ of the perceptron in (a) "
               r"(shaded: output 1) with the four inputs marked by their target "
               r"$A\wedge\neg B$.", lambda path: _plot_and_not(path, wa, target_a, p.strict))
@@ -321,14 +362,79 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"(shaded: output 1). Markers show the target $A\oplus B$.",
               lambda path: _plot_xor(path, h1, h2, wo, p.strict))
 
-    sol.answer("and_not weights", list(wa))
-    sol.answer("and_not margin", ma)
-    sol.answer("xor weights", {"h1": list(h1), "h2": list(h2), "output": list(wo)})
+    _and_not_answers(sol, p, wa, ma, robust)
+    _xor_answers(sol, p, h1, h2, wo)
     sol.answer("xor margins", {"h1": margins["h_1"], "h2": margins["h_2"],
                                "output": margins[r"\mathrm{out}"]})
     sol.answer("xor certificate", [lam[x] for x in ROWS] if lam else "none")
     sol.answer("linprog status xor", status_x)
     return sol
+
+
+def _and_not_answers(sol: Solution, p: Params, wa: tuple, ma: sp.Expr, robust: Check) -> None:
+    """The weights of (a), judged by their truth table, and their margin, judged by the perturbations."""
+    w1, w2, b = wa
+    sol.answer("and_not weights", list(wa), check=_computes("A and not B", p.strict), claims=("a.truth",))
+    sol.answer("and_not margin", ma, check=robust, claims=("a.robust",))
+    if b != 0:  # with b = 0 there is no sign to lose
+        sol.misconception("and_not weights", "bias-sign", [w1, w2, -b],
+                          "The bias must be negative: at A = B = 0 the pre-activation is the bias alone, and "
+                          "the unit must stay off there. With the sign flipped the unit fires at the origin, "
+                          "where A and not B is 0.")
+    if _differs([w2, w1], [w1, w2]):
+        sol.misconception("and_not weights", "negated-wrong-input", [w2, w1, b],
+                          "The negative weight belongs on the negated input B, the positive one on A. "
+                          "Swapping them makes the unit compute (not A) and B: it fires at A = 0, B = 1 "
+                          "instead of A = 1, B = 0.")
+    pre = [abs(preactivation(wa, x)) for x in ROWS]
+    geometric = ma / sp.sqrt(w1**2 + w2**2) if w1 or w2 else ma
+    if ma > 0 and _differs(geometric, ma):
+        sol.misconception("and_not margin", "geometric-margin", geometric,
+                          "Dividing the smallest |w.x + b| by the length of (w_1, w_2) gives the distance from "
+                          "the nearest input to the decision line: how far the inputs could move. The question "
+                          "is how far the weights (w_1, w_2, b) can move; on inputs of 0 and 1 each "
+                          "pre-activation changes by at most the L1 size of that move, so the radius is the "
+                          "smallest |w.x + b| itself, with no division.")
+    if _differs(max(pre), ma):
+        sol.misconception("and_not margin", "largest-preactivation", max(pre),
+                          "The margin is the room of the row closest to the boundary, the smallest |w.x + b| "
+                          "over the four inputs, not the largest: a change of the weights flips that tightest "
+                          "row first, long before the most comfortable one.")
+
+
+def _xor_answers(sol: Solution, p: Params, h1: tuple, h2: tuple, wo: tuple) -> None:
+    """Each unit of the XOR network, judged by the network's truth table with that unit as offered."""
+    units = {"h1": h1, "h2": h2, "output": wo}
+    for key, w in units.items():
+        sol.answer(f"xor weights.{key}", list(w), check=_xor_with(units, key, p.strict), claims=("b.xor.truth",))
+    a, c, b = wo
+    is_or = all(perceptron(wo, x, p.strict) == int(bool(x[0] or x[1])) for x in ROWS)
+    if is_or and a > 0 and c > 0:  # an OR of two positive inputs: its AND keeps the weights and needs both
+        sol.misconception("xor weights.output", "and-output", [a, c, -(a + c) + min(a, c) / 2],
+                          "XOR is (A and not B) OR (not A and B): the output unit must fire when either hidden "
+                          "unit fires. An AND output needs both, but h1 and h2 never fire together, so the "
+                          "network then outputs 0 on every input.")
+
+
+def _xor_with(units: dict, key: str, strict: bool) -> Check:
+    """Candidate weights for one unit, placed in the network, judged by the network's exact truth
+    table against Python's XOR."""
+    want = sim.boolean_table("A xor B")
+
+    def check(value) -> Verdict:
+        try:
+            w = [_fraction(v) for v in (list(value) if isinstance(value, (list, tuple, sp.MatrixBase)) else [])]
+        except (TypeError, ValueError):
+            w = []
+        if len(w) != 3:
+            return Verdict("numeric", False, f"{sp.sstr(value)[:60]} is not three numbers (w_1, w_2, b)")
+        t = {k: sim.exact_table(w if k == key else [_fraction(v) for v in u], strict) for k, u in units.items()}
+        got = {x: t["output"][(t["h1"][x], t["h2"][x])] for x in ROWS}
+        bad = [f"A={a},B={b}" for a, b in ROWS if got[(a, b)] != want[(a, b)]]
+        return Verdict("symbolic", not bad, f"network with {key} = ({', '.join(map(str, w))}) vs Python's XOR, "
+                       "exact on all four inputs" + (f"; differs at {', '.join(bad)}" if bad else ""))
+
+    return check
 
 
 def _combo(lam: dict, s: dict, rows: list) -> str:
