@@ -31,7 +31,19 @@ def test_a_dropped_inner_derivative_is_rejected(monkeypatch):
     assert {"1.sympy", "1.reverse-mode", "1.central-differences"} == failed_claims(sg)
 
 
-@pytest.mark.parametrize("overrides", [{"log_base": "10"}, {"point": "(4, 3, 4, 5, -5, 7)"}])
+def test_a_natural_log_gradient_is_rejected_when_base_two_is_in_force(monkeypatch):
+    right = sg.hand_gradient
+    monkeypatch.setattr(sg, "hand_gradient", lambda point, base: right(point, sp.E))
+    assert {"1.sympy", "1.reverse-mode", "1.central-differences"} <= failed_claims(sg, {"log_base": "2"})
+
+
+@pytest.mark.parametrize("base, shown", [("e", r"$\log = \ln$"), ("2", r"$\log = \log_{2}$")])
+def test_the_solution_says_which_base_it_uses(base, shown):
+    sol = solve_topic(sg, {"log_base": base})
+    assert any(shown in getattr(block, "parameter", "") for part in sol.parts for block in part.blocks)
+
+
+@pytest.mark.parametrize("overrides", [{"log_base": "10"}, {"log_base": "2"}, {"point": "(4, 3, 4, 5, -5, 7)"}])
 def test_other_bases_and_points_hold(overrides):
     assert not failed_claims(sg, overrides)
 
