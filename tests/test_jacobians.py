@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 
 import pytest
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import jacobians as jac
 from theory.autodiff import graph as graph_module
 from theory.autodiff.ops import OPS
@@ -103,3 +104,43 @@ def test_near_a_pole_the_omitted_taylor_terms_are_allowed_for():
 def test_hostile_parameters_are_bad_input(bad):
     with pytest.raises(BadInput):
         solve_topic(jac, bad)
+
+
+def _graded(sol, name, value):
+    from theory.core.grade import grade, gradeable
+
+    return grade(gradeable(sol)[name], value, sol.misconceptions)
+
+
+def _numbers(matrix) -> list[list[str]]:
+    return [[f"{float(x):.8g}" for x in row] for row in matrix]
+
+
+def test_misconceptions_are_rejected_and_named_by_grading():
+    sol = solved("jacobians")
+    assert {m.id for m in sol.misconceptions} == {"transposed", "cos-derivative-sign", "sigmoid-derivative-of-input",
+                                                  "power-rule-factor"}  # every inner derivative of CS7643's f is 1
+    assert all(m.verdict.passed for m in sol.misconceptions)
+    assert _graded(sol, "jacobian", _numbers(sol.results["jacobian"].value)).verdict == "correct"
+    for m in sol.misconceptions:
+        j = _graded(sol, "jacobian", _numbers(m.value))
+        assert j.verdict == "incorrect" and j.misconception.id == m.id
+
+
+def test_the_right_value_is_no_misconception():
+    sol = dataclasses.replace(solved("jacobians"), misconceptions=[])  # the shared solution stays as it was
+    assert not sol.misconception("jacobian", "x", sol.results["jacobian"].value, "...").verdict.passed
+
+
+def test_a_non_square_jacobian_transposed_and_a_dropped_inner_derivative_are_named():
+    sol = solve_topic(jac, {"functions": "f = exp(2*w1) * w2", "point": "(0.5, 1.5)"})
+    ids = {m.id: m for m in sol.misconceptions}
+    assert sol.passed and set(ids) == {"transposed", "inner-derivative-dropped"}
+    j = _graded(sol, "jacobian", _numbers(ids["transposed"].value))
+    assert j.how.startswith("transposed") and j.misconception.id == "transposed"
+    assert float(ids["inner-derivative-dropped"].value[0][0]) == pytest.approx(math.exp(1) * 1.5)
+
+
+def test_a_symmetric_jacobian_has_no_transposed_misconception():
+    sol = solve_topic(jac, {"functions": "f1 = w1*w2; f2 = w1**2/2 + w2**2/2", "point": "(1, 2)"})
+    assert sol.passed and "transposed" not in {m.id for m in sol.misconceptions}

@@ -22,9 +22,10 @@ import sympy as sp
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables, tikz
 from theory.autodiff.ops import FUNCTIONS, OPS, SYMPY_NAMES, explicit, sigmoid
-from theory.core import expr, figures, prove
+from theory.core import expr, figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.grade import judge
 from theory.core.params import Parameters, exact_decimal, numbers, param
 from theory.core.solution import Solution
 
@@ -254,6 +255,58 @@ def chain_rule_gradient(g: Graph, output: str, symbols: dict[str, sp.Symbol]) ->
     return [adjoint.get(g.names[n], sp.Integer(0)) for n in g.inputs]
 
 
+# Common mistakes in a local derivative: (which nodes, the wrong derivative of such a node, the explanation).
+# A node f(u) is differentiated as `wrong(node, u)` times u' (the inner-factor slip leaves u' out itself).
+TRANSPOSED = ("The Jacobian of f: R^n -> R^m is m x n: row i is the gradient of output f_i, column j holds the "
+              "derivatives with respect to input w_j. Stacking the gradients as columns gives its transpose, and "
+              "the chain rule J(g after f) = J(g) J(f) then multiplies mismatched shapes or the wrong entries.")
+SLIPS: dict[str, tuple] = {
+    "cos-derivative-sign": (
+        lambda x: isinstance(x, sp.cos), lambda x, u: sp.sin(u),
+        "The derivative of cos(u) is -sin(u) u': the minus sign is easy to drop, and it flips the sign of every "
+        "term that comes through a cosine."),
+    "sigmoid-derivative-of-input": (
+        lambda x: isinstance(x, sigmoid), lambda x, u: u * (1 - u),
+        "sigma'(u) = sigma(u)(1 - sigma(u)) is written with the sigmoid's output, not its input: u(1 - u) is a "
+        "different function (negative for u > 1, where sigma' is always positive)."),
+    "power-rule-factor": (
+        lambda x: x.is_Pow and x.exp.is_Integer and x.exp >= 2, lambda x, u: u ** (x.exp - 1),
+        "The power rule brings the exponent down: d(u^n)/du = n u^(n-1). Lowering the exponent without the "
+        "factor n makes that term n times too small."),
+    "inner-derivative-dropped": (
+        lambda x: isinstance(x, (sp.sin, sp.cos, sp.tan, sp.exp, sp.log, sp.tanh, sigmoid)) and not x.args[0].is_Symbol,
+        None,
+        "The chain rule multiplies the outer derivative by the derivative of the inside: d f(u)/dw = f'(u) du/dw. "
+        "Stopping at f'(u) drops factors such as the 2 of exp(2w) or the 1/w2 of sin(w1/w2)."),
+}
+
+
+def slipped_diff(e: sp.Expr, var: sp.Symbol, slip: str) -> sp.Expr:
+    """de/dvar with one of the SLIPS made at every node it applies to (the nodes are restored afterwards)."""
+    match, wrong, _ = SLIPS[slip]
+    saved: dict[type, tuple] = {}
+
+    def stand_in(node: sp.Expr) -> sp.Expr:
+        """A function of the node's argument whose derivative is the slip; `saved` rebuilds the node."""
+        if len(node.args) == 1:
+            u, rebuild = node.args[0], node.func
+        else:  # u**n
+            u, rebuild = node.base, lambda b, n=node.exp: b**n
+        t = sp.Dummy("t")
+        outer = sp.diff(rebuild(t), t) if wrong is None else wrong(rebuild(t), t)
+
+        def derivative(self, s):
+            inner = sp.Integer(1) if wrong is None else sp.diff(self.args[0], s)
+            return outer.subs(t, self.args[0]) * inner if self.args[0].has(s) else sp.Integer(0)
+
+        cls = type(f"slip{len(saved)}", (sp.Function,), {"nargs": 1, "_eval_derivative": derivative})
+        saved[cls] = rebuild
+        return cls(u)
+
+    d = sp.diff(e.replace(match, stand_in), var)
+    return d.replace(lambda x: type(x) in saved, lambda x: saved[type(x)](x.args[0]))
+
+
 def forward_error(d2: float, d3: float, h: float) -> float:
     """Leading terms of (f(x+h) - f(x))/h - f'(x): h f''/2 + h^2 f'''/6 (Taylor)."""
     return h / 2 * d2 + h**2 / 6 * d3
@@ -354,7 +407,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb.text(rf"So $J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
             rf"{_matrix_tex(J_num)}$.")
     sol.answer("f", dict(zip(outs, exact_values)))
-    sol.answer("jacobian", [[J_exact[i, j] for j in range(n)] for i in range(m)])
 
     # (c) forward mode
     pc = sol.part("c", "Forward mode", r"Push a tangent through the graph once per input (dual numbers).")
@@ -379,6 +431,18 @@ def solve(p: Params, ctx: Context) -> Solution:
     pd.claim("jacobian", rf"Reverse mode ({m} sweeps over one tape, one per output) gives "
              rf"$J \approx {_matrix_tex(rev)}$, the exact Jacobian to rounding.",
              prove.close_all(rev, J_num, rtol=1e-12, atol=1e-14, what="reverse mode against SymPy"))
+    sol.answer("jacobian", [[J_exact[i, j] for j in range(n)] for i in range(m)], claims=("c.jacobian", "d.jacobian"),
+               check=witness.both(witness.close_all(fwd, rtol=1e-12, atol=1e-14, what="forward mode"),
+                                  witness.close_all(rev, rtol=1e-12, atol=1e-14, what="reverse mode")))
+    wrong = {"transposed": (J_exact.T, TRANSPOSED)}
+    for slip, (_, _, explanation) in SLIPS.items():
+        slipped = sp.Matrix([[slipped_diff(on_branch(drawn[o], exact_at), syms[nm], slip) for nm in names]
+                             for o in outs])
+        wrong[slip] = (explicit(slipped).subs(exact_at), explanation)
+    for slip, (value, explanation) in wrong.items():
+        value = value.tolist()
+        if not judge(value, sol.results["jacobian"].value, sol.results["jacobian"].rtol)[0]:  # the slip changes J
+            sol.misconception("jacobian", slip, value, explanation)
 
     # (e) finite differences
     pe = sol.part("e", "Numerical differentiation",
