@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from theory.core import grade
+from tests.conftest import solved
+from theory.core import grade, registry
 from theory.core.solution import Answer
-
-pytestmark = pytest.mark.xdist_group("grade")
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -153,3 +152,24 @@ def test_a_class_is_graded_at_once_into_a_table_and_a_chart(tmp_path):
     assert by[("bob", "divergence threshold")]["misconception"] == "optimum-as-threshold"
     assert by[("cid", "")]["verdict"] == "malformed"
     assert (folder / "grades.png").stat().st_size > 0 and (folder / "grades.pdf").stat().st_size > 0
+
+
+def _typed(value):
+    """A value as a student would type it: SymPy syntax, nested lists for vectors and matrices."""
+    if isinstance(value, sp.MatrixBase):
+        value = value.tolist() if 1 not in value.shape else list(value)
+    if isinstance(value, (list, tuple)):
+        return [_typed(v) for v in value]
+    return grade.show(value)
+
+
+@pytest.mark.parametrize("topic", registry.TOPICS)
+def test_every_answer_grades_its_own_value_correct_and_each_misconception_as_itself(topic):
+    sol = solved(topic)
+    answers, names = grade.gradeable(sol), grade.constants(sol)
+    assert answers, f"{topic} has no gradeable answer"
+    wrong = {a: grade.grade(x, _typed(x.value), sol.misconceptions, names) for a, x in answers.items()}
+    assert not {a: j.how for a, j in wrong.items() if j.verdict != "correct"}
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], _typed(m.value), sol.misconceptions, names)
+        assert j.verdict == "incorrect" and j.misconception is m, (m.id, j)

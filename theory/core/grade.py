@@ -12,6 +12,7 @@ explanation.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,6 +27,9 @@ from theory.core.solution import Answer, Misconception, Solution
 
 Verdict = Literal["correct", "incorrect", "unreadable"]
 Kind = Literal["number", "formula", "vector", "matrix"]
+# What a student may write beyond the safe reader's own names: SymPy's spellings, as `show` prints them.
+FUNCTIONS = {**expr.FUNCTIONS, "Abs": sp.Abs, "ceiling": sp.ceiling, "floor": sp.floor, "Max": sp.Max, "Min": sp.Min}
+CONSTANTS = {"E": sp.E, "oo": sp.oo}
 PROBES = 24  # random points a formula is first compared at
 EQUIVALENCE_BUDGET_S = 2.0  # SymPy's time to prove two formulas equal before the numeric fallback
 
@@ -45,7 +49,8 @@ def kind(value: Any) -> Kind | None:
         return "vector" if 1 in value.shape else "matrix"
     if isinstance(value, (list, tuple)) and value:
         if all(isinstance(v, (list, tuple)) for v in value):
-            return "matrix" if all(kind(r) == "vector" for r in value) else None
+            square = len({len(r) for r in value}) == 1
+            return "matrix" if square and all(kind(r) == "vector" for r in value) else None
         return "vector" if all(kind(v) in ("number", "formula") for v in value) else None
     if isinstance(value, bool) or isinstance(value, str):
         return None
@@ -60,11 +65,11 @@ def gradeable(sol: Solution) -> dict[str, Answer]:
     """The answers a student can give, by id; an answer that is a table of values gives one per key."""
     out: dict[str, Answer] = {}
     for a in sol.results.values():
-        if isinstance(a.value, dict):
-            out.update({f"{a.id}.{k}": Answer(f"{a.id}.{k}", v, rtol=a.rtol)
-                        for k, v in a.value.items() if kind(v)})
-        elif kind(a.value):
+        if kind(a.value):
             out[a.id] = a
+        elif isinstance(a.value, (dict, list, tuple)):
+            items = a.value.items() if isinstance(a.value, dict) else enumerate(a.value)
+            out.update({f"{a.id}.{k}": Answer(f"{a.id}.{k}", v, rtol=a.rtol) for k, v in items if kind(v)})
     return out
 
 
@@ -72,7 +77,12 @@ def symbols(answer: Answer) -> dict[str, sp.Symbol]:
     """The names a student may use in a formula for this answer."""
     found = sp.Matrix(answer.value).free_symbols if kind(answer.value) in ("vector", "matrix") else (
         sp.sympify(answer.value, strict=True).free_symbols)
-    return {str(s): s for s in sorted(found, key=str)}
+    return {_name(s): s for s in sorted(found, key=str)}
+
+
+def _name(s: sp.Symbol) -> str:
+    """How a student writes a symbol: its name, with `_` after a Python keyword (`lambda_`)."""
+    return f"{s}_" if keyword.iskeyword(str(s)) else str(s)
 
 
 def describe(answer: Answer) -> str:
@@ -96,7 +106,8 @@ def read(raw: Any, answer: Answer, constants: Mapping[str, sp.Expr] | None = Non
     """
     where = f"answer {answer.id}"
     if isinstance(raw, str):
-        return expr.read(raw, {**(constants or {}), **symbols(answer)}, where=where)
+        names = {**CONSTANTS, **(constants or {}), **symbols(answer)}
+        return expr.read(raw, names, functions=FUNCTIONS, where=where)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return expr.number(raw, where)
     if isinstance(raw, list) and level < 2 and 0 < len(raw) <= 64:
@@ -147,7 +158,11 @@ def show(value: Any) -> str:
         value = value.tolist() if 1 not in value.shape else list(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(show(v) for v in value) + "]"
-    return sp.sstr(sp.sympify(value, strict=True)) if not isinstance(value, float) else repr(value)
+    if isinstance(value, float):
+        return repr(value)
+    value = sp.sympify(value, strict=True)
+    renamed = {s: sp.Symbol(_name(s)) for s in value.free_symbols if _name(s) != str(s)}
+    return sp.sstr(value.subs(renamed) if renamed else value)
 
 
 def _raw(raw: Any) -> str:
