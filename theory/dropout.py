@@ -10,17 +10,19 @@ import sympy as sp
 import sympy.stats as st
 
 from checks import dropout as sim
-from theory.core import prove
+from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.expectation import Independent, bernoulli
 from theory.core.params import Parameters, param
-from theory.core.solution import Solution
+from theory.core.solution import ANSWER_RTOL, Check, Solution
+from theory.core.verdict import Verdict
 
 TOPIC = "dropout"
 rho_ = sp.Symbol("rho", positive=True)
 
 
 RHO_SIMULATED = (0.2, 0.99)
+RESOLVED = 0.02  # a misconception is declared where it is off by twice the simulations' 1% resolution
 
 
 def _keep_probability(rho: float) -> str | None:
@@ -59,9 +61,32 @@ def expected_error(Y, W, X, rho):
 
 def ridge_minimiser(Y: np.ndarray, X: np.ndarray, rho: float) -> np.ndarray:
     """argmin of (c)'s ridge form: W^T = (1/rho)(X^T X + lam diag(X^T X))^-1 X^T Y, lam = (1-rho)/rho."""
+    return _ridge(Y, X, rho, (1 - rho) / rho)
+
+
+def _ridge(Y: np.ndarray, X: np.ndarray, rho: float, lam: float) -> np.ndarray:
     G = X.T @ X
-    lam = (1 - rho) / rho
     return (np.linalg.solve(G + lam * np.diag(np.diag(G)), X.T @ Y) / rho).T
+
+
+def _penalty_weight(Y: np.ndarray, X: np.ndarray, rho: float, exact: np.ndarray) -> Check:
+    """A candidate lambda judged by the enumerated minimiser of (c): the ridge fit with that lambda must
+    land on it (a wrong lambda shrinks the weights by the wrong amount)."""
+
+    def check(value) -> Verdict:
+        lam = witness.number(value)
+        if lam is None or lam < 0:
+            return Verdict("numeric", False, f"lambda = {value} is not a non-negative number")
+        gap = float(np.max(np.abs(exact - _ridge(Y, X, rho, lam))))
+        return prove.close(gap, 0.0, rtol=0.0, atol=1e-8,
+                           what=f"max |W_enumerated - W_ridge| with lambda = {lam:.6g}")
+
+    return check
+
+
+def _differs(wrong: float, right: float, rel: float = RESOLVED) -> bool:
+    """Whether a wrong value is far enough from the right one for the witness and for grading to tell."""
+    return abs(float(wrong) - float(right)) > max(rel, 10 * ANSWER_RTOL) * abs(float(right))
 
 
 def _symbolic_instance(N: int, K: int, D: int):
@@ -103,12 +128,19 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa.claim("formula", r"Both cases are $\delta_{ij}\rho + (1-\delta_{ij})\rho^2$.",
              prove.equal(delta(0, 0), sp.KroneckerDelta(0, 0) * rho_ + (1 - sp.KroneckerDelta(0, 0)) * rho_**2)
              & prove.equal(delta(0, 1), sp.KroneckerDelta(0, 1) * rho_ + (1 - sp.KroneckerDelta(0, 1)) * rho_**2))
-    pa.claim("mc.mean", rf"Simulation at $\rho = {p.rho:g}$: mean of the mask.",
-             ctx.monte_carlo("a.mean", lambda rng, n: sim.bernoulli(rng, n, p.rho), float(rho))
-             if 0 < p.rho else prove.equal(0, rho))
-    pa.claim("mc.pair", rf"Simulation at $\rho = {p.rho:g}$: mean of the product of two masks.",
-             ctx.monte_carlo("a.pair", lambda rng, n: sim.bernoulli(rng, n, p.rho) * sim.bernoulli(rng, n, p.rho),
-                             float(rho**2)) if 0 < p.rho else prove.equal(0, rho**2))
+    if 0 < p.rho:
+        v_mean = ctx.monte_carlo("a.mean", lambda rng, n: sim.bernoulli(rng, n, p.rho), float(rho))
+        v_pair = ctx.monte_carlo("a.pair", lambda rng, n: sim.bernoulli(rng, n, p.rho)
+                                 * sim.bernoulli(rng, n, p.rho), float(rho**2))
+        mean_check = witness.monte_carlo(v_mean, "mean of the simulated masks")
+        pair_check = witness.monte_carlo(v_pair, "mean of the product of two simulated masks")
+    else:  # every mask is 0: nothing to simulate; sympy.stats at rho = 0 decides
+        v_mean, v_pair = prove.equal(0, rho), prove.equal(0, rho**2)
+        at_rho = st.Bernoulli("R_i", rho), st.Bernoulli("R_j", rho)
+        mean_check = witness.equal(st.E(at_rho[0]), "E[R] by sympy.stats")
+        pair_check = witness.equal(st.E(at_rho[0] * at_rho[1]), "E[R_i R_j] by sympy.stats")
+    pa.claim("mc.mean", rf"Simulation at $\rho = {p.rho:g}$: mean of the mask.", v_mean)
+    pa.claim("mc.pair", rf"Simulation at $\rho = {p.rho:g}$: mean of the product of two masks.", v_pair)
 
     # (b)
     pb = sol.part("b", "The expected error",
@@ -165,11 +197,13 @@ def solve(p: Params, ctx: Context) -> Solution:
                 r"data and weights)")
     if p.rho in (0, 1):  # every mask is the same: one draw, compared up to rounding
         one = float(sim.sampled_errors(ctx.rng("b.instance"), 1, Y, W, X, p.rho)[0])
+        error_check = witness.close(one, rtol=1e-12, what="E(W) for the one possible mask")
         pb.claim("mc", rf"On {instance} every mask is the same, so one sampled $E(\mathbf W)$ is the expectation.",
-                 prove.close(one, claimed, rtol=1e-12, what="E(W) for the one possible mask"))
+                 error_check(claimed))
     else:
-        pb.claim("mc", rf"Simulation on {instance}: mean of $E(\mathbf W)$ over sampled masks.",
-                 ctx.monte_carlo("b.instance", lambda g, n: sim.sampled_errors(g, n, Y, W, X, p.rho), claimed))
+        v_error = ctx.monte_carlo("b.instance", lambda g, n: sim.sampled_errors(g, n, Y, W, X, p.rho), claimed)
+        error_check = witness.monte_carlo(v_error, "mean of E(W) over sampled masks")
+        pb.claim("mc", rf"Simulation on {instance}: mean of $E(\mathbf W)$ over sampled masks.", v_error)
 
     # (c)
     pc = sol.part("c", "What the second term resembles",
@@ -193,8 +227,10 @@ def solve(p: Params, ctx: Context) -> Solution:
              latex=r"\mathbb{E}[E] = \bigl\|Y - X\tilde{\mathbf W}^\top\bigr\|^2 + \lambda\sum_{k,i}"
                    r"\Bigl(\sum_n x_{ni}^2\Bigr)\tilde w_{ki}^2,\qquad \tilde{\mathbf W}^\top = "
                    r"\bigl(X^\top X + \lambda\,\mathrm{diag}(X^\top X)\bigr)^{-1}X^\top Y.")
+    lam_check = None
     if 0 < p.rho:
         exact = sim.exact_dropout_minimiser(Y, X, p.rho)
+        lam_check = _penalty_weight(Y, X, p.rho, exact)
         closed = ridge_minimiser(Y, X, p.rho)
         pc.claim("minimiser", r"On the random instance of (b), minimising the exact expected error "
                  rf"(all $2^{{{p.N * p.D}}}$ masks enumerated, weighted least squares) gives the ridge "
@@ -203,11 +239,66 @@ def solve(p: Params, ctx: Context) -> Solution:
                              what="max |W_enumerated - W_ridge|"))
     pc.text(r"As $\rho \to 1$ (no dropout) $\lambda \to 0$ and the plain least-squares fit returns; "
             r"stronger dropout (smaller $\rho$) means stronger shrinkage.")
-    sol.answer("E[R]", rho)
-    sol.answer("E[R_i R_j], i != j", rho**2)
-    sol.answer("lambda", (1 - rho) / rho if rho != 0 else sp.oo)
-    sol.answer("expected error on the random instance", claimed)
+    sol.answer("E[R]", rho, check=mean_check, claims=("a.mc.mean",))
+    sol.answer("E[R_i R_j], i != j", rho**2, check=pair_check, claims=("a.mc.pair",))
+    sol.answer("lambda", (1 - rho) / rho if rho != 0 else sp.oo, check=lam_check,
+               claims=("c.minimiser",) if lam_check else ())
+    sol.answer("expected error on the random instance", claimed, check=error_check, claims=("b.mc",))
+    _misconceptions(sol, rho, Y, W, X, claimed)
     return sol
+
+
+def _misconceptions(sol: Solution, rho: sp.Expr, Y: np.ndarray, W: np.ndarray, X: np.ndarray,
+                    claimed: float) -> None:
+    """The usual slips, each declared where it gives another value than the right one."""
+    if _differs(1 - rho, rho):
+        sol.misconception("E[R]", "drop-rate-as-mean", 1 - rho,
+                          "rho is the probability that an input is KEPT (R = 1), so E[R] = rho. 1 - rho is the "
+                          "dropout rate, the chance that R = 0, which contributes nothing to the mean.")
+    if _differs(rho, rho**2):
+        sol.misconception("E[R_i R_j], i != j", "same-mask", rho,
+                          "R^2 = R holds for one mask (i = j), which gives rho. Two different inputs have "
+                          "independent masks, so the mean of the product is the product of the means, rho^2.")
+    if _differs((1 - rho) ** 2, rho**2):
+        sol.misconception("E[R_i R_j], i != j", "both-dropped", (1 - rho) ** 2,
+                          "(1 - rho)^2 is the chance that both inputs are dropped. The product R_i R_j is 1 "
+                          "only when both are kept, which has probability rho^2.")
+    if 0 < rho < 1:
+        lam = (1 - rho) / rho
+        if _differs(rho * (1 - rho), lam):
+            sol.misconception("lambda", "unscaled-weights", rho * (1 - rho),
+                              "rho(1 - rho) weighs the penalty on W itself, but the squared-error term "
+                              "then fits rho W, not W. Written for the weights the model really applies, "
+                              "W~ = rho W, the penalty rho(1 - rho) w^2 becomes ((1 - rho)/rho) w~^2: "
+                              "dividing by rho^2 gives lambda = (1 - rho)/rho.")
+        if _differs(rho / (1 - rho), lam):
+            sol.misconception("lambda", "inverted-ratio", rho / (1 - rho),
+                              "The penalty grows with the dropout rate: lambda = (1 - rho)/rho vanishes "
+                              "without dropout (rho = 1) and grows as rho falls. rho/(1 - rho) does the "
+                              "opposite.")
+    first = float(expected_error(Y, W, X, float(rho))) - _variance(W, X, float(rho))
+    wrong = {
+        "no-variance-term": (first,
+                             "E[(y - s)^2] is not (y - E[s])^2: it also contains Var(s), which gives the "
+                             "second term rho(1 - rho) sum w^2 x^2. Dropping it, for instance by taking "
+                             "E[R_i R_j] = rho^2 also for i = j, loses the regulariser the question is about."),
+        "unscaled-prediction": (float(expected_error(Y, W, X, 1.0)) + _variance(W, X, float(rho)),
+                                "Dropout without rescaling shrinks the mean prediction to rho sum w x, so the "
+                                "first term is (y - rho sum w x)^2. Leaving rho out treats the expected "
+                                "prediction as unchanged, which holds only for inverted dropout (kept inputs "
+                                "scaled by 1/rho), not for this model."),
+        "keep-drop-swapped": (float(expected_error(Y, W, X, float(1 - rho))),
+                              "rho is the probability of keeping an input; putting 1 - rho in its place gives "
+                              "the error of a model that keeps each input with the dropout rate instead."),
+    }
+    for id, (value, why) in wrong.items():
+        if _differs(value, claimed):
+            sol.misconception("expected error on the random instance", id, value, why)
+
+
+def _variance(W: np.ndarray, X: np.ndarray, rho: float) -> float:
+    """rho(1 - rho) sum_nki w_ki^2 x_ni^2: the second term of (b) on a NumPy instance."""
+    return float(rho * (1 - rho) * np.sum((W**2)[None, :, :] * (X**2)[:, None, :]))
 
 
 if __name__ == "__main__":
