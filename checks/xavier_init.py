@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.stats
 
 BLOCK = 1 << 22  # numbers drawn at once: memory stays near 64 MB whatever the fan
 
@@ -18,3 +19,8 @@ def dot_squares(rng: np.random.Generator, n: int, fan: int, weight_var: float, i
         u = rng.normal(0.0, np.sqrt(input_var), (m, fan))
         out[start:start + m] = np.einsum("ij,ij->i", w, u) ** 2
     return out
+
+
+def uniform_variance(r: float) -> float:
+    """Variance of U(-r, r), from SciPy's distribution rather than a formula."""
+    return float(scipy.stats.uniform(loc=-r, scale=2 * r).var())

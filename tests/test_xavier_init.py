@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from tests.conftest import failed_claims
+import dataclasses
+
+import sympy as sp
+
+from tests.conftest import failed_claims, solved
 from theory import xavier_init as topic
+from theory.core import grade
 
 
 def test_the_derived_claims_hold():
@@ -18,3 +23,43 @@ def test_the_arithmetic_mean_of_the_conditions_is_rejected(monkeypatch):
 def test_the_forward_condition_alone_is_rejected(monkeypatch):
     monkeypatch.setattr(topic, "glorot_variance", lambda a, b: 1 / a)
     assert {"c.harmonic", "c.uniform"} <= failed_claims(topic)
+
+
+def _raw(value):
+    """A value as a student would type it: the number, or the exact form as text."""
+    return value if isinstance(value, float) else sp.sstr(value)
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("xavier_init")
+    assert len(sol.misconceptions) >= 2
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("xavier_init")
+    answers = grade.gradeable(sol)
+    for name, answer in answers.items():
+        assert grade.grade(answer, _raw(answer.value), sol.misconceptions).verdict == "correct", name
+    assert grade.grade(answers["sigma^2"], "1/((n_in + n_out)/2)", sol.misconceptions).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], _raw(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_value_is_no_misconception():
+    sol = dataclasses.replace(solved("xavier_init"), misconceptions=[])
+    for name in ("sigma^2", "sigma^2 at fan_in, fan_out", "uniform limit r"):
+        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+
+
+def test_equal_fans_declare_only_the_mistakes_they_can_tell_apart():
+    """With n_in = n_out the one-sided and averaged variances are the right answer: not declared."""
+    from theory.core.cli import solve_topic
+
+    sol = solve_topic(topic, {"fan_in": "8", "fan_out": "8"})
+    ids = {m.id for m in sol.misconceptions}
+    assert {"missing-half", "relu-gain", "deviation-as-limit", "width-as-limit"} <= ids
+    assert not {"forward-only", "backward-only", "arithmetic-mean"} & ids
+    assert sol.passed

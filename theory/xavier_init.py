@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 
 import sympy as sp
 
 from checks import xavier_init as sim
-from theory.core import prove
+from checks.montecarlo import Z_ALARM
+from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.expectation import Independent, listed
 from theory.core.params import Parameters, exact_decimal, param
-from theory.core.solution import Solution
+from theory.core.solution import ANSWER_RTOL, Check, Solution
+from theory.core.verdict import Verdict
 
 TOPIC = "xavier_init"
 
 n_in, n_out, s2, v = sp.symbols("n_in n_out sigma^2 v", positive=True)
+RESOLVED = 0.02  # a misconception is declared where it is off by twice the simulations' 1% resolution
 mW, vW, mx, vx = sp.symbols(r"\mathbb{E}[W] \mathbb{E}[W^2] \mathbb{E}[x] \mathbb{E}[x^2]")
 
 
@@ -69,16 +73,99 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"(variance $r^2/3$) have this variance.", prove.equal(r**2 / 3, derived))
     at = {n_in: p.fan_in, n_out: p.fan_out}
     var_w, vin = float(derived.subs(at)), float(exact_decimal(p.input_var))
+    runs = []
     for fan, name in ((p.fan_in, "forward"), (p.fan_out, "backward")):
         claimed = fan * var_w * vin
+        runs.append(ctx.monte_carlo(f"c.{name}", lambda rng, k, fan=fan: sim.dot_squares(rng, k, fan, var_w, vin),
+                                    claimed))
         pc.claim(f"mc.{name}", rf"Simulation, {name}: a layer of {p.fan_in} inputs and {p.fan_out} outputs with "
-                 rf"Glorot-uniform weights gives variance ${claimed:.4g} = {fan}\sigma^2 v$.",
-                 ctx.monte_carlo(f"c.{name}", lambda rng, k, fan=fan: sim.dot_squares(rng, k, fan, var_w, vin),
-                                 claimed))
-    sol.answer("sigma^2", derived)
-    sol.answer("sigma^2 at fan_in, fan_out", derived.subs(at))
-    sol.answer("uniform limit r", r.subs(at))
+                 rf"Glorot-uniform weights gives variance ${claimed:.4g} = {fan}\sigma^2 v$.", runs[-1])
+    balanced = _balanced(*runs, var_w * vin)
+    mc = ("c.mc.forward", "c.mc.backward")
+    sol.answer("sigma^2", derived, check=witness.at(at, balanced), claims=mc)
+    sol.answer("sigma^2 at fan_in, fan_out", derived.subs(at), check=balanced, claims=mc)
+    sol.answer("uniform limit r", r.subs(at), claims=mc,
+               check=lambda value: _as_limit(value, balanced))
+    _misconceptions(sol, at)
     return sol
+
+
+def _balanced(forward: Verdict, backward: Verdict, unit: float) -> Check:
+    """A candidate weight variance judged by the two simulations: the forward and backward gains they
+    measure per unit of weight variance, scaled to the candidate, must average 1 (Glorot's compromise).
+
+    `unit` is the weight variance times the input variance the simulations ran with; their standard
+    errors carry over, and the candidate is rejected at the Monte-Carlo alarm level.
+    """
+    if forward.skipped or backward.skipped:
+        return lambda value: forward
+
+    gain = (forward.data["estimate"] + backward.data["estimate"]) / (2 * unit)
+    se = math.hypot(forward.data["std_error"], backward.data["std_error"]) / (2 * unit)
+
+    def check(value) -> Verdict:
+        x = witness.number(value)
+        if x is None or x <= 0:
+            return Verdict("numeric", False, f"weight variance {value} is not a positive number")
+        z = (x * gain - 1) / (x * se)
+        ok = abs(z) <= Z_ALARM
+        return Verdict("monte-carlo", ok, f"mean of the simulated forward and backward gains at weight variance "
+                       f"{x:.6g}: {x * gain:.6g} against 1, z = {z:+.2f}" + ("" if ok else f", |z| > {Z_ALARM:.2f}"),
+                       {"z": z})
+
+    return check
+
+
+def _as_limit(value, balanced: Check) -> Verdict:
+    """A candidate limit r of uniform weights, judged through the variance SciPy gives U(-r, r)."""
+    r = witness.number(value)
+    if r is None or r <= 0:
+        return Verdict("numeric", False, f"limit {value} is not a positive number")
+    v = balanced(sim.uniform_variance(r))
+    return Verdict(v.method, v.passed, f"U(-{r:.6g}, {r:.6g}), variance by SciPy; {v.detail}", v.data, v.skipped)
+
+
+def _differs(wrong: sp.Expr, right: sp.Expr, at: dict) -> bool:
+    """Whether a wrong value is, at the fans in force, far enough from the right one for the simulations
+    and for grading to tell."""
+    w, r = float(sp.sympify(wrong, strict=True).subs(at)), float(sp.sympify(right, strict=True).subs(at))
+    return abs(w - r) > max(RESOLVED, 10 * ANSWER_RTOL) * abs(r)
+
+
+def _misconceptions(sol: Solution, at: dict) -> None:
+    """The usual slips, each declared where the fans in force tell it from the right answer."""
+    right = glorot_variance(n_in, n_out)
+    for id, wrong, why in (
+        ("forward-only", 1 / n_in,
+         "1/n_in keeps only the forward variance (LeCun's choice); the gradients flowing back then change "
+         "by the factor n_out/n_in per layer. Glorot asks for both n_in sigma^2 = 1 and n_out sigma^2 = 1, "
+         "which only equal fans allow, and takes the compromise 2/(n_in + n_out)."),
+        ("backward-only", 1 / n_out,
+         "1/n_out keeps only the variance of the gradients; the activations then change by the factor "
+         "n_in/n_out per layer. The compromise averages the two conditions: (n_in + n_out) sigma^2 / 2 = 1."),
+        ("arithmetic-mean", (1 / n_in + 1 / n_out) / 2,
+         "Averaging the two variances 1/n_in and 1/n_out is not Glorot's compromise: it averages the fans, "
+         "(n_in + n_out)/2 sigma^2 = 1, which gives the harmonic mean 2/(n_in + n_out) of the variances."),
+        ("missing-half", 1 / (n_in + n_out),
+         "Adding the two conditions gives (n_in + n_out) sigma^2 = 2, not 1: the compromise is the average "
+         "of the two gains, so sigma^2 = 2/(n_in + n_out). Without the 2 each layer halves the variance."),
+        ("relu-gain", 2 / n_in,
+         "2/n_in is He initialisation: its factor 2 makes up for a ReLU zeroing half of the inputs. A linear "
+         "layer (or tanh near 0) loses nothing, and Glorot also balances the backward pass: 2/(n_in + n_out)."),
+    ):
+        if _differs(wrong, right, at):
+            sol.misconception("sigma^2", id, wrong, why)
+    r = sp.sqrt(3 * right).subs(at)
+    for id, wrong, why in (
+        ("deviation-as-limit", sp.sqrt(right).subs(at),
+         "The limit r is not the standard deviation: U(-r, r) has variance r^2/3, so matching sigma^2 = "
+         "2/(n_in + n_out) needs r = sqrt(3 sigma^2) = sqrt(6/(n_in + n_out))."),
+        ("width-as-limit", sp.sqrt(12 * right).subs(at),
+         "The variance (b - a)^2/12 of U(a, b) uses the whole width b - a = 2r, which gives r^2/3. Using r "
+         "as the width gives r^2/12 and a limit twice too large."),
+    ):
+        if _differs(wrong, r, {}):
+            sol.misconception("uniform limit r", id, wrong, why)
 
 
 if __name__ == "__main__":
