@@ -52,14 +52,19 @@ class OpCounter:
 
 # ---------------------------------------------------------------- parameters (Q1a)
 
+def shapes(d: int, m: int, k: int) -> dict[str, tuple[int, ...]]:
+    """The arrays of D -> M -> K: a weight per edge, a bias per unit; the softmax has none."""
+    return {"W1": (d, m), "b1": (m,), "W2": (m, k), "b2": (k,)}
+
+
 def build_network(rng: np.random.Generator, d: int, m: int, k: int) -> dict[str, np.ndarray]:
-    """Weights and biases of D -> M -> K; the softmax has no arrays of its own."""
-    return {
-        "W1": rng.standard_normal((d, m)),
-        "b1": rng.standard_normal(m),
-        "W2": rng.standard_normal((m, k)),
-        "b2": rng.standard_normal(k),
-    }
+    """Weights and biases of D -> M -> K, filled with random numbers."""
+    return {name: rng.standard_normal(shape) for name, shape in shapes(d, m, k).items()}
+
+
+def unfilled_network(d: int, m: int, k: int) -> dict[str, np.ndarray]:
+    """The same arrays as read-only views of one zero: any size, no memory."""
+    return {name: np.broadcast_to(0.0, shape) for name, shape in shapes(d, m, k).items()}
 
 
 def count_entries(net: dict[str, np.ndarray]) -> int:

@@ -16,11 +16,12 @@ import sympy as sp
 from sympy.utilities.lambdify import implemented_function
 
 from checks import network_counts as sim
-from theory.core import prove
+from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
+from theory.core.verdict import Verdict
 
 TOPIC = "network_counts"
 ACTIVATIONS = ("tanh", "sigmoid")
@@ -129,6 +130,24 @@ def _scaled(expr: sp.Expr, with_n: bool = False) -> sp.Expr:
     return expr.subs(sizes, simultaneous=True)
 
 
+def _counted(instances: dict[str, tuple[dict, int]], what: str) -> Check:
+    """A candidate count formula judged at instances where the count was measured: substituted
+    there, it must give each measured integer (a formula in other names gives no number)."""
+
+    def check(value) -> Verdict:
+        try:
+            f = sp.sympify(value, strict=True)
+        except (sp.SympifyError, TypeError):
+            return Verdict("numeric", False, f"{what}: {str(value)[:60]} is not a formula")
+        return prove.on_instances({name: _integer(f.subs(at)) == n for name, (at, n) in instances.items()}, what)
+
+    return check
+
+
+def _integer(x: sp.Expr) -> int | None:
+    return int(x) if x.is_Integer else None
+
+
 def _fmt(x) -> str:
     """An integer for LaTeX: thin-space groups, or 4 digits times a power of ten when huge."""
     v = int(x)
@@ -188,12 +207,27 @@ def _parameters(sol: Solution, p: Params, ctx: Context) -> None:
             r"all: a one-class softmax classifier learns nothing.)")
     rng = ctx.rng("1a.random")
     shapes = [tuple(int(v) for v in rng.integers(1, 200, 3)) for _ in range(20)]
-    counted = {f"{s}": sim.count_entries(sim.build_network(rng, *s)) == param_count(*s)
-               for s in shapes}
+    counted = _counted({f"{s}": (dict(zip((D_, M_, K_), s)), sim.count_entries(sim.build_network(rng, *s)))
+                        for s in shapes}, "entries counted")
     pa.claim("random", r"Networks built from NumPy arrays for 20 random $(D, M, K)$ hold "
-             r"$(D+1)M + (M+1)K$ entries in total.", prove.on_instances(counted, "entries counted"))
-    sol.answer("parameters", P_sym)
-    sol.answer("parameters (example)", sp.Integer(param_count(p.D, p.M, p.K)))
+             r"$(D+1)M + (M+1)K$ entries in total.", counted(P_sym))
+    P_ex = sp.Integer(param_count(p.D, p.M, p.K))
+    counted_ex = witness.close(sim.count_entries(sim.unfilled_network(p.D, p.M, p.K)), rtol=0.0,
+                               what="entries of unfilled arrays of the example's shapes")
+    pa.claim("example", rf"Arrays of the worked example's shapes ($D={p.D}$, $M={p.M}$, $K={p.K}$; views "
+             rf"of one zero, so any size is free) hold ${_fmt(P_ex)}$ entries.", counted_ex(P_ex))
+    sol.answer("parameters", P_sym, check=counted, claims=("1a.random",))
+    sol.answer("parameters (example)", P_ex, check=counted_ex, claims=("1a.example",), rtol=0.0)
+    no_bias, softmax_layer = D_ * M_ + M_ * K_, P_sym + (K_ + 1) * K_
+    forgot = ("A bias is learned too: one per hidden unit and one per output unit, M + K of them "
+              "beside the DM + MK weights, so the count is (D+1)M + (M+1)K.")
+    layer = ("The softmax only normalises the K outputs, exp(z_k) over the sum of exp(z_j): it has no "
+             "weights or biases of its own, so it adds nothing to (D+1)M + (M+1)K.")
+    sol.misconception("parameters", "forgotten-biases", no_bias, forgot)
+    sol.misconception("parameters", "softmax-as-layer", softmax_layer, layer)
+    example = {D_: p.D, M_: p.M, K_: p.K}
+    sol.misconception("parameters (example)", "forgotten-biases-example", no_bias.subs(example), forgot)
+    sol.misconception("parameters (example)", "softmax-as-layer-example", softmax_layer.subs(example), layer)
 
 
 def _operations(sol: Solution, p: Params, ctx: Context) -> None:
@@ -269,17 +303,18 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
         measured[(n, d, m, k)] = sim.measure_counts(rng, n, d, m, k, p.g, p.act_cost,
                                                     p.loss_cost)
 
-    def agree(key, derived):
-        return prove.on_instances(
-            {f"(N,D,M,K)={nd}": r[key] == int(derived(*nd, p.act_cost, p.loss_cost))
-             for nd, r in measured.items()}, "scalar operations counted one by one in loops")
+    def counted(key: str) -> Check:
+        return _counted({f"(N,D,M,K)={nd}": (dict(zip((N_, D_, M_, K_, a_, c_), (*nd, p.act_cost, p.loss_cost))),
+                                             r[key]) for nd, r in measured.items()},
+                        "scalar operations counted one by one in loops")
 
+    counted_f, counted_fd, counted_bp = counted("forward"), counted("fd"), counted("backprop")
     pb.claim("counted-forward", r"A forward pass written with counted scalar operations performs "
-             r"exactly $F$ of them on random small networks.", agree("forward", forward_ops))
+             r"exactly $F$ of them on random small networks.", counted_f(F_sym))
     pb.claim("counted-fd", r"The counted two-sided finite-difference loop performs exactly "
-             r"$T_{\mathrm{FD}}$ operations.", agree("fd", fd_ops))
+             r"$T_{\mathrm{FD}}$ operations.", counted_fd(T_sym))
     pb.claim("counted-bp", r"Counted backpropagation performs exactly $F + B$ operations.",
-             agree("backprop", lambda *x: forward_ops(*x) + backward_ops(*x)))
+             counted_bp(F_sym + B_sym))
     gap = max(r["gap"] for r in measured.values())
     pb.claim("same-gradient", r"The counted programs compute the gradient: finite differences "
              r"($h = 10^{-6}$) and backprop agree to $10^{-7}$ on every counted network.",
@@ -295,9 +330,30 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
         ["ratio", r"$T_{\mathrm{FD}}/(F+B)$", f"${_fmt(round(T_ex / BP_ex))}$"],
     ], caption=rf"Worked example: $D={p.D}$, $M={p.M}$, $K={p.K}$, $N={p.N}$, "
                rf"$a={p.act_cost}$, $c={p.loss_cost}$.")
-    sol.answer("forward ops", F_sym)
-    sol.answer("finite-difference ops", T_sym)
-    sol.answer("backprop ops", sp.expand(F_sym + B_sym))
+    sol.answer("forward ops", F_sym, check=counted_f, claims=("1b.counted-forward",))
+    sol.answer("finite-difference ops", T_sym, check=counted_fd, claims=("1b.counted-fd",))
+    sol.answer("backprop ops", sp.expand(F_sym + B_sym), check=counted_bp, claims=("1b.counted-bp",))
+    sol.misconception("forward ops", "bias-additions-forgotten",
+                      N_ * ((2 * D_ - 1) * M_ + (2 * M_ - 1) * K_ + a_ * (M_ + K_) + c_ + 1),
+                      "A unit with D inputs makes D multiplications and D - 1 additions to sum them, and "
+                      "then one more addition for its bias: 2D operations per hidden unit and 2M per output "
+                      "unit, not 2D - 1 and 2M - 1.")
+    if any(nd[0] > 1 for nd in measured):  # the counted networks must have more than one sample to tell
+        sol.misconception("forward ops", "per-sample-count", sp.expand(F_sym / N_),
+                          "The forward pass runs over all N rows of X: every per-sample operation happens N "
+                          "times, and averaging the N losses costs N more. The count for one sample must be "
+                          "multiplied by N.")
+    P = param_count(D_, M_, K_)
+    sol.misconception("finite-difference ops", "one-pass-per-parameter", sp.expand(P * (F_sym + 4)),
+                      "The two-sided difference needs the loss at theta + h e_i and at theta - h e_i: two "
+                      "forward passes for every parameter, so the count is P (2F + 4), not P (F + 4).")
+    sol.misconception("finite-difference ops", "passes-shared", sp.expand(2 * F_sym + 4 * P),
+                      "Each parameter is perturbed on its own, so each of the P partial derivatives needs its "
+                      "own pair of forward passes; moving all parameters at once gives one directional "
+                      "derivative, not the gradient. The count is P (2F + 4), not 2F + 4P.")
+    sol.misconception("backprop ops", "backward-only", sp.expand(B_sym),
+                      "Backpropagation needs the activations of a forward pass before it can go backward: "
+                      "its cost is the forward pass F plus the backward pass B, not B alone.")
     sol.answer("finite-difference ops (example)", T_ex)
     sol.answer("backprop ops (example)", BP_ex)
 
@@ -419,8 +475,8 @@ def _updates(sol: Solution, p: Params, ctx: Context) -> None:
     rng = ctx.rng("2.random")
     pairs = [(int(n), int(b)) for n, b in zip(rng.integers(1, 3000, 24), rng.integers(1, 200, 24))]
     pairs += [(1280, 128), (127, 128), (1, 1)]
-    both = {f"({n},{b})": all(sim.simulate_epochs(n, 2, b, drop)["updates"]
-                              == int(updates_per_parameter(n, 2, b, drop))
+    loops = {(n, b, drop): sim.simulate_epochs(n, 2, b, drop)["updates"] for n, b in pairs for drop in (False, True)}
+    both = {f"({n},{b})": all(loops[n, b, drop] == int(updates_per_parameter(n, 2, b, drop))
                               for drop in (False, True))
             for n, b in pairs}
     q2.claim("ceil-floor", r"$\lceil N/B\rceil$ (last batch kept) and $\lfloor N/B\rfloor$ "
@@ -433,8 +489,34 @@ def _updates(sol: Solution, p: Params, ctx: Context) -> None:
             r"mini-batches (roughly the batch size), and full-batch gradient descent only one per "
             r"epoch, though each full-batch step averages all samples.")
     for name, value in derived.items():
-        sol.answer(f"updates: {name}", value)
-    sol.answer("updates formula", E_ * sp.ceiling(N_ / B_))
+        sol.answer(f"updates: {name}", value, claims=("2.simulated",), rtol=0.0, check=witness.close(
+            runs[name]["updates"], rtol=0.0, what=f"updates counted in the simulated loop, {name}"))
+    formula = E_ * sp.ceiling(N_ / B_)
+    sol.answer("updates formula", formula, claims=("2.ceil-floor",), check=_counted(
+        {f"({n},{b})": ({N_: n, B_: b, E_: 2}, loops[n, b, False]) for n, b in pairs},
+        "updates counted in the simulated loop over 2 epochs, last batch kept"))
+    sol.misconception("updates formula", "floor-batches", E_ * sp.floor(N_ / B_),
+                      "N/B batches rounded down drops the last, shorter batch; it still makes an update "
+                      "unless it is dropped on purpose, so an epoch has the ceiling of N/B batches.")
+    sol.misconception("updates formula", "no-rounding", E_ * N_ / B_,
+                      "The number of batches is a whole number: N/B rounded up (the last batch may be "
+                      "shorter). E N/B is not even an integer unless B divides N.")
+    if rest:
+        sol.misconception(f"updates: {mb}", "last-batch-dropped", derived[mb_drop],
+                          f"{p.samples} is not a multiple of {p.batch}: the last batch of each epoch holds "
+                          f"only {rest} samples but still makes an update, so an epoch has the ceiling, not "
+                          f"the floor, of N/B batches.")
+    if p.epochs > 1:
+        sol.misconception(f"updates: {mb}", "epochs-forgotten", per_epoch,
+                          f"That is the count for one epoch; each of the {p.epochs} epochs repeats every batch, "
+                          "so the updates are E times the batches per epoch.")
+        sol.misconception("updates: SGD", "sgd-epochs-forgotten", sp.Integer(p.samples),
+                          f"SGD makes one update per sample in every epoch: N per epoch, so E N over the "
+                          f"{p.epochs} epochs, not N.")
+    if p.samples > 1:
+        sol.misconception("updates: full batch", "full-batch-per-sample", derived["SGD"],
+                          "Full-batch gradient descent averages the gradient over all N samples and then "
+                          "makes one update: one per epoch, E in all. One update per sample is SGD.")
 
 
 if __name__ == "__main__":
