@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import autodiff_modes as am
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
@@ -61,3 +63,32 @@ def test_a_sheet_sized_trace_over_many_inputs_holds():
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(am, bad)
+
+
+def _graded(sol, name, value):
+    from theory.core.grade import grade, gradeable
+
+    return grade(gradeable(sol)[name], value, sol.misconceptions)
+
+
+def test_misconceptions_are_rejected_and_named_by_grading():
+    sol = solved("autodiff_modes")
+    assert {m.id for m in sol.misconceptions} == {"missed-path", "inner-derivative-dropped", "one-pass", "values-once"}
+    assert all(m.verdict.passed for m in sol.misconceptions)
+    assert _graded(sol, "gradient", [f"{float(x):.8g}" for x in sol.results["gradient"].value]).verdict == "correct"
+    assert _graded(sol, "forward-mode time", "T*d").verdict == "correct"
+    for m in sol.misconceptions:
+        offered = [f"{float(x):.8g}" for x in m.value] if m.answer == "gradient" else sp.sstr(m.value)
+        j = _graded(sol, m.answer, offered)
+        assert j.verdict == "incorrect" and j.misconception.id == m.id
+
+
+def test_the_right_values_are_no_misconceptions():
+    sol = dataclasses.replace(solved("autodiff_modes"), misconceptions=[])  # the shared solution stays as it was
+    for name in ("gradient", "forward-mode time"):
+        assert not sol.misconception(name, "x", sol.results[name].value, "...").verdict.passed
+
+
+def test_a_trace_without_shared_variables_or_inner_factors_declares_only_the_cost_mistakes():
+    sol = solve_topic(am, {"trace": "a = w1*w2; f = sin(a)", "formula": "sin(w1*w2)", "point": "(0.5, 1.5)"})
+    assert sol.passed and {m.id for m in sol.misconceptions} == {"one-pass", "values-once"}

@@ -19,12 +19,15 @@ import sympy as sp
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables
 from theory.autodiff.ops import SYMPY_NAMES, counting
-from theory.core import expr, figures, prove
+from theory.core import expr, figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.grade import judge
 from theory.core.params import Parameters, numbers, param
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
+from theory.core.verdict import Verdict
 from theory.jacobians import (
+    SLIPS,
     check_inputs,
     check_program,
     higher_derivatives,
@@ -34,6 +37,7 @@ from theory.jacobians import (
     rounding_bound,
     same_piece,
     size_problem,
+    slipped_diff,
 )
 
 TOPIC = "autodiff_modes"
@@ -99,14 +103,24 @@ def local_derivative(lines: dict[str, sp.Expr], name: str, var: sp.Symbol) -> sp
 
 def reverse_program(lines: dict[str, sp.Expr], inputs: tuple[str, ...]) -> list[tuple[str, sp.Expr]]:
     """(variable, its adjoint as an expression of the z's and later adjoints), output first."""
+    return _adjoint_rules(lines, inputs, lambda users: users, lambda u, var: local_derivative(lines, u, var))
+
+
+def _adjoint_rules(lines: dict[str, sp.Expr], inputs: tuple[str, ...], kept, derivative) -> list[tuple[str, sp.Expr]]:
+    """The backward pass: each adjoint sums bar_u * d(u)/d(var) over the lines u in `kept(users)`."""
     names = list(lines)
     bar = {n: sp.Symbol(f"bar_{n}", real=True) for n in [*inputs, *names]}
     out = [(names[-1], sp.Integer(1))]
     for v in [*reversed(names[:-1]), *inputs]:
         var = sp.Symbol(v, real=True)
-        users = [u for u in names if var in lines[u].free_symbols]
-        out.append((v, sum((bar[u] * local_derivative(lines, u, var) for u in users), sp.Integer(0))))
+        users = kept([u for u in names if var in lines[u].free_symbols])
+        out.append((v, sum((bar[u] * derivative(u, var) for u in users), sp.Integer(0))))
     return out
+
+
+def reused(lines: dict[str, sp.Expr], inputs: tuple[str, ...]) -> list[str]:
+    """The variables that more than one line uses: their adjoints add up several paths."""
+    return [v for v in [*inputs, *lines] if sum(sp.Symbol(v, real=True) in e.free_symbols for e in lines.values()) > 1]
 
 
 def forward_program(lines: dict[str, sp.Expr], inputs: tuple[str, ...], wrt: str) -> list[tuple[str, sp.Expr]]:
@@ -229,7 +243,33 @@ def solve(p: Params, ctx: Context) -> Solution:
                     dot_tex, ["tangent", "pseudocode", "dual numbers"],
                     rf"The forward pseudocode at $({fmt})$ beside the engine's dual-number pass.",
                     r"Every tangent of the pseudocode equals the engine's dual numbers, to rounding.")
-    sol.answer("gradient", {n: gradient[i].subs(exact_at) for i, n in enumerate(inputs)})
+    engine_grad = [adjoint[g.names[n]] for n in inputs]
+    sol.answer("gradient", [gradient[i].subs(exact_at) for i in range(len(inputs))],
+               claims=("1.1.engine", "1.1.finite-differences"), check=witness.both(
+                   witness.close_all(engine_grad, rtol=1e-10, atol=1e-12, what="the engine's reverse sweep"),
+                   witness.close_all(central, rtol=1e-6, atol=slack, what="central differences")))
+    shared = ", ".join(f"{v} ({', '.join(u for u, e in lines.items() if sp.Symbol(v, real=True) in e.free_symbols)})"
+                       for v in reused(lines, inputs))
+    inner = [f"{n} = {sp.sstr(e)}" for n, e in lines.items() if any(map(SLIPS["inner-derivative-dropped"][0],
+                                                                        sp.preorder_traversal(e)))]
+    slips = {
+        "missed-path": (
+            _adjoint_rules(lines, inputs, lambda users: users[-1:], lambda u, var: sp.diff(lines[u], var)),
+            "An adjoint adds one term for every line that uses the variable (bar_v += bar_u du/dv): here "
+            f"{shared} feed more than one line. Taking only the latest use, the direct edge towards the output, "
+            "loses the paths through the other lines, and with them their share of the derivative."),
+        "inner-derivative-dropped": (
+            _adjoint_rules(lines, inputs, lambda users: users,
+                           lambda u, var: slipped_diff(lines[u], var, "inner-derivative-dropped")),
+            "A local derivative of a line z = f(u) is f'(u) times the derivative of u: the chain rule applies "
+            f"inside a line too ({'; '.join(inner)}). Stopping at f'(u) drops the inner factor, e.g. the 2 of "
+            "exp(2 w) or the 1/w2 of sin(w1/w2)."),
+    }
+    for slip, (rules, explanation) in slips.items():
+        wrong = run(rules, z_values, "bar")
+        value = [wrong[n] for n in inputs]
+        if not judge(value, sol.results["gradient"].value, sol.results["gradient"].rtol)[0]:  # the slip changes it
+            sol.misconception("gradient", slip, value, explanation)
 
     # Q1.3 cost
     p3 = sol.part("1.3", "The cost of forward mode",
@@ -240,7 +280,7 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"evaluates every operation once and its local derivatives once, a constant factor $c$ times the "
             r"work of evaluating $f$, so the time is $O(c\, d\, T) = O(dT)$. Reverse mode records one pass and "
             r"sweeps back once for all $d$ partial derivatives: $O(T)$ time (and $O(T)$ memory for the tape).")
-    rows, counted_ok = [], {}
+    rows, counted_ok, forward_counts = [], {}, {}
     for d in (int(x) for x in p.dims):
         sg = synthetic(d)
         ops = len(sg.operations())
@@ -251,6 +291,7 @@ def solve(p: Params, ctx: Context) -> Solution:
             jr = reverse_jacobian(sg, point)
         want_f, want_r = forward_cost(d, ops), reverse_cost(d, ops)
         counted_ok[f"d={d}"] = dict(fwd_count) == want_f and dict(rev_count) == want_r and np.allclose(jf, jr)
+        forward_counts[(d, ops)] = fwd_count["values"] + fwd_count["local derivatives"]
         rows.append([f"${d}$", f"${ops}$", f"${fwd_count['values'] + fwd_count['local derivatives']}$",
                      f"${rev_count['values'] + rev_count['local derivatives']}$"])
     p3.table(["$d$", "operations $T$", "forward mode", "reverse mode"], rows,
@@ -263,7 +304,34 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"(median of repeated runs; log-log). Forward mode ($d$ passes) grows like $d^2$ because $T$ "
               r"itself grows like $d$; reverse mode grows like $T \propto d$.",
               lambda path: _plot_timing(path, [int(x) for x in p.dims]))
+    d_, T_ = sp.symbols("d T", positive=True)
+    sol.answer("forward-mode time", d_ * T_, claims=("1.3.counted",), check=_proportional(forward_counts, d_, T_))
+    sol.misconception("forward-mode time", "one-pass", T_,
+                      "One forward pass carries one tangent: seeded with e_j it gives the single partial derivative "
+                      "df/dw_j, not the gradient. O(T) is the cost of reverse mode, which gets all d partials from "
+                      "one sweep; forward mode needs d passes, O(dT).")
+    sol.misconception("forward-mode time", "values-once", T_ + d_,
+                      "The values of the trace could be computed once, but every pass recomputes the tangent of "
+                      "every operation, which is work proportional to T, d times over: O(dT), not O(T + d).")
     return sol
+
+
+def _proportional(counts: dict[tuple[int, int], int], d: sp.Symbol, T: sp.Symbol) -> Check:
+    """A cost formula in d and T judged against counted evaluations: proportional to them at every size
+    (an O(.) answer is right up to a constant factor)."""
+
+    def check(value) -> Verdict:
+        try:
+            f = sp.sympify(value, strict=True)
+            ratios = [float(f.subs({d: dd, T: ops})) / n for (dd, ops), n in counts.items()]
+        except (TypeError, ValueError, sp.SympifyError):
+            return Verdict("numeric", False, f"cost {sp.sstr(value)[:60]} is not a formula in d and T")
+        ok = min(ratios) > 0 and max(ratios) <= (1 + 1e-9) * min(ratios)
+        return Verdict("numeric", ok, f"cost {sp.sstr(value)[:60]} over the counted forward-mode evaluations at "
+                       f"d = {', '.join(str(dd) for dd, _ in counts)}: ratios {min(ratios):.4g} to {max(ratios):.4g}"
+                       + ("" if ok else ", not one constant"), {"ratios": ratios})
+
+    return check
 
 
 def _against_engine(part, pseudocode: dict, engine: dict, accent: dict, header: list[str], caption: str,
