@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import network_drawing as nd
 from theory.autodiff import graph as graph_module
 from theory.core.cli import solve_topic
@@ -63,3 +65,41 @@ def test_a_long_equation_keeps_its_length():
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(nd, bad)
+
+
+def _graded(sol, name, value):
+    from theory.core.grade import grade, gradeable
+
+    return grade(gradeable(sol)[name], value, sol.misconceptions)
+
+
+def test_misconceptions_are_rejected_and_named_by_grading():
+    sol = solved("network_drawing")
+    assert {(m.answer, m.id, m.value) for m in sol.misconceptions} == {
+        ("(a) parameters", "biases-forgotten-a", 8), ("(b) neuron count", "repeated-neuron-drawn-twice-b", 7),
+        ("(b) parameters", "repeated-parameter-counted-twice-b", 15), ("(b) parameters", "biases-forgotten-b", 6)}
+    assert all(m.verdict.passed for m in sol.misconceptions)
+    for name in ("(a) neuron count", "(a) parameters", "(b) neuron count", "(b) parameters"):
+        assert _graded(sol, name, str(sol.results[name].value)).verdict == "correct"
+    for m in sol.misconceptions:
+        j = _graded(sol, m.answer, str(m.value))
+        assert j.verdict == "incorrect" and j.misconception.id == m.id
+
+
+def test_the_right_values_are_no_misconceptions():
+    sol = dataclasses.replace(solved("network_drawing"), misconceptions=[])  # the shared solution stays as it was
+    for name in ("(b) neuron count", "(b) parameters"):
+        assert not sol.misconception(name, "x", sol.results[name].value, "...").verdict.passed
+
+
+def test_a_net_without_biases_or_repeats_has_no_misconceptions():
+    sol = solve_topic(nd, {"net_a": "y = tanh(v1*tanh(u1*x1) + v2*tanh(u2*x2))"})
+    assert sol.passed and sol.results["(a) parameters"].value == 4 and sol.results["(a) neuron count"].value == 3
+    assert not [m for m in sol.misconceptions if m.answer.startswith("(a)")]
+
+
+def test_an_output_without_activation_is_one_more_neuron():
+    sol = solve_topic(nd, {"net_a": "y = v1*relu(u1*x1 + c1) + v2*relu(u1*x1 + c1) + c"})
+    assert sol.passed and sol.results["(a) neuron count"].value == 2
+    assert {m.id: m.value for m in sol.misconceptions if m.answer == "(a) neuron count"} == {
+        "repeated-neuron-drawn-twice-a": 3}

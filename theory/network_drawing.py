@@ -21,7 +21,7 @@ from theory.autodiff import Graph
 from theory.autodiff import network as nn
 from theory.autodiff.network import tex_name
 from theory.autodiff.ops import CONSTANTS, FUNCTIONS, SYMPY_NAMES
-from theory.core import expr, prove
+from theory.core import expr, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
@@ -150,8 +150,56 @@ def solve(p: Params, ctx: Context) -> Solution:
                    r"the equation.", prove.close_all(measured, np.broadcast_to(predicted, measured.shape),
                                                      rtol=1e-12, atol=1e-12, what="drawing against equation"))
         sol.answer(f"({label}) neurons", [describe(u) for u in units])
-        sol.answer(f"({label}) parameters", len(params))
+        count = f"({label}) neuron count"
+        neurons = witness.equal(activations(formula), "distinct activations in SymPy's reading of the equation "
+                                "(and the output unit when it has none)")
+        part.claim("neurons", rf"The drawing has {len(units)} neurons: one per distinct activation of the equation "
+                   r"as SymPy reads it, plus the output unit if the equation does not end in an activation.",
+                   neurons(len(units)))
+        sol.answer(count, len(units), claims=(f"{label}.neurons",), check=neurons)
+        written = _written(text, data, units)
+        if written["neurons"] != len(units):
+            sol.misconception(count, f"repeated-neuron-drawn-twice-{label}", written["neurons"],
+                              "A sub-expression the equation writes more than once with the same weights is computed "
+                              "once: it is one neuron whose output feeds every neuron that uses it. Drawing a neuron "
+                              f"for each appearance gives {written['neurons']} neurons, a different network whose "
+                              "copies would have their own weights.")
+        sol.answer(f"({label}) parameters", len(params), claims=(f"{label}.parameters",),
+                   check=witness.equal(sp.Integer(len(drawn)), "weights and biases labelling the drawing"))
+        if written["parameters"] != len(params):
+            sol.misconception(f"({label}) parameters", f"repeated-parameter-counted-twice-{label}",
+                              written["parameters"],
+                              "A weight or bias that the equation writes several times (a repeated sub-expression "
+                              "repeats its weights) is one parameter: it labels one edge or one neuron of the "
+                              "drawing, so it counts once, however often it is written.")
+        biases = {b for u in units for b in u.biases}
+        if biases:
+            sol.misconception(f"({label}) parameters", f"biases-forgotten-{label}", len(params) - len(biases),
+                              f"The {len(biases)} biases are parameters too: each neuron's bias is learned like its "
+                              "weights. Counting only the weights on the edges leaves them out.")
     return sol
+
+
+def activations(formula: sp.Expr) -> sp.Integer:
+    """Neurons as SymPy reads the equation: its distinct activations (tanh, ReLU as max(z, 0), leaky ReLU as a
+    piecewise, sigmoid as 1/(1 + e^-z)), plus the output unit when the equation does not end in one."""
+    def is_activation(e: sp.Expr) -> bool:
+        return isinstance(e, (sp.tanh, sp.Max, sp.Piecewise)) or (
+            e.is_Pow and e.exp == -1 and e.base.is_Add and 1 in e.base.args and any(
+                isinstance(a, sp.exp) for a in e.base.args))
+
+    found = {e for e in sp.preorder_traversal(formula) if is_activation(e)}
+    return sp.Integer(len(found) + (0 if is_activation(formula) else 1))
+
+
+def _written(text: str, data: set[str], units: list[nn.Neuron]) -> dict[str, int]:
+    """Neurons and parameters counted as the equation writes them, every repetition again."""
+    tree = expr.tree(text, "equation")
+    calls = sum(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and FUNCTIONS.get(n.func.id) in nn.ACTIVATIONS
+                for n in ast.walk(tree))
+    names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in data
+             and n.id not in FUNCTIONS and n.id not in CONSTANTS]
+    return {"neurons": calls + (units[-1].activation == "identity"), "parameters": len(names)}
 
 
 if __name__ == "__main__":
