@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
 
 from checks import circulant as sim
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import circulant as circ
+from theory.core import grade
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
@@ -109,3 +112,42 @@ def test_band_rule_matches_brute_force():
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(circ, bad)
+
+
+def _raw(value):
+    """A value as a student would type it: nested lists of numbers for a matrix, else the number."""
+    return [[int(v) for v in row] for row in value.tolist()] if isinstance(value, sp.MatrixBase) else int(value)
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("circulant")
+    assert len(sol.misconceptions) >= 2
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+
+
+GRADED = ("S as a matrix", "C_a for a = (1, ..., n)", "free parameters of a shift-equivariant linear map",
+          "zero-padding band pixels")
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("circulant")
+    answers = grade.gradeable(sol)
+    for name in GRADED:
+        assert grade.grade(answers[name], _raw(answers[name].value), sol.misconceptions).verdict == "correct", name
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], _raw(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_value_is_no_misconception():
+    sol = dataclasses.replace(solved("circulant"), misconceptions=[])
+    for name in GRADED:
+        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+
+
+def test_a_one_tap_kernel_has_no_band_and_no_band_misconception():
+    sol = solve_topic(circ, {**SMALL, "kernel_size": "1", "answer_n": "2"})
+    ids = {m.id for m in sol.misconceptions}
+    assert sol.answers["zero-padding band pixels"] == 0 and sol.passed
+    assert not {"padding-irrelevant", "border-only", "left-shift", "first-row"} & ids  # 2x2: S = S^T

@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from checks import circulant as sim
-from theory.core import figures, prove
+from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
@@ -40,6 +40,7 @@ class Params(Parameters):
     shift_rows: int = param(2, "downward circular shift of the image in (c)", lo=0, hi=32)
     shift_cols: int = param(5, "rightward circular shift of the image in (c)", lo=0, hi=32)
     stride: int = param(2, "stride of the subsampled convolution in (c)", lo=2, hi=8)
+    answer_n: int = param(4, "n of the matrices S and C_a asked for as answers", lo=2, hi=8)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -165,7 +166,8 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"$i = (j+1) ~\mathrm{mod}~n$. Every check below takes symbolic entries "
             rf"$x_0,\dots,x_{{n-1}}$, $w_0,\dots$, $a_0,\dots$ for each "
             rf"$n = 1,\dots,{p.n_max}$ and expands the difference of the two sides entry by "
-            r"entry, so it is an exact polynomial identity for that $n$.")
+            r"entry, so it is an exact polynomial identity for that $n$. The answers write $S$ and "
+            rf"$C_a$ out for $n = {p.answer_n}$ and $a = (1, \dots, {p.answer_n})$.")
 
     def conv_is_matrix(n: int) -> Verdict:
         x, w = _symbols("x", n), _symbols("w", n)
@@ -496,14 +498,76 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     sol.answer("circulant entry", "(C_a)_ij = a_((i-j) mod n)")
     sol.answer("shift matrix", "S = C_(e_1), (S x)_i = x_((i-1) mod n)")
+    n = p.answer_n
+    labels = np.arange(1, n + 1)
+    nullity = sim.null_space(sim.commutator_operator(sim.shift_matrix(n)))[0]
+    sol.answer("S as a matrix", shift(n), claims=("b.scipy",),
+               check=witness.close_all(sim.shift_matrix(n), rtol=0.0, what=f"NumPy's rolled identity, n = {n}"))
+    sol.answer("C_a for a = (1, ..., n)", circulant([int(v) for v in labels]), claims=("b.scipy",),
+               check=witness.close_all(sim.scipy_circulant(labels), rtol=0.0,
+                                       what=f"scipy.linalg.circulant(1..{n})"))
+    sol.answer("free parameters of a shift-equivariant linear map", sp.Integer(n), claims=("b.nullspace",),
+               check=witness.close(float(nullity), rtol=0.0, what=f"null space of M -> SM - MS by SVD, n = {n}"))
+    measured_band = int(np.sum(zp_err / scale > 1e-10))
     sol.answer("commutant dimension", {f"n={n}": len(solved[n][1]) for n in ns})
     sol.answer("parameters dense vs conv", {"signal": [L * L, L, K],
                                             "image": [(H * H) ** 2, H * H, K * K]})
-    sol.answer("zero-padding band pixels", int(band.sum()))
+    sol.answer("zero-padding band pixels", int(band.sum()), claims=("c.border",),
+               check=witness.close(float(measured_band), rtol=0.0,
+                                   what="pixels where the two orders of the zero-padded convolution differ"))
     sol.answer("measured", {"circular 1-D": err1, "circular 2-D": err2, "dense 1-D": dense1,
                             "dense 2-D": dense2, "zero-padded band max": outer_max,
                             "stride nearest shift": nearest})
+    _misconceptions(sol, n, H, r, int(band.sum()))
     return sol
+
+
+def _lower_band(a: Sequence) -> sp.Matrix:
+    """a_(i-j) on and below the diagonal, 0 above: the Toeplitz matrix without the wrap-around."""
+    return sp.Matrix(len(a), len(a), lambda i, j: a[i - j] if i >= j else 0)
+
+
+def _misconceptions(sol: Solution, n: int, H: int, r: int, band: int) -> None:
+    """The usual slips, each declared where it gives another value than the right one."""
+    S, C = shift(n), circulant(list(range(1, n + 1)))
+    if S != S.T:
+        sol.misconception("S as a matrix", "left-shift", S.T,
+                          "This matrix moves every entry one place UP, (Sx)_i = x_(i+1): it is the transpose "
+                          "(and the inverse) of the right shift. The sheet's S has its ones just below the "
+                          "diagonal, with the last entry wrapping to the top-right corner, so that (Sx)_0 = "
+                          "x_(n-1).")
+    sol.misconception("S as a matrix", "non-circular-shift", _lower_band([int(k == 1) for k in range(n)]),
+                      "Without the 1 in the top-right corner the matrix drops x_(n-1) instead of moving it to "
+                      "the top: it is the ordinary (non-circular) shift, a Toeplitz matrix that is not a "
+                      "circulant and does not commute with the circulants.")
+    if C != C.T:
+        sol.misconception("C_a for a = (1, ..., n)", "first-row", C.T,
+                          "a is the first COLUMN of C_a, and each further column is the previous one shifted "
+                          "down: (C_a)_ij = a_((i-j) mod n). Writing a along the first row gives the "
+                          "transpose, the circulant of the reversed sequence, which is the matrix of a "
+                          "correlation, not of the convolution x * a.")
+    sol.misconception("C_a for a = (1, ..., n)", "no-wrap-around", _lower_band(list(range(1, n + 1))),
+                      "The entries a_(i-j) with i < j are not zero: the index is taken mod n, so they are "
+                      "a_(n+i-j). Leaving them out gives the convolution with zero padding (a Toeplitz "
+                      "matrix), which does not commute with the circular shift.")
+    sol.misconception("free parameters of a shift-equivariant linear map", "dense-count", sp.Integer(n * n),
+                      "n^2 counts every linear map on R^n. Commuting with S fixes each column to be the "
+                      "previous one shifted, so only the first column is free: n parameters, the filter.")
+    sol.misconception("free parameters of a shift-equivariant linear map", "multiples-of-identity", sp.Integer(1),
+                      "Only the multiples of the identity commute with EVERY matrix; commuting with the one "
+                      "matrix S allows all circulants, one for each first column: n parameters.")
+    if band:
+        sol.misconception("zero-padding band pixels", "padding-irrelevant", 0,
+                          "Convolution is shift equivariant only with circular padding. With zero padding "
+                          "the taps that fall outside the image read 0 on one path and wrapped-around "
+                          "pixels on the other, so the two orders differ near the border and near the seam "
+                          "the circular shift creates.")
+    border = H * H - (H - 2 * r) ** 2
+    if border != band:
+        sol.misconception("zero-padding band pixels", "border-only", border,
+                          "The pixels whose window crosses the image border are only part of the band: the "
+                          "circular shift also moves the old border into the image, and around that seam "
+                          "the shifted zero-padded output lacks taps that the other order has.")
 
 
 def _plot_demo(path, d: dict) -> None:
