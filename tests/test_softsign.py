@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import softsign as ss
+from theory.core import grade
 from theory.core.errors import BadInput
 
 FAST = {"random_points": "50", "table_points": "(1, 5, 20)"}
@@ -67,3 +70,35 @@ def test_bad_parameters(bad):
 
     with pytest.raises(BadInput):
         solve_topic(ss, bad)
+
+
+def _raw(value):
+    """A value as a student would type it: SymPy syntax."""
+    return sp.sstr(value)
+
+
+ANSWERS = ("g'(x)", "g'(x), x < 0", "g'(0)", "lim g at +oo")
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("softsign")
+    assert len(sol.misconceptions) >= 2
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("softsign")
+    answers = grade.gradeable(sol)
+    for name in ANSWERS:
+        assert grade.grade(answers[name], _raw(answers[name].value), sol.misconceptions).verdict == "correct", name
+    assert grade.grade(answers["g'(x), x < 0"], "1/(1 + Abs(x))**2", sol.misconceptions).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], _raw(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_value_is_no_misconception():
+    sol = dataclasses.replace(solved("softsign"), misconceptions=[])
+    for name in ANSWERS:
+        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name

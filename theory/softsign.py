@@ -10,10 +10,11 @@ import sympy as sp
 
 from checks import softsign as num
 from checks.finite_differences import central_difference
-from theory.core import figures, prove
+from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.params import Parameters, exact_decimal, numbers, param
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
+from theory.core.verdict import Verdict
 
 TOPIC = "softsign"
 
@@ -272,13 +273,66 @@ def solve(p: Params, ctx: Context) -> Solution:
                r"against $\operatorname{sech}^2 x$ (exponential decay); markers: the measured "
                r"slopes of the table.", lambda path: _plot(path, table))
 
-    sol.answer("g'(x)", derivative(x))
-    sol.answer("g'(0)", q_right)
+    negative = -np.abs(pts)
+    sol.answer("g'(x)", derivative(x), claims=("bi.fd",), check=_slopes(x, pts, fd))
+    sol.answer("g'(x), x < 0", derivative(xn), claims=("bi.fd",),
+               check=_slopes(xn, negative, central_difference(num.softsign, negative, p.fd_step)))
+    sol.answer("g'(0)", q_right, claims=("bii.fd",),
+               check=witness.both(witness.close(qr, rtol=10 * p.fd_step, what="right quotient"),
+                                  witness.close(ql, rtol=10 * p.fd_step, what="left quotient")))
     sol.answer("lim g' at +-oo", sp.limit(derivative(x), x, sp.oo))
-    sol.answer("lim g at +oo", sat)
+    sol.answer("lim g at +oo", sat, claims=("biii.saturates",),
+               check=witness.close(float(num.softsign(np.array(1e12))), rtol=1e-9, what="g(1e12) in floating point"))
+    _misconceptions(sol)
     sol.answer("table", {f"x={k:g}": {"g'": v[0], "tanh'": v[1], "ratio": v[0] / v[1]}
                          for k, v in table.items()})
     return sol
+
+
+def _slopes(var: sp.Symbol, points: np.ndarray, measured: np.ndarray) -> Check:
+    """A candidate g'(x) judged by the central differences of the definition at the random points."""
+    agree = witness.close_all(measured, rtol=FD_RTOL, what=f"central differences at {len(points)} random points")
+
+    def check(value) -> Verdict:
+        f = sp.sympify(value, strict=True)
+        if f.free_symbols - {var}:
+            return Verdict("numeric", False, f"g'(x) = {f} has symbols other than x")
+        with np.errstate(all="ignore"):
+            values = np.asarray(sp.lambdify(var, f, "numpy")(points), dtype=complex) * np.ones_like(points)
+        if np.any(values.imag):
+            return Verdict("numeric", False, f"g'(x) = {f} is not real at the random points")
+        return agree(values.real)
+
+    return check
+
+
+def _misconceptions(sol: Solution) -> None:
+    """The usual slips in (b): each gives another value than the right one at every x != 0."""
+    a = sp.Abs(x)
+    sol.misconception("g'(x)", "constant-denominator", 1 / (1 + a),
+                      "The denominator depends on x too: the quotient rule gives ((1 + |x|) - x d|x|/dx) / "
+                      "(1 + |x|)^2, and x d|x|/dx = |x|, so g'(x) = 1/(1 + |x|)^2. Treating 1 + |x| as a "
+                      "constant leaves 1/(1 + |x|).")
+    sol.misconception("g'(x)", "quotient-rule-sign", (1 + 2 * a) / (1 + a) ** 2,
+                      "The quotient rule subtracts: (u/v)' = (u'v - uv')/v^2. Adding the two terms gives "
+                      "(1 + 2|x|)/(1 + |x|)^2, which decays like 2/|x| instead of 1/x^2 and so hides how fast "
+                      "the gradient of a saturated unit vanishes.")
+    sol.misconception("g'(x), x < 0", "no-absolute-value", 1 / (1 + xn) ** 2,
+                      "For x < 0, |x| = -x, so g(x) = x/(1 - x) and g'(x) = 1/(1 - x)^2 = 1/(1 + |x|)^2. "
+                      "Differentiating x/(1 + x) as if |x| were x gives 1/(1 + x)^2, which is right only "
+                      "for x > 0 and blows up at x = -1.")
+    sol.misconception("g'(x), x < 0", "abs-slope-one", (1 - 2 * xn) / (1 - xn) ** 2,
+                      "The slope of |x| is sign(x): -1 for x < 0, not 1. With d|x|/dx = 1 the numerator "
+                      "becomes 1 + |x| - x = 1 - 2x instead of 1 + |x| - x sign(x) = 1.")
+    sol.misconception("g'(0)", "value-for-slope", 0,
+                      "g(0) = 0 is the value at 0, not the slope. The difference quotient (g(h) - g(0))/h = "
+                      "1/(1 + |h|) tends to 1 from both sides, so g'(0) = 1, the steepest point of g.")
+    sol.misconception("lim g at +oo", "unbounded", sp.oo,
+                      "g(x) = x/(1 + |x|) never reaches 1 in size: for x > 0 it is 1 - 1/(1 + x), which "
+                      "tends to 1. Softsign saturates like tanh; only its approach to 1 is slower.")
+    sol.misconception("lim g at +oo", "slope-limit", 0,
+                      "0 is the limit of the slope g'(x), not of g: the unit saturates at 1 while its "
+                      "gradient vanishes.")
 
 
 def _plot(path, table: dict) -> None:
