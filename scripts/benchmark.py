@@ -1,6 +1,7 @@
 """Wall times of checking and building each sheet, and Monte-Carlo throughput.
 
-Run from the repository root: `python scripts/benchmark.py`. Prints a table;
+Run from the repository root: `python scripts/benchmark.py [check|build|grade|mc|autodiff ...]`
+(default: all). Prints a table;
 it is a measurement, not a test, and asserts nothing.
 """
 
@@ -75,6 +76,65 @@ def build_times() -> None:
     print(f"build --all cold (sum of the cold builds above) {total:6.2f} s")
 
 
+def write_class(used: sheet.Sheet, students: int, folder: Path, seed: int = 0) -> None:
+    """Answers files of a made-up class: mostly right answers, then named misconceptions, other wrong
+    values and unreadable text, as students write them."""
+    import json
+
+    import sympy as sp
+
+    from theory.core import grade, gradebook
+
+    key, rng = gradebook.Key(), np.random.default_rng(seed)
+    questions = []
+    for p in used.problems:
+        sol = key.solution(used, gradebook.Entry(p.topic, "", "", problem=p.number))
+        for aid, a in grade.gradeable(sol).items():
+            wrong = [m.value for m in sol.misconceptions if m.answer == aid]
+            questions.append((p, aid, a.value, wrong))
+
+    def typed(v) -> object:
+        if isinstance(v, sp.MatrixBase):
+            v = v.tolist() if 1 not in v.shape else list(v)
+        return [typed(x) for x in v] if isinstance(v, (list, tuple)) else grade.show(v)
+
+    def toml(v) -> str:
+        return "[" + ", ".join(map(toml, v)) + "]" if isinstance(v, list) else json.dumps(v)
+
+    for i in range(students):
+        lines = [f'sheet = "{used.name}"']
+        for p, aid, right, wrong in questions:
+            u = rng.random()
+            if u < 0.6 or (u < 0.85 and not wrong):
+                value = typed(right)
+            elif u < 0.85:
+                value = typed(wrong[rng.integers(len(wrong))])
+            elif u < 0.95 and grade.kind(right) in ("number", "formula"):
+                value = f"3*({typed(right)})/2"
+            else:
+                value = "1/zeta"
+            lines += ["[[answer]]", f'topic = "{p.topic}"', f"id = {json.dumps(aid)}", f'problem = "{p.number}"',
+                      f"value = {toml(value)}"]
+        (folder / f"student{i:03d}.toml").write_text("\n".join(lines) + "\n")
+
+
+def grading_times(name: str = "iust-dl-hw1", students: int = 200) -> None:
+    """A class's answers files graded at once, the way a TA runs `grade --batch`."""
+    from theory.core import gradebook
+
+    used = sheet.load(registry.sheet_path(name))
+    folder = Path(tempfile.mkdtemp(prefix="bench-grade-"))
+    try:
+        write_class(used, students, folder)
+        seconds, (rows, _) = _timed(lambda: gradebook.batch(folder, used, folder))
+        verdicts = {v: sum(r["verdict"] == v for r in rows) for v in ("correct", "incorrect", "unreadable")}
+        named = sum(bool(r["misconception"]) for r in rows)
+        print(f"grade --batch {name}: {students} students, {len(rows)} answers in {seconds:6.2f} s "
+              f"({verdicts}, {named} misconceptions named)")
+    finally:
+        shutil.rmtree(folder)
+
+
 def throughput() -> None:
     rng = np.random.default_rng(0)
     raw, _ = _timed(lambda: [rng.standard_normal(CHUNK) for _ in range(MC_SAMPLES // CHUNK)])
@@ -102,8 +162,13 @@ def autodiff_throughput(d: int = 64, repeats: int = 20) -> None:
           f"ms/gradient ({ops * repeats / rev / 1e6:.2f} M ops/s)")
 
 
+BENCHMARKS = {"check": check_times, "build": build_times, "grade": grading_times, "mc": throughput,
+              "autodiff": autodiff_throughput}
+
 if __name__ == "__main__":
-    check_times()
-    build_times()
-    throughput()
-    autodiff_throughput()
+    chosen = sys.argv[1:] or list(BENCHMARKS)
+    unknown = [c for c in chosen if c not in BENCHMARKS]
+    if unknown:
+        sys.exit(f"unknown benchmark {unknown[0]!r} (choose from: {', '.join(BENCHMARKS)})")
+    for c in chosen:
+        BENCHMARKS[c]()

@@ -109,6 +109,10 @@ def test_formulas_are_decided_symbolically_or_numerically_and_say_which():
     wrong = grade.grade(a, "1/x", [])
     assert wrong.verdict == "incorrect" and wrong.how.startswith("not equivalent: differs at x =")
     assert grade.grade(a, "2", []).verdict == "incorrect"
+    z = sp.Symbol("z", real=True)  # not known to be positive: probed on both sides of 0
+    slope = Answer("g'", 1 / (1 + sp.Abs(z)) ** 2)
+    assert grade.grade(slope, "1/(1+z)**2", []).verdict == "incorrect"
+    assert grade.grade(slope, "(1+abs(z))**(-2)", []).verdict == "correct"
 
 
 def test_vectors_and_matrices_are_row_major_and_a_transpose_is_recognised():

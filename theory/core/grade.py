@@ -181,10 +181,17 @@ def _numbers(given: sp.Expr, expected: sp.Expr, rtol: float) -> tuple[bool, str]
     return False, f"differs by {abs(g - e) / abs(e):.3g} relative" if e else f"differs by {abs(g - e):.3g}"
 
 
+def domain(s: sp.Symbol) -> tuple[float, float]:
+    """Where a symbol is probed: (0.1, 3) for a positive one, (-3, 3) for any other, so that a
+    formula right only for x > 0 (no absolute value, a dropped sign) is caught."""
+    return (0.1, 3.0) if s.is_positive or s.is_nonnegative else (-3.0, 3.0)
+
+
 def _formulas(given: sp.Expr, expected: sp.Expr) -> tuple[bool, str]:
     names = sorted(given.free_symbols | expected.free_symbols, key=str)
+    ranges = {s: domain(s) for s in names}
     rng = np.random.default_rng(0)
-    points = rng.uniform(0.1, 3.0, size=(PROBES, len(names)))
+    points = np.column_stack([rng.uniform(*ranges[s], size=PROBES) for s in names]) if names else []
     f = sp.lambdify(names, given - expected, "numpy")
     scale = sp.lambdify(names, expected, "numpy")
     with np.errstate(all="ignore"):
@@ -196,7 +203,7 @@ def _formulas(given: sp.Expr, expected: sp.Expr) -> tuple[bool, str]:
             if np.isfinite(d) and abs(d) > 1e-8 * max(1.0, abs(s)):
                 at = ", ".join(f"{n} = {x:.3g}" for n, x in zip(names, point))
                 return False, f"not equivalent: differs at {at}"
-    v = prove.equal(given, expected, budget=EQUIVALENCE_BUDGET_S)
+    v = prove.equal(given, expected, domain=ranges, budget=EQUIVALENCE_BUDGET_S)
     if not v.passed:
         return False, "not equivalent: " + v.detail
     if v.method == "symbolic":

@@ -86,6 +86,7 @@ class Key:
 
     def __init__(self) -> None:
         self._solved: dict[tuple[str, str], Solution] = {}
+        self._judged: dict[tuple[int, str, str], Judgement] = {}  # a class types the same values again and again
 
     def solution(self, used: sheet.Sheet | None, e: Entry) -> Solution:
         overrides = {**_sheet_params(used, e), **e.params}
@@ -105,7 +106,10 @@ class Key:
             answers = gradeable(sol)
             if e.id not in answers:
                 raise BadInput(f"topic {e.topic} has no answer {e.id!r} (answers: {', '.join(answers)})")
-            out.append(Graded(e, grade(answers[e.id], e.value, sol.misconceptions, constants(sol))))
+            memo = (id(sol), e.id, json.dumps(e.value))
+            if memo not in self._judged:
+                self._judged[memo] = grade(answers[e.id], e.value, sol.misconceptions, constants(sol))
+            out.append(Graded(e, self._judged[memo]))
         return out
 
 
