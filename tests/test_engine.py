@@ -200,3 +200,68 @@ def test_answers_keep_exact_forms():
     sol.answer("expr", 2 / x)
     assert sol.answers["half"] == {"value": 0.5, "exact": "1/2"}
     assert sp.sympify(sol.answers["expr"]["exact"]) == 2 / sp.Symbol("x")
+
+
+def test_time_budget_counts_cpu_time_not_waiting():
+    """A proof's budget is CPU time: a loaded machine (here, a process that waits) does not cut it short."""
+    start = time.perf_counter()
+    with prove._time_budget(0.2):
+        time.sleep(0.6)
+    assert time.perf_counter() - start >= 0.6
+
+
+def test_a_difference_that_cannot_be_evaluated_proves_nothing(monkeypatch):
+    i, k = sp.symbols("i k", integer=True, positive=True)
+    p = sp.IndexedBase("p", positive=True)
+    monkeypatch.setattr(prove, "_symbolic_zero", lambda diff, budget: None)
+    v = prove.equal(sp.Sum(p[i] ** 2, (i, 1, k)), sp.Sum(p[i], (i, 1, k)) ** 2)
+    assert not v.passed and "cannot be evaluated" in v.detail
+
+
+def _solution_with_answer(value, measured=0.5):
+    from theory.core import witness
+
+    sol = Solution("t", "T", "s", None)
+    sol.part("a", "A", "").claim("m", "measured", prove.close(measured, 0.5, rtol=1e-9, what="m"))
+    sol.answer("half", value, check=witness.close(measured, rtol=1e-9, what="measured"), claims=("a.m",))
+    return sol
+
+
+def test_an_answer_that_disagrees_with_its_witness_fails():
+    assert _solution_with_answer(sp.Rational(1, 2)).passed
+    wrong = _solution_with_answer(sp.Rational(1, 3))
+    assert not wrong.passed
+    assert [cid for cid, _, v in wrong.claims() if not v.passed] == ["answer:half"]
+
+
+def test_a_misconception_is_proved_wrong_by_the_answers_witness_or_fails():
+    sol = _solution_with_answer(sp.Rational(1, 2))
+    assert sol.misconception("half", "double", 1, "doubled").verdict.passed
+    assert sol.passed
+    assert not sol.misconception("half", "the-right-value", sp.Rational(1, 2), "not a mistake").verdict.passed
+    assert not sol.passed
+
+
+def test_a_misconception_needs_a_checked_answer_and_an_answer_existing_claims():
+    sol = Solution("t", "T", "s", None)
+    sol.answer("unchecked", 1)
+    with pytest.raises(UncheckedStep):
+        sol.misconception("unchecked", "m", 2, "...")
+    with pytest.raises(UncheckedStep):
+        sol.misconception("absent", "m", 2, "...")
+    sol.answer("orphan", 1, check=lambda v: prove.close(1.0, float(v), rtol=0, what="x"), claims=("z.none",))
+    with pytest.raises(UncheckedStep):
+        list(sol.claims())
+
+
+def test_a_simulation_judges_another_value_at_the_same_alarm_level():
+    from checks.montecarlo import Z_ALARM
+    from theory.core import witness
+    from theory.core.verdict import Verdict
+
+    v = Verdict("monte-carlo", True, "", {"estimate": 1.0, "std_error": 0.01, "samples": 100})
+    check = witness.monte_carlo(v, "mean")
+    assert check(1.0 + 0.99 * Z_ALARM * 0.01).passed and not check(1.0 + 1.01 * Z_ALARM * 0.01).passed
+    assert not check(sp.Symbol("x")).passed
+    skipped = Verdict("monte-carlo", True, "skipped", skipped=True)
+    assert witness.monte_carlo(skipped, "mean")(5).skipped

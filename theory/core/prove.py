@@ -30,10 +30,12 @@ class _OutOfTime(Exception):
 
 @contextmanager
 def _time_budget(seconds: float):
-    """Interrupt a slow SymPy call after `seconds` (main thread only).
+    """Interrupt a slow SymPy call after `seconds` of this process's CPU time (main thread only).
 
-    The alarm repeats every 50 ms until the block ends: an exception raised
-    where Python ignores it (a garbage-collector callback) is raised again.
+    CPU time, not wall time: on a loaded machine a proof gets the same budget,
+    so whether it is found does not depend on what else runs. The alarm repeats
+    every 50 ms until the block ends: an exception raised where Python ignores
+    it (a garbage-collector callback) is raised again.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -42,13 +44,13 @@ def _time_budget(seconds: float):
     def _raise(signum, frame):
         raise _OutOfTime
 
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
+    old = signal.signal(signal.SIGPROF, _raise)
+    signal.setitimer(signal.ITIMER_PROF, seconds, 0.05)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
 
 
 def _symbolic_zero(diff: sp.Expr, budget: float) -> bool | None:
@@ -67,7 +69,7 @@ def _symbolic_zero(diff: sp.Expr, budget: float) -> bool | None:
             if sp.simplify(diff) == 0:
                 return True
             return diff.equals(0)
-    except _OutOfTime:
+    except (_OutOfTime, TypeError, NotImplementedError, RecursionError):  # SymPy gave up: not a verdict
         return None
 
 
@@ -223,14 +225,19 @@ def _at_random_points(
     diff: sp.Expr, domain: Mapping[sp.Symbol, tuple[float, float]], seed: int, prefix: str
 ) -> Verdict:
     symbols = sorted(diff.free_symbols, key=str)
-    f = sp.lambdify(symbols, diff, "numpy")
     rng = np.random.default_rng(seed)
     points = [
         rng.uniform(*domain.get(s, (0.1, 3.0)), size=RANDOM_POINTS) for s in symbols
     ]
-    values = np.broadcast_to(np.asarray(f(*points), dtype=complex), (RANDOM_POINTS,))
+    try:
+        f = sp.lambdify(symbols, diff, "numpy")
+        values = np.broadcast_to(np.asarray(f(*points), dtype=complex), (RANDOM_POINTS,))
+        scale = _scale(diff, symbols, points)
+    except (TypeError, ValueError, NameError, ZeroDivisionError, OverflowError):  # e.g. a sum to a symbolic k
+        return Verdict("numeric", False, f"{prefix}the difference {_short(diff)} cannot be evaluated at numeric "
+                       "points, so nothing is proved")
     worst = float(np.max(np.abs(values)))
-    ok = worst <= RTOL * max(1.0, _scale(diff, symbols, points))
+    ok = worst <= RTOL * max(1.0, scale)
     return Verdict(
         "numeric",
         ok,
