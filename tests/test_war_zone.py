@@ -9,7 +9,9 @@ import pytest
 import sympy as sp
 
 from checks import war_zone as geo
+from tests.conftest import solved
 from theory import war_zone as wz
+from theory.core import grade
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
@@ -149,3 +151,51 @@ def test_geometry_witness_on_known_points():
                                                                             [5.0, 0], [3, 0]]))
     assert inside.tolist() == [True, True, False, True]
     assert np.allclose(dist, [0.5, 0.5, 1.0, 0.0])
+
+
+# --- named misconceptions: each is rejected by its answer's witness and recognised by grading ---
+
+def typed(value):
+    """A value as a student types it in an answers file: a formula, or a list of them."""
+    return [typed(v) for v in value] if isinstance(value, (list, tuple)) else sp.sstr(value)
+
+
+def test_every_misconception_is_rejected():
+    sol = solved("war_zone")
+    assert {"and-bias-off-by-one", "or-as-and-a", "or-as-and-b", "centre-factor-missing", "centre-sign",
+            "radius-not-squared"} == {m.id for m in sol.misconceptions}
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                               if not m.verdict.passed]
+
+
+def test_grading_names_each_misconception_and_accepts_the_answer():
+    sol = solved("war_zone")
+    answers = grade.gradeable(sol)
+    for name in {m.answer for m in sol.misconceptions}:
+        assert grade.grade(answers[name], typed(answers[name].value), sol.misconceptions).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], typed(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is not None and j.misconception.id == m.id, m.id
+
+
+@pytest.mark.parametrize("name", ["a.layer1_weights", "a.layer1_biases", "a.and_biases", "a.or_bias",
+                                  "b.layer1_weights", "b.layer1_biases"])
+def test_the_right_value_is_no_misconception(name):
+    sol = solved("war_zone")
+    try:
+        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed
+    finally:
+        sol.misconceptions.pop()
+
+
+def test_a_value_of_the_wrong_shape_is_refused_not_an_error():
+    sol = solved("war_zone")
+    check = sol.results["a.layer1_weights"].check
+    assert not check([[1, 2]]).passed and not check("x").passed and not check([[1, "q"]] * 9).passed
+
+
+def test_misconceptions_vanish_where_harmless():
+    """Circles centred at the origin have no centre terms; a unit radius is its own square; one piece needs no OR."""
+    sol = solve_topic(wz, {**FAST, "polygons": TRIANGLES, "discs": "((0, 0, 1),)", "rings": "()"})
+    assert {m.id for m in sol.misconceptions} == {"and-bias-off-by-one"}
+    assert all(m.verdict.passed for m in sol.misconceptions)

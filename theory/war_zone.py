@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -14,11 +15,11 @@ import numpy as np
 import sympy as sp
 
 from checks import war_zone as geo
-from theory.core import figures, prove
+from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, exact_decimal, param
-from theory.core.solution import Part, Solution
+from theory.core.solution import Check, Part, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "war_zone"
@@ -483,9 +484,7 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
                              geo.near_edges(rng, p.polygons, half)]),
     }
     for name, pts in sets.items():
-        what = ("grid points" if name == "grid" else
-                "random points (half uniform in the box, half within 1e-2 of an edge)")
-        per_piece, alarm = _membership(net, pts, lambda q: geo.polygon_map(p.polygons, q), what)
+        per_piece, alarm = _membership(net, pts, lambda q: geo.polygon_map(p.polygons, q), _what(name, "edge"))
         label = (rf"on a ${p.grid}\times{p.grid}$ grid over the map" if name == "grid" else
                  rf"at {p.random_points:,} random points, half of them between $10^{{-7}}$ and "
                  r"$10^{-2}$ from an edge")
@@ -497,7 +496,15 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
               "layer-1 units (dashed) and the decision boundary of the network, the contour "
               "$y = 1/2$ of its output on a fine grid (solid); they coincide.",
               lambda path: _plot_polygons(path, p, net, box))
-    sol.answer("a", _answers(net))
+    _answers(sol, "a", net, {_what("grid", "edge"): sets["grid"], _what("random", "edge"): sets["random"]},
+             lambda q: geo.polygon_map(p.polygons, q))
+    ks = [len(idx) for idx in net.pieces]
+    sol.misconception("a.and_biases", "and-bias-off-by-one", [-(k - 1) for k in ks],
+                      "An AND of k inputs of weight 1 must fire only when all k are on, i.e. when the sum "
+                      "reaches k: with H(0) = 1 its bias must lie between -k and -(k - 1), e.g. -(k - 1/2). "
+                      "With -(k - 1) the unit already fires when k - 1 inputs are on, so just outside one "
+                      "edge of a polygon, where every other half-plane still holds, the alarm sounds.")
+    _or_as_and(sol, "a", net)
 
 
 def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
@@ -595,9 +602,7 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
                              geo.near_circles(rng, p.discs, p.rings, half)]),
     }
     for name, pts in sets.items():
-        what = ("grid points" if name == "grid" else
-                "random points (half uniform in the box, half within 1e-2 of a circle)")
-        per_piece, alarm = _membership(net, pts, lambda q: geo.circle_map(p.discs, p.rings, q), what)
+        per_piece, alarm = _membership(net, pts, lambda q: geo.circle_map(p.discs, p.rings, q), _what(name, "circle"))
         label = (rf"on a ${p.grid}\times{p.grid}$ grid over the map" if name == "grid" else
                  rf"at {p.random_points:,} random points, half of them between $10^{{-7}}$ and "
                  r"$10^{-2}$ from a circle")
@@ -609,19 +614,126 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
               "the layer-1 units (dashed) and the decision boundary of the network, the contour "
               "$y = 1/2$ of its output on a fine grid (solid); they coincide.",
               lambda path: _plot_circles(path, p, net, box))
-    sol.answer("b", _answers(net))
+    _answers(sol, "b", net, {_what("grid", "circle"): sets["grid"], _what("random", "circle"): sets["random"]},
+             lambda q: geo.circle_map(p.discs, p.rings, q))
+    centres = [c[:2] for c in (*p.discs, *p.rings)]
+    if any(v != 0 for c in centres for v in c):  # a circle centred at the origin has no centre terms
+        half = _circle_network(p, _centre_weights(sp.Rational(1, 2)))
+        sol.misconception("b.layer1_weights", "centre-factor-missing", half,
+                          "Expanding (x_1 - c_1)^2 gives x_1^2 - 2 c_1 x_1 + c_1^2: the weight on x_1 is 2 c_1 "
+                          "(times the unit's sign), not c_1. Without the factor 2 the unit tests another circle, "
+                          "centred at c/2.")
+        mirrored = _circle_network(p, _centre_weights(-1))
+        sol.misconception("b.layer1_weights", "centre-sign", mirrored,
+                          "Inside the circle r^2 - (x_1 - c_1)^2 - (x_2 - c_2)^2 >= 0, and -(x_1 - c_1)^2 "
+                          "contributes +2 c_1 x_1: the weights on x_1, x_2 are +2 c_1, +2 c_2 for a disc. With "
+                          "the sign flipped the unit tests the circle mirrored through the origin, centred at -c.")
+    radii = [r for c in (*p.discs, *p.rings) for r in c[2:]]
+    if any(abs(r - r * r) > 0.01 * r * r for r in radii):  # r = 1 is its own square
+        unsquared = [b for _, b in build_network(QUADRATIC, _circle_pieces(p, lambda cx, cy, r, inside: (
+            circle_unit(cx, cy, r, inside)[0], (1 if inside else -1) * (r - cx**2 - cy**2)))).units]
+        sol.misconception("b.layer1_biases", "radius-not-squared", unsquared,
+                          "The unit tests |x - c|^2 <= r^2, so its bias holds r^2 - |c|^2 (times its sign). "
+                          "With r in place of r^2 it tests a circle of radius sqrt(r): too large when r < 1 and "
+                          "too small when r > 1.")
+    _or_as_and(sol, "b", net)
 
 
-def _answers(net: Network) -> dict:
-    return {
-        "layer1_units": len(net.units),
-        "and_units": len(net.pieces),
-        "layer1_weights": [list(w) for w, _ in net.units],
-        "layer1_biases": [b for _, b in net.units],
-        "and_inputs": [[i + 1 for i in idx] for idx in net.pieces],
-        "and_biases": list(net.and_b),
-        "or_bias": net.or_b,
-    }
+def _what(name: str, edge: str) -> str:
+    return ("grid points" if name == "grid" else
+            f"random points (half uniform in the box, half within 1e-2 of {'an' if edge == 'edge' else 'a'} {edge})")
+
+
+def _answers(sol: Solution, label: str, net: Network, sets: dict[str, np.ndarray], geometry: Callable) -> None:
+    """The network of a map, one answer per field; the weights and biases are judged by the alarm they
+    give, with every other field as derived, against the map's geometry at the claims' points."""
+    claims = (f"{label}.alarm.grid", f"{label}.alarm.random")
+    fields = {"layer1_weights": [list(w) for w, _ in net.units], "layer1_biases": [b for _, b in net.units],
+              "and_biases": list(net.and_b), "or_bias": net.or_b}
+    sol.answer(f"{label}.layer1_units", len(net.units), rtol=0.0)
+    sol.answer(f"{label}.and_units", len(net.pieces), rtol=0.0)
+    for key in ("layer1_weights", "layer1_biases"):
+        sol.answer(f"{label}.{key}", fields[key], check=_alarm_with(net, key, sets, geometry), claims=claims)
+    sol.answer(f"{label}.and_inputs", [[i + 1 for i in idx] for idx in net.pieces])
+    for key in ("and_biases", "or_bias"):
+        sol.answer(f"{label}.{key}", fields[key], check=_alarm_with(net, key, sets, geometry), claims=claims)
+
+
+def _alarm_with(net: Network, key: str, sets: dict[str, np.ndarray], geometry: Callable) -> Check:
+    """A candidate for one field of the network, put in its place, judged by the alarm against the map."""
+
+    def check(value) -> Verdict:
+        candidate = _replaced(net, key, value)
+        if isinstance(candidate, str):
+            return Verdict("numeric", False, f"{key}: {candidate}")
+        verdicts = [_membership(candidate, pts, geometry, what)[1] for what, pts in sets.items()]
+        return functools.reduce(lambda a, b: a & b, verdicts)
+
+    return check
+
+
+def _replaced(net: Network, key: str, value) -> Network | str:
+    """The network with `key` replaced by `value`, or why `value` does not fit there."""
+    if key == "or_bias":
+        x = witness.number(value)
+        return "not a number" if x is None else dataclasses.replace(net, or_b=x)
+    rows = value.tolist() if isinstance(value, sp.MatrixBase) else value
+    if not isinstance(rows, (list, tuple)):
+        return "not a list"
+    if key == "layer1_weights":
+        want = (len(net.units), len(net.phi))
+        if len(rows) != want[0] or any(not isinstance(r, (list, tuple)) or len(r) != want[1] for r in rows):
+            return f"not a {want[0]}x{want[1]} matrix"
+        entries = [witness.number(v) for r in rows for v in r]
+    else:
+        n = len(net.units) if key == "layer1_biases" else len(net.pieces)
+        if len(rows) != n:
+            return f"not a list of {n} numbers"
+        entries = [witness.number(v) for v in rows]
+    if any(v is None for v in entries):
+        return "an entry is not a number"
+    if key == "layer1_weights":
+        k = len(net.phi)
+        units = [(tuple(entries[i * k:(i + 1) * k]), b) for i, (_, b) in enumerate(net.units)]
+        return dataclasses.replace(net, units=units)
+    if key == "layer1_biases":
+        return dataclasses.replace(net, units=[(w, b) for (w, _), b in zip(net.units, entries, strict=True)])
+    return dataclasses.replace(net, and_b=entries)
+
+
+def _or_as_and(sol: Solution, label: str, net: Network) -> None:
+    """The OR given an AND's threshold: wrong wherever the pieces are not all the same shape."""
+    m = len(net.pieces)
+    if len({tuple(sorted(idx)) for idx in net.pieces}) > 1:
+        sol.misconception(f"{label}.or_bias", f"or-as-and-{label}", -(m - sp.Rational(1, 2)),
+                          "The alarm is an OR of the pieces: it must fire when at least one AND unit fires, so "
+                          "with H(0) = 1 its bias lies between -1 and 0, e.g. -1/2. The AND threshold "
+                          "-(m - 1/2) makes it fire only where all m pieces overlap, so a car inside a single "
+                          "zone gets no alarm.")
+
+
+def _circle_pieces(p: Params, circle: Callable) -> list[list[tuple[tuple, sp.Expr]]]:
+    """The units of each disc and ring of map (b), with `circle` in place of circle_unit."""
+    ex = lambda t: tuple(exact_decimal(v) for v in t)  # noqa: E731
+    return ([[circle(*ex(d), True)] for d in p.discs]
+            + [[circle(*ex(g)[:2], ex(g)[3], True), circle(*ex(g)[:2], ex(g)[2], False)] for g in p.rings])
+
+
+def _centre_weights(factor) -> Callable:
+    """circle_unit's weights with those on x_1, x_2 (the centre terms) multiplied by `factor`."""
+
+    def weights(cx, cy, r, inside: bool) -> tuple:
+        w = circle_unit(cx, cy, r, inside)[0]
+        return (factor * w[0], factor * w[1], *w[2:])
+
+    return weights
+
+
+def _circle_network(p: Params, weights: Callable) -> list[list]:
+    """layer1_weights of map (b) when each circle's weights are `weights(cx, cy, r, inside)`."""
+    pieces = _circle_pieces(p, lambda cx, cy, r, inside: (tuple(weights(cx, cy, r, inside)),
+                                                          circle_unit(cx, cy, r, inside)[1]))
+    return [list(w) for w, _ in build_network(QUADRATIC, pieces).units]
 
 
 # --- figures ---------------------------------------------------------------------------------
