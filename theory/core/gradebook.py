@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import textwrap
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -147,7 +148,8 @@ def text(graded: list[Graded]) -> str:
         line += f" ({j.how})" if j.verdict == "correct" else f": expected {j.expected}, given {j.given}; {j.how}"
         lines.append(line)
         if j.misconception is not None:
-            lines.append(f"    misconception {j.misconception.id}: {j.misconception.explanation}")
+            lines.append(textwrap.fill(f"misconception {j.misconception.id}: {j.misconception.explanation}", 100,
+                                       initial_indent="    ", subsequent_indent="    "))
     score = sum(g.judgement.verdict == "correct" for g in graded)
     lines.append(f"score: {score}/{len(graded)}")
     return "\n".join(lines)
