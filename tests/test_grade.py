@@ -13,7 +13,7 @@ import pytest
 import sympy as sp
 
 from tests.conftest import solved
-from theory.core import grade, registry
+from theory.core import grade, prove, registry
 from theory.core.solution import Answer
 
 
@@ -177,3 +177,14 @@ def test_every_answer_grades_its_own_value_correct_and_each_misconception_as_its
     for m in sol.misconceptions:
         j = grade.grade(answers[m.answer], _typed(m.value), sol.misconceptions, names)
         assert j.verdict == "incorrect" and j.misconception is m, (m.id, j)
+
+
+def test_a_design_is_right_when_the_topics_check_accepts_it(tmp_path):
+    other = {"topic": "perceptrons", "id": "and_not weights", "value": [2, -3, -1]}
+    wrong = {**other, "value": [2, 3, -1]}
+    doc = json.loads(run(str(answers_file(tmp_path, other, wrong)), "--json").stdout)
+    right, bad = doc["answers"]
+    assert right["verdict"] == "correct" and right["how"].startswith("another right answer")
+    assert bad["verdict"] == "incorrect"
+    closed = Answer("x", sp.Integer(2), check=lambda v: prove.close(2.0, float(v), rtol=0.5, what="x"))
+    assert grade.grade(closed, "2.5", []).verdict == "incorrect"  # not a design: the key's value decides

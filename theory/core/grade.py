@@ -140,6 +140,10 @@ def grade(answer: Answer, raw: Any, misconceptions: list[Misconception],
     ok, how = judge(given, answer.value, answer.rtol)
     if ok:
         return Judgement("correct", how, expected, _raw(raw))
+    other = _passes(answer, given)
+    if other:
+        return Judgement("correct", f"another right answer: the topic's check accepts it ({other})", expected,
+                         _raw(raw))
     for m in misconceptions:
         if m.answer == answer.id and judge(given, m.value, answer.rtol)[0]:
             return Judgement("incorrect", how, expected, _raw(raw), m)
@@ -150,6 +154,17 @@ def constants(sol: Solution) -> dict[str, sp.Expr]:
     """The topic's numeric parameters by name, as the exact numbers in force."""
     return {k: sp.Integer(v) if isinstance(v, int) else exact_decimal(v) for k, v in sol.params.as_dict().items()
             if isinstance(v, (int, float)) and not isinstance(v, bool) and k.isidentifier()}
+
+
+def _passes(answer: Answer, given: Any) -> str | None:
+    """For a design (any value its check accepts is right): the check's detail if it accepts `given`."""
+    if not (answer.any_passing and answer.check):
+        return None
+    try:
+        v = answer.check(given)
+    except (TypeError, ValueError, IndexError, KeyError, ArithmeticError):  # a value of the wrong shape
+        return None
+    return v.detail if v.passed and not v.skipped else None
 
 
 def show(value: Any) -> str:

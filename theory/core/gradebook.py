@@ -20,7 +20,7 @@ from typing import Any
 from theory.core import params, registry, sheet
 from theory.core.errors import BadInput
 from theory.core.grade import Judgement, constants, describe, grade, gradeable
-from theory.core.solution import Solution
+from theory.core.solution import Answer, Solution
 
 FILE_KEYS = ("sheet", "answer")
 ANSWER_KEYS = ("topic", "id", "value", "params", "problem")
@@ -163,12 +163,19 @@ def template(used: sheet.Sheet) -> str:
     for p in used.problems:
         sol = key.solution(used, Entry(p.topic, "", "", problem=p.number))
         for aid, answer in gradeable(sol).items():
-            lines += [f"# Problem {p.number} ({sol.title}): {aid}; {describe(answer)}",
+            lines += [f"# Problem {p.number}{_part(sol, answer)}: {aid}; {describe(answer)}",
                       "[[answer]]", f'topic = "{p.topic}"', f"id = {json.dumps(aid)}"]
             if sum(q.topic == p.topic for q in used.problems) > 1:
                 lines.append(f'problem = "{p.number}"')
             lines += ['value = ""', ""]
     return "\n".join(lines)
+
+
+def _part(sol: Solution, answer: Answer) -> str:
+    """The part an answer belongs to, from the claims that back it: ` (a) The optimal learning rate`."""
+    labels = [c.split(".", 1)[0] for c in answer.claims]
+    titles = [f" ({p.label}) {p.title}" for p in sol.parts if labels and p.label == labels[0]]
+    return titles[0] if titles else f" ({sol.title})"
 
 
 def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, str]], list[Path]]:

@@ -178,6 +178,7 @@ class Answer:
     claims: tuple[str, ...] = ()
     rtol: float = ANSWER_RTOL
     verdict: Verdict | None = None
+    any_passing: bool = False  # a design (weights, a counterexample): any value its check accepts is right
 
 
 @dataclass
@@ -249,19 +250,25 @@ class Solution:
         return p
 
     def answer(self, name: str, value: Any, *, check: Check | None = None, claims: tuple[str, ...] = (),
-               rtol: float = ANSWER_RTOL) -> Answer:
+               rtol: float = ANSWER_RTOL, any_passing: bool = False) -> Answer:
         """Record a result; SymPy numbers keep their exact form beside the float.
 
-        With `check`, the answer is checked against the witness of `claims`.
+        With `check`, the answer is checked against the witness of `claims`; with
+        `any_passing`, grading accepts any other value that check accepts (a design
+        question has many right answers).
         """
+        if any_passing and check is None:
+            raise UncheckedStep(f"{self.topic}: answer {name!r} accepts any passing value but has no check")
         self.answers[name] = _answer(value)
-        result = Answer(name, value, check, tuple(claims), rtol, check(value) if check else None)
+        result = Answer(name, value, check, tuple(claims), rtol, check(value) if check else None, any_passing)
         self.results[name] = result
         return result
 
     def misconception(self, answer: str, id: str, value: Any, explanation: str) -> Misconception:
         """A common wrong `value` of `answer`, proved wrong by the answer's check."""
         backing = self.results.get(answer)
+        if any(m.id == id for m in self.misconceptions):
+            raise UncheckedStep(f"{self.topic}: two misconceptions are called {id!r}")
         if backing is None or backing.check is None:
             raise UncheckedStep(f"{self.topic}: misconception {id!r} needs answer {answer!r} with a check")
         v = backing.check(value)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from theory.core.render.plain import plain
-from theory.core.solution import Solution
+from theory.core.solution import Solution, _answer
 
 
 def as_dict(sol: Solution) -> dict[str, Any]:
@@ -27,6 +27,11 @@ def as_dict(sol: Solution) -> dict[str, Any]:
                 **({"data": v.data} if v.data else {}),
             }
             for cid, text, v in sol.claims()
+        ],
+        "misconceptions": [
+            {"id": m.id, "answer": m.answer, "value": _answer(m.value), "explanation": m.explanation,
+             "rejected": m.verdict.passed, "method": m.verdict.method, "detail": m.verdict.detail}
+            for m in sol.misconceptions
         ],
         "passed": sol.passed,
     }
