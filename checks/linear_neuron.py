@@ -53,3 +53,22 @@ def descend(grad: Callable[[np.ndarray], np.ndarray], w0: np.ndarray, eta: float
             steps: int) -> np.ndarray:
     """Iterates w_0..w_steps of w <- w - eta grad(w), shape (steps + 1, len(w0))."""
     return optimizers.run("gd", grad, w0, steps, eta=eta).xs
+
+
+def predictions(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """f(x_i) = w_0 + sum_j w_j x_ij for every example."""
+    return w[0] + X @ w[1:]
+
+
+def descent_ratio(X: np.ndarray, y: np.ndarray, eta: float, steps: int) -> float:
+    """||w_T - w_lstsq|| / ||w_0 - w_lstsq|| for gradient descent from w = 0 whose gradient is taken by
+    central differences of the loss (no gradient formula); inf once the iterates overflow."""
+    target = least_squares(X, y)
+    w = np.zeros(X.shape[1] + 1)
+    start = float(np.linalg.norm(w - target))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            w = w - eta * fd_gradient(X, y, w)
+            if not np.all(np.isfinite(w)):
+                return float("inf")
+    return float(np.linalg.norm(w - target)) / start

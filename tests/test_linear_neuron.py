@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import linear_neuron as ln
+from theory.core import grade
 from theory.core.errors import BadInput
 
 FAST = {"sym_m": "2", "sym_n": "1", "iterations": "600"}
@@ -114,3 +117,42 @@ def test_bad_parameters(bad):
 
     with pytest.raises(BadInput):
         solve_topic(ln, bad)
+
+
+def _raw(value):
+    """A value as a student would type it: the number, the list, or the exact form as text."""
+    if isinstance(value, (list, tuple)):
+        return [_raw(v) for v in value]
+    return value if isinstance(value, float) else sp.sstr(value)
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("linear_neuron")
+    assert len(sol.misconceptions) >= 2
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("linear_neuron")
+    answers = grade.gradeable(sol)
+    for name, answer in answers.items():
+        if answer.check is not None:
+            assert grade.grade(answer, _raw(answer.value), sol.misconceptions).verdict == "correct", name
+    assert grade.grade(answers["per-example update"], "w + eta*(y - f)*x", []).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], _raw(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_value_is_no_misconception():
+    for name in ("per-example gradient", "per-example update", "lambda_max", "eta threshold"):
+        sol = dataclasses.replace(solved("linear_neuron"), misconceptions=[])
+        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+
+
+def test_a_threshold_just_off_is_rejected_by_the_runs():
+    sol = dataclasses.replace(solved("linear_neuron"), misconceptions=[])
+    right = sol.results["eta threshold"].value
+    assert sol.misconception("eta threshold", "low", 0.95 * right, "too low").verdict.passed
+    assert sol.misconception("eta threshold", "high", 1.05 * right, "too high").verdict.passed

@@ -10,23 +10,28 @@ import numpy as np
 import sympy as sp
 
 from checks import linear_neuron as sim
-from theory.core import figures, prove
+from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, numbers, param
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "linear_neuron"
 
 eta_ = sp.Symbol(r"\eta", positive=True)
 lam_ = sp.Symbol(r"\lambda", positive=True)
+# the per-example rule as a student types it: one weight w, its input x (1 for the bias), y and f = f(x_i)
+w_s, x_s, y_s, f_s = sp.symbols("w x y f", real=True)
+eta_s = sp.Symbol("eta", positive=True)
 
 
 # work of the gradient-descent runs: per step and learning rate about m (n + 4) numbers (gradient and
 # loss) plus a fixed cost worth 10^4 of them; 2e10 is about 40 s on a shared 2-core machine
 MAX_WORK = 2e10
 MIN_GROWTH = 6  # decades the top mode of a diverging run must grow by, so the divergence is visible
+EDGE = 0.01  # a candidate threshold x is judged by runs at (1 -+ EDGE) x: the top mode factor is 1 -+ 2 EDGE
+EDGE_STEPS = math.ceil(MIN_GROWTH / math.log10(1 + 2 * EDGE))  # enough for 1 + 2 EDGE to show 6 decades
 
 
 def _fractions(value) -> str | None:
@@ -285,6 +290,13 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
              r"$-X^\top(\mathbf{y} - X\mathbf{w})$ equals central finite differences of $L$ "
              r"(computed from its definition).",
              prove.close_all(g_fd, g, rtol=1e-6, atol=1e-6 * scale, what="dL/dw_j"))
+    x_first = np.concatenate([[1.0], Xn[0]])  # the first example with its x_0 = 1
+    g_first = np.asarray(example_gradient(sp.Matrix(x_first), yn[0], sp.Matrix(w_probe)), float).ravel()
+    g_first_fd = sim.fd_gradient(Xn[:1], yn[:1], w_probe)
+    scale_first = max(1.0, float(np.max(np.abs(g_first_fd))))
+    pc.claim("fd-example", r"For the first example alone, $-(y_1 - f(\mathbf{x}_1))\,x_{1j}$ equals central "
+             r"finite differences of $L_1 = \tfrac12(y_1 - f(\mathbf{x}_1))^2$ at the same $\mathbf{w}$.",
+             prove.close_all(g_first_fd, g_first, rtol=1e-6, atol=1e-6 * scale_first, what="dL_1/dw_j"))
     lam, V = np.linalg.eigh(np.asarray(hessian(X1n), float))
     lam_max = float(lam[-1])
     eta_max = float(rate_threshold(lam_max))
@@ -349,10 +361,123 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     sol.answer("gradient", "dL/dw_j = -sum_i (y_i - f(x_i)) x_ij, x_i0 = 1")
     sol.answer("batch rule", "w_j <- w_j + eta sum_i (y_i - f(x_i)) x_ij")
     sol.answer("per-example rule", "w_j <- w_j + eta (y_i - f(x_i)) x_ij")
-    sol.answer("lambda_max", lam_max)
-    sol.answer("eta threshold", eta_max)
+    # the rule for one weight, judged at the first example and the probe w for every j (x_0 = 1 for the bias)
+    f_first = float(sim.predictions(Xn, w_probe)[0])
+    points = [{y_s: yn[0], f_s: f_first, x_s: x_first[j], w_s: w_probe[j], eta_s: main["eta"]}
+              for j in range(p.n + 1)]
+    grad_i = per_example_gradient()
+    sol.answer("per-example gradient", grad_i, claims=("c.fd-example",),
+               check=_at_points(points, g_first_fd, scale_first, "dL_1/dw_j by central differences"))
+    sol.answer("per-example update", w_s - eta_s * grad_i, claims=("c.fd-example",),
+               check=_at_points(points, w_probe - main["eta"] * g_first_fd, scale_first * main["eta"],
+                                "w_j - eta dL_1/dw_j by central differences"))
+    _rule_mistakes(sol)
+    growth = float(div["dist"][-1] / div["dist"][-2])  # = eta lambda_max - 1 for the top mode
+    sol.answer("lambda_max", lam_max, claims=("c.diverge",),
+               check=witness.close((1 + growth) / div["eta"], rtol=1e-4,
+                                   what="lambda_max = (1 + growth per step) / eta of the diverging run"))
+    sol.answer("eta threshold", eta_max, claims=("c.diverge", f"c.run{p.eta_fraction:g}"),
+               check=_threshold(Xn, yn))
     sol.answer("w_lstsq", [float(v) for v in w_ls])
-    sol.answer("w_gd", [float(v) for v in main["traj"][-1]])
+    sol.answer("w_gd", [float(v) for v in main["traj"][-1]], claims=("c.lstsq",),
+               check=witness.close_all(w_ls, rtol=p.tol, atol=p.tol * max(1.0, float(np.linalg.norm(w_ls))),
+                                       what="GD weights against lstsq"))
+    _rate_mistakes(sol, Xn, lam_max, float(lam[0]))
+
+
+def per_example_gradient() -> sp.Expr:
+    """dL_i/dw_j in y, f = f(x_i) and x = x_ij: `example_gradient` for one feature, its prediction renamed."""
+    b, v = sp.symbols("b v", real=True)
+    g = example_gradient(sp.Matrix([1, x_s]), y_s, sp.Matrix([b, v]))[1]
+    return sp.factor(g.subs(b, f_s - v * x_s))
+
+
+def _at_points(points: list[dict], measured: np.ndarray, scale: float, what: str) -> Check:
+    """A formula in w, x, y, f (and eta) evaluated at one point per weight, against central differences."""
+
+    def check(value) -> Verdict:
+        try:
+            got = [witness.number(sp.sympify(value, strict=True).subs(pt)) for pt in points]
+        except (TypeError, ValueError, sp.SympifyError):
+            got = [None]
+        if any(g is None for g in got):
+            return Verdict("numeric", False, f"{what}: {sp.sstr(value)[:60]} is not a formula in w, x, y, f, eta")
+        return prove.close_all(measured, got, rtol=1e-6, atol=1e-6 * scale, what=what)
+
+    return check
+
+
+def _threshold(X: np.ndarray, y: np.ndarray) -> Check:
+    """A candidate largest stable rate judged by behaviour: gradient descent (central-difference gradients,
+    no formula) converges at (1 - EDGE) of it and diverges at (1 + EDGE) of it."""
+
+    def check(value) -> Verdict:
+        x = witness.number(value)
+        if x is None or x <= 0:
+            return Verdict("numeric", False, f"threshold {sp.sstr(value)[:60]} is not a positive number")
+        below = sim.descent_ratio(X, y, (1 - EDGE) * x, EDGE_STEPS)
+        above = sim.descent_ratio(X, y, (1 + EDGE) * x, EDGE_STEPS)
+        return prove.on_instances({f"converges at {1 - EDGE:g} x {x:.6g}": below < 1,
+                                   f"diverges at {1 + EDGE:g} x {x:.6g}": above > 1},
+                                  f"gradient descent from w = 0 for {EDGE_STEPS} steps, distance to lstsq")
+
+    return check
+
+
+def _differs(wrong: float, right: float) -> bool:
+    """Far enough from the right value for the witness and the grader to tell apart."""
+    return abs(wrong - right) > 0.02 * abs(right)
+
+
+def _rule_mistakes(sol: Solution) -> None:
+    g = per_example_gradient()
+    sol.misconception("per-example gradient", "dropped-minus", -g,
+                      "The error y - f(x) decreases as w_j grows: its derivative is -x_j, so the chain rule gives "
+                      "dL_i/dw_j = -(y_i - f(x_i)) x_ij. Without the minus sign the gradient points uphill.")
+    sol.misconception("per-example gradient", "missing-input", g / x_s,
+                      "The chain rule multiplies by df/dw_j, which is the input x_ij that w_j multiplies, not 1. "
+                      "Only the bias w_0 has x_i0 = 1; every other weight's gradient is scaled by its own input.")
+    sol.misconception("per-example gradient", "uncancelled-two", 2 * g,
+                      "The loss carries a factor 1/2 exactly so that it cancels the 2 from differentiating the "
+                      "square: dL_i/dw_j = -(y_i - f(x_i)) x_ij, without a factor 2.")
+    sol.misconception("per-example update", "gradient-ascent", w_s + eta_s * g,
+                      "Gradient descent steps against the gradient, w_j - eta dL/dw_j = w_j + eta (y - f(x)) x_j. "
+                      "Adding the gradient instead moves the weights uphill and makes the error grow.")
+    sol.misconception("per-example update", "update-without-input", w_s - eta_s * g / x_s,
+                      "Each weight moves in proportion to its own input: w_j + eta (y - f(x)) x_j. Dropping x_j "
+                      "updates every weight like the bias (whose input is 1), which is not the gradient of L.")
+
+
+def _rate_mistakes(sol: Solution, X: np.ndarray, lam_max: float, lam_min: float) -> None:
+    m = len(X)
+    lam_plain = float(np.linalg.eigvalsh(X.T @ X)[-1])  # without the column of ones
+    sol.misconception("eta threshold", "optimum-as-threshold", 1 / lam_max,
+                      "1/lambda_max is the rate that removes the top mode in one step, not the limit of "
+                      "stability: the top mode is multiplied by 1 - eta lambda_max, whose size stays below 1 "
+                      "until eta = 2/lambda_max.")
+    if lam_min > 0 and _differs(2 / lam_min, 2 / lam_max):
+        sol.misconception("eta threshold", "smallest-eigenvalue", 2 / lam_min,
+                          "Every mode must contract, and the stiffest one (the largest eigenvalue of X^T X) "
+                          "breaks first: the threshold is 2/lambda_max. 2/lambda_min only keeps the flattest "
+                          "mode stable.")
+    sol.misconception("eta threshold", "mean-loss", 2 * m / lam_max,
+                      "The sheet's L is a sum over the m examples, not a mean, so its Hessian is X^T X itself "
+                      "and the threshold is 2/lambda_max(X^T X). Dividing the Hessian by m allows a rate m "
+                      "times too large.")
+    if _differs(2 / lam_plain, 2 / lam_max):
+        sol.misconception("eta threshold", "no-bias-column", 2 / lam_plain,
+                          "The bias w_0 is a weight too, with input x_0 = 1: the Hessian is X^T X for X with a "
+                          "first column of ones. Leaving that column out changes its largest eigenvalue when the "
+                          "features do not have mean zero.")
+    if _differs(lam_plain, lam_max):
+        sol.misconception("lambda_max", "hessian-without-bias", lam_plain,
+                          "The Hessian includes the bias: X needs its first column of ones (x_0 = 1). Without it "
+                          "the largest eigenvalue is wrong whenever the features do not have mean zero.")
+    sol.misconception("lambda_max", "mean-hessian", lam_max / m,
+                      "L = 1/2 sum_i (y_i - f(x_i))^2 is a sum, not a mean: its Hessian is X^T X, not X^T X / m.")
+    sol.misconception("lambda_max", "hessian-doubled", 2 * lam_max,
+                      "The 1/2 in L cancels the 2 from differentiating the square: the Hessian is X^T X, "
+                      "not 2 X^T X.")
 
 
 def _enough_iterations(X: np.ndarray, p: Params) -> None:
