@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
 
 from checks import finite_differences as fd
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import sigmoid_gradient as sg
+from theory.core import grade
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
@@ -28,7 +31,7 @@ def test_a_max_routed_to_the_smaller_argument_is_rejected(monkeypatch):
 def test_a_dropped_inner_derivative_is_rejected(monkeypatch):
     right = sg.hand_gradient
     monkeypatch.setattr(sg, "hand_gradient", lambda point, base: [v * sp.Rational(2, 5) for v in right(point, base)])
-    assert {"1.sympy", "1.reverse-mode", "1.central-differences"} == failed_claims(sg)
+    assert {"1.sympy", "1.reverse-mode", "1.central-differences", "answer:gradient"} == failed_claims(sg)
 
 
 def test_a_natural_log_gradient_is_rejected_when_base_two_is_in_force(monkeypatch):
@@ -73,3 +76,53 @@ def test_a_point_is_used_as_written_not_as_a_nearby_simple_fraction():
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(sg, bad)
+
+
+ANSWERS = ("sigma'(x)", "f(x_hat)", "gradient")
+
+
+def _raw(value):
+    """A value as a student would type it: SymPy syntax, entry by entry for a list."""
+    return [sp.sstr(v) for v in value] if isinstance(value, list) else sp.sstr(value)
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("sigmoid_gradient")
+    assert len(sol.misconceptions) >= 2
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+    assert {"one-plus-sigma", "max-to-smaller", "inner-five-dropped", "log-base-2", "without-sigmoid"} <= {
+        m.id for m in sol.misconceptions}
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("sigmoid_gradient")
+    answers = grade.gradeable(sol)
+    for name in ANSWERS:
+        assert grade.grade(answers[name], _raw(answers[name].value), sol.misconceptions).verdict == "correct", name
+    assert grade.grade(answers["sigma'(x)"], "exp(-x)/(1 + exp(-x))**2", sol.misconceptions).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], _raw(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_value_is_no_misconception():
+    sol = dataclasses.replace(solved("sigmoid_gradient"), misconceptions=[])
+    for i, name in enumerate(ANSWERS):
+        assert not sol.misconception(name, f"x{i}", sol.results[name].value, "not a mistake").verdict.passed, name
+
+
+def test_a_natural_log_is_a_named_mistake_when_base_two_is_in_force():
+    sol = solve_topic(sg, {"log_base": "2"})
+    assert sol.passed
+    ids = {m.id for m in sol.misconceptions}
+    assert {"natural-log", "log-base-10", "value-natural-log"} <= ids and "log-base-2" not in ids
+    natural = next(m for m in sol.misconceptions if m.id == "natural-log")
+    assert natural.value == sg.hand_gradient(sol.params.point, sp.E)
+
+
+def test_a_zero_x3_declares_only_the_mistakes_that_change_the_gradient():
+    """With x3 = 0 the max's partials vanish: routing them anywhere changes nothing, so it is not declared."""
+    sol = solve_topic(sg, {"point": "(-1, 3, 0, 5, -5, -7)"})
+    ids = {m.id for m in sol.misconceptions}
+    assert sol.passed and not {"max-to-smaller", "max-to-both", "x4-sign"} & ids

@@ -16,11 +16,12 @@ import sympy as sp
 
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, tables, tikz
-from theory.core import logbase, prove
+from theory.core import logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, exact_decimal, numbers, param
-from theory.core.solution import Solution
+from theory.core.solution import ANSWER_RTOL, Check, Solution
+from theory.core.verdict import Verdict
 
 TOPIC = "sigmoid_gradient"
 
@@ -114,6 +115,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     p0.claim("numeric", rf"Central differences of the logistic function at {p.samples} random points in "
              r"$[-8, 8]$ agree with $\sigma(1-\sigma)$.",
              prove.close_all(central, derived, rtol=1e-6, atol=1e-10, what="central differences"))
+    sol.answer("sigma'(x)", sigmoid_derivative(s), claims=("0.numeric",), check=_slopes(xs, central))
 
     p1 = sol.part("1", "The gradient at the given point",
                   r"Differentiate $f$ by the chain rule, say how the $\max$ is differentiated, and evaluate at "
@@ -158,9 +160,109 @@ def solve(p: Params, ctx: Context) -> Solution:
     central = fd.central_jacobian(f_np, np.array(p.point), p.step).ravel()
     p1.claim("central-differences", rf"Central differences (step ${p.step:g}$) of a NumPy version of $f$ agree.",
              prove.close_all(central, hand_f, rtol=1e-6, atol=1e-9, what="central differences"))
-    sol.answer("f(x_hat)", f_sym.subs(at))
-    sol.answer("gradient", hand)
+    value = f_sym.subs(at)
+    measured = float(f_np(np.array(p.point, dtype=float)))
+    p1.claim("value", rf"$f(\hat{{\mathbf x}}) \approx {float(value):.6g}$: the NumPy version of $f$ agrees.",
+             prove.close(measured, float(value), rtol=rtol, what="NumPy f at the point"))
+    sol.answer("f(x_hat)", value, claims=("1.value",),
+               check=witness.close(measured, rtol=rtol, what="NumPy f at the point"))
+    sol.answer("gradient", hand, claims=("1.central-differences", "1.reverse-mode"),
+               check=witness.both(witness.close_all(central, rtol=1e-6, atol=1e-9, what="central differences"),
+                                  witness.close_all(engine, rtol=rtol, atol=1e-14, what="reverse-mode sweep")))
+    _misconceptions(sol, p, s, hand, value)
     return sol
+
+
+def _slopes(points: np.ndarray, measured: np.ndarray) -> Check:
+    """A candidate sigma'(x) judged by the central differences of the logistic function at the random points."""
+    agree = witness.close_all(measured, rtol=1e-6, atol=1e-10, what=f"central differences at {len(points)} points")
+
+    def check(value) -> Verdict:
+        f = sp.sympify(value, strict=True)
+        if f.free_symbols - {x}:
+            return Verdict("numeric", False, f"sigma'(x) = {f} has symbols other than x")
+        with np.errstate(all="ignore"):
+            values = np.asarray(sp.lambdify(x, f, "numpy")(points), dtype=complex) * np.ones_like(points)
+        if np.any(values.imag):
+            return Verdict("numeric", False, f"sigma'(x) = {f} is not real at the random points")
+        return agree(values.real)
+
+    return check
+
+
+def _differs(wrong, right, atol: float) -> bool:
+    """Whether a wrong number or vector is far enough from the right one for the witness and for grading
+    to tell: some entry off by more than 1% (and by more than ten times the witness's absolute tolerance)."""
+    w, r = np.atleast_1d(np.array(wrong, dtype=float)), np.atleast_1d(np.array(right, dtype=float))
+    return bool(np.any(np.abs(w - r) > np.maximum(10 * ANSWER_RTOL * np.abs(r), 10 * atol)))
+
+
+def _misconceptions(sol: Solution, p: Params, s: sp.Expr, grad: list[sp.Expr], value: sp.Expr) -> None:
+    """The usual slips, each declared where it changes the answer (and differs from the slips before it)."""
+    sol.misconception("sigma'(x)", "one-plus-sigma", s * (1 + s),
+                      "1 - 1/(1 + e^-x) = e^-x/(1 + e^-x): the second factor is 1 - sigma(x), not 1 + sigma(x). "
+                      "With a plus sign the slope grows towards 2 for large x, where the sigmoid is flat.")
+    sol.misconception("sigma'(x)", "dropped-inner-minus", -sp.exp(-x) / (1 + sp.exp(-x)) ** 2,
+                      "The chain rule multiplies -(1 + e^-x)^-2 by the derivative of e^-x, which is -e^-x: the two "
+                      "minus signs cancel. Dropping the inner one makes sigma' negative, yet sigma is increasing.")
+    sol.misconception("sigma'(x)", "power-rule-only", -1 / (1 + sp.exp(-x)) ** 2,
+                      "Differentiating (1 + e^-x)^-1 by the power rule alone gives -(1 + e^-x)^-2; the chain rule "
+                      "then multiplies by the derivative of the inside, -e^-x, giving e^-x/(1 + e^-x)^2.")
+    wrong: list[tuple[str, list[sp.Expr], str]] = [
+        ("max-to-smaller", [grad[1], grad[0], *grad[2:]],
+         "The max passes the gradient to its larger argument only: d max(x1, x2)/dx_i is 1 for the larger and 0 "
+         "for the smaller. Routing it to the smaller one swaps the first two components."),
+        ("max-to-both", [grad[0] + grad[1]] * 2 + grad[2:],
+         "max(x1, x2) depends on only one of its arguments near a point where they differ: the smaller one can "
+         "move a little without changing the max, so its partial derivative is 0, not the same as the larger's."),
+        ("inner-five-dropped", [v / 5 for v in grad],
+         "d/dg log(5g) = 5/(5g) = 1/g (over ln b): the chain rule's inner factor 5 cancels the 5 in the "
+         "denominator. Writing 1/(5g) forgets that inner derivative and shrinks every component five-fold."),
+        ("sigma-for-sigma-prime", [v / (1 - value) for v in grad],
+         "The outer derivative is sigma'(u) = sigma(u)(1 - sigma(u)), not sigma(u): using the sigmoid itself "
+         "leaves out the factor 1 - sigma(u) and overstates every component."),
+        ("x4-sign", [*grad[:3], -grad[3], *grad[4:]],
+         "d(x3/x4)/dx4 = -x3/x4^2: the derivative of 1/x4 is -1/x4^2. Dropping that minus sign flips the "
+         "sign of the x4 component."),
+    ]
+    for b in logbase.BASES:
+        if b != p.log_base:
+            other = hand_gradient(p.point, logbase.value(b))
+            wrong.append((_base_id(b), other,
+                          f"The log in f is {_base_name(p.log_base)} here: d/dg log_b(5g) = 1/(g ln b) with "
+                          f"b = {p.log_base}, and u = log_b(5g) + 1/2, where sigma' is taken, is in that base too. "
+                          f"With {_base_name(b)} both the factor 1/ln b and sigma'(u) change."))
+    declared: list[list[sp.Expr]] = []
+    for id, values, why in wrong:
+        if _differs(values, grad, 1e-9) and all(_differs(values, d, 1e-9) for d in declared):
+            sol.misconception("gradient", id, values, why)
+            declared.append(values)
+    u = _u(p.point, p.log_base)
+    for b in logbase.BASES:
+        other = 1 / (1 + sp.exp(-_u(p.point, b)))
+        if b != p.log_base and _differs(other, value, 1e-12):
+            sol.misconception("f(x_hat)", f"value-{_base_id(b)}", other,
+                              f"The log in f is {_base_name(p.log_base)} here; {_base_name(b)} gives another "
+                              "u = log(5g) + 1/2 and so another sigma(u).")
+    if _differs(u, value, 1e-12):
+        sol.misconception("f(x_hat)", "without-sigmoid", u,
+                          "u = log(5g) + 1/2 is only the argument of the sigmoid: f = sigma(u) = 1/(1 + e^-u), "
+                          "which always lies between 0 and 1.")
+
+
+def _base_id(b: str) -> str:
+    return "natural-log" if b == "e" else f"log-base-{b}"
+
+
+def _base_name(b: str) -> str:
+    return "the natural log" if b == "e" else f"the base-{b} log"
+
+
+def _u(point: tuple, b: str) -> sp.Expr:
+    """u = log_b(5g) + 1/2 at the point: the sigmoid's argument in f, with its log in base b."""
+    x1, x2, x3, x4, x5, x6 = (exact_decimal(v) for v in point)
+    g = sp.Max(x1, x2) * x3 / x4 - (x5 + x6)
+    return logbase.log(5 * g, b) + sp.Rational(1, 2)
 
 
 if __name__ == "__main__":
