@@ -178,3 +178,24 @@ def max_gradient_norm(sub: Field, rng: np.random.Generator, centre: np.ndarray,
     radii = 10.0 ** rng.uniform(-3, 4, (count, 1))
     g = sub(c + radii * directions / np.linalg.norm(directions, axis=1, keepdims=True))
     return float(np.sqrt(np.max(np.einsum("ki,ki->k", g, g))))
+
+
+# --- part 3: the bound of (5) and (6) with ||w*|| = B and every ||v_t|| = rho, minimised numerically --
+
+def lipschitz_bound(B: float, rho: float, eta: np.ndarray, T: int) -> np.ndarray:
+    """(1/T) [B^2/(2 eta) + eta/2 sum_{t<=T} ||v_t||^2] with T gradient norms all equal to rho."""
+    norms_sq = np.full(int(T), float(rho)) ** 2
+    eta = np.asarray(eta, dtype=float)
+    return (B**2 / (2 * eta) + eta / 2 * np.sum(norms_sq)) / T
+
+
+def best_fixed_step(B: float, rho: float, T: int) -> tuple[float, float]:
+    """The step eta > 0 minimising `lipschitz_bound` and the minimum, by bounded Brent on log eta."""
+    from scipy.optimize import minimize_scalar
+
+    scale = B / rho  # the search brackets eta in (1e-8, 1e8) times B/rho
+    res = minimize_scalar(lambda s: float(lipschitz_bound(B, rho, scale * np.exp(s), T)),
+                          bounds=(-8 * np.log(10) - np.log(T), 8 * np.log(10)), method="bounded",
+                          options={"xatol": 1e-12})
+    eta = scale * float(np.exp(res.x))
+    return eta, float(lipschitz_bound(B, rho, eta, T))

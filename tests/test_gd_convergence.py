@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import gd_convergence as gdc
+from theory.core import grade
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
@@ -29,7 +32,7 @@ def test_proximal_step_with_wrong_sign_is_rejected(monkeypatch):
 
 def test_eta_equal_to_lambda_is_rejected(monkeypatch):
     monkeypatch.setattr(gdc, "eta_from_lambda", lambda lam: lam)
-    assert failed() == {"1.gd"}
+    assert failed() == {"1.gd", "answer:eta(lambda)"}  # the BFGS minimiser's step disagrees too
 
 
 def test_identity_without_the_step_term_is_rejected(monkeypatch):
@@ -80,3 +83,38 @@ def test_a_wide_smooth_function_near_a_small_centre_holds():
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
         solve_topic(gdc, bad)
+
+
+ANSWERS = ("proximal minimiser", "eta(lambda)", "lemma bound", "optimal eta", "rate bound", "bound at optimal eta")
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("gd_convergence")
+    assert len(sol.misconceptions) >= 2
+    assert {m.answer for m in sol.misconceptions} == set(ANSWERS)
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("gd_convergence")
+    answers = grade.gradeable(sol)
+    for name in ANSWERS:
+        judged = grade.grade(answers[name], grade.show(answers[name].value), sol.misconceptions)
+        assert judged.verdict == "correct", name
+    assert grade.grade(answers["optimal eta"], "sqrt(B**2/(rho**2*T))", sol.misconceptions).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], grade.show(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_value_is_no_misconception():
+    for name in ANSWERS:
+        sol = dataclasses.replace(solved("gd_convergence"), misconceptions=[])
+        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+
+
+def test_the_inverted_ratio_is_declared_only_where_B_differs_from_rho():
+    sol = solve_topic(gdc, {**FAST, "centre": "(0.6, 0.8)"})  # B = 1 = rho
+    assert "inverted-ratio" not in {m.id for m in sol.misconceptions}
+    assert sol.passed

@@ -11,11 +11,11 @@ import numpy as np
 import sympy as sp
 
 from checks import gd_convergence as sim
-from theory.core import figures, params, prove
+from theory.core import figures, params, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, exact_decimal, param
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "gd_convergence"
@@ -24,6 +24,8 @@ lam_, eta_, B_, rho_, T_ = sp.symbols("lambda eta B rho T", positive=True)
 f_t, f_s = sp.symbols(r"f(\mathbf{w}^{(t)}) f(\mathbf{w}^*)", real=True)
 a_, s_ = sp.symbols(r"\|\mathbf{w}^*\|^2 S", nonnegative=True)  # ||w*||^2, sum_t ||v_t||^2
 n_ = sp.Symbol("n", integer=True, positive=True)
+wt_, g_ = sp.symbols("w_t g", real=True)  # one coordinate of w^(t) and of the gradient, for the answers
+wsq_, vsq_ = sp.symbols("wstar_sq sum_v_sq", nonnegative=True)  # ||w*||^2 and sum_t ||v_t||^2
 
 W = r"\mathbf{w}"
 WS = r"\mathbf{w}^*"
@@ -266,8 +268,30 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
              r"lands on $" + W + r"^{(t)} - \mathbf{g}/\lambda$ (relative error $\le 10^{-6}$).",
              prove.close(float(err), 0.0, rtol=0.0, atol=1e-6,
                          what="largest relative distance of the numeric minimiser"))
-    sol.answer("proximal minimiser", prox_minimiser(sp.Symbol("w_t"), sp.Symbol("g"), lam_))
-    sol.answer("eta(lambda)", eta_from_lambda(lam_))
+    lam_i = inst["lam"][:, None]
+    sol.answer("proximal minimiser", prox_minimiser(wt_, g_, lam_), claims=("1.scipy",),
+               check=_formula_on((wt_, g_, lam_), (inst["w_t"], inst["g"], lam_i), found[:, 0, :],
+                                 rtol=1e-6, atol=1e-6, what="BFGS minimisers, coordinate by coordinate"))
+    taken = np.einsum("ki,ki->k", inst["w_t"] - found[:, 0, :], inst["g"]) / np.einsum("ki,ki->k", inst["g"], inst["g"])
+    sol.answer("eta(lambda)", eta_from_lambda(lam_), claims=("1.scipy",),
+               check=_formula_on((lam_,), (inst["lam"],), taken, rtol=1e-5,
+                                 what="step eta that the BFGS minimiser took along -g"))
+    sol.misconception("proximal minimiser", "ascent-sign", wt_ + g_ / lam_,
+                      "Setting the gradient g + lambda (w - w_t) to zero gives w = w_t - g/lambda: the step goes "
+                      "against the gradient. With a plus sign the point climbs the affine model instead of "
+                      "descending it, and the objective is larger there than at w_t.")
+    sol.misconception("proximal minimiser", "missing-half", wt_ - 2 * g_ / lam_,
+                      "The derivative of (lambda/2) ||w - w_t||^2 is lambda (w - w_t): the 2 of the square cancels "
+                      "the 1/2. Differentiating it as (lambda/2)(w - w_t) doubles the step to 2 g/lambda.")
+    sol.misconception("proximal minimiser", "lambda-as-step", wt_ - lam_ * g_,
+                      "lambda weighs the proximity penalty, so a larger lambda must mean a shorter step: the "
+                      "minimiser is w_t - g/lambda, not w_t - lambda g.")
+    sol.misconception("eta(lambda)", "eta-equals-lambda", lam_,
+                      "The trade-off lambda penalises moving away from w_t, so it is the inverse of the step "
+                      "size: eta = 1/lambda. Reading eta = lambda would make a stronger penalty take longer steps.")
+    sol.misconception("eta(lambda)", "doubled-step", 2 / lam_,
+                      "The 2 from differentiating the square cancels the 1/2 of the penalty lambda/2: the step is "
+                      "g/lambda, so eta = 1/lambda, not 2/lambda.")
 
 
 # --- part 2 -------------------------------------------------------------------------------
@@ -400,7 +424,16 @@ def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
              + " = " + W + r"^{(T+1)}$, (5) holds with equality (to rounding).",
              prove.close(tight_err, 0.0, rtol=0.0, atol=ROUND,
                          what="largest |bound - sum| / (|sum| + bound) when w* = w_{T+1}"))
-    sol.answer("lemma bound", lemma_bound(sp.Symbol("wstar_sq"), sp.Symbol("sum_v_sq"), eta_))
+    sol.answer("lemma bound", lemma_bound(wsq_, vsq_, eta_), claims=("2.random", "2.tight"),
+               check=_lemma_check(r, tight, ROUND))
+    sol.misconception("lemma bound", "cross-term-without-2", wsq_ / eta_ + eta_ * vsq_,
+                      "Expanding ||w_t - eta v_t - w*||^2 gives the cross term -2 eta <w_t - w*, v_t>, with a 2. "
+                      "Dropping it and solving for the inner product doubles both terms: ||w*||^2/eta + eta sum "
+                      "||v_t||^2 is still an upper bound, but not the lemma's, and it is never attained (the "
+                      "lemma holds with equality when w* is the last iterate).")
+    sol.misconception("lemma bound", "eta-squared", wsq_ / (2 * eta_) + eta_**2 / 2 * vsq_,
+                      "The expansion has eta^2 ||v_t||^2, and solving for <w_t - w*, v_t> divides it by 2 eta, "
+                      "leaving eta/2 ||v_t||^2. Keeping eta^2/2 forgets one of the two divisions.")
 
 
 # --- part 3 -------------------------------------------------------------------------------
@@ -488,9 +521,102 @@ def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
             r"its subgradients have norm $\le \rho$. The same bound therefore covers subgradient "
             r"descent on nonsmooth $f$, as in the first test function below.")
     _demo(pt, sol, p, ctx, exponent)
-    sol.answer("optimal eta", optimal_eta(B_, rho_, T_))
-    sol.answer("rate bound", rate_bound(B_, rho_, eta_, T_))
-    sol.answer("bound at optimal eta", best_bound(B_, rho_, T_))
+    _answers3(pt, sol, p)
+
+
+def _answers3(pt, sol: Solution, p: Params) -> None:
+    """Part 3's answers, judged at the demonstration's B, rho and horizons by a numeric minimisation."""
+    B_exact = sp.sqrt(sum(exact_decimal(x) ** 2 for x in p.centre))
+    B, rho, Ts = float(B_exact), p.rho, horizons(p)
+    found = np.array([sim.best_fixed_step(B, rho, int(T)) for T in Ts])
+    derived_eta = np.array([float(optimal_eta(B_exact, exact_decimal(rho), int(T))) for T in Ts])
+    derived_min = np.array([float(best_bound(B_exact, exact_decimal(rho), int(T))) for T in Ts])
+    pt.claim("numeric-optimum",
+             r"Independently of the algebra: SciPy's bounded Brent search over $\log\eta$, minimising "
+             r"$\frac{1}{T}\bigl[\frac{B^2}{2\eta} + \frac{\eta}{2}\sum_{t\le T}\rho^2\bigr]$ (the "
+             rf"lemma with the bounds, summed term by term) at each of the {len(Ts)} horizons, finds "
+             r"$\eta^\star = B/(\rho\sqrt T)$ and the minimum $B\rho/\sqrt T$.",
+             prove.close_all(found[:, 0], derived_eta, 1e-6, "minimising step")
+             & prove.close_all(found[:, 1], derived_min, 1e-9, "minimum"))
+    at = (B_, rho_, T_), (B, rho, Ts)
+    etas = derived_eta[None, :] * np.array([0.5, 1.0, 2.0])[:, None]  # the bound away from its minimum too
+    rhs = np.array([[sim.lipschitz_bound(B, rho, e, int(T)) for e, T in zip(row, Ts)] for row in etas])
+    sol.answer("optimal eta", optimal_eta(B_, rho_, T_), claims=("3.numeric-optimum",),
+               check=_formula_on(*at, found[:, 0], rtol=1e-6, what="numerically minimising step at each horizon"))
+    sol.answer("rate bound", rate_bound(B_, rho_, eta_, T_), claims=("3.numeric-optimum",),
+               check=_formula_on((B_, rho_, eta_, T_), (B, rho, etas, Ts[None, :]), rhs, rtol=1e-9,
+                                 what="the lemma's bound summed term by term, at 0.5, 1 and 2 times the best step"))
+    sol.answer("bound at optimal eta", best_bound(B_, rho_, T_), claims=("3.numeric-optimum",),
+               check=_formula_on(*at, found[:, 1], rtol=1e-9, what="numeric minimum at each horizon"))
+    sol.misconception("optimal eta", "no-square-root", B_**2 / (rho_**2 * T_),
+                      "The sheet's step is sqrt(B^2/(rho^2 T)) = B/(rho sqrt T). Dropping the root gives "
+                      "B^2/(rho^2 T), which has the wrong units (B/rho squared) and shrinks like 1/T, so the "
+                      "first term B^2/(2 eta T) of the bound no longer decays.")
+    sol.misconception("optimal eta", "one-over-T", B_ / (rho_ * T_),
+                      "Balancing B^2/(2 eta T) against eta rho^2/2 gives eta^2 = B^2/(rho^2 T): the root of T, "
+                      "not T itself. With eta = B/(rho T) the first term stays B rho/2 and the bound does not "
+                      "go to 0.")
+    if abs(B - rho) > 0.01 * max(B, rho):  # with B = rho the inverted ratio is the same number
+        sol.misconception("optimal eta", "inverted-ratio", rho_ / (B_ * sp.sqrt(T_)),
+                          "The step grows with the distance to cover (B) and shrinks with the gradient size "
+                          "(rho): eta = B/(rho sqrt T), not rho/(B sqrt T).")
+    sol.misconception("rate bound", "no-average", B_**2 / (2 * eta_) + eta_ * T_ * rho_**2 / 2,
+                      "Inequality (6) bounds the gap by the AVERAGE (1/T) sum_t <w_t - w*, grad f(w_t)>, so the "
+                      "lemma's right-hand side is divided by T: B^2/(2 eta T) + eta rho^2/2. Without the 1/T "
+                      "the bound grows with T instead of shrinking.")
+    sol.misconception("rate bound", "one-gradient-term", B_**2 / (2 * eta_ * T_) + eta_ * rho_**2 / (2 * T_),
+                      "The lemma sums ||grad f(w_t)||^2 over all T steps, each at most rho^2, so the sum is at "
+                      "most T rho^2; after dividing by T the second term is eta rho^2/2. Bounding the whole sum "
+                      "by a single rho^2 loses that factor T.")
+    sol.misconception("bound at optimal eta", "smooth-rate", B_ * rho_ / T_,
+                      "At eta = B/(rho sqrt T) both terms equal B rho/(2 sqrt T): the bound is B rho/sqrt T, "
+                      "the O(1/sqrt T) rate, not the O(1/T) of gradient descent on smooth functions.")
+    sol.misconception("bound at optimal eta", "one-term-only", B_ * rho_ / (2 * sp.sqrt(T_)),
+                      "At the best step the two terms B^2/(2 eta T) and eta rho^2/2 are equal, each B rho/(2 sqrt "
+                      "T), and the bound is their sum, B rho/sqrt T.")
+
+
+def _formula_on(symbols: tuple, values: tuple, measured, *, rtol: float, what: str, atol: float = 0.0) -> Check:
+    """A candidate formula in `symbols`, evaluated by NumPy at `values` (arrays broadcast), against `measured`."""
+    agree = witness.close_all(measured, rtol=rtol, atol=atol, what=what)
+
+    def check(value) -> Verdict:
+        try:
+            f = sp.sympify(value, strict=True)
+        except (sp.SympifyError, TypeError):
+            return Verdict("numeric", False, f"{what}: {value!r} is not a formula")
+        if not isinstance(f, sp.Expr) or f.free_symbols - set(symbols):
+            return Verdict("numeric", False, f"{what}: {sp.sstr(f)[:60]} is not a formula in "
+                           f"{', '.join(map(str, symbols))}")
+        with np.errstate(all="ignore"):
+            out = np.asarray(sp.lambdify(symbols, f, "numpy")(*values), dtype=complex)
+        out = out * np.ones(np.shape(measured))
+        if np.any(out.imag):
+            return Verdict("numeric", False, f"{what}: {sp.sstr(f)[:60]} is not real there")
+        return agree(out.real)
+
+    return check
+
+
+def _lemma_check(r: dict, tight: np.ndarray, tol: float) -> Check:
+    """A candidate bound in ||w*||^2, sum ||v_t||^2 and eta: above the sum on every random sequence, and
+    equal to it (the bound attained) where w* is the last iterate, to rounding `tol`."""
+    values = (r["wstar_sq"], r["v_sq"], r["eta"])
+    scale = np.abs(r["lhs"])
+    attained = _formula_on((wsq_, vsq_, eta_), tuple(v[tight] for v in values), r["lhs"][tight],
+                           rtol=tol, atol=0.0, what="sum attained where w* = w_{T+1}")
+
+    def check(value) -> Verdict:
+        v = attained(value)
+        if not v.passed:
+            return v
+        f = sp.lambdify((wsq_, vsq_, eta_), sp.sympify(value, strict=True), "numpy")
+        above = np.asarray(f(*values), dtype=float) * np.ones_like(scale)
+        ok, margin = _rel_le(r["lhs"], above)
+        return v & Verdict("numeric", ok, f"bound above the sum on all {scale.size} sequences: smallest "
+                           f"relative margin {margin:.3g}")
+
+    return check
 
 
 def _demo(pt, sol: Solution, p: Params, ctx: Context, exponent: sp.Expr) -> None:
