@@ -38,7 +38,8 @@ def _dataset(value: str) -> str | None:
     if value not in nn.DATASETS:
         return f"must be one of {', '.join(nn.DATASETS)}"
     if value == "digits" and importlib.util.find_spec("sklearn") is None:
-        return "dataset 'digits' needs scikit-learn: pip install scikit-learn"
+        return ("dataset 'digits' reads the digits bundled with scikit-learn, a dependency that is not "
+                "installed: pip install -e .")
     return None
 
 
@@ -77,8 +78,8 @@ class Params(Parameters):
     depth_batch: int = param(4, "inputs per network in the layer-1 vs layer-H test", lo=1, hi=64)
     depth_networks: int = param(6000, "random networks in the layer-1 vs layer-H test", lo=1000, hi=10**5)
     depth_rtol: float = param(0.25, "relative tolerance of the layer-1 vs layer-H test", lo=0.1, hi=1.0)
-    dataset: str = param("blobs", "training data: blobs, teacher or digits (needs scikit-learn)",
-                         check=_dataset)
+    dataset: str = param("digits", "training data: digits (the real 8x8 handwritten 0s and 1s bundled with "
+                         "scikit-learn), or the synthetic blobs or teacher", check=_dataset)
     train_size: int = param(4096, "training examples of the synthetic data sets", lo=8, hi=10**5)
     input_dim: int = param(64, "input dimension d_1 of the synthetic data sets", lo=1, hi=1024)
     separation: float = param(2.0, "blobs: half the distance between the class centres", lo=0.0,
@@ -441,11 +442,30 @@ def _variances(p: Params, depth: int, alpha: float, width: int,
 def experiment(p: Params, seed: int) -> nn.Experiment:
     """The depth x slope experiment described by the parameters (tiny mode shrinks it)."""
     s = _settings(p)
-    dim = 64 if p.dataset == "digits" else p.input_dim
+    if p.dataset == "digits":  # the real images: their number and size are read from the data
+        facts = _digits_facts()
+        n, dim = facts["n"], facts["dim"]
+    else:
+        n, dim = s["train_size"], p.input_dim
     panels = tuple(nn.Panel(int(H), float(a), float(lr), _variances(p, int(H), a, s["width"], dim))
                    for a in p.alphas for H, lr in zip(p.depths, p.lrs))
-    return nn.Experiment(panels, s["width"], s["steps"], p.batch, p.dataset, s["train_size"], dim,
+    return nn.Experiment(panels, s["width"], s["steps"], p.batch, p.dataset, n, dim,
                          p.separation, seed, p.dtype)
+
+
+def _digits_facts() -> dict:
+    """Examples, dimension, examples per label and mean square of the digits, measured on them."""
+    return nn.describe(*nn.digits())
+
+
+def _image_shape(dim: int) -> str:
+    side = math.isqrt(dim)
+    return rf"${side}\times{side}$" if side * side == dim else str(dim)
+
+
+def _mean_square(exp: nn.Experiment) -> float:
+    """Mean square of an input coordinate: measured on the digits, 1 by construction otherwise."""
+    return _digits_facts()["mean_square"] if exp.dataset == "digits" else 1.0
 
 
 def _data_description(exp: nn.Experiment) -> str:
@@ -462,8 +482,13 @@ def _data_description(exp: nn.Experiment) -> str:
         return (rf"a teacher task in $d_1 = {exp.dim}$ dimensions ({exp.train_size} "
                 r"examples): $x \sim N(0, I)$, labelled by the sign (about its median) of a random "
                 r"one-hidden-layer ReLU network")
-    return (r"scikit-learn's bundled $8\times8$ digits, classes 0 and 1 (360 images, "
-            r"$d_1 = 64$ standardised pixels)")
+    f = _digits_facts()
+    shape = _image_shape(f["dim"])
+    return (rf"the real handwritten digits {nn.DIGIT_CLASSES[0]} and {nn.DIGIT_CLASSES[1]} bundled with "
+            rf"scikit-learn ({f['n']} images, {f['negative']} of digit {nn.DIGIT_CLASSES[0]} with label $-1$ "
+            rf"and {f['positive']} of digit {nn.DIGIT_CLASSES[1]} with label $+1$; {shape} pixels, so "
+            rf"$d_1 = {f['dim']}$), each pixel standardised over these images; {f['constant']} pixels are "
+            rf"blank in all of them and stay 0, so a coordinate has mean square {f['mean_square']:.4g}")
 
 
 def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
@@ -474,10 +499,19 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
     pb.erratum(r"``the variance scaling derived in Problem 4.1''.",
                r"the variance scaling is derived in Question 3.1 (there is no Problem 4.1).")
     exp = experiment(p, int(ctx.rng("experiment").integers(2**31)))
+    digits_note = (
+        r"the real handwritten digits 0 and 1 that ship with scikit-learn (a dependency of this "
+        r"project; a copy of the UCI optical-recognition digits, " + _image_shape(_digits_facts()["dim"])
+        + r" pixels) stand in for MNIST's $28\times28$ images of the same two digits: the same task at a lower "
+        r"resolution and with fewer examples."
+    )
     pb.erratum(
         r"MNIST digits 0 and 1, with PyTorch recommended.",
-        r"any binary task shows the effect; this solution trains with NumPy and a hand-written "
-        r"backward pass and downloads nothing, so the default data are synthetic.",
+        r"this solution trains with NumPy and a hand-written backward pass and downloads nothing at run "
+        r"time, so MNIST is not used. "
+        + (r"Assumed instead: " + digits_note if p.dataset == "digits" else
+           r"Here the data are synthetic (any binary task shows the effect of the initialisation); by "
+           r"default " + digits_note),
         rf"\texttt{{dataset}} = \texttt{{{p.dataset}}}: {_data_description(exp)}.",
     )
     pb.text(
@@ -485,7 +519,8 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
         rf"$d_1 = {exp.dim}$, scalar output, no biases, "
         r"labels $y \in \{-1, +1\}$ and the logistic loss $\log(1 + e^{-yf(x)})$ averaged over "
         rf"the mini-batch; plain SGD (no momentum, no gradient clipping, no weight decay), "
-        rf"batch {exp.batch}, {exp.steps} steps, {exp.dtype}; mini-batches drawn without "
+        rf"batch {exp.batch}, {exp.steps} steps ({exp.steps * exp.batch / exp.train_size:.3g} passes over the "
+        rf"{exp.train_size} training examples), {exp.dtype}; mini-batches drawn without "
         r"replacement within each epoch. The two runs of a panel start from the same "
         r"standard-normal draw scaled by $\sqrt{2/d_h}$ (Kaiming) or by "
         r"$\sqrt{\beta_h}$ (derived) and see the same mini-batches, so the variance is the only "
@@ -515,11 +550,13 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
              r"initialisations of a panel). The last column is the derived ratio of the output variances at "
              r"initialisation, $(1+\alpha^2)^{H+1}$ (every one of the $H+1$ layers, the first "
              r"included, has Kaiming's variance $1+\alpha^2$ times the derived one).")
+    ms = _mean_square(exp)
+    level = (r"\frac{2}{1+\alpha^2}" if p.first_layer == "same" else "") + (
+        "" if ms == 1 else (r"\cdot " if p.first_layer == "same" else "") + f"{ms:.3g}") or "1"
     pb.text(
         r"What the figure shows, and why. With the derived variance every panel starts at an "
-        r"output of variance about "
-        + (r"$\frac{2}{1+\alpha^2}$" if p.first_layer == "same" else "1")
-        + r" (the inputs have mean square 1 per coordinate), a loss of order $\log 2$, and the "
+        rf"output of variance about ${level}$ (the inputs have mean square {ms:.3g} per coordinate), "
+        r"a loss of order $\log 2$, and the "
         r"loss falls steadily at all depths. With Kaiming's $2/d_h$ the output is larger by the "
         r"factor in the last column (in variance). Where that factor is large (with the default "
         r"settings: $\alpha = 2$ and $\alpha = 1$ at every depth, $\alpha = 0.5$ from $H = 20$, "
@@ -544,7 +581,14 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
     )
 
 
-CLIP = (1e-3, 1e2)
+CLIP = (1e-3, 1e2)  # the plot range; its lower end moves down to the decade of the smallest loss
+
+
+def _plot_range(results: list[dict]) -> tuple[float, float]:
+    lows = [float(np.min(_smooth(run["loss"][np.isfinite(run["loss"])])))
+            for res in results for run in res.values() if np.isfinite(run["loss"]).any()]
+    low = min([CLIP[0], *(x for x in lows if x > 0)])
+    return max(10.0 ** math.floor(math.log10(low)), 1e-12), CLIP[1]
 
 
 def _smooth(x: np.ndarray, k: int = 10) -> np.ndarray:
@@ -560,6 +604,7 @@ def _plot_training(path, exp: nn.Experiment) -> None:
     from matplotlib.ticker import LogLocator, NullLocator
 
     results = nn.run_experiment(exp, CACHE_DIR, workers=1 if exp.steps * exp.width < 10**4 else 2)
+    clip = _plot_range(results)
     alphas = sorted({pn.alpha for pn in exp.panels}, reverse=True)
     depths = sorted({pn.depth for pn in exp.panels})
     style = {"derived": ("tab:blue", "-"), "kaiming": ("tab:orange", "--")}
@@ -575,16 +620,16 @@ def _plot_training(path, exp: nn.Experiment) -> None:
                 loss = res[name]["loss"]
                 ok = np.isfinite(loss)
                 last = len(loss) if ok.all() else int(np.argmin(ok))  # first overflow
-                ax.plot(np.arange(last), np.clip(_smooth(loss[:last]), *CLIP), color=colour, ls=ls,
+                ax.plot(np.arange(last), np.clip(_smooth(loss[:last]), *clip), color=colour, ls=ls,
                         lw=1, label=labels[name])
                 if last < len(loss):
-                    ax.plot([last], [CLIP[1]], "x", color=colour, ms=5, mew=1.5, clip_on=False)
+                    ax.plot([last], [clip[1]], "x", color=colour, ms=5, mew=1.5, clip_on=False)
                     notes.append(f"{name}: overflow at step {last}")
             if notes:
                 ax.text(0.97, 0.93, "\n".join(notes), transform=ax.transAxes, ha="right", va="top",
                         fontsize=5.5)
             ax.set_yscale("log")
-            ax.set_ylim(*CLIP)
+            ax.set_ylim(*clip)
             ax.yaxis.set_major_locator(LogLocator(numticks=6))
             ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks make drawing slow
             ax.set_title(rf"$H={panel.depth}$, $\alpha={panel.alpha:g}$, lr ${panel.lr:g}$",
