@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -9,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks import losses as num
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import losses as topic
+from theory.core import grade
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
@@ -144,3 +147,58 @@ def test_exact_losses_match_numpy(halves, data):
     assert float(topic.cross_entropy(s, y, "e")) == pytest.approx(num.cross_entropy(f, y), rel=1e-12)
     assert float(topic.cross_entropy(s, y, "10")) == pytest.approx(num.cross_entropy(f, y, 10.0), rel=1e-12)
     assert np.allclose([float(v) for v in topic.softmax(s)], num.softmax_probs(f), rtol=1e-12)
+
+
+CHECKED = ("hinge loss", "p_y", "cross-entropy", "predictions", "L2 losses", "mean L2 loss", "regulariser",
+           "total loss", "total loss (1/2 convention)")
+
+
+def _raw(value):
+    """A value as a student would type it: SymPy syntax, entry by entry for a list."""
+    return [sp.sstr(v) for v in value] if isinstance(value, list) else sp.sstr(value)
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("losses")
+    assert len(sol.misconceptions) >= 2
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+    assert {"no-margin", "true-class-included", "log-base-2", "missing-minus", "absolute-error", "sum-not-mean",
+            "missing-lambda", "no-penalty"} <= {m.id for m in sol.misconceptions}
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("losses")
+    answers = grade.gradeable(sol)
+    for name in CHECKED:
+        assert grade.grade(answers[name], _raw(answers[name].value), sol.misconceptions).verdict == "correct", name
+    assert grade.grade(answers["cross-entropy"], "2.89215", sol.misconceptions).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], _raw(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_value_is_no_misconception():
+    sol = dataclasses.replace(solved("losses"), misconceptions=[])
+    for i, name in enumerate(CHECKED):
+        assert not sol.misconception(name, f"x{i}", sol.results[name].value, "not a mistake").verdict.passed, name
+
+
+def test_a_natural_log_is_a_named_mistake_when_base_two_is_in_force():
+    sol = solve_topic(topic, {"log_base": "2"})
+    assert sol.passed
+    natural = next(m for m in sol.misconceptions if m.id == "natural-log")
+    assert float(natural.value) == pytest.approx(num.cross_entropy([2.0, 4.5, 1.0, 3.5], 0))
+    j = grade.grade(grade.gradeable(sol)["cross-entropy"], "2.89215", sol.misconceptions)
+    assert j.verdict == "incorrect" and j.misconception is natural
+    assert "log-base-2" not in {m.id for m in sol.misconceptions}
+
+
+def test_mistakes_that_change_nothing_are_not_declared():
+    """No margin, a true class ahead, a zero bias, one example: those slips give the right value there."""
+    sol = solve_topic(topic, {"margin": "0", "scores": "(5, 1, 2, 3)", "data": "((1, 2, 4),)"})
+    ids = {m.id for m in sol.misconceptions}
+    assert sol.passed
+    assert not {"no-margin", "true-class-included", "predicted-class", "predicted-class-probability",
+                "bias-penalised", "sum-not-mean", "summed-losses-in-total"} & ids
+    assert {"missing-minus", "missing-lambda"} <= ids

@@ -11,12 +11,12 @@ import numpy as np
 import sympy as sp
 
 from checks import losses as num
-from theory.core import figures, logbase, prove
+from theory.core import figures, logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, exact_decimal, param
 from theory.core.render.latex import escape
-from theory.core.solution import Solution
+from theory.core.solution import ANSWER_RTOL, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "losses"
@@ -371,16 +371,145 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.close(half4["total"], float(half_total), rtol=RTOL, atol=1e-15 + slack_mean / 2,
                          what="NumPy total, half convention"))
 
-    sol.answer("hinge loss", L_svm)
+    # each answer judged by the NumPy/SciPy number of its claim, with that claim's tolerance
+    sf = [float(v) for v in s]
+    hinge_atol = max(1e-12, 4 * EPS * len(s) * float(2 * max(map(abs, s)) + delta))
+    ce_measured = num.cross_entropy(sf, y, base_f)
+    sol.answer("hinge loss", L_svm, claims=("3a.numpy",),
+               check=witness.close(num.multiclass_hinge(sf, y, float(delta)), rtol=RTOL, atol=hinge_atol,
+                                   what="NumPy hinge loss"))
     sol.answer("softmax probabilities", dict(zip(p.classes, probs)))
-    sol.answer("cross-entropy", sp.expand_log(L_ce, force=True))
-    sol.answer("predictions", preds)
-    sol.answer("L2 losses", per)
-    sol.answer("mean L2 loss", mean)
-    sol.answer("regulariser", reg)
-    sol.answer("total loss", total)
-    sol.answer("total loss (1/2 convention)", half_total)
+    sol.answer("p_y", probs[y], claims=("3b.scipy",),
+               check=witness.close(float(ref[y]), rtol=RTOL, what="scipy.special.softmax of the true class"))
+    sol.answer("cross-entropy", sp.expand_log(L_ce, force=True), claims=("3b.value",),
+               check=witness.close(ce_measured, rtol=RTOL, atol=ce_atol, what="logsumexp(s) - s_y"))
+    sol.answer("predictions", preds, claims=("4a.numpy",),
+               check=witness.close_all(ref4["pred"], rtol=RTOL, atol=1e-15 + max(slack_pred), what="NumPy X w + b"))
+    sol.answer("L2 losses", per, claims=("4a.numpy",),
+               check=witness.close_all(ref4["per"], rtol=RTOL, atol=1e-15 + max(slack_per),
+                                       what="NumPy squared residuals"))
+    sol.answer("mean L2 loss", mean, claims=("4a.numpy-mean",),
+               check=witness.close(ref4["mean"], rtol=RTOL, atol=1e-15 + slack_mean, what="NumPy MSE"))
+    sol.answer("regulariser", reg, claims=("4b.numpy",),
+               check=witness.close(ref4["reg"], rtol=RTOL, atol=1e-15, what="NumPy penalty"))
+    sol.answer("total loss", total, claims=("4c.numpy",),
+               check=witness.close(ref4["total"], rtol=RTOL, atol=1e-15 + slack_mean, what="NumPy total"))
+    sol.answer("total loss (1/2 convention)", half_total, claims=("4c.half",),
+               check=witness.close(half4["total"], rtol=RTOL, atol=1e-15 + slack_mean / 2,
+                                   what="NumPy total, half convention"))
+    mistakes = _Mistakes(sol)
+    _classification_mistakes(mistakes, p, s, y, delta, probs, L_ce, hinge_atol, ce_atol)
+    _regression_mistakes(mistakes, rows4, w, b, lam, per, reg, 1e-15 + slack_mean)
     return sol
+
+
+class _Mistakes:
+    """Declares a misconception only where grading and the witness can tell it from the right value
+    and from the misconceptions of the same answer declared before it."""
+
+    def __init__(self, sol: Solution) -> None:
+        self.sol, self.seen = sol, {}
+
+    def __call__(self, answer: str, id: str, wrong, right, atol: float, why: str) -> None:
+        before = self.seen.setdefault(answer, [])
+        if _differs(wrong, right, atol) and all(_differs(wrong, v, atol) for v in before):
+            self.sol.misconception(answer, id, wrong, why)
+            before.append(wrong)
+
+
+def _differs(wrong, right, atol: float) -> bool:
+    """Some entry off by more than 1% and by more than ten times the witness's absolute tolerance."""
+    w, r = (np.atleast_1d(np.array([float(v) for v in np.ravel(np.array(a, dtype=object))])) for a in (wrong, right))
+    return w.shape != r.shape or bool(np.any(np.abs(w - r) > np.maximum(10 * ANSWER_RTOL * np.abs(r),
+                                                                        max(10 * atol, 1e-9))))
+
+
+def _classification_mistakes(add: _Mistakes, p: Params, s: list, y: int, delta, probs: list, L_ce,
+                             hinge_atol: float, ce_atol: float) -> None:
+    """Problem 3's usual slips: the margin, the true class's term, the sign; the log's base, its sign, the class."""
+    right = hinge(s, y, delta)
+    add("hinge loss", "no-margin", hinge(s, y, 0), right, hinge_atol,
+        "The margin Delta is part of every term: max(0, s_j - s_y + Delta). Without it a wrong class costs "
+        "nothing as soon as it scores below the true class, however slightly, instead of once it trails "
+        "by Delta.")
+    add("hinge loss", "true-class-included", right + sp.Max(0, delta), right, hinge_atol,
+        "The sum runs over the wrong classes j != y only. Including j = y adds max(0, s_y - s_y + Delta) = "
+        "Delta, a constant that no score can remove.")
+    add("hinge loss", "swapped-sign", sum((sp.Max(0, s[y] - s[j] + delta) for j in range(len(s)) if j != y),
+                                          sp.Integer(0)), right, hinge_atol,
+        "A wrong class is penalised when its score comes close to or beats the true one: the term is "
+        "max(0, s_j - s_y + Delta), which grows with s_j. Writing s_y - s_j penalises the classes that "
+        "the classifier already ranks below the true one.")
+    sf = [float(v) for v in s]
+    total = sum(sf)
+    if total:
+        add("p_y", "linear-normalisation", s[y] / sum(s), probs[y], 0.0,
+            "Softmax exponentiates before normalising: p_y = e^(s_y) / sum_k e^(s_k). Dividing the raw "
+            "scores by their sum is not a distribution in general (scores can be negative) and does not "
+            "sharpen the gap between the classes as e^s does.")
+    top = int(np.argmax(sf))
+    if top != y:
+        add("p_y", "predicted-class-probability", probs[top], probs[y], 0.0,
+            "p_y is the probability of the true class y, not of the class the network ranks highest.")
+    ce = sp.expand_log(L_ce, force=True)
+    for b in logbase.BASES:
+        if b != p.log_base:
+            add("cross-entropy", _base_id(b), sp.expand_log(cross_entropy(s, y, b), force=True), ce, ce_atol,
+                f"The cross-entropy is asked with {_base_name(p.log_base)} here (parameter log_base), in "
+                f"{logbase.UNITS[p.log_base]}. Since log_b x = ln x / ln b, {_base_name(b)} gives the same "
+                f"loss in {logbase.UNITS[b]}, {float(logbase.ln(p.log_base) / logbase.ln(b)):.4g} times the "
+                "value asked for.")
+    add("cross-entropy", "missing-minus", -ce, ce, ce_atol,
+        "The loss is -log p_y: log p_y is negative for p_y < 1, and the minus sign makes the loss positive, "
+        "falling to 0 as p_y approaches 1.")
+    if top != y:
+        add("cross-entropy", "predicted-class", sp.expand_log(cross_entropy(s, top, p.log_base), force=True), ce,
+            ce_atol, "The cross-entropy takes the probability of the true class y, whatever the network "
+            "predicts: -log p_y, not -log of the largest probability.")
+    add("cross-entropy", "raw-score", -s[y] / logbase.ln(p.log_base), ce, ce_atol,
+        "ln p_y = s_y - ln sum_k e^(s_k): the softmax's denominator is part of the probability. "
+        "Taking -s_y alone leaves out the normalisation, so the loss no longer depends on the other scores.")
+
+
+def _regression_mistakes(add: _Mistakes, rows: list, w: list, b, lam, per: list, reg, mean_atol: float) -> None:
+    """Problem 4's usual slips: the absolute error or the norm for the squared one, the sum for the mean, the
+    penalty without lambda, squared weights or with the bias, and the factor 1/2 put on the penalty too."""
+    n = len(rows)
+    residuals = [r[-1] - predict(r[:-1], w, b) for r in rows]
+    mean = sum(per) / n
+    add("L2 losses", "absolute-error", [abs(e) for e in residuals], per, mean_atol,
+        "The L2 loss of one example squares the residual: (y - y_hat)^2. The norm |y - y_hat| of a single "
+        "residual is its absolute value, which is the L1 loss.")
+    add("mean L2 loss", "sum-not-mean", sum(per), mean, mean_atol,
+        "The average divides the sum of the per-example losses by the number of examples, n = " f"{n}.")
+    add("mean L2 loss", "l2-norm", sp.sqrt(sum(per)), mean, mean_atol,
+        "The L2 loss is the mean of the squared residuals, not the Euclidean (L2) norm of the residual "
+        "vector: no square root, and divided by n.")
+    add("mean L2 loss", "mean-absolute-error", sum(abs(e) for e in residuals) / n, mean, mean_atol,
+        "Averaging |y - y_hat| gives the mean absolute error (L1); the L2 loss averages the squares.")
+    add("regulariser", "missing-lambda", sum(v**2 for v in w), reg, 1e-15,
+        "R = lambda (w_1^2 + w_2^2): the strength lambda multiplies the sum of squares.")
+    add("regulariser", "l1-penalty", lam * sum(abs(v) for v in w), reg, 1e-15,
+        "The L2 penalty sums the squared weights; lambda times the sum of |w_i| is the L1 (lasso) penalty.")
+    add("regulariser", "bias-penalised", reg + lam * b**2, reg, 1e-15,
+        "The sheet's R has w_1 and w_2 only: the bias is not penalised, since it only shifts every prediction "
+        "and does not make the model any less smooth.")
+    total = mean + reg
+    add("total loss", "summed-losses-in-total", sum(per) + reg, total, mean_atol,
+        "The total adds the AVERAGE L2 loss to the penalty: the sum of the per-example losses is n times "
+        "larger.")
+    add("total loss", "no-penalty", mean, total, mean_atol,
+        "The total loss is the average L2 loss plus the regularisation term R of (b).")
+    add("total loss (1/2 convention)", "halved-penalty", (mean + reg) / 2, mean / 2 + reg, mean_atol,
+        "The factor 1/2 belongs to the squared error only; R = lambda (w_1^2 + w_2^2) is unchanged.")
+
+
+def _base_id(b: str) -> str:
+    return "natural-log" if b == "e" else f"log-base-{b}"
+
+
+def _base_name(b: str) -> str:
+    return "the natural log" if b == "e" else f"the base-{b} log"
 
 
 def _plot_scores(path, p: Params, s: list[float], y: int, delta: float, probs: list[float]) -> None:
