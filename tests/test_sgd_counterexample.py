@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import sgd_counterexample as sgd
+from theory.core import grade
+from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
 FAST = {"grid": "1001"}
@@ -87,3 +91,40 @@ def test_bad_parameters(bad):
 
     with pytest.raises(BadInput):
         solve_topic(sgd, bad)
+
+
+ANSWERS = ("descent rate limit", "l_1 general", "expected rate", "noise radius")
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("sgd_counterexample")
+    assert len(sol.misconceptions) >= 2
+    assert {m.answer for m in sol.misconceptions} == set(ANSWERS)
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("sgd_counterexample")
+    answers = grade.gradeable(sol)
+    for name in ANSWERS:
+        judged = grade.grade(answers[name], grade.show(answers[name].value), sol.misconceptions)
+        assert judged.verdict == "correct", name
+    assert grade.grade(answers["noise radius"], "3/2*sqrt(0.1/1.9)", sol.misconceptions).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], grade.show(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_value_is_no_misconception():
+    for name in ANSWERS:
+        sol = dataclasses.replace(solved("sgd_counterexample"), misconceptions=[])
+        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+
+
+def test_misconceptions_that_coincide_at_eta_one_are_not_declared():
+    """At eta = 1 the step lands on c_i: l_1 is c_2, and eta/(2 - eta) = 1 needs no square root."""
+    sol = solve_topic(sgd, {**FAST, "eta": "1"})
+    ids = {m.id for m in sol.misconceptions}
+    assert not {"other-centre", "no-square-root"} & ids and {"minimiser-as-end", "full-distance"} <= ids
+    assert sol.passed

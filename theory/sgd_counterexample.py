@@ -9,11 +9,12 @@ import numpy as np
 import sympy as sp
 
 from checks import sgd_counterexample as sim
-from theory.core import figures, prove
+from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, exact_decimal, param
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
+from theory.core.verdict import Verdict
 
 TOPIC = "sgd_counterexample"
 
@@ -171,6 +172,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              rf"increases for $\eta = {p.eta:g}$ nor for $\eta$ just below the bound "
              rf"(${inside:g}$), and always increases just above it (${outside:g}$).",
              prove.on_instances(checks, "gradients by central differences of the terms"))
+    limit_check = _rate_limit(pts, cs)
     pa.text(rf"The sheet's assumption is therefore $0 < \eta < 2$; here $\eta = {sp.latex(e)}$.")
 
     # (b) the counterexample
@@ -275,6 +277,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                  rf"$f$ exactly for $w \in {sp.latex(_interval(ell, top))}$ (SymPy solves the "
                  r"inequality $f(w^+) > f(w)$ directly).",
                  prove.holds(sp.Eq(solved, _interval(ell, top))))
+    ends = [(float("nan"), float("nan"))] * 2  # the simulated increasing set of each term, when one interval
     both, union = sets[0] & sets[1], sets[0] | sets[1]
     pc.claim("cover", rf"Together the two sets cover ${sp.latex(union)}$, which contains the whole "
              rf"open interval between the centres, ${sp.latex(_interval(*c))}$ (for $\eta > 1$ "
@@ -293,6 +296,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         v = prove.on_instances({"one interval": len(runs) == 1 and len(coarse) == 1},
                                "sign of the simulated change on the grid")
         if len(runs) == 1 and len(coarse) == 1:
+            ends[k] = runs[0]
             v = (v & prove.close(runs[0][0], lo, rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL, what="left end")
                  & prove.close(runs[0][1], hi, rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL, what="right end")
                  & prove.close(coarse[0][0], lo, rtol=0, atol=grid_step, what="left, grid only")
@@ -343,6 +347,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     mean_up = lambda v: sim.expected_change(v, cs, p.eta)  # noqa: E731
     runs = sim.positive_runs(mean_up, sim.grid(cs, p.grid, mean_up))
     vb = prove.on_instances({"one interval": len(runs) == 1}, "sign of the simulated mean change")
+    radius = (runs[0][1] - runs[0][0]) / 2 if len(runs) == 1 else float("nan")
     if len(runs) == 1:
         vb = (vb & prove.close(runs[0][0], float(m - r), rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL, what="left")
               & prove.close(runs[0][1], float(m + r), rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL, what="right"))
@@ -378,9 +383,96 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("increasing set term 2", {"lo": sets[1].start, "hi": sets[1].end})
     sol.answer("l_1 general", ell_gen)
     sol.answer("eta range for descent on the sampled term", {"lo": 0, "hi": max_rate()})
-    sol.answer("expected rate", expected_rate(eta))
-    sol.answer("noise radius", r)
+    sol.answer("descent rate limit", max_rate(), claims=("a.sim",), check=limit_check)
+    sol.misconception("descent rate limit", "no-overshoot", sp.Integer(1),
+                      "eta < 1 is where the step stops short of c_i without jumping over it, but jumping over "
+                      "is allowed: the sampled term is multiplied by (1 - eta)^2, which stays below 1 up to "
+                      "eta = 2, twice the inverse curvature of f_i.")
+    ell_end = max(ends[0], key=lambda x: abs(x - p.centre1))  # the end of the measured set that is not c_1
+    sol.answer("l_1 general", ell_gen, claims=("c.sim1",),
+               check=witness.at({c1_: c[0], c2_: c[1], eta: e},
+                                witness.close(ell_end, rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL,
+                                              what="bisected end of the simulated set where a step on f_1 raises f")))
+    at = {c1_: c[0], c2_: c[1], eta: e}
+    for id, wrong, why in (
+            ("minimiser-as-end", (c1_ + c2_) / 2,
+             "A step towards c_1 from a point between m and c_1 moves away from the minimiser m, so f goes up "
+             "there; but from just beyond m on the other side the step can overshoot m and land farther from "
+             "it than it started. The set reaches past m, to l_1 = m - eta/(2 - eta) (c_1 - m)."),
+            ("ascent-step", (c1_ + c2_ + eta * c1_) / (2 + eta),
+             "The SGD step subtracts the gradient: w - eta (w - c_1). Adding it moves away from c_1, and "
+             "the end of the set found from that step, (c_1 + c_2 + eta c_1)/(2 + eta), is not l_1."),
+            ("other-centre", c2_,
+             "Not every point between the centres is raised by a step on f_1: far from m the step towards "
+             "c_1 also moves towards m and f falls. f rises only between l_1 and c_1.")):
+        if _differs(ell_gen.subs(at), wrong.subs(at)):
+            sol.misconception("l_1 general", id, wrong, why)
+    ws = pts
+    fprime = sim.grad(sim.objective(cs), ws)
+    sol.answer("expected rate", expected_rate(eta), claims=("d.mean-sim",),
+               check=witness.at({eta: e}, _mean_step(ws, fprime, sim.expected_step(ws, cs, p.eta),
+                                                     atol=1e-9 * max(1.0, float(np.max(np.abs(ws)))))))
+    sol.misconception("expected rate", "unbiased-for-the-sum", eta,
+                      "The drawn gradient f_i' is an unbiased estimate of the MEAN of the two terms' gradients, "
+                      "f'/2, not of f' = f_1' + f_2' (the sheet's f is a sum). So the expected step is "
+                      "w - (eta/2) f'(w).")
+    sol.misconception("expected rate", "times-the-count", 2 * eta,
+                      "Averaging over two equally likely draws divides by 2: E[f_i'] = (f_1' + f_2')/2 = f'/2, "
+                      "so the expected rate is eta/2, not 2 eta.")
+    sol.answer("noise radius", r, claims=("d.ball-sim",),
+               check=witness.close(radius, rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL,
+                                   what="half-width of the simulated set where the expected change is >= 0"))
+    d_abs = sp.Abs(c[0] - c[1])
+    for id, wrong, why in (
+            ("no-square-root", d_abs / 2 * e / (2 - e),
+             "E[f(w+)] - f(w) = -eta (2 - eta)(w - m)^2 + eta^2 d^2 vanishes at (w - m)^2 = eta d^2/(2 - eta): "
+             "the radius is the square root of that, |d| sqrt(eta/(2 - eta))."),
+            ("full-distance", d_abs * sp.sqrt(e / (2 - e)),
+             "d is half the distance between the centres, (c_1 - c_2)/2, as m is their midpoint: the radius is "
+             "|c_1 - c_2|/2 sqrt(eta/(2 - eta)), not |c_1 - c_2| sqrt(eta/(2 - eta))."),
+            ("first-order", d_abs / 2 * sp.sqrt(e / 2),
+             "Keeping only the first-order decrease -eta f'^2/2 drops the eta^2 (w - m)^2 of the expected change; "
+             "the exact factor is eta (2 - eta), so the radius is |c_1 - c_2|/2 sqrt(eta/(2 - eta)).")):
+        if _differs(r, wrong):
+            sol.misconception("noise radius", id, wrong, why)
     return sol
+
+
+def _differs(right: sp.Expr, wrong: sp.Expr) -> bool:
+    """A misconception is declared only where it is more than 1% away from the right value."""
+    a, b = float(right), float(wrong)
+    return abs(a - b) > 0.01 * max(abs(a), abs(b))
+
+
+def _rate_limit(pts: np.ndarray, cs: tuple) -> Check:
+    """A candidate largest step size judged by simulated single steps on every grid point: each sampled
+    term never increases at 0.99 of it and always increases at 1.01 of it (the witness of a.sim)."""
+
+    def check(value) -> Verdict:
+        x = witness.number(value)
+        if x is None or x <= 0:
+            return Verdict("numeric", False, f"rate limit {value} is not a positive number")
+        below, above = 0.99 * x, 1.01 * x
+        return prove.on_instances(
+            {**{f"f_{k + 1}, eta = {below:g}: never up": bool(np.all(sim.change_of_term(pts, cs, k, below) < 0))
+                for k in range(2)},
+             **{f"f_{k + 1}, eta = {above:g}: always up": bool(np.all(sim.change_of_term(pts, cs, k, above) > 0))
+                for k in range(2)}}, f"single steps on {pts.size} grid points")
+
+    return check
+
+
+def _mean_step(ws: np.ndarray, fprime: np.ndarray, mean: np.ndarray, atol: float) -> Check:
+    """A candidate rate r judged by the simulated mean step: it must equal w - r f'(w) at every grid point,
+    f' by central differences of f."""
+
+    def check(value) -> Verdict:
+        x = witness.number(value)
+        if x is None:
+            return Verdict("numeric", False, f"rate {value} is not a number at the eta in force")
+        return prove.close_all(mean, ws - x * fprime, 0.0, "simulated mean step against w - rate f'(w)", atol=atol)
+
+    return check
 
 
 def _plot(path, p: Params, sets, ball, w0, w1, i) -> None:
