@@ -16,6 +16,8 @@ import numpy as np
 
 Grad = Callable[[np.ndarray], np.ndarray]
 METHODS = ("gd", "heavy-ball", "nesterov", "adagrad", "rmsprop", "adam")
+CONVENTIONS = ("classical", "pytorch", "ema")  # how momentum's velocity is kept (see `momentum`)
+NESTEROV_FORMS = ("lookahead", "pytorch")
 
 
 # ---- test functions -------------------------------------------------------------------------
@@ -53,6 +55,42 @@ def ramp(slopes) -> Grad:
 
 # ---- the methods, from their definitions ------------------------------------------------------
 
+def momentum(x, v, grad: Grad, *, eta, beta, convention: str = "classical", dampening: float = 0.0,
+             nesterov: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One momentum step (x, v) -> (x', v'), as each convention writes it.
+
+    classical (Sutskever et al. 2013):   v <- beta v - eta g(x);            x <- x + v
+      nesterov lookahead:                 v <- beta v - eta g(x + beta v);   x <- x + v
+      nesterov pytorch (Bengio et al.):  v <- beta v - eta g(x);            x <- x + beta v - eta g(x)
+    pytorch (torch.optim.SGD):           b <- beta b + (1 - dampening) g;   x <- x - eta b
+      nesterov lookahead:                 b <- beta b + g(x - eta beta b);   x <- x - eta b
+      nesterov pytorch (nesterov=True):  b <- beta b + g;                   x <- x - eta (g + beta b)
+    ema (Adam's first moment, no bias correction):
+                                         m <- beta m + (1 - beta) g;        x <- x - eta m
+      nesterov lookahead:                 m <- beta m + (1 - beta) g(x - eta beta m);  x <- x - eta m
+      nesterov pytorch (Nadam's form):   m <- beta m + (1 - beta) g;        x <- x - eta ((1 - beta) g + beta m)
+    """
+    if convention not in CONVENTIONS or nesterov not in (None, *NESTEROV_FORMS):
+        raise ValueError(f"unknown momentum convention {convention!r} / Nesterov form {nesterov!r}")
+    if convention == "classical":
+        g = grad(x + beta * v) if nesterov == "lookahead" else grad(x)
+        v = beta * v - eta * g
+        return (x + beta * v - eta * g if nesterov == "pytorch" else x + v), v
+    if convention == "pytorch":
+        if nesterov == "lookahead":
+            v = beta * v + (1 - dampening) * grad(x - eta * beta * v)
+            return x - eta * v, v
+        g = grad(x)
+        v = beta * v + (1 - dampening) * g
+        return (x - eta * (g + beta * v) if nesterov == "pytorch" else x - eta * v), v
+    if nesterov == "lookahead":
+        v = beta * v + (1 - beta) * grad(x - eta * beta * v)
+        return x - eta * v, v
+    g = grad(x)
+    v = beta * v + (1 - beta) * g
+    return (x - eta * ((1 - beta) * g + beta * v) if nesterov == "pytorch" else x - eta * v), v
+
+
 @dataclass
 class Run:
     """Iterates x_0..x_T, and the per-coordinate effective rate used at each step 1..T."""
@@ -63,12 +101,13 @@ class Run:
 
 def run(method: str, grad: Grad, x0, steps: int, *, eta: float, beta: float = 0.0,
         rho: float = 0.9, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-        bias_correction: bool = True) -> Run:
+        bias_correction: bool = True, convention: str = "classical", dampening: float = 0.0,
+        nesterov: str = "lookahead") -> Run:
     """Apply `steps` updates of `method` from x0.
 
     gd:          x <- x - eta g(x)
-    heavy-ball:  v <- beta v - eta g(x);            x <- x + v
-    nesterov:    v <- beta v - eta g(x + beta v);   x <- x + v
+    heavy-ball:  `momentum` in the given convention (classical: v <- beta v - eta g(x); x <- x + v)
+    nesterov:    `momentum` with the given Nesterov form (lookahead: the gradient at x + beta v)
     adagrad:     G <- G + g^2;                      x <- x - eta g / (sqrt(G) + eps)
     rmsprop:     s <- rho s + (1 - rho) g^2;        x <- x - eta g / (sqrt(s) + eps)
     adam:        m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
@@ -88,13 +127,9 @@ def run(method: str, grad: Grad, x0, steps: int, *, eta: float, beta: float = 0.
         if method == "gd":
             r = eta
             x = x - eta * grad(x)
-        elif method == "heavy-ball":
-            v = beta * v - eta * grad(x)
-            x = x + v
-            r = eta
-        elif method == "nesterov":
-            v = beta * v - eta * grad(x + beta * v)
-            x = x + v
+        elif method in ("heavy-ball", "nesterov"):
+            x, v = momentum(x, v, grad, eta=eta, beta=beta, convention=convention, dampening=dampening,
+                            nesterov=nesterov if method == "nesterov" else None)
             r = eta
         elif method == "adagrad":
             g = grad(x)
@@ -120,8 +155,8 @@ def run(method: str, grad: Grad, x0, steps: int, *, eta: float, beta: float = 0.
 
 # ---- measurements ---------------------------------------------------------------------------
 
-def contraction(method: str, curvatures, x0, steps: int, eta, beta=0.0,
-                renorm_every: int = 8) -> np.ndarray:
+def contraction(method: str, curvatures, x0, steps: int, eta, beta=0.0, renorm_every: int = 8, *,
+                convention: str = "classical", dampening: float = 0.0, nesterov: str = "lookahead") -> np.ndarray:
     """Measured asymptotic per-iteration contraction of GD / heavy ball / Nesterov on a quadratic.
 
     The state (x, v) evolves linearly, so it is rescaled every few steps (as in power
@@ -129,14 +164,16 @@ def contraction(method: str, curvatures, x0, steps: int, eta, beta=0.0,
     geometric-mean factor over the second half of the run. The last axis holds the
     coordinates of one problem; `curvatures`, `eta`, `beta` broadcast against the leading
     axes, so a grid of settings (or each coordinate on its own, curvatures of shape (n, 1))
-    runs at once. A state that reaches exactly zero has contraction 0.
+    runs at once. A state that reaches exactly zero has contraction 0. Momentum is kept in
+    `convention` (Nesterov in the form `nesterov`), as in `momentum`; the norm is taken of
+    (x_t, x_t - x_{t-1}), the same in every convention.
     """
     c = np.asarray(curvatures, dtype=float)
     eta = np.asarray(eta, dtype=float)[..., None]
     beta = np.asarray(beta, dtype=float)[..., None]
     shape = np.broadcast_shapes(eta.shape, beta.shape, c.shape, np.shape(x0))
     x = np.broadcast_to(np.asarray(x0, dtype=float), shape).copy()
-    v = np.zeros(shape)
+    v, prev = np.zeros(shape), x.copy()
     half = (steps // 2) // renorm_every * renorm_every
     log_scale = np.zeros(shape[:-1])
     at_half = log_scale
@@ -144,19 +181,17 @@ def contraction(method: str, curvatures, x0, steps: int, eta, beta=0.0,
         for t in range(1, steps + 1):
             if method == "gd":
                 x = x - eta * c * x
-            elif method == "heavy-ball":
-                v = beta * v - eta * c * x
-                x = x + v
-            elif method == "nesterov":
-                v = beta * v - eta * c * (x + beta * v)
-                x = x + v
+            elif method in ("heavy-ball", "nesterov"):
+                prev, (x, v) = x, momentum(x, v, lambda y: c * y, eta=eta, beta=beta, convention=convention,
+                                dampening=dampening, nesterov=nesterov if method == "nesterov" else None)
             else:
                 raise ValueError(f"{method} is not a linear method")
             if t % renorm_every == 0 or t == steps:
-                norm = np.sqrt(np.sum(x * x + v * v, axis=-1))
+                step = x - prev if method != "gd" else 0.0  # the state (x_t, x_t - x_{t-1}): any convention
+                norm = np.sqrt(np.sum(x * x + step * step, axis=-1))
                 log_scale = log_scale + np.log(norm)
                 safe = np.where(norm > 0, norm, 1.0)[..., None]
-                x, v = x / safe, v / safe
+                x, v, prev = x / safe, v / safe, prev / safe
                 if t == half:
                     at_half = log_scale
     with np.errstate(invalid="ignore"):

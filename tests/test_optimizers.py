@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import sympy as sp
 
@@ -58,9 +61,58 @@ def test_wrong_nesterov_momentum(monkeypatch):
     assert {"b.double_root", "b.nag_measured"} <= failed()
 
 
-def test_momentum_without_transient(monkeypatch):
-    monkeypatch.setattr(opt, "momentum_step", lambda eta, beta, g, t: eta * g / (1 - beta))
-    assert {"a.ramp.1", "a.ramp_measured"} <= failed()
+CONVENTIONS = {"classical": {}, "pytorch": {"momentum": "pytorch", "dampening": 0.5},
+               "ema": {"momentum": "ema", "nesterov": "pytorch"}}
+GAINS = {"classical": 1 / (1 - opt.beta), "pytorch": (1 - opt.damp) / (1 - opt.beta), "ema": sp.Integer(1)}
+
+
+@pytest.mark.parametrize("conv", opt.MOMENTUM)
+def test_each_convention_closed_form_and_gain_hold(conv):
+    assert opt._convention_holds(conv).passed
+    assert sp.simplify(opt.momentum_gain(conv) - GAINS[conv]) == 0
+    assert all(opt._equivalent(conv, form).passed and opt._forms_agree(conv).passed
+               for form in (None, "lookahead", "pytorch"))
+
+
+@pytest.mark.parametrize("conv", CONVENTIONS)
+def test_each_convention_solves(conv):
+    sol = solve_topic(opt, {**FAST, **CONVENTIONS[conv]})
+    assert {cid for cid, _, v in sol.claims() if not v.passed} == set()
+    assert sol.results["momentum convention"].value == conv
+    gain = GAINS[conv].subs({opt.beta: sp.Rational(9, 10), opt.damp: sp.Rational(1, 2)})
+    assert sol.results["momentum gain"].value == gain  # 10, 5, 1
+
+
+@pytest.mark.parametrize("conv, wrong", [
+    ("classical", sp.Integer(1)),  # the moving average's gain
+    ("pytorch", 1 / (1 - opt.beta)),  # dampening forgotten
+    ("ema", 1 / (1 - opt.beta)),  # the classical gain claimed for the moving average
+])
+def test_wrong_gain_per_convention(monkeypatch, conv, wrong):
+    right = opt.momentum_gain
+    monkeypatch.setattr(opt, "momentum_gain", lambda c: wrong if c == conv else right(c))
+    assert {"a.gain", "a.conventions", "a.gain_measured"} <= failed(CONVENTIONS[conv])
+
+
+@pytest.mark.parametrize("conv", opt.MOMENTUM)
+def test_closed_velocity_without_transient_per_convention(monkeypatch, conv):
+    right = opt.momentum_velocity
+    monkeypatch.setattr(opt, "momentum_velocity",
+                        lambda c, t_: right(c, sp.oo).subs(opt.beta**sp.oo, 0) if c == conv else right(c, t_))
+    assert {"a.ramp.1", "a.conventions", "a.ramp_measured"} <= failed(CONVENTIONS[conv])
+
+
+def test_wrong_scale_breaks_the_equivalence(monkeypatch):
+    right = opt.momentum_scale
+    monkeypatch.setattr(opt, "momentum_scale", lambda c: sp.Integer(1) if c == "ema" else right(c))
+    assert {"a.rule.1", "a.equivalent", "a.equivalent_measured", "b.rule.1"} <= failed({"momentum": "ema"})
+
+
+def test_unknown_convention_exits_2_in_one_line():
+    for arg in ("momentum=nag", "nesterov=bengio"):
+        r = subprocess.run([sys.executable, "-m", "theory.optimizers", "--param", arg],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "must be one of" in r.stderr, r.stderr
 
 
 def test_adagrad_rate_wrong_power(monkeypatch):
@@ -117,6 +169,8 @@ def test_adam_correction_off(monkeypatch):
     {"eta_adam": 1e308}, {"L": 1e308}, {"L": 5e-324}, {"x0": (1e-300, 1.0)}, {"ramp_slopes": (1e6,)},
     {"rosen_b": 1000.0}, {"eta_rosen": 2e-3}, {"rosen_steps": 100000}, {"eta_rmsprop": 0.1},
     {"kappa": 1e6}, {"kappa": 1e5, "steps": 1000}, {"tol": 1e-300},
+    {"momentum": "nag"}, {"nesterov": "sutskever"}, {"dampening": 0.5}, {"momentum": "pytorch", "dampening": 0.95},
+    {"momentum": "pytorch", "dampening": 0.5, "nesterov": "pytorch"}, {"dampening": -0.1},
 ])
 def test_bad_parameters(bad):
     with pytest.raises(BadInput):
@@ -148,6 +202,9 @@ def test_budget_messages_name_the_limit():
      "rho": 0.99},
     {"rosen_b": 50.0, "rosen_start": (-1.3, 0.9), "eta_rosen": 0.12 / 50, "beta": 0.95, "eta_rmsprop": 0.02,
      "rho": 0.8, "rosen_steps": 3000},
+    {"momentum": "ema", "kappa": 1e4, "steps": 2000, "rate_steps": 1000, "tol": 1e-2, "x0": (1e-3, 1e3)},
+    {"momentum": "ema", "nesterov": "pytorch", "kappa": 2.0, "tol": 1e-2, "L": 49.0},
+    {"momentum": "pytorch", "dampening": 0.9},
 ])
 def test_edges_hold(overrides):
     assert failed(overrides) == set()

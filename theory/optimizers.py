@@ -26,8 +26,22 @@ TOPIC = "optimizers"
 
 eta, beta, mu, L, kappa, lam = sp.symbols("eta beta mu L kappa lambda", positive=True)
 z = sp.Symbol("z")  # root variable of the characteristic polynomials (complex)
-x_t, x_p, v_t, grad_t, grad_p = sp.symbols("x_t x_tm1 v_t g_t g_tm1", real=True)
+x_t, x_p, v_t, grad_t, grad_p = sp.symbols("x_t x_{t-1} v_t g_t g_{t-1}", real=True)
 g, rho, b1, b2, eps, t = sp.symbols("g rho beta1 beta2 epsilon t", positive=True)
+damp = sp.Symbol("d", nonnegative=True)  # PyTorch's dampening
+G = sp.Function("G")  # an arbitrary gradient field, for identities that hold for any f
+
+# How momentum keeps its velocity (a convention the sheet leaves open), and Nesterov's two forms.
+MOMENTUM = {
+    "classical": "the classical (Polyak, Sutskever) convention",
+    "pytorch": "PyTorch's convention (torch.optim.SGD, with dampening $d$)",
+    "ema": "the moving-average convention (Adam's first moment, Keras-style EMA momentum)",
+}
+NESTEROV = {
+    "lookahead": "Sutskever's form: the gradient is taken at the look-ahead point",
+    "pytorch": r"PyTorch's form (nesterov=True): the gradient is taken at $x_t$ and the step "
+               r"uses the velocity one update ahead",
+}
 
 
 # The Rosenbrock races of (a) and (d) are demonstrations near the classic start (-1.2, 1): within
@@ -35,6 +49,10 @@ g, rho, b1, b2, eps, t = sp.symbols("g rho beta1 beta2 epsilon t", positive=True
 # beats AdaGrad; farther out either race can go the other way.
 ROSEN_START = ((-1.3, -1.1), (0.9, 1.1))
 ROSEN_ETA_B = (0.05, 0.12)  # eta_rosen * rosen_b: GD's step against the valley's curvature (~ b)
+
+
+def _choice(*options: str):
+    return lambda v: None if v in options else f"must be one of {', '.join(options)}"
 
 
 def _check_start(v: tuple) -> str | None:
@@ -93,9 +111,21 @@ class Params(Parameters):
     rosen_steps: int = param(1500, "iterations on Rosenbrock", lo=1500, hi=3000)
     eta_rosen: float = param(1e-3, "GD and momentum step size on Rosenbrock", lo=ROSEN_ETA_B[0] / 150,
                              hi=ROSEN_ETA_B[1] / 50)
+    momentum: str = param("classical", "momentum convention: classical (v <- beta v - eta g, x <- x + v), "
+                          "pytorch (v <- beta v + (1-d) g, x <- x - eta v) or ema (v <- beta v + (1-beta) g, "
+                          "x <- x - eta v)", check=_choice(*MOMENTUM))
+    dampening: float = param(0.0, "PyTorch's dampening d (momentum=pytorch only)", lo=0.0, hi=0.9)
+    nesterov: str = param("lookahead", "Nesterov form: lookahead (gradient at the look-ahead point) or "
+                          "pytorch (gradient at x, step along the next velocity, PyTorch's nesterov=True)",
+                          check=_choice(*NESTEROV))
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.dampening and self.momentum != "pytorch":
+            raise BadInput(f"dampening = {self.dampening:g} applies to momentum=pytorch only, "
+                           f"not to momentum={self.momentum}")
+        if self.dampening and self.nesterov == "pytorch":
+            raise BadInput("nesterov=pytorch needs dampening = 0, as torch.optim.SGD requires")
         lo, hi = ROSEN_ETA_B
         if not lo <= self.eta_rosen * self.rosen_b <= hi:
             raise BadInput(f"eta_rosen * rosen_b = {self.eta_rosen * self.rosen_b:.4g} is outside [{lo:g}, {hi:g}], "
@@ -142,9 +172,49 @@ def nesterov_rate(kappa_):
     return 1 - 1 / sp.sqrt(kappa_)
 
 
-def momentum_step(eta_, beta_, g_, t_):
-    """Length of heavy ball's t-th step on a constant gradient g, starting from rest."""
-    return eta_ * g_ * (1 - beta_**t_) / (1 - beta_)
+def momentum_map(conv: str, form: str | None, grad, x=x_t, v=v_t, eta_=eta) -> tuple[sp.Expr, sp.Expr]:
+    """(x_{t+1}, v_{t+1}) from (x_t, v_t): heavy ball (form None) or Nesterov, in a momentum convention."""
+    if conv == "classical":
+        gy = grad(x + beta * v if form == "lookahead" else x)
+        v1 = beta * v - eta_ * gy
+        return (x + beta * v1 - eta_ * gy if form == "pytorch" else x + v1), v1
+    w = 1 - damp if conv == "pytorch" else 1 - beta  # the weight of the new gradient
+    gy = grad(x - eta_ * beta * v if form == "lookahead" else x)
+    v1 = beta * v + w * gy
+    return (x - eta_ * (beta * v1 + w * gy) if form == "pytorch" else x - eta_ * v1), v1
+
+
+def momentum_scale(conv: str) -> sp.Expr:
+    """s such that the convention with step eta is the classical rule with step s eta: 1, 1-d, 1-beta."""
+    return {"classical": sp.Integer(1), "pytorch": 1 - damp, "ema": 1 - beta}[conv]
+
+
+def momentum_velocity(conv: str, t_) -> sp.Expr:
+    """The velocity after t steps on a constant gradient g from v_0 = 0, in the convention's units."""
+    geometric = g * (1 - beta**t_) / (1 - beta)
+    return {"classical": -eta * geometric, "pytorch": (1 - damp) * geometric, "ema": g * (1 - beta**t_)}[conv]
+
+
+def momentum_gain(conv: str) -> sp.Expr:
+    """lim |x_t - x_{t-1}| / (eta |g|) on a constant gradient: 1/(1-beta), (1-d)/(1-beta), 1."""
+    return {"classical": 1 / (1 - beta), "pytorch": (1 - damp) / (1 - beta), "ema": sp.Integer(1)}[conv]
+
+
+def ramp_step(conv: str, form: str | None = None) -> sp.Expr:
+    """|x_t - x_{t-1}| on a constant gradient g > 0 from rest, from the rule and the closed velocity."""
+    x_new, _ = momentum_map(conv, form, lambda _: g, v=momentum_velocity(conv, t - 1))
+    return _tidy(x_t - x_new)
+
+
+def _tidy(e: sp.Expr) -> sp.Expr:
+    """Factor, and write factors such as (beta - 1) as (1 - beta) with the sign moved out."""
+    sign, out = 1, []
+    for f in sp.Mul.make_args(sp.factor(sp.powsimp(sp.expand(e)))):
+        base, ex = f.as_base_exp()
+        if isinstance(base, sp.Add) and base.as_coeff_add()[0] < 0 and ex.is_integer:
+            f, sign = (-base) ** ex, sign * (-1) ** ex
+        out.append(sp.powsimp(f))
+    return sign * sp.Mul(*out)
 
 
 def adagrad_rate(eta_, g_, t_, eps_):
@@ -174,10 +244,11 @@ def adam_step(eta_, g_, t_, beta1_, beta2_, eps_, corrected: bool):
 
 # ---- helpers ----------------------------------------------------------------------------------
 
-ZERO_RADIUS = 1e-6  # a measured contraction counted as zero (see the Nesterov claim "measured")
+ZERO_RADIUS = 1e-6  # a measured contraction counted as zero (a derived radius: below its square)
 # Contractions are measured from a start that excites both curvatures equally: the asymptotic rate
 # does not depend on the start, but a start far from balanced adds a transient to the measured window.
 RATE_START = (1.0, 1.0)
+EQUIV_STEPS = 300  # Rosenbrock steps over which the momentum conventions are run side by side
 
 _NUMPY = {"sqrt": np.sqrt, "Abs": np.abs, "exp": np.exp, "log": np.log}
 
@@ -239,6 +310,54 @@ def _cold(n: float) -> str:
     return str(int(n)) if np.isfinite(n) else "never"
 
 
+def _fix(p: Params) -> dict:
+    """The dampening written as 0 when it is 0 (always, outside momentum=pytorch), else kept as d."""
+    return {damp: 0} if p.dampening == 0 else {}
+
+
+def _own(p: Params, classical_eta: float, beta_: float) -> float:
+    """The convention's step size that takes the classical step `classical_eta`: classical_eta / s."""
+    s = momentum_scale(p.momentum).subs({beta: exact_decimal(beta_), damp: exact_decimal(p.dampening)})
+    return classical_eta / _f(s)
+
+
+def _eta_tex(p: Params) -> str:
+    """The classical step the convention takes, s eta, as LaTeX: \\eta, (1 - d)\\eta or (1 - \\beta)\\eta."""
+    s = momentum_scale(p.momentum).subs(_fix(p))
+    return r"\eta" if s == 1 else rf"({sp.latex(s)})\eta"
+
+
+def _rule_tex(conv: str, form: str | None, fix: dict) -> str:
+    """The update rule as displayed: x_{t+1} in terms of v_{t+1}, then v_{t+1}."""
+    at = {"lookahead": r"x_t + \beta v_t" if conv == "classical" else r"x_t - \eta\beta v_t"}.get(form, "x_t")
+    if conv == "classical":
+        vel = rf"\beta v_t - \eta\nabla f({at})"
+        step = r"x_t + \beta v_{t+1} - \eta\nabla f(x_t)" if form == "pytorch" else r"x_t + v_{t+1}"
+    else:
+        w = (1 - damp if conv == "pytorch" else 1 - beta).subs(fix)
+        wt = "" if w == 1 else rf"({sp.latex(w)})"
+        vel = rf"\beta v_t + {wt}\nabla f({at})"
+        step = (rf"x_t - \eta\bigl(\beta v_{{t+1}} + {wt}\nabla f(x_t)\bigr)" if form == "pytorch"
+                else r"x_t - \eta v_{t+1}")
+    return rf"{step},\quad v_{{t+1}} = {vel}"
+
+
+def _velocity_from_iterates(conv: str, form: str | None, fix: dict) -> tuple[sp.Expr, Verdict]:
+    """v_t from x_t and x_{t-1} on a coordinate of curvature lambda, solved from the step before; checked."""
+    w = sp.Symbol("w", real=True)
+    x_new, v_new = (e.subs(fix) for e in momentum_map(conv, form, lambda y: lam * y, x=x_p, v=w))
+    rel = _tidy(v_new.subs(w, (x_t - x_new.subs(w, 0)) / sp.diff(x_new, w)))  # x_new is linear in w
+    return rel, prove.equal(rel.subs(x_t, x_new), v_new)
+
+
+def _equivalent(conv: str, form: str | None) -> Verdict:
+    """The convention at step eta, its velocity read as v_cl = k v, is the classical rule at step s eta."""
+    k = 1 if conv == "classical" else -eta
+    x_c, v_c = momentum_map(conv, form, G)
+    x_k, v_k = momentum_map("classical", form, G, v=k * v_t, eta_=momentum_scale(conv) * eta)
+    return prove.equal(x_c, x_k) & prove.equal(k * v_c, v_k)
+
+
 class _OnDemand(dict):
     """A dict that computes a missing entry from its key on first use."""
 
@@ -279,13 +398,15 @@ def _simulate(p: Params) -> _Runs:
     fq, gq = sim.quadratic(curv)
     eta_hb, beta_hb = (_f(v) for v in heavy_ball_optimum(float(muv), float(Lv)))
     beta_n = _f(nesterov_beta(k))
+    mom = dict(convention=p.momentum, dampening=p.dampening, nesterov=p.nesterov)
+    nag = rf"${_eta_tex(p)} = 1/L$, $\beta = \beta_N$"
     runs = {
         "GD": ("gd", dict(eta=_f(gd_optimal_step(muv, Lv))), r"$\eta = 2/(L+\mu)$"),
-        "heavy ball": ("heavy-ball", dict(eta=eta_hb, beta=beta_hb), r"$(\eta^*, \beta^*)$"),
-        "heavy ball, NAG setting": ("heavy-ball", dict(eta=1 / float(Lv), beta=beta_n),
-                                    r"$\eta = 1/L$, $\beta = \beta_N$"),
-        "Nesterov": ("nesterov", dict(eta=1 / float(Lv), beta=beta_n),
-                     r"$\eta = 1/L$, $\beta = \beta_N$"),
+        "heavy ball": ("heavy-ball", dict(eta=_own(p, eta_hb, beta_hb), beta=beta_hb, **mom),
+                       r"$(\eta^*, \beta^*)$"),
+        "heavy ball, NAG setting": ("heavy-ball", dict(eta=_own(p, 1 / float(Lv), beta_n), beta=beta_n, **mom),
+                                    nag),
+        "Nesterov": ("nesterov", dict(eta=_own(p, 1 / float(Lv), beta_n), beta=beta_n, **mom), nag),
         "AdaGrad": ("adagrad", dict(eta=p.eta_adagrad, eps=p.eps), rf"$\eta = {p.eta_adagrad:g}$"),
         "RMSProp": ("rmsprop", dict(eta=p.eta_rmsprop, rho=p.rho, eps=p.eps),
                     rf"$\eta = {p.eta_rmsprop:g}$, $\rho = {p.rho:g}$"),
@@ -301,8 +422,8 @@ def _simulate(p: Params) -> _Runs:
     fr, gr = sim.rosenbrock(p.rosen_b)
     rosen_cfg = {
         "GD": ("gd", dict(eta=p.eta_rosen)),
-        "heavy ball": ("heavy-ball", dict(eta=p.eta_rosen, beta=p.beta)),
-        "Nesterov": ("nesterov", dict(eta=p.eta_rosen, beta=p.beta)),
+        "heavy ball": ("heavy-ball", dict(eta=_own(p, p.eta_rosen, p.beta), beta=p.beta, **mom)),
+        "Nesterov": ("nesterov", dict(eta=_own(p, p.eta_rosen, p.beta), beta=p.beta, **mom)),
         "AdaGrad": ("adagrad", dict(eta=p.eta_rmsprop, eps=p.eps)),
         "RMSProp": ("rmsprop", dict(eta=p.eta_rmsprop, rho=p.rho, eps=p.eps)),
         "Adam": ("adam", dict(eta=p.eta_adam, beta1=p.beta1, beta2=p.beta2, eps=p.eps)),
@@ -354,24 +475,29 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
         r"grows like $\kappa$. Momentum keeps a velocity, an exponentially weighted sum of past "
         r"gradients: components that keep their sign (along the valley) add up, components that "
         r"flip sign (across it) cancel. On a coordinate of curvature $\lambda$ of the quadratic "
-        r"the update becomes a two-term recurrence:"
+        r"the update becomes a two-term recurrence. Momentum is written here in "
+        + MOMENTUM[p.momentum] + (rf" with $d = {p.dampening:g}$" if p.dampening else "")
+        + r" (the table below compares the common conventions):"
     )
-    ch = pa.chain("rule", r"x_{t+1}").define(
-        r"x_t + v_{t+1},\quad v_{t+1} = \beta v_t - \eta\nabla f(x_t)",
-        x_t + beta * v_t - eta * lam * x_t, "heavy ball (Polyak)")
-    ch.step(r"(1+\beta-\eta\lambda) x_t - \beta x_{t-1}",
-            (1 + beta - eta * lam) * x_t - beta * x_p,
-            r"$v_t = x_t - x_{t-1}$, $\nabla f = \lambda x$", given={v_t: x_t - x_p})
-    p_hb = sp.Matrix([[1 + beta - eta * lam, -beta], [1, 0]]).charpoly(z).as_expr()
+    fix, E, s_ = _fix(p), _eta_tex(p), momentum_scale(p.momentum).subs(_fix(p))
+    rel, rel_ok = _velocity_from_iterates(p.momentum, None, fix)
+    x_new = momentum_map(p.momentum, None, lambda y: lam * y)[0].subs(fix)
+    recurrence = (1 + beta - s_ * eta * lam) * x_t - beta * x_p
+    ch = pa.chain("rule", r"x_{t+1}").define(_rule_tex(p.momentum, None, fix), x_new,
+                                             f"heavy ball (Polyak), {p.momentum} convention")
+    ch.step(rf"(1+\beta-{E}\lambda) x_t - \beta x_{{t-1}}", recurrence,
+            rf"$v_t = {sp.latex(rel)}$, $\nabla f = \lambda x$",
+            verdict=prove.equal(x_new.subs(v_t, rel), recurrence) & rel_ok)
+    p_hb = sp.Matrix([[1 + beta - s_ * eta * lam, -beta], [1, 0]]).charpoly(z).as_expr()
     ch = pa.chain("charpoly", r"\operatorname{det}(zI - M_\lambda)").define(
-        r"\operatorname{det}\begin{pmatrix} z-(1+\beta-\eta\lambda) & \beta\\ -1 & z"
+        rf"\operatorname{{det}}\begin{{pmatrix}} z-(1+\beta-{E}\lambda) & \beta\\ -1 & z"
         r"\end{pmatrix}", p_hb, r"iteration matrix $M_\lambda$ of the state $(x_t, x_{t-1})$")
-    ch.step(r"z^2 - (1+\beta-\eta\lambda) z + \beta", z**2 - (1 + beta - eta * lam) * z + beta,
+    ch.step(rf"z^2 - (1+\beta-{E}\lambda) z + \beta", z**2 - (1 + beta - s_ * eta * lam) * z + beta,
             "expand the determinant")
     roots = list(sp.roots(sp.Poly(p_hb, z)).keys())
     pa.claim(
         "modulus", r"The two roots multiply to $\beta$, so whenever they are complex "
-        r"($(1+\beta-\eta\lambda)^2 < 4\beta$) both have modulus $\sqrt\beta$, whatever $\lambda$: "
+        rf"($(1+\beta-{E}\lambda)^2 < 4\beta$) both have modulus $\sqrt\beta$, whatever $\lambda$: "
         r"momentum makes all such coordinates contract at the same rate.",
         prove.equal(roots[0] * roots[1], beta),
     )
@@ -390,15 +516,19 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     ch.step(r"\frac{L-\mu}{L+\mu}", (L - mu) / (L + mu), "common denominator")
     ch.step(r"\frac{\kappa-1}{\kappa+1}", gd_rate(kappa), r"$L = \kappa\mu$",
             given={L: kappa * mu})
-    eta_hb, beta_hb = heavy_ball_optimum(mu, L)
+    eta_cl, beta_hb = heavy_ball_optimum(mu, L)
+    eta_hb = sp.simplify(eta_cl / s_.subs(beta, beta_hb))  # the convention's own step
     disc = _discriminant(p_hb).subs({eta: eta_hb, beta: beta_hb})
+    polyak = r"\frac{4}{(\sqrt L+\sqrt\mu)^2}"
+    own = (r"$\eta^* = 4/(\sqrt L+\sqrt\mu)^2$" if s_ == 1 else
+           rf"optimum (the classical step $4/(\sqrt L+\sqrt\mu)^2$, i.e. $\eta^* = {sp.latex(eta_hb)}$ here)")
     pa.claim(
-        "hb_edges", r"At Polyak's $\eta^* = 4/(\sqrt L+\sqrt\mu)^2$, "
+        "hb_edges", f"At Polyak's {own}, "
         r"$\beta^* = \bigl((\sqrt L-\sqrt\mu)/(\sqrt L+\sqrt\mu)\bigr)^2$ the discriminant of "
         r"the characteristic polynomial vanishes at both $\lambda = \mu$ and $\lambda = L$ "
         r"(double roots $\pm\sqrt{\beta^*}$ at the two ends):",
         prove.equal(disc.subs(lam, mu), 0) & prove.equal(disc.subs(lam, L), 0),
-        latex=r"\eta^* = \frac{4}{(\sqrt L+\sqrt\mu)^2},\qquad "
+        latex=rf"\eta^* = {polyak if s_ == 1 else sp.latex(eta_hb)},\qquad "
         r"\beta^* = \Bigl(\frac{\sqrt L-\sqrt\mu}{\sqrt L+\sqrt\mu}\Bigr)^2",
     )
     hb_root = (sp.sqrt(L) - sp.sqrt(mu)) / (sp.sqrt(L) + sp.sqrt(mu))
@@ -411,13 +541,14 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     ch.step(r"\frac{\sqrt\kappa-1}{\sqrt\kappa+1}", heavy_ball_rate(kappa), r"$L = \kappa\mu$",
             given={L: kappa * mu})
 
-    num = {mu: r.muv, L: r.Lv}
+    num = {mu: r.muv, L: r.Lv, damp: exact_decimal(p.dampening)}
+    mom = dict(convention=p.momentum, dampening=p.dampening)
     rate_gd, rate_hb = _f(gd_rate(r.k)), _f(heavy_ball_rate(r.k))
     eta_hb_n, beta_hb_n = _f(eta_hb.subs(num)), _f(beta_hb.subs(num))
     Tr = p.rate_steps
     window = f"geometric-mean contraction over steps {Tr // 2}..{Tr}"
     meas_gd = float(sim.contraction("gd", r.curv, RATE_START, Tr, _f(eta_gd.subs(num))))
-    meas_hb = float(sim.contraction("heavy-ball", r.curv, RATE_START, Tr, eta_hb_n, beta_hb_n))
+    meas_hb = float(sim.contraction("heavy-ball", r.curv, RATE_START, Tr, eta_hb_n, beta_hb_n, **mom))
     pa.claim("gd_measured", rf"Measured: GD with $\eta = 2/(L+\mu)$ on the quadratic "
              rf"($\kappa = {p.kappa:g}$) contracts by the derived $(\kappa-1)/(\kappa+1)$ "
              r"per step.",
@@ -429,11 +560,12 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
              prove.close(meas_hb, rate_hb, rtol=4 / Tr, what=window))
     nb = 30
     B = np.linspace(0.0, 0.98, nb)[:, None]
-    E = np.linspace(0.02, 0.98, nb)[None, :] * 2 * (1 + B) / float(r.Lv)  # the stable range
+    grid = np.linspace(0.02, 0.98, nb)[None, :] * 2 * (1 + B) / float(r.Lv)  # the stable range
+    grid = grid / numeric((beta, damp), momentum_scale(p.momentum))(B, p.dampening)  # own units
     Tg = Tr // 2
-    best = float(sim.contraction("heavy-ball", r.curv, RATE_START, Tg, E, B).min())
+    best = float(sim.contraction("heavy-ball", r.curv, RATE_START, Tg, grid, B, **mom).min())
     pa.claim("hb_grid", rf"Measured: none of the ${nb}\times{nb}$ settings on a grid of "
-             r"$\beta\in[0, 0.98]$ and $\eta$ across the stable range $(0, 2(1+\beta)/L)$ "
+             rf"$\beta\in[0, 0.98]$ and ${E}$ across the stable range $(0, 2(1+\beta)/L)$ "
              r"contracts faster than heavy ball at the derived $(\eta^*, \beta^*)$ (up to the "
              r"measurement tolerance $4/T$ of the grid runs).",
              _at_least(best, meas_hb, 1 - 4 / Tg,
@@ -445,37 +577,15 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
              r"as many.",
              _at_least(r.iters["GD"], r.iters["heavy ball"], 1 + 1e-9,
                        "iterations of GD vs heavy ball"))
-
-    # constant gradient: the velocity is a geometric sum
-    V_prev = sp.Symbol("v_tm1", real=True)
-    ch = pa.chain("ramp", r"v_t").define(
-        r"\beta v_{t-1} - \eta g", beta * V_prev - eta * g, r"constant gradient $g$, $v_0 = 0$")
-    ch.induction(r"-\eta g (1-\beta^t)/(1-\beta)", -momentum_step(eta, beta, g, t), V_prev, t,
-                 reason=r"induction: true at $t = 0$, and "
-                 r"$v_{t-1} = -\eta g(1-\beta^{t-1})/(1-\beta)$ gives it at $t$")
-    gain = limit_at_infinity(momentum_step(eta, beta, g, t), beta) / (eta * g)
-    gain_n = _f(gain.subs(beta, exact_decimal(p.beta)))
-    pa.claim("gain", r"So along a direction where the gradient keeps its sign, momentum "
-             rf"multiplies the step by $1/(1-\beta)$, i.e. by {gain_n:.4g} at "
-             rf"$\beta = {p.beta:g}$:",
-             prove.equal(gain, 1 / (1 - beta)),
-             latex=r"\lim_{t\to\infty}\frac{|v_t|}{\eta|g|} = \frac{1}{1-\beta}"
-             r".")
-    T = p.ramp_steps
-    ramp = sim.run("heavy-ball", sim.ramp(r.slopes), np.zeros_like(r.slopes), T,
-                   eta=p.eta_rmsprop, beta=p.beta)
-    derived = numeric((eta, beta, g, t), momentum_step(eta, beta, g, t))(
-        p.eta_rmsprop, p.beta, r.slopes[None, :], r.ts[:, None])
-    pa.claim("ramp_measured", rf"Measured on a ramp (slopes {list(p.ramp_slopes)}, "
-             rf"$\eta = {p.eta_rmsprop:g}$, $\beta = {p.beta:g}$): every one of the {T} steps has "
-             r"the derived length $\eta|g|(1-\beta^t)/(1-\beta)$.",
-             prove.close_all(np.abs(np.diff(ramp.xs, axis=0)), derived, 1e-9, "step lengths"))
+    _ramp(sol, pa, p, r)
 
     rosen_it = {n: sim.iterations_to(r.fr(r.rosen[n].xs), 1e-2) for n in ("GD", "heavy ball")}
     rosen_it = {n: float(i) if i >= 0 else float("inf") for n, i in rosen_it.items()}
+    own_rosen = "" if s_ == 1 else (rf" (at its own $\eta = {_own(p, p.eta_rosen, p.beta):.4g}$, "
+                                    rf"so that ${E} = {p.eta_rosen:g}$)")
     pa.claim("rosenbrock", rf"Measured, non-convex: on Rosenbrock ($b = {p.rosen_b:g}$, from "
              rf"{tuple(p.rosen_start)}, $\eta = {p.eta_rosen:g}$) heavy ball with "
-             rf"$\beta = {p.beta:g}$ reduces the loss to 1\% of its start in fewer iterations "
+             rf"$\beta = {p.beta:g}${own_rosen} reduces the loss to 1\% of its start in fewer iterations "
              rf"than GD ({_cold(rosen_it['heavy ball'])} vs {_cold(rosen_it['GD'])}).",
              _at_least(rosen_it["GD"], rosen_it["heavy ball"], 1 + 1e-9,
                        "iterations to 1e-2 of the initial loss, GD vs heavy ball"))
@@ -485,51 +595,185 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     sol.answer("eta* heavy ball", eta_hb.subs(num))
     sol.answer("beta* heavy ball", beta_hb.subs(num))
     sol.answer("rate heavy ball", heavy_ball_rate(r.k))
-    sol.answer("momentum gain", gain.subs(beta, exact_decimal(p.beta)))
     return p_hb
+
+
+def _forms_agree(conv: str) -> Verdict:
+    """PyTorch's Nesterov form started at Sutskever's look-ahead point: same velocity, next look-ahead point."""
+    def ahead(x, v):
+        return x + beta * v if conv == "classical" else x - eta * beta * v
+    x1, v1 = momentum_map(conv, "lookahead", G)
+    y1, w1 = momentum_map(conv, "pytorch", G, x=ahead(x_t, v_t))
+    return prove.equal(y1, ahead(x1, v1)) & prove.equal(w1, v1)
+
+
+def _convention_holds(conv: str) -> Verdict:
+    """One convention's closed velocity (by induction from v_0 = 0) and its gain (the step's limit)."""
+    V = sp.Symbol("v_{t-1}", real=True)
+    v_next = momentum_map(conv, None, lambda _: g, v=V)[1]
+    closed = momentum_velocity(conv, t)
+    induction = prove.equal(v_next.subs(V, closed.subs(t, t - 1)), closed) & prove.equal(closed.subs(t, 0), 0)
+    return induction & prove.equal(limit_at_infinity(ramp_step(conv), beta) / (eta * g), momentum_gain(conv))
+
+
+def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
+    """Momentum on a constant gradient in the convention in force, and the conventions compared."""
+    conv, fix = p.momentum, _fix(p)
+    vals = {beta: exact_decimal(p.beta), damp: exact_decimal(p.dampening)}
+    V = sp.Symbol("v_{t-1}", real=True)
+    v_next = momentum_map(conv, None, lambda _: g, v=V)[1].subs(fix)
+    closed = momentum_velocity(conv, t).subs(fix)
+    ch = pa.chain("ramp", r"v_t").define(sp.latex(v_next), v_next, r"constant gradient $g$, $v_0 = 0$")
+    ch.induction(sp.latex(closed), closed, V, t, reason=r"induction: true at $t = 0$, and "
+                 rf"$v_{{t-1}} = {sp.latex(closed.subs(t, t - 1))}$ gives it at $t$")
+    step = ramp_step(conv).subs(fix)
+    gain = momentum_gain(conv).subs(fix)
+    gain_n = _f(gain.subs(vals))
+    grows = (r"$\eta g$ and no further: the moving average only smooths the gradient, and the speed-up "
+             r"of the other conventions appears here as a larger $\eta$:" if gain == 1 else
+             rf"${sp.latex(gain)}$ times $\eta g$, i.e. {gain_n:.4g} times at $\beta = {p.beta:g}$:")
+    pa.claim("gain", r"So along a direction where the gradient keeps its sign, each step "
+             rf"$x_{{t-1}} - x_t = {sp.latex(step)}$ grows to " + grows,
+             prove.equal(limit_at_infinity(step, beta) / (eta * g), gain),
+             latex=rf"\lim_{{t\to\infty}}\frac{{|x_t - x_{{t-1}}|}}{{\eta|g|}} = {sp.latex(gain)}.")
+    rows = [[("in force: " if c == conv else "") + c, f"${_rule_tex(c, None, {})}$",
+             f"${sp.latex(momentum_velocity(c, t))}$", f"${sp.latex(momentum_scale(c) * eta)}$",
+             f"${sp.latex(momentum_gain(c))}$"] for c in MOMENTUM]
+    pa.table(["convention", "update", r"$v_t$, constant $g$", "classical step", "gain"], rows,
+             caption=r"The common momentum conventions: velocity after $t$ steps on a constant gradient "
+             r"from $v_0 = 0$, the classical step $s\eta$ each one takes, and the limit of "
+             r"$|x_t - x_{t-1}|/(\eta|g|)$.")
+    pa.claim("conventions", r"Every row of the table holds: each closed form by induction from "
+             r"$v_0 = 0$, each gain as the limit of the step it gives.",
+             prove.proved_for_each({c: (lambda c=c: _convention_holds(c)) for c in MOMENTUM},
+                                    "closed velocity and gain"))
+    forms = {"heavy ball": None, "Nesterov, look-ahead": "lookahead", "Nesterov, PyTorch's form": "pytorch"}
+    pa.claim("equivalent", r"The conventions are one method: read $v^{\mathrm{cl}} = -\eta v$, a "
+             r"convention with step $\eta$ is the classical rule with step $s\eta$ (table), for any "
+             r"gradient field, for heavy ball and for both forms of Nesterov. So classical momentum "
+             r"with $\eta$ is PyTorch's with the same $\eta$ ($d = 0$), the moving average with "
+             r"$\eta$ is PyTorch's with $\eta(1-\beta)$, and dampening $d$ is PyTorch's with $\eta(1-d)$.",
+             prove.proved_for_each({f"{c}, {f}": (lambda c=c, form=form: _equivalent(c, form))
+                                    for c in MOMENTUM for f, form in forms.items()},
+                                   "conjugate to the classical rule at step s eta"))
+    d_demo = p.dampening or 0.5
+    trial = {"classical": ("classical", 0.0), "pytorch": ("pytorch", 0.0), "ema": ("ema", 0.0),
+             f"pytorch, d = {d_demo:g}": ("pytorch", d_demo)}
+    worst = {}
+    for f, form in forms.items():
+        method = "heavy-ball" if form is None else "nesterov"
+        ref = sim.run(method, r.gr, p.rosen_start, EQUIV_STEPS, eta=p.eta_rosen, beta=p.beta,
+                      nesterov=form or "lookahead").xs
+        for name, (c, d) in trial.items():
+            if d and form == "pytorch":
+                continue  # PyTorch refuses Nesterov with dampening
+            scale = _f(momentum_scale(c).subs({beta: vals[beta], damp: exact_decimal(d)}))
+            xs = sim.run(method, r.gr, p.rosen_start, EQUIV_STEPS, eta=p.eta_rosen / scale, beta=p.beta,
+                         convention=c, dampening=d, nesterov=form or "lookahead").xs
+            worst[f"{name}, {f}"] = float(np.max(np.abs(xs - ref)) / max(1.0, float(np.max(np.abs(ref)))))
+    pa.claim("equivalent_measured", rf"Measured on Rosenbrock (first {EQUIV_STEPS} steps, $\beta = {p.beta:g}$): "
+             rf"every convention run with $\eta = {p.eta_rosen:g}/s$ follows the classical path with "
+             rf"$\eta = {p.eta_rosen:g}$, for heavy ball and both Nesterov forms (dampening shown at "
+             rf"$d = {d_demo:g}$; PyTorch refuses it with Nesterov), to $10^{{-9}}$ of the path's scale.",
+             prove.on_instances({n: w <= 1e-9 for n, w in worst.items()},
+                                f"largest relative deviation {max(worst.values()):.2g}"))
+
+    T = p.ramp_steps
+    mid = r.slopes.size // 2
+    runs, derived = {}, {}
+    for c in MOMENTUM:
+        d = p.dampening if c == "pytorch" else 0.0
+        runs[c] = np.abs(np.diff(sim.run("heavy-ball", sim.ramp(r.slopes), np.zeros_like(r.slopes), T,
+                                         eta=p.eta_rmsprop, beta=p.beta, convention=c, dampening=d).xs, axis=0))
+        derived[c] = numeric((eta, beta, damp, g, t), ramp_step(c))(p.eta_rmsprop, p.beta, d, r.slopes[None, :],
+                                                                    r.ts[:, None])
+    pa.claim("ramp_measured", rf"Measured on a ramp (slopes {list(p.ramp_slopes)}, "
+             rf"$\eta = {p.eta_rmsprop:g}$, $\beta = {p.beta:g}$): every one of the {T} steps has "
+             rf"the derived length ${sp.latex(step)}$ (with $g = |g|$).",
+             prove.close_all(runs[conv], derived[conv], 1e-9, "step lengths"))
+    gains = {c: _f(momentum_gain(c).subs({**vals, damp: exact_decimal(p.dampening if c == "pytorch" else 0)}))
+             for c in MOMENTUM}
+    last = {c: float(runs[c][-1, mid] / (p.eta_rmsprop * r.slopes[mid])) for c in MOMENTUM}
+    gap = p.beta**T
+    pa.claim("gain_measured", rf"Measured: after {T} steps on the ramp the step over $\eta|g|$ of each "
+             r"convention is its gain from the table, up to the derived remaining factor "
+             rf"$1-\beta^T$ ($\beta^T = {_tex_num(gap)}$).",
+             prove.on_instances({c: abs(last[c] - gains[c]) <= gains[c] * (gap + 1e-9) for c in MOMENTUM},
+                                "last step / (eta |g|) against the gain"))
+    pa.figure("momentum", rf"Step length over $\eta|g|$ on the ramp ($|g| = {r.slopes[mid]:g}$, "
+              rf"$\beta = {p.beta:g}$) in each convention at the same $\eta$; the {conv} convention "
+              r"is in force" + ("" if p.dampening else r" (PyTorch's, dashed, coincides with classical at $d = 0$)")
+              + ". Markers: measured; lines: derived; dotted: the gains.",
+              lambda path: _plot_momentum(path, r.ts, {c: runs[c][:, mid] for c in MOMENTUM},
+                                          {c: derived[c][:, mid] for c in MOMENTUM}, gains,
+                                          p.eta_rmsprop * r.slopes[mid], conv))
+    sol.answer("momentum convention", conv)
+    sol.answer("momentum gain", gain.subs(vals))
 
 
 def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     pb = sol.part("b", "Nesterov accelerated gradient",
                   r"How does Nesterov momentum differ from ordinary (heavy-ball) momentum?")
+    conv, form, fix, E = p.momentum, p.nesterov, _fix(p), _eta_tex(p)
+    s_ = momentum_scale(conv).subs(fix)
+    ahead = r"x_t + \beta v_t" if conv == "classical" else r"x_t - \eta\beta v_t"
     pb.text(
         r"Heavy ball computes the gradient where it stands and then adds the velocity. Nesterov "
         r"first lets the momentum move and evaluates the gradient at that look-ahead point "
-        r"$x_t + \beta v_t$, so the gradient already sees where momentum is carrying it and can "
-        r"brake before an overshoot. Per coordinate of the quadratic:"
+        rf"${ahead}$, so the gradient already sees where momentum is carrying it and can "
+        rf"brake before an overshoot. Nesterov is written here in {NESTEROV[form]}, in the "
+        rf"{conv} convention of (a). Per coordinate of the quadratic:"
     )
-    nag = x_t + beta * v_t - eta * lam * (x_t + beta * v_t)
+    x_new = momentum_map(conv, form, lambda y: lam * y)[0].subs(fix)
+    rel, rel_ok = _velocity_from_iterates(conv, form, fix)
+    recurrence = (1 - s_ * eta * lam) * ((1 + beta) * x_t - beta * x_p)
     ch = pb.chain("rule", r"x_{t+1}").define(
-        r"x_t + v_{t+1},\quad v_{t+1} = \beta v_t - \eta\nabla f(x_t + \beta v_t)", nag,
-        "Nesterov: gradient at the look-ahead point")
-    ch.step(r"(1-\eta\lambda)\bigl((1+\beta)x_t - \beta x_{t-1}\bigr)",
-            (1 - eta * lam) * ((1 + beta) * x_t - beta * x_p), r"$v_t = x_t - x_{t-1}$",
-            given={v_t: x_t - x_p})
-    split = x_t + beta * (x_t - x_p) - eta * grad_t - eta * beta * (grad_t - grad_p)
-    ch.step(r"x_t + \beta(x_t - x_{t-1}) - \eta g_t - \eta\beta(g_t - g_{t-1})", split,
+        _rule_tex(conv, form, fix), x_new,
+        "Nesterov: gradient at the look-ahead point" if form == "lookahead" else "Nesterov, PyTorch's form")
+    ch.step(rf"(1-{E}\lambda)\bigl((1+\beta)x_t - \beta x_{{t-1}}\bigr)", recurrence,
+            rf"$v_t = {sp.latex(rel)}$", verdict=prove.equal(x_new.subs(v_t, rel), recurrence) & rel_ok)
+    split = x_t + beta * (x_t - x_p) - s_ * eta * grad_t - s_ * eta * beta * (grad_t - grad_p)
+    ch.step(rf"x_t + \beta(x_t - x_{{t-1}}) - {E} g_t - {E}\beta(g_t - g_{{t-1}})", split,
             r"$g_s = \nabla f(x_s) = \lambda x_s$",
             verdict=prove.equal(ch.steps[-1].value, split.subs({grad_t: lam * x_t, grad_p: lam * x_p})))
+    if form == "pytorch":
+        pb.text(r"In this form the iterate is the look-ahead point of Sutskever's form, which obeys the "
+                r"same recurrence:")
+    pb.claim("forms", r"The two forms are one method: started alike, PyTorch's form keeps the same "
+             r"velocity and its iterate is Sutskever's look-ahead point, for any gradient field, in every "
+             r"convention of (a).",
+             prove.proved_for_each({c: (lambda c=c: _forms_agree(c)) for c in MOMENTUM},
+                                   "look-ahead point of Sutskever's form = PyTorch's iterate"))
+    kw = dict(eta=_own(p, p.eta_rosen, p.beta), beta=p.beta, convention=conv, dampening=p.dampening)
+    xs_l = sim.run("nesterov", r.gr, p.rosen_start, p.rosen_steps, nesterov="lookahead", **kw).xs
+    xs_p = sim.run("nesterov", r.gr, p.rosen_start, p.rosen_steps, nesterov="pytorch",
+                   **{**kw, "dampening": 0.0}).xs if not p.dampening else None
+    if xs_p is not None:
+        ahead_l = np.concatenate([xs_l[:1], xs_l[1:] + p.beta * (xs_l[1:] - xs_l[:-1])])
+        pb.claim("forms_measured", rf"Measured on Rosenbrock ({p.rosen_steps} steps): PyTorch's form visits "
+                 r"the look-ahead points $x_t + \beta(x_t - x_{t-1})$ of Sutskever's form.",
+                 prove.close_all(xs_p, ahead_l, 0, "iterates", atol=1e-9 * float(np.max(np.abs(ahead_l)))))
     pb.text(
-        r"The first three terms are heavy ball; Nesterov adds the correction "
-        r"$-\eta\beta(g_t - g_{t-1})$, which pushes back when the gradient changes fast, as it "
+        rf"The first three terms are heavy ball; Nesterov adds the correction "
+        rf"$-{E}\beta(g_t - g_{{t-1}})$, which pushes back when the gradient changes fast, as it "
         r"does while overshooting a steep direction. The characteristic polynomial carries the "
         r"same damping term:"
     )
-    p_nag = sp.Matrix([[(1 + beta) * (1 - eta * lam), -beta * (1 - eta * lam)], [1, 0]]
-                      ).charpoly(z).as_expr()
+    q = 1 - s_ * eta * lam
+    p_nag = sp.Matrix([[(1 + beta) * q, -beta * q], [1, 0]]).charpoly(z).as_expr()
     ch = pb.chain("charpoly", r"\operatorname{det}(zI - N_\lambda)").define(
-        r"\operatorname{det}\begin{pmatrix} z-(1+\beta)(1-\eta\lambda) & \beta(1-\eta\lambda)\\"
+        rf"\operatorname{{det}}\begin{{pmatrix}} z-(1+\beta)(1-{E}\lambda) & \beta(1-{E}\lambda)\\"
         r" -1 & z\end{pmatrix}", p_nag, r"iteration matrix $N_\lambda$")
-    ch.step(r"z^2 - (1+\beta)(1-\eta\lambda) z + \beta(1-\eta\lambda)",
-            z**2 - (1 + beta) * (1 - eta * lam) * z + beta * (1 - eta * lam), "expand")
-    ch.step(r"\bigl(z^2 - (1+\beta-\eta\lambda)z + \beta\bigr) + \beta\eta\lambda(z-1)",
-            p_hb + beta * eta * lam * (z - 1), "heavy ball's polynomial plus a damping term")
+    ch.step(rf"z^2 - (1+\beta)(1-{E}\lambda) z + \beta(1-{E}\lambda)",
+            z**2 - (1 + beta) * q * z + beta * q, "expand")
+    ch.step(rf"\bigl(z^2 - (1+\beta-{E}\lambda)z + \beta\bigr) + \beta{E}\lambda(z-1)",
+            p_hb + beta * s_ * eta * lam * (z - 1), "heavy ball's polynomial plus a damping term")
     bN = nesterov_beta(kappa)
-    nes = {eta: 1 / L, beta: bN}
+    nes = {eta: 1 / (L * s_.subs(beta, bN)), beta: bN}
     p_slow = p_nag.subs(nes).subs(lam, L / kappa)
     z_mu = (1 + bN) * (1 - 1 / kappa) / 2
     pb.claim(
-        "double_root", r"With $\eta = 1/L$ and $\beta_N = (\sqrt\kappa-1)/(\sqrt\kappa+1)$ the "
+        "double_root", rf"With ${E} = 1/L$ and $\beta_N = (\sqrt\kappa-1)/(\sqrt\kappa+1)$ the "
         r"slowest coordinate ($\lambda = \mu$) has a double root (zero discriminant), at",
         prove.equal(_discriminant(p_slow), 0) & prove.equal(p_slow.subs(z, z_mu), 0),
         latex=r"z_\mu = \frac{(1+\beta_N)(1-1/\kappa)}{2},",
@@ -545,40 +789,43 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     Tr = p.rate_steps
     rate_nag = _f(nesterov_rate(r.k))
     beta_n = _f(nesterov_beta(r.k))
-    same = {eta: 1 / r.Lv, beta: nesterov_beta(r.k)}
+    dv = exact_decimal(p.dampening)
+    same = {eta: nes[eta].subs({kappa: r.k, L: r.Lv, damp: dv}), beta: nesterov_beta(r.k), damp: dv}
+    eta_n = _own(p, 1 / float(r.Lv), beta_n)
+    mom = dict(convention=conv, dampening=p.dampening, nesterov=form)
     per_coord = {
-        name: sim.contraction(method, [[r.curv[0]], [r.curv[1]]], [1.0], Tr, 1 / float(r.Lv),
-                              beta_n)
+        name: sim.contraction(method, [[r.curv[0]], [r.curv[1]]], [1.0], Tr, eta_n, beta_n, **mom)
         for name, method in (("heavy ball", "heavy-ball"), ("Nesterov", "nesterov"))
     }
     rows, checks, radius, measured = [], {}, {}, {}
     for i, (coord, lv, sym) in enumerate((("slow", r.muv, r"\mu"), ("stiff", r.Lv, "L"))):
         for name, poly in (("heavy ball", p_hb), ("Nesterov", p_nag)):
-            d = radius[(name, coord)] = _spectral_radius(poly, {**same, lam: lv})
+            d = _spectral_radius(poly, {**same, lam: lv})
+            d = radius[(name, coord)] = d if d > ZERO_RADIUS**2 else 0.0  # exact zero, up to float roots
             m = measured[(name, coord)] = float(per_coord[name][i])
             checks[f"{name}, {coord}"] = bool(abs(m - d) <= 4 / Tr * d if d > 0 else m <= ZERO_RADIUS)
             rows.append([name, rf"$\lambda = {sym}$", _fmt(d), _fmt(m)])
     pb.table(["method", "coordinate", "derived spectral radius", "measured contraction"], rows,
-             caption=r"Heavy ball and Nesterov at the same $\eta = 1/L$, $\beta = \beta_N$: "
+             caption=rf"Heavy ball and Nesterov at the same ${E} = 1/L$, $\beta = \beta_N$: "
              r"largest root modulus of each iteration matrix against the contraction measured on "
              r"that coordinate alone.")
     pb.claim("measured", r"Measured: each coordinate contracts at the derived spectral radius "
              r"(relative tolerance $4/T$; a zero radius must give a contraction below $10^{-6}$: "
-             r"$1 - \eta L$ rounds to zero or to about $10^{-16}$, which leaves a radius near $10^{-8}$).",
+             rf"$1 - {E} L$ rounds to zero or to about $10^{{-16}}$, which leaves a radius near $10^{{-8}}$).",
              prove.on_instances(checks, "simulated contraction vs largest root of the "
                                 "characteristic polynomial"))
-    theta = float(np.arccos(_f(((1 + beta - eta * lam) / (2 * sp.sqrt(beta))).subs(
+    theta = float(np.arccos(_f(((1 + beta - s_ * eta * lam) / (2 * sp.sqrt(beta))).subs(
         {**same, lam: r.Lv}))))
     n_cross = min(60, p.steps)
     crossings = sim.sign_changes(r.quad["heavy ball, NAG setting"].xs[: n_cross + 1, 1])
     nag_stiff = r.quad["Nesterov"].xs[2: n_cross + 1, 1]
     pb.claim("overshoot", rf"Measured overshoot: in the first {n_cross} steps heavy ball's stiff "
              r"coordinate changes sign about $n\theta/\pi$ times, $\theta$ being the angle of its "
-             r"complex roots, $\cos\theta = (1+\beta-\eta L)/(2\sqrt\beta)$; Nesterov's stiff "
-             r"coordinate is exactly zero from step 2 on.",
+             rf"complex roots, $\cos\theta = (1+\beta-{E} L)/(2\sqrt\beta)$; Nesterov's stiff "
+             r"coordinate is zero from step 2 on (to rounding: $10^{-12}\max(1, |x_{0,2}|)$).",
              prove.close(float(crossings), n_cross * theta / np.pi, rtol=0, atol=1.0,
                          what="sign changes of heavy ball's x_2")
-             & prove.close(float(np.max(np.abs(nag_stiff))), 0.0, rtol=0, atol=1e-12,
+             & prove.close(float(np.max(np.abs(nag_stiff))), 0.0, rtol=0, atol=1e-12 * max(1.0, abs(p.x0[1])),
                            what="largest |x_2| of Nesterov after step 2"))
     pb.text(r"At this common setting heavy ball contracts at $\sqrt{\beta_N}$ (complex roots) "
             r"and Nesterov at $1-1/\sqrt\kappa$; Nesterov is faster, since")
@@ -593,8 +840,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
              prove.holds(gap.subs(kappa, (1 + delta) ** 2) > 0))
     pb.claim("nag_measured", r"Measured: Nesterov on the whole quadratic contracts by the derived "
              r"$1 - 1/\sqrt\kappa$ per step.",
-             prove.close(float(sim.contraction("nesterov", r.curv, RATE_START, Tr, 1 / float(r.Lv),
-                                               beta_n)),
+             prove.close(float(sim.contraction("nesterov", r.curv, RATE_START, Tr, eta_n, beta_n, **mom)),
                          rate_nag, rtol=4 / Tr,
                          what=f"geometric-mean contraction over steps {Tr // 2}..{Tr}"))
     hb_rate = max(radius[("heavy ball", "slow")], radius[("heavy ball", "stiff")])
@@ -610,6 +856,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     )
     sol.answer("beta Nesterov", nesterov_beta(r.k))
     sol.answer("rate Nesterov", nesterov_rate(r.k))
+    sol.answer("Nesterov form", form)
 
     # the quadratic summary table and the two figures of part (a)
     pa = sol.parts[0]
@@ -887,6 +1134,22 @@ def _plot_paths(path, p: Params, r: _Runs) -> None:
         a2.set_title(f"Rosenbrock, {p.rosen_steps} steps", fontsize=8)
         a2.legend(fontsize=6)
         fig.subplots_adjust(wspace=0.3)
+
+
+def _plot_momentum(path, ts, measured: dict, derived: dict, gains: dict, unit: float, conv: str) -> None:
+    from theory.core import figures
+
+    with figures.figure(path) as (fig, ax):
+        idx = np.unique(np.geomspace(1, ts.size, 40).astype(int)) - 1
+        for i, c in enumerate(measured):  # classical and PyTorch's (d = 0) coincide: PyTorch's dashed
+            color, lw, z = f"C{i}", (2.0 if c == conv else 1.2), (4 if c == "pytorch" else 3 if c == conv else 2)
+            ax.semilogx(ts[idx], measured[c][idx] / unit, "o", ms=3, color=color, zorder=z)
+            ax.semilogx(ts, np.broadcast_to(derived[c], ts.shape) / unit, "--" if c == "pytorch" else "-",
+                        lw=lw, color=color, zorder=z, label=c + (" (in force)" if c == conv else ""))
+            ax.axhline(gains[c], ls=":", lw=0.8, color=color)
+        ax.set_xlabel("step $t$")
+        ax.set_ylabel(r"$|x_t - x_{t-1}|/(\eta|g|)$")
+        ax.legend()
 
 
 def _plot_rates(path, ts, ada, rms, d_ada, d_rms) -> None:
