@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from fractions import Fraction
 
@@ -12,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import entropy
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import kl as topic
+from theory.core import grade
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
@@ -125,6 +127,51 @@ def test_decimals_are_read_as_written_and_fractions_floats_as_fractions():
     assert topic._entries((0.05738064631, 0.94261935369)) == [Fraction(5738064631, 10**11),
                                                               Fraction(94261935369, 10**11)]
     assert topic._entries((1 / 3, 2 / 3)) == [Fraction(1, 3), Fraction(2, 3)]
+
+
+ANSWERS = ("KL(p, q)", "KL(q, p)", "KL(p, q) - KL(q, p)", "argmax of ln x - (x - 1)")
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("kl")
+    assert len(sol.misconceptions) >= 2
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+    assert {"swapped-arguments", "wrong-sign", "log-base-2", "symmetric", "max-value-as-argmax"} <= {
+        m.id for m in sol.misconceptions}
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("kl")
+    answers = grade.gradeable(sol)
+    for name in ANSWERS:
+        assert grade.grade(answers[name], sp.sstr(answers[name].value), sol.misconceptions).verdict == "correct", name
+    assert grade.grade(answers["KL(p, q)"], "0.5*log(4/3)", sol.misconceptions).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], sp.sstr(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_value_is_no_misconception():
+    sol = dataclasses.replace(solved("kl"), misconceptions=[])
+    for i, name in enumerate(ANSWERS):
+        assert not sol.misconception(name, f"x{i}", sol.results[name].value, "not a mistake").verdict.passed, name
+
+
+def test_nats_are_a_named_mistake_when_base_two_is_in_force():
+    sol = solve_topic(topic, {**FAST, "log_base": "2"})
+    assert sol.passed
+    j = grade.grade(grade.gradeable(sol)["KL(p, q)"], "log(2) - log(3)/2", sol.misconceptions)
+    assert j.verdict == "incorrect" and j.misconception.id == "natural-log"
+    assert {"reverse-natural-log", "difference-natural-log"} <= {m.id for m in sol.misconceptions}
+
+
+def test_a_symmetric_pair_declares_no_asymmetry_mistakes():
+    sol = solve_topic(topic, {**FAST, "p": "(0.25, 0.75)", "q": "(0.75, 0.25)"})
+    ids = {m.id for m in sol.misconceptions}
+    assert not {"swapped-arguments", "reverse-swapped-arguments", "symmetric", "reversed-difference"} & ids
+    assert {"wrong-sign", "log-base-2", "max-value-as-argmax"} <= ids
+    assert all(m.verdict.passed for m in sol.misconceptions)
 
 
 # --- properties on random inputs -------------------------------------------------------------

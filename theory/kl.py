@@ -11,11 +11,11 @@ import numpy as np
 import sympy as sp
 
 from checks import kl as num
-from theory.core import figures, logbase, prove
+from theory.core import figures, logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
-from theory.core.solution import Solution
+from theory.core.solution import ANSWER_RTOL, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "kl"
@@ -470,11 +470,83 @@ def solve(p: Params, ctx: Context) -> Solution:
              differ, latex=shown)
     pc.text(r"So $KL(p, q) \ne KL(q, p)$ in general: KL is not a metric (it is not symmetric, "
             r"and it does not satisfy the triangle inequality either).")
-    sol.answer("KL(p, q)", forward)
-    sol.answer("KL(q, p)", backward)
-    sol.answer("KL(p, q) - KL(q, p)", diff)
-    sol.answer("argmax of ln x - (x - 1)", root)
+    # each answer judged by the SciPy values of (b)(iii) or the grid of (a)
+    sci_pq, sci_qp = float(num.kl_entropy(pf, qf, base_f)), float(num.kl_entropy(qf, pf, base_f))
+    diff_atol = 1e-12 * (abs(sci_pq) + abs(sci_qp)) + 1e-15
+    sol.answer("KL(p, q)", forward, claims=("b.iii.scipy",),
+               check=witness.close(sci_pq, rtol=1e-12, what="scipy.stats.entropy(p, q)"))
+    sol.answer("KL(q, p)", backward, claims=("b.iii.scipy",),
+               check=witness.close(sci_qp, rtol=1e-12, what="scipy.stats.entropy(q, p)"))
+    sol.answer("KL(p, q) - KL(q, p)", diff, claims=("b.iii.scipy", "b.iii.differ"),
+               check=witness.close(sci_pq - sci_qp, rtol=1e-12, atol=diff_atol,
+                                   what="entropy(p, q) - entropy(q, p)"))
+    sol.answer("argmax of ln x - (x - 1)", root, claims=("a.grid",),
+               check=witness.close(float(grid[at]), rtol=0.0, what="grid maximiser"))
+    _misconceptions(sol, base, pe, qe, nats, diff, diff_atol)
     return sol
+
+
+def _differs(wrong, right, atol: float = 0.0) -> bool:
+    """Off by more than 1% and by more than ten times the witness's absolute tolerance (and 1e-9)."""
+    w, r = float(wrong), float(right)
+    return abs(w - r) > max(10 * ANSWER_RTOL * abs(r), 10 * atol, 1e-9)
+
+
+def _misconceptions(sol: Solution, base: str, pe: list, qe: list, nats: dict, diff: sp.Expr, diff_atol: float) -> None:
+    """The usual slips, each declared where it changes the value (and differs from those before it)."""
+    ln_b = logbase.ln(base)
+    forward, backward = (sp.expand(v / ln_b) for v in (nats["pq"], nats["qp"]))
+    unweighted = _prime_logs(sum(sp.log(u / v) for u, v in zip(pe, qe))) / ln_b
+
+    def bases(value: sp.Expr, what: str) -> list[tuple[str, sp.Expr, str]]:
+        return [(_base_id(b), sp.expand(value * ln_b / logbase.ln(b)),
+                 f"The log is {_base_name(base)} here (parameter log_base), so {what} is in "
+                 f"{logbase.UNITS[base]}. Since log_b x = ln x / ln b, {_base_name(b)} gives the same divergence "
+                 f"in {logbase.UNITS[b]}, {float(ln_b / logbase.ln(b)):.4g} times the value asked for.")
+                for b in logbase.BASES if b != base]
+
+    table: dict[str, tuple[sp.Expr, float, list[tuple[str, sp.Expr, str]]]] = {
+        "KL(p, q)": (forward, 0.0, [
+            ("swapped-arguments", backward,
+             "KL(p, q) weights by the FIRST argument and divides by the second: sum p_i log(p_i/q_i). "
+             "Swapping p and q gives KL(q, p), which is a different number: that is the point of (iii)."),
+            ("wrong-sign", -forward,
+             "The ratio inside the log is p_i/q_i. With q_i/p_i each log changes sign, and the result is "
+             "-KL(p, q), which is never positive."),
+            ("unweighted", unweighted,
+             "Each log(p_i/q_i) is weighted by p_i: KL is the expectation under p of the log-ratio. Summing "
+             "the logs without the weights is not an expectation and can be negative."),
+            *bases(forward, "KL(p, q)")]),
+        "KL(q, p)": (backward, 0.0, [
+            ("reverse-swapped-arguments", forward,
+             "KL(q, p) = sum q_i log(q_i/p_i): the weights and the numerator come from q. That is KL(p, q) "
+             "only when the two happen to agree."),
+            *(("reverse-" + id, v, why) for id, v, why in bases(backward, "KL(q, p)"))]),
+        "KL(p, q) - KL(q, p)": (diff, diff_atol, [
+            ("symmetric", sp.Integer(0),
+             "KL is not symmetric: the two divergences weight the log-ratios by different distributions, and "
+             "for these p and q they differ, so the difference is not 0."),
+            ("reversed-difference", -diff,
+             "The difference asked for is KL(p, q) - KL(q, p); the other order has the opposite sign."),
+            *(("difference-" + id, v, why) for id, v, why in bases(diff, "the difference"))]),
+    }
+    for answer, (right, atol, wrong) in table.items():
+        declared: list[sp.Expr] = []
+        for id, value, why in wrong:
+            if _differs(value, right, atol) and all(_differs(value, d, atol) for d in declared):
+                sol.misconception(answer, id, value, why)
+                declared.append(value)
+    sol.misconception("argmax of ln x - (x - 1)", "max-value-as-argmax", sp.Integer(0),
+                      "0 is the largest value of h(x) = ln x - (x - 1), attained where h'(x) = 1/x - 1 = 0, i.e. "
+                      "at x = 1; the question asks where the maximum is, not what it is.")
+
+
+def _base_id(b: str) -> str:
+    return "natural-log" if b == "e" else f"log-base-{b}"
+
+
+def _base_name(b: str) -> str:
+    return "the natural log" if b == "e" else f"the base-{b} log"
 
 
 def _plot_gap(path) -> None:
