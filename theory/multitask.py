@@ -9,6 +9,7 @@ own symbols) must agree with all three.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from dataclasses import dataclass
@@ -23,11 +24,11 @@ from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
 from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
 from theory.autodiff.ops import explicit, sigmoid
-from theory.core import expr, logbase, prove
+from theory.core import expr, logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, numbers, param
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
 from theory.jacobians import independent_sympy, program
 
@@ -285,13 +286,60 @@ def solve(p: Params, ctx: Context) -> Solution:
         ),
     )
 
-    _outputs_part(sol, p, net, N, composed, formulas["correct"])
-    hand = _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx)
-    _numbers_part(sol, p, net, sign, hand, formulas)
+    points = _points(p, ctx)
+    _outputs_part(sol, p, net, N, composed, formulas["correct"], points)
+    hand, slips = _gradient_part(sol, p, net, sign, N, to_xw, formulas, points)
+    _numbers_part(sol, p, net, sign, hand, formulas, slips)
     return sol
 
 
-def _outputs_part(sol, p, net, N, composed, formulas) -> None:
+def _points(p: Params, ctx: Context) -> list[tuple]:
+    """(x, w, t1, t2): the sheet's point, then random ones, where formulas are checked numerically."""
+    rng = ctx.rng("points")
+    return [(p.x, *p.w, p.t1, p.t2)] + [
+        (
+            rng.uniform(-2, 2),
+            *rng.uniform(-2, 2, len(p.w)),
+            rng.uniform(-1, 2),
+            rng.uniform(0.05, 0.95),
+        )
+        for _ in range(RANDOM_POINTS)
+    ]
+
+
+def _order(net: Net) -> list[sp.Symbol]:
+    return [X, *(sp.Symbol(n, real=True) for n in net.params), T1, T2]
+
+
+def _at_points(order: list[sp.Symbol], points: list[tuple], measured, what: str, rtol: float,
+               atol: float) -> Check:
+    """A formula in x, w, t1, t2 evaluated at every point, against the NumPy witness measured there."""
+
+    def check(value) -> Verdict:
+        try:
+            got = [witness.number(sp.sympify(value, strict=True).subs(dict(zip(order, pt)))) for pt in points]
+        except (TypeError, ValueError, sp.SympifyError):
+            got = [None]
+        if any(g is None for g in got):
+            return Verdict("numeric", False, f"{what}: {sp.sstr(value)[:60]} is not a formula in x, w, t1, t2")
+        return prove.close_all(measured, got, rtol=rtol, atol=atol, what=what)
+
+    return check
+
+
+def _differs(wrong: sp.Expr, right: sp.Expr, at: dict) -> bool:
+    """At the sheet's point, far enough from the right value for the witness and the grader to tell apart."""
+    a, b = float(explicit(wrong).subs(at)), float(explicit(right).subs(at))
+    return abs(a - b) > 0.01 * abs(b) + 1e-9
+
+
+def _plain(u: nn.Neuron) -> str:
+    """A neuron as plain text for the terminal: h = sigmoid(w1*x)."""
+    z = " + ".join([f"{w}*{s}" for s, w in u.edges] + list(u.biases)) or "0"
+    return f"{u.name} = {z}" if u.activation == "identity" else f"{u.name} = {u.activation}({z})"
+
+
+def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
     pa = sol.part("a", "The outputs", r"Write $y_1$ and $y_2$ in terms of $x$ and $\mathbf w$.")
     if p.wiring == WIRING:
         pa.erratum(
@@ -328,11 +376,31 @@ def _outputs_part(sol, p, net, N, composed, formulas) -> None:
         r"Here $\sigma(z) = 1/(1 + e^{-z})$. Each line is checked against SymPy's own reading of "
         r"the wiring text."
     )
-    sol.answer("y1", explicit(composed["y1"]))
-    sol.answer("y2", explicit(composed["y2"]))
+    order = _order(net)
+    arr = np.array(points, float).T
+    measured = sim.forward(net.spec(), {"x": arr[0], **{n: arr[1 + i] for i, n in enumerate(net.params)}})
+    at = dict(zip(order, (sp.nsimplify(v, rational=True) for v in points[0])))
+    flat = [u if u.name in ("y1", "y2") else dataclasses.replace(u, activation="identity") for u in net.units]
+    W = {n: sp.Symbol(n, real=True) for n in net.params}
+    unsquashed, pre = compose(flat, {"x": X, **W})
+    for name in ("y1", "y2"):
+        right = explicit(composed[name])
+        sol.answer(name, right, claims=("c.numpy",),
+                   check=_at_points(order, points, measured[name], f"NumPy forward pass ({name})", 1e-10, 1e-12))
+        if _differs(unsquashed[name], right, at):
+            sol.misconception(name, f"{name}-hidden-unsquashed", explicit(unsquashed[name]),
+                              "The shared hidden layer applies its activation before the heads read it: "
+                              + "; ".join(_plain(u) for u in net.units if u.name not in ("y1", "y2"))
+                              + ". Passing the weighted input straight to the heads leaves out that nonlinearity.")
+    _, pre = compose(net.units, {"x": X, **W})
+    if _differs(pre["y2"], composed["y2"], at):
+        sol.misconception("y2", "y2-output-unsquashed", explicit(pre["y2"]),
+                          "y2 is the classification head: a sigmoid of its weighted input, so that it is a "
+                          "probability in (0, 1) for the cross-entropy. Without the output sigmoid it is only "
+                          "the pre-activation.")
 
 
-def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
+def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict, dict]:
     pb = sol.part(
         "b",
         r"The gradient $\partial l/\partial w_1$",
@@ -433,17 +501,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
         rf"${sp.latex(sp.factor(hand[p.cls_sign]['w1'] - hand[other]['w1']), ln_notation=True)}$."
     )
     # numeric witnesses at the sheet's point and at random points
-    rng = ctx.rng("points")
-    points = [(p.x, *p.w, p.t1, p.t2)] + [
-        (
-            rng.uniform(-2, 2),
-            *rng.uniform(-2, 2, len(p.w)),
-            rng.uniform(-1, 2),
-            rng.uniform(0.05, 0.95),
-        )
-        for _ in range(RANDOM_POINTS)
-    ]
-    order = [X, *(sp.Symbol(n, real=True) for n in net.params), T1, T2]
+    order = _order(net)
     f = sp.lambdify(
         order, [explicit(hand[p.cls_sign][n].xreplace(to_xw)) for n in net.params], "numpy"
     )
@@ -510,12 +568,60 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, ctx) -> dict:
                 "NumPy gradient steps",
             ),
         )
-    sol.answer("dl/dw1 expression", explicit(hand[p.cls_sign]["w1"].xreplace(to_xw)))
+    right = explicit(hand[p.cls_sign]["w1"].xreplace(to_xw))
+    sol.answer("dl/dw1 expression", right, claims=("b.finite-differences",),
+               check=_at_points(order, points, fd[0], "dl/dw1 by central differences", 1e-6, 1e-8))
     sol.answer(f"dl/dw1 expression ({other} sign)", explicit(hand[other]["w1"].xreplace(to_xw)))
-    return hand
+    slips = _slips(net, env_d, pre_d, sign, b, N)
+    if sign == 1:
+        slips["sheet-sign"] = hand["printed"]["w1"]
+    at = dict(zip(order, (sp.nsimplify(v, rational=True) for v in points[0])))
+    for id, wrong in slips.items():
+        wrong = explicit(wrong.xreplace(to_xw))
+        if _differs(wrong, right, at):
+            sol.misconception("dl/dw1 expression", f"{id}-formula", wrong, SLIPS[id])
+    return hand, slips
 
 
-def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
+SLIPS = {
+    "regression-path-only": "w1 feeds the shared hidden layer, which reaches the loss through both heads: dl/dw1 "
+    "is the sum of the path through y1 (regression) and the path through y2 (classification). Keeping only the "
+    "regression path ignores that the classification loss also depends on w1.",
+    "classification-path-only": "w1 feeds the shared hidden layer, which reaches the loss through both heads: "
+    "dl/dw1 is the sum of the path through y1 and the path through y2. Keeping only the classification path "
+    "ignores the regression loss, which depends on w1 as well.",
+    "hidden-derivative-dropped": "The chain rule passes through the hidden unit's activation: its derivative "
+    "(for a sigmoid, h (1 - h)) multiplies everything that flows back to w1. Leaving it out treats the hidden "
+    "layer as linear.",
+    "output-derivative-dropped": "The classification delta is dl/dz for the pre-activation z of y2: dl/dy2 times "
+    "the output sigmoid's derivative y2 (1 - y2), which together simplify to (y2 - t2). Using dl/dy2 alone "
+    "leaves out the output sigmoid.",
+    "sheet-sign": "The sheet prints l_cls without its minus sign; that is the log-likelihood, which is largest at "
+    "y2 = t2, so minimising it pushes the classifier away from its target. With the cross-entropy, -[t2 ln y2 + "
+    "(1 - t2) ln(1 - y2)], the classification term of the gradient has the opposite sign.",
+}
+
+
+def _slips(net: Net, env: dict, pre: dict, sign: int, base: str, N: dict) -> dict[str, sp.Expr]:
+    """dl/dw1 (in the neurons' symbols) as the common slips of the delta rule give it."""
+    outputs = {pre["y1"], pre["y2"]}
+
+    def linear_hidden(act: str, z: sp.Expr, a: sp.Expr) -> sp.Expr:
+        return activation_derivative(act, z, a) if z in outputs else sp.Integer(1)
+
+    reg = {"y1": regression_delta(env["y1"], T1)}
+    cls = {"y2": classification_delta(env["y2"], T2, sign, base)}
+    dl_dy2 = -sign * (T2 / N["y2"] - (1 - T2) / (1 - N["y2"])) / logbase.ln(base)
+    cases = {
+        "regression-path-only": (activation_derivative, {"y2": sp.Integer(0)}, reg),
+        "classification-path-only": (activation_derivative, cls, {"y1": sp.Integer(0)}),
+        "hidden-derivative-dropped": (linear_hidden, cls, reg),
+        "output-derivative-dropped": (activation_derivative, {"y2": dl_dy2}, reg),
+    }
+    return {id: by_hand.backprop(net.units, env, pre, d, given, up)[1]["w1"] for id, (d, given, up) in cases.items()}
+
+
+def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     ws = ", ".join(f"{v:g}" for v in p.w)
     pc = sol.part(
         "c", "The numbers", rf"Evaluate the network for $x = {p.x:g}$, $\mathbf w = ({ws})$."
@@ -650,9 +756,34 @@ def _numbers_part(sol, p, net, sign, hand, formulas) -> None:
         ),
     )
     sol.answer("h, y1, y2", {n: explicit(env[n]) for n in names})
-    sol.answer("loss", loss)
-    sol.answer("dl/dw1", g_exact[p.cls_sign])
-    sol.answer(f"dl/dw1 ({other} sign)", g_exact[other])
+    loss_np = float(sim.loss(net.spec(), floats, p.t1, p.t2, sign, base=base_f)[0])
+    sol.answer("loss", loss, claims=("c.numpy-loss",), check=witness.close(loss_np, rtol=1e-12, what="NumPy loss"))
+    wrong_losses = {"loss-sheet-sign": loss_value(y1, y2, t1, t2, -1, b)} if sign == 1 else {}
+    if b != "10":
+        wrong_losses["loss-log10"] = loss_value(y1, y2, t1, t2, sign, "10")
+    for id, wrong in wrong_losses.items():
+        if _differs(wrong, loss, {}):
+            sol.misconception("loss", id, wrong, LOSS_SLIPS[id])
+    sol.answer("dl/dw1", g_exact[p.cls_sign], claims=("c.engine",),
+               check=witness.close(adj[g.names["w1"]], rtol=1e-12, what="the engine's reverse sweep",
+                                   atol=1e-14 * max(1.0, abs(float(loss)))))
+    for id, wrong in slips.items():
+        wrong = explicit(wrong.xreplace(at_n))
+        if _differs(wrong, g_exact[p.cls_sign], {}):
+            sol.misconception("dl/dw1", id, wrong, SLIPS[id])
+    sol.answer(f"dl/dw1 ({other} sign)", g_exact[other], claims=("c.other-sign",),
+               check=witness.close(float(fd_other), rtol=1e-6, what="central difference",
+                                   atol=1e-9 * max(1.0, abs(float(sim.loss(net.spec(), floats, p.t1, p.t2,
+                                                                            SIGN[other], base=base_f)[0])))))
+
+
+LOSS_SLIPS = {
+    "loss-sheet-sign": "The sheet prints l_cls without its minus sign. The cross-entropy is -[t2 ln y2 + (1 - t2) "
+    "ln(1 - y2)], which is positive; the printed sum is its negative, the log-likelihood, and makes the loss "
+    "smaller the worse the classifier does.",
+    "loss-log10": "The cross-entropy's ln is the natural logarithm: the log key of a calculator (base 10) gives "
+    "values ln 10 = 2.303 times too small.",
+}
 
 
 if __name__ == "__main__":
