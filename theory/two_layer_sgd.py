@@ -23,7 +23,7 @@ from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
 from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
 from theory.autodiff.ops import CONSTANTS, FUNCTIONS
-from theory.core import expr, logbase, prove
+from theory.core import expr, logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, numbers, param
@@ -375,10 +375,41 @@ def solve(p: Params, ctx: Context) -> Solution:
         sol, p, net, exact, env, pre, t, eta, formulas, at, full, tape, floats, spec
     )
     _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec)
-    sol.answer("y", env[y_name])
-    sol.answer("loss", loss_exact)
+    _output_answers(sol, p, net, exact, env, pre, t, loss_exact, float(numpy_env[y_name][0]),
+                    float(sim.loss(spec, floats, p.target, logbase.number(p.log_base))[0]))
     sol.answer("gradient", {n: grads[n] for n in net.params})
     return sol
+
+
+def _output_answers(sol, p, net, exact, env, pre, t, loss: sp.Expr, y_numpy: float, loss_numpy: float) -> None:
+    """y and L checked against the NumPy network, with their slips where they change the value."""
+    out, b = net.output, p.log_base
+    y = env[out]
+    sol.answer("y", y, claims=("a.numpy",), check=witness.close(y_numpy, rtol=1e-12, atol=1e-15, what="NumPy y"))
+    last = net.units[-1]
+    slips = [("no-output-sigmoid", pre[out], "The output unit is a sigmoid: y = sigma(z), not its weighted input z. "
+              "The cross-entropy needs a probability in (0, 1).")]
+    if last.biases:
+        slips.append(("output-bias-dropped", activate(last.activation, pre[out] - sum(exact[c] for c in last.biases)),
+                      "The output's weighted input includes its bias: z = sum_k w_k h_k + b."))
+    for id, wrong, why in slips:
+        if _differs([wrong], [y]):
+            sol.misconception("y", id, wrong, why)
+    sol.answer("loss", loss, claims=("b.numpy",),
+               check=witness.close(loss_numpy, rtol=1e-12, what="NumPy cross-entropy"))
+    slips = [("loss-missing-minus", -loss, "The cross-entropy is -[t ln y + (1 - t) ln(1 - y)]: the logs of "
+              "probabilities are negative, and the minus makes the loss positive.")]
+    if t != sp.Rational(1, 2):
+        slips.append(("loss-target-swapped", cross_entropy(y, 1 - t, b),
+                      "The term ln y goes with the target t and ln(1 - y) with 1 - t: the loss is small when y "
+                      "is close to t. Swapping them scores the prediction against the other class."))
+    if b != "10":
+        slips.append(("loss-log10", cross_entropy(y, t, "10"),
+                      "The sheet's cross-entropy takes the natural logarithm unless a base is stated; a "
+                      "calculator's log key (base 10) gives values ln 10 = 2.303 times too small."))
+    for id, wrong, why in slips:
+        if _differs([wrong], [loss]):
+            sol.misconception("loss", id, wrong, why)
 
 
 def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -> None:
@@ -653,12 +684,12 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         ],
         caption=rf"SGD with $\eta = {p.eta:g}$ on this sample.",
     )
-    witness = sim.sgd(floats, dict(zip(net.params, fd)), p.eta)
+    stepped = sim.sgd(floats, dict(zip(net.params, fd)), p.eta)
     pc.claim(
         "sgd",
         r"The updated values agree with a NumPy SGD step that uses the finite-difference gradient.",
         prove.close_all(
-            [witness[n] for n in net.params],
+            [stepped[n] for n in net.params],
             [float(new[n]) for n in net.params],
             rtol=1e-8,
             atol=max(1e-10, p.eta * fd_atol),
@@ -679,7 +710,61 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             prove.on_instances({"L(after) < L(before)": after < before}, "NumPy loss"),
         )
     sol.answer("updated", {n: new[n] for n in input_names(p.update)})
+    _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, stepped)
     return grads, dict(zip(net.params, float_grads))
+
+
+def _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, stepped) -> None:
+    """The gradient and the updated parameters as lists (tables cannot carry checks), and their slips."""
+    out, b = net.output, p.log_base
+    name = f"gradient [{', '.join(net.params)}]"
+    right = [grads[n] for n in net.params]
+    sol.answer(name, right, claims=("c.finite-differences",),
+               check=witness.close_all(fd, rtol=1e-6, atol=fd_atol, what="central differences"))
+    feeding = {w for u in net.units for s_, w in u.edges if s_ not in net.data}  # weights after a hidden unit
+    slips = {
+        "delta-sign": {out: -output_delta(env[out], t, b)},
+        "extra-sigmoid-derivative": {out: output_delta(env[out], t, b) * env[out] * (1 - env[out])},
+    }
+    wrong = {id: by_hand.backprop(net.units, env, pre, activation_derivative, given)[1] for id, given in slips.items()}
+    wrong["outgoing-weight-dropped"] = by_hand.backprop(
+        net.units, {**env, **{w: sp.Integer(1) for w in feeding}}, pre, activation_derivative,
+        {out: output_delta(env[out], t, b)})[1]
+    for id, g in wrong.items():
+        values = [g.get(n, sp.Integer(0)) for n in net.params]
+        if _differs(values, right):
+            sol.misconception(name, id, values, GRADIENT_SLIPS[id])
+    names = input_names(p.update)
+    name = f"updated [{', '.join(names)}]"
+    sol.answer(name, [sgd_step(exact[n], grads[n], eta) for n in names], claims=("c.sgd",),
+               check=witness.close_all([stepped[n] for n in names], rtol=1e-8, atol=max(1e-10, p.eta * fd_atol),
+                                       what="NumPy SGD step with the central-difference gradient"))
+    right = [sgd_step(exact[n], grads[n], eta) for n in names]
+    for id, values, why in (
+        ("gradient-ascent", [exact[n] + eta * grads[n] for n in names],
+         "SGD steps against the gradient, w - eta dL/dw: adding it climbs the loss."),
+        ("learning-rate-dropped", [exact[n] - grads[n] for n in names],
+         "The step is the gradient scaled by the learning rate, w - eta dL/dw, not the whole gradient."),
+    ):
+        if _differs(values, right):
+            sol.misconception(name, id, values, why)
+
+
+GRADIENT_SLIPS = {
+    "delta-sign": "At a sigmoid output under cross-entropy dL/dz = y - t (divided by ln b for log_b), not t - y: "
+    "with the sign flipped every gradient points uphill.",
+    "extra-sigmoid-derivative": "The output delta y - t already includes the sigmoid's derivative y (1 - y): it "
+    "cancelled the cross-entropy's denominators. Multiplying by y (1 - y) again counts it twice (that product "
+    "belongs to the squared error, not to the cross-entropy).",
+    "outgoing-weight-dropped": "A hidden unit's delta collects the deltas of the units it feeds, each weighted by "
+    "the connecting weight: delta_h = a'(z_h) sum_k w_hk delta_k. Without that weight the hidden gradients are "
+    "wrong.",
+}
+
+
+def _differs(wrong: list, right: list) -> bool:
+    """Some entry is far enough from the right one for the witness and the grader to tell apart."""
+    return any(abs(float(a) - float(b)) > 0.01 * abs(float(b)) + 1e-9 for a, b in zip(wrong, right))
 
 
 def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec) -> None:
