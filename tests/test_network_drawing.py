@@ -89,7 +89,7 @@ def test_misconceptions_are_rejected_and_named_by_grading():
 def test_the_right_values_are_no_misconceptions():
     sol = dataclasses.replace(solved("network_drawing"), misconceptions=[])  # the shared solution stays as it was
     for name in ("(b) neuron count", "(b) parameters"):
-        assert not sol.misconception(name, "x", sol.results[name].value, "...").verdict.passed
+        assert not sol.rejects(name, sol.results[name].value).passed
 
 
 def test_a_net_without_biases_or_repeats_has_no_misconceptions():

@@ -264,17 +264,20 @@ class Solution:
         self.results[name] = result
         return result
 
+    def rejects(self, answer: str, value: Any) -> Verdict:
+        """Whether the check of `answer` rejects `value` (passes when it does); records nothing."""
+        backing = self.results.get(answer)
+        if backing is None or backing.check is None:
+            raise UncheckedStep(f"{self.topic}: a misconception needs answer {answer!r} with a check")
+        v = backing.check(value)
+        return v if v.skipped else Verdict(
+            v.method, not v.passed, f"{'rejected' if not v.passed else 'NOT rejected'}: {v.detail}", v.data)
+
     def misconception(self, answer: str, id: str, value: Any, explanation: str) -> Misconception:
         """A common wrong `value` of `answer`, proved wrong by the answer's check."""
-        backing = self.results.get(answer)
         if any(m.id == id for m in self.misconceptions):
             raise UncheckedStep(f"{self.topic}: two misconceptions are called {id!r}")
-        if backing is None or backing.check is None:
-            raise UncheckedStep(f"{self.topic}: misconception {id!r} needs answer {answer!r} with a check")
-        v = backing.check(value)
-        verdict = v if v.skipped else Verdict(
-            v.method, not v.passed, f"{'rejected' if not v.passed else 'NOT rejected'}: {v.detail}", v.data)
-        m = Misconception(id, answer, value, explanation, verdict)
+        m = Misconception(id, answer, value, explanation, self.rejects(answer, value))
         self.misconceptions.append(m)
         return m
 
