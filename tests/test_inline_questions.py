@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import inline_questions as iq
+from theory.core import grade
+from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
 
@@ -94,3 +98,44 @@ def test_bad_parameters(bad):
 
     with pytest.raises(BadInput):
         solve_topic(iq, bad)
+
+
+ANSWERS = ("Q1 options chosen", "AdaGrad step, constant gradient", "Adam step, constant gradient",
+           "RMSProp step limit")
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("inline_questions")
+    assert len(sol.misconceptions) >= 2
+    assert {m.answer for m in sol.misconceptions} == set(ANSWERS)
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("inline_questions")
+    answers = grade.gradeable(sol)
+    for name in ANSWERS:
+        judged = grade.grade(answers[name], _raw(answers[name].value), sol.misconceptions)
+        assert judged.verdict == "correct", name
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], _raw(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def _raw(value):
+    """As an answers file gives it: a list of options as a list, a formula as SymPy text."""
+    return value if isinstance(value, list) else grade.show(value)
+
+
+def test_the_right_value_is_no_misconception():
+    for name in ANSWERS:
+        sol = dataclasses.replace(solved("inline_questions"), misconceptions=[])
+        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+
+
+def test_rmsprop_mistakes_need_a_run_long_enough_to_tell():
+    """After 100 steps at rho = 0.999 RMSProp's step is still far from its limit: nothing to reject with."""
+    sol = solve_topic(iq, {"rho": "0.999", "steps": "100"})
+    assert not {m.id for m in sol.misconceptions} & {"decays-to-zero", "unrooted-cache"}
+    assert sol.passed

@@ -19,12 +19,12 @@ import sympy as sp
 
 from checks import inline_questions as sim
 from theory import optimizers
-from theory.core import prove
+from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
 from theory.core.params import Parameters, exact_decimal, numbers, param, whole_list
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
 from theory.optimizers import limit_at_infinity, numeric
 
@@ -220,6 +220,42 @@ def _tex(x: float) -> str:
     return (rf"{mant}\times " if mant != "1" else "") + f"10^{{{int(exp)}}}"
 
 
+def _formula_on(symbols: tuple, values: tuple, measured, *, rtol: float, what: str) -> Check:
+    """A candidate formula in `symbols`, evaluated by NumPy at `values` (arrays broadcast), against `measured`."""
+    agree = witness.close_all(measured, rtol=rtol, what=what)
+
+    def check(value) -> Verdict:
+        try:
+            f = sp.sympify(value, strict=True)
+        except (sp.SympifyError, TypeError):
+            return Verdict("numeric", False, f"{what}: {value!r} is not a formula")
+        if not isinstance(f, sp.Expr) or f.free_symbols - set(symbols):
+            return Verdict("numeric", False, f"{what}: {sp.sstr(f)[:60]} is not a formula in "
+                           f"{', '.join(map(str, symbols))}")
+        with np.errstate(all="ignore"):
+            out = np.asarray(sp.lambdify(symbols, f, "numpy")(*values), dtype=complex) * np.ones(np.shape(measured))
+        if np.any(out.imag):
+            return Verdict("numeric", False, f"{what}: {sp.sstr(f)[:60]} is not real there")
+        return agree(out.real)
+
+    return check
+
+
+def _options(shrinks: set[int]) -> Check:
+    """A candidate list of options judged by the measured trends: exactly the options whose gap shrinks
+    at the claims' t-statistic (option 4 when none does)."""
+    measured = sorted(shrinks) or [4]
+
+    def check(value) -> Verdict:
+        items = value if isinstance(value, (list, tuple)) else [value]
+        picked = [witness.number(v) for v in items]
+        ok = None not in picked and sorted(picked) == measured
+        return Verdict("numeric", ok, f"options {', '.join(sp.sstr(v) for v in items)} against the options whose "
+                       f"measured gap shrinks: {', '.join(map(str, measured))}")
+
+    return check
+
+
 # ---- inline Q1 --------------------------------------------------------------------------------
 
 def _q1(sol: Solution, p: Params, ctx: Context) -> None:
@@ -283,6 +319,7 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
     short = {"data": "data $n$", "hidden": "width $p$", "reg": r"penalty $\lambda$"}
     rows, start = [], 0
     trends = {}
+    shrinks = set()  # the options whose measured trend shrinks the gap, at the claims' t-statistic
     for knob, (xs, ss) in grid.items():
         cols = slice(start, start + len(ss))
         start += len(ss)
@@ -295,6 +332,8 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
         i = KNOBS.index(knob) + 1
         tstat = slope / se if se > 0 else np.inf * np.sign(slope)
         mt = mslope / mse_se if mse_se > 0 else np.inf * np.sign(mslope)
+        if slope < 0 and mslope < 0 and min(abs(tstat), abs(mt)) >= p.margin:
+            shrinks.add(i)
         pa.claim(
             knob, rf"Option {i} ({OPTIONS[i - 1]}) {word} the gap: as the {names[knob]} goes "
             rf"from ${_tex(xs[0])}$ to ${_tex(xs[-1])}$, the mean accuracy gap goes from "
@@ -321,6 +360,20 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
               r"knobs are held fixed.",
               lambda path: _plot_gap(path, trends, names))
     sol.answer("Q1 options", ", ".join(str(i) for i in chosen) or "4")
+    sol.answer("Q1 options chosen", chosen or [4], claims=tuple(f"a.{knob}" for knob in KNOBS),
+               check=_options(shrinks))
+    sol.misconception("Q1 options chosen", "capacity-closes-gap", [1, 2, 3],
+                      "More hidden units give the network more capacity to memorise its training set: the "
+                      "training accuracy rises faster than the test accuracy and the gap widens (below the "
+                      "interpolation threshold). A bigger network may test better, but that is not a smaller gap.")
+    sol.misconception("Q1 options chosen", "regularisation-only-hurts", [1],
+                      "A stronger penalty lowers the training accuracy, but it is the training accuracy that the "
+                      "gap is measured from: keeping the weights from bending to single examples costs little on "
+                      "test data, so the gap shrinks. Option 3 is a remedy, like option 1.")
+    sol.misconception("Q1 options chosen", "nothing-helps", [4],
+                      "The gap is not fixed by the architecture alone: more data and a stronger penalty both "
+                      "reduce how much the fit depends on the accidents of one training sample (the optimism "
+                      "2 sigma^2 df/n of part (b) falls with n and with lambda).")
 
     # (b) why: the optimism of a linear smoother
     pb = sol.part("b", "Inline Q1: why, in numbers",
@@ -579,9 +632,42 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
         r"be off by the factor $(1-\beta_1^t)/\sqrt{1-\beta_2^t}$, but they too tend to "
         r"$\eta$, not to $0$."
     )
-    sol.answer("AdaGrad step, constant gradient", adagrad_step(lr, g, t, eps))
-    sol.answer("Adam step, constant gradient", adam_step(lr, g, t, b1, b2, eps))
-    sol.answer("RMSProp step limit", r_lim)
+    at = (p.lr, gs[None, :], ts[:, None])
+    sol.answer("AdaGrad step, constant gradient", adagrad_step(lr, g, t, eps), claims=("c.measured",),
+               check=_formula_on((lr, g, t, eps), (*at, p.eps), meas["adagrad"], rtol=1e-9,
+                                 what="measured AdaGrad step lengths"))
+    sol.misconception("AdaGrad step, constant gradient", "no-square-root", lr * g / (g * t + eps),
+                      "The cache t g^2 enters under a square root: the step is eta g/(sqrt(t g^2) + epsilon) = "
+                      "eta g/(g sqrt t + epsilon), decaying like 1/sqrt t, not like 1/t.")
+    sol.misconception("AdaGrad step, constant gradient", "latest-gradient", lr * g / (g + eps),
+                      "AdaGrad's cache is the SUM of all squared gradients so far, t g^2 after t steps, not the "
+                      "latest one: dividing by g gives Adam's and RMSProp's step eta, which does not decay.")
+    sol.answer("Adam step, constant gradient", adam_step(lr, g, t, b1, b2, eps), claims=("d.measured",),
+               check=_formula_on((lr, g, t, b1, b2, eps), (*at, p.beta1, p.beta2, p.eps), meas["adam"], rtol=1e-9,
+                                 what="measured Adam step lengths"))
+    # The answer is the same at every t, so a student may use only eta, g and epsilon: the misconceptions
+    # that keep t or the betas (the steps without bias correction, AdaGrad's decay) cannot be written in it.
+    # At g = 1 these two slips give the right step: declared when a measured gradient differs from 1.
+    if any(abs(x - 1) > 0.01 for x in gs):
+        sol.misconception("Adam step, constant gradient", "unrooted-second-moment", lr * g / (g**2 + eps),
+                          "Adam divides by the square ROOT of the second-moment estimate: sqrt(v_hat) = g, so the "
+                          "step is eta g/(g + epsilon), about eta. Dividing by v_hat = g^2 itself gives eta/g, which "
+                          "depends on the scale of the gradient, the very thing the normalisation removes.")
+        sol.misconception("Adam step, constant gradient", "gradient-sized-step", lr * g,
+                          "Adam's step is normalised: m_hat/sqrt(v_hat) = g/g = 1 under a constant gradient, so "
+                          "the step is about eta whatever the size of g, not eta g as in plain gradient descent.")
+    transient = 1 / np.sqrt(1 - p.rho**T_) - 1  # how far the last measured step is from the limit, relatively
+    sol.answer("RMSProp step limit", r_lim, claims=("d.rmsprop",),
+               check=_formula_on((lr, g, eps), (p.lr, gs, p.eps), meas["rmsprop"][-1], rtol=transient + 1e-9,
+                                 what=f"measured RMSProp steps at t = {T_}"))
+    if transient < 0.005:  # the run is long enough to tell the limit from the first steps
+        sol.misconception("RMSProp step limit", "decays-to-zero", sp.Integer(0),
+                          "RMSProp's cache is a decaying average: under a constant gradient it tends to g^2, not "
+                          "to infinity, so the step tends to eta g/(g + epsilon), about eta, and not to 0.")
+    if transient < 0.005 and any(abs(x - 1) > 0.01 for x in gs):
+        sol.misconception("RMSProp step limit", "unrooted-cache", lr * g / (g**2 + eps),
+                          "The step divides by the square root of the cache, which tends to g^2: the limit is "
+                          "eta g/(g + epsilon). Without the root it would be eta/g, depending on the gradient scale.")
 
     # (e) a drop in the gradient scale
     t0n, c = p.drop_at, exact_decimal(p.drop_factor)
