@@ -281,18 +281,19 @@ def holds(condition: sp.Basic, *, budget: float = SYMBOLIC_BUDGET_S) -> Verdict:
     return Verdict("symbolic", False, f"SymPy could not decide {sp.sstr(condition)}")
 
 
-def close(measured: float, predicted: float, *, rtol: float, what: str, atol: float = 0.0) -> Verdict:
-    """A measured number against a derived one, within a stated tolerance."""
+def close(measured: float, predicted: float, *, rtol: float, what: str, atol: float = 0.0,
+          source: str = "derived") -> Verdict:
+    """A measured number against a derived (or, for grading, an offered) one, within a stated tolerance."""
     ok = math.isfinite(measured) and abs(measured - predicted) <= atol + rtol * abs(predicted)
     return Verdict(
         "numeric",
         ok,
-        f"{what}: measured {measured:.6g}, derived {predicted:.6g} (rtol {rtol:g})",
+        f"{what}: measured {measured:.6g}, {source} {predicted:.6g} (rtol {rtol:g})",
         {"measured": measured, "derived": predicted, "rtol": rtol},
     )
 
 
-def close_all(measured, predicted, rtol: float, what: str, atol: float = 0.0) -> Verdict:
+def close_all(measured, predicted, rtol: float, what: str, atol: float = 0.0, source: str = "derived") -> Verdict:
     """Arrays (a Jacobian, a table) entry by entry, within a stated tolerance; reports the worst entry."""
     m, p = np.asarray(measured, float), np.asarray(predicted, float)
     if m.shape != p.shape:
@@ -304,7 +305,8 @@ def close_all(measured, predicted, rtol: float, what: str, atol: float = 0.0) ->
     if m.size:
         detail += f"; max |diff| {float(np.max(np.abs(m - p))):.2e}"
         if not ok:
-            detail += f"; worst entry {tuple(int(i) for i in worst)}: measured {m[worst]:.6g}, derived {p[worst]:.6g}"
+            detail += (f"; worst entry {tuple(int(i) for i in worst)}: measured {m[worst]:.6g}, "
+                       f"{source} {p[worst]:.6g}")
     return Verdict("numeric", ok, detail, {"entries": int(m.size), "max_abs_diff": float(np.max(np.abs(m - p)))
                                            if m.size else 0.0})
 

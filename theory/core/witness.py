@@ -60,7 +60,8 @@ def close(measured: float, *, rtol: float, what: str, atol: float = 0.0) -> Chec
 
     def check(value: Any) -> Verdict:
         x = number(value)
-        return _refused(what, value) if x is None else prove.close(measured, x, rtol=rtol, what=what, atol=atol)
+        return _refused(what, value) if x is None else prove.close(measured, x, rtol=rtol, what=what, atol=atol,
+                                                                   source="offered")
 
     return check
 
@@ -74,7 +75,7 @@ def close_all(measured: Any, *, rtol: float, what: str, atol: float = 0.0) -> Ch
                                  else value, dtype=float)
         except (TypeError, ValueError):
             return _refused(what, value)
-        return prove.close_all(measured, candidate, rtol, what, atol)
+        return prove.close_all(measured, candidate, rtol, what, atol, source="offered")
 
     return check
 

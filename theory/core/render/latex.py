@@ -93,16 +93,26 @@ def _block(b, topic: str, figure_dir: Path | None) -> str:
 
 def _misconceptions(sol: Solution) -> str:
     """Each common mistake, its wrong value and why it is wrong, marked by the check that rejects it."""
-    import sympy as sp
-
     items = [r"\subsection*{Common mistakes}"]
     for m in sol.misconceptions:
-        value = sp.latex(sp.sympify(m.value, strict=True)) if not isinstance(m.value, (list, tuple)) else (
-            sp.latex(sp.Matrix(m.value)))
         items.append(rf"\claim{{{mark(m.verdict)}}}{{\textbf{{{escape(m.id)}}}: "
-                     rf"\texttt{{{escape(m.answer)}}} $= {value}$. {escape(m.explanation)}}}"
+                     rf"\texttt{{{escape(m.answer)}}} ${_shown(m.value)}$. {escape(m.explanation)}}}"
                      rf"{{{escape(m.verdict.detail)}}}")
     return "\n\n".join(items)
+
+
+def _shown(value) -> str:
+    """`= value` in a line of text: a vector as a row, and to four figures when its exact form is long."""
+    import sympy as sp
+
+    v = sp.Matrix(value) if isinstance(value, (list, tuple)) else sp.sympify(value, strict=True)
+    row = isinstance(v, sp.MatrixBase) and 1 in v.shape
+
+    def latex(x) -> str:
+        return (r"\left(" + ",\\ ".join(sp.latex(e) for e in x) + r"\right)") if row else sp.latex(x)
+
+    exact = latex(v)
+    return f"= {exact}" if len(exact) <= 90 else rf"\approx {latex(sp.N(v, 4))}"
 
 
 def summary_line(sol: Solution) -> str:
