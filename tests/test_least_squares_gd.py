@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import least_squares_gd as ls
+from theory.core import grade
 from theory.core.errors import BadInput
 
 
@@ -82,3 +85,31 @@ def test_bad_parameters(bad):
 
     with pytest.raises(BadInput):
         solve_topic(ls, bad)
+
+
+ANSWERS = ("stability limit", "stability limit (random data)")
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("least_squares_gd")
+    assert len(sol.misconceptions) >= 2
+    assert {m.answer for m in sol.misconceptions} == set(ANSWERS)
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("least_squares_gd")
+    answers = grade.gradeable(sol)
+    for name in ANSWERS:
+        judged = grade.grade(answers[name], grade.show(answers[name].value), sol.misconceptions)
+        assert judged.verdict == "correct", name
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], grade.show(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_value_is_no_misconception():
+    for name in ANSWERS:
+        sol = dataclasses.replace(solved("least_squares_gd"), misconceptions=[])
+        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name

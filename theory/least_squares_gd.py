@@ -17,11 +17,11 @@ import numpy as np
 import sympy as sp
 
 from checks import least_squares_gd as sim
-from theory.core import figures, prove
+from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, param
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "least_squares_gd"
@@ -479,8 +479,46 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
               r"for step sizes below, near and beyond the stability limit.",
               lambda path: _plot(path, X, y, w0, wstar, limit, p, rho))
     sol.answer("iteration matrix", "I - (alpha/N) X^T X")
-    sol.answer("stability limit", stable_limit(lam_, N_))
-    sol.answer("stability limit (random data)", limit)
+    threshold = _threshold(X, y, w0, lam, p.N, p.edge)
+    sol.answer("stability limit", stable_limit(lam_, N_), claims=("d.rate-inside", "d.rate-outside"),
+               check=witness.at({lam_: sp.Float(lam[-1], 17), N_: p.N}, threshold))
+    sol.answer("stability limit (random data)", limit, claims=("d.rate-inside", "d.rate-outside"), check=threshold)
+    sol.misconception("stability limit", "missing-N", 2 / lam_,
+                      "The loss carries 1/(2N), so its gradient is (1/N) X^T (X w - y) and the iteration matrix is "
+                      "I - (alpha/N) X^T X. Its eigenvalues 1 - alpha lambda/N stay inside (-1, 1) up to alpha = "
+                      "2N/lambda_max; without the N the limit is N times too small.")
+    sol.misconception("stability limit", "monotone-limit", N_ / lam_,
+                      "alpha = N/lambda_max is where the top direction stops converging monotonically and starts "
+                      "to zig-zag; GD still converges as long as |1 - alpha lambda_max/N| < 1, i.e. up to "
+                      "2N/lambda_max.")
+    if lam[-1] - lam[0] > 0.02 * lam[-1]:
+        sol.misconception("stability limit (random data)", "smallest-eigenvalue", 2 * p.N / float(lam[0]),
+                          "Every direction must contract, and the largest eigenvalue of X^T X is the first to "
+                          "overshoot: the limit is 2N/lambda_max. 2N/lambda_min lets the steepest direction diverge.")
+    sol.misconception("stability limit (random data)", "trace-for-max", 2 * p.N / float(np.sum(lam)),
+                      "2N/trace(X^T X) is a safe step (the trace exceeds lambda_max) but not the limit: GD converges "
+                      "up to 2N/lambda_max, the largest eigenvalue alone.")
+
+
+def _threshold(X: np.ndarray, y: np.ndarray, w0: np.ndarray, lam: np.ndarray, n: int, edge: float) -> Check:
+    """A candidate stability limit judged as the claims rate-inside and rate-outside judge 2N/lambda_max: the
+    measured error ratio of gradient descent is below 1 at (1 - edge) of it and above 1 at (1 + edge) of it."""
+
+    def check(value):
+        x = witness.number(value)
+        if x is None or x <= 0:
+            return prove.on_instances({f"{value} is a positive number": False}, "stability limit")
+        fates = {}
+        for f in (1 - edge, 1 + edge):
+            rho = float(np.max(np.abs(1 - f * x * lam / n)))
+            steps = 400 if rho >= 1 else min(400, max(2, int(math.log(1e-8) / math.log(max(rho, 1e-300)))))
+            with np.errstate(all="ignore"):  # a far too long step overflows: its ratio is nan, neither fate
+                ratio = sim.error_ratio(X, y, w0, f * x, steps)
+            fate = "converges" if f < 1 else "diverges"
+            fates[f"{fate} at {f:g} x {x:.6g} (ratio {ratio:.4g})"] = (ratio < 1) if f < 1 else (ratio > 1)
+        return prove.on_instances(fates, "measured error ratio of gradient descent")
+
+    return check
 
 
 def _pseudocode(sol: Solution, p: Params, data: dict) -> None:
