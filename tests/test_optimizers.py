@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -9,6 +10,8 @@ import pytest
 import sympy as sp
 
 import theory.optimizers as opt
+from tests.conftest import solved
+from theory.core import grade
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
@@ -213,3 +216,63 @@ def test_edges_hold(overrides):
 def test_tex_numbers_without_an_exponent():
     assert opt._tex_num(0.000987) == "0.000987"
     assert opt._tex_num(2.5e-5) == r"2.5\times 10^{-5}"
+
+
+# ---- answers and their named misconceptions --------------------------------------------------
+
+CHECKED = ("momentum gain", "eta* GD", "rate GD", "rate heavy ball", "rate Nesterov", "AdaGrad effective rate",
+           "AdaGrad log-log slope", "RMSProp effective rate", "RMSProp rate limit", "Adam step",
+           "Adam uncorrected step", "Adam uncorrected first-step factor")
+
+
+def _raw(value):
+    """A value as a student would type it: the number, or the exact form as text."""
+    return value if isinstance(value, float) else sp.sstr(value)
+
+
+def _judged(sol) -> None:
+    """Every misconception rejected by its witness; grading names each one and accepts the right values."""
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+    answers = grade.gradeable(sol)
+    for name in CHECKED:
+        assert grade.grade(answers[name], _raw(answers[name].value), sol.misconceptions).verdict == "correct", name
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], _raw(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_every_misconception_is_rejected_and_named_by_grading():
+    sol = solved("optimizers")
+    assert {a for a in CHECKED if sol.results[a].check is not None} == set(CHECKED)
+    assert len(sol.misconceptions) >= 2
+    assert {"moving-average-gain", "mean-not-sum", "bias-free", "factor-of-m-only"} <= {
+        m.id for m in sol.misconceptions}
+    _judged(sol)
+
+
+def test_the_right_value_is_no_misconception():
+    for name in CHECKED:
+        sol = dataclasses.replace(solved("optimizers"), misconceptions=[])
+        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+
+
+@pytest.mark.parametrize("conv, ids", [
+    ("pytorch", {"dampening-ignored", "moving-average-gain", "series-from-beta", "first-step-as-gain"}),
+    ("ema", {"classical-gain", "first-step-as-gain"}),
+])
+def test_the_gain_of_another_convention_is_named(conv, ids):
+    sol = solve_topic(opt, {**FAST, **CONVENTIONS[conv]})
+    assert {m.id for m in sol.misconceptions if m.answer == "momentum gain"} == ids
+    _judged(sol)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"beta1": 0.0, "beta2": 0.0},  # no bias at all: the uncorrected step is the corrected one
+    {"beta1": 0.9, "beta2": 0.99},  # (1 - beta1) = sqrt(1 - beta2): the first-step factor is 1
+    {"beta": 0.95, "ramp_steps": 50, "kappa": 1e4, "steps": 2000, "rate_steps": 1000, "tol": 1e-2},
+])
+def test_misconceptions_only_where_they_differ(overrides):
+    sol = solve_topic(opt, {**FAST, **overrides})
+    assert {cid for cid, _, v in sol.claims() if not v.passed} == set()
+    _judged(sol)

@@ -15,11 +15,11 @@ import numpy as np
 import sympy as sp
 
 from checks import optimizers as sim
-from theory.core import prove
+from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, exact_decimal, numbers, param
-from theory.core.solution import Part, Solution
+from theory.core.solution import Check, Part, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "optimizers"
@@ -358,6 +358,73 @@ def _equivalent(conv: str, form: str | None) -> Verdict:
     return prove.equal(x_c, x_k) & prove.equal(k * v_c, v_k)
 
 
+
+# ---- answers judged by the measurements, and their common wrong values ------------------------
+
+def _on_ramp(measured: np.ndarray, values: dict, points: dict, rtol: float, what: str) -> Check:
+    """A candidate formula, its constants at `values`, evaluated where NumPy measured `measured` (`points`:
+    each remaining symbol's array, broadcast to the measured shape) and compared entry by entry."""
+    def check(value) -> Verdict:
+        try:
+            e = sp.sympify(value, strict=True).subs(values)
+            if not e.free_symbols <= set(points):
+                raise ValueError(f"unknown symbols {sorted(map(str, e.free_symbols - set(points)))}")
+            with np.errstate(all="ignore"):
+                out = numeric(tuple(points), e)(*points.values())
+                cand = np.broadcast_to(np.asarray(out, dtype=float), measured.shape)
+        except (TypeError, ValueError, NameError, sp.SympifyError) as err:
+            return Verdict("numeric", False, f"{what}: {sp.sstr(value)[:60]} cannot be evaluated ({err})")
+        return prove.close_all(measured, cand, rtol, what)
+
+    return check
+
+
+def _best_gd_step(curv: list, steps: int) -> Check:
+    """A candidate step judged by GD's measured contraction on each coordinate alone (the worse one counts):
+    the best step does no worse than 0.999 and 1.001 times itself, the sides of the V-shaped minimum."""
+    def check(value) -> Verdict:
+        x = witness.number(value)
+        if x is None or x <= 0:
+            return Verdict("numeric", False, f"step {sp.sstr(value)[:60]} is not a positive number")
+        etas = x * np.array([1 - 1e-3, 1.0, 1 + 1e-3])
+        with np.errstate(over="ignore"):  # GD's unused previous iterate may overflow as it is rescaled
+            rates = sim.contraction("gd", [[curv[0]], [curv[1]]], [1.0], steps, etas[:, None]).max(axis=-1)
+        return prove.on_instances({"no faster at 0.999 times it": bool(rates[1] <= rates[0]),
+                                   "no faster at 1.001 times it": bool(rates[1] <= rates[2])},
+                                  f"GD's measured contraction at {x:.6g} ({rates[1]:.6g})")
+
+    return check
+
+
+def _apart_numbers(rel: float):
+    """Two numbers a grader tells apart, and a witness of tolerance below rel/2 too."""
+    return lambda a, b: abs(_f(a) - _f(b)) > rel * abs(_f(b))
+
+
+def _apart_formulas(values: dict, points: dict, rel: float = 0.01):
+    """Two formulas that differ by more than rel somewhere the witness measured (constants at `values`)."""
+    def at(e) -> np.ndarray:
+        out = numeric(tuple(points), sp.sympify(e).subs(values))(*points.values())
+        shape = np.broadcast_shapes(*(np.shape(v) for v in points.values()))
+        return np.broadcast_to(np.asarray(out, dtype=float), shape)
+
+    def apart(a, b) -> bool:
+        with np.errstate(all="ignore"):
+            return bool(np.max(np.abs(at(a) - at(b)) / np.abs(at(b))) > rel)
+
+    return apart
+
+
+def _mistakes(sol: Solution, name: str, apart, items: list[tuple[str, object, str]]) -> None:
+    """Declare each (id, wrong value, explanation) where `apart` tells it from the right value and from the
+    mistakes declared before it (at some parameters two mistakes give the same value)."""
+    seen = [sol.results[name].value]
+    for id_, value, text in items:
+        if all(apart(value, s) for s in seen):
+            sol.misconception(name, id_, value, text)
+            seen.append(value)
+
+
 class _OnDemand(dict):
     """A dict that computes a missing entry from its key on first use."""
 
@@ -590,11 +657,41 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
              _at_least(rosen_it["GD"], rosen_it["heavy ball"], 1 + 1e-9,
                        "iterations to 1e-2 of the initial loss, GD vs heavy ball"))
 
-    sol.answer("eta* GD", eta_gd.subs(num))
-    sol.answer("rate GD", gd_rate(r.k))
+    sol.answer("eta* GD", eta_gd.subs(num), check=_best_gd_step(r.curv, Tr), claims=("a.gd_measured",))
+    sol.answer("rate GD", gd_rate(r.k), check=witness.close(meas_gd, rtol=4 / Tr, what=window),
+               claims=("a.gd_measured",))
     sol.answer("eta* heavy ball", eta_hb.subs(num))
     sol.answer("beta* heavy ball", beta_hb.subs(num))
-    sol.answer("rate heavy ball", heavy_ball_rate(r.k))
+    sol.answer("rate heavy ball", heavy_ball_rate(r.k), check=witness.close(meas_hb, rtol=4 / Tr, what=window),
+               claims=("a.hb_measured",))
+    Lv, muv, k = r.Lv, r.muv, r.k
+    _mistakes(sol, "eta* GD", _apart_numbers(0.01), [
+        ("one-over-L", 1 / Lv, "1/L is the safe step for any L-smooth function, but on curvatures in [mu, L] it "
+         "leaves the flat coordinate contracting by only 1 - 1/kappa per step. Lengthening the step speeds up the "
+         "flat coordinate until the steep one, now overshooting, contracts just as fast: at 2/(L+mu)."),
+        ("stability-limit", 2 / Lv, "2/L is where the steep coordinate stops converging (|1 - eta L| = 1), the "
+         "largest stable step, not the best one: there the steep coordinate never shrinks. The best step "
+         "balances 1 - eta mu against eta L - 1, which gives 2/(L+mu)."),
+        ("missing-factor-two", 1 / (Lv + muv), "Balancing 1 - eta mu = eta L - 1 gives eta (L + mu) = 2: the 2 "
+         "comes from the two ones. 1/(L+mu) is half the best step and leaves both coordinates slower."),
+    ])
+    rel = max(0.01, 12 / Tr)  # the rates are measured to 4/T
+    _mistakes(sol, "rate GD", _apart_numbers(rel), [
+        ("step-one-over-L", 1 - 1 / k, "1 - 1/kappa is GD's rate at the step 1/L, where the flat coordinate "
+         "alone sets the pace. At the best step 2/(L+mu) both coordinates contract by (kappa-1)/(kappa+1)."),
+        ("loss-rate", gd_rate(k) ** 2, "(kappa-1)^2/(kappa+1)^2 is how fast the loss f(x_t) shrinks per step: the "
+         "loss is quadratic in x, so it contracts by the square of the rate of the iterate. The rate asked for is "
+         "that of the distance to the minimum, (kappa-1)/(kappa+1)."),
+    ])
+    _mistakes(sol, "rate heavy ball", _apart_numbers(rel), [
+        ("beta-as-rate", beta_hb.subs(num), "beta* is the product of the two complex roots, so their common "
+         "modulus, the rate, is its square root: sqrt(beta*) = (sqrt(kappa)-1)/(sqrt(kappa)+1)."),
+        ("gd-rate", gd_rate(k), "Momentum does change the asymptotic rate, not only the constant: tuned at "
+         "(eta*, beta*) it contracts by (sqrt(kappa)-1)/(sqrt(kappa)+1), with sqrt(kappa) where GD has kappa, so "
+         "it needs about sqrt(kappa) times fewer steps."),
+        ("nesterov-rate", nesterov_rate(k), "1 - 1/sqrt(kappa) is Nesterov's rate at eta = 1/L. Heavy ball tuned for "
+         "the quadratic does better: (sqrt(kappa)-1)/(sqrt(kappa)+1), about 1 - 2/sqrt(kappa)."),
+    ])
     return p_hb
 
 
@@ -708,7 +805,46 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
                                           {c: derived[c][:, mid] for c in MOMENTUM}, gains,
                                           p.eta_rmsprop * r.slopes[mid], conv))
     sol.answer("momentum convention", conv)
-    sol.answer("momentum gain", gain.subs(vals))
+    sol.answer("momentum gain", gain.subs(vals), claims=("a.gain_measured",),
+               check=witness.close(last[conv], rtol=gap + 1e-9, what=f"last step over eta |g| on the ramp ({conv})"))
+    _gain_mistakes(sol, conv, vals, gap)
+
+
+def _gain_mistakes(sol: Solution, conv: str, vals: dict, gap: float) -> None:
+    """The gain of another convention claimed under this one, the series counted from beta, the first step."""
+    b, d = vals[beta], vals[damp]
+    own = momentum_gain(conv).subs(vals)
+    first = momentum_scale(conv)  # the first step from rest is the new gradient's weight times eta g
+    by_conv = {
+        "classical": [
+            ("moving-average-gain", sp.Integer(1), "A gain of 1 belongs to the moving-average convention, "
+             "v <- beta v + (1-beta) g, whose weights add up to 1. Classical momentum, v <- beta v - eta g, adds "
+             "a full step eta g every time, so on a constant gradient the velocity piles up eta g (1 + beta + "
+             f"beta^2 + ...) = eta g/(1-beta): {_f(own):.4g} times eta g at beta = {_f(b):g}.")],
+        "pytorch": [
+            ("dampening-ignored", 1 / (1 - b), f"PyTorch's dampening d = {_f(d):g} scales each new gradient "
+             "by 1-d before it enters the buffer v <- beta v + (1-d) g, so the buffer tends to (1-d) g/(1-beta) "
+             "and the gain is (1-d)/(1-beta), not 1/(1-beta)."),
+            ("moving-average-gain", sp.Integer(1), "PyTorch's buffer v <- beta v + (1-d) g is not a moving "
+             "average: its weights add up to (1-d)/(1-beta), which is 1 only when d = beta. The step eta v "
+             f"tends to (1-d)/(1-beta) times eta g, {_f(own):.4g} here.")],
+        "ema": [
+            ("classical-gain", 1 / (1 - b), "The speed-up 1/(1-beta) belongs to the conventions that add the "
+             "whole gradient to the velocity (classical, PyTorch's with d = 0). The moving average v <- beta v + "
+             "(1-beta) g weights the new gradient by 1-beta and its weights add up to 1: on a constant gradient "
+             "v tends to g itself and the step to eta g. Its speed-up only appears by taking eta 1/(1-beta) times "
+             "larger.")],
+    }
+    series = [("series-from-beta", b * own, "Counting the geometric series from beta, beta + beta^2 + ... = "
+               "beta/(1-beta), leaves out the newest gradient, which enters the velocity with the full weight of "
+               "the convention: the sum starts at 1, and the gain is 1/(1-beta) times that weight.")]
+    _mistakes(sol, "momentum gain", _apart_numbers(max(0.02, 2 * (gap + 1e-9))), by_conv[conv] + (
+        series if conv != "ema" else []) + [
+        ("first-step-as-gain", first.subs(vals), f"{_f(first.subs(vals)):.4g} times eta g is the first step "
+         "from rest, when the velocity holds a single gradient. The gain is the limit after the velocity has "
+         "summed the geometric series of past gradients, 1 + beta + beta^2 + ... = 1/(1-beta) times the weight "
+         "of each new gradient."),
+    ])
 
 
 def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
@@ -838,11 +974,10 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     pb.claim("faster", r"This is positive for every $\kappa > 1$ (put $\kappa = (1+\delta)^2$, "
              r"$\delta > 0$), so $\rho_{NAG} < \rho_{HB}$ at the same $(\eta, \beta)$.",
              prove.holds(gap.subs(kappa, (1 + delta) ** 2) > 0))
+    meas_nag = float(sim.contraction("nesterov", r.curv, RATE_START, Tr, eta_n, beta_n, **mom))
+    window = f"geometric-mean contraction over steps {Tr // 2}..{Tr}"
     pb.claim("nag_measured", r"Measured: Nesterov on the whole quadratic contracts by the derived "
-             r"$1 - 1/\sqrt\kappa$ per step.",
-             prove.close(float(sim.contraction("nesterov", r.curv, RATE_START, Tr, eta_n, beta_n, **mom)),
-                         rate_nag, rtol=4 / Tr,
-                         what=f"geometric-mean contraction over steps {Tr // 2}..{Tr}"))
+             r"$1 - 1/\sqrt\kappa$ per step.", prove.close(meas_nag, rate_nag, rtol=4 / Tr, what=window))
     hb_rate = max(radius[("heavy ball", "slow")], radius[("heavy ball", "stiff")])
     pb.text(
         rf"The asymptotic gain is modest ({rate_nag:.4f} against {hb_rate:.4f} per step): in the "
@@ -855,7 +990,16 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
         r"strongly convex function (a known result, not checked here)."
     )
     sol.answer("beta Nesterov", nesterov_beta(r.k))
-    sol.answer("rate Nesterov", nesterov_rate(r.k))
+    sol.answer("rate Nesterov", nesterov_rate(r.k), check=witness.close(meas_nag, rtol=4 / Tr, what=window),
+               claims=("b.nag_measured",))
+    _mistakes(sol, "rate Nesterov", _apart_numbers(max(0.01, 12 / Tr)), [
+        ("momentum-as-rate", nesterov_beta(r.k), "(sqrt(kappa)-1)/(sqrt(kappa)+1) is Nesterov's momentum "
+         "beta_N (and heavy ball's rate at its own tuning), not Nesterov's rate. With eta = 1/L and beta_N the "
+         "flat coordinate has a double root at (1+beta_N)(1-1/kappa)/2 = 1 - 1/sqrt(kappa)."),
+        ("unaccelerated-rate", 1 - 1 / r.k, "1 - 1/kappa is plain GD's rate at eta = 1/L. Nesterov's look-ahead "
+         "makes the flat coordinate contract by 1 - 1/sqrt(kappa): sqrt(kappa) in place of kappa is the "
+         "acceleration."),
+    ])
     sol.answer("Nesterov form", form)
 
     # the quadratic summary table and the two figures of part (a)
@@ -1007,8 +1151,58 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
               r"at $\eta/|g|$. Markers: measured; lines: derived.",
               lambda path: _plot_rates(path, ts, ada.rates[:, mid], rms.rates[:, mid],
                                        d_ada[:, mid], d_rms[:, mid]))
-    sol.answer("AdaGrad log-log slope", slope)
-    sol.answer("RMSProp rate limit", limit)
+    grid = {g: slopes[None, :], t: ts[:, None]}
+    at_ada = {eta: exact_decimal(p.eta_rmsprop), eps: exact_decimal(p.eps)}
+    at_rms = {**at_ada, rho: exact_decimal(p.rho)}
+    sol.answer("AdaGrad effective rate", adagrad_rate(eta, g, t, eps), claims=("c.rate_measured",),
+               check=_on_ramp(ada.rates, at_ada, grid, 1e-9, "AdaGrad's effective rates on the ramp"))
+    _mistakes(sol, "AdaGrad effective rate", _apart_formulas(at_ada, grid), [
+        ("mean-not-sum", eta / (g + eps), "AdaGrad divides by the root of the sum of all squared gradients, "
+         "G_t = t g^2 on a constant gradient, not by the root of their mean. With a mean the rate would stay "
+         "eta/|g| for ever; with the sum it falls like eta/(|g| sqrt(t)), which is AdaGrad's weakness."),
+        ("no-square-root", eta / (g**2 * t + eps), "The denominator is the square root of the accumulated "
+         "squares, sqrt(t g^2) = |g| sqrt(t). Without the root the rate would fall like 1/t and scale like "
+         "1/g^2, so the step r g would not even be invariant to rescaling the gradient."),
+        ("square-of-sum", eta / (g * t + eps), "AdaGrad accumulates the squares of the gradients, t g^2, not the "
+         "square of their sum, (t g)^2: the root is |g| sqrt(t), so the rate falls like 1/sqrt(t), not 1/t."),
+    ])
+    sol.answer("AdaGrad log-log slope", slope, claims=("c.slope",),
+               check=witness.close(fit, rtol=0.01, what="fitted slope of ln r_t against ln t"))
+    _mistakes(sol, "AdaGrad log-log slope", _apart_numbers(0.02), [
+        ("slope-of-a-mean", sp.Integer(0), "A slope of 0 would mean a constant rate, as if AdaGrad divided by "
+         "the root of the mean squared gradient. It divides by the root of the sum, |g| sqrt(t), so the rate "
+         "falls with slope -1/2 on a log-log plot."),
+        ("slope-without-root", sp.Integer(-1), "A slope of -1 comes from dividing by the sum t g^2 itself. "
+         "AdaGrad takes its square root, |g| sqrt(t), which halves the exponent: -1/2."),
+    ])
+    sol.answer("RMSProp effective rate", r_rms, claims=("d.rate_measured",),
+               check=_on_ramp(rms.rates, at_rms, grid, 1e-9, "RMSProp's effective rates on the ramp"))
+    rv = at_rms[rho]
+    _mistakes(sol, "RMSProp effective rate", _apart_formulas(at_rms, grid), [
+        ("no-warm-up", eta / (g + eps), "The average starts at s_0 = 0, so after t steps it holds only the weight "
+         f"1-rho^t of g^2: s_t = (1-rho^t) g^2. Early rates are larger than eta/|g|, by 1/sqrt(1-rho) = "
+         f"{_f(1 / sp.sqrt(1 - rv)):.4g} at the first step."),
+        ("swapped-weights", eta / (g * sp.sqrt(1 - (1 - rho) ** t) + eps), "rho is the weight kept by the old "
+         "average and 1-rho the weight of the new squared gradient: s_t = rho s_(t-1) + (1-rho) g_t^2 gives "
+         "s_t = (1-rho^t) g^2. Swapping the two weights gives 1-(1-rho)^t, an average that forgets almost at "
+         "once."),
+        ("average-without-root", eta / (g**2 * (1 - rho**t) + eps), "RMSProp divides by the root of the "
+         "averaged square, |g| sqrt(1-rho^t), a gradient scale; dividing by the average itself gives a rate "
+         "that scales like 1/g^2."),
+    ])
+    at_lim = {g: slopes}
+    sol.answer("RMSProp rate limit", limit, claims=("d.limit_measured",),
+               check=_on_ramp(rms.rates[-1], at_ada, at_lim, gap + 1e-9, f"RMSProp's rates at t = {T}"))
+    _mistakes(sol, "RMSProp rate limit", _apart_formulas(at_ada, at_lim), [
+        ("vanishing-rate", sp.Integer(0), "RMSProp forgets old gradients at rate rho, so its average of squares "
+         "tends to g^2 and stays bounded: the rate settles at eta/(|g|+epsilon) instead of decaying to zero as "
+         "AdaGrad's does. That is the repair."),
+        ("first-step-rate", eta / (g * sp.sqrt(1 - rv) + eps), "eta/(|g| sqrt(1-rho)+epsilon) is the rate at the "
+         "first step, when the average holds only the weight 1-rho of g^2. As rho^t tends to 0 the average "
+         "becomes g^2 and the rate eta/(|g|+epsilon)."),
+        ("limit-without-root", eta / (g**2 + eps), "The average of squares tends to g^2, and RMSProp divides by "
+         "its square root, |g|: the limit is eta/(|g|+epsilon), not eta/(g^2+epsilon)."),
+    ])
 
 
 def _adam(sol: Solution, p: Params, r: _Runs) -> None:
@@ -1077,7 +1271,50 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
         r"first. With the correction every step on a constant gradient has length $\eta$ "
         r"(up to $\epsilon$), whatever the size of the gradient: $\eta$ acts as a trust radius."
     )
-    sol.answer("Adam uncorrected first-step factor", uncorrected.subs(exact))
+    grid = {g: slopes[None, :], t: ts[:, None]}
+    at = {eta: exact_decimal(p.eta_adam), eps: exact_decimal(p.eps), **exact}
+    corrected, raw = (adam_step(eta, g, t, b1, b2, eps, c) for c in (True, False))
+    sol.answer("Adam step", corrected, claims=("e.steps_measured",),
+               check=_on_ramp(step_c, at, grid, 1e-9, "Adam's bias-corrected steps on the ramp"))
+    _mistakes(sol, "Adam step", _apart_formulas(at, grid), [
+        ("uncorrected-first-step", raw.subs(t, 1).subs(exact), "That is the first step without bias "
+         "correction, eta (1-beta1) g/(g sqrt(1-beta2)+epsilon). Adam divides m_t by 1-beta1^t and v_t by "
+         "1-beta2^t, the weight each zero-started average has gathered; on a constant gradient the corrected "
+         "averages are g and g^2 exactly, and every step, the first included, is eta g/(g+epsilon)."),
+        ("sgd-sized-step", eta * g, "Adam divides the averaged gradient by the root of the averaged square, so on "
+         "a constant gradient the step is eta g/(|g|+epsilon), about eta whatever the size of g. A step eta g "
+         "that grows with the gradient is plain gradient descent's."),
+    ])
+    sol.answer("Adam uncorrected step", raw, claims=("e.steps_measured",),
+               check=_on_ramp(step_u, at, grid, 1e-9, "Adam's uncorrected steps on the ramp"))
+    _mistakes(sol, "Adam uncorrected step", _apart_formulas(at, grid), [
+        ("bias-free", corrected, "Without correction the zero start of both averages matters: after t steps "
+         "m_t = (1-beta1^t) g and v_t = (1-beta2^t) g^2, so the step is eta (1-beta1^t) g/(g sqrt(1-beta2^t) + "
+         "epsilon), not eta g/(g+epsilon)."),
+        ("first-moment-bias-only", eta * (1 - b1**t) * g / (g + eps), "The second-moment average is biased "
+         "towards zero too, and more so, since beta2 is closer to 1: its root |g| sqrt(1-beta2^t) in the "
+         "denominator makes early uncorrected steps larger, not only the first moment's 1-beta1^t smaller."),
+        ("first-step-bias-forever", eta * (1 - b1) * g / (g * sp.sqrt(1 - b2) + eps), "The factors "
+         "(1-beta1) and sqrt(1-beta2) hold at the first step only; after t steps the averages have gathered the "
+         "weights 1-beta1^t and 1-beta2^t, which tend to 1, and the uncorrected step tends to eta g/(g+epsilon)."),
+        ("bias-without-root", eta * (1 - b1**t) * g / (g * (1 - b2**t) + eps), "Adam divides by the square root "
+         "of v_t = (1-beta2^t) g^2, which is |g| sqrt(1-beta2^t): the second moment's bias enters under the root."),
+    ])
+    big = int(np.argmax(slopes))
+    ftol = 2 * p.eps / (slopes[big] * np.sqrt(1 - p.beta2)) + 1e-9  # epsilon's share in the measured ratio
+    sol.answer("Adam uncorrected first-step factor", uncorrected.subs(exact), claims=("e.first_measured",),
+               check=witness.close(float(step_u[0, big] / step_c[0, big]), rtol=ftol,
+                                   what=f"first step without over with correction, slope {slopes[big]:g}"))
+    _mistakes(sol, "Adam uncorrected first-step factor", _apart_numbers(max(0.01, 3 * ftol)), [
+        ("factor-one", sp.Integer(1), "Without correction the first step is not eta: m_1 = (1-beta1) g and "
+         "v_1 = (1-beta2) g^2, so the step is eta (1-beta1)/sqrt(1-beta2) for any g."),
+        ("factor-of-m-only", 1 - exact[b1], "The zero start shrinks m_1 to (1-beta1) g, but it shrinks v_1 too, "
+         "to (1-beta2) g^2, and Adam divides by its root: the factor is (1-beta1)/sqrt(1-beta2)."),
+        ("factor-of-v-only", 1 / sp.sqrt(1 - exact[b2]), "The denominator's bias is only half the story: the "
+         "numerator m_1 = (1-beta1) g is biased too, so the factor is (1-beta1)/sqrt(1-beta2)."),
+        ("factor-without-root", (1 - exact[b1]) / (1 - exact[b2]), "Adam divides by the square root of v_1 = "
+         "(1-beta2) g^2, that is by sqrt(1-beta2) |g|: the factor is (1-beta1)/sqrt(1-beta2)."),
+    ])
 
 
 # ---- figures ----------------------------------------------------------------------------------
