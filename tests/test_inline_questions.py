@@ -131,7 +131,7 @@ def _raw(value):
 def test_the_right_value_is_no_misconception():
     for name in ANSWERS:
         sol = dataclasses.replace(solved("inline_questions"), misconceptions=[])
-        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+        assert not sol.rejects(name, sol.results[name].value).passed, name
 
 
 def test_rmsprop_mistakes_need_a_run_long_enough_to_tell():

@@ -148,11 +148,11 @@ def test_grading_accepts_the_answers_and_names_each_misconception():
 def test_the_right_value_is_no_misconception():
     for name in ("per-example gradient", "per-example update", "lambda_max", "eta threshold"):
         sol = dataclasses.replace(solved("linear_neuron"), misconceptions=[])
-        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+        assert not sol.rejects(name, sol.results[name].value).passed, name
 
 
 def test_a_threshold_just_off_is_rejected_by_the_runs():
     sol = dataclasses.replace(solved("linear_neuron"), misconceptions=[])
     right = sol.results["eta threshold"].value
-    assert sol.misconception("eta threshold", "low", 0.95 * right, "too low").verdict.passed
-    assert sol.misconception("eta threshold", "high", 1.05 * right, "too high").verdict.passed
+    assert sol.rejects("eta threshold", 0.95 * right).passed
+    assert sol.rejects("eta threshold", 1.05 * right).passed

@@ -195,7 +195,7 @@ def test_grading_accepts_the_answers_and_names_each_misconception():
 def test_the_right_value_is_no_misconception():
     for name in ("y1", "y2", "dl/dw1 expression", "loss", "dl/dw1", "dl/dw1 (printed sign)"):
         sol = dataclasses.replace(solved("multitask"), misconceptions=[])
-        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+        assert not sol.rejects(name, sol.results[name].value).passed, name
 
 
 def test_the_sheets_sign_is_no_misconception_when_it_is_in_force():

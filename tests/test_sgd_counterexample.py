@@ -119,7 +119,7 @@ def test_grading_accepts_the_answers_and_names_each_misconception():
 def test_the_right_value_is_no_misconception():
     for name in ANSWERS:
         sol = dataclasses.replace(solved("sgd_counterexample"), misconceptions=[])
-        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+        assert not sol.rejects(name, sol.results[name].value).passed, name
 
 
 def test_misconceptions_that_coincide_at_eta_one_are_not_declared():

@@ -270,11 +270,11 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
                          what="largest relative distance of the numeric minimiser"))
     lam_i = inst["lam"][:, None]
     sol.answer("proximal minimiser", prox_minimiser(wt_, g_, lam_), claims=("1.scipy",),
-               check=_formula_on((wt_, g_, lam_), (inst["w_t"], inst["g"], lam_i), found[:, 0, :],
+               check=witness.formula_on((wt_, g_, lam_), (inst["w_t"], inst["g"], lam_i), found[:, 0, :],
                                  rtol=1e-6, atol=1e-6, what="BFGS minimisers, coordinate by coordinate"))
     taken = np.einsum("ki,ki->k", inst["w_t"] - found[:, 0, :], inst["g"]) / np.einsum("ki,ki->k", inst["g"], inst["g"])
     sol.answer("eta(lambda)", eta_from_lambda(lam_), claims=("1.scipy",),
-               check=_formula_on((lam_,), (inst["lam"],), taken, rtol=1e-5,
+               check=witness.formula_on((lam_,), (inst["lam"],), taken, rtol=1e-5,
                                  what="step eta that the BFGS minimiser took along -g"))
     sol.misconception("proximal minimiser", "ascent-sign", wt_ + g_ / lam_,
                       "Setting the gradient g + lambda (w - w_t) to zero gives w = w_t - g/lambda: the step goes "
@@ -542,12 +542,13 @@ def _answers3(pt, sol: Solution, p: Params) -> None:
     etas = derived_eta[None, :] * np.array([0.5, 1.0, 2.0])[:, None]  # the bound away from its minimum too
     rhs = np.array([[sim.lipschitz_bound(B, rho, e, int(T)) for e, T in zip(row, Ts)] for row in etas])
     sol.answer("optimal eta", optimal_eta(B_, rho_, T_), claims=("3.numeric-optimum",),
-               check=_formula_on(*at, found[:, 0], rtol=1e-6, what="numerically minimising step at each horizon"))
+               check=witness.formula_on(*at, found[:, 0], rtol=1e-6,
+                                        what="numerically minimising step at each horizon"))
     sol.answer("rate bound", rate_bound(B_, rho_, eta_, T_), claims=("3.numeric-optimum",),
-               check=_formula_on((B_, rho_, eta_, T_), (B, rho, etas, Ts[None, :]), rhs, rtol=1e-9,
+               check=witness.formula_on((B_, rho_, eta_, T_), (B, rho, etas, Ts[None, :]), rhs, rtol=1e-9,
                                  what="the lemma's bound summed term by term, at 0.5, 1 and 2 times the best step"))
     sol.answer("bound at optimal eta", best_bound(B_, rho_, T_), claims=("3.numeric-optimum",),
-               check=_formula_on(*at, found[:, 1], rtol=1e-9, what="numeric minimum at each horizon"))
+               check=witness.formula_on(*at, found[:, 1], rtol=1e-9, what="numeric minimum at each horizon"))
     sol.misconception("optimal eta", "no-square-root", B_**2 / (rho_**2 * T_),
                       "The sheet's step is sqrt(B^2/(rho^2 T)) = B/(rho sqrt T). Dropping the root gives "
                       "B^2/(rho^2 T), which has the wrong units (B/rho squared) and shrinks like 1/T, so the "
@@ -576,34 +577,12 @@ def _answers3(pt, sol: Solution, p: Params) -> None:
                       "T), and the bound is their sum, B rho/sqrt T.")
 
 
-def _formula_on(symbols: tuple, values: tuple, measured, *, rtol: float, what: str, atol: float = 0.0) -> Check:
-    """A candidate formula in `symbols`, evaluated by NumPy at `values` (arrays broadcast), against `measured`."""
-    agree = witness.close_all(measured, rtol=rtol, atol=atol, what=what)
-
-    def check(value) -> Verdict:
-        try:
-            f = sp.sympify(value, strict=True)
-        except (sp.SympifyError, TypeError):
-            return Verdict("numeric", False, f"{what}: {value!r} is not a formula")
-        if not isinstance(f, sp.Expr) or f.free_symbols - set(symbols):
-            return Verdict("numeric", False, f"{what}: {sp.sstr(f)[:60]} is not a formula in "
-                           f"{', '.join(map(str, symbols))}")
-        with np.errstate(all="ignore"):
-            out = np.asarray(sp.lambdify(symbols, f, "numpy")(*values), dtype=complex)
-        out = out * np.ones(np.shape(measured))
-        if np.any(out.imag):
-            return Verdict("numeric", False, f"{what}: {sp.sstr(f)[:60]} is not real there")
-        return agree(out.real)
-
-    return check
-
-
 def _lemma_check(r: dict, tight: np.ndarray, tol: float) -> Check:
     """A candidate bound in ||w*||^2, sum ||v_t||^2 and eta: above the sum on every random sequence, and
     equal to it (the bound attained) where w* is the last iterate, to rounding `tol`."""
     values = (r["wstar_sq"], r["v_sq"], r["eta"])
     scale = np.abs(r["lhs"])
-    attained = _formula_on((wsq_, vsq_, eta_), tuple(v[tight] for v in values), r["lhs"][tight],
+    attained = witness.formula_on((wsq_, vsq_, eta_), tuple(v[tight] for v in values), r["lhs"][tight],
                            rtol=tol, atol=0.0, what="sum attained where w* = w_{T+1}")
 
     def check(value) -> Verdict:

@@ -220,27 +220,6 @@ def _tex(x: float) -> str:
     return (rf"{mant}\times " if mant != "1" else "") + f"10^{{{int(exp)}}}"
 
 
-def _formula_on(symbols: tuple, values: tuple, measured, *, rtol: float, what: str) -> Check:
-    """A candidate formula in `symbols`, evaluated by NumPy at `values` (arrays broadcast), against `measured`."""
-    agree = witness.close_all(measured, rtol=rtol, what=what)
-
-    def check(value) -> Verdict:
-        try:
-            f = sp.sympify(value, strict=True)
-        except (sp.SympifyError, TypeError):
-            return Verdict("numeric", False, f"{what}: {value!r} is not a formula")
-        if not isinstance(f, sp.Expr) or f.free_symbols - set(symbols):
-            return Verdict("numeric", False, f"{what}: {sp.sstr(f)[:60]} is not a formula in "
-                           f"{', '.join(map(str, symbols))}")
-        with np.errstate(all="ignore"):
-            out = np.asarray(sp.lambdify(symbols, f, "numpy")(*values), dtype=complex) * np.ones(np.shape(measured))
-        if np.any(out.imag):
-            return Verdict("numeric", False, f"{what}: {sp.sstr(f)[:60]} is not real there")
-        return agree(out.real)
-
-    return check
-
-
 def _options(shrinks: set[int]) -> Check:
     """A candidate list of options judged by the measured trends: exactly the options whose gap shrinks
     at the claims' t-statistic (option 4 when none does)."""
@@ -634,7 +613,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     )
     at = (p.lr, gs[None, :], ts[:, None])
     sol.answer("AdaGrad step, constant gradient", adagrad_step(lr, g, t, eps), claims=("c.measured",),
-               check=_formula_on((lr, g, t, eps), (*at, p.eps), meas["adagrad"], rtol=1e-9,
+               check=witness.formula_on((lr, g, t, eps), (*at, p.eps), meas["adagrad"], rtol=1e-9,
                                  what="measured AdaGrad step lengths"))
     sol.misconception("AdaGrad step, constant gradient", "no-square-root", lr * g / (g * t + eps),
                       "The cache t g^2 enters under a square root: the step is eta g/(sqrt(t g^2) + epsilon) = "
@@ -643,8 +622,8 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
                       "AdaGrad's cache is the SUM of all squared gradients so far, t g^2 after t steps, not the "
                       "latest one: dividing by g gives Adam's and RMSProp's step eta, which does not decay.")
     sol.answer("Adam step, constant gradient", adam_step(lr, g, t, b1, b2, eps), claims=("d.measured",),
-               check=_formula_on((lr, g, t, b1, b2, eps), (*at, p.beta1, p.beta2, p.eps), meas["adam"], rtol=1e-9,
-                                 what="measured Adam step lengths"))
+               check=witness.formula_on((lr, g, t, b1, b2, eps), (*at, p.beta1, p.beta2, p.eps), meas["adam"],
+                                        rtol=1e-9, what="measured Adam step lengths"))
     # The answer is the same at every t, so a student may use only eta, g and epsilon: the misconceptions
     # that keep t or the betas (the steps without bias correction, AdaGrad's decay) cannot be written in it.
     # At g = 1 these two slips give the right step: declared when a measured gradient differs from 1.
@@ -658,7 +637,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
                           "the step is about eta whatever the size of g, not eta g as in plain gradient descent.")
     transient = 1 / np.sqrt(1 - p.rho**T_) - 1  # how far the last measured step is from the limit, relatively
     sol.answer("RMSProp step limit", r_lim, claims=("d.rmsprop",),
-               check=_formula_on((lr, g, eps), (p.lr, gs, p.eps), meas["rmsprop"][-1], rtol=transient + 1e-9,
+               check=witness.formula_on((lr, g, eps), (p.lr, gs, p.eps), meas["rmsprop"][-1], rtol=transient + 1e-9,
                                  what=f"measured RMSProp steps at t = {T_}"))
     if transient < 0.005:  # the run is long enough to tell the limit from the first steps
         sol.misconception("RMSProp step limit", "decays-to-zero", sp.Integer(0),

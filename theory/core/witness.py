@@ -98,3 +98,24 @@ def at(values: Mapping[sp.Symbol, Any], inner: Check) -> Check:
 def both(*checks: Check) -> Check:
     """Every witness must agree (the weaker method names the result)."""
     return lambda value: reduce(lambda a, b: a & b, (c(value) for c in checks))
+
+
+def formula_on(symbols: tuple, values: tuple, measured: Any, *, rtol: float, what: str, atol: float = 0.0) -> Check:
+    """A candidate formula in `symbols`, evaluated by NumPy at `values` (arrays broadcast), against `measured`."""
+    agree = close_all(measured, rtol=rtol, atol=atol, what=what)
+
+    def check(value: Any) -> Verdict:
+        try:
+            f = sp.sympify(value, strict=True)
+        except (sp.SympifyError, TypeError):
+            return Verdict("numeric", False, f"{what}: {value!r} is not a formula")
+        if not isinstance(f, sp.Expr) or f.free_symbols - set(symbols):
+            return Verdict("numeric", False, f"{what}: {sp.sstr(f)[:60]} is not a formula in "
+                           f"{', '.join(map(str, symbols))}")
+        with np.errstate(all="ignore"):
+            out = np.asarray(sp.lambdify(symbols, f, "numpy")(*values), dtype=complex) * np.ones(np.shape(measured))
+        if np.any(out.imag):
+            return Verdict("numeric", False, f"{what}: {sp.sstr(f)[:60]} is not real there")
+        return agree(out.real)
+
+    return check
