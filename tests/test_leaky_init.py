@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from checks import leaky_training
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import kaiming
 from theory import leaky_init as li
+from theory.core import grade
 from theory.core.errors import BadInput
 
 SLOPES = ("2", "1", "0.5", "0.1")
@@ -50,6 +53,62 @@ def test_wrong_backward_slope_is_rejected(monkeypatch):
     failed = failed_claims(li)
     assert {"2.backprop.2", "2.backprop.0.5", "2.backprop.0.1"} <= failed
     assert "2.backprop.1" not in failed  # for alpha = 1 the slope really is 1
+
+
+ANSWERS = ("beta_h", "output beta_H+1", "gain", "kaiming growth per layer")
+
+
+def test_every_misconception_is_rejected_by_the_simulated_gains():
+    sol = solved("leaky_init")
+    ids = {m.id for m in sol.misconceptions}
+    assert {"kaiming-ignores-slope", "missing-relu-half", "slope-not-squared", "fan-out"} <= ids
+    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
+                                                              if not m.verdict.passed]
+    assert {m.answer for m in sol.misconceptions} == set(ANSWERS)
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("leaky_init")
+    answers = grade.gradeable(sol)
+    for name in ANSWERS:
+        assert grade.grade(answers[name], sp.sstr(answers[name].value), sol.misconceptions).verdict == "correct"
+    assert grade.grade(answers["beta_h"], "2/(d_h + alpha**2*d_h)", sol.misconceptions).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], sp.sstr(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_values_are_no_misconception():
+    sol = dataclasses.replace(solved("leaky_init"), misconceptions=[])
+    for name in ANSWERS:
+        assert not sol.rejects(name, sol.results[name].value).passed, name
+
+
+def _gains(sol):
+    """The simulated gains per slope, as the claims hold them, with the weight variance they ran at."""
+    verdicts = {cid: v for cid, _, v in sol.claims()}
+    return {a: (verdicts[f"1.mc.derived.{li._slope_name(a)}"],
+                float(li.beta(li.exact_decimal(a), sol.params.mc_width))) for a in sol.params.alphas}
+
+
+def test_a_variance_off_by_the_resolution_is_rejected():
+    """The gains resolve 1%: a variance 3% too large is caught, by the slope 0.1 alone as well."""
+    sol = solved("leaky_init")
+    right = li.beta(li.alpha_, li.d_)
+    assert sol.rejects("beta_h", 1.03 * right).passed
+    only = li._preserving({0.1: _gains(sol)[0.1]}, sol.params.mc_width)
+    assert only(right).passed and not only(1.03 * right).passed
+
+
+def test_slopes_that_cannot_tell_a_mistake_do_not_declare_it():
+    """At alpha = 1 alone, alpha and alpha^2 agree and sigma is linear: those mistakes are the right answer."""
+    from theory.core.cli import solve_topic
+
+    sol = solve_topic(li, {"alphas": "(1.0,)", "depths": "(3,)", "lrs": "(0.01,)", "tiny": "True"})
+    ids = {m.id for m in sol.misconceptions}
+    assert not {"slope-not-squared", "linear-lecun", "growth-slope-not-squared"} & ids
+    assert {"kaiming-ignores-slope", "missing-relu-half", "fan-out", "no-growth"} <= ids
+    assert all(m.verdict.passed for m in sol.misconceptions)
 
 
 def test_other_slopes_and_first_layer_convention_hold():

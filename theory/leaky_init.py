@@ -14,12 +14,13 @@ import sympy as sp
 from checks import leaky_init as sim
 from checks import leaky_training as nn
 from theory import kaiming
-from theory.core import figures, prove, registry
+from theory.core import figures, prove, registry, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
 from theory.core.params import Parameters, exact_decimal, numbers, param, whole_list
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
+from theory.core.verdict import Verdict
 
 TOPIC = "leaky_init"
 CACHE_DIR = registry.BUILD_DIR / "cache"  # trained curves, keyed by a hash of the settings
@@ -27,6 +28,7 @@ CACHE_DIR = registry.BUILD_DIR / "cache"  # trained curves, keyed by a hash of t
 z, u = sp.symbols("z u", real=True)
 alpha_ = sp.Symbol("alpha", positive=True)
 d_, d1_, d2_ = sp.symbols("d_h d_1 d_2", positive=True)
+m_ = sp.Symbol("m", positive=True)  # the width of the hidden layers: the fan-in d_(H+1) of the output layer
 b_, b1_, b2_ = sp.symbols("beta_h beta_1 beta_2", positive=True)
 V_ = sp.Symbol(r"\operatorname{Var}(z^{h-1})", positive=True)
 mW, vW, m2 = sp.symbols(r"\mathbb{E}[W] \mathbb{E}[W^2] \mathbb{E}[x_j^2]")
@@ -55,6 +57,7 @@ MAX_WIDTH = 512  # units per trained layer: a 100-layer net's weights stay near 
 MAX_TRAIN_WORK = 35 * 10**11
 MAX_RATIO = 1e60  # largest predicted Var(z^H) / Var(z^1) in the depth test (float32 activations)
 MAX_GAIN_WORK = 2 * 10**6  # slopes x mc_width^2 x mc_batch: a simulated gain costs width^2 x batch
+RESOLVED = 0.02  # a misconception is declared where it is off by twice the simulations' 1% resolution
 MAX_DEPTH_ENTRIES = 3 * 10**8  # depth_networks x depth_width^2 x mc_depth x depth_batch / depth_width: work
 
 
@@ -349,18 +352,19 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
         r"$\beta$."
     )
     m = p.mc_width
+    gains: dict[float, tuple[Verdict, float]] = {}  # per slope: the simulated gains and their weight variance
     for a in p.alphas:
         an = exact_decimal(a)
         name = _slope_name(a)
         derived_var = float(beta(an, m))
+        gains[a] = (ctx.monte_carlo(f"derived.{name}", lambda rng, n, a=a, var=derived_var:
+                                    sim.layer_gains(rng, n, width=m, depth=p.mc_depth,
+                                                    batch=p.mc_batch, weight_var=var, alpha=a,
+                                                    kind=p.mc_weights),
+                                    1.0, pilot=2000), derived_var)
         pa.claim(f"mc.derived.{name}",
                  rf"$\alpha = {a:g}$, $\beta = {sp.latex(beta(an, d_))}$: each layer keeps the "
-                 r"variance (gain 1).",
-                 ctx.monte_carlo(f"derived.{name}", lambda rng, n, a=a, var=derived_var:
-                                 sim.layer_gains(rng, n, width=m, depth=p.mc_depth,
-                                                 batch=p.mc_batch, weight_var=var, alpha=a,
-                                                 kind=p.mc_weights),
-                                 1.0, pilot=2000))
+                 r"variance (gain 1).", gains[a][0])
     Hm, w = p.mc_depth, p.depth_width
     pa.text(
         rf"Layer 1 against layer $H = {Hm}$: in {p.depth_networks} random networks of width {w} "
@@ -401,11 +405,109 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
             rf"(predicted ${_sci(predicted['lecun'])}$).",
             verdict,
         )
-    sol.answer("beta_h", beta(alpha_, d_))
-    sol.answer("gain", gain)
-    sol.answer("kaiming growth per layer", kaiming_growth(alpha_))
+    preserving = _preserving(gains, m)
+    mc = tuple(f"1.mc.derived.{_slope_name(a)}" for a in p.alphas)
+    sol.answer("beta_h", beta(alpha_, d_), check=preserving, claims=mc)
+    sol.answer("output beta_H+1", beta(alpha_, m_), claims=mc,
+               check=lambda value: preserving(sp.sympify(value, strict=True).subs(m_, d_)))
+    sol.answer("gain", gain, claims=mc,
+               check=lambda value: preserving(sp.sympify(value, strict=True) ** 2 / d_))
+    sol.answer("kaiming growth per layer", kaiming_growth(alpha_), claims=mc,
+               check=lambda value: preserving(sheet_kaiming(d_) / sp.sympify(value, strict=True)))
     sol.answer("beta_h at width", {_slope_name(a): beta(exact_decimal(a), sp.Integer(p.width))
                                    for a in p.alphas})
+    _misconceptions(sol, [exact_decimal(a) for a in p.alphas], m)
+
+
+def _preserving(gains: dict[float, tuple[Verdict, float]], width: int) -> Check:
+    """A candidate weight variance, a formula in alpha and d_h, judged by the simulated layer gains.
+
+    At every slope the gains were sampled with weights of variance beta_0 in layers of fan-in `width`.
+    Scaling all weights by c scales z^h by c^(h-1) (the leaky ReLU is positively homogeneous), so each
+    sampled gain times beta/beta_0 is a gain at beta: the candidate keeps the variance when the simulated
+    mean is beta_0/beta, at the same alarm level as the claim.
+    """
+    def at_slope(a: float, verdict: Verdict, beta0: float) -> Check:
+        mc = witness.monte_carlo(verdict, f"alpha = {a:g}: layer gain at variance {beta0:.6g}")
+
+        def check(value) -> Verdict:
+            x = witness.number(value)
+            if x is None or x <= 0:
+                return Verdict("numeric", False, f"alpha = {a:g}, d_h = {width}: weight variance "
+                               f"{sp.sstr(value)[:60]} is not a positive number")
+            return mc(beta0 / x)
+
+        return witness.at({alpha_: exact_decimal(a), d_: width}, check)
+
+    skipped = [v for v, _ in gains.values() if v.skipped]
+    if skipped:  # --no-mc: nothing to judge with (Verdict & Verdict would drop the skip mark)
+        return lambda value: skipped[0]
+    return witness.both(*(at_slope(a, v, b0) for a, (v, b0) in gains.items()))
+
+
+
+def _differs(wrong: sp.Expr, right: sp.Expr, slopes: list[sp.Expr], width: int) -> bool:
+    """Whether a wrong formula is off by more than RESOLVED at some slope in force (at the simulated
+    width), so that the simulated gains can tell it from the right one."""
+    def at(e: sp.Expr, a: sp.Expr) -> float:
+        return float(sp.sympify(e).subs({alpha_: a, d_: width, m_: width}))
+    return any(abs(at(wrong, a) - at(right, a)) > RESOLVED * abs(at(right, a)) for a in slopes)
+
+
+def _misconceptions(sol: Solution, slopes: list[sp.Expr], width: int) -> None:
+    """The usual slips, each declared where one of the slopes in force tells it from the right answer."""
+    right = {name: sol.results[name].value for name in
+             ("beta_h", "output beta_H+1", "gain", "kaiming growth per layer")}
+    for answer, id, wrong, why in (
+        ("beta_h", "kaiming-ignores-slope", sheet_kaiming(d_),
+         "2/d_h is He (Kaiming) initialisation for the plain ReLU, which zeroes the negative half of its "
+         "input and so keeps half of the second moment; the 2 makes up for that half. A leaky ReLU keeps "
+         "alpha^2 of the negative half as well, E[sigma(z)^2] = (1 + alpha^2)/2 Var(z), so 2/d_h multiplies "
+         "the variance by 1 + alpha^2 in every layer (5 per layer at alpha = 2). Dividing by (1 + alpha^2)/2 "
+         "instead of 1/2 gives 2/((1 + alpha^2) d_h)."),
+        ("beta_h", "missing-relu-half", 1 / ((1 + alpha_**2) * d_),
+         "This takes E[sigma(z)^2] = (1 + alpha^2) Var(z), forgetting that each half of the symmetric input "
+         "carries only half of Var(z): the leaky ReLU keeps z^2 on the positive half and alpha^2 z^2 on the "
+         "negative half, so E[sigma(z)^2] = (1 + alpha^2)/2 Var(z). Without the 1/2 the variance halves in "
+         "every layer; the right variance is twice as large, 2/((1 + alpha^2) d_h)."),
+        ("beta_h", "slope-not-squared", 2 / ((1 + alpha_) * d_),
+         "On the negative half sigma(z) = alpha z, so its square is alpha^2 z^2: the second moment keeps "
+         "the factor alpha^2, not alpha. The two agree only at alpha = 1; the right variance is "
+         "2/((1 + alpha^2) d_h)."),
+        ("beta_h", "linear-lecun", 1 / d_,
+         "1/d_h (LeCun, or Xavier with equal fans) keeps the variance of a linear layer. It ignores what the "
+         "leaky ReLU does to the second moment, a factor (1 + alpha^2)/2, so it is right only at alpha = 1, "
+         "where sigma is the identity. Dividing by that factor gives 2/((1 + alpha^2) d_h)."),
+        ("beta_h", "standard-deviation", sp.sqrt(beta(alpha_, d_)),
+         "This is the standard deviation of the weights, not their variance. The sheet draws the weights "
+         "from N(0, beta_h), so beta_h is a variance: 2/((1 + alpha^2) d_h), whose square root is the "
+         "scale sqrt(2/((1 + alpha^2) d_h)) that multiplies a standard normal draw."),
+        ("output beta_H+1", "fan-out", beta(alpha_, sp.Integer(1)),
+         "The variance of a unit of z^h is the sum of d_h terms, one per input of the layer, so beta_h "
+         "divides by the fan-in d_h (the number of columns of W^h), not by the number of outputs. The "
+         "output layer W^(H+1) has one output but d_(H+1) = m inputs: its variance is 2/((1 + alpha^2) m), "
+         "and 2/(1 + alpha^2) makes the output m times too large in variance."),
+        ("gain", "relu-gain", sp.sqrt(2),
+         "sqrt(2) is the gain of the plain ReLU, which keeps half of the second moment. A leaky ReLU keeps "
+         "(1 + alpha^2)/2 of it, so the gain is sqrt(2/(1 + alpha^2)), as calculate_gain('leaky_relu', a) "
+         "returns."),
+        ("gain", "variance-as-gain", 2 / (1 + alpha_**2),
+         "The gain multiplies the standard deviation 1/sqrt(d_h), so it is the square root of the factor "
+         "in the variance: sqrt(2/(1 + alpha^2)), not 2/(1 + alpha^2)."),
+        ("kaiming growth per layer", "activation-factor", kaiming.second_moment_factor(alpha_),
+         "(1 + alpha^2)/2 is what the leaky ReLU alone does to the second moment, E[sigma(z)^2]/Var(z). The "
+         "layer also sums d_h weighted inputs of variance 2/d_h each, a factor d_h times 2/d_h = 2, so "
+         "Kaiming's 2/d_h multiplies Var(z) by 1 + alpha^2 per layer."),
+        ("kaiming growth per layer", "no-growth", sp.Integer(1),
+         "Kaiming's 2/d_h keeps the variance only for the plain ReLU (alpha = 0). With a leaky ReLU the "
+         "negative half also passes alpha^2 of its second moment, so each layer multiplies the variance by "
+         "1 + alpha^2, and the factors compound from layer to layer."),
+        ("kaiming growth per layer", "growth-slope-not-squared", 1 + alpha_,
+         "On the negative half sigma(z) = alpha z contributes alpha^2 z^2 to the second moment, not alpha "
+         "z^2: the factor per layer is 1 + alpha^2, which agrees with 1 + alpha only at alpha = 1."),
+    ):
+        if _differs(wrong, right[answer], slopes, width):
+            sol.misconception(answer, id, wrong, why)
 
 
 def _sci(x: float) -> str:
