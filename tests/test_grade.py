@@ -115,6 +115,18 @@ def test_formulas_are_decided_symbolically_or_numerically_and_say_which():
     assert grade.grade(slope, "(1+abs(z))**(-2)", []).verdict == "correct"
 
 
+def test_a_misconception_may_use_symbols_the_answer_has_not():
+    from theory.core.solution import Misconception
+    from theory.core.verdict import Verdict
+
+    g, t = sp.symbols("g t", positive=True)
+    steady = Answer("step", g)
+    early = Misconception("decaying", "step", g / sp.sqrt(t), "...", Verdict("numeric", True, ""))
+    j = grade.grade(steady, "g/sqrt(t)", [early])
+    assert j.verdict == "incorrect" and j.misconception is early
+    assert grade.grade(steady, "g/sqrt(t)", []).verdict == "unreadable"
+
+
 def test_vectors_and_matrices_are_row_major_and_a_transpose_is_recognised():
     m = Answer("J", sp.Matrix([[1, 2, 3], [4, 5, 6]]))
     assert grade.grade(m, [[1, 2, 3], [4, 5, 6.001]], []).verdict == "correct"

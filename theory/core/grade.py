@@ -73,11 +73,20 @@ def gradeable(sol: Solution) -> dict[str, Answer]:
     return out
 
 
-def symbols(answer: Answer) -> dict[str, sp.Symbol]:
-    """The names a student may use in a formula for this answer."""
-    found = sp.Matrix(answer.value).free_symbols if kind(answer.value) in ("vector", "matrix") else (
-        sp.sympify(answer.value, strict=True).free_symbols)
+def symbols(answer: Answer, misconceptions: list[Misconception] = ()) -> dict[str, sp.Symbol]:
+    """The names a student may use in a formula for this answer: its own symbols and those of its
+    misconceptions (Adam's step has no t, but its uncorrected variant has)."""
+    values = [answer.value, *(m.value for m in misconceptions if m.answer == answer.id)]
+    found = set().union(*(_free(v) for v in values))
     return {_name(s): s for s in sorted(found, key=str)}
+
+
+def _free(value: Any) -> set[sp.Symbol]:
+    if isinstance(value, sp.MatrixBase):
+        return set(value.free_symbols)
+    if isinstance(value, (list, tuple)):
+        return set().union(*map(_free, value)) if value else set()
+    return set(sp.sympify(value, strict=True).free_symbols) if kind(value) else set()
 
 
 def _name(s: sp.Symbol) -> str:
@@ -98,7 +107,8 @@ def describe(answer: Answer) -> str:
     return f"a number (relative tolerance {answer.rtol:g}) or an exact expression"
 
 
-def read(raw: Any, answer: Answer, constants: Mapping[str, sp.Expr] | None = None, level: int = 0) -> Any:
+def read(raw: Any, answer: Answer, constants: Mapping[str, sp.Expr] | None = None, level: int = 0,
+         misconceptions: list[Misconception] = ()) -> Any:
     """A value from an answers file (text, number or nested list) read with the answer's symbols.
 
     `constants` are the topic's numeric parameters by name (a student may write `(1-rho)/rho`
@@ -106,12 +116,12 @@ def read(raw: Any, answer: Answer, constants: Mapping[str, sp.Expr] | None = Non
     """
     where = f"answer {answer.id}"
     if isinstance(raw, str):
-        names = {**CONSTANTS, **(constants or {}), **symbols(answer)}
+        names = {**CONSTANTS, **(constants or {}), **symbols(answer, misconceptions)}
         return expr.read(raw, names, functions=FUNCTIONS, where=where)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return expr.number(raw, where)
     if isinstance(raw, list) and level < 2 and 0 < len(raw) <= 64:
-        return [read(v, answer, constants, level + 1) for v in raw]
+        return [read(v, answer, constants, level + 1, misconceptions) for v in raw]
     raise BadInput(f"{where}: expected an expression, a number or a list of them (at most 64 per level, "
                    f"2 levels), got {type(raw).__name__}")
 
@@ -134,7 +144,7 @@ def grade(answer: Answer, raw: Any, misconceptions: list[Misconception],
     """The judgement of one offered value, with the misconception it matches if it is wrong."""
     expected = show(answer.value)
     try:
-        given = read(raw, answer, constants)
+        given = read(raw, answer, constants, misconceptions=misconceptions)
     except BadInput as e:
         return Judgement("unreadable", str(e), expected, _raw(raw))
     ok, how = judge(given, answer.value, answer.rtol)
