@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -12,6 +16,7 @@ from theory import kaiming
 from theory.core.errors import BadInput
 
 FAST = {"factors": "(1.0,)"}
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_he_variance_off_by_factor_two_is_rejected(monkeypatch):
@@ -77,3 +82,89 @@ def test_quadrature_finds_narrow_and_wide_densities(scale):
     for name, density in kaiming._densities(p).items():
         exact = float((1 + sp.Rational(1, 4)) / 2 * kaiming._integral(kaiming.z**2 * density, -sp.oo, sp.oo))
         assert kaiming._quad_leaky_sq(density, 0.5, scale) == pytest.approx(exact, rel=1e-9), name
+
+
+LOGISTIC = "exp(-z)/(1+exp(-z))**2"
+REFUSED = [
+    ("exp(-(z-1)**2/2)/sqrt(2*pi)", "not symmetric"),
+    ("exp(-abs(z))", "integrates to 2, not exactly 1"),
+    ("exp(-cosh(z))", "(quadrature), not 1"),
+    ("exp(-abs(z))*(abs(z) - 1/2)", "negative"),
+    ("1/(pi*(1 + z**2))", "variance (the integral of z^2 p) is infinite"),
+    ("3/(pi*(1 + z**2)**2)*2/3", "fourth moment"),
+    ("__import__('os').system('touch {marker}')", "unsupported syntax"),
+    ("gauss", "unknown density 'gauss'"),
+    ("normal, Normal", "listed twice"),
+]
+
+
+@pytest.fixture
+def fresh_densities():
+    """Typed densities are cached with their samplers: clear them around tests that patch either."""
+    kaiming.typed_density.cache_clear()
+    yield
+    kaiming.typed_density.cache_clear()
+
+
+@pytest.mark.parametrize("density", ["exp(-abs(z))/2", "max(0, 1 - abs(z))", LOGISTIC])
+def test_typed_density_is_accepted_and_its_claims_hold(density):
+    from theory.core.cli import solve_topic
+
+    sol = solve_topic(kaiming, {**FAST, "alpha": "0.5", "densities": f"uniform, {density}"})
+    claims = {cid: v for cid, _, v in sol.claims()}
+    assert {"c.density.p1", "c.mc.p1", "c.mc.uniform"} <= set(claims)
+    assert not {c for c in claims if c.startswith("c.mc.")} - {"c.mc.p1", "c.mc.uniform"}
+    assert all(v.passed for v in claims.values()), [c for c, v in claims.items() if not v.passed]
+    assert "checked on: uniform, p1" in claims["c.symmetric"].detail
+
+
+def test_exact_integrals_of_a_typed_density():
+    t = kaiming.typed_density("max(0, 1 - abs(z))")
+    assert t.integrals["var"] == sp.Rational(1, 6) and t.integrals["pos2"] == sp.Rational(1, 12)
+    assert t.verdict.method == "symbolic" and t.verdict.passed
+
+
+def test_quadratures_of_a_typed_density_sympy_cannot_integrate():
+    t = kaiming.typed_density(LOGISTIC)
+    assert t.integrals["norm"] == 1  # SymPy's
+    assert t.integrals["var"] == pytest.approx(float(sp.pi**2 / 3), rel=1e-10)  # quadrature
+    assert t.verdict.method == "numeric" and "quadrature" in t.verdict.detail
+
+
+@pytest.mark.parametrize("text, message", REFUSED)
+def test_a_non_density_is_refused_in_one_line(tmp_path, text, message):
+    marker = tmp_path / "ran"
+    r = subprocess.run([sys.executable, "-m", "theory.kaiming", "--param",
+                        f"densities=normal, {text.format(marker=marker)}"],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert message in r.stderr and not marker.exists()
+
+
+def test_wrong_factor_fails_the_typed_density_check(monkeypatch):
+    monkeypatch.setattr(kaiming, "second_moment_factor", lambda a: (1 - a**2) / 2)
+    assert "c.mc.p1" in failed_claims(kaiming, {**FAST, "alpha": "0.5", "densities": "exp(-abs(z))/2"})
+
+
+def test_wrong_quadrature_fails_the_typed_density_checks(monkeypatch, fresh_densities):
+    quad = kaiming._quad
+    monkeypatch.setattr(kaiming, "_quad", lambda f, *a: 1.05 * quad(f, *a) if f.has(kaiming.z**2) else quad(f, *a))
+    assert {"c.moment.1", "c.mc.p1"} <= failed_claims(kaiming, {**FAST, "densities": LOGISTIC})
+
+
+def test_wrong_sampler_fails_the_typed_density_check(monkeypatch, fresh_densities):
+    draw = sim.inverse_cdf
+
+    def stretched(pdf):
+        sample = draw(pdf)
+        return lambda rng, n: 1.05 * sample(rng, n)  # the density of 1.05 z: variance off by 10%
+
+    monkeypatch.setattr(sim, "inverse_cdf", stretched)
+    assert "c.mc.p1" in failed_claims(kaiming, {**FAST, "densities": "exp(-abs(z))/2"})
+
+
+def test_inverse_cdf_samples_the_density():
+    s = sim.inverse_cdf(lambda x: np.exp(-np.abs(x)) / 2)
+    assert np.mean(s(np.random.default_rng(3), 1_000_000) ** 2) == pytest.approx(2.0, rel=0.01)
+    with pytest.raises(ValueError):
+        sim.inverse_cdf(lambda x: np.cos(x))
