@@ -269,3 +269,13 @@ def test_a_simulation_judges_another_value_at_the_same_alarm_level():
     assert not check(sp.Symbol("x")).passed
     skipped = Verdict("monte-carlo", True, "skipped", skipped=True)
     assert witness.monte_carlo(skipped, "mean")(5).skipped
+
+
+def test_a_check_with_a_skipped_part_is_skipped_unless_a_part_that_ran_fails():
+    from theory.core.verdict import Verdict
+
+    ran, failed = Verdict("symbolic", True, "ran"), Verdict("numeric", False, "failed")
+    off = Verdict("monte-carlo", True, "off", skipped=True)
+    assert (ran & off).skipped and (off & ran).passed
+    assert not (failed & off).skipped and not (failed & off).passed
+    assert not (ran & ran).skipped

@@ -30,11 +30,17 @@ class Verdict:
             raise ValueError(f"unknown check method {self.method!r}")
 
     def __and__(self, other: Verdict) -> Verdict:
-        """Both checks must hold; the weaker method names the result."""
+        """Both checks must hold; the weaker method names the result.
+
+        If a part was skipped and every part that ran holds, the whole is skipped too: it was
+        not fully checked (and a misconception it should reject is undecided, not accepted).
+        """
         weaker = max(self.method, other.method, key=METHODS.index)
+        passed = self.passed and other.passed
         return Verdict(
             weaker,
-            self.passed and other.passed,
+            passed,
             f"{self.detail}; {other.detail}",
             {**self.data, **other.data},
+            skipped=passed and (self.skipped or other.skipped),
         )

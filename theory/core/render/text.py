@@ -131,5 +131,5 @@ def summary(sol: Solution) -> str:
     verdict = "all hold" if not failed else f"{len(failed)} FAILED: {', '.join(failed)}"
     if skipped:
         verdict = (verdict.replace("all hold", "all checked ones hold")
-                   + f"; {skipped} simulation{'s' if skipped > 1 else ''} skipped")
+                   + f"; {skipped} check{'s' if skipped > 1 else ''} skipped (simulations off)")
     return f"{sol.topic}: {len(claims)} claims ({methods}) -- {verdict}"
