@@ -450,7 +450,7 @@ def _differs(wrong: sp.Expr, right: sp.Expr, slopes: list[sp.Expr], width: int) 
     """Whether a wrong formula is off by more than RESOLVED at some slope in force (at the simulated
     width), so that the simulated gains can tell it from the right one."""
     def at(e: sp.Expr, a: sp.Expr) -> float:
-        return float(sp.sympify(e).subs({alpha_: a, d_: width, m_: width}))
+        return float(sp.sympify(e, strict=True).subs({alpha_: a, d_: width, m_: width}))
     return any(abs(at(wrong, a) - at(right, a)) > RESOLVED * abs(at(right, a)) for a in slopes)
 
 

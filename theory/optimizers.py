@@ -404,7 +404,7 @@ def _apart_numbers(rel: float):
 def _apart_formulas(values: dict, points: dict, rel: float = 0.01):
     """Two formulas that differ by more than rel somewhere the witness measured (constants at `values`)."""
     def at(e) -> np.ndarray:
-        out = numeric(tuple(points), sp.sympify(e).subs(values))(*points.values())
+        out = numeric(tuple(points), sp.sympify(e, strict=True).subs(values))(*points.values())
         shape = np.broadcast_shapes(*(np.shape(v) for v in points.values()))
         return np.broadcast_to(np.asarray(out, dtype=float), shape)
 

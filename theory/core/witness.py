@@ -50,7 +50,7 @@ def monte_carlo(verdict: Verdict, what: str) -> Check:
         ok = abs(z) <= Z_ALARM
         return Verdict("monte-carlo", ok, f"{what}: simulated mean {mean:.6g} against {x:.6g}: z = {z:+.2f} "
                        f"over n = {n:,} samples" + ("" if ok else f", |z| > {Z_ALARM:.2f}"),
-                       {"z": z, "samples": n})
+                       {"z": z, "samples": n, "calibrated": verdict.data.get("calibrated", False)})
 
     return check
 
