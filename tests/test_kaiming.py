@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,9 @@ import pytest
 import sympy as sp
 
 from checks import kaiming as sim
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import kaiming
+from theory.core import grade
 from theory.core.errors import BadInput
 
 FAST = {"factors": "(1.0,)"}
@@ -168,3 +170,53 @@ def test_inverse_cdf_samples_the_density():
     assert np.mean(s(np.random.default_rng(3), 1_000_000) ** 2) == pytest.approx(2.0, rel=0.01)
     with pytest.raises(ValueError):
         sim.inverse_cdf(lambda x: np.cos(x))
+
+
+ANSWERS = ("sigma_h^2", "sigma_h^2 at width", "second moment factor", "gain")
+
+
+def test_every_misconception_is_rejected_by_its_witness():
+    sol = solved("kaiming")
+    ids = {m.id for m in sol.misconceptions}
+    assert {"missing-relu-half", "relu-ignores-slope", "slope-not-squared", "fan-out", "standard-deviation",
+            "variance-not-second-moment", "factor-missing-half", "variance-as-gain"} <= ids
+    assert all(m.verdict.passed and not m.verdict.skipped for m in sol.misconceptions), \
+        [m.id for m in sol.misconceptions if not m.verdict.passed]
+
+
+def test_grading_accepts_the_answers_and_names_each_misconception():
+    sol = solved("kaiming")
+    answers = grade.gradeable(sol)
+    for name in ANSWERS:
+        assert grade.grade(answers[name], sp.sstr(answers[name].value), sol.misconceptions).verdict == "correct"
+    assert grade.grade(answers["sigma_h^2"], "2/(d_h + alpha**2*d_h)", sol.misconceptions).verdict == "correct"
+    assert grade.grade(answers["sigma_h^2 at width"], 2 / 256, sol.misconceptions).verdict == "correct"
+    for m in sol.misconceptions:
+        j = grade.grade(answers[m.answer], sp.sstr(m.value), sol.misconceptions)
+        assert j.verdict == "incorrect" and j.misconception is m, m.id
+
+
+def test_the_right_values_are_no_misconception():
+    sol = dataclasses.replace(solved("kaiming"), misconceptions=[])
+    for name in ANSWERS:
+        assert not sol.rejects(name, sol.results[name].value).passed, name
+
+
+def test_a_variance_off_by_two_percent_is_rejected():
+    """The layer gains resolve 1%, the quadratures 1e-9: 2% too much is caught at the ReLU by both."""
+    sol = solved("kaiming")
+    right = kaiming.he_variance(kaiming.alpha_, kaiming.d_)
+    assert sol.rejects("sigma_h^2", 1.02 * right).passed
+    assert sol.rejects("sigma_h^2 at width", 1.02 * sol.results["sigma_h^2 at width"].value).passed
+    assert sol.rejects("second moment factor", sp.Rational(51, 100)).passed
+
+
+def test_slopes_that_cannot_tell_a_mistake_do_not_declare_it():
+    """At alpha = 1 the slope is the identity's: alpha and alpha^2 agree, and so do the gain and its square."""
+    from theory.core.cli import solve_topic
+
+    sol = solve_topic(kaiming, {**FAST, "alpha": "1"})
+    ids = {m.id for m in sol.misconceptions}
+    assert not {"factor-slope-not-squared", "variance-as-gain", "gain-slope-not-squared"} & ids
+    assert {"slope-not-squared", "factor-ignores-slope", "relu-gain"} <= ids  # judged at other slopes, or 1/2 != 1
+    assert all(m.verdict.passed for m in sol.misconceptions)

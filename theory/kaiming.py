@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import operator
 import sys
 import time
 import warnings
@@ -17,18 +18,19 @@ import sympy as sp
 import sympy.stats as st
 
 from checks import kaiming as sim
-from theory.core import expr, figures, prove
+from theory.core import expr, figures, grade, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
 from theory.core.params import Parameters, numbers, param
-from theory.core.solution import Solution
+from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "kaiming"
 
 z, u = sp.symbols("z u", real=True)
 alpha_, d_, s2_ = sp.symbols("alpha d_h sigma_h^2", positive=True)
+d_out = sp.Symbol("d_h1", positive=True)  # d_(h+1): the fan-out, which only a mistaken answer uses
 mW, vW, mu, m2 = sp.symbols(r"\mathbb{E}[W] \mathbb{E}[W^2] \mathbb{E}[x] \mathbb{E}[x^2]")
 
 
@@ -45,6 +47,9 @@ TYPED_BUDGET_S = 12.0  # SymPy time for one typed density's integrals and limits
 STD_RANGE = (1e-2, 1e2)  # standard deviations of typed densities: what the sampling grid resolves
 NORM_TOL = 1e-8  # |integral of p - 1| allowed when the integral is a quadrature
 FALLBACK_S = 10.0  # time for mpmath to evaluate the points of one grid where floats overflow
+PROBE_SLOPES = (0.0, 0.5, 2.0)  # where a formula in alpha is judged besides the slope in force
+QUAD_RTOL = 1e-9  # agreement of the quadratures of E[sigma(z)^2] with the derived factor
+RESOLVED = 0.02  # a misconception is declared where it is off by twice the simulations' 1% resolution
 EXP_CAP = 1e7  # mpmath's exp/cosh/sinh of a larger argument is taken as its limit (0 or +-inf)
 _HALF = np.sinh(np.linspace(0.0, math.asinh(1e6), 10_001)[1:])
 GRID = np.concatenate((-_HALF[::-1], [0.0], _HALF))  # where typed densities are scanned: 0, and +-z exactly
@@ -558,15 +563,17 @@ def solve(p: Params, ctx: Context) -> Solution:
                                        f"mean zero, exact{note}"))
     factor = second_moment_factor(alpha_)
     sims = _samplers(p)
+    moments: dict[str, tuple[Verdict, float]] = {}  # per density: the simulated E[sigma(z)^2] and Var(z)
     for n in dens:
         var = ints[n]["var"]
         claimed = float(factor.subs(alpha_, a) * var)
         shown = f"{var:.10g}" if isinstance(var, float) else sp.latex(sp.nsimplify(var))
         which = f"{n} density" if chosen[n] in FAMILIES else f"density ${_tex(n)}$"
+        moments[n] = (ctx.monte_carlo(f"c.{n}", lambda rng, k, s=sims[n]: sim.leaky(s(rng, k), p.alpha) ** 2,
+                                      claimed), float(var))
         pc.claim(
             f"mc.{n}", rf"Simulation, {which}: $\mathbb{{E}}[\sigma(z)^2] = "
-            rf"{sp.latex(sp.nsimplify(factor.subs(alpha_, a)))}\cdot {shown}$.",
-            ctx.monte_carlo(f"c.{n}", lambda rng, k, s=sims[n]: sim.leaky(s(rng, k), p.alpha) ** 2, claimed),
+            rf"{sp.latex(sp.nsimplify(factor.subs(alpha_, a)))}\cdot {shown}$.", moments[n][0],
         )
     pc.text(r"With $\alpha = 0$ this is the sheet's $\tfrac12\operatorname{Var}(z)$.")
 
@@ -595,34 +602,175 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"(b) alone applies and $\sigma_0^2 = 1/(d_0\,\mathbb{E}[x_j^2])$ (i.e. $1/d_0$ for "
         r"standardised inputs)."
     )
+    slopes = tuple(sp.nsimplify(b) for b in dict.fromkeys((*PROBE_SLOPES, p.alpha)))
+    normal = sp.exp(-(z**2) / 2) / sp.sqrt(2 * sp.pi)
+    quad = {b: witness.close(1 / (p.mc_width * _quad_leaky_sq(normal, float(b))), rtol=QUAD_RTOL,
+                             what=f"alpha = {float(b):g}: 1/(d_h E[sigma(z)^2]) by quadrature, d_h = {p.mc_width}")
+            for b in slopes}
+    by_quadrature = witness.both(*(witness.at({alpha_: b, d_: p.mc_width, d_out: 2 * p.mc_width}, quad[b])
+                                   for b in slopes))
+    pd.claim("slopes", r"For a standard normal $z$, adaptive quadrature of $\sigma(z)^2$ from the definition of "
+             r"$\sigma$ gives $\mathbb{E}[\sigma(z)^2]$ at $\alpha = "
+             + ", ".join(f"{float(b):g}" for b in slopes) + r"$; by (b) a layer multiplies the variance by "
+             r"$d_h\sigma_h^2\,\mathbb{E}[\sigma(z)^2]/\operatorname{Var}(z)$, which is 1 at the derived "
+             rf"$\sigma_h^2$ for each of these slopes ($d_h = {p.mc_width}$, relative agreement $10^{{-9}}$).",
+             by_quadrature(derived))
     s2_num = float(derived.subs({alpha_: a, d_: p.width}))
     mc_s2 = float(derived.subs({alpha_: a, d_: p.mc_width}))
+    gains: dict[float, Verdict] = {}
     for k in p.factors:
         per_layer = float(k)  # the derived variance must give gain exactly 1
         kind = "flat" if abs(per_layer - 1) < 1e-12 else ("decays" if per_layer < 1 else "explodes")
+        gains[k] = ctx.monte_carlo(
+            f"d.gain{k:g}",
+            lambda rng, n, k=k: sim.layer_gains(
+                rng, n, width=p.mc_width, depth=p.depth, batch=p.batch,
+                weight_var=k * mc_s2, alpha=p.alpha, kind=p.mc_weights),
+            per_layer, pilot=200,
+        )
         pd.claim(
             f"mc.gain{k:g}",
             rf"Simulation, {p.depth}-layer networks of width {p.mc_width} with {p.mc_weights} weights, "
             rf"$\sigma_h^2 = {k:g}\times$ derived: "
             rf"the variance changes by a factor ${per_layer:.4g}$ per layer ({kind}).",
-            ctx.monte_carlo(
-                f"d.gain{k:g}",
-                lambda rng, n, k=k: sim.layer_gains(
-                    rng, n, width=p.mc_width, depth=p.depth, batch=p.batch,
-                    weight_var=k * mc_s2, alpha=p.alpha, kind=p.mc_weights),
-                per_layer, pilot=200,
-            ),
+            gains[k],
         )
     pd.figure("depth", rf"Mean squared pre-activation by layer in random {p.depth}-layer networks "
               rf"(width {p.width}, $\alpha={p.alpha:g}$), simulated (markers) against the derived "
               r"$c^h$ (lines), for weight variances that are multiples of the derived one.",
               lambda path: _plot_depth(path, p, s2_num, ctx))
-    sol.answer("sigma_h^2", derived)
-    sol.answer("sigma_h^2 at width", derived.subs({alpha_: a, d_: p.width}))
-    sol.answer("second moment factor", factor.subs(alpha_, a))
-    sol.answer("gain", gain.subs(alpha_, a))
+    simulated = _preserving(gains, mc_s2, p.alpha)
+    # A formula is judged at the simulated fan-in, as if the layer computed twice as many units: a unit's
+    # gain does not depend on how many units its layer has, so a variance must not depend on d_(h+1).
+    at_sim = {alpha_: a, d_: p.mc_width, d_out: 2 * p.mc_width}
+    variance = witness.both(witness.at(at_sim, simulated), by_quadrature)
+    mc = tuple(f"d.mc.gain{k:g}" for k in p.factors)
+    sol.answer("sigma_h^2", derived, check=variance, claims=("d.slopes", *mc))
+    sol.answer("sigma_h^2 at width", derived.subs({alpha_: a, d_: p.width}), claims=mc,
+               check=lambda value: simulated(sp.sympify(value, strict=True) * sp.Rational(p.width, p.mc_width)))
+    sol.answer("second moment factor", factor.subs(alpha_, a), check=_second_moment(moments),
+               claims=tuple(f"c.mc.{n}" for n in dens))
+    sol.answer("gain", gain.subs(alpha_, a), claims=("d.slopes", *mc),
+               check=lambda value: witness.both(simulated, quad[a])(sp.sympify(value, strict=True) ** 2 / p.mc_width))
+    _misconceptions(sol, a, slopes, p.mc_width)
     return sol
 
+
+def _preserving(gains: dict[float, Verdict], var0: float, alpha: float) -> Check:
+    """A candidate weight variance (a number, at the simulated fan-in) judged by the simulated layer gains.
+
+    The gains of factor k were sampled at variance k * var0. Multiplying the variance by c multiplies every
+    weight by sqrt(c) and, the leaky ReLU being positively homogeneous, every layer gain by c: a sampled
+    gain times x / (k var0) is a gain at variance x, so x keeps the variance when the simulated mean is
+    k var0 / x, at the claim's alarm level.
+    """
+    judges = [(k, witness.monte_carlo(v, f"alpha = {alpha:g}: layer gain at variance {k * var0:.6g}"))
+              for k, v in gains.items()]
+
+    def check(value) -> Verdict:
+        x = witness.number(value)
+        if x is None or x <= 0:
+            return Verdict("numeric", False, f"weight variance {sp.sstr(value)[:60]} is not a positive number")
+        return functools.reduce(operator.and_, (mc(k * var0 / x) for k, mc in judges))
+
+    return check
+
+
+def _second_moment(moments: dict[str, tuple[Verdict, float]]) -> Check:
+    """A candidate factor E[sigma(z)^2]/Var(z) judged by the simulated E[sigma(z)^2] of every density of (c)."""
+    judges = [(var, witness.monte_carlo(v, f"{n}: E[sigma(z)^2]")) for n, (v, var) in moments.items()]
+
+    def check(value) -> Verdict:
+        f = witness.number(value)
+        if f is None:
+            return Verdict("numeric", False, f"factor {sp.sstr(value)[:60]} is not a number")
+        return functools.reduce(operator.and_, (mc(f * var) for var, mc in judges))
+
+    return check
+
+
+def _values(e: sp.Expr, points: list[dict]) -> list[float]:
+    """e at each point where its answer's witness judges it."""
+    return [float(sp.sympify(e).subs(pt)) for pt in points]
+
+
+def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int) -> None:
+    """The usual slips, each declared where the witness tells it from the right answer (by more than
+    RESOLVED somewhere it judges) and the grader from the slips declared before it."""
+    at_probes = [{alpha_: b, d_: width, d_out: 2 * width} for b in slopes]  # where the formula is judged
+    at_slope = [{alpha_: a}]
+    he = he_variance(alpha_, d_)
+    slips = (
+        ("sigma_h^2", at_probes, "relu-ignores-slope", 2 / d_,
+         "2/d_h is He (Kaiming) initialisation for the plain ReLU (alpha = 0), which zeroes the negative half "
+         "of its input and so keeps half of the second moment; the 2 makes up for that half. With slope alpha "
+         "the negative half still passes alpha^2 of its second moment, E[sigma(z)^2] = (1 + alpha^2)/2 Var(z), "
+         "so 2/d_h multiplies the variance by 1 + alpha^2 in every layer. Dividing by (1 + alpha^2)/2 instead "
+         "of 1/2 gives 2/((1 + alpha^2) d_h), which is 2/d_h only at alpha = 0."),
+        ("sigma_h^2", at_probes, "missing-relu-half", 1 / ((1 + alpha_**2) * d_),
+         "This takes E[sigma(z)^2] = (1 + alpha^2) Var(z), forgetting that the (leaky) ReLU halves the second "
+         "moment: a symmetric z has half of its second moment on each side of 0, and sigma keeps z^2 on the "
+         "positive side and alpha^2 z^2 on the negative side, so E[sigma(z)^2] = (1 + alpha^2)/2 Var(z). With "
+         "this variance every layer halves Var(z); the right variance is twice as large, 2/((1 + alpha^2) d_h)."),
+        ("sigma_h^2", at_probes, "slope-not-squared", 2 / ((1 + alpha_) * d_),
+         "On the negative side sigma(z) = alpha z, whose square is alpha^2 z^2: the second moment keeps the "
+         "factor alpha^2, not alpha. The two agree only at alpha = 0 and alpha = 1; the right variance is "
+         "2/((1 + alpha^2) d_h)."),
+        ("sigma_h^2", at_probes, "linear-lecun", 1 / d_,
+         "1/d_h (LeCun's variance) keeps the variance of a linear layer: it assumes the activation passes the "
+         "whole second moment of its input. The (leaky) ReLU passes only (1 + alpha^2)/2 of it, so 1/d_h "
+         "shrinks the variance by that factor in every layer (halves it for the ReLU); it is right only at "
+         "alpha = 1, where sigma is the identity. Dividing by the factor gives 2/((1 + alpha^2) d_h)."),
+        ("sigma_h^2", at_probes, "xavier", 2 / (d_ + d_out),
+         "2/(d_h + d_h1), with d_h1 = d_(h+1) the number of outputs of the layer, is Xavier (Glorot) "
+         "initialisation: a compromise between the forward pass (fan-in) and the backward pass (fan-out) for a "
+         "zero-centred activation such as tanh, which passes the whole second moment near 0. The question asks "
+         "only that the forward variance be kept, which depends on the fan-in alone, and the (leaky) ReLU keeps "
+         "(1 + alpha^2)/2 of the second moment: 2/((1 + alpha^2) d_h)."),
+        ("sigma_h^2", at_probes, "fan-out", 2 / ((1 + alpha_**2) * d_out),
+         "Var(z_i) is a sum of d_h terms, one per input of the layer (part (b)), so the variance divides by the "
+         "fan-in d_h, the length of x^(h), not by the fan-out d_h1 = d_(h+1), the number of units of z^(h) (the "
+         "sheet's indices invite the slip: z^(h) lies in R^(d_(h+1))). A unit's variance does not depend on how "
+         "many other units the layer computes; the two agree only for square layers."),
+        ("sigma_h^2", at_probes, "standard-deviation", sp.sqrt(he),
+         "This is the standard deviation of the weights, not their variance. The question asks for "
+         "sigma_h^2 = Var(W_ij): 2/((1 + alpha^2) d_h), whose square root sqrt(2/((1 + alpha^2) d_h)) is the "
+         "scale that multiplies a standard normal draw."),
+        ("sigma_h^2", at_probes, "variance-not-second-moment",
+         2 * sp.pi / ((sp.pi * (1 + alpha_**2) - (1 - alpha_) ** 2) * d_),
+         "This uses the variance of x = sigma(z) where part (b) needs its second moment. The (leaky) ReLU output "
+         "is not centred: E[x] = (1 - alpha) E[max(0, z)], for a normal z (1 - alpha) sqrt(Var(z)/(2 pi)), so "
+         "Var(x) = ((1 + alpha^2)/2 - (1 - alpha)^2/(2 pi)) Var(z) is smaller than E[x^2] and the weight variance "
+         "comes out too large (by 47% for the ReLU). In Var(z) = d_h sigma_h^2 E[x^2] the cross terms vanish "
+         "because E[W] = 0, not because x is centred, so E[x^2] stays: 2/((1 + alpha^2) d_h)."),
+        ("second moment factor", at_slope, "factor-missing-half", 1 + a**2,
+         "A symmetric z has half of its second moment on each side of 0, and sigma keeps z^2 on the positive "
+         "side and alpha^2 z^2 on the negative one: E[sigma(z)^2] = (1 + alpha^2) times half of Var(z), "
+         "(1 + alpha^2)/2 Var(z), not (1 + alpha^2) Var(z); for the ReLU, the sheet's 1/2 Var(z)."),
+        ("second moment factor", at_slope, "factor-ignores-slope", sp.Rational(1, 2),
+         "1/2 is the factor of the plain ReLU, which sets the negative half to 0. A leaky ReLU maps it to "
+         "alpha z, which keeps alpha^2 of that half's second moment: (1 + alpha^2)/2."),
+        ("second moment factor", at_slope, "factor-slope-not-squared", (1 + a) / 2,
+         "On the negative side sigma(z)^2 = alpha^2 z^2, so that half of the second moment is scaled by "
+         "alpha^2, not alpha: (1 + alpha^2)/2."),
+        ("gain", at_slope, "relu-gain", sp.sqrt(2),
+         "sqrt(2) is the gain of the plain ReLU, which keeps half of the second moment. A leaky ReLU keeps "
+         "(1 + alpha^2)/2 of it, so the gain is sqrt(2/(1 + alpha^2)), as calculate_gain('leaky_relu', a) "
+         "returns."),
+        ("gain", at_slope, "variance-as-gain", 2 / (1 + a**2),
+         "The gain multiplies the standard deviation 1/sqrt(d_h), so it is the square root of the factor in the "
+         "variance: sqrt(2/(1 + alpha^2)), not 2/(1 + alpha^2)."),
+        ("gain", at_slope, "gain-slope-not-squared", sp.sqrt(2 / (1 + a)),
+         "The negative side keeps alpha^2 of its second moment (sigma(z)^2 = alpha^2 z^2 there), so the gain is "
+         "sqrt(2/(1 + alpha^2)); sqrt(2/(1 + alpha)) agrees with it only at alpha = 0 and alpha = 1."),
+    )
+    for answer, points, id, wrong, why in slips:
+        right = sol.results[answer]
+        apart = any(abs(w - r) > RESOLVED * abs(r)
+                    for w, r in zip(_values(wrong, points), _values(right.value, points)))
+        named = any(grade.judge(wrong, m.value, right.rtol)[0] for m in sol.misconceptions if m.answer == answer)
+        if apart and not named:
+            sol.misconception(answer, id, wrong, why)
 
 def _plot_depth(path, p: Params, s2_num: float, ctx: Context) -> None:
     rng = ctx.rng("figure.depth")
