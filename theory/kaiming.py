@@ -691,7 +691,7 @@ def _second_moment(moments: dict[str, tuple[Verdict, float]]) -> Check:
 
 def _values(e: sp.Expr, points: list[dict]) -> list[float]:
     """e at each point where its answer's witness judges it."""
-    return [float(sp.sympify(e).subs(pt)) for pt in points]
+    return [float(sp.sympify(e, strict=True).subs(pt)) for pt in points]
 
 
 def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int) -> None:
