@@ -254,7 +254,7 @@ def test_every_misconception_is_rejected_and_named_by_grading():
 def test_the_right_value_is_no_misconception():
     for name in CHECKED:
         sol = dataclasses.replace(solved("optimizers"), misconceptions=[])
-        assert not sol.misconception(name, "x", sol.results[name].value, "not a mistake").verdict.passed, name
+        assert not sol.rejects(name, sol.results[name].value).passed, name
 
 
 @pytest.mark.parametrize("conv, ids", [
