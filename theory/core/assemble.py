@@ -56,6 +56,7 @@ class Rendered:
     title: str
     tex: str
     claims: tuple[tuple[str, Verdict], ...]
+    answers: tuple[dict, ...] = ()  # the checked answers, as `latex.answer_rows` gives them
 
     @property
     def passed(self) -> bool:
@@ -79,7 +80,8 @@ def render_problem(prob: Problem, figure_dir: Path, cache_dir: Path | None, seed
     own = figure_dir / f".{prob.topic}-{prob.number}"  # this problem's figures, then moved beside the .tex
     own.mkdir(parents=True, exist_ok=True)
     tex = latex.render(sol, own, number=prob.number)
-    result = Rendered(prob.number, prob.topic, sol.title, tex, tuple((cid, v) for cid, _, v in sol.claims()))
+    result = Rendered(prob.number, prob.topic, sol.title, tex, tuple((cid, v) for cid, _, v in sol.claims()),
+                      tuple(latex.answer_rows(sol)))
     if entry is not None and result.passed:
         _store(entry, result, own)
     for f in own.iterdir():
@@ -96,8 +98,8 @@ def _store(entry: Path, result: Rendered, figures: Path) -> None:
     claims = [{"id": cid, "method": v.method, "passed": v.passed, "detail": v.detail, "data": v.data}
               for cid, v in result.claims]
     (tmp / "fragment.tex").write_text(result.tex, encoding="utf-8")
-    (tmp / "result.json").write_text(json.dumps({"title": result.title, "claims": claims}, default=float),
-                                     encoding="utf-8")
+    (tmp / "result.json").write_text(json.dumps({"title": result.title, "claims": claims,
+                                                 "answers": list(result.answers)}, default=float), encoding="utf-8")
     try:
         os.replace(tmp, entry)
     except OSError:  # another build stored the same entry first
@@ -110,7 +112,7 @@ def _from_cache(entry: Path, prob: Problem, figure_dir: Path) -> Rendered:
         shutil.copyfile(f, figure_dir / f.name)
     claims = tuple((c["id"], Verdict(c["method"], c["passed"], c["detail"], c["data"])) for c in data["claims"])
     return Rendered(prob.number, prob.topic, data["title"], (entry / "fragment.tex").read_text(encoding="utf-8"),
-                    claims)
+                    claims, tuple(data.get("answers", ())))
 
 
 def jobs() -> int:
@@ -143,6 +145,7 @@ def assemble(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, s
     body = [
         rf"\solutiontitle{{{sheet.title}}}{{{sheet.course}}}",
         sheet.intro,
+        _answers(problems),
         _legend(),
         r"\tableofcontents",
     ]
@@ -152,6 +155,27 @@ def assemble(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, s
     body.append(_summary(sheet, problems))
     doc = preamble + "\n\\begin{document}\n" + "\n\n".join(b for b in body if b) + "\n\\end{document}\n"
     return doc, problems
+
+
+def _answers(problems: list[Rendered]) -> str:
+    """The answers first: each checked answer, the page it is derived on (a link), and how it was checked."""
+    rows = []
+    for prob in problems:
+        for a in prob.answers:
+            where = latex.anchor(prob.number, a["part"]) if a["part"] else ""
+            part = f"{prob.number}({a['part']})" if a["part"] else prob.number
+            page = rf"\hyperref[{where}]{{p.\,\pageref*{{{where}}}}}" if where else ""
+            check = rf"\verdict{{{a['method']}}}{{{'pass' if a['passed'] else 'fail'}}}"
+            if a.get("skipped"):
+                check = r"{\footnotesize\sffamily skipped}"
+            rows.append(rf"{part} & \texttt{{{latex.escape(a['id'])}}} & {a['latex']} & {page} & {check}")
+    if not rows:
+        return ""
+    return (r"\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n"
+            r"{\small\renewcommand{\arraystretch}{1.6}"
+            r"\begin{longtable}{@{}l p{0.27\linewidth} p{0.43\linewidth} r l@{}}\toprule" "\n"
+            r"Problem & Answer & Value & Page & Check \\ \midrule\endhead" "\n"
+            + " \\\\\n".join(rows) + "\n" r"\\ \bottomrule\end{longtable}}")
 
 
 def _legend() -> str:

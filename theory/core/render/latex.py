@@ -36,7 +36,7 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
     params = "; ".join(rf"\texttt{{{escape(k)}}} = {_value(v)}" for k, v in sol.params.as_dict().items())
     out.append(rf"\paramline{{{params}}}")
     for part in sol.parts:
-        out.append(rf"\subsection*{{({part.label}) {part.title}}}")
+        out.append(rf"\subsection*{{({part.label}) {part.title}}}\phantomsection\label{{{anchor(number, part.label)}}}")
         if part.question:
             out.append(rf"\begin{{question}}{part.question}\end{{question}}")
         for b in part.blocks:
@@ -89,6 +89,31 @@ def _block(b, topic: str, figure_dir: Path | None) -> str:
     if isinstance(b, Erratum):
         return rf"\erratum{{{b.sheet_says}}}{{{b.correction}}}{{{b.parameter}}}"
     raise TypeError(f"unknown block {type(b).__name__}")
+
+
+def anchor(number: str, part: str) -> str:
+    """The label of a problem's part, for the answers table's page references."""
+    return "part:" + re.sub(r"[^A-Za-z0-9.-]", "-", f"{number}:{part}")
+
+
+def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
+    """The checked answers of a solution as the answers table shows them: part, name, value, check."""
+    rows = []
+    for a in sol.results.values():
+        if a.verdict is None:
+            continue
+        labels = [c.split(".", 1)[0] for c in a.claims]
+        part = next((q.label for q in sol.parts if labels and q.label == labels[0]), "")
+        rows.append({"id": a.id, "part": part, "latex": _cell(a.value), "method": SHORT[a.verdict.method],
+                     "passed": a.verdict.passed, "skipped": a.verdict.skipped})
+    order = {q.label: i for i, q in enumerate(sol.parts)}
+    return sorted(rows, key=lambda r: order.get(r["part"], len(order)))
+
+
+def _cell(value) -> str:
+    """An answer in a table cell: exact if short, else to four figures, else a pointer to its page."""
+    shown = f"= {value:.6g}" if isinstance(value, float) else _shown(value)
+    return f"${shown.removeprefix('= ')}$" if len(shown) <= 120 else r"\emph{(see its page)}"
 
 
 def _misconceptions(sol: Solution) -> str:
