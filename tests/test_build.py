@@ -57,6 +57,8 @@ def test_build_writes_pdf_with_results_and_is_reproducible(tmp_path):
                           text=True).stdout
     assert "Learning rate and divergence" in text and "Dropout" in text
     assert "Verification summary" in text and "Erratum" in text
+    answers = text[text.index("Answers"):text.index("How to read")]
+    assert "eta_opt" in answers and "divergence threshold" in answers and "E[R]" in answers  # checked answers first
     tex = (out / "Small" / "Small.tex").read_bytes()
     assert build.build(str(sheet), out_dir=out) == 0  # up to date: skipped
     assert build.build(str(sheet), out_dir=out, force=True) == 0
