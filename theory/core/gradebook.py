@@ -226,20 +226,23 @@ def _chart(rows: list[dict[str, str]], stem: Path) -> list[Path]:
     questions = list(dict.fromkeys(f"{r['question']} {r['answer']}".strip() for r in graded))
     counts = {v: [sum(1 for r in graded if f"{r['question']} {r['answer']}".strip() == q and r["verdict"] == v)
                   for q in questions] for v in ("correct", "incorrect", "unreadable")}
-    common = Counter(r["misconception"] for r in graded if r["misconception"]).most_common(8)
+    common = Counter(f"{r['question']} {r['misconception']}".strip() for r in graded
+                     if r["misconception"]).most_common(8)
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, max(3.0, 0.28 * len(questions) + 1.2)),
                                  gridspec_kw={"width_ratios": [3, 2]})
     left = [0] * len(questions)
     for verdict, colour in (("correct", "#4c9a2a"), ("incorrect", "#c0392b"), ("unreadable", "#999999")):
         ax.barh(questions, counts[verdict], left=left, color=colour, label=verdict)
         left = [a + b for a, b in zip(left, counts[verdict])]
-    ax.invert_yaxis()
+    rows = max(len(questions), len(common))
+    ax.set_ylim(rows - 0.5, -0.5)  # first question on top, no margin
     ax.set_xlabel("students")
     ax.set_title("Verdicts per question")
     ax.legend(loc="lower right", fontsize=8)
     ax.tick_params(axis="y", labelsize=7)
-    bx.barh([m for m, _ in common], [n for _, n in common], color="#c0392b")
-    bx.invert_yaxis()
+    bx.barh(range(len(common)), [n for _, n in common], color="#c0392b")
+    bx.set_yticks(range(len(common)), [m for m, _ in common])
+    bx.set_ylim(rows - 0.5, -0.5)  # bars as thick as the verdicts' rows
     bx.set_title("Most frequent misconceptions")
     bx.set_xlabel("answers")
     bx.tick_params(axis="y", labelsize=7)
