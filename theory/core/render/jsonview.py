@@ -1,12 +1,21 @@
-"""The JSON view: the contract other tools rely on (topic, params, answers, claims)."""
+"""The JSON view: the contract other tools rely on (topic, params, answers, claims).
+
+docs/solution.schema.json describes the whole document; every answer has one shape: `id`,
+`part`, `latex`, `exact` (SymPy syntax, or null for text), `value` (a number, nested row-major
+lists of numbers, a text, or null for a formula with symbols), `symbols` (name -> assumptions)
+and `claims` (the ids of the claims whose witness backs it).
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
+import sympy as sp
+
 from theory.core.render.plain import plain
-from theory.core.solution import Solution, _answer
+from theory.core.solution import Solution
 
 
 def as_dict(sol: Solution) -> dict[str, Any]:
@@ -15,7 +24,7 @@ def as_dict(sol: Solution) -> dict[str, Any]:
         "title": sol.title,
         "source": sol.source,
         "params": sol.params.as_dict(),
-        "answers": sol.answers,
+        "answers": answers(sol),
         "claims": [
             {
                 "id": cid,
@@ -29,12 +38,78 @@ def as_dict(sol: Solution) -> dict[str, Any]:
             for cid, text, v in sol.claims()
         ],
         "misconceptions": [
-            {"id": m.id, "answer": m.answer, "value": _answer(m.value), "explanation": m.explanation,
+            {"id": m.id, "answer": m.answer, **_forms(m.value), "explanation": m.explanation,
              "rejected": m.verdict.passed, "method": m.verdict.method, "detail": m.verdict.detail}
             for m in sol.misconceptions
         ],
         "passed": sol.passed,
     }
+
+
+ASSUMPTIONS = ("real", "positive", "negative", "nonnegative", "integer", "nonzero")
+
+
+def answers(sol: Solution) -> list[dict[str, Any]]:
+    """Every answer in the one answer shape; a table of values gives one answer per key (`name.key`)."""
+    out = []
+    for a in sol.results.values():
+        items = a.value.items() if isinstance(a.value, dict) else [(None, a.value)]
+        labels = [c.split(".", 1)[0] for c in a.claims]
+        part = next((q.label for q in sol.parts if labels and q.label == labels[0]), "")
+        for key, value in items:
+            out.append({"id": a.id if key is None else f"{a.id}.{key}", "part": part, **_forms(value),
+                        "claims": list(a.claims)})
+    return out
+
+
+def _forms(value: Any) -> dict[str, Any]:
+    """latex, exact, value and symbols of one answer's value (text, or anything holding text, as is)."""
+    try:
+        exact = _exact(value)
+    except (TypeError, sp.SympifyError):
+        return {"latex": None, "exact": None, "value": _plain(value), "symbols": {}}
+    found = set().union(*(e.free_symbols for e in _leaves(exact)))
+    return {
+        "latex": sp.latex(sp.Matrix(exact) if _is_table(exact) else exact),
+        "exact": sp.sstr(exact),
+        "value": _numbers(exact),
+        "symbols": {str(s): {k: True for k in ASSUMPTIONS if s.assumptions0.get(k)} for s in sorted(found, key=str)},
+    }
+
+
+def _exact(value: Any) -> Any:
+    """SymPy numbers and formulas, in nested lists (a matrix row-major, a column or row as a flat list)."""
+    if isinstance(value, sp.MatrixBase):
+        value = list(value) if 1 in value.shape else value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_exact(v) for v in value]
+    if isinstance(value, (str, bool)):
+        raise TypeError("text")
+    return sp.sympify(value, strict=True)
+
+
+def _plain(value: Any) -> Any:
+    return [_plain(v) for v in value] if isinstance(value, (list, tuple)) else (
+        value if isinstance(value, (str, bool, int, float)) or value is None else str(value))
+
+
+def _leaves(e: Any) -> list[sp.Basic]:
+    return [x for item in e for x in _leaves(item)] if isinstance(e, list) else [e]
+
+
+def _is_table(e: Any) -> bool:
+    return isinstance(e, list) and bool(e) and all(isinstance(r, list) for r in e) and len({len(r) for r in e}) == 1
+
+
+def _numbers(e: Any) -> Any:
+    """A number, or nested lists of numbers; None where an entry has symbols or is not finite."""
+    if isinstance(e, (list, tuple)):
+        items = [_numbers(x) for x in e]
+        return None if any(x is None for x in items) else items
+    if e.free_symbols or not e.is_number:
+        return None
+    z = complex(sp.N(e))
+    return z.real if z.imag == 0 and math.isfinite(z.real) else None
 
 
 def render(sol: Solution, *, answers_only: bool = False) -> str:
