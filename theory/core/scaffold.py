@@ -1,7 +1,8 @@
 """`python -m theory new NAME`: a new topic that works as generated.
 
 It writes three files: the topic (Params with bounds, one part, one derivation chain, one claim
-checked by a simulation), its simulation in `checks/` (which imports nothing from `theory/`),
+checked by a simulation, the answer backed by that simulation and two misconceptions it rejects),
+its simulation in `checks/` (which imports nothing from `theory/`),
 and a test that feeds the topic a wrong formula and sees its claims fail. Edit them into your own
 question; docs/writing-a-topic.md explains each piece.
 """
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from checks import {name} as sim
+from theory.core import witness
 from theory.core.context import Context
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
@@ -51,10 +53,16 @@ def solve(p: Params, ctx: Context) -> Solution:
     part.chain("mean", r"\\mathbb{{E}}[X]").define(
         r"\\int_0^b \\frac{{x}}{{b}}\\,dx", sp.Integral(x / b, (x, 0, b)),
     ).step(r"\\frac{{b}}{{2}}", mean(b), "integrate")
-    claimed = float(mean(b).subs(b, sp.Rational(repr(p.width))))
-    part.claim("mc", rf"Simulation: the mean of $U(0, {{p.width:g}})$ is ${{claimed:g}}$.",
-               ctx.monte_carlo("a.mean", lambda rng, n: sim.draw(rng, n, p.width), claimed))
-    sol.answer("mean", mean(b))
+    width = sp.Rational(repr(p.width))
+    claimed = float(mean(b).subs(b, width))
+    simulated = ctx.monte_carlo("a.mean", lambda rng, n: sim.draw(rng, n, p.width), claimed)
+    part.claim("mc", rf"Simulation: the mean of $U(0, {{p.width:g}})$ is ${{claimed:g}}$.", simulated)
+    sol.answer("mean", mean(b), claims=("a.mc",),  # judged by the simulation, at the width in force
+               check=witness.at({{b: width}}, witness.monte_carlo(simulated, "simulated mean")))
+    sol.misconception("mean", "upper-end", b, "The mean is the middle of the interval, b/2, not its end b.")
+    if width != 6:  # where b^2/12 = b/2 the mistake cannot be told from the answer
+        sol.misconception("mean", "variance-for-mean", b**2 / 12,
+                          "b^2/12 is the variance of U(0, b), its spread, not its centre b/2.")
     return sol
 
 
@@ -90,7 +98,7 @@ def test_the_derived_claims_hold():
 
 def test_a_wrong_mean_is_rejected(monkeypatch):
     monkeypatch.setattr(topic, "mean", lambda width: width / 3)
-    assert {{"a.mean.1", "a.mc"}} <= failed_claims(topic)
+    assert {{"a.mean.1", "a.mc", "answer:mean"}} <= failed_claims(topic)
 '''
 
 
