@@ -7,11 +7,15 @@ lives in), so `pytest -m kaiming` runs everything about one topic and solves not
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pytest
+import sympy as sp
 
-from theory.core import registry
+from theory.core import grade, registry
 from theory.core.cli import solve_topic
+from theory.core.solution import Solution
 
 
 @functools.cache
@@ -23,6 +27,40 @@ def failed_claims(module, overrides=None) -> set[str]:
     """Ids of the claims that fail when `module` is solved (e.g. after a monkeypatch)."""
     sol = solve_topic(module, overrides or {})
     return {cid for cid, _, v in sol.claims() if not v.passed}
+
+
+def typed(value: Any) -> Any:
+    """A value as a student would type it: SymPy syntax, nested lists for vectors and matrices."""
+    if isinstance(value, sp.MatrixBase):
+        value = value.tolist() if 1 not in value.shape else list(value)
+    if isinstance(value, (list, tuple)):
+        return [typed(v) for v in value]
+    return grade.show(value)
+
+
+def unrejected(sol: Solution) -> list[str]:
+    """Ids of the misconceptions that their answer's check did not reject, or only skipped."""
+    return [m.id for m in sol.misconceptions if not m.verdict.passed or m.verdict.skipped]
+
+
+def misgraded(sol: Solution, typed: Callable[[Any], Any] = typed, answers: Iterable[str] | None = None) -> list[str]:
+    """Answers (all gradeable, or `answers`) not graded correct; misconceptions not graded incorrect as themselves."""
+    gradeable, names = grade.gradeable(sol), grade.constants(sol)
+    out = []
+    for a in gradeable if answers is None else answers:
+        j = grade.grade(gradeable[a], typed(gradeable[a].value), sol.misconceptions, names)
+        if j.verdict != "correct":
+            out.append(f"answer {a}: {j.verdict} ({j.how})")
+    for m in sol.misconceptions:
+        j = grade.grade(gradeable[m.answer], typed(m.value), sol.misconceptions, names)
+        if j.verdict != "incorrect" or j.misconception is not m:
+            out.append(f"misconception {m.id}: {j.verdict} as {j.misconception and j.misconception.id} ({j.how})")
+    return out
+
+
+def right_values_rejected(sol: Solution, names: Iterable[str]) -> list[str]:
+    """The answers among `names` whose own right value their check rejects."""
+    return [n for n in names if sol.rejects(n, sol.results[n].value).passed]
 
 
 def pytest_configure(config):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from tests.conftest import solved
+from tests.conftest import misgraded, right_values_rejected, solved, typed, unrejected
 from theory.core import grade, prove, registry
 from theory.core.solution import Answer
 
@@ -170,25 +170,24 @@ def test_a_class_is_graded_at_once_into_a_table_and_a_chart(tmp_path):
     assert (folder / "grades.png").stat().st_size > 0 and (folder / "grades.pdf").stat().st_size > 0
 
 
-def _typed(value):
-    """A value as a student would type it: SymPy syntax, nested lists for vectors and matrices."""
-    if isinstance(value, sp.MatrixBase):
-        value = value.tolist() if 1 not in value.shape else list(value)
-    if isinstance(value, (list, tuple)):
-        return [_typed(v) for v in value]
-    return grade.show(value)
-
-
 @pytest.mark.parametrize("topic", registry.TOPICS)
 def test_every_answer_grades_its_own_value_correct_and_each_misconception_as_itself(topic):
     sol = solved(topic)
-    answers, names = grade.gradeable(sol), grade.constants(sol)
-    assert answers, f"{topic} has no gradeable answer"
-    wrong = {a: grade.grade(x, _typed(x.value), sol.misconceptions, names) for a, x in answers.items()}
-    assert not {a: j.how for a, j in wrong.items() if j.verdict != "correct"}
-    for m in sol.misconceptions:
-        j = grade.grade(answers[m.answer], _typed(m.value), sol.misconceptions, names)
-        assert j.verdict == "incorrect" and j.misconception is m, (m.id, j)
+    assert grade.gradeable(sol), f"{topic} has no gradeable answer"
+    assert not misgraded(sol, typed)
+
+
+@pytest.mark.parametrize("topic", registry.TOPICS)
+def test_every_topic_declares_misconceptions_and_its_witnesses_reject_each(topic):
+    sol = solved(topic)
+    assert len(sol.misconceptions) >= 2, f"{topic} declares {len(sol.misconceptions)} misconceptions"
+    assert not unrejected(sol)
+
+
+@pytest.mark.parametrize("topic", registry.TOPICS)
+def test_no_answer_with_misconceptions_is_rejected_at_its_right_value(topic):
+    sol = solved(topic)
+    assert not right_values_rejected(sol, {m.answer for m in sol.misconceptions})
 
 
 def test_a_design_is_right_when_the_topics_check_accepts_it(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims, solved
+from tests.conftest import failed_claims, misgraded, right_values_rejected, solved
 from theory import linear_neuron as ln
 from theory.core import grade
 from theory.core.errors import BadInput
@@ -126,29 +126,15 @@ def _raw(value):
     return value if isinstance(value, float) else sp.sstr(value)
 
 
-def test_every_misconception_is_rejected_by_its_witness():
-    sol = solved("linear_neuron")
-    assert len(sol.misconceptions) >= 2
-    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
-                                                              if not m.verdict.passed]
-
-
 def test_grading_accepts_the_answers_and_names_each_misconception():
     sol = solved("linear_neuron")
-    answers = grade.gradeable(sol)
-    for name, answer in answers.items():
-        if answer.check is not None:
-            assert grade.grade(answer, _raw(answer.value), sol.misconceptions).verdict == "correct", name
-    assert grade.grade(answers["per-example update"], "w + eta*(y - f)*x", []).verdict == "correct"
-    for m in sol.misconceptions:
-        j = grade.grade(answers[m.answer], _raw(m.value), sol.misconceptions)
-        assert j.verdict == "incorrect" and j.misconception is m, m.id
+    assert not misgraded(sol, _raw)
+    assert grade.grade(grade.gradeable(sol)["per-example update"], "w + eta*(y - f)*x", []).verdict == "correct"
 
 
 def test_the_right_value_is_no_misconception():
-    for name in ("per-example gradient", "per-example update", "lambda_max", "eta threshold"):
-        sol = dataclasses.replace(solved("linear_neuron"), misconceptions=[])
-        assert not sol.rejects(name, sol.results[name].value).passed, name
+    names = ("per-example gradient", "per-example update", "lambda_max", "eta threshold")
+    assert not right_values_rejected(solved("linear_neuron"), names)
 
 
 def test_a_threshold_just_off_is_rejected_by_the_runs():

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims, solved
+from tests.conftest import failed_claims, misgraded, right_values_rejected, solved, unrejected
 from theory import perceptrons as pc
-from theory.core import grade
 from theory.core.errors import BadInput
 
 FAST = {"samples": "500"}
@@ -98,33 +97,24 @@ def test_bad_parameters(bad):
 
 # --- named misconceptions: each is rejected by its answer's witness and recognised by grading ---
 
-def test_every_misconception_is_rejected():
-    sol = solved("perceptrons")
-    ids = {m.id for m in sol.misconceptions}
-    assert {"bias-sign", "negated-wrong-input", "geometric-margin", "largest-preactivation", "and-output"} <= ids
-    assert all(m.verdict.passed for m in sol.misconceptions), [m.id for m in sol.misconceptions
-                                                               if not m.verdict.passed]
+def test_the_named_misconceptions_are_declared():
+    assert {"bias-sign", "negated-wrong-input", "geometric-margin", "largest-preactivation", "and-output"} <= {
+        m.id for m in solved("perceptrons").misconceptions}
 
 
-def typed(value):
+def _typed(value):
     """A value as a student types it in an answers file: a formula, or a list of them."""
-    return [typed(v) for v in value] if isinstance(value, (list, tuple)) else sp.sstr(value)
+    return [_typed(v) for v in value] if isinstance(value, (list, tuple)) else sp.sstr(value)
 
 
 def test_grading_names_each_misconception_and_accepts_the_answer():
     sol = solved("perceptrons")
-    answers = grade.gradeable(sol)
-    for name in {m.answer for m in sol.misconceptions}:
-        assert grade.grade(answers[name], typed(answers[name].value), sol.misconceptions).verdict == "correct"
-    for m in sol.misconceptions:
-        j = grade.grade(answers[m.answer], typed(m.value), sol.misconceptions)
-        assert j.verdict == "incorrect" and j.misconception is not None and j.misconception.id == m.id, m.id
+    assert not misgraded(sol, _typed, {m.answer for m in sol.misconceptions})
 
 
 @pytest.mark.parametrize("name", ["and_not weights", "and_not margin", "xor weights.output"])
 def test_the_right_value_is_no_misconception(name):
-    sol = solved("perceptrons")
-    assert not sol.rejects(name, sol.results[name].value).passed
+    assert not right_values_rejected(solved("perceptrons"), [name])
 
 
 def test_misconceptions_follow_the_weights_and_vanish_where_harmless():
@@ -133,6 +123,6 @@ def test_misconceptions_follow_the_weights_and_vanish_where_harmless():
     sol = solve_topic(pc, {**FAST, "and_not": "(2, -3, -1)"})
     values = {m.id: m.value for m in sol.misconceptions}
     assert values["bias-sign"] == [2, -3, 1] and values["negated-wrong-input"] == [-3, 2, -1]
-    assert all(m.verdict.passed for m in sol.misconceptions)
+    assert not unrejected(sol)
     boundary = solve_topic(pc, {**FAST, "and_not": "(1, -1, 0)"})  # b = 0: no sign to lose, margin 0
     assert {m.id for m in boundary.misconceptions} == {"negated-wrong-input", "largest-preactivation", "and-output"}
