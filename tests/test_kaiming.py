@@ -171,20 +171,32 @@ def test_inverse_cdf_samples_the_density():
         sim.inverse_cdf(lambda x: np.cos(x))
 
 
-ANSWERS = ("sigma_h^2", "sigma_h^2 at width", "second moment factor", "gain")
+ANSWERS = ("sigma_h^2", kaiming.ANY_SLOPE, "sigma_h^2 at width", "second moment factor", "gain")
 
 
 def test_the_named_misconceptions_are_declared():
-    assert {"missing-relu-half", "relu-ignores-slope", "slope-not-squared", "fan-out", "standard-deviation",
-            "variance-not-second-moment", "factor-missing-half", "variance-as-gain"} <= {
+    assert {"missing-relu-half", "relu-ignores-slope-any-slope", "slope-not-squared-any-slope", "fan-out",
+            "standard-deviation", "variance-not-second-moment", "factor-missing-half", "variance-as-gain"} <= {
         m.id for m in solved("kaiming").misconceptions}
+
+
+def test_the_sheets_relu_answer_is_right_at_the_slope_in_force():
+    """The sheet asks for the ReLU: 2/d_h is its answer, and the formula for any slope sits beside it."""
+    sol = solved("kaiming")
+    answers = grade.gradeable(sol)
+    assert grade.grade(answers["sigma_h^2"], "2/d_h", sol.misconceptions).verdict == "correct"
+    wrong = grade.grade(answers[kaiming.ANY_SLOPE], "2/d_h", sol.misconceptions)
+    assert wrong.verdict == "incorrect" and wrong.misconception.id == "relu-ignores-slope-any-slope"
+    assert "relu-ignores-slope" not in {m.id for m in sol.misconceptions}  # it is the answer at alpha = 0
 
 
 def test_grading_accepts_the_answers_and_names_each_misconception():
     sol = solved("kaiming")
     assert not misgraded(sol, sp.sstr, ANSWERS)
     answers = grade.gradeable(sol)
-    assert grade.grade(answers["sigma_h^2"], "2/(d_h + alpha**2*d_h)", sol.misconceptions).verdict == "correct"
+    assert grade.grade(answers[kaiming.ANY_SLOPE], "2/(d_h + alpha**2*d_h)", sol.misconceptions).verdict == "correct"
+    at_slope = grade.grade(answers["sigma_h^2"], "2/(d_h + alpha**2*d_h)", sol.misconceptions, grade.constants(sol))
+    assert at_slope.verdict == "correct"  # alpha read as the slope in force
     assert grade.grade(answers["sigma_h^2 at width"], 2 / 256, sol.misconceptions).verdict == "correct"
 
 
@@ -196,7 +208,7 @@ def test_a_variance_off_by_two_percent_is_rejected():
     """The layer gains resolve 1%, the quadratures 1e-9: 2% too much is caught at the ReLU by both."""
     sol = solved("kaiming")
     right = kaiming.he_variance(kaiming.alpha_, kaiming.d_)
-    assert sol.rejects("sigma_h^2", 1.02 * right).passed
+    assert sol.rejects("sigma_h^2", 1.02 * right).passed and sol.rejects(kaiming.ANY_SLOPE, 1.02 * right).passed
     assert sol.rejects("sigma_h^2 at width", 1.02 * sol.results["sigma_h^2 at width"].value).passed
     assert sol.rejects("second moment factor", sp.Rational(51, 100)).passed
 
@@ -208,5 +220,6 @@ def test_slopes_that_cannot_tell_a_mistake_do_not_declare_it():
     sol = solve_topic(kaiming, {**FAST, "alpha": "1"})
     ids = {m.id for m in sol.misconceptions}
     assert not {"factor-slope-not-squared", "variance-as-gain", "gain-slope-not-squared"} & ids
-    assert {"slope-not-squared", "factor-ignores-slope", "relu-gain"} <= ids  # judged at other slopes, or 1/2 != 1
+    assert {"slope-not-squared-any-slope", "factor-ignores-slope", "relu-gain"} <= ids  # other slopes, or 1/2 != 1
+    assert "slope-not-squared" not in ids  # at alpha = 1 it is the answer
     assert not unrejected(sol)

@@ -645,7 +645,10 @@ def solve(p: Params, ctx: Context) -> Solution:
     at_sim = {alpha_: a, d_: p.mc_width, d_out: 2 * p.mc_width}
     variance = witness.both(witness.at(at_sim, simulated), by_quadrature)
     mc = tuple(f"d.mc.gain{k:g}" for k in p.factors)
-    sol.answer("sigma_h^2", derived, check=variance, claims=("d.slopes", *mc))
+    # The sheet's answer at the slope in force (2/d_h for its ReLU), and the formula for any slope beside it.
+    at_slope = witness.both(witness.at(at_sim, simulated), witness.at(at_sim, quad[a]))
+    sol.answer("sigma_h^2", derived.subs(alpha_, a), check=at_slope, claims=("d.slopes", *mc))
+    sol.answer(ANY_SLOPE, derived, check=variance, claims=("d.slopes", *mc))
     sol.answer("sigma_h^2 at width", derived.subs({alpha_: a, d_: p.width}), claims=mc,
                check=lambda value: simulated(sp.sympify(value, strict=True) * sp.Rational(p.width, p.mc_width)))
     sol.answer("second moment factor", factor.subs(alpha_, a), check=_second_moment(moments),
@@ -692,6 +695,10 @@ def _second_moment(moments: dict[str, tuple[Verdict, float]]) -> Check:
 def _values(e: sp.Expr, points: list[dict]) -> list[float]:
     """e at each point where its answer's witness judges it."""
     return [float(sp.sympify(e, strict=True).subs(pt)) for pt in points]
+
+
+ANY_SLOPE = "sigma_h^2 (any slope alpha)"  # the general formula; "sigma_h^2" is it at the slope in force
+ANY_SLOPE_ID = "-any-slope"
 
 
 def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int) -> None:
@@ -764,7 +771,13 @@ def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int) -> Non
          "The negative side keeps alpha^2 of its second moment (sigma(z)^2 = alpha^2 z^2 there), so the gain is "
          "sqrt(2/(1 + alpha^2)); sqrt(2/(1 + alpha)) agrees with it only at alpha = 0 and alpha = 1."),
     )
-    for answer, points, id, wrong, why in slips:
+    formulas = [(ANY_SLOPE, at_probes, f"{id}{ANY_SLOPE_ID}", wrong, why)
+                for answer, _, id, wrong, why in slips if answer == "sigma_h^2"]
+    at_width = [{d_: width, d_out: 2 * width}]
+    specialised = [(answer, at_width, id, wrong.subs(alpha_, a), why)
+                   for answer, _, id, wrong, why in slips if answer == "sigma_h^2"]
+    others = [slip for slip in slips if slip[0] != "sigma_h^2"]
+    for answer, points, id, wrong, why in (*specialised, *formulas, *others):
         right = sol.results[answer]
         apart = any(abs(w - r) > RESOLVED * abs(r)
                     for w, r in zip(_values(wrong, points), _values(right.value, points)))

@@ -102,13 +102,15 @@ def read(
     *,
     functions: Mapping[str, Callable[..., sp.Expr]] | None = None,
     where: str = "expression",
+    constants: Mapping[str, sp.Expr] | None = None,
 ) -> sp.Expr:
     """`text` as a SymPy expression in `symbols` (name -> SymPy value), with whitelisted functions.
 
-    An unknown name is bad input whose message lists the names expected.
+    `constants` are further names accepted but not listed (numbers in force, SymPy's spellings).
+    An unknown name is bad input whose message lists the symbols expected.
     """
     functions = FUNCTIONS if functions is None else functions
-    names = {**CONSTANTS, **symbols}
+    names = {**CONSTANTS, **(constants or {}), **symbols}
 
     def build(t: ast.AST) -> sp.Expr:
         if isinstance(t, ast.Constant):

@@ -116,8 +116,8 @@ def read(raw: Any, answer: Answer, constants: Mapping[str, sp.Expr] | None = Non
     """
     where = f"answer {answer.id}"
     if isinstance(raw, str):
-        names = {**CONSTANTS, **(constants or {}), **symbols(answer, misconceptions)}
-        return expr.read(raw, names, functions=FUNCTIONS, where=where)
+        return expr.read(raw, symbols(answer, misconceptions), functions=FUNCTIONS, where=where,
+                         constants={**CONSTANTS, **(constants or {})})
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return expr.number(raw, where)
     if isinstance(raw, list) and level < 2 and 0 < len(raw) <= 64:
