@@ -165,10 +165,9 @@ def _answers(problems: list[Rendered]) -> str:
             where = latex.anchor(prob.number, a["part"]) if a["part"] else ""
             part = f"{prob.number}({a['part']})" if a["part"] else prob.number
             page = rf"\hyperref[{where}]{{p.\,\pageref*{{{where}}}}}" if where else ""
-            check = rf"\verdict{{{a['method']}}}{{{'pass' if a['passed'] else 'fail'}}}"
-            if a.get("skipped"):
-                check = r"{\footnotesize\sffamily skipped}"
-            rows.append(rf"{part} & \texttt{{{latex.escape(a['id'])}}} & {a['latex']} & {page} & {check}")
+            name = latex.escape(a["id"])
+            value = rf"\adjustbox{{max width=\linewidth}}{{{a['latex']}}}"  # shrinks to its cell
+            rows.append(rf"{part} & \texttt{{{name}}} & {value} & {page} & {latex.mark_answer(a)}")
     if not rows:
         return ""
     return (r"\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n"

@@ -35,12 +35,18 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
         out.append(rf"\begin{{question}}{sol.question}\end{{question}}")
     params = "; ".join(rf"\texttt{{{escape(k)}}} = {_value(v)}" for k, v in sol.params.as_dict().items())
     out.append(rf"\paramline{{{params}}}")
+    rows = answer_rows(sol)
     for part in sol.parts:
         out.append(rf"\subsection*{{({part.label}) {part.title}}}\phantomsection\label{{{anchor(number, part.label)}}}")
         if part.question:
             out.append(rf"\begin{{question}}{part.question}\end{{question}}")
         for b in part.blocks:
             out.append(_block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir))
+        boxed = [r for r in rows if r["part"] == part.label]
+        if boxed:  # the part ends in its checked answers, as the answers table lists them
+            out.append(r"\answerbox{" + r"\\ ".join(
+                rf"\adjustbox{{max width=0.86\linewidth}}{{\texttt{{{escape(str(r['id']))}}}: {r['latex']}}}"
+                rf"\hfill{mark_answer(r)}" for r in boxed) + "}")
     if sol.misconceptions:
         out.append(_misconceptions(sol))
     out.append(rf"\topicsummary{{{summary_line(sol)}}}")
@@ -72,9 +78,9 @@ def _block(b, topic: str, figure_dir: Path | None) -> str:
         caption = rf"\captionof{{table}}{{{b.caption}}}" if b.caption else ""
         return (  # a minipage keeps the caption on the table's page
             rf"\begin{{center}}\begin{{minipage}}{{\linewidth}}\centering{caption}"
-            rf"\begin{{tabular}}{{{cols}}}\toprule" "\n"
+            rf"\begin{{adjustbox}}{{max width=\linewidth}}\begin{{tabular}}{{{cols}}}\toprule" "\n"
             + " & ".join(b.header) + r" \\ \midrule" "\n" + body + "\n"
-            + r"\\ \bottomrule\end{tabular}\end{minipage}\end{center}"
+            + r"\\ \bottomrule\end{tabular}\end{adjustbox}\end{minipage}\end{center}"
         )
     if isinstance(b, Figure):
         name = f"{topic}-{b.name}"
@@ -96,6 +102,12 @@ def anchor(number: str, part: str) -> str:
     return "part:" + re.sub(r"[^A-Za-z0-9.-]", "-", f"{number}:{part}")
 
 
+def mark_answer(row: dict) -> str:
+    """The check of an answer row: its method and verdict, or skipped."""
+    return (r"{\footnotesize\sffamily skipped}" if row.get("skipped")
+            else rf"\verdict{{{row['method']}}}{{{'pass' if row['passed'] else 'fail'}}}")
+
+
 def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
     """The checked answers of a solution as the answers table shows them: part, name, value, check."""
     rows = []
@@ -113,15 +125,18 @@ def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
 def _cell(value) -> str:
     """An answer in a table cell: exact if short, else to four figures, else a pointer to its page."""
     shown = f"= {value:.6g}" if isinstance(value, float) else _shown(value)
-    return f"${shown.removeprefix('= ')}$" if len(shown) <= 120 else r"\emph{(see its page)}"
+    return f"${shown.removeprefix('= ')}$" if len(shown) <= 200 else r"\emph{(see its page)}"
 
 
 def _misconceptions(sol: Solution) -> str:
     """Each common mistake, its wrong value and why it is wrong, marked by the check that rejects it."""
     items = [r"\subsection*{Common mistakes}"]
     for m in sol.misconceptions:
-        items.append(rf"\claim{{{mark(m.verdict)}}}{{\textbf{{{escape(m.id)}}}: "
-                     rf"\texttt{{{escape(m.answer)}}} ${_shown(m.value)}$. {escape(m.explanation)}}}"
+        name = escape(m.id).replace("-", r"-\allowbreak{}")  # long ids break at their hyphens
+        shown = _shown(m.value)
+        value = f"${shown}$" if len(shown) <= 50 else rf"\par\fitmath{{{shown}}}\par"  # a long value on its own line
+        items.append(rf"\claim{{{mark(m.verdict)}}}{{\textbf{{{name}}}: "
+                     rf"\texttt{{{escape(m.answer)}}} {value} {escape(m.explanation)}}}"
                      rf"{{{escape(m.verdict.detail)}}}")
     return "\n\n".join(items)
 
