@@ -173,9 +173,8 @@ def template(used: sheet.Sheet) -> str:
 
 def _part(sol: Solution, answer: Answer) -> str:
     """The part an answer belongs to, from the claims that back it: ` (a) The optimal learning rate`."""
-    labels = [c.split(".", 1)[0] for c in answer.claims]
-    titles = [f" ({p.label}) {p.title}" for p in sol.parts if labels and p.label == labels[0]]
-    return titles[0] if titles else f" ({sol.title})"
+    owner = sol.part_of(answer)
+    return f" ({owner.label}) {owner.title}" if owner else f" ({sol.title})"
 
 
 def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, str]], list[Path]]:

@@ -281,6 +281,14 @@ class Solution:
         self.misconceptions.append(m)
         return m
 
+    def part_of(self, answer: Answer) -> Part | None:
+        """The part an answer belongs to: the one whose label prefixes its first backing claim's id."""
+        if not answer.claims:
+            return None
+        claim = answer.claims[0]
+        owners = [q for q in self.parts if claim == q.label or claim.startswith(q.label + ".")]
+        return max(owners, key=lambda q: len(q.label), default=None)
+
     def claims(self) -> Iterator[tuple[str, str, Verdict]]:
         """(id, statement, verdict) for every checked item, in document order."""
         for part in self.parts:

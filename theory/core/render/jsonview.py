@@ -54,8 +54,8 @@ def answers(sol: Solution) -> list[dict[str, Any]]:
     out = []
     for a in sol.results.values():
         items = a.value.items() if isinstance(a.value, dict) else [(None, a.value)]
-        labels = [c.split(".", 1)[0] for c in a.claims]
-        part = next((q.label for q in sol.parts if labels and q.label == labels[0]), "")
+        owner = sol.part_of(a)
+        part = owner.label if owner else ""
         for key, value in items:
             out.append({"id": a.id if key is None else f"{a.id}.{key}", "part": part, **_forms(value),
                         "claims": list(a.claims)})

@@ -114,8 +114,8 @@ def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
     for a in sol.results.values():
         if a.verdict is None:
             continue
-        labels = [c.split(".", 1)[0] for c in a.claims]
-        part = next((q.label for q in sol.parts if labels and q.label == labels[0]), "")
+        owner = sol.part_of(a)
+        part = owner.label if owner else ""
         rows.append({"id": a.id, "part": part, "latex": _cell(a.value), "method": SHORT[a.verdict.method],
                      "passed": a.verdict.passed, "skipped": a.verdict.skipped})
     order = {q.label: i for i, q in enumerate(sol.parts)}
