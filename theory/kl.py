@@ -499,9 +499,9 @@ def _misconceptions(sol: Solution, base: str, pe: list, qe: list, nats: dict, di
     unweighted = _prime_logs(sum(sp.log(u / v) for u, v in zip(pe, qe))) / ln_b
 
     def bases(value: sp.Expr, what: str) -> list[tuple[str, sp.Expr, str]]:
-        return [(_base_id(b), sp.expand(value * ln_b / logbase.ln(b)),
-                 f"The log is {_base_name(base)} here (parameter log_base), so {what} is in "
-                 f"{logbase.UNITS[base]}. Since log_b x = ln x / ln b, {_base_name(b)} gives the same divergence "
+        return [(logbase.mistake_id(b), sp.expand(value * ln_b / logbase.ln(b)),
+                 f"The log is {logbase.name(base)} here (parameter log_base), so {what} is in "
+                 f"{logbase.UNITS[base]}. Since log_b x = ln x / ln b, {logbase.name(b)} gives the same divergence "
                  f"in {logbase.UNITS[b]}, {float(ln_b / logbase.ln(b)):.4g} times the value asked for.")
                 for b in logbase.BASES if b != base]
 
@@ -541,12 +541,6 @@ def _misconceptions(sol: Solution, base: str, pe: list, qe: list, nats: dict, di
                       "at x = 1; the question asks where the maximum is, not what it is.")
 
 
-def _base_id(b: str) -> str:
-    return "natural-log" if b == "e" else f"log-base-{b}"
-
-
-def _base_name(b: str) -> str:
-    return "the natural log" if b == "e" else f"the base-{b} log"
 
 
 def _plot_gap(path) -> None:

@@ -174,17 +174,23 @@ def _robust(w, target: dict, strict: bool, directions: np.ndarray) -> Check:
     return check
 
 
+def _unit(value) -> list | None:
+    """An offered unit (w_1, w_2, b) as exact fractions, or None if it is not three numbers."""
+    try:
+        w = [_fraction(v) for v in (list(value) if isinstance(value, (list, tuple, sp.MatrixBase)) else [])]
+    except (TypeError, ValueError):
+        return None
+    return w if len(w) == 3 else None
+
+
 def _computes(name: str, strict: bool) -> Check:
     """Candidate weights (w_1, w_2, b) judged by their truth table, evaluated exactly in checks/,
     against the Boolean function written with Python's operators."""
     want = sim.boolean_table(name)
 
     def check(value) -> Verdict:
-        try:
-            w = [_fraction(v) for v in (list(value) if isinstance(value, (list, tuple, sp.MatrixBase)) else [])]
-        except (TypeError, ValueError):
-            w = []
-        if len(w) != 3:
+        w = _unit(value)
+        if w is None:
             return Verdict("numeric", False, f"{sp.sstr(value)[:60]} is not three numbers (w_1, w_2, b)")
         got = sim.exact_table(w, strict)
         bad = [f"A={a},B={b}" for a, b in ROWS if got[(a, b)] != want[(a, b)]]
@@ -424,11 +430,8 @@ def _xor_with(units: dict, key: str, strict: bool) -> Check:
     want = sim.boolean_table("A xor B")
 
     def check(value) -> Verdict:
-        try:
-            w = [_fraction(v) for v in (list(value) if isinstance(value, (list, tuple, sp.MatrixBase)) else [])]
-        except (TypeError, ValueError):
-            w = []
-        if len(w) != 3:
+        w = _unit(value)
+        if w is None:
             return Verdict("numeric", False, f"{sp.sstr(value)[:60]} is not three numbers (w_1, w_2, b)")
         t = {k: sim.exact_table(w if k == key else [_fraction(v) for v in u], strict) for k, u in units.items()}
         got = {x: t["output"][(t["h1"][x], t["h2"][x])] for x in ROWS}

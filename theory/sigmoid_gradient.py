@@ -20,8 +20,7 @@ from theory.core import logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.params import Parameters, exact_decimal, numbers, param
-from theory.core.solution import ANSWER_RTOL, Check, Solution
-from theory.core.verdict import Verdict
+from theory.core.solution import ANSWER_RTOL, Solution
 
 TOPIC = "sigmoid_gradient"
 
@@ -115,7 +114,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     p0.claim("numeric", rf"Central differences of the logistic function at {p.samples} random points in "
              r"$[-8, 8]$ agree with $\sigma(1-\sigma)$.",
              prove.close_all(central, derived, rtol=1e-6, atol=1e-10, what="central differences"))
-    sol.answer("sigma'(x)", sigmoid_derivative(s), claims=("0.numeric",), check=_slopes(xs, central))
+    sol.answer("sigma'(x)", sigmoid_derivative(s), claims=("0.numeric",),
+               check=witness.formula_on((x,), (xs,), central, rtol=1e-6, atol=1e-10,
+                                        what=f"central differences at {len(xs)} points"))
 
     p1 = sol.part("1", "The gradient at the given point",
                   r"Differentiate $f$ by the chain rule, say how the $\max$ is differentiated, and evaluate at "
@@ -173,23 +174,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     return sol
 
 
-def _slopes(points: np.ndarray, measured: np.ndarray) -> Check:
-    """A candidate sigma'(x) judged by the central differences of the logistic function at the random points."""
-    agree = witness.close_all(measured, rtol=1e-6, atol=1e-10, what=f"central differences at {len(points)} points")
-
-    def check(value) -> Verdict:
-        f = sp.sympify(value, strict=True)
-        if f.free_symbols - {x}:
-            return Verdict("numeric", False, f"sigma'(x) = {f} has symbols other than x")
-        with np.errstate(all="ignore"):
-            values = np.asarray(sp.lambdify(x, f, "numpy")(points), dtype=complex) * np.ones_like(points)
-        if np.any(values.imag):
-            return Verdict("numeric", False, f"sigma'(x) = {f} is not real at the random points")
-        return agree(values.real)
-
-    return check
-
-
 def _differs(wrong, right, atol: float) -> bool:
     """Whether a wrong number or vector is far enough from the right one for the witness and for grading
     to tell: some entry off by more than 1% (and by more than ten times the witness's absolute tolerance)."""
@@ -228,10 +212,10 @@ def _misconceptions(sol: Solution, p: Params, s: sp.Expr, grad: list[sp.Expr], v
     for b in logbase.BASES:
         if b != p.log_base:
             other = hand_gradient(p.point, logbase.value(b))
-            wrong.append((_base_id(b), other,
-                          f"The log in f is {_base_name(p.log_base)} here: d/dg log_b(5g) = 1/(g ln b) with "
+            wrong.append((logbase.mistake_id(b), other,
+                          f"The log in f is {logbase.name(p.log_base)} here: d/dg log_b(5g) = 1/(g ln b) with "
                           f"b = {p.log_base}, and u = log_b(5g) + 1/2, where sigma' is taken, is in that base too. "
-                          f"With {_base_name(b)} both the factor 1/ln b and sigma'(u) change."))
+                          f"With {logbase.name(b)} both the factor 1/ln b and sigma'(u) change."))
     declared: list[list[sp.Expr]] = []
     for id, values, why in wrong:
         if _differs(values, grad, 1e-9) and all(_differs(values, d, 1e-9) for d in declared):
@@ -241,8 +225,8 @@ def _misconceptions(sol: Solution, p: Params, s: sp.Expr, grad: list[sp.Expr], v
     for b in logbase.BASES:
         other = 1 / (1 + sp.exp(-_u(p.point, b)))
         if b != p.log_base and _differs(other, value, 1e-12):
-            sol.misconception("f(x_hat)", f"value-{_base_id(b)}", other,
-                              f"The log in f is {_base_name(p.log_base)} here; {_base_name(b)} gives another "
+            sol.misconception("f(x_hat)", f"value-{logbase.mistake_id(b)}", other,
+                              f"The log in f is {logbase.name(p.log_base)} here; {logbase.name(b)} gives another "
                               "u = log(5g) + 1/2 and so another sigma(u).")
     if _differs(u, value, 1e-12):
         sol.misconception("f(x_hat)", "without-sigmoid", u,
@@ -250,12 +234,6 @@ def _misconceptions(sol: Solution, p: Params, s: sp.Expr, grad: list[sp.Expr], v
                           "which always lies between 0 and 1.")
 
 
-def _base_id(b: str) -> str:
-    return "natural-log" if b == "e" else f"log-base-{b}"
-
-
-def _base_name(b: str) -> str:
-    return "the natural log" if b == "e" else f"the base-{b} log"
 
 
 def _u(point: tuple, b: str) -> sp.Expr:

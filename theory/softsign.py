@@ -14,7 +14,6 @@ from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.params import Parameters, exact_decimal, numbers, param
 from theory.core.solution import Check, Solution
-from theory.core.verdict import Verdict
 
 TOPIC = "softsign"
 
@@ -59,6 +58,12 @@ def softsign(t: sp.Expr) -> sp.Expr:
 def piecewise_form(t: sp.Expr) -> sp.Expr:
     """g without the absolute value: x/(1+x) for x >= 0, x/(1-x) for x < 0."""
     return sp.Piecewise((t / (1 + t), t >= 0), (t / (1 - t), True))
+
+
+def _slopes(var: sp.Symbol, points: np.ndarray, measured: np.ndarray) -> Check:
+    """A candidate g'(x) judged by the central differences of the definition at the random points."""
+    return witness.formula_on((var,), (points,), measured, rtol=FD_RTOL,
+                              what=f"central differences at {len(points)} random points")
 
 
 def derivative(t: sp.Expr) -> sp.Expr:
@@ -287,23 +292,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("table", {f"x={k:g}": {"g'": v[0], "tanh'": v[1], "ratio": v[0] / v[1]}
                          for k, v in table.items()})
     return sol
-
-
-def _slopes(var: sp.Symbol, points: np.ndarray, measured: np.ndarray) -> Check:
-    """A candidate g'(x) judged by the central differences of the definition at the random points."""
-    agree = witness.close_all(measured, rtol=FD_RTOL, what=f"central differences at {len(points)} random points")
-
-    def check(value) -> Verdict:
-        f = sp.sympify(value, strict=True)
-        if f.free_symbols - {var}:
-            return Verdict("numeric", False, f"g'(x) = {f} has symbols other than x")
-        with np.errstate(all="ignore"):
-            values = np.asarray(sp.lambdify(var, f, "numpy")(points), dtype=complex) * np.ones_like(points)
-        if np.any(values.imag):
-            return Verdict("numeric", False, f"g'(x) = {f} is not real at the random points")
-        return agree(values.real)
-
-    return check
 
 
 def _misconceptions(sol: Solution) -> None:

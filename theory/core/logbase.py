@@ -69,3 +69,13 @@ def note(part: Any, base: str, sheet_says: str = r"$\log$ without a base.", shee
         rf"by $\ln b$ (values in {UNITS[base]}), and the derivation below is redone in that base.")
     part.erratum(sheet_says, correction,
                  rf"$\log = {tex(base)}$ (parameter \texttt{{log\_base}} = {others} changes it).")
+
+
+def mistake_id(base: str) -> str:
+    """The id of the misconception 'this base instead of the one in force'."""
+    return "natural-log" if base == "e" else f"log-base-{base}"
+
+
+def name(base: str) -> str:
+    """The base in words: 'the natural log', 'the base-2 log'."""
+    return "the natural log" if base == "e" else f"the base-{base} log"
