@@ -115,6 +115,18 @@ def test_formulas_are_decided_symbolically_or_numerically_and_say_which():
     assert grade.grade(slope, "(1+abs(z))**(-2)", []).verdict == "correct"
 
 
+def test_once_the_runs_sympy_time_is_spent_the_probes_decide_and_say_so():
+    x, y = sp.symbols("x y", positive=True)
+    a = Answer("f", 2 / (x + y))
+    spent = grade.Allowance(0.0)
+    right = grade.grade(a, "4/(2*x + 2*y)", [], allowance=spent)
+    assert right.verdict == "correct" and "numeric only" in right.how
+    assert grade.grade(a, "2/(x + y + 1e-6)", [], allowance=spent).verdict == "incorrect"  # a probe still refutes
+    fresh = grade.Allowance(60.0)
+    assert grade.grade(a, "4/(2*x + 2*y)", [], allowance=fresh).how == "algebraically equivalent (SymPy)"
+    assert fresh.seconds < 60.0
+
+
 def test_a_misconception_may_use_symbols_the_answer_has_not():
     from theory.core.solution import Misconception
     from theory.core.verdict import Verdict

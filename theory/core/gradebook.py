@@ -19,13 +19,14 @@ from typing import Any
 
 from theory.core import params, registry, sheet
 from theory.core.errors import BadInput
-from theory.core.grade import Judgement, constants, describe, grade, gradeable
+from theory.core.grade import Allowance, Judgement, constants, describe, grade, gradeable
 from theory.core.solution import Answer, Solution
 
 FILE_KEYS = ("sheet", "answer")
 ANSWER_KEYS = ("topic", "id", "value", "params", "problem")
 MAX_ANSWERS = 500  # answers in one file: a sheet has a few dozen
 MAX_FILES = 2000  # students' files in one batch
+SYMBOLIC_S = 300.0  # CPU seconds of SymPy proofs per run; then agreeing formulas are judged at random points
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Key:
     def __init__(self) -> None:
         self._solved: dict[tuple[str, str], Solution] = {}
         self._judged: dict[tuple[int, str, str], Judgement] = {}  # a class types the same values again and again
+        self.allowance = Allowance(SYMBOLIC_S)
 
     def solution(self, used: sheet.Sheet | None, e: Entry) -> Solution:
         overrides = {**_sheet_params(used, e), **e.params}
@@ -109,7 +111,7 @@ class Key:
                 raise BadInput(f"topic {e.topic} has no answer {e.id!r} (answers: {', '.join(answers)})")
             memo = (id(sol), e.id, json.dumps(e.value))
             if memo not in self._judged:
-                self._judged[memo] = grade(answers[e.id], e.value, sol.misconceptions, constants(sol))
+                self._judged[memo] = grade(answers[e.id], e.value, sol.misconceptions, constants(sol), self.allowance)
             out.append(Graded(e, self._judged[memo]))
         return out
 
