@@ -81,8 +81,6 @@ def write_class(used: sheet.Sheet, students: int, folder: Path, seed: int = 0) -
     values and unreadable text, as students write them."""
     import json
 
-    import sympy as sp
-
     from theory.core import grade, gradebook
 
     key, rng = gradebook.Key(), np.random.default_rng(seed)
@@ -93,11 +91,6 @@ def write_class(used: sheet.Sheet, students: int, folder: Path, seed: int = 0) -
             wrong = [m.value for m in sol.misconceptions if m.answer == aid]
             questions.append((p, aid, a.value, wrong))
 
-    def typed(v) -> object:
-        if isinstance(v, sp.MatrixBase):
-            v = v.tolist() if 1 not in v.shape else list(v)
-        return [typed(x) for x in v] if isinstance(v, (list, tuple)) else grade.show(v)
-
     def toml(v) -> str:
         return "[" + ", ".join(map(toml, v)) + "]" if isinstance(v, list) else json.dumps(v)
 
@@ -106,11 +99,11 @@ def write_class(used: sheet.Sheet, students: int, folder: Path, seed: int = 0) -
         for p, aid, right, wrong in questions:
             u = rng.random()
             if u < 0.6 or (u < 0.85 and not wrong):
-                value = typed(right)
+                value = grade.typed(right)
             elif u < 0.85:
-                value = typed(wrong[rng.integers(len(wrong))])
+                value = grade.typed(wrong[rng.integers(len(wrong))])
             elif u < 0.95 and grade.kind(right) in ("number", "formula"):
-                value = f"3*({typed(right)})/2"
+                value = f"3*({grade.typed(right)})/2"
             else:
                 value = "1/zeta"
             lines += ["[[answer]]", f'topic = "{p.topic}"', f"id = {json.dumps(aid)}", f'problem = "{p.number}"',

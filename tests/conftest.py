@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-import sympy as sp
 
 from theory.core import grade, registry
 from theory.core.cli import solve_topic
@@ -29,21 +28,13 @@ def failed_claims(module, overrides=None) -> set[str]:
     return {cid for cid, _, v in sol.claims() if not v.passed}
 
 
-def typed(value: Any) -> Any:
-    """A value as a student would type it: SymPy syntax, nested lists for vectors and matrices."""
-    if isinstance(value, sp.MatrixBase):
-        value = value.tolist() if 1 not in value.shape else list(value)
-    if isinstance(value, (list, tuple)):
-        return [typed(v) for v in value]
-    return grade.show(value)
-
-
 def unrejected(sol: Solution) -> list[str]:
     """Ids of the misconceptions that their answer's check did not reject, or only skipped."""
     return [m.id for m in sol.misconceptions if not m.verdict.passed or m.verdict.skipped]
 
 
-def misgraded(sol: Solution, typed: Callable[[Any], Any] = typed, answers: Iterable[str] | None = None) -> list[str]:
+def misgraded(sol: Solution, typed: Callable[[Any], Any] = grade.typed,
+              answers: Iterable[str] | None = None) -> list[str]:
     """Answers (all gradeable, or `answers`) not graded correct; misconceptions not graded incorrect as themselves."""
     gradeable, names = grade.gradeable(sol), grade.constants(sol)
     out = []

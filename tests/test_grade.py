@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from tests.conftest import misgraded, right_values_rejected, solved, typed, unrejected
+from tests.conftest import misgraded, right_values_rejected, solved, unrejected
 from theory.core import grade, prove, registry
 from theory.core.solution import Answer
 
@@ -186,7 +186,7 @@ def test_a_class_is_graded_at_once_into_a_table_and_a_chart(tmp_path):
 def test_every_answer_grades_its_own_value_correct_and_each_misconception_as_itself(topic):
     sol = solved(topic)
     assert grade.gradeable(sol), f"{topic} has no gradeable answer"
-    assert not misgraded(sol, typed)
+    assert not misgraded(sol)
 
 
 @pytest.mark.parametrize("topic", registry.TOPICS)

@@ -24,7 +24,7 @@ import sympy as sp
 from theory.core import expr, prove
 from theory.core.errors import BadInput
 from theory.core.params import exact_decimal
-from theory.core.solution import Answer, Misconception, Solution
+from theory.core.solution import Answer, Misconception, Solution, nested
 
 Verdict = Literal["correct", "incorrect", "unreadable"]
 Kind = Literal["number", "formula", "vector", "matrix"]
@@ -109,9 +109,10 @@ def describe(answer: Answer) -> str:
     k = kind(answer.value)
     names = ", ".join(symbols(answer))
     if k in ("vector", "matrix"):
-        rows, cols = np.shape(_array(answer.value))[:2] if k == "matrix" else (len(_flat(answer.value)), 1)
-        shape = f"a list of {rows}" if k == "vector" else f"a {rows}x{cols} matrix as a list of rows"
-        return shape + (f", entries in {names}" if names else " numbers")
+        rows, entries = nested(answer.value), f"expressions in {names}" if names else "numbers"
+        if k == "vector":
+            return f"a list of {len(rows)} {entries}"
+        return f"a {len(rows)}x{len(rows[0])} matrix of {entries}, as a list of rows"
     if k == "formula":
         return f"an expression in {names}"
     return f"a number (relative tolerance {answer.rtol:g}) or an exact expression"
@@ -187,10 +188,15 @@ def _passes(answer: Answer, given: Any) -> str | None:
     return v.detail if v.passed and not v.skipped else None
 
 
+def typed(value: Any) -> Any:
+    """A value as a student types it: SymPy syntax, nested lists for vectors and matrices."""
+    value = nested(value)
+    return [typed(v) for v in value] if isinstance(value, (list, tuple)) else show(value)
+
+
 def show(value: Any) -> str:
     """A value in SymPy syntax (nested lists for vectors and matrices, row-major)."""
-    if isinstance(value, sp.MatrixBase):
-        value = value.tolist() if 1 not in value.shape else list(value)
+    value = nested(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(show(v) for v in value) + "]"
     if isinstance(value, float):
@@ -251,17 +257,10 @@ def _formulas(given: sp.Expr, expected: sp.Expr, allowance: Allowance | None = N
     return True, f"equal at {v.data.get('points', 0)} random points (numeric fallback: SymPy could not decide)"
 
 
-def _flat(value: Any) -> list:
-    return list(value) if isinstance(value, sp.MatrixBase) else [
-        x for v in value for x in (v if isinstance(v, (list, tuple)) else [v])]
-
-
 def _array(value: Any) -> np.ndarray:
     """A vector or matrix of numbers as floats (a column or row matrix as a flat vector)."""
-    if isinstance(value, sp.MatrixBase):
-        value = list(value) if 1 in value.shape else value.tolist()
     return np.array([[complex(sp.N(x)) for x in row] if isinstance(row, (list, tuple)) else complex(sp.N(row))
-                     for row in value])
+                     for row in nested(value)])
 
 
 def _arrays(given: Any, expected: Any, rtol: float) -> tuple[bool, str]:

@@ -322,6 +322,13 @@ class Solution:
         return markdown.render(self)
 
 
+def nested(value: Any) -> Any:
+    """The layout every view uses: a matrix as row-major lists, a row or column as one flat list."""
+    if isinstance(value, sp.MatrixBase):
+        return list(value) if 1 in value.shape else value.tolist()
+    return value
+
+
 def _answer(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _answer(v) for k, v in value.items()}

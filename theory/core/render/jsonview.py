@@ -15,7 +15,7 @@ from typing import Any
 import sympy as sp
 
 from theory.core.render.plain import plain
-from theory.core.solution import Solution
+from theory.core.solution import Solution, nested
 
 
 def as_dict(sol: Solution) -> dict[str, Any]:
@@ -79,8 +79,7 @@ def _forms(value: Any) -> dict[str, Any]:
 
 def _exact(value: Any) -> Any:
     """SymPy numbers and formulas, in nested lists (a matrix row-major, a column or row as a flat list)."""
-    if isinstance(value, sp.MatrixBase):
-        value = list(value) if 1 in value.shape else value.tolist()
+    value = nested(value)
     if isinstance(value, (list, tuple)):
         return [_exact(v) for v in value]
     if isinstance(value, (str, bool)):
