@@ -28,6 +28,14 @@ def failed_claims(module, overrides=None) -> set[str]:
     return {cid for cid, _, v in sol.claims() if not v.passed}
 
 
+def typed_numbers(value: Any) -> Any:
+    """A value as an answers file may give it: floats as TOML numbers, exact forms as SymPy text, lists entry
+    by entry (the numeric path of grading, beside `grade.typed`'s text)."""
+    if isinstance(value, (list, tuple)):
+        return [typed_numbers(v) for v in value]
+    return value if isinstance(value, float) else grade.show(value)
+
+
 def unrejected(sol: Solution) -> list[str]:
     """Ids of the misconceptions that their answer's check did not reject, or only skipped."""
     return [m.id for m in sol.misconceptions if not m.verdict.passed or m.verdict.skipped]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import sympy as sp
 
-from tests.conftest import failed_claims, misgraded, right_values_rejected, solved
+from tests.conftest import failed_claims, misgraded, right_values_rejected, solved, typed_numbers
 from theory import dropout
 from theory.core.errors import BadInput
 
@@ -63,13 +62,8 @@ def test_bad_parameters(bad):
         solve_topic(dropout, bad)
 
 
-def _raw(value):
-    """A value as a student would type it: the number, or the exact form as text."""
-    return value if isinstance(value, float) else sp.sstr(value)
-
-
 def test_grading_accepts_the_answers_and_names_each_misconception():
-    assert not misgraded(solved("dropout"), _raw)
+    assert not misgraded(solved("dropout"), typed_numbers)
 
 
 def test_the_right_value_is_no_misconception():

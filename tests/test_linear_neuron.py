@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims, misgraded, right_values_rejected, solved
+from tests.conftest import failed_claims, misgraded, right_values_rejected, solved, typed_numbers
 from theory import linear_neuron as ln
 from theory.core import grade
 from theory.core.errors import BadInput
@@ -119,16 +119,9 @@ def test_bad_parameters(bad):
         solve_topic(ln, bad)
 
 
-def _raw(value):
-    """A value as a student would type it: the number, the list, or the exact form as text."""
-    if isinstance(value, (list, tuple)):
-        return [_raw(v) for v in value]
-    return value if isinstance(value, float) else sp.sstr(value)
-
-
 def test_grading_accepts_the_answers_and_names_each_misconception():
     sol = solved("linear_neuron")
-    assert not misgraded(sol, _raw)
+    assert not misgraded(sol, typed_numbers)
     assert grade.grade(grade.gradeable(sol)["per-example update"], "w + eta*(y - f)*x", []).verdict == "correct"
 
 

@@ -151,11 +151,6 @@ CHECKED = ("hinge loss", "p_y", "cross-entropy", "predictions", "L2 losses", "me
            "total loss", "total loss (1/2 convention)")
 
 
-def _raw(value):
-    """A value as a student would type it: SymPy syntax, entry by entry for a list."""
-    return [sp.sstr(v) for v in value] if isinstance(value, list) else sp.sstr(value)
-
-
 def test_the_named_misconceptions_are_declared():
     assert {"no-margin", "true-class-included", "log-base-2", "missing-minus", "absolute-error", "sum-not-mean",
             "missing-lambda", "no-penalty"} <= {m.id for m in solved("losses").misconceptions}
@@ -163,7 +158,7 @@ def test_the_named_misconceptions_are_declared():
 
 def test_grading_accepts_the_answers_and_names_each_misconception():
     sol = solved("losses")
-    assert not misgraded(sol, _raw, CHECKED)
+    assert not misgraded(sol, grade.typed, CHECKED)
     assert grade.grade(grade.gradeable(sol)["cross-entropy"], "2.89215", sol.misconceptions).verdict == "correct"
 
 

@@ -7,7 +7,7 @@ import math
 import pytest
 import sympy as sp
 
-from tests.conftest import failed_claims, misgraded, right_values_rejected, solved
+from tests.conftest import failed_claims, misgraded, right_values_rejected, solved, typed_numbers
 from theory import multitask as mt
 from theory.core import grade
 from theory.core.cli import solve_topic
@@ -165,14 +165,9 @@ def test_bad_parameters(bad):
         solve_topic(mt, bad)
 
 
-def _raw(value):
-    """A value as a student would type it: the number, or the exact form as text."""
-    return value if isinstance(value, float) else sp.sstr(value)
-
-
 def test_grading_accepts_the_answers_and_names_each_misconception():
     sol = solved("multitask")
-    assert not misgraded(sol, _raw)
+    assert not misgraded(sol, typed_numbers)
     by_hand = "(w2*(y1 - t1) + w3*(y2 - t2))*h*(1 - h)*x".replace("y1", "(w2*h)").replace(
         "y2", "1/(1 + exp(-w3*h))").replace("h", "(1/(1 + exp(-w1*x)))")
     assert grade.grade(grade.gradeable(sol)["dl/dw1 expression"], by_hand, []).verdict == "correct"

@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import theory.optimizers as opt
-from tests.conftest import misgraded, right_values_rejected, solved, unrejected
+from tests.conftest import misgraded, right_values_rejected, solved, typed_numbers, unrejected
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
@@ -223,15 +223,10 @@ CHECKED = ("momentum gain", "eta* GD", "rate GD", "rate heavy ball", "rate Neste
            "Adam uncorrected step", "Adam uncorrected first-step factor")
 
 
-def _raw(value):
-    """A value as a student would type it: the number, or the exact form as text."""
-    return value if isinstance(value, float) else sp.sstr(value)
-
-
 def _judged(sol) -> None:
     """Every misconception rejected by its witness; grading names each one and accepts the right values."""
     assert not unrejected(sol)
-    assert not misgraded(sol, _raw, CHECKED)
+    assert not misgraded(sol, typed_numbers, CHECKED)
 
 
 def test_every_misconception_is_rejected_and_named_by_grading():

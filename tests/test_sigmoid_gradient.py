@@ -79,11 +79,6 @@ def test_bad_parameters(bad):
 ANSWERS = ("sigma'(x)", "f(x_hat)", "gradient")
 
 
-def _raw(value):
-    """A value as a student would type it: SymPy syntax, entry by entry for a list."""
-    return [sp.sstr(v) for v in value] if isinstance(value, list) else sp.sstr(value)
-
-
 def test_the_named_misconceptions_are_declared():
     assert {"one-plus-sigma", "max-to-smaller", "inner-five-dropped", "log-base-2", "without-sigmoid"} <= {
         m.id for m in solved("sigmoid_gradient").misconceptions}
@@ -91,7 +86,7 @@ def test_the_named_misconceptions_are_declared():
 
 def test_grading_accepts_the_answers_and_names_each_misconception():
     sol = solved("sigmoid_gradient")
-    assert not misgraded(sol, _raw, ANSWERS)
+    assert not misgraded(sol, grade.typed, ANSWERS)
     answer = grade.gradeable(sol)["sigma'(x)"]
     assert grade.grade(answer, "exp(-x)/(1 + exp(-x))**2", sol.misconceptions).verdict == "correct"
 

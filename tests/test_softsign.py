@@ -70,17 +70,12 @@ def test_bad_parameters(bad):
         solve_topic(ss, bad)
 
 
-def _raw(value):
-    """A value as a student would type it: SymPy syntax."""
-    return sp.sstr(value)
-
-
 ANSWERS = ("g'(x)", "g'(x), x < 0", "g'(0)", "lim g at +oo")
 
 
 def test_grading_accepts_the_answers_and_names_each_misconception():
     sol = solved("softsign")
-    assert not misgraded(sol, _raw, ANSWERS)
+    assert not misgraded(sol, grade.typed, ANSWERS)
     answer = grade.gradeable(sol)["g'(x), x < 0"]
     assert grade.grade(answer, "1/(1 + Abs(x))**2", sol.misconceptions).verdict == "correct"
 

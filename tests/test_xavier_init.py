@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sympy as sp
-
-from tests.conftest import failed_claims, misgraded, right_values_rejected, solved
+from tests.conftest import failed_claims, misgraded, right_values_rejected, solved, typed_numbers
 from theory import xavier_init as topic
 from theory.core import grade
 
@@ -23,14 +21,9 @@ def test_the_forward_condition_alone_is_rejected(monkeypatch):
     assert {"c.harmonic", "c.uniform"} <= failed_claims(topic)
 
 
-def _raw(value):
-    """A value as a student would type it: the number, or the exact form as text."""
-    return value if isinstance(value, float) else sp.sstr(value)
-
-
 def test_grading_accepts_the_answers_and_names_each_misconception():
     sol = solved("xavier_init")
-    assert not misgraded(sol, _raw)
+    assert not misgraded(sol, typed_numbers)
     assert grade.grade(grade.gradeable(sol)["sigma^2"], "1/((n_in + n_out)/2)", sol.misconceptions).verdict == "correct"
 
 
