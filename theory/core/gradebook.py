@@ -117,8 +117,11 @@ class Key:
 
 
 def _sheet_params(used: sheet.Sheet | None, e: Entry) -> dict[str, Any]:
-    if used is None:
-        return {}
+    return {} if used is None else dict(_problem(used, e).params)
+
+
+def _problem(used: sheet.Sheet, e: Entry) -> sheet.Problem:
+    """The sheet's problem an answer is to: the one on its topic (and number, if given)."""
     found = [p for p in used.problems if p.topic == e.topic and e.problem in (None, p.number)]
     if not found:
         raise BadInput(f"sheet {used.name} has no problem on topic {e.topic}"
@@ -126,7 +129,7 @@ def _sheet_params(used: sheet.Sheet | None, e: Entry) -> dict[str, Any]:
     if len(found) > 1:
         raise BadInput(f"topic {e.topic} is problems {', '.join(p.number for p in found)} of sheet {used.name}: "
                        "say which with problem = ...")
-    return dict(found[0].params)
+    return found[0]
 
 
 def report(graded: list[Graded]) -> dict[str, Any]:
@@ -198,7 +201,7 @@ def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, st
             rows.append({"student": f.stem, "question": "", "topic": "", "answer": "", "verdict": "malformed",
                          "misconception": "", "detail": str(e)})
             continue
-        rows += [{"student": f.stem, "question": _question(named or used, g.entry), "topic": g.entry.topic,
+        rows += [{"student": f.stem, "question": _problem(named or used, g.entry).number, "topic": g.entry.topic,
                   "answer": g.entry.id, "verdict": g.judgement.verdict,
                   "misconception": g.judgement.misconception.id if g.judgement.misconception else "",
                   "detail": g.judgement.how} for g in graded]
@@ -209,11 +212,6 @@ def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, st
         writer.writeheader()
         writer.writerows(rows)
     return rows, [table, *_chart(rows, out / "grades")]
-
-
-def _question(used: sheet.Sheet, e: Entry) -> str:
-    numbers = [p.number for p in used.problems if p.topic == e.topic and e.problem in (None, p.number)]
-    return numbers[0] if numbers else ""
 
 
 def _chart(rows: list[dict[str, str]], stem: Path) -> list[Path]:
