@@ -6,6 +6,7 @@ import shutil
 import textwrap
 from collections import Counter
 
+from theory.core.grade import show
 from theory.core.render.plain import plain
 from theory.core.solution import Algorithm, Chain, Claim, Diagram, Erratum, Figure, Solution, Table, Text
 from theory.core.verdict import Verdict
@@ -48,17 +49,11 @@ def _checked_answers(sol: Solution, width: int, verbose: bool) -> list[str]:
     if sol.misconceptions:
         out += ["", "Common mistakes, each rejected by the same witness:"]
         for m in sol.misconceptions:
-            out.append(_wrap(f"{_tag(m.verdict)} {m.id}: {m.answer} = {_show(m.value)}", "", width))
+            out.append(_wrap(f"{_tag(m.verdict)} {m.id}: {m.answer} = {show(m.value)}", "", width))
             out.append(_wrap(m.explanation, " " * 20, width))
             if verbose or not m.verdict.passed:
                 out.append(_wrap(f"misconception:{m.id}: {m.verdict.detail}", " " * 20, width))
     return out
-
-
-def _show(value) -> str:
-    from theory.core.grade import show
-
-    return show(value)
 
 
 def _block(b, width: int, verbose: bool) -> list[str]:
