@@ -146,6 +146,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     ns = range(1, p.n_max + 1)
     sol = Solution(
         TOPIC, "Circular convolution and shift equivariance", "cs7643-ps2, Question 5", p,
+        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"The circular convolution of $x, w \in \mathbb{R}^n$ is "
             r"$(x * w)_i = \sum_{k=0}^{n-1} x_k\, w_{(i-k) ~\mathrm{mod}~n}$. "

@@ -818,6 +818,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Inline questions: the train/test gap and AdaGrad vs Adam",
         "cse543-hw1, Question 2 (inline questions)", p,
+        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"Two short questions from the programming part. Q1: a trained two-layer network "
             r"has a much lower test accuracy than training accuracy; which changes reduce the "

@@ -344,7 +344,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     fmt = ", ".join(f"{v:g}" for v in p.point)
     m, n = len(outs), len(names)
 
-    sol = Solution(TOPIC, "Jacobians by automatic differentiation", p.problem, p, question=(
+    sol = Solution(TOPIC, "Jacobians by automatic differentiation", p.problem, p, displays_checked=False, question=(
         rf"For $\mathbf f = ({', '.join(sp.latex(sp.Symbol(o)) for o in outs)})$ with "
         + "; ".join(rf"${sp.latex(sp.Symbol(o))} = {sp.latex(formulas[o], ln_notation=True)}$" for o in outs)
         + rf": draw the computation graph, evaluate it at $({fmt})$, and find the Jacobian there by "

@@ -450,6 +450,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     a = sp.nsimplify(p.alpha)
     sol = Solution(
         TOPIC, "Kaiming initialisation", "iust-dl-hw1, Problem 2", p,
+        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"An $H$-layer fully connected network computes $z^{(h)} = W^{(h)}x^{(h)}$ and "
             r"$x^{(h+1)} = \sigma(z^{(h)})$ with $\sigma$ the (leaky) ReLU, "

@@ -246,6 +246,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     to_ln = r"$\log_b x = \ln x/\ln b$"
     sol = Solution(
         TOPIC, "A logarithm bound and the KL divergence", "cs5388-a1, Problem 2", p,
+        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"Prove $\ln x \le x - 1$ for every $x > 0$, with equality only at $x = 1$. Then use "
             r"it for two distributions $p, q$ on $k$ outcomes with all $p_i, q_i > 0$ and the "

@@ -188,6 +188,7 @@ def _slope_name(a: float) -> str:
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Initialisation for leaky ReLU", "cse543-hw1, Question 3", p,
+        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"A network $f(x) = W^{H+1}\sigma(W^H\sigma(\cdots\sigma(W^1x)))$ with the leaky ReLU "
             r"$\sigma(z) = \max(0,z) + \alpha\min(0,z)$ has layer $h$ mapping $d_h$ to $d_{h+1}$ "

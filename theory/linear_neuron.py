@@ -145,6 +145,7 @@ def _x(X, i: int, j: int):
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Gradient descent for a linear neuron", "cs5388-a1, Problem 7", p,
+        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"A single linear neuron $f(\mathbf{x}) = w_0 + \sum_{j=1}^n w_jx_j$ is fitted to "
             r"examples $(\mathbf{x}_i, y_i)$, $i = 1..m$, by minimising "

@@ -104,6 +104,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     num = {a_: sp.nsimplify(p.a), b_: sp.nsimplify(p.b), c_: sp.nsimplify(p.c)}
     sol = Solution(
         TOPIC, "Learning rate and divergence", "iust-dl-hw1, Problem 4", p,
+        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"Gradient descent $w_{t+1} = w_t - \eta E'(w_t)$ on the quadratic "
             r"$E(w) = \tfrac12 a w^2 + bw + c$: which learning rate is optimal, when does the "

@@ -162,6 +162,7 @@ def _fmt(x) -> str:
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Counting parameters, operations and updates", "comp433-a2, Questions 1-2", p,
+        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"A fully connected classifier takes $N$ samples of $D$ features (the rows of "
             r"$X\in\mathbb{R}^{N\times D}$), has one hidden layer of $M$ units with activation "

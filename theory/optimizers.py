@@ -513,6 +513,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Optimizers: momentum, Nesterov, AdaGrad, RMSProp, Adam", "iust-dl-hw1, Problem 1",
         p,
+        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"Several gradient-based optimizers are candidates for training an image classifier. "
             r"Explain what momentum adds to gradient descent, how Nesterov's variant differs from "

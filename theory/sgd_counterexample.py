@@ -129,6 +129,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     F = objective(w, *c)
     sol = Solution(
         TOPIC, "SGD need not descend at every step", "cs7643-ps2, Question 6", p,
+        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"Minimise $f(w) = f_1(w) + f_2(w)$ with $f_i(w) = \tfrac12(w - c_i)^2$ "
             rf"(on the sheet $c_1 = {sp.latex(c[0])}$, $c_2 = {sp.latex(c[1])}$) by SGD with batch "

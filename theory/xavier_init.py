@@ -46,7 +46,7 @@ def _sum(n: int) -> tuple[sp.Expr, Independent]:
 
 
 def solve(p: Params, ctx: Context) -> Solution:
-    sol = Solution(TOPIC, "Glorot initialisation", "an added question", p, question=(
+    sol = Solution(TOPIC, "Glorot initialisation", "an added question", p, displays_checked=False, question=(
         r"A linear layer $y = Wx$ has $n_{\mathrm{in}}$ inputs and $n_{\mathrm{out}}$ outputs, weights i.i.d. "
         r"with mean 0 and variance $\sigma^2$, independent of inputs with mean 0 and variance $v$. Which "
         r"$\sigma^2$ keeps the variance of the activations, and which that of the gradients, and what is "

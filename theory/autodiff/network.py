@@ -91,8 +91,14 @@ def describe(u: Neuron, values: dict | None = None) -> str:
 
 
 def number(v) -> str:
-    """A value to six significant digits, as the worked numbers are shown."""
-    return f"{float(v):.6g}"
+    """A value as the worked numbers show it, as LaTeX: exact when six figures hold it, else rounded to six
+    figures with its trailing zeros (0.99999999 reads 1.00000, visibly rounded); powers of ten, not e-notation."""
+    x = float(v)
+    shown = f"{x:.6g}"
+    if (sp.Rational(shown) != v) if isinstance(v, sp.Basic) else (float(shown) != x):
+        shown = f"{x:#.6g}"
+    mantissa, _, exponent = shown.partition("e")
+    return rf"{mantissa} 	imes 10^{{{int(exponent)}}}" if exponent else mantissa
 
 
 def factor(v) -> str:

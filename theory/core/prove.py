@@ -149,6 +149,8 @@ def _matrices_equal(
         try:
             with _time_budget(budget):
                 reduced = sp.expand(a - b)
+                if not _is_zero_matrix(reduced) and _words_cancel(reduced):
+                    reduced = sp.ZeroMatrix(*a.shape)
                 if not _is_zero_matrix(reduced):
                     reduced = sp.simplify(reduced)
         except _OutOfTime:
@@ -165,6 +167,34 @@ def _matrices_equal(
         return Verdict("symbolic", False, f"undecided: {prefix}SymPy cannot write the difference out "
                        "in its entries' variables")
     return _entries_zero(diff, domain, budget, seed, prefix)
+
+
+def _words_cancel(total: sp.Basic) -> bool:
+    """An expanded sum of matrix products is 0 as a noncommutative polynomial: each word's coefficients cancel.
+
+    A word is the product's matrix factors in order, powers written out ((X^T X)^2 is X^T X X^T X),
+    which SymPy's matrix algebra does not do when it compares the two forms.
+    """
+    words: dict[tuple, sp.Expr] = {}
+    for term in total.args if isinstance(total, sp.MatAdd) else (total,):
+        coefficient, factors = sp.Integer(1), []
+        for f in term.args if isinstance(term, sp.MatMul) else (term,):
+            if not isinstance(f, sp.MatrixExpr):
+                coefficient *= f
+                continue
+            todo = [f]
+            while todo:
+                g = todo.pop(0)
+                if isinstance(g, sp.MatPow) and g.exp.is_Integer and g.exp > 0:
+                    todo[:0] = [g.base] * int(g.exp)
+                elif isinstance(g, sp.MatMul):
+                    todo[:0] = list(g.args)
+                elif isinstance(g, sp.MatrixExpr):
+                    factors.append(g)
+                else:
+                    coefficient *= g
+        words[tuple(factors)] = words.get(tuple(factors), 0) + coefficient
+    return all(sp.simplify(c) == 0 for c in words.values())
 
 
 def _is_zero_matrix(e: sp.Basic | None) -> bool:

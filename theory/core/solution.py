@@ -16,7 +16,9 @@ from typing import Any
 import sympy as sp
 
 from theory.core import prove
+from theory.core.display import KINDS, Display, show
 from theory.core.errors import UncheckedStep
+from theory.core.latexread import Notation
 from theory.core.verdict import Verdict
 
 
@@ -33,6 +35,10 @@ class Step:
     reason: str
     verdict: Verdict | None  # None only for a chain's first line, its definition
     value: Any = None
+    display: Display | None = None  # how `latex` is tied to `value`
+
+Shown = str | sp.Basic | None
+"""A step's display: LaTeX to read back and prove, a SymPy form to print, or None to print the value."""
 
 
 @dataclass
@@ -44,10 +50,21 @@ class Chain:
     steps: list[Step] = field(default_factory=list)
 
     cases: dict[str, dict[str, Any]] | None = None
+    notation: Notation = field(default_factory=Notation)
+    sizes: dict[str, sp.Symbol] = field(default_factory=dict)  # case keyword -> its symbol in the displays
 
-    def step(self, latex: str, value: Any, reason: str, verdict: Verdict | None = None,
+    def _shown(self, latex: Shown, value: Any, reason: str, verdict: Verdict | None) -> Chain:
+        display = show(latex, value, self.notation, cases=self.cases, sizes=self.sizes,
+                       context=[s.value for s in self.steps])
+        self.steps.append(Step(display.tex, reason, verdict, value, display))
+        return self
+
+    def step(self, latex: Shown, value: Any, reason: str, verdict: Verdict | None = None,
              given: dict | Callable[..., dict] | None = None) -> Chain:
         """Add `= latex`; unless `verdict` is given, prove `value` equals the previous value.
+
+        `latex` is what the reader sees: text is read back and proved equal to `value`,
+        a SymPy form is printed (and proved equal), None prints `value` itself.
 
         `given` substitutes hypotheses (e.g. {E[W]: 0}) into the previous value
         first. With `cases`, values are functions of the case's keywords (e.g.
@@ -58,8 +75,7 @@ class Chain:
             if not self.steps:
                 raise UncheckedStep(f"chain {self.id}: the first line needs an explicit check")
             verdict = self._link(self.steps[-1].value, value, given or {})
-        self.steps.append(Step(latex, reason, verdict, value))
-        return self
+        return self._shown(latex, value, reason, verdict)
 
     def _link(self, before: Any, after: Any, given: dict | Callable[..., dict]) -> Verdict:
         if self.cases is None:
@@ -93,12 +109,11 @@ class Chain:
         return self.step(latex, closed, reason or f"induction on ${sp.latex(var)}$",
                          verdict=verdict)
 
-    def define(self, latex: str, value: Any, reason: str = "definition") -> Chain:
-        """The chain's first line: what the left-hand side means, not a claim."""
+    def define(self, latex: Shown, value: Any, reason: str = "definition") -> Chain:
+        """The chain's first line: what the left-hand side means, not a claim (its display is checked)."""
         if self.steps:
             raise UncheckedStep(f"chain {self.id}: only the first line can be a definition")
-        self.steps.append(Step(latex, reason, None, value))
-        return self
+        return self._shown(latex, value, reason, None)
 
 
 @dataclass
@@ -107,6 +122,7 @@ class Claim:
     text: str
     verdict: Verdict
     latex: str = ""
+    display: Display | None = None  # how `latex` is tied to the claim's value, when it has one
 
 
 @dataclass
@@ -202,17 +218,25 @@ class Part:
     title: str
     question: str
     blocks: list[Block] = field(default_factory=list)
+    notation: Notation = field(default_factory=Notation)
 
     def text(self, body: str) -> None:
         self.blocks.append(Text(body))
 
-    def chain(self, id: str, lhs: str, cases: dict[str, dict[str, Any]] | None = None) -> Chain:
-        c = Chain(f"{self.label}.{id}", lhs, cases=cases)
+    def chain(self, id: str, lhs: str, cases: dict[str, dict[str, Any]] | None = None,
+              sizes: dict[str, sp.Symbol] | None = None) -> Chain:
+        """A derivation `lhs = ...`; with `cases`, `sizes` names each case keyword's symbol in the displays."""
+        c = Chain(f"{self.label}.{id}", lhs, cases=cases, notation=self.notation, sizes=dict(sizes or {}))
         self.blocks.append(c)
         return c
 
-    def claim(self, id: str, text: str, verdict: Verdict, latex: str = "") -> Claim:
-        c = Claim(f"{self.label}.{id}", text, verdict, latex)
+    def claim(self, id: str, text: str, verdict: Verdict, latex: Shown = "", value: Any = None) -> Claim:
+        """A checked statement; `latex` shows `value` (read back and proved equal, or printed from it)."""
+        display = None
+        if not isinstance(latex, str) or latex:
+            display = show(latex, value, self.notation)
+            latex = display.tex
+        c = Claim(f"{self.label}.{id}", text, verdict, latex, display)
         self.blocks.append(c)
         return c
 
@@ -243,9 +267,11 @@ class Solution:
     answers: dict[str, Any] = field(default_factory=dict)
     results: dict[str, Answer] = field(default_factory=dict)
     misconceptions: list[Misconception] = field(default_factory=list)
+    notation: Notation = field(default_factory=Notation)
+    displays_checked: bool = True  # False only while a topic's displays are being tied to its values
 
     def part(self, label: str, title: str, question: str) -> Part:
-        p = Part(label, title, question)
+        p = Part(label, title, question, notation=self.notation)
         self.parts.append(p)
         return p
 
@@ -301,6 +327,11 @@ class Solution:
                             yield f"{block.id}.{i}", f"{block.lhs} = {s.latex} ({s.reason})", s.verdict
                         elif i:
                             raise UncheckedStep(f"{self.topic}: step {block.id}.{i} has no check")
+        for id, display in self.displays():
+            if display.kind == "unchecked" and self.displays_checked:
+                raise UncheckedStep(f"{self.topic}: unchecked display {id} (${display.tex}$): {display.why}")
+            if display.verdict is not None:
+                yield f"display:{id}", f"the display ${display.tex}$ is its value", display.verdict
         ids = {b.id for part in self.parts for b in part.blocks if isinstance(b, (Claim, Chain))}
         for a in self.results.values():
             missing = [c for c in a.claims if c not in ids and c.rsplit(".", 1)[0] not in ids]
@@ -310,6 +341,25 @@ class Solution:
                 yield f"answer:{a.id}", f"answer {a.id} agrees with the witness of {', '.join(a.claims)}", a.verdict
         for m in self.misconceptions:
             yield f"misconception:{m.id}", f"misconception {m.id} ({m.answer}) is rejected", m.verdict
+
+    def displays(self) -> Iterator[tuple[str, Display]]:
+        """(id, display) for every formula shown: chain lines and claims' formulas."""
+        for part in self.parts:
+            for block in part.blocks:
+                if isinstance(block, Claim) and block.display is not None:
+                    yield block.id, block.display
+                elif isinstance(block, Chain):
+                    for i, s in enumerate(block.steps):
+                        if s.display is not None:
+                            yield f"{block.id}.{i}", s.display
+
+    def display_counts(self) -> dict[str, int]:
+        """How many displays are printed, parsed back and proved, or unchecked (answers are printed)."""
+        counts = dict.fromkeys(KINDS, 0)
+        for _, d in self.displays():
+            counts[d.kind] += 1
+        counts["printed"] += len(self.results)
+        return counts
 
     @property
     def passed(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import sympy as sp
@@ -25,6 +26,9 @@ def as_dict(sol: Solution) -> dict[str, Any]:
         "source": sol.source,
         "params": sol.params.as_dict(),
         "answers": answers(sol),
+        "displays": sol.display_counts(),
+        "unchecked_displays": [{"id": i, "latex": d.tex, "why": d.why} for i, d in sol.displays()
+                               if d.kind == "unchecked"],
         "claims": [
             {
                 "id": cid,
@@ -38,7 +42,7 @@ def as_dict(sol: Solution) -> dict[str, Any]:
             for cid, text, v in sol.claims()
         ],
         "misconceptions": [
-            {"id": m.id, "answer": m.answer, **_forms(m.value), "explanation": m.explanation,
+            {"id": m.id, "answer": m.answer, **_forms(m.value, sol.notation.printed), "explanation": m.explanation,
              "rejected": m.verdict.passed, "method": m.verdict.method, "detail": m.verdict.detail}
             for m in sol.misconceptions
         ],
@@ -57,20 +61,24 @@ def answers(sol: Solution) -> list[dict[str, Any]]:
         owner = sol.part_of(a)
         part = owner.label if owner else ""
         for key, value in items:
-            out.append({"id": a.id if key is None else f"{a.id}.{key}", "part": part, **_forms(value),
+            out.append({"id": a.id if key is None else f"{a.id}.{key}", "part": part,
+                        **_forms(value, sol.notation.printed),
                         "claims": list(a.claims)})
     return out
 
 
-def _forms(value: Any) -> dict[str, Any]:
-    """latex, exact, value and symbols of one answer's value (text, or anything holding text, as is)."""
+def _forms(value: Any, printed: Callable[[Any], str]) -> dict[str, Any]:
+    """latex (printed in the topic's notation), exact, value and symbols of one answer's value.
+
+    Text, or anything holding text, is given as is.
+    """
     try:
         exact = _exact(value)
     except (TypeError, sp.SympifyError):
         return {"latex": None, "exact": None, "value": _plain(value), "symbols": {}}
     found = set().union(*(e.free_symbols for e in _leaves(exact)))
     return {
-        "latex": sp.latex(sp.Matrix(exact) if _is_table(exact) else exact),
+        "latex": printed(sp.Matrix(exact) if _is_table(exact) else exact),
         "exact": sp.sstr(exact),
         "value": _numbers(exact),
         "symbols": {str(s): {k: True for k in ASSUMPTIONS if s.assumptions0.get(k)} for s in sorted(found, key=str)},

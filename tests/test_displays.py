@@ -1,0 +1,135 @@
+"""What the reader sees is what was checked: displays are read back and proved, or printed from the value."""
+
+import pytest
+import sympy as sp
+
+from tests.conftest import solved
+from theory.core import registry
+from theory.core.display import show
+from theory.core.errors import UncheckedStep
+from theory.core.latexread import Notation, Unreadable, canonical, read
+from theory.core.solution import Solution
+from theory.core.verdict import Verdict
+
+x, y, d = sp.symbols("x y d_h", positive=True)
+w1, w2 = sp.symbols("w_1 w_2", real=True)
+NAMES = {canonical(sp.latex(s)): s for s in (x, y, d, w1, w2)}
+SIGMOID = Notation(functions={"sigma": lambda a: 1 / (1 + sp.exp(-a))})
+
+
+def value(tex: str, notation: Notation = SIGMOID) -> sp.Basic:
+    return read(tex, notation, NAMES).value
+
+
+@pytest.mark.parametrize("tex, expected", [
+    (r"\frac{e^{-x}}{\left(1+e^{-x}\right)^2}", sp.exp(-x) / (1 + sp.exp(-x)) ** 2),
+    (r"\tfrac12 x^2 + \frac{1}{2}\,y", x**2 / 2 + y / 2),
+    (r"- \sin{\left(w_{1} \right)} \cos{\left(w_{2} \right)}", -sp.sin(w1) * sp.cos(w2)),
+    (r"\sigma(x)\,\bigl(1-\sigma(x)\bigr)", sp.exp(-x) / (1 + sp.exp(-x)) ** 2),
+    (r"\frac{d}{dx}\left(1 + e^{-x}\right)^{-1}", sp.exp(-x) / (1 + sp.exp(-x)) ** 2),
+    (r"\frac{\partial}{\partial w_1} w_1^2 w_2", 2 * w1 * w2),
+    (r"\sum_{j=1}^{d_h} x y", d * x * y),
+    (r"\int_0^{1} z\,dz", sp.Rational(1, 2)),
+    (r"\frac{1}{(1+|w_1|)^2}", 1 / (1 + sp.Abs(w1)) ** 2),
+    (r"\operatorname{det}\begin{pmatrix} x & 1\\ 2 & x\end{pmatrix}", x**2 - 2),
+    (r"\max(0, w_1)", sp.Max(0, w1)),
+    (r"\ln 2 + \frac34\ln 3", sp.log(2) + sp.Rational(3, 4) * sp.log(3)),
+    (r"0.1 \cdot 1 + 0.3 \cdot 0", sp.Rational(1, 10)),
+])
+def test_the_reader_reads_the_notation_the_topics_display(tex, expected):
+    assert sp.simplify(sp.sympify(value(tex)).doit() - expected) == 0
+
+
+@pytest.mark.parametrize("tex", [r"x + z", r"\foo(x)", r"\text{column } k", r"x \approx y", r"\sum_j x",
+                                 r"\frac{1}{x", "x" * 5000])
+def test_what_cannot_be_read_without_guessing_is_unreadable(tex):
+    with pytest.raises(Unreadable):
+        value(tex)
+
+
+def test_a_display_proved_equal_to_its_value_is_parsed_and_a_tampered_one_fails():
+    shown = show(r"x^2 - 1", (x - 1) * (x + 1), Notation())
+    assert shown.kind == "parsed" and shown.verdict.passed and shown.verdict.method == "symbolic"
+    assert not shown.recheck(r"x^2 + 1").passed
+    assert not show(r"x^2 + 1", (x - 1) * (x + 1), Notation()).verdict.passed
+
+
+def test_a_rounded_decimal_must_be_the_value_rounded():
+    assert show(r"\frac{13}{3} \approx 4.33333", sp.Rational(13, 3), Notation()).verdict.passed
+    assert not show(r"\frac{13}{3} \approx 4.33334", sp.Rational(13, 3), Notation()).verdict.passed
+    assert not show(r"\frac{13}{3} \approx 4.3", sp.Rational(13, 4), Notation()).verdict.passed
+
+
+def test_a_display_with_cases_is_proved_at_each_case_with_its_sizes_set():
+    cases = {f"d={k}": {"d": k} for k in range(1, 5)}
+    right = show(r"\sum_{j=1}^{d_h} x^2", lambda d: d * x**2, Notation(), cases=cases, sizes={"d": d})
+    assert right.kind == "parsed" and right.verdict.passed
+    wrong = right.recheck(r"d_h^2 x^2")
+    assert not wrong.passed and "d=2" in wrong.detail
+
+
+def test_a_relation_is_compared_relation_to_relation():
+    between = sp.And(sp.Lt(0, w1), sp.Lt(w1, 2))
+    assert show(r"0 < w_1 < 2", between, Notation()).verdict.passed
+    assert not show(r"0 < w_1 < 3", between, Notation()).verdict.passed
+    assert not show(r"0 < w_1 \le 2", between, Notation()).verdict.passed
+
+
+def test_a_printed_display_is_the_value_in_the_topic_s_names():
+    sigma2 = sp.Symbol("sigma_h^2", positive=True)
+    shown = show(None, 2 / d, Notation({r"\sigma_h^2": sigma2}))
+    assert shown.kind == "printed" and shown.tex == r"\frac{2}{d_{h}}"
+    assert Notation({r"\sigma_h^2": sigma2}).printed(sigma2 * d) == r"d_{h} \sigma_h^2"
+
+
+def _solution(tex: str, checked: bool = True) -> Solution:
+    sol = Solution("t", "T", "s", None, displays_checked=checked)
+    sol.part("a", "A", "q").chain("c", "f").define(r"x^2", x**2).step(tex, x * x, "algebra")
+    return sol
+
+
+def test_a_display_that_disagrees_with_its_value_fails_the_topic():
+    assert _solution(r"x \cdot x").passed
+    failed = [cid for cid, _, v in _solution(r"x^3").claims() if not v.passed]
+    assert failed == ["display:a.c.1"]
+
+
+def test_an_unchecked_display_is_an_error_at_check_time():
+    with pytest.raises(UncheckedStep, match="unchecked display a.c.1"):
+        list(_solution(r"\text{the square}").claims())
+    assert _solution(r"\text{the square}", checked=False).display_counts()["unchecked"] == 1
+
+
+def test_a_claim_formula_is_tied_to_the_relation_it_states():
+    sol = Solution("t", "T", "s", None)
+    part = sol.part("a", "A", "q")
+    part.claim("ok", "bound", Verdict("symbolic", True, "proved"), r"\ln x \le x - 1", sp.Le(sp.log(x), x - 1))
+    part.claim("bad", "bound", Verdict("symbolic", True, "proved"), r"\ln x \le x + 1", sp.Le(sp.log(x), x - 1))
+    assert [cid for cid, _, v in sol.claims() if not v.passed] == ["display:a.bad"]
+
+
+@pytest.mark.parametrize("topic", registry.TOPICS)
+def test_tampering_with_any_parsed_display_of_a_topic_fails_its_check(topic):
+    """Each formula read back is changed (+ 1 on the value side) and must then fail its proof."""
+    missed = []
+    for id, d in solved(topic).displays():
+        if d.kind != "parsed":
+            continue
+        head, sep, tail = d.tex.partition(r"\approx")
+        try:
+            caught = not d.recheck(f"{head} + 1 {sep}{tail}").passed
+        except Unreadable:  # a matrix: scale it instead
+            caught = not d.recheck(rf"3\left({head}\right) {sep}{tail}").passed
+        if not caught:
+            missed.append(id)
+    assert not missed, f"{topic}: tampered displays still pass: {missed}"
+
+
+@pytest.mark.parametrize("topic", registry.TOPICS)
+def test_every_display_is_printed_or_proved(topic):
+    """A topic whose displays are all tied to their values says so; the others list what is left (JSON)."""
+    sol = solved(topic)
+    counts = sol.display_counts()
+    assert counts["printed"] + counts["parsed"] > 0
+    if sol.displays_checked:
+        assert counts["unchecked"] == 0
