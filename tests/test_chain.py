@@ -43,6 +43,10 @@ def test_a_failing_case_is_named_with_its_counterexample():
     wrong = _chain(lambda n: {m: n + 1 if n == 2 else n})
     assert wrong.data["failed"] == ["n=2"]
     assert "fails for n=2 (SymPy refutes it: the difference" in wrong.detail
+    ch = Solution("t", "T", "s", None).part("a", "A", "").chain("c", "S", cases={f"n={n}": {"n": n} for n in (1, 2)})
+    ch.define("n m", lambda n: n * m).step("n m", lambda n: n * m + (m**2 if n == 2 else 0), "algebra")
+    assert "fails for n=2" in ch.steps[-1].verdict.detail
+    assert "counterexample: at m = 17/10 the sides differ by -2.89" in ch.steps[-1].verdict.detail
 
 
 def test_a_notebook_shows_the_solution_as_markdown_and_math():

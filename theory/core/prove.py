@@ -90,11 +90,20 @@ def _nonzero_somewhere(diff: sp.Expr) -> bool:
     Only for symbols that may take positive non-integer values, so the point
     respects their assumptions and is a genuine counterexample.
     """
+    return _counterexample(diff) is not None
+
+
+def _counterexample(diff: sp.Expr) -> str | None:
+    """Where the two sides differ, as text: the point of `_nonzero_somewhere` and the difference there."""
     names = sorted(diff.free_symbols, key=str)
-    if any(s.is_integer or s.is_nonpositive for s in names):
-        return False
-    value = sp.N(diff.subs({s: sp.Rational(17 + 6 * i, 10) for i, s in enumerate(names)}), 30)
-    return bool(value.is_number and value.is_finite and abs(value) > 1e-12)
+    if not names or any(s.is_integer or s.is_nonpositive for s in names):
+        return None
+    point = {s: sp.Rational(17 + 6 * i, 10) for i, s in enumerate(names)}
+    value = sp.N(diff.subs(point), 30)
+    if not (value.is_number and value.is_finite and abs(value) > 1e-12):
+        return None
+    at = ", ".join(f"{sp.sstr(s)} = {sp.sstr(v)}" for s, v in point.items())
+    return f"at {at} the sides differ by {float(value):.6g}"
 
 
 def equal(
@@ -120,7 +129,9 @@ def equal(
     if proved is True:
         return Verdict("symbolic", True, "SymPy proves the two sides equal")
     if proved is False:
-        return Verdict("symbolic", False, f"SymPy refutes it: the difference {_short(diff)} is not 0")
+        witness = _counterexample(diff)
+        return Verdict("symbolic", False, f"SymPy refutes it: the difference {_short(diff)} is not 0"
+                       + (f"; counterexample: {witness}" if witness else ""))
     return _at_random_points(diff, domain or {}, seed, "symbolic check inconclusive; ")
 
 
