@@ -61,3 +61,22 @@ def test_list_and_check():
     assert r.returncode == 0 and "kaiming" in r.stdout and "iust-dl-hw1" in r.stdout
     r = run("theory", "check", "lr_divergence")
     assert r.returncode == 0 and "all hold" in r.stdout
+
+
+def test_check_exits_1_when_a_claim_of_any_named_topic_fails(monkeypatch, capsys):
+    """One planted failing claim in the second of two named topics turns the exit status to 1."""
+    from theory.core import cli
+    from theory.core.solution import Solution
+    from theory.core.verdict import Verdict
+
+    assert cli.main(["check", "lr_divergence", "perceptrons", "--no-mc"]) == 0
+    original = Solution.claims
+
+    def claims(self):
+        yield from original(self)
+        if self.topic == "perceptrons":
+            yield "planted", "a planted failure", Verdict("symbolic", False, "planted")
+
+    monkeypatch.setattr(Solution, "claims", claims)
+    assert cli.main(["check", "lr_divergence", "perceptrons", "--no-mc"]) == 1
+    assert "planted" in capsys.readouterr().out

@@ -279,3 +279,11 @@ def test_a_check_with_a_skipped_part_is_skipped_unless_a_part_that_ran_fails():
     assert (ran & off).skipped and (off & ran).passed
     assert not (failed & off).skipped and not (failed & off).passed
     assert not (ran & ran).skipped
+
+
+def test_a_relation_sympy_cannot_decide_never_passes_as_proved():
+    f = sp.Function("f")
+    undecided = prove.holds(sp.Lt(f(x), x))
+    assert not undecided.passed and "could not decide" in undecided.detail
+    assert prove.holds(sp.Lt(x, x + 1)).passed
+    assert not prove.holds(sp.Lt(x + 1, x)).passed
