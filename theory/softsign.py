@@ -12,6 +12,7 @@ from checks import softsign as num
 from checks.finite_differences import central_difference
 from theory.core import figures, prove, witness
 from theory.core.context import Context
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, numbers, param
 from theory.core.solution import Check, Solution
 
@@ -114,7 +115,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     g = softsign
     sol = Solution(
         TOPIC, "The softsign activation", "cs7643-ps2, Question 2", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=Notation(functions={"g": softsign}),
         question=(
             r"The activation $g(x) = \dfrac{x}{1+|x|}$ is defined on all of $\mathbb{R}$. Show it "
             r"is zero-centred (odd), find its derivative away from $0$ and at $0$, and decide from "
