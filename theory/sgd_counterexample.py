@@ -12,6 +12,7 @@ from checks import sgd_counterexample as sim
 from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, param
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
@@ -21,8 +22,7 @@ TOPIC = "sgd_counterexample"
 w = sp.Symbol("w", real=True)
 eta = sp.Symbol("eta", positive=True)
 c1_, c2_ = sp.symbols("c_1 c_2", real=True)
-m_, u_ = sp.symbols("m u", real=True)
-d_ = sp.Symbol("d", positive=True)
+ci_, cj_ = sp.symbols("c_i c_j", real=True)  # the drawn term's centre and the other one
 
 ENDPOINT_TOL = 1e-9  # bisection of simulated sign changes: absolute and relative to the end's size
 
@@ -105,6 +105,21 @@ def _definition_step(v: sp.Expr, c: sp.Expr, rate: sp.Expr) -> sp.Expr:
     return v - rate * sp.diff(term(s, c), s).subs(s, v)
 
 
+def _derivative(f) -> object:
+    """f' for a function of one variable."""
+    s = sp.Dummy("s", real=True)
+    return lambda v: sp.diff(f(s), s).subs(s, v)
+
+
+def _notation() -> Notation:
+    """f, its terms' derivatives, and the quantities of (c) and (d), as the displays write them."""
+    f = lambda v: objective(v, c1_, c2_)  # noqa: E731
+    return Notation(
+        names={r"\ell_i": increasing_endpoints(ci_, cj_, eta)[0], "m": (c1_ + c2_) / 2, "d": (c1_ - c2_) / 2},
+        functions={"f": f, "f'": _derivative(f), "f_i'": _derivative(lambda v: term(v, ci_)),
+                   "f_1'": _derivative(lambda v: term(v, c1_)), "f_2'": _derivative(lambda v: term(v, c2_))})
+
+
 def _solve_poly(expr: sp.Expr, var: sp.Symbol, rel: str) -> sp.Set:
     """Real solutions of `expr rel 0` for a polynomial expr (fast; no general solver)."""
     return sp.Union(*sp.solve_poly_inequality(sp.Poly(sp.expand(expr), var), rel))
@@ -129,7 +144,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     F = objective(w, *c)
     sol = Solution(
         TOPIC, "SGD need not descend at every step", "cs7643-ps2, Question 6", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=_notation(),
         question=(
             r"Minimise $f(w) = f_1(w) + f_2(w)$ with $f_i(w) = \tfrac12(w - c_i)^2$ "
             rf"(on the sheet $c_1 = {sp.latex(c[0])}$, $c_2 = {sp.latex(c[1])}$) by SGD with batch "
@@ -145,13 +160,12 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa = sol.part("a", "Descent on the sampled term",
                   r"Write the SGD step and find the step sizes for which it always decreases the "
                   r"sampled term, as the sheet assumes.")
-    ci = sp.Symbol("c_i", real=True)
     pa.claim("step", r"The gradient of $f_i$ is $w - c_i$, so the step is "
              r"$w^+ = w - \eta(w - c_i) = (1-\eta)w + \eta c_i$.",
-             prove.equal(_definition_step(w, ci, eta), sgd_step(w, ci, eta)))
+             prove.equal(_definition_step(w, ci_, eta), sgd_step(w, ci_, eta)))
     pa.chain("term", r"f_i(w^+)").define(
-        r"\tfrac12\bigl(w - \eta f_i'(w) - c_i\bigr)^2", term(_definition_step(w, ci, eta), ci),
-    ).step(r"(1-\eta)^2\,\tfrac12(w - c_i)^2", term_factor(eta) * term(w, ci),
+        r"\tfrac12\bigl(w - \eta f_i'(w) - c_i\bigr)^2", term(_definition_step(w, ci_, eta), ci_),
+    ).step(r"(1-\eta)^2\,\tfrac12(w - c_i)^2", term_factor(eta) * term(w, ci_),
            r"$w^+ - c_i = (1-\eta)(w - c_i)$")
     t = sp.Symbol("t", positive=True)
     pa.claim("range", r"So $f_i(w^+) < f_i(w)$ for every $w \ne c_i$ exactly when "
@@ -232,7 +246,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     # (c) the set where a step increases f
     pc = sol.part("c", "Where a step increases f",
                   r"For which $w$ does a step on term $i$ increase $f$, as a function of $\eta$?")
-    cases = {"i=1": {"k": 0}, "i=2": {"k": 1}}
     cc = (c1_, c2_)
 
     def change(k: int, rate=eta, cen=cc) -> sp.Expr:
@@ -242,11 +255,12 @@ def solve(p: Params, ctx: Context) -> Solution:
         ell, top = increasing_endpoints(cc[k], cc[1 - k], eta)
         return sp.cancel(eta * (2 - eta) * (top - w) * (w - ell))
 
-    pc.chain("change", r"f(w - \eta f_i'(w)) - f(w)", cases).define(
+    centres = {"i=1": {"ci": c1_, "cj": c2_}, "i=2": {"ci": c2_, "cj": c1_}}  # c_i drawn, c_j the other
+    pc.chain("change", r"f(w - \eta f_i'(w)) - f(w)", centres, sizes={"ci": ci_, "cj": cj_}).define(
         r"\tfrac12\bigl((1-\eta)w + \eta c_i - c_1\bigr)^2 + \tfrac12\bigl((1-\eta)w + \eta c_i "
-        r"- c_2\bigr)^2 - f(w)", lambda k: change(k),
-    ).step(r"\eta(2-\eta)\,(c_i - w)\,(w - \ell_i),\quad \ell_i = \frac{c_i + c_j - \eta c_i}"
-           r"{2-\eta}", lambda k: factored(k), r"factor the quadratic in $w$ ($j \ne i$)")
+        r"- c_2\bigr)^2 - f(w)", lambda ci, cj: change(cc.index(ci)),
+    ).step(r"\eta(2-\eta)\,(c_i - w)\,(w - \ell_i)", lambda ci, cj: factored(cc.index(ci)),
+           r"factor the quadratic in $w$, with $\ell_i = \frac{c_i + c_j - \eta c_i}{2-\eta}$ ($j \ne i$)")
     lc = [sp.Poly(sp.expand(change(k)), w).LC() for k in range(2)]
     pc.claim("shape", r"As a function of $w$ the change is a quadratic with leading coefficient "
              r"$-\eta(2-\eta)$, negative exactly for $0 < \eta < 2$: it is positive exactly "
@@ -330,8 +344,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     pd.chain("change", r"\mathbb{E}[f(w^+)] - f(w)").define(
         r"\tfrac12 f\bigl(w - \eta f_1'(w)\bigr) + \tfrac12 f\bigl(w - \eta f_2'(w)\bigr) - f(w)",
         (change(0) + change(1)) / 2,
-    ).step(r"-\eta(2-\eta)(w - m)^2 + \eta^2 d^2,\quad m = \tfrac{c_1+c_2}{2},\ "
-           r"d = \tfrac{c_1-c_2}{2}", expected_change(w, c1_, c2_, eta), "expand")
+    ).step(r"-\eta(2-\eta)(w - m)^2 + \eta^2 d^2", expected_change(w, c1_, c2_, eta),
+           r"expand, with $m = \tfrac{c_1+c_2}{2}$ and $d = \tfrac{c_1-c_2}{2}$")
     fprime = sp.diff(objective(w, c1_, c2_), w)
     pd.claim("first-order", r"To first order in $\eta$ this is $-\frac{\eta}{2}f'(w)^2$, the "
              r"decrease of a gradient step of rate $\eta/2$: for fixed $w \ne m$ the expected "
