@@ -12,6 +12,7 @@ from checks import lr_divergence as gd
 from theory.core import expr, figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, numbers, param
 from theory.core.solution import Check, Part, Solution
 from theory.core.verdict import Verdict
@@ -21,6 +22,7 @@ TOPIC = "lr_divergence"
 w, w0_, eta = sp.symbols("w w_0 eta", real=True)
 a_ = sp.Symbol("a", positive=True)
 b_, c_ = sp.symbols("b c", real=True)
+eta_opt_ = sp.Symbol(r"\eta_{\mathrm{opt}}", positive=True)
 
 
 COUNTEREXAMPLE = "w**4"  # part (b)'s function: its curvature grows along the step
@@ -104,7 +106,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     num = {a_: sp.nsimplify(p.a), b_: sp.nsimplify(p.b), c_: sp.nsimplify(p.c)}
     sol = Solution(
         TOPIC, "Learning rate and divergence", "iust-dl-hw1, Problem 4", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=Notation(names={"w": w, "w^*": wstar}, functions={
+            "E": lambda v: E.subs(w, v), "E'": lambda v: dE.subs(w, v), "E''": lambda v: d2E.subs(w, v)}),
         question=(
             r"Gradient descent $w_{t+1} = w_t - \eta E'(w_t)$ on the quadratic "
             r"$E(w) = \tfrac12 a w^2 + bw + c$: which learning rate is optimal, when does the "
@@ -122,7 +125,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     g0 = sp.Symbol("g", real=True, nonzero=True)  # E'(w0)
     after = taylor.subs(w, w0_ - eta * dE.subs(w, w0_))
     pa.chain("step", r"E(w_0 - \eta E'(w_0))").define(
-        r"E(w_0) - \eta E'(w_0)^2 + \tfrac12\eta^2E''\,E'(w_0)^2",
+        r"E(w_0) - \eta E'(w_0)^2 + \tfrac12\eta^2E''(w_0)\,E'(w_0)^2",
         E.subs(w, w0_) - eta * dE.subs(w, w0_) ** 2 + eta**2 * d2E / 2 * dE.subs(w, w0_) ** 2,
         "one step substituted into the expansion",
     )
@@ -135,7 +138,9 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"only at $\eta = 1/E''$ (for $E'(w_0) \ne 0$), a minimum since $E''E'(w_0)^2 > 0$:",
              prove.equal(stationary[0], optimal_rate(a_)) & prove.holds(sp.diff(phi, eta, 2) > 0)
              & prove.equal(len(stationary), 1),
-             latex=r"\eta_{\mathrm{opt}} = \frac{1}{E''(w)} = \frac{1}{a}.")
+             latex=r"\eta_{\mathrm{opt}} = \frac{1}{E''(w)} = \frac{1}{a}",
+             value=sp.And(sp.Eq(eta_opt_, stationary[0], evaluate=False),
+                          sp.Eq(1 / d2E, optimal_rate(a_), evaluate=False)))
     pa.claim("lands", r"With $\eta_{\mathrm{opt}}$ one step lands exactly on the minimiser "
              r"$w^* = -b/a$ from any $w_0$ (Newton's step).",
              prove.equal((w0_ - optimal_rate(a_) * dE.subs(w, w0_)), wstar))
