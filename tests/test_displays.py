@@ -133,3 +133,26 @@ def test_every_display_is_printed_or_proved(topic):
     assert counts["printed"] + counts["parsed"] > 0
     if sol.displays_checked:
         assert counts["unchecked"] == 0
+
+
+def _tampered(value):
+    """The value changed everywhere it is a number: twice it plus one (a matrix plus ones); None for text."""
+    if isinstance(value, (bool, str, dict)) or value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        parts = [_tampered(v) for v in value]
+        return None if None in parts else type(value)(parts)
+    if isinstance(value, sp.MatrixBase):
+        return value + sp.ones(*value.shape)
+    return value * 2 + 1
+
+
+@pytest.mark.parametrize("topic", registry.TOPICS)
+def test_a_tampered_answer_fails_its_check(topic):
+    """Each checked answer, changed, is rejected by the witness that backs it (designs accept other designs)."""
+    sol = solved(topic)
+    tried = {n: _tampered(a.value) for n, a in sol.results.items() if a.check is not None}
+    rejected = {n: sol.rejects(n, v).passed for n, v in tried.items() if v is not None}
+    accepted = [n for n, r in rejected.items() if not r and not sol.results[n].any_passing]
+    assert any(rejected.values()), f"{topic}: no tampered answer was rejected"
+    assert not accepted, f"{topic}: tampered answers still pass: {accepted}"
