@@ -13,6 +13,7 @@ from checks.montecarlo import Z_ALARM
 from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.expectation import Independent, listed
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, param
 from theory.core.solution import ANSWER_RTOL, Check, Solution
 from theory.core.verdict import Verdict
@@ -21,7 +22,9 @@ TOPIC = "xavier_init"
 
 n_in, n_out, s2, v = sp.symbols("n_in n_out sigma^2 v", positive=True)
 RESOLVED = 0.02  # a misconception is declared where it is off by twice the simulations' 1% resolution
-mW, vW, mx, vx = sp.symbols(r"\mathbb{E}[W] \mathbb{E}[W^2] \mathbb{E}[x] \mathbb{E}[x^2]")
+mW, vW, mu, vu = sp.symbols(r"\mathbb{E}[W] \mathbb{E}[W^2] \mathbb{E}[u] \mathbb{E}[u^2]")
+W_, u_, k_ = sp.IndexedBase("W"), sp.IndexedBase("u"), sp.Symbol("k", integer=True, positive=True)
+NOTATION = Notation({r"n_{\mathrm{in}}": n_in, r"n_{\mathrm{out}}": n_out, r"\sigma^2": s2})
 
 
 @dataclass(frozen=True)
@@ -38,30 +41,47 @@ def glorot_variance(fan_in: sp.Expr, fan_out: sp.Expr) -> sp.Expr:
     return 2 / (fan_in + fan_out)
 
 
-def _sum(n: int) -> tuple[sp.Expr, Independent]:
-    """sum_j W_j x_j over n independent terms, moments symbolic: a unit forward, or a gradient backward."""
-    W, x = sp.symbols(f"W1:{n + 1}"), sp.symbols(f"x1:{n + 1}")
-    return sum(a * b for a, b in zip(W, x)), Independent({**{a: listed(mW, vW) for a in W},
-                                                          **{b: listed(mx, vx) for b in x}})
+def _expectation(z: sp.Expr) -> sp.Expr:
+    """E[z] for a polynomial in independent W_k (moments E[W], E[W^2]) and u_k (moments E[u], E[u^2])."""
+    return Independent({a: listed(mW, vW) if a.base == W_ else listed(mu, vu)
+                        for a in sp.expand(z).atoms(sp.Indexed)}).E(z)
+
+
+class Var(sp.Function):
+    """The variance of a sum, shown as its definition E[z^2] - E[z]^2, evaluated once the sum has a length."""
+
+    nargs = 1
+
+    def doit(self, **hints) -> sp.Expr:
+        z = self.args[0].doit(**hints)
+        return self.func(z) if z.has(sp.Sum) else _expectation(z**2) - _expectation(z) ** 2
+
+    def _latex(self, printer) -> str:
+        z = printer._print(self.args[0])
+        return rf"\mathbb{{E}}\Bigl[\Bigl({z}\Bigr)^2\Bigr] - \mathbb{{E}}\Bigl[{z}\Bigr]^2"
+
+
+def unit(n: sp.Expr) -> Var:
+    """The variance of sum_k W_k u_k over n terms: a unit forward, or a gradient flowing back."""
+    return Var(sp.Sum(W_[k_] * u_[k_], (k_, 1, n)))
 
 
 def solve(p: Params, ctx: Context) -> Solution:
-    sol = Solution(TOPIC, "Glorot initialisation", "an added question", p, displays_checked=False, question=(
+    sol = Solution(TOPIC, "Glorot initialisation", "an added question", p, notation=NOTATION, question=(
         r"A linear layer $y = Wx$ has $n_{\mathrm{in}}$ inputs and $n_{\mathrm{out}}$ outputs, weights i.i.d. "
         r"with mean 0 and variance $\sigma^2$, independent of inputs with mean 0 and variance $v$. Which "
         r"$\sigma^2$ keeps the variance of the activations, and which that of the gradients, and what is "
         r"Glorot's compromise?"))
-    cases = {f"n={k}": {"k": k} for k in range(1, 7)}
+    cases = {f"n={k}": {"n": k} for k in range(1, 7)}
     for label, n, signal, ask in (
             ("a", n_in, "y_i", "for inputs of variance $v$"),
             ("b", n_out, r"\partial L/\partial x_j", r"for gradients $\partial L/\partial y_i$ of variance $v$")):
         part = sol.part(label, "Forward" if label == "a" else "Backward",
                         rf"Find $\operatorname{{Var}}({signal})$ {ask}.")
-        part.chain("var", rf"\operatorname{{Var}}({signal})", cases).define(
-            rf"\mathbb{{E}}\Bigl[\Bigl(\sum_{{k=1}}^{{{sp.latex(n)}}} W_k u_k\Bigr)^2\Bigr]",
-            lambda k: (lambda z, M: M.E(z**2) - M.E(z) ** 2)(*_sum(k)),
-        ).step(rf"{sp.latex(n)}\,\sigma^2 v", lambda k: k * s2 * v, r"independence; zero means",
-               given={mW: 0, mx: 0, vW: s2, vx: v})
+        part.chain("var", rf"\operatorname{{Var}}({signal})", cases, sizes={"n": n}).define(
+            unit(n), lambda n: unit(n).doit(),
+        ).step(rf"{NOTATION.printed(n)}\,\sigma^2 v", lambda n: n * s2 * v, r"independence; zero means",
+               given={mW: 0, mu: 0, vW: s2, vu: v})
     pc = sol.part("c", "The compromise", r"Combine the conditions $n_{\mathrm{in}}\sigma^2 = 1$ and "
                   r"$n_{\mathrm{out}}\sigma^2 = 1$.")
     derived = glorot_variance(n_in, n_out)
