@@ -14,6 +14,7 @@ from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.grade import judge
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
 
@@ -244,7 +245,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     out_tex = r"\sigma" if sigmoid_out else r"\mathrm{id}"
     sol = Solution(
         TOPIC, "Backpropagation", "iust-dl-hw1, Problem 5", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=Notation(names={TEX[n]: g.node(n) for n in NODES}),  # a node's name stands for its value
         question=(
             r"A small network of variable nodes and function nodes ($\Sigma$ adds its inputs, "
             r"$\sigma(t) = 1/(1+e^{-t})$ is the logistic function) maps four inputs to a "
@@ -346,15 +347,14 @@ def solve(p: Params, ctx: Context) -> Solution:
     ch = pb.chain("grad", r"\frac{\partial L}{\partial w_1}")
     ch.define(r"\frac{\partial}{\partial w_1}\bigl(y - \hat y\bigr)^2", sp.diff(g.L, W[0]),
               r"definition; SymPy differentiates the graph")
-    ch.step(r"\frac{\partial L}{\partial \hat y}\cdot\frac{\partial \hat y}{\partial h_1}\cdot"
-            r"\frac{\partial h_1}{\partial w_1} = -2(y - \hat y)\cdot " + mid
-            + r"\cdot x_1\,h_1(1-h_1)", derived,
-            r"chain rule along $w_1\to h_1\to\hat y\to L$; $\sigma' = \sigma(1-\sigma)$",
+    ch.step(r"-2(y - \hat y)\cdot " + mid + r"\cdot x_1\,h_1(1-h_1)", derived,
+            r"chain rule $\frac{\partial L}{\partial \hat y}\cdot\frac{\partial \hat y}{\partial h_1}\cdot"
+            r"\frac{\partial h_1}{\partial w_1}$ along $w_1\to h_1\to\hat y\to L$; $\sigma' = \sigma(1-\sigma)$",
             verdict=prove.equal(ch.steps[-1].value, derived, budget=SYMBOLIC_BUDGET_S))
     ch.step(rf"\bigl({_tex_num(vals[0])}\bigr)\cdot\bigl({_tex_num(vals[1])}\bigr)\cdot"
             rf"\bigl({_tex_num(vals[2])}\bigr)", at_point,
             "at the data point", given=exact)
-    ch.step(rf"{_tex_num(answer)}", None,
+    ch.step(rf"{_tex_num(answer)}", direct,
             r"SymPy differentiates $L$ written with $e^{-t}$ directly (30 digits)",
             verdict=prove.close(float(direct), float(_value(at_point, {})), rtol=1e-12,
                                 what="direct derivative vs the product of the factors"))
