@@ -19,6 +19,7 @@ from checks import network_counts as sim
 from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, param
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
@@ -162,7 +163,8 @@ def _fmt(x) -> str:
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Counting parameters, operations and updates", "comp433-a2, Questions 1-2", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        # P and F, once derived in 1(a) and 1(b), stand for their formulas in later displays
+        notation=Notation(names={"P": param_count(D_, M_, K_), "F": forward_ops(N_, D_, M_, K_, a_, c_)}),
         question=(
             r"A fully connected classifier takes $N$ samples of $D$ features (the rows of "
             r"$X\in\mathbb{R}^{N\times D}$), has one hidden layer of $M$ units with activation "
@@ -184,9 +186,8 @@ def _parameters(sol: Solution, p: Params, ctx: Context) -> None:
     pa = sol.part("1a", "Parameters", r"How many weights and biases does the network learn?")
     P_sym = param_count(D_, M_, K_)
     pa.chain("P", "P").define(
-        r"\underbrace{DM}_{W_1} + \underbrace{M}_{b_1} + \underbrace{MK}_{W_2} "
-        r"+ \underbrace{K}_{b_2}",
-        D_ * M_ + M_ + M_ * K_ + K_, "one weight per edge, one bias per unit",
+        r"DM + M + MK + K", D_ * M_ + M_ + M_ * K_ + K_,
+        r"one weight per edge, one bias per unit: $W_1$, $b_1$, $W_2$, $b_2$",
     ).step(r"(D+1)M + (M+1)K", P_sym, "collect terms")
     pa.text(r"The softmax $y_k = e^{z_k}/\sum_j e^{z_j}$ only normalises the $K$ outputs: it has "
             r"no parameters. Neither does $N$ enter: the same weights serve every sample.")
@@ -267,9 +268,9 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
            param_count(D_, M_, K_) * (2 * forward_ops(N_, D_, M_, K_, p.act_cost, p.loss_cost) + 4),
            rf"$a = {p.act_cost}$, $c = {p.loss_cost}$", given={a_: p.act_cost, c_: p.loss_cost})
     lead = sp.limit(_scaled(T_sym) / (4 * N_ * (_scaled(D_ * M_ + M_ * K_)) ** 2), s_, sp.oo)
-    pb.claim("order", r"For large layers $T_{\mathrm{FD}} \approx 4N(DM+MK)^2 \approx 4NP^2$: "
-             r"the ratio tends to 1 when $D, M, K$ grow in fixed proportions, whatever $a, c$.",
-             prove.equal(lead, 1), latex=r"T_{\mathrm{FD}} = 4N(DM+MK)^2\,(1 + o(1)) = O(NP^2).")
+    pb.claim("order", r"For large layers $T_{\mathrm{FD}} = 4N(DM+MK)^2\,(1 + o(1)) = O(NP^2)$: "
+             r"the ratio $T_{\mathrm{FD}}/4N(DM+MK)^2$ tends to 1 when $D, M, K$ grow in fixed "
+             r"proportions, whatever $a, c$.", prove.equal(lead, 1))
 
     B_model = (c_ * N_ + N_ * K_ * (1 + a_) + M_ * K_ * (2 * N_ - 1) + K_ * (N_ - 1)
                + N_ * M_ * (2 * K_ - 1) + N_ * M_ * (1 + a_) + D_ * M_ * (2 * N_ - 1)
@@ -449,16 +450,15 @@ def _updates(sol: Solution, p: Params, ctx: Context) -> None:
                for name, (b, drop) in upd.items()}
     per_epoch = sp.ceiling(sp.Rational(p.samples, p.batch))
     q2.chain("minibatch", r"U_{\mathrm{mini}}").define(
-        r"E\,\lceil N/B\rceil", E_ * sp.ceiling(N_ / B_), "one update per batch, last batch kept",
-    ).step(rf"{p.epochs}\cdot{_fmt(per_epoch)} = {_fmt(derived[mb])}", derived[mb],
-           "sheet values", given=sheet)
+        None, E_ * sp.ceiling(N_ / B_), "one update per batch, last batch kept",
+    ).step(sp.Mul(p.epochs, per_epoch, evaluate=False), derived[mb], "sheet values", given=sheet,
+    ).step(None, derived[mb], "multiply")
     q2.chain("sgd", r"U_{\mathrm{SGD}}").define(
-        r"E\,\lceil N/1\rceil", E_ * sp.ceiling(N_ / 1), "$B = 1$",
-    ).step(rf"EN = {_fmt(derived['SGD'])}", derived["SGD"], "sheet values", given=sheet)
+        None, E_ * N_, r"$B = 1$: $\lceil N/1\rceil = N$ batches per epoch",
+    ).step(None, derived["SGD"], "sheet values", given=sheet)
     q2.chain("full", r"U_{\mathrm{full}}").define(
-        r"E\,\lceil N/N\rceil", E_ * sp.ceiling(N_ / N_), "$B = N$",
-    ).step(rf"E = {_fmt(derived['full batch'])}", derived["full batch"], "sheet values",
-           given=sheet)
+        None, E_, r"$B = N$: $\lceil N/N\rceil = 1$ batch per epoch",
+    ).step(None, derived["full batch"], "sheet values", given=sheet)
     rest = p.samples % p.batch
     q2.text(rf"The last mini-batch holds $N - B\lfloor N/B\rfloor = {rest}$ samples"
             + (r"; if it is dropped (as with \texttt{drop\_last=True}) the count is "
