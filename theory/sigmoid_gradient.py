@@ -19,6 +19,7 @@ from theory.autodiff import Graph, Tape, tables, tikz
 from theory.core import logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, numbers, param
 from theory.core.solution import ANSWER_RTOL, Solution
 
@@ -68,6 +69,11 @@ def conditioning(point: tuple) -> tuple[float, float]:
     return min(abs(x1 - x2), abs(x4), g / slope), (abs(a) + abs(x5) + abs(x6)) / g
 
 
+def logistic(z: sp.Expr) -> sp.Expr:
+    """sigma(z) = 1/(1 + e^-z)."""
+    return 1 / (1 + sp.exp(-z))
+
+
 def sigmoid_derivative(s: sp.Expr) -> sp.Expr:
     """sigma'(x) written through s = sigma(x)."""
     return s * (1 - s)
@@ -79,7 +85,7 @@ def hand_gradient(point: tuple, base: sp.Expr) -> list[sp.Expr]:
     m = sp.Max(x1, x2)
     g = m * x3 / x4 - (x5 + x6)
     u = sp.log(5 * g) / sp.log(base) + sp.Rational(1, 2)
-    outer = sigmoid_derivative(1 / (1 + sp.exp(-u))) / (g * sp.log(base))  # d sigma(u)/du * du/dg
+    outer = sigmoid_derivative(logistic(u)) / (g * sp.log(base))  # d sigma(u)/du * du/dg
     first = 1 if x1 > x2 else 0
     dg = [first * x3 / x4, (1 - first) * x3 / x4, m / x4, -m * x3 / x4**2, -1, -1]
     return [sp.nsimplify(outer * d) if d == 0 else outer * d for d in dg]
@@ -93,13 +99,13 @@ def formula(base_text: str) -> str:
 def solve(p: Params, ctx: Context) -> Solution:
     base = logbase.value(p.log_base)
     sol = Solution(TOPIC, "The sigmoid's derivative and a gradient through a max", "cs5388-a1, Problems 0-1", p,
-                   displays_checked=False,  # displays not yet all tied to their values (see --json)
+                   notation=Notation(functions={"sigma": logistic}),
                    question=r"Show that $\sigma'(x) = \sigma(x)(1-\sigma(x))$ for the logistic function, then find "
                    r"the gradient of $f(\mathbf x) = \sigma\big(\log(5(\max\{x_1,x_2\}\,x_3/x_4 - (x_5+x_6))) "
                    r"+ \tfrac12\big)$ and evaluate it at $\hat{\mathbf x}$.")
 
     p0 = sol.part("0", "The sigmoid's derivative", r"Differentiate $\sigma(x) = 1/(1+e^{-x})$.")
-    s = 1 / (1 + sp.exp(-x))
+    s = logistic(x)
     p0.chain("derivative", r"\sigma'(x)").define(r"\frac{d}{dx}\left(1 + e^{-x}\right)^{-1}", sp.diff(s, x),
                                                    "definition of sigma") \
         .step(r"\frac{e^{-x}}{\left(1+e^{-x}\right)^2}", sp.exp(-x) / (1 + sp.exp(-x)) ** 2,
@@ -132,8 +138,8 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"one-sided choices is a subgradient there.")
     logbase.note(p1, p.log_base)
     hand = hand_gradient(p.point, base)
-    f_sym = 1 / (1 + sp.exp(-(sp.log(5 * (sp.Max(X[0], X[1]) * X[2] / X[3] - (X[4] + X[5]))) / sp.log(base)
-                              + sp.Rational(1, 2))))
+    f_sym = logistic(sp.log(5 * (sp.Max(X[0], X[1]) * X[2] / X[3] - (X[4] + X[5]))) / sp.log(base)
+                     + sp.Rational(1, 2))
     at = {xi: exact_decimal(v) for xi, v in zip(X, p.point)}
     sympy_grad = [sp.diff(f_sym, xi).subs(at) for xi in X]
     p1.claim("sympy", r"The hand-derived gradient equals SymPy's derivative of $f$ at $\hat{\mathbf x}$ "
@@ -224,7 +230,7 @@ def _misconceptions(sol: Solution, p: Params, s: sp.Expr, grad: list[sp.Expr], v
             declared.append(values)
     u = _u(p.point, p.log_base)
     for b in logbase.BASES:
-        other = 1 / (1 + sp.exp(-_u(p.point, b)))
+        other = logistic(_u(p.point, b))
         if b != p.log_base and _differs(other, value, 1e-12):
             sol.misconception("f(x_hat)", f"value-{logbase.mistake_id(b)}", other,
                               f"The log in f is {logbase.name(p.log_base)} here; {logbase.name(b)} gives another "
