@@ -18,6 +18,7 @@ from checks import war_zone as geo
 from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, param
 from theory.core.solution import Check, Part, Solution
 from theory.core.verdict import Verdict
@@ -25,6 +26,8 @@ from theory.core.verdict import Verdict
 TOPIC = "war_zone"
 
 x1, x2 = sp.symbols("x_1 x_2", real=True)
+H_SUM, G_SUM, k_j = sp.symbols("S_h S_g k_j", integer=True, nonnegative=True)  # the sums an AND and the OR unit test
+NOTATION = Notation({r"\sum_{i\in P_j} h_i": H_SUM, r"\sum_j g_j": G_SUM})
 LINEAR = (x1, x2)
 QUADRATIC = (x1, x2, x1**2, x2**2)
 BAND = 1e-9  # points closer than this to a map edge are left out of the membership checks
@@ -364,16 +367,21 @@ def _logic_claims(part: Part, net: Network) -> None:
     ands = {f"g{j + 1}": (lambda j=j, idx=idx: truth_table(
         [1] * len(idx), net.and_b[j], all, f"g{j + 1} ({len(idx)} inputs)"))
         for j, idx in enumerate(net.pieces)}
+    threshold = -and_bias(k_j)
     part.claim("and", r"Each AND unit $g_j = H\bigl(\sum_{i\in P_j} h_i - (k_j - \tfrac12)\bigr)$ "
-               r"fires exactly when all $k_j$ of its inputs fire (exhaustive truth table).",
+               r"fires exactly when all $k_j$ of its inputs fire (exhaustive truth table): the sum of its "
+               r"inputs, an integer at most $k_j$, is then above $k_j - 1$, hence $k_j$, so every $h_i = 1$:",
                prove.proved_for_each(ands, "AND truth tables"),
-               latex=r"\sum_{i\in P_j} h_i \ge k_j - \tfrac12 \iff \sum_{i\in P_j} h_i = k_j"
-               r"\iff h_i = 1\ \ \forall i\in P_j")
+               latex=r"\sum_{i\in P_j} h_i \ge k_j - \tfrac12 > k_j - 1",
+               value=sp.And(sp.Ge(H_SUM, threshold), sp.Gt(threshold, k_j - 1, evaluate=False)))
     m = len(net.pieces)
+    threshold = -or_bias(m)
     part.claim("or", rf"The output $y = H\bigl(\sum_{{j=1}}^{{{m}}} g_j - \tfrac12\bigr)$ fires "
-               r"exactly when at least one AND unit fires (exhaustive truth table).",
+               r"exactly when at least one AND unit fires (exhaustive truth table): the sum of the $g_j$, an "
+               r"integer, is then positive, hence at least 1, so some $g_j = 1$:",
                truth_table([1] * m, net.or_b, any, f"OR ({m} inputs)"),
-               latex=r"\sum_j g_j \ge \tfrac12 \iff \sum_j g_j \ge 1 \iff \exists j:\ g_j = 1")
+               latex=r"\sum_j g_j \ge \tfrac12 > 0",
+               value=sp.And(sp.Ge(G_SUM, threshold), sp.Gt(threshold, 0, evaluate=False)))
 
 
 def _network_formula(net: Network) -> str:
@@ -391,7 +399,7 @@ def _network_formula(net: Network) -> str:
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "War zone", "iust-dl-hw1, Problem 3", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=NOTATION,
         question=(
             r"A car drives through a former war zone whose map marks dangerous areas. For each "
             r"of two maps, build a system that raises an alarm exactly when the car's position "
