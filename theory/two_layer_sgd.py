@@ -26,6 +26,7 @@ from theory.autodiff.ops import CONSTANTS, FUNCTIONS
 from theory.core import expr, logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Solution
 from theory.core.verdict import Verdict
@@ -182,6 +183,10 @@ def activate(act: str, z: sp.Expr) -> sp.Expr:
         "tanh": lambda: sp.tanh(z),
         "identity": lambda: z,
     }[act]()
+
+
+# the activations as the displays write them (\tanh is read as it is)
+READ = {r"\mathrm{ReLU}": lambda z: activate("relu", z), "sigma": lambda z: activate("sigmoid", z)}
 
 
 def forward(units: list[nn.Neuron], values: dict[str, sp.Expr]) -> tuple[dict, dict]:
@@ -358,7 +363,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         "One SGD step and one momentum step by backpropagation",
         SOURCE,
         p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        # every name in the displays stands for its value: the inputs, the parameters, the neurons, t
+        notation=Notation({**{tex_name(n): v for n, v in env.items()}, "t": t}, READ),
         question=(
             r"A network with two inputs, two ReLU hidden units and one sigmoid output is trained "
             r"with the binary cross-entropy. With the parameter values of the sheet's table, find "
@@ -513,15 +519,15 @@ def _loss_part(sol, p, net, env, t, formulas, at, floats) -> sp.Expr:
     logbase.note(pb, p.log_base, r"``The loss function is a cross entropy loss function'', without the base of "
                  r"its logarithm.")
     y = env[net.output]
-    log = logbase.tex(p.log_base)
     value = cross_entropy(y, t, p.log_base)
     shown = sp.expand_log(value, force=True)
+    per = "" if p.log_base == "e" else rf"\frac{{1}}{{\ln {p.log_base}}}"  # log_b = ln / ln b
     pb.chain("loss", "L").define(
-        rf"-\left[t {log} {tex_name(net.output)} + (1-t) {log}(1 - {tex_name(net.output)})\right]",
+        rf"-{per}\left[t \ln {tex_name(net.output)} + (1-t) \ln(1 - {tex_name(net.output)})\right]",
         formulas["L"].subs(at),
         "binary cross-entropy",
     ).step(
-        rf"-\left[{sp.latex(t)} \cdot {log} {number(y)} + {sp.latex(1 - t)} \cdot {log} "
+        rf"-{per}\left[{sp.latex(t)} \cdot \ln {number(y)} + {sp.latex(1 - t)} \cdot \ln "
         rf"{number(1 - y)}\right]",
         value,
         rf"$t = {sp.latex(t)}$ and ${tex_name(net.output)}$ from (a)",
@@ -534,8 +540,8 @@ def _loss_part(sol, p, net, env, t, formulas, at, floats) -> sp.Expr:
     )
     if t == 1:
         pb.text(
-            rf"With $t = 1$ only the first term survives: $L = -{log} y$, small when $y$ is close to "
-            r"1."
+            rf"With $t = 1$ only the first term survives: $L = -{logbase.tex(p.log_base)} y$, small when $y$ "
+            r"is close to 1."
         )
     return value
 
