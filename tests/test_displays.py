@@ -156,3 +156,23 @@ def test_a_tampered_answer_fails_its_check(topic):
     accepted = [n for n, r in rejected.items() if not r and not sol.results[n].any_passing]
     assert any(rejected.values()), f"{topic}: no tampered answer was rejected"
     assert not accepted, f"{topic}: tampered answers still pass: {accepted}"
+
+
+def test_families_mod_limits_and_grouped_digits_are_read():
+    i, j, n = sp.symbols("i j n", integer=True)
+    a = sp.Function("a")
+    notation = Notation(indexed={"a": a, "C_a": lambda r, c: a(sp.Mod(r - c, n))}, sums={"k": (0, n - 1)})
+    names = {"i": i, "j": j, "n": n}
+    assert read(r"a_{(i-1-j)~\mathrm{mod}~n}", notation, names).value == a(sp.Mod(i - 1 - j, n))
+    assert read(r"(C_a)_{i,\,(j+1)~\mathrm{mod}~n}", notation, names).value == a(sp.Mod(i - sp.Mod(j + 1, n), n))
+    assert read(r"39\,065 + 1{,}000", Notation()).value == 40065
+    t = sp.Symbol("t", positive=True)
+    assert read(r"\lim_{t\to\infty} \frac{t}{t + 1}", Notation(), {"t": t}).value.doit() == 1
+
+
+def test_a_name_may_depend_on_the_case():
+    cases = {f"n={k}": {"n": k} for k in (2, 3)}
+    notation = Notation(names={"M": lambda n: sp.eye(n)})
+    shown = show(r"2M", lambda n: 2 * sp.eye(n), notation, cases=cases)
+    assert shown.kind == "parsed" and shown.verdict.passed
+    assert not shown.recheck(r"3M").passed

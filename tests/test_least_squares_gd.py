@@ -14,7 +14,7 @@ from theory.core.errors import BadInput
 def test_gradient_without_one_over_n_is_rejected(monkeypatch):
     monkeypatch.setattr(ls, "gradient", lambda X, w, y, n: X.T @ (X @ w - y))
     failed = failed_claims(ls)
-    assert {"b.grad.2", "b.entries", "b.fd", "b.hessian", "c.w1.1", "d.affine",
+    assert {"b.grad.1", "b.entries", "b.fd", "b.hessian", "c.w1.1", "d.affine",
             "d.explicit"} <= failed
 
 
@@ -29,7 +29,7 @@ def test_loss_without_one_half_is_rejected(monkeypatch):
 def test_gradient_with_wrong_sign_is_rejected(monkeypatch):
     monkeypatch.setattr(ls, "gradient", lambda X, w, y, n: X.T @ (y - X @ w) / n)
     failed = failed_claims(ls)
-    assert {"b.grad.2", "b.entries", "b.fd", "c.w1.1", "c.compact", "d.explicit"} <= failed
+    assert {"b.grad.1", "b.entries", "b.fd", "c.w1.1", "c.compact", "d.explicit"} <= failed
 
 
 @pytest.mark.parametrize("wrong", [
@@ -40,7 +40,7 @@ def test_wrong_power_in_closed_form_is_rejected(monkeypatch, wrong):
     monkeypatch.setattr(ls, "closed_form_poly", wrong)
     failed = failed_claims(ls)
     # the inductive step holds for any shifted form; the base case rejects it
-    assert {"d.base", "d.explicit", "d.iteration", "e.runs"} <= failed
+    assert {"d.base", "d.explicit", "d.iteration", "e.runs", "d.closed.1", "display:d.closed.0"} <= failed
     assert "d.induction.1" not in failed
 
 

@@ -20,6 +20,7 @@ from checks import least_squares_gd as sim
 from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, param
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
@@ -28,6 +29,7 @@ TOPIC = "least_squares_gd"
 
 N_, D_ = sp.symbols("N D", positive=True, integer=True)
 alpha_, lam_ = sp.symbols("alpha lambda", positive=True)
+lam_max_ = sp.Symbol(r"\lambda_{\max}", positive=True)  # the largest eigenvalue of X^T X
 t_ = sp.Symbol("t")  # stands for the iteration matrix A in polynomial identities
 j_ = sp.Symbol("j", integer=True, nonnegative=True)
 k_ = sp.Symbol("k", integer=True, nonnegative=True)
@@ -36,6 +38,7 @@ w0s_, cs_, ws_ = sp.symbols("w_0 c w^*")  # scalar stand-ins for w_0, c and w*
 Xm = sp.MatrixSymbol("X", N_, D_)
 wm = sp.MatrixSymbol("w", D_, 1)
 w0m = sp.MatrixSymbol("w_0", D_, 1)
+w1m = sp.MatrixSymbol("w_1", D_, 1)
 ym = sp.MatrixSymbol("y", N_, 1)
 
 
@@ -197,10 +200,21 @@ def _rel(a: np.ndarray, b: np.ndarray) -> float:
 
 # ------------------------------------------------------------------ solve
 
+def notation(dL: sp.MatrixExpr) -> Notation:
+    """The displays' names: I, the gradient at the first iterates, lambda_max(X^T X)."""
+    return Notation({
+        "I": sp.Identity(D_),
+        **{rf"\nabla_w\mathcal{{L}}({sp.latex(v)})": dL.xreplace({wm: v}) for v in (w0m, w1m)},
+        r"\lambda_{\max}(X^\top X)": lam_max_,
+    })
+
+
 def solve(p: Params, ctx: Context) -> Solution:
+    L = loss(Xm, wm, ym, N_)  # matrix symbols of symbolic size
+    dL = sp.diff(L, wm)
     sol = Solution(
         TOPIC, "Least squares by gradient descent", "comp433-a2, Question 4", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=notation(dL),
         question=(
             r"For the mean squared loss $\mathcal{L}(w) = \frac{1}{2N}\lVert Xw - y\rVert^2$ with "
             r"$X\in\mathbb{R}^{N\times D}$, $w\in\mathbb{R}^{D\times 1}$, "
@@ -211,8 +225,6 @@ def solve(p: Params, ctx: Context) -> Solution:
         ),
     )
     data = _data(p, ctx)
-    L = loss(Xm, wm, ym, N_)  # matrix symbols of symbolic size
-    dL = sp.diff(L, wm)
     _dimensions(sol, L, dL)
     _gradient(sol, p, ctx, data, dL)
     _first_iterates(sol, dL)
@@ -253,12 +265,9 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixE
     pb = sol.part("b", "Gradient and minimiser",
                   r"Find $\nabla_w\mathcal{L}$ and $\operatorname{arg\,min}_w\mathcal{L}$.")
     pb.chain("grad", r"\nabla_w\mathcal{L}").define(
-        r"\nabla_w\Bigl[\tfrac{1}{2N}(Xw-y)^\top(Xw-y)\Bigr]", dL,
-        "SymPy's matrix derivative",
-    ).step(
-        r"\tfrac{1}{2N}\bigl(2X^\top Xw - 2X^\top y\bigr)",
-        (2 * Xm.T @ Xm @ wm - 2 * Xm.T @ ym) / (2 * N_),
-        r"expand: $w^\top X^\top Xw - 2y^\top Xw + y^\top y$, differentiate",
+        r"\tfrac{1}{2N}\bigl(2X^\top Xw - 2X^\top y\bigr)", dL,
+        r"SymPy's matrix derivative of $\mathcal{L} = \tfrac{1}{2N}(Xw-y)^\top(Xw-y) = "
+        r"\tfrac{1}{2N}(w^\top X^\top Xw - 2y^\top Xw + y^\top y)$",
     ).step(r"\tfrac{1}{N}X^\top(Xw - y)", gradient(Xm, wm, ym, N_), "factor")
 
     def entries(n, d):
@@ -282,9 +291,10 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixE
              prove.equal(sp.diff(gradient(Xm, wm, ym, N_), wm), Xm.T @ Xm / N_))
     pb.text(r"Setting the gradient to zero gives the normal equations $X^\top Xw = X^\top y$. "
             r"When $X^\top X$ is invertible (rank $X = D$, which needs $N \ge D$):")
-    pb.claim("normal", r"$w^*$ zeroes the gradient (matrix symbols, $X^\top X$ invertible):",
+    pb.claim("normal", r"The minimiser $w^* = \operatorname{arg\,min}_w\mathcal{L}$, the zero of "
+             r"the gradient (matrix symbols, $X^\top X$ invertible), is",
              prove.equal(gradient(Xm, minimiser(Xm, ym), ym, N_), sp.ZeroMatrix(D_, 1)),
-             latex=r"w^* = \operatorname{arg\,min}_w\mathcal{L} = (X^\top X)^{-1}X^\top y.")
+             latex=r"(X^\top X)^{-1}X^\top y", value=minimiser(Xm, ym))
     pb.claim("lstsq", r"On the random full-rank data it equals NumPy's least-squares solution.",
              prove.close(_rel(minimiser(X, y), sim.least_squares(X, y)), 0.0, rtol=0.0, atol=1e-10,
                          what="largest relative gap"))
@@ -332,23 +342,19 @@ def _first_iterates(sol: Solution, dL: sp.MatrixExpr) -> None:
         return w - alpha_ * dL.xreplace({wm: w})
 
     w1 = descend(w0m)
-    ch = pc.chain("w1", "w_1").define(r"w_0 - \alpha\nabla_w\mathcal{L}(w_0)", w1,
-                                      "SymPy's matrix derivative")
-    ch.step(r"w_0 - \frac{\alpha}{N}X^\top(Xw_0 - y)", gd_step(w0m, Xm, ym, alpha_, N_),
-            "gradient of (b)")
+    pc.chain("w1", "w_1").define(r"w_0 - \alpha\nabla_w\mathcal{L}(w_0)", w1, "a gradient-descent step") \
+        .step(r"w_0 - \frac{\alpha}{N}X^\top(Xw_0 - y)", gd_step(w0m, Xm, ym, alpha_, N_), "gradient of (b)")
     A, c = iteration_matrix(Xm, alpha_, N_), alpha_ / N_ * (Xm.T @ ym)
-    w2 = descend(w1)
-    second = A @ w1 + c
     expanded = (w0m - 2 * alpha_ / N_ * Xm.T @ Xm @ w0m
                 + (alpha_ / N_) ** 2 * Xm.T @ Xm @ Xm.T @ Xm @ w0m
                 + 2 * alpha_ / N_ * Xm.T @ ym - (alpha_ / N_) ** 2 * Xm.T @ Xm @ Xm.T @ ym)
-    pc.chain("w2", "w_2").define(r"w_1 - \alpha\nabla_w\mathcal{L}(w_1)", w2,
-                                 "SymPy's matrix derivative") \
-        .step(r"\Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)w_1 + \frac{\alpha}{N}X^\top y", second,
-              "collect $w_1$") \
+    pc.chain("w2", "w_2").define(r"w_1 - \alpha\nabla_w\mathcal{L}(w_1)", descend(w1m),
+                                 "the next step") \
+        .step(r"\Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)w_1 + \frac{\alpha}{N}X^\top y", A @ w1m + c,
+              "gradient of (b), collect $w_1$") \
         .step(r"w_0 - \frac{2\alpha}{N}X^\top Xw_0 + \frac{\alpha^2}{N^2}(X^\top X)^2w_0 "
               r"+ \frac{2\alpha}{N}X^\top y - \frac{\alpha^2}{N^2}X^\top XX^\top y", expanded,
-              "substitute $w_1$, expand")
+              "substitute $w_1$, expand", given={w1m: w1})
 
     def compact(n, d):
         X, w, y = _small(n, d)
@@ -367,6 +373,9 @@ def _first_iterates(sol: Solution, dL: sp.MatrixExpr) -> None:
 def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None:
     pd = sol.part("d", "The k-th iterate",
                   r"Express $w_k$ through $\alpha$, $w_0$, $X$, $y$ and $k$.")
+    # the displays of (d) are polynomials in A: A (also written out) and c read as the stand-ins t and c
+    pd.notation = Notation({**pd.notation.names, "A": t_, r"\Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)": t_,
+                            r"\frac{\alpha}{N}X^\top y": cs_})
     A, c = iteration_matrix(Xm, alpha_, N_), alpha_ / N_ * (Xm.T @ ym)
     pd.claim("affine", r"One step is the affine map $w \mapsto Aw + c$ with "
              r"$A = I - \frac{\alpha}{N}X^\top X$ and $c = \frac{\alpha}{N}X^\top y$ "
@@ -401,15 +410,16 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
              prove.proved_for_each({"k=0: w_0": lambda: prove.equal(closed_form(0, ws, Xs, ys, alpha_, 3), ws),
                                     **{f"k={k}": (lambda k=k: one_more(k)) for k in range(4)}},
                                    "entries compared"))
-    pd.claim("c-identity", r"When $X^\top X$ is invertible, $c = (I - A)w^*$ (normal equations).",
-             prove.equal((_eye(Xm, D_) - A) @ minimiser(Xm, ym), c))
-    pd.chain("fixed", r"w_k").define(
-        r"A^kw_0 + \sum_{j=0}^{k-1}A^j(I - A)w^*", pk * w0s_ + (qk * (1 - t_)).doit() * ws_,
-        "$c = (I - A)w^*$",
-    ).step(r"w^* + A^k(w_0 - w^*)", ws_ + t_**k_ * (w0s_ - ws_),
-           r"telescoping: $(1-t)\sum_{j<k}t^j = 1 - t^k$",
-           verdict=_folded_equal(pk * w0s_ + (qk * (1 - t_)).doit() * ws_,
-                                 ws_ + t_**k_ * (w0s_ - ws_)))
+    c_identity = prove.equal((_eye(Xm, D_) - A) @ minimiser(Xm, ym), c)
+    pd.claim("c-identity", r"When $X^\top X$ is invertible, $c = (I - A)w^*$ (normal equations).", c_identity)
+    telescoped = ws_ + t_**k_ * (w0s_ - ws_)
+    pd.chain("closed", r"w_k").define(
+        r"\Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)^kw_0 + \sum_{j=0}^{k-1}"
+        r"\Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)^j\frac{\alpha}{N}X^\top y", pk * w0s_ + qk.doit() * cs_,
+        "the induction, $A$ and $c$ written out",
+    ).step(r"w^* + \Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)^k(w_0 - w^*)", telescoped,
+           r"$X^\top X$ invertible: $c = (I - A)w^*$, and $(1-t)\sum_{j<k}t^j = 1 - t^k$ telescopes",
+           verdict=c_identity & _folded_equal(pk * w0s_ + (qk * (1 - t_)).doit() * ws_, telescoped))
     X, y, w0, alpha = data["X"], data["y"], data["w0"], data["alpha"]
     traj = sim.trajectory(X, y, w0, alpha, p.k)
     wstar = minimiser(X, y)
@@ -420,15 +430,10 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
             for k in ks]
     which = (rf"for $k = 0,\dots,{p.k}$" if len(ks) == p.k + 1
              else rf"at {len(ks)} evenly spread $k$ from $0$ to ${p.k}$")
-    pd.claim("iteration", r"By the base case and the induction, "
-             r"$w_k = A^kw_0 + \sum_{j<k}A^jc$, and $= w^* + A^k(w_0 - w^*)$ when $X^\top X$ is "
-             rf"invertible. On random data ($N={p.N}$, $D={p.D}$, "
+    pd.claim("iteration", rf"On random data ($N={p.N}$, $D={p.D}$, "
              rf"$\alpha = {p.alpha_frac:g}\cdot 2N/\lambda_{{\max}}$) both forms equal the "
-             rf"iterates of a plain gradient-descent loop {which}:",
-             prove.close(max(gaps), 0.0, rtol=0.0, atol=1e-10, what="largest relative gap"),
-             latex=r"w_k = \Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)^kw_0 + \sum_{j=0}^{k-1}"
-                   r"\Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)^j\frac{\alpha}{N}X^\top y "
-                   r"= w^* + \Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)^k(w_0 - w^*).")
+             rf"iterates of a plain gradient-descent loop {which}.",
+             prove.close(max(gaps), 0.0, rtol=0.0, atol=1e-10, what="largest relative gap"))
 
     pd.text(r"Convergence. $X^\top X = Q\Lambda Q^\top$ with eigenvalues $\lambda_i \ge 0$, so "
             r"$A = Q(I - \frac{\alpha}{N}\Lambda)Q^\top$ and $w_k - w^* = A^k(w_0 - w^*)$ shrinks "
@@ -441,8 +446,8 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
               & prove.equal(roots[-1] * N_ / lam_, stable_limit(lam_, N_)))
     pd.claim("stability", r"With $u = \alpha\lambda/N$: $|1 - u| < 1 \iff (1-u)^2 - 1 = u(u-2) < 0"
              r" \iff 0 < u < 2$, i.e. $0 < \alpha < 2N/\lambda$; for all eigenvalues at once:",
-             stable,
-             latex=r"0 < \alpha < \frac{2N}{\lambda_{\max}(X^\top X)}.")
+             stable, latex=r"0 < \alpha < \frac{2N}{\lambda_{\max}(X^\top X)}",
+             value=sp.And(sp.Lt(0, alpha_, evaluate=False), sp.Lt(alpha_, stable_limit(lam_max_, N_))))
     pd.text(r"Then $w_k \to w^*$ at the rate $\rho = \max_i|1 - \alpha\lambda_i/N|$ (for singular "
             r"$X^\top X$ the directions with $\lambda_i = 0$ keep their $w_0$ part, as in (b)); "
             r"beyond $2N/\lambda_{\max}$ the top direction grows by "

@@ -51,12 +51,16 @@ def show(source: str | sp.Basic | None, value: Any, notation: Notation, *, cases
         return Display(notation.printed(value), "printed")
     if isinstance(source, (sp.Basic, sp.MatrixBase)):
         return Display(notation.printed(source), "printed",
-                       _agree(Reading(source), value, cases, sizes, "the printed form"))
+                       _agree(lambda kw: Reading(source), value, cases, sizes, "the printed form"))
     tex = source
 
     def check(text: str) -> Verdict:
         names = _symbols([value, *context], cases, sizes)
-        return _agree(read(text, notation, names), value, cases, sizes, "the display")
+        if cases is None:
+            return _agree(lambda kw: read(text, notation, names), value, cases, sizes, "the display")
+        first = next(iter(cases.values()), {})
+        read(text, notation.at(first), names)  # unreadable text is unchecked, not a failing case
+        return _agree(lambda kw: read(text, notation.at(kw), names), value, cases, sizes, "the display")
 
     if value is None:
         return Display(tex, "unchecked", why="no value to compare it with")
@@ -77,10 +81,13 @@ def _symbols(values: list[Any], cases: Cases, sizes: Mapping[str, sp.Symbol]) ->
     return {canonical(sp.latex(s)): s for s in found}
 
 
-def _agree(reading: Reading, value: Any, cases: Cases, sizes: Mapping[str, sp.Symbol], what: str) -> Verdict:
+def _agree(reading: Callable[[Mapping[str, Any]], Reading], value: Any, cases: Cases,
+           sizes: Mapping[str, sp.Symbol], what: str) -> Verdict:
+    """The reading (in each case's notation) against the value, once or case by case."""
     if cases is None:
-        return _one(reading, value, what)
-    checks = {name: (lambda kw=kw: _one(_at(reading, kw, sizes), value(**kw), what)) for name, kw in cases.items()}
+        return _one(reading({}), value, what)
+    checks = {name: (lambda kw=kw: _one(_at(reading(kw), kw, sizes), value(**kw), what))
+              for name, kw in cases.items()}
     return prove.proved_for_each(checks, f"{what} equals the value case by case")
 
 

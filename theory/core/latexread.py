@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -33,6 +34,8 @@ _SINGLE = re.compile(r"([_^])\{([A-Za-z0-9*])\}")
 
 def canonical(tex: str) -> str:
     """One spelling per formula: no spacing or sizing commands, no braces around one character."""
+    tex = re.sub(r"(?<=\d)(?:\\,|\{,\})(?=\d{3}(?!\d))", "", tex)  # 39\,065 and 39{,}065 are one number
+    tex = re.sub(r"~?\\(?:mathrm|operatorname)\{mod\}~?|\\bmod", r" \\bmod ", tex)
     tex = _SPACING.sub(" ", tex)
     tex = _SIZING.sub("", tex)
     tex = tex.replace(r"\lvert", "|").replace(r"\rvert", "|").replace(r"\vert", "|")
@@ -62,11 +65,15 @@ class Notation:
     """A topic's spellings: `names` (canonical LaTeX -> SymPy value) and `functions` (LaTeX name -> callable).
 
     `sums` gives the range of an index summed without bounds (`\\sum_j` over j = 1..d_h).
+    `indexed` gives families read with their subscripts as arguments: `a_{(i-j) \\bmod n}` is
+    `indexed["a"]((i-j) mod n)`, `S_{ik}` (letters: one index each) and `(C_a)_{k,j}` take two.
+    In a chain with cases, a name's or family's value may be a function of the case's keywords.
     """
 
     names: Mapping[str, sp.Basic] = field(default_factory=dict)
     functions: Mapping[str, Callable[..., sp.Expr]] = field(default_factory=dict)
     sums: Mapping[str, tuple[sp.Expr, sp.Expr]] = field(default_factory=dict)
+    indexed: Mapping[str, Callable[..., sp.Expr]] = field(default_factory=dict)
 
     def printed(self, value: sp.Basic) -> str:
         """The LaTeX of a checked value, in this notation's names for its symbols."""
@@ -74,7 +81,20 @@ class Notation:
         return sp.latex(value, symbol_names=names)
 
     def with_symbols(self, symbols: Mapping[str, sp.Basic]) -> Notation:
-        return Notation({**symbols, **self.names}, self.functions, self.sums)
+        return Notation({**symbols, **self.names}, self.functions, self.sums, self.indexed)
+
+    def at(self, case: Mapping[str, Any]) -> Notation:
+        """The notation in one case of a chain: names and families given as functions of the case, evaluated."""
+        def value(v):
+            return v(**case) if callable(v) and not isinstance(v, sp.Basic) else v
+        families = {k: v(**case) if getattr(v, "per_case", False) else v for k, v in self.indexed.items()}
+        return Notation({k: value(v) for k, v in self.names.items()}, self.functions, self.sums, families)
+
+
+def per_case(family: Callable[..., Callable[..., sp.Expr]]) -> Callable[..., Callable[..., sp.Expr]]:
+    """Mark an indexed family that depends on the case: `family(**case)` gives the family itself."""
+    family.per_case = True  # type: ignore[attr-defined]
+    return family
 
 
 @dataclass(frozen=True)
@@ -195,7 +215,7 @@ class _Parser:
         sign = -1 if self.peek() == "-" else 1
         if self.peek() in ("+", "-"):
             self.take()
-        total = sign * self.term()
+        total = self.term() if sign == 1 else -self.term()
         while self.peek() in ("+", "-"):
             op = self.take()
             t = self.term()
@@ -212,6 +232,9 @@ class _Parser:
             elif tok == "/":
                 self.take()
                 value = value / self.power()
+            elif tok == r"\bmod":
+                self.take()
+                value = sp.Mod(value, self.power())
             elif tok and tok not in ("+", "-", ")", "]", "}", ",", "&", "\\", r"\approx") \
                     and tok not in RELATIONS and not (tok == "|" and self._closing_bar):
                 value = value * self.power()
@@ -247,6 +270,8 @@ class _Parser:
         if tok in ("(", "["):
             inner = self.expression()
             self.take(")" if tok == "(" else "]")
+            if isinstance(inner, _Family):
+                return inner.entry(self._indices())
             return inner
         if tok == "{":
             self.pos -= 1
@@ -294,6 +319,8 @@ class _Parser:
             return self._big(sp.Sum if name == "sum" else sp.Product)
         if name == "int":
             return self._integral()
+        if name == "lim":
+            return self._limit()
         if name == "pi":
             return sp.pi
         if name == "infty":
@@ -322,6 +349,8 @@ class _Parser:
     def name(self, base: str) -> sp.Expr:
         """A letter or Greek name with its subscript, primes and index superscript (`^{(t)}`, `^*`)."""
         spelled = base
+        if base in self.notation.indexed and self.peek() == "_":
+            return self.notation.indexed[base](*self._indices())
         if self.peek() == "_":
             self.take("_")
             g = self.group()
@@ -335,6 +364,8 @@ class _Parser:
             spelled += f"^{g}" if len(g) == 1 else f"^{{{g}}}"
         if spelled in self.bound:
             return self.bound[spelled]
+        if spelled in self.notation.indexed:
+            return _Family(self.notation.indexed[spelled])
         f = self.notation.functions.get(spelled, NAMED.get(spelled))
         if f is not None:
             return f(self._argument())
@@ -344,6 +375,14 @@ class _Parser:
         if spelled == "e":
             return sp.E
         raise Unreadable(f"unknown name {spelled}")
+
+    def _indices(self) -> list[sp.Expr]:
+        """A family's subscript: comma-separated expressions, or letters naming one index each (`ik`)."""
+        self.take("_")
+        text = self.group()
+        if "," not in text and re.fullmatch(r"[A-Za-z]{2,}", text):
+            return [self.sub(letter) for letter in text]
+        return [self.sub(part) for part in _top_level_commas(text)]
 
     def _argument(self) -> sp.Expr:
         """A function's argument: a bracketed expression, or the next factor (`\\ln 2`, `\\sin x`)."""
@@ -406,6 +445,26 @@ class _Parser:
             self.bound[index] = outer
         return kind(body, (symbol, start_value, end))
 
+    def _limit(self) -> sp.Expr:
+        """`\\lim_{t\\to\\infty} body`: the limit of the product that follows."""
+        self.take("_")
+        m = re.fullmatch(r"([A-Za-z])\\to(.+)", self.group())
+        if not m:
+            raise Unreadable("a limit needs the form \\lim_{t\\to a}")
+        target = self.sub(m.group(2))
+        var = next((v for k, v in self.names if k == m.group(1) and isinstance(v, sp.Symbol)), None)
+        var = var if var is not None else sp.Dummy(m.group(1))
+        outer = self.bound.get(m.group(1))
+        self.bound[m.group(1)] = var
+        try:
+            body = self.term()
+        finally:
+            if outer is None:
+                del self.bound[m.group(1)]
+            else:
+                self.bound[m.group(1)] = outer
+        return sp.Limit(body, var, target)
+
     def _integral(self) -> sp.Expr:
         """`\\int_a^b body\\,dz`: the differential ends the body; the variable is bound inside it."""
         bounds = []
@@ -450,3 +509,20 @@ class _Parser:
         if len({len(r) for r in rows}) != 1:
             raise Unreadable("a matrix with rows of different lengths")
         return sp.Matrix(rows)
+
+
+class _Family:
+    """An indexed family named without its subscript yet: `(C_a)` before `_{k,j}`."""
+
+    def __init__(self, entry: Callable[..., sp.Expr]):
+        self.entry = lambda indices: entry(*indices)
+
+
+def _top_level_commas(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
