@@ -14,6 +14,7 @@ from checks import kl as num
 from theory.core import figures, logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, param
 from theory.core.solution import ANSWER_RTOL, Solution
 from theory.core.verdict import Verdict
@@ -279,10 +280,11 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"and strictly decreases after it.",
              prove.holds(gap_slope(1 / (1 + t)) > 0) & prove.holds(gap_slope(1 + t) < 0))
     pa.claim("maximum", r"So $x = 1$ is the unique global maximum of $h$ on $(0, \infty)$, and "
-             r"$h(1) = \ln 1 - 0 = 0$; every other $x > 0$ has $h(x) < h(1) = 0$:",
+             r"$h(1) = \ln 1 - 0 = 0$; every other $x > 0$ has $h(x) < h(1) = 0$. For every $x > 0$, "
+             r"with equality exactly at $x = 1$:",
              prove.equal(h.subs(x, root), 0) if root is not sp.nan
              else Verdict("symbolic", False, "no unique critical point"),
-             latex=r"\ln x \le x - 1 \quad (x > 0),\qquad \ln x = x - 1 \iff x = 1.")
+             latex=r"\ln x \le x - 1", value=sp.Le(sp.log(x), x - 1, evaluate=False))
     grid = num.log_grid(10.0 ** -p.grid_decades, 10.0 ** p.grid_decades, p.grid)
     values = num.log_gap(grid)
     at = int(np.argmax(values))
@@ -334,8 +336,8 @@ def solve(p: Params, ctx: Context) -> Solution:
            "cancel $p_i$").step(
         r"\sum_{i=1}^k q_i - \sum_{i=1}^k p_i",
         lambda k: sum(_symbols(k)[1]) - sum(_symbols(k)[0]), "split the sum").step(
-        r"1 - 1 = 0", lambda k: sp.Integer(0), r"both are distributions",
-        verdict=_on_simplex(cases))
+        r"1 - 1", lambda k: sp.Integer(0), r"both are distributions",
+        verdict=_on_simplex(cases)).step(sp.Integer(0), lambda k: sp.Integer(0), "arithmetic")
     i_, k_ = sp.symbols("i k", integer=True, positive=True)
     Pi, Qi = sp.IndexedBase("p", positive=True), sp.IndexedBase("q", positive=True)
     pb.claim("general", r"The same two identities hold for a symbolic number $k$ of outcomes "
@@ -419,10 +421,9 @@ def solve(p: Params, ctx: Context) -> Solution:
                                     for k in range(1, 6)}, "exact")
              & Verdict("numeric", self_kl <= 1e-15, f"max |KL(p, p)| = {self_kl:.3g}"))
     pz.claim("only-if", r"Conversely $h(x) = 0$ on $x > 0$ only at $x = 1$ (the unique maximiser "
-             r"from (a), where $h = 0$), so $KL(p, q) = 0$ forces $q_i = p_i$ for all $i$:",
+             r"from (a), where $h = 0$), so $KL(p, q) = 0$ forces $q_i = p_i$ for all $i$.",
              prove.equal(root, 1) & prove.equal(h.subs(x, root), 0) if root is not sp.nan
-             else Verdict("symbolic", False, "no unique critical point"),
-             latex=r"KL(p, q) = 0 \iff p_i = q_i \text{ for every } i.")
+             else Verdict("symbolic", False, "no unique critical point"))
 
     # (b)(iii) asymmetry
     pe, qe = _exact(p.p), _exact(p.q)
@@ -449,26 +450,33 @@ def solve(p: Params, ctx: Context) -> Solution:
                            what="scipy.stats.entropy(q, p)"))
     diff = forward - backward
     lg = "ln" if base == "e" else f"log_{base}"
+    pc.notation = Notation(names={"KL(p, q)": forward, "KL(q, p)": backward})
+    logs = _prime_logs(nats["pq"] - nats["qp"])
+    shown = rf"KL(p, q) - KL(q, p) = {logbase.scaled(_log_tex(logs), base)}"
+    sides = [diff, logs / ln_b]
     try:
         n_, powers = _log_ratio(nats["pq"] - nats["qp"])
         r_ = _ratio(powers)
         if r_ is not None:
-            exact_diff, r_text, r_name = sp.log(r_) / n_ / ln_b, _q(r_), str(r_)
-        else:  # R too long to write: its prime powers
+            exact_diff, r_name = sp.log(r_) / n_ / ln_b, str(r_)
+            shown += rf" = \tfrac{{1}}{{{n_}}}{log} {_q(r_)}"
+            sides.append(exact_diff)
+        else:  # R too long to write: the difference stays a sum of logs of primes
             exact_diff = sum((sp.Rational(e, n_) * sp.log(pr) for pr, e in powers.items()), sp.Integer(0)) / ln_b
-            r_text = r" \cdot ".join(f"{pr}^{{{e}}}" for pr, e in powers.items())
             r_name = "R (" + " * ".join(f"{pr}^{e}" for pr, e in powers.items())[:100] + ")"
         differ = prove.equal(diff, exact_diff) & Verdict(
             "symbolic", bool(powers), f"exact: the difference is {lg}({r_name})/{n_}, and {r_name} "
             + ("!= 1" if powers else "= 1"))
-        shown = (rf"KL(p, q) - KL(q, p) = {logbase.scaled(_log_tex(nats['pq'] - nats['qp']), base)} = "
-                 rf"\tfrac{{1}}{{{n_}}}{log} {r_text} ")
-        shown += r"\ne 0." if powers else "= 0."
+        relations = [sp.Eq(a, b, evaluate=False) for a, b in zip(sides, sides[1:])]
+        if r_ is None:  # no R to show: say that the sum of logs is not 0
+            relations.append((sp.Ne if powers else sp.Eq)(sides[-1], 0, evaluate=False))
+            shown += r" \ne 0" if powers else " = 0"
+        value = sp.And(*relations)
     except ValueError as e:
-        differ, shown = Verdict("symbolic", False, str(e)), ""
+        differ, shown, value = Verdict("symbolic", False, str(e)), "", None
     pc.claim("differ", r"The difference is a rational multiple of the logarithm of a rational "
              r"number $R$; it vanishes only if $R = 1$, which is not the case here:",
-             differ, latex=shown)
+             differ, latex=shown, value=value)
     pc.text(r"So $KL(p, q) \ne KL(q, p)$ in general: KL is not a metric (it is not symmetric, "
             r"and it does not satisfy the triangle inequality either).")
     # each answer judged by the SciPy values of (b)(iii) or the grid of (a)
