@@ -344,7 +344,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     fmt = ", ".join(f"{v:g}" for v in p.point)
     m, n = len(outs), len(names)
 
-    sol = Solution(TOPIC, "Jacobians by automatic differentiation", p.problem, p, displays_checked=False, question=(
+    sol = Solution(TOPIC, "Jacobians by automatic differentiation", p.problem, p, question=(
         rf"For $\mathbf f = ({', '.join(sp.latex(sp.Symbol(o)) for o in outs)})$ with "
         + "; ".join(rf"${sp.latex(sp.Symbol(o))} = {sp.latex(formulas[o], ln_notation=True)}$" for o in outs)
         + rf": draw the computation graph, evaluate it at $({fmt})$, and find the Jacobian there by "
@@ -396,14 +396,16 @@ def solve(p: Params, ctx: Context) -> Solution:
         for j, name in enumerate(names):
             d = sp.diff(local[o], syms[name])
             hand = on_branch(explicit(by_hand[j]), exact_at)
-            entry = J_exact[outs.index(o), j]
+            i = outs.index(o)
             lhs = rf"\frac{{\partial {sp.latex(sp.Symbol(o))}}}{{\partial {sp.latex(syms[name])}}}"
+            # printed: the chain rule's own expression (its brackets [a > 0] are taken at the point, `hand`,
+            # to be proved equal to SymPy's derivative), then that derivative and its value at the point
             pb.chain(f"d{o}-d{name}", lhs) \
-                .define(_tex(by_hand[j]), hand, "chain rule along the graph") \
-                .step(sp.latex(d), d, "SymPy differentiates the formula" + (" (active branches)" if kinked else ""),
+                .define(None, _printable(by_hand[j]), "chain rule along the graph") \
+                .step(None, d, "SymPy differentiates the formula" + (" (active branches)" if kinked else ""),
                       verdict=prove.equal(hand, d, budget=budget)) \
-                .step(rf"{sp.latex(entry)} \approx {J_num[outs.index(o), j]:.6g}", entry, rf"at $({fmt})$",
-                      verdict=prove.equal(d.subs(exact_at), entry, budget=budget))
+                .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {J_num[i, j]:.6g}$",
+                      verdict=prove.equal(d.subs(exact_at), J_exact[i, j], budget=budget))
     pb.text(rf"So $J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
             rf"{_matrix_tex(J_num)}$.")
     sol.answer("f", dict(zip(outs, exact_values)))
@@ -656,14 +658,13 @@ def same_piece(g: Graph, at: dict[str, float], h: float) -> None:
                                "or power base changing sign, tan's period): take a smaller step or another point")
 
 
-def _tex(e: sp.Expr) -> str:
-    """LaTeX of an expression over the graph's operations; a power of sigma printed as sigma^2(a).
-
-    (The engine's sigmoid prints itself, but not raised to a power.)
-    """
+def _printable(e: sp.Expr) -> sp.Expr:
+    """An expression over the graph's operations as it can be printed: with a power of sigma, every sigma
+    the generic function sigma (printed sigma^2(a)); the engine's sigmoid prints itself, but not raised
+    to a power."""
     if any(isinstance(power.base, sigmoid) for power in e.atoms(sp.Pow)):
         e = e.replace(sigmoid, sp.Function("sigma"))
-    return sp.latex(e)
+    return e
 
 
 def _all_equal(pairs: dict[str, tuple[sp.Expr, sp.Expr]]):
