@@ -13,6 +13,7 @@ from checks import linear_neuron as sim
 from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
@@ -21,6 +22,27 @@ TOPIC = "linear_neuron"
 
 eta_ = sp.Symbol(r"\eta", positive=True)
 lam_ = sp.Symbol(r"\lambda", positive=True)
+lam_max_ = sp.Symbol(r"\lambda_{\max}", positive=True)  # the largest eigenvalue of X^T X
+
+
+class x_data(sp.Function):
+    """The feature x_ij: the real symbol x_{ij} once i and j are numbers (in a sum over i, once written out)."""
+
+    @classmethod
+    def eval(cls, i, j):
+        if i.is_Integer and j.is_Integer:
+            return sp.Symbol(f"x_{{{i}{j}}}", real=True)
+
+
+class y_data(sp.Function):
+    """The target y_i: the real symbol y_i once i is a number."""
+
+    @classmethod
+    def eval(cls, i):
+        if i.is_Integer:
+            return sp.Symbol(f"y_{i}", real=True)
+
+
 # the per-example rule as a student types it: one weight w, its input x (1 for the bias), y and f = f(x_i)
 w_s, x_s, y_s, f_s = sp.symbols("w x y f", real=True)
 eta_s = sp.Symbol("eta", positive=True)
@@ -128,11 +150,16 @@ def predicted_distances(eta: float, lam: np.ndarray, V: np.ndarray, e0: np.ndarr
 
 # --- symbolic set-up ------------------------------------------------------------------------
 
+def neuron(W, x) -> sp.Expr:
+    """f(x) = w_0 + sum_j w_j x_j: the definition (x the n features, without the 1)."""
+    return W[0] + sum(W[j + 1] * x[j] for j in range(len(x)))
+
+
 def _symbols(M: int, N: int):
-    X = sp.Matrix(M, N, lambda i, j: sp.Symbol(f"x_{{{i + 1}{j + 1}}}", real=True))
-    Y = sp.Matrix(M, 1, lambda i, _: sp.Symbol(f"y_{i + 1}", real=True))
+    X = sp.Matrix(M, N, lambda i, j: x_data(i + 1, j + 1))
+    Y = sp.Matrix(M, 1, lambda i, _: y_data(i + 1))
     W = sp.Matrix(N + 1, 1, lambda j, _: sp.Symbol(f"w_{j}", real=True))
-    f = [W[0] + sum(W[j + 1] * X[i, j] for j in range(N)) for i in range(M)]  # the definition
+    f = [neuron(W, X[i, :]) for i in range(M)]
     L = sp.Rational(1, 2) * sum((Y[i] - f[i]) ** 2 for i in range(M))
     return X, Y, W, f, L
 
@@ -142,10 +169,32 @@ def _x(X, i: int, j: int):
     return sp.Integer(1) if j == 0 else X[i, j - 1]
 
 
+def _notation(M: int, N: int, X, Y, W, What, L) -> Notation:
+    """The displays' names for the symbolic data of size m = M, n = N; j is the case's weight."""
+    X1 = design_matrix(X)
+
+    def grad(v):  # SymPy's gradient of L at v
+        return sp.ImmutableMatrix([sp.diff(L, w) for w in W]).xreplace(dict(zip(W, v)))
+
+    return Notation(
+        names={"m": sp.Integer(M), "j": lambda j: sp.Integer(j), "L": L, "X": sp.ImmutableMatrix(X1),
+               r"\mathbf{y}": sp.ImmutableMatrix(Y), r"\mathbf{w}": sp.ImmutableMatrix(W),
+               r"\hat{\mathbf{w}}": sp.ImmutableMatrix(What), "H": sp.ImmutableMatrix(hessian(X1)),
+               "I": sp.eye(N + 1).as_immutable(), r"\nabla L(\mathbf{w})": grad(W),
+               r"\nabla L(\hat{\mathbf{w}})": grad(What), r"\lambda_{\max}(X^\top X)": lam_max_},
+        functions={"f": lambda x: neuron(W, x)},
+        indexed={"w": lambda j: W[j], "y": y_data, "x": lambda i, j: sp.Integer(1) if j == 0 else x_data(i, j),
+                 r"\mathbf{x}": lambda i: sp.ImmutableMatrix([[x_data(i, j) for j in range(1, N + 1)]])},
+    )
+
+
 def solve(p: Params, ctx: Context) -> Solution:
+    M, N = p.sym_m, p.sym_n
+    X, Y, W, f, L = _symbols(M, N)
+    What = sp.Matrix(N + 1, 1, lambda j, _: sp.Symbol(rf"\hat w_{j}", real=True))
     sol = Solution(
         TOPIC, "Gradient descent for a linear neuron", "cs5388-a1, Problem 7", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=_notation(M, N, X, Y, W, What, L),
         question=(
             r"A single linear neuron $f(\mathbf{x}) = w_0 + \sum_{j=1}^n w_jx_j$ is fitted to "
             r"examples $(\mathbf{x}_i, y_i)$, $i = 1..m$, by minimising "
@@ -153,8 +202,6 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"update of the weights."
         ),
     )
-    M, N = p.sym_m, p.sym_n
-    X, Y, W, f, L = _symbols(M, N)
     X1 = design_matrix(X)
     cases = {f"j={j}": {"j": j} for j in range(N + 1)}
 
@@ -177,9 +224,6 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"-\sum_{i=1}^m\bigl(y_i - f(\mathbf{x}_i)\bigr)\,x_{ij}",
         lambda j: -sum((Y[i] - f[i]) * _x(X, i, j) for i in range(M)),
         r"$\partial f(\mathbf{x}_i)/\partial w_j = x_{ij}$",
-    ).step(
-        r"-\bigl[X^\top(\mathbf{y} - X\mathbf{w})\bigr]_j",
-        lambda j: gradient(X1, Y, W)[j], r"vector form, $X$ with a first column of ones",
     )
     sizes = {f"m={a},n={b}": (a, b) for a in range(1, M + 1) for b in range(1, N + 1)}
 
@@ -187,10 +231,11 @@ def solve(p: Params, ctx: Context) -> Solution:
         Xs, Ys, Ws, _, Ls = _symbols(a, b)
         return prove.equal(sp.Matrix([sp.diff(Ls, w) for w in Ws]), gradient(design_matrix(Xs), Ys, Ws))
 
-    pa.claim("sizes", r"The vector form $\nabla L = -X^\top(\mathbf{y} - X\mathbf{w})$ equals "
-             r"SymPy's gradient of $L$ for every smaller size as well.",
+    pa.claim("sizes", r"In vector form, with $X$ the data matrix and a first column of ones ($x_{i0} = 1$), "
+             r"SymPy's gradient $\nabla L$ is, at this size and at every smaller one,",
              prove.proved_for_each({k: (lambda a=a, b=b: _size_check(a, b))
-                                    for k, (a, b) in sizes.items()}, "symbolic data"))
+                                    for k, (a, b) in sizes.items()}, "symbolic data"),
+             latex=r"-X^\top(\mathbf{y} - X\mathbf{w})", value=sp.Matrix([sp.diff(L, w) for w in W]))
     pa.chain("batch", r"w_j^{\mathrm{new}}", cases).define(
         r"w_j - \eta\frac{\partial L}{\partial w_j}", lambda j: W[j] - eta_ * sp.diff(L, W[j]),
         "a gradient-descent step",
@@ -239,15 +284,12 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"and every eigenvalue $\lambda_k$ of $H$ is $\ge 0$ ($> 0$ when $X$ has full column "
              r"rank).",
              prove.equal((v.T @ H @ v)[0], sum(e**2 for e in X1 @ v)))
-    What = sp.Matrix(N + 1, 1, lambda j, _: sp.Symbol(rf"\hat w_{j}", real=True))
-    eye = sp.eye(N + 1)
-    pb.chain("error", r"\bigl[\mathbf{w}^{\mathrm{new}} - \hat{\mathbf{w}}\bigr]_j", cases).define(
-        r"\bigl[\mathbf{w} - \eta\nabla L(\mathbf{w}) - \hat{\mathbf{w}}\bigr]_j",
-        lambda j: (W - eta_ * gradient(X1, Y, W) - What)[j], "one step, minus any $\\hat{w}$",
+    pb.chain("error", r"\mathbf{w}^{\mathrm{new}} - \hat{\mathbf{w}}").define(
+        r"\mathbf{w} - \eta\nabla L(\mathbf{w}) - \hat{\mathbf{w}}", W - eta_ * gradient(X1, Y, W) - What,
+        r"one step, minus any $\hat{\mathbf{w}}$",
     ).step(
-        r"\bigl[(I - \eta H)(\mathbf{w} - \hat{\mathbf{w}})"
-        r" - \eta\nabla L(\hat{\mathbf{w}})\bigr]_j",
-        lambda j: ((eye - eta_ * H) @ (W - What) - eta_ * gradient(X1, Y, What))[j],
+        r"(I - \eta H)(\mathbf{w} - \hat{\mathbf{w}}) - \eta\nabla L(\hat{\mathbf{w}})",
+        (sp.eye(N + 1) - eta_ * H) @ (W - What) - eta_ * gradient(X1, Y, What),
         r"$\nabla L$ is linear in $\mathbf{w}$ with slope $H$",
     )
     pb.text(r"At the least-squares solution $\nabla L(\hat{\mathbf{w}}) = 0$ (the normal equations "
@@ -262,8 +304,9 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"Hence every mode shrinks, and GD converges to $\hat{\mathbf{w}}$ from any start, "
              r"exactly when", prove.holds(sp.Eq(region, sp.Interval.open(
                  0, sp.simplify(rate_threshold(lam_) * lam_)))),
-             latex=r"0 < \eta < \frac{2}{\lambda_{\max}(X^\top X)};")
-    pb.text(r"above the threshold the component along the top eigenvector grows by "
+             latex=r"0 < \eta < \frac{2}{\lambda_{\max}(X^\top X)}",
+             value=sp.And(sp.Lt(0, eta_, evaluate=False), sp.Lt(eta_, rate_threshold(lam_max_))))
+    pb.text(r"Above the threshold the component along the top eigenvector grows by "
             r"$|1-\eta\lambda_{\max}| > 1$ per step and the iterates diverge. The per-example "
             r"rule has the same fixed point only on average; with a constant $\eta$ it keeps "
             r"fluctuating around $\hat{\mathbf{w}}$ when the data are noisy, so in practice $\eta$ "
