@@ -14,6 +14,7 @@ from checks import losses as num
 from theory.core import figures, logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, param
 from theory.core.render.latex import escape
 from theory.core.solution import ANSWER_RTOL, Solution
@@ -149,7 +150,16 @@ def _tex(v) -> str:
 def _approx(v) -> str:
     """Exact value, with a decimal beside it when the exact form is a fraction."""
     text = _tex(v)
-    return text + (rf" \approx {float(v):.6g}" if "frac" in text else "")
+    return text + (rf" \approx {_decimal(float(v))}" if "frac" in text else "")
+
+
+def _decimal(x: float) -> str:
+    """About six significant figures, always positional (a display reads 1000000, not 1e+06)."""
+    text = f"{x:.6g}"
+    if "e" not in text:
+        return text
+    return f"{x:.0f}" if abs(x) >= 1 else np.format_float_positional(x, precision=6, unique=False,
+                                                                        fractional=False, trim="-")
 
 
 def _and(items: list[str]) -> str:
@@ -170,7 +180,6 @@ def _worst_rel(a, b, slack=0.0) -> float:
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Classification and regression losses", "cs5388-a1, Problems 3-4", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"Problem 3: a classifier gives one image of a motorcycle the scores "
             r"$s = (s_{\text{motorcycle}}, s_{\text{car}}, s_{\text{truck}}, s_4)$; compute its "
@@ -203,8 +212,10 @@ def solve(p: Params, ctx: Context) -> Solution:
            if len(p.classes) < 4 or p.classes[3] != "bicycle" else ")."),
     )
     terms = [sp.Max(0, s[j] - s[y] + delta) for j in others]
+    pa.notation = Notation(names={**{f"s_{{{j + 1}}}": v for j, v in enumerate(s)}, "s_y": s[y], r"\Delta": delta})
     pa.chain("hinge", r"L_{\text{SVM}}").define(
-        r"\sum_{j \ne y}\max(0,\; s_j - s_y + \Delta)", hinge(s, y, delta),
+        " + ".join(rf"\max(0,\; s_{{{j + 1}}} - s_y + \Delta)" for j in others), hinge(s, y, delta),
+        r"the definition, $j \ne y$",
     ).step(
         " + ".join(rf"\max(0,\; {_tex(s[j])} - {_tex(s[y])} + {_tex(delta)})" for j in others),
         sum(terms, sp.Integer(0)), rf"true class {names[y]}: $s_y = {_tex(s[y])}$",
@@ -260,10 +271,12 @@ def solve(p: Params, ctx: Context) -> Solution:
     prev = (sp.log(Z) - s[y]) / ln_b
     new = sp.log(1 + sum(sp.exp(v) for v in shift)) / ln_b
     to_ln = "" if p.log_base == "e" else r", $\log_b x = \ln x/\ln b$"
-    pb.chain("ce", r"L_{\text{CE}}").define(rf"-{log} p_y", L_ce).step(
-        rf"-{log}\frac{{e^{{s_y}}}}{{\sum_k e^{{s_k}}}}", -logbase.log(sp.exp(s[y]) / Z, p.log_base), "softmax").step(
+    pb.notation = Notation(names={"p_y": probs[y], "s_y": s[y], r"\sum_k e^{s_k}": Z})
+    pb.chain("ce", r"L_{\text{CE}}").define(logbase.scaled(r"-\ln p_y", p.log_base), L_ce, "definition" + to_ln).step(
+        logbase.scaled(r"-\ln\frac{e^{s_y}}{\sum_k e^{s_k}}", p.log_base), -logbase.log(sp.exp(s[y]) / Z, p.log_base),
+        "softmax").step(
         logbase.scaled(r"\ln\sum_k e^{s_k} - s_y", p.log_base), prev,
-        r"$\ln \frac{a}{b} = \ln a - \ln b$, $\ln e^{s_y} = s_y$" + to_ln
+        r"$\ln \frac{a}{b} = \ln a - \ln b$, $\ln e^{s_y} = s_y$"
     ).step(logbase.scaled(rf"\ln\bigl({z_tex}\bigr) - {_tex(s[y])}", p.log_base), prev, "the scores").step(
         logbase.scaled(rf"\ln\bigl(1 + {' + '.join(_exp_tex(v) for v in shift)}\bigr)", p.log_base), new,
         r"divide inside by $e^{s_y}$",
@@ -332,7 +345,15 @@ def solve(p: Params, ctx: Context) -> Solution:
                      f"{_worst_rel([float(v) for v in preds], ref4['pred'], slack_pred):.1e}, losses "
                      f"{_worst_rel([float(v) for v in per], ref4['per'], slack_per):.1e}"))
     mean = sum(per) / n
-    pr.chain("mean", r"\bar{L}").define(r"\frac{1}{n}\sum_{i=1}^{n}L_i", mean).step(
+    reg = regulariser(w, b, lam)
+    total = total_loss(mean, reg)
+    notation = Notation(names={"n": sp.Integer(n), **{f"L_{{{i + 1}}}": v for i, v in enumerate(per)},
+                               r"\lambda": lam, **{f"w_{{{i + 1}}}": v for i, v in enumerate(w)},
+                               r"\bar{L}": mean, "R": reg})
+    pr.notation = notation
+    pr.chain("mean", r"\bar{L}").define(
+        r"\frac{1}{n}\bigl(" + " + ".join(f"L_{{{i + 1}}}" for i in range(n)) + r"\bigr)", mean,
+        r"the mean, $\bar{L} = \frac{1}{n}\sum_{i=1}^{n} L_i$").step(
         rf"\frac{{1}}{{{n}}}\bigl(" + " + ".join(_tex(v) for v in direct) + r"\bigr)",
         sum(direct) / n, "the rows, residuals written out").step(
         _approx(sum(direct) / n), sum(direct) / n, "add")
@@ -341,7 +362,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     pg = sol.part("4b", "L2 regularisation term",
                   r"Compute $R = \lambda\sum_i w_i^2$ with $\lambda = " + _tex(lam) + "$.")
-    reg = regulariser(w, b, lam)
+    pg.notation = notation
     reg_direct = lam * sum(wi * wi for wi in w)
     pg.chain("reg", "R").define(r"\lambda\bigl(" + " + ".join(f"{wn}^2" for wn in wnames)
                                 + r"\bigr)", reg).step(
@@ -356,7 +377,7 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"the model's mean output towards zero.")
 
     pt = sol.part("4c", "Total loss", r"Add the average L2 loss and the penalty.")
-    total = total_loss(mean, reg)
+    pt.notation = notation
     pt.chain("total", "L").define(r"\bar{L} + R", total).step(
         f"{_tex(sum(direct) / n)} + {_tex(reg_direct)}", sum(direct) / n + reg_direct,
         "(a) and (b)").step(
