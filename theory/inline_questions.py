@@ -23,6 +23,7 @@ from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, numbers, param, whole_list
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
@@ -512,8 +513,8 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
             r"cache$_t = t g^2$", given={Ct: t * g**2})
     law = adagrad_step(lr, g, t, 0)
     pc.claim("law", r"For $\epsilon \to 0$ (or once $g\sqrt t \gg \epsilon$) the step no longer "
-             r"depends on $g$ and decays like $1/\sqrt t$:", prove.equal(law, lr / sp.sqrt(t)),
-             latex=r"|w_t - w_{t-1}| \to \frac{\eta}{\sqrt t}.")
+             r"depends on $g$ and decays like $1/\sqrt t$: $|w_t - w_{t-1}|$ tends to",
+             prove.equal(law, lr / sp.sqrt(t)), latex=None, value=law)
     lo, hi = adagrad_distance_bounds(lr, T)
     pc.claim("distance", r"The distance covered in $T$ steps, $D_T = \eta\sum_{t\le T}t^{-1/2}$, "
              r"lies between the integrals $\eta\int_1^{T+1}s^{-1/2}ds$ and "
@@ -567,8 +568,9 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
                                       b2 * Vp + (1 - b2) * g**2, "likewise")
     ch.induction(r"(1-\beta_2^t)\,g^2", ema(g**2, t, b2), Vp, t, 0)
     Mt, Vt = sp.Symbol("m_t", positive=True), sp.Symbol("v_t", positive=True)
-    # the bias factors 1 - beta^t, positive because 0 <= beta < 1
+    # the bias factors 1 - beta^t, positive because 0 <= beta < 1: the display's (1-\beta^t) stand for them
     u1, u2 = sp.symbols("u_1 u_2", positive=True)
+    pd.notation = Notation(names={r"(1-\beta_1^t)": u1, r"(1-\beta_2^t)": u2})
     ch = pd.chain("step", r"|w_t - w_{t-1}|").define(
         r"\frac{\eta\, m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}",
         lr * (Mt / u1) / (sp.sqrt(Vt / u2) + eps), "the rule")
@@ -654,7 +656,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     pe = sol.part("e", "Inline Q2: when do Adam's steps shrink?",
                   r"Let the gradient be $g$ for $t \le t_0$ and $h = g/c$ afterwards. Compare the "
                   r"two methods' steps after the drop.")
-    Ak = sp.Symbol("a_{k-1}")
+    Ak = sp.Symbol("a_{t_0+k-1}")
     ch = pe.chain("ema", r"a_{t_0+k}").define(
         r"\beta a_{t_0+k-1} + (1-\beta) h", sp.Symbol("beta", positive=True) * Ak
         + (1 - sp.Symbol("beta", positive=True)) * h,
@@ -681,9 +683,9 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
         r"recovers as $\beta_2^k \to 0$."
     )
     lim = limit_at_infinity(adam_after, b1, b2, var=k)
-    pe.claim("adam-limit", r"As $k\to\infty$ Adam's step after the drop tends to "
-             r"$\eta h/(h+\epsilon)$, i.e. back to $\eta$:", prove.equal(lim, lr * h / (h + eps)),
-             latex=r"\lim_{k\to\infty}|w_{t_0+k} - w_{t_0+k-1}| = \frac{\eta h}{h+\epsilon}.")
+    pe.claim("adam-limit", r"As $k\to\infty$ Adam's step after the drop, $|w_{t_0+k} - w_{t_0+k-1}|$, "
+             r"recovers to about $\eta$: it tends to", prove.equal(lim, lr * h / (h + eps)),
+             latex=None, value=lim)
     g0 = float(gs[mid])
     hn = g0 / float(c)
     grad = sim.dropping(g0, hn, t0n)
