@@ -30,7 +30,8 @@ def test_proximal_step_with_wrong_sign_is_rejected(monkeypatch):
 
 def test_eta_equal_to_lambda_is_rejected(monkeypatch):
     monkeypatch.setattr(gdc, "eta_from_lambda", lambda lam: lam)
-    assert failed() == {"1.gd", "answer:eta(lambda)"}  # the BFGS minimiser's step disagrees too
+    # the BFGS minimiser's step disagrees too, and so does the display eta = 1/lambda
+    assert failed() == {"1.gd", "display:1.gd", "answer:eta(lambda)"}
 
 
 def test_identity_without_the_step_term_is_rejected(monkeypatch):

@@ -14,6 +14,7 @@ from checks import gd_convergence as sim
 from theory.core import figures, params, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation, read
 from theory.core.params import Parameters, exact_decimal, param
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
@@ -26,10 +27,20 @@ a_, s_ = sp.symbols(r"\|\mathbf{w}^*\|^2 S", nonnegative=True)  # ||w*||^2, sum_
 n_ = sp.Symbol("n", integer=True, positive=True)
 wt_, g_ = sp.symbols("w_t g", real=True)  # one coordinate of w^(t) and of the gradient, for the answers
 wsq_, vsq_ = sp.symbols("wstar_sq sum_v_sq", nonnegative=True)  # ||w*||^2 and sum_t ||v_t||^2
+eta_star_ = sp.Symbol(r"\eta^\star", positive=True)
+f_bar = sp.Symbol(r"f(\bar{\mathbf{w}})", real=True)
 
 W = r"\mathbf{w}"
 WS = r"\mathbf{w}^*"
 WP = r"\mathbf{w}^{+}"
+WT = W + r"^{(t)}"
+GRAD = r"\nabla f(" + WT + ")"
+
+# Coordinates: the symbolic checks write each vector in explicit coordinates base[1], ..., base[n].
+i_ = sp.Symbol("i", integer=True, positive=True)
+WV, WTV, WSV, WPV, GV, VV = (sp.IndexedBase(s, real=True) for s in ("w", "w^{(t)}", "w^*", "w^{+}", "g", "v_t"))
+COORDS = {W: WV[i_], WT: WTV[i_], WS: WSV[i_], WP: WPV[i_], r"\mathbf{g}": GV[i_], GRAD: GV[i_],
+          r"\mathbf{v}_t": VV[i_], W + r"^{(t+1)}": WTV[i_] - eta_ * VV[i_]}  # the i-th coordinate of each
 ROUND = 1e-9  # relative allowance for floating-point rounding in the measured comparisons
 
 
@@ -130,8 +141,113 @@ def best_bound(B, rho, T):
 
 # --- helpers ------------------------------------------------------------------------------
 
-def _vec(name: str, n: int) -> sp.Matrix:
-    return sp.Matrix(sp.symbols(f"{name}1:{n + 1}", real=True))
+def _vec(base: sp.IndexedBase, n: int) -> sp.Matrix:
+    return sp.Matrix([base[k] for k in range(1, n + 1)])
+
+
+class _Vectors:
+    """Norms and inner products as the topic's notation: `norm(x)` writes \\|x\\| and names it the sum
+    over the n coordinates of x^2, x read coordinate by coordinate through COORDS."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, sp.Expr] = dict(COORDS)
+
+    def _coordinate(self, x: str) -> sp.Expr:
+        return read(x, Notation(COORDS), {r"\eta": eta_, r"\lambda": lam_}).value
+
+    def norm(self, x: str, big: bool = False) -> str:
+        self.names[rf"\|{x}\|"] = sp.sqrt(sp.Sum(self._coordinate(x) ** 2, (i_, 1, n_)))
+        return (r"\Bigl\|" + x + r"\Bigr\|") if big else rf"\|{x}\|"
+
+    def inner(self, x: str, y: str) -> str:
+        self.names[rf"\langle {x}, {y}\rangle"] = sp.Sum(self._coordinate(x) * self._coordinate(y), (i_, 1, n_))
+        return rf"\langle {x}, {y}\rangle"
+
+
+# Part 2's run from w^(1) = 0 in dimension 2, in the displays: w^(t), v_t, w^* as symbols; the
+# squared norm and the inner product of their combinations take coordinates once the indices are numbers.
+t_i, s_i = sp.symbols("t s", integer=True, positive=True)
+V_ = sp.IndexedBase(r"\mathbf{v}")  # v_t
+W_STAR = sp.Symbol(WS)
+VC = sp.IndexedBase("v", real=True)  # coordinate j of v_t: v[t, j]
+
+
+class _Iterate(sp.Function):
+    """w^(t) = -eta (v_1 + ... + v_{t-1})."""
+
+    def _latex(self, printer, exp=None):
+        return W + "^{(" + printer._print(self.args[0]) + ")}"
+
+
+def _run_coordinates(x: sp.Expr) -> sp.Matrix | None:
+    """A combination of w^(k), v_k and w^* in coordinates, or None while an index is a symbol."""
+    x = x.doit()
+    if x.has(sp.Sum) or x.free_symbols & {t_i, s_i, T_}:
+        return None
+
+    def at(j: int) -> sp.Expr:
+        return (x.replace(lambda e: isinstance(e, _Iterate),
+                          lambda e: -eta_ * sum((VC[s, j] for s in range(1, int(e.args[0]))), sp.Integer(0)))
+                .replace(lambda e: isinstance(e, sp.Indexed) and e.base == V_, lambda e: VC[e.indices[0], j])
+                .xreplace({W_STAR: WSV[j]}))
+
+    return sp.Matrix([at(1), at(2)])
+
+
+class _Terms(sp.Function):
+    """a + b + ...: printed in the order written (SymPy would sort the terms), added up by doit."""
+
+    delimiters = ("", "")
+
+    def _latex(self, printer, exp=None):
+        tex = printer._print(self.args[0])
+        for a in self.args[1:]:
+            term = printer._print(a)
+            tex += " - " + term[1:].lstrip() if term.startswith("-") else " + " + term
+        return tex.join(self.delimiters)
+
+    def doit(self, **hints):
+        return sp.Add(*(a.doit(**hints) for a in self.args))
+
+
+class _Parens(_Terms):
+    delimiters = (r"\left(", r"\right)")
+
+
+class _Bracket(_Terms):
+    delimiters = (r"\left[", r"\right]")
+
+
+class _Times(sp.Function):
+    """a b ...: printed side by side in the order written, multiplied by doit."""
+
+    def _latex(self, printer, exp=None):
+        return " ".join(printer._print(a) for a in self.args)
+
+    def doit(self, **hints):
+        return sp.Mul(*(a.doit(**hints) for a in self.args))
+
+
+class _Sq(sp.Function):
+    """The squared norm."""
+
+    def _latex(self, printer, exp=None):
+        return r"\left\|" + printer._print(self.args[0]) + r"\right\|^{2}"
+
+    def doit(self, **hints):
+        c = _run_coordinates(self.args[0])
+        return self if c is None else _sq(c)
+
+
+class _Dot(sp.Function):
+    """The inner product."""
+
+    def _latex(self, printer, exp=None):
+        return r"\left\langle " + printer._print(self.args[0]) + ", " + printer._print(self.args[1]) + r"\right\rangle"
+
+    def doit(self, **hints):
+        a, b = _run_coordinates(self.args[0]), _run_coordinates(self.args[1])
+        return self if a is None or b is None else _dot(a, b)
 
 
 def _sq(v: sp.Matrix) -> sp.Expr:
@@ -154,9 +270,10 @@ def horizons(p: Params) -> np.ndarray:
 
 
 def solve(p: Params, ctx: Context) -> Solution:
+    vec = _Vectors()  # its names fill as the displays write norms and inner products
     sol = Solution(
         TOPIC, "Gradient descent: proximal view and convergence rate", "cs7643-ps2, Question 3", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=Notation(names=vec.names),
         question=(
             r"Gradient descent $" + W + r"^{(t+1)} = " + W + r"^{(t)} - \eta\nabla f(" + W
             + r"^{(t)})$ on a convex $f$: (1) show that one step minimises the first-order Taylor "
@@ -170,15 +287,15 @@ def solve(p: Params, ctx: Context) -> Solution:
         ),
     )
     cases = {f"n={n}": {"n": n} for n in range(1, p.sym_dims + 1)}  # the symbolic dimensions
-    _part1(sol, p, ctx, cases)
-    _part2(sol, p, ctx, cases)
-    _part3(sol, p, ctx, cases)
+    _part1(sol, p, ctx, cases, vec)
+    _part2(sol, p, ctx, cases, vec)
+    _part3(sol, p, ctx, cases, vec)
     return sol
 
 
 # --- part 1 -------------------------------------------------------------------------------
 
-def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> None:
+def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: _Vectors) -> None:
     pt = sol.part("1", "Gradient descent is a proximal step",
                   r"Minimise $f(" + W + r"^{(t)}) + \langle " + W + "-" + W + r"^{(t)}, \mathbf{g}"
                   r"\rangle + \frac{\lambda}{2}\|" + W + "-" + W + r"^{(t)}\|^2$ over $" + W
@@ -193,8 +310,7 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
     )
 
     def parts(n):
-        w, wt, g = _vec("w", n), _vec("u", n), _vec("g", n)
-        return w, wt, g
+        return _vec(WV, n), _vec(WTV, n), _vec(GV, n)
 
     def Q(n):
         w, wt, g = parts(n)
@@ -203,13 +319,13 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
     pt.text(r"Write $Q(" + W + r")$ for the objective, $\mathbf{g} = \nabla f(" + W
             + r"^{(t)})$. Each symbolic check below works with explicit coordinates in dimension "
             rf"$n = 1,\dots,{p.sym_dims}$ unless it says ``any $n$''.")
-    pt.chain("square", r"Q(" + W + ")", cases).define(
-        r"f(" + W + r"^{(t)}) + \langle " + W + "-" + W + r"^{(t)}, \mathbf{g}\rangle "
-        r"+ \frac{\lambda}{2}\|" + W + "-" + W + r"^{(t)}\|^2",
+    pt.chain("square", r"Q(" + W + ")", cases, sizes={"n": n_}).define(
+        r"f(" + WT + ") + " + vec.inner(W + " - " + WT, r"\mathbf{g}")
+        + r" + \frac{\lambda}{2}" + vec.norm(W + " - " + WT) + "^2",
         lambda n: Q(n),
     ).step(
-        r"f(" + W + r"^{(t)}) - \frac{\|\mathbf{g}\|^2}{2\lambda} + \frac{\lambda}{2}\Bigl\|" + W
-        + r" - \Bigl(" + W + r"^{(t)} - \frac{\mathbf{g}}{\lambda}\Bigr)\Bigr\|^2",
+        r"f(" + WT + r") - \frac{" + vec.norm(r"\mathbf{g}") + r"^2}{2\lambda} + \frac{\lambda}{2}"
+        + vec.norm(W + r" - \Bigl(" + WT + r" - \frac{\mathbf{g}}{\lambda}\Bigr)", big=True) + "^2",
         lambda n: (lambda w, wt, g: f_t - _sq(g) / (2 * lam_)
                    + lam_ / 2 * _sq(w - prox_minimiser(wt, g, lam_)))(*parts(n)),
         "complete the square",
@@ -236,7 +352,8 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
              prove.proved_for_each({k: (lambda n=v["n"]: stationary(n) & hessian(n))
                                     for k, v in cases.items()},
                                    "sympy.solve of the gradient system; Hessian minus lambda I"),
-             latex=WP + r" = " + W + r"^{(t)} - \frac{1}{\lambda}\nabla f(" + W + r"^{(t)}).")
+             latex=WP + " = " + WT + r" - \frac{1}{\lambda}" + GRAD,
+             value=sp.Eq(WPV[i_], prox_minimiser(WTV[i_], GV[i_], lam_), evaluate=False))
     Wm, Wt, G = (sp.MatrixSymbol(s, n_, 1) for s in ("w", "w_t", "g"))
     Qm = (Wm - Wt).T * G + lam_ / 2 * (Wm - Wt).T * (Wm - Wt)
     gradm = sp.diff(Qm, Wm)
@@ -254,9 +371,9 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
              r"Hence the proximal step \emph{is} the gradient-descent update (1): taking "
              r"$\eta = 1/\lambda$ gives $" + WP + " = " + W + r"^{(t)} - \eta\nabla f(" + W
              + r"^{(t)}) = " + W + r"^{(t+1)}$ for any $n$. A large trade-off $\lambda$ "
-             r"(strong proximity penalty) means a small step.",
+             r"(strong proximity penalty) means a small step: equivalently $\lambda = 1/\eta$.",
              prove.equal(prox_minimiser(Wt, G, lam_), Wt - eta_from_lambda(lam_) * G),
-             latex=r"\eta = \frac{1}{\lambda},\qquad \lambda = \frac{1}{\eta}.")
+             latex=r"\eta = \frac{1}{\lambda}", value=sp.Eq(eta_, eta_from_lambda(lam_), evaluate=False))
     inst = sim.proximal_instances(ctx.rng("1.instances"), p.prox_instances, p.dim)
     starts = 2
     found = sim.minimise_proximal(inst, ctx.rng("1.starts"), starts)
@@ -297,7 +414,7 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
 
 # --- part 2 -------------------------------------------------------------------------------
 
-def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> None:
+def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: _Vectors) -> None:
     pt = sol.part("2", "The lemma",
                   r"For $" + W + r"^{(t+1)} = " + W + r"^{(t)} - \eta\mathbf{v}_t$, $" + W
                   + r"^{(1)} = 0$ and any $" + WS + r"$, prove $\sum_{t=1}^T\langle " + W
@@ -305,26 +422,25 @@ def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
                   + r"\|^2}{2\eta} + \frac{\eta}{2}\sum_{t=1}^T\|\mathbf{v}_t\|^2$.")
 
     def vecs(n):
-        return _vec("w", n), _vec("z", n), _vec("v", n)  # w_t, w*, v_t
+        return _vec(WTV, n), _vec(WSV, n), _vec(VV, n)
 
     pt.text(r"One step first: expand the squared distance of the next iterate to $" + WS + "$.")
-    pt.chain("expand", r"\|" + W + r"^{(t+1)} - " + WS + r"\|^2", cases).define(
-        r"\|" + W + r"^{(t)} - \eta\mathbf{v}_t - " + WS + r"\|^2",
+    now, after = vec.norm(WT + " - " + WS), vec.norm(W + "^{(t+1)} - " + WS)
+    v_len, inner = vec.norm(r"\mathbf{v}_t"), vec.inner(WT + " - " + WS, r"\mathbf{v}_t")
+    pt.chain("expand", after + "^2", cases, sizes={"n": n_}).define(
+        vec.norm(WT + r" - \eta\mathbf{v}_t - " + WS) + "^2",
         lambda n: (lambda w, z, v: _sq(w - eta_ * v - z))(*vecs(n)),
     ).step(
-        r"\|" + W + r"^{(t)} - " + WS + r"\|^2 - 2\eta\langle " + W + r"^{(t)} - " + WS
-        + r", \mathbf{v}_t\rangle + \eta^2\|\mathbf{v}_t\|^2",
+        now + r"^2 - 2\eta" + inner + r" + \eta^2" + v_len + "^2",
         lambda n: (lambda w, z, v: _sq(w - z) - 2 * eta_ * _dot(w - z, v) + eta_**2 * _sq(v))(
             *vecs(n)),
         "expand the square",
     )
-    pt.chain("identity", r"\langle " + W + r"^{(t)} - " + WS + r", \mathbf{v}_t\rangle",
-             cases).define(
-        r"\sum_i (w^{(t)}_i - w^*_i)\,v_{t,i}",
+    pt.chain("identity", inner, cases, sizes={"n": n_}).define(
+        sp.Sum(_Parens(WTV[i_], -WSV[i_]) * VV[i_], (i_, 1, n_)),
         lambda n: (lambda w, z, v: _dot(w - z, v))(*vecs(n)),
     ).step(
-        r"\frac{\|" + W + r"^{(t)} - " + WS + r"\|^2 - \|" + W + r"^{(t+1)} - " + WS
-        + r"\|^2}{2\eta} + \frac{\eta}{2}\|\mathbf{v}_t\|^2",
+        r"\frac{" + now + "^2 - " + after + r"^2}{2\eta} + \frac{\eta}{2}" + v_len + "^2",
         lambda n: (lambda w, z, v: inner_as_difference(_sq(w - z), _sq(w - eta_ * v - z), _sq(v),
                                                        eta_))(*vecs(n)),
         "solve the expansion for the inner product",
@@ -338,8 +454,8 @@ def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
     @cache
     def run(T):
         """w*, v_1..v_T and the iterates w_1 = 0, ..., w_{T+1} (symbolic, dimension 2)."""
-        z = _vec("z", 2)
-        vs = [_vec(f"v{t}_", 2) for t in range(1, T + 1)]
+        z = _vec(WSV, 2)
+        vs = [sp.Matrix([VC[t, 1], VC[t, 2]]) for t in range(1, T + 1)]
         ws = [sp.zeros(2, 1)]
         for v in vs:
             ws.append(ws[-1] - eta_ * v)
@@ -364,36 +480,42 @@ def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
         return (lemma_bound(_sq(z), sum((_sq(v) for v in vs), sp.Integer(0)), eta_)
                 - _sq(ws[T] - z) / (2 * eta_))
 
-    pt.chain("telescope", r"\sum_{t=1}^T\langle " + W + r"^{(t)} - " + WS
-             + r", \mathbf{v}_t\rangle", tcases).define(
-        r"\sum_{t=1}^T\Bigl\langle -\eta\sum_{s<t}\mathbf{v}_s - " + WS
-        + r", \mathbf{v}_t\Bigr\rangle", lhs, r"$" + W + r"^{(t)} = -\eta\sum_{s<t}\mathbf{v}_s$",
-    ).step(
-        r"\sum_{t=1}^T\Bigl[\frac{\|" + W + r"^{(t)} - " + WS + r"\|^2 - \|" + W + r"^{(t+1)} - "
-        + WS + r"\|^2}{2\eta} + \frac{\eta}{2}\|\mathbf{v}_t\|^2\Bigr]", per_step,
-        "the identity, for each $t$",
-    ).step(
-        r"\frac{\|" + W + r"^{(1)} - " + WS + r"\|^2 - \|" + W + r"^{(T+1)} - " + WS
-        + r"\|^2}{2\eta} + \frac{\eta}{2}\sum_{t=1}^T\|\mathbf{v}_t\|^2", telescoped,
-        "telescoping",
-    ).step(
-        r"\frac{\|" + WS + r"\|^2}{2\eta} + \frac{\eta}{2}\sum_{t=1}^T\|\mathbf{v}_t\|^2 - \frac{\|"
-        + W + r"^{(T+1)} - " + WS + r"\|^2}{2\eta}", with_bound, r"$" + W + r"^{(1)} = 0$",
-    )
+    def over_t(term):
+        return sp.Sum(term, (t_i, 1, T_))
+
+    def dist(k):  # ||w^(k) - w*||^2
+        return _Sq(_Terms(_Iterate(k), -W_STAR))
+
+    def difference(a, b):
+        return _Terms(dist(a), -dist(b)) / (2 * eta_)
+
+    steps = _Times(eta_ / 2, over_t(_Sq(V_[t_i])))
+    summed = over_t(_Dot(_Terms(_Iterate(t_i), -W_STAR), V_[t_i]))
+    chain = pt.chain("telescope", sp.latex(summed), tcases, sizes={"T": T_})
+    chain.define(over_t(_Dot(_Terms(-eta_ * sp.Sum(V_[s_i], (s_i, 1, t_i - 1)), -W_STAR), V_[t_i])), lhs,
+                 r"$" + WT + r" = -\eta\sum_{s<t}\mathbf{v}_s$")
+    chain.step(over_t(_Bracket(difference(t_i, t_i + 1), _Times(eta_ / 2, _Sq(V_[t_i])))), per_step,
+               "the identity, for each $t$")
+    chain.step(_Terms(difference(1, T_ + 1), steps), telescoped, "telescoping")
+    chain.step(_Terms(_Sq(W_STAR) / (2 * eta_), steps, -dist(T_ + 1) / (2 * eta_)), with_bound,
+               r"$" + W + r"^{(1)} = 0$")
+    lemma = sp.Le(summed, _Terms(_Sq(W_STAR) / (2 * eta_), steps))
 
     def drop(T):
         z, vs, ws = run(T)
         dropped = _sq(ws[T] - z) / (2 * eta_)
         bound = lemma_bound(_sq(z), sum((_sq(v) for v in vs), sp.Integer(0)), eta_)
-        return prove.equal(bound - lhs(T), dropped) & prove.holds(sp.Ge(dropped, 0))
+        shown = lemma.subs(T_, T)  # the displayed sides, in coordinates
+        return (prove.equal(bound - lhs(T), dropped) & prove.holds(sp.Ge(dropped, 0))
+                & prove.equal(shown.lhs.doit(), lhs(T)) & prove.equal(shown.rhs.doit(), bound))
 
     pt.claim("lemma",
              r"The last term is $-\|" + W + r"^{(T+1)} - " + WS + r"\|^2/(2\eta) \le 0$ "
              r"(a square over $2\eta > 0$); dropping it gives the lemma (5):",
              prove.proved_for_each({k: (lambda T=v["T"]: drop(T)) for k, v in tcases.items()},
-                                   "bound minus sum equals the dropped term, which is >= 0"),
-             latex=r"\sum_{t=1}^T\langle " + W + r"^{(t)} - " + WS + r", \mathbf{v}_t\rangle "
-             r"\le \frac{\|" + WS + r"\|^2}{2\eta} + \frac{\eta}{2}\sum_{t=1}^T\|\mathbf{v}_t\|^2.")
+                                   "bound minus sum equals the dropped term, which is >= 0; the displayed "
+                                   "sides are the sum and the bound"),
+             latex=None, value=lemma)
     pt.text(r"The telescoping argument is the same for every $T$ and every dimension: the identity "
             rf"holds term by term (checked for $n = 1,\dots,{p.sym_dims}$) and the sum of the "
             r"differences "
@@ -439,7 +561,7 @@ def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
 
 # --- part 3 -------------------------------------------------------------------------------
 
-def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> None:
+def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: _Vectors) -> None:
     pt = sol.part("3", "Convergence rate for convex Lipschitz f",
                   r"For convex, $\rho$-Lipschitz $f$ show $f(\bar{\mathbf{w}}) - f(" + WS
                   + r") \le \frac{1}{T}\sum_t\langle " + W + r"^{(t)} - " + WS + r", \nabla f(" + W
@@ -456,17 +578,16 @@ def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
             + W + r"^{(t)})\rangle$, by the rearrangement below; averaging gives (6).")
 
     def vecs(n):
-        return _vec("w", n), _vec("z", n), _vec("g", n)
+        return _vec(WTV, n), _vec(WSV, n), _vec(GV, n)
 
-    pt.chain("rearrange", r"\langle " + W + r"^{(t)} - " + WS + r", \nabla f(" + W
-             + r"^{(t)})\rangle - \bigl(f(" + W + r"^{(t)}) - f(" + WS + r")\bigr)", cases).define(
-        r"\sum_i (w^{(t)}_i - w^*_i)\,g_i - f(" + W + r"^{(t)}) + f(" + WS + ")",
+    pt.chain("rearrange", r"\langle " + WT + " - " + WS + ", " + GRAD + r"\rangle - \bigl(f(" + WT
+             + ") - f(" + WS + r")\bigr)", cases, sizes={"n": n_}).define(
+        _Terms(sp.Sum(_Parens(WTV[i_], -WSV[i_]) * GV[i_], (i_, 1, n_)), -f_t, f_s),
         lambda n: (lambda w, z, g: _dot(w - z, g) - (f_t - f_s))(*vecs(n)),
     ).step(
-        r"f(" + WS + r") - \bigl[f(" + W + r"^{(t)}) + \langle " + WS + " - " + W
-        + r"^{(t)}, \nabla f(" + W + r"^{(t)})\rangle\bigr] \;\ge\; 0",
+        r"f(" + WS + r") - \bigl[f(" + WT + ") + " + vec.inner(WS + " - " + WT, GRAD) + r"\bigr]",
         lambda n: (lambda w, z, g: f_s - (f_t + _dot(z - w, g)))(*vecs(n)),
-        r"rearranged; $\ge 0$ is (3) at $" + W + " = " + WS + "$",
+        r"rearranged; this is $\ge 0$ by (3) at $" + W + " = " + WS + "$",
     )
     pt.text(r"\emph{Step 3 (the lemma with $\mathbf{v}_t = \nabla f(" + W + r"^{(t)})$).} "
             r"Gradient descent is the update of part 2, so $\frac{1}{T}\sum_t\langle " + W
@@ -496,16 +617,17 @@ def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
              r"derivative $B^2/(\eta^3T)$ is positive there, so it is the minimum:",
              prove.equal(len(roots), 1) & prove.equal(roots[0], optimal_eta(B_, rho_, T_))
              & prove.holds(sp.diff(phi, eta_, 2).subs(eta_, optimal_eta(B_, rho_, T_)) > 0),
-             latex=r"\eta^\star = \frac{B}{\rho\sqrt T} = \sqrt{\frac{B^2}{\rho^2T}}.")
+             latex=r"\eta^\star = \frac{B}{\rho\sqrt T} = \sqrt{\frac{B^2}{\rho^2T}}",
+             value=sp.And(sp.Eq(eta_star_, roots[0], evaluate=False),
+                          sp.Eq(optimal_eta(B_, rho_, T_), sp.sqrt(B_**2 / (rho_**2 * T_)), evaluate=False)))
     pt.claim("sheet-eta", r"This is the sheet's step: $\sqrt{B^2/(\rho^2T)} = B/(\rho\sqrt T)$ "
              r"for $B, \rho, T > 0$.",
              prove.equal(sp.sqrt(B_**2 / (rho_**2 * T_)), optimal_eta(B_, rho_, T_)))
     pt.chain("amgm", r"\frac{B^2}{2\eta T} + \frac{\eta\rho^2}{2} - \frac{B\rho}{\sqrt T}").define(
         r"\frac{B^2 - 2B\eta\rho\sqrt T + \eta^2\rho^2T}{2\eta T}",
         rate_bound(B_, rho_, eta_, T_) - best_bound(B_, rho_, T_), "common denominator",
-    ).step(r"\frac{(B - \eta\rho\sqrt T)^2}{2\eta T} \;\ge\; 0",
-           (B_ - eta_ * rho_ * sp.sqrt(T_)) ** 2 / (2 * eta_ * T_),
-           r"a square over $2\eta T > 0$, zero only at $\eta = \eta^\star$")
+    ).step(r"\frac{(B - \eta\rho\sqrt T)^2}{2\eta T}", (B_ - eta_ * rho_ * sp.sqrt(T_)) ** 2 / (2 * eta_ * T_),
+           r"$\ge 0$: a square over $2\eta T > 0$, zero only at $\eta = \eta^\star$")
     value = rate_bound(B_, rho_, optimal_eta(B_, rho_, T_), T_)
     exponent = sp.simplify(T_ * sp.diff(sp.log(best_bound(B_, rho_, T_)), T_))
     pt.claim("rate",
@@ -514,7 +636,8 @@ def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict]) -> No
              r"$B\rho$).",
              prove.equal(value, best_bound(B_, rho_, T_)) & prove.equal(exponent, -sp.S.Half)
              & prove.equal(sp.diff(best_bound(B_, rho_, T_) * sp.sqrt(T_), T_), 0),
-             latex=r"f(\bar{\mathbf{w}}) - f(" + WS + r") \le \frac{B\rho}{\sqrt T}.")
+             latex=r"f(\bar{\mathbf{w}}) - f(" + WS + r") \le \frac{B\rho}{\sqrt T}",
+             value=sp.Le(f_bar - f_s, value))
     pt.text(r"\emph{Lipschitz and subgradients.} The sheet defines $\rho$-Lipschitz as "
             r"$\|\nabla f\| \le \rho$, which presumes $f$ differentiable. Nothing above needs it: "
             r"(3) holds for any subgradient $\mathbf{g} \in \partial f(" + W + r")$, the lemma "
