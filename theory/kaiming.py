@@ -22,6 +22,7 @@ from theory.core import expr, figures, grade, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
@@ -116,12 +117,48 @@ def he_variance(alpha: sp.Expr, d: sp.Expr) -> sp.Expr:
     return 2 / ((1 + alpha**2) * d)
 
 
-def _unit(d: int) -> tuple[sp.Expr, Independent]:
-    """z = sum_j W_j x_j with d independent terms; moments of W, x left symbolic."""
-    W = sp.symbols(f"W1:{d + 1}")
-    x = sp.symbols(f"x1:{d + 1}")
-    model = Independent({**{w: listed(mW, vW, name="w") for w in W}, **{v: listed(mu, m2) for v in x}})
-    return sum(w * v for w, v in zip(W, x)), model
+class _Entry(sp.Indexed):
+    """W_ij, x_j: an entry printed without a comma between its indices."""
+
+    def _latex(self, printer) -> str:
+        return f"{self.base.label}_{{{''.join(printer._print(k) for k in self.indices)}}}"
+
+
+class Mean(sp.Function):
+    """E[...] of a polynomial in a unit's W_ij and x_j, all independent: W with moments E[W], E[W^2] and
+    x with E[x], E[x^2] (higher ones stay symbols). It evaluates once d_h, the length of its sums, is a number."""
+
+    def _latex(self, printer, exp=None) -> str:
+        tex = rf"\mathbb{{E}}\Bigl[{printer._print(self.args[0])}\Bigr]"
+        return tex if exp is None else f"{tex}^{{{exp}}}"
+
+    def doit(self, **hints) -> sp.Expr:
+        body = self.args[0].doit(**hints)
+        return Independent({e: listed(mW, vW, name="w") if e.base == W else listed(mu, m2)
+                            for e in body.atoms(sp.Indexed)}).E(body)
+
+
+W, x = sp.IndexedBase("W"), sp.IndexedBase("x")
+i, j = sp.symbols("i j", integer=True, positive=True)
+z_i = sp.Sum(_Entry(W, i, j) * _Entry(x, j), (j, 1, d_))  # a unit's pre-activation: d_h terms
+
+# (c): the integrals of a density p symmetric about 0, named as the chain displays them
+MOMENTS = (r"\int_{-\infty}^{\infty}\sigma(z)^2p(z)\,dz", r"\int_{-\infty}^{0} z^2p(z)\,dz",
+           r"\int_0^{\infty} z^2p(z)\,dz", r"\int_{-\infty}^{\infty} z^2p(z)\,dz", r"\operatorname{Var}(z)")
+sq_, neg2, pos2, all2, var_z = (sp.Symbol(name) for name in MOMENTS)
+
+NOTATION = Notation(
+    names={r"\mathbb{E}[z_i]": Mean(z_i), r"\mathbb{E}[z_i^2]": Mean(z_i**2), r"\mathbb{E}[W_{ij}]": mW,
+           r"\mathbb{E}[W_{ij}^2]": vW, r"\mathbb{E}[x_j]": mu, r"\mathbb{E}[x_j^2]": m2,
+           r"\mathbb{E}[(x^{(h)})^2]": m2, r"\sigma_h^2": s2_, "d_h": d_, r"\alpha": alpha_,
+           **{m.name: m for m in (sq_, neg2, pos2, all2, var_z)}},
+    sums={"j": (1, d_)},
+)
+
+
+def _at(form: sp.Expr) -> Callable[[int], sp.Expr]:
+    """form (an expectation over sums of d_h terms) evaluated at each d_h of a chain's cases."""
+    return lambda d: form.subs(d_, d).doit()
 
 
 @dataclass(frozen=True)
@@ -450,7 +487,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     a = sp.nsimplify(p.alpha)
     sol = Solution(
         TOPIC, "Kaiming initialisation", "iust-dl-hw1, Problem 2", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=NOTATION,
         question=(
             r"An $H$-layer fully connected network computes $z^{(h)} = W^{(h)}x^{(h)}$ and "
             r"$x^{(h+1)} = \sigma(z^{(h)})$ with $\sigma$ the (leaky) ReLU, "
@@ -464,10 +501,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     # (a) zero mean
     pa = sol.part("a", "Zero mean", r"Show that every pre-activation $z_i^{(h)}$ has mean zero.")
-    pa.chain("mean", r"\mathbb{E}[z_i^{(h)}]", cases).define(
-        r"\mathbb{E}\Bigl[\sum_{j=1}^{d_h} W_{ij}x_j\Bigr]",
-        lambda d: _unit(d)[1].E(_unit(d)[0]),
-    ).step(
+    pa.chain("mean", r"\mathbb{E}[z_i^{(h)}]", cases, sizes={"d": d_}).define(Mean(z_i), _at(Mean(z_i))).step(
         r"\sum_{j=1}^{d_h}\mathbb{E}[W_{ij}]\,\mathbb{E}[x_j]", lambda d: d * mW * mu,
         "linearity; $W$ independent of $x$",
     ).step(r"0", lambda d: sp.Integer(0), r"$\mathbb{E}[W_{ij}] = 0$", given={mW: 0})
@@ -491,14 +525,13 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb = sol.part("b", "Variance expansion",
                   r"Express $\operatorname{Var}(z_i^{(h)})$ through $\sigma_h^2$ and "
                   r"$\mathbb{E}[(x_j^{(h)})^2]$; show it equals $d_h\sigma_h^2\,\mathbb{E}[(x_j^{(h)})^2]$.")
-    pb.chain("var", r"\operatorname{Var}(z_i^{(h)})", cases).define(
-        r"\mathbb{E}[z_i^2] - \mathbb{E}[z_i]^2",
-        lambda d: (lambda zz, M: M.E(zz**2) - M.E(zz) ** 2)(*_unit(d)),
+    pb.chain("var", r"\operatorname{Var}(z_i^{(h)})", cases, sizes={"d": d_}).define(
+        r"\mathbb{E}[z_i^2] - \mathbb{E}[z_i]^2", _at(Mean(z_i**2) - Mean(z_i) ** 2),
     ).step(
-        r"\sum_{j}\mathbb{E}[W_{ij}^2]\,\mathbb{E}[x_j^2] + \sum_{j\neq k}\mathbb{E}[W_{ij}]"
-        r"\mathbb{E}[W_{ik}]\,\mathbb{E}[x_j]\mathbb{E}[x_k] - \Bigl(\sum_j \mathbb{E}[W_{ij}]\mathbb{E}[x_j]\Bigr)^2",
+        r"\sum_j\mathbb{E}[W_{ij}^2]\,\mathbb{E}[x_j^2] + d_h(d_h-1)\,\mathbb{E}[W]^2\,\mathbb{E}[x]^2"
+        r" - \Bigl(\sum_j \mathbb{E}[W_{ij}]\,\mathbb{E}[x_j]\Bigr)^2",
         lambda d: d * vW * m2 + d * (d - 1) * mW**2 * mu**2 - (d * mW * mu) ** 2,
-        "expand the square; independence",
+        r"expand the square: $d_h$ terms $j = k$ and $d_h(d_h-1)$ terms $j \neq k$; independence",
     ).step(
         r"d_h\,\sigma_h^2\,\mathbb{E}[x_j^2]", lambda d: d * s2_ * m2,
         r"$\mathbb{E}[W]=0$, so $\mathbb{E}[W^2]=\sigma_h^2$ and cross terms vanish",
@@ -540,26 +573,28 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.on_instances({n: prove.equal(pz.subs(z, -z), pz).passed and _zero(ints[n]["mean"], ints[n]["var"])
                                  for n, pz in dens.items()}, f"{exact} for each density"))
     scale = {n: p.scale if chosen[n] in FAMILIES else math.sqrt(float(ints[n]["var"])) for n in dens}
+    # Each line is a formula in the integrals of a generic symmetric p (read back from the display);
+    # the links are checked density by density, by the exact integrals (or quadratures) of each.
     steps = [
-        (r"\int_{-\infty}^{\infty}\sigma(z)^2p(z)\,dz", "definition",
+        (r"\int_{-\infty}^{\infty}\sigma(z)^2p(z)\,dz", sq_, "definition",
          lambda n: _quad_leaky_sq(dens[n], p.alpha, scale[n])),
-        (r"\alpha^2\!\int_{-\infty}^{0} z^2p(z)\,dz + \int_0^{\infty} z^2p(z)\,dz",
+        (r"\alpha^2\!\int_{-\infty}^{0} z^2p(z)\,dz + \int_0^{\infty} z^2p(z)\,dz", alpha_**2 * neg2 + pos2,
          r"$\sigma(z) = \alpha z$ for $z<0$", lambda n: a**2 * ints[n]["neg2"] + ints[n]["pos2"]),
-        (r"(1+\alpha^2)\int_0^{\infty} z^2p(z)\,dz", "symmetry, as proved above",
+        (r"(1+\alpha^2)\int_0^{\infty} z^2p(z)\,dz", (1 + alpha_**2) * pos2, "symmetry, as proved above",
          lambda n: (1 + a**2) * ints[n]["pos2"]),
-        (r"\frac{1+\alpha^2}{2}\int_{-\infty}^{\infty} z^2p(z)\,dz", "symmetry again",
+        (r"\frac{1+\alpha^2}{2}\int_{-\infty}^{\infty} z^2p(z)\,dz", (1 + alpha_**2) / 2 * all2, "symmetry again",
          lambda n: (1 + a**2) / 2 * ints[n]["var"]),
     ]
     ch = pc.chain("moment", r"\mathbb{E}[\sigma(z)^2]")
-    for i, (tex, why, value) in enumerate(steps):
-        if i == 0:
-            ch.define(tex, None, why)
+    for k, (tex, form, why, value) in enumerate(steps):
+        if k == 0:
+            ch.define(tex, form, why)
             continue
-        prev = steps[i - 1][2]
-        how = f"quadrature of the definition vs {exact}" if i == 1 else exact
-        ch.step(tex, None, why, verdict=prove.on_instances(
+        prev = steps[k - 1][3]
+        how = f"quadrature of the definition vs {exact}" if k == 1 else exact
+        ch.step(tex, form, why, verdict=prove.on_instances(
             {n: _same(prev(n), value(n)) for n in dens}, f"{how} per density"))
-    ch.step(r"\frac{1+\alpha^2}{2}\operatorname{Var}(z)", None, r"$\mathbb{E}[z] = 0$",
+    ch.step(r"\frac{1+\alpha^2}{2}\operatorname{Var}(z)", (1 + alpha_**2) / 2 * var_z, r"$\mathbb{E}[z] = 0$",
             verdict=prove.on_instances({n: _zero(ints[n]["mean"], ints[n]["var"]) for n in dens},
                                        f"mean zero, exact{note}"))
     factor = second_moment_factor(alpha_)
@@ -592,7 +627,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.equal(len(sigma2), 1))
     derived = he_variance(alpha_, d_)
     pd.claim("sigma2", r"Variance is preserved exactly when", prove.equal(sigma2[0], derived),
-             latex=r"\sigma_h^2 = \frac{2}{(1+\alpha^2)\,d_h}.")
+             latex=r"\sigma_h^2 = \frac{2}{(1+\alpha^2)\,d_h}", value=sp.Eq(s2_, sigma2[0]))
     gain = sp.sqrt(2 / (1 + alpha_**2))
     pd.claim("gain", r"Equivalently the standard deviation is $\mathrm{gain}/\sqrt{d_h}$ with "
              r"$\mathrm{gain} = \sqrt{2/(1+\alpha^2)}$, the leaky-ReLU gain used by common frameworks; "
