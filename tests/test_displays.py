@@ -33,6 +33,8 @@ def value(tex: str, notation: Notation = SIGMOID) -> sp.Basic:
     (r"\frac{1}{(1+|w_1|)^2}", 1 / (1 + sp.Abs(w1)) ** 2),
     (r"\operatorname{det}\begin{pmatrix} x & 1\\ 2 & x\end{pmatrix}", x**2 - 2),
     (r"\max(0, w_1)", sp.Max(0, w1)),
+    (r"\log_{2} 8 + \log_2 x", 3 + sp.log(x, 2)),
+    (r"\tan^{2}{\left(w_{1} \right)}", sp.tan(w1) ** 2),
     (r"\ln 2 + \frac34\ln 3", sp.log(2) + sp.Rational(3, 4) * sp.log(3)),
     (r"0.1 \cdot 1 + 0.3 \cdot 0", sp.Rational(1, 10)),
 ])
@@ -118,8 +120,9 @@ def test_tampering_with_any_parsed_display_of_a_topic_fails_its_check(topic):
         head, sep, tail = d.tex.partition(r"\approx")
         try:
             caught = not d.recheck(f"{head} + 1 {sep}{tail}").passed
-        except Unreadable:  # a matrix: scale it instead
-            caught = not d.recheck(rf"3\left({head}\right) {sep}{tail}").passed
+        except Unreadable:  # a matrix: scale it (the last side of a relation) instead
+            left, eq, right = head.rpartition("=")
+            caught = not d.recheck(rf"{left}{eq} 3\left({right}\right) {sep}{tail}").passed
         if not caught:
             missed.append(id)
     assert not missed, f"{topic}: tampered displays still pass: {missed}"
@@ -176,3 +179,9 @@ def test_a_name_may_depend_on_the_case():
     shown = show(r"2M", lambda n: 2 * sp.eye(n), notation, cases=cases)
     assert shown.kind == "parsed" and shown.verdict.passed
     assert not shown.recheck(r"3M").passed
+
+
+def test_a_chain_of_relations_keeps_each_link():
+    a = read(r"x = y + 0 = y \ne 0", Notation(), NAMES).value
+    assert isinstance(a, sp.And) and set(a.args) == {sp.Eq(x, y, evaluate=False), sp.Eq(y, y, evaluate=False),
+                                                      sp.Ne(y, 0, evaluate=False)}

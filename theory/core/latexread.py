@@ -74,21 +74,23 @@ class Notation:
     functions: Mapping[str, Callable[..., sp.Expr]] = field(default_factory=dict)
     sums: Mapping[str, tuple[sp.Expr, sp.Expr]] = field(default_factory=dict)
     indexed: Mapping[str, Callable[..., sp.Expr]] = field(default_factory=dict)
+    printing: Mapping[str, Any] = field(default_factory=dict)  # sp.latex settings, e.g. {"ln_notation": True}
 
     def printed(self, value: sp.Basic) -> str:
         """The LaTeX of a checked value, in this notation's names for its symbols."""
         names = {v: k for k, v in self.names.items() if isinstance(v, sp.Symbol)}
-        return sp.latex(value, symbol_names=names)
+        return sp.latex(value, **{"symbol_names": names, **self.printing})
 
     def with_symbols(self, symbols: Mapping[str, sp.Basic]) -> Notation:
-        return Notation({**symbols, **self.names}, self.functions, self.sums, self.indexed)
+        return Notation({**symbols, **self.names}, self.functions, self.sums, self.indexed, self.printing)
 
     def at(self, case: Mapping[str, Any]) -> Notation:
         """The notation in one case of a chain: names and families given as functions of the case, evaluated."""
         def value(v):
             return v(**case) if callable(v) and not isinstance(v, sp.Basic) else v
         families = {k: v(**case) if getattr(v, "per_case", False) else v for k, v in self.indexed.items()}
-        return Notation({k: value(v) for k, v in self.names.items()}, self.functions, self.sums, families)
+        return Notation({k: value(v) for k, v in self.names.items()}, self.functions, self.sums, families,
+                        self.printing)
 
 
 def per_case(family: Callable[..., Callable[..., sp.Expr]]) -> Callable[..., Callable[..., sp.Expr]]:
@@ -198,18 +200,17 @@ class _Parser:
 
     # -- grammar ------------------------------------------------------------
     def relation(self) -> sp.Basic:
-        left = self.expression()
-        tok = self.peek()
-        if not tok:
-            return left
-        if tok not in RELATIONS:
+        """An expression, or a chain of relations `a = b < c` (each link a relation between neighbours)."""
+        sides, ops = [self.expression()], []
+        while self.peek() in RELATIONS:
+            ops.append(self.take())
+            sides.append(self.expression())
+        if self.peek():
             raise Unreadable(f"cannot read {self.text[self.pos:self.pos + 30]!r}")
-        self.take()
-        right = self.relation()
-        if isinstance(right, sp.Rel) or isinstance(right, sp.And):
-            first = right.args[0] if isinstance(right, sp.And) else right
-            return sp.And(RELATIONS[tok](left, first.lhs, evaluate=False), right)
-        return RELATIONS[tok](left, right, evaluate=False)
+        links = [RELATIONS[op](a, b, evaluate=False) for op, a, b in zip(ops, sides, sides[1:])]
+        if not links:
+            return sides[0]
+        return links[0] if len(links) == 1 else sp.And(*links, evaluate=False)
 
     def expression(self) -> sp.Expr:
         sign = -1 if self.peek() == "-" else 1
@@ -328,13 +329,20 @@ class _Parser:
         if name in ("max", "min"):
             args = self._arguments()
             return (sp.Max if name == "max" else sp.Min)(*args)
-        if (name in FUNCTIONS or name in self.notation.functions) and self.peek() not in ("_", "^"):
+        if name == "log" and self.peek() == "_":
+            self.take("_")
+            base = self.sub(self.group())
+            return sp.log(self._argument(), base)
+        if name in FUNCTIONS or name in self.notation.functions:
             f = self.notation.functions.get(name, FUNCTIONS.get(name))
-            if name == "log" and self.peek() == "_":
-                self.take("_")
-                base = self.sub(self.group())
-                return sp.log(self._argument(), base)
-            return f(self._argument())
+            if self.peek() == "_":  # \sigma_h: a name, not the function
+                return self.name("\\" + name)
+            exponent = None
+            if self.peek() == "^":  # \tan^{2}(x), as SymPy prints a power of a function
+                self.take("^")
+                exponent = self.sub(self.group())
+            value = f(self._argument())
+            return value if exponent is None else value**exponent
         if name == "det":
             return NAMED[r"\det"](self._argument())
         if name == "begin":

@@ -248,7 +248,7 @@ def _entries_zero(
         return Verdict("symbolic", True, f"{prefix}SymPy proves the matrices equal entry by entry ({count})")
     checks = [(ij, _at_random_points(diff[ij], domain, seed, "")) for ij in undecided]
     failed = [ij for ij, v in checks if not v.passed]
-    worst = max(v.data["max_abs_diff"] for _, v in checks)
+    worst = max(v.data.get("max_abs_diff", math.inf) for _, v in checks)  # inf: an entry could not be evaluated
     detail = (f"{prefix}symbolic check inconclusive for {len(undecided)} of {count}; their differences "
               f"{'do not vanish' if failed else 'vanish'} at {RANDOM_POINTS} random points"
               f" (max |diff| = {worst:.2e})")
