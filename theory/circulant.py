@@ -13,6 +13,7 @@ from checks import circulant as sim
 from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation, per_case
 from theory.core.params import Parameters, param
 from theory.core.solution import Solution
 from theory.core.verdict import Verdict
@@ -108,12 +109,12 @@ def _each_n(ns: range, check: Callable[[int], Verdict], what: str) -> Verdict:
     return prove.proved_for_each({f"n={n}": (lambda n=n: check(n)) for n in ns}, what)
 
 
-def _links(values: dict[int, list[sp.Matrix]], what: str) -> list[Verdict | None]:
-    """Verdicts of stage k-1 == stage k (index k >= 1), each checked for every n given."""
-    ns = range(min(values), max(values) + 1)
-    stages = len(next(iter(values.values())))
-    return [None] + [_each_n(ns, lambda n, k=k: prove.equal(values[n][k - 1], values[n][k]), what)
-                     for k in range(1, stages)]
+def _entries(name: str, M: sp.Matrix) -> type[sp.Function]:
+    """M's entries as a function of (row, column) that takes its value once both are integers."""
+    def eval(cls, r: sp.Expr, c: sp.Expr) -> sp.Expr | None:
+        return M[int(r), int(c)] if r.is_Integer and c.is_Integer else None
+
+    return type(name, (sp.Function,), {"eval": classmethod(eval)})
 
 
 def _powers(S: sp.Matrix) -> list[sp.Matrix]:
@@ -146,7 +147,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     ns = range(1, p.n_max + 1)
     sol = Solution(
         TOPIC, "Circular convolution and shift equivariance", "cs7643-ps2, Question 5", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
         question=(
             r"The circular convolution of $x, w \in \mathbb{R}^n$ is "
             r"$(x * w)_i = \sum_{k=0}^{n-1} x_k\, w_{(i-k) ~\mathrm{mod}~n}$. "
@@ -211,52 +211,48 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa = sol.part("a", "Circulants commute with the shift",
                   r"Prove that every circulant $C_a$ satisfies $SC_a = C_aS$; hence convolving "
                   r"and shifting can be done in either order.")
-    a_sym = {n: _symbols("a", n) for n in ns}
+    a_seq = {n: [A_(m) for m in range(n)] for n in ns}  # an arbitrary sequence a_0, ..., a_(n-1)
+    S_n = {n: sp.ImmutableMatrix(shift(n)) for n in ns}
+    C_n = {n: sp.ImmutableMatrix(circulant(a_seq[n])) for n in ns}
+    SC, CS = {n: S_n[n] * C_n[n] for n in ns}, {n: C_n[n] * S_n[n] for n in ns}
+    S_entry, C_entry = ({n: _entries(f"{name}_{n}", M[n]) for n in ns} for name, M in (("S", S_n), ("C", C_n)))
 
-    def entries(n: int, f: Callable[[int, int, list, sp.Matrix], sp.Expr]) -> sp.Matrix:
-        a = a_sym[n]
-        C = circulant(a)
-        return sp.Matrix(n, n, lambda i, j: f(i, j, a, C))
-
-    stages = [
-        (lambda n: shift(n) * circulant(a_sym[n])),
-        (lambda n: entries(n, lambda i, j, a, C: C[(i - 1) % n, j])),
-        (lambda n: entries(n, lambda i, j, a, C: a[(i - 1 - j) % n])),
-        (lambda n: entries(n, lambda i, j, a, C: a[(i - (j + 1)) % n])),
-        (lambda n: entries(n, lambda i, j, a, C: C[i, (j + 1) % n])),
-        (lambda n: circulant(a_sym[n]) * shift(n)),
-    ]
-
-    link_values = {n: [f(n) for f in stages] for n in ns}
-    link = _links(link_values, "symbolic entries")
-
-    pa.claim("commute", r"$SC_a = C_aS$ for symbolic $a_0,\dots,a_{n-1}$, every "
+    pa.claim("commute", r"$SC_a = C_aS$ for an arbitrary sequence $a_0,\dots,a_{n-1}$, every "
              rf"$n = 1,\dots,{p.n_max}$; the chain below shows why it holds for every $n$.",
-             _each_n(ns, lambda n: prove.equal(link_values[n][0], link_values[n][-1]),
-                     "symbolic entries"))
-    index = prove.equal(sp.Mod(i_ - 1 - j_, n_), sp.Mod(i_ - (j_ + 1), n_))
-    ch = pa.chain("entry", r"(SC_a)_{ij}")
-    ch.define(r"\sum_{k} S_{ik}(C_a)_{kj}", None, "matrix product")
-    ch.step(r"(C_a)_{(i-1)~\mathrm{mod}~n,~j}", None,
-            r"row $i$ of $S$ has its one $1$ in column $(i-1)~\mathrm{mod}~n$", verdict=link[1])
-    ch.step(r"a_{(i-1-j)~\mathrm{mod}~n}", None, r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$",
-            verdict=link[2])
-    ch.step(r"a_{(i-(j+1))~\mathrm{mod}~n}", None, r"same index, general $n$",
-            verdict=index & link[3])
-    ch.step(r"(C_a)_{i,\,(j+1)~\mathrm{mod}~n}", None, r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$",
-            verdict=link[4])
-    ch.step(r"(C_aS)_{ij}", None, r"column $j$ of $S$ is $e_{(j+1)~\mathrm{mod}~n}$",
-            verdict=link[5])
-    pa.text(r"Each line holds for every $n$ by the reason beside it; the checks confirm every "
-            rf"link as an exact matrix identity for $n = 1,\dots,{p.n_max}$, and the index "
-            r"identity of the middle line with $i, j, n$ symbolic.")
+             _each_n(ns, lambda n: prove.equal(SC[n], CS[n]), "symbolic entries"))
+    pa.notation = Notation(indexed={"a": A_})  # a_k: the k-th term of an arbitrary sequence a
+    entry_cases = {f"n={n}, i={i}, j={j}": {"n": n, "i": i, "j": j}
+                   for n in ns for i in range(n) for j in range(n)}
+    ch = pa.chain("entry", r"(SC_a)_{ij}", entry_cases)
+    # in each case: the numbers n, i, j, and S_{ik}, (C_a)_{kj} the entries of the matrices above
+    ch.notation = Notation(
+        names={"n": lambda n, i, j: sp.Integer(n), "i": lambda n, i, j: sp.Integer(i),
+               "j": lambda n, i, j: sp.Integer(j), r"(C_aS)_{ij}": lambda n, i, j: CS[n][i, j]},
+        indexed={"a": A_, "S": per_case(lambda n, **_: S_entry[n]), "C_a": per_case(lambda n, **_: C_entry[n])})
+    ch.define(r"\sum_{k=0}^{n-1} S_{ik}(C_a)_{kj}", lambda n, i, j: SC[n][i, j], "matrix product")
+    ch.step(r"(C_a)_{(i-1)~\mathrm{mod}~n,~j}", lambda n, i, j: C_n[n][(i - 1) % n, j],
+            r"row $i$ of $S$ has its one $1$ in column $(i-1)~\mathrm{mod}~n$")
+    ch.step(r"a_{(i-1-j)~\mathrm{mod}~n}", lambda n, i, j: a_seq[n][(i - 1 - j) % n],
+            r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$")
+    ch.step(r"a_{(i-(j+1))~\mathrm{mod}~n}", lambda n, i, j: a_seq[n][(i - (j + 1)) % n],
+            r"same index, general $n$")
+    ch.step(r"(C_a)_{i,\,(j+1)~\mathrm{mod}~n}", lambda n, i, j: C_n[n][i, (j + 1) % n],
+            r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$")
+    ch.step(r"(C_aS)_{ij}", lambda n, i, j: CS[n][i, j],
+            r"column $j$ of $S$ is $e_{(j+1)~\mathrm{mod}~n}$")
+    pa.text(r"Each line holds for every $n$ by the reason beside it; the checks read every line "
+            r"back and confirm every link exactly for each $n = 1,\dots,"
+            rf"{p.n_max}$ and $0 \le i, j < n$, and the index identities of the middle lines with "
+            r"$i, j, n$ symbolic (below).")
     general = (A_(sp.Mod(sp.Mod(i_ - 1, n_) - j_, n_)), A_(sp.Mod(i_ - sp.Mod(j_ + 1, n_), n_)))
     pa.claim("general", r"For symbolic integers $i, j$ and $n \ge 1$ and an arbitrary sequence "
-             r"$a$: $(C_a)_{(i-1)~\mathrm{mod}~n,~j} = "
-             r"a_{((i-1)~\mathrm{mod}~n - j)~\mathrm{mod}~n}$ equals "
-             r"$(C_a)_{i,(j+1)~\mathrm{mod}~n} = "
-             r"a_{(i - (j+1)~\mathrm{mod}~n)~\mathrm{mod}~n}$; SymPy reduces both "
-             r"nested residues to the same one.", prove.equal(*general))
+             r"$a$, the entries $(C_a)_{(i-1)~\mathrm{mod}~n,~j}$ and "
+             r"$(C_a)_{i,(j+1)~\mathrm{mod}~n}$ of the chain are equal: SymPy reduces their nested "
+             r"residues to the same one, as it does $(i-1-j)~\mathrm{mod}~n$ and "
+             r"$(i-(j+1))~\mathrm{mod}~n$:",
+             prove.equal(*general) & prove.equal(sp.Mod(i_ - 1 - j_, n_), sp.Mod(i_ - (j_ + 1), n_)),
+             r"a_{((i-1)~\mathrm{mod}~n - j)~\mathrm{mod}~n} = a_{(i - (j+1)~\mathrm{mod}~n)~\mathrm{mod}~n}",
+             sp.Eq(*general, evaluate=False))
     sizes = range(1, 129)
     pa.claim("index", r"The index identity $(i-1-j)~\mathrm{mod}~n = "
              r"(i-(j+1))~\mathrm{mod}~n$ also holds "
@@ -283,11 +279,9 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"Prove that a linear map $M$ with $MS = SM$ must be a circulant, i.e. a "
                   r"circular convolution; the converse is (a).")
     pb.text(r"(Circulant $\implies$ equivariant) This is (a). (Equivariant $\implies$ "
-            r"circulant) Let "
-            r"$MS = SM$. Then $MS^k = S^kM$ for every $k$ (move one $S$ across at a time), and "
-            r"with $m = Me_0$ the first column of $M$ and $e_k = S^ke_0$ (the setup), column $k$ "
-            r"of $M$ is $Me_k = MS^ke_0 = S^kMe_0 = S^km$, the first column shifted down $k$ "
-            r"places. That is the definition of $C_m$, so $M = C_m$.")
+            r"circulant) Let $MS = SM$. Then $MS^k = S^kM$ for every $k$ (move one $S$ across at a "
+            r"time), and column $k$ of $M$ is the first column $m = Me_0$ shifted down $k$ places "
+            r"(the chain below), which is column $k$ of $C_m$; so $M = C_m$.")
     solved = {n: _commutant(n) for n in ns}
 
     pb.claim("dimension", r"Solving $SM = MS$ for a generic $M$ ($n^2$ unknowns, $n^2$ linear "
@@ -299,7 +293,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"$M = C_{Me_0}$, and $C_a e_0 = a$: the solutions are exactly the circulants, "
              r"one for each $a \in \mathbb{R}^n$.",
              _each_n(ns, lambda n: prove.equal(solved[n][0], circulant(list(solved[n][0][:, 0])))
-                     & prove.equal(circulant(a_sym[n])[:, 0], sp.Matrix(a_sym[n])), "symbolic"))
+                     & prove.equal(C_n[n][:, 0], sp.Matrix(a_seq[n])), "symbolic"))
 
     def powers_commute(n: int) -> Verdict:
         M, S = solved[n][0], shift(n)
@@ -310,25 +304,19 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     pb.claim("powers", r"If $MS = SM$ then $MS^k = S^kM$, $k = 0,\dots,n-1$ (checked on the "
              r"general solution of $MS = SM$ above).", _each_n(ns, powers_commute, "symbolic"))
-    col = {
-        "M e_k": lambda n: solved[n][0],
-        "M S^k e_0": lambda n: sp.Matrix.hstack(*[solved[n][0] * (powers[n][k] * sp.Matrix(
-            unit(n, 0))) for k in range(n)]),
-        "S^k M e_0": lambda n: sp.Matrix.hstack(*[powers[n][k] * solved[n][0][:, 0]
-                                                  for k in range(n)]),
-        "m shifted": lambda n: sp.Matrix(n, n, lambda i, k: solved[n][0][(i - k) % n, 0]),
-        "C_m": lambda n: circulant(list(solved[n][0][:, 0])),
-    }
-    col_link = _links({n: [f(n) for f in col.values()] for n in ns}, "general solution, symbolic")
-
-    ch = pb.chain("column", r"M e_k")
-    ch.define(r"\text{column } k \text{ of } M", None, "for each $k = 0,\\dots,n-1$")
-    ch.step(r"M S^k e_0", None, r"$S^ke_0 = e_k$", verdict=col_link[1])
-    ch.step(r"S^k M e_0", None, r"$MS^k = S^kM$", verdict=col_link[2])
-    ch.step(r"\bigl(m_{(i-k)~\mathrm{mod}~n}\bigr)_{i}", None, r"$S^k$ shifts down $k$ places",
-            verdict=col_link[3])
-    ch.step(r"\text{column } k \text{ of } C_m", None, r"definition of $C_m$",
-            verdict=col_link[4])
+    # M: the general solution of MS = SM, m: its first column, e_k: the unit vectors of the setup
+    M_n, m_n = {n: solved[n][0] for n in ns}, {n: solved[n][0][:, 0] for n in ns}
+    Cm_n = {n: circulant(list(m_n[n])) for n in ns}
+    e = {n: [sp.Matrix(unit(n, k)) for k in range(n)] for n in ns}
+    ch = pb.chain("column", r"M e_k", {f"n={n}, k={k}": {"n": n, "k": k} for n in ns for k in range(n)})
+    ch.notation = Notation(names={
+        "M": lambda n, k: M_n[n], "m": lambda n, k: m_n[n], "C_m": lambda n, k: Cm_n[n], "S": lambda n, k: S_n[n],
+        "k": lambda n, k: sp.Integer(k), "e_0": lambda n, k: e[n][0], "e_k": lambda n, k: e[n][k]})
+    ch.define(r"M S^k e_0", lambda n, k: M_n[n] * e[n][k], r"$e_k = S^ke_0$ (the setup), for each $k = 0,\dots,n-1$")
+    ch.step(r"S^k M e_0", lambda n, k: powers[n][k] * M_n[n] * e[n][0], r"$MS^k = S^kM$")
+    ch.step(r"S^k m", lambda n, k: powers[n][k] * m_n[n], r"$m = Me_0$, the first column of $M$")
+    ch.step(r"C_m e_k", lambda n, k: Cm_n[n][:, k],
+            r"$S^k$ shifts $m$ down $k$ places, $(S^km)_i = m_{(i-k)~\mathrm{mod}~n}$: column $k$ of $C_m$")
 
     rng = ctx.rng("b.numeric")
     numeric_ns = [*ns, p.n_numeric]
