@@ -57,6 +57,7 @@ class Rendered:
     tex: str
     claims: tuple[tuple[str, Verdict], ...]
     answers: tuple[dict, ...] = ()  # the checked answers, as `latex.answer_rows` gives them
+    appendix: str = ""  # the problem's entry in the verification appendix
 
     @property
     def passed(self) -> bool:
@@ -81,7 +82,7 @@ def render_problem(prob: Problem, figure_dir: Path, cache_dir: Path | None, seed
     own.mkdir(parents=True, exist_ok=True)
     tex = latex.render(sol, own, number=prob.number)
     result = Rendered(prob.number, prob.topic, sol.title, tex, tuple((cid, v) for cid, _, v in sol.claims()),
-                      tuple(latex.answer_rows(sol)))
+                      tuple(latex.answer_rows(sol)), latex.verification(sol, prob.number))
     if entry is not None and result.passed:
         _store(entry, result, own)
     for f in own.iterdir():
@@ -98,6 +99,7 @@ def _store(entry: Path, result: Rendered, figures: Path) -> None:
     claims = [{"id": cid, "method": v.method, "passed": v.passed, "detail": v.detail, "data": v.data}
               for cid, v in result.claims]
     (tmp / "fragment.tex").write_text(result.tex, encoding="utf-8")
+    (tmp / "appendix.tex").write_text(result.appendix, encoding="utf-8")
     (tmp / "result.json").write_text(json.dumps({"title": result.title, "claims": claims,
                                                  "answers": list(result.answers)}, default=float), encoding="utf-8")
     try:
@@ -112,7 +114,7 @@ def _from_cache(entry: Path, prob: Problem, figure_dir: Path) -> Rendered:
         shutil.copyfile(f, figure_dir / f.name)
     claims = tuple((c["id"], Verdict(c["method"], c["passed"], c["detail"], c["data"])) for c in data["claims"])
     return Rendered(prob.number, prob.topic, data["title"], (entry / "fragment.tex").read_text(encoding="utf-8"),
-                    claims, tuple(data.get("answers", ())))
+                    claims, tuple(data.get("answers", ())), (entry / "appendix.tex").read_text(encoding="utf-8"))
 
 
 def jobs() -> int:
@@ -153,6 +155,7 @@ def assemble(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, s
         body.append(r"\clearpage")
         body.append(prob.tex)
     body.append(_summary(sheet, problems))
+    body.extend(prob.appendix for prob in problems)
     doc = preamble + "\n\\begin{document}\n" + "\n\n".join(b for b in body if b) + "\n\\end{document}\n"
     return doc, problems
 
@@ -215,8 +218,10 @@ def _summary(sheet: Sheet, problems: list[Rendered]) -> str:
     ]
     note = ("Parameters changed from the defaults by this sheet: " + "; ".join(changed) + ".") if changed else ""
     return (
-        r"\clearpage\section*{Verification summary}\addcontentsline{toc}{section}{Verification summary}"
-        "\n" r"\begin{center}\begin{tabular}{lp{6.2cm}rrrrl}\toprule" "\n"
+        r"\clearpage\section*{Verification}\addcontentsline{toc}{section}{Verification}"
+        r"Every claim of every problem, with what checked it; the marks in the body link here." "\n"
+        r"\paragraph{Verification summary.}" "\n"
+        r"\begin{center}\begin{tabular}{lp{6.2cm}rrrrl}\toprule" "\n"
         r"Problem & Topic & sym & num & MC & MC samples & status \\ \midrule" "\n"
         + " \\\\\n".join(rows)
         + "\n" r"\\ \bottomrule\end{tabular}\end{center}" "\n"
@@ -225,8 +230,11 @@ def _summary(sheet: Sheet, problems: list[Rendered]) -> str:
 
 
 def _reproduce(sheet: Sheet) -> str:
+    def command(*words: str) -> str:  # one \texttt per word, so a long command breaks between words
+        return " ".join(rf"\texttt{{{w}}}" for w in words)
+
     return (
-        r"\paragraph{Reproduce.} \texttt{python -m theory build " + latex.escape(sheet.name) + r"} "
-        r"rebuilds this PDF; \texttt{python -m theory.\textit{topic} -{}-param name=value} "
-        r"re-derives and re-checks one problem with other inputs (\texttt{-{}-help} lists them)."
+        r"\paragraph{Reproduce.} " + command("python", "-m", "theory", "build", latex.escape(sheet.name))
+        + " rebuilds this PDF; " + command("python", "-m", r"theory.\textit{topic}", "-{}-param", "name=value")
+        + r" re-derives and re-checks one problem with other inputs (\texttt{-{}-help} lists them)."
     )

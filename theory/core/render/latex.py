@@ -1,7 +1,9 @@
 """The LaTeX view: a fragment per solution, macros defined in solutions/preamble.tex.
 
-Every chain line ends in a tag naming its reason and check; a tag that does
-not fit moves to its own line (amsmath), so long reasons never overflow.
+The body is the mathematics a student reads: every chain line ends in a tag naming
+its reason and a small mark for its check, hyperlinked to the claim's entry in the
+verification appendix (`verification`), which holds what was done: random points,
+z-scores, samples, instances. A tag that does not fit moves to its own line (amsmath).
 """
 
 from __future__ import annotations
@@ -27,6 +29,29 @@ def mark(v: Verdict) -> str:
     return rf"\verdict{{{SHORT[v.method]}}}{{{'pass' if v.passed else 'fail'}}}"
 
 
+def target(number: str, claim: str) -> str:
+    """The hyperlink name of a claim's entry in the verification appendix."""
+    return "v:" + re.sub(r"[^A-Za-z0-9.:-]", "-", f"{number}:{claim}")
+
+
+def linked(v: Verdict, number: str, claim: str) -> str:
+    """A check's mark in the body, a link to what the check did."""
+    return rf"\hyperlink{{{target(number, claim)}}}{{{mark(v)}}}"
+
+
+_E_NOTATION = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)e([+-]?)0*(\d+)\b")
+_PROGRAM = {"**": r"\textasciicircum{}", "!=": r"$\neq$", "->": r"$\to$", ">=": r"$\geq$", "<=": r"$\leq$",
+            "==": "="}
+
+
+def detail(text: str) -> str:
+    """A check's detail as typeset text: numbers as m x 10^k, operators as symbols, not program text."""
+    out = escape(text)
+    for code, shown in _PROGRAM.items():
+        out = out.replace(escape(code), shown)
+    return _E_NOTATION.sub(lambda m: rf"${m[1]}\times 10^{{{'-' if m[2] == '-' else ''}{m[3]}}}$", out)
+
+
 def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> str:
     """The solution as a LaTeX section; figures are drawn into `figure_dir` if given."""
     title = f"Problem {number}: {sol.title}" if number else sol.title
@@ -41,16 +66,33 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
         if part.question:
             out.append(rf"\begin{{question}}{part.question}\end{{question}}")
         for b in part.blocks:
-            out.append(_block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir))
+            out.append(_block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number))
         boxed = [r for r in rows if r["part"] == part.label]
         if boxed:  # the part ends in its checked answers, as the answers table lists them
             out.append(r"\answerbox{" + r"\\ ".join(
                 rf"\adjustbox{{max width=0.86\linewidth}}{{\texttt{{{escape(str(r['id']))}}}: {r['latex']}}}"
-                rf"\hfill{mark_answer(r)}" for r in boxed) + "}")
+                rf"\hfill\hyperlink{{{target(number, 'answer:' + str(r['id']))}}}{{{mark_answer(r)}}}"
+                for r in boxed) + "}")
     if sol.misconceptions:
-        out.append(_misconceptions(sol))
-    out.append(rf"\topicsummary{{{summary_line(sol)}}}")
+        out.append(_misconceptions(sol, number))
     return "\n\n".join(out) + "\n"
+
+
+def verification(sol: Solution, number: str = "") -> str:
+    """The appendix entry of one problem: every claim's id, check and what the check did, and the counts."""
+    title = f"Problem {number}: {sol.title}" if number else sol.title
+    rows = [rf"\hypertarget{{{target(number, cid)}}}{{}}\raggedright\texttt{{{_breakable(cid)}}} & {mark(v)} & "
+            rf"{detail(v.detail)}{' (skipped)' if v.skipped else ''}" for cid, _, v in sol.claims()]
+    return (rf"\subsection*{{{title}}}" "\n"
+            rf"{{\footnotesize\textcolor{{gray}}{{{summary_line(sol)}.}}}}" "\n"
+            r"{\footnotesize\begin{longtable}{@{}p{0.24\linewidth} l p{0.62\linewidth}@{}}\toprule" "\n"
+            r"Claim & Check & What was done \\ \midrule\endhead" "\n"
+            + " \\tabularnewline\n".join(rows) + "\n" r"\tabularnewline \bottomrule\end{longtable}}" "\n")
+
+
+def _breakable(name: str) -> str:
+    """An id in typewriter type that may break after its hyphens, colons and dots."""
+    return re.sub(r"([-:.])", r"\1\\allowbreak{}", escape(name))
 
 
 def _value(v) -> str:
@@ -59,19 +101,20 @@ def _value(v) -> str:
     return escape(text).replace(", ", r",\allowbreak{} ")
 
 
-def _block(b, topic: str, figure_dir: Path | None) -> str:
+def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
     if isinstance(b, Text):
         return b.body
     if isinstance(b, Chain):
         lines = []
         for i, s in enumerate(b.steps):
             lhs = b.lhs if i == 0 else ""
-            tag = r"\stepdef{" + s.reason + "}" if s.verdict is None else rf"\step{{{s.reason}}}{{{mark(s.verdict)}}}"
+            tag = (r"\stepdef{" + s.reason + "}" if s.verdict is None
+                   else rf"\step{{{s.reason}}}{{{linked(s.verdict, number, f'{b.id}.{i}')}}}")
             lines.append(rf"{lhs} &= {s.latex} \tag*{{{tag}}}")
         return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
     if isinstance(b, Claim):
         shown = rf"\[{b.latex}\]" if b.latex else ""
-        return rf"\claim{{{mark(b.verdict)}}}{{{b.text}}}{{{escape(b.verdict.detail)}}}" + shown
+        return rf"\claim{{{linked(b.verdict, number, b.id)}}}{{{b.text}}}" + shown
     if isinstance(b, Table):
         cols = "l" * len(b.header)
         body = " \\\\\n".join(" & ".join(r) for r in b.rows)
@@ -128,16 +171,15 @@ def _cell(value) -> str:
     return f"${shown.removeprefix('= ')}$" if len(shown) <= 200 else r"\emph{(see its page)}"
 
 
-def _misconceptions(sol: Solution) -> str:
+def _misconceptions(sol: Solution, number: str) -> str:
     """Each common mistake, its wrong value and why it is wrong, marked by the check that rejects it."""
     items = [r"\subsection*{Common mistakes}"]
     for m in sol.misconceptions:
-        name = escape(m.id).replace("-", r"-\allowbreak{}")  # long ids break at their hyphens
+        name = _breakable(m.id)
         shown = _shown(m.value)
         value = f"${shown}$" if len(shown) <= 50 else rf"\par\fitmath{{{shown}}}\par"  # a long value on its own line
-        items.append(rf"\claim{{{mark(m.verdict)}}}{{\textbf{{{name}}}: "
-                     rf"\texttt{{{escape(m.answer)}}} {value} {escape(m.explanation)}}}"
-                     rf"{{{escape(m.verdict.detail)}}}")
+        items.append(rf"\claim{{{linked(m.verdict, number, 'misconception:' + m.id)}}}{{\textbf{{{name}}}: "
+                     rf"\texttt{{{escape(m.answer)}}} {value} {escape(m.explanation)}}}")
     return "\n\n".join(items)
 
 

@@ -1,0 +1,33 @@
+"""The LaTeX view: the body is the mathematics, what each check did is in the verification appendix."""
+
+import pytest
+
+from tests.conftest import solved
+from theory.core.render import latex
+
+
+@pytest.mark.parametrize("topic", ["lr_divergence", "dropout"])
+def test_the_body_links_each_check_to_its_appendix_entry_and_holds_no_check_detail(topic):
+    sol = solved(topic)
+    body, appendix = latex.render(sol, number="4"), latex.verification(sol, number="4")
+    claims = list(sol.claims())
+    for cid, _, v in claims:
+        assert rf"\hypertarget{{{latex.target('4', cid)}}}" in appendix
+        assert latex.detail(v.detail) in appendix
+    unlinked = [cid for cid, _, _ in claims if rf"\hyperlink{{{latex.target('4', cid)}}}" not in body
+                and not cid.startswith(("display:", "answer:"))]  # a display's check is its line's; answers are boxed
+    assert not unlinked, f"checks without a mark in the body: {unlinked}"
+    assert "SymPy proves the two sides equal" not in body
+
+
+def test_check_details_are_typeset_not_program_text():
+    shown = latex.detail("measured 2.75e-13 vs 1e+06 (x**2 != y -> z >= 1)")
+    assert r"2.75\times 10^{-13}" in shown and r"1\times 10^{6}" in shown
+    for code in ("**", "!=", "->", ">=", "e-13"):
+        assert code not in shown
+
+
+def test_every_topic_has_an_appendix_entry_per_claim():
+    for topic in ("perceptrons", "softsign"):
+        sol = solved(topic)
+        assert latex.verification(sol).count(r"\hypertarget") == len(list(sol.claims()))
