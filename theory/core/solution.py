@@ -224,9 +224,13 @@ class Part:
         self.blocks.append(Text(body))
 
     def chain(self, id: str, lhs: str, cases: dict[str, dict[str, Any]] | None = None,
-              sizes: dict[str, sp.Symbol] | None = None) -> Chain:
-        """A derivation `lhs = ...`; with `cases`, `sizes` names each case keyword's symbol in the displays."""
-        c = Chain(f"{self.label}.{id}", lhs, cases=cases, notation=self.notation, sizes=dict(sizes or {}))
+              sizes: dict[str, sp.Symbol] | None = None, notation: Notation | None = None) -> Chain:
+        """A derivation `lhs = ...`; with `cases`, `sizes` names each case keyword's symbol in the displays.
+
+        `notation` replaces the topic's for this chain only (e.g. names that depend on its cases).
+        """
+        c = Chain(f"{self.label}.{id}", lhs, cases=cases, notation=notation or self.notation,
+                  sizes=dict(sizes or {}))
         self.blocks.append(c)
         return c
 
