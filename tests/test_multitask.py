@@ -156,6 +156,8 @@ def test_other_networks_and_values_hold(overrides):
             "y1 = w5*a + w6*b + w10*e1; y2 = sigmoid(w7*c + w8*d)",
             "w": "(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)",
         },
+        {"wiring": "sigma = sigmoid(w1*x); y1 = w2*sigma; y2 = sigmoid(w3*sigma)"},  # displayed as the sigmoid
+        {"wiring": "w_1 = sigmoid(w1*x); y1 = w2*w_1; y2 = sigmoid(w3*w_1)"},  # displayed as the weight w_1
         {"log_base": "3"},
         {"log_base": "ln"},
     ],

@@ -22,11 +22,12 @@ from checks import multitask as sim
 from theory.autodiff import Graph, Tape, tables
 from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
-from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
+from theory.autodiff.network import named_units, names_in, power_of_ten, tex_name
 from theory.autodiff.ops import explicit, sigmoid
 from theory.core import expr, logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
@@ -55,8 +56,11 @@ MAX_VALUE = 10.0  # |x|, |w_i|, |t1|: a sheet's values, where the float witnesse
 MAX_WEIGHTS, MAX_HIDDEN, MAX_LAYERS = 12, 4, 2
 LARGE_OPS = 300  # operations beyond which two expressions are compared at random points, not proved
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # names reach LaTeX: ASCII identifiers only
+DISPLAYED = {"e": "Euler's number", r"\sigma": "the sigmoid", r"\theta": "the step function"}  # LaTeX the displays use
 
 X, T1, T2 = sp.symbols("x t1 t2", real=True)
+# how the displays' functions are read back: the activations as drawn, and ReLU's derivative as SymPy prints it
+READ = {"sigma": lambda z: 1 / (1 + sp.exp(-z)), r"\mathrm{ReLU}": lambda z: sp.Max(z, 0), "theta": sp.Heaviside}
 
 
 # --- the network ------------------------------------------------------------------------------
@@ -98,6 +102,11 @@ def build(wiring: str, n_weights: int) -> Net:
     unused = [n for n in params if n not in used]
     if unused:
         raise BadInput(f"w has {len(params)} entries but the wiring does not use {', '.join(unused[:6])}")
+    shown = dict(DISPLAYED)  # a display reads each name one way: no two names may look alike
+    for n in ("x", *params, *RESERVED, *dict(pairs)):
+        other = shown.setdefault(tex_name(n), n)
+        if other != n:
+            raise BadInput(f"wiring: {n[:20]} would be displayed like {other[:20]}; choose another name")
     graph = Graph.parse(pairs, ("x", *params))
     if set(graph.outputs) != {"y1", "y2"}:
         raise BadInput(
@@ -242,12 +251,64 @@ class Params(Parameters):
 # --- formatting -------------------------------------------------------------------------------
 
 
+def loss_tex(sign: int, base: str, y1: str, t1: str, y2: str, t2: str, not_y2: str, not_t2: str) -> str:
+    """The loss as displayed, in names or numbers: log_b as ln over ln b (the display reader has no log_b)."""
+    ce = rf"\left[{t2}\ln {y2} + {not_t2}\ln {not_y2}\right]"
+    if base != "e":
+        ce = rf"\frac{{1}}{{\ln {base}}}{ce}"
+    return rf"\tfrac12({y1} - {t1})^2 {'-' if sign == 1 else '+'} {ce}"
 
-class _Numbers(LatexPrinter):
+
+LOSS_TEX = ("y_1", "t_1", "y_2", "t_2", "(1-y_2)", "(1-t_2)")
+
+
+# network.number writes the \t of \times as a tab (4.5 <tab>imes 10^{-5}); until it is fixed there, the numbers
+# shown here restore it (the display reader rejects the broken form, and LaTeX prints "imes")
+def number(v) -> str:
+    return nn.number(v).replace("\t", "\\t")
+
+
+def factor(v) -> str:
+    """`number(v)` as a factor or an argument: in parentheses when negative or written with a power of ten."""
+    shown = number(v)
+    return f"({shown})" if float(v) < 0 or r"\times" in shown else shown
+
+
+def describe(u: nn.Neuron, values: dict | None = None) -> str:
+    return nn.describe(u, values).replace("\t", "\\t")
+
+
+def exactly(ch, tex: str, value: sp.Expr) -> None:
+    """The chain's last line, the exact value and its decimal; a decimal with a power of ten goes beside it
+    (the display reader reads only a plain decimal after \\approx)."""
+    shown = number(value)
+    if r"\times" in shown:
+        ch.step(tex, value, rf"exactly; $\approx {shown}$")
+    else:
+        ch.step(rf"{tex} \approx {shown}", value, "exactly")
+
+
+class _Tex(LatexPrinter):
+    """SymPy's LaTeX with ln for log, and a function's power as (tanh x)^2, which the display reader reads."""
+
+    def __init__(self, settings: dict | None = None):
+        super().__init__({"ln_notation": True, **(settings or {})})
+
+    def _print_Pow(self, expr):
+        if isinstance(expr.base, sp.Function) and expr.exp.is_Integer and expr.exp > 1:
+            return rf"\left({self._print(expr.base)}\right)^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
+
+
+def _tex(expr: sp.Expr) -> str:
+    return _Tex().doprint(expr)
+
+
+class _Numbers(_Tex):
     """Prints an expression's structure with each symbol shown as its (rounded) value."""
 
     def __init__(self, values: dict[sp.Symbol, float]):
-        super().__init__({"mul_symbol": "dot", "ln_notation": True})
+        super().__init__({"mul_symbol": "dot"})
         self.values = values
 
     def _print_Symbol(self, expr, style="plain"):
@@ -276,7 +337,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         "A multi-task network: regression and classification heads",
         SOURCE,
         p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        # a neuron's name in a display stands for its output in x and w
+        notation=Notation({tex_name(n): explicit(v) for n, v in composed.items() if n in N}, READ),
         question=(
             r"A tiny network shares one hidden layer between a regression output $y_1$ and a "
             r"classification output $y_2$ ($\sigma$ is the sigmoid). (a) Express the outputs "
@@ -369,7 +431,7 @@ def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
         ch = pa.chain(f"{u.name}", tex_name(u.name)).define(describe(u), formulas[u.name], "the wiring")
         reads = any(s != "x" for s, _ in u.edges)
         ch.step(
-            sp.latex(composed[u.name]),
+            _tex(composed[u.name]),
             explicit(composed[u.name]),
             "substitute the neurons it reads" if reads else "as drawn",
         )
@@ -418,7 +480,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
         rf"\texttt{{{p.cls_sign}}}).",
     )
     b = p.log_base
-    log, ln_b = logbase.tex(b), logbase.ln(b)
+    ln_b = logbase.ln(b)
     logbase.note(pb, b, r"$l_{cls}$ with $\ln$.", sheet_base="e")
     Y, T = sp.symbols("y t", positive=True)
     printed = T * logbase.log(Y, b) + (1 - T) * logbase.log(1 - Y, b)
@@ -458,7 +520,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
         ys = {n: explicit(to_xw[N[n]]) for n in ("y1", "y2")}
         dl_dy2 = -s_ * (T2 / N["y2"] - (1 - T2) / (1 - N["y2"])) / ln_b
         rule = "; ".join(
-            rf"$\delta_{{{tex_name(u.name)}}} = {sp.latex(delta[u.name], ln_notation=True)}$"
+            rf"$\delta_{{{tex_name(u.name)}}} = {_tex(delta[u.name])}$"
             for u in reversed(net.units)
         )
         lhs = (
@@ -466,40 +528,38 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
             if conv == "correct"
             else r"\frac{\partial l^{\mathrm{printed}}}{\partial w_1}"
         )
-        sign_tex = "-" if s_ == 1 else "+"
         ch = pb.chain(f"dw1-{conv}", lhs)
         derivative = sp.diff(formulas[conv]["l"], w1)
         chain_rule = ((ys["y1"] - T1) * sp.diff(ys["y1"], w1)
                       + dl_dy2.xreplace({N["y2"]: ys["y2"]}) * sp.diff(ys["y2"], w1))
         by_hand_ = explicit(grads["w1"].xreplace(to_xw))
         ch.define(
-            rf"\frac{{\partial}}{{\partial w_1}}\left[\tfrac12(y_1 - t_1)^2 {sign_tex} t_2{log} y_2 "
-            rf"{sign_tex} (1-t_2){log}(1-y_2)\right]",
+            rf"\frac{{\partial}}{{\partial w_1}}\left({loss_tex(s_, b, *LOSS_TEX)}\right)",
             derivative,
             "the loss as a function of $w_1$ (SymPy differentiates it)",
         )
         ch.step(
-            rf"(y_1 - t_1)\frac{{\partial y_1}}{{\partial w_1}} + \left({sp.latex(dl_dy2, ln_notation=True)}\right)"
+            rf"(y_1 - t_1)\frac{{\partial y_1}}{{\partial w_1}} + \left({_tex(dl_dy2)}\right)"
             r"\frac{\partial y_2}{\partial w_1}",
             chain_rule,
             r"$w_1$ reaches $l$ only through $y_1$ and $y_2$",
             verdict=_agree(derivative, chain_rule),
         )
         ch.step(
-            sp.latex(grads["w1"], ln_notation=True),
+            _tex(grads["w1"]),
             by_hand_,
             "backpropagation: " + rule,
             verdict=_agree(chain_rule, by_hand_),
         )
         ch.step(
-            sp.latex(grads["w1"].xreplace(to_xw), ln_notation=True),
+            _tex(grads["w1"].xreplace(to_xw)),
             explicit(grads["w1"].xreplace(to_xw)),
             "substituting " + ", ".join(rf"${tex_name(n)} = {sp.latex(to_xw[N[n]])}$" for n in N),
         )
     other = "printed" if sign == 1 else "correct"
     pb.text(
         rf"The {other} sign flips only the classification term: the two derivatives differ by "
-        rf"${sp.latex(sp.factor(hand[p.cls_sign]['w1'] - hand[other]['w1']), ln_notation=True)}$."
+        rf"${_tex(sp.factor(hand[p.cls_sign]['w1'] - hand[other]['w1']))}$."
     )
     # numeric witnesses at the sheet's point and at random points
     order = _order(net)
@@ -640,6 +700,9 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     at = {X: exact["x"], **{sp.Symbol(n, real=True): exact[n] for n in net.params}, T1: t1, T2: t2}
     env, pre = compose(net.units, exact)
     names = [u.name for u in net.units]
+    # here every name in a display stands for its value: the table's, the targets', the neurons'
+    pc.notation = Notation({**{tex_name(k): v for k, v in exact.items()}, sp.latex(T1): t1, sp.latex(T2): t2,
+                            **{tex_name(n): explicit(env[n]) for n in names}}, READ)
     numbers = {k: explicit(v) for k, v in env.items() if k in exact or k in names}
     for u in net.units:
         value = explicit(env[u.name])
@@ -648,8 +711,8 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         )
         ch.step(describe(u, numbers), value, "the table's values and the neurons above")
         if u.activation != "identity":
-            ch.step(sp.latex(activate(u.activation, pre[u.name])), value, "arithmetic")
-        ch.step(rf"{sp.latex(value)} \approx {number(value)}", value, "")
+            ch.step(_tex(activate(u.activation, pre[u.name])), value, "arithmetic")
+        exactly(ch, _tex(value), value)
     floats = {k: float(v) for k, v in exact.items()}
     measured = sim.forward(net.spec(), floats)
     pc.claim(
@@ -667,24 +730,20 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     )
     y1, y2 = explicit(env["y1"]), explicit(env["y2"])
     b = p.log_base
-    log, base_f = logbase.tex(b), logbase.number(b)
+    base_f = logbase.number(b)
     loss = loss_value(y1, y2, t1, t2, sign, b)
-    sign_tex = "-" if sign == 1 else "+"
     loss_shown = loss_value(env["y1"], env["y2"], t1, t2, sign, b)
-    pc.chain("loss", "l").define(
-        rf"\tfrac12(y_1 - t_1)^2 {sign_tex} \left[t_2{log} y_2 + (1-t_2){log}(1-y_2)\right]",
+    ch = pc.chain("loss", "l").define(
+        loss_tex(sign, b, *LOSS_TEX),
         formulas[p.cls_sign]["l"].subs(at),
         f"the {p.cls_sign} sign",
     ).step(
-        rf"\tfrac12({number(y1)} - {number(t1)})^2 {sign_tex} \left[{number(t2)} \cdot {log} {number(y2)} + "
-        rf"{number(1 - t2)} \cdot {log} {number(1 - y2)}\right]",
+        loss_tex(sign, b, number(y1), factor(t1), factor(y2), rf"{number(t2)} \cdot", factor(1 - y2),
+                 rf"{number(1 - t2)} \cdot"),
         loss,
         rf"$t_1 = {p.t1:g}$, $t_2 = {p.t2:g}$",
-    ).step(
-        rf"{sp.latex(loss_shown, ln_notation=True)} \approx {number(loss)}",
-        explicit(loss_shown),
-        "exactly",
     )
+    exactly(ch, _tex(loss_shown), explicit(loss_shown))
     pc.claim(
         "numpy-loss",
         r"The NumPy loss agrees.",
@@ -711,20 +770,15 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     g_exact = {conv: explicit(hand[conv]["w1"].xreplace(at_n)) for conv in hand}
     sympy_at = sp.diff(formulas[p.cls_sign]["l"], w1).subs(at)
     g_hand = g_exact[p.cls_sign]
-    pc.chain("dw1", r"\frac{\partial l}{\partial w_1}").define(
-        r"\frac{d}{dw_1}\,l(w_1;\ x, w_2, w_3, t_1, t_2)\ \text{at the values above}",
-        sympy_at,
-        "SymPy differentiates the composed loss, then substitutes",
+    ch = pc.chain("dw1", r"\frac{\partial l}{\partial w_1}").define(
+        _tex(hand[p.cls_sign]["w1"]), g_hand, "the formula of (b)",
     ).step(
         _shown(hand[p.cls_sign]["w1"], vals),
         g_hand,
-        "the formula of (b) with the values above",
+        "the values above; SymPy's derivative of the composed loss, at the same values, agrees",
         verdict=_agree(sympy_at, g_hand),
-    ).step(
-        rf"{sp.latex(hand[p.cls_sign]['w1'].xreplace(at_n), ln_notation=True)} \approx {number(g_hand)}",
-        g_hand,
-        "exactly",
     )
+    exactly(ch, _tex(hand[p.cls_sign]["w1"].xreplace(at_n)), g_hand)
     g = Graph.parse([*net.pairs, ("l", loss_text(p.cls_sign, p.log_base))], ("x", *net.params, "t1", "t2"))
     tape = Tape.record(g, {**floats, "t1": p.t1, "t2": p.t2})
     adj = tape.backward("l")
