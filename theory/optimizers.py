@@ -18,8 +18,9 @@ from checks import optimizers as sim
 from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
+from theory.core.latexread import Notation, Unreadable
 from theory.core.params import Parameters, exact_decimal, numbers, param
-from theory.core.solution import Check, Part, Solution
+from theory.core.solution import Chain, Check, Part, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "optimizers"
@@ -30,6 +31,7 @@ x_t, x_p, v_t, grad_t, grad_p = sp.symbols("x_t x_{t-1} v_t g_t g_{t-1}", real=T
 g, rho, b1, b2, eps, t = sp.symbols("g rho beta1 beta2 epsilon t", positive=True)
 damp = sp.Symbol("d", nonnegative=True)  # PyTorch's dampening
 G = sp.Function("G")  # an arbitrary gradient field, for identities that hold for any f
+F = sp.Function("f")  # the loss, as the displays name it: \nabla f(y) is read as G(y)
 
 # How momentum keeps its velocity (a convention the sheet leaves open), and Nesterov's two forms.
 MOMENTUM = {
@@ -327,8 +329,8 @@ def _eta_tex(p: Params) -> str:
     return r"\eta" if s == 1 else rf"({sp.latex(s)})\eta"
 
 
-def _rule_tex(conv: str, form: str | None, fix: dict) -> str:
-    """The update rule as displayed: x_{t+1} in terms of v_{t+1}, then v_{t+1}."""
+def _rule_tex(conv: str, form: str | None, fix: dict) -> tuple[str, str]:
+    """The update rule as displayed: x_{t+1} in terms of v_{t+1}, and v_{t+1}."""
     at = {"lookahead": r"x_t + \beta v_t" if conv == "classical" else r"x_t - \eta\beta v_t"}.get(form, "x_t")
     if conv == "classical":
         vel = rf"\beta v_t - \eta\nabla f({at})"
@@ -339,7 +341,32 @@ def _rule_tex(conv: str, form: str | None, fix: dict) -> str:
         vel = rf"\beta v_t + {wt}\nabla f({at})"
         step = (rf"x_t - \eta\bigl(\beta v_{{t+1}} + {wt}\nabla f(x_t)\bigr)" if form == "pytorch"
                 else r"x_t - \eta v_{t+1}")
-    return rf"{step},\quad v_{{t+1}} = {vel}"
+    return step, vel
+
+
+def _gradient(at: sp.Expr) -> sp.Expr:
+    """`\\nabla f(y)` as the displays write it: the gradient field G at y."""
+    if getattr(at, "func", None) != F:
+        raise Unreadable("\\nabla applies to f(...) only")
+    return G(*at.args)
+
+
+NOTATION = Notation({"g": g}, {"f": F, "nabla": _gradient})
+
+
+def _let(part: Part, names: dict) -> None:
+    """Names for the part's displays from here on (e.g. `\\beta^*` for Polyak's momentum)."""
+    n = part.notation
+    part.notation = Notation({**n.names, **names}, n.functions, n.sums)
+
+
+def _rule(part: Part, conv: str, form: str | None, fix: dict, reason: str) -> Chain:
+    """The update rule on any gradient field: v_{t+1}, then the chain x_{t+1} = (step in v_{t+1}), returned."""
+    step, vel = _rule_tex(conv, form, fix)
+    x_new, v_new = (e.subs(fix) for e in momentum_map(conv, form, G))
+    _let(part, {"v_{t+1}": v_new})
+    part.chain("velocity", "v_{t+1}").define(vel, v_new, reason)
+    return part.chain("rule", "x_{t+1}").define(step, x_new, "the step")
 
 
 def _velocity_from_iterates(conv: str, form: str | None, fix: dict) -> tuple[sp.Expr, Verdict]:
@@ -513,7 +540,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Optimizers: momentum, Nesterov, AdaGrad, RMSProp, Adam", "iust-dl-hw1, Problem 1",
         p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=NOTATION,
         question=(
             r"Several gradient-based optimizers are candidates for training an image classifier. "
             r"Explain what momentum adds to gradient descent, how Nesterov's variant differs from "
@@ -551,8 +578,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     rel, rel_ok = _velocity_from_iterates(p.momentum, None, fix)
     x_new = momentum_map(p.momentum, None, lambda y: lam * y)[0].subs(fix)
     recurrence = (1 + beta - s_ * eta * lam) * x_t - beta * x_p
-    ch = pa.chain("rule", r"x_{t+1}").define(_rule_tex(p.momentum, None, fix), x_new,
-                                             f"heavy ball (Polyak), {p.momentum} convention")
+    ch = _rule(pa, p.momentum, None, fix, f"heavy ball (Polyak), {p.momentum} convention")
     ch.step(rf"(1+\beta-{E}\lambda) x_t - \beta x_{{t-1}}", recurrence,
             rf"$v_t = {sp.latex(rel)}$, $\nabla f = \lambda x$",
             verdict=prove.equal(x_new.subs(v_t, rel), recurrence) & rel_ok)
@@ -579,6 +605,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     eta_gd = gd_optimal_step(mu, L)
     pa.claim("gd_balance", r"$\eta^*_{GD} = 2/(L+\mu)$ balances the two coordinates: "
              r"$1 - \eta\mu = \eta L - 1$.", prove.equal(1 - eta_gd * mu, eta_gd * L - 1))
+    _let(pa, {r"\eta^*_{GD}": eta_gd})
     ch = pa.chain("gd_rate", r"\rho_{GD}").define(
         r"1 - \eta^*_{GD}\mu", 1 - eta_gd * mu, "rate at the balanced step")
     ch.step(r"\frac{L-\mu}{L+\mu}", (L - mu) / (L + mu), "common denominator")
@@ -587,17 +614,18 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     eta_cl, beta_hb = heavy_ball_optimum(mu, L)
     eta_hb = sp.simplify(eta_cl / s_.subs(beta, beta_hb))  # the convention's own step
     disc = _discriminant(p_hb).subs({eta: eta_hb, beta: beta_hb})
-    polyak = r"\frac{4}{(\sqrt L+\sqrt\mu)^2}"
-    own = (r"$\eta^* = 4/(\sqrt L+\sqrt\mu)^2$" if s_ == 1 else
-           rf"optimum (the classical step $4/(\sqrt L+\sqrt\mu)^2$, i.e. $\eta^* = {sp.latex(eta_hb)}$ here)")
+    _let(pa, {r"\beta^*": beta_hb})
+    star = sp.latex(s_.subs(beta, sp.Symbol(r"\beta^*")))
+    pa.chain("hb_eta", r"\eta^*" if s_ == 1 else rf"({star})\,\eta^*").define(
+        r"\frac{4}{(\sqrt L+\sqrt\mu)^2}", eta_cl, "Polyak's step" + ("" if s_ == 1 else ", the classical one"))
+    pa.chain("hb_beta", r"\beta^*").define(
+        r"\Bigl(\frac{\sqrt L-\sqrt\mu}{\sqrt L+\sqrt\mu}\Bigr)^2", beta_hb, "Polyak's momentum")
     pa.claim(
-        "hb_edges", f"At Polyak's {own}, "
-        r"$\beta^* = \bigl((\sqrt L-\sqrt\mu)/(\sqrt L+\sqrt\mu)\bigr)^2$ the discriminant of "
-        r"the characteristic polynomial vanishes at both $\lambda = \mu$ and $\lambda = L$ "
-        r"(double roots $\pm\sqrt{\beta^*}$ at the two ends):",
+        "hb_edges", r"At Polyak's $(\eta^*, \beta^*)$"
+        + ("" if s_ == 1 else rf" ($\eta^* = {sp.latex(eta_hb)}$ in this convention)")
+        + r" the discriminant of the characteristic polynomial vanishes at both $\lambda = \mu$ and "
+        r"$\lambda = L$ (double roots $\pm\sqrt{\beta^*}$ at the two ends).",
         prove.equal(disc.subs(lam, mu), 0) & prove.equal(disc.subs(lam, L), 0),
-        latex=rf"\eta^* = {polyak if s_ == 1 else sp.latex(eta_hb)},\qquad "
-        r"\beta^* = \Bigl(\frac{\sqrt L-\sqrt\mu}{\sqrt L+\sqrt\mu}\Bigr)^2",
     )
     hb_root = (sp.sqrt(L) - sp.sqrt(mu)) / (sp.sqrt(L) + sp.sqrt(mu))
     wide = (1 + sp.Symbol("delta", positive=True)) ** 2 * mu
@@ -721,8 +749,8 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
     V = sp.Symbol("v_{t-1}", real=True)
     v_next = momentum_map(conv, None, lambda _: g, v=V)[1].subs(fix)
     closed = momentum_velocity(conv, t).subs(fix)
-    ch = pa.chain("ramp", r"v_t").define(sp.latex(v_next), v_next, r"constant gradient $g$, $v_0 = 0$")
-    ch.induction(sp.latex(closed), closed, V, t, reason=r"induction: true at $t = 0$, and "
+    ch = pa.chain("ramp", r"v_t").define(None, v_next, r"constant gradient $g$, $v_0 = 0$")
+    ch.induction(None, closed, V, t, reason=r"induction: true at $t = 0$, and "
                  rf"$v_{{t-1}} = {sp.latex(closed.subs(t, t - 1))}$ gives it at $t$")
     step = ramp_step(conv).subs(fix)
     gain = momentum_gain(conv).subs(fix)
@@ -730,11 +758,13 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
     grows = (r"$\eta g$ and no further: the moving average only smooths the gradient, and the speed-up "
              r"of the other conventions appears here as a larger $\eta$:" if gain == 1 else
              rf"${sp.latex(gain)}$ times $\eta g$, i.e. {gain_n:.4g} times at $\beta = {p.beta:g}$:")
+    ratio, lim = limit_at_infinity(step, beta) / (eta * g), r"\lim_{t\to\infty}\frac{|x_t - x_{t-1}|}{\eta|g|}"
+    _let(pa, {lim: ratio})
     pa.claim("gain", r"So along a direction where the gradient keeps its sign, each step "
              rf"$x_{{t-1}} - x_t = {sp.latex(step)}$ grows to " + grows,
-             prove.equal(limit_at_infinity(step, beta) / (eta * g), gain),
-             latex=rf"\lim_{{t\to\infty}}\frac{{|x_t - x_{{t-1}}|}}{{\eta|g|}} = {sp.latex(gain)}.")
-    rows = [[("in force: " if c == conv else "") + c, f"${_rule_tex(c, None, {})}$",
+             prove.equal(ratio, gain), latex=rf"{lim} = {sp.latex(gain)}", value=sp.Eq(ratio, gain, evaluate=False))
+    rules = {c: _rule_tex(c, None, {}) for c in MOMENTUM}
+    rows = [[("in force: " if c == conv else "") + c, rf"${rules[c][0]},\quad v_{{t+1}} = {rules[c][1]}$",
              f"${sp.latex(momentum_velocity(c, t))}$", f"${sp.latex(momentum_scale(c) * eta)}$",
              f"${sp.latex(momentum_gain(c))}$"] for c in MOMENTUM]
     pa.table(["convention", "update", r"$v_t$, constant $g$", "classical step", "gain"], rows,
@@ -864,9 +894,8 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     x_new = momentum_map(conv, form, lambda y: lam * y)[0].subs(fix)
     rel, rel_ok = _velocity_from_iterates(conv, form, fix)
     recurrence = (1 - s_ * eta * lam) * ((1 + beta) * x_t - beta * x_p)
-    ch = pb.chain("rule", r"x_{t+1}").define(
-        _rule_tex(conv, form, fix), x_new,
-        "Nesterov: gradient at the look-ahead point" if form == "lookahead" else "Nesterov, PyTorch's form")
+    ch = _rule(pb, conv, form, fix,
+               "Nesterov: gradient at the look-ahead point" if form == "lookahead" else "Nesterov, PyTorch's form")
     ch.step(rf"(1-{E}\lambda)\bigl((1+\beta)x_t - \beta x_{{t-1}}\bigr)", recurrence,
             rf"$v_t = {sp.latex(rel)}$", verdict=prove.equal(x_new.subs(v_t, rel), recurrence) & rel_ok)
     split = x_t + beta * (x_t - x_p) - s_ * eta * grad_t - s_ * eta * beta * (grad_t - grad_p)
@@ -906,6 +935,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     ch.step(rf"\bigl(z^2 - (1+\beta-{E}\lambda)z + \beta\bigr) + \beta{E}\lambda(z-1)",
             p_hb + beta * s_ * eta * lam * (z - 1), "heavy ball's polynomial plus a damping term")
     bN = nesterov_beta(kappa)
+    _let(pb, {r"\beta_N": bN})
     nes = {eta: 1 / (L * s_.subs(beta, bN)), beta: bN}
     p_slow = p_nag.subs(nes).subs(lam, L / kappa)
     z_mu = (1 + bN) * (1 - 1 / kappa) / 2
@@ -913,7 +943,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
         "double_root", rf"With ${E} = 1/L$ and $\beta_N = (\sqrt\kappa-1)/(\sqrt\kappa+1)$ the "
         r"slowest coordinate ($\lambda = \mu$) has a double root (zero discriminant), at",
         prove.equal(_discriminant(p_slow), 0) & prove.equal(p_slow.subs(z, z_mu), 0),
-        latex=r"z_\mu = \frac{(1+\beta_N)(1-1/\kappa)}{2},",
+        latex=r"z_\mu = \frac{(1+\beta_N)(1-1/\kappa)}{2}", value=sp.Eq(sp.Symbol("z_mu"), z_mu),
     )
     ch = pb.chain("rate", r"\rho_{NAG}").define(
         r"(1+\beta_N)(1-1/\kappa)/2", z_mu, "the double root")
@@ -1041,12 +1071,13 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
         r"the sum of all squared gradients seen so far in that coordinate. Coordinates with large "
         r"or frequent gradients get small steps, rare or small ones get large steps; on an "
         r"axis-aligned quadratic this undoes the ill-conditioning. The weakness is that the sum "
-        r"only grows, so the effective rate only shrinks."
+        r"only grows, so the effective rate only shrinks. AdaGrad steps by "
+        r"$x_{t+1} = x_t - r_t\odot g_t$, with $G_t = \sum_{s\le t} g_s^2$ in each coordinate's rate:"
     )
     Gs = sp.Symbol("G_t", positive=True)
     ch = pc.chain("rate", r"r_t").define(
-        r"\eta/(\sqrt{G_t}+\epsilon),\quad G_t = \sum_{s\le t} g_s^2,\quad "
-        r"x_{t+1} = x_t - r_t\odot g_t", eta / (sp.sqrt(Gs) + eps), "AdaGrad, per coordinate")
+        r"\eta/(\sqrt{G_t}+\epsilon)", eta / (sp.sqrt(Gs) + eps),
+        "AdaGrad, per coordinate")
     ch.step(r"\eta/(|g|\sqrt t + \epsilon)", adagrad_rate(eta, g, t, eps),
             r"constant gradient: $G_t = t g^2$", given={Gs: t * g**2})
     slope = sp.cancel(t * sp.diff(sp.log(adagrad_rate(eta, g, t, 0)), t))
@@ -1097,12 +1128,13 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
         r"RMSProp replaces the ever-growing sum by an exponential moving average of squared "
         r"gradients, so old gradients are forgotten at rate $\rho$. The denominator then tracks "
         r"the recent gradient scale instead of the whole history, and the effective rate stays "
-        r"bounded away from zero."
+        r"bounded away from zero: $s_t = \rho s_{t-1} + (1-\rho) g_t^2$ and "
+        r"$x_{t+1} = x_t - \eta g_t/(\sqrt{s_t}+\epsilon)$. On a constant gradient $g_t = g$:"
     )
-    S_prev, St = sp.Symbol("s_tm1", nonnegative=True), sp.Symbol("s_t", nonnegative=True)
+    S_prev, St = sp.Symbol("s_{t-1}", nonnegative=True), sp.Symbol("s_t", nonnegative=True)
     ch = pd.chain("ema", r"s_t").define(
-        r"\rho s_{t-1} + (1-\rho) g_t^2,\quad x_{t+1} = x_t - \eta g_t/(\sqrt{s_t}+\epsilon)",
-        rho * S_prev + (1 - rho) * g**2, "RMSProp, $s_0 = 0$")
+        r"\rho s_{t-1} + (1-\rho) g^2", rho * S_prev + (1 - rho) * g**2,
+        r"RMSProp, $g_t = g$, $s_0 = 0$")
     ch.induction(r"(1-\rho^t) g^2", (1 - rho**t) * g**2, S_prev, t,
                  reason=r"constant gradient; induction from $s_0 = 0$")
     r_rms = rmsprop_rate(eta, g, t, rho, eps)
@@ -1111,10 +1143,10 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     ch.step(r"\eta/(|g|\sqrt{1-\rho^t}+\epsilon)", r_rms, "the average above",
             given={St: (1 - rho**t) * g**2})
     limit = limit_at_infinity(r_rms, rho)
-    pd.claim("limit", r"As $\rho^t \to 0$ the rate settles at the constant "
-             r"$\eta/(|g|+\epsilon)$ instead of vanishing:",
-             prove.equal(limit, eta / (g + eps)),
-             latex=r"\lim_{t\to\infty} r_t = \frac{\eta}{|g|+\epsilon}")
+    _let(pd, {r"\lim_{t\to\infty} r_t": limit})
+    pd.claim("limit", r"As $\rho^t \to 0$ the rate settles at a constant instead of vanishing:",
+             prove.equal(limit, eta / (g + eps)), latex=r"\lim_{t\to\infty} r_t = \frac{\eta}{|g|+\epsilon}",
+             value=sp.Eq(limit, eta / (g + eps), evaluate=False))
     d_rms = numeric((eta, g, t, rho, eps), r_rms)(p.eta_rmsprop, slopes[None, :], ts[:, None],
                                                    p.rho, p.eps)
     pd.claim("rate_measured", r"Measured on the same ramp with the same $\eta$: RMSProp's "
@@ -1214,29 +1246,32 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
         r"Adam keeps two exponential moving averages per coordinate: of the gradient (momentum, "
         r"decay $\beta_1$) and of its square (RMSProp's denominator, decay $\beta_2$). Both start "
         r"at zero, so early on they are biased towards zero; Adam divides each by the total "
-        r"weight its average has accumulated, $1-\beta^t$, and steps by the ratio of the two:"
+        r"weight its average has accumulated, $1-\beta^t$, and steps by the ratio of the two: "
+        r"$m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, $v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$ and "
+        r"$x_{t+1} = x_t - \eta\hat m_t/(\sqrt{\hat v_t}+\epsilon)$. On a constant gradient $g_t = g$:"
     )
-    m_prev = sp.Symbol("m_tm1", real=True)
+    m_prev = sp.Symbol("m_{t-1}", real=True)
     ch = pe.chain("ema", r"m_t").define(
-        r"\beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2)g_t^2,\quad "
-        r"x_{t+1} = x_t - \eta\hat m_t/(\sqrt{\hat v_t}+\epsilon)",
-        b1 * m_prev + (1 - b1) * g, r"Adam, $m_0 = v_0 = 0$")
+        r"\beta_1 m_{t-1} + (1-\beta_1) g", b1 * m_prev + (1 - b1) * g,
+        r"Adam, $g_t = g$, $m_0 = 0$")
     ch.induction(r"(1-\beta_1^t) g", (1 - b1**t) * g, m_prev, t,
                  reason=r"constant gradient; induction from $m_0 = 0$")
     pe.text(r"So $\hat m_t = m_t/(1-\beta_1^t)$ and likewise $\hat v_t = v_t/(1-\beta_2^t)$ are "
             r"unbiased: for a constant gradient they equal $g$ and $g^2$ exactly. Without the "
             r"correction the first step is off by a fixed factor:")
     m1, v1 = (1 - b1) * g, (1 - b2) * g**2
+    M1, V1, M1c, V1c = sp.symbols(r"m_1 v_1 \hat{m}_1 \hat{v}_1", positive=True)
     ch = pe.chain("first", r"|x_1 - x_0|/\eta").define(
-        r"m_1/\sqrt{v_1}", m1 / sp.sqrt(v1), r"no correction, $\epsilon \to 0$")
+        r"m_1/\sqrt{v_1}", M1 / sp.sqrt(V1), r"no correction, $\epsilon \to 0$")
     ch.step(r"(1-\beta_1) g/(\sqrt{1-\beta_2} g)", (1 - b1) * g / (sp.sqrt(1 - b2) * g),
-            r"$m_1$, $v_1$ from the averages")
+            r"$m_1$, $v_1$ from the averages", given={M1: m1, V1: v1})
     uncorrected = adam_step(1, g, 1, b1, b2, 0, corrected=False)
     ch.step(r"(1-\beta_1)/\sqrt{1-\beta_2}", uncorrected, r"for any $g > 0$")
     ch = pe.chain("first_corrected", r"|x_1 - x_0|/\eta").define(
-        r"\hat m_1/\sqrt{\hat v_1}", m1 / (1 - b1) / sp.sqrt(v1 / (1 - b2)),
-        r"with correction, $\epsilon \to 0$")
-    ch.step(r"1", adam_step(1, g, 1, b1, b2, 0, corrected=True), r"for any $g > 0$")
+        r"\hat m_1/\sqrt{\hat v_1}", M1c / sp.sqrt(V1c), r"with correction, $\epsilon \to 0$")
+    ch.step(r"1", adam_step(1, g, 1, b1, b2, 0, corrected=True),
+            r"$\hat m_1 = g$, $\hat v_1 = g^2$, for any $g > 0$",
+            given={M1c: m1 / (1 - b1), V1c: v1 / (1 - b2)})
     exact = {b1: exact_decimal(p.beta1), b2: exact_decimal(p.beta2)}
     factor = _f(uncorrected.subs(exact))
     ramp, x_ramp = sim.ramp(slopes), np.zeros_like(slopes)
