@@ -22,7 +22,7 @@ from checks import multitask as sim
 from theory.autodiff import Graph, Tape, tables
 from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
-from theory.autodiff.network import named_units, names_in, power_of_ten, tex_name
+from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
 from theory.autodiff.ops import explicit, sigmoid
 from theory.core import expr, logbase, prove, witness
 from theory.core.context import Context
@@ -260,22 +260,6 @@ def loss_tex(sign: int, base: str, y1: str, t1: str, y2: str, t2: str, not_y2: s
 
 
 LOSS_TEX = ("y_1", "t_1", "y_2", "t_2", "(1-y_2)", "(1-t_2)")
-
-
-# network.number writes the \t of \times as a tab (4.5 <tab>imes 10^{-5}); until it is fixed there, the numbers
-# shown here restore it (the display reader rejects the broken form, and LaTeX prints "imes")
-def number(v) -> str:
-    return nn.number(v).replace("\t", "\\t")
-
-
-def factor(v) -> str:
-    """`number(v)` as a factor or an argument: in parentheses when negative or written with a power of ten."""
-    shown = number(v)
-    return f"({shown})" if float(v) < 0 or r"\times" in shown else shown
-
-
-def describe(u: nn.Neuron, values: dict | None = None) -> str:
-    return nn.describe(u, values).replace("\t", "\\t")
 
 
 def exactly(ch, tex: str, value: sp.Expr) -> None:

@@ -98,12 +98,13 @@ def number(v) -> str:
     if (sp.Rational(shown) != v) if isinstance(v, sp.Basic) else (float(shown) != x):
         shown = f"{x:#.6g}"
     mantissa, _, exponent = shown.partition("e")
-    return rf"{mantissa} 	imes 10^{{{int(exponent)}}}" if exponent else mantissa
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
 
 
 def factor(v) -> str:
-    """`number(v)`, in parentheses when negative, for use inside a product."""
-    return f"({number(v)})" if float(v) < 0 else number(v)
+    """`number(v)` as a factor or an argument: in parentheses when negative or written with a power of ten."""
+    shown = number(v)
+    return f"({shown})" if float(v) < 0 or r"\times" in shown else shown
 
 
 def power_of_ten(h: float) -> str:
