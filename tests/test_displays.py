@@ -60,6 +60,9 @@ def test_a_rounded_decimal_must_be_the_value_rounded():
     assert show(r"\frac{13}{3} \approx 4.33333", sp.Rational(13, 3), Notation()).verdict.passed
     assert not show(r"\frac{13}{3} \approx 4.33334", sp.Rational(13, 3), Notation()).verdict.passed
     assert not show(r"\frac{13}{3} \approx 4.3", sp.Rational(13, 4), Notation()).verdict.passed
+    small = sp.Rational(454, 10**7)
+    assert show(r"\frac{454}{10^7} \approx 4.54 \times 10^{-5}", small, Notation()).verdict.passed
+    assert not show(r"\frac{454}{10^7} \approx 4.54 \times 10^{-4}", small, Notation()).verdict.passed
 
 
 def test_a_display_with_cases_is_proved_at_each_case_with_its_sizes_set():

@@ -130,13 +130,13 @@ def read(tex: str, notation: Notation, symbols: Mapping[str, sp.Basic] = {}) -> 
     inputs, largest = min(long, default=0), max((x for _, x in parser.decimals), default=0.0)
     if len(parts) == 1:
         return Reading(value, inputs_rounded_to=inputs, largest=largest)
-    decimal = parts[1].strip()
-    if not re.fullmatch(r"-?\d+(\.\d+)?(\\%)?", decimal):
+    decimal = parts[1].replace(" ", "")
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)(?:\\times10\^\{?(-?\d+)\}?)?(\\%)?", decimal)
+    if not m:
         raise Unreadable(f"\\approx must be followed by a decimal, not {decimal[:30]!r}")
-    percent = decimal.endswith(r"\%")
-    number = decimal.removesuffix(r"\%")
-    digits = _figures(number)
-    return Reading(value, sp.Rational(number) / (100 if percent else 1), digits, inputs, largest)
+    number, power, percent = m.groups()
+    scale = sp.Integer(10) ** int(power or 0) / (100 if percent else 1)
+    return Reading(value, sp.Rational(number) * scale, _figures(number), inputs, largest)
 
 
 def _figures(number: str) -> int:

@@ -274,8 +274,9 @@ class Solution:
     notation: Notation = field(default_factory=Notation)
     displays_checked: bool = True  # False only while a topic's displays are being tied to its values
 
-    def part(self, label: str, title: str, question: str) -> Part:
-        p = Part(label, title, question, notation=self.notation)
+    def part(self, label: str, title: str, question: str, notation: Notation | None = None) -> Part:
+        """A part of the question; `notation` replaces the topic's for this part's displays."""
+        p = Part(label, title, question, notation=notation or self.notation)
         self.parts.append(p)
         return p
 
