@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -23,7 +24,7 @@ TOPIC = "kl"
 
 x = sp.Symbol("x", positive=True)
 t = sp.Symbol("t", positive=True)
-pi_, qi_ = sp.symbols("p_i q_i", positive=True)
+i_, k_ = sp.symbols("i k", integer=True, positive=True)
 SUM_TOL = 1e-9
 SIZES = range(2, 6)  # k for the symbolic case-by-case chains
 MAX_OUTCOMES = 16  # outcomes of the counterexample: its exact KL is factored into logs of primes
@@ -147,6 +148,21 @@ def _symbols(k: int):
     return sp.symbols(f"p1:{k + 1}", positive=True), sp.symbols(f"q1:{k + 1}", positive=True)
 
 
+def _family(name: str, entry: Callable[[int], sp.Expr]) -> type[sp.Function]:
+    """The entries p_i of a display: `entry(i)` once i is a number (a sum written out), else p_i, positive."""
+    def tex(self, printer, exp=None):
+        return f"{name}_{{{printer._print(self.args[0])}}}" + ("" if exp is None else f"^{{{exp}}}")
+
+    return type(name, (sp.Function,), {"eval": classmethod(lambda cls, i: entry(int(i)) if i.is_Integer else None),
+                                       "_eval_is_positive": lambda self: True, "_latex": tex})
+
+
+# p_i, q_i in the k-outcome displays: the symbols p1, ..., pk of _symbols(k) once a sum is written out
+P_ = _family("p", lambda i: sp.Symbol(f"p{i}", positive=True))
+Q_ = _family("q", lambda i: sp.Symbol(f"q{i}", positive=True))
+pi_, qi_ = P_(i_), Q_(i_)
+
+
 def _simplex(P, Q) -> dict:
     """The hypotheses sum p = sum q = 1, used to eliminate the last coordinate."""
     return {P[-1]: 1 - sum(P[:-1]), Q[-1]: 1 - sum(Q[:-1])}
@@ -209,9 +225,11 @@ def _dist_tex(v: list[sp.Rational]) -> str:
     return r"\bigl(" + ", ".join(_q(e) for e in v) + r"\bigr)"
 
 
-def _terms_tex(a: list[sp.Rational], b: list[sp.Rational], log: str = r"\ln") -> str:
+def _terms_tex(a: list[sp.Rational], b: list[sp.Rational], log: str = r"\ln", names: str = "pq") -> str:
+    """sum_i a_i log(a_i / b_i), term by term or (over 4 outcomes) as a sum; `names` spells a and b."""
     if len(a) > 4:
-        return r"\sum_{i=1}^{" + str(len(a)) + rf"}} p_i{log} \frac{{p_i}}{{q_i}}"
+        u, w = names
+        return r"\sum_{i=1}^{" + str(len(a)) + rf"}} {u}_i{log} \frac{{{u}_i}}{{{w}_i}}"
     return " + ".join(rf"{_q(u)}{log}\frac{{{u}}}{{{w}}}" for u, w in zip(a, b))
 
 
@@ -247,7 +265,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     to_ln = r"$\log_b x = \ln x/\ln b$"
     sol = Solution(
         TOPIC, "A logarithm bound and the KL divergence", "cs5388-a1, Problem 2", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=Notation(indexed={"p": P_, "q": Q_}, functions={"h": gap},
+                          printing={"ln_notation": True, "order": "none"}),
         question=(
             r"Prove $\ln x \le x - 1$ for every $x > 0$, with equality only at $x = 1$. Then use "
             r"it for two distributions $p, q$ on $k$ outcomes with all $p_i, q_i > 0$ and the "
@@ -312,7 +331,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"Using (a), show that the KL divergence of two distributions with positive "
                   r"entries is never negative.")
     logbase.note(pb, base, r"$KL(p, q) = \sum_i p_i \log(p_i/q_i)$, $\log$ without a base.")
-    neg = pb.chain("neg", r"-KL(p, q)", cases).define(
+    neg = pb.chain("neg", r"-KL(p, q)", cases, sizes={"k": k_}).define(
         rf"-\sum_{{i=1}}^k p_i{log} \frac{{p_i}}{{q_i}}", lambda k: -kl(*_symbols(k), base),
     )
     if base != "e":
@@ -327,9 +346,10 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"when $q_i = p_i$:",
              prove.equal(qi_ - pi_ - pi_ * sp.log(qi_ / pi_), -pi_ * gap(qi_ / pi_))
              & prove.equal(pi_ * (qi_ / pi_ - 1), qi_ - pi_),
-             latex=r"\sum_{i=1}^k p_i\ln \frac{q_i}{p_i} \;\le\; "
-                   r"\sum_{i=1}^k p_i\Bigl(\frac{q_i}{p_i} - 1\Bigr).")
-    pb.chain("bound", r"\sum_{i=1}^k p_i\Bigl(\frac{q_i}{p_i} - 1\Bigr)", cases).define(
+             latex=None, value=sp.Le(sp.Sum(sp.Mul(pi_, sp.log(qi_ / pi_), evaluate=False), (i_, 1, k_)),
+                                     sp.Sum(sp.Mul(pi_, sp.Add(qi_ / pi_, -1, evaluate=False), evaluate=False),
+                                            (i_, 1, k_)), evaluate=False))
+    pb.chain("bound", r"\sum_{i=1}^k p_i\Bigl(\frac{q_i}{p_i} - 1\Bigr)", cases, sizes={"k": k_}).define(
         r"\sum_{i=1}^k \Bigl(p_i\cdot\frac{q_i}{p_i} - p_i\Bigr)",
         lambda k: sum(a * (b / a) - a for a, b in zip(*_symbols(k))), "multiply out",
     ).step(r"\sum_{i=1}^k (q_i - p_i)", lambda k: sum(b - a for a, b in zip(*_symbols(k))),
@@ -338,16 +358,13 @@ def solve(p: Params, ctx: Context) -> Solution:
         lambda k: sum(_symbols(k)[1]) - sum(_symbols(k)[0]), "split the sum").step(
         r"1 - 1", lambda k: sp.Integer(0), r"both are distributions",
         verdict=_on_simplex(cases)).step(sp.Integer(0), lambda k: sp.Integer(0), "arithmetic")
-    i_, k_ = sp.symbols("i k", integer=True, positive=True)
-    Pi, Qi = sp.IndexedBase("p", positive=True), sp.IndexedBase("q", positive=True)
     pb.claim("general", r"The same two identities hold for a symbolic number $k$ of outcomes "
              r"(SymPy sums over $i = 1..k$), so the argument does not depend on $k$: "
              r"$-\sum_i p_i\ln \frac{p_i}{q_i} = \sum_i p_i\ln \frac{q_i}{p_i}$ and "
              r"$\sum_i p_i(\frac{q_i}{p_i} - 1) = \sum_i q_i - \sum_i p_i$.",
-             prove.equal(-sp.Sum(Pi[i_] * sp.log(Pi[i_] / Qi[i_]), (i_, 1, k_)),
-                         sp.Sum(Pi[i_] * sp.log(Qi[i_] / Pi[i_]), (i_, 1, k_)))
-             & prove.equal(sp.Sum(Pi[i_] * (Qi[i_] / Pi[i_] - 1), (i_, 1, k_)),
-                           sp.Sum(Qi[i_], (i_, 1, k_)) - sp.Sum(Pi[i_], (i_, 1, k_))))
+             prove.equal(-sp.Sum(pi_ * sp.log(pi_ / qi_), (i_, 1, k_)), sp.Sum(pi_ * sp.log(qi_ / pi_), (i_, 1, k_)))
+             & prove.equal(sp.Sum(pi_ * (qi_ / pi_ - 1), (i_, 1, k_)),
+                           sp.Sum(qi_, (i_, 1, k_)) - sp.Sum(pi_, (i_, 1, k_))))
     if base != "e":
         pb.claim("factor", rf"$\ln {base} > 0$: multiplying by $1/\ln {base}$ keeps the direction of an inequality "
                  "and the zero on its right.", prove.holds(ln_b > 0))
@@ -390,7 +407,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     # (b)(ii) when is KL zero
     pz = sol.part("b.ii", r"When $KL(p, q) = 0$",
                   r"Characterise the pairs of distributions with zero divergence.")
-    split = pz.chain("split", r"KL(p, q)", cases).define(
+    split = pz.chain("split", r"KL(p, q)", cases, sizes={"k": k_}).define(
         rf"\sum_{{i=1}}^k p_i{log} \frac{{p_i}}{{q_i}}", lambda k: kl(*_symbols(k), base),
     )
     if base != "e":
@@ -433,9 +450,11 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"\texttt{q}).")
     nats = {"pq": _prime_logs(kl(pe, qe)), "qp": _prime_logs(kl(qe, pe))}
     forward, backward = (v if base == "e" else sp.expand(v / ln_b) for v in nats.values())
+    pc.notation = replace(sol.notation, names={"KL(p, q)": forward, "KL(q, p)": backward},
+                          indexed={"p": _family("p", lambda i: pe[i - 1]), "q": _family("q", lambda i: qe[i - 1])})
     ln_rule = r"$\ln \frac{a}{b} = \ln a - \ln b$" + ("" if base == "e" else ", " + to_ln)
     for cid, lhs, (u, w), exact in (("pq", "KL(p, q)", (pe, qe), forward), ("qp", "KL(q, p)", (qe, pe), backward)):
-        ch = pc.chain(cid, lhs).define(_terms_tex(u, w, log), kl(u, w, base)).step(
+        ch = pc.chain(cid, lhs).define(_terms_tex(u, w, log, cid), kl(u, w, base)).step(
             logbase.scaled(_log_tex(nats[cid]), base),
             sum(x_ * (sp.log(x_) - sp.log(y_)) for x_, y_ in zip(u, w)) / ln_b, ln_rule)
         if base != "e":
@@ -450,7 +469,6 @@ def solve(p: Params, ctx: Context) -> Solution:
                            what="scipy.stats.entropy(q, p)"))
     diff = forward - backward
     lg = "ln" if base == "e" else f"log_{base}"
-    pc.notation = Notation(names={"KL(p, q)": forward, "KL(q, p)": backward})
     logs = _prime_logs(nats["pq"] - nats["qp"])
     shown = rf"KL(p, q) - KL(q, p) = {logbase.scaled(_log_tex(logs), base)}"
     sides = [diff, logs / ln_b]
