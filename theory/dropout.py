@@ -13,12 +13,49 @@ from checks import dropout as sim
 from theory.core import prove, witness
 from theory.core.context import Context
 from theory.core.expectation import Independent, bernoulli
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, param
 from theory.core.solution import ANSWER_RTOL, Check, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "dropout"
 rho_ = sp.Symbol("rho", positive=True)
+N_, K_, D_ = sp.symbols("N K D", integer=True, positive=True)
+n_, k_, i_ = sp.symbols("n k i", integer=True, positive=True)
+y_, w_, x_, R_ = (sp.IndexedBase(name) for name in "ywxR")
+
+
+class _Entry(sp.Indexed):
+    """y_nk, w_ki, x_ni, R_ni (1-based): an entry printed without a comma between its indices."""
+
+    def _latex(self, printer) -> str:
+        return f"{self.base.label}_{{{''.join(printer._print(k) for k in self.indices)}}}"
+
+
+def entry(base: sp.IndexedBase):
+    """The family base_(indices), as the displays subscript it."""
+    return lambda *indices: _Entry(base, *indices)
+
+
+class Mean(sp.Function):
+    """E[...] over the masks R, independent Bernoulli(rho); evaluated once the sums' sizes are numbers."""
+
+    def _latex(self, printer, exp=None) -> str:
+        tex = rf"\mathbb{{E}}\Bigl[{sp.latex(self.args[0], order='none')}\Bigr]"
+        return tex if exp is None else f"{tex}^{{{exp}}}"
+
+    def doit(self, **hints) -> sp.Expr:
+        body = self.args[0].doit(**hints)
+        return Independent({r: bernoulli(rho_) for r in body.atoms(sp.Indexed) if r.base == R_}).E(body)
+
+
+s_ = sp.Sum(_Entry(w_, i_) * _Entry(R_, i_) * _Entry(x_, i_), (i_, 1, D_))  # (b): s for one (n, k)
+NOTATION = Notation(
+    names={r"\mathbb{E}[s]": Mean(s_), r"\mathbb{E}[s^2]": Mean(s_**2), r"\lambda": (1 - rho_) / rho_},
+    indexed={"y": entry(y_), "w": entry(w_), "x": entry(x_), r"\tilde{w}": lambda *ix: rho_ * _Entry(w_, *ix),
+             r"\delta": sp.KroneckerDelta},
+    sums={"i": (1, D_), "j": (1, D_), "n": (1, N_), "k": (1, K_)},
+)
 
 
 RHO_SIMULATED = (0.2, 0.99)
@@ -90,23 +127,15 @@ def _differs(wrong: float, right: float, rel: float = RESOLVED) -> bool:
 
 
 def _symbolic_instance(N: int, K: int, D: int):
-    Y = sp.Matrix(N, K, lambda n, k: sp.Symbol(f"y_{n}{k}"))
-    W = sp.Matrix(K, D, lambda k, i: sp.Symbol(f"w_{k}{i}"))
-    X = sp.Matrix(N, D, lambda n, i: sp.Symbol(f"x_{n}{i}"))
-    R = sp.Matrix(N, D, lambda n, i: sp.Symbol(f"R_{n}{i}"))
-    return Y, W, X, R
-
-
-def _error(Y, W, X, R):
-    N, D = X.shape
-    return sum((Y[n, k] - sum(W[k, i] * R[n, i] * X[n, i] for i in range(D))) ** 2
-               for n in range(N) for k in range(W.shape[0]))
+    """Y, W, X of the given sizes, every entry a separate symbol (y_nk, w_ki, x_ni, counted from 1)."""
+    return tuple(sp.Matrix(rows, cols, lambda a, b, base=base: _Entry(base, a + 1, b + 1))
+                 for base, rows, cols in ((y_, N, K), (w_, K, D), (x_, N, D)))
 
 
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Dropout as a regulariser", "iust-dl-hw1, Problem 6", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=NOTATION,
         question=(
             r"A linear model $y_k = \sum_i w_{ki}x_i$ is trained with dropout on its inputs: the "
             r"squared error $E(\mathbf W) = \sum_{n,k}\bigl(y_{nk} - \sum_i w_{ki}R_{ni}x_{ni}\bigr)^2$ "
@@ -147,48 +176,52 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb = sol.part("b", "The expected error",
                   r"Show that $\mathbb{E}[E(\mathbf W)]$ is the squared error of the model scaled by "
                   r"$\rho$ plus $\rho(1-\rho)\sum_{n,k,i} w_{ki}^2x_{ni}^2$.")
-    y, ws, xs, rs = sp.symbols("y"), sp.symbols("w1:5"), sp.symbols("x1:5"), sp.symbols("R1:5")
+    y = sp.Symbol("y")
+    w, x = entry(w_), entry(x_)
 
-    def one_term(D):
-        model = Independent({r: bernoulli(rho_) for r in rs[:D]})
-        s = sum(ws[i] * rs[i] * xs[i] for i in range(D))
-        return model.E((y - s) ** 2)
+    def wx(D):
+        return sum(w(i) * x(i) for i in range(1, D + 1))
 
-    wx = lambda D: sum(ws[i] * xs[i] for i in range(D))  # noqa: E731
+    def squares(D):
+        return sum(w(i) ** 2 * x(i) ** 2 for i in range(1, D + 1))
+
     cases = {f"D={D}": {"D": D} for D in range(1, 5)}
     pb.text(r"Fix one $(n, k)$ and write $s = \sum_i w_{ki}R_{ni}x_{ni}$; the sum over $n, k$ is "
             r"taken at the end.")
-    pb.chain("term", r"\mathbb{E}\bigl[(y - s)^2\bigr]", cases).define(
-        r"y^2 - 2y\,\mathbb{E}[s] + \mathbb{E}[s^2]", one_term,
+    pb.chain("term", r"\mathbb{E}\bigl[(y - s)^2\bigr]", cases, sizes={"D": D_}).define(
+        r"y^2 - 2y\,\mathbb{E}[s] + \mathbb{E}[s^2]", lambda D: Mean((y - s_) ** 2).subs(D_, D).doit(),
     ).step(
-        r"y^2 - 2y\rho\sum_i w_ix_i + \sum_{i,j} w_iw_jx_ix_j\,\mathbb{E}[R_iR_j]",
-        lambda D: y**2 - 2 * y * rho_ * wx(D) + sum(ws[i] * ws[j] * xs[i] * xs[j] * delta(i, j)
-                                                    for i in range(D) for j in range(D)),
-        "linearity; (a)",
+        r"y^2 - 2y\rho\sum_i w_ix_i + \sum_i\sum_j w_iw_jx_ix_j\,\bigl(\delta_{ij}\rho + (1-\delta_{ij})\rho^2\bigr)",
+        lambda D: y**2 - 2 * y * rho_ * wx(D) + sum(w(i) * w(j) * x(i) * x(j) * delta(i, j)
+                                                    for i in range(1, D + 1) for j in range(1, D + 1)),
+        r"linearity; $\mathbb{E}[R_iR_j]$ by (a)",
     ).step(
         r"y^2 - 2y\rho\sum_i w_ix_i + \rho^2\Bigl(\sum_i w_ix_i\Bigr)^2 + \rho(1-\rho)\sum_i w_i^2x_i^2",
-        lambda D: y**2 - 2 * y * rho_ * wx(D) + rho_**2 * wx(D) ** 2
-        + rho_ * (1 - rho_) * sum(ws[i] ** 2 * xs[i] ** 2 for i in range(D)),
+        lambda D: y**2 - 2 * y * rho_ * wx(D) + rho_**2 * wx(D) ** 2 + rho_ * (1 - rho_) * squares(D),
         r"split $i = j$ from $i \neq j$",
     ).step(
         r"\Bigl(y - \rho\sum_i w_ix_i\Bigr)^2 + \rho(1-\rho)\sum_i w_i^2x_i^2",
-        lambda D: (y - rho_ * wx(D)) ** 2 + rho_ * (1 - rho_) * sum(ws[i] ** 2 * xs[i] ** 2 for i in range(D)),
+        lambda D: (y - rho_ * wx(D)) ** 2 + rho_ * (1 - rho_) * squares(D),
         "complete the square",
     )
-    sizes = [(N, K, D) for N in range(1, p.max_size + 1) for K in range(1, p.max_size + 1)
-             for D in range(1, p.max_size + 1) if N * K * D <= 12]
+    sizes = {"N": N_, "K": K_, "D": D_}
+    whole = {f"({N},{K},{D})": {"N": N, "K": K, "D": D}
+             for N in range(1, p.max_size + 1) for K in range(1, p.max_size + 1)
+             for D in range(1, p.max_size + 1) if N * K * D <= 12}
+    error = sp.Sum(sp.Add(_Entry(y_, n_, k_), -sp.Sum(_Entry(w_, k_, i_) * _Entry(R_, n_, i_) * _Entry(x_, n_, i_),
+                                                       (i_, 1, D_)), evaluate=False) ** 2, (n_, 1, N_), (k_, 1, K_))
+    result = (r"\sum_n\sum_k\Bigl(y_{nk} - \rho\sum_i w_{ki}x_{ni}\Bigr)^2"
+              r" + \rho(1-\rho)\sum_n\sum_k\sum_i w_{ki}^2x_{ni}^2")
 
-    def whole(N, K, D):
-        Y, W, X, R = _symbolic_instance(N, K, D)
-        model = Independent({r: bernoulli(rho_) for r in R})
-        return prove.equal(model.E(_error(Y, W, X, R)), expected_error(Y, W, X, rho_))
+    def expected(N, K, D):
+        Y, W, X = _symbolic_instance(N, K, D)
+        return expected_error(Y, W, X, rho_)
 
-    pb.claim("identity", r"The whole identity, with every $y_{nk}, w_{ki}, x_{ni}$ a separate symbol, "
-             r"expanded exactly for each size $(N, K, D)$ listed:",
-             prove.proved_for_each({"({},{},{})".format(*s): (lambda s=s: whole(*s)) for s in sizes},
-                                   "expectation over all masks, symbolically"),
-             latex=r"\mathbb{E}[E(\mathbf W)] = \sum_{n,k}\Bigl(y_{nk} - \rho\sum_i w_{ki}x_{ni}\Bigr)^2"
-                   r" + \rho(1-\rho)\sum_{n,k,i} w_{ki}^2x_{ni}^2.")
+    pb.text(r"Summed over $n, k$, with every $y_{nk}, w_{ki}, x_{ni}$ a separate symbol and the expectation "
+            r"expanded exactly over all masks for each size $(N, K, D)$ listed:")
+    pb.chain("identity", r"\mathbb{E}[E(\mathbf W)]", whole, sizes=sizes).define(
+        Mean(error), lambda N, K, D: Mean(error).subs({N_: N, K_: K, D_: D}).doit(),
+    ).step(result, expected, "expectation over all masks, symbolically for each size")
     rng = ctx.rng("instance")
     Y = rng.normal(size=(p.N, p.K))
     W = rng.normal(size=(p.K, p.D))
@@ -216,18 +249,20 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"regulariser with the diagonal of $X^\top X$. With $\tilde w = \rho w$ the expected error "
         r"is exactly a ridge problem with per-feature weights:"
     )
-    Ys, Ws, Xs, _ = _symbolic_instance(2, 2, 2)
-    tilde = Ws * rho_
-    lam = (1 - rho_) / rho_
-    ridge = sum((Ys[n, k] - sum(tilde[k, i] * Xs[n, i] for i in range(2))) ** 2
-                for n in range(2) for k in range(2)) + lam * sum(
-        tilde[k, i] ** 2 * sum(Xs[n, i] ** 2 for n in range(2)) for k in range(2) for i in range(2))
-    pc.claim("ridge", r"With $\tilde{\mathbf W} = \rho\mathbf W$ and $\lambda = (1-\rho)/\rho$ "
-             r"(checked symbolically for $N = K = D = 2$):",
-             prove.equal(expected_error(Ys, Ws, Xs, rho_), ridge),
-             latex=r"\mathbb{E}[E] = \bigl\|Y - X\tilde{\mathbf W}^\top\bigr\|^2 + \lambda\sum_{k,i}"
-                   r"\Bigl(\sum_n x_{ni}^2\Bigr)\tilde w_{ki}^2,\qquad \tilde{\mathbf W}^\top = "
-                   r"\bigl(X^\top X + \lambda\,\mathrm{diag}(X^\top X)\bigr)^{-1}X^\top Y.")
+    small = {f"({N},{K},{D})": {"N": N, "K": K, "D": D} for N in (1, 2) for K in (1, 2) for D in (1, 2)}
+
+    def ridge(N, K, D):
+        Y, W, X = _symbolic_instance(N, K, D)
+        tilde, lam = W * rho_, (1 - rho_) / rho_
+        return sum((Y[n, k] - sum(tilde[k, i] * X[n, i] for i in range(D))) ** 2
+                   for n in range(N) for k in range(K)) + lam * sum(
+            tilde[k, i] ** 2 * sum(X[n, i] ** 2 for n in range(N)) for k in range(K) for i in range(D))
+
+    pc.chain("ridge", r"\mathbb{E}[E(\mathbf W)]", small, sizes=sizes).define(result, expected, "by (b)").step(
+        r"\sum_n\sum_k\Bigl(y_{nk} - \sum_i \tilde w_{ki}x_{ni}\Bigr)^2 + \lambda\sum_k\sum_i"
+        r"\Bigl(\sum_n x_{ni}^2\Bigr)\tilde w_{ki}^2", ridge,
+        r"$\tilde w_{ki} = \rho w_{ki}$, $\lambda = (1-\rho)/\rho$; symbolically for $N, K, D \le 2$",
+    )
     lam_check = None
     if 0 < p.rho:
         exact = sim.exact_dropout_minimiser(Y, X, p.rho)
@@ -235,7 +270,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         closed = ridge_minimiser(Y, X, p.rho)
         pc.claim("minimiser", r"On the random instance of (b), minimising the exact expected error "
                  rf"(all $2^{{{p.N * p.D}}}$ masks enumerated, weighted least squares) gives the ridge "
-                 r"closed form above.",
+                 r"closed form $\tilde{\mathbf W}^\top = \bigl(X^\top X + \lambda\,\mathrm{diag}(X^\top X)\bigr)^{-1}"
+                 r"X^\top Y$.",
                  prove.close(float(np.max(np.abs(exact - closed))), 0.0, rtol=0.0, atol=1e-8,
                              what="max |W_enumerated - W_ridge|"))
     pc.text(r"As $\rho \to 1$ (no dropout) $\lambda \to 0$ and the plain least-squares fit returns; "
