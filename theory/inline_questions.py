@@ -33,8 +33,10 @@ TOPIC = "inline_questions"
 
 lr, g, h, t, T, k, t0 = sp.symbols("eta g h t T k t_0", positive=True)
 eps = sp.Symbol("epsilon", nonnegative=True)
-b1, b2, rho = sp.symbols("beta1 beta2 rho", positive=True)
+b1, b2, rho, beta = sp.symbols("beta1 beta2 rho beta", positive=True)
 s2 = sp.Symbol("sigma^2", positive=True)
+# The optimizers' symbols, named so that a display reads even where a value lacks one of them.
+NOTATION = Notation(names={sp.latex(s): s for s in (lr, g, h, t, T, k, t0, eps, b1, b2, rho, beta)})
 
 OPTIONS = ("train on a larger dataset", "add more hidden units",
            "increase the regularisation strength")
@@ -392,15 +394,27 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
         bias = sq((eye - Hm) * f)
         return (s2 * (n + (Hm * Hm).trace()) + bias - s2 * ((eye - Hm) ** 2).trace() - bias) / n
 
-    ch = pb.chain("optimism",
-                  r"\mathbb{E}[\mathrm{err}_{\mathrm{in}} - \mathrm{err}_{\mathrm{tr}}]", cases)
-    ch.define(r"\tfrac1n\mathbb{E}\bigl[\|f + e' - H(f+e)\|^2 - \|f + e - H(f+e)\|^2\bigr]",
+    nn = sp.Symbol("n", positive=True)
+
+    @functools.cache
+    def spelled(n):
+        """The displays' names at this n: the matrices and the squared norms they abbreviate."""
+        Hm, f, e, e2, model, eye = setup(n)
+        y = f + e
+        return {"H": Hm, "I": eye, r"\|(I-H)f\|^2": sq((eye - Hm) * f),
+                r"\mathbb{E}\|f + e' - H(f+e)\|^2": model.E(sq(f + e2 - Hm * y)),
+                r"\mathbb{E}\|f + e - H(f+e)\|^2": model.E(sq(y - Hm * y))}
+
+    terms = Notation(names={name: (lambda n, name=name: spelled(n)[name]) for name in spelled(1)})
+    ch = pb.chain("optimism", r"\mathbb{E}[\mathrm{err}_{\mathrm{in}} - \mathrm{err}_{\mathrm{tr}}]", cases,
+                  sizes={"n": nn}, notation=terms)
+    ch.define(r"\tfrac1n\bigl(\mathbb{E}\|f + e' - H(f+e)\|^2 - \mathbb{E}\|f + e - H(f+e)\|^2\bigr)",
               defined)
     ch.step(r"\tfrac1n\bigl[\sigma^2(n + \operatorname{tr}H^2) + \|(I-H)f\|^2 - "
-            r"\sigma^2\operatorname{tr}(I-H)^2 - \|(I-H)f\|^2\bigr]", expanded,
+            r"\sigma^2\operatorname{tr}\bigl[(I-H)^2\bigr] - \|(I-H)f\|^2\bigr]", expanded,
             r"$\mathbb{E}[e^\top A e] = \sigma^2\operatorname{tr}A$; cross terms have mean 0")
     ch.step(r"\frac{2\sigma^2}{n}\operatorname{tr}H", lambda n: optimism(s2, setup(n)[0].trace(), n),
-            r"$\operatorname{tr}(I-H)^2 = n - 2\operatorname{tr}H + \operatorname{tr}H^2$")
+            r"$\operatorname{tr}\bigl[(I-H)^2\bigr] = n - 2\operatorname{tr}H + \operatorname{tr}H^2$")
     pb.text(
         r"So the training error is optimistic by $2\sigma^2\,\mathrm{df}/n$, where "
         r"$\mathrm{df} = \operatorname{tr}H$ counts the effective number of fitted parameters. "
@@ -415,7 +429,6 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
         r"inputs); the test gap of (a) also has new inputs, but follows the same three trends."
     )
     sv, lam_ = sp.symbols("s lambda", positive=True)
-    nn = sp.Symbol("n", positive=True)
     pb.claim("df-lambda", r"Each term of $\mathrm{df}$ decreases in $\lambda$: "
              r"$\frac{\partial}{\partial\lambda}\frac{s^2}{s^2+n\lambda} < 0$.",
              prove.holds(sp.diff(ridge_df([sv], nn * lam_), lam_) < 0))
@@ -570,7 +583,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     Mt, Vt = sp.Symbol("m_t", positive=True), sp.Symbol("v_t", positive=True)
     # the bias factors 1 - beta^t, positive because 0 <= beta < 1: the display's (1-\beta^t) stand for them
     u1, u2 = sp.symbols("u_1 u_2", positive=True)
-    pd.notation = Notation(names={r"(1-\beta_1^t)": u1, r"(1-\beta_2^t)": u2})
+    pd.notation = Notation(names={**NOTATION.names, r"(1-\beta_1^t)": u1, r"(1-\beta_2^t)": u2})
     ch = pd.chain("step", r"|w_t - w_{t-1}|").define(
         r"\frac{\eta\, m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}",
         lr * (Mt / u1) / (sp.sqrt(Vt / u2) + eps), "the rule")
@@ -658,12 +671,10 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
                   r"two methods' steps after the drop.")
     Ak = sp.Symbol("a_{t_0+k-1}")
     ch = pe.chain("ema", r"a_{t_0+k}").define(
-        r"\beta a_{t_0+k-1} + (1-\beta) h", sp.Symbol("beta", positive=True) * Ak
-        + (1 - sp.Symbol("beta", positive=True)) * h,
+        r"\beta a_{t_0+k-1} + (1-\beta) h", beta * Ak + (1 - beta) * h,
         r"any of the moving averages, input $h$ after $t_0$")
-    bb = sp.Symbol("beta", positive=True)
     ch.induction(r"g(\beta^k - \beta^{t_0+k}) + h(1 - \beta^k)",
-                 ema_after_drop(g, h, t0, k, bb), Ak, k, ema(g, t0, bb))
+                 ema_after_drop(g, h, t0, k, beta), Ak, k, ema(g, t0, beta))
     Ck = sp.Symbol(r"\mathrm{cache}_{t_0+k-1}", nonnegative=True)
     ch = pe.chain("cache", r"\mathrm{cache}_{t_0+k}").define(
         r"\mathrm{cache}_{t_0+k-1} + h^2", Ck + h**2, "AdaGrad after the drop")
@@ -819,8 +830,7 @@ def _plot_quadratic(path, qs, lr_: float) -> None:
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Inline questions: the train/test gap and AdaGrad vs Adam",
-        "cse543-hw1, Question 2 (inline questions)", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        "cse543-hw1, Question 2 (inline questions)", p, notation=NOTATION,
         question=(
             r"Two short questions from the programming part. Q1: a trained two-layer network "
             r"has a much lower test accuracy than training accuracy; which changes reduce the "
