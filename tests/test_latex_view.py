@@ -15,9 +15,11 @@ def test_the_body_links_each_check_to_its_appendix_entry_and_holds_no_check_deta
         assert rf"\hypertarget{{{latex.target('4', cid)}}}" in appendix
         assert latex.detail(v.detail) in appendix
     unlinked = [cid for cid, _, _ in claims if rf"\hyperlink{{{latex.target('4', cid)}}}" not in body
-                and not cid.startswith(("display:", "answer:"))]  # a display's check is its line's; answers are boxed
+                and not cid.startswith(("display:", "answer:", "misconception:"))]  # a display's check is its
+    # line's; answers are boxed; common mistakes are listed in the appendix
     assert not unlinked, f"checks without a mark in the body: {unlinked}"
     assert "SymPy proves the two sides equal" not in body
+    assert all(rf"\hyperlink{{{latex.target('4', 'misconception:' + m.id)}}}" in appendix for m in sol.misconceptions)
 
 
 def test_check_details_are_typeset_not_program_text():

@@ -151,9 +151,8 @@ def assemble(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, s
         _legend(),
         r"\tableofcontents",
     ]
-    for prob in problems:
-        body.append(r"\clearpage")
-        body.append(prob.tex)
+    body.append(r"\clearpage")
+    body.extend(prob.tex for prob in problems)
     body.append(_summary(sheet, problems))
     body.extend(prob.appendix for prob in problems)
     doc = preamble + "\n\\begin{document}\n" + "\n\n".join(b for b in body if b) + "\n\\end{document}\n"

@@ -123,6 +123,12 @@ class Claim:
     verdict: Verdict
     latex: str = ""
     display: Display | None = None  # how `latex` is tied to the claim's value, when it has one
+    aside: bool | None = None  # a cross-check beside the derivation; None: simulations are, other checks not
+
+    @property
+    def cross_check(self) -> bool:
+        """Shown in the verification appendix rather than in the body (a simulation, an extra experiment)."""
+        return self.verdict.method == "monte-carlo" if self.aside is None else self.aside
 
 
 @dataclass
@@ -234,13 +240,18 @@ class Part:
         self.blocks.append(c)
         return c
 
-    def claim(self, id: str, text: str, verdict: Verdict, latex: Shown = "", value: Any = None) -> Claim:
-        """A checked statement; `latex` shows `value` (read back and proved equal, or printed from it)."""
+    def claim(self, id: str, text: str, verdict: Verdict, latex: Shown = "", value: Any = None,
+              aside: bool | None = None) -> Claim:
+        """A checked statement; `latex` shows `value` (read back and proved equal, or printed from it).
+
+        `aside=True` puts a cross-check the question did not ask for in the verification appendix
+        (simulations go there unless `aside=False`).
+        """
         display = None
         if not isinstance(latex, str) or latex:
             display = show(latex, value, self.notation)
             latex = display.tex
-        c = Claim(f"{self.label}.{id}", text, verdict, latex, display)
+        c = Claim(f"{self.label}.{id}", text, verdict, latex, display, aside)
         self.blocks.append(c)
         return c
 

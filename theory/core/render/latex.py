@@ -66,25 +66,32 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
         if part.question:
             out.append(rf"\begin{{question}}{part.question}\end{{question}}")
         for b in part.blocks:
-            out.append(_block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number))
+            if not (isinstance(b, Claim) and b.cross_check):
+                out.append(_block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number))
+        aside = [b for b in part.blocks if isinstance(b, Claim) and b.cross_check]
+        if aside:  # cross-checks are listed by their marks; what they did is in the appendix
+            out.append(r"\crosschecks{" + ", ".join(rf"{linked(b.verdict, number, b.id)}\,\texttt{{{_breakable(b.id)}}}"
+                                                     for b in aside) + "}")
         boxed = [r for r in rows if r["part"] == part.label]
         if boxed:  # the part ends in its checked answers, as the answers table lists them
             out.append(r"\answerbox{" + r"\\ ".join(
                 rf"\adjustbox{{max width=0.86\linewidth}}{{\texttt{{{escape(str(r['id']))}}}: {r['latex']}}}"
                 rf"\hfill\hyperlink{{{target(number, 'answer:' + str(r['id']))}}}{{{mark_answer(r)}}}"
                 for r in boxed) + "}")
-    if sol.misconceptions:
-        out.append(_misconceptions(sol, number))
     return "\n\n".join(out) + "\n"
 
 
 def verification(sol: Solution, number: str = "") -> str:
     """The appendix entry of one problem: every claim's id, check and what the check did, and the counts."""
     title = f"Problem {number}: {sol.title}" if number else sol.title
+    statements = {b.id: b.text + (rf" \fitmath{{{b.latex}}}" if b.latex else "")
+                  for q in sol.parts for b in q.blocks if isinstance(b, Claim) and b.cross_check}
     rows = [rf"\hypertarget{{{target(number, cid)}}}{{}}\raggedright\texttt{{{_breakable(cid)}}} & {mark(v)} & "
-            rf"{detail(v.detail)}{' (skipped)' if v.skipped else ''}" for cid, _, v in sol.claims()]
+            + (rf"{statements[cid]}\newline " if cid in statements else "")
+            + rf"{detail(v.detail)}{' (skipped)' if v.skipped else ''}" for cid, _, v in sol.claims()]
     return (rf"\subsection*{{{title}}}" "\n"
-            rf"{{\footnotesize\textcolor{{gray}}{{{summary_line(sol)}.}}}}" "\n"
+            + (_misconceptions(sol, number) + "\n" if sol.misconceptions else "")
+            + rf"{{\footnotesize\textcolor{{gray}}{{{summary_line(sol)}.}}}}" "\n"
             r"{\footnotesize\begin{longtable}{@{}p{0.24\linewidth} l p{0.62\linewidth}@{}}\toprule" "\n"
             r"Claim & Check & What was done \\ \midrule\endhead" "\n"
             + " \\tabularnewline\n".join(rows) + "\n" r"\tabularnewline \bottomrule\end{longtable}}" "\n")
@@ -173,7 +180,7 @@ def _cell(value) -> str:
 
 def _misconceptions(sol: Solution, number: str) -> str:
     """Each common mistake, its wrong value and why it is wrong, marked by the check that rejects it."""
-    items = [r"\subsection*{Common mistakes}"]
+    items = [r"\paragraph{Common mistakes.}"]
     for m in sol.misconceptions:
         name = _breakable(m.id)
         shown = _shown(m.value)
