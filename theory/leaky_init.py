@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import math
 import sys
@@ -18,6 +17,7 @@ from theory.core import figures, prove, registry, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, numbers, param, whole_list
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
@@ -165,20 +165,36 @@ def sheet_kaiming(d: sp.Expr) -> sp.Expr:
 # ---------------------------------------------------------------- solve
 
 
-@functools.cache
-def _conditional_unit(d: int):
-    """z = sum_j W_j x_j with the layer input x held fixed: only the weights are random."""
-    W = sp.symbols(f"W1:{d + 1}")
-    x = sp.symbols(f"x1:{d + 1}", real=True)
-    model = Independent({w: listed(mW, vW, name="w") for w in W})
-    return sum(w * xi for w, xi in zip(W, x)), model, x
+class _OverW(sp.Function):
+    """E_W[...]: the expectation over the weights W_ij (moments E[W], E[W^2]), the layer input x held fixed.
+    It evaluates once d_h, the length of its sums, is a number."""
+
+    def _latex(self, printer, exp=None) -> str:
+        tex = rf"\mathbb{{E}}_W\Bigl[{printer._print(self.args[0])}\Bigr]"
+        return tex if exp is None else f"{tex}^{{{exp}}}"
+
+    def doit(self, **hints) -> sp.Expr:
+        body = self.args[0].doit(**hints)
+        return Independent({e: listed(mW, vW, name="w") for e in body.atoms(sp.Indexed) if e.base == W_}).E(body)
 
 
-@functools.cache
-def _conditional_square(d: int) -> sp.Expr:
-    """E_W[z^2] with the layer input fixed, by the expectation algebra."""
-    zz, model, _ = _conditional_unit(d)
-    return model.E(zz**2)
+W_, x_ = sp.IndexedBase("W^h"), sp.IndexedBase("x", real=True)
+i_, j_ = sp.symbols("i j", integer=True, positive=True)
+
+
+def x(j) -> sp.Expr:
+    """x_j: the j-th input of the layer, held fixed in the conditional expectation."""
+    return kaiming._Entry(x_, j)
+
+
+z_i = sp.Sum(kaiming._Entry(W_, i_, j_) * x(j_), (j_, 1, d_))  # z_i^h with the layer input fixed
+NOTATION = Notation(
+    names={r"\|x^h\|": sp.sqrt(sp.Sum(x(j_) ** 2, (j_, 1, d_))),
+           r"\mathbb{E}[\sigma(z^{h-1}_j)^2]": m2,  # x_j = sigma(z^(h-1)_j)
+           r"\alpha": alpha_, "d_h": d_, r"\beta_h": b_, **{m.name: m for m in (mW, vW, m2)}},
+    indexed={"x": x},
+    sums={"j": (1, d_)},
+)
 
 
 def _slope_name(a: float) -> str:
@@ -188,7 +204,7 @@ def _slope_name(a: float) -> str:
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Initialisation for leaky ReLU", "cse543-hw1, Question 3", p,
-        displays_checked=False,  # displays not yet all tied to their values (see --json)
+        notation=NOTATION,
         question=(
             r"A network $f(x) = W^{H+1}\sigma(W^H\sigma(\cdots\sigma(W^1x)))$ with the leaky ReLU "
             r"$\sigma(z) = \max(0,z) + \alpha\min(0,z)$ has layer $h$ mapping $d_h$ to $d_{h+1}$ "
@@ -231,21 +247,20 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
         r"is built from the layers below). Condition on $x^h$ first:"
     )
     cases = {f"d={d}": {"d": d} for d in range(1, 5)}
-    pa.chain("cond", r"\mathbb{E}\bigl[(z_i^h)^2 \,\big|\, x^h\bigr]", cases).define(
-        r"\mathbb{E}_W\Bigl[\Bigl(\sum_{j=1}^{d_h}W^h_{ij}x_j\Bigr)^2\Bigr]",
-        lambda d: _conditional_square(d),
+    inputs = lambda d: [x(j) for j in range(1, d + 1)]  # noqa: E731
+    pa.chain("cond", r"\mathbb{E}\bigl[(z_i^h)^2 \,\big|\, x^h\bigr]", cases, sizes={"d": d_}).define(
+        _OverW(z_i**2), lambda d: _OverW(z_i**2).subs(d_, d).doit(),
     ).step(
-        r"\sum_j\mathbb{E}[W^2]\,x_j^2 + \sum_{j\neq k}\mathbb{E}[W]^2x_jx_k",
-        lambda d: (lambda zz, M, x: vW * sum(t**2 for t in x)
-                   + mW**2 * (sum(x) ** 2 - sum(t**2 for t in x)))(*_conditional_unit(d)),
-        "expand the square; independent weights",
+        r"\sum_j\mathbb{E}[W^2]\,x_j^2 + \mathbb{E}[W]^2\Bigl(\Bigl(\sum_j x_j\Bigr)^2 - \sum_j x_j^2\Bigr)",
+        lambda d: vW * sum(t**2 for t in inputs(d)) + mW**2 * (sum(inputs(d)) ** 2 - sum(t**2 for t in inputs(d))),
+        r"expand the square; independent weights (the terms $j \neq k$ are $\mathbb{E}[W]^2x_jx_k$)",
     ).step(
-        r"\beta_h\,\|x^h\|^2", lambda d: b_ * sum(t**2 for t in _conditional_unit(d)[2]),
+        r"\beta_h\,\|x^h\|^2", lambda d: b_ * sum(t**2 for t in inputs(d)),
         r"$\mathbb{E}[W] = 0$, $\mathbb{E}[W^2] = \beta_h$", given={mW: 0, vW: b_},
     ).step(
-        r"d_h\beta_h\,\mathbb{E}[x_j^2]\ \text{(averaged over } x^h\text{)}", lambda d: d * b_ * m2,
-        r"take $\mathbb{E}$ over $x^h$; the $d_h$ inputs share one second moment",
-        given={t**2: m2 for t in sp.symbols("x1:5", real=True)},
+        r"d_h\beta_h\,\mathbb{E}[x_j^2]", lambda d: d * b_ * m2,
+        r"averaged over $x^h$: the $d_h$ inputs share one second moment",
+        given=lambda d: {t**2: m2 for t in inputs(d)},
     )
     pa.text(
         r"The conditional mean is $\sum_j\mathbb{E}[W]x_j = 0$, so $\mathbb{E}[z_i^h] = 0$ and "
@@ -285,7 +300,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
              r"one $\beta_h$, so the variance is the same in every layer if and only if, for "
              r"$h = 2, \dots, H+1$,",
              prove.equal(len(solved), 1) & prove.equal(solved[0], beta(alpha_, d_)),
-             latex=r"\beta_h = \frac{2}{(1+\alpha^2)\,d_h}.")
+             latex=r"\beta_h = \frac{2}{(1+\alpha^2)\,d_h}", value=sp.Eq(b_, solved[0]))
     ratio = d2_ * b2_ * F * (b1_ * u**2) / (b1_ * u**2)  # Var z^2 / Var z^1 with ||x||^2 = u^2
     pa.claim("first", r"The first layer is different: its input is the data $x$, not a leaky-ReLU "
              r"output, and $\operatorname{Var}(z^1_i) = \beta_1\|x\|^2$. The ratio "
