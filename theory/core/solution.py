@@ -136,6 +136,7 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     caption: str = ""
+    aside: bool = False  # an experiment's table the question did not ask for: shown in the appendix
 
 
 @dataclass
@@ -145,6 +146,7 @@ class Figure:
     name: str
     caption: str
     draw: Callable[[Path], None]
+    aside: bool = False  # an experiment's figure the question did not ask for: shown in the appendix
 
 
 @dataclass
@@ -255,11 +257,13 @@ class Part:
         self.blocks.append(c)
         return c
 
-    def table(self, header: list[str], rows: list[list[str]], caption: str = "") -> None:
-        self.blocks.append(Table(header, rows, caption))
+    def table(self, header: list[str], rows: list[list[str]], caption: str = "", aside: bool = False) -> None:
+        """A table; `aside=True` for one the question did not ask for (it goes to the appendix)."""
+        self.blocks.append(Table(header, rows, caption, aside))
 
-    def figure(self, name: str, caption: str, draw: Callable[[Path], None]) -> None:
-        self.blocks.append(Figure(name, caption, draw))
+    def figure(self, name: str, caption: str, draw: Callable[[Path], None], aside: bool = False) -> None:
+        """A figure; `aside=True` for an extra experiment's plot (it goes to the appendix)."""
+        self.blocks.append(Figure(name, caption, draw, aside))
 
     def diagram(self, name: str, caption: str, tikz: str, outline: list[str] | None = None) -> None:
         self.blocks.append(Diagram(name, caption, tikz, outline or []))

@@ -66,8 +66,9 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
         if part.question:
             out.append(rf"\begin{{question}}{part.question}\end{{question}}")
         for b in part.blocks:
-            if not (isinstance(b, Claim) and b.cross_check):
-                out.append(_block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number))
+            shown = _block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number)  # draws figures
+            if not _aside(b):
+                out.append(shown)
         aside = [b for b in part.blocks if isinstance(b, Claim) and b.cross_check]
         if aside:  # cross-checks are listed by their marks; what they did is in the appendix
             out.append(r"\crosschecks{" + ", ".join(rf"{linked(b.verdict, number, b.id)}\,\texttt{{{_breakable(b.id)}}}"
@@ -81,6 +82,11 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
     return "\n\n".join(out) + "\n"
 
 
+def _aside(b) -> bool:
+    """Whether a block belongs in the verification appendix rather than the body."""
+    return (isinstance(b, Claim) and b.cross_check) or (isinstance(b, (Figure, Table)) and b.aside)
+
+
 def verification(sol: Solution, number: str = "") -> str:
     """The appendix entry of one problem: every claim's id, check and what the check did, and the counts."""
     title = f"Problem {number}: {sol.title}" if number else sol.title
@@ -89,7 +95,11 @@ def verification(sol: Solution, number: str = "") -> str:
     rows = [rf"\hypertarget{{{target(number, cid)}}}{{}}\raggedright\texttt{{{_breakable(cid)}}} & {mark(v)} & "
             + (rf"{statements[cid]}\newline " if cid in statements else "")
             + rf"{detail(v.detail)}{' (skipped)' if v.skipped else ''}" for cid, _, v in sol.claims()]
+    topic = f"{sol.topic}-{number}" if number else sol.topic
+    extras = [_block(b, topic, None, number) for q in sol.parts for b in q.blocks
+              if isinstance(b, (Figure, Table)) and b.aside]  # figures were drawn with the body
     return (rf"\subsection*{{{title}}}" "\n"
+            + "".join(f"{x}\n" for x in extras)
             + (_misconceptions(sol, number) + "\n" if sol.misconceptions else "")
             + rf"{{\footnotesize\textcolor{{gray}}{{{summary_line(sol)}.}}}}" "\n"
             r"{\footnotesize\begin{longtable}{@{}p{0.24\linewidth} l p{0.62\linewidth}@{}}\toprule" "\n"
@@ -173,7 +183,15 @@ def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
 
 
 def _cell(value) -> str:
-    """An answer in a table cell: exact if short, else to four figures, else a pointer to its page."""
+    """An answer in a table cell: exact if short, else to four figures; a long one or a matrix of more
+    than three rows is named by its shape, with its page beside it."""
+    import sympy as sp
+
+    rows = len(value) if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)) \
+        else (value.rows if isinstance(value, sp.MatrixBase) and value.cols > 1 else 1)
+    if rows > 3:
+        cols = len(value[0]) if isinstance(value, (list, tuple)) else value.cols
+        return rf"\emph{{a ${rows} \times {cols}$ matrix (see its page)}}"
     shown = f"= {value:.6g}" if isinstance(value, float) else _shown(value)
     return f"${shown.removeprefix('= ')}$" if len(shown) <= 200 else r"\emph{(see its page)}"
 
