@@ -287,7 +287,6 @@ class Solution:
     results: dict[str, Answer] = field(default_factory=dict)
     misconceptions: list[Misconception] = field(default_factory=list)
     notation: Notation = field(default_factory=Notation)
-    displays_checked: bool = True  # False only while a topic's displays are being tied to its values
 
     def part(self, label: str, title: str, question: str, notation: Notation | None = None) -> Part:
         """A part of the question; `notation` replaces the topic's for this part's displays."""
@@ -348,7 +347,7 @@ class Solution:
                         elif i:
                             raise UncheckedStep(f"{self.topic}: step {block.id}.{i} has no check")
         for id, display in self.displays():
-            if display.kind == "unchecked" and self.displays_checked:
+            if display.kind == "unchecked":
                 raise UncheckedStep(f"{self.topic}: unchecked display {id} (${display.tex}$): {display.why}")
             if display.verdict is not None:
                 yield f"display:{id}", f"the display ${display.tex}$ is its value", display.verdict
