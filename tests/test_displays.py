@@ -186,3 +186,13 @@ def test_a_chain_of_relations_keeps_each_link():
     a = read(r"x = y + 0 = y \ne 0", Notation(), NAMES).value
     assert isinstance(a, sp.And) and set(a.args) == {sp.Eq(x, y, evaluate=False), sp.Eq(y, y, evaluate=False),
                                                       sp.Ne(y, 0, evaluate=False)}
+
+
+def test_expectations_norms_and_inner_products_are_read():
+    moment = sp.Function("m")
+    notation = Notation(names={"v": sp.Matrix([1, 2]), "u": sp.Matrix([3, x])},
+                        functions={r"\mathbb{E}": lambda e: moment(e)})
+    assert read(r"\mathbb{E}[x^2] + 1", notation, NAMES).value == moment(x**2) + 1
+    assert read(r"\|v\|^2 - 2\langle v, u\rangle", notation, NAMES).value == 5 - 2 * (3 + 2 * x)
+    with pytest.raises(Unreadable):
+        read(r"\langle v, x\rangle", notation, NAMES)

@@ -50,7 +50,8 @@ GREEK = {
     "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega",
     "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega", "ell",
 }
-ACCENTS = {"hat", "bar", "tilde", "mathbf", "boldsymbol", "vec", "dot", "mathcal", "mathrm", "operatorname"}
+ACCENTS = {"hat", "bar", "tilde", "mathbf", "boldsymbol", "vec", "dot", "mathcal", "mathrm", "operatorname",
+           "mathbb", "mathit", "mathsf"}
 FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
     "exp": sp.exp, "ln": sp.log, "log": sp.log, "arctan": sp.atan,
@@ -236,13 +237,15 @@ class _Parser:
             elif tok == r"\bmod":
                 self.take()
                 value = sp.Mod(value, self.power())
-            elif tok and tok not in ("+", "-", ")", "]", "}", ",", "&", "\\", r"\approx") \
-                    and tok not in RELATIONS and not (tok == "|" and self._closing_bar):
+            elif tok and tok not in ("+", "-", ")", "]", "}", ",", "&", "\\", r"\approx", r"\rangle") \
+                    and tok not in RELATIONS and not (tok == "|" and self._closing_bar) \
+                    and not (tok == r"\|" and self._closing_norm):
                 value = value * self.power()
             else:
                 return value
 
-    _closing_bar = False
+    _closing_bar = False  # inside |...|: a bar closes
+    _closing_norm = False  # inside \|...\|: a double bar closes
 
     def power(self) -> sp.Expr:
         base = self.primary()
@@ -277,6 +280,22 @@ class _Parser:
         if tok == "{":
             self.pos -= 1
             return self.sub(self.group())
+        if tok == r"\|":  # a vector's Euclidean norm (|x| for a number)
+            outer, self._closing_norm = self._closing_norm, True
+            inner = self.expression()
+            self._closing_norm = outer
+            self.take(r"\|")
+            return sp.sqrt(sum(e**2 for e in inner)) if isinstance(inner, sp.MatrixBase) else sp.Abs(inner)
+        if tok == r"\langle":  # an inner product of vectors (the product of numbers)
+            left = self.expression()
+            self.take(",")
+            right = self.expression()
+            self.take(r"\rangle")
+            if isinstance(left, sp.MatrixBase) and isinstance(right, sp.MatrixBase) and left.shape == right.shape:
+                return sum(a * b for a, b in zip(left, right))
+            if isinstance(left, sp.MatrixBase) or isinstance(right, sp.MatrixBase):
+                raise Unreadable("an inner product of a vector and something else")
+            return left * right
         if tok == "|":
             outer, self._closing_bar = self._closing_bar, True
             inner = self.expression()
