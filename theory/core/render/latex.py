@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from theory.core.solution import Algorithm, Chain, Claim, Diagram, Erratum, Figure, Solution, Table, Text
 from theory.core.verdict import Verdict
@@ -176,13 +178,13 @@ def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
             continue
         owner = sol.part_of(a)
         part = owner.label if owner else ""
-        rows.append({"id": a.id, "part": part, "latex": _cell(a.value), "method": SHORT[a.verdict.method],
-                     "passed": a.verdict.passed, "skipped": a.verdict.skipped})
+        rows.append({"id": a.id, "part": part, "latex": _cell(a.value, sol.notation.printed),
+                     "method": SHORT[a.verdict.method], "passed": a.verdict.passed, "skipped": a.verdict.skipped})
     order = {q.label: i for i, q in enumerate(sol.parts)}
     return sorted(rows, key=lambda r: order.get(r["part"], len(order)))
 
 
-def _cell(value) -> str:
+def _cell(value, printed: Callable[[Any], str] | None = None) -> str:
     """An answer in a table cell: exact if short, else to four figures; a long one or a matrix of more
     than three rows is named by its shape, with its page beside it."""
     import sympy as sp
@@ -192,7 +194,7 @@ def _cell(value) -> str:
     if rows > 3:
         cols = len(value[0]) if isinstance(value, (list, tuple)) else value.cols
         return rf"\emph{{a ${rows} \times {cols}$ matrix (see its page)}}"
-    shown = f"= {value:.6g}" if isinstance(value, float) else _shown(value)
+    shown = f"= {value:.6g}" if isinstance(value, float) else _shown(value, printed)
     return f"${shown.removeprefix('= ')}$" if len(shown) <= 200 else r"\emph{(see its page)}"
 
 
@@ -201,14 +203,14 @@ def _misconceptions(sol: Solution, number: str) -> str:
     items = [r"\paragraph{Common mistakes.}"]
     for m in sol.misconceptions:
         name = _breakable(m.id)
-        shown = _shown(m.value)
+        shown = _shown(m.value, sol.notation.printed)
         value = f"${shown}$" if len(shown) <= 50 else rf"\par\fitmath{{{shown}}}\par"  # a long value on its own line
         items.append(rf"\claim{{{linked(m.verdict, number, 'misconception:' + m.id)}}}{{\textbf{{{name}}}: "
                      rf"\texttt{{{escape(m.answer)}}} {value} {escape(m.explanation)}}}")
     return "\n\n".join(items)
 
 
-def _shown(value) -> str:
+def _shown(value, printed: Callable[[Any], str] | None = None) -> str:
     """`= value` in a line of text: a vector as a row, and to four figures when its exact form is long."""
     import sympy as sp
 
@@ -216,7 +218,8 @@ def _shown(value) -> str:
     row = isinstance(v, sp.MatrixBase) and 1 in v.shape
 
     def latex(x) -> str:
-        return (r"\left(" + ",\\ ".join(sp.latex(e) for e in x) + r"\right)") if row else sp.latex(x)
+        tex = printed or sp.latex
+        return (r"\left(" + ",\\ ".join(tex(e) for e in x) + r"\right)") if row else tex(x)
 
     exact = latex(v)
     return f"= {exact}" if len(exact) <= 90 else rf"\approx {latex(sp.N(v, 4))}"
