@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from checks import finite_differences as fd
-from theory.autodiff import Graph, Tape, tables, tikz
+from theory.autodiff import Graph, Tape, tables
 from theory.core import logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
@@ -120,7 +120,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     derived = sp.lambdify(x, sigmoid_derivative(s), "numpy")(xs)
     p0.claim("numeric", rf"Central differences of the logistic function at {p.samples} random points in "
              r"$[-8, 8]$ agree with $\sigma(1-\sigma)$.",
-             prove.close_all(central, derived, rtol=1e-6, atol=1e-10, what="central differences"))
+             prove.close_all(central, derived, rtol=1e-6, atol=1e-10, what="central differences"), aside=True)
     sol.answer("sigma'(x)", sigmoid_derivative(s), claims=("0.numeric",),
                check=witness.formula_on((x,), (xs,), central, rtol=1e-6, atol=1e-10,
                                         what=f"central differences at {len(xs)} points"))
@@ -128,14 +128,13 @@ def solve(p: Params, ctx: Context) -> Solution:
     p1 = sol.part("1", "The gradient at the given point",
                   r"Differentiate $f$ by the chain rule, say how the $\max$ is differentiated, and evaluate at "
                   rf"$\hat{{\mathbf x}} = ({', '.join(f'{v:g}' for v in p.point)})$.")
-    p1.text(r"Write $m = \max\{x_1, x_2\}$, $g = m\,x_3/x_4 - (x_5 + x_6)$, $u = \log(5g) + \tfrac12$ and "
-            r"$f = \sigma(u)$. Then $\partial f/\partial x_i = \sigma(u)(1-\sigma(u))\cdot\frac{1}{g\,\ln b}"
-            r"\cdot \partial g/\partial x_i$ with $b$ the log's base, and $\partial g/\partial m = x_3/x_4$, "
+    p1.text(r"Write $m = \max\{x_1, x_2\}$, $g = m\,x_3/x_4 - (x_5 + x_6)$, $u = \log(5g) + \tfrac12$, "
+            r"$f = \sigma(u)$ ($b$ the log's base). Then $\partial f/\partial x_i = \sigma(u)(1-\sigma(u))\,"
+            r"\frac{1}{g\,\ln b}\,\partial g/\partial x_i$ with $\partial g/\partial m = x_3/x_4$, "
             r"$\partial g/\partial x_3 = m/x_4$, $\partial g/\partial x_4 = -m x_3/x_4^2$, "
-            r"$\partial g/\partial x_5 = \partial g/\partial x_6 = -1$. The $\max$ passes the gradient to its "
-            r"larger argument: $\partial m/\partial x_1 = 1$ if $x_1 > x_2$ and 0 if $x_1 < x_2$ (and the other "
-            r"way for $x_2$). Where $x_1 = x_2$ it is not differentiable; any convex combination of the two "
-            r"one-sided choices is a subgradient there.")
+            r"$\partial g/\partial x_5 = \partial g/\partial x_6 = -1$; the $\max$ routes the gradient to its "
+            r"larger argument ($\partial m/\partial x_1 = [x_1 > x_2]$, $\partial m/\partial x_2 = [x_2 > x_1]$; "
+            r"at $x_1 = x_2$ any convex combination is a subgradient).")
     logbase.note(p1, p.log_base)
     hand = hand_gradient(p.point, base)
     f_sym = logistic(sp.log(5 * (sp.Max(X[0], X[1]) * X[2] / X[3] - (X[4] + X[5]))) / sp.log(base)
@@ -145,7 +144,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     p1.claim("sympy", r"The hand-derived gradient equals SymPy's derivative of $f$ at $\hat{\mathbf x}$ "
              r"(componentwise, exactly).",
              prove.proved_for_each({f"x{i + 1}": (lambda a=a, b=b: prove.equal(a, b))
-                                    for i, (a, b) in enumerate(zip(hand, sympy_grad))}, "each component"))
+                                    for i, (a, b) in enumerate(zip(hand, sympy_grad))}, "each component"),
+             aside=True)
     hand_f = np.array([float(v) for v in hand])
     p1.table(["component", "exact", "value"],
              [[rf"$\partial f/\partial x_{i + 1}$", f"${sp.latex(sp.simplify(v))}$", f"${float(v):.6g}$"]
@@ -155,23 +155,25 @@ def solve(p: Params, ctx: Context) -> Solution:
     point = dict(zip(names, p.point))
     tape = Tape.record(g, point)
     adjoint = tape.backward("f")
-    p1.diagram("graph", r"The computation graph of $f$ at $\hat{\mathbf x}$ (values in the nodes).",
-               tikz.draw(g, tape.values), tikz.outline(g, tape.values))
+    p1.table(["node", "operation", "value"], tables.trace_rows(g, tape.values),
+             caption=r"The forward pass of the autodiff engine through $f$ at $\hat{\mathbf x}$.", aside=True)
     p1.table(["adjoint", "rule", "value"], tables.adjoint_rows(g, adjoint, "f"),
-             caption=r"One reverse-mode sweep of the autodiff engine gives all six partial derivatives.")
+             caption=r"One reverse-mode sweep of the autodiff engine gives all six partial derivatives.",
+             aside=True)
     engine = [adjoint[g.names[n]] for n in names]
     rtol = max(1e-12, 8 * np.finfo(float).eps * conditioning(p.point)[1])  # float g carries eps x its cancellation
     p1.claim("reverse-mode", r"The reverse-mode sweep gives the same gradient.",
-             prove.close_all(engine, hand_f, rtol=rtol, atol=1e-14, what="tape against the hand gradient"))
+             prove.close_all(engine, hand_f, rtol=rtol, atol=1e-14, what="tape against the hand gradient"),
+             aside=True)
     f_np = lambda v: 1 / (1 + np.exp(-(np.log(5 * (np.maximum(v[0], v[1]) * v[2] / v[3] - (v[4] + v[5])))  # noqa: E731
                                         / np.log(logbase.number(p.log_base)) + 0.5)))
     central = fd.central_jacobian(f_np, np.array(p.point), p.step).ravel()
     p1.claim("central-differences", rf"Central differences (step ${p.step:g}$) of a NumPy version of $f$ agree.",
-             prove.close_all(central, hand_f, rtol=1e-6, atol=1e-9, what="central differences"))
+             prove.close_all(central, hand_f, rtol=1e-6, atol=1e-9, what="central differences"), aside=True)
     value = f_sym.subs(at)
     measured = float(f_np(np.array(p.point, dtype=float)))
     p1.claim("value", rf"$f(\hat{{\mathbf x}}) \approx {float(value):.6g}$: the NumPy version of $f$ agrees.",
-             prove.close(measured, float(value), rtol=rtol, what="NumPy f at the point"))
+             prove.close(measured, float(value), rtol=rtol, what="NumPy f at the point"), aside=True)
     sol.answer("f(x_hat)", value, claims=("1.value",),
                check=witness.close(measured, rtol=rtol, what="NumPy f at the point"))
     sol.answer("gradient", hand, claims=("1.central-differences", "1.reverse-mode"),
