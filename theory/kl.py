@@ -316,14 +316,10 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.close(float(grid[at]), crit, rtol=0.0, what="grid maximiser")
              & prove.on_instances({"max = 0": values[at] == 0.0,
                                    "negative elsewhere": bool(np.all(others < 0))},
-                                  "NumPy log1p on the grid"))
-    pa.text(r"The hint's route is the same in words: $h' = 1/x - 1$ vanishes only at $x = 1$, and "
-            r"$h'' < 0$ makes that stationary point a strict maximum; strict concavity also "
-            r"forbids a second point where $h = 0$, since $h$ lies strictly below its tangent "
-            r"$y = h(1) + h'(1)(x - 1) = 0$ everywhere else.")
+                                  "NumPy log1p on the grid"), aside=True)
     pa.figure("gap", r"$\ln x$ and its tangent $x - 1$ at $x = 1$; the line lies above the curve "
               r"everywhere except at the point of contact, which is the inequality of (a).",
-              _plot_gap)
+              _plot_gap, aside=True)
 
     # (b)(i) KL >= 0
     cases = {f"k={k}": {"k": k} for k in SIZES}
@@ -364,7 +360,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"$\sum_i p_i(\frac{q_i}{p_i} - 1) = \sum_i q_i - \sum_i p_i$.",
              prove.equal(-sp.Sum(pi_ * sp.log(pi_ / qi_), (i_, 1, k_)), sp.Sum(pi_ * sp.log(qi_ / pi_), (i_, 1, k_)))
              & prove.equal(sp.Sum(pi_ * (qi_ / pi_ - 1), (i_, 1, k_)),
-                           sp.Sum(qi_, (i_, 1, k_)) - sp.Sum(pi_, (i_, 1, k_))))
+                           sp.Sum(qi_, (i_, 1, k_)) - sp.Sum(pi_, (i_, 1, k_))), aside=True)
     if base != "e":
         pb.claim("factor", rf"$\ln {base} > 0$: multiplying by $1/\ln {base}$ keeps the direction of an inequality "
                  "and the zero on its right.", prove.holds(ln_b > 0))
@@ -373,10 +369,7 @@ def solve(p: Params, ctx: Context) -> Solution:
             + logbase.scaled(r"\sum_i (q_i - p_i)", base) + " = " + logbase.scaled("1 - 1", base)
             + r" = 0$, i.e. $KL(p, q) \ge 0$. Only the definition, "
             r"positivity of the $p_i$ (to multiply (a) by $p_i$) and the normalisation were used"
-            + ("" if base == "e" else rf", and $\ln {base} > 0$") + ". "
-            r"The chains are checked with symbolic entries for $k = 2, \dots, 5$ (the last "
-            r"coordinates eliminated by the normalisation where it is used), and the claim above "
-            r"for a symbolic $k$.")
+            + ("" if base == "e" else rf", and $\ln {base} > 0$") + ".")
     rng = ctx.rng("b.pairs")
     worst_diff, smallest, n_pairs, self_kl = 0.0, np.inf, 0, 0.0
     for k in range(1, p.max_k + 1):
@@ -398,11 +391,11 @@ def solve(p: Params, ctx: Context) -> Solution:
              + r" to $10^{-9}$ relative ($10^{-12}$ absolute).",
              Verdict("numeric", worst_diff <= 1.0,
                      f"worst |ours - scipy| / (1e-12 + 1e-9 |scipy|) = {worst_diff:.3g} "
-                     f"over {n_pairs} pairs", {"pairs": n_pairs}))
+                     f"over {n_pairs} pairs", {"pairs": n_pairs}), aside=True)
     pb.claim("random", r"On the same pairs with $k \ge 2$, every $KL(p, q)$ is positive "
              r"(the pairs differ almost surely).",
              Verdict("numeric", bool(smallest > 0) if p.max_k > 1 else True,
-                     f"smallest KL over the pairs with k >= 2: {smallest:.3g}"))
+                     f"smallest KL over the pairs with k >= 2: {smallest:.3g}"), aside=True)
 
     # (b)(ii) when is KL zero
     pz = sol.part("b.ii", r"When $KL(p, q) = 0$",
@@ -466,7 +459,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.close(float(num.kl_entropy(pf, qf, base_f)), float(forward), rtol=1e-12,
                          what="scipy.stats.entropy(p, q)")
              & prove.close(float(num.kl_entropy(qf, pf, base_f)), float(backward), rtol=1e-12,
-                           what="scipy.stats.entropy(q, p)"))
+                           what="scipy.stats.entropy(q, p)"), aside=True)
     diff = forward - backward
     lg = "ln" if base == "e" else f"log_{base}"
     logs = _prime_logs(nats["pq"] - nats["qp"])
