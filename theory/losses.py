@@ -162,9 +162,6 @@ def _decimal(x: float) -> str:
                                                                         fractional=False, trim="-")
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
 
 def _exp_tex(v) -> str:
     return "e" if v == 1 else rf"e^{{{_tex(v)}}}"
@@ -226,7 +223,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              rf"same loss ${_tex(L_svm)}$.",
              prove.close(num.multiclass_hinge([float(v) for v in s], y, float(delta)), float(L_svm),
                          rtol=RTOL, atol=max(1e-12, 4 * EPS * len(s) * float(2 * max(map(abs, s)) + delta)),
-                         what="NumPy hinge loss"))
+                         what="NumPy hinge loss"), aside=True)
     rows = []
     for j, c in enumerate(p.classes):
         raw = s[j] - s[y] + delta
@@ -240,11 +237,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                      f"${shown}$" if j != y else "--", note])
     pa.table(["class $j$", "$s_j$", r"$s_j - s_y + \Delta$", r"$\max(0, \cdot)$", ""], rows,
              caption=rf"Hinge terms for true class {escape(p.true_class)} ($s_y = {_tex(s[y])}$, "
-                     rf"$\Delta = {_tex(delta)}$).")
-    bad = [escape(p.classes[j]) for j in others if s[j] - s[y] + delta > 0]
-    pa.text(rf"Only classes whose score comes within $\Delta$ of the true score (or beats it) "
-            rf"contribute: here {_and(bad) if bad else 'none'}. A class must trail the true "
-            r"class by at least $\Delta$ to cost nothing.")
+                     rf"$\Delta = {_tex(delta)}$).", aside=True)
 
     # Problem 3 (b): softmax and cross-entropy
     log = logbase.tex(p.log_base)
@@ -264,7 +257,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.equal(sum(probs), 1))
     pb.claim("scipy", r"They agree with \texttt{scipy.special.softmax} to $10^{-12}$ relative.",
              Verdict("numeric", _worst_rel([float(v) for v in probs], ref) <= RTOL,
-                     f"worst relative difference {_worst_rel([float(v) for v in probs], ref):.2e}"))
+                     f"worst relative difference {_worst_rel([float(v) for v in probs], ref):.2e}"), aside=True)
     L_ce = cross_entropy(s, y, p.log_base)
     shift = [s[j] - s[y] for j in others]
     ln_b = logbase.ln(p.log_base)
@@ -291,18 +284,13 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.close(num.cross_entropy([float(v) for v in s], y, base_f), float(L_ce), rtol=RTOL,
                          atol=ce_atol, what="logsumexp(s) - s_y")
              & prove.close(num.neg_log(ref[y], base_f), float(L_ce), rtol=1e-10, atol=ce_atol,
-                           what="-ln scipy softmax" if p.log_base == "e" else f"-log_{p.log_base} scipy softmax"))
-    above = [p.classes[j] for j in others if s[j] > s[y]]
-    pb.text(r"The hinge loss stops charging a wrong class once it trails the true class by "
-            r"$\Delta$; the cross-entropy keeps decreasing as $p_y$ grows and never reaches 0. "
-            + (rf"Here {_and([escape(c) for c in above])} outscore the true class "
-               rf"({escape(p.true_class)}) and dominate both losses." if above else
-               rf"Here the true class ({escape(p.true_class)}) has the highest score."))
+                           what="-ln scipy softmax" if p.log_base == "e" else f"-log_{p.log_base} scipy softmax"),
+             aside=True)
     pb.figure("scores", rf"Left: hinge terms $\max(0, s_j - s_y + \Delta)$ per class (true "
               rf"class {escape(p.true_class)}, $\Delta = {_tex(delta)}$); right: softmax "
               r"probabilities, with the true class's bar outlined.",
               lambda path: _plot_scores(path, p, [float(v) for v in s], y, float(delta),
-                                        [float(v) for v in probs]))
+                                        [float(v) for v in probs]), aside=True)
 
     # Problem 4: regression loss
     rows4 = [[exact_decimal(v) for v in r] for r in p.data]
@@ -325,12 +313,10 @@ def solve(p: Params, ctx: Context) -> Solution:
     xs = sp.symbols(f"x_1:{len(w) + 1}")
     pr = sol.part("4a", "L2 loss of each example and the mean",
                   r"Compute the L2 loss of each example and its average over the examples.")
-    pr.text(r"Convention: the L2 loss of one example is the squared error "
-            r"$L_i = (y_i - \hat{y}_i)^2$ with $\hat{y}_i = "
-            + " + ".join(f"{wn}x_{{i{k + 1}}}" for k, wn in enumerate(wnames)) + r" + b$. "
-            r"Some courses use $\tfrac12(y_i - \hat{y}_i)^2$ (so that the derivative has no "
-            r"factor 2); that halves every $L_i$ and their mean, and is shown in the last "
-            r"column and in (c).")
+    pr.text(r"$L_i = (y_i - \hat{y}_i)^2$ with $\hat{y}_i = "
+            + " + ".join(f"{wn}x_{{i{k + 1}}}" for k, wn in enumerate(wnames)) + r" + b$; "
+            r"with the convention $\tfrac12(y_i - \hat{y}_i)^2$ every $L_i$ and the mean halve "
+            r"(last column, and (c)).")
     pr.table(["$i$", "$x_i$", "$y_i$", r"$\hat{y}_i$", r"$y_i - \hat{y}_i$", r"$L_i$",
               r"$\tfrac12 L_i$"],
              [[str(i + 1), "$(" + ", ".join(_tex(v) for v in r[:-1]) + ")$", f"${_tex(r[-1])}$",
@@ -343,7 +329,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                      and _worst_rel([float(v) for v in per], ref4["per"], slack_per) <= RTOL,
                      f"worst relative differences: predictions "
                      f"{_worst_rel([float(v) for v in preds], ref4['pred'], slack_pred):.1e}, losses "
-                     f"{_worst_rel([float(v) for v in per], ref4['per'], slack_per):.1e}"))
+                     f"{_worst_rel([float(v) for v in per], ref4['per'], slack_per):.1e}"), aside=True)
     mean = sum(per) / n
     reg = regulariser(w, b, lam)
     total = total_loss(mean, reg)
@@ -358,7 +344,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         sum(direct) / n, "the rows, residuals written out").step(
         _approx(sum(direct) / n), sum(direct) / n, "add")
     pr.claim("numpy-mean", r"NumPy's mean of the squared residuals agrees.",
-             prove.close(ref4["mean"], float(mean), rtol=RTOL, atol=1e-15 + slack_mean, what="NumPy MSE"))
+             prove.close(ref4["mean"], float(mean), rtol=RTOL, atol=1e-15 + slack_mean, what="NumPy MSE"),
+             aside=True)
 
     pg = sol.part("4b", "L2 regularisation term",
                   r"Compute $R = \lambda\sum_i w_i^2$ with $\lambda = " + _tex(lam) + "$.")
@@ -371,10 +358,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         "the weights").step(
         _approx(reg_direct), reg_direct, "evaluate")
     pg.claim("numpy", r"NumPy's $\lambda\, w\cdot w$ agrees.",
-             prove.close(ref4["reg"], float(reg), rtol=RTOL, atol=1e-15, what="NumPy penalty"))
-    pg.text(r"The bias $b$ is not in $R$: it only shifts every prediction by the same amount, "
-            r"does not make the fitted function any less smooth, and penalising it would pull "
-            r"the model's mean output towards zero.")
+             prove.close(ref4["reg"], float(reg), rtol=RTOL, atol=1e-15, what="NumPy penalty"), aside=True)
 
     pt = sol.part("4c", "Total loss", r"Add the average L2 loss and the penalty.")
     pt.notation = notation
@@ -385,14 +369,14 @@ def solve(p: Params, ctx: Context) -> Solution:
         sum(direct) / n + reg_direct, "add")
     pt.claim("numpy", r"NumPy's mean squared residual plus $\lambda\, w\cdot w$ agrees.",
              prove.close(ref4["total"], float(total), rtol=RTOL, atol=1e-15 + slack_mean,
-                         what="NumPy total"))
+                         what="NumPy total"), aside=True)
     half_total = total_loss(mean / 2, reg)
     pt.claim("half", rf"With the $\tfrac12(y-\hat{{y}})^2$ convention the mean becomes "
              rf"${_tex(mean / 2)}$, $R$ is unchanged, and the total is "
              rf"${_approx(half_total)}$ (NumPy with the factor "
              r"$\tfrac12$ agrees).",
              prove.close(half4["total"], float(half_total), rtol=RTOL, atol=1e-15 + slack_mean / 2,
-                         what="NumPy total, half convention"))
+                         what="NumPy total, half convention"), aside=True)
 
     # each answer judged by the NumPy/SciPy number of its claim, with that claim's tolerance
     sf = [float(v) for v in s]
