@@ -233,8 +233,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     # (a) A and not B
     pa = sol.part("a", "A single perceptron for $A\\wedge\\neg B$",
                   r"Give weights $(w_1, w_2, b)$ of one perceptron computing $A\wedge\neg B$.")
-    pa.text(conv_text + r" Weights whose margin (below) is positive give the same table under "
-            r"either convention. The parameters \texttt{strict} and \texttt{and\_not} change them.")
+    pa.text(conv_text)
     target_a = _spec_table("A and not B")
     cons = constraints(target_a, p.strict)
     wa = tuple(map(exact_decimal, p.and_not))
@@ -259,7 +258,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.on_instances({"inequalities hold iff the NumPy table is A and not B":
                                  bool(np.array_equal(computes, ineq)),
                                  "both outcomes occur": bool(0 < computes.sum() < p.samples)},
-                                f"{p.samples} random weight vectors"))
+                                f"{p.samples} random weight vectors"), aside=True)
     ma = margin(wa)
     pa.claim("margin", rf"With margin $m = \min_x |w\cdot x + b| = {sp.latex(ma)} > 0$, every row "
              r"holds strictly with room $m$: $(2t-1)(w\cdot x + b)\ge m$ for target $t$.",
@@ -271,19 +270,18 @@ def solve(p: Params, ctx: Context) -> Solution:
              _exhaustive(got_a, sim.boolean_table("A and not B"), "perceptron vs Python Boolean"))
     pa.table(["$A$", "$B$", r"$w\cdot x + b$", "output", r"$A\wedge\neg B$"],
              _table_rows(wa, p.strict, sim.boolean_table("A and not B")),
-             caption=r"Truth table of the perceptron in (a).")
-    pa.text(r"\textbf{Robustness.} For a change $\delta = (\delta_1, \delta_2, \delta_b)$ of the "
-            r"weights and $x\in\{0,1\}^2$, $|\delta_1 A + \delta_2 B + \delta_b| \le "
-            r"\|\delta\|_1$, so no pre-activation changes sign while $\|\delta\|_1 < m$; the set "
-            r"of $\delta$ that keep the table is convex (an intersection of half-spaces), so "
-            r"testing the vertices of the $\ell_1$ ball suffices. Moving $b$ alone by $m$ toward "
-            r"the boundary reaches it, so the radius $m$ is tight.")
+             caption=r"Truth table of the perceptron in (a).", aside=True)
     robust = _robust(wa, sim.boolean_table("A and not B"), p.strict, sim.l1_sphere(ctx.rng("a.robust"), 2000, 1.0))
     pa.claim("robust", rf"Any change of $(w_1, w_2, b)$ with $\|\delta\|_1 < m = {sp.latex(ma)}$ "
-             r"keeps $A\wedge\neg B$, and slightly larger changes can break it.", robust(ma))
+             r"keeps $A\wedge\neg B$, and slightly larger changes can break it. (For a change "
+             r"$\delta = (\delta_1, \delta_2, \delta_b)$ and $x\in\{0,1\}^2$, "
+             r"$|\delta_1 A + \delta_2 B + \delta_b| \le \|\delta\|_1$, so no pre-activation changes sign "
+             r"while $\|\delta\|_1 < m$; the set of $\delta$ that keep the table is convex, so testing the "
+             r"vertices of the $\ell_1$ ball suffices; moving $b$ alone by $m$ reaches the boundary, so $m$ "
+             r"is tight.)", robust(ma), aside=True)
     pa.figure("and-not", r"Decision boundary $w_1A + w_2B + b = 0$ of the perceptron in (a) "
               r"(shaded: output 1) with the four inputs marked by their target "
-              r"$A\wedge\neg B$.", lambda path: _plot_and_not(path, wa, target_a, p.strict))
+              r"$A\wedge\neg B$.", lambda path: _plot_and_not(path, wa, target_a, p.strict), aside=True)
 
     # (b) XOR
     pb = sol.part("b", "A two-layer network for XOR",
@@ -293,8 +291,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb.text(r"Since $A\oplus B = (A\wedge\neg B)\vee(\neg A\wedge B)$, the hidden unit $h_1$ "
             rf"computes $A\wedge\neg B$ (as in (a): $\mathrm{{step}}({_wx(h1)})$), $h_2$ computes "
             rf"$\neg A\wedge B$ ($\mathrm{{step}}({_wx(h2)})$), and the output unit computes "
-            rf"$h_1\vee h_2$ ($\mathrm{{step}}({_wx(wo, ('h_1', 'h_2'))})$). "
-            r"(Another common design uses OR and NAND hidden units and an AND output.)")
+            rf"$h_1\vee h_2$ ($\mathrm{{step}}({_wx(wo, ('h_1', 'h_2'))})$).")
     got1 = {x: perceptron(h1, x, p.strict) for x in ROWS}
     got2 = {x: perceptron(h2, x, p.strict) for x in ROWS}
     goto = {x: perceptron(wo, x, p.strict) for x in ROWS}
@@ -320,10 +317,10 @@ def solve(p: Params, ctx: Context) -> Solution:
     margins = {"h_1": margin(h1), "h_2": margin(h2), r"\mathrm{out}": margin(wo)}
     pb.claim("margins", "Every unit has a positive margin: " + ", ".join(
         f"$m_{{{k}}} = {sp.latex(v)}$" for k, v in margins.items()) + ".",
-        prove.holds(sp.And(*[v > 0 for v in margins.values()])))
+        prove.holds(sp.And(*[v > 0 for v in margins.values()])), aside=True)
     pb.claim("robust", r"So perturbing each unit's weights by less than its margin (in $\ell_1$) "
              r"keeps every unit's table, hence XOR.",
-             _robust_network(h1, h2, wo, margins, p.strict, ctx.rng("b.robust")))
+             _robust_network(h1, h2, wo, margins, p.strict, ctx.rng("b.robust")), aside=True)
 
     # no single perceptron
     target_x = _spec_table("A xor B")
@@ -361,12 +358,12 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.on_instances({"XOR infeasible (status 2)": status_x == 2,
                                  "A and not B feasible (status 0)": status_a == 0,
                                  "its solution computes A and not B": lp_ok},
-                                "HiGHS linear programs"))
+                                "HiGHS linear programs"), aside=True)
     pb.figure("xor", r"Decision boundaries of the XOR network: hidden units $h_1$, $h_2$ in the "
               r"input plane; the output unit in the hidden plane $(h_1, h_2)$, where the four "
               r"inputs land on three points; and the whole network's region in the input plane "
               r"(shaded: output 1). Markers show the target $A\oplus B$.",
-              lambda path: _plot_xor(path, h1, h2, wo, p.strict))
+              lambda path: _plot_xor(path, h1, h2, wo, p.strict), aside=True)
 
     _and_not_answers(sol, p, wa, ma, robust)
     _xor_answers(sol, p, h1, h2, wo)
