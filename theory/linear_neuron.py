@@ -209,10 +209,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa = sol.part("a", "The gradient and the delta rule",
                   r"Differentiate $L$ with respect to each weight and write the update rule, for "
                   r"the whole batch and for one example at a time.")
-    pa.text(rf"Write $x_{{i0}} = 1$ so that $f(\mathbf{{x}}_i) = \sum_{{j=0}}^n w_jx_{{ij}}$. "
-            rf"Every step below is checked by SymPy with $m = {M}$ examples and $n = {N}$ "
-            r"features, all data symbolic, for every weight $w_j$; nothing in the steps depends on "
-            r"$m$ or $n$ (the sum over $i$ just has $m$ terms).")
+    pa.text(r"Write $x_{i0} = 1$ so that $f(\mathbf{x}_i) = \sum_{j=0}^n w_jx_{ij}$.")
     pa.chain("grad", r"\frac{\partial L}{\partial w_j}", cases).define(
         r"\frac{\partial}{\partial w_j}\,\frac12\sum_{i=1}^m\bigl(y_i - f(\mathbf{x}_i)\bigr)^2",
         lambda j: sp.diff(L, W[j]), "SymPy differentiates $L$",
@@ -278,12 +275,12 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"converges to the least-squares solution.")
     H = hessian(X1)
     pb.claim("hessian", r"The Hessian of $L$ is the constant matrix $H = X^\top X$.",
-             prove.equal(sp.hessian(L, list(W)), H))
+             prove.equal(sp.hessian(L, list(W)), H), aside=True)
     v = sp.Matrix(N + 1, 1, lambda j, _: sp.Symbol(f"v_{j}", real=True))
     pb.claim("psd", r"$\mathbf{v}^\top H\mathbf{v} = \|X\mathbf{v}\|^2 \ge 0$, so $L$ is convex "
              r"and every eigenvalue $\lambda_k$ of $H$ is $\ge 0$ ($> 0$ when $X$ has full column "
              r"rank).",
-             prove.equal((v.T @ H @ v)[0], sum(e**2 for e in X1 @ v)))
+             prove.equal((v.T @ H @ v)[0], sum(e**2 for e in X1 @ v)), aside=True)
     pb.chain("error", r"\mathbf{w}^{\mathrm{new}} - \hat{\mathbf{w}}").define(
         r"\mathbf{w} - \eta\nabla L(\mathbf{w}) - \hat{\mathbf{w}}", W - eta_ * gradient(X1, Y, W) - What,
         r"one step, minus any $\hat{\mathbf{w}}$",
@@ -292,11 +289,9 @@ def solve(p: Params, ctx: Context) -> Solution:
         (sp.eye(N + 1) - eta_ * H) @ (W - What) - eta_ * gradient(X1, Y, What),
         r"$\nabla L$ is linear in $\mathbf{w}$ with slope $H$",
     )
-    pb.text(r"At the least-squares solution $\nabla L(\hat{\mathbf{w}}) = 0$ (the normal equations "
-            r"$X^\top X\hat{\mathbf{w}} = X^\top\mathbf{y}$), so the error obeys "
-            r"$\mathbf{e}_{t+1} = (I - \eta H)\mathbf{e}_t$, i.e. "
-            r"$\mathbf{e}_t = (I-\eta H)^t\mathbf{e}_0$: along the $k$-th eigenvector of $H$ it is "
-            r"multiplied by $1 - \eta\lambda_k$ at every step.")
+    pb.text(r"With $H = X^\top X \succeq 0$ the Hessian and $\nabla L(\hat{\mathbf{w}}) = 0$ at the "
+            r"least-squares solution, $\mathbf{e}_t = (I-\eta H)^t\mathbf{e}_0$: along the $k$-th "
+            r"eigenvector of $H$ the error is multiplied by $1 - \eta\lambda_k$ at every step.")
     t_ = sp.Symbol("t", positive=True)  # t = eta * lambda
     region = sp.solve_univariate_inequality(sp.Abs(mode_factor(t_ / lam_, lam_)) < 1, t_,
                                             relational=False) & sp.Interval.open(0, sp.oo)
@@ -306,11 +301,9 @@ def solve(p: Params, ctx: Context) -> Solution:
                  0, sp.simplify(rate_threshold(lam_) * lam_)))),
              latex=r"0 < \eta < \frac{2}{\lambda_{\max}(X^\top X)}",
              value=sp.And(sp.Lt(0, eta_, evaluate=False), sp.Lt(eta_, rate_threshold(lam_max_))))
-    pb.text(r"Above the threshold the component along the top eigenvector grows by "
-            r"$|1-\eta\lambda_{\max}| > 1$ per step and the iterates diverge. The per-example "
-            r"rule has the same fixed point only on average; with a constant $\eta$ it keeps "
-            r"fluctuating around $\hat{\mathbf{w}}$ when the data are noisy, so in practice $\eta$ "
-            r"is decreased.")
+    pb.text(r"Above it the top mode grows by $|1-\eta\lambda_{\max}| > 1$ per step. The per-example "
+            r"rule with a constant $\eta$ keeps fluctuating around $\hat{\mathbf{w}}$ on noisy data, so "
+            r"$\eta$ is decreased in practice.")
 
     with np.errstate(over="ignore", invalid="ignore"):  # a wrong formula may overflow: it fails
         _numeric(sol, p, ctx)
@@ -333,14 +326,15 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     pc.claim("fd", r"At a random $\mathbf{w}$ the derived gradient "
              r"$-X^\top(\mathbf{y} - X\mathbf{w})$ equals central finite differences of $L$ "
              r"(computed from its definition).",
-             prove.close_all(g_fd, g, rtol=1e-6, atol=1e-6 * scale, what="dL/dw_j"))
+             prove.close_all(g_fd, g, rtol=1e-6, atol=1e-6 * scale, what="dL/dw_j"), aside=True)
     x_first = np.concatenate([[1.0], Xn[0]])  # the first example with its x_0 = 1
     g_first = np.asarray(example_gradient(sp.Matrix(x_first), yn[0], sp.Matrix(w_probe)), float).ravel()
     g_first_fd = sim.fd_gradient(Xn[:1], yn[:1], w_probe)
     scale_first = max(1.0, float(np.max(np.abs(g_first_fd))))
     pc.claim("fd-example", r"For the first example alone, $-(y_1 - f(\mathbf{x}_1))\,x_{1j}$ equals central "
              r"finite differences of $L_1 = \tfrac12(y_1 - f(\mathbf{x}_1))^2$ at the same $\mathbf{w}$.",
-             prove.close_all(g_first_fd, g_first, rtol=1e-6, atol=1e-6 * scale_first, what="dL_1/dw_j"))
+             prove.close_all(g_first_fd, g_first, rtol=1e-6, atol=1e-6 * scale_first, what="dL_1/dw_j"),
+             aside=True)
     lam, V = np.linalg.eigh(np.asarray(hessian(X1n), float))
     lam_max = float(lam[-1])
     eta_max = float(rate_threshold(lam_max))
@@ -368,17 +362,16 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
                  r"steps, and ends " + ("below" if converges else "above") + " where it started.",
                  prove.close_all(dist[keep], pred[keep], rtol=1e-6, what="distance to lstsq")
                  & prove.on_instances({regime: bool((dist[-1] < dist[0]) == converges)},
-                                      f"{steps} simulated steps"))
+                                      f"{steps} simulated steps"), aside=True)
         rows.append([f"${frac:g}$", f"${eta:.4g}$", f"${rho:.4g}$", regime, str(steps),
                      f"${_sci(dist[-1] / dist[0])}$"])
-    pc.text(rf"Here $\lambda_{{\max}}(X^\top X) = {lam_max:.5g}$ and $\lambda_{{\min}} = "
-            rf"{float(lam[0]):.5g}$, so the threshold is $2/\lambda_{{\max}} = {eta_max:.5g}$; "
-            r"$\rho = \max_k|1-\eta\lambda_k|$ is the factor of the slowest-shrinking (or "
-            r"fastest-growing) mode.")
     pc.table([r"$\eta\lambda_{\max}/2$", r"$\eta$", r"$\rho$", "regime", "steps",
               r"$\|\mathbf{w}_T - \hat{\mathbf{w}}\|/\|\mathbf{w}_0 - \hat{\mathbf{w}}\|$"], rows,
              caption=r"Gradient descent from $\mathbf{w}_0 = 0$; diverging runs are cut before "
-             r"overflow.")
+             rf"overflow. Here $\lambda_{{\max}}(X^\top X) = {lam_max:.5g}$ and $\lambda_{{\min}} = "
+             rf"{float(lam[0]):.5g}$, so the threshold is $2/\lambda_{{\max}} = {eta_max:.5g}$; "
+             r"$\rho = \max_k|1-\eta\lambda_k|$ is the factor of the slowest-shrinking (or "
+             r"fastest-growing) mode.", aside=True)
     main = runs[p.eta_fraction]
     pc.claim("lstsq", rf"With $\eta = {p.eta_fraction:g}\times 2/\lambda_{{\max}}$, after "
              rf"{p.iterations} steps the weights agree with \texttt{{numpy.linalg.lstsq}} to "
@@ -386,7 +379,7 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
              rf"$\rho^T = {_sci(main['rho'] ** p.iterations)}$).",
              prove.close_all(main["traj"][-1], w_ls, rtol=p.tol,
                              atol=p.tol * max(1.0, float(np.linalg.norm(w_ls))),
-                             what="GD weights vs lstsq"))
+                             what="GD weights vs lstsq"), aside=True)
     div = runs[p.diverge_fraction]
     top = abs(float(mode_factor(div["eta"], lam_max)))
     pc.claim("diverge", rf"With $\eta = {p.diverge_fraction:g}\times 2/\lambda_{{\max}}$ the loss "
@@ -395,13 +388,13 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
              prove.close(float(div["dist"][-1] / div["dist"][-2]), top, rtol=1e-4,
                          what="growth per step at the end of the run")
              & prove.on_instances({"loss at the end > 1e6 x loss at the start":
-                                   bool(div["loss"][-1] > 1e6 * div["loss"][0])}, "simulated"))
+                                   bool(div["loss"][-1] > 1e6 * div["loss"][0])}, "simulated"), aside=True)
     pc.figure("descent", r"Gradient descent on the random data for several learning rates "
               r"(as fractions of $2/\lambda_{\max}$). Left: the loss above its least-squares "
               r"minimum, $L(\mathbf{w}_t) - L(\hat{\mathbf{w}})$ (log scale). Right: the distance "
               r"to the \texttt{lstsq} solution, measured (lines) and derived from "
               r"$(I-\eta H)^t\mathbf{e}_0$ (dots, every few steps).",
-              lambda path: _plot(path, runs, float(sim.losses(Xn, yn, w_ls)[0])))
+              lambda path: _plot(path, runs, float(sim.losses(Xn, yn, w_ls)[0])), aside=True)
     sol.answer("gradient", "dL/dw_j = -sum_i (y_i - f(x_i)) x_ij, x_i0 = 1")
     sol.answer("batch rule", "w_j <- w_j + eta sum_i (y_i - f(x_i)) x_ij")
     sol.answer("per-example rule", "w_j <- w_j + eta (y_i - f(x_i)) x_ij")
