@@ -145,6 +145,7 @@ def assemble(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, s
     problems = render_sheet(sheet, figure_dir, cache_dir=cache_dir, seed=seed, samples=samples)
     preamble = (registry.SHEETS_DIR / "preamble.tex").read_text(encoding="utf-8")
     body = [
+        rf"\hypersetup{{pdftitle={{{_plain(sheet.title)}}}, pdfsubject={{Checked solutions: {_plain(sheet.course)}}}}}",
         rf"\solutiontitle{{{sheet.title}}}{{{sheet.course}}}",
         sheet.intro,
         _answers(problems),
@@ -157,6 +158,11 @@ def assemble(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, s
     body.extend(prob.appendix for prob in problems)
     doc = preamble + "\n\\begin{document}\n" + "\n\n".join(b for b in body if b) + "\n\\end{document}\n"
     return doc, problems
+
+
+def _plain(tex: str) -> str:
+    """Text for PDF metadata: no math shifts or braces."""
+    return latex.escape(tex.replace("$", "").replace("{", "").replace("}", "").replace("\\", ""))
 
 
 def _answers(problems: list[Rendered]) -> str:

@@ -60,8 +60,6 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
     out = [rf"\section*{{{title}}}", rf"\addcontentsline{{toc}}{{section}}{{{title}}}"]
     if sol.question:
         out.append(rf"\begin{{question}}{sol.question}\end{{question}}")
-    params = "; ".join(rf"\texttt{{{escape(k)}}} = {_value(v)}" for k, v in sol.params.as_dict().items())
-    out.append(rf"\paramline{{{params}}}")
     rows = answer_rows(sol)
     for part in sol.parts:
         out.append(rf"\subsection*{{({part.label}) {part.title}}}\phantomsection\label{{{anchor(number, part.label)}}}")
@@ -101,6 +99,7 @@ def verification(sol: Solution, number: str = "") -> str:
     extras = [_block(b, topic, None, number) for q in sol.parts for b in q.blocks
               if isinstance(b, (Figure, Table)) and b.aside]  # figures were drawn with the body
     return (rf"\subsection*{{{title}}}" "\n"
+            + parameters(sol)
             + "".join(f"{x}\n" for x in extras)
             + (_misconceptions(sol, number) + "\n" if sol.misconceptions else "")
             + rf"{{\footnotesize\textcolor{{gray}}{{{summary_line(sol)}.}}}}" "\n"
@@ -114,10 +113,80 @@ def _breakable(name: str) -> str:
     return re.sub(r"([-:.])", r"\1\\allowbreak{}", escape(name))
 
 
-def _value(v) -> str:
-    """A parameter value as breakable text (long tuples wrap at their commas)."""
-    text = f"{v:g}" if isinstance(v, float) else str(list(v) if isinstance(v, tuple) else v)
-    return escape(text).replace(", ", r",\allowbreak{} ")
+def parameters(sol: Solution) -> str:
+    """The parameters in force as a typeset table: a mathematical name, the meaning, the value."""
+    import dataclasses
+
+    if not dataclasses.is_dataclass(sol.params):
+        return ""
+    rows = [rf"${math_name(f.name)}$ & {escape(f.metadata.get('doc', ''))} & {typeset(getattr(sol.params, f.name))}"
+            for f in dataclasses.fields(sol.params)]
+    return (r"{\footnotesize\begin{longtable}{@{}l p{0.52\linewidth} p{0.3\linewidth}@{}}\toprule" "\n"
+            r"Parameter & Meaning & Value \\ \midrule\endhead" "\n"
+            + " \\tabularnewline\n".join(rows) + "\n" r"\tabularnewline \bottomrule\end{longtable}}" "\n")
+
+
+def math_name(name: str) -> str:
+    """A parameter's identifier as a mathematical name: beta1 -> beta_1, eta_adam -> eta_adam, x0 -> x_0."""
+    from theory.core.latexread import GREEK
+
+    head, *rest = name.split("_")
+    m = re.fullmatch(r"([A-Za-z]+?)(\d+)", head)
+    digits = ""
+    if m and (m.group(1) in GREEK or len(m.group(1)) == 1):
+        head, digits = m.groups()
+    base = f"\\{head}" if head in GREEK else (head if len(head) == 1 else rf"\mathrm{{{head}}}")
+    subs = ([digits] if digits else []) + [r if len(r) == 1 or r.isdigit() else rf"\mathrm{{{r}}}" for r in rest]
+    return base + (f"_{{{','.join(subs)}}}" if subs else "")
+
+
+def typeset(value: Any) -> str:
+    """A parameter value as typeset text: numbers with powers of ten, lists as tuples, formulas as mathematics."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"${value:,}$".replace(",", r"\,")
+    if isinstance(value, float):
+        return f"${_number(value)}$"
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(typeset(v) for v in value) + ")"
+    return _formulas(str(value))
+
+
+def _number(x: float) -> str:
+    mantissa, _, exponent = f"{x:g}".partition("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
+
+
+def _formulas(text: str) -> str:
+    """Text that holds formulas (`E = w**4`, `f1 = ...; f2 = ...`) typeset as mathematics, else as text."""
+    import ast
+
+    from theory.core import expr
+    from theory.core.errors import BadInput
+
+    def formula(t: str) -> str | None:
+        try:
+            tree = expr.tree(t)
+            if isinstance(tree, (ast.Name, ast.Constant)):
+                return None  # a word, not a formula
+            names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            import sympy as sp
+
+            value = expr.read(t, {n: sp.Symbol(n) for n in names if n not in expr.FUNCTIONS}, constants={})
+            return sp.latex(value)
+        except (BadInput, TypeError, ValueError):
+            return None
+
+    pieces = []
+    for piece in text.split(";"):
+        name, eq, rhs = piece.partition("=")
+        shown = formula(rhs if eq else piece)
+        if shown is None:
+            pieces.append(escape(piece.strip()))
+        else:
+            pieces.append(f"${math_name(name.strip())} = {shown}$" if eq else f"${shown}$")
+    return "; ".join(pieces)
 
 
 def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
