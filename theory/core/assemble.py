@@ -240,6 +240,6 @@ def _reproduce(sheet: Sheet) -> str:
 
     return (
         r"\paragraph{Reproduce.} " + command("python", "-m", "theory", "build", latex.escape(sheet.name))
-        + " rebuilds this PDF; " + command("python", "-m", r"theory.\textit{topic}", "-{}-param", "name=value")
-        + r" re-derives and re-checks one problem with other inputs (\texttt{-{}-help} lists them)."
+        + " rebuilds this PDF. Each problem's parameters (the tables below) can be changed on the command line,"
+        " and the problem is then re-derived and re-checked with them (see the README)."
     )
