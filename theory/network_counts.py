@@ -166,13 +166,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         # P and F, once derived in 1(a) and 1(b), stand for their formulas in later displays
         notation=Notation(names={"P": param_count(D_, M_, K_), "F": forward_ops(N_, D_, M_, K_, a_, c_)}),
         question=(
-            r"A fully connected classifier takes $N$ samples of $D$ features (the rows of "
-            r"$X\in\mathbb{R}^{N\times D}$), has one hidden layer of $M$ units with activation "
-            r"$g$, and $K$ ReLU outputs followed by a softmax. Count its learnable parameters, "
-            r"the additions and multiplications of a two-sided finite-difference gradient, and "
-            r"write the forward pass in matrix form (Question 1). Then count the updates each "
-            r"parameter receives in 5 epochs over $10^6$ samples with SGD, mini-batches of 128 "
-            r"and full-batch gradient descent (Question 2)."
+            r"A fully connected classifier: $N$ samples of $D$ features ($X\in\mathbb{R}^{N\times D}$), "
+            r"$M$ hidden units with activation $g$, $K$ ReLU outputs, then a softmax."
         ),
     )
     _parameters(sol, p, ctx)
@@ -189,8 +184,7 @@ def _parameters(sol: Solution, p: Params, ctx: Context) -> None:
         r"DM + M + MK + K", D_ * M_ + M_ + M_ * K_ + K_,
         r"one weight per edge, one bias per unit: $W_1$, $b_1$, $W_2$, $b_2$",
     ).step(r"(D+1)M + (M+1)K", P_sym, "collect terms")
-    pa.text(r"The softmax $y_k = e^{z_k}/\sum_j e^{z_j}$ only normalises the $K$ outputs: it has "
-            r"no parameters. Neither does $N$ enter: the same weights serve every sample.")
+    pa.text(r"The softmax only normalises the $K$ outputs (no parameters); $N$ does not enter.")
     act = _sym_act(p.g)
 
     def free_count(d, m, k):
@@ -203,21 +197,21 @@ def _parameters(sol: Solution, p: Params, ctx: Context) -> None:
     cases = {f"(D,M,K)={s}": (lambda s=s: prove.equal(free_count(*s), param_count(*s)))
              for s in [(1, 1, 2), (2, 3, 2), (3, 2, 4)]}
     pa.claim("symbolic-net", r"The SymPy-built network output (softmax included) depends on "
-             r"exactly $(D+1)M + (M+1)K$ parameter symbols.",
-             prove.proved_for_each(cases, "free symbols of the output counted"))
-    pa.text(r"(With $K = 1$ the softmax output is identically 1 and depends on no parameter at "
-            r"all: a one-class softmax classifier learns nothing.)")
+             r"exactly $(D+1)M + (M+1)K$ parameter symbols. (With $K = 1$ the softmax output is "
+             r"identically 1 and depends on no parameter at all: a one-class softmax classifier "
+             r"learns nothing.)",
+             prove.proved_for_each(cases, "free symbols of the output counted"), aside=True)
     rng = ctx.rng("1a.random")
     shapes = [tuple(int(v) for v in rng.integers(1, 200, 3)) for _ in range(20)]
     counted = _counted({f"{s}": (dict(zip((D_, M_, K_), s)), sim.count_entries(sim.build_network(rng, *s)))
                         for s in shapes}, "entries counted")
     pa.claim("random", r"Networks built from NumPy arrays for 20 random $(D, M, K)$ hold "
-             r"$(D+1)M + (M+1)K$ entries in total.", counted(P_sym))
+             r"$(D+1)M + (M+1)K$ entries in total.", counted(P_sym), aside=True)
     P_ex = sp.Integer(param_count(p.D, p.M, p.K))
     counted_ex = witness.close(sim.count_entries(sim.unfilled_network(p.D, p.M, p.K)), rtol=0.0,
                                what="entries of unfilled arrays of the example's shapes")
     pa.claim("example", rf"Arrays of the worked example's shapes ($D={p.D}$, $M={p.M}$, $K={p.K}$; views "
-             rf"of one zero, so any size is free) hold ${_fmt(P_ex)}$ entries.", counted_ex(P_ex))
+             rf"of one zero, so any size is free) hold ${_fmt(P_ex)}$ entries.", counted_ex(P_ex), aside=True)
     sol.answer("parameters", P_sym, check=counted, claims=("1a.random",))
     sol.answer("parameters (example)", P_ex, check=counted_ex, claims=("1a.example",), rtol=0.0)
     no_bias, softmax_layer = D_ * M_ + M_ * K_, P_sym + (K_ + 1) * K_
@@ -239,14 +233,11 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
                   r"[L(\theta + h e_i) - L(\theta - h e_i)]/(2h)$, "
                   r"how many additions and multiplications are needed (softmax ignored)?")
     pb.text(
-        r"Counting model. A unit with $D$ inputs costs $D$ multiplications, $D-1$ additions to "
-        r"sum them and one bias addition; each activation evaluation ($g$, ReLU, or a "
-        r"derivative) is charged $a$ operations and the softmax with the loss (or its gradient) "
-        r"$c$ per sample; the loss is the mean over the $N$ samples ($N-1$ additions, one "
-        rf"multiplication by $1/N$). Here $a = {p.act_cost}$ and $c = {p.loss_cost}$ "
-        r"(parameters; $a = c = 0$ counts only the additions and multiplications the sheet asks "
-        r"for). Per parameter the difference costs two additions ($\theta_i \pm h$), two forward "
-        r"passes, one subtraction and one multiplication by the precomputed $1/(2h)$."
+        r"A unit with $D$ inputs costs $D$ multiplications, $D-1$ additions and a bias addition; "
+        r"an activation evaluation costs $a$, softmax and loss $c$ per sample, the mean over $N$ "
+        rf"samples $N$ (here $a = {p.act_cost}$, $c = {p.loss_cost}$: only additions and "
+        r"multiplications). Per parameter: $\theta_i \pm h$ (2), two forward passes, a "
+        r"subtraction and a multiplication by $1/(2h)$."
     )
     model = dict(n=N_, d=D_, m=M_, k=K_, a=a_, c=c_)
     F_model = (N_ * (M_ * (D_ + (D_ - 1) + 1) + K_ * (M_ + (M_ - 1) + 1) + a_ * (M_ + K_) + c_)
@@ -276,8 +267,7 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
                + N_ * M_ * (2 * K_ - 1) + N_ * M_ * (1 + a_) + D_ * M_ * (2 * N_ - 1)
                + M_ * (N_ - 1))
     B_sym = backward_ops(**model)
-    pb.text(r"Backpropagation for comparison, in the same model: one forward pass $F$ (keeping "
-            r"$A_1 = XW_1 + \mathbf{1}b_1^\top$, $H$, $A_2$), then "
+    pb.text(r"Backpropagation for comparison: a forward pass $F$, then the six steps "
             r"$G_2 = \partial L/\partial Z \odot \mathrm{ReLU}'(A_2)$, "
             r"$\nabla W_2 = H^\top G_2$, $\nabla b_2 = G_2^\top\mathbf{1}$, "
             r"$G_1 = (G_2W_2^\top)\odot g'(A_1)$, $\nabla W_1 = X^\top G_1$, "
@@ -289,13 +279,13 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
     ratio = sp.limit(_scaled(F_sym + B_sym, True) / _scaled(F_sym, True), s_, sp.oo)
     pb.claim("bp-ratio", r"Backprop costs $F + B \approx \frac{2DM + 3MK}{DM + MK}F$, between 2 "
              r"and 3 forward passes: when $N, D, M, K$ grow together the ratio tends to "
-             r"$3 - \frac{D}{D+K}$.", prove.equal(ratio, 3 - d_ / (d_ + k_)))
+             r"$3 - \frac{D}{D+K}$.", prove.equal(ratio, 3 - d_ / (d_ + k_)), aside=True)
     speed = sp.limit(_scaled(T_sym, True) / (_scaled(param_count(D_, M_, K_), True)
                                              * _scaled(F_sym + B_sym, True)), s_, sp.oo)
     pb.claim("fd-vs-bp", r"Finite differences cost about $\frac{2(D+K)}{2D+3K}P$ times backprop, "
              r"i.e. between $\tfrac23P$ and $P$ times: one gradient of $P$ entries needs $2P$ "
              r"forward passes instead of about three (same limit).",
-             prove.equal(speed, 2 * (d_ + k_) / (2 * d_ + 3 * k_)))
+             prove.equal(speed, 2 * (d_ + k_) / (2 * d_ + 3 * k_)), aside=True)
 
     rng = ctx.rng("1b.counted")
     measured = {}
@@ -312,15 +302,15 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
 
     counted_f, counted_fd, counted_bp = counted("forward"), counted("fd"), counted("backprop")
     pb.claim("counted-forward", r"A forward pass written with counted scalar operations performs "
-             r"exactly $F$ of them on random small networks.", counted_f(F_sym))
+             r"exactly $F$ of them on random small networks.", counted_f(F_sym), aside=True)
     pb.claim("counted-fd", r"The counted two-sided finite-difference loop performs exactly "
-             r"$T_{\mathrm{FD}}$ operations.", counted_fd(T_sym))
+             r"$T_{\mathrm{FD}}$ operations.", counted_fd(T_sym), aside=True)
     pb.claim("counted-bp", r"Counted backpropagation performs exactly $F + B$ operations.",
-             counted_bp(F_sym + B_sym))
+             counted_bp(F_sym + B_sym), aside=True)
     gap = max(r["gap"] for r in measured.values())
     pb.claim("same-gradient", r"The counted programs compute the gradient: finite differences "
              r"($h = 10^{-6}$) and backprop agree to $10^{-7}$ on every counted network.",
-             prove.close(gap, 0.0, rtol=0.0, atol=1e-7, what="largest |FD - backprop| entry"))
+             prove.close(gap, 0.0, rtol=0.0, atol=1e-7, what="largest |FD - backprop| entry"), aside=True)
     ex = [sp.Integer(v) for v in (p.N, p.D, p.M, p.K, p.act_cost, p.loss_cost)]
     P_ex, F_ex, T_ex = param_count(*ex[1:4]), forward_ops(*ex), fd_ops(*ex)
     BP_ex = F_ex + backward_ops(*ex)
@@ -331,7 +321,7 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
         ["backpropagation", "$F + B$", f"${_fmt(BP_ex)}$"],
         ["ratio", r"$T_{\mathrm{FD}}/(F+B)$", f"${_fmt(round(T_ex / BP_ex))}$"],
     ], caption=rf"Worked example: $D={p.D}$, $M={p.M}$, $K={p.K}$, $N={p.N}$, "
-               rf"$a={p.act_cost}$, $c={p.loss_cost}$.")
+               rf"$a={p.act_cost}$, $c={p.loss_cost}$.", aside=True)
     sol.answer("forward ops", F_sym, check=counted_f, claims=("1b.counted-forward",))
     sol.answer("finite-difference ops", T_sym, check=counted_fd, claims=("1b.counted-fd",))
     sol.answer("backprop ops", sp.expand(F_sym + B_sym), check=counted_bp, claims=("1b.counted-bp",))
@@ -365,7 +355,7 @@ def _matrix_form(sol: Solution, p: Params, ctx: Context) -> None:
                   r"Write the map from the inputs to the outputs with matrices and vectors.")
     pc.text(r"With $W_1\in\mathbb{R}^{D\times M}$, $b_1\in\mathbb{R}^{M}$, "
             r"$W_2\in\mathbb{R}^{M\times K}$, $b_2\in\mathbb{R}^{K}$ and "
-            r"$\mathbf{1}\in\mathbb{R}^N$ the column of ones (which copies a bias to every row): "
+            r"$\mathbf{1}\in\mathbb{R}^N$ a column of ones: "
             r"$H = g(XW_1 + \mathbf{1}b_1^\top)\in\mathbb{R}^{N\times M}$, "
             r"$Z = \mathrm{ReLU}(HW_2 + \mathbf{1}b_2^\top)\in\mathbb{R}^{N\times K}$ and "
             r"$Y_{nk} = e^{Z_{nk}}/\sum_{j} e^{Z_{nj}}$, the softmax of each row; $g$ and ReLU act "
@@ -380,7 +370,7 @@ def _matrix_form(sol: Solution, p: Params, ctx: Context) -> None:
              r"$N\times M$, $HW_2 + \mathbf{1}b_2^\top$ is $N\times K$ (SymPy matrix symbols of "
              r"symbolic size).",
              prove.equal(A1.shape[0], N_) & prove.equal(A1.shape[1], M_)
-             & prove.equal(A2.shape[0], N_) & prove.equal(A2.shape[1], K_))
+             & prove.equal(A2.shape[0], N_) & prove.equal(A2.shape[1], K_), aside=True)
     act = _sym_act(p.g)
     relu_s = lambda A: A.applyfunc(lambda t: sp.Max(0, t))  # noqa: E731
 
@@ -398,7 +388,7 @@ def _matrix_form(sol: Solution, p: Params, ctx: Context) -> None:
              r"$z_{nk} = \mathrm{ReLU}\bigl(\sum_j w^{(2)}_{jk}\,"
              r"g(\sum_i x_{ni}w^{(1)}_{ij} + b^{(1)}_j) + b^{(2)}_k\bigr)$ "
              r"(symbolic weights and inputs).",
-             prove.proved_for_each(cases, "all entries compared"))
+             prove.proved_for_each(cases, "all entries compared"), aside=True)
     rng = ctx.rng("1c.loop")
     npact = _np_act(p.g)
     gaps = {}
@@ -414,23 +404,22 @@ def _matrix_form(sol: Solution, p: Params, ctx: Context) -> None:
     pc.claim("loop", r"On random sizes and weights the matrix form (NumPy) reproduces a "
              r"per-sample loop over the scalar definition to $10^{-12}$, with $Y$ of shape "
              r"$N\times K$.",
-             prove.on_instances({f"(N,D,M,K)={s}": ok for s, ok in gaps.items()}, "compared"))
-    pc.text(r"\emph{Remark on the architecture.} A ReLU in front of the softmax is unusual: the "
-            r"logits $Z$ cannot be negative, so a class can never be pushed below the others by a "
-            r"negative score, and a sample whose output pre-activations are all negative gets "
-            r"$Z = 0$, the uniform prediction $1/K$, and no gradient at all (the ReLU is flat "
-            r"there), so it cannot recover. Usually the last layer is affine and the softmax "
-            r"provides the nonlinearity. The counts above do not depend on this choice.")
+             prove.on_instances({f"(N,D,M,K)={s}": ok for s, ok in gaps.items()}, "compared"), aside=True)
+    pc.text(r"(A ReLU before the softmax is unusual: all-negative output pre-activations give "
+            r"$Z = 0$, the uniform $1/K$, and no gradient; the counts do not depend on it.)")
     k_dead = 4
     Yd, gmax = sim.dead_outputs(ctx.rng("1c.dead"), 4, 3, 5, k_dead, p.g, shift=100.0)
     zero = sp.zeros(1, k_dead)
     uniform = zero.applyfunc(sp.exp) / sum(zero.applyfunc(sp.exp))  # softmax of Z = 0
-    pc.claim("dead", rf"Lowering every output bias by 100 in a random network ($K = {k_dead}$): "
+    pc.claim("dead", r"The logits $Z$ of a ReLU output layer cannot be negative, so a class cannot be "
+             r"pushed below the others by a negative score; usually the last layer is affine and the "
+             r"softmax provides the nonlinearity. "
+             rf"Lowering every output bias by 100 in a random network ($K = {k_dead}$): "
              r"every prediction is the softmax of $Z = 0$, i.e. $1/K$, and backpropagation "
              r"returns an all-zero gradient.",
              prove.close(float(np.max(np.abs(Yd - np.array(uniform, dtype=float)))), 0.0,
                          rtol=0.0, atol=1e-15, what="largest |y - softmax(0)|")
-             & prove.close(gmax, 0.0, rtol=0.0, atol=0.0, what="largest |gradient entry|"))
+             & prove.close(gmax, 0.0, rtol=0.0, atol=0.0, what="largest |gradient entry|"), aside=True)
 
 
 def _updates(sol: Solution, p: Params, ctx: Context) -> None:
@@ -438,10 +427,8 @@ def _updates(sol: Solution, p: Params, ctx: Context) -> None:
                   rf"How often is each parameter updated in {p.epochs} epochs over "
                   rf"${_fmt(p.samples)}$ samples with SGD, mini-batches of {p.batch} and "
                   r"full-batch gradient descent?")
-    q2.text(r"Each gradient step updates every parameter once (even when its gradient happens to "
-            r"be zero), so the count per parameter is the number of steps: $E$ epochs times the "
-            r"number of batches per epoch, $\lceil N/B\rceil$ with batch size $B$ when the last, "
-            r"shorter batch is kept.")
+    q2.text(r"Each step updates every parameter once, so the count is $E$ epochs times "
+            r"$\lceil N/B\rceil$ batches per epoch (batch size $B$, last shorter batch kept).")
     sheet = {N_: p.samples, E_: p.epochs, B_: p.batch}
     mb, mb_drop = f"mini-batch {p.batch}", f"mini-batch {p.batch}, last dropped"
     upd = {"SGD": (1, False), mb: (p.batch, False), mb_drop: (p.batch, True),
@@ -472,7 +459,7 @@ def _updates(sol: Solution, p: Params, ctx: Context) -> None:
              prove.on_instances({
                  name: runs[name]["updates"] == int(derived[name])
                  and runs[name]["uses"] == p.epochs * (p.samples - (p.samples % b if drop else 0))
-                 for name, (b, drop) in upd.items()}, "updates counted in the simulated loop"))
+                 for name, (b, drop) in upd.items()}, "updates counted in the simulated loop"), aside=True)
     rng = ctx.rng("2.random")
     pairs = [(int(n), int(b)) for n, b in zip(rng.integers(1, 3000, 24), rng.integers(1, 200, 24))]
     pairs += [(1280, 128), (127, 128), (1, 1)]
@@ -482,13 +469,12 @@ def _updates(sol: Solution, p: Params, ctx: Context) -> None:
             for n, b in pairs}
     q2.claim("ceil-floor", r"$\lceil N/B\rceil$ (last batch kept) and $\lfloor N/B\rfloor$ "
              rf"(dropped) match the simulated loop for {len(pairs)} other $(N, B)$, divisible and "
-             r"not.", prove.on_instances(both, "simulated over 2 epochs"))
+             r"not.", prove.on_instances(both, "simulated over 2 epochs"), aside=True)
     q2.table(["method", "batch size", "updates per epoch", rf"updates in {p.epochs} epochs"], [
         [name, f"${_fmt(b)}$", f"${_fmt(derived[name] / p.epochs)}$", f"${_fmt(derived[name])}$"]
-        for name, (b, _) in upd.items()], caption="Updates of each parameter.")
+        for name, (b, _) in upd.items()], caption="Updates of each parameter.", aside=True)
     q2.text(rf"SGD makes about {float(derived['SGD'] / derived[mb]):.0f} times as many updates as "
-            r"mini-batches (roughly the batch size), and full-batch gradient descent only one per "
-            r"epoch, though each full-batch step averages all samples.")
+            r"mini-batches (the batch size); full-batch descent one per epoch.")
     for name, value in derived.items():
         sol.answer(f"updates: {name}", value, claims=("2.simulated",), rtol=0.0, check=witness.close(
             runs[name]["updates"], rtol=0.0, what=f"updates counted in the simulated loop, {name}"))
