@@ -126,9 +126,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         formula = expr.read(text, {n: sp.Symbol(n) for n in g.inputs}, functions=SYMPY_NAMES,
                             where=f"equation ({label})")
         params = sorted(str(s) for s in formula.free_symbols if str(s) not in data)
-        part.diagram("network", rf"Network ({label}): data inputs on the left, each neuron shows its activation "
-                     r"and name, its bias below it, and each edge its weight. A sub-expression the equation "
-                     r"repeats is one neuron with several outgoing edges.",
+        part.diagram("network", rf"Network ({label}): inputs on the left; a neuron shows its activation, name "
+                     r"and (below) bias, an edge its weight.",
                      nn.draw(units, used), [describe(u) for u in units])
         part.text("The drawing reads the equation as neurons: " + "; ".join(f"${describe(u)}$" for u in units)
                   + ".")
@@ -136,26 +135,27 @@ def solve(p: Params, ctx: Context) -> Solution:
         if shared:
             names = ", ".join(f"${tex_name(s)}$" for s in shared)
             part.text(rf"The equation repeats the sub-expression computing {names} "
-                      r"with the same weights, so it is a single neuron whose output feeds several neurons "
-                      r"(the graph stores the repeated sub-expression once).")
+                      r"with the same weights: one neuron whose output feeds several neurons.")
         drawn = sorted([w for u in units for _, w in u.edges] + [b for u in units for b in u.biases])
         part.claim("parameters", rf"Each of the equation's {len(params)} weights and biases labels exactly one edge "
                    r"or neuron of the drawing.",
-                   prove.on_instances({"each parameter drawn once": drawn == params}, "labels compared"))
+                   prove.on_instances({"each parameter drawn once": drawn == params}, "labels compared"),
+                   aside=True)
         f = sp.lambdify([sp.Symbol(n) for n in [*used, *params]], formula, "numpy")
         values = {n: rng.normal(size=p.points) for n in [*used, *params]}
         predicted = f(*(values[n] for n in [*used, *params]))
         measured = run_net.evaluate(as_spec(units), values)
         part.claim("evaluates", rf"Running the drawn network at {p.points} random inputs and weights reproduces "
                    r"the equation.", prove.close_all(measured, np.broadcast_to(predicted, measured.shape),
-                                                     rtol=1e-12, atol=1e-12, what="drawing against equation"))
+                                                     rtol=1e-12, atol=1e-12, what="drawing against equation"),
+                   aside=True)
         sol.answer(f"({label}) neurons", [describe(u) for u in units])
         count = f"({label}) neuron count"
         neurons = witness.equal(activations(formula), "distinct activations in SymPy's reading of the equation "
                                 "(and the output unit when it has none)")
         part.claim("neurons", rf"The drawing has {len(units)} neurons: one per distinct activation of the equation "
                    r"as SymPy reads it, plus the output unit if the equation does not end in an activation.",
-                   neurons(len(units)))
+                   neurons(len(units)), aside=True)
         sol.answer(count, len(units), claims=(f"{label}.neurons",), check=neurons)
         written = _written(text, data, units)
         if written["neurons"] != len(units):
