@@ -216,12 +216,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         TOPIC, "Least squares by gradient descent", "comp433-a2, Question 4", p,
         notation=notation(dL),
         question=(
-            r"For the mean squared loss $\mathcal{L}(w) = \frac{1}{2N}\lVert Xw - y\rVert^2$ with "
-            r"$X\in\mathbb{R}^{N\times D}$, $w\in\mathbb{R}^{D\times 1}$, "
-            r"$y\in\mathbb{R}^{N\times 1}$: "
-            r"explain the dimensions, find the gradient and the minimiser, write the first two "
-            r"gradient-descent iterates (step $\alpha$, start $w_0$), the $k$-th one in closed "
-            r"form, and pseudocode computing it."
+            r"The mean squared loss $\mathcal{L}(w) = \frac{1}{2N}\lVert Xw - y\rVert^2$, "
+            r"$X\in\mathbb{R}^{N\times D}$, minimised by gradient descent (step $\alpha$, start $w_0$)."
         ),
     )
     data = _data(p, ctx)
@@ -246,19 +242,16 @@ def _data(p: Params, ctx: Context) -> dict:
 def _dimensions(sol: Solution, L: sp.MatrixExpr, dL: sp.MatrixExpr) -> None:
     pa = sol.part("a", "Dimensions", r"What do $N$ and $D$ stand for, and why are $w$ and $y$ "
                   r"of sizes $D\times 1$ and $N\times 1$?")
-    pa.text(r"Row $n$ of $X$ is sample $n$ and column $i$ is feature $i$: $N$ counts the samples "
-            r"(observations), $D$ the features (variables). The model predicts each sample's "
-            r"target as a weighted sum of its features, $\hat y_n = \sum_i x_{ni}w_i$, so there "
-            r"is one weight per feature ($w\in\mathbb{R}^{D\times 1}$, which makes $Xw$ "
-            r"defined) and $\hat y = Xw$ has one entry per sample, like the targets "
-            r"$y\in\mathbb{R}^{N\times 1}$. The residual $Xw - y$ is $N\times 1$ and the loss "
-            r"$\frac{1}{2N}(Xw-y)^\top(Xw-y)$ is a scalar.")
+    pa.text(r"Row $n$ of $X$ is sample $n$, column $i$ feature $i$: $N$ counts the samples, $D$ "
+            r"the features. The prediction $\hat y_n = \sum_i x_{ni}w_i$ needs one weight per "
+            r"feature ($w\in\mathbb{R}^{D\times 1}$, so $Xw$ is defined), and $\hat y = Xw$ has "
+            r"one entry per sample, like $y\in\mathbb{R}^{N\times 1}$; the loss is a scalar.")
     r = Xm @ wm - ym
     pa.claim("shapes", r"With matrix symbols of symbolic size: $Xw - y$ is $N\times 1$, the loss "
              r"is $1\times 1$ and its gradient in $w$ is $D\times 1$, the shape of $w$.",
              prove.equal(r.shape[0], N_) & prove.equal(r.shape[1], 1) & prove.equal(L.shape[0], 1)
              & prove.equal(L.shape[1], 1) & prove.equal(dL.shape[0], D_)
-             & prove.equal(dL.shape[1], 1))
+             & prove.equal(dL.shape[1], 1), aside=True)
 
 
 def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixExpr) -> None:
@@ -279,12 +272,12 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixE
              r"$\frac{1}{2N}\sum_n(\sum_i x_{ni}w_i - y_n)^2$ is row $i$ of "
              r"$\frac{1}{N}X^\top(Xw-y)$ (symbolic entries).",
              prove.proved_for_each({f"(N,D)=({n},{d})": (lambda n=n, d=d: entries(n, d))
-                                    for n, d in [(3, 2), (2, 3), (4, 1)]}, "entries compared"))
+                                    for n, d in [(3, 2), (2, 3), (4, 1)]}, "entries compared"), aside=True)
     X, y, w0 = data["X"], data["y"], data["w0"]
     pb.claim("fd", rf"Central differences of the loss on random data ($N={p.N}$, $D={p.D}$) "
              r"agree with the formula.",
              prove.close(_rel(gradient(X, w0, y, p.N), sim.fd_gradient(X, w0, y)), 0.0, rtol=0.0,
-                         atol=1e-7, what="largest relative gap"))
+                         atol=1e-7, what="largest relative gap"), aside=True)
     pb.claim("hessian", r"The Hessian is $\frac{1}{N}X^\top X$, positive semidefinite "
              r"($v^\top X^\top Xv = \lVert Xv\rVert^2 \ge 0$): $\mathcal{L}$ is convex, so every "
              r"zero of the gradient is a global minimiser.",
@@ -297,39 +290,40 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixE
              latex=r"(X^\top X)^{-1}X^\top y", value=minimiser(Xm, ym))
     pb.claim("lstsq", r"On the random full-rank data it equals NumPy's least-squares solution.",
              prove.close(_rel(minimiser(X, y), sim.least_squares(X, y)), 0.0, rtol=0.0, atol=1e-10,
-                         what="largest relative gap"))
-    pb.text(r"When $X^\top X$ is singular (rank $r < D$, e.g. $N < D$ or collinear features) the "
-            r"minimisers form the affine set $X^+y + \mathrm{null}(X)$, $X^+$ the pseudo-inverse: "
-            r"moving along $\mathrm{null}(X)$ does not change $Xw$. Every GD step adds "
-            r"$-\frac{\alpha}{N}X^\top(Xw-y)\in\mathrm{range}(X^\top) = "
-            r"\mathrm{null}(X)^\perp$, so "
-            r"the null-space part of $w_0$ never changes and GD converges to the minimiser "
-            r"closest to $w_0$: $w_\infty = X^+y + (I - X^+X)w_0$.")
+                         what="largest relative gap"), aside=True)
+    pb.text(r"When $X^\top X$ is singular the minimisers form $X^+y + \mathrm{null}(X)$ and GD, "
+            r"whose steps lie in $\mathrm{range}(X^\top)$, ends at $X^+y + (I - X^+X)w_0$.")
     Xr, yr, w0r = data["Xr"], data["yr"], data["w0r"]
     limit = gd_limit(Xr, yr, w0r)
     reached, used = sim.run_to_convergence(Xr, yr, w0r, data["alpha_r"])
     rank_ok = int(np.linalg.matrix_rank(Xr.T @ Xr)) == p.rank
-    pb.claim("gd-limit", rf"A rank-{p.rank} $X$ ($N={p.N}$, $D={p.D}$, so $X^\top X$ is "
+    pb.claim("gd-limit", r"When $X^\top X$ is singular (rank $r < D$, e.g. $N < D$ or collinear "
+             r"features) the minimisers form the affine set $X^+y + \mathrm{null}(X)$, $X^+$ the "
+             r"pseudo-inverse: moving along $\mathrm{null}(X)$ does not change $Xw$. Every GD step "
+             r"adds $-\frac{\alpha}{N}X^\top(Xw-y)\in\mathrm{range}(X^\top) = "
+             r"\mathrm{null}(X)^\perp$, so the null-space part of $w_0$ never changes and GD "
+             r"converges to the minimiser closest to $w_0$. "
+             rf"A rank-{p.rank} $X$ ($N={p.N}$, $D={p.D}$, so $X^\top X$ is "
              rf"singular): GD run to convergence ({used} steps) from $w_0$ ends at "
              r"$X^+y + (I - X^+X)w_0$.",
              prove.close(_rel(reached, limit), 0.0, rtol=0.0, atol=1e-9,
                          what="largest relative gap")
-             & prove.on_instances({f"rank of X^T X is {p.rank}": rank_ok}, "measured"))
+             & prove.on_instances({f"rank of X^T X is {p.rank}": rank_ok}, "measured"), aside=True)
     pb.claim("closest", r"SciPy's projection of $w_0$ onto the set of least-squares solutions "
              r"(null-space basis) gives the same point.",
              prove.close(_rel(sim.closest_minimiser(Xr, yr, w0r), limit), 0.0, rtol=0.0, atol=1e-10,
-                         what="largest relative gap"))
+                         what="largest relative gap"), aside=True)
     flat = sim.loss_on_minimiser_set(ctx.rng("b.flat"), Xr, yr)
     pb.claim("flat", r"The loss is the same at 20 random points of that set and equals "
              r"$\frac{1}{2N}\lVert(I - XX^+)y\rVert^2$.",
              prove.close(float(np.max(np.abs(flat - min_loss(Xr, yr)))), 0.0, rtol=0.0,
-                         atol=1e-10 * max(1.0, min_loss(Xr, yr)), what="largest loss gap"))
+                         atol=1e-10 * max(1.0, min_loss(Xr, yr)), what="largest loss gap"), aside=True)
     traj = sim.trajectory(Xr, yr, w0r, data["alpha_r"], p.k)
     P0 = np.eye(p.D) - _pinv(Xr) @ Xr
     pb.claim("null-part", rf"Along the first {p.k} iterates the null-space part $(I - X^+X)w_k$ "
              r"stays $(I - X^+X)w_0$.",
              prove.close(_rel(traj @ P0.T, np.tile((P0 @ w0r).T, (p.k + 1, 1))), 0.0, rtol=0.0,
-                         atol=1e-10, what="largest relative drift"))
+                         atol=1e-10, what="largest relative drift"), aside=True)
     sol.answer("gradient", "X^T (X w - y) / N")
     sol.answer("minimiser", "(X^T X)^{-1} X^T y")
 
@@ -367,7 +361,7 @@ def _first_iterates(sol: Solution, dL: sp.MatrixExpr) -> None:
              r"$w_1 = Aw_0 + c$ and $w_2 = A^2w_0 + (I + A)c$ (two steps of the update on "
              r"symbolic matrices).",
              prove.proved_for_each({f"(N,D)=({n},{d})": (lambda n=n, d=d: compact(n, d))
-                                    for n, d in [(3, 2), (2, 2)]}, "entries compared"))
+                                    for n, d in [(3, 2), (2, 2)]}, "entries compared"), aside=True)
 
 
 def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None:
@@ -380,10 +374,8 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
     pd.claim("affine", r"One step is the affine map $w \mapsto Aw + c$ with "
              r"$A = I - \frac{\alpha}{N}X^\top X$ and $c = \frac{\alpha}{N}X^\top y$ "
              r"(matrix symbols).", prove.equal(gd_step(wm, Xm, ym, alpha_, N_), A @ wm + c))
-    pd.text(r"Claim: $w_k = A^kw_0 + \sum_{j=0}^{k-1}A^jc$. Every term is a polynomial in the one "
-            r"matrix $A$; such polynomials commute with each other, so an identity between "
-            r"polynomials in a scalar $t$ stays true with $t$ replaced by $A$. The induction is "
-            r"checked in that form, with $k$ symbolic.")
+    pd.text(r"Claim: $w_k = A^kw_0 + \sum_{j=0}^{k-1}A^jc$, by induction on $k$ (polynomials in "
+            r"$A$ commute, so scalar polynomial identities in $t$ hold with $t = A$).")
     p0, q0 = closed_form_poly(t_, 0)
     pd.claim("base", r"Base case $k = 0$: $A^0w_0 + (\text{empty sum}) = w_0$.",
              prove.equal(p0 * w0s_ + q0.doit() * cs_, w0s_))
@@ -409,9 +401,10 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
              r"$k = 0,\dots,3$.",
              prove.proved_for_each({"k=0: w_0": lambda: prove.equal(closed_form(0, ws, Xs, ys, alpha_, 3), ws),
                                     **{f"k={k}": (lambda k=k: one_more(k)) for k in range(4)}},
-                                   "entries compared"))
+                                   "entries compared"), aside=True)
     c_identity = prove.equal((_eye(Xm, D_) - A) @ minimiser(Xm, ym), c)
-    pd.claim("c-identity", r"When $X^\top X$ is invertible, $c = (I - A)w^*$ (normal equations).", c_identity)
+    pd.claim("c-identity", r"When $X^\top X$ is invertible, $c = (I - A)w^*$ (normal equations).", c_identity,
+             aside=True)
     telescoped = ws_ + t_**k_ * (w0s_ - ws_)
     pd.chain("closed", r"w_k").define(
         r"\Bigl(I - \frac{\alpha}{N}X^\top X\Bigr)^kw_0 + \sum_{j=0}^{k-1}"
@@ -433,11 +426,10 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
     pd.claim("iteration", rf"On random data ($N={p.N}$, $D={p.D}$, "
              rf"$\alpha = {p.alpha_frac:g}\cdot 2N/\lambda_{{\max}}$) both forms equal the "
              rf"iterates of a plain gradient-descent loop {which}.",
-             prove.close(max(gaps), 0.0, rtol=0.0, atol=1e-10, what="largest relative gap"))
+             prove.close(max(gaps), 0.0, rtol=0.0, atol=1e-10, what="largest relative gap"), aside=True)
 
-    pd.text(r"Convergence. $X^\top X = Q\Lambda Q^\top$ with eigenvalues $\lambda_i \ge 0$, so "
-            r"$A = Q(I - \frac{\alpha}{N}\Lambda)Q^\top$ and $w_k - w^* = A^k(w_0 - w^*)$ shrinks "
-            r"along eigenvector $i$ by the factor $1 - \alpha\lambda_i/N$ per step.")
+    pd.text(r"Convergence. With $X^\top X = Q\Lambda Q^\top$, $w_k - w^* = A^k(w_0 - w^*)$ "
+            r"shrinks along eigenvector $i$ by $1 - \alpha\lambda_i/N$ per step.")
     u = sp.Symbol("u", real=True)  # u = alpha lambda / N, the step along one eigenvector
     quad = sp.Poly(sp.expand((1 - u) ** 2 - 1), u)  # |1 - u| < 1 iff this is negative
     roots = sorted(sp.roots(quad))
@@ -448,10 +440,8 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
              r" \iff 0 < u < 2$, i.e. $0 < \alpha < 2N/\lambda$; for all eigenvalues at once:",
              stable, latex=r"0 < \alpha < \frac{2N}{\lambda_{\max}(X^\top X)}",
              value=sp.And(sp.Lt(0, alpha_, evaluate=False), sp.Lt(alpha_, stable_limit(lam_max_, N_))))
-    pd.text(r"Then $w_k \to w^*$ at the rate $\rho = \max_i|1 - \alpha\lambda_i/N|$ (for singular "
-            r"$X^\top X$ the directions with $\lambda_i = 0$ keep their $w_0$ part, as in (b)); "
-            r"beyond $2N/\lambda_{\max}$ the top direction grows by "
-            r"$|1-\alpha\lambda_{\max}/N| > 1$.")
+    pd.text(r"Then $w_k \to w^*$ at the rate $\rho = \max_i|1 - \alpha\lambda_i/N|$; beyond "
+            r"$2N/\lambda_{\max}$ the top direction grows.")
     lam = data["lam"]
     limit = float(stable_limit(lam[-1], p.N))
     rho = lambda a: float(np.max(np.abs(1 - a * lam / p.N)))  # noqa: E731
@@ -471,7 +461,7 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
                  r"$\lVert(I - \frac{\alpha}{N}\Lambda)^kQ^\top(w_0 - w^*)\rVert$, which tends to "
                  rf"$\rho = {rho(a):.6g}$: GD {fate}.",
                  prove.close(measured, derived, rtol=1e-6, what="error ratio")
-                 & prove.on_instances({fate: (measured < 1) == (f < 1)}, "measured ratio vs 1"))
+                 & prove.on_instances({fate: (measured < 1) == (f < 1)}, "measured ratio vs 1"), aside=True)
     err = np.linalg.norm(traj - wstar[:, 0], axis=1)
     bound = rho(alpha) ** np.arange(p.k + 1) * err[0]
     floor = 1e-12 * max(1.0, float(np.linalg.norm(wstar)))  # rounding: w* and the iterates to ~eps cond(X^T X)
@@ -479,11 +469,11 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
              rf"$\lVert w_k - w^*\rVert \le \rho^k\lVert w_0 - w^*\rVert$, "
              rf"$\rho = {rho(alpha):.4g}$.",
              prove.on_instances({f"k = 0..{p.k}": bool(np.all(err <= bound * (1 + 1e-9) + floor))},
-                                "measured errors against the bound"))
+                                "measured errors against the bound"), aside=True)
     pd.figure("errors", r"Distance to $w^*$ of gradient-descent iterates on the random "
               r"full-rank data (markers) and the bound $\rho^k\lVert w_0-w^*\rVert$ (lines), "
               r"for step sizes below, near and beyond the stability limit.",
-              lambda path: _plot(path, X, y, w0, wstar, limit, p, rho))
+              lambda path: _plot(path, X, y, w0, wstar, limit, p, rho), aside=True)
     sol.answer("iteration matrix", "I - (alpha/N) X^T X")
     threshold = _threshold(X, y, w0, lam, p.N, p.edge)
     sol.answer("stability limit", stable_limit(lam_, N_), claims=("d.rate-inside", "d.rate-outside"),
@@ -540,10 +530,8 @@ def _pseudocode(sol: Solution, p: Params, data: dict) -> None:
         ["6", r"\quad $w \leftarrow w - \alpha g$", "the update"],
         ["7", r"\textbf{return} $w$", r"$= w_k$"],
     ], caption="Gradient descent for least squares.")
-    pe.text(r"Each pass costs about $4ND$ operations. With many iterations, precompute "
-            r"$G = \frac{1}{N}X^\top X$ and $b = \frac{1}{N}X^\top y$ once ($O(ND^2)$) and use "
-            r"$w \leftarrow w - \alpha(Gw - b)$, $O(D^2)$ per pass. Neither needs the matrix "
-            r"powers of the closed form.")
+    pe.text(r"Each pass costs about $4ND$ operations (or $O(D^2)$ with $G = \frac{1}{N}X^\top X$ "
+            r"and $b = \frac{1}{N}X^\top y$ precomputed: $w \leftarrow w - \alpha(Gw - b)$).")
     rows = {}
     for tag, (X, y, w0, alpha) in {
         "full rank": (data["X"], data["y"], data["w0"], data["alpha"]),
@@ -554,7 +542,7 @@ def _pseudocode(sol: Solution, p: Params, data: dict) -> None:
         rows[f"{tag}, Gram variant"] = _rel(sim.pseudocode_gram(X, y, w0, alpha, p.k), want) < 1e-10
     pe.claim("runs", rf"A direct implementation of the listing (and of the Gram variant) returns "
              rf"the closed form's $w_{{{p.k}}}$ to $10^{{-10}}$.",
-             prove.on_instances(rows, "run on the random data of (b) and (d)"))
+             prove.on_instances(rows, "run on the random data of (b) and (d)"), aside=True)
 
 
 def _plot(path, X, y, w0, wstar, limit, p: Params, rho) -> None:
