@@ -357,7 +357,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     spec = net.spec()
     numpy_env = sim.forward(spec, floats)
 
-    xs = ", ".join(f"{v:g}" for v in p.x)
     sol = Solution(
         TOPIC,
         "One SGD step and one momentum step by backpropagation",
@@ -366,13 +365,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         # every name in the displays stands for its value: the inputs, the parameters, the neurons, t
         notation=Notation({**{tex_name(n): v for n, v in env.items()}, "t": t}, READ),
         question=(
-            r"A network with two inputs, two ReLU hidden units and one sigmoid output is trained "
-            r"with the binary cross-entropy. With the parameter values of the sheet's table, find "
-            r"the output for "
-            rf"$\mathbf x = ({xs})$, the loss for target $t = {p.target:g}$, the parameters after "
-            rf"one backpropagation and SGD step with $\eta = {p.eta:g}$, and the momentum update "
-            rf"of ${tex_name(p.momentum_param)}$ with momentum ${p.mu:g}$ and current velocity "
-            rf"${p.velocity:g}$."
+            r"Two inputs, two ReLU hidden units and a sigmoid output, trained with the binary "
+            r"cross-entropy from the parameter values of the sheet's table."
         ),
     )
 
@@ -442,8 +436,7 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
         pa.text(r"The network is the one given in the parameter \texttt{wiring}.")
     pa.diagram(
         "network",
-        r"The assumed network: inputs on the left, each neuron with its activation and name, its "
-        r"bias below it, and each edge labelled by its weight.",
+        r"The assumed network: a neuron shows its activation, name and (below) bias, an edge its weight.",
         nn.draw(net.units, list(net.data)),
         [f"{u.name} = {describe(u)}" for u in net.units],
     )
@@ -471,6 +464,7 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
             atol=1e-15,
             what="engine against exact",
         ),
+        aside=True,
     )
     pa.claim(
         "numpy",
@@ -482,16 +476,15 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
             atol=1e-15,
             what="NumPy network against exact",
         ),
+        aside=True,
     )
     zero_x = [d for d, v in zip(net.data, p.x) if v == 0]
     if zero_x:
         silent = sorted({w for u in net.units for s, w in u.edges if s in zero_x})
         pa.text(
             rf"Since ${', '.join(f'{tex_name(d)} = 0' for d in zero_x)}$, the weights "
-            rf"${', '.join(tex_name(w) for w in silent)}$ do not enter the forward pass: only the "
-            rf"weights "
-            r"leaving the nonzero inputs matter, so which weights the figure puts on those edges "
-            r"decides the output."
+            rf"${', '.join(tex_name(w) for w in silent)}$ do not enter: the weights on the edges "
+            r"leaving the nonzero inputs decide the output."
         )
     if p.wiring == WIRING:
         alt = build(ALT_WIRING, parse_weights(p.weights), len(p.x))
@@ -509,6 +502,7 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
                 rtol=1e-12,
                 what="NumPy network, other layout",
             ),
+            aside=True,
         )
 
 
@@ -537,6 +531,7 @@ def _loss_part(sol, p, net, env, t, formulas, at, floats) -> sp.Expr:
         "numpy",
         r"The NumPy network's cross-entropy agrees.",
         prove.close(measured, float(value), rtol=1e-12, what="NumPy loss"),
+        aside=True,
     )
     if t == 1:
         pb.text(
@@ -571,10 +566,9 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         r"Write $\delta_u = \partial L/\partial z_u$ for the pre-activation of neuron $u$. "
         r"Backpropagation: $\delta$ at the output is "
         + ("$y - t$" if b == "e" else rf"$(y - t)/\ln {b}$")
-        + r"; a hidden neuron collects $\sum_k "
-        r"w_{uk}\delta_k$ over the neurons it feeds and multiplies by its activation's derivative "
-        r"($\mathrm{ReLU}'(z) = 1$ for $z > 0$, $0$ for $z < 0$); then $\partial L/\partial w = "
-        r"\delta \times$ (the value the weight multiplies) and $\partial L/\partial b = \delta$."
+        + r"; a hidden neuron's is $a'(z_u)\sum_k w_{uk}\delta_k$ over the neurons it feeds "
+        r"($\mathrm{ReLU}'(z) = [z > 0]$); $\partial L/\partial w = \delta\times$(its input), "
+        r"$\partial L/\partial b = \delta$."
     )
     delta, grads = backprop(net.units, env, pre, t, b)
     t_tex = sp.latex(t)
@@ -608,9 +602,15 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             ]
         )
     pc.table(
+        ["parameter", r"$\partial L/\partial(\cdot)$", "value"],
+        [[name, rule, value] for name, rule, _, value in rows],
+        caption=r"The gradient by backpropagation (by hand).",
+    )
+    pc.table(
         ["parameter", r"$\partial L/\partial(\cdot)$", "exact", "value"],
         rows,
-        caption=r"The gradient by backpropagation (by hand).",
+        caption=r"The gradient by backpropagation, exact values.",
+        aside=True,
     )
     sympy_grads = {n: sp.diff(formulas["L"], sp.Symbol(n, real=True)).xreplace(at) for n in net.params}
     # SymPy may take its whole budget on each exact gradient of a sigmoid network (cancelling sums of
@@ -624,6 +624,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             {n: (lambda n=n: _same_value(grads[n], sympy_grads[n], budget)) for n in net.params},
             "each parameter",
         ),
+        aside=True,
     )
     float_grads = np.array([float(grads[n]) for n in net.params])
     adjoint = tape.backward("L")
@@ -634,11 +635,13 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         caption=r"The autodiff engine's backward sweep from $\bar L = 1$ over the graph of the "
                 r"wiring and "
         r"the loss; the adjoints of the parameters are the gradient.",
+        aside=True,
     )
     pc.claim(
         "reverse-mode",
         r"The engine's reverse-mode sweep gives the same gradient.",
         prove.close_all(engine, float_grads, rtol=1e-12, atol=1e-15, what="tape against backprop"),
+        aside=True,
     )
     base_f = logbase.number(b)
     fd = sim.central_gradient(spec, floats, list(net.params), p.target, FD_STEP, base_f)
@@ -649,6 +652,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         rf"Central differences (step ${power_of_ten(FD_STEP)}$) of the NumPy network's loss "
         r"agree.",
         prove.close_all(fd, float_grads, rtol=1e-6, atol=fd_atol, what="central differences"),
+        aside=True,
     )
     reasons = zero_reasons(net.units, env, pre, delta)
     zero_exact = {n for n in net.params if sympy_grads[n] == 0}
@@ -676,6 +680,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         "zeros",
         r"The parameters named above are exactly those whose gradient SymPy finds to be 0.",
         prove.on_instances({"same set": set(reasons) == zero_exact}, "zero gradients compared"),
+        aside=True,
     )
     new = {n: sgd_step(exact[n], grads[n], eta) for n in net.params}
     pc.table(
@@ -702,6 +707,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             atol=max(1e-10, p.eta * fd_atol),
             what="SGD step",
         ),
+        aside=True,
     )
     step = float(p.eta * np.linalg.norm(float_grads))
     if step <= SMALL_STEP:
@@ -715,6 +721,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             rf"{-p.eta * float(float_grads @ float_grads):.4g}$ says. Measured with the NumPy "
             rf"network: $L = {before:.6g} \to {after:.6g}$.",
             prove.on_instances({"L(after) < L(before)": after < before}, "NumPy loss"),
+            aside=True,
         )
     sol.answer("updated", {n: new[n] for n in input_names(p.update)})
     _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, stepped)
@@ -784,11 +791,9 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     )
     g = grads[w]
     pd.text(
-        r"Two conventions are in common use. (i) Velocity form (Sutskever et al. 2013, the CS231n "
-        r"notes, Goodfellow et al., \emph{Deep Learning} \S 8.3.2): $v \leftarrow \mu v - \eta g$, "
-        r"$w \leftarrow w + v$; the velocity is in units of the parameter. (ii) Buffer form "
-        r"(PyTorch's \texttt{SGD(momentum=...)}): $v \leftarrow \mu v + g$, $w \leftarrow w - \eta "
-        r"v$; the velocity is in units of the gradient."
+        r"Two conventions: (i) velocity form (Goodfellow et al.\ \S 8.3.2, CS231n): "
+        r"$v \leftarrow \mu v - \eta g$, $w \leftarrow w + v$; (ii) buffer form (PyTorch): "
+        r"$v \leftarrow \mu v + g$, $w \leftarrow w - \eta v$."
     )
     v1, w1 = momentum_velocity_form(exact[w], v0, g, eta, mu)
     v2, w2 = momentum_buffer_form(exact[w], v0, g, eta, mu)
@@ -822,6 +827,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
         prove.close_all(
             [cs.v, cs.x], [float(v1), float(w1)], rtol=1e-12, atol=1e-15, what="CS231n step"
         ),
+        aside=True,
     )
     pd.claim(
         "buffer-form",
@@ -834,6 +840,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
             atol=1e-15,
             what="PyTorch step",
         ),
+        aside=True,
     )
     W, V, G, E, M = sp.symbols("w v g eta mu", real=True)
     a_v, a_w = momentum_velocity_form(W, V, G, E, M)
@@ -844,6 +851,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
         r"gives the same parameter as (i) from $v$, and its new velocity is again $-1/\eta$ times "
         r"that of (i). With the same number $v$ in both they differ.",
         prove.equal(a_w, b_w) & prove.equal(-a_v / E, b_v),
+        aside=True,
     )
     run_i, run_ii = sim.momentum_runs(
         spec,
@@ -867,14 +875,12 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
         rf"$-v/\eta = {-p.velocity / p.eta:g}$, follow the same path.",
         prove.close_all(run_ii, run_i, rtol=1e-9, atol=max(1e-12, p.eta * noise * MOMENTUM_RUN**2),
                         what="two momentum runs"),
+        aside=True,
     )
     pd.text(
-        r"The sheet speaks of a ``momentum term'' and a ``velocity'', the vocabulary of Goodfellow "
-        r"et al., whose velocity is added to the parameter: convention (i) is most likely "
-        r"intended, "
-        rf"giving ${tex_name(w)} = {number(w1)}$. In (i) the stored velocity enters the step directly "
-        rf"($\mu v = {number(mu * v0)}$), beside the gradient's share $-\eta g = {number(-eta * g)}$. "
-        rf"Under (ii), ${tex_name(w)} = {number(w2)}$."
+        r"The sheet's ``momentum term'' and ``velocity'' are Goodfellow et al.'s vocabulary: (i) is "
+        rf"most likely intended, ${tex_name(w)} = {number(w1)}$ ($\mu v = {number(mu * v0)}$ beside "
+        rf"$-\eta g = {number(-eta * g)}$); under (ii), ${tex_name(w)} = {number(w2)}$."
     )
     sol.answer("momentum (i) velocity form", {"v": v1, w: w1})
     sol.answer("momentum (ii) buffer form", {"v": v2, w: w2})
