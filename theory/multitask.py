@@ -324,12 +324,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         # a neuron's name in a display stands for its output in x and w
         notation=Notation({tex_name(n): explicit(v) for n, v in composed.items() if n in N}, READ),
         question=(
-            r"A tiny network shares one hidden layer between a regression output $y_1$ and a "
-            r"classification output $y_2$ ($\sigma$ is the sigmoid). (a) Express the outputs "
-            r"through the input and the weights $\mathbf w = (w_1, w_2, w_3)$. (b) With the "
-            r"squared error for $y_1$ and the cross-entropy for $y_2$, summed, find $\partial "
-            r"l/\partial w_1$ by the chain rule. (c) Evaluate the network for "
-            rf"$x = {p.x:g}$, $\mathbf w = ({', '.join(f'{v:g}' for v in p.w)})$."
+            r"A network shares one hidden layer between a regression output $y_1$ and a "
+            r"classification output $y_2$ ($\sigma$ the sigmoid, weights $\mathbf w = (w_1, w_2, w_3)$)."
         ),
     )
 
@@ -406,8 +402,8 @@ def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
         pa.text(r"The network is the one given in the parameter \texttt{wiring}.")
     pa.diagram(
         "network",
-        r"The assumed multi-task network: the hidden unit is shared by the regression head $y_1$ "
-        r"and the classification head $y_2$; each edge is labelled by its weight.",
+        r"The assumed multi-task network: $h$ is shared by the regression head $y_1$ and the "
+        r"classification head $y_2$.",
         nn.draw(net.units, ["x"]),
         [f"{u.name} = {describe(u)}" for u in net.units],
     )
@@ -419,10 +415,7 @@ def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
             explicit(composed[u.name]),
             "substitute the neurons it reads" if reads else "as drawn",
         )
-    pa.text(
-        r"Here $\sigma(z) = 1/(1 + e^{-z})$. Each line is checked against SymPy's own reading of "
-        r"the wiring text."
-    )
+    pa.text(r"Here $\sigma(z) = 1/(1 + e^{-z})$.")
     order = _order(net)
     arr = np.array(points, float).T
     measured = sim.forward(net.spec(), {"x": arr[0], **{n: arr[1 + i] for i, n in enumerate(net.params)}})
@@ -477,17 +470,15 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
         prove.equal(len(stationary), 1)
         & prove.equal(stationary[0], T)
         & prove.equal(sp.diff(printed, Y, 2).subs(Y, T), -1 / (T * (1 - T) * ln_b)),
+        aside=True,
     )
     pb.text(
-        r"For a batch, $l$ is a sum over the samples and so is its gradient; below $n = 1$. "
-        r"Backpropagation names $\delta_u = \partial l/\partial z_u$ for the pre-activation $z_u$ "
-        r"of each neuron: at $y_1$ (linear), $\delta_{y_1} = y_1 - t_1$; at $y_2$, $\partial "
+        r"For a batch $l$ and its gradient are sums over the samples; below $n = 1$. "
+        r"With $\delta_u = \partial l/\partial z_u$: $\delta_{y_1} = y_1 - t_1$; at $y_2$, $\partial "
         r"l_{cls}/\partial y_2 \cdot \sigma'(z_{y_2}) = "
         + logbase.scaled(r"\left(-\frac{t_2}{y_2} + \frac{1-t_2}{1-y_2}\right) y_2(1-y_2)", b)
         + (" = y_2 - t_2$" if b == "e" else rf" = (y_2 - t_2)/\ln {b}$")
-        + r"; a hidden neuron collects the "
-        r"$\delta$'s of the neurons it feeds, weighted, times its activation's derivative, "
-        r"$\sigma' = \sigma(1-\sigma)$."
+        + r"; a hidden neuron's is $\sigma'(z)\sum_k w_k\delta_k$, $\sigma' = \sigma(1-\sigma)$."
     )
     env_d = {"x": X, **{n: sp.Symbol(n, real=True) for n in net.params}, **N}
     pre_d = {
@@ -564,6 +555,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
         prove.close_all(
             engine, derived, rtol=1e-10, atol=1e-13, what="tape against the chain rule"
         ),
+        aside=True,
     )
     arr = np.array(points, float).T
     values = {"x": arr[0], **{n: arr[1 + i] for i, n in enumerate(net.params)}}
@@ -574,6 +566,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
         rf"Central differences (step ${power_of_ten(FD_STEP)}$) of a NumPy version of the "
         "network and loss agree at the same points.",
         prove.close_all(fd.T, derived, rtol=1e-6, atol=1e-8, what="central differences"),
+        aside=True,
     )
     moves = {}
     for conv in ("correct", "printed"):
@@ -612,6 +605,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
                 },
                 "NumPy gradient steps",
             ),
+            aside=True,
         )
     right = explicit(hand[p.cls_sign]["w1"].xreplace(to_xw))
     sol.answer("dl/dw1 expression", right, claims=("b.finite-differences",),
@@ -711,6 +705,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
             atol=1e-15,
             what="NumPy network against exact",
         ),
+        aside=True,
     )
     y1, y2 = explicit(env["y1"]), explicit(env["y2"])
     b = p.log_base
@@ -737,6 +732,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
             rtol=1e-12,
             what="NumPy loss",
         ),
+        aside=True,
     )
     N = {u.name: sp.Symbol(u.name, real=True) for u in net.units}
     vals = (
@@ -772,6 +768,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         caption=r"The same gradient by the autodiff engine: one backward sweep from $\bar l = 1$; "
                 r"the rows "
         r"$\bar w_1, \bar w_2, \bar w_3$ are $\partial l/\partial\mathbf w$.",
+        aside=True,
     )
     pc.claim(
         "engine",
@@ -779,6 +776,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         # a saturated sigmoid's s(1 - s) rounds to 0 in floats: gradients below eps times the loss are lost
         prove.close(adj[g.names["w1"]], float(g_exact[p.cls_sign]), rtol=1e-12, what="tape",
                     atol=1e-14 * max(1.0, abs(float(loss)))),
+        aside=True,
     )
     other = "printed" if sign == 1 else "correct"
     fd_other = sim.central_gradient(net.spec(), floats, ["w1"], p.t1, p.t2, SIGN[other], FD_STEP, base=base_f)[
@@ -793,6 +791,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
             # l(w1 +- h) are rounded to about eps l each: the difference carries about 1e-9 l
             atol=1e-9 * max(1.0, abs(float(sim.loss(net.spec(), floats, p.t1, p.t2, SIGN[other], base=base_f)[0]))),
         ),
+        aside=True,
     )
     sol.answer("h, y1, y2", {n: explicit(env[n]) for n in names})
     loss_np = float(sim.loss(net.spec(), floats, p.t1, p.t2, sign, base=base_f)[0])
