@@ -79,15 +79,20 @@ def sigmoid_derivative(s: sp.Expr) -> sp.Expr:
     return s * (1 - s)
 
 
-def hand_gradient(point: tuple, base: sp.Expr) -> list[sp.Expr]:
-    """The chain rule, outside in: sigma'(u) * du/dg * dg/dx_i, with the max routing to its larger argument."""
+def chain_factors(point: tuple, base: sp.Expr) -> tuple[sp.Expr, list[sp.Expr]]:
+    """sigma'(u) * du/dg (common to every component) and dg/dx_i, with the max routing to its larger argument."""
     x1, x2, x3, x4, x5, x6 = (exact_decimal(v) for v in point)
     m = sp.Max(x1, x2)
     g = m * x3 / x4 - (x5 + x6)
     u = sp.log(5 * g) / sp.log(base) + sp.Rational(1, 2)
     outer = sigmoid_derivative(logistic(u)) / (g * sp.log(base))  # d sigma(u)/du * du/dg
     first = 1 if x1 > x2 else 0
-    dg = [first * x3 / x4, (1 - first) * x3 / x4, m / x4, -m * x3 / x4**2, -1, -1]
+    return outer, [first * x3 / x4, (1 - first) * x3 / x4, m / x4, -m * x3 / x4**2, sp.Integer(-1), sp.Integer(-1)]
+
+
+def hand_gradient(point: tuple, base: sp.Expr) -> list[sp.Expr]:
+    """The chain rule, outside in: sigma'(u) * du/dg * dg/dx_i."""
+    outer, dg = chain_factors(point, base)
     return [sp.nsimplify(outer * d) if d == 0 else outer * d for d in dg]
 
 
@@ -147,9 +152,13 @@ def solve(p: Params, ctx: Context) -> Solution:
                                     for i, (a, b) in enumerate(zip(hand, sympy_grad))}, "each component"),
              aside=True)
     hand_f = np.array([float(v) for v in hand])
-    p1.table(["component", "exact", "value"],
-             [[rf"$\partial f/\partial x_{i + 1}$", f"${sp.latex(sp.simplify(v))}$", f"${float(v):.6g}$"]
-              for i, v in enumerate(hand)], caption=r"The gradient $\nabla f(\hat{\mathbf x})$, by hand.")
+    outer, dg = chain_factors(p.point, base)
+    p1.table(["component", r"$\partial g/\partial x_i$", r"$c\,\partial g/\partial x_i$"],
+             [[rf"$\partial f/\partial x_{i + 1}$", f"${sp.latex(d)}$", f"${float(v):.6g}$"]
+              for i, (d, v) in enumerate(zip(dg, hand))],
+             caption=r"The gradient $\nabla f(\hat{\mathbf x})$ by hand: $\partial f/\partial x_i = "
+             r"c\,\partial g/\partial x_i$ with $c = \sigma(u)(1-\sigma(u))/(g\ln b) = "
+             rf"{sp.latex(sp.simplify(outer))} \approx {float(outer):.6g}$.")
     names = [f"x{i}" for i in range(1, 7)]
     g = Graph.parse({"f": formula(p.log_base)}, names)
     point = dict(zip(names, p.point))
