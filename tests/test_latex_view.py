@@ -33,3 +33,23 @@ def test_every_topic_has_an_appendix_entry_per_claim():
     for topic in ("perceptrons", "softsign"):
         sol = solved(topic)
         assert latex.verification(sol).count(r"\hypertarget") == len(list(sol.claims()))
+
+
+def test_blocks_marked_aside_are_in_the_appendix_and_linked_from_the_body():
+    import sympy as sp
+
+    from theory.core.solution import Solution
+    from theory.core.verdict import Verdict
+
+    x = sp.Symbol("x")
+    sol = Solution("t", "T", "s", None)
+    part = sol.part("a", "A", "q")
+    part.chain("main", "f").define("x^2", x**2).step(r"x \cdot x", x * x, "algebra")
+    part.chain("extra", "g", aside=True).define("2x", 2 * x).step("x + x", 2 * x, "algebra")
+    part.claim("run", "An experiment.", Verdict("numeric", True, "measured"), aside=True)
+    part.table(["a"], [["1"]], "An experiment's table.", aside=True)
+    body, appendix = latex.render(sol), latex.verification(sol)
+    assert "x + x" not in body and "An experiment." not in body and "An experiment's table." not in body
+    assert "x + x" in appendix and "An experiment." in appendix and "An experiment's table." in appendix
+    assert r"\crosschecks{" in body and latex.target("", "a.extra.1") in body and latex.target("", "a.run") in body
+    assert r"x \cdot x" in body

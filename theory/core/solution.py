@@ -52,6 +52,7 @@ class Chain:
     cases: dict[str, dict[str, Any]] | None = None
     notation: Notation = field(default_factory=Notation)
     sizes: dict[str, sp.Symbol] = field(default_factory=dict)  # case keyword -> its symbol in the displays
+    aside: bool = False  # a worked check the question did not ask for: shown in the appendix
 
     def _shown(self, latex: Shown, value: Any, reason: str, verdict: Verdict | None) -> Chain:
         display = show(latex, value, self.notation, cases=self.cases, sizes=self.sizes,
@@ -232,13 +233,15 @@ class Part:
         self.blocks.append(Text(body))
 
     def chain(self, id: str, lhs: str, cases: dict[str, dict[str, Any]] | None = None,
-              sizes: dict[str, sp.Symbol] | None = None, notation: Notation | None = None) -> Chain:
+              sizes: dict[str, sp.Symbol] | None = None, notation: Notation | None = None,
+              aside: bool = False) -> Chain:
         """A derivation `lhs = ...`; with `cases`, `sizes` names each case keyword's symbol in the displays.
 
-        `notation` replaces the topic's for this chain only (e.g. names that depend on its cases).
+        `notation` replaces the topic's for this chain only (e.g. names that depend on its cases);
+        `aside=True` puts a worked check the question did not ask for in the appendix.
         """
         c = Chain(f"{self.label}.{id}", lhs, cases=cases, notation=notation or self.notation,
-                  sizes=dict(sizes or {}))
+                  sizes=dict(sizes or {}), aside=aside)
         self.blocks.append(c)
         return c
 

@@ -69,10 +69,10 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
             shown = _block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number)  # draws figures
             if not _aside(b):
                 out.append(shown)
-        aside = [b for b in part.blocks if isinstance(b, Claim) and b.cross_check]
+        aside = [_checked(b) for b in part.blocks if _aside(b) and isinstance(b, (Claim, Chain))]
         if aside:  # cross-checks are listed by their marks; what they did is in the appendix
-            out.append(r"\crosschecks{" + ", ".join(rf"{linked(b.verdict, number, b.id)}\,\texttt{{{_breakable(b.id)}}}"
-                                                     for b in aside) + "}")
+            out.append(r"\crosschecks{" + ", ".join(rf"{linked(v, number, cid)}\,\texttt{{{_breakable(cid)}}}"
+                                                     for cid, v in aside) + "}")
         boxed = [r for r in rows if r["part"] == part.label]
         if boxed:  # the part ends in its checked answers, as the answers table lists them
             out.append(r"\answerbox{" + r"\\ ".join(
@@ -82,9 +82,20 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
     return "\n\n".join(out) + "\n"
 
 
+def _checked(b: Claim | Chain) -> tuple[str, Verdict]:
+    """A claim's id and verdict; for a chain, its last line's id and the verdict of all its links."""
+    if isinstance(b, Claim):
+        return b.id, b.verdict
+    links = [s.verdict for s in b.steps if s.verdict is not None]
+    verdict = links[0]
+    for v in links[1:]:
+        verdict = verdict & v
+    return f"{b.id}.{len(b.steps) - 1}", verdict
+
+
 def _aside(b) -> bool:
     """Whether a block belongs in the verification appendix rather than the body."""
-    return (isinstance(b, Claim) and b.cross_check) or (isinstance(b, (Figure, Table)) and b.aside)
+    return (isinstance(b, Claim) and b.cross_check) or (isinstance(b, (Figure, Table, Chain)) and b.aside)
 
 
 def verification(sol: Solution, number: str = "") -> str:
@@ -97,7 +108,7 @@ def verification(sol: Solution, number: str = "") -> str:
             + rf"{detail(v.detail)}{' (skipped)' if v.skipped else ''}" for cid, _, v in sol.claims()]
     topic = f"{sol.topic}-{number}" if number else sol.topic
     extras = [_block(b, topic, None, number) for q in sol.parts for b in q.blocks
-              if isinstance(b, (Figure, Table)) and b.aside]  # figures were drawn with the body
+              if isinstance(b, (Figure, Table, Chain)) and b.aside]  # figures were drawn with the body
     return (rf"\subsection*{{{title}}}" "\n"
             + parameters(sol)
             + "".join(f"{x}\n" for x in extras)
