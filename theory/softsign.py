@@ -117,9 +117,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         TOPIC, "The softsign activation", "cs7643-ps2, Question 2", p,
         notation=Notation(functions={"g": softsign}),
         question=(
-            r"The activation $g(x) = \dfrac{x}{1+|x|}$ is defined on all of $\mathbb{R}$. Show it "
-            r"is zero-centred (odd), find its derivative away from $0$ and at $0$, and decide from "
-            r"the limits whether it can make gradients vanish or explode when $|x|$ is large."
+            r"For $g(x) = x/(1+|x|)$ on $\mathbb{R}$: show it is zero-centred (odd), find $g'$, and "
+            r"decide from the limits whether it makes gradients vanish or explode for large $|x|$."
         ),
     )
     rng = ctx.rng("points")
@@ -154,7 +153,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.close(num.odd_residual(pts), 0.0, rtol=0.0, atol=1e-15,
                          what=r"max |g(-x) + g(x)|")
              & prove.close(float(np.max(np.abs(form_num - defn))), 0.0, rtol=0.0, atol=1e-14,
-                           what="max |case form - definition|"))
+                           what="max |case form - definition|"), aside=True)
 
     # (b-i) derivative away from 0
     pb1 = sol.part("bi", r"Derivative for $x \ne 0$", r"Compute $g'(x)$ for $x \ne 0$.")
@@ -172,7 +171,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb1.claim("fd", rf"Central differences of the definition with $h = {p.fd_step:g}$ at the "
               rf"{p.random_points} random points (all with $|x| > 10h$) agree with "
               rf"$1/(1+|x|)^2$ to relative error ${_sci(FD_RTOL)}$.",
-              prove.close(worst, 0.0, rtol=0.0, atol=FD_RTOL, what="max relative deviation"))
+              prove.close(worst, 0.0, rtol=0.0, atol=FD_RTOL, what="max relative deviation"),
+              aside=True)
 
     # (b-ii) derivative at 0
     pb2 = sol.part("bii", "Derivative at 0",
@@ -194,18 +194,18 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"sides, $\lim_{x\to0^\pm} 1/(1+|x|)^2 = 1$, so $g'$ is continuous at $0$ and "
               r"$g'(x) = 1/(1+|x|)^2$ holds on all of $\mathbb{R}$.",
               prove.equal(sp.limit(derivative(x), x, 0, "+"), q_right)
-              & prove.equal(sp.limit(derivative(x), x, 0, "-"), q_left))
+              & prove.equal(sp.limit(derivative(x), x, 0, "-"), q_left), aside=True)
     qr, ql = num.one_sided_quotients(num.softsign, p.fd_step)
     g0 = float(derivative(sp.Integer(0)))
     pb2.claim("fd", rf"Numeric one-sided quotients at $h = \pm{p.fd_step:g}$ (they equal "
               rf"$1/(1+h)$, so agree with $g'(0)$ to within $10h$).",
               prove.close(qr, g0, rtol=10 * p.fd_step, what="right quotient")
-              & prove.close(ql, g0, rtol=10 * p.fd_step, what="left quotient"))
+              & prove.close(ql, g0, rtol=10 * p.fd_step, what="left quotient"), aside=True)
 
     # (b-iii) saturation
     pb3 = sol.part("biii", "Vanishing or exploding gradients",
                    r"From the limits, decide whether $g$ can cause vanishing or exploding "
-                   r"gradients for large $|x|$; compare with $\tanh$.")
+                   r"gradients for large $|x|$.")
     pb3.claim("limits",
               r"$\lim_{x\to\pm\infty} g'(x) = \lim_{x\to\pm\infty}\frac{1}{(1+|x|)^2} = 0$.",
               prove.equal(sp.limit(derivative(x), x, sp.oo), 0)
@@ -225,25 +225,25 @@ def solve(p: Params, ctx: Context) -> Solution:
               & prove.equal(sp.limit(g(x), x, -sp.oo), -sat)
               & prove.close(float(num.softsign(np.array(1e12))), float(sat), rtol=1e-9,
                             what="g(1e12) in floating point"))
-    pb3.text(r"So for large $|x|$ the unit saturates and $g'(x)\to0$: the local gradient a "
-             r"saturated softsign unit passes back is tiny, and a product of many such factors "
-             r"in backpropagation \emph{vanishes}. It cannot \emph{explode}: every factor is "
-             r"$g'(x) \le 1$, so a chain of softsign units never amplifies the gradient "
-             r"(any explosion must come from the weights). The decay is only polynomial, though, "
-             r"much slower than for $\tanh$:")
+    pb3.text(r"So gradients can \emph{vanish}: a saturated unit passes back $g'(x)\to0$, and "
+             r"backpropagation multiplies such factors. They cannot \emph{explode}: every factor "
+             r"is $g'(x) \le 1$ (any explosion comes from the weights). The decay is polynomial, "
+             r"$g'(x) \sim 1/x^2$, against $\tanh'(x) \sim 4e^{-2|x|}$ (cross-checks below).")
     pb3.claim("tanh-derivative", r"$\tanh'(x) = \operatorname{sech}^2 x$ (both sides written "
               r"with $e^{x}$ and brought to one canonical fraction).",
-              prove.equal(_exp_form(sp.diff(sp.tanh(x), x)), _exp_form(tanh_derivative(x))))
+              prove.equal(_exp_form(sp.diff(sp.tanh(x), x)), _exp_form(tanh_derivative(x))),
+              aside=True)
     pb3.claim("softsign-tail", r"$x^2 g'(x) \to 1$ as $x \to \pm\infty$: $g'(x) \sim 1/x^2$.",
               prove.equal(sp.limit(derivative(x) / softsign_tail(x), x, sp.oo), 1)
-              & prove.equal(sp.limit(derivative(x) / softsign_tail(x), x, -sp.oo), 1))
+              & prove.equal(sp.limit(derivative(x) / softsign_tail(x), x, -sp.oo), 1), aside=True)
     pb3.claim("tanh-tail", r"$e^{2|x|}\tanh'(x)/4 \to 1$ as $x \to \pm\infty$: "
               r"$\tanh'(x) \sim 4e^{-2|x|}$.",
               prove.equal(sp.limit(tanh_derivative(x) / tanh_tail(x), x, sp.oo), 1)
-              & prove.equal(sp.limit(tanh_derivative(x) / tanh_tail(x), x, -sp.oo), 1))
+              & prove.equal(sp.limit(tanh_derivative(x) / tanh_tail(x), x, -sp.oo), 1), aside=True)
     pb3.claim("ratio", r"Hence $g'(x)/\tanh'(x) \sim e^{2|x|}/(4x^2) \to \infty$: far from $0$ "
               r"softsign passes back exponentially more gradient than $\tanh$.",
-              prove.holds(sp.Eq(sp.limit(derivative(x) / tanh_derivative(x), x, sp.oo), sp.oo)))
+              prove.holds(sp.Eq(sp.limit(derivative(x) / tanh_derivative(x), x, sp.oo), sp.oo)),
+              aside=True)
     xs = np.array(p.table_points, dtype=float)
     g_meas = central_difference(num.softsign, xs, p.fd_step)
     t_meas = num.tanh_slope(xs)
@@ -256,7 +256,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                   rf"$g'$ by central differences (relative error ${_sci(FD_RTOL)}$), $\tanh'$ "
                   rf"by the complex step (relative error ${_sci(CS_RTOL)}$).",
                   prove.close(float(g_meas[k]), gd, rtol=FD_RTOL, what="g'")
-                  & prove.close(float(t_meas[k]), td, rtol=CS_RTOL, what="tanh'"))
+                  & prove.close(float(t_meas[k]), td, rtol=CS_RTOL, what="tanh'"), aside=True)
         table[xk] = (float(g_meas[k]), float(t_meas[k]))
         rows.append([f"${xk:g}$", f"${g_meas[k]:.6g}$", f"${gd:.6g}$", f"${_sci(t_meas[k])}$",
                      f"${_sci(td)}$", f"${_sci(g_meas[k] / t_meas[k])}$",
@@ -266,7 +266,7 @@ def solve(p: Params, ctx: Context) -> Solution:
               rows, caption=r"Measured slopes (central differences of $g$ with "
               rf"$h={p.fd_step:g}$; complex step $\operatorname{{Im}}\tanh(x+ih)/h$ for $\tanh$, "
               r"since $\tanh(x\pm h)$ rounds to $1$ for large $x$) against the derived formulas; "
-              r"the last two columns approach $1$, the ratio grows exponentially.")
+              r"the last two columns approach $1$, the ratio grows exponentially.", aside=True)
     ratios = g_meas / t_meas
     order = [k for k in np.argsort(xs) if xs[k] >= 1]  # below x = 1 the ratio first falls (0.84 at 0.1, 0.72 at 0.2)
     if len(order) > 1:
@@ -274,11 +274,11 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"points (those with $x \ge 1$).", prove.on_instances(
                       {f"x={xs[order[i]]:g} -> {xs[order[i + 1]]:g}":
                        bool(ratios[order[i + 1]] > ratios[order[i]]) for i in range(len(order) - 1)},
-                      "consecutive measured ratios"))
+                      "consecutive measured ratios"), aside=True)
     pb3.figure("curves", r"Left: softsign $g(x) = x/(1+|x|)$ and $\tanh x$, both saturating at "
                r"$\pm1$. Right: their derivatives on a log scale, $1/(1+|x|)^2$ (polynomial decay) "
                r"against $\operatorname{sech}^2 x$ (exponential decay); markers: the measured "
-               r"slopes of the table.", lambda path: _plot(path, table))
+               r"slopes of the table.", lambda path: _plot(path, table), aside=True)
 
     negative = -np.abs(pts)
     sol.answer("g'(x)", derivative(x), claims=("bi.fd",), check=_slopes(x, pts, fd))
