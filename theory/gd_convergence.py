@@ -276,14 +276,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         notation=Notation(names=vec.names),
         question=(
             r"Gradient descent $" + W + r"^{(t+1)} = " + W + r"^{(t)} - \eta\nabla f(" + W
-            + r"^{(t)})$ on a convex $f$: (1) show that one step minimises the first-order Taylor "
-            r"model of $f$ at $" + W + r"^{(t)}$ plus a proximity penalty "
-            r"$\frac{\lambda}{2}\|" + W + "-" + W + r"^{(t)}\|^2$, and relate $\lambda$ to $\eta$; "
-            r"(2) prove the regret-type lemma (5) for $" + W + r"^{(t+1)} = " + W
-            + r"^{(t)} - \eta\mathbf{v}_t$ from $" + W + r"^{(1)} = 0$; (3) for convex "
-            r"$\rho$-Lipschitz $f$ with $\|" + WS + r"\| \le B$, bound "
-            r"$f(\bar{\mathbf{w}}) - f(" + WS + r")$ for the averaged iterate and show the rate "
-            r"$O(1/\sqrt T)$ with $\eta = \sqrt{B^2/(\rho^2T)}$."
+            + r"^{(t)})$ on a convex $f$: (1) as a proximal step, (2) a regret lemma, (3) the "
+            r"$O(1/\sqrt T)$ rate for $\rho$-Lipschitz $f$."
         ),
     )
     cases = {f"n={n}": {"n": n} for n in range(1, p.sym_dims + 1)}  # the symbolic dimensions
@@ -316,9 +310,7 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
         w, wt, g = parts(n)
         return f_t + _dot(w - wt, g) + lam_ / 2 * _sq(w - wt)
 
-    pt.text(r"Write $Q(" + W + r")$ for the objective, $\mathbf{g} = \nabla f(" + W
-            + r"^{(t)})$. Each symbolic check below works with explicit coordinates in dimension "
-            rf"$n = 1,\dots,{p.sym_dims}$ unless it says ``any $n$''.")
+    pt.text(r"Write $Q(" + W + r")$ for the objective and complete the square:")
     pt.chain("square", r"Q(" + W + ")", cases, sizes={"n": n_}).define(
         r"f(" + WT + ") + " + vec.inner(W + " - " + WT, r"\mathbf{g}")
         + r" + \frac{\lambda}{2}" + vec.norm(W + " - " + WT) + "^2",
@@ -362,11 +354,9 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
              r"$\lambda(" + W + "-" + W + r"^{(t)}) + \mathbf{g}$ vanishes at $" + WP
              + r"$ and the Hessian is $\lambda I_n$.",
              prove.equal(gradm.subs(Wm, prox_minimiser(Wt, G, lam_)), sp.ZeroMatrix(n_, 1))
-             & prove.equal(sp.diff(gradm, Wm), lam_ * sp.Identity(n_)))
-    pt.text(r"The completed square makes the minimum explicit: $Q(" + W + r") - Q(" + WP
-            + r") = \frac{\lambda}{2}\|" + W + " - " + WP + r"\|^2 > 0$ for every $" + W + r" \ne "
-            + WP + r"$, so $" + WP + r"$ is the unique global minimiser (the objective is a convex "
-            r"quadratic, bounded below only thanks to the proximity term).")
+             & prove.equal(sp.diff(gradm, Wm), lam_ * sp.Identity(n_)), aside=True)
+    pt.text(r"So $Q(" + W + r") - Q(" + WP + r") = \frac{\lambda}{2}\|" + W + " - " + WP
+            + r"\|^2 > 0$ for $" + W + r" \ne " + WP + r"$: $" + WP + r"$ is the unique minimiser.")
     pt.claim("gd",
              r"Hence the proximal step \emph{is} the gradient-descent update (1): taking "
              r"$\eta = 1/\lambda$ gives $" + WP + " = " + W + r"^{(t)} - \eta\nabla f(" + W
@@ -385,7 +375,7 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
              rf"(finite-difference gradients) minimising (4) from {starts} random starts each "
              r"lands on $" + W + r"^{(t)} - \mathbf{g}/\lambda$ (relative error $\le 10^{-6}$).",
              prove.close(float(err), 0.0, rtol=0.0, atol=1e-6,
-                         what="largest relative distance of the numeric minimiser"))
+                         what="largest relative distance of the numeric minimiser"), aside=True)
     lam_i = inst["lam"][:, None]
     sol.answer("proximal minimiser", prox_minimiser(wt_, g_, lam_), claims=("1.scipy",),
                check=witness.formula_on((wt_, g_, lam_), (inst["w_t"], inst["g"], lam_i), found[:, 0, :],
@@ -445,10 +435,7 @@ def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
                                                        eta_))(*vecs(n)),
         "solve the expansion for the inner product",
     )
-    pt.text(r"Summing over $t$, the distances telescope. Checked exactly below with the iterates "
-            r"built from $" + W + r"^{(1)} = 0$ by the update, in dimension 2, for "
-            rf"$T = 1,\dots,{p.sym_horizons}$ (symbolic "
-            r"$\mathbf{v}_1,\dots,\mathbf{v}_T$, $" + WS + r"$, $\eta$).")
+    pt.text(r"Summing over $t$, the distances telescope:")
     tcases = {f"T={T}": {"T": T} for T in range(1, p.sym_horizons + 1)}
 
     @cache
@@ -516,12 +503,7 @@ def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
                                    "bound minus sum equals the dropped term, which is >= 0; the displayed "
                                    "sides are the sum and the bound"),
              latex=None, value=lemma)
-    pt.text(r"The telescoping argument is the same for every $T$ and every dimension: the identity "
-            rf"holds term by term (checked for $n = 1,\dots,{p.sym_dims}$) and the sum of the "
-            r"differences "
-            r"$\|" + W + r"^{(t)} - " + WS + r"\|^2 - \|" + W + r"^{(t+1)} - " + WS + r"\|^2$ "
-            r"collapses to its first and last terms. Nothing about $\mathbf{v}_t$ is assumed: it "
-            r"need not be a gradient.")
+    pt.text(r"Nothing about $\mathbf{v}_t$ is assumed: it need not be a gradient.")
     r = sim.lemma_sequences(ctx.rng("2.sequences"), p.sequences, p.seq_length, p.dim)
     bound = lemma_bound(r["wstar_sq"], r["v_sq"], r["eta"])
     ok, margin = _rel_le(r["lhs"], bound)
@@ -530,7 +512,7 @@ def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
              rf"dimension {p.dim} (random drift and noise, $\eta$ log-uniform in $[0.01, 10]$, "
              r"random $" + WS + r"$) all satisfy (5) (to rounding, relative $10^{-9}$).",
              Verdict("numeric", ok, f"smallest relative margin (bound - sum)/scale = {margin:.3g} "
-                     f"over {p.sequences} sequences", {"sequences": p.sequences}))
+                     f"over {p.sequences} sequences", {"sequences": p.sequences}), aside=True)
     slack = bound - r["lhs"]
     dropped = r["final_sq"] / (2 * r["eta"])
     scale = np.abs(r["lhs"]) + np.abs(bound)
@@ -539,14 +521,14 @@ def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
              r"On the same sequences the measured slack of (5) equals the dropped term $\|" + W
              + r"^{(T+1)} - " + WS + r"\|^2/(2\eta)$ (relative to the size of the two sides).",
              prove.close(slack_err, 0.0, rtol=0.0, atol=ROUND,
-                         what="largest |slack - dropped term| / (|sum| + bound)"))
+                         what="largest |slack - dropped term| / (|sum| + bound)"), aside=True)
     tight = r["tight"]
     tight_err = float(np.max(np.abs(slack[tight]) / scale[tight]))
     pt.claim("tight",
              rf"The bound cannot be improved: in the {int(tight.sum())} sequences where $" + WS
              + " = " + W + r"^{(T+1)}$, (5) holds with equality (to rounding).",
              prove.close(tight_err, 0.0, rtol=0.0, atol=ROUND,
-                         what="largest |bound - sum| / (|sum| + bound) when w* = w_{T+1}"))
+                         what="largest |bound - sum| / (|sum| + bound) when w* = w_{T+1}"), aside=True)
     sol.answer("lemma bound", lemma_bound(wsq_, vsq_, eta_), claims=("2.random", "2.tight"),
                check=_lemma_check(r, tight, ROUND))
     sol.misconception("lemma bound", "cross-term-without-2", wsq_ / eta_ + eta_ * vsq_,
@@ -638,12 +620,8 @@ def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
              & prove.equal(sp.diff(best_bound(B_, rho_, T_) * sp.sqrt(T_), T_), 0),
              latex=r"f(\bar{\mathbf{w}}) - f(" + WS + r") \le \frac{B\rho}{\sqrt T}",
              value=sp.Le(f_bar - f_s, value))
-    pt.text(r"\emph{Lipschitz and subgradients.} The sheet defines $\rho$-Lipschitz as "
-            r"$\|\nabla f\| \le \rho$, which presumes $f$ differentiable. Nothing above needs it: "
-            r"(3) holds for any subgradient $\mathbf{g} \in \partial f(" + W + r")$, the lemma "
-            r"holds for any $\mathbf{v}_t$, and a convex $f$ is $\rho$-Lipschitz exactly when all "
-            r"its subgradients have norm $\le \rho$. The same bound therefore covers subgradient "
-            r"descent on nonsmooth $f$, as in the first test function below.")
+    pt.text(r"Differentiability is not needed: (3) holds for any subgradient and the lemma for "
+            r"any $\mathbf{v}_t$, so the bound also covers subgradient descent on nonsmooth $f$.")
     _demo(pt, sol, p, ctx, exponent)
     _answers3(pt, sol, p)
 
@@ -661,7 +639,7 @@ def _answers3(pt, sol: Solution, p: Params) -> None:
              rf"lemma with the bounds, summed term by term) at each of the {len(Ts)} horizons, finds "
              r"$\eta^\star = B/(\rho\sqrt T)$ and the minimum $B\rho/\sqrt T$.",
              prove.close_all(found[:, 0], derived_eta, 1e-6, "minimising step")
-             & prove.close_all(found[:, 1], derived_min, 1e-9, "minimum"))
+             & prove.close_all(found[:, 1], derived_min, 1e-9, "minimum"), aside=True)
     at = (B_, rho_, T_), (B, rho, Ts)
     etas = derived_eta[None, :] * np.array([0.5, 1.0, 2.0])[:, None]  # the bound away from its minimum too
     rhs = np.array([[sim.lipschitz_bound(B, rho, e, int(T)) for e, T in zip(row, Ts)] for row in etas])
@@ -740,13 +718,13 @@ def _demo(pt, sol: Solution, p: Params, ctx: Context, exponent: sp.Expr) -> None
                    sim.pseudo_huber(c, rho, p.delta, p.aspect)),
     }
     c_tex = ", ".join(f"{x:g}" for x in p.centre)
-    pt.text(r"\emph{Demonstration.} Two convex $\rho$-Lipschitz functions in dimension "
+    demo = (r"\emph{Demonstration.} Two convex $\rho$-Lipschitz functions in dimension "
             rf"{d}, both minimised at $" + WS + r" = \mathbf{c} = (" + c_tex + r")$ with "
             r"$f(" + WS + r") = 0$ (each is $\ge 0$ and vanishes at $\mathbf{c}$), so "
             rf"$B = \|\mathbf{{c}}\| = {sp.latex(B_exact)}$, $\rho = {rho:g}$: "
             + "; ".join(label for label, _ in functions.values())
             + r". Gradient descent from $" + W + r"^{(1)} = 0$ with $\eta = \eta^\star(T)$ runs "
-            rf"for {len(Ts)} log-spaced horizons $T = {Ts[0]},\dots,{Ts[-1]}$.")
+            rf"for {len(Ts)} log-spaced horizons $T = {Ts[0]},\dots,{Ts[-1]}$. ")
     measured = {}
     for key, (_, (f, sub)) in functions.items():
         hist = sim.descend(sub, etas, int(Ts.max()), d)
@@ -755,11 +733,11 @@ def _demo(pt, sol: Solution, p: Params, ctx: Context, exponent: sp.Expr) -> None
                     sim.max_gradient_norm(functions[key][1][1], ctx.rng(f"3.lip.{key}"), c))
            for key, m in measured.items()}
     pt.claim("assumptions",
-             r"The test functions meet the assumptions: every (sub)gradient met on the runs and "
+             demo + r"The test functions meet the assumptions: every (sub)gradient met on the runs and "
              r"at 20\,000 random points (distances $10^{-3}$ to $10^4$ from $\mathbf{c}$) has "
              r"norm $\le \rho$ (to rounding).",
              prove.on_instances({f"{k}: max norm {v:.6g}": v <= rho * (1 + ROUND)
-                                 for k, v in lip.items()}, "measured gradient norms"))
+                                 for k, v in lip.items()}, "measured gradient norms"), aside=True)
     for key, m in measured.items():
         jensen_ok, jensen_margin = _rel_le(m["gap"], m["mean_f"])
         convex_ok = bool(np.min(m["convexity"]) >= -ROUND * max(1.0, B * rho))
@@ -777,7 +755,7 @@ def _demo(pt, sol: Solution, p: Params, ctx: Context, exponent: sp.Expr) -> None
                                      "lemma": lemma_ok, "rho-substitution": rate_ok},
                                     f"all {len(Ts)} horizons (rounding allowance {ROUND:g}); "
                                     f"smallest Jensen margin {jensen_margin:.3g}, lemma margin "
-                                    f"{lemma_margin:.3g}"))
+                                    f"{lemma_margin:.3g}"), aside=True)
         ok, margin = _rel_le(m["gap"], bound)
         ratio = m["gap"] / bound
         pt.claim(f"bound.{key}",
@@ -785,30 +763,30 @@ def _demo(pt, sol: Solution, p: Params, ctx: Context, exponent: sp.Expr) -> None
                  + r") \le B\rho/\sqrt T$ at every horizon (to rounding, relative $10^{-9}$); the "
                  rf"ratio gap/bound lies in $[{ratio.min():.3g}, {ratio.max():.3g}]$.",
                  Verdict("numeric", ok, f"smallest relative margin {margin:.3g} over "
-                         f"{len(Ts)} horizons", {"horizons": [int(t) for t in Ts]}))
+                         f"{len(Ts)} horizons", {"horizons": [int(t) for t in Ts]}), aside=True)
     slope = float(np.polyfit(np.log(Ts), np.log(used), 1)[0])
-    pt.claim("slope",
-             r"The bound evaluated at the step sizes the runs used, "
-             r"$\frac{B^2}{2\eta T} + \frac{\eta\rho^2}{2}$, has fitted log-log slope $-\tfrac12$ "
-             r"in $T$, the exponent derived above.",
-             prove.close(slope, float(exponent), rtol=1e-6, what="fitted slope of the bound"))
     cone_ratio = measured["cone"]["gap"] / bound
     smooth_slope = float(np.polyfit(np.log(Ts), np.log(np.maximum(measured["smooth"]["gap"],
                                                                   1e-300)), 1)[0])
-    pt.text(
-        r"\emph{What the measured gap shows.} For the cone $f_1$ the gap reaches "
-        rf"{cone_ratio.max():.3g} of the bound (at $T = {Ts[np.argmax(cone_ratio)]}$): "
-        r"$f_1$ is a worst case, (3) and Jensen are equalities along its straight path, every "
-        r"subgradient has norm exactly $\rho$, and the iterate can finish near $" + WS
-        + r"$ so little is dropped in the lemma. The ratio jumps between "
-        rf"{cone_ratio.min():.2g} and {cone_ratio.max():.2g} with $T$ because the path reaches "
-        r"$\mathbf{c}$ after about $\sqrt T$ steps and then oscillates about it by one step "
-        r"length, with a phase that depends on $T$. " + _smooth_statement(smooth_slope))
+    pt.claim("slope",
+             r"The bound evaluated at the step sizes the runs used, "
+             r"$\frac{B^2}{2\eta T} + \frac{\eta\rho^2}{2}$, has fitted log-log slope $-\tfrac12$ "
+             r"in $T$, the exponent derived above. "
+             r"\emph{What the measured gap shows.} For the cone $f_1$ the gap reaches "
+             rf"{cone_ratio.max():.3g} of the bound (at $T = {Ts[np.argmax(cone_ratio)]}$): "
+             r"$f_1$ is a worst case, (3) and Jensen are equalities along its straight path, every "
+             r"subgradient has norm exactly $\rho$, and the iterate can finish near $" + WS
+             + r"$ so little is dropped in the lemma. The ratio jumps between "
+             rf"{cone_ratio.min():.2g} and {cone_ratio.max():.2g} with $T$ because the path reaches "
+             r"$\mathbf{c}$ after about $\sqrt T$ steps and then oscillates about it by one step "
+             r"length, with a phase that depends on $T$. " + _smooth_statement(smooth_slope),
+             prove.close(slope, float(exponent), rtol=1e-6, what="fitted slope of the bound"),
+             aside=True)
     rows = [[f"${T}$", f"${e:.4g}$", _num(g1), _num(g2), _num(b)]
             for T, e, g1, g2, b in zip(Ts, etas, measured["cone"]["gap"],
                                        measured["smooth"]["gap"], bound)]
     pt.table([r"$T$", r"$\eta^\star$", r"gap $f_1$", r"gap $f_2$", r"$B\rho/\sqrt T$"], rows,
-             caption=r"Measured $f(\bar{\mathbf{w}}) - f(" + WS + r")$ against the bound.")
+             caption=r"Measured $f(\bar{\mathbf{w}}) - f(" + WS + r")$ against the bound.", aside=True)
     pt.figure("rate", r"Gradient descent with $\eta = B/(\rho\sqrt T)$ from $" + W
               + r"^{(1)} = 0$: measured $f(\bar{\mathbf{w}}) - f(" + WS
               + r")$ after $T$ steps for the cone $f_1$ "
@@ -816,7 +794,7 @@ def _demo(pt, sol: Solution, p: Params, ctx: Context, exponent: sp.Expr) -> None
               r"$\frac{1}{T}\sum_t\langle " + W + r"^{(t)} - " + WS
               + r", \mathbf{g}_t\rangle$ of (6) (open markers), and the "
               r"bound $B\rho/\sqrt T$ (line); log-log axes.",
-              lambda path: _plot(path, Ts, bound, measured))
+              lambda path: _plot(path, Ts, bound, measured), aside=True)
     sol.answer("B", B_exact)
     sol.answer("horizons", [int(t) for t in Ts])
     sol.answer("gap cone", [float(x) for x in measured["cone"]["gap"]])
