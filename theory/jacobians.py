@@ -359,11 +359,11 @@ def solve(p: Params, ctx: Context) -> Solution:
                r"node's label ($\square$ marks where the incoming edge goes).",
                tikz.draw(g, tape.values), tikz.outline(g, tape.values))
     pa.table(["node", "operation", "value"], tables.trace_rows(g, tape.values),
-             caption=rf"The evaluation trace at $({fmt})$, in the order the graph computes it.")
+             caption=rf"The evaluation trace at $({fmt})$, in the order the graph computes it.", aside=True)
     drawn = g.sympy(syms)
     pa.claim("same-function", r"The graph computes the function as written: each output, rebuilt from the "
              r"graph's nodes, equals SymPy's own parse of the formula.",
-             _all_equal({o: (explicit(drawn[o]), formulas[o]) for o in outs}))
+             _all_equal({o: (explicit(drawn[o]), formulas[o]) for o in outs}), aside=True)
     values = [tape.values[g.names[o]] for o in outs]
     exact_values = [formulas[o].subs(exact_at) for o in outs]  # (nsimplify would round 1 - 1e-12 to 1)
     pa.claim("values", rf"Value at $({fmt})$: " + ", ".join(
@@ -412,11 +412,12 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     # (c) forward mode
     pc = sol.part("c", "Forward mode", r"Push a tangent through the graph once per input (dual numbers).")
-    for name in names:
-        duals = forward_pass(g, at, {name: 1.0})
-        pc.table(["tangent", "rule", "value"], tables.tangent_rows(g, duals),
-                 caption=rf"Forward pass with seed $\dot{{{sp.latex(syms[name])}}} = 1$ (other inputs 0): "
-                 rf"the output tangents are the column $\partial\mathbf f/\partial {sp.latex(syms[name])}$.")
+    passes = [tables.tangent_rows(g, forward_pass(g, at, {name: 1.0})) for name in names]
+    pc.table(["tangent", "rule", *(rf"seed $\dot{{{sp.latex(syms[name])}}} = 1$" for name in names)],
+             [passes[0][k][:2] + [rows[k][2] for rows in passes] for k in range(len(passes[0]))],
+             caption=r"Forward passes, one per input: the seeded input's tangent is $1$, the others' $0$; "
+             r"each value column's output tangents are the column $\partial\mathbf f/\partial w_j$ of "
+             r"the seeded input.")
     fwd = np.array(forward_jacobian(g, at))
     pc.claim("jacobian", rf"Forward mode ({n} passes, one per input) gives $J \approx {_matrix_tex(fwd)}$, "
              r"the exact Jacobian to rounding.", prove.close_all(fwd, J_num, rtol=1e-12, atol=1e-14,
@@ -424,11 +425,17 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     # (d) reverse mode
     pd = sol.part("d", "Reverse mode", r"Record the tape once, then sweep adjoints back from each output.")
+    sweeps = {}  # output -> {node: [adjoint, rule, value]}, one backward sweep each
     for o in outs:
-        pd.table(["adjoint", "rule", "value"], tables.adjoint_rows(g, tape.backward(o), o),
-                 caption=rf"Backward sweep from $\bar{{{sp.latex(sp.Symbol(o))}}} = 1$: the input adjoints are "
-                 rf"the row $\nabla {sp.latex(sp.Symbol(o))}$. Only nodes that ${sp.latex(sp.Symbol(o))}$ "
-                 r"depends on appear.")
+        ids = sorted((i for i in g.ancestors(g.names[o]) if not g.nodes[i].is_const), reverse=True)
+        sweeps[o] = dict(zip(ids, tables.adjoint_rows(g, tape.backward(o), o), strict=True))
+    nodes = sorted(set().union(*sweeps.values()), reverse=True)
+    pd.table(["adjoint", *(c for o in outs for c in (rf"rule, from $\bar{{{sp.latex(sp.Symbol(o))}}} = 1$",
+                                                     "value"))],
+             [[next(sweeps[o][i][0] for o in outs if i in sweeps[o]),
+               *(c for o in outs for c in (sweeps[o][i][1:] if i in sweeps[o] else ["", ""]))] for i in nodes],
+             caption=r"Backward sweeps over one tape, one per output: seeding the output's adjoint with $1$ "
+             r"gives the input adjoints of its row of $J$ (a blank: the output does not depend on that node).")
     rev = np.array(reverse_jacobian(g, at))
     pd.claim("jacobian", rf"Reverse mode ({m} sweeps over one tape, one per output) gives "
              rf"$J \approx {_matrix_tex(rev)}$, the exact Jacobian to rounding.",
@@ -469,21 +476,19 @@ def solve(p: Params, ctx: Context) -> Solution:
              rows, caption=rf"Finite differences with $h = {h:g}$: forward $(f(w + h e_j) - f(w))/h$ and "
              r"central $(f(w + h e_j) - f(w - h e_j))/(2h)$, computed from a NumPy version of the formula; "
              r"predicted: the truncation terms $\frac{h}{2} f'' + \frac{h^2}{6} f'''$.")
-    pe.text(r"The sheet does not say which difference to use; the forward difference is the usual reading "
-            r"and the central one is shown beside it. Taylor's theorem gives their errors: "
-            r"$\frac{f(w+h)-f(w)}{h} - f'(w) = \frac h2 f''(w) + \frac{h^2}{6} f'''(w) + O(h^3)$ and "
-            r"$\frac{f(w+h)-f(w-h)}{2h} - f'(w) = \frac{h^2}{6} f'''(w) + O(h^4)$.")
+    pe.text(r"The forward difference is the usual reading (central beside it); by Taylor their errors are "
+            r"$\frac h2 f'' + \frac{h^2}{6} f''' + O(h^3)$ and $\frac{h^2}{6} f''' + O(h^4)$.")
     ulps = 1e-15 * np.maximum(1.0, np.abs(np.asarray(f_np(x0), float)))[:, None]  # rounding of f, per output
     scale = max(1.0, float(np.max(np.abs(derivs[4])))) * h**3 + 1e-10
     pe.claim("forward-error", r"The forward-difference errors equal their predicted truncation terms "
              r"$\frac h2 f'' + \frac{h^2}6 f'''$ (to the next order, $h^3$).",
              prove.close_all(fwd_fd - J_num, pred_fwd, rtol=0.02,
                              atol=scale + 2 * (abs(terms[5]) + abs(terms[6]) + abs(terms[7])) + ulps / h,
-                             what="forward error vs prediction"))
+                             what="forward error vs prediction"), aside=True)
     pe.claim("central-error", r"The central-difference errors equal their predicted terms "
              r"$\frac{h^2}6 f''' + \frac{h^4}{120} f^{(5)}$ (to rounding).",
              prove.close_all(cen_fd - J_num, pred_cen, rtol=0.02, atol=1e-9 + scale * h + 2 * abs(terms[7]) + ulps / h,
-                             what="central error vs prediction"))
+                             what="central error vs prediction"), aside=True)
     fwd_small = fd.forward_jacobian(f_np, x0, h / k) - J_num
     cen_small = fd.central_jacobian(f_np, x0, h / k) - J_num
     # An order is measured on the entries whose leading term is 20 times the next ones at h and 50 times
@@ -502,7 +507,8 @@ def solve(p: Params, ctx: Context) -> Solution:
                  + ("." if masks[0].all() and masks[1].all() else
                     r" (on the entries whose leading truncation term dominates the next terms and rounding)."),
                  prove.close_all(orders[0], np.ones_like(orders[0]), rtol=0, atol=0.1, what="forward order")
-                 & prove.close_all(orders[1], 2 * np.ones_like(orders[1]), rtol=0, atol=0.1, what="central order"))
+                 & prove.close_all(orders[1], 2 * np.ones_like(orders[1]), rtol=0, atol=0.1, what="central order"),
+                 aside=True)
     else:
         pe.text(rf"At $h = {h:g}$ and $h/{k:g}$ no entry's leading truncation term dominates both the next "
                 r"Taylor terms and rounding, so the orders are not measured here.")
@@ -514,7 +520,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pe.figure("fd-error", r"Largest finite-difference error over the Jacobian's entries against the step $h$. "
               r"Truncation error falls like $h$ (forward) and $h^2$ (central) until rounding error, about "
               r"$\epsilon/h$, takes over; the dashed line marks the sheet's step.",
-              lambda path: _plot_errors(path, steps, errs, h))
+              lambda path: _plot_errors(path, steps, errs, h), aside=True)
     sol.answer("forward difference", fwd_fd.tolist())
     sol.answer("central difference", cen_fd.tolist())
 
@@ -524,15 +530,11 @@ def solve(p: Params, ctx: Context) -> Solution:
     worst_fd = float(np.max(np.abs(fwd_fd - J_num)))
     worst_ad = float(max(np.max(np.abs(fwd - J_num)), np.max(np.abs(rev - J_num))))
     pf.text(
-        rf"Automatic differentiation is exact up to floating-point rounding (here within ${worst_ad:.1e}$ of "
-        rf"the exact Jacobian, against ${worst_fd:.1e}$ for the forward difference with $h={h:g}$); it needs "
-        r"no step size, and its cost is a small constant times one evaluation per pass: forward mode needs one "
-        rf"pass per input (here {n}), reverse mode one sweep per output (here {m}). A loss has one output and "
-        r"millions of parameters, so reverse mode (backpropagation) gives the whole gradient for about the "
-        r"cost of a few forward passes. Differentiating by hand gives formulas, but they swell with depth "
-        r"(shared sub-expressions are repeated), are slow to rewrite when the model changes, and carry slips. "
-        r"Numerical differentiation is easy to code but costs one or two evaluations per parameter, trades "
-        r"truncation error against rounding error, and is never exact; it stays useful as a gradient check.")
+        rf"Autodiff is exact to rounding (here within ${worst_ad:.1e}$, against ${worst_fd:.1e}$ for the "
+        rf"forward difference with $h={h:g}$) and needs no step: forward mode costs one pass per input (here "
+        rf"{n}), reverse mode one sweep per output (here {m}), so backpropagation gets a loss's whole gradient "
+        r"for a few forward passes. Hand formulas swell with depth and carry slips; numerical differences cost "
+        r"an evaluation per parameter and trade truncation against rounding, but make a good gradient check.")
     return sol
 
 
