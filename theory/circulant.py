@@ -148,14 +148,10 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Circular convolution and shift equivariance", "cs7643-ps2, Question 5", p,
         question=(
-            r"The circular convolution of $x, w \in \mathbb{R}^n$ is "
-            r"$(x * w)_i = \sum_{k=0}^{n-1} x_k\, w_{(i-k) ~\mathrm{mod}~n}$. "
-            r"The circulant $C_a$ has first column $a = (a_0,\dots,a_{n-1})$ and every "
-            r"further column is the previous one shifted down by one place, wrapping around; "
-            r"$S$ is the circular right shift, "
-            r"$(Sx)_i = x_{(i-1)~\mathrm{mod}~n}$. Show that circulants commute with $S$, "
-            r"that they are the only linear maps that do, and discuss what this means for "
-            r"network design."
+            r"With $(x * w)_i = \sum_{k} x_k\, w_{(i-k) ~\mathrm{mod}~n}$, circulants $C_a$ "
+            r"(first column $a$, each further column cyclically shifted down) and the right shift "
+            r"$(Sx)_i = x_{(i-1)~\mathrm{mod}~n}$: show circulants commute with $S$, that they are "
+            r"the only linear maps that do, and discuss what this means for network design."
         ),
     )
 
@@ -164,11 +160,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"Write $x * w$ as a circulant times $x$, and $S$ as a circulant.")
     powers = {n: _powers(shift(n)) for n in ns}
     p0.text(r"Entrywise, $(C_a)_{ij} = a_{(i-j)~\mathrm{mod}~n}$ and $S_{ij} = 1$ exactly when "
-            r"$i = (j+1) ~\mathrm{mod}~n$. Every check below takes symbolic entries "
-            rf"$x_0,\dots,x_{{n-1}}$, $w_0,\dots$, $a_0,\dots$ for each "
-            rf"$n = 1,\dots,{p.n_max}$ and expands the difference of the two sides entry by "
-            r"entry, so it is an exact polynomial identity for that $n$. The answers write $S$ and "
-            rf"$C_a$ out for $n = {p.answer_n}$ and $a = (1, \dots, {p.answer_n})$.")
+            r"$i = (j+1) ~\mathrm{mod}~n$.")
 
     def conv_is_matrix(n: int) -> Verdict:
         x, w = _symbols("x", n), _symbols("w", n)
@@ -184,7 +176,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     p0.claim("commutative", r"Circular convolution is commutative, $x * w = w * x$, so also "
              r"$C_w x = C_x w$: either factor may be read as the filter.",
-             _each_n(ns, commutative, "symbolic entries"))
+             _each_n(ns, commutative, "symbolic entries"), aside=True)
 
     def shift_action(n: int) -> Verdict:
         x = _symbols("x", n)
@@ -219,7 +211,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     pa.claim("commute", r"$SC_a = C_aS$ for an arbitrary sequence $a_0,\dots,a_{n-1}$, every "
              rf"$n = 1,\dots,{p.n_max}$; the chain below shows why it holds for every $n$.",
-             _each_n(ns, lambda n: prove.equal(SC[n], CS[n]), "symbolic entries"))
+             _each_n(ns, lambda n: prove.equal(SC[n], CS[n]), "symbolic entries"), aside=True)
     pa.notation = Notation(indexed={"a": A_})  # a_k: the k-th term of an arbitrary sequence a
     entry_cases = {f"n={n}, i={i}, j={j}": {"n": n, "i": i, "j": j}
                    for n in ns for i in range(n) for j in range(n)}
@@ -240,10 +232,8 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$")
     ch.step(r"(C_aS)_{ij}", lambda n, i, j: CS[n][i, j],
             r"column $j$ of $S$ is $e_{(j+1)~\mathrm{mod}~n}$")
-    pa.text(r"Each line holds for every $n$ by the reason beside it; the checks read every line "
-            r"back and confirm every link exactly for each $n = 1,\dots,"
-            rf"{p.n_max}$ and $0 \le i, j < n$, and the index identities of the middle lines with "
-            r"$i, j, n$ symbolic (below).")
+    pa.text(r"Each line holds for every $n$ by the reason beside it; the index identity of the "
+            r"middle lines holds for symbolic $i, j, n$:")
     general = (A_(sp.Mod(sp.Mod(i_ - 1, n_) - j_, n_)), A_(sp.Mod(i_ - sp.Mod(j_ + 1, n_), n_)))
     pa.claim("general", r"For symbolic integers $i, j$ and $n \ge 1$ and an arbitrary sequence "
              r"$a$, the entries $(C_a)_{(i-1)~\mathrm{mod}~n,~j}$ and "
@@ -261,7 +251,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.on_instances({f"n=1..{sizes[-1]}": all(
                  bool(np.all((ii - 1 - jj) % n == (ii - (jj + 1)) % n))
                  for n in sizes for ii, jj in [np.meshgrid(np.arange(n), np.arange(n))])},
-                 "all index pairs"))
+                 "all index pairs"), aside=True)
 
     def equivariant(n: int) -> Verdict:
         x, w = _symbols("x", n), _symbols("w", n)
@@ -288,7 +278,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"equations) leaves exactly $n$ free parameters.",
              _each_n(ns, lambda n: Verdict("symbolic", len(solved[n][1]) == n,
                                            f"{len(solved[n][1])} free parameters"),
-                     "SymPy linsolve"))
+                     "SymPy linsolve"), aside=True)
     pb.claim("family", r"That general solution is the circulant of its own first column, "
              r"$M = C_{Me_0}$, and $C_a e_0 = a$: the solutions are exactly the circulants, "
              r"one for each $a \in \mathbb{R}^n$.",
@@ -332,12 +322,12 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.on_instances({f"n={n}": bool(
                  np.array_equal(C_num[n], sim.scipy_circulant(vecs[n]))
                  and np.array_equal(S_num[n], sim.shift_matrix(n))) for n in numeric_ns},
-                 "exact equality of the arrays"))
+                 "exact equality of the arrays"), aside=True)
     fft_err = max(sim.relative_error(C_num[n] @ xs[n], sim.fft_convolve(vecs[n], xs[n]))
                   for n in numeric_ns)
     pb.claim("fft", rf"Convolution theorem ({sizes_text}): $C_ax = "
              r"\mathcal{F}^{-1}(\mathcal{F}a \cdot \mathcal{F}x)$ to rounding error.",
-             prove.close(fft_err, 0.0, rtol=0.0, atol=1e-12, what="max relative difference"))
+             prove.close(fft_err, 0.0, rtol=0.0, atol=1e-12, what="max relative difference"), aside=True)
 
     def nullspace(n: int) -> bool:
         nullity, basis, _ = sim.null_space(sim.commutator_operator(sim.shift_matrix(n)))
@@ -350,7 +340,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"dimension found symbolically ($n$), and every basis matrix equals $C_a$ for its "
              r"first column $a$.",
              prove.on_instances({f"n={n}": nullspace(n) for n in ns},
-                                "singular values below 1e-10 relative"))
+                                "singular values below 1e-10 relative"), aside=True)
     rand_rng = ctx.rng("b.random")
     big = [n for n in numeric_ns if n >= 2]
     dense_ratio = min(sim.commutator_ratio(sim.dense_layer(rand_rng, n), S_num[n]) for n in big)
@@ -361,35 +351,23 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.on_instances({
                  f"dense: min ratio {dense_ratio:.3f} > 0.5": dense_ratio > 0.5,
                  f"circulant: max ratio {circ_ratio:.1e} < 1e-12": circ_ratio < 1e-12,
-             }, f"n = 2..{p.n_max} and {p.n_numeric}"))
+             }, f"n = 2..{p.n_max} and {p.n_numeric}"), aside=True)
 
     # (c) design
     pc = sol.part("c", "What this means for architectures",
                   r"Discuss what (a) and (b) imply for networks that process images and videos.")
     pc.text(
-        r"Translation equivariance and weight sharing are the same thing. If moving the object "
-        r"in an image should move a layer's response by the same amount (a cat is a cat "
-        r"anywhere in the frame), (b) says a linear layer has no choice: it must apply one "
-        r"filter at every position, i.e. be a convolution. That prior is why convolutional "
-        r"layers fit spatial (and, along time, spatio-temporal) data: the layer needs $n$ "
-        r"numbers instead of the $n^2$ of a dense layer (for an $H\times W$ image, $HW$ instead "
-        r"of $(HW)^2$), learns a feature once and detects it everywhere, and sees every "
-        r"position as a training example for the same weights. Practical CNNs add locality on "
-        r"top: the filter is nonzero only on a small $k\times k$ window, which shrinks the "
-        r"count to $k^2$ per channel pair and matches the local statistics of images; depth "
-        r"then grows the receptive field. Equivariance is also what makes invariance cheap: "
-        r"after equivariant layers, a global pooling (average or max over positions) gives an "
-        r"output that does not change at all when the input is shifted, which is what a "
-        r"classifier wants. The exact statement needs care at the edges. Only circular "
-        r"padding keeps the layer a circulant; the usual zero padding makes it a Toeplitz "
-        r"matrix that commutes with shifts only away from the border (the claims below locate "
-        r"the band where it fails). Strides and pooling with stride $s$ subsample, so a shift "
-        r"of the input by one pixel is no shift of the output at all; only shifts by "
-        r"multiples of $s$ survive, and even exact equivariance is lost between them. Finally "
-        r"pointwise nonlinearities commute with shifts, so a stack of convolutions and ReLUs "
-        r"stays equivariant, but a dense layer anywhere breaks it. The same reasoning with a "
-        r"different group gives other designs: rotations or permutations instead of shifts "
-        r"lead to group-equivariant CNNs and to set and graph networks."
+        r"Equivariance forces weight sharing: if shifting the input should shift a linear layer's "
+        r"response, (b) says the layer must apply one filter at every position, i.e. be a "
+        r"convolution. That is the prior that suits images (and, along time, videos): $n$ weights "
+        r"instead of $n^2$ ($HW$ instead of $(HW)^2$ for an $H\times W$ image), a feature learned once "
+        r"is detected everywhere, and locality ($k\times k$ filters, receptive fields grown by depth) "
+        r"cuts this to $k^2$. Pointwise nonlinearities commute with shifts, so conv--ReLU stacks stay "
+        r"equivariant, and global pooling then makes the output shift invariant, as a classifier "
+        r"wants. The statement is exact only for circular padding: zero padding breaks it in a band "
+        r"at the border, stride $s$ keeps only shifts by multiples of $s$, and a dense layer breaks it "
+        r"anywhere (cross-checks below). Other groups (rotations, permutations) lead the same way to "
+        r"group-equivariant CNNs and to set and graph networks."
     )
     L, H, K = p.signal_length, p.image_size, p.kernel_size
     pc.table(
@@ -398,6 +376,7 @@ def solve(p: Params, ctx: Context) -> Solution:
          [rf"image, ${H}\times{H}$", f"${(H * H) ** 2}$", f"${H * H}$", f"${K * K}$"]],
         caption=r"Free parameters of a linear layer (one channel in, one out): $n^2$ for a dense "
                 r"map, $n$ for the circulants of (b), the kernel size for a local filter.",
+        aside=True,
     )
     drng = ctx.rng("c.demo")
     r = K // 2
@@ -409,7 +388,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pc.claim("signal", rf"1-D demonstration: a random signal of length ${L}$, a random "
              rf"${K}$-tap kernel, shift by ${p.shift}$: shifting then convolving equals "
              r"convolving then shifting, to rounding error.",
-             prove.close(err1, 0.0, rtol=0.0, atol=1e-12, what="max relative difference"))
+             prove.close(err1, 0.0, rtol=0.0, atol=1e-12, what="max relative difference"), aside=True)
     img = sim.pattern(drng, H)
     k2 = drng.standard_normal((K, K))
     dy, dx = p.shift_rows % H, p.shift_cols % H
@@ -421,7 +400,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              rf"kernel with circular padding, shift by $({dy}, {dx})$: both orders agree to "
              r"rounding error (and the rolled-tap convolution equals the FFT one).",
              prove.close(max(err2, fft_err2), 0.0, rtol=0.0, atol=1e-12,
-                         what="max relative difference"))
+                         what="max relative difference"), aside=True)
     D1 = sim.dense_layer(drng, L)
     D2 = sim.dense_layer(drng, H * H)
     dense1 = sim.relative_error(D1 @ np.roll(signal, p.shift), np.roll(D1 @ signal, p.shift))
@@ -433,7 +412,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"output's largest entry.",
              prove.on_instances({f"1-D: {dense1:.2f} > 0.2": dense1 > 0.2,
                                  f"2-D: {dense2:.2f} > 0.2": dense2 > 0.2},
-                                "max relative difference"))
+                                "max relative difference"), aside=True)
     zp = sim.zero_padded_conv2d(img, k2)
     zp_err = np.abs(sim.zero_padded_conv2d(sim.roll2d(img, dy, dx), k2) - sim.roll2d(zp, dy, dx))
     scale = float(np.max(np.abs(zp)))
@@ -451,7 +430,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.on_instances({
                  f"outside the band: max {inner:.1e}": inner < 1e-12,
                  f"inside: min {outer_min:.1e}, max {outer_max:.2f}": outer_min > 1e-9,
-             }, "zero-padded 2-D convolution"))
+             }, "zero-padded 2-D convolution"), aside=True)
     s_ = p.stride
     strided = y1[::s_]
     by_stride = sim.circular_conv1d(np.roll(signal, s_), k1)[::s_]
@@ -464,13 +443,13 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"original.",
              prove.on_instances({f"shift {s_}: {exact:.1e} < 1e-12": exact < 1e-12,
                                  f"shift 1: nearest shift {nearest:.2f} > 0.1": nearest > 0.1},
-                                "1-D signal, max relative difference"))
+                                "1-D signal, max relative difference"), aside=True)
     pool_avg = abs(shifted_first.mean() - y2.mean()) / scale
     pool_max = abs(shifted_first.max() - y2.max()) / scale
     pc.claim("pool", r"Global average and max pooling after the circular convolution are "
              r"invariant: the pooled outputs of the image and of its shift agree to rounding.",
              prove.close(max(pool_avg, pool_max), 0.0, rtol=0.0, atol=1e-12,
-                         what="max relative difference of the pooled outputs"))
+                         what="max relative difference of the pooled outputs"), aside=True)
     demo = {"img": img, "shifted": sim.roll2d(img, dy, dx), "y": y2, "a": shifted_first,
             "b": sim.roll2d(y2, dy, dx), "zp_err": zp_err, "band": band,
             "dense": np.abs(dense_img - dense_ref), "shift": (dy, dx)}
@@ -483,7 +462,7 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"circular shift has moved the old border; the difference vanishes elsewhere), "
               r"and "
               r"for a dense random layer $D$.",
-              lambda path: _plot_demo(path, demo))
+              lambda path: _plot_demo(path, demo), aside=True)
 
     sol.answer("circulant entry", "(C_a)_ij = a_((i-j) mod n)")
     sol.answer("shift matrix", "S = C_(e_1), (S x)_i = x_((i-1) mod n)")
