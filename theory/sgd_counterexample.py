@@ -148,10 +148,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         question=(
             r"Minimise $f(w) = f_1(w) + f_2(w)$ with $f_i(w) = \tfrac12(w - c_i)^2$ "
             rf"(on the sheet $c_1 = {sp.latex(c[0])}$, $c_2 = {sp.latex(c[1])}$) by SGD with batch "
-            r"size $1$: each iteration draws one term uniformly at random and steps "
-            r"$w \leftarrow w - \eta f_i'(w)$ with a constant $\eta$ small enough that the drawn "
-            r"term always decreases. Does $f$ itself decrease at every iteration? Prove it or "
-            r"give a counterexample."
+            r"size $1$ ($w \leftarrow w - \eta f_i'(w)$, $i$ uniform, $\eta$ small enough that "
+            r"$f_i$ decreases). Does $f$ decrease at every iteration? Prove it or give a counterexample."
         ),
     )
     pts = sim.grid(cs, p.grid)
@@ -186,7 +184,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa.claim("sim", rf"Simulated single steps on {p.grid} grid points: the sampled term never "
              rf"increases for $\eta = {p.eta:g}$ nor for $\eta$ just below the bound "
              rf"(${inside:g}$), and always increases just above it (${outside:g}$).",
-             prove.on_instances(checks, "gradients by central differences of the terms"))
+             prove.on_instances(checks, "gradients by central differences of the terms"), aside=True)
     limit_check = _rate_limit(pts, cs)
     pa.text(rf"The sheet's assumption is therefore $0 < \eta < 2$; here $\eta = {sp.latex(e)}$.")
 
@@ -237,11 +235,11 @@ def solve(p: Params, ctx: Context) -> Solution:
               "change of $f$"], rows,
              caption=rf"Both possible SGD steps from $w = {sp.latex(w0)}$ with $\eta = "
              rf"{sp.latex(e)}$ (exact). The last row is the average over the draw, from the "
-             r"formulas of part (d).")
+             r"formulas of part (d).", aside=True)
     pb.claim("table-mean", r"The last row agrees with the average of the two exact outcomes.",
              prove.equal(mean_change, expected_change(w0, *c, e))
              & prove.equal(sum(sgd_step(w0, c[k], e) for k in range(2)) / 2,
-                           w0 - expected_rate(e) * sp.diff(F, w).subs(w, w0)))
+                           w0 - expected_rate(e) * sp.diff(F, w).subs(w, w0)), aside=True)
 
     # (c) the set where a step increases f
     pc = sol.part("c", "Where a step increases f",
@@ -267,7 +265,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"strictly between its two roots.",
              prove.equal(lc[0], -eta * (2 - eta)) & prove.equal(lc[1], -eta * (2 - eta))
              & prove.holds(sp.Eq(_solve_poly(-t * (2 - t), t, "<") & sp.Interval.open(0, sp.oo),
-                                 sp.Interval.open(0, max_rate()))))
+                                 sp.Interval.open(0, max_rate()))), aside=True)
 
     def vieta(k: int) -> object:
         poly = sp.Poly(sp.expand(change(k)), w)
@@ -284,14 +282,14 @@ def solve(p: Params, ctx: Context) -> Solution:
                                    "Vieta's formulas"))
     pc.claim("ell-form", r"The two forms of $\ell_i$ agree.",
              prove.equal(increasing_endpoints(c1_, c2_, eta)[0],
-                         (c1_ + c2_) / 2 - eta / (2 - eta) * (c1_ - (c1_ + c2_) / 2)))
+                         (c1_ + c2_) / 2 - eta / (2 - eta) * (c1_ - (c1_ + c2_) / 2)), aside=True)
     for k in range(2):
         ell, top = increasing_endpoints(c[k], c[1 - k], e)
         solved = _solve_poly(change(k, e, c), w, ">")
         pc.claim(f"set{k + 1}", rf"With $\eta = {sp.latex(e)}$: a step on $f_{k + 1}$ increases "
                  rf"$f$ exactly for $w \in {sp.latex(_interval(ell, top))}$ (SymPy solves the "
                  r"inequality $f(w^+) > f(w)$ directly).",
-                 prove.holds(sp.Eq(solved, _interval(ell, top))))
+                 prove.holds(sp.Eq(solved, _interval(ell, top))), aside=True)
     ends = [(float("nan"), float("nan"))] * 2  # the simulated increasing set of each term, when one interval
     both, union = sets[0] & sets[1], sets[0] | sets[1]
     pc.claim("cover", rf"Together the two sets cover ${sp.latex(union)}$, which contains the whole "
@@ -321,7 +319,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                  r"goes up on one run of points whose ends, refined by bisection, match the "
                  rf"derived interval to $10^{{{round(np.log10(ENDPOINT_TOL))}}}(1 + |\text{{end}}|)$ (and to the grid "
                  r"spacing "
-                 rf"${grid_step:.2g}$ without refinement).", v)
+                 rf"${grid_step:.2g}$ without refinement).", v, aside=True)
 
     # (d) in expectation
     pd = sol.part("d", "What does hold: descent in expectation",
@@ -331,16 +329,16 @@ def solve(p: Params, ctx: Context) -> Solution:
         (_definition_step(w, c1_, eta) + _definition_step(w, c2_, eta)) / 2,
     ).step(r"w - \frac{\eta}{2}\,f'(w)",
            w - expected_rate(eta) * sp.diff(objective(w, c1_, c2_), w), r"$f' = f_1' + f_2'$")
-    pd.text(r"The sampled gradient is an unbiased estimate of $\tfrac12 f'$ (the sheet's $f$ is a "
-            r"sum of two terms, not their mean), so the \emph{expected} iterate is a gradient "
-            r"step on $f$ with rate $\eta/2$.")
+    pd.text(r"The \emph{expected} iterate is a gradient step on $f$ with rate $\eta/2$ "
+            r"(the sheet's $f$ is a sum of two terms, not their mean).")
     ws = pts
     mean_coeffs = sp.Poly(sp.expand(w - expected_rate(e) * sp.diff(F, w)), w).all_coeffs()
     mean_pred = np.polyval([float(a) for a in mean_coeffs], ws)
     pd.claim("mean-sim", rf"On the {p.grid} grid points the average of the two simulated steps "
              r"equals $w - \frac{\eta}{2}f'(w)$.",
              prove.close(float(np.max(np.abs(sim.expected_step(ws, cs, p.eta) - mean_pred))), 0.0,
-                         rtol=0, atol=1e-9 * max(1.0, float(np.max(np.abs(ws)))), what="max |difference|"))
+                         rtol=0, atol=1e-9 * max(1.0, float(np.max(np.abs(ws)))), what="max |difference|"),
+             aside=True)
     pd.chain("change", r"\mathbb{E}[f(w^+)] - f(w)").define(
         r"\tfrac12 f\bigl(w - \eta f_1'(w)\bigr) + \tfrac12 f\bigl(w - \eta f_2'(w)\bigr) - f(w)",
         (change(0) + change(1)) / 2,
@@ -351,7 +349,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"decrease of a gradient step of rate $\eta/2$: for fixed $w \ne m$ the expected "
              r"loss decreases once $\eta$ is small enough.",
              prove.equal(sp.diff(expected_change(w, c1_, c2_, eta), eta).subs(eta, 0),
-                         -sp.diff(expected_rate(eta), eta) * fprime**2))
+                         -sp.diff(expected_rate(eta), eta) * fprime**2), aside=True)
     r = noise_radius(*c, e)
     ball = sp.Interval(m - r, m + r)
     pd.claim("ball", rf"But not everywhere: with $\eta = {sp.latex(e)}$ the expected change is "
@@ -367,7 +365,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         vb = (vb & prove.close(runs[0][0], float(m - r), rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL, what="left")
               & prove.close(runs[0][1], float(m + r), rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL, what="right"))
     pd.claim("ball-sim", r"The simulated mean change (both draws, from the definition) is "
-             r"positive on one interval whose bisected ends match $m \pm r$.", vb)
+             r"positive on one interval whose bisected ends match $m \pm r$.", vb, aside=True)
     v_ = sp.Symbol("v", nonnegative=True)
     second = (sum((_definition_step(w, cc[k], eta) - (c1_ + c2_) / 2) ** 2 for k in range(2)) / 2)
     d_sym = (c1_ - c2_) / 2
@@ -377,7 +375,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"step, SGD settles where the expected decrease stops, and keeps fluctuating there.",
              prove.equal(second, term_factor(eta) * (w - (c1_ + c2_) / 2) ** 2 + eta**2 * d_sym**2)
              & prove.equal(affine.degree(), 1)
-             & prove.equal(-affine.nth(0) / affine.nth(1), noise_radius(c1_, c2_, eta) ** 2))
+             & prove.equal(-affine.nth(0) / affine.nth(1), noise_radius(c1_, c2_, eta) ** 2), aside=True)
     pd.text(r"So the right statement is: SGD decreases $f$ in expectation (not at every step) "
             r"while $|w - m| > r$; with $\eta \to 0$ the radius $r \to 0$. A decreasing step "
             r"size, or the full gradient, is needed to converge to $w^*$ itself.")
@@ -388,7 +386,7 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"term, and its average over the draw (zoomed to where it is positive), with the "
               r"derived sets and the noise ball $m \pm r$ marked.",
               lambda path: _plot(path, p, [(float(s.start), float(s.end)) for s in sets],
-                                 (float(m - r), float(m + r)), float(w0), float(w1), i))
+                                 (float(m - r), float(m + r)), float(w0), float(w1), i), aside=True)
 
     ell_gen = increasing_endpoints(c1_, c2_, eta)[0]
     sol.answer("guaranteed decrease", False)
