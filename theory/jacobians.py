@@ -400,13 +400,14 @@ def solve(p: Params, ctx: Context) -> Solution:
             lhs = rf"\frac{{\partial {sp.latex(sp.Symbol(o))}}}{{\partial {sp.latex(syms[name])}}}"
             # printed: the chain rule's own expression (its brackets [a > 0] are taken at the point, `hand`,
             # to be proved equal to SymPy's derivative), then that derivative and its value at the point
-            pb.chain(f"d{o}-d{name}", lhs) \
+            pb.chain(f"d{o}-d{name}", lhs, aside=True) \
                 .define(None, _printable(by_hand[j]), "chain rule along the graph") \
                 .step(None, d, "SymPy differentiates the formula" + (" (active branches)" if kinked else ""),
                       verdict=prove.equal(hand, d, budget=budget)) \
                 .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {J_num[i, j]:.6g}$",
                       verdict=prove.equal(d.subs(exact_at), J_exact[i, j], budget=budget))
-    pb.text(rf"So $J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
+    pb.text(r"The chain rule along the graph (worked entry by entry in the appendix) gives "
+            rf"$J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
             rf"{_matrix_tex(J_num)}$.")
     sol.answer("f", dict(zip(outs, exact_values)))
 
