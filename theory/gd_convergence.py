@@ -605,7 +605,7 @@ def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
     pt.claim("sheet-eta", r"This is the sheet's step: $\sqrt{B^2/(\rho^2T)} = B/(\rho\sqrt T)$ "
              r"for $B, \rho, T > 0$.",
              prove.equal(sp.sqrt(B_**2 / (rho_**2 * T_)), optimal_eta(B_, rho_, T_)))
-    pt.chain("amgm", r"\frac{B^2}{2\eta T} + \frac{\eta\rho^2}{2} - \frac{B\rho}{\sqrt T}").define(
+    pt.chain("amgm", r"\frac{B^2}{2\eta T} + \frac{\eta\rho^2}{2} - \frac{B\rho}{\sqrt T}", aside=True).define(
         r"\frac{B^2 - 2B\eta\rho\sqrt T + \eta^2\rho^2T}{2\eta T}",
         rate_bound(B_, rho_, eta_, T_) - best_bound(B_, rho_, T_), "common denominator",
     ).step(r"\frac{(B - \eta\rho\sqrt T)^2}{2\eta T}", (B_ - eta_ * rho_ * sp.sqrt(T_)) ** 2 / (2 * eta_ * T_),
