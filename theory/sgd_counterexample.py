@@ -254,7 +254,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         return sp.cancel(eta * (2 - eta) * (top - w) * (w - ell))
 
     centres = {"i=1": {"ci": c1_, "cj": c2_}, "i=2": {"ci": c2_, "cj": c1_}}  # c_i drawn, c_j the other
-    pc.chain("change", r"f(w - \eta f_i'(w)) - f(w)", centres, sizes={"ci": ci_, "cj": cj_}).define(
+    pc.chain("change", r"f(w - \eta f_i'(w)) - f(w)", centres, sizes={"ci": ci_, "cj": cj_}, aside=True).define(
         r"\tfrac12\bigl((1-\eta)w + \eta c_i - c_1\bigr)^2 + \tfrac12\bigl((1-\eta)w + \eta c_i "
         r"- c_2\bigr)^2 - f(w)", lambda ci, cj: change(cc.index(ci)),
     ).step(r"\eta(2-\eta)\,(c_i - w)\,(w - \ell_i)", lambda ci, cj: factored(cc.index(ci)),
@@ -274,8 +274,10 @@ def solve(p: Params, ctx: Context) -> Solution:
         return prove.equal(sp.cancel(r1 + r2), sp.cancel(-a1 / a2)) & prove.equal(
             sp.cancel(r1 * r2), sp.cancel(a0 / a2))
 
-    pc.claim("roots", r"Its roots are $\ell_i$ and $c_i$ (sum and product of the roots match the "
-             r"coefficients, for $i = 1, 2$). So a step on term $i$ increases $f$ exactly on the "
+    pc.claim("roots", r"The change $f(w^+) - f(w) = \eta(2-\eta)(c_i - w)(w - \ell_i)$, with "
+             r"$\ell_i = \frac{c_i + c_j - \eta c_i}{2-\eta}$ (chain in the appendix), has roots "
+             r"$\ell_i$ and $c_i$ (sum and product of the roots match the coefficients, for "
+             r"$i = 1, 2$). So a step on term $i$ increases $f$ exactly on the "
              r"open interval between $\ell_i = m - \frac{\eta}{2-\eta}(c_i - m)$ and $c_i$, where "
              r"$m = \frac{c_1+c_2}{2}$ is the minimiser of $f$.",
              prove.proved_for_each({"i=1": lambda: vieta(0), "i=2": lambda: vieta(1)},
@@ -324,13 +326,15 @@ def solve(p: Params, ctx: Context) -> Solution:
     # (d) in expectation
     pd = sol.part("d", "What does hold: descent in expectation",
                   r"What is the expected SGD step, and when does it decrease $f$ on average?")
-    pd.chain("mean", r"\mathbb{E}[w^+]").define(
+    pd.chain("mean", r"\mathbb{E}[w^+]", aside=True).define(
         r"\tfrac12\bigl(w - \eta f_1'(w)\bigr) + \tfrac12\bigl(w - \eta f_2'(w)\bigr)",
         (_definition_step(w, c1_, eta) + _definition_step(w, c2_, eta)) / 2,
     ).step(r"w - \frac{\eta}{2}\,f'(w)",
            w - expected_rate(eta) * sp.diff(objective(w, c1_, c2_), w), r"$f' = f_1' + f_2'$")
-    pd.text(r"The \emph{expected} iterate is a gradient step on $f$ with rate $\eta/2$ "
-            r"(the sheet's $f$ is a sum of two terms, not their mean).")
+    pd.text(r"Averaging the two draws (chains in the appendix), $\mathbb{E}[w^+] = w - \frac{\eta}{2}f'(w)$: "
+            r"the \emph{expected} iterate is a gradient step on $f$ with rate $\eta/2$ (the sheet's $f$ "
+            r"is a sum of two terms, not their mean), and $\mathbb{E}[f(w^+)] - f(w) = -\eta(2-\eta)(w - m)^2 "
+            r"+ \eta^2 d^2$ with $m = \tfrac{c_1+c_2}{2}$, $d = \tfrac{c_1-c_2}{2}$.")
     ws = pts
     mean_coeffs = sp.Poly(sp.expand(w - expected_rate(e) * sp.diff(F, w)), w).all_coeffs()
     mean_pred = np.polyval([float(a) for a in mean_coeffs], ws)
@@ -339,7 +343,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.close(float(np.max(np.abs(sim.expected_step(ws, cs, p.eta) - mean_pred))), 0.0,
                          rtol=0, atol=1e-9 * max(1.0, float(np.max(np.abs(ws)))), what="max |difference|"),
              aside=True)
-    pd.chain("change", r"\mathbb{E}[f(w^+)] - f(w)").define(
+    pd.chain("change", r"\mathbb{E}[f(w^+)] - f(w)", aside=True).define(
         r"\tfrac12 f\bigl(w - \eta f_1'(w)\bigr) + \tfrac12 f\bigl(w - \eta f_2'(w)\bigr) - f(w)",
         (change(0) + change(1)) / 2,
     ).step(r"-\eta(2-\eta)(w - m)^2 + \eta^2 d^2", expected_change(w, c1_, c2_, eta),
@@ -376,9 +380,8 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.equal(second, term_factor(eta) * (w - (c1_ + c2_) / 2) ** 2 + eta**2 * d_sym**2)
              & prove.equal(affine.degree(), 1)
              & prove.equal(-affine.nth(0) / affine.nth(1), noise_radius(c1_, c2_, eta) ** 2), aside=True)
-    pd.text(r"So the right statement is: SGD decreases $f$ in expectation (not at every step) "
-            r"while $|w - m| > r$; with $\eta \to 0$ the radius $r \to 0$. A decreasing step "
-            r"size, or the full gradient, is needed to converge to $w^*$ itself.")
+    pd.text(r"So SGD decreases $f$ in expectation (not at every step) while $|w - m| > r$, and "
+            r"$r \to 0$ as $\eta \to 0$: reaching $w^*$ needs a decreasing step or the full gradient.")
     pd.figure("sets", rf"Left: $f$, $f_1$, $f_2$ with $c_1 = {p.centre1:g}$, $c_2 = "
               rf"{p.centre2:g}$; shaded, the points where an SGD step with $\eta = {p.eta:g}$ "
               r"on $f_1$ (upper band) or on $f_2$ (lower band) increases $f$, as derived; red, "
