@@ -361,13 +361,11 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"response, (b) says the layer must apply one filter at every position, i.e. be a "
         r"convolution. That is the prior that suits images (and, along time, videos): $n$ weights "
         r"instead of $n^2$ ($HW$ instead of $(HW)^2$ for an $H\times W$ image), a feature learned once "
-        r"is detected everywhere, and locality ($k\times k$ filters, receptive fields grown by depth) "
-        r"cuts this to $k^2$. Pointwise nonlinearities commute with shifts, so conv--ReLU stacks stay "
-        r"equivariant, and global pooling then makes the output shift invariant, as a classifier "
-        r"wants. The statement is exact only for circular padding: zero padding breaks it in a band "
-        r"at the border, stride $s$ keeps only shifts by multiples of $s$, and a dense layer breaks it "
-        r"anywhere (cross-checks below). Other groups (rotations, permutations) lead the same way to "
-        r"group-equivariant CNNs and to set and graph networks."
+        r"is detected everywhere, and locality ($k\times k$ filters) cuts this to $k^2$. Conv--ReLU "
+        r"stacks stay equivariant and global pooling makes them shift invariant. It is exact only "
+        r"with circular padding; zero padding, strides and dense layers break it (cross-checks "
+        r"below). Other groups (rotations, permutations) give group-equivariant CNNs and set and "
+        r"graph networks."
     )
     L, H, K = p.signal_length, p.image_size, p.kernel_size
     pc.table(
