@@ -545,11 +545,9 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"Several gradient-based optimizers are candidates for training an image classifier. "
             r"Explain what momentum adds to gradient descent, how Nesterov's variant differs from "
             r"plain momentum, how AdaGrad adapts its step sizes and where that goes wrong, how "
-            r"RMSProp repairs it, and how Adam combines momentum with RMSProp. Every statement "
-            r"below is backed by a measurement: the methods are run on the ill-conditioned "
-            r"quadratic $f(x) = (\mu x_1^2 + L x_2^2)/2$ with condition number "
-            r"$\kappa = L/\mu$, on a linear ramp (a constant gradient) and on the non-convex "
-            r"Rosenbrock function $(1-x)^2 + b(y-x^2)^2$."
+            r"RMSProp repairs it, and how Adam combines momentum with RMSProp. Model problem: "
+            r"$f(x) = (\mu x_1^2 + L x_2^2)/2$, $\kappa = L/\mu$; the cross-checks also run "
+            r"a constant gradient (ramp) and Rosenbrock."
         ),
     )
     r = _simulate(p)
@@ -564,15 +562,11 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     pa = sol.part("a", "Momentum",
                   r"What is the idea behind momentum, and why does it beat plain gradient descent?")
     pa.text(
-        r"Gradient descent moves against the current gradient only. In a long narrow valley the "
-        r"gradient points mostly across the valley, so a step small enough not to blow up in the "
-        r"steep direction ($\eta < 2/L$) crawls along the flat one, and the number of iterations "
-        r"grows like $\kappa$. Momentum keeps a velocity, an exponentially weighted sum of past "
-        r"gradients: components that keep their sign (along the valley) add up, components that "
-        r"flip sign (across it) cancel. On a coordinate of curvature $\lambda$ of the quadratic "
-        r"the update becomes a two-term recurrence. Momentum is written here in "
+        r"GD with a step stable across the steep direction ($\eta < 2/L$) crawls along the flat "
+        r"one ($\sim\kappa$ iterations). Momentum keeps a velocity, a decaying sum of past "
+        r"gradients: components of constant sign add up, oscillating ones cancel. In "
         + MOMENTUM[p.momentum] + (rf" with $d = {p.dampening:g}$" if p.dampening else "")
-        + r" (the table below compares the common conventions):"
+        + r", on a coordinate of curvature $\lambda$:"
     )
     fix, E, s_ = _fix(p), _eta_tex(p), momentum_scale(p.momentum).subs(_fix(p))
     rel, rel_ok = _velocity_from_iterates(p.momentum, None, fix)
@@ -596,11 +590,8 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
         prove.equal(roots[0] * roots[1], beta),
     )
     pa.text(
-        r"Gradient descent is the case $\beta = 0$, with rate $\max_\lambda|1-\eta\lambda|$ over "
-        r"$\lambda\in[\mu, L]$. The first term falls and the second rises with $\eta$, so the best "
-        r"step balances them. For heavy ball, the best choice puts both extreme curvatures on the "
-        r"edge of the complex region (double roots), so that every $\lambda\in[\mu,L]$ has "
-        r"complex roots of modulus $\sqrt{\beta}$, with $\beta$ as small as that allows."
+        r"GD ($\beta = 0$) has rate $\max_{\lambda\in[\mu,L]}|1-\eta\lambda|$; heavy ball is best "
+        r"with double roots at both ends $\lambda = \mu, L$ (all roots complex, $\beta$ minimal)."
     )
     eta_gd = gd_optimal_step(mu, L)
     pa.claim("gd_balance", r"$\eta^*_{GD} = 2/(L+\mu)$ balances the two coordinates: "
@@ -648,12 +639,12 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     pa.claim("gd_measured", rf"Measured: GD with $\eta = 2/(L+\mu)$ on the quadratic "
              rf"($\kappa = {p.kappa:g}$) contracts by the derived $(\kappa-1)/(\kappa+1)$ "
              r"per step.",
-             prove.close(meas_gd, rate_gd, rtol=4 / Tr, what=window))
+             prove.close(meas_gd, rate_gd, rtol=4 / Tr, what=window), aside=True)
     pa.claim("hb_measured", r"Measured: heavy ball at $(\eta^*, \beta^*)$ contracts by the "
              r"derived $(\sqrt\kappa-1)/(\sqrt\kappa+1)$ per step. (The double roots add a factor "
              r"$t$ that biases a measurement over steps $T/2..T$ up by about $\ln 2/(T/2)$; the "
              r"tolerance is $4/T$.)",
-             prove.close(meas_hb, rate_hb, rtol=4 / Tr, what=window))
+             prove.close(meas_hb, rate_hb, rtol=4 / Tr, what=window), aside=True)
     nb = 30
     B = np.linspace(0.0, 0.98, nb)[:, None]
     grid = np.linspace(0.02, 0.98, nb)[None, :] * 2 * (1 + B) / float(r.Lv)  # the stable range
@@ -665,14 +656,14 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
              r"contracts faster than heavy ball at the derived $(\eta^*, \beta^*)$ (up to the "
              r"measurement tolerance $4/T$ of the grid runs).",
              _at_least(best, meas_hb, 1 - 4 / Tg,
-                       f"best grid contraction ({Tg} steps) vs measured at the optimum"))
+                       f"best grid contraction ({Tg} steps) vs measured at the optimum"), aside=True)
     speedup = float(np.log(rate_gd) / np.log(rate_hb))
     pa.claim("iterations", rf"Measured: heavy ball reaches $f(x_t) \le {_tex_num(p.tol)} f(x_0)$ "
              r"in fewer iterations than GD (table below); asymptotically the derived rates "
              rf"predict GD to need $\ln\rho_{{HB}}/\ln\rho_{{GD}} = {1 / speedup:.3g}$ times "
              r"as many.",
              _at_least(r.iters["GD"], r.iters["heavy ball"], 1 + 1e-9,
-                       "iterations of GD vs heavy ball"))
+                       "iterations of GD vs heavy ball"), aside=True)
     _ramp(sol, pa, p, r)
 
     rosen_it = {n: sim.iterations_to(r.fr(r.rosen[n].xs), 1e-2) for n in ("GD", "heavy ball")}
@@ -684,7 +675,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
              rf"$\beta = {p.beta:g}${own_rosen} reduces the loss to 1\% of its start in fewer iterations "
              rf"than GD ({_cold(rosen_it['heavy ball'])} vs {_cold(rosen_it['GD'])}).",
              _at_least(rosen_it["GD"], rosen_it["heavy ball"], 1 + 1e-9,
-                       "iterations to 1e-2 of the initial loss, GD vs heavy ball"))
+                       "iterations to 1e-2 of the initial loss, GD vs heavy ball"), aside=True)
 
     sol.answer("eta* GD", eta_gd.subs(num), check=_best_gd_step(r.curv, Tr), claims=("a.gd_measured",))
     sol.answer("rate GD", gd_rate(r.k), check=witness.close(meas_gd, rtol=4 / Tr, what=window),
@@ -770,11 +761,11 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
     pa.table(["convention", "update", r"$v_t$, constant $g$", "classical step", "gain"], rows,
              caption=r"The common momentum conventions: velocity after $t$ steps on a constant gradient "
              r"from $v_0 = 0$, the classical step $s\eta$ each one takes, and the limit of "
-             r"$|x_t - x_{t-1}|/(\eta|g|)$.")
+             r"$|x_t - x_{t-1}|/(\eta|g|)$.", aside=True)
     pa.claim("conventions", r"Every row of the table holds: each closed form by induction from "
              r"$v_0 = 0$, each gain as the limit of the step it gives.",
              prove.proved_for_each({c: (lambda c=c: _convention_holds(c)) for c in MOMENTUM},
-                                    "closed velocity and gain"))
+                                    "closed velocity and gain"), aside=True)
     forms = {"heavy ball": None, "Nesterov, look-ahead": "lookahead", "Nesterov, PyTorch's form": "pytorch"}
     pa.claim("equivalent", r"The conventions are one method: read $v^{\mathrm{cl}} = -\eta v$, a "
              r"convention with step $\eta$ is the classical rule with step $s\eta$ (table), for any "
@@ -783,7 +774,7 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
              r"$\eta$ is PyTorch's with $\eta(1-\beta)$, and dampening $d$ is PyTorch's with $\eta(1-d)$.",
              prove.proved_for_each({f"{c}, {f}": (lambda c=c, form=form: _equivalent(c, form))
                                     for c in MOMENTUM for f, form in forms.items()},
-                                   "conjugate to the classical rule at step s eta"))
+                                   "conjugate to the classical rule at step s eta"), aside=True)
     d_demo = p.dampening or 0.5
     trial = {"classical": ("classical", 0.0), "pytorch": ("pytorch", 0.0), "ema": ("ema", 0.0),
              f"pytorch, d = {d_demo:g}": ("pytorch", d_demo)}
@@ -804,7 +795,7 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
              rf"$\eta = {p.eta_rosen:g}$, for heavy ball and both Nesterov forms (dampening shown at "
              rf"$d = {d_demo:g}$; PyTorch refuses it with Nesterov), to $10^{{-9}}$ of the path's scale.",
              prove.on_instances({n: w <= 1e-9 for n, w in worst.items()},
-                                f"largest relative deviation {max(worst.values()):.2g}"))
+                                f"largest relative deviation {max(worst.values()):.2g}"), aside=True)
 
     T = p.ramp_steps
     mid = r.slopes.size // 2
@@ -818,7 +809,7 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
     pa.claim("ramp_measured", rf"Measured on a ramp (slopes {list(p.ramp_slopes)}, "
              rf"$\eta = {p.eta_rmsprop:g}$, $\beta = {p.beta:g}$): every one of the {T} steps has "
              rf"the derived length ${sp.latex(step)}$ (with $g = |g|$).",
-             prove.close_all(runs[conv], derived[conv], 1e-9, "step lengths"))
+             prove.close_all(runs[conv], derived[conv], 1e-9, "step lengths"), aside=True)
     gains = {c: _f(momentum_gain(c).subs({**vals, damp: exact_decimal(p.dampening if c == "pytorch" else 0)}))
              for c in MOMENTUM}
     last = {c: float(runs[c][-1, mid] / (p.eta_rmsprop * r.slopes[mid])) for c in MOMENTUM}
@@ -827,14 +818,14 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
              r"convention is its gain from the table, up to the derived remaining factor "
              rf"$1-\beta^T$ ($\beta^T = {_tex_num(gap)}$).",
              prove.on_instances({c: abs(last[c] - gains[c]) <= gains[c] * (gap + 1e-9) for c in MOMENTUM},
-                                "last step / (eta |g|) against the gain"))
+                                "last step / (eta |g|) against the gain"), aside=True)
     pa.figure("momentum", rf"Step length over $\eta|g|$ on the ramp ($|g| = {r.slopes[mid]:g}$, "
               rf"$\beta = {p.beta:g}$) in each convention at the same $\eta$; the {conv} convention "
               r"is in force" + ("" if p.dampening else r" (PyTorch's, dashed, coincides with classical at $d = 0$)")
               + ". Markers: measured; lines: derived; dotted: the gains.",
               lambda path: _plot_momentum(path, r.ts, {c: runs[c][:, mid] for c in MOMENTUM},
                                           {c: derived[c][:, mid] for c in MOMENTUM}, gains,
-                                          p.eta_rmsprop * r.slopes[mid], conv))
+                                          p.eta_rmsprop * r.slopes[mid], conv), aside=True)
     sol.answer("momentum convention", conv)
     sol.answer("momentum gain", gain.subs(vals), claims=("a.gain_measured",),
                check=witness.close(last[conv], rtol=gap + 1e-9, what=f"last step over eta |g| on the ramp ({conv})"))
@@ -885,11 +876,9 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     s_ = momentum_scale(conv).subs(fix)
     ahead = r"x_t + \beta v_t" if conv == "classical" else r"x_t - \eta\beta v_t"
     pb.text(
-        r"Heavy ball computes the gradient where it stands and then adds the velocity. Nesterov "
-        r"first lets the momentum move and evaluates the gradient at that look-ahead point "
-        rf"${ahead}$, so the gradient already sees where momentum is carrying it and can "
-        rf"brake before an overshoot. Nesterov is written here in {NESTEROV[form]}, in the "
-        rf"{conv} convention of (a). Per coordinate of the quadratic:"
+        r"Heavy ball takes the gradient where it stands; Nesterov takes it at the look-ahead "
+        rf"point ${ahead}$, so it can brake before an overshoot ({NESTEROV[form]}, {conv} "
+        r"convention):"
     )
     x_new = momentum_map(conv, form, lambda y: lam * y)[0].subs(fix)
     rel, rel_ok = _velocity_from_iterates(conv, form, fix)
@@ -909,7 +898,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
              r"velocity and its iterate is Sutskever's look-ahead point, for any gradient field, in every "
              r"convention of (a).",
              prove.proved_for_each({c: (lambda c=c: _forms_agree(c)) for c in MOMENTUM},
-                                   "look-ahead point of Sutskever's form = PyTorch's iterate"))
+                                   "look-ahead point of Sutskever's form = PyTorch's iterate"), aside=True)
     kw = dict(eta=_own(p, p.eta_rosen, p.beta), beta=p.beta, convention=conv, dampening=p.dampening)
     xs_l = sim.run("nesterov", r.gr, p.rosen_start, p.rosen_steps, nesterov="lookahead", **kw).xs
     xs_p = sim.run("nesterov", r.gr, p.rosen_start, p.rosen_steps, nesterov="pytorch",
@@ -918,12 +907,10 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
         ahead_l = np.concatenate([xs_l[:1], xs_l[1:] + p.beta * (xs_l[1:] - xs_l[:-1])])
         pb.claim("forms_measured", rf"Measured on Rosenbrock ({p.rosen_steps} steps): PyTorch's form visits "
                  r"the look-ahead points $x_t + \beta(x_t - x_{t-1})$ of Sutskever's form.",
-                 prove.close_all(xs_p, ahead_l, 0, "iterates", atol=1e-9 * float(np.max(np.abs(ahead_l)))))
+                 prove.close_all(xs_p, ahead_l, 0, "iterates", atol=1e-9 * float(np.max(np.abs(ahead_l)))), aside=True)
     pb.text(
-        rf"The first three terms are heavy ball; Nesterov adds the correction "
-        rf"$-{E}\beta(g_t - g_{{t-1}})$, which pushes back when the gradient changes fast, as it "
-        r"does while overshooting a steep direction. The characteristic polynomial carries the "
-        r"same damping term:"
+        rf"Heavy ball plus the correction $-{E}\beta(g_t - g_{{t-1}})$, which brakes when the "
+        r"gradient changes fast (overshoot); in the characteristic polynomial:"
     )
     q = 1 - s_ * eta * lam
     p_nag = sp.Matrix([[(1 + beta) * q, -beta * q], [1, 0]]).charpoly(z).as_expr()
@@ -975,12 +962,12 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     pb.table(["method", "coordinate", "derived spectral radius", "measured contraction"], rows,
              caption=rf"Heavy ball and Nesterov at the same ${E} = 1/L$, $\beta = \beta_N$: "
              r"largest root modulus of each iteration matrix against the contraction measured on "
-             r"that coordinate alone.")
+             r"that coordinate alone.", aside=True)
     pb.claim("measured", r"Measured: each coordinate contracts at the derived spectral radius "
              r"(relative tolerance $4/T$; a zero radius must give a contraction below $10^{-6}$: "
              rf"$1 - {E} L$ rounds to zero or to about $10^{{-16}}$, which leaves a radius near $10^{{-8}}$).",
              prove.on_instances(checks, "simulated contraction vs largest root of the "
-                                "characteristic polynomial"))
+                                "characteristic polynomial"), aside=True)
     theta = float(np.arccos(_f(((1 + beta - s_ * eta * lam) / (2 * sp.sqrt(beta))).subs(
         {**same, lam: r.Lv}))))
     n_cross = min(60, p.steps)
@@ -993,7 +980,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
              prove.close(float(crossings), n_cross * theta / np.pi, rtol=0, atol=1.0,
                          what="sign changes of heavy ball's x_2")
              & prove.close(float(np.max(np.abs(nag_stiff))), 0.0, rtol=0, atol=1e-12 * max(1.0, abs(p.x0[1])),
-                           what="largest |x_2| of Nesterov after step 2"))
+                           what="largest |x_2| of Nesterov after step 2"), aside=True)
     pb.text(r"At this common setting heavy ball contracts at $\sqrt{\beta_N}$ (complex roots) "
             r"and Nesterov at $1-1/\sqrt\kappa$; Nesterov is faster, since")
     ch = pb.chain("gap", r"\rho_{HB}^2 - \rho_{NAG}^2").define(
@@ -1008,17 +995,12 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     meas_nag = float(sim.contraction("nesterov", r.curv, RATE_START, Tr, eta_n, beta_n, **mom))
     window = f"geometric-mean contraction over steps {Tr // 2}..{Tr}"
     pb.claim("nag_measured", r"Measured: Nesterov on the whole quadratic contracts by the derived "
-             r"$1 - 1/\sqrt\kappa$ per step.", prove.close(meas_nag, rate_nag, rtol=4 / Tr, what=window))
+             r"$1 - 1/\sqrt\kappa$ per step.", prove.close(meas_nag, rate_nag, rtol=4 / Tr, what=window), aside=True)
     hb_rate = max(radius[("heavy ball", "slow")], radius[("heavy ball", "stiff")])
     pb.text(
-        rf"The asymptotic gain is modest ({rate_nag:.4f} against {hb_rate:.4f} per step): in the "
-        rf"table of (a) heavy ball at this setting needs "
-        rf"{_cold(r.iters['heavy ball, NAG setting'])} iterations and Nesterov "
-        rf"{_cold(r.iters['Nesterov'])}, since Nesterov's double root brings a transient factor "
-        r"$t$. What Nesterov clearly removes is the oscillation across the steep direction. "
-        r"Heavy ball with its own tuning $(\eta^*, \beta^*)$ has the better rate on quadratics "
-        r"(table of (a)); Nesterov's guarantee, unlike heavy ball's, extends to every smooth "
-        r"strongly convex function (a known result, not checked here)."
+        rf"The rate gain is modest ({rate_nag:.4f} vs {hb_rate:.4f}); what Nesterov removes is the "
+        r"oscillation across the steep direction, and its guarantee extends to all smooth strongly "
+        r"convex functions (known result, not checked here)."
     )
     sol.answer("beta Nesterov", nesterov_beta(r.k))
     sol.answer("rate Nesterov", nesterov_rate(r.k), check=witness.close(meas_nag, rtol=4 / Tr, what=window),
@@ -1043,7 +1025,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
              caption=rf"Iterations until $f(x_t) \le {_tex_num(p.tol)} f(x_0)$ on the quadratic "
              rf"with $\kappa = {p.kappa:g}$, from $x_0 = {tuple(p.x0)}$ (runs of {p.steps} steps). "
              r"RMSProp and Adam, with a constant $\eta$, go on to hover near the minimum instead "
-             r"of converging (figure below).")
+             r"of converging (figure below).", aside=True)
     sol.answer("iterations to tol", {n: (int(v) if np.isfinite(v) else "never")
                                      for n, v in r.iters.items()})
     _figures_a(pa, p, r, derived)
@@ -1053,12 +1035,12 @@ def _figures_a(pa: Part, p: Params, r: _Runs, derived: dict) -> None:
     rates = {n: derived[n] for n in ("GD", "heavy ball", "Nesterov")}
     pa.figure("loss", rf"Loss on the quadratic ($\kappa = {p.kappa:g}$) for every method (solid) "
               r"and the derived decay $\rho^{2t}$ of GD, heavy ball and Nesterov (dashed).",
-              lambda path: _plot_loss(path, r.losses, rates))
+              lambda path: _plot_loss(path, r.losses, rates), aside=True)
     pa.figure("paths", r"Trajectories on the contour plots: the quadratic "
               rf"(left, first {_PATH_STEPS} steps) "
               rf"and Rosenbrock (right, {p.rosen_steps} steps; AdaGrad and RMSProp share "
               rf"$\eta = {p.eta_rmsprop:g}$).",
-              lambda path: _plot_paths(path, p, r))
+              lambda path: _plot_paths(path, p, r), aside=True)
 
 
 def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
@@ -1067,12 +1049,9 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     pc = sol.part("c", "AdaGrad",
                   r"How does AdaGrad adapt its learning rates, and what is its main weakness?")
     pc.text(
-        r"AdaGrad gives every coordinate its own step: the global $\eta$ is divided by the root of "
-        r"the sum of all squared gradients seen so far in that coordinate. Coordinates with large "
-        r"or frequent gradients get small steps, rare or small ones get large steps; on an "
-        r"axis-aligned quadratic this undoes the ill-conditioning. The weakness is that the sum "
-        r"only grows, so the effective rate only shrinks. AdaGrad steps by "
-        r"$x_{t+1} = x_t - r_t\odot g_t$, with $G_t = \sum_{s\le t} g_s^2$ in each coordinate's rate:"
+        r"Per coordinate, $\eta$ is divided by the root of the sum of all past squared gradients: "
+        r"large or frequent gradients get small steps, rare ones large steps. Step "
+        r"$x_{t+1} = x_t - r_t\odot g_t$, $G_t = \sum_{s\le t} g_s^2$. Weakness: $G_t$ only grows:"
     )
     Gs = sp.Symbol("G_t", positive=True)
     ch = pc.chain("rate", r"r_t").define(
@@ -1081,9 +1060,8 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     ch.step(r"\eta/(|g|\sqrt t + \epsilon)", adagrad_rate(eta, g, t, eps),
             r"constant gradient: $G_t = t g^2$", given={Gs: t * g**2})
     slope = sp.cancel(t * sp.diff(sp.log(adagrad_rate(eta, g, t, 0)), t))
-    pc.text(rf"Once $|g|\sqrt t$ dwarfs $\epsilon$ the rate falls with log-log slope "
-            rf"$t d(\ln r_t)/dt = {sp.latex(slope)}$, and it never comes back up, even if the "
-            r"gradient later becomes small.")
+    pc.text(rf"so $r_t$ decays with log-log slope ${sp.latex(slope)}$ and never recovers: learning "
+            r"stalls.")
     ramp, x_ramp = sim.ramp(slopes), np.zeros_like(slopes)
     ada = sim.run("adagrad", ramp, x_ramp, T, eta=p.eta_rmsprop, eps=p.eps)
     rms = sim.run("rmsprop", ramp, x_ramp, T, eta=p.eta_rmsprop, rho=p.rho, eps=p.eps)
@@ -1092,13 +1070,13 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     pc.claim("rate_measured", rf"Measured on the ramp ($\eta = {p.eta_rmsprop:g}$, slopes "
              rf"{list(p.ramp_slopes)}): AdaGrad's effective rate is the derived "
              r"$\eta/(|g|\sqrt t+\epsilon)$ at every step.",
-             prove.close_all(ada.rates, d_ada, 1e-9, "effective rates"))
+             prove.close_all(ada.rates, d_ada, 1e-9, "effective rates"), aside=True)
     window = ts >= T / 10
     fit = sim.loglog_slope(ts[window], ada.rates[window, mid])
     pc.claim("slope", rf"Measured: the least-squares log-log slope of AdaGrad's effective rate "
              rf"over $t\in[{T // 10}, {T}]$ (ramp with $|g| = {slopes[mid]:g}$) is the derived "
              rf"${sp.latex(slope)}$.",
-             prove.close(fit, _f(slope), rtol=0.01, what="fitted slope of ln r_t against ln t"))
+             prove.close(fit, _f(slope), rtol=0.01, what="fitted slope of ln r_t against ln t"), aside=True)
     lo, hi = adagrad_distance_bounds(eta, t)
     lo_n, hi_n = (_f(b.subs({eta: exact_decimal(p.eta_rmsprop), t: T})) for b in (lo, hi))
     dist = np.abs(ada.xs[-1] - ada.xs[0])
@@ -1111,7 +1089,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
              prove.on_instances({f"slope {s:g}": bool(lo_n / (1 + p.eps / s) <= d
                                                       <= hi_n * (1 + 1e-9))
                                  for s, d in zip(slopes, dist)},
-                                f"distance within [{lo_n:.5g}, {hi_n:.5g}]"))
+                                f"distance within [{lo_n:.5g}, {hi_n:.5g}]"), aside=True)
     flat = sim.run("adagrad", sim.quadratic([float(r.Lv)] * 2)[1], p.x0, p.steps,
                    eta=p.eta_adagrad, eps=0.0)
     skew = sim.run("adagrad", r.gq, p.x0, p.steps, eta=p.eta_adagrad, eps=0.0)
@@ -1121,15 +1099,13 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
              r"curvature $\lambda$.",
              prove.close(float(np.max(np.abs(flat.xs - skew.xs))), 0.0, rtol=0,
                          atol=1e-9 * float(np.max(np.abs(p.x0))),
-                         what="largest coordinate difference between the two runs"))
+                         what="largest coordinate difference between the two runs"), aside=True)
 
     pd = sol.part("d", "RMSProp", r"How does RMSProp change AdaGrad to remove that weakness?")
     pd.text(
-        r"RMSProp replaces the ever-growing sum by an exponential moving average of squared "
-        r"gradients, so old gradients are forgotten at rate $\rho$. The denominator then tracks "
-        r"the recent gradient scale instead of the whole history, and the effective rate stays "
-        r"bounded away from zero: $s_t = \rho s_{t-1} + (1-\rho) g_t^2$ and "
-        r"$x_{t+1} = x_t - \eta g_t/(\sqrt{s_t}+\epsilon)$. On a constant gradient $g_t = g$:"
+        r"The sum becomes an exponential moving average, $s_t = \rho s_{t-1} + (1-\rho) g_t^2$, "
+        r"$x_{t+1} = x_t - \eta g_t/(\sqrt{s_t}+\epsilon)$: old gradients are forgotten, so the "
+        r"rate stays bounded away from zero. On a constant gradient:"
     )
     S_prev, St = sp.Symbol("s_{t-1}", nonnegative=True), sp.Symbol("s_t", nonnegative=True)
     ch = pd.chain("ema", r"s_t").define(
@@ -1151,39 +1127,39 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
                                                    p.rho, p.eps)
     pd.claim("rate_measured", r"Measured on the same ramp with the same $\eta$: RMSProp's "
              r"effective rate is the derived $\eta/(|g|\sqrt{1-\rho^t}+\epsilon)$ at every step.",
-             prove.close_all(rms.rates, d_rms, 1e-9, "effective rates"))
+             prove.close_all(rms.rates, d_rms, 1e-9, "effective rates"), aside=True)
     lim_n = numeric((eta, g, eps), limit)(p.eta_rmsprop, slopes, p.eps)
     gap = float(1 / np.sqrt(1 - p.rho**T) - 1)
     pd.claim("limit_measured", rf"Measured: at $t = {T}$ the rate has reached the derived limit "
              r"$\eta/(|g|+\epsilon)$, up to the derived remaining gap $1/\sqrt{1-\rho^T} - 1$ "
              rf"$= {_tex_num(gap)}$ (plus $10^{{-9}}$).",
-             prove.close_all(rms.rates[-1], lim_n, gap + 1e-9, "rate at T against the limit"))
+             prove.close_all(rms.rates[-1], lim_n, gap + 1e-9, "rate at T against the limit"), aside=True)
     ratio = float(abs(rms.xs[-1, mid] - rms.xs[-2, mid]) / abs(ada.xs[-1, mid] - ada.xs[-2, mid]))
     pd.claim("moving", rf"Measured: at $t = {T}$ RMSProp's step on the ramp is {ratio:.4g} times "
              r"AdaGrad's, the derived $(|g|\sqrt T+\epsilon)/(|g|\sqrt{1-\rho^T}+\epsilon)$, about "
              r"$\sqrt T$: RMSProp keeps a steady pace of about $\eta$ per step while AdaGrad's "
              r"pace falls like $\eta/\sqrt t$.",
              prove.close(ratio, float(d_rms[-1, mid] / d_ada[-1, mid]), rtol=1e-9,
-                         what="step-length ratio"))
+                         what="step-length ratio"), aside=True)
     dist = {n: float(np.linalg.norm(r.rosen[n].xs[-1] - 1.0)) for n in ("AdaGrad", "RMSProp")}
     pd.claim("rosenbrock", rf"Measured, non-convex: on Rosenbrock with the same "
              rf"$\eta = {p.eta_rmsprop:g}$, after {p.rosen_steps} steps RMSProp is at least twice "
              r"as close to the minimiser $(1,1)$ as AdaGrad, whose rate was throttled for good by "
              r"the steep gradients of the first steps.",
              _at_least(dist["AdaGrad"], dist["RMSProp"], 2.0,
-                       "distance to (1,1), AdaGrad vs RMSProp"))
+                       "distance to (1,1), AdaGrad vs RMSProp"), aside=True)
     g_seen = np.abs(np.array([r.gr(x) for x in r.rosen["RMSProp"].xs[:-1]]))
     floor = p.eta_rmsprop / (g_seen.max(axis=0) + p.eps)
     pd.claim("floor", r"Measured: along the whole Rosenbrock run RMSProp's effective rate stays "
              r"above the derived floor $\eta/(\max_s|g_s|+\epsilon)$ (an average of squares never "
              r"exceeds the largest one): it is bounded away from zero.",
              _at_least(float(np.min(r.rosen["RMSProp"].rates / floor)), 1.0, 1.0 - 1e-12,
-                       "smallest RMSProp rate / floor vs 1"))
+                       "smallest RMSProp rate / floor vs 1"), aside=True)
     pd.figure("rates", rf"Effective rates on the ramp (slope ${slopes[mid]:g}$, "
               rf"$\eta = {p.eta_rmsprop:g}$): AdaGrad decays like $t^{{-1/2}}$, RMSProp settles "
               r"at $\eta/|g|$. Markers: measured; lines: derived.",
               lambda path: _plot_rates(path, ts, ada.rates[:, mid], rms.rates[:, mid],
-                                       d_ada[:, mid], d_rms[:, mid]))
+                                       d_ada[:, mid], d_rms[:, mid]), aside=True)
     grid = {g: slopes[None, :], t: ts[:, None]}
     at_ada = {eta: exact_decimal(p.eta_rmsprop), eps: exact_decimal(p.eps)}
     at_rms = {**at_ada, rho: exact_decimal(p.rho)}
@@ -1243,12 +1219,11 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
     mid = slopes.size // 2
     pe = sol.part("e", "Adam", r"How does Adam work?")
     pe.text(
-        r"Adam keeps two exponential moving averages per coordinate: of the gradient (momentum, "
-        r"decay $\beta_1$) and of its square (RMSProp's denominator, decay $\beta_2$). Both start "
-        r"at zero, so early on they are biased towards zero; Adam divides each by the total "
-        r"weight its average has accumulated, $1-\beta^t$, and steps by the ratio of the two: "
-        r"$m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, $v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$ and "
-        r"$x_{t+1} = x_t - \eta\hat m_t/(\sqrt{\hat v_t}+\epsilon)$. On a constant gradient $g_t = g$:"
+        r"Momentum's average of the gradient over RMSProp's average of its square, both "
+        r"bias-corrected: $m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, "
+        r"$v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$, $\hat m_t = m_t/(1-\beta_1^t)$, "
+        r"$\hat v_t = v_t/(1-\beta_2^t)$, $x_{t+1} = x_t - \eta\hat m_t/(\sqrt{\hat v_t}+\epsilon)$. "
+        r"On a constant gradient:"
     )
     m_prev = sp.Symbol("m_{t-1}", real=True)
     ch = pe.chain("ema", r"m_t").define(
@@ -1256,9 +1231,7 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
         r"Adam, $g_t = g$, $m_0 = 0$")
     ch.induction(r"(1-\beta_1^t) g", (1 - b1**t) * g, m_prev, t,
                  reason=r"constant gradient; induction from $m_0 = 0$")
-    pe.text(r"So $\hat m_t = m_t/(1-\beta_1^t)$ and likewise $\hat v_t = v_t/(1-\beta_2^t)$ are "
-            r"unbiased: for a constant gradient they equal $g$ and $g^2$ exactly. Without the "
-            r"correction the first step is off by a fixed factor:")
+    pe.text(r"so $\hat m_t = g$, $\hat v_t = g^2$ exactly; without correction the first step is off:")
     m1, v1 = (1 - b1) * g, (1 - b2) * g**2
     M1, V1, M1c, V1c = sp.symbols(r"m_1 v_1 \hat{m}_1 \hat{v}_1", positive=True)
     ch = pe.chain("first", r"|x_1 - x_0|/\eta").define(
@@ -1287,25 +1260,22 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
              rf"$\beta_1 = {p.beta1:g}$, $\beta_2 = {p.beta2:g}$): uncorrected over corrected "
              rf"length is the derived ratio, ${factor:.4g}$ as $\epsilon \to 0$ "
              r"(the derived lengths keep $\epsilon$).",
-             prove.close_all(step_u[0] / step_c[0], du[0] / dc[0], 1e-9, "first-step ratio"))
+             prove.close_all(step_u[0] / step_c[0], du[0] / dc[0], 1e-9, "first-step ratio"), aside=True)
     pe.claim("steps_measured", r"Measured: every step on the ramp, with and without correction, "
              r"has the derived length: $\eta g/(g+\epsilon)$ corrected, "
              r"$\eta(1-\beta_1^t)g/(g\sqrt{1-\beta_2^t}+\epsilon)$ uncorrected.",
              prove.close_all(np.concatenate([step_c, step_u]), np.concatenate([dc, du]), 1e-9,
-                        "step lengths"))
+                        "step lengths"), aside=True)
     pe.figure("adam", rf"Adam's step length over $\eta$ on the ramp ($|g| = {slopes[mid]:g}$, "
               rf"$\beta_1 = {p.beta1:g}$, $\beta_2 = {p.beta2:g}$), with and without bias "
               r"correction. Markers: measured; lines: derived.",
               lambda path: _plot_adam(path, ts, step_c[:, mid], step_u[:, mid], dc[:, mid],
-                                      du[:, mid], p.eta_adam))
+                                      du[:, mid], p.eta_adam), aside=True)
     peak = int(np.argmax(np.abs(du[:, mid] / p.eta_adam - 1)))
     pe.text(
-        rf"With $\beta_1 = {p.beta1:g}$, $\beta_2 = {p.beta2:g}$ the uncorrected steps are "
-        rf"{'too large' if factor > 1 else 'too small'} early on: the factor starts at "
-        rf"{factor:.3g} and is {du[peak, mid] / p.eta_adam:.3g} at its extreme, $t = {peak + 1}$, "
-        r"before tending to 1, because the slow second-moment average is more biased than the "
-        r"first. With the correction every step on a constant gradient has length $\eta$ "
-        r"(up to $\epsilon$), whatever the size of the gradient: $\eta$ acts as a trust radius."
+        rf"Uncorrected, the step over $\eta$ is {factor:.3g} at $t = 1$ and "
+        rf"{du[peak, mid] / p.eta_adam:.3g} at its extreme ($t = {peak + 1}$). Corrected, every step has length "
+        r"$\eta$ whatever $|g|$: $\eta$ acts as a trust radius."
     )
     grid = {g: slopes[None, :], t: ts[:, None]}
     at = {eta: exact_decimal(p.eta_adam), eps: exact_decimal(p.eps), **exact}
