@@ -505,11 +505,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"\sum_{j=1}^{d_h}\mathbb{E}[W_{ij}]\,\mathbb{E}[x_j]", lambda d: d * mW * mu,
         "linearity; $W$ independent of $x$",
     ).step(r"0", lambda d: sp.Integer(0), r"$\mathbb{E}[W_{ij}] = 0$", given={mW: 0})
-    pa.text(
-        r"Each check above expands the sum for $d_h = 1,\dots,8$ with symbolic moments; "
-        r"nothing about the inputs is assumed beyond independence from the weights, so the "
-        r"inputs may have any mean (ReLU outputs have a positive one)."
-    )
+    pa.text(r"The inputs may have any mean (ReLU outputs have a positive one).")
     x_dist = st.Uniform("x", 0, 2)
     x_m2 = st.E(x_dist**2)
     w_var = 1.0 / p.fan_in
@@ -556,7 +552,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         if e not in FAMILIES:
             pc.claim(f"density.{n}", rf"Typed density ${_tex(n)}(z) = {sp.latex(dens[n])}$: $p \ge 0$, "
                      r"$\int p\,dz = 1$, $p(-z) = p(z)$, and finite $\int z^2p\,dz$ and $\int z^4p\,dz$ "
-                     "(the simulation needs the latter).", typed_density(e).verdict)
+                     "(the simulation needs the latter).", typed_density(e).verdict, aside=True)
     f = sp.Function("p")
     moved = sp.Integral(z**2 * f(z), (z, -sp.oo, 0)).transform(-z, u)
     pc.claim(
@@ -571,7 +567,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     exact = f"exact integrals{note}"
     pc.claim("symmetric", r"Each test density satisfies $p(-z) = p(z)$ and has mean $0$.",
              prove.on_instances({n: prove.equal(pz.subs(z, -z), pz).passed and _zero(ints[n]["mean"], ints[n]["var"])
-                                 for n, pz in dens.items()}, f"{exact} for each density"))
+                                 for n, pz in dens.items()}, f"{exact} for each density"), aside=True)
     scale = {n: p.scale if chosen[n] in FAMILIES else math.sqrt(float(ints[n]["var"])) for n in dens}
     # Each line is a formula in the integrals of a generic symmetric p (read back from the display);
     # the links are checked density by density, by the exact integrals (or quadratures) of each.
@@ -634,9 +630,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"$\alpha = 0$ gives He's $\sigma_h^2 = 2/d_h$.",
              prove.equal((gain / sp.sqrt(d_)) ** 2, derived))
     pd.text(
-        r"The first layer is the exception: its input $x^{(0)}$ is data, not a ReLU output, so "
-        r"(b) alone applies and $\sigma_0^2 = 1/(d_0\,\mathbb{E}[x_j^2])$ (i.e. $1/d_0$ for "
-        r"standardised inputs)."
+        r"First layer (data input): by (b) alone, $\sigma_0^2 = 1/(d_0\,\mathbb{E}[x_j^2])$."
     )
     slopes = tuple(sp.nsimplify(b) for b in dict.fromkeys((*PROBE_SLOPES, p.alpha)))
     normal = sp.exp(-(z**2) / 2) / sp.sqrt(2 * sp.pi)
@@ -650,7 +644,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              + ", ".join(f"{float(b):g}" for b in slopes) + r"$; by (b) a layer multiplies the variance by "
              r"$d_h\sigma_h^2\,\mathbb{E}[\sigma(z)^2]/\operatorname{Var}(z)$, which is 1 at the derived "
              rf"$\sigma_h^2$ for each of these slopes ($d_h = {p.mc_width}$, relative agreement $10^{{-9}}$).",
-             by_quadrature(derived))
+             by_quadrature(derived), aside=True)
     s2_num = float(derived.subs({alpha_: a, d_: p.width}))
     mc_s2 = float(derived.subs({alpha_: a, d_: p.mc_width}))
     gains: dict[float, Verdict] = {}
@@ -674,7 +668,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pd.figure("depth", rf"Mean squared pre-activation by layer in random {p.depth}-layer networks "
               rf"(width {p.width}, $\alpha={p.alpha:g}$), simulated (markers) against the derived "
               r"$c^h$ (lines), for weight variances that are multiples of the derived one.",
-              lambda path: _plot_depth(path, p, s2_num, ctx))
+              lambda path: _plot_depth(path, p, s2_num, ctx), aside=True)
     simulated = _preserving(gains, mc_s2, p.alpha)
     # A formula is judged at the simulated fan-in, as if the layer computed twice as many units: a unit's
     # gain does not depend on how many units its layer has, so a variance must not depend on d_(h+1).
