@@ -360,10 +360,10 @@ def _layer2_tables(part: Part, net: Network, names: list[str], what: str) -> Non
     ins = ", ".join(f"$g_{{{j + 1}}}$" for j in range(len(net.pieces)))
     rows.append(["$y$", "alarm (OR)", ins, "1", f"${_tex(net.or_b)}$", "at least one input is 1"])
     part.table(["unit", "detects", "inputs", "weights", "bias", "fires iff"], rows,
-               f"Layers 2 and 3 for map {what}: an AND unit per piece, an OR unit for the alarm.")
+               f"Layers 2 and 3 for map {what}: an AND unit per piece, an OR unit for the alarm.", aside=True)
 
 
-def _logic_claims(part: Part, net: Network) -> None:
+def _logic_claims(part: Part, net: Network, aside: bool = False) -> None:
     ands = {f"g{j + 1}": (lambda j=j, idx=idx: truth_table(
         [1] * len(idx), net.and_b[j], all, f"g{j + 1} ({len(idx)} inputs)"))
         for j, idx in enumerate(net.pieces)}
@@ -373,7 +373,7 @@ def _logic_claims(part: Part, net: Network) -> None:
                r"inputs, an integer at most $k_j$, is then above $k_j - 1$, hence $k_j$, so every $h_i = 1$:",
                prove.proved_for_each(ands, "AND truth tables"),
                latex=r"\sum_{i\in P_j} h_i \ge k_j - \tfrac12 > k_j - 1",
-               value=sp.And(sp.Ge(H_SUM, threshold), sp.Gt(threshold, k_j - 1, evaluate=False)))
+               value=sp.And(sp.Ge(H_SUM, threshold), sp.Gt(threshold, k_j - 1, evaluate=False)), aside=aside)
     m = len(net.pieces)
     threshold = -or_bias(m)
     part.claim("or", rf"The output $y = H\bigl(\sum_{{j=1}}^{{{m}}} g_j - \tfrac12\bigr)$ fires "
@@ -381,7 +381,7 @@ def _logic_claims(part: Part, net: Network) -> None:
                r"integer, is then positive, hence at least 1, so some $g_j = 1$:",
                truth_table([1] * m, net.or_b, any, f"OR ({m} inputs)"),
                latex=r"\sum_j g_j \ge \tfrac12 > 0",
-               value=sp.And(sp.Ge(G_SUM, threshold), sp.Gt(threshold, 0, evaluate=False)))
+               value=sp.And(sp.Ge(G_SUM, threshold), sp.Gt(threshold, 0, evaluate=False)), aside=aside)
 
 
 def _network_formula(net: Network) -> str:
@@ -433,11 +433,9 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
         r"separate triangle; give the real map's convex pieces in the parameter \emph{polygons}.",
     )
     pa.text(
-        r"A single threshold unit fires on a half-plane $a^\top x + b \ge 0$. A convex polygon "
-        r"is the intersection of the half-planes on the inner side of its edges, so an AND of "
-        r"those units detects it; a non-convex zone (the L) is a union of convex pieces, so an "
-        r"OR of the pieces' AND units detects the whole map. Edges shared by two pieces share a "
-        r"unit. With $H(0) = 1$ the network's zone is closed (edges count as dangerous)."
+        r"One unit fires on a half-plane $a^\top x + b \ge 0$; a convex polygon is the AND of its "
+        r"edges' inner half-planes, the map the OR of its convex pieces ($H(0) = 1$: edges count "
+        r"as dangerous)."
     )
     p1, p2, q1, q2 = sp.symbols("p_1 p_2 q_1 q_2", real=True)
     a1, a2, b = half_plane((p1, p2), (q1, q2))
@@ -448,8 +446,7 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
     ).step(rf"\left({sp.latex(a1)}\right)x_1 + \left({sp.latex(a2)}\right)x_2 + "
            rf"\left({sp.latex(b)}\right)", a1 * x1 + a2 * x2 + b,
            r"collect $x_1$, $x_2$: weights $a$, bias $b$")
-    pa.text(r"Each edge's $(a_1, a_2, b)$ is then scaled by a positive factor to coprime integers, "
-            r"which keeps the half-plane.")
+    pa.text(r"scaled by a positive factor to coprime integers:")
 
     polys = [counter_clockwise(poly) for poly in p.polygons]
     net = build_network(LINEAR, [polygon_units(poly) for poly in p.polygons])
@@ -477,10 +474,10 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
     pa.claim("edges", r"Each edge's unit has its zero line through both end points of the edge "
              r"and is strictly positive at the polygon's other vertices, so it fires exactly on "
              r"the polygon's side of that edge (exact rational arithmetic).",
-             prove.proved_for_each(checks, "edge lines"))
+             prove.proved_for_each(checks, "edge lines"), aside=True)
     _layer2_tables(pa, net, [f"polygon {j + 1}" for j in range(len(polys))], "(a)")
     _logic_claims(pa, net)
-    pa.text(r"The whole network for map (a), with the units $h_i$ of the first table: "
+    pa.text(r"Layers 2 and 3: "
             + _network_formula(net))
 
     verts = np.array([v for poly in p.polygons for v in poly], dtype=float)
@@ -498,13 +495,13 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
                  rf"at {p.random_points:,} random points, half of them between $10^{{-7}}$ and "
                  r"$10^{-2}$ from an edge")
         pa.claim(f"pieces.{name}", rf"Each AND unit $g_j$ fires exactly inside polygon $j$ "
-                 rf"(ray casting on the vertices), {label}.", per_piece)
+                 rf"(ray casting on the vertices), {label}.", per_piece, aside=True)
         pa.claim(f"alarm.{name}", rf"The alarm $y$ equals membership in the map (ray casting, "
-                 rf"independent of the half-planes), {label}.", alarm)
+                 rf"independent of the half-planes), {label}.", alarm, aside=True)
     pa.figure("map-a", "Map (a): the assumed dangerous zone (shaded polygons), the lines of the "
               "layer-1 units (dashed) and the decision boundary of the network, the contour "
               "$y = 1/2$ of its output on a fine grid (solid); they coincide.",
-              lambda path: _plot_polygons(path, p, net, box))
+              lambda path: _plot_polygons(path, p, net, box), aside=True)
     _answers(sol, "a", net, {_what("grid", "edge"): sets["grid"], _what("random", "edge"): sets["random"]},
              lambda q: geo.polygon_map(p.polygons, q))
     ks = [len(idx) for idx in net.pieces]
@@ -532,12 +529,9 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
         r"the parameters \emph{discs} and \emph{rings}.",
     )
     pb.text(
-        r"A disc is not an intersection of finitely many half-planes of $x$, so no network of "
-        r"the kind used in (a) draws it exactly. But $\lVert x - c\rVert^2 \le r^2$ is linear in "
-        r"the features $\phi(x) = (x_1, x_2, x_1^2, x_2^2)$, so one threshold unit on $\phi$ "
-        r"detects a disc, and one more with the opposite sign detects the outside of a circle. "
-        r"A ring is the inside of its outer circle AND the outside of its inner one; the map is "
-        r"the OR of its discs and rings."
+        r"No finite AND of half-planes is a disc, but $\lVert x - c\rVert^2 \le r^2$ is linear in "
+        r"$\phi(x) = (x_1, x_2, x_1^2, x_2^2)$: one unit on $\phi$ per circle (either sign); a ring "
+        r"is inside-outer AND outside-inner, the map the OR of its pieces."
     )
     cx_, cy_ = sp.symbols("c_1 c_2", real=True)
     r_ = sp.symbols("r", positive=True)
@@ -592,10 +586,10 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
              r"$r_{\mathrm{out}}^2 - \lVert x - c\rVert^2$ and "
              r"$\lVert x - c\rVert^2 - r_{\mathrm{in}}^2$ for a ring.",
              prove.proved_for_each({n: (lambda j=j: piece_check(j)) for j, n in enumerate(names)},
-                                   "circle units per shape"))
+                                   "circle units per shape"), aside=True)
     _layer2_tables(pb, net, names, "(b)")
-    _logic_claims(pb, net)
-    pb.text(r"The whole network for map (b), with the units $h_i$ of the table above: "
+    _logic_claims(pb, net, aside=True)  # the same argument as in (a)
+    pb.text(r"Layers 2 and 3: "
             + _network_formula(net))
 
     lo = np.array([min(c[0] - c[-1] for c in (*p.discs, *p.rings)),
@@ -616,13 +610,13 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
                  rf"at {p.random_points:,} random points, half of them between $10^{{-7}}$ and "
                  r"$10^{-2}$ from a circle")
         pb.claim(f"pieces.{name}", rf"Each AND unit $g_j$ fires exactly inside disc or ring $j$ "
-                 rf"(distances to the centres), {label}.", per_piece)
+                 rf"(distances to the centres), {label}.", per_piece, aside=True)
         pb.claim(f"alarm.{name}", rf"The alarm $y$ equals membership in the map (distances to "
-                 rf"the centres), {label}.", alarm)
+                 rf"the centres), {label}.", alarm, aside=True)
     pb.figure("map-b", "Map (b): the assumed dangerous discs and rings (shaded), the circles of "
               "the layer-1 units (dashed) and the decision boundary of the network, the contour "
               "$y = 1/2$ of its output on a fine grid (solid); they coincide.",
-              lambda path: _plot_circles(path, p, net, box))
+              lambda path: _plot_circles(path, p, net, box), aside=True)
     _answers(sol, "b", net, {_what("grid", "circle"): sets["grid"], _what("random", "circle"): sets["random"]},
              lambda q: geo.circle_map(p.discs, p.rings, q))
     centres = [c[:2] for c in (*p.discs, *p.rings)]
