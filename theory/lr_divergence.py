@@ -131,7 +131,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     )
     pa.claim("one-step", r"The substitution above is correct (expanded both sides).",
              prove.equal(after, E.subs(w, w0_) - eta * dE.subs(w, w0_) ** 2
-                         + eta**2 * d2E / 2 * dE.subs(w, w0_) ** 2))
+                         + eta**2 * d2E / 2 * dE.subs(w, w0_) ** 2), aside=True)
     phi = E.subs(w, w0_) - eta * g0**2 + eta**2 * a_ / 2 * g0**2
     stationary = sp.solve(sp.diff(phi, eta), eta)
     pa.claim("stationary", r"$\frac{d}{d\eta}$ of it, $-E'(w_0)^2 + \eta E'' E'(w_0)^2$, vanishes "
@@ -154,7 +154,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     measured = gd.best_step(f_num, p.w0, 10 * eta_opt, **QUADRATIC_STEP)
     pa.claim("line-search", rf"A numeric line search for the best single step from $w_0 = {p.w0:g}$ "
              rf"(gradients by central differences) finds $\eta = 1/a = {eta_opt:.6g}$.",
-             prove.close(measured, eta_opt, rtol=1e-6, what="best step"))
+             prove.close(measured, eta_opt, rtol=1e-6, what="best step"), aside=True)
 
     # (b) a function whose 1/E'' is not the best step
     exact_best, newton = counterexample(sol.part(
@@ -198,12 +198,12 @@ def solve(p: Params, ctx: Context) -> Solution:
         regime = _regime(m)
         pc.claim(f"rate{m:g}", rf"$\eta = {m:g}\,\eta_{{\mathrm{{opt}}}}$ ({regime}): measured "
                  rf"$(w_{{t+1}}-w^*)/(w_t-w^*)$ equals $1-\eta a = {predicted:.4g}$.",
-                 prove.close(measured_ratio, predicted, rtol=1e-6, atol=1e-6, what="error ratio"))
+                 prove.close(measured_ratio, predicted, rtol=1e-6, atol=1e-6, what="error ratio"), aside=True)
         rows.append([f"${m:g}$", f"${rate:.4g}$", f"${predicted:.4g}$", regime,
                      f"${abs(err[-1]):.3g}$"])
     pc.table([r"$\eta/\eta_{\mathrm{opt}}$", r"$\eta$", r"$1-\eta a$", "regime",
               rf"$|w_{{{p.steps}}} - w^*|$"], rows,
-             caption=rf"Gradient descent from $w_0 = {p.w0:g}$ on $E$ with $a={p.a:g}$, $b={p.b:g}$.")
+             caption=rf"Gradient descent from $w_0 = {p.w0:g}$ on $E$ with $a={p.a:g}$, $b={p.b:g}$.", aside=True)
 
     # (d) oscillation
     pd = sol.part("d", "Oscillating convergence",
@@ -215,11 +215,9 @@ def solve(p: Params, ctx: Context) -> Solution:
                  sp.solve_univariate_inequality(factor_t < 0, t, relational=False)
                  & sp.solve_univariate_inequality(factor_t > -1, t, relational=False),
                  sp.Interval.open(1, 2))))
-    pd.text(r"The step $\eta E'(w_t)$ is longer than the distance to the bottom of the parabola, so "
-            r"each step jumps over $w^*$ to the other side (the sign of $w_t - w^*$ flips), but lands "
-            r"closer than it started, because the overshoot is less than the whole distance "
-            r"($|1-\eta a| < 1$). The iterates zig-zag across the minimum with shrinking amplitude; "
-            r"beyond $2\eta_{\mathrm{opt}}$ the overshoot exceeds the distance and the zig-zag grows.")
+    pd.text(r"Each step $\eta E'(w_t)$ is longer than the distance to the bottom, so it jumps over $w^*$ "
+            r"(the sign of $w_t - w^*$ flips), but the overshoot is shorter than that distance "
+            r"($|1-\eta a| < 1$): a zig-zag of shrinking amplitude. Beyond $2\eta_{\mathrm{opt}}$ it grows.")
     osc = [m for m in p.multipliers if 1 < m < 2]
     for m in osc:
         err = runs[m] - w_star
@@ -231,12 +229,12 @@ def solve(p: Params, ctx: Context) -> Solution:
                  prove.on_instances({
                      "signs alternate": bool(np.all(np.sign(err[1:]) == -np.sign(err[:-1]))),
                      "magnitude decreases": bool(np.all(np.abs(err[1:]) < np.abs(err[:-1]))),
-                 }, steps))
-    sol.part("plot", "Trajectories", r"The four regimes side by side.").figure(
+                 }, steps), aside=True)
+    pd.figure(
         "trajectories", rf"Gradient descent on $E(w) = {sp.latex(E.subs(num))}$ "
         rf"from $w_0={p.w0:g}$ for $\eta$ = multiples of $\eta_{{\mathrm{{opt}}}} = 1/a$: left, "
         r"$w_t$ against $t$; right, the iterates on the curve $E(w)$.",
-        lambda path: _plot(path, runs, f_sim, w_star, eta_opt))
+        lambda path: _plot(path, runs, f_sim, w_star, eta_opt), aside=True)
     sol.answer("eta_opt", optimal_rate(a_).subs(num), claims=("a.line-search",),
                check=witness.close(measured, rtol=1e-6, what="best step found by the line search"))
     sol.answer("w_star", wstar.subs(num), claims=("a.lands",),
@@ -345,10 +343,10 @@ def counterexample(pb: Part, p: Params) -> tuple[sp.Expr, sp.Expr]:
     fraction = gd.minimiser(lambda s: Fn(float(x0) - s * float(best) * slope), 0.5, 1.5)  # relative to eta*
     local = fraction * float(best)
     pb.claim("line-search", r"An independent line search around it (the gradient by central differences) finds "
-             r"the same $\eta^*$.", prove.close(local, float(best), rtol=1e-5, what="best step"))
+             r"the same $\eta^*$.", prove.close(local, float(best), rtol=1e-5, what="best step"), aside=True)
     pb.figure("counterexample", rf"$F$ after one gradient step from $w_0 = {sp.latex(x0)}$ against the step "
               rf"size $\eta$, for $F(w) = {sp.latex(F)}$: the best step $\eta^*$ and the step $1/F''(w_0)$.",
-              lambda path: _plot_steps(path, Fn, float(x0), float(g), float(best), float(newton)))
+              lambda path: _plot_steps(path, Fn, float(x0), float(g), float(best), float(newton)), aside=True)
     return best, newton
 
 
