@@ -300,7 +300,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa.table(["node", "definition", "value"],
              [[f"${TEX[n]}$", f"${definitions[n]}$", f"${_tex_num(fwd[n])}$"] for n in NODES],
              caption="Forward pass at the data point (hand-written tape, "
-                     "\\texttt{checks/backprop.py}).")
+                     "\\texttt{checks/backprop.py}); the figure shows the same values.", aside=True)
     sym_fwd = {n: float(_value(g.node(n), exact)) for n in NODES}
     terms = {"z1": abs(p.x1 * p.w1) + abs(p.x2 * p.w2), "z2": abs(p.x3 * p.w3) + abs(p.x4 * p.w4),
              "z3": abs(p.w5 * fwd["h1"]) + abs(p.w6 * fwd["h2"])}
@@ -311,8 +311,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         "forward", r"The hand-written forward pass agrees with SymPy's evaluation of each node's "
         r"expression (30 digits): relative $10^{-12}$ (for the sums $z_i$, relative to the size "
         r"of their terms; for $L$, times $2\kappa$, see (c)).",
-        prove.on_instances(fwd_ok, "hand forward pass vs SymPy, per node"),
-    )
+        prove.on_instances(fwd_ok, "hand forward pass vs SymPy, per node"), aside=True)
     pa.figure(
         "network",
         r"The assumed network. Single circles are variables, double circles are functions "
@@ -363,7 +362,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         [[r"$\partial L/\partial\hat y$", r"$-2(y-\hat y)$", f"${_tex_num(vals[0])}$"],
          [r"$\partial\hat y/\partial h_1$", f"${mid}$", f"${_tex_num(vals[1])}$"],
          [r"$\partial h_1/\partial w_1$", r"$x_1\,h_1(1-h_1)$", f"${_tex_num(vals[2])}$"]],
-        caption=r"The three factors of $\partial L/\partial w_1$.",
+        caption=r"The three factors of $\partial L/\partial w_1$.", aside=True,
     )
     pb.text(
         rf"So $\partial L/\partial w_1 \approx {_tex_num(answer)}$: "
@@ -397,20 +396,17 @@ def solve(p: Params, ctx: Context) -> Solution:
          for n in order],
         caption=r"Backward pass: adjoints $\bar v = \partial L/\partial v$, swept from $L$ back "
                 r"to the leaves (hand-written tape), beside SymPy's derivative with $v$ held as a "
-                r"variable.",
+                r"variable.", aside=True,
     )
     pc.text(
-        r"Tolerances of the double-precision passes: a few dozen rounded operations give a "
-        r"relative error far below $10^{-12}$, except that the residual $y - \hat y$ amplifies "
-        r"rounding by its condition number $\kappa = (|y| + |\hat y|)/|y - \hat y| = "
-        rf"{_tex_num(kappa, 4)}$; every adjoint carries the factor $y - \hat y$, so adjoints are "
-        r"compared to a relative $10^{-12}\kappa$."
+        r"The reverse pass sweeps $\bar v = \partial L/\partial v$ from $\bar L = 1$ back to the leaves "
+        r"(adjoints in the figure; table in the appendix), compared at relative $10^{-12}\kappa$, "
+        rf"$\kappa = (|y| + |\hat y|)/|y - \hat y| = {_tex_num(kappa, 4)}$."
     )
     pc.claim(
         "reverse", r"The hand-written reverse pass gives the derived $\partial L/\partial w_1$ "
         r"(relative tolerance $10^{-12}\kappa$).",
-        prove.close(adj["w1"], g_num, rtol=rtol_r, what="reverse-mode adjoint of w1"),
-    )
+        prove.close(adj["w1"], g_num, rtol=rtol_r, what="reverse-mode adjoint of w1"), aside=True)
     pc.claim(
         "factors", r"The reverse pass builds the same product, factor by factor: "
         r"$\bar{\hat y} = \partial L/\partial\hat y$, $\bar h_1 = \bar{\hat y}\cdot"
@@ -419,14 +415,12 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"dL/dyhat": _agree(adj["yhat"], float(vals[0]), rtol_r),
             r"dyhat/dh1": _agree(adj["h1"], adj["yhat"] * float(vals[1]), RTOL),
             r"dh1/dw1": _agree(adj["w1"], adj["h1"] * float(vals[2]), RTOL),
-        }, f"adjoints vs the derived factors (rtol {rtol_r:.2g} for the first, {RTOL:g} after)"),
-    )
+        }, f"adjoints vs the derived factors (rtol {rtol_r:.2g} for the first, {RTOL:g} after)"), aside=True)
     pc.claim(
         "adjoints", r"Every adjoint of the reverse pass equals SymPy's partial derivative of $L$ "
         r"with respect to that node (relative $10^{-12}\kappa$).",
         prove.on_instances({n: _agree(adj[n], float(sym_adj[n]), rtol_r) for n in order},
-                           f"reverse pass vs SymPy, per node (rtol {rtol_r:.2g})"),
-    )
+                           f"reverse pass vs SymPy, per node (rtol {rtol_r:.2g})"), aside=True)
 
     h = p.fd_step
     w1 = p.w1
@@ -446,23 +440,19 @@ def solve(p: Params, ctx: Context) -> Solution:
     roundoff = (_loss_rounding(p, w1 - h) + _loss_rounding(p, w1 + h)) / (2 * h)
     trunc = h**2 / 6 * l3_max
     pc.text(
-        r"Central differences $D(h) = \frac{L(w_1+h) - L(w_1-h)}{2h}$ have error "
-        r"$D(h) - L'(w_1) = \frac{h^2}{12}\bigl(L'''(\xi_+) + L'''(\xi_-)\bigr)$ with "
-        r"$\xi_\pm \in (w_1-h, w_1+h)$ (Taylor with remainder), so $|D(h) - L'(w_1)| \le "
-        r"\frac{h^2}{6}\max|L'''| + \frac{\delta_+ + \delta_-}{2h}$, where "
-        r"$\delta_\pm = k\varepsilon\bigl(L + 2|y-\hat y|(|y|+|\hat y|)\bigr)$ at $w_1\pm h$ "
-        rf"bounds the rounding of one evaluation of $L$ ($k = {ROUNDOFF_FLOPS}$, "
-        r"$\varepsilon = 2^{-52}$). "
-        rf"$L'''$ is derived symbolically and maximised over {GRID} points of the interval: "
-        rf"$h = {_tex_num(h)}$, $\max|L'''| \approx {_tex_num(l3_max, 4)}$, "
+        r"Central differences $D(h) = \frac{L(w_1+h) - L(w_1-h)}{2h}$ err by at most "
+        r"$\frac{h^2}{6}\max|L'''| + \frac{\delta_+ + \delta_-}{2h}$ (Taylor; $\delta_\pm$ bounds the rounding "
+        r"of $L$ at $w_1\pm h$, "
+        r"$\delta_\pm = k\varepsilon\bigl(L + 2|y-\hat y|(|y|+|\hat y|)\bigr)$, "
+        rf"$k = {ROUNDOFF_FLOPS}$, $\varepsilon = 2^{{-52}}$): $h = {_tex_num(h)}$, "
+        rf"$\max|L'''| \approx {_tex_num(l3_max, 4)}$ over {GRID} points, "
         rf"tolerance ${_tex_num(trunc + roundoff, 3)}$."
     )
     pc.claim(
         "fd", rf"Central differences ($h = {_tex_num(h)}$) agree with the derived "
         r"$\partial L/\partial w_1$ within the truncation-plus-rounding bound above.",
         prove.close(fd, g_num, rtol=0.0, atol=trunc + roundoff,
-                    what=f"central difference, |error| <= {trunc + roundoff:.2e}"),
-    )
+                    what=f"central difference, |error| <= {trunc + roundoff:.2e}"), aside=True)
     osc = h**2 / 6 * float(np.max(np.abs(l3_grid - l3)))
     pc.claim(
         "fd_order", r"The finite-difference error is its predicted leading term: "
@@ -470,8 +460,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"$\frac{h^2}{6}\max|L'''(\xi) - L'''(w_1)|$ and rounding, so the error is "
         r"$O(h^2)$ with the derived constant.",
         prove.close(fd - g_num, h**2 / 6 * l3, rtol=0.0, atol=osc + roundoff,
-                    what=f"D(h) - dL/dw1 vs h^2/6 L''' (tolerance {osc + roundoff:.2e})"),
-    )
+                    what=f"D(h) - dL/dw1 vs h^2/6 L''' (tolerance {osc + roundoff:.2e})"), aside=True)
 
     sol.answer("dL/dw1", _at(derived, exact), claims=("c.reverse", "c.fd"), check=witness.both(
         witness.close(adj["w1"], rtol=rtol_r, what="reverse-mode adjoint of w1"),
