@@ -233,7 +233,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         one = float(sim.sampled_errors(ctx.rng("b.instance"), 1, Y, W, X, p.rho)[0])
         error_check = witness.close(one, rtol=1e-12, what="E(W) for the one possible mask")
         pb.claim("mc", rf"On {instance} every mask is the same, so one sampled $E(\mathbf W)$ is the expectation.",
-                 error_check(claimed))
+                 error_check(claimed), aside=True)
     else:
         v_error = ctx.monte_carlo("b.instance", lambda g, n: sim.sampled_errors(g, n, Y, W, X, p.rho), claimed)
         error_check = witness.monte_carlo(v_error, "mean of E(W) over sampled masks")
@@ -243,11 +243,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     pc = sol.part("c", "What the second term resembles",
                   r"Interpret $\rho(1-\rho)\sum_{n,k,i} w_{ki}^2x_{ni}^2$.")
     pc.text(
-        r"It is an $L_2$ (ridge, weight-decay) penalty on the weights, $\rho(1-\rho)\sum_{k,i} "
-        r"c_i\,w_{ki}^2$, in which each input's weights are penalised in proportion to that "
-        r"input's energy in the data, $c_i = \sum_n x_{ni}^2$: a data-dependent Tikhonov "
-        r"regulariser with the diagonal of $X^\top X$. With $\tilde w = \rho w$ the expected error "
-        r"is exactly a ridge problem with per-feature weights:"
+        r"An $L_2$ (ridge, weight-decay) penalty $\rho(1-\rho)\sum_{k,i} c_i\,w_{ki}^2$, each input "
+        r"weighted by its energy $c_i = \sum_n x_{ni}^2$ (Tikhonov with $\mathrm{diag}(X^\top X)$). "
+        r"With $\tilde w = \rho w$ it is exactly ridge regression:"
     )
     small = {f"({N},{K},{D})": {"N": N, "K": K, "D": D} for N in (1, 2) for K in (1, 2) for D in (1, 2)}
 
@@ -273,7 +271,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                  r"closed form $\tilde{\mathbf W}^\top = \bigl(X^\top X + \lambda\,\mathrm{diag}(X^\top X)\bigr)^{-1}"
                  r"X^\top Y$.",
                  prove.close(float(np.max(np.abs(exact - closed))), 0.0, rtol=0.0, atol=1e-8,
-                             what="max |W_enumerated - W_ridge|"))
+                             what="max |W_enumerated - W_ridge|"), aside=True)
     pc.text(r"As $\rho \to 1$ (no dropout) $\lambda \to 0$ and the plain least-squares fit returns; "
             r"stronger dropout (smaller $\rho$) means stronger shrinkage.")
     sol.answer("E[R]", rho, check=mean_check, claims=("a.mc.mean",))
