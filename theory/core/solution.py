@@ -158,6 +158,7 @@ class Diagram:
     caption: str
     tikz: str
     outline: list[str] = field(default_factory=list)
+    aside: bool = False  # a drawing the question did not ask for: shown in the appendix
 
 
 @dataclass
@@ -268,8 +269,9 @@ class Part:
         """A figure; `aside=True` for an extra experiment's plot (it goes to the appendix)."""
         self.blocks.append(Figure(name, caption, draw, aside))
 
-    def diagram(self, name: str, caption: str, tikz: str, outline: list[str] | None = None) -> None:
-        self.blocks.append(Diagram(name, caption, tikz, outline or []))
+    def diagram(self, name: str, caption: str, tikz: str, outline: list[str] | None = None,
+                aside: bool = False) -> None:
+        self.blocks.append(Diagram(name, caption, tikz, outline or [], aside))
 
     def algorithm(self, title: str, lines: list[str]) -> None:
         self.blocks.append(Algorithm(title, lines))

@@ -95,7 +95,7 @@ def _checked(b: Claim | Chain) -> tuple[str, Verdict]:
 
 def _aside(b) -> bool:
     """Whether a block belongs in the verification appendix rather than the body."""
-    return (isinstance(b, Claim) and b.cross_check) or (isinstance(b, (Figure, Table, Chain)) and b.aside)
+    return (isinstance(b, Claim) and b.cross_check) or (isinstance(b, (Figure, Table, Chain, Diagram)) and b.aside)
 
 
 def verification(sol: Solution, number: str = "") -> str:
@@ -108,7 +108,7 @@ def verification(sol: Solution, number: str = "") -> str:
             + rf"{detail(v.detail)}{' (skipped)' if v.skipped else ''}" for cid, _, v in sol.claims()]
     topic = f"{sol.topic}-{number}" if number else sol.topic
     extras = [_block(b, topic, None, number) for q in sol.parts for b in q.blocks
-              if isinstance(b, (Figure, Table, Chain)) and b.aside]  # figures were drawn with the body
+              if isinstance(b, (Figure, Table, Chain, Diagram)) and b.aside]  # figures were drawn with the body
     return (rf"\subsection*{{{title}}}" "\n"
             + parameters(sol)
             + "".join(f"{x}\n" for x in extras)
