@@ -179,7 +179,7 @@ def _answers(problems: list[Rendered]) -> str:
     if not rows:
         return ""
     return (r"\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n"
-            r"{\small\renewcommand{\arraystretch}{1.6}"
+            r"{\footnotesize\renewcommand{\arraystretch}{1.3}"
             r"\begin{longtable}{@{}l p{0.27\linewidth} p{0.43\linewidth} r l@{}}\toprule" "\n"
             r"Problem & Answer & Value & Page & Check \\ \midrule\endhead" "\n"
             + " \\\\\n".join(rows) + "\n" r"\\ \bottomrule\end{longtable}}")
