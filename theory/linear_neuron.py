@@ -232,7 +232,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"SymPy's gradient $\nabla L$ is, at this size and at every smaller one,",
              prove.proved_for_each({k: (lambda a=a, b=b: _size_check(a, b))
                                     for k, (a, b) in sizes.items()}, "symbolic data"),
-             latex=r"-X^\top(\mathbf{y} - X\mathbf{w})", value=sp.Matrix([sp.diff(L, w) for w in W]))
+             latex=r"-X^\top(\mathbf{y} - X\mathbf{w})", value=sp.Matrix([sp.diff(L, w) for w in W]), aside=True)
     pa.chain("batch", r"w_j^{\mathrm{new}}", cases).define(
         r"w_j - \eta\frac{\partial L}{\partial w_j}", lambda j: W[j] - eta_ * sp.diff(L, W[j]),
         "a gradient-descent step",
@@ -281,7 +281,12 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"and every eigenvalue $\lambda_k$ of $H$ is $\ge 0$ ($> 0$ when $X$ has full column "
              r"rank).",
              prove.equal((v.T @ H @ v)[0], sum(e**2 for e in X1 @ v)), aside=True)
-    pb.chain("error", r"\mathbf{w}^{\mathrm{new}} - \hat{\mathbf{w}}").define(
+    pb.text(r"$L$ is quadratic with Hessian $H = X^\top X$: GD converges exactly when "
+            r"$0 < \eta < 2/\lambda_{\max}(X^\top X)$, above it the top mode grows by "
+            r"$|1-\eta\lambda_{\max}| > 1$ per step (derivation in the appendix). With a constant "
+            r"$\eta$ the per-example rule keeps fluctuating around $\hat{\mathbf{w}}$ on noisy data, so "
+            r"$\eta$ is decreased in practice.")
+    pb.chain("error", r"\mathbf{w}^{\mathrm{new}} - \hat{\mathbf{w}}", aside=True).define(
         r"\mathbf{w} - \eta\nabla L(\mathbf{w}) - \hat{\mathbf{w}}", W - eta_ * gradient(X1, Y, W) - What,
         r"one step, minus any $\hat{\mathbf{w}}$",
     ).step(
@@ -289,21 +294,19 @@ def solve(p: Params, ctx: Context) -> Solution:
         (sp.eye(N + 1) - eta_ * H) @ (W - What) - eta_ * gradient(X1, Y, What),
         r"$\nabla L$ is linear in $\mathbf{w}$ with slope $H$",
     )
-    pb.text(r"With $H = X^\top X \succeq 0$ the Hessian and $\nabla L(\hat{\mathbf{w}}) = 0$ at the "
-            r"least-squares solution, $\mathbf{e}_t = (I-\eta H)^t\mathbf{e}_0$: along the $k$-th "
-            r"eigenvector of $H$ the error is multiplied by $1 - \eta\lambda_k$ at every step.")
     t_ = sp.Symbol("t", positive=True)  # t = eta * lambda
     region = sp.solve_univariate_inequality(sp.Abs(mode_factor(t_ / lam_, lam_)) < 1, t_,
                                             relational=False) & sp.Interval.open(0, sp.oo)
-    pb.claim("threshold", r"For $\lambda > 0$: $|1 - \eta\lambda| < 1 \iff 0 < \eta\lambda < 2$. "
+    pb.claim("threshold", r"With $\nabla L(\hat{\mathbf{w}}) = 0$ at the least-squares solution, "
+             r"$\mathbf{e}_t = (I-\eta H)^t\mathbf{e}_0$: along the $k$-th eigenvector of $H$ the "
+             r"error is multiplied by $1 - \eta\lambda_k$ at every step. "
+             r"For $\lambda > 0$: $|1 - \eta\lambda| < 1 \iff 0 < \eta\lambda < 2$. "
              r"Hence every mode shrinks, and GD converges to $\hat{\mathbf{w}}$ from any start, "
              r"exactly when", prove.holds(sp.Eq(region, sp.Interval.open(
                  0, sp.simplify(rate_threshold(lam_) * lam_)))),
              latex=r"0 < \eta < \frac{2}{\lambda_{\max}(X^\top X)}",
-             value=sp.And(sp.Lt(0, eta_, evaluate=False), sp.Lt(eta_, rate_threshold(lam_max_))))
-    pb.text(r"Above it the top mode grows by $|1-\eta\lambda_{\max}| > 1$ per step. The per-example "
-            r"rule with a constant $\eta$ keeps fluctuating around $\hat{\mathbf{w}}$ on noisy data, so "
-            r"$\eta$ is decreased in practice.")
+             value=sp.And(sp.Lt(0, eta_, evaluate=False), sp.Lt(eta_, rate_threshold(lam_max_))),
+             aside=True)
 
     with np.errstate(over="ignore", invalid="ignore"):  # a wrong formula may overflow: it fails
         _numeric(sol, p, ctx)
