@@ -285,8 +285,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     # (b) XOR
     pb = sol.part("b", "A two-layer network for XOR",
-                  r"Build a network of perceptrons with one hidden layer computing $A\oplus B$; "
-                  r"show a single perceptron cannot.")
+                  r"Build a network of perceptrons with one hidden layer computing $A\oplus B$.")
     h1, h2, wo = (tuple(map(exact_decimal, w)) for w in (p.hidden1, p.hidden2, p.output))
     pb.text(r"Since $A\oplus B = (A\wedge\neg B)\vee(\neg A\wedge B)$, the hidden unit $h_1$ "
             rf"computes $A\wedge\neg B$ (as in (a): $\mathrm{{step}}({_wx(h1)})$), $h_2$ computes "
@@ -325,29 +324,30 @@ def solve(p: Params, ctx: Context) -> Solution:
     # no single perceptron
     target_x = _spec_table("A xor B")
     cons_x = constraints(target_x, p.strict)
-    pb.text(r"\textbf{No single perceptron computes XOR.} Its truth table demands " + ", ".join(
+    pb.text(r"One hidden layer is needed: no single perceptron computes XOR (proof in the appendix).")
+    demands = (r"No single perceptron computes XOR: its truth table demands " + ", ".join(
         f"${sp.latex(cons_x[x])}$" for x in ROWS)
-        + r" (rows $(A,B) = (0,0), (0,1), (1,0), (1,1)$).")
+        + r" (rows $(A,B) = (0,0), (0,1), (1,0), (1,1)$). ")
     lam = certificate(target_x)
     pos = [x for x in ROWS if target_x[x]]
     neg = [x for x in ROWS if not target_x[x]]
     if lam is None:
-        pb.claim("impossible", r"Adding the inequalities gives a contradiction.",
-                 Verdict("symbolic", False, "no non-negative combination of the rows cancels"))
+        pb.claim("impossible", demands + r"Adding the inequalities gives a contradiction.",
+                 Verdict("symbolic", False, "no non-negative combination of the rows cancels"), aside=True)
     else:
         s = {x: preactivation((w1_, w2_, b_), x) for x in ROWS}
-        pb.chain("sum", r"\sum_{t=1}\lambda_x\,(w\cdot x + b)").define(
+        pb.chain("sum", r"\sum_{t=1}\lambda_x\,(w\cdot x + b)", aside=True).define(
             _combo(lam, s, pos), sum(lam[x] * s[x] for x in pos),
             r"the two rows with target 1",
         ).step(_combo(lam, s, neg), sum(lam[x] * s[x] for x in neg),
                r"regroup: the two rows with target 0")
         pb.claim("impossible",
-                 r"The multipliers $\lambda = (" + ", ".join(sp.latex(lam[x]) for x in ROWS)
+                 demands + r"The multipliers $\lambda = (" + ", ".join(sp.latex(lam[x]) for x in ROWS)
                  + r")$ are all positive, so the left side is $" + ("> 0" if p.strict else r"\ge 0")
                  + r"$ (sum of the target-1 rows) while the right side is $"
                  + (r"\le 0" if p.strict else "< 0")
                  + r"$ (sum of the target-0 rows): the four inequalities are infeasible.",
-                 prove.holds(sp.And(*[v > 0 for v in lam.values()])))
+                 prove.holds(sp.And(*[v > 0 for v in lam.values()])), aside=True)
     status_x, _ = sim.separable(sim.boolean_table("A xor B"))
     status_a, w_lp = sim.separable(sim.boolean_table("A and not B"))
     lp_ok = w_lp is not None and bool(np.all(sim.tables(w_lp[None, :], p.strict)[0] == np.array(
