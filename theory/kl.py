@@ -400,7 +400,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     # (b)(ii) when is KL zero
     pz = sol.part("b.ii", r"When $KL(p, q) = 0$",
                   r"Characterise the pairs of distributions with zero divergence.")
-    split = pz.chain("split", r"KL(p, q)", cases, sizes={"k": k_}).define(
+    split = pz.chain("split", r"KL(p, q)", cases, sizes={"k": k_}, aside=True).define(
         rf"\sum_{{i=1}}^k p_i{log} \frac{{p_i}}{{q_i}}", lambda k: kl(*_symbols(k), base),
     )
     if base != "e":
@@ -418,7 +418,10 @@ def solve(p: Params, ctx: Context) -> Solution:
         logbase.scaled(r"\sum_{i=1}^k p_i\bigl(-h(q_i/p_i)\bigr)", base),
         lambda k: sum(-u * gap(v / u) for u, v in zip(*_symbols(k))) / ln_b,
         r"$h(x) = \ln x - x + 1$ of (a)")
-    pz.text(r"Each term $p_i\bigl(-h(q_i/p_i)\bigr)$ is $\ge 0$ by (a) and $p_i > 0$"
+    pz.text(r"Adding $\sum_i q_i - \sum_i p_i = 0$ (chain in the appendix), $KL(p, q)$ is the sum of "
+            r"the slacks $p_i\bigl(-h(q_i/p_i)\bigr)$ of (b.i)"
+            + ("" if base == "e" else rf" over $\ln {base}$") + r". "
+            r"Each is $\ge 0$ by (a) and $p_i > 0$"
             + ("" if base == "e" else rf" (and $\ln {base} > 0$)") + r", so the sum "
             r"is zero exactly when every term is, i.e. when $h(q_i/p_i) = 0$ for every $i$. By "
             r"(a) that means $q_i/p_i = 1$: $KL(p, q) = 0 \iff p = q$.")
