@@ -184,12 +184,13 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"what forward mode costs for a function of $d$ inputs."))
     p0 = sol.part("trace", "The trace", r"Check that the trace computes $f$, and evaluate it.")
     p0.claim("computes-f", rf"Substituting the lines into each other gives $f$: ${tex[out]} = f$.",
-             prove.equal(composed[out], f))
+             prove.equal(composed[out], f), aside=True)
     p0.table(["variable", "definition", rf"value at $({fmt})$"],
              [[f"${tex[n]}$", f"${sp.latex(e)}$", f"${value[n]:.6g}$"] for n, e in lines.items()],
-             caption="The trace, evaluated by the autodiff engine.")
+             caption="The trace, evaluated by the autodiff engine.", aside=True)
     p0.claim("values", rf"The engine's value of ${tex[out]}$ equals $f({fmt})$ evaluated exactly.",
-             prove.close(value[out], float(f.subs(exact_at)), rtol=1e-12, atol=1e-15 + rounding, what=f"{out}"))
+             prove.close(value[out], float(f.subs(exact_at)), rtol=1e-12, atol=1e-15 + rounding, what=f"{out}"),
+             aside=True)
 
     # Q1.1 reverse mode
     p1 = sol.part("1.1", "Reverse mode",
@@ -199,8 +200,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     bar_tex = {n: tables_accent(n, "bar") for n in [*inputs, *lines]}
     p1.algorithm(rf"Reverse mode (after the forward pass has stored ${', '.join(tex[n] for n in lines)}$)",
                  [rf"${bar_tex[v]} \leftarrow {_rule_tex(rule, 'bar', bar_tex)}$" for v, rule in rev])
-    p1.text(r"Each adjoint is computed once, from the adjoints of the variables that use it, so the backward "
-            r"pass has one line per trace line (plus one per input) and costs a constant times the forward pass.")
+    p1.text(r"One line per trace line (plus one per input), each adjoint computed once: $O(T)$.")
     z_values = {sp.Symbol(n, real=True): sp.nsimplify(v) if n in inputs else composed[n].subs(exact_at)
                 for n, v in value.items()}
     symbolic_rev = run(rev, {sp.Symbol(n, real=True): e for n, e in composed.items()}, "bar")
@@ -223,7 +223,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     p1.claim("finite-differences", rf"Central differences of $f$ (step ${h:g}$) agree with the gradient: "
              + ", ".join(rf"$\partial f/\partial {tex[n]} \approx {central[k]:.6g}$" for k, n in enumerate(inputs)),
              prove.close_all([float(numeric_rev[n]) for n in inputs], central, rtol=1e-6, atol=slack,
-                             what="pseudocode against central differences"))
+                             what="pseudocode against central differences"), aside=True)
 
     # Q1.2 forward mode
     p2 = sol.part("1.2", "Forward mode",
@@ -275,11 +275,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     p3 = sol.part("1.3", "The cost of forward mode",
                   r"For $f:\mathbb R^d \to \mathbb R$ taking time $T$, how does forward mode get $df/dw$, and how "
                   r"long does it take?")
-    p3.text(r"Forward mode gives one directional derivative per pass: seeding $\dot w = e_j$ (the $j$-th unit "
-            r"vector) yields $\partial f/\partial w_j$. The gradient needs $d$ passes, $j = 1, \dots, d$. Each pass "
-            r"evaluates every operation once and its local derivatives once, a constant factor $c$ times the "
-            r"work of evaluating $f$, so the time is $O(c\, d\, T) = O(dT)$. Reverse mode records one pass and "
-            r"sweeps back once for all $d$ partial derivatives: $O(T)$ time (and $O(T)$ memory for the tape).")
+    p3.text(r"Seed $\dot w = e_j$ and run the forward pass above: its last tangent is $\partial f/\partial w_j$. "
+            r"Repeat for $j = 1, \dots, d$. Each pass evaluates every operation and its local derivatives once, "
+            r"$c\,T$ work, so the gradient costs $O(c\, d\, T) = O(dT)$ (reverse mode: $O(T)$).")
     rows, counted_ok, forward_counts = [], {}, {}
     for d in (int(x) for x in p.dims):
         sg = synthetic(d)
@@ -296,14 +294,15 @@ def solve(p: Params, ctx: Context) -> Solution:
                      f"${rev_count['values'] + rev_count['local derivatives']}$"])
     p3.table(["$d$", "operations $T$", "forward mode", "reverse mode"], rows,
              caption=r"Operation evaluations (values plus local derivatives) counted while the engine computes the "
-             r"gradient of $f(w) = \sum_i \sin(w_i)\, w_{i+1}$ (indices cyclic), which has $T = 3d - 1$ operations.")
+             r"gradient of $f(w) = \sum_i \sin(w_i)\, w_{i+1}$ (indices cyclic), which has $T = 3d - 1$ operations.",
+             aside=True)
     p3.claim("counted", r"Counted evaluations: forward mode $2dT$ (grows like $d^2$ here, since $T \propto d$), "
              r"reverse mode $2T$ for every $d$; both modes give the same gradient.",
-             prove.on_instances(counted_ok, "evaluations counted by instrumenting every operation"))
+             prove.on_instances(counted_ok, "evaluations counted by instrumenting every operation"), aside=True)
     p3.figure("timing", r"Wall time of one gradient of the synthetic $f$ by the engine's two modes against $d$ "
               r"(median of repeated runs; log-log). Forward mode ($d$ passes) grows like $d^2$ because $T$ "
               r"itself grows like $d$; reverse mode grows like $T \propto d$.",
-              lambda path: _plot_timing(path, [int(x) for x in p.dims]))
+              lambda path: _plot_timing(path, [int(x) for x in p.dims]), aside=True)
     d_, T_ = sp.symbols("d T", positive=True)
     sol.answer("forward-mode time", d_ * T_, claims=("1.3.counted",), check=_proportional(forward_counts, d_, T_))
     sol.misconception("forward-mode time", "one-pass", T_,
@@ -339,10 +338,10 @@ def _against_engine(part, pseudocode: dict, engine: dict, accent: dict, header: 
     """The pseudocode's numbers beside the engine's, as a table and a claim."""
     names = list(pseudocode)
     part.table(header, [[f"${accent[v]}$", f"${float(pseudocode[v]):.6g}$", f"${engine[v]:.6g}$"] for v in names],
-               caption=caption)
+               caption=caption, aside=True)
     part.claim("engine", statement, prove.close_all([float(pseudocode[v]) for v in names],
                                                     [engine[v] for v in names], rtol=1e-10, atol=1e-12,
-                                                    what="pseudocode against the engine"))
+                                                    what="pseudocode against the engine"), aside=True)
 
 
 def tables_accent(name: str, accent: str) -> str:
