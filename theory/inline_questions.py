@@ -260,41 +260,27 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
                   r"test data. Which of these shrink the gap: (1) a larger training set, (2) more "
                   r"hidden units, (3) a stronger regularisation, (4) none of them?")
     pa.text(
-        rf"\textbf{{Answer: {answer}.}} The gap is the price of fitting the noise and accidents "
-        r"of one particular sample. (1) More data makes those accidents a smaller share of what "
-        r"the network sees: each extra example constrains the same number of weights, so the "
-        r"fit to the training set says more about the distribution. (3) A larger weight "
-        r"penalty limits how far the weights can bend to individual examples; the training "
-        r"accuracy falls, but the test accuracy falls less or rises. (2) More hidden units "
-        r"work the other way: extra capacity lets the network memorise more of the training "
-        r"set, so the training accuracy rises faster than the test accuracy and the gap "
-        r"usually widens (the network may still test better if it was too small). So (4) is "
-        r"wrong. Part (b) makes this quantitative for a model where it can be derived."
+        rf"\textbf{{Answer: {answer}.}} The gap is the optimism of fitting one sample's noise, "
+        r"$2\sigma^2\,\mathrm{df}/n$ by (b): (1) more data divides it by a larger $n$; (3) a larger "
+        r"penalty lowers the effective number of parameters $\mathrm{df}$; (2) more hidden units raise "
+        r"$\mathrm{df}$ (more capacity to memorise), so the gap widens, and (4) is wrong."
     )
-    pa.text(
+    experiment = (
         r"\emph{Experiment.} A network $x\mapsto \beta^\top\mathrm{ReLU}(Wx+b)$ with a random, "
         r"frozen first layer ($W_{ij}\sim N(0,1/d)$, $b_j\sim N(0,1/4)$) and an output layer "
-        r"fitted by ridge regression, $\beta = (\Phi^\top\Phi + n\lambda I)^{-1}\Phi^\top y$, so "
-        rf"training is exact and instant. The task: $x\sim N(0, I_{{{p.dim}}})$, label "
-        r"$\operatorname{sign} f(x)$ of a fixed random smooth function $f$ (a sum of 8 sines), "
-        rf"flipped with probability {p.label_flip:g}; the network is fitted to the $\pm1$ labels "
-        rf"(a least-squares classifier) and scored on {p.n_test} fresh test points. Each "
-        r"knob is varied with the other two held at "
-        rf"$n = {p.n_train}$ (data), $p = {p.width}$ (hidden units), $\lambda = {_tex(p.lam)}$, "
-        rf"and everything is repeated on {p.seeds} independent tasks (new $f$, data and hidden "
-        r"units; within a task every setting shares them). All settings keep $p/n \le "
+        r"fitted by ridge regression, $\beta = (\Phi^\top\Phi + n\lambda I)^{-1}\Phi^\top y$. "
+        rf"Task: $x\sim N(0, I_{{{p.dim}}})$, label "
+        r"$\operatorname{sign} f(x)$ of a fixed random smooth $f$ (a sum of 8 sines), "
+        rf"flipped with probability {p.label_flip:g}, fitted as $\pm1$ targets by least squares "
+        rf"and scored on {p.n_test} fresh test points. Each knob is varied with the others held at "
+        rf"$n = {p.n_train}$, $p = {p.width}$, $\lambda = {_tex(p.lam)}$, over {p.seeds} independent "
+        r"tasks (new $f$, data and hidden units). All settings keep $p/n \le "
         rf"{max(max(widths) / p.n_train, p.width / min(sizes)):.2g}$, below the interpolation "
-        r"threshold $p = n$: near it the test error of a barely regularised fit peaks, and "
-        r"beyond it the gap can shrink again as $p$ grows (``double descent''), so claim (2) "
-        r"is about this regime, the usual one for a small network."
-    )
-    pa.text(
-        r"The three claims below are measured trends on this model and task, not theorems. "
-        r"Criterion: on each task, fit the least-squares slope of the accuracy gap (train minus "
-        r"test) against the logarithm of the knob; the mean slope over the tasks must have the "
-        r"sign the answer predicts, with a $t$-statistic (mean over its standard error) of at "
-        rf"least {p.margin:g} in size; the same must hold for the mean-squared-error gap (test "
-        r"minus training) of a regression target fitted on the same features."
+        r"threshold $p = n$ (beyond it the gap can shrink again as $p$ grows, ``double descent''). "
+        r"Criterion of the claims (measured trends, not theorems): per task, the least-squares slope "
+        r"of the accuracy gap against the logarithm of the knob; the mean slope over tasks must have "
+        rf"the predicted sign with $|t| \ge {p.margin:g}$, and so must the mean-squared-error gap of a "
+        r"regression target fitted on the same features."
     )
     names = {"data": "number of training points $n$", "hidden": "number of hidden units $p$",
              "reg": r"ridge penalty $\lambda$"}
@@ -325,7 +311,7 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
                     f"accuracy-gap slope {slope:+.4f} (t = {tstat:+.1f}); MSE-gap slope "
                     f"{mslope:+.4f} (t = {mt:+.1f}); predicted sign {want:+d}, |t| >= "
                     f"{p.margin:g}", {"t": float(tstat), "t_mse": float(mt)}),
-        )
+            aside=True)
         for x, col in zip(xs, range(gap.shape[1])):
             r = res[:, cols][:, col]
             rows.append([short[knob] if col == 0 else "", f"${_tex(x)}$",
@@ -333,14 +319,14 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
                          rf"{gap[:, col].mean():.3f} $\pm$ {gap[:, col].std(ddof=1):.3f}",
                          f"{mse_gap[:, cols][:, col].mean():.3f}"])
     pa.table(["varied", "value", "train acc.", "test acc.", "acc. gap", "MSE gap"], rows,
-             caption=rf"Means over {p.seeds} tasks ($\pm$ one standard deviation across tasks); "
-             r"MSE gap: test minus training mean squared error of the regression target "
-             rf"$f(x) + N(0, {p.noise:g}^2)$.")
+             caption=experiment + rf" Means over {p.seeds} tasks ($\pm$ one standard deviation across "
+             r"tasks); MSE gap: test minus training mean squared error of the regression target "
+             rf"$f(x) + N(0, {p.noise:g}^2)$.", aside=True)
     pa.figure("gap", rf"Train/test accuracy gap of the random-feature network, mean $\pm$ one "
               rf"standard deviation over {p.seeds} tasks, against the training-set size (left), "
               r"the number of hidden units (middle) and the ridge penalty (right); the other two "
               r"knobs are held fixed.",
-              lambda path: _plot_gap(path, trends, names))
+              lambda path: _plot_gap(path, trends, names), aside=True)
     sol.answer("Q1 options", ", ".join(str(i) for i in chosen) or "4")
     sol.answer("Q1 options chosen", chosen or [4], claims=tuple(f"a.{knob}" for knob in KNOBS),
                check=_options(shrinks))
@@ -362,13 +348,10 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
                   r"For a model fitted by a linear smoother (the ridge output layer above), "
                   r"compute how much the training error understates the error on fresh noise.")
     pb.text(
-        r"Fix the training inputs and let $y = f + e$ with noise $e$ of mean $0$ and covariance "
-        r"$\sigma^2 I$. Ridge regression on the features $\Phi$ predicts $\hat y = Hy$ with "
-        r"$H = \Phi(\Phi^\top\Phi + n\lambda I)^{-1}\Phi^\top$, a symmetric matrix. Compare the "
-        r"training error $\mathrm{err}_{\mathrm{tr}} = \|y - Hy\|^2/n$ with the error on new "
-        r"labels $y' = f + e'$ at the same inputs, $\mathrm{err}_{\mathrm{in}} = \|y' - Hy\|^2/n$. "
-        r"The check expands both for $n = 1, 2, 3$ with a general symmetric $H$, general $f$ and "
-        r"independent noises with $\mathbb{E}[e_i] = 0$, $\mathbb{E}[e_i^2] = \sigma^2$."
+        r"Fixed inputs, $y = f + e$, $\mathbb{E}[e] = 0$, $\mathrm{Cov}(e) = \sigma^2 I$; ridge on the "
+        r"features $\Phi$ predicts $\hat y = Hy$, $H = \Phi(\Phi^\top\Phi + n\lambda I)^{-1}\Phi^\top$ "
+        r"(symmetric). $\mathrm{err}_{\mathrm{tr}} = \|y - Hy\|^2/n$; on new labels $y' = f + e'$, "
+        r"$\mathrm{err}_{\mathrm{in}} = \|y' - Hy\|^2/n$ (checked for $n = 1, 2, 3$, general $H$, $f$)."
     )
     cases = {f"n={n}": {"n": n} for n in (1, 2, 3)}
 
@@ -416,25 +399,18 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
     ch.step(r"\frac{2\sigma^2}{n}\operatorname{tr}H", lambda n: optimism(s2, setup(n)[0].trace(), n),
             r"$\operatorname{tr}\bigl[(I-H)^2\bigr] = n - 2\operatorname{tr}H + \operatorname{tr}H^2$")
     pb.text(
-        r"So the training error is optimistic by $2\sigma^2\,\mathrm{df}/n$, where "
-        r"$\mathrm{df} = \operatorname{tr}H$ counts the effective number of fitted parameters. "
-        r"With the singular values $s_i$ of $\Phi$, "
-        r"$\mathrm{df} = \sum_i s_i^2/(s_i^2 + n\lambda) \le \min(n, p)$: each term lies in "
-        r"$[0, 1)$, so $\mathrm{df}$ is at most the number of hidden units, and it is smaller "
-        r"the larger $\lambda$. Adding hidden units adds columns to $\Phi$, which can only raise "
-        r"$\Phi\Phi^\top$ and hence $\operatorname{tr}H$. Hence the three options: a larger $n$ "
-        r"divides a $\mathrm{df}$ that cannot exceed $p$ (option 1 shrinks the gap), a larger "
-        r"$\lambda$ lowers $\mathrm{df}$ (option 3 shrinks it), a larger $p$ raises it (option 2 "
-        r"widens it). This is the in-sample part of the gap (fresh noise at the training "
-        r"inputs); the test gap of (a) also has new inputs, but follows the same three trends."
+        r"With the singular values $s_i$ of $\Phi$, $\mathrm{df} = \operatorname{tr}H = "
+        r"\sum_i s_i^2/(s_i^2 + n\lambda) \le \min(n, p)$, falling in $\lambda$ and rising with $p$ "
+        r"(more columns of $\Phi$): options 1 and 3 shrink the optimism, option 2 widens it. The test "
+        r"gap of (a) also has new inputs, but follows the same trends."
     )
     sv, lam_ = sp.symbols("s lambda", positive=True)
     pb.claim("df-lambda", r"Each term of $\mathrm{df}$ decreases in $\lambda$: "
              r"$\frac{\partial}{\partial\lambda}\frac{s^2}{s^2+n\lambda} < 0$.",
-             prove.holds(sp.diff(ridge_df([sv], nn * lam_), lam_) < 0))
+             prove.holds(sp.diff(ridge_df([sv], nn * lam_), lam_) < 0), aside=True)
     pb.claim("df-bound", r"Each term of $\mathrm{df}$ is below $1$: "
              r"$1 - \frac{s^2}{s^2+n\lambda} = \frac{n\lambda}{s^2+n\lambda} > 0$.",
-             prove.holds(sp.cancel(1 - ridge_df([sv], nn * lam_)) > 0))
+             prove.holds(sp.cancel(1 - ridge_df([sv], nn * lam_)) > 0), aside=True)
     design = sim.pool(ctx.rng("b.design"), dim=p.dim, n_max=p.mc_n, n_test=1, width_max=p.mc_width,
                       noise=p.noise, flip=p.label_flip)
     svals = np.linalg.svd(design.F, compute_uv=False)
@@ -442,7 +418,7 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
     pb.claim("df-svd", rf"On the simulated design ($n = {p.mc_n}$, $p = {p.mc_width}$, "
              rf"$\lambda = {_tex(p.lam)}$) the singular-value formula gives "
              rf"$\mathrm{{df}} = {df:.4f}$, the trace of the explicitly formed $H$.",
-             prove.close(sim.hat_trace(design.F, p.lam), df, rtol=1e-9, what="tr H"))
+             prove.close(sim.hat_trace(design.F, p.lam), df, rtol=1e-9, what="tr H"), aside=True)
     claimed = float(optimism(p.noise**2, df, p.mc_n))
     pb.claim("mc", rf"Simulation on that design, regression target $f + N(0, {p.noise:g}^2)$: "
              r"the mean of $\mathrm{err}_{\mathrm{in}} - \mathrm{err}_{\mathrm{tr}}$ over fresh "
@@ -464,7 +440,7 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
     pb.claim("df-trends", r"On one simulated task, $2\,\mathrm{df}/n$ (the optimism per unit "
              r"$\sigma^2$) moves over each of the three sweeps of (a) in the direction the "
              r"answer states, at every step: down with $n$, up with $p$, down with $\lambda$.",
-             prove.on_instances(results, "2 df / n along each sweep"))
+             prove.on_instances(results, "2 df / n along each sweep"), aside=True)
 
 
 def _plot_gap(path, trends: dict, names: dict) -> None:
@@ -504,16 +480,11 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
                   r"became tiny and learning slowed down. Why? Would Adam suffer the same?")
     pc.text(
         r"\textbf{Answer.} AdaGrad's cache is a running \emph{sum} of squared gradients: it never "
-        r"decreases, and it grows by about $g^2$ every step as long as the gradients keep their "
-        r"size. The step $\eta\,dw/\sqrt{\mathrm{cache}}$ therefore decays like $\eta/\sqrt t$ "
-        r"even when the gradient does not, so after many steps the updates are tiny whatever "
-        r"the loss surface looks like, and the total distance covered grows only like "
-        r"$2\eta\sqrt t$. Adam (part (d)) divides by the root of an exponential moving "
-        r"\emph{average} of squared gradients, which tracks their recent size instead of "
-        r"accumulating them: its steps stay about $\eta$ long, so it does not have this problem "
-        r"(its steps shrink only when the gradients become small compared with their recent "
-        r"size, and they recover, part (e)). Within AdaGrad's own family, RMSProp makes exactly "
-        r"this one change (a decaying average in place of the sum) and fixes the decay."
+        r"decreases, so even under gradients of constant size the step decays like $\eta/\sqrt t$ and "
+        r"the distance covered grows only like $2\eta\sqrt T$. Adam divides by the root of a moving "
+        r"\emph{average} of squared gradients, which tracks their recent size: its steps stay about "
+        r"$\eta$ (d), and shrink only while gradients are small compared with their recent size (e). "
+        r"So Adam does not have this problem (nor RMSProp, the same change within AdaGrad's family)."
     )
     C = sp.Symbol(r"\mathrm{cache}_{t-1}", nonnegative=True)
     Ct = sp.Symbol(r"\mathrm{cache}_t", nonnegative=True)
@@ -541,7 +512,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              & prove.on_instances(
                  {f"T={n}": bool(float(lo.subs({lr: 1, T: n})) <= float(np.sum(
                      1 / np.sqrt(np.arange(1, n + 1)))) <= float(hi.subs({lr: 1, T: n})))
-                  for n in (1, 2, 10, 100, 1000)}, "bounds vs exact sum"))
+                  for n in (1, 2, 10, 100, 1000)}, "bounds vs exact sum"), aside=True)
     d_ada = numeric((lr, g, t, eps), adagrad_step(lr, g, t, eps))(
         p.lr, gs[None, :], ts[:, None], p.eps)
     d_law = np.broadcast_to(numeric((lr, g, t), law)(p.lr, gs[None, :], ts[:, None]),
@@ -553,7 +524,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              r"$\eta g/(g\sqrt t+\epsilon)$ (to $10^{-9}$), and the law $\eta/\sqrt t$ up to "
              rf"the relative size of $\epsilon$, ${_tex(tol)}$.",
              prove.close_all(meas["adagrad"], d_ada, 1e-9, "step lengths")
-             & prove.close_all(meas["adagrad"], d_law, tol, "against eta/sqrt(t)"))
+             & prove.close_all(meas["adagrad"], d_law, tol, "against eta/sqrt(t)"), aside=True)
     lo_n, hi_n = (float(b.subs({lr: exact_decimal(p.lr), T: T_})) for b in (lo, hi))
     dist = meas["adagrad"].sum(axis=0)
     pc.claim("measured-distance", rf"Measured: after $T = {T_}$ steps AdaGrad has moved "
@@ -562,7 +533,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              r"$1/(1+\epsilon/g)$); steps of length "
              rf"$\eta = {_tex(p.lr)}$ would have covered {p.lr * T_:.4g}.",
              prove.on_instances({f"g={x:g}": bool(lo_n / (1 + p.eps / x) <= d <= hi_n * (1 + 1e-9))
-                                 for x, d in zip(gs, dist)}, "distance within the bounds"))
+                                 for x, d in zip(gs, dist)}, "distance within the bounds"), aside=True)
 
     # (d) Adam (and RMSProp)
     pd = sol.part("d", "Inline Q2: Adam's steps",
@@ -596,7 +567,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              r"100 times slower.",
              prove.equal(adam_step(lr, g, t, b1, b2, eps) / adagrad_step(lr, g, t, eps),
                     (g * sp.sqrt(t) + eps) / (g + eps))
-             & prove.equal(adam_step(lr, g, t, b1, b2, 0) / adagrad_step(lr, g, t, 0), sp.sqrt(t)))
+             & prove.equal(adam_step(lr, g, t, b1, b2, 0) / adagrad_step(lr, g, t, 0), sp.sqrt(t)), aside=True)
     d_adam = np.broadcast_to(numeric((lr, g, t, b1, b2, eps), adam_step(lr, g, t, b1, b2, eps))(
         p.lr, gs[None, :], ts[:, None], p.beta1, p.beta2, p.eps), d_ada.shape)
     pd.claim("measured", rf"Measured (Adam as written in the notebook, $\beta_1 = {p.beta1:g}$, "
@@ -604,7 +575,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              r"$\eta g/(g+\epsilon)$ (to $10^{-9}$), i.e. $\eta$ up to "
              rf"${_tex(tol)}$ relative, for every $g$ and every $t$.",
              prove.close_all(meas["adam"], d_adam, 1e-9, "step lengths")
-             & prove.close_all(meas["adam"], np.full_like(d_adam, p.lr), tol, "against eta"))
+             & prove.close_all(meas["adam"], np.full_like(d_adam, p.lr), tol, "against eta"), aside=True)
     Sp = sp.Symbol(r"\mathrm{cache}_{t-1}", nonnegative=True)
     ch = pd.chain("rmsprop", r"\mathrm{cache}_t").define(
         r"\rho\,\mathrm{cache}_{t-1} + (1-\rho)g^2", rho * Sp + (1 - rho) * g**2,
@@ -618,13 +589,11 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"instead of $0$; measured with $\rho = {p.rho:g}$ on the same gradients, every "
              r"step equals that formula (to $10^{-9}$).",
              prove.equal(r_lim, lr * g / (g + eps))
-             & prove.close_all(meas["rmsprop"], d_rms, 1e-9, "step lengths"))
+             & prove.close_all(meas["rmsprop"], d_rms, 1e-9, "step lengths"), aside=True)
     pd.text(
-        r"So the answer to ``would Adam have the same issue?'' is no: under a gradient of "
-        r"constant size Adam's step is $\eta$ at every step, whatever $g$ and $t$, while "
-        r"AdaGrad's is $\eta/\sqrt t$. Without the bias correction Adam's first steps would "
-        r"be off by the factor $(1-\beta_1^t)/\sqrt{1-\beta_2^t}$, but they too tend to "
-        r"$\eta$, not to $0$."
+        r"So Adam's step is $\eta$ at every step, whatever $g$ and $t$ (AdaGrad's: $\eta/\sqrt t$); "
+        r"without the bias correction its first steps are off by $(1-\beta_1^t)/\sqrt{1-\beta_2^t}$, "
+        r"but they too tend to $\eta$."
     )
     at = (p.lr, gs[None, :], ts[:, None])
     sol.answer("AdaGrad step, constant gradient", adagrad_step(lr, g, t, eps), claims=("c.measured",),
@@ -685,18 +654,15 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     adam_after = (lr * (ema_after_drop(g, h, t0, k, b1) / (1 - b1**tk))
                   / (sp.sqrt(ema_after_drop(g**2, h**2, t0, k, b2) / (1 - b2**tk)) + eps))
     pe.text(
-        r"So after the drop AdaGrad steps by $\eta h/(\sqrt{t_0g^2 + kh^2}+\epsilon) "
-        r"< \eta h/(g\sqrt{t_0}) = \eta/(c\sqrt{t_0})$ and keeps shrinking: the large early "
-        r"gradients stay in its sum forever. Adam steps by "
-        r"$\eta\hat m_{t_0+k}/(\sqrt{\hat v_{t_0+k}}+\epsilon)$ with the two averages above "
-        r"($\beta_1$ with inputs $g, h$; $\beta_2$ with "
-        r"$g^2, h^2$): its step dips to about $\eta/c$ while $v$ still remembers $g^2$, then "
-        r"recovers as $\beta_2^k \to 0$."
+        r"So AdaGrad steps by $\eta h/(\sqrt{t_0g^2 + kh^2}+\epsilon) < \eta/(c\sqrt{t_0})$ and keeps "
+        r"shrinking: the early gradients stay in its sum. Adam's step (the averages above with inputs "
+        r"$g, h$ and $g^2, h^2$) dips to about $\eta/c$ while $v$ remembers $g^2$, then recovers to "
+        r"$\eta h/(h+\epsilon)$ as $\beta_2^k \to 0$."
     )
     lim = limit_at_infinity(adam_after, b1, b2, var=k)
     pe.claim("adam-limit", r"As $k\to\infty$ Adam's step after the drop, $|w_{t_0+k} - w_{t_0+k-1}|$, "
              r"recovers to about $\eta$: it tends to", prove.equal(lim, lr * h / (h + eps)),
-             latex=None, value=lim)
+             latex=None, value=lim, aside=True)
     g0 = float(gs[mid])
     hn = g0 / float(c)
     grad = sim.dropping(g0, hn, t0n)
@@ -718,10 +684,10 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              prove.close_all(runs["adagrad"][t0n:], d_after["adagrad"], 1e-9, "AdaGrad steps",
                              atol=rounding["adagrad"])
              & prove.close_all(runs["adam"][t0n:], d_after["adam"], 1e-9, "Adam steps", atol=rounding["adam"])
-             & _within(runs["adagrad"][t0n:], 0, cap, "AdaGrad below the cap"))
+             & _within(runs["adagrad"][t0n:], 0, cap, "AdaGrad below the cap"), aside=True)
     adam_rel = runs["adam"][t0n:] / p.lr
     dip = int(np.argmin(adam_rel))
-    pe.text(
+    in_numbers = (
         rf"In numbers: Adam's step falls to {adam_rel[dip]:.3g}$\,\eta$ ($k = {dip + 1}$; "
         rf"$1/c = {1 / p.drop_factor:.3g}$) and is back at {adam_rel[-1]:.3g}$\,\eta$ after "
         rf"{K} steps (the memory of $v$ is about $1/(1-\beta_2) = {1 / (1 - p.beta2):.4g}$ "
@@ -734,9 +700,9 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
               rf"$\eta = {_tex(p.lr)}$, RMSProp (no bias correction: its first step is "
               r"$\eta/\sqrt{1-\rho}$) settles at $\eta$. Right: the gradient drops by the factor "
               rf"{p.drop_factor:g} after $t_0 = {t0n}$ (dotted line). Markers: measured; lines: "
-              r"derived.",
+              r"derived. " + in_numbers,
               lambda path: _plot_steps(path, p, ts, meas, d_ada, d_adam, d_rms, mid, runs,
-                                       d_after))
+                                       d_after), aside=True)
 
     # (f) a simple problem: a quadratic far from the start
     pf = sol.part("f", "Inline Q2: a simple problem",
@@ -745,14 +711,9 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     qgrad = sim.quadratic(a, D)
     qs = {m: sim.run(m, qgrad, np.zeros(1), Tq, **kw)[:, 0] for m in ("adagrad", "adam")}
     pf.text(
-        rf"Loss $\tfrac{{{a:g}}}{{2}}(w - {D:g})^2$ from $w_0 = 0$. While the iterates approach "
-        r"the minimiser from one side the gradient size $g_t$ decreases, and the constant-gradient "
-        r"formulas turn into bounds: AdaGrad's $t$-th step lies between "
-        r"$\frac{g_T}{g_1}\frac{\eta}{\sqrt t(1+\epsilon/g_1)}$ and $\frac{\eta}{\sqrt t}$ "
-        r"(its cache is between $t g_t^2$ and $t g_1^2$), and Adam's between "
-        r"$\eta\frac{g_t/g_1}{1+\epsilon/g_1}$ and $\eta\frac{g_1}{g_t}$ (the bias-corrected "
-        r"averages are weighted means, weights summing to 1 by (d), of values between $g_t$ and "
-        r"$g_1$)."
+        rf"Loss $\tfrac{{{a:g}}}{{2}}(w - {D:g})^2$ from $w_0 = 0$: as $g_t$ falls towards $w^*$, (c) and (d) "
+        r"become bounds, AdaGrad's $t$-th step at most $\eta/\sqrt t$ and Adam's at least "
+        r"$\eta\frac{g_t/g_1}{1+\epsilon/g_1}$ (both bounds in the appendix)."
     )
     gq = {m: np.abs(a * (x[:-1] - D)) for m, x in qs.items()}  # gradient seen at each step
     moved = {m: np.abs(x[-1] - x[0]) for m, x in qs.items()}
@@ -765,7 +726,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"$[{shrink * lo_q:.4g}, {hi_q:.4g}]$ with $L_T, U_T$ "
              r"the bounds of (c), about $2\eta\sqrt T$; it never reached the minimiser.",
              _within(moved["adagrad"], shrink * lo_q, hi_q, "distance")
-             & prove.on_instances({"one side": one_side["adagrad"]}, "iterates below w*"))
+             & prove.on_instances({"one side": one_side["adagrad"]}, "iterates below w*"), aside=True)
     ga = gq["adam"]
     steps_adam = sim.step_lengths(qs["adam"][:, None])[:, 0]
     pf.claim("adam", rf"Measured: Adam's {Tq} steps each lie in "
@@ -775,11 +736,11 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"{moved['adam'] / moved['adagrad']:.3g} times as far as AdaGrad.",
              _within(steps_adam, p.lr * (ga / ga[0]) / (1 + p.eps / ga[0]), p.lr * ga[0] / ga,
                      "Adam steps") & prove.on_instances({"one side": one_side["adam"]},
-                                                        "iterates below w*"))
+                                                        "iterates below w*"), aside=True)
     pf.figure("quadratic", rf"Distance covered on the quadratic ($a = {a:g}$, $w^* = {D:g}$, "
               rf"$\eta = {_tex(p.lr)}$): Adam moves about $\eta$ per step, AdaGrad about "
               r"$2\eta\sqrt t$ in total (dashed: $\eta t$ and $2\eta\sqrt t$).",
-              lambda path: _plot_quadratic(path, qs, p.lr))
+              lambda path: _plot_quadratic(path, qs, p.lr), aside=True)
     sol.answer("AdaGrad distance on the quadratic", float(moved["adagrad"]))
     sol.answer("Adam distance on the quadratic", float(moved["adam"]))
 
