@@ -242,9 +242,8 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
         "alphas",
     )
     pa.text(
-        r"Write $x^1 = x$ and $x^h = \sigma(z^{h-1})$, so $z^h = W^hx^h$ and the fan-in of $W^h$ "
-        r"is $d_h$. The weights of layer $h$ are independent of each other and of $x^h$ (which "
-        r"is built from the layers below). Condition on $x^h$ first:"
+        r"Write $x^1 = x$, $x^h = \sigma(z^{h-1})$, so $z^h = W^hx^h$ (fan-in $d_h$), with $W^h$ "
+        r"independent of $x^h$. Condition on $x^h$:"
     )
     cases = {f"d={d}": {"d": d} for d in range(1, 5)}
     inputs = lambda d: [x(j) for j in range(1, d + 1)]  # noqa: E731
@@ -263,13 +262,10 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
         given=lambda d: {t**2: m2 for t in inputs(d)},
     )
     pa.text(
-        r"The conditional mean is $\sum_j\mathbb{E}[W]x_j = 0$, so $\mathbb{E}[z_i^h] = 0$ and "
-        r"$\operatorname{Var}(z_i^h) = d_h\beta_h\mathbb{E}[(x^h_j)^2]$ whatever the law of the "
-        r"inputs (no independence between the $x_j$ is needed: the cross terms vanish through "
-        r"$\mathbb{E}[W] = 0$). Moreover $z^{h-1}_j$ is symmetric about $0$, because flipping the "
-        r"sign of row $j$ of $W^{h-1}$ leaves its law unchanged and flips $z^{h-1}_j$. For such "
-        r"$z$, \texttt{kaiming} part (c) gives $\mathbb{E}[\sigma(z)^2] = \frac{1+\alpha^2}{2}"
-        r"\operatorname{Var}(z)$; it is re-checked here for the Gaussian case:"
+        r"The conditional mean is $0$, so $\operatorname{Var}(z_i^h) = d_h\beta_h\mathbb{E}[(x^h_j)^2]$. "
+        r"$z^{h-1}_j$ is symmetric about $0$ (flipping row $j$ of $W^{h-1}$ keeps its law), and for "
+        r"symmetric $z$, $\mathbb{E}[\sigma(z)^2] = \frac{1+\alpha^2}{2}\operatorname{Var}(z)$ "
+        r"(\texttt{kaiming} (c)):"
     )
     F = kaiming.second_moment_factor(alpha_)
     checks = {}
@@ -284,7 +280,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
              r"definition of $\sigma$) against the density gives $\mathbb{E}[\sigma(z)^2] = "
              r"\frac{1+\alpha^2}{2}v$, the factor imported from \texttt{theory.kaiming}, for "
              r"each slope of the sheet (relative agreement $10^{-9}$).",
-             prove.on_instances(checks, "quadrature against the imported factor"))
+             prove.on_instances(checks, "quadrature against the imported factor"), aside=True)
     pa.chain("recursion", r"\operatorname{Var}(z^h)").define(
         r"d_h\beta_h\,\mathbb{E}\bigl[\sigma(z^{h-1}_j)^2\bigr]", d_ * b_ * m2,
         r"the chain above with $x^h = \sigma(z^{h-1})$",
@@ -308,12 +304,12 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
              r"does not involve $\beta_1$ and is 1 at the $\beta_2$ above, so $\beta_1$ only sets "
              r"the common level and is free.",
              prove.equal(sp.diff(ratio, b1_), 0)
-             & prove.equal(ratio.subs(b2_, beta(alpha_, d2_)), 1))
+             & prove.equal(ratio.subs(b2_, beta(alpha_, d2_)), 1), aside=True)
     pa.text(
-        r"Convention (parameter \texttt{first\_layer} = \texttt{" + p.first_layer + r"}): "
-        + (r"the same formula $\beta_1 = \frac{2}{(1+\alpha^2)d_1}$ for the first layer, as "
-           r"frameworks do when they apply one gain to every layer and as the sheet's Kaiming "
-           r"baseline ($2/d_h$ for every $h$) does; then $\operatorname{Var}(z^h) = "
+        r"$\beta_1$ only sets the common level (the ratio $\operatorname{Var}(z^2)/\operatorname{Var}(z^1)$ "
+        r"does not involve it). Convention (\texttt{first\_layer} = \texttt{" + p.first_layer + r"}): "
+        + (r"the same formula $\beta_1 = \frac{2}{(1+\alpha^2)d_1}$, as frameworks and the sheet's "
+           r"Kaiming baseline do; then $\operatorname{Var}(z^h) = "
            r"\frac{2}{1+\alpha^2}\cdot\frac{\|x\|^2}{d_1}$ for all $h$."
            if p.first_layer == "same" else
            r"$\beta_1 = 1/d_1$ (LeCun), so that $\operatorname{Var}(z^h) = \|x\|^2/d_1$, the mean "
@@ -325,16 +321,16 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
     pa.claim("gain", r"In standard-deviation form $\sqrt{\beta_h} = \mathrm{gain}/\sqrt{d_h}$ with "
              r"$\mathrm{gain} = \sqrt{2/(1+\alpha^2)}$, the documented leaky-ReLU gain of common "
              r"frameworks (\texttt{calculate\_gain('leaky\_relu', a)} in PyTorch and Paddle).",
-             prove.equal(sp.sqrt(beta(alpha_, d_) * d_), gain))
+             prove.equal(sp.sqrt(beta(alpha_, d_) * d_), gain), aside=True)
     sigma = lambda t, a: sp.Max(0, t) + a * sp.Min(0, t)  # noqa: E731
     upos = sp.Symbol("u", positive=True)
     pa.claim("linear", r"$\alpha = 1$: $\sigma(z) = z$ on both half-lines, the network is linear, "
              r"$\mathbb{E}[\sigma(z)^2] = \operatorname{Var}(z)$ and $d_h\beta_h = 1$ gives "
              r"$\beta_h = 1/d_h$, LeCun's (Xavier's fan-in) scale; the formula agrees.",
              prove.equal(sigma(upos, 1), upos) & prove.equal(sigma(-upos, 1), -upos)
-             & prove.equal(beta(sp.Integer(1), d_), list(sp.roots(sp.Poly(d_ * b_ - 1, b_)))[0]))
+             & prove.equal(beta(sp.Integer(1), d_), list(sp.roots(sp.Poly(d_ * b_ - 1, b_)))[0]), aside=True)
     pa.claim("relu", r"$\alpha = 0$ (the ReLU limit) gives the sheet's Kaiming variance $2/d_h$.",
-             prove.equal(beta(sp.Integer(0), d_), sheet_kaiming(d_)))
+             prove.equal(beta(sp.Integer(0), d_), sheet_kaiming(d_)), aside=True)
     growth = sp.simplify(d_ * sheet_kaiming(d_) * F)
     pa.claim("kaiming", r"With Kaiming's $\beta_h = 2/d_h$ the recursion multiplies the variance "
              r"by $d_h\cdot\frac{2}{d_h}\cdot\frac{1+\alpha^2}{2} = 1+\alpha^2$ per layer: it "
@@ -356,9 +352,9 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
               r"LeCun factor/layer"], rows,
              caption=r"The derived variance and gain for the sheet's slopes, and how Kaiming's "
              r"$2/d_h$ (and LeCun's $1/d_h$) change the variance per layer and over the deepest "
-             r"network.")
+             r"network.", aside=True)
 
-    pa.text(
+    simulation = (
         r"Simulation. For each slope, random networks of width " + str(p.mc_width)
         + r" with i.i.d. " + p.mc_weights + r" weights (symmetric, mean 0, the stated variance) "
         r"are fed " + str(p.mc_batch) + r" inputs; the gain of layer $h$ is "
@@ -379,10 +375,11 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
                                                     kind=p.mc_weights),
                                     1.0, pilot=2000), derived_var)
         pa.claim(f"mc.derived.{name}",
-                 rf"$\alpha = {a:g}$, $\beta = {sp.latex(beta(an, d_))}$: each layer keeps the "
+                 (simulation + " " if a == p.alphas[0] else "")
+                 + rf"$\alpha = {a:g}$, $\beta = {sp.latex(beta(an, d_))}$: each layer keeps the "
                  r"variance (gain 1).", gains[a][0])
     Hm, w = p.mc_depth, p.depth_width
-    pa.text(
+    depth_note = (
         rf"Layer 1 against layer $H = {Hm}$: in {p.depth_networks} random networks of width {w} "
         rf"({p.mc_weights} weights, {p.depth_batch} standard normal inputs each) the ratio "
         rf"$\overline{{(z^{{{Hm}}})^2}}/\overline{{(z^1)^2}}$ is averaged; the three "
@@ -414,12 +411,13 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
             verdict = v if verdict is None else verdict & v
         pa.claim(
             f"depth.{name}",
-            rf"$\alpha = {a:g}$: $\operatorname{{Var}}(z^{{{Hm}}})/\operatorname{{Var}}(z^1)$ "
+            (depth_note + " " if a == p.alphas[0] else "")
+            + rf"$\alpha = {a:g}$: $\operatorname{{Var}}(z^{{{Hm}}})/\operatorname{{Var}}(z^1)$ "
             rf"measured ${stats['derived'][0]:.3f}$ (s.e. ${stats['derived'][1]:.3f}$) at the "
             rf"derived $\beta$ (predicted 1); ${_sci(stats['kaiming'][0])}$ with Kaiming's $2/d$ "
             rf"(predicted ${_sci(predicted['kaiming'])}$); ${_sci(stats['lecun'][0])}$ with $1/d$ "
             rf"(predicted ${_sci(predicted['lecun'])}$).",
-            verdict,
+            verdict, aside=True,
         )
     preserving = _preserving(gains, m)
     mc = tuple(f"1.mc.derived.{_slope_name(a)}" for a in p.alphas)
@@ -618,16 +616,14 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
                r"the variance scaling is derived in Question 3.1 (there is no Problem 4.1).")
     exp = experiment(p, int(ctx.rng("experiment").integers(2**31)))
     digits_note = (
-        r"the real handwritten digits 0 and 1 that ship with scikit-learn (a dependency of this "
-        r"project; a copy of the UCI optical-recognition digits, " + _image_shape(_digits_facts()["dim"])
-        + r" pixels) stand in for MNIST's $28\times28$ images of the same two digits: the same task at a lower "
-        r"resolution and with fewer examples."
+        r"the handwritten digits 0 and 1 bundled with scikit-learn (the UCI optical-recognition digits, "
+        + _image_shape(_digits_facts()["dim"])
+        + r" pixels) stand in for MNIST's $28\times28$ images of the same digits: the same task, coarser and smaller."
     )
     pb.erratum(
         r"MNIST digits 0 and 1, with PyTorch recommended.",
-        r"this solution trains with NumPy and a hand-written backward pass and downloads nothing at run "
-        r"time, so MNIST is not used. "
-        + (r"Assumed instead: " + digits_note if p.dataset == "digits" else
+        r"this solution trains with NumPy and downloads nothing at run time. "
+        + (r"Instead " + digits_note if p.dataset == "digits" else
            r"Here the data are synthetic (any binary task shows the effect of the initialisation); by "
            r"default " + digits_note),
         rf"\texttt{{dataset}} = \texttt{{{p.dataset}}}: {_data_description(exp)}.",
@@ -636,13 +632,17 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
         rf"Set-up. Width $m = {exp.width}$ in every hidden layer, input dimension "
         rf"$d_1 = {exp.dim}$, scalar output, no biases, "
         r"labels $y \in \{-1, +1\}$ and the logistic loss $\log(1 + e^{-yf(x)})$ averaged over "
-        rf"the mini-batch; plain SGD (no momentum, no gradient clipping, no weight decay), "
+        rf"the mini-batch; plain SGD (no momentum, clipping or weight decay), "
         rf"batch {exp.batch}, {exp.steps} steps ({exp.steps * exp.batch / exp.train_size:.3g} passes over the "
-        rf"{exp.train_size} training examples), {exp.dtype}; mini-batches drawn without "
-        r"replacement within each epoch. The two runs of a panel start from the same "
-        r"standard-normal draw scaled by $\sqrt{2/d_h}$ (Kaiming) or by "
+        rf"{exp.train_size} examples, drawn without replacement per epoch), {exp.dtype}. The two runs of "
+        r"a panel start from the same standard-normal draw scaled by $\sqrt{2/d_h}$ (Kaiming) or by "
         r"$\sqrt{\beta_h}$ (derived) and see the same mini-batches, so the variance is the only "
-        r"difference. The forward pass stores $z^h$ and $\sigma(z^h)$; the backward pass is "
+        r"difference. Learning rates: " + ", ".join(
+            rf"${lr:g}$ ($H = {int(H)}$)" for H, lr in zip(p.depths, p.lrs))
+        + r", the same for every $\alpha$."
+    )
+    backward = (
+        r"The forward pass stores $z^h$ and $\sigma(z^h)$; the backward pass is "
         r"$\partial L/\partial f = -y\,\mathrm{sigmoid}(-yf)/n$, "
         r"$\partial L/\partial W^h = (x^h)^\top\delta^h$, "
         r"$\delta^{h-1} = (\delta^hW^{h\top})\odot\sigma'(z^{h-1})$ with "
@@ -652,10 +652,11 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
     for a in p.alphas:
         gap = nn.gradient_check(ctx.rng(f"backprop.{_slope_name(a)}"), alpha=a, dims=dims, batch=4)
         pb.claim(f"backprop.{_slope_name(a)}",
-                 rf"$\alpha = {a:g}$: the hand-written backward pass matches central differences "
+                 (backward + " " if a == p.alphas[0] else "")
+                 + rf"$\alpha = {a:g}$: the hand-written backward pass matches central differences "
                  rf"on a float64 net with layer widths {dims} (largest gap relative to the largest "
                  r"gradient below $10^{-6}$).",
-                 prove.close(gap, 0.0, rtol=0.0, atol=1e-6, what="relative gradient gap"))
+                 prove.close(gap, 0.0, rtol=0.0, atol=1e-6, what="relative gradient gap"), aside=True)
     rows = []
     for a in p.alphas:
         for H, lr in zip(p.depths, p.lrs):
@@ -667,34 +668,28 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
              caption=rf"Hyper-parameters of the {len(exp.panels)} panels (the same for both "
              r"initialisations of a panel). The last column is the derived ratio of the output variances at "
              r"initialisation, $(1+\alpha^2)^{H+1}$ (every one of the $H+1$ layers, the first "
-             r"included, has Kaiming's variance $1+\alpha^2$ times the derived one).")
+             r"included, has Kaiming's variance $1+\alpha^2$ times the derived one).", aside=True)
     ms = _mean_square(exp)
     level = (r"\frac{2}{1+\alpha^2}" if p.first_layer == "same" else "") + (
         "" if ms == 1 else (r"\cdot " if p.first_layer == "same" else "") + f"{ms:.3g}") or "1"
     pb.text(
-        r"What the figure shows, and why. With the derived variance every panel starts at an "
-        rf"output of variance about ${level}$ (the inputs have mean square {ms:.3g} per coordinate), "
-        r"a loss of order $\log 2$, and the "
-        r"loss falls steadily at all depths. With Kaiming's $2/d_h$ the output is larger by the "
-        r"factor in the last column (in variance). Where that factor is large (with the default "
-        r"settings: $\alpha = 2$ and $\alpha = 1$ at every depth, $\alpha = 0.5$ from $H = 20$, "
-        r"where it exceeds 100) the initial loss is of the "
-        r"order of $|f|$ and the gradients of the lower layers are inflated by a similar "
-        r"factor, so the learning rate that trains the derived network throws the Kaiming network "
-        r"to overflow within a few steps: its curve ends with a cross (loss $=\infty$ or NaN) and "
-        r"values above the plot range are drawn at its top edge. For $\alpha = 0.1$ the two "
-        r"variances differ by $1.01$ per layer and the two curves nearly coincide: Kaiming's "
-        r"$2/d_h$ is the $\alpha \to 0$ limit of the derived variance. Gradient clipping "
-        r"would hide the blow-up and is not used."
+        rf"The derived variance starts every network at output variance about ${level}$ (loss near "
+        r"$\log 2$) and trains at all depths. Kaiming's $2/d_h$ multiplies it by $(1+\alpha^2)^{H+1}$; where "
+        r"that is large ($\alpha = 2, 1$; $\alpha = 0.5$ from $H = 20$, default settings) the loss and "
+        r"gradients start of order $|f|$ and the same learning rate overflows within a few steps. At "
+        r"$\alpha = 0.1$ ($1.01$ per layer) the curves nearly coincide: $2/d_h$ is the $\alpha \to 0$ limit."
     )
+    if exp.dataset == "digits":
+        f = _digits_facts()
+        data = (rf"scikit-learn digits ({f['n']} images, {f['negative']} of digit {nn.DIGIT_CLASSES[0]} with "
+                rf"label $-1$ and {f['positive']} of digit {nn.DIGIT_CLASSES[1]} with label $+1$)")
+    else:
+        data = _data_description(exp)
     pb.figure(
         "training",
-        rf"Training loss (mini-batch logistic loss, moving average over 10 steps, log scale) "
-        rf"against SGD step, for depth $H$ (columns) and slope $\alpha$ (rows); width "
-        rf"{exp.width}, batch {exp.batch}, {exp.steps} steps, data: {_data_description(exp)}. "
-        r"Learning rate in each title, the same for both curves. Orange dashed: Kaiming "
-        r"$2/d_h$; blue: derived $2/((1+\alpha^2)d_h)$. A cross (and a note) marks the step at "
-        r"which a run overflowed; losses above the range are clipped to its top edge.",
+        rf"Training loss (10-step moving average) per depth $H$ (columns) and slope $\alpha$ (rows); width "
+        rf"{exp.width}, batch {exp.batch}, {exp.steps} steps, learning rate in each title; data: {data}. "
+        r"Dashed: Kaiming $2/d_h$; solid: derived. A cross marks an overflow (clipped to the top edge).",
         lambda path: _plot_training(path, exp),
     )
 
@@ -728,7 +723,7 @@ def _plot_training(path, exp: nn.Experiment) -> None:
     style = {"derived": ("tab:blue", "-"), "kaiming": ("tab:orange", "--")}
     labels = {"derived": r"derived $2/((1+\alpha^2)d_h)$", "kaiming": r"Kaiming $2/d_h$"}
     with figures.figure(path, ncols=len(depths), nrows=len(alphas), squeeze=False, sharex=True,
-                        sharey=True, figsize=(1.75 * len(depths) + 0.4, 1.5 * len(alphas) + 0.5)
+                        sharey=True, figsize=(1.75 * len(depths) + 0.4, 1.0 * len(alphas) + 0.5)
                         ) as (fig, axes):
         for panel, res in zip(exp.panels, results):
             ax = axes[alphas.index(panel.alpha)][depths.index(panel.depth)]
@@ -760,7 +755,7 @@ def _plot_training(path, exp: nn.Experiment) -> None:
         handles, names = axes[0][0].get_legend_handles_labels()
         fig.legend(handles, names, loc="upper center", ncol=2, fontsize=7,
                    bbox_to_anchor=(0.5, 1.0))
-        fig.subplots_adjust(left=0.09, right=0.99, bottom=0.07, top=0.9, wspace=0.12, hspace=0.35)
+        fig.subplots_adjust(left=0.09, right=0.99, bottom=0.08, top=0.9, wspace=0.12, hspace=0.42)
 
 
 if __name__ == "__main__":
