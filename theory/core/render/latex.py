@@ -196,7 +196,8 @@ def _formulas(text: str) -> str:
         if shown is None:
             pieces.append(escape(piece.strip()))
         else:
-            pieces.append(f"${math_name(name.strip())} = {shown}$" if eq else f"${shown}$")
+            math = f"{math_name(name.strip())} = {shown}" if eq else shown
+            pieces.append(rf"\fitmath{{{math}}}")  # a long formula shrinks to its cell
     return "; ".join(pieces)
 
 
