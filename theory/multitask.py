@@ -406,16 +406,18 @@ def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
         r"classification head $y_2$.",
         nn.draw(net.units, ["x"]),
         [f"{u.name} = {describe(u)}" for u in net.units],
+        aside=True,  # the erratum states the three-neuron wiring in full; the drawing only repeats it
     )
     for u in net.units:
-        ch = pa.chain(f"{u.name}", tex_name(u.name)).define(describe(u), formulas[u.name], "the wiring")
         reads = any(s != "x" for s, _ in u.edges)
+        # a neuron reading only x is written out already by its definition: its chain is a cross-check
+        ch = pa.chain(f"{u.name}", tex_name(u.name), aside=not reads).define(describe(u), formulas[u.name],
+                                                                             "the wiring")
         ch.step(
             _tex(composed[u.name]),
             explicit(composed[u.name]),
             "substitute the neurons it reads" if reads else "as drawn",
         )
-    pa.text(r"Here $\sigma(z) = 1/(1 + e^{-z})$.")
     order = _order(net)
     arr = np.array(points, float).T
     measured = sim.forward(net.spec(), {"x": arr[0], **{n: arr[1 + i] for i, n in enumerate(net.params)}})
@@ -450,9 +452,8 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
     pb.erratum(
         r"$l_{cls} = \sum_i [t_{2i}\ln(y_{2i}) + (1-t_{2i})\ln(1-y_{2i})]$, without a minus sign.",
         r"the cross-entropy is $l_{cls} = -\sum_i [t_{2i}\ln y_{2i} + (1-t_{2i})\ln(1-y_{2i})]$. "
-        r"As printed, $l_{cls}$ is the log-likelihood, which is largest (not smallest) at $y_2 = "
-        r"t_2$: minimising it would push the classifier away from its targets. The derivative for "
-        r"both signs is shown below; only the classification term changes sign.",
+        r"As printed it is the log-likelihood, largest (not smallest) at $y_2 = t_2$: "
+        r"minimising it pushes the classifier away from its targets.",
         rf"the {'correct' if sign == 1 else 'printed'} sign (parameter \texttt{{cls\_sign}} = "
         rf"\texttt{{{p.cls_sign}}}).",
     )
@@ -503,7 +504,8 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
             if conv == "correct"
             else r"\frac{\partial l^{\mathrm{printed}}}{\partial w_1}"
         )
-        ch = pb.chain(f"dw1-{conv}", lhs)
+        # the question's derivation is the chain for the sign in use; the other sign's goes to the appendix
+        ch = pb.chain(f"dw1-{conv}", lhs, aside=conv != p.cls_sign)
         derivative = sp.diff(formulas[conv]["l"], w1)
         chain_rule = ((ys["y1"] - T1) * sp.diff(ys["y1"], w1)
                       + dl_dy2.xreplace({N["y2"]: ys["y2"]}) * sp.diff(ys["y2"], w1))
@@ -712,7 +714,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     base_f = logbase.number(b)
     loss = loss_value(y1, y2, t1, t2, sign, b)
     loss_shown = loss_value(env["y1"], env["y2"], t1, t2, sign, b)
-    ch = pc.chain("loss", "l").define(
+    ch = pc.chain("loss", "l", aside=True).define(
         loss_tex(sign, b, *LOSS_TEX),
         formulas[p.cls_sign]["l"].subs(at),
         f"the {p.cls_sign} sign",
@@ -750,7 +752,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     g_exact = {conv: explicit(hand[conv]["w1"].xreplace(at_n)) for conv in hand}
     sympy_at = sp.diff(formulas[p.cls_sign]["l"], w1).subs(at)
     g_hand = g_exact[p.cls_sign]
-    ch = pc.chain("dw1", r"\frac{\partial l}{\partial w_1}").define(
+    ch = pc.chain("dw1", r"\frac{\partial l}{\partial w_1}", aside=True).define(
         _tex(hand[p.cls_sign]["w1"]), g_hand, "the formula of (b)",
     ).step(
         _shown(hand[p.cls_sign]["w1"], vals),
