@@ -428,8 +428,8 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
              rf"iterates of a plain gradient-descent loop {which}.",
              prove.close(max(gaps), 0.0, rtol=0.0, atol=1e-10, what="largest relative gap"), aside=True)
 
-    pd.text(r"Convergence. With $X^\top X = Q\Lambda Q^\top$, $w_k - w^* = A^k(w_0 - w^*)$ "
-            r"shrinks along eigenvector $i$ by $1 - \alpha\lambda_i/N$ per step.")
+    pd.text(r"Since $w_k - w^* = A^k(w_0 - w^*)$, GD converges when $|1 - \alpha\lambda_i/N| < 1$ for "
+            r"every eigenvalue $\lambda_i$ of $X^\top X$, i.e. $0 < \alpha < 2N/\lambda_{\max}$ (cross-checked).")
     u = sp.Symbol("u", real=True)  # u = alpha lambda / N, the step along one eigenvector
     quad = sp.Poly(sp.expand((1 - u) ** 2 - 1), u)  # |1 - u| < 1 iff this is negative
     roots = sorted(sp.roots(quad))
@@ -439,9 +439,8 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
     pd.claim("stability", r"With $u = \alpha\lambda/N$: $|1 - u| < 1 \iff (1-u)^2 - 1 = u(u-2) < 0"
              r" \iff 0 < u < 2$, i.e. $0 < \alpha < 2N/\lambda$; for all eigenvalues at once:",
              stable, latex=r"0 < \alpha < \frac{2N}{\lambda_{\max}(X^\top X)}",
-             value=sp.And(sp.Lt(0, alpha_, evaluate=False), sp.Lt(alpha_, stable_limit(lam_max_, N_))))
-    pd.text(r"Then $w_k \to w^*$ at the rate $\rho = \max_i|1 - \alpha\lambda_i/N|$; beyond "
-            r"$2N/\lambda_{\max}$ the top direction grows.")
+             value=sp.And(sp.Lt(0, alpha_, evaluate=False), sp.Lt(alpha_, stable_limit(lam_max_, N_))),
+             aside=True)
     lam = data["lam"]
     limit = float(stable_limit(lam[-1], p.N))
     rho = lambda a: float(np.max(np.abs(1 - a * lam / p.N)))  # noqa: E731
