@@ -440,7 +440,6 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
         nn.draw(net.units, list(net.data)),
         [f"{u.name} = {describe(u)}" for u in net.units],
     )
-    pa.text(r"Forward pass, neuron by neuron (pre-activation $z$, then the activation):")
     for u in net.units:
         ch = pa.chain(f"forward-{u.name}", tex_name(u.name))
         ch.define(describe(u), formulas[u.name].subs(at), "the wiring")
@@ -483,8 +482,7 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
         silent = sorted({w for u in net.units for s, w in u.edges if s in zero_x})
         pa.text(
             rf"Since ${', '.join(f'{tex_name(d)} = 0' for d in zero_x)}$, the weights "
-            rf"${', '.join(tex_name(w) for w in silent)}$ do not enter: the weights on the edges "
-            r"leaving the nonzero inputs decide the output."
+            rf"${', '.join(tex_name(w) for w in silent)}$ do not enter."
         )
     if p.wiring == WIRING:
         alt = build(ALT_WIRING, parse_weights(p.weights), len(p.x))
