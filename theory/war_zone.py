@@ -439,14 +439,15 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
     )
     p1, p2, q1, q2 = sp.symbols("p_1 p_2 q_1 q_2", real=True)
     a1, a2, b = half_plane((p1, p2), (q1, q2))
-    pa.chain("edge", r"(q - p)\times(x - p)").define(
+    pa.chain("edge", r"(q - p)\times(x - p)", aside=True).define(
         r"(q_1 - p_1)(x_2 - p_2) - (q_2 - p_2)(x_1 - p_1)",
         (q1 - p1) * (x2 - p2) - (q2 - p2) * (x1 - p1),
         r"left of the edge $p \to q$ of a counter-clockwise polygon",
     ).step(rf"\left({sp.latex(a1)}\right)x_1 + \left({sp.latex(a2)}\right)x_2 + "
            rf"\left({sp.latex(b)}\right)", a1 * x1 + a2 * x2 + b,
            r"collect $x_1$, $x_2$: weights $a$, bias $b$")
-    pa.text(r"scaled by a positive factor to coprime integers:")
+    pa.text(r"The unit of an edge $p \to q$ of a counter-clockwise polygon tests $(q - p)\times(x - p) \ge 0$ "
+            r"(left of the edge), linear in $x$; its weights, scaled to coprime integers:")
 
     polys = [counter_clockwise(poly) for poly in p.polygons]
     net = build_network(LINEAR, [polygon_units(poly) for poly in p.polygons])
@@ -476,8 +477,9 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
              r"the polygon's side of that edge (exact rational arithmetic).",
              prove.proved_for_each(checks, "edge lines"), aside=True)
     _layer2_tables(pa, net, [f"polygon {j + 1}" for j in range(len(polys))], "(a)")
-    _logic_claims(pa, net)
-    pa.text(r"Layers 2 and 3: "
+    _logic_claims(pa, net, aside=True)
+    pa.text(r"Layers 2 and 3, an AND per polygon (bias $-(k_j - \tfrac12)$ for $k_j$ edges) and the OR "
+            r"(bias $-\tfrac12$), proved by exhaustive truth tables (appendix): "
             + _network_formula(net))
 
     verts = np.array([v for poly in p.polygons for v in poly], dtype=float)
@@ -539,7 +541,7 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
         w, bb = circle_unit(cx_, cy_, r_, inside)
         s = 1 if inside else -1
         lhs = r"r^2 - \lVert x - c\rVert^2" if inside else r"\lVert x - c\rVert^2 - r^2"
-        pb.chain(f"circle.{sense}", lhs).define(
+        pb.chain(f"circle.{sense}", lhs, aside=True).define(
             r"r^2 - (x_1 - c_1)^2 - (x_2 - c_2)^2" if inside
             else r"(x_1 - c_1)^2 + (x_2 - c_2)^2 - r^2",
             s * (r_**2 - (x1 - cx_) ** 2 - (x2 - cy_) ** 2),
