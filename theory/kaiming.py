@@ -628,9 +628,10 @@ def solve(p: Params, ctx: Context) -> Solution:
     pd.claim("gain", r"Equivalently the standard deviation is $\mathrm{gain}/\sqrt{d_h}$ with "
              r"$\mathrm{gain} = \sqrt{2/(1+\alpha^2)}$, the leaky-ReLU gain used by common frameworks; "
              r"$\alpha = 0$ gives He's $\sigma_h^2 = 2/d_h$.",
-             prove.equal((gain / sp.sqrt(d_)) ** 2, derived))
+             prove.equal((gain / sp.sqrt(d_)) ** 2, derived), aside=True)
     pd.text(
-        r"First layer (data input): by (b) alone, $\sigma_0^2 = 1/(d_0\,\mathbb{E}[x_j^2])$."
+        r"For the sheet's ReLU ($\alpha = 0$) this is He's $\sigma_h^2 = 2/d_h$. First layer (data input): "
+        r"by (b) alone, $\sigma_0^2 = 1/(d_0\,\mathbb{E}[x_j^2])$."
     )
     slopes = tuple(sp.nsimplify(b) for b in dict.fromkeys((*PROBE_SLOPES, p.alpha)))
     normal = sp.exp(-(z**2) / 2) / sp.sqrt(2 * sp.pi)
