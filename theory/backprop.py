@@ -400,12 +400,12 @@ def solve(p: Params, ctx: Context) -> Solution:
     )
     pc.text(
         r"The reverse pass sweeps $\bar v = \partial L/\partial v$ from $\bar L = 1$ back to the leaves "
-        r"(adjoints in the figure; table in the appendix), compared at relative $10^{-12}\kappa$, "
-        rf"$\kappa = (|y| + |\hat y|)/|y - \hat y| = {_tex_num(kappa, 4)}$."
+        r"(adjoints in the figure); it and central differences are compared with (b) in the appendix."
     )
     pc.claim(
         "reverse", r"The hand-written reverse pass gives the derived $\partial L/\partial w_1$ "
-        r"(relative tolerance $10^{-12}\kappa$).",
+        r"(relative tolerance $10^{-12}\kappa$, "
+        rf"$\kappa = (|y| + |\hat y|)/|y - \hat y| = {_tex_num(kappa, 4)}$).",
         prove.close(adj["w1"], g_num, rtol=rtol_r, what="reverse-mode adjoint of w1"), aside=True)
     pc.claim(
         "factors", r"The reverse pass builds the same product, factor by factor: "
@@ -439,7 +439,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     l3_max = float(np.max(np.abs(l3_grid)))
     roundoff = (_loss_rounding(p, w1 - h) + _loss_rounding(p, w1 + h)) / (2 * h)
     trunc = h**2 / 6 * l3_max
-    pc.text(
+    fd_bound = (
         r"Central differences $D(h) = \frac{L(w_1+h) - L(w_1-h)}{2h}$ err by at most "
         r"$\frac{h^2}{6}\max|L'''| + \frac{\delta_+ + \delta_-}{2h}$ (Taylor; $\delta_\pm$ bounds the rounding "
         r"of $L$ at $w_1\pm h$, "
@@ -449,8 +449,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         rf"tolerance ${_tex_num(trunc + roundoff, 3)}$."
     )
     pc.claim(
-        "fd", rf"Central differences ($h = {_tex_num(h)}$) agree with the derived "
-        r"$\partial L/\partial w_1$ within the truncation-plus-rounding bound above.",
+        "fd", fd_bound + rf" They ($h = {_tex_num(h)}$) agree with the derived "
+        r"$\partial L/\partial w_1$ within this truncation-plus-rounding bound.",
         prove.close(fd, g_num, rtol=0.0, atol=trunc + roundoff,
                     what=f"central difference, |error| <= {trunc + roundoff:.2e}"), aside=True)
     osc = h**2 / 6 * float(np.max(np.abs(l3_grid - l3)))
