@@ -245,7 +245,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     pc.text(
         r"An $L_2$ (ridge, weight-decay) penalty $\rho(1-\rho)\sum_{k,i} c_i\,w_{ki}^2$, each input "
         r"weighted by its energy $c_i = \sum_n x_{ni}^2$ (Tikhonov with $\mathrm{diag}(X^\top X)$). "
-        r"With $\tilde w = \rho w$ it is exactly ridge regression:"
+        r"With $\tilde w = \rho w$, $\lambda = (1-\rho)/\rho$ it is exactly ridge regression "
+        r"(chain in the appendix)."
     )
     small = {f"({N},{K},{D})": {"N": N, "K": K, "D": D} for N in (1, 2) for K in (1, 2) for D in (1, 2)}
 
@@ -256,7 +257,8 @@ def solve(p: Params, ctx: Context) -> Solution:
                    for n in range(N) for k in range(K)) + lam * sum(
             tilde[k, i] ** 2 * sum(X[n, i] ** 2 for n in range(N)) for k in range(K) for i in range(D))
 
-    pc.chain("ridge", r"\mathbb{E}[E(\mathbf W)]", small, sizes=sizes).define(result, expected, "by (b)").step(
+    ridge_chain = pc.chain("ridge", r"\mathbb{E}[E(\mathbf W)]", small, sizes=sizes, aside=True)
+    ridge_chain.define(result, expected, "by (b)").step(
         r"\sum_n\sum_k\Bigl(y_{nk} - \sum_i \tilde w_{ki}x_{ni}\Bigr)^2 + \lambda\sum_k\sum_i"
         r"\Bigl(\sum_n x_{ni}^2\Bigr)\tilde w_{ki}^2", ridge,
         r"$\tilde w_{ki} = \rho w_{ki}$, $\lambda = (1-\rho)/\rho$; symbolically for $N, K, D \le 2$",
