@@ -46,6 +46,7 @@ def test_blocks_marked_aside_are_in_the_appendix_and_linked_from_the_body():
     part = sol.part("a", "A", "q")
     part.chain("main", "f").define("x^2", x**2).step(r"x \cdot x", x * x, "algebra")
     part.chain("extra", "g", aside=True).define("2x", 2 * x).step("x + x", 2 * x, "algebra")
+    part.chain("named", "h", aside=True).define("3x", 3 * x)  # a definition alone: nothing to link
     part.claim("run", "An experiment.", Verdict("numeric", True, "measured"), aside=True)
     part.table(["a"], [["1"]], "An experiment's table.", aside=True)
     body, appendix = latex.render(sol), latex.verification(sol)

@@ -69,7 +69,7 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
             shown = _block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number)  # draws figures
             if not _aside(b):
                 out.append(shown)
-        aside = [_checked(b) for b in part.blocks if _aside(b) and isinstance(b, (Claim, Chain))]
+        aside = [c for b in part.blocks if _aside(b) and isinstance(b, (Claim, Chain)) and (c := _checked(b))]
         if aside:  # cross-checks are listed by their marks; what they did is in the appendix
             out.append(r"\crosschecks{" + ", ".join(rf"{linked(v, number, cid)}\,\texttt{{{_breakable(cid)}}}"
                                                      for cid, v in aside) + "}")
@@ -82,11 +82,13 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
     return "\n\n".join(out) + "\n"
 
 
-def _checked(b: Claim | Chain) -> tuple[str, Verdict]:
-    """A claim's id and verdict; for a chain, its last line's id and the verdict of all its links."""
+def _checked(b: Claim | Chain) -> tuple[str, Verdict] | None:
+    """A claim's id and verdict; for a chain, its last line's id and the verdict of all its links (None if none)."""
     if isinstance(b, Claim):
         return b.id, b.verdict
     links = [s.verdict for s in b.steps if s.verdict is not None]
+    if not links:
+        return None
     verdict = links[0]
     for v in links[1:]:
         verdict = verdict & v
