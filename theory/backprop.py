@@ -99,12 +99,12 @@ class Params(Parameters):
     x3: float = _coord(SHEET_X[2], "input x3 of the data point")
     x4: float = _coord(SHEET_X[3], "input x4 of the data point")
     y: float = _coord(0.5, "true label of the data point")
-    w1: float = _coord(ASSUMED_W[0], "weight x1 -> h1 (assumed: the sheet's figure is missing)")
-    w2: float = _coord(ASSUMED_W[1], "weight x2 -> h1 (assumed)")
-    w3: float = _coord(ASSUMED_W[2], "weight x3 -> h2 (assumed)")
-    w4: float = _coord(ASSUMED_W[3], "weight x4 -> h2 (assumed)")
-    w5: float = _coord(ASSUMED_W[4], "weight h1 -> output (assumed)")
-    w6: float = _coord(ASSUMED_W[5], "weight h2 -> output (assumed)")
+    w1: float = _coord(ASSUMED_W[0], "weight x1 to h1 (assumed: the sheet's figure is missing)")
+    w2: float = _coord(ASSUMED_W[1], "weight x2 to h1 (assumed)")
+    w3: float = _coord(ASSUMED_W[2], "weight x3 to h2 (assumed)")
+    w4: float = _coord(ASSUMED_W[3], "weight x4 to h2 (assumed)")
+    w5: float = _coord(ASSUMED_W[4], "weight h1 to output (assumed)")
+    w6: float = _coord(ASSUMED_W[5], "weight h2 to output (assumed)")
     output: str = param("sigmoid", "output node: sigmoid (Sigma then sigma) or identity "
                         "(Sigma only)", check=_check_output)
     fd_step: float = param(1e-2, "step h of the central finite difference", lo=1e-6, hi=0.1)
@@ -300,7 +300,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa.table(["node", "definition", "value"],
              [[f"${TEX[n]}$", f"${definitions[n]}$", f"${_tex_num(fwd[n])}$"] for n in NODES],
              caption="Forward pass at the data point (hand-written tape, "
-                     "\\texttt{checks/backprop.py}); the figure shows the same values.", aside=True)
+                     "the simulation's own tape); the figure shows the same values.", aside=True)
     sym_fwd = {n: float(_value(g.node(n), exact)) for n in NODES}
     terms = {"z1": abs(p.x1 * p.w1) + abs(p.x2 * p.w2), "z2": abs(p.x3 * p.w3) + abs(p.x4 * p.w4),
              "z3": abs(p.w5 * fwd["h1"]) + abs(p.w6 * fwd["h2"])}

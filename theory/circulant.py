@@ -317,7 +317,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     S_num = {n: _numeric(shift(n)) for n in numeric_ns}
     sizes_text = f"$n = 1,\\dots,{p.n_max}$ and ${p.n_numeric}$"
     pb.claim("scipy", rf"Numeric cross-check ({sizes_text}, random $a$): $C_a$ equals "
-             r"\texttt{scipy.linalg.circulant}$(a)$ and $S$ equals the identity with its rows "
+             r"SciPy\'s \emph{circulant}$(a)$ and $S$ equals the identity with its rows "
              r"rolled down by one.",
              prove.on_instances({f"n={n}": bool(
                  np.array_equal(C_num[n], sim.scipy_circulant(vecs[n]))
@@ -471,7 +471,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                check=witness.close_all(sim.shift_matrix(n), rtol=0.0, what=f"NumPy's rolled identity, n = {n}"))
     sol.answer("C_a for a = (1, ..., n)", circulant([int(v) for v in labels]), claims=("b.scipy",),
                check=witness.close_all(sim.scipy_circulant(labels), rtol=0.0,
-                                       what=f"scipy.linalg.circulant(1..{n})"))
+                                       what=f"SciPy's circulant of 1..{n}"))
     sol.answer("free parameters of a shift-equivariant linear map", sp.Integer(n), claims=("b.nullspace",),
                check=witness.close(float(nullity), rtol=0.0, what=f"null space of M -> SM - MS by SVD, n = {n}"))
     measured_band = int(np.sum(zp_err / scale > 1e-10))
@@ -558,7 +558,7 @@ def _plot_demo(path, d: dict) -> None:
             norm = LogNorm(vmin=floor, vmax=top) if scale else None
             im = ax.imshow(np.maximum(data, floor) if scale else data, cmap=cmap, norm=norm,
                            interpolation="nearest")
-            ax.set_title(title + (f"\nmax {float(data.max()):.1e}" if scale else ""), fontsize=7)
+            ax.set_title(title + (f"\nmax {figures.scientific(float(data.max()))}" if scale else ""), fontsize=7)
             ax.set_xlabel("column", fontsize=6)
             ax.set_ylabel("row", fontsize=6)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))

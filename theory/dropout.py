@@ -277,7 +277,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pc.text(r"As $\rho \to 1$ (no dropout) $\lambda \to 0$ and the plain least-squares fit returns; "
             r"stronger dropout (smaller $\rho$) means stronger shrinkage.")
     sol.answer("E[R]", rho, check=mean_check, claims=("a.mc.mean",))
-    sol.answer("E[R_i R_j], i != j", rho**2, check=pair_check, claims=("a.mc.pair",))
+    sol.answer("E[R_i R_j], i and j distinct", rho**2, check=pair_check, claims=("a.mc.pair",))
     sol.answer("lambda", (1 - rho) / rho if rho != 0 else sp.oo, check=lam_check,
                claims=("c.minimiser",) if lam_check else ())
     sol.answer("expected error on the random instance", claimed, check=error_check, claims=("b.mc",))
@@ -293,11 +293,11 @@ def _misconceptions(sol: Solution, rho: sp.Expr, Y: np.ndarray, W: np.ndarray, X
                           "rho is the probability that an input is KEPT (R = 1), so E[R] = rho. 1 - rho is the "
                           "dropout rate, the chance that R = 0, which contributes nothing to the mean.")
     if _differs(rho, rho**2):
-        sol.misconception("E[R_i R_j], i != j", "same-mask", rho,
+        sol.misconception("E[R_i R_j], i and j distinct", "same-mask", rho,
                           "R^2 = R holds for one mask (i = j), which gives rho. Two different inputs have "
                           "independent masks, so the mean of the product is the product of the means, rho^2.")
     if _differs((1 - rho) ** 2, rho**2):
-        sol.misconception("E[R_i R_j], i != j", "both-dropped", (1 - rho) ** 2,
+        sol.misconception("E[R_i R_j], i and j distinct", "both-dropped", (1 - rho) ** 2,
                           "(1 - rho)^2 is the chance that both inputs are dropped. The product R_i R_j is 1 "
                           "only when both are kept, which has probability rho^2.")
     if 0 < rho < 1:

@@ -343,7 +343,7 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
              r"since $\lambda > 0$:",
              prove.proved_for_each({k: (lambda n=v["n"]: stationary(n) & hessian(n))
                                     for k, v in cases.items()},
-                                   "sympy.solve of the gradient system; Hessian minus lambda I"),
+                                   "SymPy's solve of the gradient system; Hessian minus lambda I"),
              latex=WP + " = " + WT + r" - \frac{1}{\lambda}" + GRAD,
              value=sp.Eq(WPV[i_], prox_minimiser(WTV[i_], GV[i_], lam_), evaluate=False))
     Wm, Wt, G = (sp.MatrixSymbol(s, n_, 1) for s in ("w", "w_t", "g"))

@@ -257,7 +257,7 @@ def chain_rule_gradient(g: Graph, output: str, symbols: dict[str, sp.Symbol]) ->
 
 # Common mistakes in a local derivative: (which nodes, the wrong derivative of such a node, the explanation).
 # A node f(u) is differentiated as `wrong(node, u)` times u' (the inner-factor slip leaves u' out itself).
-TRANSPOSED = ("The Jacobian of f: R^n -> R^m is m x n: row i is the gradient of output f_i, column j holds the "
+TRANSPOSED = ("The Jacobian of f from R^n to R^m is m x n: row i is the gradient of output f_i, column j holds the "
               "derivatives with respect to input w_j. Stacking the gradients as columns gives its transpose, and "
               "the chain rule J(g after f) = J(g) J(f) then multiplies mismatched shapes or the wrong entries.")
 SLIPS: dict[str, tuple] = {

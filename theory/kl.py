@@ -460,9 +460,9 @@ def solve(p: Params, ctx: Context) -> Solution:
              + rf" gives $KL(p, q) \approx {float(forward):.6f}$ "
              rf"and $KL(q, p) \approx {float(backward):.6f}$, the values of the exact forms.",
              prove.close(float(num.kl_entropy(pf, qf, base_f)), float(forward), rtol=1e-12,
-                         what="scipy.stats.entropy(p, q)")
+                         what="SciPy's entropy(p, q)")
              & prove.close(float(num.kl_entropy(qf, pf, base_f)), float(backward), rtol=1e-12,
-                           what="scipy.stats.entropy(q, p)"), aside=True)
+                           what="SciPy's entropy(q, p)"), aside=True)
     diff = forward - backward
     lg = "ln" if base == "e" else f"log_{base}"
     logs = _prime_logs(nats["pq"] - nats["qp"])
@@ -497,9 +497,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     sci_pq, sci_qp = float(num.kl_entropy(pf, qf, base_f)), float(num.kl_entropy(qf, pf, base_f))
     diff_atol = 1e-12 * (abs(sci_pq) + abs(sci_qp)) + 1e-15
     sol.answer("KL(p, q)", forward, claims=("b.iii.scipy",),
-               check=witness.close(sci_pq, rtol=1e-12, what="scipy.stats.entropy(p, q)"))
+               check=witness.close(sci_pq, rtol=1e-12, what="SciPy's entropy(p, q)"))
     sol.answer("KL(q, p)", backward, claims=("b.iii.scipy",),
-               check=witness.close(sci_qp, rtol=1e-12, what="scipy.stats.entropy(q, p)"))
+               check=witness.close(sci_qp, rtol=1e-12, what="SciPy's entropy(q, p)"))
     sol.answer("KL(p, q) - KL(q, p)", diff, claims=("b.iii.scipy", "b.iii.differ"),
                check=witness.close(sci_pq - sci_qp, rtol=1e-12, atol=diff_atol,
                                    what="entropy(p, q) - entropy(q, p)"))

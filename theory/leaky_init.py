@@ -278,7 +278,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
             checks[f"alpha={a:g}, v={v:g}"] = abs(measured - claimed) <= 1e-9 * claimed
     pa.claim("moment", r"For $z \sim N(0, v)$, adaptive quadrature of $\sigma(z)^2$ (from the "
              r"definition of $\sigma$) against the density gives $\mathbb{E}[\sigma(z)^2] = "
-             r"\frac{1+\alpha^2}{2}v$, the factor imported from \texttt{theory.kaiming}, for "
+             r"\frac{1+\alpha^2}{2}v$, the factor derived in the Kaiming problem, for "
              r"each slope of the sheet (relative agreement $10^{-9}$).",
              prove.on_instances(checks, "quadrature against the imported factor"), aside=True)
     pa.chain("recursion", r"\operatorname{Var}(z^h)").define(

@@ -377,8 +377,8 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
              r"fastest-growing) mode.", aside=True)
     main = runs[p.eta_fraction]
     pc.claim("lstsq", rf"With $\eta = {p.eta_fraction:g}\times 2/\lambda_{{\max}}$, after "
-             rf"{p.iterations} steps the weights agree with \texttt{{numpy.linalg.lstsq}} to "
-             rf"relative tolerance {p.tol:g} (the derived error factor is "
+             rf"{p.iterations} steps the weights agree with NumPy's least-squares solution to "
+             rf"relative tolerance ${_sci(p.tol)}$ (the derived error factor is "
              rf"$\rho^T = {_sci(main['rho'] ** p.iterations)}$).",
              prove.close_all(main["traj"][-1], w_ls, rtol=p.tol,
                              atol=p.tol * max(1.0, float(np.linalg.norm(w_ls))),

@@ -255,7 +255,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              caption=rf"Softmax of the scores, $Z = {z_tex} \approx {float(Z):.4f}$.")
     pb.claim("sum", r"The probabilities add up to one (exactly).",
              prove.equal(sum(probs), 1))
-    pb.claim("scipy", r"They agree with \texttt{scipy.special.softmax} to $10^{-12}$ relative.",
+    pb.claim("scipy", r"They agree with SciPy\'s softmax to $10^{-12}$ relative.",
              Verdict("numeric", _worst_rel([float(v) for v in probs], ref) <= RTOL,
                      f"worst relative difference {_worst_rel([float(v) for v in probs], ref):.2e}"), aside=True)
     L_ce = cross_entropy(s, y, p.log_base)
@@ -387,7 +387,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                                    what="NumPy hinge loss"))
     sol.answer("softmax probabilities", dict(zip(p.classes, probs)))
     sol.answer("p_y", probs[y], claims=("3b.scipy",),
-               check=witness.close(float(ref[y]), rtol=RTOL, what="scipy.special.softmax of the true class"))
+               check=witness.close(float(ref[y]), rtol=RTOL, what="SciPy's softmax of the true class"))
     sol.answer("cross-entropy", sp.expand_log(L_ce, force=True), claims=("3b.value",),
                check=witness.close(ce_measured, rtol=RTOL, atol=ce_atol, what="logsumexp(s) - s_y"))
     sol.answer("predictions", preds, claims=("4a.numpy",),
@@ -440,7 +440,7 @@ def _classification_mistakes(add: _Mistakes, p: Params, s: list, y: int, delta, 
         "nothing as soon as it scores below the true class, however slightly, instead of once it trails "
         "by Delta.")
     add("hinge loss", "true-class-included", right + sp.Max(0, delta), right, hinge_atol,
-        "The sum runs over the wrong classes j != y only. Including j = y adds max(0, s_y - s_y + Delta) = "
+        "The sum runs over the wrong classes j other than y only. Including j = y adds max(0, s_y - s_y + Delta) = "
         "Delta, a constant that no score can remove.")
     add("hinge loss", "swapped-sign", sum((sp.Max(0, s[y] - s[j] + delta) for j in range(len(s)) if j != y),
                                           sp.Integer(0)), right, hinge_atol,

@@ -536,7 +536,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
     other = "printed" if sign == 1 else "correct"
     pb.text(
         rf"The {other} sign flips only the classification term: the two derivatives differ by "
-        rf"${_tex(sp.factor(hand[p.cls_sign]['w1'] - hand[other]['w1']))}$."
+        rf"\[{_tex(sp.factor(hand[p.cls_sign]['w1'] - hand[other]['w1']))}.\]"
     )
     # numeric witnesses at the sheet's point and at random points
     order = _order(net)

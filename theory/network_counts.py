@@ -268,11 +268,12 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
                + M_ * (N_ - 1))
     B_sym = backward_ops(**model)
     # backprop's cost is a comparison the question does not ask for: its chain goes to the appendix
+    pb.text(r"Backprop after a forward pass computes $G_2 = \partial L/\partial Z \odot \mathrm{ReLU}'(A_2)$, "
+            r"$\nabla W_2 = H^\top G_2$, $\nabla b_2 = G_2^\top\mathbf{1}$, $G_1 = (G_2W_2^\top)\odot g'(A_1)$, "
+            r"$\nabla W_1 = X^\top G_1$ and $\nabla b_1 = G_1^\top\mathbf{1}$; its cost $B$ is in the appendix.")
     pb.chain("backward", r"B", aside=True).define(
-        r"cN + NK(1+a) + MK(2N-1) + K(N-1) + NM(2K-1) + NM(1+a) + DM(2N-1) + M(N-1)", B_model,
-        r"backprop after a forward pass: $G_2 = \partial L/\partial Z \odot \mathrm{ReLU}'(A_2)$, "
-        r"$\nabla W_2 = H^\top G_2$, $\nabla b_2 = G_2^\top\mathbf{1}$, $G_1 = (G_2W_2^\top)\odot g'(A_1)$, "
-        r"$\nabla W_1 = X^\top G_1$, $\nabla b_1 = G_1^\top\mathbf{1}$",
+        r"cN + N(K+M)(1+a) + MK(2N-1) + NM(2K-1) + DM(2N-1) + (K+M)(N-1)", B_model,
+        "the six products above, counted",
     ).step(r"2NDM + 4NMK + 2NK + NM - DM - MK - M - K + aN(M+K) + cN", B_sym, "collect terms")
     ratio = sp.limit(_scaled(F_sym + B_sym, True) / _scaled(F_sym, True), s_, sp.oo)
     pb.claim("bp-ratio", r"Backprop costs $F + B \approx \frac{2DM + 3MK}{DM + MK}F$, between 2 "

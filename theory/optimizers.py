@@ -680,7 +680,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
              rf"$\beta = {p.beta:g}${own_rosen} reduces the loss to 1\% of its start in fewer iterations "
              rf"than GD ({_cold(rosen_it['heavy ball'])} vs {_cold(rosen_it['GD'])}).",
              _at_least(rosen_it["GD"], rosen_it["heavy ball"], 1 + 1e-9,
-                       "iterations to 1e-2 of the initial loss, GD vs heavy ball"), aside=True)
+                       "iterations to 1/100 of the initial loss, GD vs heavy ball"), aside=True)
 
     sol.answer("eta* GD", eta_gd.subs(num), check=_best_gd_step(r.curv, Tr), claims=("a.gd_measured",))
     sol.answer("rate GD", gd_rate(r.k), check=witness.close(meas_gd, rtol=4 / Tr, what=window),

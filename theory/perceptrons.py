@@ -352,7 +352,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     status_a, w_lp = sim.separable(sim.boolean_table("A and not B"))
     lp_ok = w_lp is not None and bool(np.all(sim.tables(w_lp[None, :], p.strict)[0] == np.array(
         [sim.boolean_table("A and not B")[x] for x in ROWS])))
-    pb.claim("linprog", r"Linear programming agrees: \texttt{scipy.optimize.linprog} reports the "
+    pb.claim("linprog", r"Linear programming agrees: SciPy's linear-programming solver reports the "
              r"system $(2t-1)(w\cdot x + b)\ge 1$ infeasible for XOR, and feasible for "
              r"$A\wedge\neg B$ with a solution that computes it.",
              prove.on_instances({"XOR infeasible (status 2)": status_x == 2,

@@ -646,7 +646,7 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
 
 def _what(name: str, edge: str) -> str:
     return ("grid points" if name == "grid" else
-            f"random points (half uniform in the box, half within 1e-2 of {'an' if edge == 'edge' else 'a'} {edge})")
+            f"random points (half uniform in the box, half within 1/100 of {'an' if edge == 'edge' else 'a'} {edge})")
 
 
 def _answers(sol: Solution, label: str, net: Network, sets: dict[str, np.ndarray], geometry: Callable) -> None:

@@ -38,3 +38,11 @@ def figure(path: Path, ncols: int = 1, nrows: int = 1, **kw) -> Iterator[tuple]:
             fig.savefig(path, metadata={"CreationDate": None, "Creator": None, "Producer": None})
         finally:
             plt.close(fig)
+
+
+def scientific(x: float) -> str:
+    """A number for a figure's text: 1.6, or $2.3\\times10^{-13}$ in mathtext (never e-notation)."""
+    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e4):
+        mantissa, exponent = f"{x:.1e}".split("e")
+        return rf"${mantissa}\times10^{{{int(exponent)}}}$"
+    return f"{x:.2g}"

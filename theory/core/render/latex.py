@@ -132,9 +132,9 @@ def parameters(sol: Solution) -> str:
 
     if not dataclasses.is_dataclass(sol.params):
         return ""
-    rows = [rf"${math_name(f.name)}$ & {escape(f.metadata.get('doc', ''))} & {typeset(getattr(sol.params, f.name))}"
+    rows = [rf"${math_name(f.name)}$ & {detail(f.metadata.get('doc', ''))} & {typeset(getattr(sol.params, f.name))}"
             for f in dataclasses.fields(sol.params)]
-    return (r"{\footnotesize\begin{longtable}{@{}l p{0.52\linewidth} p{0.3\linewidth}@{}}\toprule" "\n"
+    return (r"{\footnotesize\begin{longtable}{@{}l p{0.48\linewidth} p{0.3\linewidth}@{}}\toprule" "\n"
             r"Parameter & Meaning & Value \\ \midrule\endhead" "\n"
             + " \\tabularnewline\n".join(rows) + "\n" r"\tabularnewline \bottomrule\end{longtable}}" "\n")
 
@@ -171,6 +171,10 @@ def _number(x: float) -> str:
     return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
 
 
+_ACTIVATIONS = {"relu": "ReLU", "sigmoid": "sigma", "sigma": "sigma", "tanh": "tanh", "step": "theta",
+                "identity": "id", "max": "max", "min": "min", "softplus": "softplus"}
+
+
 def _formulas(text: str) -> str:
     """Text that holds formulas (`E = w**4`, `f1 = ...; f2 = ...`) typeset as mathematics, else as text."""
     import ast
@@ -186,7 +190,8 @@ def _formulas(text: str) -> str:
             names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
             import sympy as sp
 
-            value = expr.read(t, {n: sp.Symbol(n) for n in names if n not in expr.FUNCTIONS}, constants={})
+            shown = {**expr.FUNCTIONS, **{f: sp.Function(name) for f, name in _ACTIVATIONS.items()}}
+            value = expr.read(t, {n: sp.Symbol(n) for n in names if n not in shown}, functions=shown, constants={})
             return sp.latex(value)
         except (BadInput, TypeError, ValueError):
             return None
@@ -195,8 +200,8 @@ def _formulas(text: str) -> str:
     for piece in text.split(";"):
         name, eq, rhs = piece.partition("=")
         shown = formula(rhs if eq else piece)
-        if shown is None:
-            pieces.append(escape(piece.strip()))
+        if shown is None:  # text: it may break after operators and commas
+            pieces.append(re.sub(r"([*(,+=])", r"\1\\allowbreak{}", escape(piece.strip())))
         else:
             math = f"{math_name(name.strip())} = {shown}" if eq else shown
             pieces.append(rf"\fitmath{{{math}}}")  # a long formula shrinks to its cell

@@ -1,0 +1,49 @@
+"""Every sheet's PDF is typeset as a document, not a program's output: checked on the real builds."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from theory.core import build, registry, sheet
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("pdftotext") is None,
+                       reason="needs latexmk and pdftotext"),
+    pytest.mark.tex,
+    pytest.mark.xdist_group("sheets"),
+]
+PROGRAM = re.compile(r"\*\*|!=|->|==|\b\d+(?:\.\d+)?e[-+]?\d+\b|\b(?:theory|checks|numpy|scipy|sympy)\.[a-z]|\.py\b")
+
+
+@pytest.fixture(scope="module")
+def pdfs() -> dict[str, tuple[str, str, str]]:
+    """Each sheet built (or up to date): its PDF's text, its TeX log and its metadata."""
+    out = {}
+    for name in registry.sheet_names():
+        assert build.build(name) == 0
+        output = sheet.load(registry.sheet_path(name)).output
+        pdf = registry.BUILD_DIR / output
+        stem = pdf.stem
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        out[name] = (text, (registry.BUILD_DIR / stem / f"{stem}.log").read_text(errors="replace"), info)
+    return out
+
+
+def test_nothing_runs_into_the_margin(pdfs):
+    over = {name: log.count("Overfull \\hbox") for name, (_, log, _) in pdfs.items()}
+    assert not any(over.values()), f"overfull boxes: {over}"
+
+
+def test_no_program_text_and_numbers_typeset_as_numbers(pdfs):
+    found = {name: sorted(set(PROGRAM.findall(text)))[:8] for name, (text, _, _) in pdfs.items()}
+    assert not any(found.values()), f"program text in the PDFs: {found}"
+
+
+def test_title_and_subject_are_in_the_metadata(pdfs):
+    for name, (_, _, info) in pdfs.items():
+        assert re.search(r"^Title:\s+\S", info, re.M) and re.search(r"^Subject:\s+Checked solutions", info, re.M), name
