@@ -196,3 +196,17 @@ def test_expectations_norms_and_inner_products_are_read():
     assert read(r"\|v\|^2 - 2\langle v, u\rangle", notation, NAMES).value == 5 - 2 * (3 + 2 * x)
     with pytest.raises(Unreadable):
         read(r"\langle v, x\rangle", notation, NAMES)
+
+
+def test_finite_sums_are_written_out_and_a_line_is_computed_once_per_case():
+    from theory.core.display import _finite_sums
+
+    k = sp.Symbol("k", integer=True)
+    assert _finite_sums(sp.Sum(x**k, (k, 1, 3))) == x + x**2 + x**3
+    assert _finite_sums(sp.Sum(x**k, (k, 1, d))) == sp.Sum(x**k, (k, 1, d))  # a symbolic bound stays
+    calls = []
+    sol = Solution("t", "T", "s", None)
+    ch = sol.part("a", "A", "q").chain("c", "S", cases={"n=1": {"n": 1}, "n=2": {"n": 2}}, sizes={"n": d})
+    ch.define(r"d_h x", lambda n: n * x)
+    ch.step(r"x d_h", lambda n: calls.append(n) or n * x, "commute")
+    assert ch.steps[-1].verdict.passed and sorted(calls) == [1, 2]

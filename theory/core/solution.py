@@ -72,6 +72,7 @@ class Chain:
         `lambda d: ...`) and the step is proved for every case; `given` may then be
         a function of the same keywords too (a hypothesis that depends on the case).
         """
+        value = self._once(value)
         if verdict is None:
             if not self.steps:
                 raise UncheckedStep(f"chain {self.id}: the first line needs an explicit check")
@@ -114,7 +115,24 @@ class Chain:
         """The chain's first line: what the left-hand side means, not a claim (its display is checked)."""
         if self.steps:
             raise UncheckedStep(f"chain {self.id}: only the first line can be a definition")
-        return self._shown(latex, value, reason, None)
+        return self._shown(latex, self._once(value), reason, None)
+
+    def _once(self, value: Any) -> Any:
+        """With cases, a line's value computed once per case (the link and the display both need it)."""
+        if self.cases is None or not callable(value):
+            return value
+        memo: dict[tuple, Any] = {}
+
+        def at(**kw: Any) -> Any:
+            key = tuple(sorted(kw.items()))
+            try:
+                if key not in memo:
+                    memo[key] = value(**kw)
+                return memo[key]
+            except TypeError:  # a case keyword that cannot be a key (a list): computed again
+                return value(**kw)
+
+        return at
 
 
 @dataclass
