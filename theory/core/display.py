@@ -9,6 +9,9 @@ be neither is *unchecked*, and says why.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -56,11 +59,9 @@ def show(source: str | sp.Basic | None, value: Any, notation: Notation, *, cases
 
     def check(text: str) -> Verdict:
         names = _symbols([value, *context], cases, sizes)
-        if cases is None:
-            return _agree(lambda kw: read(text, notation, names), value, cases, sizes, "the display")
-        first = next(iter(cases.values()), {})
-        read(text, notation.at(first), names)  # unreadable text is unchecked, not a failing case
-        return _agree(lambda kw: read(text, notation.at(kw), names), value, cases, sizes, "the display")
+        # text unreadable in any case raises out of the case-by-case check: the display is unchecked
+        return _agree(lambda kw: read(text, notation if cases is None else notation.at(kw), names), value, cases, sizes,
+                      "the display")
 
     if value is None:
         return Display(tex, "unchecked", why="no value to compare it with")
@@ -93,8 +94,7 @@ def _agree(reading: Callable[[Mapping[str, Any]], Reading], value: Any, cases: C
 
 def _at(reading: Reading, kw: Mapping[str, Any], sizes: Mapping[str, sp.Symbol]) -> Reading:
     put = {sizes[k]: v for k, v in kw.items() if k in sizes}
-    return Reading(reading.value.subs(put), reading.rounded, reading.digits, reading.inputs_rounded_to,
-                   reading.largest)
+    return dataclasses.replace(reading, value=reading.value.subs(put))
 
 
 def _one(reading: Reading, value: Any, what: str) -> Verdict:
@@ -124,11 +124,8 @@ def _relation(shown: sp.Basic, value: sp.Basic, what: str) -> Verdict:
     b = value.args if isinstance(value, sp.And) else (value,)
     if len(a) != len(b) or any(type(x) is not type(y) or not isinstance(x, sp.Rel) for x, y in zip(a, b)):
         return Verdict("symbolic", False, f"{what} states {sp.sstr(shown)[:80]}, not {sp.sstr(value)[:80]}")
-    verdict = None
-    for x, y in zip(a, b):
-        for side in ("lhs", "rhs"):
-            v = prove.equal(getattr(x, side).doit(), getattr(y, side))
-            verdict = v if verdict is None else verdict & v
+    verdict = functools.reduce(operator.and_, (prove.equal(getattr(x, side).doit(), getattr(y, side))
+                                                for x, y in zip(a, b) for side in ("lhs", "rhs")))
     return Verdict(verdict.method, verdict.passed, f"{what} states the checked relation: "
                    f"{'each side proved equal' if verdict.passed else verdict.detail}", verdict.data)
 

@@ -437,12 +437,8 @@ class _Parser:
         var = self.sub(n.group(2))
         if not isinstance(var, sp.Symbol):
             return None
-        body = self.sub(m.group(2)) if m.group(2) else self.power_chain()
+        body = self.sub(m.group(2)) if m.group(2) else self.term()  # the operand: the product that follows
         return sp.diff(body, var)
-
-    def power_chain(self) -> sp.Expr:
-        """The operand of a derivative or a big operator: the product that follows it."""
-        return self.term()
 
     def _big(self, kind: type) -> sp.Expr:
         if self.peek() != "_":

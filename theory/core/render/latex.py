@@ -8,6 +8,8 @@ z-scores, samples, instances. A tag that does not fit moves to its own line (ams
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -89,10 +91,7 @@ def _checked(b: Claim | Chain) -> tuple[str, Verdict] | None:
     links = [s.verdict for s in b.steps if s.verdict is not None]
     if not links:
         return None
-    verdict = links[0]
-    for v in links[1:]:
-        verdict = verdict & v
-    return f"{b.id}.{len(b.steps) - 1}", verdict
+    return f"{b.id}.{len(b.steps) - 1}", functools.reduce(operator.and_, links)
 
 
 def _aside(b) -> bool:
