@@ -204,6 +204,9 @@ def test_finite_sums_are_written_out_and_a_line_is_computed_once_per_case():
     k = sp.Symbol("k", integer=True)
     assert _finite_sums(sp.Sum(x**k, (k, 1, 3))) == x + x**2 + x**3
     assert _finite_sums(sp.Sum(x**k, (k, 1, d))) == sp.Sum(x**k, (k, 1, d))  # a symbolic bound stays
+    j = sp.Symbol("j", integer=True)
+    nested = sp.Sum(x**k * j, (k, 1, j), (j, 1, 3))  # inner bound from the outer index
+    assert sp.expand(_finite_sums(nested)) == 6 * x + 5 * x**2 + 3 * x**3  # x + 2(x+x^2) + 3(x+x^2+x^3)
     calls = []
     sol = Solution("t", "T", "s", None)
     ch = sol.part("a", "A", "q").chain("c", "S", cases={"n=1": {"n": 1}, "n=2": {"n": 2}}, sizes={"n": d})

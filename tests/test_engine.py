@@ -18,6 +18,12 @@ from theory.core.solution import Chain, Solution
 x, y = sp.symbols("x y", positive=True)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_memory():
+    """These tests change how `equal` works (monkeypatch): verdicts remembered from before would hide it."""
+    prove.forget()
+
+
 def test_equal_proves_refutes_and_labels_fallback():
     assert prove.equal((x + y) ** 2, x**2 + 2 * x * y + y**2).method == "symbolic"
     wrong = prove.equal((x + y) ** 2, x**2 + y**2)
@@ -53,6 +59,16 @@ def test_time_budget_survives_an_ignored_interrupt():
         while clock() - start < 2.0:
             pass
     assert clock() - start < 0.5
+
+
+def test_verdicts_are_remembered_by_structure_and_assumptions():
+    prove.equal(x**2, x * x)
+    hits = prove._remembered.cache_info().hits
+    again = prove.equal(x * x, x**2 + 0)  # the same pair once SymPy has built it
+    assert prove._remembered.cache_info().hits == hits + 1 and again.passed
+    t, u = sp.Symbol("t", positive=True), sp.Symbol("t")
+    assert prove.equal(sp.sqrt(t**2), t).passed
+    assert not prove.equal(sp.sqrt(u**2), u).passed  # same name, other assumptions: not the remembered verdict
 
 
 def test_inconclusive_falls_back_to_numeric(monkeypatch):

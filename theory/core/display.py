@@ -136,10 +136,14 @@ def _finite_sums(e: Any) -> Any:
         return e
 
     def written(big: sp.Basic) -> sp.Basic:
-        (i, lo, hi), body = big.limits[0], big.function
-        if len(big.limits) != 1 or not (lo.is_Integer and hi.is_Integer) or hi - lo > 10_000:
+        """The outermost index (the last limit) written out, then the inner ones, in each term."""
+        (i, lo, hi), inner = big.limits[-1], big.limits[:-1]
+        if not (lo.is_Integer and hi.is_Integer) or hi - lo > 10_000:
             return big
+        body = type(big)(big.function, *inner) if inner else big.function
         terms = [body.xreplace({i: sp.Integer(k)}) for k in range(int(lo), int(hi) + 1)]
+        if inner:
+            terms = [written(t) if isinstance(t, (sp.Sum, sp.Product)) else t for t in terms]
         return sp.Add(*terms) if isinstance(big, sp.Sum) else sp.Mul(*terms)
 
     return e.replace(lambda x: isinstance(x, (sp.Sum, sp.Product)), written)

@@ -7,6 +7,7 @@ inconclusive one falls back to evaluation at random points and is labelled
 
 from __future__ import annotations
 
+import functools
 import math
 import signal
 import threading
@@ -120,8 +121,37 @@ def equal(
     suits the positive parameters the sheets use). Matrices are compared
     entry by entry (explicit `sp.Matrix`) or as matrix expressions
     (`MatrixSymbol` algebra, possibly of symbolic size): see `_matrices_equal`.
+
+    The verdict is a function of its arguments alone (SymPy objects compare by
+    structure and assumptions, the budget is CPU time, the points are seeded),
+    so it is remembered: solving a topic again in the same process, with one
+    thing changed, proves only what changed.
     """
-    a, b = sp.sympify(a, strict=True), sp.sympify(b, strict=True)
+    a, b = _frozen(sp.sympify(a, strict=True)), _frozen(sp.sympify(b, strict=True))
+    key = (a, b, tuple(sorted((domain or {}).items(), key=str)), budget, seed)
+    try:
+        return _remembered(key)
+    except TypeError:  # something unhashable inside: checked without the memory
+        return _equal(a, b, domain, budget, seed)
+
+
+def forget() -> None:
+    """Drop the remembered verdicts (after changing how equality is checked)."""
+    _remembered.cache_clear()
+
+
+def _frozen(e: sp.Basic) -> sp.Basic:
+    return sp.ImmutableMatrix(e) if isinstance(e, sp.MatrixBase) else e
+
+
+@functools.lru_cache(maxsize=8192)
+def _remembered(key: tuple) -> Verdict:
+    a, b, domain, budget, seed = key
+    return _equal(a, b, dict(domain), budget, seed)
+
+
+def _equal(a: sp.Basic, b: sp.Basic, domain: Mapping[sp.Symbol, tuple[float, float]] | None, budget: float,
+           seed: int) -> Verdict:
     if _is_matrix(a) or _is_matrix(b):
         return _matrices_equal(a, b, domain or {}, budget, seed)
     diff = a - b
