@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -58,6 +59,7 @@ class Rendered:
     claims: tuple[tuple[str, Verdict], ...]
     answers: tuple[dict, ...] = ()  # the checked answers, as `latex.answer_rows` gives them
     appendix: str = ""  # the problem's entry in the verification appendix
+    errata: tuple[dict, ...] = ()  # its erratum boxes, as `latex.errata_rows` gives them
 
     @property
     def passed(self) -> bool:
@@ -82,7 +84,8 @@ def render_problem(prob: Problem, figure_dir: Path, cache_dir: Path | None, seed
     own.mkdir(parents=True, exist_ok=True)
     tex = latex.render(sol, own, number=prob.number)
     result = Rendered(prob.number, prob.topic, sol.title, tex, tuple((cid, v) for cid, _, v in sol.claims()),
-                      tuple(latex.answer_rows(sol)), latex.verification(sol, prob.number))
+                      tuple(latex.answer_rows(sol)), latex.verification(sol, prob.number),
+                      tuple(latex.errata_rows(sol, prob.number)))
     if entry is not None and result.passed:
         _store(entry, result, own)
     for f in own.iterdir():
@@ -101,7 +104,8 @@ def _store(entry: Path, result: Rendered, figures: Path) -> None:
     (tmp / "fragment.tex").write_text(result.tex, encoding="utf-8")
     (tmp / "appendix.tex").write_text(result.appendix, encoding="utf-8")
     (tmp / "result.json").write_text(json.dumps({"title": result.title, "claims": claims,
-                                                 "answers": list(result.answers)}, default=float), encoding="utf-8")
+                                                 "answers": list(result.answers), "errata": list(result.errata)},
+                                                default=float), encoding="utf-8")
     try:
         os.replace(tmp, entry)
     except OSError:  # another build stored the same entry first
@@ -114,7 +118,8 @@ def _from_cache(entry: Path, prob: Problem, figure_dir: Path) -> Rendered:
         shutil.copyfile(f, figure_dir / f.name)
     claims = tuple((c["id"], Verdict(c["method"], c["passed"], c["detail"], c["data"])) for c in data["claims"])
     return Rendered(prob.number, prob.topic, data["title"], (entry / "fragment.tex").read_text(encoding="utf-8"),
-                    claims, tuple(data.get("answers", ())), (entry / "appendix.tex").read_text(encoding="utf-8"))
+                    claims, tuple(data.get("answers", ())), (entry / "appendix.tex").read_text(encoding="utf-8"),
+                    tuple(data.get("errata", ())))
 
 
 def jobs() -> int:
@@ -148,10 +153,10 @@ def assemble(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, s
         rf"\hypersetup{{pdftitle={{{_plain(sheet.title)}}}, pdfsubject={{Checked solutions: {_plain(sheet.course)}}}}}",
         rf"\solutiontitle{{{sheet.title}}}{{{sheet.course}}}",
         sheet.intro,
-        _answers(problems),
         _legend(),
-        r"\tableofcontents",
-    ]
+        _answers(problems),
+        _errata(problems),
+    ]  # no table of contents: the PDF's bookmarks (from \addcontentsline) are the navigation
     body.append(r"\clearpage")
     body.extend(prob.tex for prob in problems)
     body.append(_summary(sheet, problems))
@@ -166,37 +171,62 @@ def _plain(tex: str) -> str:
 
 
 def _answers(problems: list[Rendered]) -> str:
-    """The answers first: each checked answer, the page it is derived on (a link), and how it was checked."""
-    rows = []
+    """The answers first: each checked answer, the page it is derived on (a link), and how it was checked.
+
+    A problem whose answers are all short is listed in two columns; one with a long answer (a vector of
+    decimals, a formula) takes the full width, so that no answer shrinks below the size of its text.
+    """
+    runs: list[tuple[bool, list[str]]] = []  # (two columns?, rows), consecutive problems of one kind merged
     for prob in problems:
+        rows, short = [], True
         for a in prob.answers:
             where = latex.anchor(prob.number, a["part"]) if a["part"] else ""
             part = f"{prob.number}({a['part']})" if a["part"] else prob.number
             page = rf"\hyperref[{where}]{{p.\,\pageref*{{{where}}}}}" if where else ""
             name = latex.escape(a["id"])
-            value = rf"\adjustbox{{max width=\linewidth}}{{{a['latex']}}}"  # shrinks to its cell
-            rows.append(rf"{part} & \texttt{{{name}}} & {value} & {page} & {latex.mark_answer(a)}")
+            short = short and _visible(a["latex"]) <= 30 and "matrix}" not in a["latex"]  # a long name wraps
+            rows.append(rf"\answerrow{{{part}}}{{{name}}}{{{a['latex']}}}{{{page}}}{{{latex.mark_answer(a)}}}")
+        if not rows:
+            continue
+        if runs and runs[-1][0] == short:
+            runs[-1][1].extend(rows)
+        else:
+            runs.append((short, rows))
+    if not runs:
+        return ""
+    blocks = [(r"\begin{multicols}{2}" "\n" + "\n".join(rows) + "\n" r"\end{multicols}") if short
+              else "\n".join(rows) for short, rows in runs]
+    return (r"\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n"
+            r"\begin{answerlist}" "\n" + "\n".join(blocks) + "\n" r"\end{answerlist}")
+
+
+def _visible(tex: str) -> int:
+    """About how many characters a LaTeX string shows (commands, braces and math shifts dropped)."""
+    return len(re.sub(r"\\[A-Za-z]+|[{}$^_\\ ]", "", tex))
+
+
+def _errata(problems: list[Rendered]) -> str:
+    """Every place the solution corrects the sheet or assumes what it leaves out, linked to its box."""
+    rows = [rf"{prob.number}({e['part']}) & {e['summary']} & "
+            rf"\hyperref[{e['anchor']}]{{p.\,\pageref*{{{e['anchor']}}}}}"
+            for prob in problems for e in prob.errata]
     if not rows:
         return ""
-    return (r"\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n"
-            r"{\footnotesize\renewcommand{\arraystretch}{1.3}"
-            r"\begin{longtable}{@{}l p{0.27\linewidth} p{0.43\linewidth} r l@{}}\toprule" "\n"
-            r"Problem & Answer & Value & Page & Check \\ \midrule\endhead" "\n"
+    return (r"\section*{Errata and assumptions}\addcontentsline{toc}{section}{Errata and assumptions}" "\n"
+            r"{\footnotesize\setlength{\LTpre}{2pt}\setlength{\LTpost}{0pt}"
+            r"\begin{longtable}{@{}l p{0.8\linewidth} r@{}}\toprule" "\n"
+            r"Problem & The sheet says (its box corrects it, or states what is assumed) & Page \\ \midrule\endhead" "\n"
             + " \\\\\n".join(rows) + "\n" r"\\ \bottomrule\end{longtable}}")
 
 
 def _legend() -> str:
     return (
-        r"\paragraph{How to read this document.} Every equation below was checked by the "
-        r"verifier, and each line says how: \verdict{sym}{pass} SymPy proved the two sides "
-        r"equal; \verdict{num}{pass} they agree numerically (at random points, or on the named "
-        r"instances, which is evidence, not proof); \verdict{MC}{pass} an independent "
-        r"Monte-Carlo simulation agrees with the derived value. Simulations are seeded and "
-        rf"calibrated: a check rejects when $|z| > {Z_ALARM:.2f}$ (false-alarm rate "
-        rf"${_sci(FALSE_ALARM)}$) and draws enough samples that a {RESOLUTION:.0%} relative error "
-        rf"is caught with probability $1-{_sci(MISS_RATE)}$. Where the sheet is wrong or silent "
-        r"(errata, missing figures) a framed note says so and names the parameter that holds "
-        r"the assumption."
+        r"{\small\textbf{How to read this key.} Every equation was checked, and its line says how: "
+        r"\verdict{sym}{pass} SymPy proved the two sides equal; \verdict{num}{pass} they agree at random points "
+        r"or on named instances (evidence, not proof); \verdict{MC}{pass} a seeded Monte-Carlo simulation agrees "
+        rf"(it rejects when $|z| > {Z_ALARM:.2f}$: false alarms below ${_sci(FALSE_ALARM)}$, a {RESOLUTION:.0%} "
+        rf"error caught with probability $1-{_sci(MISS_RATE)}$). Each mark links to what was done, in the "
+        r"appendix; orange boxes correct the sheet or state what it leaves out.\par}"
     ).replace("%", r"\%")
 
 

@@ -63,12 +63,15 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
     if sol.question:
         out.append(rf"\begin{{question}}{sol.question}\end{{question}}")
     rows = answer_rows(sol)
+    errata = iter(errata_rows(sol, number))
     for part in sol.parts:
         out.append(rf"\subsection*{{({part.label}) {part.title}}}\phantomsection\label{{{anchor(number, part.label)}}}")
         if part.question:
             out.append(rf"\begin{{question}}{part.question}\end{{question}}")
         for b in part.blocks:
             shown = _block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number)  # draws figures
+            if isinstance(b, Erratum):  # the box carries the anchor the front matter's errata table links to
+                shown = shown.replace(r"\erratum{", rf"\erratum[{next(errata)['anchor']}]{{", 1)
             if not _aside(b):
                 out.append(shown)
         aside = [c for b in part.blocks if _aside(b) and isinstance(b, (Claim, Chain)) and (c := _checked(b))]
@@ -76,10 +79,10 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
             out.append(r"\crosschecks{" + ", ".join(rf"{linked(v, number, cid)}\,\texttt{{{_breakable(cid)}}}"
                                                      for cid, v in aside) + "}")
         boxed = [r for r in rows if r["part"] == part.label]
-        if boxed:  # the part ends in its checked answers, as the answers table lists them
-            out.append(r"\answerbox{" + r"\\ ".join(
-                rf"\adjustbox{{max width=0.86\linewidth}}{{\texttt{{{escape(str(r['id']))}}}: {r['latex']}}}"
-                rf"\hfill\hyperlink{{{target(number, 'answer:' + str(r['id']))}}}{{{mark_answer(r)}}}"
+        if boxed:  # the part ends in its checked answers, as the answers table lists them (short ones side by side)
+            out.append(r"\answerbox{" + "\n".join(
+                rf"\answeritem{{\texttt{{{escape(str(r['id']))}}}: {r['latex']}}}"
+                rf"{{\hyperlink{{{target(number, 'answer:' + str(r['id']))}}}{{{mark_answer(r)}}}}}"
                 for r in boxed) + "}")
     return "\n\n".join(out) + "\n"
 
@@ -217,7 +220,8 @@ def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
             tag = (r"\stepdef{" + s.reason + "}" if s.verdict is None
                    else rf"\step{{{s.reason}}}{{{linked(s.verdict, number, f'{b.id}.{i}')}}}")
             lines.append(rf"{lhs} &= {s.latex} \tag*{{{tag}}}")
-        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+        # a chain is read as one argument: the `chain` environment forbids page breaks between its lines
+        return "\\begin{chain}\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\\end{chain}"
     if isinstance(b, Claim):
         shown = rf"\[{b.latex}\]" if b.latex else ""
         return rf"\claim{{{linked(b.verdict, number, b.id)}}}{{{b.text}}}" + shown
@@ -225,11 +229,11 @@ def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
         cols = "l" * len(b.header)
         body = " \\\\\n".join(" & ".join(r) for r in b.rows)
         caption = rf"\captionof{{table}}{{{b.caption}}}" if b.caption else ""
-        return (  # a minipage keeps the caption on the table's page
-            rf"\begin{{center}}\begin{{minipage}}{{\linewidth}}\centering{caption}"
+        return (  # a minipage keeps the caption on the table's page; body text size less one step
+            rf"\begin{{tightcenter}}\begin{{minipage}}{{\linewidth}}\centering\small{caption}"
             rf"\begin{{adjustbox}}{{max width=\linewidth}}\begin{{tabular}}{{{cols}}}\toprule" "\n"
             + " & ".join(b.header) + r" \\ \midrule" "\n" + body + "\n"
-            + r"\\ \bottomrule\end{tabular}\end{adjustbox}\end{minipage}\end{center}"
+            + r"\\ \bottomrule\end{tabular}\end{adjustbox}\end{minipage}\end{tightcenter}"
         )
     if isinstance(b, Figure):
         name = f"{topic}-{b.name}"
@@ -244,6 +248,45 @@ def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
     if isinstance(b, Erratum):
         return rf"\erratum{{{b.sheet_says}}}{{{b.correction}}}{{{b.parameter}}}"
     raise TypeError(f"unknown block {type(b).__name__}")
+
+
+def errata_rows(sol: Solution, number: str = "") -> list[dict[str, str]]:
+    """Every erratum box of a solution, in order: its part, a one-line summary and its anchor."""
+    rows = []
+    for part in sol.parts:
+        for b in part.blocks:
+            if isinstance(b, Erratum):
+                rows.append({"part": part.label, "summary": one_line(b.sheet_says),
+                             "anchor": "err:" + re.sub(r"[^A-Za-z0-9.-]", "-", f"{number}:{len(rows) + 1}")})
+    return rows
+
+
+def one_line(tex: str, limit: int = 70) -> str:
+    """The start of a LaTeX text, cut at a space outside math and braces once about `limit` characters
+    would be visible, with an ellipsis; never inside a formula or a command's argument."""
+    out, depth, math, visible = [], 0, False, 0
+    i = 0
+    while i < len(tex):
+        c = tex[i]
+        if c == "\\" and i + 1 < len(tex):  # a command or an escaped character: copied whole
+            m = re.match(r"\\([A-Za-z]+|.)", tex[i:])
+            out.append(m[0])
+            visible += 1 if not m[1].isalpha() or math else 0
+            i += len(m[0])
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif c == "$":
+            math = not math
+        elif c == " " and not math and depth == 0 and visible >= limit:
+            return "".join(out).rstrip(".,;:") + r"\ldots"
+        else:
+            visible += 1
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def anchor(number: str, part: str) -> str:
@@ -308,6 +351,8 @@ def _shown(value, printed: Callable[[Any], str] | None = None) -> str:
         tex = printed or sp.latex
         return (r"\left(" + ",\\ ".join(tex(e) for e in x) + r"\right)") if row else tex(x)
 
+    if v.atoms(sp.Float):  # a computed decimal to six figures, not to the last bit
+        v = v.evalf(6)
     exact = latex(v)
     return f"= {exact}" if len(exact) <= 90 else rf"\approx {latex(sp.N(v, 4))}"
 
