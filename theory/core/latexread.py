@@ -12,6 +12,7 @@ reported as unchecked rather than read in some other sense.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,8 +33,11 @@ _SIZING = re.compile(r"\\(?:left|right|[bB]igg?[lrm]?)(?![a-zA-Z])")
 _SINGLE = re.compile(r"([_^])\{([A-Za-z0-9*])\}")
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical(tex: str) -> str:
-    """One spelling per formula: no spacing or sizing commands, no braces around one character."""
+    """One spelling per formula: no spacing or sizing commands, no braces around one character.
+
+    Names are put in this form at every lookup, so the (pure) result is remembered."""
     tex = re.sub(r"(?<=\d)(?:\\,|\{,\})(?=\d{3}(?!\d))", "", tex)  # 39\,065 and 39{,}065 are one number
     tex = re.sub(r"~?\\(?:mathrm|operatorname)\{mod\}~?|\\bmod", r" \\bmod ", tex)
     tex = _SPACING.sub(" ", tex)
