@@ -5,22 +5,13 @@ Run from the repository root after `python -m theory build --all`: `python scrip
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from theory.core import registry, sheet  # noqa: E402
-
-
-def body_pages(pdf: Path) -> tuple[int, int]:
-    """(total pages, pages before the one where the appendix heading 'Verification' starts a page)."""
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
-    pages = text.split("\f")
-    total = len(pages) - (1 if not pages[-1].strip() else 0)
-    starts = [i for i, page in enumerate(pages) if page.strip().startswith("Verification")]
-    return total, (starts[-1] if starts else total)
+from theory.core.pages import BODY_TARGETS, body_pages  # noqa: E402
 
 
 def main() -> None:
@@ -33,7 +24,8 @@ def main() -> None:
             continue
         total, body = body_pages(pdf)
         overfull = log.read_text(errors="replace").count("Overfull \\hbox") if log.is_file() else -1
-        print(f"{name:<14} {total:3d} pages, body {body:3d}, overfull hboxes {overfull}")
+        print(f"{name:<14} {total:3d} pages, body {body:3d} (at most {BODY_TARGETS.get(name, '-')}), "
+              f"overfull hboxes {overfull}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,13 @@
 """The LaTeX view: the body is the mathematics, what each check did is in the verification appendix."""
 
+import re
+import shutil
+import subprocess
+
 import pytest
 
 from tests.conftest import solved
+from theory.core import registry
 from theory.core.render import latex
 
 
@@ -54,3 +59,48 @@ def test_blocks_marked_aside_are_in_the_appendix_and_linked_from_the_body():
     assert "x + x" in appendix and "An experiment." in appendix and "An experiment's table." in appendix
     assert r"\crosschecks{" in body and latex.target("", "a.extra.1") in body and latex.target("", "a.run") in body
     assert r"x \cdot x" in body
+
+
+def _chain_solution(steps: int):
+    import sympy as sp
+
+    from theory.core.solution import Solution
+
+    x = sp.Symbol("x")
+    sol = Solution("t", "T", "s", None)
+    chain = sol.part("a", "A", "q").chain("long", "f").define("x^2", x**2)
+    for i in range(steps):
+        chain.step(r"x \cdot x", x * x, f"reason{chr(65 + i)}")
+    return sol
+
+
+def test_a_chain_is_one_unbreakable_display():
+    body = latex.render(_chain_solution(3))
+    start, end = body.index(r"\begin{chain}\begin{align*}"), body.index(r"\end{align*}\end{chain}")
+    assert body.count(r"\begin{align*}") == 1 and start < end  # the whole align* inside `chain`
+    assert r"\displaybreak" not in body and r"\allowdisplaybreaks" not in body
+    preamble = (registry.SHEETS_DIR / "preamble.tex").read_text(encoding="utf-8")
+    assert re.search(r"\\newenvironment\{chain\}\{[^\n]*\\interdisplaylinepenalty=10000", preamble)
+
+
+@pytest.mark.tex
+@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+                    reason="needs pdflatex and pdftotext")
+def test_a_chain_at_the_foot_of_a_page_moves_whole_to_the_next(tmp_path):
+    """Typeset with the sheets' preamble: a chain that reaches past the foot of a page is not split there.
+    The same page with the `chain` environment made breakable does split it (the test can fail)."""
+    preamble = (registry.SHEETS_DIR / "preamble.tex").read_text(encoding="utf-8")
+    body = latex.render(_chain_solution(8))
+    reasons = [f"reason{chr(65 + i)}" for i in range(8)]
+
+    def pages_of_reasons(extra: str) -> set[int]:
+        doc = (preamble + extra + "\n\\begin{document}\n\\rule{1pt}{0.80\\textheight}\n\n" + body
+               + "\n\\end{document}\n")
+        (tmp_path / "doc.tex").write_text(doc, encoding="utf-8")
+        subprocess.run(["pdflatex", "-interaction=nonstopmode", "-no-shell-escape", "doc.tex"], cwd=tmp_path,
+                       capture_output=True, check=False)
+        text = subprocess.run(["pdftotext", str(tmp_path / "doc.pdf"), "-"], capture_output=True, text=True).stdout
+        return {i for i, page in enumerate(text.split("\f")) for r in reasons if r in page}
+
+    assert len(pages_of_reasons("")) == 1, "a chain was split across a page break"
+    assert len(pages_of_reasons(r"\renewenvironment{chain}{}{}")) == 2, "the page did not test a break"

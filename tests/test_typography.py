@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from theory.core import build, registry, sheet
+from theory.core import build, pages, registry, sheet
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("pdftotext") is None,
@@ -34,6 +34,17 @@ def pdfs() -> dict[str, tuple[str, str, str]]:
     return out
 
 
+@pytest.fixture(scope="module")
+def layouts(pdfs) -> dict[str, tuple[list[str], int, bool]]:
+    """Each built sheet's page texts, its body pages and whether its source has an erratum box."""
+    out = {}
+    for name in pdfs:
+        pdf = registry.BUILD_DIR / sheet.load(registry.sheet_path(name)).output
+        tex = (pdf.parent / pdf.stem / f"{pdf.stem}.tex").read_text(encoding="utf-8")
+        out[name] = (pages.page_texts(pdf), pages.body_pages(pdf)[1], r"\erratum[" in tex)
+    return out
+
+
 def test_nothing_runs_into_the_margin(pdfs):
     over = {name: log.count("Overfull \\hbox") for name, (_, log, _) in pdfs.items()}
     assert not any(over.values()), f"overfull boxes: {over}"
@@ -47,3 +58,16 @@ def test_no_program_text_and_numbers_typeset_as_numbers(pdfs):
 def test_title_and_subject_are_in_the_metadata(pdfs):
     for name, (_, _, info) in pdfs.items():
         assert re.search(r"^Title:\s+\S", info, re.M) and re.search(r"^Subject:\s+Checked solutions", info, re.M), name
+
+
+def test_the_body_is_as_short_as_a_key(layouts):
+    long = {name: (body, pages.BODY_TARGETS[name]) for name, (_, body, _) in layouts.items()
+            if name in pages.BODY_TARGETS and body > pages.BODY_TARGETS[name]}
+    assert not long, f"body pages (found, at most): {long}"
+
+
+def test_the_front_matter_has_the_answers_and_the_errata(layouts):
+    for name, (texts, _, has_errata) in layouts.items():
+        front = "\n".join(texts[:2])
+        assert "Answers" in front, name
+        assert not has_errata or "Errata and assumptions" in front, name
