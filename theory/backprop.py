@@ -10,7 +10,7 @@ import sympy as sp
 
 from checks import backprop as sim
 from checks.finite_differences import central_difference
-from theory.core import prove, witness
+from theory.core import figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.grade import judge
@@ -315,9 +315,10 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa.figure(
         "network",
         r"The assumed network. Single circles are variables, double circles are functions "
-        r"($\Sigma$: weighted sum of the incoming edges, $\sigma$: logistic); edges carry their "
-        r"weights. Under each variable: its forward value (black) and its adjoint "
-        r"$\bar v = \partial L/\partial v$ from the reverse pass (red).",
+        r"($\Sigma$: weighted sum of the incoming edges, $\sigma$: logistic, $\ell$: the loss "
+        r"$(y - \hat y)^2$); edges carry their weights. Beside each variable: its forward value (black) "
+        r"and its adjoint $\bar v = \partial L/\partial v$ from the reverse pass ("
+        + figures.colour_word("reverse mode") + ").",
         lambda path: _draw_network(path, p, fwd, adj),
     )
 
@@ -528,8 +529,6 @@ def _sympy_adjoint(g: Graph, name: str, exact: dict, output: str) -> sp.Float:
 # The figure ------------------------------------------------------------------
 
 def _draw_network(path, p: Params, fwd: dict, adj: dict) -> None:
-    from theory.core import figures
-
     r = 0.3
     var = {"x1": (0, 3.6), "x2": (0, 2.4), "x3": (0, 1.2), "x4": (0, 0.0),
            "h1": (4.2, 3.0), "h2": (4.2, 0.6), "yhat": (7.8, 1.8), "y": (7.8, 0.0),
@@ -547,7 +546,8 @@ def _draw_network(path, p: Params, fwd: dict, adj: dict) -> None:
              ("h1", "S3", "w5"), ("h2", "S3", "w6"), ("S3", "s3", None), ("s3", "yhat", None),
              ("yhat", "loss", None), ("y", "loss", None), ("loss", "L", None)]
     values = {**fwd, **{f"x{i}": v for i, v in enumerate(p.x, 1)}, "y": p.y}
-    with figures.figure(path, figsize=(7.2, 3.4)) as (fig, ax):
+    adj_colour = figures.style("reverse mode")["color"]  # adjoints come from the reverse pass
+    with figures.figure(path) as (fig, ax):
         for a, b, wname in edges:
             (xa, ya), (xb, yb) = pos[a], pos[b]
             d = np.hypot(xb - xa, yb - ya)
@@ -557,9 +557,8 @@ def _draw_network(path, p: Params, fwd: dict, adj: dict) -> None:
             if wname:
                 i = int(wname[1]) - 1
                 mx, my = xa + 0.5 * (xb - xa), ya + 0.5 * (yb - ya)
-                ax.text(mx, my, f"$w_{i + 1} = {p.w[i]:g}$", fontsize=7, ha="center", va="center",
-                        color="tab:blue", zorder=4,
-                        bbox={"fc": "white", "ec": "tab:blue", "lw": 0.4, "pad": 1.2})
+                ax.text(mx, my, f"$w_{i + 1} = {p.w[i]:g}$", fontsize=8.6, ha="center", va="center",
+                        color="0.2", zorder=4, bbox={"fc": "white", "ec": "0.5", "lw": 0.4, "pad": 1.0})
         for name, (cx, cy) in var.items():
             ax.add_patch(_circle(cx, cy, r))
             ax.text(cx, cy, labels[name], ha="center", va="center", fontsize=9, zorder=4)
@@ -568,8 +567,8 @@ def _draw_network(path, p: Params, fwd: dict, adj: dict) -> None:
                 ty, va, lines = cy - r - 0.05, "top", (value, "\n" + adjoint)
             else:  # numbers above the node
                 ty, va, lines = cy + r + 0.05, "bottom", (value + "\n", adjoint)
-            ax.text(cx, ty, lines[0], ha="center", va=va, fontsize=6.5)
-            ax.text(cx, ty, lines[1], ha="center", va=va, fontsize=6.5, color="tab:red")
+            ax.text(cx, ty, lines[0], ha="center", va=va, fontsize=7)
+            ax.text(cx, ty, lines[1], ha="center", va=va, fontsize=7, color=adj_colour)
         for cx, cy, text in fun.values():
             ax.add_patch(_circle(cx, cy, r))
             ax.add_patch(_circle(cx, cy, r * 0.78))
@@ -580,11 +579,11 @@ def _draw_network(path, p: Params, fwd: dict, adj: dict) -> None:
         ax.text(lx + 0.3, ly, "variable", va="center", fontsize=7)
         ax.add_patch(_circle(lx + 1.8, ly, 0.15))
         ax.add_patch(_circle(lx + 1.8, ly, 0.11))
-        ax.text(lx + 2.1, ly, r"function ($\Sigma$, $\sigma$, $\ell = (y-\hat y)^2$)",
+        ax.text(lx + 2.1, ly, r"function ($\Sigma$, $\sigma$, $\ell$)",
                 va="center", fontsize=7)
         ax.text(lx - 0.15, ly - 0.4, "forward value $v$", va="center", fontsize=7)
         ax.text(lx + 1.65, ly - 0.4, r"adjoint $\bar v = \partial L/\partial v$", va="center",
-                fontsize=7, color="tab:red")
+                fontsize=7, color=adj_colour)
         ax.set_xlim(-0.5, 10.8)
         ax.set_ylim(-0.75, 4.2)
         ax.set_aspect("equal")

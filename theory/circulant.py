@@ -454,8 +454,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     pc.figure("demo", rf"The 2-D demonstration ({H}$\times${H} image, random "
               rf"{K}$\times${K} kernel, shift $({dy}, {dx})$). Top: input $x$, shifted input $Sx$, "
               r"output of shift-then-convolve, $C(Sx)$, and of convolve-then-shift, $SC(x)$. "
-              r"Bottom, on a log scale floored at $10^{-17}$: $|C(Sx) - SC(x)|$ with circular "
-              r"padding (zero or rounding noise), the same with zero padding (red: edge of the "
+              rf"Bottom, on a log scale floored at {figures.scientific(_DEMO_FLOOR)}: $|C(Sx) - SC(x)|$ with "
+              r"circular padding (zero or rounding noise), the same with zero padding ("
+              + figures.colour_word("predicted region") + r": edge of the "
               r"band predicted by the tap rule, i.e. the image border and the seam where the "
               r"circular shift has moved the old border; the difference vanishes elsewhere), "
               r"and "
@@ -536,46 +537,37 @@ def _misconceptions(sol: Solution, n: int, H: int, r: int, band: int) -> None:
                           "the shifted zero-padded output lacks taps that the other order has.")
 
 
+_DEMO_FLOOR = 1e-17  # the log scale of the demonstration's differences starts here
+
+
 def _plot_demo(path, d: dict) -> None:
     from matplotlib.colors import LogNorm
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import LogLocator
 
-    floor = 1e-17
+    floor = _DEMO_FLOOR
     diffs = [np.abs(d["a"] - d["b"]), d["zp_err"], d["dense"]]
     top = max(float(x.max()) for x in diffs)
-    panels = [
-        (d["img"], r"input $x$", "viridis", None),
-        (d["shifted"], rf"shifted input $Sx$, shift ${d['shift']}$", "viridis", None),
-        (d["a"], r"shift, then convolve: $C(Sx)$", "magma", None),
-        (d["b"], r"convolve, then shift: $S\,C(x)$", "magma", None),
-        (diffs[0], r"$|C(Sx) - S\,C(x)|$, circular pad", "Greys", "log"),
-        (diffs[1], r"$|C(Sx) - S\,C(x)|$, zero pad", "Greys", "log"),
-        (diffs[2], r"$|D(Sx) - S\,D(x)|$, dense layer $D$", "Greys", "log"),
-    ]
-    with figures.figure(path, ncols=4, nrows=2, figsize=(8.0, 4.6)) as (fig, axes):
-        flat = axes.ravel()
-        for ax, (data, title, cmap, scale) in zip(flat, panels):
-            norm = LogNorm(vmin=floor, vmax=top) if scale else None
-            im = ax.imshow(np.maximum(data, floor) if scale else data, cmap=cmap, norm=norm,
-                           interpolation="nearest")
-            ax.set_title(title + (f"\nmax {figures.scientific(float(data.max()))}" if scale else ""), fontsize=7)
-            ax.set_xlabel("column", fontsize=6)
-            ax.set_ylabel("row", fontsize=6)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.tick_params(labelsize=5)
+    images = [(d["img"], r"input $x$", "viridis"), (d["shifted"], rf"shifted $Sx$, by ${d['shift']}$", "viridis"),
+              (d["a"], r"$C(Sx)$", "magma"), (d["b"], r"$S\,C(x)$", "magma")]
+    errors = [(diffs[0], "circular pad"), (diffs[1], "zero pad"), (diffs[2], "dense layer $D$")]
+    with figures.figure(path, ncols=4, nrows=2) as (fig, axes):
+        for ax, (data, title, cmap) in zip(axes[0], images):
+            ax.imshow(data, cmap=cmap, interpolation="nearest")
+            ax.set_title(title)
+        norm = LogNorm(vmin=floor, vmax=top)
+        for ax, (data, title) in zip(axes[1], errors):
+            im = ax.imshow(np.maximum(data, floor), cmap="Greys", norm=norm, interpolation="nearest")
+            ax.set_title(f"{title}\nmax {figures.scientific(float(data.max()))}")
+        axes[1][1].contour(d["band"].astype(float), levels=[0.5], linewidths=1.0,
+                           colors=[figures.style("predicted region")["color"]])
+        for ax in axes.ravel():
+            ax.set_xticks([])
+            ax.set_yticks([])
             ax.grid(False)
-            cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
-            cb.ax.tick_params(labelsize=5)
-            if scale:
-                cb.set_label("absolute difference (log)", fontsize=5)
-        flat[5].contour(d["band"].astype(float), levels=[0.5], colors="red", linewidths=0.8)
-        flat[7].axis("off")
-        flat[7].plot([], [], color="red", lw=0.8,
-                     label="zero padding: edge of the band\nwhere the tap rule predicts\n"
-                           "a difference")
-        flat[7].legend(fontsize=6, loc="center left", frameon=False)
-        fig.tight_layout()
+        axes[1][3].axis("off")
+        cb = fig.colorbar(im, cax=axes[1][3].inset_axes((0.08, 0.0, 0.1, 1.0)))
+        cb.set_label(r"$|$difference$|$")
+        cb.ax.yaxis.set_major_locator(LogLocator(numticks=4))
 
 
 if __name__ == "__main__":

@@ -821,19 +821,18 @@ def _smooth_statement(slope: float) -> str:
 
 def _plot(path, Ts: np.ndarray, bound: np.ndarray, measured: dict) -> None:
     with figures.figure(path) as (fig, ax):
-        ax.plot(Ts, bound, "k-", lw=1.2, label=r"bound $B\rho/\sqrt{T}$")
-        styles = {"cone": ("C0", r"$f_1$ cone"), "smooth": ("C1", r"$f_2$ smooth")}
-        for key, m in measured.items():
-            color, name = styles[key]
-            ax.plot(Ts, m["gap"], "o-", ms=3.5, lw=0.8, color=color,
-                    label=name + r": $f(\bar{w}) - f(w^*)$")
-            ax.plot(Ts, m["mean_inner"], "o", ms=5, mfc="none", color=color,
-                    label=name + r": $\frac{1}{T}\sum_t\langle w_t - w^*, g_t\rangle$")
+        ax.plot(Ts, bound, **figures.style("derived"), label=r"bound $B\rho/\sqrt{T}$")
+        names = {"cone": r"$f_1$ cone", "smooth": r"$f_2$ smooth"}
+        for (key, m), colour in zip(measured.items(), figures.series(len(measured))):
+            ax.plot(Ts, m["gap"], **figures.style("measured", color=colour),
+                    label=names[key] + r": $f(\bar{w}) - f(w^*)$")
+            ax.plot(Ts, m["mean_inner"], **figures.style("measured", color=colour, ms=6, mfc="none"),
+                    label=names[key] + r": $\frac{1}{T}\sum_t\langle w_t - w^*, g_t\rangle$")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("number of steps $T$")
         ax.set_ylabel(r"suboptimality of $\bar{w}$")
-        ax.legend(loc="lower left")
+        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 
 
 if __name__ == "__main__":

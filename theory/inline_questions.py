@@ -446,22 +446,20 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
 def _plot_gap(path, trends: dict, names: dict) -> None:
     from theory.core import figures
 
-    with figures.figure(path, ncols=3, figsize=(7.2, 2.5)) as (fig, axes):
+    with figures.figure(path, ncols=3, sharey=True) as (fig, axes):
         for ax, (knob, (xs, gap, res)) in zip(axes, trends.items()):
             ax.errorbar(xs, gap.mean(axis=0), yerr=gap.std(axis=0, ddof=1), fmt="o-", ms=3,
-                        lw=1, capsize=2, label="train - test accuracy")
-            ax.plot(xs, res[:, :, 0].mean(axis=0), "s:", ms=2.5, lw=0.8, label="train accuracy")
-            ax.plot(xs, res[:, :, 1].mean(axis=0), "^:", ms=2.5, lw=0.8, label="test accuracy")
+                        lw=1, capsize=2, label="train $-$ test accuracy")
+            ax.plot(xs, res[:, :, 0].mean(axis=0), "s:", ms=3, lw=0.8, label="train accuracy")
+            ax.plot(xs, res[:, :, 1].mean(axis=0), "^:", ms=3, lw=0.8, label="test accuracy")
             if knob != "hidden":
                 ax.set_xscale("log")
             ax.set_xlabel(names[knob])
             ax.set_ylim(0, 1.02)
-        axes[0].set_ylabel("accuracy / gap")
-        axes[0].legend(fontsize=6, loc="center right")
-        fig.subplots_adjust(wspace=0.3)
+        axes[0].set_ylabel("accuracy, gap")
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=3)
 
-
-# ---- inline Q2 --------------------------------------------------------------------------------
 
 def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     T_ = p.steps
@@ -739,7 +737,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
                                                         "iterates below w*"), aside=True)
     pf.figure("quadratic", rf"Distance covered on the quadratic ($a = {a:g}$, $w^* = {D:g}$, "
               rf"$\eta = {_tex(p.lr)}$): Adam moves about $\eta$ per step, AdaGrad about "
-              r"$2\eta\sqrt t$ in total (dashed: $\eta t$ and $2\eta\sqrt t$).",
+              r"$2\eta\sqrt t$ in total (markers: measured; dashed: $\eta t$ and $2\eta\sqrt t$).",
               lambda path: _plot_quadratic(path, qs, p.lr), aside=True)
     sol.answer("AdaGrad distance on the quadratic", float(moved["adagrad"]))
     sol.answer("Adam distance on the quadratic", float(moved["adam"]))
@@ -749,29 +747,25 @@ def _plot_steps(path, p: Params, ts, meas, d_ada, d_adam, d_rms, mid, runs, d_af
     from theory.core import figures
 
     idx = np.unique(np.geomspace(1, ts.size, 30).astype(int)) - 1
-    with figures.figure(path, ncols=2, figsize=(7.2, 3.0)) as (fig, (left, right)):
-        for name, m, d, col in (("AdaGrad", "adagrad", d_ada, "C0"), ("RMSProp", "rmsprop", d_rms,
-                                                                      "C1"),
-                                ("Adam", "adam", d_adam, "C2")):
-            left.loglog(ts[idx], meas[m][idx, mid], "o", ms=3, color=col,
-                        label=f"{name} (measured)")
-            left.loglog(ts, d[:, mid], "-", lw=1, color=col)
+    with figures.figure(path, ncols=2, sharey=True) as (fig, (left, right)):
+        for name, m, d in (("AdaGrad", "adagrad", d_ada), ("RMSProp", "rmsprop", d_rms), ("Adam", "adam", d_adam)):
+            left.loglog(ts[idx], meas[m][idx, mid], **figures.style(name, "measured", ms=3), label=name)
+            left.loglog(ts, d[:, mid], **figures.style(name, "derived", lw=1))
         left.set_xlabel("step $t$")
         left.set_ylabel(r"step length $|w_t - w_{t-1}|$")
-        left.set_title("constant gradient", fontsize=8)
-        left.legend(fontsize=7)
+        left.set_title("constant gradient")
+        left.legend(loc="best")
         t0n = p.drop_at
         total = runs["adam"].size
         tt = np.arange(1, total + 1)
         sel = np.unique(np.geomspace(1, total, 40).astype(int)) - 1
-        for name, m, col in (("AdaGrad", "adagrad", "C0"), ("Adam", "adam", "C2")):
-            right.loglog(tt[sel], runs[m][sel], "o", ms=3, color=col, label=f"{name} (measured)")
-            right.loglog(tt[t0n:], d_after[m], "-", lw=1, color=col)
+        for name, m in (("AdaGrad", "adagrad"), ("Adam", "adam")):
+            right.loglog(tt[sel], runs[m][sel], **figures.style(name, "measured", ms=3), label=name)
+            right.loglog(tt[t0n:], d_after[m], **figures.style(name, "derived", lw=1))
         right.axvline(t0n, color="k", lw=0.6, ls=":")
         right.set_xlabel("step $t$")
-        right.set_title(f"gradient divided by {p.drop_factor:g} after $t_0$", fontsize=8)
-        right.legend(fontsize=7, loc="lower left")
-        fig.subplots_adjust(wspace=0.3)
+        right.set_title(f"gradient divided by {p.drop_factor:g} after $t_0$")
+        right.legend(loc="best")
 
 
 def _plot_quadratic(path, qs, lr_: float) -> None:
@@ -779,13 +773,16 @@ def _plot_quadratic(path, qs, lr_: float) -> None:
 
     with figures.figure(path) as (fig, ax):
         tt = np.arange(1, qs["adam"].size)
-        for name, m, col in (("AdaGrad", "adagrad", "C0"), ("Adam", "adam", "C2")):
-            ax.loglog(tt, np.abs(qs[m][1:] - qs[m][0]), "-", lw=1.2, color=col, label=name)
-        ax.loglog(tt, lr_ * tt, "--", lw=0.8, color="C2", label=r"$\eta t$")
-        ax.loglog(tt, 2 * lr_ * np.sqrt(tt), "--", lw=0.8, color="C0", label=r"$2\eta\sqrt{t}$")
+        sel = np.unique(np.geomspace(1, tt.size, 40).astype(int)) - 1
+        for name, m in (("AdaGrad", "adagrad"), ("Adam", "adam")):
+            ax.loglog(tt[sel], np.abs(qs[m][1:] - qs[m][0])[sel], **figures.style(name, "measured", ms=3),
+                      label=name)
+        ax.loglog(tt, lr_ * tt, **figures.style("Adam", "derived", lw=0.8, linestyle="--"), label=r"$\eta t$")
+        ax.loglog(tt, 2 * lr_ * np.sqrt(tt), **figures.style("AdaGrad", "derived", lw=0.8, linestyle="--"),
+                  label=r"$2\eta\sqrt{t}$")
         ax.set_xlabel("step $t$")
         ax.set_ylabel(r"distance $|w_t - w_0|$")
-        ax.legend()
+        ax.legend(loc="best")
 
 
 def solve(p: Params, ctx: Context) -> Solution:

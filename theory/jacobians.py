@@ -686,13 +686,13 @@ def _matrix_tex(a: np.ndarray) -> str:
 
 
 def _plot_errors(path, steps, errs, h) -> None:
-    with figures.figure(path, figsize=(5.2, 3.2)) as (fig, ax):
+    with figures.figure(path) as (fig, ax):
         for name, e in errs.items():
-            ax.loglog(steps, e, "o-", ms=3, lw=1, label=f"{name} difference")
-        ax.axvline(h, color="k", ls="--", lw=0.8, label=f"sheet's step h = {h:g}")
-        ax.set_xlabel("step h")
-        ax.set_ylabel("max |error| over the Jacobian")
-        ax.legend()
+            ax.loglog(steps, e, **figures.style(f"{name} difference", ms=3, lw=1), label=f"{name} difference")
+        ax.axvline(h, color="k", ls="--", lw=0.8, label=f"sheet's step $h = {h:g}$")
+        ax.set_xlabel("step $h$")
+        ax.set_ylabel(r"max $|$error$|$ over the Jacobian")
+        ax.legend(loc="best")
 
 
 if __name__ == "__main__":

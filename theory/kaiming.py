@@ -820,15 +820,16 @@ def _plot_depth(path, p: Params, s2_num: float, ctx: Context) -> None:
     rng = ctx.rng("figure.depth")
     layers = np.arange(p.depth)
     with figures.figure(path) as (fig, ax):
-        for k in p.factors:
+        for k, colour in zip(p.factors, figures.series(len(p.factors))):
             v = sim.variance_by_layer(rng, width=p.width, depth=p.depth, batch=p.batch, networks=8,
                                       weight_var=k * s2_num, alpha=p.alpha)
-            line, = ax.plot(layers, v[0] * k**layers, lw=1)
-            ax.plot(layers, v, "o", ms=3, color=line.get_color(), label=rf"$\sigma^2 = {k:g}\times$ derived")
+            ax.plot(layers, v[0] * k**layers, **figures.style("derived", color=colour, lw=1))
+            ax.plot(layers, v, **figures.style("measured", color=colour),
+                    label=rf"$\sigma^2 = {k:g}\times$ derived")
         ax.set_yscale("log")
         ax.set_xlabel("layer $h$")
         ax.set_ylabel(r"mean of $(z^{(h)})^2$")
-        ax.legend()
+        ax.legend(loc="best")
 
 
 if __name__ == "__main__":

@@ -688,7 +688,7 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
     pb.figure(
         "training",
         rf"Training loss (10-step moving average) per depth $H$ (columns) and slope $\alpha$ (rows); width "
-        rf"{exp.width}, batch {exp.batch}, {exp.steps} steps, learning rate in each title; data: {data}. "
+        rf"{exp.width}, batch {exp.batch}, {exp.steps} steps, learning rate in each column's title; data: {data}. "
         r"Dashed: Kaiming $2/d_h$; solid: derived. A cross marks an overflow (clipped to the top edge).",
         lambda path: _plot_training(path, exp),
     )
@@ -714,48 +714,45 @@ def _smooth(x: np.ndarray, k: int = 10) -> np.ndarray:
 
 
 def _plot_training(path, exp: nn.Experiment) -> None:
-    from matplotlib.ticker import LogLocator, NullLocator
+    from matplotlib.ticker import MaxNLocator, NullLocator
 
     results = nn.run_experiment(exp, CACHE_DIR, workers=1 if exp.steps * exp.width < 10**4 else 2)
     clip = _plot_range(results)
     alphas = sorted({pn.alpha for pn in exp.panels}, reverse=True)
     depths = sorted({pn.depth for pn in exp.panels})
-    style = {"derived": ("tab:blue", "-"), "kaiming": ("tab:orange", "--")}
+    inits = {"derived": "leaky Kaiming", "kaiming": "Kaiming"}
+    dashes = {"derived": "-", "kaiming": "--"}
     labels = {"derived": r"derived $2/((1+\alpha^2)d_h)$", "kaiming": r"Kaiming $2/d_h$"}
+    decades = range(math.ceil(math.log10(clip[0])), math.floor(math.log10(clip[1])) + 1)
+    ticks = [10.0**k for k in decades][1::3] or [clip[1]]  # a few decades: rows are short
     with figures.figure(path, ncols=len(depths), nrows=len(alphas), squeeze=False, sharex=True,
-                        sharey=True, figsize=(1.75 * len(depths) + 0.4, 1.0 * len(alphas) + 0.5)
-                        ) as (fig, axes):
+                        sharey=True) as (fig, axes):
         for panel, res in zip(exp.panels, results):
-            ax = axes[alphas.index(panel.alpha)][depths.index(panel.depth)]
-            notes = []
+            row, col = alphas.index(panel.alpha), depths.index(panel.depth)
+            ax = axes[row][col]
             for name in ("derived", "kaiming"):  # Kaiming dashed on top: visible where they overlap
-                colour, ls = style[name]
+                style = figures.style(inits[name])
                 loss = res[name]["loss"]
                 ok = np.isfinite(loss)
                 last = len(loss) if ok.all() else int(np.argmin(ok))  # first overflow
-                ax.plot(np.arange(last), np.clip(_smooth(loss[:last]), *clip), color=colour, ls=ls,
-                        lw=1, label=labels[name])
+                ax.plot(np.arange(last), np.clip(_smooth(loss[:last]), *clip), color=style["color"],
+                        ls=dashes[name], lw=1, label=labels[name])
                 if last < len(loss):
-                    ax.plot([last], [clip[1]], "x", color=colour, ms=5, mew=1.5, clip_on=False)
-                    notes.append(f"{name}: overflow at step {last}")
-            if notes:
-                ax.text(0.97, 0.93, "\n".join(notes), transform=ax.transAxes, ha="right", va="top",
-                        fontsize=5.5)
+                    ax.plot([last], [clip[1]], "x", color=style["color"], ms=5, mew=1.5)
             ax.set_yscale("log")
-            ax.set_ylim(*clip)
-            ax.yaxis.set_major_locator(LogLocator(numticks=6))
+            ax.set_ylim(clip[0], 4 * clip[1])  # room for the overflow crosses at clip[1]
+            ax.set_yticks(ticks)
             ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks make drawing slow
-            ax.set_title(rf"$H={panel.depth}$, $\alpha={panel.alpha:g}$, lr ${panel.lr:g}$",
-                         fontsize=7)
-            ax.tick_params(labelsize=6)
-        for ax in axes[-1]:
-            ax.set_xlabel("SGD step", fontsize=7)
-        for row in axes:
-            row[0].set_ylabel("training loss", fontsize=7)
+            ax.xaxis.set_major_locator(MaxNLocator(3))
+            if row == 0:
+                ax.set_title(rf"$H={panel.depth}$, lr ${panel.lr:g}$")
+            if col == 0:
+                ax.set_ylabel(rf"$\alpha={panel.alpha:g}$")
+        fig.supxlabel("SGD step", fontsize=figures.FONT_PT, x=0.3, ha="center")
+        fig.supylabel("training loss", fontsize=figures.FONT_PT)
         handles, names = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, names, loc="upper center", ncol=2, fontsize=7,
-                   bbox_to_anchor=(0.5, 1.0))
-        fig.subplots_adjust(left=0.09, right=0.99, bottom=0.08, top=0.9, wspace=0.12, hspace=0.42)
+        fig.legend(handles, names, loc="outside lower right", ncol=2)
+        fig.get_layout_engine().set(h_pad=0.01, w_pad=0.01, hspace=0.02, wspace=0.02)
 
 
 if __name__ == "__main__":

@@ -546,19 +546,19 @@ def _pseudocode(sol: Solution, p: Params, data: dict) -> None:
 
 def _plot(path, X, y, w0, wstar, limit, p: Params, rho) -> None:
     steps = 60
+    fracs = (p.alpha_frac, 1 - p.edge, 1 + p.edge)
     with figures.figure(path) as (fig, ax):
-        for f in (p.alpha_frac, 1 - p.edge, 1 + p.edge):
+        for f, colour in zip(fracs, figures.series(len(fracs))):
             traj = sim.trajectory(X, y, w0, f * limit, steps)
             err = np.linalg.norm(traj - wstar[:, 0], axis=1)
-            line, = ax.plot(np.arange(steps + 1), rho(f * limit) ** np.arange(steps + 1) * err[0],
-                            lw=1)
-            ax.plot(np.arange(steps + 1), err, "o", ms=2.5, color=line.get_color(),
-                    label=rf"$\alpha = {f:g}\cdot 2N/\lambda_{{\max}}$, "
-                          rf"$\rho = {rho(f * limit):.3f}$")
+            ax.plot(np.arange(steps + 1), rho(f * limit) ** np.arange(steps + 1) * err[0],
+                    **figures.style("derived", color=colour, lw=1))
+            ax.plot(np.arange(steps + 1), err, **figures.style("measured", color=colour, ms=3),
+                    label=rf"$\alpha = {f:g}\cdot 2N/\lambda_{{\max}}$, $\rho = {rho(f * limit):.3f}$")
         ax.set_yscale("log")
         ax.set_xlabel("iteration $k$")
         ax.set_ylabel(r"$\|w_k - w^*\|$")
-        ax.legend()
+        ax.legend(loc="best")
 
 
 if __name__ == "__main__":

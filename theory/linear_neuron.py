@@ -395,8 +395,8 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     pc.figure("descent", r"Gradient descent on the random data for several learning rates "
               r"(as fractions of $2/\lambda_{\max}$). Left: the loss above its least-squares "
               r"minimum, $L(\mathbf{w}_t) - L(\hat{\mathbf{w}})$ (log scale). Right: the distance "
-              r"to the \texttt{lstsq} solution, measured (lines) and derived from "
-              r"$(I-\eta H)^t\mathbf{e}_0$ (dots, every few steps).",
+              r"to the \texttt{lstsq} solution, measured (markers, every few steps) and derived from "
+              r"$(I-\eta H)^t\mathbf{e}_0$ (lines).",
               lambda path: _plot(path, runs, float(sim.losses(Xn, yn, w_ls)[0])), aside=True)
     sol.answer("gradient", "dL/dw_j = -sum_i (y_i - f(x_i)) x_ij, x_i0 = 1")
     sol.answer("batch rule", "w_j <- w_j + eta sum_i (y_i - f(x_i)) x_ij")
@@ -551,32 +551,27 @@ def _plot(path, runs: dict, loss_min: float) -> None:
     end = max((int(np.argmax(np.append(r["pred"] < 1e-12 * r["pred"][0], True)))
                for r in converging), default=50)
     end = max(end, 10)
-    with figures.figure(path, ncols=2, figsize=(7.2, 3.2)) as (fig, (left, right)):
+    with figures.figure(path, ncols=2) as (fig, (left, right)):
         top_loss = 1e6 * max(r["loss"][0] - loss_min for r in runs.values())
         top_dist = 1e3 * max(r["dist"][0] for r in runs.values())
         floor = 1e-14 * max(r["loss"][0] for r in runs.values())
-        for frac, r in runs.items():
+        for (frac, r), colour in zip(runs.items(), figures.series(len(runs))):
             n = min(len(r["loss"]), end + 1)
             t = np.arange(n)
-            label = rf"$\eta = {frac:g}\times 2/\lambda_{{\max}}$"
-            line, = left.plot(t, np.maximum(r["loss"][:n] - loss_min, floor), lw=1, label=label)
-            right.plot(t, r["dist"][:n], lw=1, color=line.get_color())
+            label = rf"$\eta = {frac:g}\cdot 2/\lambda_{{\max}}$"
+            left.plot(t, np.maximum(r["loss"][:n] - loss_min, floor), lw=1, color=colour, label=label)
+            right.plot(t, r["pred"][:n], **figures.style("derived", color=colour, lw=1))
             every = max(1, n // 25)
-            right.plot(t[::every], r["pred"][:n:every], ".", ms=3, color=line.get_color())
-        right.plot([], [], "k.", ms=3, label=r"derived $\|(I-\eta H)^t\mathbf{e}_0\|$")
+            right.plot(t[::every], r["dist"][:n:every], **figures.style("measured", color=colour, ms=3))
         left.set_yscale("log")
         left.set_ylim(floor, top_loss)
         left.set_xlabel("iteration $t$")
-        left.set_ylabel(r"excess loss $L(\mathbf{w}_t) - L(\hat{\mathbf{w}})$")
+        left.set_ylabel(r"$L(\mathbf{w}_t) - L(\hat{\mathbf{w}})$")
+        left.legend(loc="best")
         right.set_yscale("log")
         right.set_ylim(1e-12 * max(r["dist"][0] for r in runs.values()), top_dist)
         right.set_xlabel("iteration $t$")
-        right.set_ylabel(r"distance $\|\mathbf{w}_t - \hat{\mathbf{w}}\|$ to lstsq")
-        handles = left.get_legend_handles_labels()
-        extra = right.get_legend_handles_labels()
-        fig.legend(handles[0] + extra[0], handles[1] + extra[1], loc="lower center",
-                   ncol=3, fontsize=7)
-        fig.tight_layout(rect=(0, 0.14, 1, 1))
+        right.set_ylabel(r"$\|\mathbf{w}_t - \hat{\mathbf{w}}\|$")
 
 
 if __name__ == "__main__":

@@ -522,19 +522,18 @@ def _base_name(b: str) -> str:
 def _plot_scores(path, p: Params, s: list[float], y: int, delta: float, probs: list[float]) -> None:
     terms = [0.0 if j == y else max(0.0, s[j] - s[y] + delta) for j in range(len(s))]
     xs = np.arange(len(s))
-    with figures.figure(path, ncols=2, figsize=(7.2, 2.8)) as (fig, (left, right)):
-        left.bar(xs, terms, color="C0", label=r"$\max(0, s_j - s_y + \Delta)$")
+    hinge, softmax = figures.series(2)
+    with figures.figure(path, ncols=2) as (fig, (left, right)):
+        left.bar(xs, terms, color=hinge)
         left.set_xticks(xs, p.classes)
-        left.set_ylabel("hinge term")
+        left.set_ylabel(r"hinge term $\max(0, s_j - s_y + \Delta)$")
         left.set_xlabel("class $j$")
-        left.legend(fontsize=7)
-        bars = right.bar(xs, probs, color="C1", label="softmax $p_j$")
+        bars = right.bar(xs, probs, color=softmax, alpha=0.8)
         bars[y].set_edgecolor("k")
         bars[y].set_linewidth(1.5)
         right.set_xticks(xs, p.classes)
-        right.set_ylabel("probability")
+        right.set_ylabel("softmax probability $p_j$")
         right.set_xlabel("class $j$")
-        right.legend(fontsize=7)
 
 
 if __name__ == "__main__":

@@ -387,13 +387,13 @@ def _best_rate_numerically(F: sp.Expr, x0: float, g: float) -> float:
 
 def _plot_steps(path, f, x0: float, g: float, best: float, newton: float) -> None:
     rates = np.linspace(0.0, 1.6 * max(best, newton), 300)
-    with figures.figure(path, figsize=(4.8, 2.8)) as (fig, ax):
+    with figures.figure(path) as (fig, ax):
         ax.plot(rates, [f(x0 - r * g) for r in rates], color="0.3", lw=1)
-        ax.plot([best], [f(x0 - best * g)], "o", label=r"$\eta^*$")
-        ax.plot([newton], [f(x0 - newton * g)], "s", label=r"$1/F''(w_0)$")
+        ax.plot([best], [f(x0 - best * g)], "o", ms=6, label=r"$\eta^*$")
+        ax.plot([newton], [f(x0 - newton * g)], "s", ms=6, label=r"$1/F''(w_0)$")
         ax.set_xlabel(r"step size $\eta$")
         ax.set_ylabel(r"$F(w_0 - \eta F'(w_0))$")
-        ax.legend()
+        ax.legend(loc="best")
 
 
 def _resolved(err: np.ndarray, w_star: float) -> int:
@@ -422,24 +422,24 @@ def _plot(path, runs: dict, f, w_star: float, eta_opt: float) -> None:
     w0 = next(iter(runs.values()))[0]
     bound = max(1e3, 10 * (abs(w0) + abs(w_star)))  # runs that leave it are diverging: cut from the right panel
     kept = [r for r in runs.values() if np.all(np.abs(r) < bound)] or [np.array([w0])]
-    with figures.figure(path, ncols=2, figsize=(7.2, 3.0)) as (fig, (left, right)):
+    with figures.figure(path, ncols=2) as (fig, (left, right)):
         lo = min(min(r.min() for r in kept), w_star) - 0.5
         hi = max(max(r.max() for r in kept), w_star) + 0.5
         ws = np.linspace(lo, hi, 200)
         right.plot(ws, [f(x) for x in ws], color="0.6", lw=1)
-        for m, traj in runs.items():
-            label = rf"$\eta = {m:g}\,\eta_{{opt}}$ ({_regime(m)})"
-            line, = left.plot(traj, "o-", ms=3, lw=1, label=label)
+        for (m, traj), colour in zip(runs.items(), figures.series(len(runs))):
+            label = rf"$\eta = {m:g}\,\eta_{{\mathrm{{opt}}}}$ ({_regime(m)})"
+            left.plot(traj, "o-", color=colour, ms=3, lw=1, label=label)
             shown = traj[(traj >= lo) & (traj <= hi)]
-            right.plot(shown, [f(x) for x in shown], "o-", ms=3, lw=0.8, color=line.get_color())
+            right.plot(shown, [f(x) for x in shown], "o-", color=colour, ms=3, lw=0.8)
         left.axhline(w_star, color="k", lw=0.6, ls="--")
         left.set_xlabel("step $t$")
         left.set_ylabel("$w_t$")
         left.set_yscale("symlog", linthresh=1.0)
-        left.legend(fontsize=6)
         right.set_xlim(lo, hi)
         right.set_xlabel("$w$")
         right.set_ylabel("$E(w)$")
+        fig.legend(loc="outside lower center", ncol=2)
 
 
 if __name__ == "__main__":

@@ -1038,7 +1038,7 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
 
 def _figures_a(pa: Part, p: Params, r: _Runs, derived: dict) -> None:
     rates = {n: derived[n] for n in ("GD", "heavy ball", "Nesterov")}
-    pa.figure("loss", rf"Loss on the quadratic ($\kappa = {p.kappa:g}$) for every method (solid) "
+    pa.figure("loss", rf"Loss on the quadratic ($\kappa = {p.kappa:g}$) for every method (solid, with its marker) "
               r"and the derived decay $\rho^{2t}$ of GD, heavy ball and Nesterov (dashed).",
               lambda path: _plot_loss(path, r.losses, rates), aside=True)
     pa.figure("paths", r"Trajectories on the contour plots: the quadratic "
@@ -1340,21 +1340,20 @@ def _plot_loss(path, losses: dict, rates: dict) -> None:
     with figures.figure(path) as (fig, ax):
         for name, loss in losses.items():
             tt = np.arange(loss.size)
-            line, = ax.plot(tt, loss, lw=1.2, label=name)
+            ax.plot(tt, loss, **figures.style(name, lw=1.2, ms=3, markevery=max(1, loss.size // 12)), label=name)
             if name in rates:
-                ax.plot(tt, loss[0] * rates[name] ** (2 * tt), "--", lw=0.8,
-                        color=line.get_color())
+                ax.plot(tt, loss[0] * rates[name] ** (2 * tt), **figures.style(name, "derived", lw=0.8, linestyle="--"))
         ax.set_yscale("log")
         ax.set_ylim(1e-20, 10 * max(float(v[0]) for v in losses.values()))
         ax.set_xlabel("iteration $t$")
         ax.set_ylabel("$f(x_t)$")
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
+        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 
 
 def _plot_paths(path, p: Params, r: _Runs) -> None:
     from theory.core import figures
 
-    with figures.figure(path, ncols=2, figsize=(7.2, 3.4)) as (fig, (a1, a2)):
+    with figures.figure(path, ncols=2) as (fig, (a1, a2)):
         shown = {n: r.quad[n].xs[: _PATH_STEPS + 1]
                  for n in ("GD", "heavy ball", "Nesterov", "Adam")}
         pts = np.concatenate(list(shown.values()))
@@ -1364,41 +1363,42 @@ def _plot_paths(path, p: Params, r: _Runs) -> None:
         a1.contour(X, Y, r.fq(np.stack([X, Y], axis=-1)), levels=f0 * np.geomspace(1e-3, 30, 12),
                    colors="0.75", linewidths=0.5)
         for name, xs in shown.items():
-            a1.plot(xs[:, 0], xs[:, 1], ".-", ms=2.5, lw=0.8, label=name)
+            a1.plot(xs[:, 0], xs[:, 1], **figures.style(name, ms=2.5, lw=0.8))
         a1.set_xlabel(r"$x_1$ (curvature $\mu$)")
         a1.set_ylabel(r"$x_2$ (curvature $L$)")
-        a1.set_title(f"quadratic, first {_PATH_STEPS} steps", fontsize=8)
-        a1.legend(fontsize=7)
+        a1.set_title(f"quadratic, first {_PATH_STEPS} steps")
         X, Y = np.meshgrid(np.linspace(-2, 2, 200), np.linspace(-1, 3, 200))
         a2.contour(X, Y, np.log1p(r.fr(np.stack([X, Y], axis=-1))), levels=20, colors="0.75",
                    linewidths=0.5)
         for name in r.rosen.names:
             xs = r.rosen[name].xs
-            a2.plot(xs[:, 0], xs[:, 1], lw=0.9, label=name)
+            a2.plot(xs[:, 0], xs[:, 1], **figures.style(name, lw=0.9, ms=3, markevery=max(1, len(xs) // 10)),
+                    label=name)
         a2.plot([1], [1], "k*", ms=8)
         a2.set_xlim(-2, 2)
         a2.set_ylim(-1, 3)
         a2.set_xlabel("$x$")
         a2.set_ylabel("$y$")
-        a2.set_title(f"Rosenbrock, {p.rosen_steps} steps", fontsize=8)
-        a2.legend(fontsize=6)
-        fig.subplots_adjust(wspace=0.3)
+        a2.set_title(f"Rosenbrock, {p.rosen_steps} steps")
+        fig.legend(loc="outside lower center", ncol=3)
 
 
 def _plot_momentum(path, ts, measured: dict, derived: dict, gains: dict, unit: float, conv: str) -> None:
     from theory.core import figures
 
+    method = {"classical": "heavy ball", "pytorch": "PyTorch momentum", "ema": "EMA momentum"}
     with figures.figure(path) as (fig, ax):
         idx = np.unique(np.geomspace(1, ts.size, 40).astype(int)) - 1
-        for i, c in enumerate(measured):  # classical and PyTorch's (d = 0) coincide: PyTorch's dashed
-            color, lw, z = f"C{i}", (2.0 if c == conv else 1.2), (4 if c == "pytorch" else 3 if c == conv else 2)
-            ax.semilogx(ts[idx], measured[c][idx] / unit, "o", ms=3, color=color, zorder=z)
-            ax.semilogx(ts, np.broadcast_to(derived[c], ts.shape) / unit, "--" if c == "pytorch" else "-",
-                        lw=lw, color=color, zorder=z, label=c + (" (in force)" if c == conv else ""))
-            ax.axhline(gains[c], ls=":", lw=0.8, color=color)
+        for c in measured:  # classical and PyTorch's (d = 0) coincide: PyTorch's dashed
+            lw, z = (2.0 if c == conv else 1.2), (4 if c == "pytorch" else 3 if c == conv else 2)
+            ax.semilogx(ts[idx], measured[c][idx] / unit, **figures.style(method[c], "measured", ms=3, zorder=z))
+            ax.semilogx(ts, np.broadcast_to(derived[c], ts.shape) / unit,
+                        **figures.style(method[c], "derived", linestyle="--" if c == "pytorch" else "-", lw=lw,
+                                        zorder=z), label=c + (" (in force)" if c == conv else ""))
+            ax.axhline(gains[c], ls=":", lw=0.8, color=figures.style(method[c])["color"])
         ax.set_xlabel("step $t$")
         ax.set_ylabel(r"$|x_t - x_{t-1}|/(\eta|g|)$")
-        ax.legend()
+        ax.legend(loc="best")
 
 
 def _plot_rates(path, ts, ada, rms, d_ada, d_rms) -> None:
@@ -1406,31 +1406,32 @@ def _plot_rates(path, ts, ada, rms, d_ada, d_rms) -> None:
 
     with figures.figure(path) as (fig, ax):
         idx = np.unique(np.geomspace(1, ts.size, 40).astype(int)) - 1  # evenly on a log axis
-        ax.loglog(ts[idx], ada[idx], "o", ms=3, color="C0", label="AdaGrad (measured)")
-        ax.loglog(ts, d_ada, "-", lw=1, color="C0", label=r"$\eta/(|g|\sqrt{t}+\epsilon)$")
-        ax.loglog(ts[idx], rms[idx], "s", ms=3, color="C1", label="RMSProp (measured)")
-        ax.loglog(ts, d_rms, "-", lw=1, color="C1",
+        ax.loglog(ts[idx], ada[idx], **figures.style("AdaGrad", "measured", ms=3), label="AdaGrad (measured)")
+        ax.loglog(ts, d_ada, **figures.style("AdaGrad", "derived", lw=1), label=r"$\eta/(|g|\sqrt{t}+\epsilon)$")
+        ax.loglog(ts[idx], rms[idx], **figures.style("RMSProp", "measured", ms=3), label="RMSProp (measured)")
+        ax.loglog(ts, d_rms, **figures.style("RMSProp", "derived", lw=1),
                   label=r"$\eta/(|g|\sqrt{1-\rho^t}+\epsilon)$")
         ax.set_xlabel("step $t$")
         ax.set_ylabel("effective rate $r_t$")
-        ax.legend()
+        ax.legend(loc="best")
 
 
 def _plot_adam(path, ts, step_c, step_u, d_c, d_u, eta_: float) -> None:
     from theory.core import figures
 
+    raw = "Adam without bias correction"
     with figures.figure(path) as (fig, ax):
         idx = np.unique(np.geomspace(1, ts.size, 40).astype(int)) - 1
-        ax.semilogx(ts[idx], step_u[idx] / eta_, "o", ms=3, color="C3",
+        ax.semilogx(ts[idx], step_u[idx] / eta_, **figures.style(raw, "measured", ms=3),
                     label="no correction (measured)")
-        ax.semilogx(ts, d_u / eta_, "-", lw=1, color="C3",
+        ax.semilogx(ts, d_u / eta_, **figures.style(raw, "derived", lw=1),
                     label=r"$(1-\beta_1^t)/\sqrt{1-\beta_2^t}$")
-        ax.semilogx(ts[idx], step_c[idx] / eta_, "s", ms=3, color="C2",
+        ax.semilogx(ts[idx], step_c[idx] / eta_, **figures.style("Adam", "measured", ms=3),
                     label="bias-corrected (measured)")
-        ax.semilogx(ts, d_c / eta_, "-", lw=1, color="C2", label="1")
+        ax.semilogx(ts, d_c / eta_, **figures.style("Adam", "derived", lw=1), label="1")
         ax.set_xlabel("step $t$")
         ax.set_ylabel(r"step length / $\eta$")
-        ax.legend()
+        ax.legend(loc="best")
 
 
 if __name__ == "__main__":

@@ -475,10 +475,11 @@ def _panel(ax, w, pts: dict, strict: bool, labels: tuple, title: str, region=Non
             ax.plot(g, -(wf[0] * g + wf[2]) / wf[1], "k-", lw=1, label=r"$w\cdot x + b = 0$")
         elif abs(wf[0]) > 1e-12:
             ax.axvline(-wf[2] / wf[0], color="k", lw=1, label=r"$w\cdot x + b = 0$")
-    ax.contourf(X, Y, region.astype(float), levels=[0.5, 1.5], colors=["tab:blue"], alpha=0.18)
-    ax.plot([], [], "s", color="tab:blue", alpha=0.3, label="output 1")
-    for t, style in ((1, dict(marker="o", color="tab:red", ls="", ms=7, label="target 1")),
-                     (0, dict(marker="o", mfc="white", mec="k", ls="", ms=7, label="target 0"))):
+    shade = figures.style("region 1")["color"]
+    ax.contourf(X, Y, region.astype(float), levels=[0.5, 1.5], colors=[shade], alpha=0.18)
+    ax.plot([], [], "s", color=shade, alpha=0.3, ms=7, label="output 1")
+    for t, style in ((1, figures.style("target 1", "measured", ms=6, label="target 1")),
+                     (0, figures.style("target 0", "measured", ms=6, mfc="white", label="target 0"))):
         xy = [x for x, tt in pts.items() if tt == t]
         if xy:
             ax.plot([x[0] for x in xy], [x[1] for x in xy], **style)
@@ -487,13 +488,13 @@ def _panel(ax, w, pts: dict, strict: bool, labels: tuple, title: str, region=Non
     ax.set_aspect("equal")
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title)
 
 
 def _plot_and_not(path, w, target: dict, strict: bool) -> None:
-    with figures.figure(path, figsize=(3.6, 3.4)) as (fig, ax):
+    with figures.figure(path) as (fig, ax):
         _panel(ax, w, target, strict, ("$A$", "$B$"), rf"$\mathrm{{step}}({_wx(w)})$")
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.04, 1.0))
 
 
 def _plot_xor(path, h1, h2, wo, strict: bool) -> None:
@@ -506,16 +507,17 @@ def _plot_xor(path, h1, h2, wo, strict: bool) -> None:
     a1 = fire(f[0][0] * X + f[0][1] * Y + f[0][2])
     a2 = fire(f[1][0] * X + f[1][1] * Y + f[1][2])
     region = fire(f[2][0] * a1 + f[2][1] * a2 + f[2][2])
-    with figures.figure(path, ncols=2, nrows=2, figsize=(6.4, 6.2)) as (fig, axes):
-        for ax, w, name in ((axes[0, 0], h1, "h_1"), (axes[0, 1], h2, "h_2")):
-            title = rf"hidden ${name} = \mathrm{{step}}({_wx(w)})$"
-            _panel(ax, w, xor, strict, ("$A$", "$B$"), title)
-        _panel(axes[1, 0], wo, hidden, strict, ("$h_1$", "$h_2$"),
-               rf"output $\mathrm{{step}}({_wx(wo, ('h_1', 'h_2'))})$")
-        _panel(axes[1, 1], wo, xor, strict, ("$A$", "$B$"), "whole network", region=region)
-        handles, labels = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
+    with figures.figure(path, ncols=4, height=2.2) as (fig, axes):
+        for ax, w, name in ((axes[0], h1, "h_1"), (axes[1], h2, "h_2")):
+            _panel(ax, w, xor, strict, ("$A$", "$B$"), rf"hidden ${name}$" "\n" rf"$\mathrm{{step}}({_wx(w)})$")
+        _panel(axes[2], wo, hidden, strict, ("$h_1$", "$h_2$"),
+               "output\n" rf"$\mathrm{{step}}({_wx(wo, ('h_1', 'h_2'))})$")
+        _panel(axes[3], wo, xor, strict, ("$A$", "$B$"), "whole\nnetwork", region=region)
+        for ax in axes:
+            ax.set_xticks([0, 1])
+            ax.set_yticks([0, 1])
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=4)
 
 
 if __name__ == "__main__":

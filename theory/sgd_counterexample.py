@@ -384,10 +384,11 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"$r \to 0$ as $\eta \to 0$: reaching $w^*$ needs a decreasing step or the full gradient.")
     pd.figure("sets", rf"Left: $f$, $f_1$, $f_2$ with $c_1 = {p.centre1:g}$, $c_2 = "
               rf"{p.centre2:g}$; shaded, the points where an SGD step with $\eta = {p.eta:g}$ "
-              r"on $f_1$ (upper band) or on $f_2$ (lower band) increases $f$, as derived; red, "
-              r"the counterexample step. Right: the simulated change of $f$ after a step on each "
-              r"term, and its average over the draw (zoomed to where it is positive), with the "
-              r"derived sets and the noise ball $m \pm r$ marked.",
+              r"on $f_1$ (upper band) or on $f_2$ (lower band) increases $f$, as derived; black "
+              rf"dots, the counterexample step $w = {float(w0):g} \to {float(w1):g}$ (a step on "
+              rf"$f_{{{i + 1}}}$). Right: the simulated change of $f$ after a step on each term "
+              r"(coloured as the term), and its average over the draw (dashed; zoomed to where it is "
+              r"positive), with the derived sets and the noise ball $m \pm r$ marked.",
               lambda path: _plot(path, p, [(float(s.start), float(s.end)) for s in sets],
                                  (float(m - r), float(m + r)), float(w0), float(w1), i), aside=True)
 
@@ -497,36 +498,34 @@ def _plot(path, p: Params, sets, ball, w0, w1, i) -> None:
     span = hi_c - lo_c
     ws = np.linspace(lo_c - 0.3 * span, hi_c + 0.3 * span, 600)
     f = sim.objective(cs)
-    with figures.figure(path, ncols=2, figsize=(7.4, 3.2)) as (fig, (left, right)):
-        left.plot(ws, f(ws), color="k", label="$f = f_1 + f_2$")
-        for k, col in enumerate(("C0", "C1")):
+    cols = figures.series(2)
+    with figures.figure(path, ncols=2) as (fig, (left, right)):
+        left.plot(ws, f(ws), color="k", label="$f$")
+        for k, col in enumerate(cols):
             left.plot(ws, sim.term(cs[k])(ws), color=col, lw=1, label=f"$f_{k + 1}$")
             band = (0.5, 1.0) if k == 0 else (0.0, 0.5)
-            left.axvspan(*sets[k], *band, color=col, alpha=0.2,
-                         label=f"step on $f_{k + 1}$ raises $f$")
-        left.plot([w0, w1], [float(f(w0)), float(f(w1))], "o-", color="C3", ms=3,
-                  label=rf"counterexample: $w={w0:g}\to{w1:g}$ (draw $f_{i + 1}$)")
+            left.axvspan(*sets[k], *band, color=col, alpha=0.2)
+        left.plot([w0, w1], [float(f(w0)), float(f(w1))], "o-", color="k", ms=4, lw=1.5)
         left.set_xlim(ws[0], ws[-1])
         left.set_xlabel("$w$")
         left.set_ylabel("loss")
-        left.set_ylim(-0.05 * float(np.max(f(ws))), 1.45 * float(np.max(f(ws))))
-        left.legend(fontsize=6, loc="upper center", ncol=2)
+        left.set_ylim(-0.05 * float(np.max(f(ws))), 1.3 * float(np.max(f(ws))))
         changes = [sim.change_of_f(ws, cs, k, p.eta) for k in range(2)]
         mean = sim.expected_change(ws, cs, p.eta)
         top = max(float(np.max(c)) for c in changes)
-        for k, col in enumerate(("C0", "C1")):
+        for k, col in enumerate(cols):
             right.plot(ws, changes[k], color=col, lw=1, label=f"step on $f_{k + 1}$")
             right.axvspan(*sets[k], *((0.5, 1.0) if k == 0 else (0.0, 0.5)), color=col,
                           alpha=0.15)
-        right.plot(ws, mean, color="k", lw=1.2, label="average over the draw")
+        right.plot(ws, mean, color="k", lw=1.2, ls="--", label="average change of $f$")
         right.axvspan(*ball, color="0.5", alpha=0.3, label=r"noise ball $m \pm r$")
         right.axhline(0, color="k", lw=0.5)
         right.set_xlim(ws[0], ws[-1])
         right.set_ylim(-3.5 * top, 1.5 * top)
         right.set_xlabel("$w$")
-        right.set_ylabel(r"$f(w^+) - f(w)$ (simulated)")
-        right.legend(fontsize=6, loc="lower center", ncol=2)
-        fig.subplots_adjust(wspace=0.35)
+        right.set_ylabel(r"$f(w^+) - f(w)$")
+        handles = [*left.get_legend_handles_labels()[0], *right.get_legend_handles_labels()[0][2:]]
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
 
 
 if __name__ == "__main__":

@@ -327,26 +327,26 @@ def _misconceptions(sol: Solution) -> None:
 
 def _plot(path, table: dict) -> None:
     xs = np.linspace(-8, 8, 801)
-    with figures.figure(path, ncols=2, figsize=(7.2, 3.0)) as (fig, (left, right)):
-        left.plot(xs, num.softsign(xs), label=r"$g(x) = x/(1+|x|)$")
-        left.plot(xs, np.tanh(xs), label=r"$\tanh x$")
+    with figures.figure(path, ncols=2) as (fig, (left, right)):
+        soft, tanh = figures.style("softsign", "derived"), figures.style("tanh", "derived")
+        left.plot(xs, num.softsign(xs), **soft, label=r"$g(x) = x/(1+|x|)$")
+        left.plot(xs, np.tanh(xs), **tanh, label=r"$\tanh x$")
         left.axhline(1, color="0.5", lw=0.6, ls="--")
         left.axhline(-1, color="0.5", lw=0.6, ls="--")
         left.set_xlabel("$x$")
         left.set_ylabel("activation")
-        left.legend(loc="lower right")
+        left.legend(loc="upper left")
         top = max([20.0, *table])
         xr = np.linspace(0, top, 400)
-        right.plot(xr, 1 / (1 + xr) ** 2, label=r"$g'(x) = 1/(1+|x|)^2$")
-        right.plot(xr, 1 / np.cosh(xr) ** 2, label=r"$\tanh'(x) = \mathrm{sech}^2 x$")
+        right.plot(xr, 1 / (1 + xr) ** 2, **soft, label=r"$g'$")
+        right.plot(xr, 1 / np.cosh(xr) ** 2, **tanh, label=r"$\tanh'$")
         pts = np.array(sorted(table))
-        right.plot(pts, [table[k][0] for k in pts], "o", ms=4, color="C0", label="measured $g'$")
-        right.plot(pts, [table[k][1] for k in pts], "s", ms=4, color="C1",
-                   label=r"measured $\tanh'$")
+        right.plot(pts, [table[k][0] for k in pts], **figures.style("softsign", "measured"), label="measured $g'$")
+        right.plot(pts, [table[k][1] for k in pts], **figures.style("tanh", "measured"), label=r"measured $\tanh'$")
         right.set_yscale("log")
         right.set_xlabel("$x$")
-        right.set_ylabel("derivative (log scale)")
-        right.legend()
+        right.set_ylabel("derivative")
+        right.legend(loc="best")
 
 
 if __name__ == "__main__":

@@ -775,7 +775,7 @@ def _handles(unit_label: str) -> list:
 def _plot_polygons(path, p: Params, net: Network, box) -> None:
     from matplotlib.patches import Polygon
 
-    with figures.figure(path, figsize=(6.4, 4.2)) as (fig, ax):
+    with figures.figure(path) as (fig, ax):
         for poly in p.polygons:
             ax.add_patch(Polygon(np.asarray(poly, float), closed=True, facecolor=ZONE,
                                  edgecolor="none"))
@@ -791,7 +791,7 @@ def _plot_polygons(path, p: Params, net: Network, box) -> None:
 def _plot_circles(path, p: Params, net: Network, box) -> None:
     from matplotlib.patches import Circle, Wedge
 
-    with figures.figure(path, figsize=(6.4, 4.2)) as (fig, ax):
+    with figures.figure(path) as (fig, ax):
         for cx, cy, r in p.discs:
             ax.add_patch(Circle((cx, cy), r, facecolor=ZONE, edgecolor="none"))
         for cx, cy, ri, ro in p.rings:
