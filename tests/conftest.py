@@ -6,13 +6,16 @@ lives in), so `pytest -m kaiming` runs everything about one topic and solves not
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from theory.core import grade, registry
+from theory.core import cli, grade, registry
 from theory.core.cli import solve_topic
 from theory.core.solution import Solution
 
@@ -20,6 +23,28 @@ from theory.core.solution import Solution
 @functools.cache
 def solved(topic: str):
     return solve_topic(registry.load_topic(topic), {})
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def invoke(module: str, *args: str) -> Ran:
+    """`python -m module args...` run in this process: the same entry points (`cli.main`, `cli.topic_main`)
+    without starting an interpreter and importing SymPy again. A few tests still start the real commands."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            if module == "theory":
+                code = cli.main(list(args))
+            else:
+                code = cli.topic_main(registry.load_topic(module.removeprefix("theory.")), list(args))
+        except SystemExit as e:  # --help, and argparse's own exits
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def failed_claims(module, overrides=None) -> set[str]:

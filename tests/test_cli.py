@@ -9,9 +9,17 @@ import sys
 import pytest
 import sympy as sp
 
+from tests.conftest import invoke as run
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=300)
+
+def test_the_commands_run_as_commands():
+    """The entry points as a user types them, in a fresh interpreter (the other tests call them in-process)."""
+    r = subprocess.run([sys.executable, "-m", "theory.lr_divergence", "--answers-only"], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0 and "eta_opt" in r.stdout, r.stderr
+    r = subprocess.run([sys.executable, "-m", "theory", "check", "nosuchtopic"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown topic" in r.stderr
 
 
 def test_topic_json_contract():

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
+from tests.conftest import invoke as run
 from theory import dropout
 from theory.core.cli import solve_topic
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_no_mc_skips_every_simulation_and_only_them():

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 import sympy as sp
 
-from tests.conftest import misgraded, right_values_rejected, solved, unrejected
+from tests.conftest import Ran, invoke, misgraded, right_values_rejected, solved, unrejected
 from theory.core import grade, prove, registry
 from theory.core.solution import Answer
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "theory", "grade", *args], capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
+def run(*args: str) -> Ran:
+    return invoke("theory", "grade", *args)
 
 
 def answers_file(tmp_path: Path, *answers: dict, sheet: str | None = None, name: str = "a.toml") -> Path:

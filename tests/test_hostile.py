@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import invoke
 from theory.core import params, registry
 from theory.core.errors import BadInput
 
@@ -159,8 +160,7 @@ INJECTED = "__import__('os').system('touch {marker}')"
 def test_injected_code_is_refused_and_never_run(tmp_path, topic, name, template):
     marker = tmp_path / "ran"
     value = template.format(code=INJECTED.format(marker=marker))
-    r = subprocess.run([sys.executable, "-m", f"theory.{topic}", "--param", f"{name}={value}"],
-                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    r = invoke(f"theory.{topic}", "--param", f"{name}={value}")
     assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
     assert not marker.exists()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +9,7 @@ import pytest
 import sympy as sp
 
 from checks import kaiming as sim
-from tests.conftest import failed_claims, misgraded, right_values_rejected, solved, unrejected
+from tests.conftest import failed_claims, invoke, misgraded, right_values_rejected, solved, unrejected
 from theory import kaiming
 from theory.core import grade
 from theory.core.errors import BadInput
@@ -135,9 +133,7 @@ def test_quadratures_of_a_typed_density_sympy_cannot_integrate():
 @pytest.mark.parametrize("text, message", REFUSED)
 def test_a_non_density_is_refused_in_one_line(tmp_path, text, message):
     marker = tmp_path / "ran"
-    r = subprocess.run([sys.executable, "-m", "theory.kaiming", "--param",
-                        f"densities=normal, {text.format(marker=marker)}"],
-                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    r = invoke("theory.kaiming", "--param", f"densities=normal, {text.format(marker=marker)}")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
     assert message in r.stderr and not marker.exists()
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -13,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from checks import montecarlo as mc
+from tests.conftest import invoke
 from theory.core.context import Context
 from theory.core.errors import BadInput
 
@@ -159,8 +158,7 @@ def test_montecarlo_fixed_samples_beyond_the_budget_are_bad_input():
 
 def test_montecarlo_cli_statuses():
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "theory.dropout", "--param", "max_size=1", *args],
-                              capture_output=True, text=True, timeout=300)
+        return invoke("theory.dropout", "--param", "max_size=1", *args)
 
     tiny = run("--samples", "50")
     assert tiny.returncode == 1 and "under-powered" in tiny.stdout and "refuted" not in tiny.stdout

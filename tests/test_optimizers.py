@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 import sympy as sp
 
 import theory.optimizers as opt
-from tests.conftest import misgraded, right_values_rejected, solved, typed_numbers, unrejected
+from tests.conftest import invoke, misgraded, right_values_rejected, solved, typed_numbers, unrejected
 from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
@@ -111,8 +108,7 @@ def test_wrong_scale_breaks_the_equivalence(monkeypatch):
 
 def test_unknown_convention_exits_2_in_one_line():
     for arg in ("momentum=nag", "nesterov=bengio"):
-        r = subprocess.run([sys.executable, "-m", "theory.optimizers", "--param", arg],
-                           capture_output=True, text=True, timeout=120)
+        r = invoke("theory.optimizers", "--param", arg)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and "must be one of" in r.stderr, r.stderr
 
 
