@@ -57,7 +57,7 @@ def test_build_writes_pdf_with_results_and_is_reproducible(tmp_path):
                           text=True).stdout
     assert "Learning rate and divergence" in text and "Dropout" in text
     assert "Verification summary" in text and "Erratum" in text
-    answers = text[text.index("Answers"):text.index("How to read")]
+    answers = text[text.index("Answers"):text.index("Problem 4")]
     assert "eta_opt" in answers and "divergence threshold" in answers and "E[R]" in answers  # checked answers first
     tex = (out / "Small" / "Small.tex").read_bytes()
     assert build.build(str(sheet), out_dir=out) == 0  # up to date: skipped
@@ -67,9 +67,9 @@ def test_build_writes_pdf_with_results_and_is_reproducible(tmp_path):
 
 def test_tex_failure_keeps_previous_pdf(tmp_path, capsys):
     out = tmp_path / "out"
-    assert build.build(str(_sheet(tmp_path)), out_dir=out) == 0
+    assert build.build(str(_one_topic(tmp_path)), out_dir=out) == 0
     before = (out / "Small.pdf").read_bytes()
-    broken = _sheet(tmp_path, intro=r"\\undefinedmacro")
+    broken = _one_topic(tmp_path, intro=r"\\undefinedmacro")
     assert build.build(str(broken), out_dir=out) == 1
     err = capsys.readouterr().err
     assert "Undefined control sequence" in err and "line" in err and "previous PDF kept" in err
@@ -224,11 +224,11 @@ def test_tex_in_a_sheet_cannot_run_commands_or_read_outside_files(tmp_path, caps
     """A sheet's intro is LaTeX: shell escape is off and absolute paths cannot be read."""
     marker = tmp_path / "ran"
     out = tmp_path / "out"
-    assert build.build(str(_sheet(tmp_path, intro=rf"\\immediate\\write18{{touch {marker}}}")), out_dir=out) == 0
+    assert build.build(str(_one_topic(tmp_path, intro=rf"\\immediate\\write18{{touch {marker}}}")), out_dir=out) == 0
     assert not marker.exists()
     secret = tmp_path / "secret.tex"
     secret.write_text("SECRET-TEXT")
-    assert build.build(str(_sheet(tmp_path, intro=rf"\\input{{{secret}}}")), out_dir=out) == 1
+    assert build.build(str(_one_topic(tmp_path, intro=rf"\\input{{{secret}}}")), out_dir=out) == 1
     assert "previous PDF kept" in capsys.readouterr().err
     text = subprocess.run(["pdftotext", str(out / "Small.pdf"), "-"], capture_output=True, text=True).stdout
     assert "SECRET-TEXT" not in text
