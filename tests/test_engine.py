@@ -71,6 +71,15 @@ def test_verdicts_are_remembered_by_structure_and_assumptions():
     assert not prove.equal(sp.sqrt(u**2), u).passed  # same name, other assumptions: not the remembered verdict
 
 
+def test_a_wrong_constant_is_refuted_by_its_digits_and_a_right_one_is_still_proved(monkeypatch):
+    calls = []
+    monkeypatch.setattr(sp, "simplify", lambda e, *a, **k: calls.append(e) or sp.Integer(1))  # must not be needed
+    wrong = prove.equal(sp.log(8) / sp.log(2), 3 / sp.log(2))
+    assert wrong.method == "symbolic" and not wrong.passed and "differ by" in wrong.detail and not calls
+    monkeypatch.undo()
+    assert prove.equal(sp.log(8) / sp.log(2), 3).passed  # equal constants are left to SymPy, not to digits
+
+
 def test_inconclusive_falls_back_to_numeric(monkeypatch):
     monkeypatch.setattr(prove, "_symbolic_zero", lambda diff, budget: None)
     v = prove.equal(sp.sin(x) ** 2 + sp.cos(x) ** 2, 1)
