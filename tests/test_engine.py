@@ -312,3 +312,18 @@ def test_a_relation_sympy_cannot_decide_never_passes_as_proved():
     assert not undecided.passed and "could not decide" in undecided.detail
     assert prove.holds(sp.Lt(x, x + 1)).passed
     assert not prove.holds(sp.Lt(x + 1, x)).passed
+
+
+def test_one_blas_thread_per_process_unless_asked():
+    """Processes run one per core; BLAS threads on top would oversubscribe them."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    probe = ("import theory, numpy, threadpoolctl; "
+             "print(max(i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'))")
+    run = lambda **extra: subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,  # noqa: E731
+                                         env={**env, **extra}, timeout=120).stdout.strip()
+    assert run() == "1"
+    assert run(OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2") == "2"
