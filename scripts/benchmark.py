@@ -1,7 +1,7 @@
 """Wall times of checking and building each sheet, and Monte-Carlo throughput.
 
-Run from the repository root: `python scripts/benchmark.py [check|build|grade|mc|autodiff ...]`
-(default: all). Prints a table;
+Run from the repository root: `python scripts/benchmark.py [check|build|grade|mc|autodiff|fast|suite ...]`
+(default: all but `suite`, which runs the whole test suite). Prints a table;
 it is a measurement, not a test, and asserts nothing.
 """
 
@@ -155,11 +155,36 @@ def autodiff_throughput(d: int = 64, repeats: int = 20) -> None:
           f"ms/gradient ({ops * repeats / rev / 1e6:.2f} M ops/s)")
 
 
+def _command(*args: str) -> float:
+    """Wall time of a command as a user runs it, from the repository root."""
+    import subprocess
+
+    seconds, r = _timed(lambda: subprocess.run(args, cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                                               text=True))
+    if r.returncode not in (0, 1):
+        print(f"    ({' '.join(args[2:])} exited {r.returncode}: {(r.stderr or r.stdout).strip()[-200:]})")
+    return seconds
+
+
+def fast_modes() -> None:
+    """The quick loop: every topic without simulations, and one topic's answers only."""
+    py = sys.executable
+    print(f"check --all --no-mc           {_command(py, '-m', 'theory', 'check', '--all', '--no-mc'):6.2f} s")
+    print(f"kaiming --answers-only        {_command(py, '-m', 'theory.kaiming', '--answers-only'):6.2f} s")
+    print(f"kaiming (everything)          {_command(py, '-m', 'theory.kaiming'):6.2f} s")
+
+
+def suite() -> None:
+    """The README's test command (the whole suite, on every core)."""
+    seconds = _command(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    print(f"python -m pytest              {seconds:6.2f} s")
+
+
 BENCHMARKS = {"check": check_times, "build": build_times, "grade": grading_times, "mc": throughput,
-              "autodiff": autodiff_throughput}
+              "autodiff": autodiff_throughput, "fast": fast_modes, "suite": suite}
 
 if __name__ == "__main__":
-    chosen = sys.argv[1:] or list(BENCHMARKS)
+    chosen = sys.argv[1:] or [b for b in BENCHMARKS if b != "suite"]
     unknown = [c for c in chosen if c not in BENCHMARKS]
     if unknown:
         sys.exit(f"unknown benchmark {unknown[0]!r} (choose from: {', '.join(BENCHMARKS)})")
