@@ -80,7 +80,8 @@ def test_a_chain_is_one_unbreakable_display():
     assert body.count(r"\begin{align*}") == 1 and start < end  # the whole align* inside `chain`
     assert r"\displaybreak" not in body and r"\allowdisplaybreaks" not in body
     preamble = (registry.SHEETS_DIR / "preamble.tex").read_text(encoding="utf-8")
-    assert re.search(r"\\newenvironment\{chain\}\{[^\n]*\\interdisplaylinepenalty=10000", preamble)
+    chain = re.search(r"\\newenvironment\{chain\}\{(.*?)\}\{\}\n", preamble, re.S)
+    assert chain and r"\interdisplaylinepenalty=10000" in chain[1]
 
 
 @pytest.mark.tex

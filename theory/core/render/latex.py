@@ -68,12 +68,17 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
         out.append(rf"\subsection*{{({part.label}) {part.title}}}\phantomsection\label{{{anchor(number, part.label)}}}")
         if part.question:
             out.append(rf"\begin{{question}}{part.question}\end{{question}}")
+        shown_before = None
         for b in part.blocks:
             shown = _block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number)  # draws figures
             if isinstance(b, Erratum):  # the box carries the anchor the front matter's errata table links to
                 shown = shown.replace(r"\erratum{", rf"\erratum[{next(errata)['anchor']}]{{", 1)
             if not _aside(b):
-                out.append(shown)
+                if isinstance(b, Chain) and isinstance(shown_before, Text):
+                    out[-1] += "\n" + shown  # a display ends the paragraph that leads to it: no empty line above
+                else:
+                    out.append(shown)
+                shown_before = b
         aside = [c for b in part.blocks if _aside(b) and isinstance(b, (Claim, Chain)) and (c := _checked(b))]
         if aside:  # cross-checks are listed by their marks; what they did is in the appendix
             out.append(r"\crosschecks{" + ", ".join(rf"{linked(v, number, cid)}\,\texttt{{{_breakable(cid)}}}"
@@ -223,14 +228,14 @@ def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
         # a chain is read as one argument: the `chain` environment forbids page breaks between its lines
         return "\\begin{chain}\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\\end{chain}"
     if isinstance(b, Claim):
-        shown = rf"\[{b.latex}\]" if b.latex else ""
-        return rf"\claim{{{linked(b.verdict, number, b.id)}}}{{{b.text}}}" + shown
+        shown = rf"\[{b.latex}\]" if b.latex else ""  # in the claim's paragraph: no empty line above it
+        return rf"\claim{{{linked(b.verdict, number, b.id)}}}{{{b.text}{shown}}}"
     if isinstance(b, Table):
         cols = "l" * len(b.header)
         body = " \\\\\n".join(" & ".join(r) for r in b.rows)
         caption = rf"\captionof{{table}}{{{b.caption}}}" if b.caption else ""
-        return (  # a minipage keeps the caption on the table's page; body text size less one step
-            rf"\begin{{tightcenter}}\begin{{minipage}}{{\linewidth}}\centering\small{caption}"
+        return (  # a minipage keeps the caption on the table's page; the cells in footnote size
+            rf"\begin{{tightcenter}}\begin{{minipage}}{{\linewidth}}\centering\footnotesize{caption}"
             rf"\begin{{adjustbox}}{{max width=\linewidth}}\begin{{tabular}}{{{cols}}}\toprule" "\n"
             + " & ".join(b.header) + r" \\ \midrule" "\n" + body + "\n"
             + r"\\ \bottomrule\end{tabular}\end{adjustbox}\end{minipage}\end{tightcenter}"
