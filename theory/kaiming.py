@@ -817,6 +817,8 @@ def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int) -> Non
             sol.misconception(answer, id, wrong, why)
 
 def _plot_depth(path, p: Params, s2_num: float, ctx: Context) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     rng = ctx.rng("figure.depth")
     layers = np.arange(p.depth)
     with figures.figure(path) as (fig, ax):
@@ -827,6 +829,7 @@ def _plot_depth(path, p: Params, s2_num: float, ctx: Context) -> None:
             ax.plot(layers, v, **figures.style("measured", color=colour),
                     label=rf"$\sigma^2 = {k:g}\times$ derived")
         ax.set_yscale("log")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("layer $h$")
         ax.set_ylabel(r"mean of $(z^{(h)})^2$")
         ax.legend(loc="best")

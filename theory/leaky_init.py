@@ -743,7 +743,7 @@ def _plot_training(path, exp: nn.Experiment) -> None:
             ax.set_ylim(clip[0], 4 * clip[1])  # room for the overflow crosses at clip[1]
             ax.set_yticks(ticks)
             ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks make drawing slow
-            ax.xaxis.set_major_locator(MaxNLocator(3))
+            ax.xaxis.set_major_locator(MaxNLocator(3, prune="upper"))  # neighbours' labels would touch
             if row == 0:
                 ax.set_title(rf"$H={panel.depth}$, lr ${panel.lr:g}$")
             if col == 0:

@@ -182,7 +182,7 @@ def series(n: int) -> list[str]:
     return [matplotlib.colors.to_hex(cmap(0.78 * i / max(n - 1, 1))) for i in range(n)]
 
 
-SERIES = ["#440154", "#2b758e", "#6ece58", "#424186", "#20a486"]  # unnamed curves: series(3), then between
+SERIES = ["#440154", "#20a486", "#6ece58", "#3a548c"]  # unnamed curves cycle through it: viridis, far apart first
 RC = {
     "font.family": ["cmr10", "DejaVu Serif"],  # Computer Modern, as the body; DejaVu only for glyphs it lacks
     "mathtext.fontset": "cm",
