@@ -140,7 +140,8 @@ def test_every_display_is_printed_or_proved(topic):
 
 
 def _tampered(value):
-    """The value changed everywhere it is a number: twice it plus one (a matrix plus ones); None for text."""
+    """The value changed everywhere it is a number: twice it plus one (a matrix plus ones, an equation's
+    right-hand side doubled); None for text."""
     if isinstance(value, (bool, str, dict)) or value is None:
         return None
     if isinstance(value, (list, tuple)):
@@ -148,6 +149,8 @@ def _tampered(value):
         return None if None in parts else type(value)(parts)
     if isinstance(value, sp.MatrixBase):
         return value + sp.ones(*value.shape)
+    if isinstance(value, sp.Eq):  # a formula stated as an equation (in matrix symbols): twice its right-hand side
+        return sp.Eq(value.lhs, 2 * value.rhs, evaluate=False)
     return value * 2 + 1
 
 

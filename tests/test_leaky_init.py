@@ -309,3 +309,15 @@ def test_default_experiment_shows_the_effect(tmp_path):
             assert not np.isfinite(res["kaiming"]["loss"][:p.steps // 10]).all()
         if panel.alpha <= 0.1:  # Kaiming's 2/d_h is 1.01 times the derived variance: it trains as well
             assert np.isfinite(res["kaiming"]["loss"]).all()
+
+
+def test_the_variances_at_the_experiments_width_are_judged_slope_by_slope():
+    """Each slope's variance at width m must make the quadrature's per-layer factor 1; Kaiming's 2/m fails."""
+    sol = solved("leaky_init")
+    right = sol.results["beta_h at width"].value
+    assert not sol.rejects("beta_h at width", dict(right)).passed
+    assert not sol.rejects("beta_h at width", list(right.values())).passed
+    for slope in ("2", "0.5"):
+        assert sol.rejects("beta_h at width", {**right, slope: 1.001 * right[slope]}).passed
+    assert sol.rejects("beta_h at width", {k: sp.Rational(2, sol.params.width) for k in right}).passed
+    assert sol.rejects("beta_h at width", list(right.values())[:-1]).passed

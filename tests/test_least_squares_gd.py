@@ -15,7 +15,7 @@ def test_gradient_without_one_over_n_is_rejected(monkeypatch):
     monkeypatch.setattr(ls, "gradient", lambda X, w, y, n: X.T @ (X @ w - y))
     failed = failed_claims(ls)
     assert {"b.grad.1", "b.entries", "b.fd", "b.hessian", "c.w1.1", "d.affine",
-            "d.explicit"} <= failed
+            "d.explicit", "answer:gradient"} <= failed
 
 
 def test_loss_without_one_half_is_rejected(monkeypatch):
@@ -29,7 +29,7 @@ def test_loss_without_one_half_is_rejected(monkeypatch):
 def test_gradient_with_wrong_sign_is_rejected(monkeypatch):
     monkeypatch.setattr(ls, "gradient", lambda X, w, y, n: X.T @ (y - X @ w) / n)
     failed = failed_claims(ls)
-    assert {"b.grad.1", "b.entries", "b.fd", "c.w1.1", "c.compact", "d.explicit"} <= failed
+    assert {"b.grad.1", "b.entries", "b.fd", "c.w1.1", "c.compact", "d.explicit", "answer:gradient"} <= failed
 
 
 @pytest.mark.parametrize("wrong", [

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import sympy as sp
 
-from tests.conftest import failed_claims
+from tests.conftest import failed_claims, solved
 from theory import lr_divergence as lr
 from theory.core.errors import BadInput
 
@@ -57,7 +58,7 @@ def test_a_function_of_your_own_is_rederived(function, start, method):
 
 
 def test_a_quadratic_is_no_counterexample():
-    assert failed_claims(lr, {"E": "3*w**2 + w"}) == {"b.not-newton"}
+    assert failed_claims(lr, {"E": "3*w**2 + w"}) == {"b.not-newton", "answer:counterexample"}
 
 
 def test_trajectories_drawn_when_every_run_diverges(tmp_path):
@@ -81,3 +82,14 @@ def test_bad_parameters(bad):
 
     with pytest.raises(BadInput):
         solve_topic(lr, bad)
+
+
+def test_any_function_whose_best_step_is_not_one_over_f2_answers_part_b():
+    """(b) is a design: the line search accepts other counterexamples and refuses quadratics and unbounded F."""
+    sol = solved("lr_divergence")
+    w = lr.w
+    assert sol.results["counterexample"].any_passing
+    for other in (sp.cosh(w), sp.sin(w), w**4 - 3 * w**2, sp.log(1 + sp.exp(w)) + w**2 / 10):
+        assert not sol.rejects("counterexample", other).passed, other
+    for wrong in (w**2, 3 * w**2 + w, (w - 3) ** 2 / 2 + 10**6, -(w**2), w, sp.Integer(3)):
+        assert sol.rejects("counterexample", wrong).passed, wrong

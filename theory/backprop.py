@@ -467,18 +467,6 @@ def solve(p: Params, ctx: Context) -> Solution:
         witness.close(adj["w1"], rtol=rtol_r, what="reverse-mode adjoint of w1"),
         witness.close(fd, rtol=0.0, atol=trunc + roundoff, what="central difference")))
     slips(sol, g, p.output, exact)
-    sol.answer("factors", {
-        "dL/dyhat": f_loss.subs(exact).rewrite(sp.exp),
-        "dyhat/dh1": f_out.subs(exact).rewrite(sp.exp),
-        "dh1/dw1": f_hid.subs(exact).rewrite(sp.exp),
-    })
-    sol.answer("dL/dw1 (reverse mode)", adj["w1"])
-    sol.answer("dL/dw1 (central difference)", fd)
-    sol.answer("forward", fwd)
-    sol.answer("adjoints", {n: adj[n] for n in order})
-    sol.answer("wiring", "h1 = sigma(x1 w1 + x2 w2), h2 = sigma(x3 w3 + x4 w4), "
-                         f"yhat = {'sigma' if sigmoid_out else 'id'}(w5 h1 + w6 h2), "
-                         "L = (y - yhat)^2")
     return sol
 
 

@@ -463,8 +463,6 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"for a dense random layer $D$.",
               lambda path: _plot_demo(path, demo), aside=True)
 
-    sol.answer("circulant entry", "(C_a)_ij = a_((i-j) mod n)")
-    sol.answer("shift matrix", "S = C_(e_1), (S x)_i = x_((i-1) mod n)")
     n = p.answer_n
     labels = np.arange(1, n + 1)
     nullity = sim.null_space(sim.commutator_operator(sim.shift_matrix(n)))[0]
@@ -476,15 +474,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("free parameters of a shift-equivariant linear map", sp.Integer(n), claims=("b.nullspace",),
                check=witness.close(float(nullity), rtol=0.0, what=f"null space of M -> SM - MS by SVD, n = {n}"))
     measured_band = int(np.sum(zp_err / scale > 1e-10))
-    sol.answer("commutant dimension", {f"n={n}": len(solved[n][1]) for n in ns})
-    sol.answer("parameters dense vs conv", {"signal": [L * L, L, K],
-                                            "image": [(H * H) ** 2, H * H, K * K]})
     sol.answer("zero-padding band pixels", int(band.sum()), claims=("c.border",),
                check=witness.close(float(measured_band), rtol=0.0,
                                    what="pixels where the two orders of the zero-padded convolution differ"))
-    sol.answer("measured", {"circular 1-D": err1, "circular 2-D": err2, "dense 1-D": dense1,
-                            "dense 2-D": dense2, "zero-padded band max": outer_max,
-                            "stride nearest shift": nearest})
     _misconceptions(sol, n, H, r, int(band.sum()))
     return sol
 

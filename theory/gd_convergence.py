@@ -622,7 +622,7 @@ def _part3(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
              value=sp.Le(f_bar - f_s, value))
     pt.text(r"Differentiability is not needed: (3) holds for any subgradient and the lemma for "
             r"any $\mathbf{v}_t$, so the bound also covers subgradient descent on nonsmooth $f$.")
-    _demo(pt, sol, p, ctx, exponent)
+    _demo(pt, p, ctx, exponent)
     _answers3(pt, sol, p)
 
 
@@ -700,7 +700,7 @@ def _lemma_check(r: dict, tight: np.ndarray, tol: float) -> Check:
     return check
 
 
-def _demo(pt, sol: Solution, p: Params, ctx: Context, exponent: sp.Expr) -> None:
+def _demo(pt, p: Params, ctx: Context, exponent: sp.Expr) -> None:
     c = np.asarray(p.centre, dtype=float)
     B_exact = sp.sqrt(sum(exact_decimal(x) ** 2 for x in p.centre))
     B, rho = float(B_exact), p.rho
@@ -795,12 +795,6 @@ def _demo(pt, sol: Solution, p: Params, ctx: Context, exponent: sp.Expr) -> None
               + r", \mathbf{g}_t\rangle$ of (6) (open markers), and the "
               r"bound $B\rho/\sqrt T$ (line); log-log axes.",
               lambda path: _plot(path, Ts, bound, measured), aside=True)
-    sol.answer("B", B_exact)
-    sol.answer("horizons", [int(t) for t in Ts])
-    sol.answer("gap cone", [float(x) for x in measured["cone"]["gap"]])
-    sol.answer("gap smooth", [float(x) for x in measured["smooth"]["gap"]])
-    sol.answer("fitted slope smooth gap", smooth_slope)
-    sol.answer("max gap/bound cone", float(cone_ratio.max()))
 
 
 def _num(x: float) -> str:

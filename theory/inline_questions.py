@@ -327,7 +327,6 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
               r"the number of hidden units (middle) and the ridge penalty (right); the other two "
               r"knobs are held fixed.",
               lambda path: _plot_gap(path, trends, names), aside=True)
-    sol.answer("Q1 options", ", ".join(str(i) for i in chosen) or "4")
     sol.answer("Q1 options chosen", chosen or [4], claims=tuple(f"a.{knob}" for knob in KNOBS),
                check=_options(shrinks))
     sol.misconception("Q1 options chosen", "capacity-closes-gap", [1, 2, 3],
@@ -739,8 +738,6 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
               rf"$\eta = {_tex(p.lr)}$): Adam moves about $\eta$ per step, AdaGrad about "
               r"$2\eta\sqrt t$ in total (markers: measured; dashed: $\eta t$ and $2\eta\sqrt t$).",
               lambda path: _plot_quadratic(path, qs, p.lr), aside=True)
-    sol.answer("AdaGrad distance on the quadratic", float(moved["adagrad"]))
-    sol.answer("Adam distance on the quadratic", float(moved["adam"]))
 
 
 def _plot_steps(path, p: Params, ts, meas, d_ada, d_adam, d_rms, mid, runs, d_after) -> None:

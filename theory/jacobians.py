@@ -366,10 +366,13 @@ def solve(p: Params, ctx: Context) -> Solution:
              _all_equal({o: (explicit(drawn[o]), formulas[o]) for o in outs}), aside=True)
     values = [tape.values[g.names[o]] for o in outs]
     exact_values = [formulas[o].subs(exact_at) for o in outs]  # (nsimplify would round 1 - 1e-12 to 1)
+    values_atol = 1e-14 + np.array(rounding)
     pa.claim("values", rf"Value at $({fmt})$: " + ", ".join(
         rf"${sp.latex(sp.Symbol(o))} = {sp.latex(ev)} \approx {float(ev):.6g}$" for o, ev in zip(outs, exact_values)),
-        prove.close_all(values, [float(v) for v in exact_values], rtol=1e-12, atol=1e-14 + np.array(rounding),
+        prove.close_all(values, [float(v) for v in exact_values], rtol=1e-12, atol=values_atol,
                         what="graph's float values against SymPy's exact values (and their rounding bound)"))
+    sol.answer("f", exact_values, claims=("a.values",),
+               check=witness.close_all(values, rtol=1e-12, atol=values_atol, what="the graph's forward pass"))
     used = {g.nodes[i].op for i in g.operations()}
     listed = [s.strip() for s in p.node_ops.split(",") if s.strip()]  # known names only (check_node_ops)
     allowed = {FUNCTIONS.get(s, s) for s in listed}
@@ -409,7 +412,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb.text(r"The chain rule along the graph (worked entry by entry in the appendix) gives "
             rf"$J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
             rf"{_matrix_tex(J_num)}$.")
-    sol.answer("f", dict(zip(outs, exact_values)))
 
     # (c) forward mode
     pc = sol.part("c", "Forward mode", r"Push a tangent through the graph once per input (dual numbers).")
@@ -481,11 +483,15 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"$\frac h2 f'' + \frac{h^2}{6} f''' + O(h^3)$ and $\frac{h^2}{6} f''' + O(h^4)$.")
     ulps = 1e-15 * np.maximum(1.0, np.abs(np.asarray(f_np(x0), float)))[:, None]  # rounding of f, per output
     scale = max(1.0, float(np.max(np.abs(derivs[4])))) * h**3 + 1e-10
+    fwd_atol = scale + 2 * (abs(terms[5]) + abs(terms[6]) + abs(terms[7])) + ulps / h
     pe.claim("forward-error", r"The forward-difference errors equal their predicted truncation terms "
              r"$\frac h2 f'' + \frac{h^2}6 f'''$ (to the next order, $h^3$).",
-             prove.close_all(fwd_fd - J_num, pred_fwd, rtol=0.02,
-                             atol=scale + 2 * (abs(terms[5]) + abs(terms[6]) + abs(terms[7])) + ulps / h,
+             prove.close_all(fwd_fd - J_num, pred_fwd, rtol=0.02, atol=fwd_atol,
                              what="forward error vs prediction"), aside=True)
+    # the claim's inequality as a function of the offered estimate D: |D - (J + predicted error)| <= tolerance
+    sol.answer("forward difference", fwd_fd.tolist(), claims=("e.forward-error",),
+               check=witness.close_all(J_num + pred_fwd, rtol=0.0, atol=fwd_atol + 0.02 * np.abs(pred_fwd),
+                                       what="exact Jacobian plus the predicted truncation error"))
     pe.claim("central-error", r"The central-difference errors equal their predicted terms "
              r"$\frac{h^2}6 f''' + \frac{h^4}{120} f^{(5)}$ (to rounding).",
              prove.close_all(cen_fd - J_num, pred_cen, rtol=0.02, atol=1e-9 + scale * h + 2 * abs(terms[7]) + ulps / h,
@@ -522,8 +528,6 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"Truncation error falls like $h$ (forward) and $h^2$ (central) until rounding error, about "
               r"$\epsilon/h$, takes over; the dashed line marks the sheet's step.",
               lambda path: _plot_errors(path, steps, errs, h), aside=True)
-    sol.answer("forward difference", fwd_fd.tolist())
-    sol.answer("central difference", cen_fd.tolist())
 
     # (f) discussion
     pf = sol.part("f", "Autodiff, by hand, or numerically?",

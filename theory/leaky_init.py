@@ -269,6 +269,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
     )
     F = kaiming.second_moment_factor(alpha_)
     checks = {}
+    per_unit = {}  # slope -> E[sigma(z)^2]/Var(z) by quadrature, the factor the variance is multiplied by
     for a in p.alphas:
         for v in (0.7, 1.9):
             var = exact_decimal(v)
@@ -276,6 +277,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
             measured = kaiming._quad_leaky_sq(density, a)
             claimed = float(F.subs(alpha_, exact_decimal(a))) * v
             checks[f"alpha={a:g}, v={v:g}"] = abs(measured - claimed) <= 1e-9 * claimed
+            per_unit.setdefault(a, measured / v)
     pa.claim("moment", r"For $z \sim N(0, v)$, adaptive quadrature of $\sigma(z)^2$ (from the "
              r"definition of $\sigma$) against the density gives $\mathbb{E}[\sigma(z)^2] = "
              r"\frac{1+\alpha^2}{2}v$, the factor derived in the Kaiming problem, for "
@@ -429,7 +431,8 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
     sol.answer("kaiming growth per layer", kaiming_growth(alpha_), claims=mc,
                check=lambda value: preserving(sheet_kaiming(d_) / sp.sympify(value, strict=True)))
     sol.answer("beta_h at width", {_slope_name(a): beta(exact_decimal(a), sp.Integer(p.width))
-                                   for a in p.alphas})
+                                   for a in p.alphas}, claims=("1.moment", "1.beta"),
+               check=_unit_factor(per_unit, p.width))
     _misconceptions(sol, [exact_decimal(a) for a in p.alphas], m)
 
 
@@ -458,6 +461,30 @@ def _preserving(gains: dict[float, tuple[Verdict, float]], width: int) -> Check:
         return lambda value: skipped[0]
     return witness.both(*(at_slope(a, v, b0) for a, (v, b0) in gains.items()))
 
+
+
+def _unit_factor(per_unit: dict[float, float], width: int) -> Check:
+    """Weight variances at fan-in `width`, one per slope (a mapping slope -> variance, or a list in the slopes'
+    order), judged by quadrature: each must make the per-layer factor d_h beta_h E[sigma(z)^2]/Var(z) equal 1."""
+    slopes = list(per_unit)
+    checks = {_slope_name(a): witness.close(1.0 / (width * m2), rtol=2e-9,  # the quadrature to 1e-9, inverted
+                                            what=f"alpha = {a:g}: 1/(d_h E[sigma(z)^2]/Var z), quadrature, "
+                                                 f"d_h = {width}")
+              for a, m2 in per_unit.items()}
+
+    def check(value) -> Verdict:
+        items = (dict(value) if isinstance(value, dict) else
+                 dict(zip(checks, value)) if isinstance(value, (list, tuple)) and len(value) == len(slopes) else None)
+        if items is None or set(items) != set(checks):
+            return Verdict("numeric", False, f"{sp.sstr(value)[:60]} is not one variance for each slope "
+                           f"{', '.join(checks)}")
+        verdicts = [checks[k](items[k]) for k in checks]
+        out = verdicts[0]
+        for v in verdicts[1:]:
+            out = out & v
+        return out
+
+    return check
 
 
 def _differs(wrong: sp.Expr, right: sp.Expr, slopes: list[sp.Expr], width: int) -> bool:

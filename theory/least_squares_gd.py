@@ -40,6 +40,8 @@ wm = sp.MatrixSymbol("w", D_, 1)
 w0m = sp.MatrixSymbol("w_0", D_, 1)
 w1m = sp.MatrixSymbol("w_1", D_, 1)
 ym = sp.MatrixSymbol("y", N_, 1)
+GRAD = sp.MatrixSymbol(r"\nabla_w\mathcal{L}", D_, 1)  # the left-hand sides of the answers
+WSTAR = sp.MatrixSymbol("w^*", D_, 1)
 
 
 @dataclass(frozen=True)
@@ -274,9 +276,10 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixE
              prove.proved_for_each({f"(N,D)=({n},{d})": (lambda n=n, d=d: entries(n, d))
                                     for n, d in [(3, 2), (2, 3), (4, 1)]}, "entries compared"), aside=True)
     X, y, w0 = data["X"], data["y"], data["w0"]
+    fd = sim.fd_gradient(X, w0, y)
     pb.claim("fd", rf"Central differences of the loss on random data ($N={p.N}$, $D={p.D}$) "
              r"agree with the formula.",
-             prove.close(_rel(gradient(X, w0, y, p.N), sim.fd_gradient(X, w0, y)), 0.0, rtol=0.0,
+             prove.close(_rel(gradient(X, w0, y, p.N), fd), 0.0, rtol=0.0,
                          atol=1e-7, what="largest relative gap"), aside=True)
     pb.claim("hessian", r"The Hessian is $\frac{1}{N}X^\top X$, positive semidefinite "
              r"($v^\top X^\top Xv = \lVert Xv\rVert^2 \ge 0$): $\mathcal{L}$ is convex, so every "
@@ -288,8 +291,9 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixE
              r"the gradient (matrix symbols, $X^\top X$ invertible), is",
              prove.equal(gradient(Xm, minimiser(Xm, ym), ym, N_), sp.ZeroMatrix(D_, 1)),
              latex=r"(X^\top X)^{-1}X^\top y", value=minimiser(Xm, ym))
+    lstsq = sim.least_squares(X, y)
     pb.claim("lstsq", r"On the random full-rank data it equals NumPy's least-squares solution.",
-             prove.close(_rel(minimiser(X, y), sim.least_squares(X, y)), 0.0, rtol=0.0, atol=1e-10,
+             prove.close(_rel(minimiser(X, y), lstsq), 0.0, rtol=0.0, atol=1e-10,
                          what="largest relative gap"), aside=True)
     pb.text(r"When $X^\top X$ is singular the minimisers form $X^+y + \mathrm{null}(X)$ and GD, "
             r"whose steps lie in $\mathrm{range}(X^\top)$, ends at $X^+y + (I - X^+X)w_0$.")
@@ -324,8 +328,16 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixE
              r"stays $(I - X^+X)w_0$.",
              prove.close(_rel(traj @ P0.T, np.tile((P0 @ w0r).T, (p.k + 1, 1))), 0.0, rtol=0.0,
                          atol=1e-10, what="largest relative drift"), aside=True)
-    sol.answer("gradient", "X^T (X w - y) / N")
-    sol.answer("minimiser", "(X^T X)^{-1} X^T y")
+    # Formulas in matrix symbols, stated as equations (the grader reads no matrix algebra); each is judged by
+    # evaluating its right-hand side on the random data against the claim's NumPy witness.
+    sol.answer("gradient", sp.Eq(GRAD, gradient(Xm, wm, ym, N_), evaluate=False), claims=("b.fd",),
+               check=witness.rhs(witness.formula_on((Xm, wm, ym, N_), (X, w0, y, p.N), fd, rtol=0.0,
+                                             atol=1e-7 * max(1.0, float(np.max(np.abs(fd)))),
+                                             what="central differences of the loss on the random data")))
+    sol.answer("minimiser", sp.Eq(WSTAR, minimiser(Xm, ym), evaluate=False), claims=("b.lstsq", "b.normal"),
+               check=witness.rhs(witness.formula_on((Xm, ym), (X, y), lstsq, rtol=0.0,
+                                             atol=1e-10 * max(1.0, float(np.max(np.abs(lstsq)))),
+                                             what="NumPy's least-squares solution on the random data")))
 
 
 def _first_iterates(sol: Solution, dL: sp.MatrixExpr) -> None:
@@ -473,7 +485,6 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
               r"full-rank data (markers) and the bound $\rho^k\lVert w_0-w^*\rVert$ (lines), "
               r"for step sizes below, near and beyond the stability limit.",
               lambda path: _plot(path, X, y, w0, wstar, limit, p, rho), aside=True)
-    sol.answer("iteration matrix", "I - (alpha/N) X^T X")
     threshold = _threshold(X, y, w0, lam, p.N, p.edge)
     sol.answer("stability limit", stable_limit(lam_, N_), claims=("d.rate-inside", "d.rate-outside"),
                check=witness.at({lam_: sp.Float(lam[-1], 17), N_: p.N}, threshold))

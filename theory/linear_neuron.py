@@ -46,6 +46,10 @@ class y_data(sp.Function):
 # the per-example rule as a student types it: one weight w, its input x (1 for the bias), y and f = f(x_i)
 w_s, x_s, y_s, f_s = sp.symbols("w x y f", real=True)
 eta_s = sp.Symbol("eta", positive=True)
+# The batch answers in vector form: X the m x (n+1) data matrix with its column of ones, y the labels, w the weights
+m_s, d_s = sp.symbols("m d", positive=True, integer=True)  # d = n + 1
+Xv, yv, wv = sp.MatrixSymbol("X", m_s, d_s), sp.MatrixSymbol("y", m_s, 1), sp.MatrixSymbol("w", d_s, 1)
+GRAD_L, W_NEW = sp.MatrixSymbol(r"\nabla L", d_s, 1), sp.MatrixSymbol(r"\mathbf{w}^{\mathrm{new}}", d_s, 1)
 
 
 # work of the gradient-descent runs: per step and learning rate about m (n + 4) numbers (gradient and
@@ -398,9 +402,18 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
               r"to the \texttt{lstsq} solution, measured (markers, every few steps) and derived from "
               r"$(I-\eta H)^t\mathbf{e}_0$ (lines).",
               lambda path: _plot(path, runs, float(sim.losses(Xn, yn, w_ls)[0])), aside=True)
-    sol.answer("gradient", "dL/dw_j = -sum_i (y_i - f(x_i)) x_ij, x_i0 = 1")
-    sol.answer("batch rule", "w_j <- w_j + eta sum_i (y_i - f(x_i)) x_ij")
-    sol.answer("per-example rule", "w_j <- w_j + eta (y_i - f(x_i)) x_ij")
+    # the batch gradient and rule in vector form (a), judged on the random data at the probe w against central
+    # differences of L (the grader reads no matrix algebra: they are stated as equations)
+    data = (X1n, yn.reshape(-1, 1), w_probe.reshape(-1, 1), main["eta"])
+    fd_col = g_fd.reshape(-1, 1)
+    sol.answer("gradient", sp.Eq(GRAD_L, gradient(Xv, yv, wv), evaluate=False), claims=("c.fd", "a.sizes"),
+               check=witness.rhs(witness.formula_on((Xv, yv, wv, eta_s), data, fd_col, rtol=1e-6,
+                                                    atol=1e-6 * scale, what="dL/dw by central differences")))
+    sol.answer("batch rule", sp.Eq(W_NEW, wv - eta_s * gradient(Xv, yv, wv), evaluate=False),
+               claims=("c.fd", "a.batch"),
+               check=witness.rhs(witness.formula_on((Xv, yv, wv, eta_s), data, data[2] - main["eta"] * fd_col,
+                                                    rtol=1e-6, atol=1e-6 * scale * main["eta"],
+                                                    what="w - eta dL/dw by central differences")))
     # the rule for one weight, judged at the first example and the probe w for every j (x_0 = 1 for the bias)
     f_first = float(sim.predictions(Xn, w_probe)[0])
     points = [{y_s: yn[0], f_s: f_first, x_s: x_first[j], w_s: w_probe[j], eta_s: main["eta"]}
@@ -418,7 +431,6 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
                                    what="lambda_max = (1 + growth per step) / eta of the diverging run"))
     sol.answer("eta threshold", eta_max, claims=("c.diverge", f"c.run{p.eta_fraction:g}"),
                check=_threshold(Xn, yn))
-    sol.answer("w_lstsq", [float(v) for v in w_ls])
     sol.answer("w_gd", [float(v) for v in main["traj"][-1]], claims=("c.lstsq",),
                check=witness.close_all(w_ls, rtol=p.tol, atol=p.tol * max(1.0, float(np.linalg.norm(w_ls))),
                                        what="GD weights against lstsq"))

@@ -385,7 +385,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("hinge loss", L_svm, claims=("3a.numpy",),
                check=witness.close(num.multiclass_hinge(sf, y, float(delta)), rtol=RTOL, atol=hinge_atol,
                                    what="NumPy hinge loss"))
-    sol.answer("softmax probabilities", dict(zip(p.classes, probs)))
+    sol.answer("softmax probabilities", list(probs), claims=("3b.scipy", "3b.sum"),
+               check=witness.close_all(ref, rtol=RTOL, what=f"SciPy's softmax, classes {', '.join(p.classes)}"))
     sol.answer("p_y", probs[y], claims=("3b.scipy",),
                check=witness.close(float(ref[y]), rtol=RTOL, what="SciPy's softmax of the true class"))
     sol.answer("cross-entropy", sp.expand_log(L_ce, force=True), claims=("3b.value",),

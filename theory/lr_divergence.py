@@ -157,7 +157,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.close(measured, eta_opt, rtol=1e-6, what="best step"), aside=True)
 
     # (b) a function whose 1/E'' is not the best step
-    exact_best, newton = counterexample(sol.part(
+    counterexample(sol.part(
         "b", "When 1/E'' is not optimal",
         r"Give a function for which the inverse second derivative is not the optimal step."), p)
 
@@ -259,8 +259,13 @@ def solve(p: Params, ctx: Context) -> Solution:
                       "(part (d)). Divergence starts at 2 eta_opt = 2/a.")
     sol.misconception("divergence threshold", "rate-at-curvature", 2 * a,
                       "The threshold is 2/E'' = 2/a: twice the inverse curvature, not twice the curvature.")
-    sol.answer("counterexample best step", exact_best)
-    sol.answer("counterexample 1/F''", newton)
+    # (b) is a design: any function whose best single step from w_0 is not 1/F''(w_0) answers it
+    sol.answer("counterexample", function_of_w(p.E), claims=("b.not-newton", "b.line-search"),
+               check=_not_newton(exact_decimal(p.start_b)), any_passing=True)
+    sol.misconception("counterexample", "quadratic", (w - 3) ** 2 / 2,
+                      "On a quadratic the Taylor expansion of (a) is exact, so the best step is exactly 1/E'' "
+                      "wherever it starts: a counterexample needs a curvature that changes along the step "
+                      "(w^4, cosh(w), exp(w) + w^2, ...).")
     return sol
 
 
@@ -296,6 +301,50 @@ def _threshold(f, w0: float, w_star: float) -> Check:
         return prove.on_instances({f"converges at 0.998 x {x:.6g}": distance(0.998 * x) < 1,
                                    f"diverges at 1.002 x {x:.6g}": distance(1.002 * x) > 1},
                                   "gradient descent from w_0 for 60 steps")
+
+    return check
+
+
+def _not_newton(x0: sp.Expr) -> Check:
+    """A candidate F(w) for (b): from w_0 = x0, one step of the best size along -F'(w_0), found by a line search
+    (NumPy: a log-spaced scan of six decades either side of 1/F''(w_0), refined by a bounded search), must differ
+    from 1/F''(w_0) by more than a millionth (the search resolves a quadratic's to about 1e-8) and end lower,
+    beyond rounding."""
+    x = float(x0)
+
+    def check(value) -> Verdict:
+        try:
+            F = sp.sympify(value, strict=True)
+        except (sp.SympifyError, TypeError):
+            F = None
+        if not isinstance(F, sp.Expr) or F.free_symbols != {w}:
+            return Verdict("numeric", False, f"{sp.sstr(value)[:60]} is not a function of w")
+        name = f"F = {sp.sstr(F)[:60]} from w_0 = {x:g}"
+        slopes = prove.attempt(lambda: [complex(sp.N(sp.diff(F, w, k).subs(w, x0), 30)) for k in (1, 2)], budget=2.0)
+        if slopes is None or any(v.imag or not np.isfinite(v.real) for v in slopes):
+            return Verdict("numeric", False, f"{name}: F' and F'' are not finite real numbers at w_0")
+        g, h = (v.real for v in slopes)
+        if g == 0 or h == 0:
+            return Verdict("numeric", False, f"{name}: F'(w_0) = {g:.3g}, F''(w_0) = {h:.3g}: no step moves, "
+                           "or 1/F'' does not exist")
+        f = sp.lambdify(w, F, "numpy")
+        r0 = 1 / h if h > 0 else (abs(x) + 1.0) / abs(g)
+        rates = np.geomspace(1e-6 * r0, 1e6 * r0, 4001)
+        with np.errstate(all="ignore"):
+            values = np.asarray(f(x - rates * g), dtype=float) * np.ones_like(rates)
+        if not np.isfinite(values).any():
+            return Verdict("numeric", False, f"{name}: F is not finite along the step")
+        i = int(np.nanargmin(values))
+        if i == len(rates) - 1:
+            return Verdict("numeric", False, f"{name}: F keeps decreasing up to a step 10^6 times 1/F'': no finite "
+                           "best step")
+        lo, hi = rates[max(i - 1, 0)], rates[i + 1]
+        best = lo + gd.minimiser(lambda t: float(f(x - (lo + t * (hi - lo)) * g)), 0.0, 1.0) * (hi - lo)
+        after_best, after_newton = (float(f(x - r * g)) for r in (best, 1 / h))
+        lower = after_newton - after_best > 8 * np.finfo(float).eps * max(abs(after_best), abs(after_newton))
+        ok = bool(lower and abs(best * h - 1) > 1e-6)
+        return Verdict("numeric", ok, f"{name}: F after the best step {best:.6g} is {after_best:.10g}, after "
+                       f"1/F'' = {1 / h:.6g} it is {after_newton:.10g} (log-spaced line search)")
 
     return check
 

@@ -119,3 +119,9 @@ def formula_on(symbols: tuple, values: tuple, measured: Any, *, rtol: float, wha
         return agree(out.real)
 
     return check
+
+
+def rhs(inner: Check) -> Check:
+    """A check of a formula that also judges the formula stated as an equation `lhs = formula` (its right-hand
+    side): an answer in matrix symbols is stated so (``Eq(nabla L, X^T (X w - y)/N)``), a student may give either."""
+    return lambda value: inner(value.rhs if isinstance(value, sp.Eq) else value)
