@@ -65,9 +65,12 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
     rows = answer_rows(sol)
     errata = iter(errata_rows(sol, number))
     for part in sol.parts:
-        out.append(rf"\subsection*{{({part.label}) {part.title}}}\phantomsection\label{{{anchor(number, part.label)}}}")
-        if part.question:
-            out.append(rf"\begin{{question}}{part.question}\end{{question}}")
+        label = rf"\phantomsection\label{{{anchor(number, part.label)}}}"
+        if part.question:  # the part's heading opens its question: one block, read first
+            out.append(rf"\begin{{question}}{label}\parthead{{({part.label}) {part.title}}}"
+                       rf"{part.question}\end{{question}}")
+        else:
+            out.append(rf"\subsection*{{({part.label}) {part.title}}}{label}")
         shown_before = None
         for b in part.blocks:
             shown = _block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number)  # draws figures
