@@ -185,3 +185,16 @@ def test_the_sheets_sign_is_no_misconception_when_it_is_in_force():
     ids = {m.id for m in sol.misconceptions}
     assert "sheet-sign" not in ids and "loss-sheet-sign" not in ids and "regression-path-only" in ids
     assert sol.passed
+
+
+def test_the_outputs_and_the_other_sign_formula_are_checked_answers():
+    """(c)'s outputs are judged part by part by the NumPy forward pass; (b)'s formula under the other sign
+    of l_cls by central differences of the NumPy loss with that sign (not by the formula of the sign in use)."""
+    sol = solved("multitask")
+    outputs = sol.results["h, y1, y2"]
+    assert outputs.verdict.passed and outputs.claims == ("c.numpy",)
+    assert sol.rejects(outputs.id, {**outputs.value, "y2": outputs.value["y2"] * sp.Rational(101, 100)}).passed
+    assert sol.rejects(outputs.id, {n: v for n, v in outputs.value.items() if n != "h"}).passed
+    other = sol.results["dl/dw1 expression (printed sign)"]
+    assert other.verdict.passed and other.claims == ("b.other-sign-finite-differences",)
+    assert sol.rejects(other.id, sol.results["dl/dw1 expression"].value).passed
