@@ -112,3 +112,20 @@ def test_misconceptions_that_coincide_at_eta_one_are_not_declared():
     ids = {m.id for m in sol.misconceptions}
     assert not {"other-centre", "no-square-root"} & ids and {"minimiser-as-end", "full-distance"} <= ids
     assert sol.passed
+
+
+def test_the_verdict_and_the_counterexample_are_checked_answers():
+    """'No' is judged by simulated steps from the grid; any counterexample whose simulated step lowers the drawn
+    term and raises f is right, with its reported numbers the simulated ones."""
+    sol = solved("sgd_counterexample")
+    assert sol.results["guaranteed decrease"].verdict.passed
+    assert sol.rejects("guaranteed decrease", True).passed
+    example = sol.results["counterexample"]
+    assert example.verdict.passed and example.any_passing
+    another = {"w": sp.Rational(1, 10), "eta": sp.Rational(1, 2), "term": 2}  # between l_2 and c_2 = -1
+    assert not sol.rejects("counterexample", another).passed
+    for wrong in ({**example.value, "term": 3 - example.value["term"]},  # the other draw lowers f there
+                  {**example.value, "eta": 3},  # the drawn term goes up: not the sheet's SGD
+                  {**example.value, "f_after": example.value["f_before"]},
+                  {"w": example.value["w"], "eta": example.value["eta"]}):
+        assert sol.rejects("counterexample", wrong).passed, wrong

@@ -392,13 +392,12 @@ def solve(p: Params, ctx: Context) -> Solution:
                                  (float(m - r), float(m + r)), float(w0), float(w1), i), aside=True)
 
     ell_gen = increasing_endpoints(c1_, c2_, eta)[0]
-    sol.answer("guaranteed decrease", False)
-    sol.answer("counterexample", {"w": w0, "eta": e, "term": i + 1, "w_next": w1,
-                                  "f_before": F0, "f_after": F1})
-    sol.answer("increasing set term 1", {"lo": sets[0].start, "hi": sets[0].end})
-    sol.answer("increasing set term 2", {"lo": sets[1].start, "hi": sets[1].end})
-    sol.answer("l_1 general", ell_gen)
-    sol.answer("eta range for descent on the sampled term", {"lo": 0, "hi": max_rate()})
+    guaranteed = _guaranteed(pts, cs, p.eta)
+    pb.claim("no-guarantee", rf"Simulated single steps with $\eta = {p.eta:g}$ from the {p.grid} grid points find "
+             r"steps that lower their sampled term and raise $f$.", guaranteed(False), aside=True)
+    sol.answer("guaranteed decrease", False, claims=("b.no-guarantee",), check=guaranteed)
+    sol.answer("counterexample", {"w": w0, "eta": e, "term": i + 1, "w_next": w1, "f_before": F0, "f_after": F1},
+               claims=("b.term-decreases", "b.f-increases"), check=_counterexample(cs, size), any_passing=True)
     sol.answer("descent rate limit", max_rate(), claims=("a.sim",), check=limit_check)
     sol.misconception("descent rate limit", "no-overshoot", sp.Integer(1),
                       "eta < 1 is where the step stops short of c_i without jumping over it, but jumping over "
@@ -458,6 +457,54 @@ def _differs(right: sp.Expr, wrong: sp.Expr) -> bool:
     """A misconception is declared only where it is more than 1% away from the right value."""
     a, b = float(right), float(wrong)
     return abs(a - b) > 0.01 * max(abs(a), abs(b))
+
+
+def _guaranteed(pts: np.ndarray, cs: tuple, eta_: float) -> Check:
+    """A yes/no candidate judged by simulated single steps from the grid points: "no" (False) is right exactly
+    when some step lowers its sampled term and raises f."""
+    found = [(float(w_), k + 1) for k in range(2) for w_ in pts[(sim.change_of_f(pts, cs, k, eta_) > 0)
+                                                             & (sim.change_of_term(pts, cs, k, eta_) < 0)][:1]]
+    seen = (f"a step on f_{found[0][1]} from w = {found[0][0]:.6g} lowers that term and raises f" if found
+            else "no step that lowers its term raises f")
+
+    def check(value) -> Verdict:
+        if not isinstance(value, (bool, np.bool_)):
+            return Verdict("numeric", False, f"{str(value)[:60]} is not a yes/no answer")
+        return Verdict("numeric", bool(value) == (not found),
+                       f"simulated steps with eta = {eta_:g} from {len(pts)} grid points: {seen}")
+
+    return check
+
+
+def _counterexample(cs: tuple, size: float) -> Check:
+    """A candidate counterexample {w, eta, term (1 or 2)} judged by the simulated step: it must lower the drawn
+    term (the sheet's assumption) and raise f; w_next, f_before and f_after, when given, must be the simulated
+    ones."""
+    derived = ("w_next", "f_before", "f_after")
+
+    def check(value) -> Verdict:
+        given = {"w", "eta", "term"}
+        if not isinstance(value, dict) or not given <= set(value) or set(value) - given - set(derived):
+            return Verdict("numeric", False, f"{str(value)[:60]} is not a counterexample {{w, eta, term}}")
+        w_, e_, k = (witness.number(value[n]) for n in ("w", "eta", "term"))
+        if w_ is None or e_ is None or e_ <= 0 or k not in (1, 2):
+            return Verdict("numeric", False, f"{str(value)[:60]}: w a number, eta > 0 and term 1 or 2 are needed")
+        at, i = np.array(w_), int(k) - 1
+        after = sim.sgd_step(at, cs, i, e_)
+        what = f"simulated step from w = {w_:.6g} with eta = {e_:.6g} on f_{i + 1}"
+        v = prove.on_instances({"the drawn term decreases": bool(sim.change_of_term(at, cs, i, e_) < 0),
+                                "f increases": bool(sim.change_of_f(at, cs, i, e_) > 0)}, what)
+        measured = {"w_next": (float(after), 1e-12 * size),
+                    "f_before": (float(sim.objective(cs)(at)), 1e-12 * size**2),
+                    "f_after": (float(sim.objective(cs)(after)), 1e-12 * size**2)}
+        for n in derived:
+            if n in value:
+                x = witness.number(value[n])
+                v = v & (prove.close(measured[n][0], x, rtol=1e-9, atol=measured[n][1], what=f"{n}, simulated")
+                         if x is not None else Verdict("numeric", False, f"{n}: not a number"))
+        return v
+
+    return check
 
 
 def _rate_limit(pts: np.ndarray, cs: tuple) -> Check:
