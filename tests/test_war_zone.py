@@ -186,3 +186,18 @@ def test_misconceptions_vanish_where_harmless():
     sol = solve_topic(wz, {**FAST, "polygons": TRIANGLES, "discs": "((0, 0, 1),)", "rings": "()"})
     assert {m.id for m in sol.misconceptions} == {"and-bias-off-by-one"}
     assert not unrejected(sol)
+
+
+def test_the_and_units_inputs_are_judged_by_the_alarm():
+    """Which layer-1 units each AND unit reads is part of the design: another right wiring would pass, a unit left
+    out, a unit of another piece or an index outside the layer are rejected."""
+    sol = solved("war_zone")
+    answer = sol.results["a.and_inputs"]
+    assert answer.verdict.passed and answer.any_passing and answer.claims == ("a.alarm.grid", "a.alarm.random")
+    first, *rest = answer.value
+    shuffled = [list(reversed(first)), *rest]  # the order of an AND's inputs does not matter
+    assert not sol.rejects(answer.id, shuffled).passed
+    n = sum(len(r) for r in answer.value)
+    for wrong in ([first[:-1], *rest], [rest[0], *rest] if rest else [[n + 1]], [[n + 1], *rest], [[0.5], *rest],
+                  answer.value[:-1]):
+        assert sol.rejects(answer.id, wrong).passed, wrong
