@@ -803,9 +803,9 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         ),
         aside=True,
     )
-    sol.answer("h, y1, y2", {n: explicit(env[n]) for n in names}, claims=("c.numpy",), check=witness.fields(
-        {n: witness.close(float(measured[n][0]), rtol=1e-12, atol=1e-15, what=f"NumPy forward pass ({n})")
-         for n in names}, "NumPy forward pass"))
+    sol.answer(", ".join(names), [explicit(env[n]) for n in names], claims=("c.numpy",),
+               check=witness.close_all([float(measured[n][0]) for n in names], rtol=1e-12, atol=1e-15,
+                                       what="NumPy forward pass"))
     loss_np = float(sim.loss(net.spec(), floats, p.t1, p.t2, sign, base=base_f)[0])
     sol.answer("loss", loss, claims=("c.numpy-loss",), check=witness.close(loss_np, rtol=1e-12, what="NumPy loss"))
     wrong_losses = {"loss-sheet-sign": loss_value(y1, y2, t1, t2, -1, b)} if sign == 1 else {}

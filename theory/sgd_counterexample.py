@@ -396,8 +396,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb.claim("no-guarantee", rf"Simulated single steps with $\eta = {p.eta:g}$ from the {p.grid} grid points find "
              r"steps that lower their sampled term and raise $f$.", guaranteed(False), aside=True)
     sol.answer("guaranteed decrease", False, claims=("b.no-guarantee",), check=guaranteed)
-    sol.answer("counterexample", {"w": w0, "eta": e, "term": i + 1, "w_next": w1, "f_before": F0, "f_after": F1},
-               claims=("b.term-decreases", "b.f-increases"), check=_counterexample(cs, size), any_passing=True)
+    sol.answer("counterexample [w, eta, term]", [w0, e, i + 1], claims=("b.term-decreases", "b.f-increases"),
+               check=_counterexample(cs), any_passing=True)
     sol.answer("descent rate limit", max_rate(), claims=("a.sim",), check=limit_check)
     sol.misconception("descent rate limit", "no-overshoot", sp.Integer(1),
                       "eta < 1 is where the step stops short of c_i without jumping over it, but jumping over "
@@ -476,33 +476,19 @@ def _guaranteed(pts: np.ndarray, cs: tuple, eta_: float) -> Check:
     return check
 
 
-def _counterexample(cs: tuple, size: float) -> Check:
-    """A candidate counterexample {w, eta, term (1 or 2)} judged by the simulated step: it must lower the drawn
-    term (the sheet's assumption) and raise f; w_next, f_before and f_after, when given, must be the simulated
-    ones."""
-    derived = ("w_next", "f_before", "f_after")
+def _counterexample(cs: tuple) -> Check:
+    """A candidate counterexample [w, eta, term (1 or 2)] judged by the simulated step from w on that term: it
+    must lower the drawn term (the sheet's assumption on eta) and raise f."""
 
     def check(value) -> Verdict:
-        given = {"w", "eta", "term"}
-        if not isinstance(value, dict) or not given <= set(value) or set(value) - given - set(derived):
-            return Verdict("numeric", False, f"{str(value)[:60]} is not a counterexample {{w, eta, term}}")
-        w_, e_, k = (witness.number(value[n]) for n in ("w", "eta", "term"))
-        if w_ is None or e_ is None or e_ <= 0 or k not in (1, 2):
-            return Verdict("numeric", False, f"{str(value)[:60]}: w a number, eta > 0 and term 1 or 2 are needed")
+        given = [witness.number(v) for v in value] if isinstance(value, (list, tuple)) and len(value) == 3 else []
+        if not given or None in given or given[1] <= 0 or given[2] not in (1, 2):
+            return Verdict("numeric", False, f"{str(value)[:60]} is not [w, eta > 0, term 1 or 2]")
+        w_, e_, k = given
         at, i = np.array(w_), int(k) - 1
-        after = sim.sgd_step(at, cs, i, e_)
-        what = f"simulated step from w = {w_:.6g} with eta = {e_:.6g} on f_{i + 1}"
-        v = prove.on_instances({"the drawn term decreases": bool(sim.change_of_term(at, cs, i, e_) < 0),
-                                "f increases": bool(sim.change_of_f(at, cs, i, e_) > 0)}, what)
-        measured = {"w_next": (float(after), 1e-12 * size),
-                    "f_before": (float(sim.objective(cs)(at)), 1e-12 * size**2),
-                    "f_after": (float(sim.objective(cs)(after)), 1e-12 * size**2)}
-        for n in derived:
-            if n in value:
-                x = witness.number(value[n])
-                v = v & (prove.close(measured[n][0], x, rtol=1e-9, atol=measured[n][1], what=f"{n}, simulated")
-                         if x is not None else Verdict("numeric", False, f"{n}: not a number"))
-        return v
+        return prove.on_instances({"the drawn term decreases": bool(sim.change_of_term(at, cs, i, e_) < 0),
+                                   "f increases": bool(sim.change_of_f(at, cs, i, e_) > 0)},
+                                  f"simulated step from w = {w_:.6g} with eta = {e_:.6g} on f_{i + 1}")
 
     return check
 

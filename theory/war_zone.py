@@ -650,13 +650,14 @@ def _what(name: str, edge: str) -> str:
 
 
 def _answers(sol: Solution, label: str, net: Network, sets: dict[str, np.ndarray], geometry: Callable) -> None:
-    """The network of a map, one answer per field; each field (weights, biases, the layer-1 units each AND
-    unit reads) is judged by the alarm it gives, with every other field as derived, against the map's
+    """The network of a map, one answer per field; each field (weights, biases, the 0/1 matrix of the layer-1
+    units each AND unit reads) is judged by the alarm it gives, with every other field as derived, against the map's
     geometry at the claims' points. The numbers of units are the lengths of these lists, not answers: another
     design may use other numbers."""
     claims = (f"{label}.alarm.grid", f"{label}.alarm.random")
     fields = {"layer1_weights": [list(w) for w, _ in net.units], "layer1_biases": [b for _, b in net.units],
-              "and_inputs": [[i + 1 for i in idx] for idx in net.pieces], "and_biases": list(net.and_b),
+              "and_inputs": [[int(i in idx) for i in range(len(net.units))] for idx in net.pieces],
+              "and_biases": list(net.and_b),
               "or_bias": net.or_b}
     for key in ("layer1_weights", "layer1_biases", "and_inputs", "and_biases", "or_bias"):
         sol.answer(f"{label}.{key}", fields[key], check=_alarm_with(net, key, sets, geometry), claims=claims,
@@ -684,14 +685,14 @@ def _replaced(net: Network, key: str, value) -> Network | str:
     rows = value.tolist() if isinstance(value, sp.MatrixBase) else value
     if not isinstance(rows, (list, tuple)):
         return "not a list"
-    if key == "and_inputs":  # the layer-1 units (counted from 1) each AND unit reads
-        n = len(net.units)
-        if len(rows) != len(net.pieces) or any(not isinstance(r, (list, tuple)) or not r for r in rows):
-            return f"not {len(net.pieces)} lists of layer-1 units"
-        picked = [[witness.number(v) for v in r] for r in rows]
-        if any(v is None or v != int(v) or not 1 <= v <= n for r in picked for v in r):
-            return f"an entry is not a layer-1 unit 1..{n}"
-        return dataclasses.replace(net, pieces=[[int(v) - 1 for v in r] for r in picked])
+    if key == "and_inputs":  # row j: 1 where AND unit j reads a layer-1 unit (with weight 1), else 0
+        want = (len(net.pieces), len(net.units))
+        if len(rows) != want[0] or any(not isinstance(r, (list, tuple)) or len(r) != want[1] for r in rows):
+            return f"not a {want[0]}x{want[1]} matrix"
+        read = [[witness.number(v) for v in r] for r in rows]
+        if any(v not in (0, 1) for r in read for v in r):
+            return "an entry is not 0 or 1"
+        return dataclasses.replace(net, pieces=[[i for i, v in enumerate(r) if v == 1] for r in read])
     if key == "layer1_weights":
         want = (len(net.units), len(net.phi))
         if len(rows) != want[0] or any(not isinstance(r, (list, tuple)) or len(r) != want[1] for r in rows):

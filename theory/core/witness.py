@@ -119,16 +119,3 @@ def formula_on(symbols: tuple, values: tuple, measured: Any, *, rtol: float, wha
         return agree(out.real)
 
     return check
-
-
-def fields(checks: Mapping[Any, Check], what: str) -> Check:
-    """A candidate with named parts (a dict such as {"v": ..., "w5": ...}), each part judged by its own
-    witness; a candidate must give exactly these parts."""
-
-    def check(value: Any) -> Verdict:
-        if not isinstance(value, Mapping) or set(value) != set(checks):
-            return Verdict("numeric", False, f"{what}: {sp.sstr(value)[:60]} does not give exactly the parts "
-                           + ", ".join(map(str, checks)))
-        return reduce(lambda a, b: a & b, (c(value[k]) for k, c in checks.items()))
-
-    return check
