@@ -33,7 +33,7 @@ def test_the_sheets_numbers():
     h = _sigma(0.25)
     y1, y2 = 0.2 * h, _sigma(0.1 * h)
     values = sol.answers["h, y1, y2"]
-    assert [values[n]["value"] for n in ("h", "y1", "y2")] == pytest.approx([h, y1, y2])
+    assert [v["value"] for v in values] == pytest.approx([h, y1, y2])
     expected = ((y1 - 1) * 0.2 + (y2 - 1) * 0.1) * h * (1 - h) * 0.5
     assert sol.answers["dl/dw1"]["value"] == pytest.approx(expected)
     printed = ((y1 - 1) * 0.2 - (y2 - 1) * 0.1) * h * (1 - h) * 0.5
@@ -78,7 +78,7 @@ def test_base_two_divides_the_cross_entropy_and_its_gradient_by_ln_two_and_holds
     natural, bits = (solve_topic(mt, {"log_base": b}) for b in ("e", "2"))
     assert not {cid for cid, _, v in bits.claims() if not v.passed}
     assert bits.answers["h, y1, y2"] == natural.answers["h, y1, y2"]
-    y1 = sp.sympify(natural.answers["h, y1, y2"]["y1"]["exact"])
+    y1 = sp.sympify(natural.answers["h, y1, y2"][1]["exact"])
     reg = (y1 - 1) ** 2 / 2  # t1 = 1: the squared error has no log and does not change
     ex = {k: [sp.sympify(s.answers[k]["exact"]) for s in (natural, bits)] for k in ("loss", "dl/dw1",
                                                                                    "dl/dw1 (printed sign)")}
@@ -185,3 +185,17 @@ def test_the_sheets_sign_is_no_misconception_when_it_is_in_force():
     ids = {m.id for m in sol.misconceptions}
     assert "sheet-sign" not in ids and "loss-sheet-sign" not in ids and "regression-path-only" in ids
     assert sol.passed
+
+
+def test_the_outputs_and_the_other_sign_formula_are_checked_answers():
+    """(c)'s outputs are judged entry by entry by the NumPy forward pass; (b)'s formula under the other sign
+    of l_cls by central differences of the NumPy loss with that sign (not by the formula of the sign in use)."""
+    sol = solved("multitask")
+    outputs = sol.results["h, y1, y2"]
+    assert outputs.verdict.passed and outputs.claims == ("c.numpy",)
+    h, y1, y2 = outputs.value
+    assert sol.rejects(outputs.id, [h, y1, y2 * sp.Rational(101, 100)]).passed
+    assert sol.rejects(outputs.id, [y1, y2]).passed
+    other = sol.results["dl/dw1 expression (printed sign)"]
+    assert other.verdict.passed and other.claims == ("b.other-sign-finite-differences",)
+    assert sol.rejects(other.id, sol.results["dl/dw1 expression"].value).passed

@@ -76,7 +76,7 @@ def test_each_convention_closed_form_and_gain_hold(conv):
 def test_each_convention_solves(conv):
     sol = solve_topic(opt, {**FAST, **CONVENTIONS[conv]})
     assert {cid for cid, _, v in sol.claims() if not v.passed} == set()
-    assert sol.results["momentum convention"].value == conv
+    assert sol.params.momentum == conv
     gain = GAINS[conv].subs({opt.beta: sp.Rational(9, 10), opt.damp: sp.Rational(1, 2)})
     assert sol.results["momentum gain"].value == gain  # 10, 5, 1
 
@@ -256,3 +256,22 @@ def test_misconceptions_only_where_they_differ(overrides):
     sol = solve_topic(opt, {**FAST, **overrides})
     assert {cid for cid, _, v in sol.claims() if not v.passed} == set()
     _judged(sol)
+
+
+@pytest.mark.parametrize("conv", CONVENTIONS)
+def test_tuned_settings_are_judged_by_the_simulators_step(conv):
+    """Polyak's (eta*, beta*) and Nesterov's beta_N are checked answers: 0.2% off either way, they contract
+    slower than the simulator's step map at the derived setting (in every convention)."""
+    sol = solve_topic(opt, {**FAST, **CONVENTIONS[conv]})
+    for name, claim in (("eta* heavy ball", "a.hb_tuned"), ("beta* heavy ball", "a.hb_tuned"),
+                        ("beta Nesterov", "b.beta_tuned")):
+        answer = sol.results[name]
+        assert answer.verdict.passed and answer.claims == (claim,)
+        off = (sp.Rational(998, 1000), sp.Rational(1002, 1000))
+        assert all(sol.rejects(name, answer.value * f).passed for f in off)
+
+
+def test_failed_tuning_is_caught(monkeypatch):
+    monkeypatch.setattr(opt, "heavy_ball_optimum", lambda mu, L: (4 / (sp.sqrt(L) + sp.sqrt(mu)) ** 2,
+                                                                  ((sp.sqrt(L) - sp.sqrt(mu)) / sp.sqrt(L)) ** 2))
+    assert "a.hb_tuned" in failed()

@@ -112,3 +112,21 @@ def test_misconceptions_that_coincide_at_eta_one_are_not_declared():
     ids = {m.id for m in sol.misconceptions}
     assert not {"other-centre", "no-square-root"} & ids and {"minimiser-as-end", "full-distance"} <= ids
     assert sol.passed
+
+
+def test_the_verdict_and_the_counterexample_are_checked_answers():
+    """'No' is judged by simulated steps from the grid; any counterexample whose simulated step lowers the drawn
+    term and raises f is right."""
+    sol = solved("sgd_counterexample")
+    assert sol.results["guaranteed decrease"].verdict.passed
+    assert sol.rejects("guaranteed decrease", True).passed
+    name = "counterexample [w, eta, term]"
+    example = sol.results[name]
+    assert example.verdict.passed and example.any_passing
+    w, eta, term = example.value
+    another = [sp.Rational(1, 10), sp.Rational(1, 2), 2]  # between l_2 and c_2 = -1
+    assert not sol.rejects(name, another).passed
+    for wrong in ([w, eta, 3 - term],  # the other draw lowers f there
+                  [w, 3, term],  # the drawn term goes up: not the sheet's SGD
+                  [w, eta, 3], [w, eta]):
+        assert sol.rejects(name, wrong).passed, wrong

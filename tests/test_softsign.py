@@ -82,3 +82,12 @@ def test_grading_accepts_the_answers_and_names_each_misconception():
 
 def test_the_right_value_is_no_misconception():
     assert not right_values_rejected(solved("softsign"), ANSWERS)
+
+
+def test_the_limit_of_the_slope_is_judged_by_measured_slopes():
+    """lim g' = 0 is backed by slopes measured far out; a constant that the slopes do not approach is rejected."""
+    sol = solved("softsign")
+    answer = sol.results["lim g' at +-oo"]
+    assert answer.verdict.passed and answer.claims == ("biii.limits-measured",)
+    for wrong in (1, sp.Rational(1, 4), sp.Rational(-1, 10**6), sp.Rational(1, 10**7)):
+        assert sol.rejects("lim g' at +-oo", wrong).passed, wrong

@@ -16,18 +16,24 @@ from theory.core.errors import BadInput
 DEAD_H1 = "w1=0.1, w2=0.2, w3=0.3, w4=0.4, w5=0.5, w6=0.6, b1=-0.5, b2=0.2, b3=0.3"
 
 
+def _gradient(sol) -> dict:
+    """The checked gradient answer (a list in the order of its name's brackets), by parameter name."""
+    name = next(n for n in sol.answers if n.startswith("gradient ["))
+    return dict(zip(name[len("gradient ["):-1].split(", "), sol.answers[name], strict=True))
+
+
 def test_the_sheets_numbers():
     sol = solve_topic(tls, {})
     y = 1 / (1 + sp.exp(-sp.Rational(16, 25)))
     assert sol.answers["y"]["value"] == pytest.approx(float(y))
     assert sol.answers["loss"]["value"] == pytest.approx(float(-sp.log(y)))
-    grad = sol.answers["gradient"]
+    grad = _gradient(sol)
     assert grad["w3"]["value"] == grad["w4"]["value"] == 0.0
     assert grad["w5"]["value"] == pytest.approx(float((y - 1) * sp.Rational(1, 5)))
-    assert sol.answers["momentum (i) velocity form"]["w5"]["value"] == pytest.approx(
+    assert sol.answers["w5, momentum (i) velocity form"]["value"] == pytest.approx(
         0.956905, abs=1e-6
     )
-    assert sol.answers["momentum (ii) buffer form"]["w5"]["value"] == pytest.approx(
+    assert sol.answers["w5, momentum (ii) buffer form"]["value"] == pytest.approx(
         0.461905, abs=1e-6
     )
 
@@ -60,7 +66,7 @@ def test_a_dead_relu_is_explained():
         b.body for part in sol.parts for b in part.blocks if type(b).__name__ == "Text"
     )
     assert sol.passed and "dead ReLU" in notes
-    assert {n for n, g in sol.answers["gradient"].items() if g["value"] == 0} == {
+    assert {n for n, g in _gradient(sol).items() if g["value"] == 0} == {
         "w1",
         "w3",
         "w4",
@@ -105,7 +111,7 @@ def test_base_two_divides_the_loss_and_the_gradient_by_ln_two_and_holds():
     assert not {cid for cid, _, v in bits.claims() if not v.passed}
     assert bits.answers["y"] == natural.answers["y"]
     pairs = [(natural.answers["loss"], bits.answers["loss"])]
-    pairs += [(natural.answers["gradient"][n], g) for n, g in bits.answers["gradient"].items()]
+    pairs += [(_gradient(natural)[n], g) for n, g in _gradient(bits).items()]
     for a, b in pairs:
         assert sp.simplify(sp.sympify(b["exact"]) * sp.log(2) - sp.sympify(a["exact"])) == 0
         assert b["value"] == pytest.approx(a["value"] / math.log(2), rel=1e-14, abs=0)
@@ -218,3 +224,12 @@ def test_grading_accepts_the_answers_and_names_each_misconception():
 def test_the_right_value_is_no_misconception():
     names = ("y", "loss", "gradient [w1, w2, w3, w4, w5, w6, b1, b2, b3]", "updated [w1, w4, w5, w6, b1, b3]")
     assert not right_values_rejected(solved("two_layer_sgd"), names)
+
+
+def test_the_momentum_steps_are_checked_answers():
+    """Each convention's new w5 is judged by its NumPy optimiser object; the other convention's value is rejected."""
+    sol = solved("two_layer_sgd")
+    one, two = (sol.results[n] for n in ("w5, momentum (i) velocity form", "w5, momentum (ii) buffer form"))
+    assert one.verdict.passed and two.verdict.passed
+    assert one.claims == ("d.velocity-form",) and two.claims == ("d.buffer-form",)
+    assert sol.rejects(one.id, two.value).passed and sol.rejects(two.id, one.value).passed

@@ -186,3 +186,17 @@ def test_misconceptions_vanish_where_harmless():
     sol = solve_topic(wz, {**FAST, "polygons": TRIANGLES, "discs": "((0, 0, 1),)", "rings": "()"})
     assert {m.id for m in sol.misconceptions} == {"and-bias-off-by-one"}
     assert not unrejected(sol)
+
+
+def test_the_and_units_inputs_are_judged_by_the_alarm():
+    """Which layer-1 units each AND unit reads (a 0/1 matrix) is part of the design: a unit left out, a unit of
+    another piece, an entry other than 0 or 1 or a row too few are rejected."""
+    sol = solved("war_zone")
+    answer = sol.results["a.and_inputs"]
+    assert answer.verdict.passed and answer.any_passing and answer.claims == ("a.alarm.grid", "a.alarm.random")
+    first, *rest = answer.value
+    dropped = list(first)
+    dropped[first.index(1)] = 0
+    other = [1 - v for v in first]
+    for wrong in ([dropped, *rest], [other, *rest], [[2 * v for v in first], *rest], answer.value[:-1]):
+        assert sol.rejects(answer.id, wrong).passed, wrong

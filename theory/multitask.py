@@ -612,7 +612,15 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
     right = explicit(hand[p.cls_sign]["w1"].xreplace(to_xw))
     sol.answer("dl/dw1 expression", right, claims=("b.finite-differences",),
                check=_at_points(order, points, fd[0], "dl/dw1 by central differences", 1e-6, 1e-8))
-    sol.answer(f"dl/dw1 expression ({other} sign)", explicit(hand[other]["w1"].xreplace(to_xw)))
+    fd_other = sim.central_gradient(net.spec(), values, ["w1"], arr[-2], arr[-1], SIGN[other], FD_STEP,
+                                    base=base_f)[0]
+    other_check = _at_points(order, points, fd_other, f"dl/dw1 by central differences ({other} sign)", 1e-6, 1e-8)
+    right_other = explicit(hand[other]["w1"].xreplace(to_xw))
+    pb.claim("other-sign-finite-differences", rf"With the {other} sign of $l_{{cls}}$, central differences of the "
+             r"NumPy loss agree with its $\partial l/\partial w_1$ at the same points.",
+             other_check(right_other), aside=True)
+    sol.answer(f"dl/dw1 expression ({other} sign)", right_other, claims=("b.other-sign-finite-differences",),
+               check=other_check)
     slips = _slips(net, env_d, pre_d, sign, b, N)
     if sign == 1:
         slips["sheet-sign"] = hand["printed"]["w1"]
@@ -795,7 +803,9 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         ),
         aside=True,
     )
-    sol.answer("h, y1, y2", {n: explicit(env[n]) for n in names})
+    sol.answer(", ".join(names), [explicit(env[n]) for n in names], claims=("c.numpy",),
+               check=witness.close_all([float(measured[n][0]) for n in names], rtol=1e-12, atol=1e-15,
+                                       what="NumPy forward pass"))
     loss_np = float(sim.loss(net.spec(), floats, p.t1, p.t2, sign, base=base_f)[0])
     sol.answer("loss", loss, claims=("c.numpy-loss",), check=witness.close(loss_np, rtol=1e-12, what="NumPy loss"))
     wrong_losses = {"loss-sheet-sign": loss_value(y1, y2, t1, t2, -1, b)} if sign == 1 else {}

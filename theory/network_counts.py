@@ -345,8 +345,6 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
     sol.misconception("backprop ops", "backward-only", sp.expand(B_sym),
                       "Backpropagation needs the activations of a forward pass before it can go backward: "
                       "its cost is the forward pass F plus the backward pass B, not B alone.")
-    sol.answer("finite-difference ops (example)", T_ex)
-    sol.answer("backprop ops (example)", BP_ex)
 
 
 def _matrix_form(sol: Solution, p: Params, ctx: Context) -> None:

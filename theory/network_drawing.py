@@ -149,7 +149,6 @@ def solve(p: Params, ctx: Context) -> Solution:
                    r"the equation.", prove.close_all(measured, np.broadcast_to(predicted, measured.shape),
                                                      rtol=1e-12, atol=1e-12, what="drawing against equation"),
                    aside=True)
-        sol.answer(f"({label}) neurons", [describe(u) for u in units])
         count = f"({label}) neuron count"
         neurons = witness.equal(activations(formula), "distinct activations in SymPy's reading of the equation "
                                 "(and the output unit when it has none)")

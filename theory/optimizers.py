@@ -423,6 +423,40 @@ def _best_gd_step(curv: list, steps: int) -> Check:
     return check
 
 
+def _radius(curv: list, eta_: float, beta_: float, **mom) -> float:
+    """Largest root modulus of the simulator's own one-step map of (x, v) on each curvature alone (the
+    worst of them): the map is linear on a quadratic, so stepping the basis states gives its matrix."""
+    worst = 0.0
+    for c in curv:
+        cols = [sim.momentum(np.array(x0), np.array(v0), lambda y, c=c: c * y, eta=eta_, beta=beta_, **mom)
+                for x0, v0 in ((1.0, 0.0), (0.0, 1.0))]
+        step = np.array([[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]], dtype=float)
+        worst = max(worst, float(np.max(np.abs(np.linalg.eigvals(step)))))
+    return worst
+
+
+def _tuned(what: str, radius_at, rel: float = 1e-3) -> Check:
+    """A candidate tuning judged by `radius_at` (the worst root modulus there): moved by `rel` either way it
+    must contract no faster, as at the bottom of the V-shaped minimum (to within about rel/2)."""
+    def check(value) -> Verdict:
+        x = witness.number(value)
+        if x is None or x <= 0:
+            return Verdict("numeric", False, f"{what}: {sp.sstr(value)[:60]} is not a positive number")
+        with np.errstate(all="ignore"):
+            r = [radius_at(x * f) for f in (1 - rel, 1.0, 1 + rel)]
+        return prove.on_instances({f"no faster at {1 - rel:g} times it": bool(r[1] <= r[0]),
+                                   f"no faster at {1 + rel:g} times it": bool(r[1] <= r[2])},
+                                  f"{what}: largest root modulus {r[1]:.6g} at {x:.6g}")
+
+    return check
+
+
+def _scale(p: Params):
+    """The convention's s(beta) (its step is the classical step over s), as a float function of beta."""
+    s = numeric((beta, damp), momentum_scale(p.momentum))
+    return lambda b: float(np.asarray(s(b, p.dampening), dtype=float))
+
+
 def _apart_numbers(rel: float):
     """Two numbers a grader tells apart, and a witness of tolerance below rel/2 too."""
     return lambda a, b: abs(_f(a) - _f(b)) > rel * abs(_f(b))
@@ -662,6 +696,14 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
              r"measurement tolerance $4/T$ of the grid runs).",
              _at_least(best, meas_hb, 1 - 4 / Tg,
                        f"best grid contraction ({Tg} steps) vs measured at the optimum"), aside=True)
+    eta_cl_n, scale = _f(eta_cl.subs(num)), _scale(p)
+    hb_eta = _tuned(r"heavy ball's step at beta*", lambda e: _radius(r.curv, e, beta_hb_n, **mom))
+    hb_beta = _tuned(r"heavy ball's momentum at Polyak's classical step",
+                     lambda b: _radius(r.curv, eta_cl_n / scale(b), b, **mom))
+    pa.claim("hb_tuned", r"Computed from the simulator's own step (its one-step map of $(x, v)$ on each "
+             r"coordinate, a $2\times2$ matrix): the largest root modulus grows when $\eta^*$, or $\beta^*$ at "
+             r"Polyak's classical step, is moved by $0.1\%$ either way.",
+             hb_eta(eta_hb.subs(num)) & hb_beta(beta_hb.subs(num)), aside=True)
     speedup = float(np.log(rate_gd) / np.log(rate_hb))
     pa.claim("iterations", rf"Measured: heavy ball reaches $f(x_t) \le {_tex_num(p.tol)} f(x_0)$ "
              r"in fewer iterations than GD (table below); asymptotically the derived rates "
@@ -685,8 +727,8 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     sol.answer("eta* GD", eta_gd.subs(num), check=_best_gd_step(r.curv, Tr), claims=("a.gd_measured",))
     sol.answer("rate GD", gd_rate(r.k), check=witness.close(meas_gd, rtol=4 / Tr, what=window),
                claims=("a.gd_measured",))
-    sol.answer("eta* heavy ball", eta_hb.subs(num))
-    sol.answer("beta* heavy ball", beta_hb.subs(num))
+    sol.answer("eta* heavy ball", eta_hb.subs(num), check=hb_eta, claims=("a.hb_tuned",))
+    sol.answer("beta* heavy ball", beta_hb.subs(num), check=hb_beta, claims=("a.hb_tuned",))
     sol.answer("rate heavy ball", heavy_ball_rate(r.k), check=witness.close(meas_hb, rtol=4 / Tr, what=window),
                claims=("a.hb_measured",))
     Lv, muv, k = r.Lv, r.muv, r.k
@@ -831,7 +873,6 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
               lambda path: _plot_momentum(path, r.ts, {c: runs[c][:, mid] for c in MOMENTUM},
                                           {c: derived[c][:, mid] for c in MOMENTUM}, gains,
                                           p.eta_rmsprop * r.slopes[mid], conv), aside=True)
-    sol.answer("momentum convention", conv)
     sol.answer("momentum gain", gain.subs(vals), claims=("a.gain_measured",),
                check=witness.close(last[conv], rtol=gap + 1e-9, what=f"last step over eta |g| on the ramp ({conv})"))
     _gain_mistakes(sol, conv, vals, gap)
@@ -1007,7 +1048,12 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
         r"oscillation, and the guarantee extends to all smooth strongly convex functions (known "
         r"result, not checked here)."
     )
-    sol.answer("beta Nesterov", nesterov_beta(r.k))
+    nag_beta = _tuned(r"Nesterov's momentum at the classical step 1/L",
+                      lambda b: _radius(r.curv, 1 / float(r.Lv) / _scale(p)(b), b, **mom))
+    pb.claim("beta_tuned", r"Computed from the simulator's own step: at the classical step $1/L$, Nesterov's "
+             r"largest root modulus grows when $\beta_N$ is moved by $0.1\%$ either way.",
+             nag_beta(nesterov_beta(r.k)), aside=True)
+    sol.answer("beta Nesterov", nesterov_beta(r.k), check=nag_beta, claims=("b.beta_tuned",))
     sol.answer("rate Nesterov", nesterov_rate(r.k), check=witness.close(meas_nag, rtol=4 / Tr, what=window),
                claims=("b.nag_measured",))
     _mistakes(sol, "rate Nesterov", _apart_numbers(max(0.01, 12 / Tr)), [
@@ -1018,7 +1064,6 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
          "makes the flat coordinate contract by 1 - 1/sqrt(kappa): sqrt(kappa) in place of kappa is the "
          "acceleration."),
     ])
-    sol.answer("Nesterov form", form)
 
     # the quadratic summary table and the two figures of part (a)
     pa = sol.parts[0]
@@ -1031,8 +1076,6 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
              rf"with $\kappa = {p.kappa:g}$, from $x_0 = {tuple(p.x0)}$ (runs of {p.steps} steps). "
              r"RMSProp and Adam, with a constant $\eta$, go on to hover near the minimum instead "
              r"of converging (figure below).", aside=True)
-    sol.answer("iterations to tol", {n: (int(v) if np.isfinite(v) else "never")
-                                     for n, v in r.iters.items()})
     _figures_a(pa, p, r, derived)
 
 

@@ -367,10 +367,6 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     _and_not_answers(sol, p, wa, ma, robust)
     _xor_answers(sol, p, h1, h2, wo)
-    sol.answer("xor margins", {"h1": margins["h_1"], "h2": margins["h_2"],
-                               "output": margins[r"\mathrm{out}"]})
-    sol.answer("xor certificate", [lam[x] for x in ROWS] if lam else "none")
-    sol.answer("linprog status xor", status_x)
     return sol
 
 

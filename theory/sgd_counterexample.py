@@ -393,13 +393,12 @@ def solve(p: Params, ctx: Context) -> Solution:
                                  (float(m - r), float(m + r)), float(w0), float(w1), i), aside=True)
 
     ell_gen = increasing_endpoints(c1_, c2_, eta)[0]
-    sol.answer("guaranteed decrease", False)
-    sol.answer("counterexample", {"w": w0, "eta": e, "term": i + 1, "w_next": w1,
-                                  "f_before": F0, "f_after": F1})
-    sol.answer("increasing set term 1", {"lo": sets[0].start, "hi": sets[0].end})
-    sol.answer("increasing set term 2", {"lo": sets[1].start, "hi": sets[1].end})
-    sol.answer("l_1 general", ell_gen)
-    sol.answer("eta range for descent on the sampled term", {"lo": 0, "hi": max_rate()})
+    guaranteed = _guaranteed(pts, cs, p.eta)
+    pb.claim("no-guarantee", rf"Simulated single steps with $\eta = {p.eta:g}$ from the {p.grid} grid points find "
+             r"steps that lower their sampled term and raise $f$.", guaranteed(False), aside=True)
+    sol.answer("guaranteed decrease", False, claims=("b.no-guarantee",), check=guaranteed)
+    sol.answer("counterexample [w, eta, term]", [w0, e, i + 1], claims=("b.term-decreases", "b.f-increases"),
+               check=_counterexample(cs), any_passing=True)
     sol.answer("descent rate limit", max_rate(), claims=("a.sim",), check=limit_check)
     sol.misconception("descent rate limit", "no-overshoot", sp.Integer(1),
                       "eta < 1 is where the step stops short of c_i without jumping over it, but jumping over "
@@ -459,6 +458,40 @@ def _differs(right: sp.Expr, wrong: sp.Expr) -> bool:
     """A misconception is declared only where it is more than 1% away from the right value."""
     a, b = float(right), float(wrong)
     return abs(a - b) > 0.01 * max(abs(a), abs(b))
+
+
+def _guaranteed(pts: np.ndarray, cs: tuple, eta_: float) -> Check:
+    """A yes/no candidate judged by simulated single steps from the grid points: "no" (False) is right exactly
+    when some step lowers its sampled term and raises f."""
+    found = [(float(w_), k + 1) for k in range(2) for w_ in pts[(sim.change_of_f(pts, cs, k, eta_) > 0)
+                                                             & (sim.change_of_term(pts, cs, k, eta_) < 0)][:1]]
+    seen = (f"a step on f_{found[0][1]} from w = {found[0][0]:.6g} lowers that term and raises f" if found
+            else "no step that lowers its term raises f")
+
+    def check(value) -> Verdict:
+        if not isinstance(value, (bool, np.bool_)):
+            return Verdict("numeric", False, f"{str(value)[:60]} is not a yes/no answer")
+        return Verdict("numeric", bool(value) == (not found),
+                       f"simulated steps with eta = {eta_:g} from {len(pts)} grid points: {seen}")
+
+    return check
+
+
+def _counterexample(cs: tuple) -> Check:
+    """A candidate counterexample [w, eta, term (1 or 2)] judged by the simulated step from w on that term: it
+    must lower the drawn term (the sheet's assumption on eta) and raise f."""
+
+    def check(value) -> Verdict:
+        given = [witness.number(v) for v in value] if isinstance(value, (list, tuple)) and len(value) == 3 else []
+        if not given or None in given or given[1] <= 0 or given[2] not in (1, 2):
+            return Verdict("numeric", False, f"{str(value)[:60]} is not [w, eta > 0, term 1 or 2]")
+        w_, e_, k = given
+        at, i = np.array(w_), int(k) - 1
+        return prove.on_instances({"the drawn term decreases": bool(sim.change_of_term(at, cs, i, e_) < 0),
+                                   "f increases": bool(sim.change_of_f(at, cs, i, e_) > 0)},
+                                  f"simulated step from w = {w_:.6g} with eta = {e_:.6g} on f_{i + 1}")
+
+    return check
 
 
 def _rate_limit(pts: np.ndarray, cs: tuple) -> Check:

@@ -15,6 +15,7 @@ from theory.core.context import Context
 from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, numbers, param
 from theory.core.solution import Check, Solution
+from theory.core.verdict import Verdict
 
 TOPIC = "softsign"
 
@@ -287,13 +288,38 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("g'(0)", q_right, claims=("bii.fd",),
                check=witness.both(witness.close(qr, rtol=10 * p.fd_step, what="right quotient"),
                                   witness.close(ql, rtol=10 * p.fd_step, what="left quotient")))
-    sol.answer("lim g' at +-oo", sp.limit(derivative(x), x, sp.oo))
+    tail = _limit_of_slopes()
+    lim = sp.limit(derivative(x), x, sp.oo)
+    pb3.claim("limits-measured", r"Measured: slopes of $g$ by central differences at $x = \pm10, \pm10^2, \pm10^3, "
+              rf"\pm10^4$ approach ${sp.latex(lim)}$ on both sides, closer at every decade.", tail(lim), aside=True)
+    sol.answer("lim g' at +-oo", lim, claims=("biii.limits-measured",), check=tail)
     sol.answer("lim g at +oo", sat, claims=("biii.saturates",),
                check=witness.close(float(num.softsign(np.array(1e12))), rtol=1e-9, what="g(1e12) in floating point"))
     _misconceptions(sol)
-    sol.answer("table", {f"x={k:g}": {"g'": v[0], "tanh'": v[1], "ratio": v[0] / v[1]}
-                         for k, v in table.items()})
     return sol
+
+
+def _limit_of_slopes() -> Check:
+    """A candidate limit of g' at +-infinity, judged by slopes measured far out on both sides (central
+    differences, step 0.1% of |x|): its distance to them must shrink at every decade and end within twice
+    the last slope (about 1e-8)."""
+    far = np.array([1e1, 1e2, 1e3, 1e4])
+    sides = {"+oo": far, "-oo": -far}
+    slopes = {k: central_difference(num.softsign, xs, 1e-3 * far) for k, xs in sides.items()}
+
+    def check(value) -> Verdict:
+        lim = witness.number(value)
+        if lim is None:
+            return Verdict("numeric", False, f"limit of g': {sp.sstr(value)[:60]} is not a number")
+        ok = {}
+        for side, s in slopes.items():
+            d = np.abs(s - lim)
+            ok[f"x -> {side}: closer at every decade"] = bool(np.all(np.diff(d) < 0))
+            ok[f"x -> {side}: within twice the slope at |x| = 1e4"] = bool(d[-1] <= 2 * abs(s[-1]))
+        return prove.on_instances(ok, "slopes of g measured at |x| = 10 ... 10^4 ("
+                                  + ", ".join(f"{v:.3g}" for v in slopes["+oo"]) + f") against {lim:.6g}")
+
+    return check
 
 
 def _misconceptions(sol: Solution) -> None:

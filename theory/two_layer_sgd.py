@@ -378,7 +378,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec)
     _output_answers(sol, p, net, exact, env, pre, t, loss_exact, float(numpy_env[y_name][0]),
                     float(sim.loss(spec, floats, p.target, logbase.number(p.log_base))[0]))
-    sol.answer("gradient", {n: grads[n] for n in net.params})
     return sol
 
 
@@ -721,7 +720,6 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             prove.on_instances({"L(after) < L(before)": after < before}, "NumPy loss"),
             aside=True,
         )
-    sol.answer("updated", {n: new[n] for n in input_names(p.update)})
     _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, stepped)
     return grads, dict(zip(net.params, float_grads))
 
@@ -880,8 +878,11 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
         rf"most likely intended, ${tex_name(w)} = {number(w1)}$ ($\mu v = {number(mu * v0)}$ beside "
         rf"$-\eta g = {number(-eta * g)}$); under (ii), ${tex_name(w)} = {number(w2)}$."
     )
-    sol.answer("momentum (i) velocity form", {"v": v1, w: w1})
-    sol.answer("momentum (ii) buffer form", {"v": v2, w: w2})
+    # the question asks for the new w; the new velocity is in the table and the claims
+    sol.answer(f"{w}, momentum (i) velocity form", w1, claims=("d.velocity-form",),
+               check=witness.close(cs.x, rtol=1e-12, atol=1e-15, what=f"CS231n-style optimiser's {w}"))
+    sol.answer(f"{w}, momentum (ii) buffer form", w2, claims=("d.buffer-form",),
+               check=witness.close(torch.p, rtol=1e-12, atol=1e-15, what=f"PyTorch-style optimiser's {w}"))
 
 
 if __name__ == "__main__":

@@ -650,18 +650,16 @@ def _what(name: str, edge: str) -> str:
 
 
 def _answers(sol: Solution, label: str, net: Network, sets: dict[str, np.ndarray], geometry: Callable) -> None:
-    """The network of a map, one answer per field; the weights and biases are judged by the alarm they
-    give, with every other field as derived, against the map's geometry at the claims' points."""
+    """The network of a map, one answer per field; each field (weights, biases, the 0/1 matrix of the layer-1
+    units each AND unit reads) is judged by the alarm it gives, with every other field as derived, against the map's
+    geometry at the claims' points. The numbers of units are the lengths of these lists, not answers: another
+    design may use other numbers."""
     claims = (f"{label}.alarm.grid", f"{label}.alarm.random")
     fields = {"layer1_weights": [list(w) for w, _ in net.units], "layer1_biases": [b for _, b in net.units],
-              "and_biases": list(net.and_b), "or_bias": net.or_b}
-    sol.answer(f"{label}.layer1_units", len(net.units), rtol=0.0)
-    sol.answer(f"{label}.and_units", len(net.pieces), rtol=0.0)
-    for key in ("layer1_weights", "layer1_biases"):
-        sol.answer(f"{label}.{key}", fields[key], check=_alarm_with(net, key, sets, geometry), claims=claims,
-                   any_passing=True)
-    sol.answer(f"{label}.and_inputs", [[i + 1 for i in idx] for idx in net.pieces])
-    for key in ("and_biases", "or_bias"):
+              "and_inputs": [[int(i in idx) for i in range(len(net.units))] for idx in net.pieces],
+              "and_biases": list(net.and_b),
+              "or_bias": net.or_b}
+    for key in ("layer1_weights", "layer1_biases", "and_inputs", "and_biases", "or_bias"):
         sol.answer(f"{label}.{key}", fields[key], check=_alarm_with(net, key, sets, geometry), claims=claims,
                    any_passing=True)
 
@@ -687,6 +685,14 @@ def _replaced(net: Network, key: str, value) -> Network | str:
     rows = value.tolist() if isinstance(value, sp.MatrixBase) else value
     if not isinstance(rows, (list, tuple)):
         return "not a list"
+    if key == "and_inputs":  # row j: 1 where AND unit j reads a layer-1 unit (with weight 1), else 0
+        want = (len(net.pieces), len(net.units))
+        if len(rows) != want[0] or any(not isinstance(r, (list, tuple)) or len(r) != want[1] for r in rows):
+            return f"not a {want[0]}x{want[1]} matrix"
+        read = [[witness.number(v) for v in r] for r in rows]
+        if any(v not in (0, 1) for r in read for v in r):
+            return "an entry is not 0 or 1"
+        return dataclasses.replace(net, pieces=[[i for i, v in enumerate(r) if v == 1] for r in read])
     if key == "layer1_weights":
         want = (len(net.units), len(net.phi))
         if len(rows) != want[0] or any(not isinstance(r, (list, tuple)) or len(r) != want[1] for r in rows):
