@@ -105,3 +105,9 @@ def test_a_chain_at_the_foot_of_a_page_moves_whole_to_the_next(tmp_path):
 
     assert len(pages_of_reasons("")) == 1, "a chain was split across a page break"
     assert len(pages_of_reasons(r"\renewenvironment{chain}{}{}")) == 2, "the page did not test a break"
+
+
+def test_each_problem_heading_is_a_bookmark_target():
+    body = latex.render(_chain_solution(1), number="3")
+    assert body.startswith(r"\phantomsection\section*{Problem 3: T}")  # the bookmark lands on the heading
+    assert r"\addcontentsline{toc}{section}{Problem 3: T}" in body

@@ -196,7 +196,7 @@ def _answers(problems: list[Rendered]) -> str:
         return ""
     blocks = [(r"\begin{multicols}{2}" "\n" + "\n".join(rows) + "\n" r"\end{multicols}") if short
               else "\n".join(rows) for short, rows in runs]
-    return (r"\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n"
+    return (r"\phantomsection\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n"
             r"\begin{answerlist}" "\n" + "\n".join(blocks) + "\n" r"\end{answerlist}")
 
 
@@ -212,7 +212,8 @@ def _errata(problems: list[Rendered]) -> str:
             for prob in problems for e in prob.errata]
     if not rows:
         return ""
-    return (r"\section*{Errata and assumptions}\addcontentsline{toc}{section}{Errata and assumptions}" "\n"
+    return (r"\phantomsection\section*{Errata and assumptions}"
+            r"\addcontentsline{toc}{section}{Errata and assumptions}" "\n"
             r"{\footnotesize\setlength{\LTpre}{2pt}\setlength{\LTpost}{0pt}"
             r"\begin{longtable}{@{}l p{0.8\linewidth} r@{}}\toprule" "\n"
             r"Problem & The sheet says (its box corrects it, or states what is assumed) & Page \\ \midrule\endhead" "\n"
@@ -253,7 +254,7 @@ def _summary(sheet: Sheet, problems: list[Rendered]) -> str:
     ]
     note = ("Parameters changed from the defaults by this sheet: " + "; ".join(changed) + ".") if changed else ""
     return (
-        r"\clearpage\section*{Verification}\addcontentsline{toc}{section}{Verification}"
+        r"\clearpage\phantomsection\section*{Verification}\addcontentsline{toc}{section}{Verification}"
         r"Every claim of every problem, with what checked it; the marks in the body link here." "\n"
         r"\paragraph{Verification summary.}" "\n"
         r"\begin{center}\begin{tabular}{lp{6.2cm}rrrrl}\toprule" "\n"

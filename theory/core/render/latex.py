@@ -59,7 +59,7 @@ def detail(text: str) -> str:
 def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> str:
     """The solution as a LaTeX section; figures are drawn into `figure_dir` if given."""
     title = f"Problem {number}: {sol.title}" if number else sol.title
-    out = [rf"\section*{{{title}}}", rf"\addcontentsline{{toc}}{{section}}{{{title}}}"]
+    out = [rf"\phantomsection\section*{{{title}}}", rf"\addcontentsline{{toc}}{{section}}{{{title}}}"]  # a bookmark
     if sol.question:
         out.append(rf"\begin{{question}}{sol.question}\end{{question}}")
     rows = answer_rows(sol)
@@ -67,7 +67,8 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
     for part in sol.parts:
         label = rf"\phantomsection\label{{{anchor(number, part.label)}}}"
         if part.question:  # the part's heading opens its question: one block, read first
-            out.append(rf"\begin{{question}}{label}\parthead{{({part.label}) {part.title}}}"
+            stop = "" if part.title.rstrip().endswith((".", "?", "!", ":")) else "."
+            out.append(rf"\begin{{question}}{label}\parthead{{({part.label}) {part.title}{stop}}}"
                        rf"{part.question}\end{{question}}")
         else:
             out.append(rf"\subsection*{{({part.label}) {part.title}}}{label}")
