@@ -752,6 +752,8 @@ def _plot_training(path, exp: nn.Experiment) -> None:
     labels = {"derived": r"derived $2/((1+\alpha^2)d_h)$", "kaiming": r"Kaiming $2/d_h$"}
     decades = range(math.ceil(math.log10(clip[0])), math.floor(math.log10(clip[1])) + 1)
     ticks = [10.0**k for k in decades][1::3] or [clip[1]]  # a few decades: rows are short
+    # step ticks without one at the right end, where its label would touch the next panel's first
+    steps = [t for t in MaxNLocator(3).tick_values(0, exp.steps) if 0 <= t < 0.9 * exp.steps]
     with figures.figure(path, ncols=len(depths), nrows=len(alphas), squeeze=False, sharex=True,
                         sharey=True) as (fig, axes):
         for panel, res in zip(exp.panels, results):
@@ -770,7 +772,7 @@ def _plot_training(path, exp: nn.Experiment) -> None:
             ax.set_ylim(clip[0], 4 * clip[1])  # room for the overflow crosses at clip[1]
             ax.set_yticks(ticks)
             ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks make drawing slow
-            ax.xaxis.set_major_locator(MaxNLocator(3, prune="upper"))  # neighbours' labels would touch
+            ax.set_xticks(steps)
             if row == 0:
                 ax.set_title(rf"$H={panel.depth}$, lr ${panel.lr:g}$")
             if col == 0:
