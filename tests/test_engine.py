@@ -66,9 +66,9 @@ def test_verdicts_are_remembered_by_structure_and_assumptions():
     hits = prove._remembered.cache_info().hits
     again = prove.equal(x * x, x**2 + 0)  # the same pair once SymPy has built it
     assert prove._remembered.cache_info().hits == hits + 1 and again.passed
-    t, u = sp.Symbol("t", positive=True), sp.Symbol("t")
-    assert prove.equal(sp.sqrt(t**2), t).method == "symbolic"  # true for t > 0
-    assert prove.equal(sp.sqrt(u**2), u).method == "numeric"  # same name, other assumptions: not proved, not remembered
+    n, m = sp.Symbol("n", integer=True), sp.Symbol("n")
+    assert prove.equal((-1) ** (2 * n), 1).passed  # true for whole n
+    assert not prove.equal((-1) ** (2 * m), 1).passed  # same name, other assumptions: refuted, not remembered
 
 
 def test_a_wrong_constant_is_refuted_by_its_digits_and_a_right_one_is_still_proved(monkeypatch):
@@ -222,8 +222,8 @@ def test_plain_text_rendering():
 
 def test_answers_keep_exact_forms():
     sol = Solution("t", "T", "s", None)
-    sol.answer("half", sp.Rational(1, 2))
-    sol.answer("expr", 2 / x)
+    sol.answer("half", sp.Rational(1, 2), check=lambda v: prove.equal(v, sp.Rational(1, 2)), claims=("a.x",))
+    sol.answer("expr", 2 / x, check=lambda v: prove.equal(v, 2 / x), claims=("a.x",))
     assert sol.answers["half"] == {"value": 0.5, "exact": "1/2"}
     assert sp.sympify(sol.answers["expr"]["exact"]) == 2 / sp.Symbol("x")
 
@@ -271,11 +271,17 @@ def test_a_misconception_is_proved_wrong_by_the_answers_witness_or_fails():
         sol.misconception("half", "double", 2, "the same id twice")
 
 
+def test_an_answer_needs_a_check_and_the_claims_it_reuses():
+    sol = Solution("t", "T", "s", None)
+    with pytest.raises(UncheckedStep, match="needs a check"):
+        sol.answer("unchecked", 1, check=None, claims=("a.m",))
+    with pytest.raises(UncheckedStep, match="needs a check"):
+        sol.answer("unbacked", 1, check=lambda v: prove.close(1.0, float(v), rtol=0, what="x"))
+    assert not sol.results
+
+
 def test_a_misconception_needs_a_checked_answer_and_an_answer_existing_claims():
     sol = Solution("t", "T", "s", None)
-    sol.answer("unchecked", 1)
-    with pytest.raises(UncheckedStep):
-        sol.misconception("unchecked", "m", 2, "...")
     with pytest.raises(UncheckedStep):
         sol.misconception("absent", "m", 2, "...")
     sol.answer("orphan", 1, check=lambda v: prove.close(1.0, float(v), rtol=0, what="x"), claims=("z.none",))

@@ -317,18 +317,19 @@ class Solution:
         self.parts.append(p)
         return p
 
-    def answer(self, name: str, value: Any, *, check: Check | None = None, claims: tuple[str, ...] = (),
+    def answer(self, name: str, value: Any, *, check: Check | None, claims: tuple[str, ...] = (),
                rtol: float = ANSWER_RTOL, any_passing: bool = False) -> Answer:
         """Record a result; SymPy numbers keep their exact form beside the float.
 
-        With `check`, the answer is checked against the witness of `claims`; with
-        `any_passing`, grading accepts any other value that check accepts (a design
-        question has many right answers).
+        `check` is the witness of `claims` as a function of a value (an answer without
+        one is an error, like an unchecked step); with `any_passing`, grading accepts any
+        other value that check accepts (a design question has many right answers).
         """
-        if any_passing and check is None:
-            raise UncheckedStep(f"{self.topic}: answer {name!r} accepts any passing value but has no check")
+        if check is None or not claims:
+            raise UncheckedStep(f"{self.topic}: answer {name!r} needs a check and the claims it reuses: an "
+                                "answer is decided by the witness of the claims that prove it")
         self.answers[name] = _answer(value)
-        result = Answer(name, value, check, tuple(claims), rtol, check(value) if check else None, any_passing)
+        result = Answer(name, value, check, tuple(claims), rtol, check(value), any_passing)
         self.results[name] = result
         return result
 
