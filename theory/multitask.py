@@ -552,8 +552,9 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
         engine.append([adj[g.names[n]] for n in net.params])
     pb.claim(
         "reverse-mode",
-        rf"The engine's reverse-mode sweep agrees with the hand gradient (all weights) at the "
-        rf"sheet's point and {RANDOM_POINTS} random points $(x, \mathbf w, t_1, t_2)$.",
+        r"The engine's reverse-mode sweep agrees with the hand gradient (all weights) at the "
+        + ("sheet's point" if p.is_default("x", "w", "t1", "t2") else "given point")
+        + rf" and {RANDOM_POINTS} random points $(x, \mathbf w, t_1, t_2)$.",
         prove.close_all(
             engine, derived, rtol=1e-10, atol=1e-13, what="tape against the chain rule"
         ),
