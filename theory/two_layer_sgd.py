@@ -365,8 +365,11 @@ def solve(p: Params, ctx: Context) -> Solution:
         # every name in the displays stands for its value: the inputs, the parameters, the neurons, t
         notation=Notation({**{tex_name(n): v for n, v in env.items()}, "t": t}, READ),
         question=(
-            r"Two inputs, two ReLU hidden units and a sigmoid output, trained with the binary "
-            r"cross-entropy from the parameter values of the sheet's table."
+            (r"Two inputs, two ReLU hidden units and a sigmoid output" if p.is_default("wiring") else
+             r"The network given in the parameter \texttt{wiring}")
+            + r", trained with the binary cross-entropy from "
+            + (r"the parameter values of the sheet's table." if p.is_default("weights") else
+               r"the values given in the parameter \texttt{weights}.")
         ),
     )
 
