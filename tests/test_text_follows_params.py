@@ -76,7 +76,7 @@ PHRASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
     ),
     "sgd_counterexample": ({"centre1": 2.5}, ["(on the sheet $c_1"], [r"(here $c_1 = \frac{5}{2}$"]),
     "multitask": ({"x": 0.7}, ["at the sheet's point"], ["at the given point"]),
-    "jacobians": ({"step": 0.02}, ["marks the sheet's step"], ["marks the step of (e), $h = 0.02$"]),
+    "jacobians": ({"step": 0.02}, ["marks the step of (e), $h = 0.01$"], ["marks the step of (e), $h = 0.02$"]),
     "network_counts": ({"epochs": 6}, ["{sheet values}"], ["{the question's values}"]),
     "two_layer_sgd": (
         {"weights": "w1=0.15, w2=0.2, w3=0.3, w4=0.4, w5=0.5, w6=0.6, b1=0.1, b2=0.2, b3=0.3"},
@@ -144,6 +144,8 @@ def _numbers(value: Any) -> set[str]:
     """How a parameter's numbers are printed: 1.7 (sign apart), 60000 / 60{,}000 / 60\\,000, 1 \\times 10^{-8}."""
     if isinstance(value, tuple):
         return set().union(*(_numbers(v) for v in value)) if value else set()
+    if isinstance(value, str):  # a formula or a list of weights: its numbers
+        return {n for n in re.findall(r"\d+(?:\.\d+)?", value)}
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return set()
     a = abs(value)
@@ -160,7 +162,7 @@ def _numbers(value: Any) -> set[str]:
 def _token(number: str) -> re.Pattern:
     """A number standing alone: not part of a longer number or a name (n10, \\tfrac12), not an exponent or the
     base of a power."""
-    return re.compile(r"(?<![\w.,^{!])(?<!\\,)" + re.escape(number) + r"(?![\d^]|[.,]\d|\{,\}|\\,\d)")
+    return re.compile(r"(?<![\w.,^{!])(?<!\\,)(?<!\{-)" + re.escape(number) + r"(?![\d^]|[.,]\d|\{,\}|\\,\d)")
 
 
 # A default that some other number happens to equal, in a sentence that does not depend on that parameter:
@@ -174,6 +176,9 @@ COINCIDENCES: dict[tuple[str, str, str], tuple[tuple[str, ...], str]] = {
     ("optimizers", "beta2", "0.999"): (("at 0.999 times it",), "the step bracket of the grader"),
     ("optimizers", "ramp_steps", "500"): (("(500 steps)",), "half of rate_steps = 1000"),
     ("optimizers", "rosen_b", "100"): (("1/100 of the initial loss",), "the loss level of the race"),
+    ("optimizers", "kappa", "50"): ((r"over $t\in[50,",), "a tenth of ramp_steps = 500"),
+    ("gd_convergence", "t_min", "10"): (("log-uniform in $[0.01, 10]$",), "the simulation's range of steps"),
+    ("multitask", "w", "0.1"): ((r"one gradient step ($\eta = 0.1$)",), "the demonstration's step CLS_STEP"),
 }
 
 
@@ -186,23 +191,53 @@ def sentences(tex: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.;:])\s+|\n|\\\\|\\newline|\\tabularnewline", tex) if s.strip()]
 
 
+# a number as printed: 1.7, 60000, 60{,}000, 60\,000, 1,000,000 (not a name's digits, an exponent or a power's base)
+_NUMBER = re.compile(r"(?<![\w.,^{!])(?<!\\,)(?<!\{-)\d+(?:(?:\.|\{,\}|\\,|,(?=\d{3}(?!\d)))\d+)*(?![\d^])")
+
+
+def _plain(number: str) -> str:
+    return re.sub(r"\{,\}|\\,|,", "", number)
+
+
+def _aligned(default: str, changed: str) -> list[tuple[list[str], list[str], str]]:
+    """Pairs of sentences that are the same words around their numbers: the k-th sentence of `changed` with a
+    given skeleton (numbers replaced by #) against the k-th of `default`; their numbers, and the changed one."""
+    def skeletons(tex: str) -> dict[str, list[list[str]]]:
+        out: dict[str, list[list[str]]] = {}
+        for s in sentences(tex):
+            out.setdefault(_NUMBER.sub("#", s), []).append([_plain(n) for n in _NUMBER.findall(s)])
+        return out
+
+    before = skeletons(default)
+    pairs = []
+    seen: dict[str, int] = {}
+    for s in sentences(changed):
+        key = _NUMBER.sub("#", s)
+        k = seen[key] = seen.get(key, -1) + 1
+        if k < len(before.get(key, [])):
+            pairs.append((before[key][k], [_plain(n) for n in _NUMBER.findall(s)], s))
+    return pairs
+
+
 def stale(default: str, changed: str, before: Any, after: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(parameter, default number, sentence): sentences of `changed` that kept a moved parameter's default.
 
-    `before` is the default Params; a number that another parameter also holds at the defaults is skipped
-    (it may be that one speaking), as are numbers of one character (0..9 are everywhere).
+    A sentence of `changed` is compared with the sentence of `default` that has the same words around its
+    numbers; it is stale when a number that was the default d of a moved parameter is still d in the same
+    place, and the new value appears nowhere in it. `before` is the default Params; a number that another
+    parameter also holds at the defaults is skipped (it may be that one speaking), as are one-digit numbers.
     """
-    kept = set(sentences(default))
     values = {f.name: getattr(before, f.name) for f in dataclasses.fields(before)}
     out = []
     for name, new in after.items():
-        shared = set().union(*(_numbers(v) for n, v in values.items() if n != name))
-        olds = {n for n in _numbers(values[name]) - _numbers(new) - shared if len(n) > 1 and n in default}
-        news = [_token(n) for n in _numbers(new)]
-        for number in sorted(olds):
-            token = _token(number)
-            out += [(name, number, s) for s in sentences(changed)
-                    if s in kept and token.search(s) and not any(t.search(s) for t in news)]
+        shared = {_plain(n) for n in set().union(*(_numbers(v) for n, v in values.items() if n != name))}
+        olds = {_plain(n) for n in _numbers(values[name])} - {_plain(n) for n in _numbers(new)} - shared
+        olds = {n for n in olds if len(n) > 1}
+        news = {_plain(n) for n in _numbers(new)}
+        for was, now, s in _aligned(default, changed):
+            kept = sorted({b for b, a in zip(was, now) if b == a and b in olds})
+            if kept and not news & set(now):
+                out += [(name, number, s) for number in kept]
     return out
 
 
