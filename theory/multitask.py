@@ -690,7 +690,8 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         ch = pc.chain(f"{u.name}", tex_name(u.name)).define(
             describe(u), formulas["correct"][u.name].subs(at), "the wiring"
         )
-        ch.step(describe(u, numbers), value, "the table's values and the neurons above")
+        ch.step(describe(u, numbers), value,
+                ("the table's values" if p.is_default("x", "w") else "the given values") + " and the neurons above")
         if u.activation != "identity":
             ch.step(_tex(activate(u.activation, pre[u.name])), value, "arithmetic")
         exactly(ch, _tex(value), value)

@@ -443,10 +443,11 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
         nn.draw(net.units, list(net.data)),
         [f"{u.name} = {describe(u)}" for u in net.units],
     )
+    given = "the table's values" if p.is_default("weights", "x") else "the given values"
     for u in net.units:
         ch = pa.chain(f"forward-{u.name}", tex_name(u.name))
         ch.define(describe(u), formulas[u.name].subs(at), "the wiring")
-        ch.step(describe(u, env), env[u.name], "the table's values")
+        ch.step(describe(u, env), env[u.name], given)
         act = nn.ACTIVATIONS.get(u.activation, "")
         z_tex = sp.latex(pre[u.name])
         if act:
