@@ -85,6 +85,9 @@ PHRASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
         ["the sheet's table", "{the table's values}"],
         [r"the values given in the parameter \texttt{weights}", "{the given values}"],
     ),
+    "losses": ({"true_class": "car", "data": ((1.0, 2.0, 4.0), (2.0, 0.0, 3.0))},
+               ["one image of a motorcycle", "three training examples"],
+               ["one image of a car", "two training examples"]),
     "least_squares_gd": ({"alpha_frac": 0.4}, [r"At the step $\alpha = 0.5\cdot 2N"],
                          [r"At the step $\alpha = 0.4\cdot 2N"]),
 }
