@@ -325,7 +325,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         notation=Notation({tex_name(n): explicit(v) for n, v in composed.items() if n in N}, READ),
         question=(
             r"A network shares one hidden layer between a regression output $y_1$ and a "
-            r"classification output $y_2$ ($\sigma$ the sigmoid, weights $\mathbf w = (w_1, w_2, w_3)$)."
+            r"classification output $y_2$ ($\sigma$ the sigmoid, weights $\mathbf w = ("
+            + ", ".join(tex_name(n) for n in net.params) + ")$)."
         ),
     )
 
