@@ -30,6 +30,7 @@ SYMBOLIC_BUDGET_S = 0.5  # then a wrong chain-rule step is refuted numerically (
 # Sheet's figure is missing; these weights come from a public solution of the same exercise.
 SHEET_X = (-0.7, 1.2, 1.1, -2.0)
 ASSUMED_W = (-1.7, 0.1, -0.6, -1.8, -0.2, 0.5)
+WEIGHT_NAMES = tuple(f"w{i}" for i in range(1, 7))
 
 
 class Sig(sp.Function):
@@ -274,16 +275,20 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa = sol.part("a", "The assumed network and the forward pass",
                   r"State the wiring (the sheet's figure is missing) and evaluate every node at "
                   r"the data point.")
+    weights = ", ".join(f"{v:g}" for v in p.w)
     pa.erratum(
         r"The network diagram is not in the text of the sheet: only "
         r"$h_1 = \sigma(x_1w_1 + x_2w_2)$ is given, and no weight values.",
         r"Without the figure $\partial L/\partial w_1$ is not determined. We assume the usual "
         r"wiring of this exercise, $h_2 = \sigma(x_3w_3 + x_4w_4)$ and "
-        r"$\hat y = \sigma(w_5h_1 + w_6h_2)$, with weights $(w_1,\dots,w_6) = "
-        r"(-1.7, 0.1, -0.6, -1.8, -0.2, 0.5)$ taken from a public solution of the same exercise "
-        r"(same data point and label); they could not be checked against the original figure.",
+        r"$\hat y = \sigma(w_5h_1 + w_6h_2)$, "
+        + (rf"with weights $(w_1,\dots,w_6) = ({weights})$ taken from a public solution of the same exercise "
+           r"(same data point and label); they could not be checked against the original figure."
+           if p.is_default(*WEIGHT_NAMES) else
+           rf"with the weights given as parameters \texttt{{w1}}\dots\texttt{{w6}}: $(w_1,\dots,w_6) = "
+           rf"({weights})$."),
         rf"\texttt{{output}} = {p.output} (\texttt{{identity}}: the output node is a plain "
-        rf"$\Sigma$); $(w_1,\dots,w_6) = ({', '.join(f'{v:g}' for v in p.w)})$, parameters "
+        rf"$\Sigma$); $(w_1,\dots,w_6) = ({weights})$, parameters "
         r"\texttt{w1}\dots\texttt{w6}.",
     )
     pa.text(

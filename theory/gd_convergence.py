@@ -42,6 +42,7 @@ WV, WTV, WSV, WPV, GV, VV = (sp.IndexedBase(s, real=True) for s in ("w", "w^{(t)
 COORDS = {W: WV[i_], WT: WTV[i_], WS: WSV[i_], WP: WPV[i_], r"\mathbf{g}": GV[i_], GRAD: GV[i_],
           r"\mathbf{v}_t": VV[i_], W + r"^{(t+1)}": WTV[i_] - eta_ * VV[i_]}  # the i-th coordinate of each
 ROUND = 1e-9  # relative allowance for floating-point rounding in the measured comparisons
+LIPSCHITZ_POINTS = 20_000  # random points where the test functions' gradient norms are measured
 
 
 _centre_numbers = params.numbers("coordinates of the centre", lo=-1e3, hi=1e3, length=(1, 10), example="(3.0, 4.0)")
@@ -730,11 +731,13 @@ def _demo(pt, p: Params, ctx: Context, exponent: sp.Expr) -> None:
         hist = sim.descend(sub, etas, int(Ts.max()), d)
         measured[key] = sim.measure_runs(f, sub, hist, Ts, c)
     lip = {key: max(float(np.max(m["g_max"])),
-                    sim.max_gradient_norm(functions[key][1][1], ctx.rng(f"3.lip.{key}"), c))
+                    sim.max_gradient_norm(functions[key][1][1], ctx.rng(f"3.lip.{key}"), c,
+                                         count=LIPSCHITZ_POINTS))
            for key, m in measured.items()}
+    points = f"{LIPSCHITZ_POINTS:,}".replace(",", r"\,")
     pt.claim("assumptions",
              demo + r"The test functions meet the assumptions: every (sub)gradient met on the runs and "
-             r"at 20\,000 random points (distances $10^{-3}$ to $10^4$ from $\mathbf{c}$) has "
+             rf"at {points} random points (distances $10^{{-3}}$ to $10^4$ from $\mathbf{{c}}$) has "
              r"norm $\le \rho$ (to rounding).",
              prove.on_instances({f"{k}: max norm {v:.6g}": v <= rho * (1 + ROUND)
                                  for k, v in lip.items()}, "measured gradient norms"), aside=True)

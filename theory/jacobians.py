@@ -526,7 +526,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                 "central": [np.max(np.abs(fd.central_jacobian(f_np, x0, s) - J_num)) for s in steps]}
     pe.figure("fd-error", r"Largest finite-difference error over the Jacobian's entries against the step $h$. "
               r"Truncation error falls like $h$ (forward) and $h^2$ (central) until rounding error, about "
-              r"$\epsilon/h$, takes over; the dashed line marks the sheet's step.",
+              rf"$\epsilon/h$, takes over; the dashed line marks the step of (e), $h = {h:g}$.",
               lambda path: _plot_errors(path, steps, errs, h), aside=True)
 
     # (f) discussion

@@ -318,7 +318,7 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixE
              prove.close(_rel(sim.closest_minimiser(Xr, yr, w0r), limit), 0.0, rtol=0.0, atol=1e-10,
                          what="largest relative gap"), aside=True)
     flat = sim.loss_on_minimiser_set(ctx.rng("b.flat"), Xr, yr)
-    pb.claim("flat", r"The loss is the same at 20 random points of that set and equals "
+    pb.claim("flat", rf"The loss is the same at {len(flat)} random points of that set and equals "
              r"$\frac{1}{2N}\lVert(I - XX^+)y\rVert^2$.",
              prove.close(float(np.max(np.abs(flat - min_loss(Xr, yr)))), 0.0, rtol=0.0,
                          atol=1e-10 * max(1.0, min_loss(Xr, yr)), what="largest loss gap"), aside=True)
@@ -476,7 +476,7 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
     err = np.linalg.norm(traj - wstar[:, 0], axis=1)
     bound = rho(alpha) ** np.arange(p.k + 1) * err[0]
     floor = 1e-12 * max(1.0, float(np.linalg.norm(wstar)))  # rounding: w* and the iterates to ~eps cond(X^T X)
-    pd.claim("bound", rf"At the default step every measured error obeys "
+    pd.claim("bound", rf"At the step $\alpha = {p.alpha_frac:g}\cdot 2N/\lambda_{{\max}}$ every measured error obeys "
              rf"$\lVert w_k - w^*\rVert \le \rho^k\lVert w_0 - w^*\rVert$, "
              rf"$\rho = {rho(alpha):.4g}$.",
              prove.on_instances({f"k = 0..{p.k}": bool(np.all(err <= bound * (1 + 1e-9) + floor))},

@@ -174,15 +174,24 @@ def _worst_rel(a, b, slack=0.0) -> float:
     return float(np.max(excess / np.maximum(np.abs(b), 1e-300))) if a.size else 0.0
 
 
+def _count(n: int) -> str:
+    """A small count in words for running text (three training examples), larger ones as numerals."""
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[n] if n < len(words) else str(n)
+
+
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Classification and regression losses", "cs5388-a1, Problems 3-4", p,
         question=(
-            r"Problem 3: a classifier gives one image of a motorcycle the scores "
-            r"$s = (s_{\text{motorcycle}}, s_{\text{car}}, s_{\text{truck}}, s_4)$; compute its "
-            r"multiclass SVM (hinge) loss, then turn the scores into softmax probabilities and "
+            rf"Problem 3: a classifier gives one image of a {escape(p.true_class)} the scores "
+            + (r"$s = (s_{\text{motorcycle}}, s_{\text{car}}, s_{\text{truck}}, s_4)$"  # the sheet's 4th: erratum
+               if p.is_default("classes") else
+               "$s = (" + ", ".join(rf"s_{{\text{{{escape(c)}}}}}" for c in p.classes) + ")$")
+            + r"; compute its multiclass SVM (hinge) loss, then turn the scores into softmax probabilities and "
             r"compute the cross-entropy loss. Problem 4: for the linear model "
-            r"$\hat{y} = w_1x_1 + w_2x_2 + b$ and three training examples, compute the L2 loss of "
+            rf"$\hat{{y}} = w_1x_1 + w_2x_2 + b$ and {_count(len(p.data))} training "
+            rf"example{'s' if len(p.data) > 1 else ''}, compute the L2 loss of "
             r"each example and their mean, the L2 penalty $\lambda(w_1^2 + w_2^2)$, and the total."
         ),
     )

@@ -325,7 +325,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         notation=Notation({tex_name(n): explicit(v) for n, v in composed.items() if n in N}, READ),
         question=(
             r"A network shares one hidden layer between a regression output $y_1$ and a "
-            r"classification output $y_2$ ($\sigma$ the sigmoid, weights $\mathbf w = (w_1, w_2, w_3)$)."
+            r"classification output $y_2$ ($\sigma$ the sigmoid, weights $\mathbf w = ("
+            + ", ".join(tex_name(n) for n in net.params) + ")$)."
         ),
     )
 
@@ -552,8 +553,9 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
         engine.append([adj[g.names[n]] for n in net.params])
     pb.claim(
         "reverse-mode",
-        rf"The engine's reverse-mode sweep agrees with the hand gradient (all weights) at the "
-        rf"sheet's point and {RANDOM_POINTS} random points $(x, \mathbf w, t_1, t_2)$.",
+        r"The engine's reverse-mode sweep agrees with the hand gradient (all weights) at the "
+        + ("sheet's point" if p.is_default("x", "w", "t1", "t2") else "given point")
+        + rf" and {RANDOM_POINTS} random points $(x, \mathbf w, t_1, t_2)$.",
         prove.close_all(
             engine, derived, rtol=1e-10, atol=1e-13, what="tape against the chain rule"
         ),
@@ -697,7 +699,8 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         ch = pc.chain(f"{u.name}", tex_name(u.name)).define(
             describe(u), formulas["correct"][u.name].subs(at), "the wiring"
         )
-        ch.step(describe(u, numbers), value, "the table's values and the neurons above")
+        ch.step(describe(u, numbers), value,
+                ("the table's values" if p.is_default("x", "w") else "the given values") + " and the neurons above")
         if u.activation != "identity":
             ch.step(_tex(activate(u.activation, pre[u.name])), value, "arithmetic")
         exactly(ch, _tex(value), value)

@@ -426,6 +426,7 @@ def _updates(sol: Solution, p: Params, ctx: Context) -> None:
     q2.text(r"Each step updates every parameter once, so the count is $E$ epochs times "
             r"$\lceil N/B\rceil$ batches per epoch (batch size $B$, last shorter batch kept).")
     sheet = {N_: p.samples, E_: p.epochs, B_: p.batch}
+    values = "sheet values" if p.is_default("samples", "epochs", "batch") else "the question's values"
     mb, mb_drop = f"mini-batch {p.batch}", f"mini-batch {p.batch}, last dropped"
     upd = {"SGD": (1, False), mb: (p.batch, False), mb_drop: (p.batch, True),
            "full batch": (p.samples, False)}
@@ -434,14 +435,14 @@ def _updates(sol: Solution, p: Params, ctx: Context) -> None:
     per_epoch = sp.ceiling(sp.Rational(p.samples, p.batch))
     q2.chain("minibatch", r"U_{\mathrm{mini}}").define(
         None, E_ * sp.ceiling(N_ / B_), "one update per batch, last batch kept",
-    ).step(sp.Mul(p.epochs, per_epoch, evaluate=False), derived[mb], "sheet values", given=sheet,
+    ).step(sp.Mul(p.epochs, per_epoch, evaluate=False), derived[mb], values, given=sheet,
     ).step(None, derived[mb], "multiply")
     q2.chain("sgd", r"U_{\mathrm{SGD}}").define(
         None, E_ * N_, r"$B = 1$: $\lceil N/1\rceil = N$ batches per epoch",
-    ).step(None, derived["SGD"], "sheet values", given=sheet)
+    ).step(None, derived["SGD"], values, given=sheet)
     q2.chain("full", r"U_{\mathrm{full}}").define(
         None, E_, r"$B = N$: $\lceil N/N\rceil = 1$ batch per epoch",
-    ).step(None, derived["full batch"], "sheet values", given=sheet)
+    ).step(None, derived["full batch"], values, given=sheet)
     rest = p.samples % p.batch
     q2.text(rf"The last mini-batch holds $N - B\lfloor N/B\rfloor = {rest}$ samples"
             + (r"; if it is dropped (as with \texttt{drop\_last=True}) the count is "

@@ -288,7 +288,8 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"Build a network of perceptrons with one hidden layer computing $A\oplus B$.")
     h1, h2, wo = (tuple(map(exact_decimal, w)) for w in (p.hidden1, p.hidden2, p.output))
     pb.text(r"Since $A\oplus B = (A\wedge\neg B)\vee(\neg A\wedge B)$, the hidden unit $h_1$ "
-            rf"computes $A\wedge\neg B$ (as in (a): $\mathrm{{step}}({_wx(h1)})$), $h_2$ computes "
+            rf"computes $A\wedge\neg B$ ({'as in (a): ' if p.hidden1 == p.and_not else ''}"
+            rf"$\mathrm{{step}}({_wx(h1)})$), $h_2$ computes "
             rf"$\neg A\wedge B$ ($\mathrm{{step}}({_wx(h2)})$), and the output unit computes "
             rf"$h_1\vee h_2$ ($\mathrm{{step}}({_wx(wo, ('h_1', 'h_2'))})$).")
     got1 = {x: perceptron(h1, x, p.strict) for x in ROWS}

@@ -147,7 +147,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         notation=_notation(),
         question=(
             r"Minimise $f(w) = f_1(w) + f_2(w)$ with $f_i(w) = \tfrac12(w - c_i)^2$ "
-            rf"(on the sheet $c_1 = {sp.latex(c[0])}$, $c_2 = {sp.latex(c[1])}$) by SGD with batch "
+            + ("(on the sheet" if p.is_default("centre1", "centre2") else "(here")
+            + rf" $c_1 = {sp.latex(c[0])}$, $c_2 = {sp.latex(c[1])}$) by SGD with batch "
             r"size $1$ ($w \leftarrow w - \eta f_i'(w)$, $i$ uniform, $\eta$ small enough that "
             r"$f_i$ decreases). Does $f$ decrease at every iteration? Prove it or give a counterexample."
         ),

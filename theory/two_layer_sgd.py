@@ -365,8 +365,11 @@ def solve(p: Params, ctx: Context) -> Solution:
         # every name in the displays stands for its value: the inputs, the parameters, the neurons, t
         notation=Notation({**{tex_name(n): v for n, v in env.items()}, "t": t}, READ),
         question=(
-            r"Two inputs, two ReLU hidden units and a sigmoid output, trained with the binary "
-            r"cross-entropy from the parameter values of the sheet's table."
+            (r"Two inputs, two ReLU hidden units and a sigmoid output" if p.is_default("wiring") else
+             r"The network given in the parameter \texttt{wiring}")
+            + r", trained with the binary cross-entropy from "
+            + (r"the parameter values of the sheet's table." if p.is_default("weights") else
+               r"the values given in the parameter \texttt{weights}.")
         ),
     )
 
@@ -439,10 +442,11 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
         nn.draw(net.units, list(net.data)),
         [f"{u.name} = {describe(u)}" for u in net.units],
     )
+    given = "the table's values" if p.is_default("weights", "x") else "the given values"
     for u in net.units:
         ch = pa.chain(f"forward-{u.name}", tex_name(u.name))
         ch.define(describe(u), formulas[u.name].subs(at), "the wiring")
-        ch.step(describe(u, env), env[u.name], "the table's values")
+        ch.step(describe(u, env), env[u.name], given)
         act = nn.ACTIVATIONS.get(u.activation, "")
         z_tex = sp.latex(pre[u.name])
         if act:

@@ -429,8 +429,10 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
         "below (every polygon with straight edges splits into triangles, so this covers every "
         "straight-edged map).",
         rf"the dangerous area is the union of these convex polygons (vertices in order): "
-        rf"{pieces_txt}. The default is an L-shaped zone, as two overlapping rectangles, and a "
-        r"separate triangle; give the real map's convex pieces in the parameter \emph{polygons}.",
+        rf"{pieces_txt}"
+        + (r". The default is an L-shaped zone, as two overlapping rectangles, and a separate triangle; "
+           r"give the real map's convex pieces in the parameter \emph{polygons}."
+           if p.is_default("polygons") else r", as given in the parameter \emph{polygons}."),
     )
     pa.text(
         r"One unit fires on a half-plane $a^\top x + b \ge 0$; a convex polygon is the AND of its "

@@ -109,6 +109,18 @@ class Parameters:
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
 
+    def is_default(self, *names: str) -> bool:
+        """Whether the named parameters (all of them if none is named) hold their defaults, the sheet's values.
+
+        Text written about the defaults (where a value came from, what the sheet's numbers show) is printed
+        only when this holds; a variant sheet gets text about its own values.
+        """
+        fields = {f.name: f for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        unknown = [n for n in names if n not in fields]
+        if unknown:
+            raise KeyError(f"no parameter {', '.join(unknown)} in {type(self).__name__}")
+        return all(getattr(self, n) == fields[n].default for n in names or fields)
+
 
 def _validate(owner: str, f: dataclasses.Field, value: Any) -> None:
     m = f.metadata
