@@ -89,8 +89,8 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
                                                      for cid, v in aside) + "}")
         boxed = [r for r in rows if r["part"] == part.label]
         if boxed:  # the part ends in its checked answers, as the answers table lists them (short ones side by side)
-            out.append(r"\answerbox{" + "\n".join(
-                rf"\answeritem{{\texttt{{{escape(str(r['id']))}}}: {r['latex']}}}"
+            out.append(r"\answerbox{" + "\n".join(  # a value too large for a cell is the chain's last line above
+                rf"\answeritem{{\texttt{{{escape(str(r['id']))}}}: {r['latex'].replace(_ELSEWHERE, '(see above)')}}}"
                 rf"{{\hyperlink{{{target(number, 'answer:' + str(r['id']))}}}{{{mark_answer(r)}}}}}"
                 for r in boxed) + "}")
     return "\n\n".join(out) + "\n"
@@ -332,9 +332,12 @@ def _cell(value, printed: Callable[[Any], str] | None = None) -> str:
         else (value.rows if isinstance(value, sp.MatrixBase) and value.cols > 1 else 1)
     if rows > 3:
         cols = len(value[0]) if isinstance(value, (list, tuple)) else value.cols
-        return rf"\emph{{a ${rows} \times {cols}$ matrix (see its page)}}"
+        return rf"\emph{{a ${rows} \times {cols}$ matrix {_ELSEWHERE}}}"
     shown = f"= {value:.6g}" if isinstance(value, float) else _shown(value, printed)
-    return f"${shown.removeprefix('= ')}$" if len(shown) <= 200 else r"\emph{(see its page)}"
+    return f"${shown.removeprefix('= ')}$" if len(shown) <= 200 else rf"\emph{{{_ELSEWHERE}}}"
+
+
+_ELSEWHERE = "(see its page)"  # an answer too large for a table cell; in its part's box: "as derived above"
 
 
 def _misconceptions(sol: Solution, number: str) -> str:
@@ -350,9 +353,13 @@ def _misconceptions(sol: Solution, number: str) -> str:
 
 
 def _shown(value, printed: Callable[[Any], str] | None = None) -> str:
-    """`= value` in a line of text: a vector as a row, and to four figures when its exact form is long."""
+    """`= value` in a line of text: a vector as a row, and to four figures when its exact form is long;
+    a named collection as `name -> value` pairs."""
     import sympy as sp
 
+    if isinstance(value, dict):
+        return r",\ ".join(rf"\text{{{escape(str(k))}}} \mapsto {_shown(x, printed).removeprefix('= ')}"
+                            for k, x in value.items())
     v = sp.Matrix(value) if isinstance(value, (list, tuple)) else sp.sympify(value, strict=True)
     row = isinstance(v, sp.MatrixBase) and 1 in v.shape
 
@@ -360,7 +367,7 @@ def _shown(value, printed: Callable[[Any], str] | None = None) -> str:
         tex = printed or sp.latex
         return (r"\left(" + ",\\ ".join(tex(e) for e in x) + r"\right)") if row else tex(x)
 
-    if v.atoms(sp.Float):  # a computed decimal to six figures, not to the last bit
+    if isinstance(v, (sp.Expr, sp.MatrixBase)) and v.atoms(sp.Float):  # a computed decimal to six figures
         v = v.evalf(6)
     exact = latex(v)
     return f"= {exact}" if len(exact) <= 90 else rf"\approx {latex(sp.N(v, 4))}"
