@@ -367,6 +367,8 @@ def _shown(value, printed: Callable[[Any], str] | None = None) -> str:
         tex = printed or sp.latex
         return (r"\left(" + ",\\ ".join(tex(e) for e in x) + r"\right)") if row else tex(x)
 
+    if isinstance(v, sp.Integer) and abs(v) >= 10_000:  # 5\,000\,000, not 5000000
+        return "= " + f"{int(v):,}".replace(",", r"\,")
     if isinstance(v, (sp.Expr, sp.MatrixBase)) and v.atoms(sp.Float):  # a computed decimal to six figures
         v = v.evalf(6)
     exact = latex(v)
