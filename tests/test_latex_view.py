@@ -5,6 +5,7 @@ import shutil
 import subprocess
 
 import pytest
+import sympy as sp
 
 from tests.conftest import solved
 from theory.core import registry
@@ -111,3 +112,12 @@ def test_each_problem_heading_is_a_bookmark_target():
     body = latex.render(_chain_solution(1), number="3")
     assert body.startswith(r"\phantomsection\section*{Problem 3: T}")  # the bookmark lands on the heading
     assert r"\addcontentsline{toc}{section}{Problem 3: T}" in body
+
+
+def test_a_long_whole_number_matrix_is_shown_exactly_not_as_decimals():
+    from theory.core.render.latex import _shown
+
+    zeros_and_ones = [[int(i % 3 == j) for i in range(9)] for j in range(3)]
+    shown = _shown(zeros_and_ones)
+    assert shown.startswith("= ") and "1.0" not in shown and r"\approx" not in shown
+    assert _shown([[sp.sqrt(2) + k for k in range(9)]] * 3).startswith(r"\approx")  # long exact forms: four figures

@@ -372,7 +372,8 @@ def _shown(value, printed: Callable[[Any], str] | None = None) -> str:
     if isinstance(v, (sp.Expr, sp.MatrixBase)) and v.atoms(sp.Float):  # a computed decimal to six figures
         v = v.evalf(6)
     exact = latex(v)
-    return f"= {exact}" if len(exact) <= 90 else rf"\approx {latex(sp.N(v, 4))}"
+    whole = all(getattr(e, "is_Integer", False) for e in (v if isinstance(v, sp.MatrixBase) else [v]))
+    return f"= {exact}" if len(exact) <= 90 or whole else rf"\approx {latex(sp.N(v, 4))}"
 
 
 def summary_line(sol: Solution) -> str:
