@@ -16,7 +16,9 @@ pytestmark = [
     pytest.mark.tex,
     pytest.mark.xdist_group("sheets"),
 ]
-PROGRAM = re.compile(r"\*\*|!=|->|==|\b\d+(?:\.\d+)?e[-+]?\d+\b|\b(?:theory|checks|numpy|scipy|sympy)\.[a-z]|\.py\b")
+PROGRAM = re.compile(r"\*\*|!=|->|==|\b(?:theory|checks|numpy|scipy|sympy)\.[a-z]|\.py\b"
+                     # e-notation, also with a typeset minus (4e^{-2|x|} is mathematics, 1e-05 is not)
+                     r"|\b\d+(?:\.\d+e\s?[-+\u2212]?\s?\d+|e\s?[-+\u2212]?\s?\d{2,})\b")
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ import sympy as sp
 
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables
+from theory.autodiff.network import number, power_of_ten
 from theory.autodiff.ops import SYMPY_NAMES, counting
 from theory.core import expr, figures, prove, witness
 from theory.core.context import Context
@@ -186,7 +187,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     p0.claim("computes-f", rf"Substituting the lines into each other gives $f$: ${tex[out]} = f$.",
              prove.equal(composed[out], f), aside=True)
     p0.table(["variable", "definition", rf"value at $({fmt})$"],
-             [[f"${tex[n]}$", f"${sp.latex(e)}$", f"${value[n]:.6g}$"] for n, e in lines.items()],
+             [[f"${tex[n]}$", f"${sp.latex(e)}$", f"${number(value[n])}$"] for n, e in lines.items()],
              caption="The trace, evaluated by the autodiff engine.", aside=True)
     p0.claim("values", rf"The engine's value of ${tex[out]}$ equals $f({fmt})$ evaluated exactly.",
              prove.close(value[out], float(f.subs(exact_at)), rtol=1e-12, atol=1e-15 + rounding, what=f"{out}"),
@@ -220,8 +221,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     # Truncation h^2 f^(3)/6 (twice, for the terms after it) and rounding, a few ulps of f over h.
     third = higher_derivatives(sp.Matrix([f]), list(syms.values()), p.point, (3,))[3][0]
     slack = 1e-8 + 2 * np.abs(h**2 / 6 * third) + 1e-15 * max(1.0, abs(value[out])) / h
-    p1.claim("finite-differences", rf"Central differences of $f$ (step ${h:g}$) agree with the gradient: "
-             + ", ".join(rf"$\partial f/\partial {tex[n]} \approx {central[k]:.6g}$" for k, n in enumerate(inputs)),
+    p1.claim("finite-differences", rf"Central differences of $f$ (step ${power_of_ten(h)}$) agree with the gradient: "
+             + ", ".join(rf"$\partial f/\partial {tex[n]} \approx {number(central[k])}$" for k, n in enumerate(inputs)),
              prove.close_all([float(numeric_rev[n]) for n in inputs], central, rtol=1e-6, atol=slack,
                              what="pseudocode against central differences"), aside=True)
 
@@ -339,7 +340,8 @@ def _against_engine(part, pseudocode: dict, engine: dict, accent: dict, header: 
                     statement: str) -> None:
     """The pseudocode's numbers beside the engine's, as a table and a claim."""
     names = list(pseudocode)
-    part.table(header, [[f"${accent[v]}$", f"${float(pseudocode[v]):.6g}$", f"${engine[v]:.6g}$"] for v in names],
+    part.table(header, [[f"${accent[v]}$", f"${number(float(pseudocode[v]))}$", f"${number(engine[v])}$"]
+                        for v in names],
                caption=caption, aside=True)
     part.claim("engine", statement, prove.close_all([float(pseudocode[v]) for v in names],
                                                     [engine[v] for v in names], rtol=1e-10, atol=1e-12,

@@ -278,8 +278,11 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"stronger dropout (smaller $\rho$) means stronger shrinkage.")
     sol.answer("E[R]", rho, check=mean_check, claims=("a.mc.mean",))
     sol.answer("E[R_i R_j], i and j distinct", rho**2, check=pair_check, claims=("a.mc.pair",))
-    sol.answer("lambda", (1 - rho) / rho if rho != 0 else sp.oo, check=lam_check,
-               claims=("c.minimiser",) if lam_check else ())
+    if lam_check is not None:
+        sol.answer("lambda", (1 - rho) / rho, check=lam_check, claims=("c.minimiser",))
+    else:
+        pc.text(r"At $\rho = 0$ every input is dropped and the model always predicts 0: no finite $\lambda$ "
+                r"describes that, so there is no penalty weight to give.")
     sol.answer("expected error on the random instance", claimed, check=error_check, claims=("b.mc",))
     _misconceptions(sol, rho, Y, W, X, claimed)
     return sol

@@ -21,6 +21,7 @@ import sympy as sp
 
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables, tikz
+from theory.autodiff.network import number, power_of_ten
 from theory.autodiff.ops import FUNCTIONS, OPS, SYMPY_NAMES, explicit, sigmoid
 from theory.core import expr, figures, prove, witness
 from theory.core.context import Context
@@ -368,7 +369,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     exact_values = [formulas[o].subs(exact_at) for o in outs]  # (nsimplify would round 1 - 1e-12 to 1)
     values_atol = 1e-14 + np.array(rounding)
     pa.claim("values", rf"Value at $({fmt})$: " + ", ".join(
-        rf"${sp.latex(sp.Symbol(o))} = {sp.latex(ev)} \approx {float(ev):.6g}$" for o, ev in zip(outs, exact_values)),
+        rf"${sp.latex(sp.Symbol(o))} = {sp.latex(ev)} \approx {number(float(ev))}$"
+        for o, ev in zip(outs, exact_values)),
         prove.close_all(values, [float(v) for v in exact_values], rtol=1e-12, atol=values_atol,
                         what="graph's float values against SymPy's exact values (and their rounding bound)"))
     sol.answer("f", exact_values, claims=("a.values",),
@@ -407,7 +409,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                 .define(None, _printable(by_hand[j]), "chain rule along the graph") \
                 .step(None, d, "SymPy differentiates the formula" + (" (active branches)" if kinked else ""),
                       verdict=prove.equal(hand, d, budget=budget)) \
-                .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {J_num[i, j]:.6g}$",
+                .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {number(J_num[i, j])}$",
                       verdict=prove.equal(d.subs(exact_at), J_exact[i, j], budget=budget))
     pb.text(r"The chain rule along the graph (worked entry by entry in the appendix) gives "
             rf"$J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
@@ -458,7 +460,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     # (e) finite differences
     pe = sol.part("e", "Numerical differentiation",
-                  rf"Estimate $J$ with the step $\Delta w = {p.step:g}$ and explain the error.")
+                  rf"Estimate $J$ with the step $\Delta w = {power_of_ten(p.step)}$ and explain the error.")
     f_np = sp.lambdify([X], list(F), "numpy")  # f itself out to the steps (same_piece)
     x0 = np.array(p.point, float)
     h, k = p.step, p.refine
@@ -476,7 +478,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                          f"${J_num[i, j]:.6f}$", f"${fwd_fd[i, j]:.6f}$", _sci(fwd_fd[i, j] - J_num[i, j]),
                          _sci(pred_fwd[i, j]), f"${cen_fd[i, j]:.6f}$", _sci(cen_fd[i, j] - J_num[i, j])])
     pe.table(["entry", "exact", "forward", "error", "predicted", "central", "error"],
-             rows, caption=rf"Finite differences with $h = {h:g}$: forward $(f(w + h e_j) - f(w))/h$ and "
+             rows, caption=rf"Finite differences with $h = {power_of_ten(h)}$: forward $(f(w + h e_j) - f(w))/h$ and "
              r"central $(f(w + h e_j) - f(w - h e_j))/(2h)$, computed from a NumPy version of the formula; "
              r"predicted: the truncation terms $\frac{h}{2} f'' + \frac{h^2}{6} f'''$.")
     pe.text(r"The forward difference is the usual reading (central beside it); by Taylor their errors are "
@@ -517,7 +519,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                  & prove.close_all(orders[1], 2 * np.ones_like(orders[1]), rtol=0, atol=0.1, what="central order"),
                  aside=True)
     else:
-        pe.text(rf"At $h = {h:g}$ and $h/{k:g}$ no entry's leading truncation term dominates both the next "
+        pe.text(rf"At $h = {power_of_ten(h)}$ and $h/{k:g}$ no entry's leading truncation term dominates both the next "
                 r"Taylor terms and rounding, so the orders are not measured here.")
     steps = np.logspace(-1, -9, 33)
     steps = steps[steps <= h] if kinked else steps  # beyond h a kink may come between f and its smooth piece
@@ -535,7 +537,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     worst_fd = float(np.max(np.abs(fwd_fd - J_num)))
     worst_ad = float(max(np.max(np.abs(fwd - J_num)), np.max(np.abs(rev - J_num))))
     pf.text(
-        rf"Autodiff is exact to rounding (here within ${worst_ad:.1e}$, against ${worst_fd:.1e}$ for the "
+        rf"Autodiff is exact to rounding (here within {_sci(worst_ad)}, against {_sci(worst_fd)} for the "
         rf"forward difference with $h={h:g}$) and needs no step: forward mode costs one pass per input (here "
         rf"{n}), reverse mode one sweep per output (here {m}), so backpropagation gets a loss's whole gradient "
         r"for a few forward passes. Hand formulas swell with depth and carry slips; numerical differences cost "

@@ -16,6 +16,7 @@ import sympy as sp
 
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, tables
+from theory.autodiff.network import power_of_ten
 from theory.core import logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
@@ -177,7 +178,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     f_np = lambda v: 1 / (1 + np.exp(-(np.log(5 * (np.maximum(v[0], v[1]) * v[2] / v[3] - (v[4] + v[5])))  # noqa: E731
                                         / np.log(logbase.number(p.log_base)) + 0.5)))
     central = fd.central_jacobian(f_np, np.array(p.point), p.step).ravel()
-    p1.claim("central-differences", rf"Central differences (step ${p.step:g}$) of a NumPy version of $f$ agree.",
+    p1.claim("central-differences",
+             rf"Central differences (step ${power_of_ten(p.step)}$) of a NumPy version of $f$ agree.",
              prove.close_all(central, hand_f, rtol=1e-6, atol=1e-9, what="central differences"), aside=True)
     value = f_sym.subs(at)
     measured = float(f_np(np.array(p.point, dtype=float)))
