@@ -45,7 +45,7 @@ def _draw(tmp_path, text: str, size: float, **kw):
 def test_text_below_6pt_is_refused(tmp_path):
     with pytest.raises(figures.TextTooSmall, match="4.0 pt"):
         _draw(tmp_path, "tiny", 4)
-    assert not (tmp_path / "f.pdf").exists()
+    assert not (tmp_path / "f.pdf").exists() and not list(tmp_path.iterdir())  # nor a half-saved temporary
 
 
 def test_subscripts_count(tmp_path):

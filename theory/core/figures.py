@@ -11,6 +11,7 @@ so sub- and superscripts count) is measured at its printed scale, and a figure w
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -237,10 +238,35 @@ def figure(path: Path, ncols: int = 1, nrows: int = 1, *, height: float | None =
         fig, axes = plt.subplots(nrows, ncols, figsize=(printed().width, height or default_height(nrows)), **kw)
         try:
             yield fig, axes
-            check_text(fig, Path(path).name)
-            fig.savefig(path, metadata={"CreationDate": None, "Creator": None, "Producer": None})
+            _save_checked(fig, Path(path))
         finally:
             plt.close(fig)
+
+
+def _save_checked(fig, path: Path) -> None:
+    """Save through a temporary file, recording the texts as the one draw of saving puts them on the page;
+    a text below MIN_PT raises and leaves no file (one draw, not a second one just to measure)."""
+    from matplotlib.backends.backend_pdf import RendererPdf
+
+    seen: list[tuple[str, object, object]] = []
+    draw_text = RendererPdf.draw_text
+
+    def spy(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        seen.append((s, prop.copy(), ismath))
+        return draw_text(self, gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    RendererPdf.draw_text = spy
+    try:
+        fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})
+    finally:
+        RendererPdf.draw_text = draw_text
+    try:
+        _check(min(_printed_sizes(fig, seen), default=(float("inf"), "")), fig, path.name)
+    except TextTooSmall:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
 
 
 def drawn_text(fig) -> list[tuple[float, str]]:
@@ -248,7 +274,6 @@ def drawn_text(fig) -> list[tuple[float, str]]:
     glyph (scripts and fractions are smaller), plain text by its font size, scaled from the figure's
     width to the printed WIDTH."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.mathtext import MathTextParser
 
     renderer = FigureCanvasAgg(fig).get_renderer()
     seen: list[tuple[str, object, object]] = []
@@ -260,6 +285,13 @@ def drawn_text(fig) -> list[tuple[float, str]]:
 
     renderer.draw_text = spy
     fig.draw(renderer)  # the layout and every text as it will be saved
+    return _printed_sizes(fig, seen)
+
+
+def _printed_sizes(fig, seen: list[tuple[str, object, object]]) -> list[tuple[float, str]]:
+    """(printed size in pt, text) of the drawn texts: mathtext by its smallest glyph."""
+    from matplotlib.mathtext import MathTextParser
+
     scale = printed().scale(fig.get_figwidth(), fig.get_figheight())
     parser = MathTextParser("path")
     out = []
@@ -279,7 +311,11 @@ def smallest_text(fig) -> tuple[float, str]:
 
 
 def check_text(fig, name: str = "figure") -> None:
-    size, text = smallest_text(fig)
+    _check(smallest_text(fig), fig, name)
+
+
+def _check(smallest: tuple[float, str], fig, name: str) -> None:
+    size, text = smallest
     if size < MIN_PT - 1e-9:
         raise TextTooSmall(f"{name}: text {text!r} prints at {size:.1f} pt, below {MIN_PT:g} pt "
                            f"(drawn {fig.get_figwidth():.2f} x {fig.get_figheight():.2f} in, printed at "
