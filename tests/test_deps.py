@@ -60,3 +60,18 @@ def test_cached_problem_is_not_solved_again_and_renders_the_same(tmp_path, monke
     assert sorted(f.name for f in first.iterdir()) == sorted(f.name for f in second.iterdir()) != []
     with pytest.raises(AssertionError, match="solved although cached"):
         assemble.render_problem(Problem("4", "lr_divergence", {"a": 3}), second, cache, None, None)
+
+
+def test_keys_follow_the_code_a_process_runs_not_a_later_edit(tmp_path, monkeypatch):
+    """A topic edited while a worker runs its old code must not key the old results with the new source."""
+    import hashlib
+
+    assert deps.ROOT / "theory" / "kaiming.py" in deps._AS_IMPORTED  # remembered when `theory` is imported
+    source = tmp_path / "topic.py"
+    source.write_text("A = 1\n")
+    monkeypatch.setitem(deps._AS_IMPORTED, source, hashlib.sha256(b"A = 1\n").digest())
+    before = deps.digest([source])
+    source.write_text("A = 2\n")  # edited after the process loaded it
+    assert deps.digest([source]) == before
+    monkeypatch.delitem(deps._AS_IMPORTED, source)
+    assert deps.digest([source]) != before  # a new process sees the edit

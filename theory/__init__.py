@@ -12,3 +12,7 @@ import os as _os
 # default threads on a busy 2-core machine and 0.02 s with one. Set the variables to override.
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     _os.environ.setdefault(_name, "1")
+
+from theory.core import deps as _deps  # noqa: E402  (after the BLAS settings: it imports NumPy)
+
+_deps.remember_sources()

@@ -72,5 +72,17 @@ def digest(files: Iterable[Path], *extra: str) -> str:
     h = hashlib.sha256("\0".join(extra).encode())
     for f in sorted(set(files)):
         h.update(str(f.relative_to(ROOT) if f.is_relative_to(ROOT) else f).encode() + b"\0")
-        h.update(f.read_bytes())
+        h.update(_AS_IMPORTED.get(f) or hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()
+
+
+_AS_IMPORTED: dict[Path, bytes] = {}  # the project's sources as this process first saw them
+
+
+def remember_sources() -> None:
+    """Hash every project module now, as the process starts importing them: a file edited while a
+    long-lived process runs (a test worker, a build) then keys that process's results by the code it
+    runs, not by the edit, so a cache never holds old results under a new key."""
+    for package in PACKAGES:
+        for f in (ROOT / package).rglob("*.py"):
+            _AS_IMPORTED.setdefault(f, hashlib.sha256(f.read_bytes()).digest())
