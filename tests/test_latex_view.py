@@ -121,3 +121,4 @@ def test_a_long_whole_number_matrix_is_shown_exactly_not_as_decimals():
     shown = _shown(zeros_and_ones)
     assert shown.startswith("= ") and "1.0" not in shown and r"\approx" not in shown
     assert _shown([[sp.sqrt(2) + k for k in range(9)]] * 3).startswith(r"\approx")  # long exact forms: four figures
+    assert _shown(False) == r"= \text{no}" and _shown(True) == r"= \text{yes}"  # a yes/no answer in words

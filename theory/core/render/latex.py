@@ -357,6 +357,8 @@ def _shown(value, printed: Callable[[Any], str] | None = None) -> str:
     a named collection as `name -> value` pairs."""
     import sympy as sp
 
+    if isinstance(value, bool):  # a yes/no question's answer, in words
+        return rf"= \text{{{'yes' if value else 'no'}}}"
     if isinstance(value, dict):
         return r",\ ".join(rf"\text{{{escape(str(k))}}} \mapsto {_shown(x, printed).removeprefix('= ')}"
                             for k, x in value.items())
