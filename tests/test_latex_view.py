@@ -10,6 +10,7 @@ import sympy as sp
 from tests.conftest import solved
 from theory.core import registry
 from theory.core.render import latex
+from theory.core.solution import Chain, Claim
 
 
 @pytest.mark.parametrize("topic", ["lr_divergence", "dropout"])
@@ -20,10 +21,16 @@ def test_the_body_links_each_check_to_its_appendix_entry_and_holds_no_check_deta
     for cid, _, v in claims:
         assert rf"\hypertarget{{{latex.target('4', cid)}}}" in appendix
         assert latex.detail(v.detail) in appendix
+    checked = [[c for b in q.blocks if latex._aside(b) and isinstance(b, (Claim, Chain)) and (c := latex._checked(b))]
+               for q in sol.parts]  # each part's cross-checks
+    aside = {cid for ids in checked for cid, _ in ids}
     unlinked = [cid for cid, _, _ in claims if rf"\hyperlink{{{latex.target('4', cid)}}}" not in body
-                and not cid.startswith(("display:", "answer:", "misconception:"))]  # a display's check is its
-    # line's; answers are boxed; common mistakes are listed in the appendix
-    assert not unlinked, f"checks without a mark in the body: {unlinked}"
+                and not cid.startswith(("display:", "answer:", "misconception:"))  # a display's check is its
+                and cid not in aside]  # line's; answers are boxed; common mistakes and cross-checks (counted
+    assert not unlinked, f"checks without a mark in the body: {unlinked}"  # per part, below) are in the appendix
+    for ids in checked:  # a part's cross-checks: counted by method, each count linking to the first of them
+        firsts = {v.method: cid for cid, v in reversed(ids)}
+        assert all(rf"\hyperlink{{{latex.target('4', cid)}}}" in body for cid in firsts.values())
     assert "SymPy proves the two sides equal" not in body
     assert all(rf"\hyperlink{{{latex.target('4', 'misconception:' + m.id)}}}" in appendix for m in sol.misconceptions)
 
@@ -122,3 +129,17 @@ def test_a_long_whole_number_matrix_is_shown_exactly_not_as_decimals():
     assert shown.startswith("= ") and "1.0" not in shown and r"\approx" not in shown
     assert _shown([[sp.sqrt(2) + k for k in range(9)]] * 3).startswith(r"\approx")  # long exact forms: four figures
     assert _shown(False) == r"= \text{no}" and _shown(True) == r"= \text{yes}"  # a yes/no answer in words
+
+
+def test_cross_checks_are_counted_by_method_and_a_failed_one_is_named():
+    from theory.core.solution import Solution
+    from theory.core.verdict import Verdict
+
+    sol = Solution("t", "T", "s", None)
+    part = sol.part("a", "A", "q")
+    for i in range(3):
+        part.claim(f"run{i}", "An experiment.", Verdict("numeric", True, "measured"), aside=True)
+    part.claim("broke", "Another.", Verdict("numeric", False, "measured"), aside=True)
+    line = next(x for x in latex.render(sol).splitlines() if x.startswith(r"\crosschecks{"))
+    assert rf"\hyperlink{{{latex.target('', 'a.run0')}}}{{3\,\verdict{{num}}{{pass}}}}" in line
+    assert "run1" not in line and r"\verdict{num}{fail}" in line and "broke" in line

@@ -84,9 +84,8 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
                     out.append(shown)
                 shown_before = b
         aside = [c for b in part.blocks if _aside(b) and isinstance(b, (Claim, Chain)) and (c := _checked(b))]
-        if aside:  # cross-checks are listed by their marks; what they did is in the appendix
-            out.append(r"\crosschecks{" + ", ".join(rf"{linked(v, number, cid)}\,\texttt{{{_breakable(cid)}}}"
-                                                     for cid, v in aside) + "}")
+        if aside:
+            out.append(r"\crosschecks{" + _crosschecks(aside, number) + "}")
         boxed = [r for r in rows if r["part"] == part.label]
         if boxed:  # the part ends in its checked answers, as the answers table lists them (short ones side by side)
             out.append(r"\answerbox{" + "\n".join(  # a value too large for a cell is the chain's last line above
@@ -94,6 +93,19 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
                 rf"{{\hyperlink{{{target(number, 'answer:' + str(r['id']))}}}{{{mark_answer(r)}}}}}"
                 for r in boxed) + "}")
     return "\n\n".join(out) + "\n"
+
+
+def _crosschecks(aside: list[tuple[str, Verdict]], number: str) -> str:
+    """A part's cross-checks counted by method, each count linked to the first of them in the appendix
+    (where all are listed); a failed one is named, so it cannot hide in a count."""
+    groups: dict[str, list[tuple[str, Verdict]]] = {}
+    for cid, v in aside:
+        if v.passed:
+            groups.setdefault(v.method, []).append((cid, v))
+    counts = [rf"\hyperlink{{{target(number, items[0][0])}}}{{{len(items)}\,{mark(items[0][1])}}}"
+              for items in groups.values()]
+    failed = [rf"{linked(v, number, cid)}\,\texttt{{{_breakable(cid)}}}" for cid, v in aside if not v.passed]
+    return ", ".join(counts + failed)
 
 
 def _checked(b: Claim | Chain) -> tuple[str, Verdict] | None:
