@@ -115,6 +115,26 @@ def test_a_chain_at_the_foot_of_a_page_moves_whole_to_the_next(tmp_path):
     assert len(pages_of_reasons(r"\renewenvironment{chain}{}{}")) == 2, "the page did not test a break"
 
 
+@pytest.mark.tex
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+def test_a_diagram_shrunk_below_6pt_says_so_in_the_log(tmp_path):
+    """A TikZ diagram is scaled to the line; its smallest text (7pt) must print at 6pt or more."""
+    preamble = (registry.SHEETS_DIR / "preamble.tex").read_text(encoding="utf-8")
+
+    def warned(height_cm: float, width_cm: float = 3.0) -> bool:
+        picture = (rf"\begin{{tikzpicture}}\draw (0,0) rectangle ({width_cm},{height_cm});"
+                   r"\node[font=\scriptsize] at (1,1) {x};\end{tikzpicture}")
+        diagram = rf"\solutiondiagram{{{picture}}}{{A diagram.}}"
+        doc = preamble + "\n\\begin{document}\n" + diagram + "\n\\end{document}\n"
+        (tmp_path / "doc.tex").write_text(doc, encoding="utf-8")
+        subprocess.run(["pdflatex", "-interaction=nonstopmode", "-no-shell-escape", "doc.tex"], cwd=tmp_path,
+                       capture_output=True, check=False)
+        return "Diagram text printed below 6pt" in (tmp_path / "doc.log").read_text(errors="replace")
+
+    assert not warned(5.0) and not warned(3.0, width_cm=16.0)
+    assert warned(14.0) and warned(3.0, width_cm=25.0)
+
+
 def test_each_problem_heading_is_a_bookmark_target():
     body = latex.render(_chain_solution(1), number="3")
     assert body.startswith(r"\phantomsection\section*{Problem 3: T}")  # the bookmark lands on the heading

@@ -52,6 +52,11 @@ def test_nothing_runs_into_the_margin(pdfs):
     assert not any(over.values()), f"overfull boxes: {over}"
 
 
+def test_no_diagram_prints_its_text_below_6pt(pdfs):
+    small = [name for name, (_, log, _) in pdfs.items() if "Diagram text printed below 6pt" in log]
+    assert not small, f"diagrams shrunk below 6 pt text: {small}"
+
+
 def test_no_program_text_and_numbers_typeset_as_numbers(pdfs):
     found = {name: sorted(set(PROGRAM.findall(text)))[:8] for name, (text, _, _) in pdfs.items()}
     assert not any(found.values()), f"program text in the PDFs: {found}"
