@@ -106,7 +106,9 @@ def op_label(graph: Graph, i: int) -> str:
 
 
 def number(x: float) -> str:
-    return f"{x:.4g}".replace("e-0", "e-").replace("e+0", "e")
+    """A node's value in math mode, to four figures: 1.609, or 1.2 \\times 10^{-5} (never e-notation)."""
+    mantissa, _, exponent = f"{x:.4g}".partition("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
 
 
 def draw(graph: Graph, values: Sequence[float] | None = None, edge_labels: dict[tuple[int, int], str] | None = None,
