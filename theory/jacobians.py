@@ -695,7 +695,7 @@ def _plot_errors(path, steps, errs, h) -> None:
     with figures.figure(path) as (fig, ax):
         for name, e in errs.items():
             ax.loglog(steps, e, **figures.style(f"{name} difference", ms=3, lw=1), label=f"{name} difference")
-        ax.axvline(h, color="k", ls="--", lw=0.8, label=f"sheet's step $h = {h:g}$")
+        ax.axvline(h, color="k", ls="--", lw=0.8, label=f"the step of (e), $h = {power_of_ten(h)}$")
         ax.set_xlabel("step $h$")
         ax.set_ylabel(r"max $|$error$|$ over the Jacobian")
         ax.legend(loc="best")
