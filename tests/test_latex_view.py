@@ -40,6 +40,8 @@ def test_check_details_are_typeset_not_program_text():
     assert r"2.75\times 10^{-13}" in shown and r"1\times 10^{6}" in shown
     for code in ("**", "!=", "->", ">=", "e-13"):
         assert code not in shown
+    formula = latex.detail(r"with $p_k = 1 - \sum_{i<k} p_i$ for x_1")  # a topic's own formula stays mathematics
+    assert r"$p_k = 1 - \sum_{i<k} p_i$" in formula and r"x\_1" in formula
 
 
 def test_every_topic_has_an_appendix_entry_per_claim():

@@ -16,7 +16,7 @@ pytestmark = [
     pytest.mark.tex,
     pytest.mark.xdist_group("sheets"),
 ]
-PROGRAM = re.compile(r"\*\*|!=|->|==|\b(?:theory|checks|numpy|scipy|sympy)\.[a-z]|\.py\b"
+PROGRAM = re.compile(r"\*\*|!=|->|==|\b(?:theory|checks|numpy|scipy|sympy)\.[a-z]|\.py\b|\$|\\[a-z]+\{"  # raw TeX too
                      # e-notation, also with a typeset minus (4e^{-2|x|} is mathematics, 1e-05 is not)
                      r"|\b\d+(?:\.\d+e\s?[-+\u2212]?\s?\d+|e\s?[-+\u2212]?\s?\d{2,})\b")
 

@@ -49,7 +49,13 @@ _PROGRAM = {"**": r"\textasciicircum{}", "!=": r"$\neq$", "->": r"$\to$", ">=": 
 
 
 def detail(text: str) -> str:
-    """A check's detail as typeset text: numbers as m x 10^k, operators as symbols, not program text."""
+    """A check's detail as typeset text: numbers as m x 10^k, operators as symbols, not program text;
+    a formula a topic wrote in `$...$` (from its own LaTeX, never from user text) is kept as mathematics."""
+    parts = re.split(r"(\$[^$]+\$)", text)
+    return "".join(p if i % 2 else _plain_detail(p) for i, p in enumerate(parts))
+
+
+def _plain_detail(text: str) -> str:
     out = escape(text)
     for code, shown in _PROGRAM.items():
         out = out.replace(escape(code), shown)
