@@ -708,8 +708,8 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     qgrad = sim.quadratic(a, D)
     qs = {m: sim.run(m, qgrad, np.zeros(1), Tq, **kw)[:, 0] for m in ("adagrad", "adam")}
     pf.text(
-        rf"Loss $\tfrac{{{a:g}}}{{2}}(w - {D:g})^2$ from $w_0 = 0$: as $g_t$ falls towards $w^*$, (c) and (d) "
-        r"become bounds, AdaGrad's $t$-th step at most $\eta/\sqrt t$ and Adam's at least "
+        rf"Loss $\tfrac{{{a:g}}}{{2}}(w - {D:g})^2$ from $w_0 = 0$: as $w_t$ moves towards $w^*$ and $g_t$ falls, "
+        r"(c) and (d) become bounds, AdaGrad's $t$-th step at most $\eta/\sqrt t$ and Adam's at least "
         r"$\eta\frac{g_t/g_1}{1+\epsilon/g_1}$ (both bounds in the appendix)."
     )
     gq = {m: np.abs(a * (x[:-1] - D)) for m, x in qs.items()}  # gradient seen at each step
@@ -723,7 +723,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"$[{shrink * lo_q:.4g}, {hi_q:.4g}]$ with $L_T, U_T$ "
              r"the bounds of (c), about $2\eta\sqrt T$; it never reached the minimiser.",
              _within(moved["adagrad"], shrink * lo_q, hi_q, "distance")
-             & prove.on_instances({"one side": one_side["adagrad"]}, "iterates below w*"), aside=True)
+             & prove.on_instances({"one side": one_side["adagrad"]}, "iterates below w*"))  # the run's result
     ga = gq["adam"]
     steps_adam = sim.step_lengths(qs["adam"][:, None])[:, 0]
     pf.claim("adam", rf"Measured: Adam's {Tq} steps each lie in "
@@ -733,7 +733,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"{moved['adam'] / moved['adagrad']:.3g} times as far as AdaGrad.",
              _within(steps_adam, p.lr * (ga / ga[0]) / (1 + p.eps / ga[0]), p.lr * ga[0] / ga,
                      "Adam steps") & prove.on_instances({"one side": one_side["adam"]},
-                                                        "iterates below w*"), aside=True)
+                                                        "iterates below w*"))
     pf.figure("quadratic", rf"Distance covered on the quadratic ($a = {a:g}$, $w^* = {D:g}$, "
               rf"$\eta = {_tex(p.lr)}$): Adam moves about $\eta$ per step, AdaGrad about "
               r"$2\eta\sqrt t$ in total (markers: measured; dashed: $\eta t$ and $2\eta\sqrt t$).",
