@@ -244,8 +244,23 @@ def figure(path: Path, ncols: int = 1, nrows: int = 1, *, height: float | None =
 
 
 def _save_checked(fig, path: Path) -> None:
-    """Save through a temporary file, recording the texts as the one draw of saving puts them on the page;
-    a text below MIN_PT raises and leaves no file (one draw, not a second one just to measure)."""
+    """Save through a temporary file, measuring the texts in the one draw that saves them; a text below
+    MIN_PT raises and leaves no file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with _texts_drawn() as seen:
+        fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})
+    size, text = min(_printed_sizes(fig, seen), default=(float("inf"), ""))
+    if size < MIN_PT - 1e-9:
+        tmp.unlink(missing_ok=True)
+        raise TextTooSmall(f"{path.name}: text {text!r} prints at {size:.1f} pt, below {MIN_PT:g} pt "
+                           f"(drawn {fig.get_figwidth():.2f} x {fig.get_figheight():.2f} in, printed at "
+                           f"{printed().scale(fig.get_figwidth(), fig.get_figheight()):.2f} of that)")
+    os.replace(tmp, path)
+
+
+@contextmanager
+def _texts_drawn() -> Iterator[list[tuple[str, object, object]]]:
+    """Record (text, font, is-math) of every text the PDF renderer draws inside the block."""
     from matplotlib.backends.backend_pdf import RendererPdf
 
     seen: list[tuple[str, object, object]] = []
@@ -255,41 +270,25 @@ def _save_checked(fig, path: Path) -> None:
         seen.append((s, prop.copy(), ismath))
         return draw_text(self, gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
 
-    tmp = path.with_name(f".{path.name}.tmp")
     RendererPdf.draw_text = spy
     try:
-        fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})
+        yield seen
     finally:
         RendererPdf.draw_text = draw_text
-    try:
-        _check(min(_printed_sizes(fig, seen), default=(float("inf"), "")), fig, path.name)
-    except TextTooSmall:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)
 
 
 def drawn_text(fig) -> list[tuple[float, str]]:
-    """(printed size in pt, text) of every text the figure draws: a mathtext string by its smallest
-    glyph (scripts and fractions are smaller), plain text by its font size, scaled from the figure's
-    width to the printed WIDTH."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    """(printed size in pt, text) of every text the figure draws, as saving draws it."""
+    import io
 
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    seen: list[tuple[str, object, object]] = []
-    draw_text = renderer.draw_text
-
-    def spy(gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        seen.append((s, prop.copy(), ismath))
-        return draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
-
-    renderer.draw_text = spy
-    fig.draw(renderer)  # the layout and every text as it will be saved
+    with _texts_drawn() as seen:
+        fig.savefig(io.BytesIO(), format="pdf")
     return _printed_sizes(fig, seen)
 
 
 def _printed_sizes(fig, seen: list[tuple[str, object, object]]) -> list[tuple[float, str]]:
-    """(printed size in pt, text) of the drawn texts: mathtext by its smallest glyph."""
+    """(printed size in pt, text) of the drawn texts: a mathtext string by its smallest glyph (scripts and
+    fractions are smaller), plain text by its font size, scaled from the drawn to the printed size."""
     from matplotlib.mathtext import MathTextParser
 
     scale = printed().scale(fig.get_figwidth(), fig.get_figheight())
@@ -308,18 +307,6 @@ def _printed_sizes(fig, seen: list[tuple[str, object, object]]) -> list[tuple[fl
 def smallest_text(fig) -> tuple[float, str]:
     """The smallest printed text of a figure: (size in pt, the text)."""
     return min(drawn_text(fig), default=(float("inf"), ""))
-
-
-def check_text(fig, name: str = "figure") -> None:
-    _check(smallest_text(fig), fig, name)
-
-
-def _check(smallest: tuple[float, str], fig, name: str) -> None:
-    size, text = smallest
-    if size < MIN_PT - 1e-9:
-        raise TextTooSmall(f"{name}: text {text!r} prints at {size:.1f} pt, below {MIN_PT:g} pt "
-                           f"(drawn {fig.get_figwidth():.2f} x {fig.get_figheight():.2f} in, printed at "
-                           f"{printed().scale(fig.get_figwidth(), fig.get_figheight()):.2f} of that)")
 
 
 def scientific(x: float) -> str:
