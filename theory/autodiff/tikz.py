@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from theory.autodiff.graph import Graph
 from theory.autodiff.ops import OPS
+from theory.core.render import latex
 
 
 def layers(graph: Graph) -> dict[int, int]:
@@ -107,8 +108,7 @@ def op_label(graph: Graph, i: int) -> str:
 
 def number(x: float) -> str:
     """A node's value in math mode, to four figures: 1.609, or 1.2 \\times 10^{-5} (never e-notation)."""
-    mantissa, _, exponent = f"{x:.4g}".partition("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
+    return latex.number(x, ".4g")
 
 
 def draw(graph: Graph, values: Sequence[float] | None = None, edge_labels: dict[tuple[int, int], str] | None = None,

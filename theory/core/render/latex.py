@@ -189,14 +189,15 @@ def typeset(value: Any) -> str:
     if isinstance(value, int):
         return f"${value:,}$".replace(",", r"\,")
     if isinstance(value, float):
-        return f"${_number(value)}$"
+        return f"${number(value)}$"
     if isinstance(value, (tuple, list)):
         return "(" + ", ".join(typeset(v) for v in value) + ")"
     return _formulas(str(value))
 
 
-def _number(x: float) -> str:
-    mantissa, _, exponent = f"{x:g}".partition("e")
+def number(x: float, spec: str = "g") -> str:
+    """A number for math mode, formatted by `spec`, with a power of ten instead of e-notation."""
+    mantissa, _, exponent = format(x, spec).partition("e")
     return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
 
 
