@@ -135,9 +135,10 @@ def equal(
     a, b = _frozen(sp.sympify(a, strict=True)), _frozen(sp.sympify(b, strict=True))
     key = (a, b, tuple(sorted((domain or {}).items(), key=str)), budget, seed)
     try:
-        return _remembered(key)
+        hash(key)
     except TypeError:  # something unhashable inside: checked without the memory
         return _equal(a, b, domain, budget, seed)
+    return _remembered(key)
 
 
 def forget() -> None:
