@@ -488,8 +488,9 @@ def _counterexample(cs: tuple) -> Check:
             return Verdict("numeric", False, f"{str(value)[:60]} is not [w, eta > 0, term 1 or 2]")
         w_, e_, k = given
         at, i = np.array(w_), int(k) - 1
-        return prove.on_instances({"the drawn term decreases": bool(sim.change_of_term(at, cs, i, e_) < 0),
-                                   "f increases": bool(sim.change_of_f(at, cs, i, e_) > 0)},
+        with np.errstate(all="ignore"):  # a step that overflows compares False: it is no counterexample
+            down, up = sim.change_of_term(at, cs, i, e_) < 0, sim.change_of_f(at, cs, i, e_) > 0
+        return prove.on_instances({"the drawn term decreases": bool(down), "f increases": bool(up)},
                                   f"simulated step from w = {w_:.6g} with eta = {e_:.6g} on f_{i + 1}")
 
     return check
