@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy as sp
 
-from theory.core import prove
+from theory.core import prose, prove
 from theory.core.display import KINDS, Display, show
 from theory.core.errors import UncheckedStep
 from theory.core.latexread import Notation
@@ -142,6 +142,7 @@ class Claim:
     verdict: Verdict
     latex: str = ""
     display: Display | None = None  # how `latex` is tied to the claim's value, when it has one
+    value: Any = None  # the value the claim checked (what a quote of it must print)
     aside: bool | None = None  # a cross-check beside the derivation; None: simulations are, other checks not
 
     @property
@@ -247,9 +248,28 @@ class Part:
     question: str
     blocks: list[Block] = field(default_factory=list)
     notation: Notation = field(default_factory=Notation)
+    quotes: list[prose.Quote] = field(default_factory=list)
+    settings: list[str] = field(default_factory=list)  # numbers printed as settings of the method
 
     def text(self, body: str) -> None:
         self.blocks.append(Text(body))
+
+    def quote(self, value: Any, of: str, spec: str = ".6g", **case: Any) -> str:
+        """`value` printed for a sentence's mathematics, as the value that `of` checked.
+
+        `of` is the id of a claim or chain (of this part, or with its part's label) or of an
+        answer; for a chain with cases, `case` gives the case's keywords. The solution proves
+        the quoted value is the checked one, so a number in a sentence cannot drift from it.
+        """
+        tex = prose.printed(value, spec, self.notation)
+        self.quotes.append(prose.Quote(tex, value, of, self.label, tuple(sorted(case.items()))))
+        return tex
+
+    def setting(self, value: Any, spec: str = "g") -> str:
+        """A number a sentence gives as a setting of the method (a step, a tolerance), not a result."""
+        tex = prose.printed(value, spec, self.notation)
+        self.settings.append(tex)
+        return tex
 
     def chain(self, id: str, lhs: str, cases: dict[str, dict[str, Any]] | None = None,
               sizes: dict[str, sp.Symbol] | None = None, notation: Notation | None = None,
@@ -275,7 +295,7 @@ class Part:
         if not isinstance(latex, str) or latex:
             display = show(latex, value, self.notation)
             latex = display.tex
-        c = Claim(f"{self.label}.{id}", text, verdict, latex, display, aside)
+        c = Claim(f"{self.label}.{id}", text, verdict, latex, display, value, aside)
         self.blocks.append(c)
         return c
 
@@ -375,6 +395,8 @@ class Solution:
                 raise UncheckedStep(f"{self.topic}: unchecked display {id} (${display.tex}$): {display.why}")
             if display.verdict is not None:
                 yield f"display:{id}", f"the display ${display.tex}$ is its value", display.verdict
+        for id, q, verdict in self.quoted():
+            yield id, f"the sentence's ${q.tex}$ is the value {q.of} checked", verdict
         ids = {b.id for part in self.parts for b in part.blocks if isinstance(b, (Claim, Chain))}
         for a in self.results.values():
             missing = [c for c in a.claims if c not in ids and c.rsplit(".", 1)[0] not in ids]
@@ -384,6 +406,47 @@ class Solution:
                 yield f"answer:{a.id}", f"answer {a.id} agrees with the witness of {', '.join(a.claims)}", a.verdict
         for m in self.misconceptions:
             yield f"misconception:{m.id}", f"misconception {m.id} ({m.answer}) is rejected", m.verdict
+
+    def quoted(self) -> Iterator[tuple[str, prose.Quote, Verdict]]:
+        """(id, quote, verdict) for every number quoted in a sentence: is it the value its source checked?"""
+        for part in self.parts:
+            for i, q in enumerate(part.quotes):
+                what = f"the number ${q.tex}$ in a sentence of {part.label}"
+                found, checked = self._checked_value(q)
+                verdict = (prose.same(q.value, checked, what) if found else
+                           Verdict("symbolic", False, f"{what} names {q.of!r}, which checked no value here"))
+                yield f"quote:{part.label}.{i}", q, verdict
+
+    def _checked_value(self, q: prose.Quote) -> tuple[bool, Any]:
+        """The value the claim, chain (its last line) or answer `q.of` checked; (False, None) if none did."""
+        for ref in (f"{q.part}.{q.of}", q.of):
+            for part in self.parts:
+                for b in part.blocks:
+                    if isinstance(b, Claim) and b.id == ref and b.value is not None:
+                        return True, b.value
+                    if isinstance(b, Chain) and b.id == ref and b.steps:
+                        value = b.steps[-1].value
+                        if b.cases is not None:
+                            if not q.case:
+                                return False, None
+                            value = value(**dict(q.case))
+                        return True, value
+        if q.of in self.results:
+            return True, self.results[q.of].value
+        return False, None
+
+    def stray_numbers(self) -> list[tuple[str, str]]:
+        """(where, number) for each decimal in a sentence's mathematics that was typed, not quoted."""
+        given = prose.parameter_values(self.params)
+        found = []
+        for part in self.parts:
+            printed = [q.tex for q in part.quotes] + part.settings
+            for b in part.blocks:
+                text = {Text: lambda b: b.body, Claim: lambda b: b.text, Table: lambda b: b.caption,
+                        Figure: lambda b: b.caption, Diagram: lambda b: b.caption}.get(type(b))
+                if text is not None:
+                    found += [(part.label, n) for n in prose.stray_numbers(text(b), printed, given)]
+        return found
 
     def displays(self) -> Iterator[tuple[str, Display]]:
         """(id, display) for every formula shown: chain lines and claims' formulas."""
@@ -397,11 +460,16 @@ class Solution:
                             yield f"{block.id}.{i}", s.display
 
     def display_counts(self) -> dict[str, int]:
-        """How many displays are printed, parsed back and proved, or unchecked (answers are printed)."""
+        """How many displays are printed, parsed back and proved, or unchecked.
+
+        Answers and numbers quoted in sentences are printed; a decimal typed into a sentence's
+        mathematics is an unchecked display.
+        """
         counts = dict.fromkeys(KINDS, 0)
         for _, d in self.displays():
             counts[d.kind] += 1
-        counts["printed"] += len(self.results)
+        counts["printed"] += len(self.results) + sum(len(p.quotes) for p in self.parts)
+        counts["unchecked"] += len(self.stray_numbers())
         return counts
 
     @property
