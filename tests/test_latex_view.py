@@ -165,3 +165,19 @@ def test_cross_checks_are_counted_by_method_and_a_failed_one_is_named():
     line = next(x for x in latex.render(sol).splitlines() if x.startswith(r"\crosschecks{"))
     assert rf"\hyperlink{{{latex.target('', 'a.run0')}}}{{3\,\verdict{{num}}{{pass}}}}" in line
     assert "run1" not in line and r"\verdict{num}{fail}" in line and "broke" in line
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("sigma_h^2 at width", r"$\sigma_{h}^{2}$ at width"),
+    ("eta* GD", r"$\eta^*$ GD"),
+    ("dL/dw1 (printed sign)", r"$\partial L/\partial w_{1}$ (printed sign)"),
+    ("w_star", r"$w^*$"),
+    ("eta_opt", r"$\eta_{\mathrm{opt}}$"),
+    ("lim g' at +-oo", r"lim $g'$ at $\pm\infty$"),
+    ("layer1_weights", r"layer1 weights"),
+    ("w5, momentum (i) velocity form", r"$w_{5}$, momentum (i) velocity form"),
+    ("S as a matrix", "S as a matrix"),
+    ("Q1 options chosen", "Q1 options chosen"),
+])
+def test_an_answer_s_name_is_typeset_not_shown_as_program_text(name, shown):
+    assert latex.answer_label(name) == shown

@@ -184,7 +184,7 @@ COINCIDENCES: dict[tuple[str, str, str], tuple[tuple[str, ...], str]] = {
     ("least_squares_gd", "N", "20"): (("at 20 random points",), "the check's own sample of 20 points"),
     ("optimizers", "eta_adagrad", "0.5"): (("$d = 0.5$", "d = 0.5,", "measured -0.5"),
                                            "the demonstrated dampening and the fitted slope -1/2"),
-    ("optimizers", "eta_rmsprop", "0.01"): (("(rtol 0.01)",), "the tolerance of the fitted slope"),
+    ("optimizers", "eta_rmsprop", "0.01"): (("(relative tolerance 0.01)",), "the tolerance of the fitted slope"),
     ("optimizers", "beta2", "0.999"): (("at 0.999 times it",), "the step bracket of the grader"),
     ("optimizers", "ramp_steps", "500"): (("(500 steps)",), "half of rate_steps = 1000"),
     ("optimizers", "rosen_b", "100"): (("1/100 of the initial loss",), "the loss level of the race"),

@@ -78,3 +78,10 @@ def test_the_front_matter_has_the_answers_and_the_errata(layouts):
         front = "\n".join(texts[:2])
         assert "Answers" in front, name
         assert not has_errata or "Errata and assumptions" in front, name
+
+
+def test_tables_and_figures_are_numbered_from_one_without_gaps(pdfs):
+    for name, (text, _, _) in pdfs.items():
+        for kind in ("Table", "Figure"):
+            numbers = sorted({int(n) for n in re.findall(rf"\b{kind} (\d+):", text)})  # captions, in any text order
+            assert numbers == list(range(1, len(numbers) + 1)), (name, kind, numbers)

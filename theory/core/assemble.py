@@ -183,7 +183,7 @@ def _answers(problems: list[Rendered]) -> str:
             where = latex.anchor(prob.number, a["part"]) if a["part"] else ""
             part = f"{prob.number}({a['part']})" if a["part"] else prob.number
             page = rf"\hyperref[{where}]{{p.\,\pageref*{{{where}}}}}" if where else ""
-            name = latex.escape(a["id"])
+            name = a["label"]
             short = short and _visible(a["latex"]) <= 30 and "matrix}" not in a["latex"]  # a long name wraps
             rows.append(rf"\answerrow{{{part}}}{{{name}}}{{{a['latex']}}}{{{page}}}{{{latex.mark_answer(a)}}}")
         if not rows:

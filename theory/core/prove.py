@@ -358,6 +358,12 @@ def holds(condition: sp.Basic, *, budget: float = SYMBOLIC_BUDGET_S) -> Verdict:
     return Verdict("symbolic", False, f"SymPy could not decide {sp.sstr(condition)}")
 
 
+def tolerance(rtol: float, atol: float = 0.0) -> str:
+    """A tolerance in words: relative, absolute, or both."""
+    said = ([f"relative tolerance {rtol:g}"] if rtol else []) + ([f"absolute tolerance {atol:.2g}"] if atol else [])
+    return " plus ".join(said) or "no tolerance"
+
+
 def close(measured: float, predicted: float, *, rtol: float, what: str, atol: float = 0.0,
           source: str = "derived") -> Verdict:
     """A measured number against a derived (or, for grading, an offered) one, within a stated tolerance."""
@@ -365,7 +371,7 @@ def close(measured: float, predicted: float, *, rtol: float, what: str, atol: fl
     return Verdict(
         "numeric",
         ok,
-        f"{what}: measured {measured:.6g}, {source} {predicted:.6g} (rtol {rtol:g})",
+        f"{what}: measured {measured:.6g}, {source} {predicted:.6g} ({tolerance(rtol, atol)})",
         {"measured": measured, "derived": predicted, "rtol": rtol},
     )
 
@@ -378,7 +384,7 @@ def close_all(measured, predicted, rtol: float, what: str, atol: float = 0.0, so
     excess = np.abs(m - p) - (atol + rtol * np.abs(p))
     worst = np.unravel_index(int(np.argmax(excess)), m.shape) if m.size else ()
     ok = bool(np.all(np.isfinite(m)) and np.all(excess <= 0))
-    detail = f"{what}: {m.size} entries within rtol {rtol:g}, atol {float(np.max(atol)):.2g}"
+    detail = f"{what}: {m.size} entries within {tolerance(rtol, float(np.max(atol)))}"
     if m.size:
         detail += f"; max |diff| {float(np.max(np.abs(m - p))):.2e}"
         if not ok:

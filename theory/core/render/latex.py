@@ -95,7 +95,8 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
         boxed = [r for r in rows if r["part"] == part.label]
         if boxed:  # the part ends in its checked answers, as the answers table lists them (short ones side by side)
             out.append(r"\answerbox{" + "\n".join(  # a value too large for a cell is the chain's last line above
-                rf"\answeritem{{\texttt{{{escape(str(r['id']))}}}: {r['latex'].replace(_ELSEWHERE, '(see above)')}}}"
+                rf"\answeritem{{{r['label']}: "
+                rf"{r['latex'].replace(_ELSEWHERE, '(see above)')}}}"
                 rf"{{\hyperlink{{{target(number, 'answer:' + str(r['id']))}}}{{{mark_answer(r)}}}}}"
                 for r in boxed) + "}")
     return "\n\n".join(out) + "\n"
@@ -180,6 +181,46 @@ def math_name(name: str) -> str:
     base = f"\\{head}" if head in GREEK else (head if len(head) == 1 else rf"\mathrm{{{head}}}")
     subs = ([digits] if digits else []) + [r if len(r) == 1 or r.isdigit() else rf"\mathrm{{{r}}}" for r in rest]
     return base + (f"_{{{','.join(subs)}}}" if subs else "")
+
+
+_WORD = re.compile(r"\((?:i|ii|iii|iv)\)|\ba (?=[a-z])|d([A-Za-z])/d([A-Za-z]\d*)\b"
+                   r"|([A-Za-z]+)(\d*)((?:_\{?[\w+]+\}?|\^\{?[\w+-]+\}?|\*|')*)|\+-oo|oo")
+
+
+def answer_label(id: str) -> str:
+    """An answer's name as typeset text: its symbols as mathematics (sigma_h^2, eta*, dL/dw1, x_hat, y1,
+    lambda_max), its words as words (underscores as spaces; "a" and (i) stay text)."""
+    from theory.core.latexread import GREEK
+
+    def symbol(base: str, digits: str, mods: str) -> str | None:
+        if base not in GREEK and not (len(base) == 1 and (mods or base.islower())):
+            return None
+        out = (f"\\{base}" if base in GREEK else base) + (f"_{{{digits}}}" if digits else "")
+        for sub in re.finditer(r"([_^])\{?([\w+-]+)\}?|(\*)|(')", mods):
+            if sub.group(3) or sub.group(4):
+                out += "^*" if sub.group(3) else "'"
+            elif sub.group(1) == "_" and sub.group(2) in ("hat", "star"):
+                out = rf"\hat{{{out}}}" if sub.group(2) == "hat" else out + "^*"
+            else:
+                arg = sub.group(2)
+                arg = ("\\" + arg if arg in ("max", "min", *GREEK)
+                       else rf"\mathrm{{{arg}}}" if arg.isalpha() and len(arg) > 1 else arg)
+                out += f"{sub.group(1)}{{{arg}}}"
+        return out
+
+    def piece(m: re.Match) -> str:
+        if m.group(1):
+            return rf"$\partial {m.group(1)}/\partial {symbol(m.group(2)[0], m.group(2)[1:], '')}$"
+        if m.group(0) in ("+-oo", "oo"):
+            return r"$\pm\infty$" if m.group(0) == "+-oo" else r"$\infty$"
+        shown = symbol(m.group(3), m.group(4), m.group(5)) if m.group(3) else None
+        return f"${shown}$" if shown else escape(m.group(0).replace("_", " "))
+
+    out, last = [], 0
+    for m in _WORD.finditer(id):
+        out += [escape(id[last:m.start()]), piece(m)]
+        last = m.end()
+    return "".join(out) + escape(id[last:])
 
 
 def typeset(value: Any) -> str:
@@ -336,7 +377,8 @@ def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
             continue
         owner = sol.part_of(a)
         part = owner.label if owner else ""
-        rows.append({"id": a.id, "part": part, "latex": _cell(a.value, sol.notation.printed),
+        label = answer_label(a.id.removeprefix(part + ".") if part else a.id)  # 3(a) already names the part
+        rows.append({"id": a.id, "label": label, "part": part, "latex": _cell(a.value, sol.notation.printed),
                      "method": SHORT[a.verdict.method], "passed": a.verdict.passed, "skipped": a.verdict.skipped})
     order = {q.label: i for i, q in enumerate(sol.parts)}
     return sorted(rows, key=lambda r: order.get(r["part"], len(order)))
@@ -367,7 +409,7 @@ def _misconceptions(sol: Solution, number: str) -> str:
         shown = _shown(m.value, sol.notation.printed)
         value = f"${shown}$" if len(shown) <= 50 else rf"\par\fitmath{{{shown}}}\par"  # a long value on its own line
         items.append(rf"\claim{{{linked(m.verdict, number, 'misconception:' + m.id)}}}{{\textbf{{{name}}}: "
-                     rf"\texttt{{{escape(m.answer)}}} {value} {escape(m.explanation)}}}")
+                     rf"{answer_label(m.answer)} {value} {escape(m.explanation)}}}")
     return "\n\n".join(items)
 
 
