@@ -20,6 +20,7 @@ from typing import Any
 from theory.core import params, registry, sheet
 from theory.core.errors import BadInput
 from theory.core.grade import Allowance, Judgement, constants, describe, grade, gradeable
+from theory.core.render.plain import plain
 from theory.core.solution import Answer, Solution
 
 FILE_KEYS = ("sheet", "answer")
@@ -153,7 +154,8 @@ def text(graded: list[Graded]) -> str:
         line += f" ({j.how})" if j.verdict == "correct" else f": expected {j.expected}, given {j.given}; {j.how}"
         lines.append(line)
         if j.misconception is not None:
-            lines.append(textwrap.fill(f"misconception {j.misconception.id}: {j.misconception.explanation}", 100,
+            why = plain(j.misconception.explanation)
+            lines.append(textwrap.fill(f"misconception {j.misconception.id}: {why}", 100,
                                        initial_indent="    ", subsequent_indent="    "))
     score = sum(g.judgement.verdict == "correct" for g in graded)
     lines.append(f"score: {score}/{len(graded)}")

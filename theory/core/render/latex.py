@@ -405,11 +405,12 @@ def _misconceptions(sol: Solution, number: str) -> str:
     """Each common mistake, its wrong value and why it is wrong, marked by the check that rejects it."""
     items = [r"\paragraph{Common mistakes.}"]
     for m in sol.misconceptions:
-        name = _breakable(m.id)
+        name = escape(m.id.replace("-", " ").replace("_", " ").capitalize())
         shown = _shown(m.value, sol.notation.printed)
-        value = f"${shown}$" if len(shown) <= 50 else rf"\par\fitmath{{{shown}}}\par"  # a long value on its own line
+        value = f"${shown}$." if len(shown) <= 50 else rf"\par\fitmath{{{shown}}}\par"  # a long value on its own line
+        why = m.explanation if "$" in m.explanation else escape(m.explanation)  # TeX with its mathematics, or words
         items.append(rf"\claim{{{linked(m.verdict, number, 'misconception:' + m.id)}}}{{\textbf{{{name}}}: "
-                     rf"{answer_label(m.answer)} {value} {escape(m.explanation)}}}")
+                     rf"{answer_label(m.answer)} {value}\enspace {why}}}")
     return "\n\n".join(items)
 
 

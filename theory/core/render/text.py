@@ -50,7 +50,7 @@ def _checked_answers(sol: Solution, width: int, verbose: bool) -> list[str]:
         out += ["", "Common mistakes, each rejected by the same witness:"]
         for m in sol.misconceptions:
             out.append(_wrap(f"{_tag(m.verdict)} {m.id}: {m.answer} = {show(m.value)}", "", width))
-            out.append(_wrap(m.explanation, " " * 20, width))
+            out.append(_wrap(plain(m.explanation), " " * 20, width))
             if verbose or not m.verdict.passed:
                 out.append(_wrap(f"misconception:{m.id}: {m.verdict.detail}", " " * 20, width))
     return out
