@@ -286,3 +286,7 @@ def _moved(value):
     if isinstance(value, sp.MatrixBase):
         return value * sp.Rational(1001, 1000) + sp.ones(*value.shape)
     return value * sp.Rational(1001, 1000) + 1 if isinstance(value, sp.Basic) else value * 1.001 + 1
+
+
+def test_a_quoted_number_hides_only_itself_not_the_digits_of_other_numbers():
+    assert prose.stray_numbers(r"$h = 0.0001$ and $g = 1$", ["1"], []) == ["0.0001"]

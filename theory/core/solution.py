@@ -446,6 +446,9 @@ class Solution:
                         Figure: lambda b: b.caption, Diagram: lambda b: b.caption}.get(type(b))
                 if text is not None:
                     found += [(part.label, n) for n in prose.stray_numbers(text(b), printed, given)]
+        printed = [q.tex for p in self.parts for q in p.quotes] + [t for p in self.parts for t in p.settings]
+        for m in self.misconceptions:  # an explanation is prose too
+            found += [(f"mistake {m.id}", n) for n in prose.stray_numbers(m.explanation, printed, given)]
         return found
 
     def displays(self) -> Iterator[tuple[str, Display]]:
