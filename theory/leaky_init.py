@@ -445,7 +445,9 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
             r"(predicted 1); with Kaiming's $2/d$ and with $1/d$ within the tolerance of their predictions.",
             verdict, value=stats["derived"][0], aside=True,
         )
-        depth_rows.append([f"${a:g}$"] + [f"${_sci(stats[k][0])}$ (${_sci(stats[k][1])}$)" for k in stats]
+        mean, se = stats["derived"]
+        depth_rows.append([f"${a:g}$", f"${mean:.3f}$ (${se:.3f}$)"]
+                          + [f"${_sci(stats[k][0])}$ (${_sci(stats[k][1])}$)" for k in ("kaiming", "lecun")]
                           + [f"${_sci(predicted[k])}$" for k in ("kaiming", "lecun")])
     pa.table([r"$\alpha$", r"derived $\beta$", r"Kaiming $2/d$", r"$1/d$", "Kaiming predicted",
               r"$1/d$ predicted"], depth_rows,

@@ -292,7 +292,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                                   witness.close(ql, rtol=10 * p.fd_step, what="left quotient")))
     tail = _limit_of_slopes()
     lim = sp.limit(derivative(x), x, sp.oo)
-    decades = ", ".join(rf"\pm10^{{{k}}}" for k in DECADES)
+    decades = ", ".join(r"\pm10" + (f"^{{{k}}}" if k != 1 else "") for k in DECADES)
     pb3.claim("limits-measured", rf"Measured: slopes of $g$ by central differences at $x = {decades}$ "
               rf"approach ${sp.latex(lim)}$ on both sides, closer at every decade.", tail(lim), aside=True)
     sol.answer("lim g' at +-oo", lim, claims=("biii.limits-measured",), check=tail)
