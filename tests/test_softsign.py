@@ -7,7 +7,7 @@ import sympy as sp
 
 from tests.conftest import failed_claims, misgraded, right_values_rejected, solved
 from theory import softsign as ss
-from theory.core import grade
+from theory.core import grade, prose
 from theory.core.errors import BadInput
 
 FAST = {"random_points": "50", "table_points": "(1, 5, 20)"}
@@ -91,3 +91,11 @@ def test_the_limit_of_the_slope_is_judged_by_measured_slopes():
     assert answer.verdict.passed and answer.claims == ("biii.limits-measured",)
     for wrong in (1, sp.Rational(1, 4), sp.Rational(-1, 10**6), sp.Rational(1, 10**7)):
         assert sol.rejects("lim g' at +-oo", wrong).passed, wrong
+
+
+def test_the_slope_at_zero_in_the_sentence_is_the_checked_limit():
+    sol = solved("softsign")
+    q = next(q for _, q, _ in sol.quoted() if q.of == "right")
+    checked = sol._checked_value(q)[1]
+    assert prose.same(q.value, checked, "g'(0)").passed
+    assert not prose.same(q.value * 1.001, checked, "g'(0)").passed

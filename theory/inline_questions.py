@@ -57,6 +57,8 @@ MAX_FEATURE_ENTRIES = 4 * 10**7  # (max training points + test points) x max wid
 MAX_SWEEP_WORK = 6 * 10**10  # seeds x (settings' 4 (n p^2 + p^3) + n_test p, (n + n_test) p dim): a minute
 MAX_MC_N = 200  # the optimism simulation multiplies each draw by the n x n hat matrix: cost n^3 / df^2
 MAX_STEPS = 100_000  # iterations of an optimizer run, stepped in Python
+SMALL_N = (1, 2, 3)  # sample sizes at which the optimism is derived with explicit vectors
+EXACT_SUMS_AT = (1, 2, 10, 100, 1000)  # horizons T at which the distance bounds meet the exact sum
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,7 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
         rf"and scored on {p.n_test} fresh test points. Each knob is varied with the others held at "
         rf"$n = {p.n_train}$, $p = {p.width}$, $\lambda = {_tex(p.lam)}$, over {p.seeds} independent "
         r"tasks (new $f$, data and hidden units). All settings keep $p/n \le "
-        rf"{max(max(widths) / p.n_train, p.width / min(sizes)):.2g}$, below the interpolation "
+        rf"{pa.setting(max(max(widths) / p.n_train, p.width / min(sizes)), '.2g')}$, below the interpolation "
         r"threshold $p = n$ (beyond it the gap can shrink again as $p$ grows, ``double descent''). "
         r"Criterion of the claims (measured trends, not theorems): per task, the least-squares slope "
         r"of the accuracy gap against the logarithm of the knob; the mean slope over tasks must have "
@@ -350,9 +352,10 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
         r"Fixed inputs, $y = f + e$, $\mathbb{E}[e] = 0$, $\mathrm{Cov}(e) = \sigma^2 I$; ridge on the "
         r"features $\Phi$ predicts $\hat y = Hy$, $H = \Phi(\Phi^\top\Phi + n\lambda I)^{-1}\Phi^\top$ "
         r"(symmetric). $\mathrm{err}_{\mathrm{tr}} = \|y - Hy\|^2/n$; on new labels $y' = f + e'$, "
-        r"$\mathrm{err}_{\mathrm{in}} = \|y' - Hy\|^2/n$ (checked for $n = 1, 2, 3$, general $H$, $f$)."
+        r"$\mathrm{err}_{\mathrm{in}} = \|y' - Hy\|^2/n$ (checked for "
+        rf"$n = {', '.join(map(str, SMALL_N))}$, general $H$, $f$)."
     )
-    cases = {f"n={n}": {"n": n} for n in (1, 2, 3)}
+    cases = {f"n={n}": {"n": n} for n in SMALL_N}
 
     @functools.cache
     def setup(n):
@@ -416,14 +419,14 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
     df = float(ridge_df(svals, p.mc_n * p.lam))
     pb.claim("df-svd", rf"On the simulated design ($n = {p.mc_n}$, $p = {p.mc_width}$, "
              rf"$\lambda = {_tex(p.lam)}$) the singular-value formula gives "
-             rf"$\mathrm{{df}} = {df:.4f}$, the trace of the explicitly formed $H$.",
-             prove.close(sim.hat_trace(design.F, p.lam), df, rtol=1e-9, what="tr H"), aside=True)
+             rf"$\mathrm{{df}} = {pb.quote(df, 'df-svd', '.4f')}$, the trace of the explicitly formed $H$.",
+             prove.close(sim.hat_trace(design.F, p.lam), df, rtol=1e-9, what="tr H"), value=df, aside=True)
     claimed = float(optimism(p.noise**2, df, p.mc_n))
     pb.claim("mc", rf"Simulation on that design, regression target $f + N(0, {p.noise:g}^2)$: "
              r"the mean of $\mathrm{err}_{\mathrm{in}} - \mathrm{err}_{\mathrm{tr}}$ over fresh "
-             rf"noise draws is $2\sigma^2\mathrm{{df}}/n = {claimed:.4g}$.",
+             rf"noise draws is $2\sigma^2\mathrm{{df}}/n = {pb.quote(claimed, 'mc', '.4g')}$.",
              ctx.monte_carlo("b.optimism", sim.optimism_sampler(design.F, design.f, p.noise,
-                                                                 p.lam), claimed, pilot=5000))
+                                                                 p.lam), claimed, pilot=5000), value=claimed)
     base = sim.pool(ctx.rng("b.df"), dim=p.dim, n_max=max(sizes), n_test=1,
                     width_max=max(max(widths), p.width), noise=p.noise, flip=p.label_flip)
 
@@ -502,14 +505,14 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              r"$\eta(1 + \int_1^T s^{-1/2}ds)$, i.e. "
              rf"${sp.latex(lo)} \le D_T \le {sp.latex(hi)}$, both $\sim 2\eta\sqrt T$ "
              r"(ratio to $2\eta\sqrt T$ tends to 1; bounds checked against the exact sum for "
-             r"$T = 1, 2, 10, 100, 1000$). To cover a distance $D$ AdaGrad needs about "
+             rf"$T = {', '.join(map(str, EXACT_SUMS_AT))}$). To cover a distance $D$ AdaGrad needs about "
              r"$(D/2\eta)^2$ steps, not $D/\eta$.",
              prove.equal(sp.limit(lo / (2 * lr * sp.sqrt(T)), T, sp.oo), 1)
              & prove.equal(sp.limit(hi / (2 * lr * sp.sqrt(T)), T, sp.oo), 1)
              & prove.on_instances(
                  {f"T={n}": bool(float(lo.subs({lr: 1, T: n})) <= float(np.sum(
                      1 / np.sqrt(np.arange(1, n + 1)))) <= float(hi.subs({lr: 1, T: n})))
-                  for n in (1, 2, 10, 100, 1000)}, "bounds vs exact sum"), aside=True)
+                  for n in EXACT_SUMS_AT}, "bounds vs exact sum"), aside=True)
     d_ada = numeric((lr, g, t, eps), adagrad_step(lr, g, t, eps))(
         p.lr, gs[None, :], ts[:, None], p.eps)
     d_law = np.broadcast_to(numeric((lr, g, t), law)(p.lr, gs[None, :], ts[:, None]),
@@ -519,18 +522,28 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"$g \in \{{{', '.join(_tex(x) for x in gs)}\}}$, $\eta = {_tex(p.lr)}$, "
              rf"$\epsilon = {_tex(p.eps)}$): every step length equals the derived "
              r"$\eta g/(g\sqrt t+\epsilon)$ (to $10^{-9}$), and the law $\eta/\sqrt t$ up to "
-             rf"the relative size of $\epsilon$, ${_tex(tol)}$.",
+             rf"the relative size of $\epsilon$, ${pc.setting(tol, '.2g')}$.",
              prove.close_all(meas["adagrad"], d_ada, 1e-9, "step lengths")
              & prove.close_all(meas["adagrad"], d_law, tol, "against eta/sqrt(t)"), aside=True)
     lo_n, hi_n = (float(b.subs({lr: exact_decimal(p.lr), T: T_})) for b in (lo, hi))
+    exact = p.lr * float(np.sum(1 / np.sqrt(ts)))  # D_T summed term by term
+    pc.claim("lower-at-T", rf"At $T = {T_}$, $\eta = {_tex(p.lr)}$ the lower bound is "
+             rf"$L_T = {pc.quote(lo_n, 'lower-at-T', '.4g')}$, below the exact sum $D_T$.",
+             prove.on_instances({f"L_T <= D_T = {exact:.6g}": lo_n <= exact}, "lower bound at T"),
+             value=lo_n, aside=True)
+    pc.claim("upper-at-T", rf"At $T = {T_}$, $\eta = {_tex(p.lr)}$ the upper bound is "
+             rf"$U_T = {pc.quote(hi_n, 'upper-at-T', '.4g')}$, above the exact sum $D_T$.",
+             prove.on_instances({f"D_T = {exact:.6g} <= U_T": exact <= hi_n}, "upper bound at T"),
+             value=hi_n, aside=True)
     dist = meas["adagrad"].sum(axis=0)
     pc.claim("measured-distance", rf"Measured: after $T = {T_}$ steps AdaGrad has moved "
-             rf"{dist[mid]:.4g} (for $g = {_tex(gs[mid])}$), inside the derived "
-             rf"$[{lo_n:.4g}, {hi_n:.4g}]$ for every $g$ (the lower end shortened by the factor "
-             r"$1/(1+\epsilon/g)$); steps of length "
+             rf"${pc.quote(float(dist[mid]), 'measured-distance', '.4g')}$ (for $g = {_tex(gs[mid])}$), inside "
+             rf"the derived $[{pc.quote(lo_n, 'lower-at-T', '.4g')}, {pc.quote(hi_n, 'upper-at-T', '.4g')}]$ "
+             r"for every $g$ (the lower end shortened by the factor $1/(1+\epsilon/g)$); steps of length "
              rf"$\eta = {_tex(p.lr)}$ would have covered {p.lr * T_:.4g}.",
              prove.on_instances({f"g={x:g}": bool(lo_n / (1 + p.eps / x) <= d <= hi_n * (1 + 1e-9))
-                                 for x, d in zip(gs, dist)}, "distance within the bounds"), aside=True)
+                                 for x, d in zip(gs, dist)}, "distance within the bounds"),
+             value=float(dist[mid]), aside=True)
 
     # (d) Adam (and RMSProp)
     pd = sol.part("d", "Inline Q2: Adam's steps",
@@ -570,7 +583,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     pd.claim("measured", rf"Measured (Adam as written in the notebook, $\beta_1 = {p.beta1:g}$, "
              rf"$\beta_2 = {p.beta2:g}$, same gradients): every step equals the derived "
              r"$\eta g/(g+\epsilon)$ (to $10^{-9}$), i.e. $\eta$ up to "
-             rf"${_tex(tol)}$ relative, for every $g$ and every $t$.",
+             rf"${pd.setting(tol, '.2g')}$ relative, for every $g$ and every $t$.",
              prove.close_all(meas["adam"], d_adam, 1e-9, "step lengths")
              & prove.close_all(meas["adam"], np.full_like(d_adam, p.lr), tol, "against eta"), aside=True)
     Sp = sp.Symbol(r"\mathrm{cache}_{t-1}", nonnegative=True)
@@ -686,8 +699,8 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     dip = int(np.argmin(adam_rel))
     in_numbers = (
         rf"In numbers: Adam's step falls to {adam_rel[dip]:.3g}$\,\eta$ ($k = {dip + 1}$; "
-        rf"$1/c = {1 / p.drop_factor:.3g}$) and is back at {adam_rel[-1]:.3g}$\,\eta$ after "
-        rf"{K} steps (the memory of $v$ is about $1/(1-\beta_2) = {1 / (1 - p.beta2):.4g}$ "
+        rf"$1/c = {pe.setting(1 / p.drop_factor, '.3g')}$) and is back at {adam_rel[-1]:.3g}$\,\eta$ after "
+        rf"{K} steps (the memory of $v$ is about $1/(1-\beta_2) = {pe.setting(1 / (1 - p.beta2), '.4g')}$ "
         rf"steps); AdaGrad's ends at {runs['adagrad'][-1] / p.lr:.3g}$\,\eta$ and is still "
         r"falling. Adam's step shrinks only while the gradient is small \emph{compared with "
         r"its recent size}; a gradient that stays small becomes the new normal."
@@ -718,22 +731,44 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     g1, gT = gq["adagrad"][0], gq["adagrad"][-1]
     shrink = (gT / g1) / (1 + p.eps / g1)
     lo_q, hi_q = (float(b.subs({lr: exact_decimal(p.lr), T: Tq})) for b in (lo, hi))
-    pf.claim("adagrad", rf"Measured: after {Tq} steps AdaGrad has moved {moved['adagrad']:.4g}, "
+    ada_lo = float(shrink * lo_q)
+    ada = float(moved["adagrad"])
+    pf.claim("adagrad", rf"Measured: after {Tq} steps AdaGrad has moved ${pf.quote(ada, 'adagrad', '.4g')}$, "
              r"inside the derived $[\frac{g_T}{g_1}\frac{L_T}{1+\epsilon/g_1}, U_T]$ = "
-             rf"$[{shrink * lo_q:.4g}, {hi_q:.4g}]$ with $L_T, U_T$ "
-             r"the bounds of (c), about $2\eta\sqrt T$; it never reached the minimiser.",
-             _within(moved["adagrad"], shrink * lo_q, hi_q, "distance")
-             & prove.on_instances({"one side": one_side["adagrad"]}, "iterates below w*"))  # the run's result
+             rf"$[{pf.quote(ada_lo, 'adagrad-lower', '.4g')}, {pf.quote(hi_q, 'adagrad-upper', '.4g')}]$ "
+             r"with $L_T, U_T$ the bounds of (c), about $2\eta\sqrt T$; it never reached the minimiser.",
+             _within(ada, ada_lo, hi_q, "distance")
+             & prove.on_instances({"one side": one_side["adagrad"]}, "iterates below w*"), value=ada)
+    pf.claim("adagrad-lower", r"AdaGrad's lower end $\frac{g_T}{g_1}\frac{L_T}{1+\epsilon/g_1} = "
+             rf"{pf.quote(ada_lo, 'adagrad-lower', '.4g')}$, with the gradients $g_1, g_T$ of the run, is below "
+             r"the distance it moved.", _within(ada, ada_lo, np.inf, "distance"), value=ada_lo, aside=True)
+    pf.claim("adagrad-upper", rf"AdaGrad's upper end $U_T = {pf.quote(hi_q, 'adagrad-upper', '.4g')}$ at "
+             rf"$T = {Tq}$ is above the distance it moved.", _within(ada, 0, hi_q, "distance"), value=hi_q,
+             aside=True)
     ga = gq["adam"]
     steps_adam = sim.step_lengths(qs["adam"][:, None])[:, 0]
+    band_lo, band_hi = float((ga[-1] / ga[0]) / (1 + p.eps / ga[0])), float(ga[0] / ga[-1])  # at the last step
+    adam = float(moved["adam"])
+    ratio = adam / ada
     pf.claim("adam", rf"Measured: Adam's {Tq} steps each lie in "
              r"$[\eta\frac{g_t/g_1}{1+\epsilon/g_1}, \eta\frac{g_1}{g_t}]$ "
-             rf"(here within $[{(ga[-1] / ga[0]) / (1 + p.eps / ga[0]):.3g}\,\eta, "
-             rf"{ga[0] / ga[-1]:.3g}\,\eta]$); it moved {moved['adam']:.4g}, "
-             rf"{moved['adam'] / moved['adagrad']:.3g} times as far as AdaGrad.",
+             rf"(here within $[{pf.quote(band_lo, 'adam-lower', '.3g')}\,\eta, "
+             rf"{pf.quote(band_hi, 'adam-upper', '.3g')}\,\eta]$); it moved ${pf.quote(adam, 'adam', '.4g')}$, "
+             rf"${pf.quote(ratio, 'ratio', '.3g')}$ times AdaGrad's distance.",
              _within(steps_adam, p.lr * (ga / ga[0]) / (1 + p.eps / ga[0]), p.lr * ga[0] / ga,
                      "Adam steps") & prove.on_instances({"one side": one_side["adam"]},
-                                                        "iterates below w*"))
+                                                        "iterates below w*"), value=adam)
+    pf.claim("adam-lower", rf"Adam's steps are all at least ${pf.quote(band_lo, 'adam-lower', '.3g')}\,\eta$, "
+             r"the lower bound at the last step, where $g_t$ is smallest.",
+             _within(steps_adam, p.lr * band_lo, np.inf, "Adam steps"), value=band_lo, aside=True)
+    pf.claim("adam-upper", rf"Adam's steps are all at most ${pf.quote(band_hi, 'adam-upper', '.3g')}\,\eta$, "
+             r"the upper bound at the last step.",
+             _within(steps_adam, 0, p.lr * band_hi, "Adam steps"), value=band_hi, aside=True)
+    pf.claim("ratio", rf"Adam's distance over AdaGrad's, ${pf.quote(ratio, 'ratio', '.3g')}$, lies between "
+             r"what the bounds allow: Adam's lower end times $\eta T$ over AdaGrad's upper end, and Adam's "
+             r"upper end times $\eta T$ over AdaGrad's lower end.",
+             _within(ratio, band_lo * p.lr * Tq / hi_q, band_hi * p.lr * Tq / ada_lo, "ratio of the distances"),
+             value=ratio, aside=True)
     pf.figure("quadratic", rf"Distance covered on the quadratic ($a = {a:g}$, $w^* = {D:g}$, "
               rf"$\eta = {_tex(p.lr)}$): Adam moves about $\eta$ per step, AdaGrad about "
               r"$2\eta\sqrt t$ in total (markers: measured; dashed: $\eta t$ and $2\eta\sqrt t$).",

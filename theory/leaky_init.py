@@ -349,6 +349,13 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
              r"grows for every $\alpha > 0$, as $(1+\alpha^2)^{h-1}$ from layer 1 to layer $h$. "
              r"(LeCun's $1/d_h$ gives $\frac{1+\alpha^2}{2}$: shrinking for $\alpha < 1$, "
              r"growing for $\alpha > 1$.)", prove.equal(growth, kaiming_growth(alpha_)))
+    near = min(p.alphas)
+    per_layer_near = kaiming_growth(exact_decimal(near))
+    pa.claim("kaiming-near", rf"At the smallest slope, $\alpha = {near:g}$, that factor is "
+             rf"${pa.quote(float(per_layer_near), 'kaiming-near', '.4g')}$: the recursion's "
+             r"$d_h\cdot\frac{2}{d_h}\cdot\frac{1+\alpha^2}{2}$ there.",
+             prove.equal(growth.subs(alpha_, exact_decimal(near)), per_layer_near), value=per_layer_near,
+             aside=True)
 
     rows = []
     for a in p.alphas:
@@ -393,6 +400,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
                  + rf"$\alpha = {a:g}$, $\beta = {sp.latex(beta(an, d_))}$: each layer keeps the "
                  r"variance (gain 1).", gains[a][0])
     Hm, w = p.mc_depth, p.depth_width
+    per_layer_rtol = 100 * ((1 + p.depth_rtol) ** (1 / (Hm - 1)) - 1)  # the tolerance spread over the layers, in %
     depth_note = (
         rf"Layer 1 against layer $H = {Hm}$: in {p.depth_networks} random networks of width {w} "
         rf"({p.mc_weights} weights, {p.depth_batch} standard normal inputs each) the ratio "
@@ -400,17 +408,19 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
         r"initialisations of the hidden layers scale one common draw of the weights. The "
         rf"derivation predicts $1$, $(1+\alpha^2)^{{{Hm - 1}}}$ and "
         rf"$\bigl(\frac{{1+\alpha^2}}{{2}}\bigr)^{{{Hm - 1}}}$; each is accepted within a relative "
-        rf"{p.depth_rtol:.0%} (the standard error is given in each line). A wrong $\beta$ is "
-        rf"magnified here: a 3% error per layer already moves the ratio by $1.03^{{{Hm - 1}}}$."
+        rf"{p.depth_rtol:.0%} (measured values, standard errors and predictions in the table below). A wrong "
+        r"$\beta$ is magnified here: an error per layer beyond "
+        rf"$(1 + {p.depth_rtol:g})^{{1/{Hm - 1}}} - 1 = {pa.setting(per_layer_rtol, '.2g')}%$ "
+        r"already moves the ratio out of the tolerance."
         .replace("%", r"\%")
     )
-    near = min(p.alphas)
-    if float(kaiming_growth(exact_decimal(near))) ** (Hm - 1) < 1 + p.depth_rtol:
+    if float(per_layer_near) ** (Hm - 1) < 1 + p.depth_rtol:
         depth_note += (
-            rf" Near the ReLU the two initialisations are close (${float(kaiming_growth(exact_decimal(near))):.4g}$ "
-            rf"per layer at $\alpha = {near:g}$), which this tolerance does not separate; the per-layer test above "
-            r"does (its resolution is 1\%)."
+            r" Near the ReLU the two initialisations are close "
+            rf"(${pa.quote(float(per_layer_near), 'kaiming-near', '.4g')}$ per layer at $\alpha = {near:g}$), "
+            r"which this tolerance does not separate; the per-layer test above does (its resolution is 1\%)."
         )
+    depth_rows = []
     for a in p.alphas:
         an = exact_decimal(a)
         name = _slope_name(a)
@@ -431,12 +441,20 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
             f"depth.{name}",
             (depth_note + " " if a == p.alphas[0] else "")
             + rf"$\alpha = {a:g}$: $\operatorname{{Var}}(z^{{{Hm}}})/\operatorname{{Var}}(z^1)$ "
-            rf"measured ${stats['derived'][0]:.3f}$ (s.e. ${stats['derived'][1]:.3f}$) at the "
-            rf"derived $\beta$ (predicted 1); ${_sci(stats['kaiming'][0])}$ with Kaiming's $2/d$ "
-            rf"(predicted ${_sci(predicted['kaiming'])}$); ${_sci(stats['lecun'][0])}$ with $1/d$ "
-            rf"(predicted ${_sci(predicted['lecun'])}$).",
-            verdict, aside=True,
+            rf"measured ${pa.quote(stats['derived'][0], f'depth.{name}', '.3f')}$ at the derived $\beta$ "
+            r"(predicted 1); with Kaiming's $2/d$ and with $1/d$ within the tolerance of their predictions.",
+            verdict, value=stats["derived"][0], aside=True,
         )
+        mean, se = stats["derived"]
+        depth_rows.append([f"${a:g}$", f"${mean:.3f}$ (${se:.3f}$)"]
+                          + [f"${_sci(stats[k][0])}$ (${_sci(stats[k][1])}$)" for k in ("kaiming", "lecun")]
+                          + [f"${_sci(predicted[k])}$" for k in ("kaiming", "lecun")])
+    pa.table([r"$\alpha$", r"derived $\beta$", r"Kaiming $2/d$", r"$1/d$", "Kaiming predicted",
+              r"$1/d$ predicted"], depth_rows,
+             caption=rf"$\operatorname{{Var}}(z^{{{Hm}}})/\operatorname{{Var}}(z^1)$ measured (standard error) "
+             rf"in the {p.depth_networks} random networks of each slope, for the three initialisations, against "
+             rf"the predictions $(1+\alpha^2)^{{{Hm - 1}}}$ and $\bigl(\frac{{1+\alpha^2}}{{2}}\bigr)^{{{Hm - 1}}}$ "
+             r"(the derived $\beta$ predicts 1).", aside=True)
     preserving = _preserving(gains, m)
     mc = tuple(f"1.mc.derived.{_slope_name(a)}" for a in p.alphas)
     sol.answer("beta_h", beta(alpha_, d_), check=preserving, claims=mc)
@@ -713,9 +731,18 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
              r"initialisation, $(1+\alpha^2)^{H+1}$ (every one of the $H+1$ layers, the first "
              r"included, has Kaiming's variance $1+\alpha^2$ times the derived one).", aside=True)
     ms = _mean_square(exp)
+    if exp.dataset == "digits":
+        f = _digits_facts()
+        kept = sp.Rational(f["dim"] - f["constant"], f["dim"])
+        pb.claim("mean-square", rf"Standardised over the images, each of the {f['dim'] - f['constant']} non-blank "
+                 rf"pixels has mean square 1 and the {f['constant']} blank ones stay 0: a coordinate has mean square "
+                 rf"${sp.latex(kept)} = {pb.quote(ms, 'mean-square', '.4g')}$.",
+                 prove.close(ms, float(kept), rtol=1e-12, what="mean square of a coordinate"), value=ms, aside=True)
     level = (r"\frac{2}{1+\alpha^2}" if p.first_layer == "same" else "") + (
-        "" if ms == 1 else (r"\cdot " if p.first_layer == "same" else "") + f"{ms:.3g}") or "1"
-    pb.text(_growth_note(p, level))
+        "" if ms == 1 else (r"\cdot " if p.first_layer == "same" else "")
+        + pb.quote(ms, "mean-square", ".3g")) or "1"
+    near = min(p.alphas)
+    pb.text(_growth_note(p, level, pb.quote(float(kaiming_growth(exact_decimal(near))), "1.kaiming-near", ".4g")))
     if exp.dataset == "digits":
         f = _digits_facts()
         data = (rf"scikit-learn digits ({f['n']} images, {f['negative']} of digit {nn.DIGIT_CLASSES[0]} with "
@@ -731,8 +758,10 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
     )
 
 
-def _growth_note(p: Params, level: str) -> str:
+def _growth_note(p: Params, level: str, near_factor: str) -> str:
     """What Kaiming's factor (1+alpha^2)^(H+1) does to the runs: where it is large for these slopes and depths.
+
+    `level` is the derived output variance and `near_factor` the factor per layer at the smallest slope, as printed.
 
     How the runs went (overflow, nearly equal curves) was seen at the defaults only, and is said only there.
     """
@@ -759,8 +788,8 @@ def _growth_note(p: Params, level: str) -> str:
         middle = (rf"where that is large (at least ${LARGE_GROWTH:g}$: {where}) the loss and gradients start of "
                   r"order $|f|$, and the same learning rate may overflow (a cross in the figure). ")
     near = min(p.alphas)
-    end = (rf"At $\alpha = {near:g}$ (${per_layer[near]:.4g}$ per layer) the curves nearly coincide: "
-           if seen else rf"At $\alpha = {near:g}$ the factor is ${per_layer[near]:.4g}$ per layer; "
+    end = (rf"At $\alpha = {near:g}$ (${near_factor}$ per layer) the curves nearly coincide: "
+           if seen else rf"At $\alpha = {near:g}$ the factor is ${near_factor}$ per layer; "
            ) + r"$2/d_h$ is the $\alpha \to 0$ limit."
     return start + middle + end
 

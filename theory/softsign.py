@@ -27,6 +27,7 @@ xq = sp.Symbol("x", positive=True)  # the case x > 0 (derivative)
 
 FD_RTOL = 1e-5  # central differences: truncation <= h^2, rounding <= 1e-16 (1+|x|)^3 / h
 CS_RTOL = 1e-9  # complex step: truncation ~ h^2 with h = 1e-20, no cancellation
+DECADES = (1, 2, 3, 4)  # the limits of g' are measured at |x| = 10^k for these k
 
 
 _table_points = numbers("points", lo=0.01, hi=30.0, length=(1, 8), example="(1, 2, 5, 10, 20)")
@@ -171,7 +172,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     worst = float(np.max(np.abs(fd / d_num(pts) - 1)))
     pb1.claim("fd", rf"Central differences of the definition with $h = {p.fd_step:g}$ at the "
               rf"{p.random_points} random points (all with $|x| > 10h$) agree with "
-              rf"$1/(1+|x|)^2$ to relative error ${_sci(FD_RTOL)}$.",
+              rf"$1/(1+|x|)^2$ to relative error ${pb1.setting(FD_RTOL)}$.",
               prove.close(worst, 0.0, rtol=0.0, atol=FD_RTOL, what="max relative deviation"),
               aside=True)
 
@@ -183,10 +184,11 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb2.text(r"The difference quotient is $\dfrac{g(h) - g(0)}{h} = \dfrac{h/(1+|h|)}{h} = "
              r"\dfrac{1}{1+|h|}$ for $h \ne 0$.")
     pb2.claim("right", r"$\lim_{h\to0^+}\frac{g(h)-g(0)}{h} = g'(0)$ as given by "
-              r"$1/(1+|x|)^2$ at $x=0$, i.e. $1$.", prove.equal(q_right, derivative(sp.Integer(0))))
+              rf"$1/(1+|x|)^2$ at $x=0$, i.e. ${pb2.quote(q_right, 'right')}$.",
+              prove.equal(q_right, derivative(sp.Integer(0))), value=q_right)
     pb2.claim("left", r"$\lim_{h\to0^-}\frac{g(h)-g(0)}{h}$ is the same, so $g$ is "
-              r"differentiable at $0$ with $g'(0) = 1$.",
-              prove.equal(q_left, derivative(sp.Integer(0))))
+              rf"differentiable at $0$ with $g'(0) = {pb2.quote(q_left, 'left')}$.",
+              prove.equal(q_left, derivative(sp.Integer(0))), value=q_left)
     pb2.claim("continuous", r"$g$ is continuous at $0$ (the hint): both one-sided limits of $g$ "
               r"equal $g(0) = 0$.",
               prove.equal(sp.limit(g(x), x, 0, "+"), g(sp.Integer(0)))
@@ -254,8 +256,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         td = float(tanh_derivative(exact_decimal(xk)))
         pb3.claim(f"table.x{xk:g}",
                   rf"At $x = {xk:g}$ the measured slopes agree with the formulas: "
-                  rf"$g'$ by central differences (relative error ${_sci(FD_RTOL)}$), $\tanh'$ "
-                  rf"by the complex step (relative error ${_sci(CS_RTOL)}$).",
+                  rf"$g'$ by central differences (relative error ${pb3.setting(FD_RTOL)}$), $\tanh'$ "
+                  rf"by the complex step (relative error ${pb3.setting(CS_RTOL)}$).",
                   prove.close(float(g_meas[k]), gd, rtol=FD_RTOL, what="g'")
                   & prove.close(float(t_meas[k]), td, rtol=CS_RTOL, what="tanh'"), aside=True)
         table[xk] = (float(g_meas[k]), float(t_meas[k]))
@@ -290,8 +292,9 @@ def solve(p: Params, ctx: Context) -> Solution:
                                   witness.close(ql, rtol=10 * p.fd_step, what="left quotient")))
     tail = _limit_of_slopes()
     lim = sp.limit(derivative(x), x, sp.oo)
-    pb3.claim("limits-measured", r"Measured: slopes of $g$ by central differences at $x = \pm10, \pm10^2, \pm10^3, "
-              rf"\pm10^4$ approach ${sp.latex(lim)}$ on both sides, closer at every decade.", tail(lim), aside=True)
+    decades = ", ".join(r"\pm10" + (f"^{{{k}}}" if k != 1 else "") for k in DECADES)
+    pb3.claim("limits-measured", rf"Measured: slopes of $g$ by central differences at $x = {decades}$ "
+              rf"approach ${sp.latex(lim)}$ on both sides, closer at every decade.", tail(lim), aside=True)
     sol.answer("lim g' at +-oo", lim, claims=("biii.limits-measured",), check=tail)
     sol.answer("lim g at +oo", sat, claims=("biii.saturates",),
                check=witness.close(float(num.softsign(np.array(1e12))), rtol=1e-9, what="g(1e12) in floating point"))
@@ -303,7 +306,7 @@ def _limit_of_slopes() -> Check:
     """A candidate limit of g' at +-infinity, judged by slopes measured far out on both sides (central
     differences, step 0.1% of |x|): its distance to them must shrink at every decade and end within twice
     the last slope (about 1e-8)."""
-    far = np.array([1e1, 1e2, 1e3, 1e4])
+    far = 10.0 ** np.array(DECADES)
     sides = {"+oo": far, "-oo": -far}
     slopes = {k: central_difference(num.softsign, xs, 1e-3 * far) for k, xs in sides.items()}
 
@@ -316,7 +319,7 @@ def _limit_of_slopes() -> Check:
             d = np.abs(s - lim)
             ok[f"x -> {side}: closer at every decade"] = bool(np.all(np.diff(d) < 0))
             ok[f"x -> {side}: within twice the slope at |x| = 1e4"] = bool(d[-1] <= 2 * abs(s[-1]))
-        return prove.on_instances(ok, "slopes of g measured at |x| = 10 ... 10^4 ("
+        return prove.on_instances(ok, f"slopes of g measured at |x| = {far[0]:g} ... {far[-1]:g} ("
                                   + ", ".join(f"{v:.3g}" for v in slopes["+oo"]) + f") against {lim:.6g}")
 
     return check
