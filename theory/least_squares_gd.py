@@ -466,21 +466,24 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
         derived = float(np.linalg.norm(factors**steps * e0) / np.linalg.norm(factors ** (steps - 1) * e0))
         measured = sim.error_ratio(X, y, w0, a, steps)
         fate = "converges" if f < 1 else "diverges"
-        pd.claim(f"rate-{name}", rf"At $\alpha = {f:g}\cdot 2N/\lambda_{{\max}}$ the measured "
+        pd.claim(f"rate-{name}", rf"At $\alpha = {pd.setting(f)}\cdot 2N/\lambda_{{\max}}$ the measured "
                  rf"$\lVert w_{{k+1}} - w^*\rVert/\lVert w_k - w^*\rVert$ after {steps} steps is "
-                 rf"the derived ${derived:.6g}$, the same ratio of "
+                 rf"the derived ${pd.quote(derived, f'rate-{name}')}$, the same ratio of "
                  r"$\lVert(I - \frac{\alpha}{N}\Lambda)^kQ^\top(w_0 - w^*)\rVert$, which tends to "
-                 rf"$\rho = {rho(a):.6g}$: GD {fate}.",
+                 rf"$\rho = \max_i|1 - \alpha\lambda_i/N|$: GD {fate}.",
                  prove.close(measured, derived, rtol=1e-6, what="error ratio")
-                 & prove.on_instances({fate: (measured < 1) == (f < 1)}, "measured ratio vs 1"), aside=True)
+                 & prove.on_instances({fate: (measured < 1) == (f < 1)}, "measured ratio vs 1"),
+                 value=derived, aside=True)
     err = np.linalg.norm(traj - wstar[:, 0], axis=1)
     bound = rho(alpha) ** np.arange(p.k + 1) * err[0]
     floor = 1e-12 * max(1.0, float(np.linalg.norm(wstar)))  # rounding: w* and the iterates to ~eps cond(X^T X)
+    radius = float(np.max(np.abs(np.linalg.eigvals(An))))
     pd.claim("bound", rf"At the step $\alpha = {p.alpha_frac:g}\cdot 2N/\lambda_{{\max}}$ every measured error obeys "
              rf"$\lVert w_k - w^*\rVert \le \rho^k\lVert w_0 - w^*\rVert$, "
-             rf"$\rho = {rho(alpha):.4g}$.",
-             prove.on_instances({f"k = 0..{p.k}": bool(np.all(err <= bound * (1 + 1e-9) + floor))},
-                                "measured errors against the bound"), aside=True)
+             rf"$\rho = {pd.quote(rho(alpha), 'bound', '.4g')}$ (the spectral radius of NumPy's $A$).",
+             prove.close(radius, rho(alpha), rtol=1e-9, what="spectral radius of A")
+             & prove.on_instances({f"k = 0..{p.k}": bool(np.all(err <= bound * (1 + 1e-9) + floor))},
+                                  "measured errors against the bound"), value=rho(alpha), aside=True)
     pd.figure("errors", r"Distance to $w^*$ of gradient-descent iterates on the random "
               r"full-rank data (markers) and the bound $\rho^k\lVert w_0-w^*\rVert$ (lines), "
               r"for step sizes below, near and beyond the stability limit.",

@@ -22,7 +22,7 @@ from checks import multitask as sim
 from theory.autodiff import Graph, Tape, tables
 from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
-from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
+from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, quote, tex_name
 from theory.autodiff.ops import explicit, sigmoid
 from theory.core import expr, logbase, prove, witness
 from theory.core.context import Context
@@ -596,19 +596,28 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
     # gap it may overshoot the target, and first order no longer says which way |y2 - t2| goes
     short = CLS_STEP * slope * y2_here * (1 - y2_here) / float(np.log(base_f)) <= 0.5  # log_b: steps 1/ln b longer
     if slope > 1e-10 and gap > 1e-6 and short:
+        before = moves["correct"][0]
+        pb.claim(
+            "start",
+            rf"In NumPy the classifier starts at $|y_2 - t_2| = {pb.quote(before, 'start', '.6f')}$, as derived.",
+            prove.close(before, gap, rtol=1e-12, atol=1e-15, what="NumPy |y2 - t2| against the derived one"),
+            value=before,
+            aside=True,
+        )
+        pb.claim(
+            "correct-direction",
+            rf"Then one gradient step ($\eta = {pb.setting(CLS_STEP)}$) on $l_{{cls}}$ alone with the correct "
+            rf"sign moves it to ${pb.quote(moves['correct'][1], 'correct-direction', '.6f')}$, towards the target.",
+            prove.on_instances({"correct sign: closer": moves["correct"][1] < before}, "NumPy gradient step"),
+            value=moves["correct"][1],
+            aside=True,
+        )
         pb.claim(
             "printed-direction",
-            rf"Measured in NumPy: one gradient step ($\eta = {CLS_STEP:g}$) on $l_{{cls}}$ alone "
-            rf"moves $|y_2 - t_2|$ from ${moves['correct'][0]:.6f}$ to ${moves['correct'][1]:.6f}$ "
-            rf"with the correct sign, and to ${moves['printed'][1]:.6f}$ "
-            r"(away from the target) with the printed one.",
-            prove.on_instances(
-                {
-                    "correct sign: closer": moves["correct"][1] < moves["correct"][0],
-                    "printed sign: farther": moves["printed"][1] > moves["printed"][0],
-                },
-                "NumPy gradient steps",
-            ),
+            rf"With the printed sign the same step moves it to "
+            rf"${pb.quote(moves['printed'][1], 'printed-direction', '.6f')}$, away from the target.",
+            prove.on_instances({"printed sign: farther": moves["printed"][1] > before}, "NumPy gradient step"),
+            value=moves["printed"][1],
             aside=True,
         )
     right = explicit(hand[p.cls_sign]["w1"].xreplace(to_xw))
@@ -618,9 +627,10 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
                                     base=base_f)[0]
     other_check = _at_points(order, points, fd_other, f"dl/dw1 by central differences ({other} sign)", 1e-6, 1e-8)
     right_other = explicit(hand[other]["w1"].xreplace(to_xw))
-    pb.claim("other-sign-finite-differences", rf"With the {other} sign of $l_{{cls}}$, central differences of the "
-             r"NumPy loss agree with its $\partial l/\partial w_1$ at the same points.",
-             other_check(right_other), aside=True)
+    # the second answer of (b): shown in the body, since its derivation is in the appendix
+    pb.claim("other-sign-finite-differences", rf"With the {other} sign of $l_{{cls}}$ the same steps give the "
+             r"derivative below; central differences of the NumPy loss agree with it at the same points.",
+             other_check(right_other), latex=_tex(hand[other]["w1"].xreplace(to_xw)), value=right_other, aside=False)
     sol.answer(f"dl/dw1 expression ({other} sign)", right_other, claims=("b.other-sign-finite-differences",),
                check=other_check)
     slips = _slips(net, env_d, pre_d, sign, b, N)
@@ -709,7 +719,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     pc.claim(
         "numpy",
         r"A NumPy forward pass of the drawn network gives the same values: "
-        + ", ".join(rf"${tex_name(n)} \approx {number(explicit(env[n]))}$" for n in names)
+        + ", ".join(rf"${tex_name(n)} \approx {quote(pc, explicit(env[n]), n)}$" for n in names)
         + ".",
         prove.close_all(
             [float(measured[n][0]) for n in names],
@@ -785,10 +795,11 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     )
     pc.claim(
         "engine",
-        rf"The engine's $\bar w_1 = {number(adj[g.names['w1']])}$ agrees.",
+        rf"The engine's $\bar w_1 = {quote(pc, adj[g.names['w1']], 'engine')}$ agrees.",
         # a saturated sigmoid's s(1 - s) rounds to 0 in floats: gradients below eps times the loss are lost
         prove.close(adj[g.names["w1"]], float(g_exact[p.cls_sign]), rtol=1e-12, what="tape",
                     atol=1e-14 * max(1.0, abs(float(loss)))),
+        value=adj[g.names["w1"]],
         aside=True,
     )
     other = "printed" if sign == 1 else "correct"
@@ -798,12 +809,13 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     pc.claim(
         "other-sign",
         rf"With the {other} sign of $l_{{cls}}$ instead, $\partial l/\partial w_1 = "
-        rf"{number(g_exact[other])}$ (central differences of the NumPy loss agree).",
+        rf"{quote(pc, g_exact[other], 'other-sign')}$ (central differences of the NumPy loss agree).",
         prove.close(
             float(fd_other), float(g_exact[other]), rtol=1e-6, what="central difference",
             # l(w1 +- h) are rounded to about eps l each: the difference carries about 1e-9 l
             atol=1e-9 * max(1.0, abs(float(sim.loss(net.spec(), floats, p.t1, p.t2, SIGN[other], base=base_f)[0]))),
         ),
+        value=g_exact[other],
         aside=True,
     )
     sol.answer(", ".join(names), [explicit(env[n]) for n in names], claims=("c.numpy",),

@@ -335,7 +335,8 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
                           "times, and averaging the N losses costs N more. The count for one sample must be "
                           "multiplied by N.")
     P = param_count(D_, M_, K_)
-    sol.misconception("finite-difference ops", "one-pass-per-parameter", sp.expand(P * (F_sym + 4)),
+    # the slip in its own form, P (F + 4): expanded it is a line of 25 terms
+    sol.misconception("finite-difference ops", "one-pass-per-parameter", P * (F_sym + 4),
                       "The two-sided difference needs the loss at theta + h e_i and at theta - h e_i: two "
                       "forward passes for every parameter, so the count is P (2F + 4), not P (F + 4).")
     sol.misconception("finite-difference ops", "passes-shared", sp.expand(2 * F_sym + 4 * P),

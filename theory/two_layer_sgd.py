@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ from checks import two_layer_sgd as sim
 from theory.autodiff import Graph, Tape, tables
 from theory.autodiff import delta as by_hand
 from theory.autodiff import network as nn
-from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, tex_name
+from theory.autodiff.network import describe, factor, named_units, names_in, number, power_of_ten, quote, tex_name
 from theory.autodiff.ops import CONSTANTS, FUNCTIONS
 from theory.core import expr, logbase, prove, witness
 from theory.core.context import Context
@@ -215,16 +216,17 @@ def backprop(units: list[nn.Neuron], env: dict, pre: dict, t: sp.Expr, base: str
     return by_hand.backprop(units, env, pre, activation_derivative, {out: output_delta(env[out], t, base)})
 
 
-def zero_reasons(units: list[nn.Neuron], env: dict, pre: dict, delta: dict) -> dict[str, str]:
-    """Parameters whose gradient is exactly 0, with the reason read off the network."""
+def zero_reasons(units: list[nn.Neuron], env: dict, pre: dict, delta: dict,
+                 z_shown: Callable[[str], str]) -> dict[str, str]:
+    """Parameters whose gradient is exactly 0, with the reason read off the network (`z_shown(u)` prints the
+    pre-activation of neuron u)."""
     why: dict[str, list[str]] = {}
     live: set[str] = set()
     for u in units:
         if delta[u.name] == 0:
             dead = u.activation == "relu" and not pre[u.name] > 0
             reason = (
-                rf"${tex_name(u.name)}$ is a dead ReLU ($z_{{{tex_name(u.name)}}} = {number(pre[u.name])} "
-                rf"\le 0$)"
+                rf"${tex_name(u.name)}$ is a dead ReLU ($z_{{{tex_name(u.name)}}} = {z_shown(u.name)} \le 0$)"
                 if dead
                 else rf"no gradient reaches ${tex_name(u.name)}$ from the loss"
             )
@@ -355,7 +357,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     at = {syms[n]: v for n, v in exact.items()} | {syms["t"]: t}
     env, pre = forward(net.units, exact)
     spec = net.spec()
-    numpy_env = sim.forward(spec, floats)
+    numpy_z: dict[str, np.ndarray] = {}
+    numpy_env = sim.forward(spec, floats, numpy_z)
 
     sol = Solution(
         TOPIC,
@@ -373,12 +376,12 @@ def solve(p: Params, ctx: Context) -> Solution:
         ),
     )
 
-    _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env)
+    _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env, numpy_z)
     loss_exact = _loss_part(sol, p, net, env, t, formulas, at, floats)
-    grads, float_grads = _gradient_part(
+    grads, float_grads, fd, fd_atol = _gradient_part(
         sol, p, net, exact, env, pre, t, eta, formulas, at, full, tape, floats, spec
     )
-    _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec)
+    _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec, fd, fd_atol)
     _output_answers(sol, p, net, exact, env, pre, t, loss_exact, float(numpy_env[y_name][0]),
                     float(sim.loss(spec, floats, p.target, logbase.number(p.log_base))[0]))
     return sol
@@ -415,7 +418,7 @@ def _output_answers(sol, p, net, exact, env, pre, t, loss: sp.Expr, y_numpy: flo
             sol.misconception("loss", id, wrong, why)
 
 
-def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -> None:
+def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env, numpy_z) -> None:
     xs = ", ".join(f"{v:g}" for v in p.x)
     pa = sol.part(
         "a", "The network and its output", rf"Compute the output $y$ for $\mathbf x = ({xs})$."
@@ -480,6 +483,15 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
         ),
         aside=True,
     )
+    for u in net.units[:-1]:  # the hidden pre-activations, which say whether a ReLU is dead
+        pa.claim(
+            f"z-{u.name}",
+            rf"The NumPy network's pre-activation $z_{{{tex_name(u.name)}}}$ is the exact one.",
+            prove.close(float(numpy_z[u.name][0]), float(pre[u.name]), rtol=1e-12, atol=1e-15,
+                        what="NumPy pre-activation against exact"),
+            value=pre[u.name],
+            aside=True,
+        )
     zero_x = [d for d, v in zip(net.data, p.x) if v == 0]
     if zero_x:
         silent = sorted({w for u in net.units for s, w in u.edges if s in zero_x})
@@ -491,18 +503,20 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env) -
         alt = build(ALT_WIRING, parse_weights(p.weights), len(p.x))
         alt_env, _ = forward(alt.units, exact)
         alt_np = sim.forward(alt.spec(), {k: float(v) for k, v in exact.items()})[alt.output][0]
+        alt_y = alt_env[alt.output]
         pa.claim(
             "other-layout",
             r"Under the other layout ("
             + "; ".join(rf"${tex_name(u.name)} = {describe(u)}$" for u in alt.units)
-            + rf") the output would be $y = {sp.latex(alt_env[alt.output])} \approx "
-            rf"{number(alt_env[alt.output])}$ instead (checked by the NumPy network).",
+            + rf") the output would be $y = {pa.quote(alt_y, 'other-layout')} \approx "
+            rf"{quote(pa, alt_y, 'other-layout')}$ instead (checked by the NumPy network).",
             prove.close(
                 float(alt_np),
-                float(alt_env[alt.output]),
+                float(alt_y),
                 rtol=1e-12,
                 what="NumPy network, other layout",
             ),
+            value=alt_y,
             aside=True,
         )
 
@@ -655,7 +669,10 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
         prove.close_all(fd, float_grads, rtol=1e-6, atol=fd_atol, what="central differences"),
         aside=True,
     )
-    reasons = zero_reasons(net.units, env, pre, delta)
+    def z_shown(name: str) -> str:
+        return quote(pc, pre[name], f"a.z-{name}")
+
+    reasons = zero_reasons(net.units, env, pre, delta, z_shown)
     zero_exact = {n for n in net.params if sympy_grads[n] == 0}
     if reasons:
         pc.text(
@@ -672,7 +689,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             ", ".join(f"${tex_name(d)}$" for d in dead)
             if dead
             else "none (every hidden pre-activation is positive: "
-            + ", ".join(rf"$z_{{{tex_name(u.name)}}} = {number(pre[u.name])}$" for u in net.units[:-1])
+            + ", ".join(rf"$z_{{{tex_name(u.name)}}} = {z_shown(u.name)}$" for u in net.units[:-1])
             + ")"
         )
         + "."
@@ -712,20 +729,40 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
     )
     step = float(p.eta * np.linalg.norm(float_grads))
     if step <= SMALL_STEP:
+        change = -p.eta * float(float_grads @ float_grads)
+        pc.claim(
+            "step-length",
+            rf"The step's length is $\eta\|\nabla L\| = {pc.quote(step, 'step-length', '.3g')} \le "
+            rf"{pc.setting(SMALL_STEP)}$ (the central differences give the same).",
+            prove.close(float(p.eta * np.linalg.norm(fd)), step, rtol=1e-5,
+                        atol=p.eta * fd_atol * len(fd) ** 0.5,
+                        what="step length with the central-difference gradient"),
+            value=step,
+            aside=True,
+        )
+        pc.claim(
+            "first-order",
+            rf"Its first-order change of the loss is $-\eta\|\nabla L\|^2 = "
+            rf"{pc.quote(change, 'first-order', '.4g')}$ (the central differences give the same).",
+            prove.close(-p.eta * float(fd @ fd), change, rtol=1e-5,
+                        atol=2 * p.eta * fd_atol * float(np.abs(float_grads).sum()),
+                        what="first-order change with the central-difference gradient"),
+            value=change,
+            aside=True,
+        )
         before = float(sim.loss(spec, floats, p.target, base_f)[0])
         moved = {**floats, **{n: float(new[n]) for n in net.params}}
         after = float(sim.loss(spec, moved, p.target, base_f)[0])
         pc.claim(
             "decrease",
-            rf"A step this short ($\eta\|\nabla L\| = {step:.3g} \le {SMALL_STEP:g}$) lowers the "
-            rf"loss, as its first-order change $-\eta\|\nabla L\|^2 = "
-            rf"{-p.eta * float(float_grads @ float_grads):.4g}$ says. Measured with the NumPy "
-            rf"network: $L = {before:.6g} \to {after:.6g}$.",
+            rf"A step this short lowers the loss, as that change says. Measured with the NumPy network: "
+            rf"$L = {pc.quote(before, 'b.loss')} \to {pc.quote(after, 'decrease')}$.",
             prove.on_instances({"L(after) < L(before)": after < before}, "NumPy loss"),
+            value=after,
             aside=True,
         )
     _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, stepped)
-    return grads, dict(zip(net.params, float_grads))
+    return grads, dict(zip(net.params, float_grads)), dict(zip(net.params, fd)), fd_atol
 
 
 def _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, stepped) -> None:
@@ -781,7 +818,7 @@ def _differs(wrong: list, right: list) -> bool:
     return any(abs(float(a) - float(b)) > 0.01 * abs(float(b)) + 1e-9 for a, b in zip(wrong, right))
 
 
-def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec) -> None:
+def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec, fd, fd_atol) -> None:
     w = p.momentum_param
     pd = sol.part(
         "d",
@@ -797,6 +834,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     )
     v1, w1 = momentum_velocity_form(exact[w], v0, g, eta, mu)
     v2, w2 = momentum_buffer_form(exact[w], v0, g, eta, mu)
+    velocity_form, buffer_form = f"{w}, momentum (i) velocity form", f"{w}, momentum (ii) buffer form"
     gt = factor(g)
     pd.table(
         ["convention", "new velocity", rf"new ${tex_name(w)}$"],
@@ -813,7 +851,14 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
             ],
         ],
         caption=rf"One momentum step on ${tex_name(w)}$ with $g = \partial L/\partial {tex_name(w)} = "
-                rf"{number(g)}$.",
+                rf"{quote(pd, g, 'gradient')}$.",
+    )
+    pd.claim(
+        "gradient",
+        rf"The central difference of (c) gives the same $g = \partial L/\partial {tex_name(w)}$.",
+        prove.close(fd[w], float(g), rtol=1e-6, atol=fd_atol, what="central difference"),
+        value=g,
+        aside=True,
     )
     gw = float_grads[w]
     cs = sim.CS231nMomentum(floats[w], p.velocity, p.eta, p.mu)
@@ -822,17 +867,18 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     torch.step(gw)
     pd.claim(
         "velocity-form",
-        rf"(i) gives $v = {number(v1)}$ and ${tex_name(w)} = {number(w1)}$, as a CS231n-style "
-        r"optimiser object does in NumPy.",
+        rf"(i) gives $v = {quote(pd, v1, 'velocity-form')}$ and ${tex_name(w)} = "
+        rf"{quote(pd, w1, velocity_form)}$, as a CS231n-style optimiser object does in NumPy.",
         prove.close_all(
             [cs.v, cs.x], [float(v1), float(w1)], rtol=1e-12, atol=1e-15, what="CS231n step"
         ),
+        value=v1,
         aside=True,
     )
     pd.claim(
         "buffer-form",
-        rf"(ii) gives $v = {number(v2)}$ and ${tex_name(w)} = {number(w2)}$, as a PyTorch-style "
-        r"optimiser object does in NumPy.",
+        rf"(ii) gives $v = {quote(pd, v2, 'buffer-form')}$ and ${tex_name(w)} = "
+        rf"{quote(pd, w2, buffer_form)}$, as a PyTorch-style optimiser object does in NumPy.",
         prove.close_all(
             [torch.buf, torch.p],
             [float(v2), float(w2)],
@@ -840,6 +886,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
             atol=1e-15,
             what="PyTorch step",
         ),
+        value=v2,
         aside=True,
     )
     W, V, G, E, M = sp.symbols("w v g eta mu", real=True)
@@ -872,20 +919,20 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
     pd.claim(
         "same-runs",
         rf"Measured: {MOMENTUM_RUN} steps of both optimisers on $L({tex_name(w)})$, (ii) started from "
-        rf"$-v/\eta = {-p.velocity / p.eta:g}$, follow the same path.",
+        rf"$-v/\eta = {pd.setting(-p.velocity / p.eta)}$, follow the same path.",
         prove.close_all(run_ii, run_i, rtol=1e-9, atol=max(1e-12, p.eta * noise * MOMENTUM_RUN**2),
                         what="two momentum runs"),
         aside=True,
     )
     pd.text(
         r"The sheet's ``momentum term'' and ``velocity'' are Goodfellow et al.'s vocabulary: (i) is "
-        rf"most likely intended, ${tex_name(w)} = {number(w1)}$ ($\mu v = {number(mu * v0)}$ beside "
-        rf"$-\eta g = {number(-eta * g)}$); under (ii), ${tex_name(w)} = {number(w2)}$."
+        rf"most likely intended, ${tex_name(w)} = {quote(pd, w1, velocity_form)}$; under (ii), "
+        rf"${tex_name(w)} = {quote(pd, w2, buffer_form)}$."
     )
     # the question asks for the new w; the new velocity is in the table and the claims
-    sol.answer(f"{w}, momentum (i) velocity form", w1, claims=("d.velocity-form",),
+    sol.answer(velocity_form, w1, claims=("d.velocity-form",),
                check=witness.close(cs.x, rtol=1e-12, atol=1e-15, what=f"CS231n-style optimiser's {w}"))
-    sol.answer(f"{w}, momentum (ii) buffer form", w2, claims=("d.buffer-form",),
+    sol.answer(buffer_form, w2, claims=("d.buffer-form",),
                check=witness.close(torch.p, rtol=1e-12, atol=1e-15, what=f"PyTorch-style optimiser's {w}"))
 
 

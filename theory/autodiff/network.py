@@ -90,15 +90,23 @@ def describe(u: Neuron, values: dict | None = None) -> str:
     return rf"{act}\left({inner}\right)" if act else inner
 
 
+def figures(v) -> str:
+    """The format of `number(v)`: six figures, with their trailing zeros when six figures do not hold v."""
+    shown = f"{float(v):.6g}"
+    return ".6g" if ((sp.Rational(shown) == v) if isinstance(v, sp.Basic) else (float(shown) == float(v))) else "#.6g"
+
+
 def number(v) -> str:
     """A value as the worked numbers show it, as LaTeX: exact when six figures hold it, else rounded to six
     figures with its trailing zeros (0.99999999 reads 1.00000, visibly rounded); powers of ten, not e-notation."""
-    x = float(v)
-    shown = f"{x:.6g}"
-    if (sp.Rational(shown) != v) if isinstance(v, sp.Basic) else (float(shown) != x):
-        shown = f"{x:#.6g}"
+    shown = format(float(v), figures(v))
     mantissa, _, exponent = shown.partition("e")
     return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
+
+
+def quote(part, v, of: str) -> str:
+    """`number(v)` in a sentence of `part`, as the value that the claim, chain or answer `of` checked."""
+    return part.quote(float(v), of, figures(v))
 
 
 def factor(v) -> str:
