@@ -384,7 +384,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     values_atol = 1e-14 + np.array(rounding)
     for o, v, ev, tol in zip(outs, values, exact_values, values_atol):
         pa.claim(f"value-{o}", rf"Value at $({fmt})$: ${sp.latex(sp.Symbol(o))} = {sp.latex(ev)} \approx "
-                 rf"{pa.quote(float(ev), of=f'value-{o}')}$",
+                 rf"{pa.quote(float(ev), of=f'value-{o}', spec=_six(ev))}$",
                  prove.close(v, float(ev), rtol=1e-12, atol=tol,
                              what=f"graph's float {o} against SymPy's exact value (and its rounding bound)"),
                  value=ev)
@@ -418,13 +418,14 @@ def solve(p: Params, ctx: Context) -> Solution:
             hand = on_branch(explicit(by_hand[j]), exact_at)
             i = outs.index(o)
             lhs = rf"\frac{{\partial {sp.latex(sp.Symbol(o))}}}{{\partial {sp.latex(syms[name])}}}"
+            shown = pb.quote(J_num[i, j], of=f"d{o}-d{name}", spec=_six(J_num[i, j]))
             # printed: the chain rule's own expression (its brackets [a > 0] are taken at the point, `hand`,
             # to be proved equal to SymPy's derivative), then that derivative and its value at the point
             pb.chain(f"d{o}-d{name}", lhs, aside=True) \
                 .define(None, _printable(by_hand[j]), "chain rule along the graph") \
                 .step(None, d, "SymPy differentiates the formula" + (" (active branches)" if kinked else ""),
                       verdict=prove.equal(hand, d, budget=budget)) \
-                .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {pb.quote(J_num[i, j], of=f'd{o}-d{name}')}$",
+                .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {shown}$",
                       verdict=prove.equal(d.subs(exact_at), J_exact[i, j], budget=budget))
     pb.text(r"The chain rule along the graph (worked entry by entry in the appendix) gives "
             rf"$J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
@@ -705,6 +706,11 @@ def _all_equal(pairs: dict[str, tuple[sp.Expr, sp.Expr]]):
                                  "graph against formula")
 
 
+def _six(x) -> str:
+    """The format of x to six figures, with trailing zeros when that rounds it (7.04600, not 7.046)."""
+    return ".6g" if float(f"{float(x):.6g}") == float(x) else "#.6g"
+
+
 def _sci(x: float) -> str:
     mantissa, exponent = f"{x:.2e}".split("e")
     return rf"${mantissa} \times 10^{{{int(exponent)}}}$"
@@ -712,7 +718,7 @@ def _sci(x: float) -> str:
 
 def _matrix_tex(part, a: np.ndarray, outs: list[str], names: tuple[str, ...]) -> str:
     """The Jacobian's values, each quoted as the value its entry's chain of (b) checked."""
-    rows = r" \\ ".join(" & ".join(part.quote(x, of=f"b.d{o}-d{name}") for x, name in zip(row, names))
+    rows = r" \\ ".join(" & ".join(part.quote(x, of=f"b.d{o}-d{name}", spec=_six(x)) for x, name in zip(row, names))
                          for row, o in zip(a, outs))
     return rf"\begin{{pmatrix}} {rows} \end{{pmatrix}}"
 
