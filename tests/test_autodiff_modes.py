@@ -86,3 +86,11 @@ def test_the_right_values_are_no_misconceptions():
 def test_a_trace_without_shared_variables_or_inner_factors_declares_only_the_cost_mistakes():
     sol = solve_topic(am, {"trace": "a = w1*w2; f = sin(a)", "formula": "sin(w1*w2)", "point": "(0.5, 1.5)"})
     assert sol.passed and {m.id for m in sol.misconceptions} == {"one-pass", "values-once"}
+
+
+def test_the_body_states_the_point_and_the_slip_names_a_factor_of_the_trace():
+    sol = solve_topic(am, {"point": "(0.25, 0.5)"})
+    body = [b.body for part in sol.parts if part.label == "1.1" for b in part.blocks if type(b).__name__ == "Text"]
+    assert any("(w_{1}, w_{2}) = (0.25, 0.5)" in t for t in body)
+    slip = next(m.explanation for m in sol.misconceptions if m.id == "inner-derivative-dropped")
+    assert "the 2*pi of sin(2*pi*z1) in dz2/dz1" in slip

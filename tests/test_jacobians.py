@@ -28,7 +28,7 @@ def test_a_wrong_local_derivative_fails_both_modes(monkeypatch):
 def test_a_graph_that_misreads_the_formula_fails(monkeypatch):
     monkeypatch.setitem(graph_module._BINARY, ast.Add, "mul")
     failed = failed_claims(jac)
-    assert {"a.same-function", "a.values", "c.jacobian", "d.jacobian"} <= failed
+    assert {"a.same-function", "a.value-f1", "a.value-f2", "c.jacobian", "d.jacobian"} <= failed
 
 
 def test_wrong_truncation_terms_fail(monkeypatch):
@@ -141,3 +141,12 @@ def test_a_non_square_jacobian_transposed_and_a_dropped_inner_derivative_are_nam
 def test_a_symmetric_jacobian_has_no_transposed_misconception():
     sol = solve_topic(jac, {"functions": "f1 = w1*w2; f2 = w1**2/2 + w2**2/2", "point": "(1, 2)"})
     assert sol.passed and "transposed" not in {m.id for m in sol.misconceptions}
+
+
+def test_the_dropped_inner_derivative_is_named_from_the_function_in_force():
+    def explanation(sol):
+        return next(m.explanation for m in sol.misconceptions if m.id == "inner-derivative-dropped")
+
+    assert "the 2*w1 of log(w1**2 + w2**2) in df1/dw1" in explanation(solve_topic(jac, CS5388))
+    changed = explanation(solve_topic(jac, {"functions": "f = w1*sin(3*w2)", "point": "(1, 2)"}))
+    assert "the 3 of sin(3*w2) in df/dw2" in changed and "log" not in changed

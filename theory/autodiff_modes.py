@@ -33,6 +33,7 @@ from theory.jacobians import (
     check_program,
     higher_derivatives,
     independent_sympy,
+    inner_factor,
     input_names,
     program,
     rounding_bound,
@@ -210,6 +211,14 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.proved_for_each({n: (lambda n=n, k=k: prove.equal(symbolic_rev[n], gradient[k]))
                                     for k, n in enumerate(inputs)}, "each component"))
     numeric_rev = run(rev, z_values, "bar")
+    at_point = [gradient[k].subs(exact_at) for k in range(len(inputs))]
+    for k, n in enumerate(inputs):
+        p1.claim(f"at-{n}", rf"Run at $({fmt})$, the pseudocode's ${bar_tex[n]}$ is SymPy's "
+                 rf"$\partial f/\partial {tex[n]}$ there.", prove.equal(numeric_rev[n], at_point[k]),
+                 value=at_point[k], aside=True)
+    quoted = [p1.quote(float(at_point[k]), of=f"at-{n}") for k, n in enumerate(inputs)]
+    p1.text(rf"Run at the point $({', '.join(tex[n] for n in inputs)}) = ({fmt})$ (the sheet gives none), the "
+            rf"pseudocode gives $\nabla f \approx ({', '.join(quoted)})$.")
     adjoint = tape.backward(out)
     _against_engine(p1, numeric_rev, {n: adjoint[g.names[n]] for n in [*inputs, *lines]}, bar_tex,
                     ["adjoint", "pseudocode", "engine's tape"],
@@ -221,10 +230,11 @@ def solve(p: Params, ctx: Context) -> Solution:
     # Truncation h^2 f^(3)/6 (twice, for the terms after it) and rounding, a few ulps of f over h.
     third = higher_derivatives(sp.Matrix([f]), list(syms.values()), p.point, (3,))[3][0]
     slack = 1e-8 + 2 * np.abs(h**2 / 6 * third) + 1e-15 * max(1.0, abs(value[out])) / h
-    p1.claim("finite-differences", rf"Central differences of $f$ (step ${power_of_ten(h)}$) agree with the gradient: "
-             + ", ".join(rf"$\partial f/\partial {tex[n]} \approx {number(central[k])}$" for k, n in enumerate(inputs)),
+    gap = float(np.max(np.abs(np.array([float(numeric_rev[n]) for n in inputs]) - central)))
+    p1.claim("finite-differences", rf"Central differences of $f$ (step ${power_of_ten(h)}$) agree with the gradient, "
+             rf"within ${p1.quote(gap, of='finite-differences', spec='.2e')}$ (truncation and rounding).",
              prove.close_all([float(numeric_rev[n]) for n in inputs], central, rtol=1e-6, atol=slack,
-                             what="pseudocode against central differences"), aside=True)
+                             what="pseudocode against central differences"), value=gap, aside=True)
 
     # Q1.2 forward mode
     p2 = sol.part("1.2", "Forward mode",
@@ -253,6 +263,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                        for v in reused(lines, inputs))
     inner = [f"{n} = {sp.sstr(e)}" for n, e in lines.items() if any(map(SLIPS["inner-derivative-dropped"][0],
                                                                         sp.preorder_traversal(e)))]
+    variables = [sp.Symbol(v, real=True) for v in [*inputs, *lines]]
     slips = {
         "missed-path": (
             _adjoint_rules(lines, inputs, lambda users: users[-1:], lambda u, var: sp.diff(lines[u], var)),
@@ -263,8 +274,8 @@ def solve(p: Params, ctx: Context) -> Solution:
             _adjoint_rules(lines, inputs, lambda users: users,
                            lambda u, var: slipped_diff(lines[u], var, "inner-derivative-dropped")),
             "A local derivative of a line z = f(u) is f'(u) times the derivative of u: the chain rule applies "
-            f"inside a line too ({'; '.join(inner)}). Stopping at f'(u) drops the inner factor, e.g. the 2 of "
-            "exp(2 w) or the 1/w2 of sin(w1/w2)."),
+            f"inside a line too ({'; '.join(inner)}). Stopping at f'(u) drops the inner factor, e.g. "
+            f"{inner_factor(lines, variables)}."),
     }
     for slip, (rules, explanation) in slips.items():
         wrong = run(rules, z_values, "bar")

@@ -21,7 +21,7 @@ import sympy as sp
 
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables, tikz
-from theory.autodiff.network import number, power_of_ten
+from theory.autodiff.network import power_of_ten
 from theory.autodiff.ops import FUNCTIONS, OPS, SYMPY_NAMES, explicit, sigmoid
 from theory.core import expr, figures, prove, witness
 from theory.core.context import Context
@@ -278,8 +278,22 @@ SLIPS: dict[str, tuple] = {
         lambda x: isinstance(x, (sp.sin, sp.cos, sp.tan, sp.exp, sp.log, sp.tanh, sigmoid)) and not x.args[0].is_Symbol,
         None,
         "The chain rule multiplies the outer derivative by the derivative of the inside: d f(u)/dw = f'(u) du/dw. "
-        "Stopping at f'(u) drops factors such as the 2 of exp(2w) or the 1/w2 of sin(w1/w2)."),
+        "Stopping at f'(u) drops factors such as {example}."),
 }
+
+
+def inner_factor(outputs: dict[str, sp.Expr], inputs: list[sp.Symbol]) -> str:
+    """The first inner derivative of f that the inner-derivative slip drops, e.g. 'the 2*w1 of log(...) in df1/dw1'."""
+    match = SLIPS["inner-derivative-dropped"][0]
+    for o, e in outputs.items():
+        for node in sp.preorder_traversal(e):
+            if match(node):
+                for w in inputs:
+                    factor = sp.diff(node.args[0], w)
+                    if factor not in (0, 1):
+                        return f"the {sp.sstr(factor)} of {sp.sstr(node)} in d{o}/d{w}"
+    return "du/dw"
+
 
 
 def slipped_diff(e: sp.Expr, var: sp.Symbol, slip: str) -> sp.Expr:
@@ -368,12 +382,13 @@ def solve(p: Params, ctx: Context) -> Solution:
     values = [tape.values[g.names[o]] for o in outs]
     exact_values = [formulas[o].subs(exact_at) for o in outs]  # (nsimplify would round 1 - 1e-12 to 1)
     values_atol = 1e-14 + np.array(rounding)
-    pa.claim("values", rf"Value at $({fmt})$: " + ", ".join(
-        rf"${sp.latex(sp.Symbol(o))} = {sp.latex(ev)} \approx {number(float(ev))}$"
-        for o, ev in zip(outs, exact_values)),
-        prove.close_all(values, [float(v) for v in exact_values], rtol=1e-12, atol=values_atol,
-                        what="graph's float values against SymPy's exact values (and their rounding bound)"))
-    sol.answer("f", exact_values, claims=("a.values",),
+    for o, v, ev, tol in zip(outs, values, exact_values, values_atol):
+        pa.claim(f"value-{o}", rf"Value at $({fmt})$: ${sp.latex(sp.Symbol(o))} = {sp.latex(ev)} \approx "
+                 rf"{pa.quote(float(ev), of=f'value-{o}', spec=_six(ev))}$",
+                 prove.close(v, float(ev), rtol=1e-12, atol=tol,
+                             what=f"graph's float {o} against SymPy's exact value (and its rounding bound)"),
+                 value=ev)
+    sol.answer("f", exact_values, claims=tuple(f"a.value-{o}" for o in outs),
                check=witness.close_all(values, rtol=1e-12, atol=values_atol, what="the graph's forward pass"))
     used = {g.nodes[i].op for i in g.operations()}
     listed = [s.strip() for s in p.node_ops.split(",") if s.strip()]  # known names only (check_node_ops)
@@ -403,17 +418,18 @@ def solve(p: Params, ctx: Context) -> Solution:
             hand = on_branch(explicit(by_hand[j]), exact_at)
             i = outs.index(o)
             lhs = rf"\frac{{\partial {sp.latex(sp.Symbol(o))}}}{{\partial {sp.latex(syms[name])}}}"
+            shown = pb.quote(J_num[i, j], of=f"d{o}-d{name}", spec=_six(J_num[i, j]))
             # printed: the chain rule's own expression (its brackets [a > 0] are taken at the point, `hand`,
             # to be proved equal to SymPy's derivative), then that derivative and its value at the point
             pb.chain(f"d{o}-d{name}", lhs, aside=True) \
                 .define(None, _printable(by_hand[j]), "chain rule along the graph") \
                 .step(None, d, "SymPy differentiates the formula" + (" (active branches)" if kinked else ""),
                       verdict=prove.equal(hand, d, budget=budget)) \
-                .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {number(J_num[i, j])}$",
+                .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {shown}$",
                       verdict=prove.equal(d.subs(exact_at), J_exact[i, j], budget=budget))
     pb.text(r"The chain rule along the graph (worked entry by entry in the appendix) gives "
             rf"$J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
-            rf"{_matrix_tex(J_num)}$.")
+            rf"{_matrix_tex(pb, J_num, outs, names)}$.")
 
     # (c) forward mode
     pc = sol.part("c", "Forward mode", r"Push a tangent through the graph once per input (dual numbers).")
@@ -424,9 +440,9 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"each value column's output tangents are the column $\partial\mathbf f/\partial w_j$ of "
              r"the seeded input.")
     fwd = np.array(forward_jacobian(g, at))
-    pc.claim("jacobian", rf"Forward mode ({n} passes, one per input) gives $J \approx {_matrix_tex(fwd)}$, "
-             r"the exact Jacobian to rounding.", prove.close_all(fwd, J_num, rtol=1e-12, atol=1e-14,
-                                                                 what="forward mode against SymPy"))
+    pc.claim("jacobian", rf"Forward mode ({n} passes, one per input) gives the Jacobian of (b), "
+             rf"$J \approx {_matrix_tex(pc, J_num, outs, names)}$, to rounding.",
+             prove.close_all(fwd, J_num, rtol=1e-12, atol=1e-14, what="forward mode against SymPy"))
 
     # (d) reverse mode
     pd = sol.part("d", "Reverse mode", r"Record the tape once, then sweep adjoints back from each output.")
@@ -443,16 +459,17 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"gives the input adjoints of its row of $J$ (a blank: the output does not depend on that node).")
     rev = np.array(reverse_jacobian(g, at))
     pd.claim("jacobian", rf"Reverse mode ({m} sweeps over one tape, one per output) gives "
-             rf"$J \approx {_matrix_tex(rev)}$, the exact Jacobian to rounding.",
+             rf"the Jacobian of (b), $J \approx {_matrix_tex(pd, J_num, outs, names)}$, to rounding.",
              prove.close_all(rev, J_num, rtol=1e-12, atol=1e-14, what="reverse mode against SymPy"))
     sol.answer("jacobian", [[J_exact[i, j] for j in range(n)] for i in range(m)], claims=("c.jacobian", "d.jacobian"),
                check=witness.both(witness.close_all(fwd, rtol=1e-12, atol=1e-14, what="forward mode"),
                                   witness.close_all(rev, rtol=1e-12, atol=1e-14, what="reverse mode")))
     wrong = {"transposed": (J_exact.T, TRANSPOSED)}
+    smooth = {o: on_branch(drawn[o], exact_at) for o in outs}
+    example = inner_factor(smooth, X)  # the inner-derivative slip's explanation names a factor of this f
     for slip, (_, _, explanation) in SLIPS.items():
-        slipped = sp.Matrix([[slipped_diff(on_branch(drawn[o], exact_at), syms[nm], slip) for nm in names]
-                             for o in outs])
-        wrong[slip] = (explicit(slipped).subs(exact_at), explanation)
+        slipped = sp.Matrix([[slipped_diff(smooth[o], syms[nm], slip) for nm in names] for o in outs])
+        wrong[slip] = (explicit(slipped).subs(exact_at), explanation.format(example=example))
     for slip, (value, explanation) in wrong.items():
         value = value.tolist()
         if not judge(value, sol.results["jacobian"].value, sol.results["jacobian"].rtol)[0]:  # the slip changes J
@@ -512,7 +529,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     if orders[0].size or orders[1].size:
         listed = [", ".join(f"{x:.3f}" for x in o) or "none" for o in orders]
         pe.claim("orders", rf"Dividing the step by ${k:g}$ divides the forward error by about ${k:g}$ (order 1) and "
-                 rf"the central error by about ${k * k:g}$ (order 2): measured orders {listed[0]} and {listed[1]}"
+                 rf"the central error by about ${k:g}^2$ (order 2): measured orders {listed[0]} and {listed[1]}"
                  + ("." if masks[0].all() and masks[1].all() else
                     r" (on the entries whose leading truncation term dominates the next terms and rounding)."),
                  prove.close_all(orders[0], np.ones_like(orders[0]), rtol=0, atol=0.1, what="forward order")
@@ -536,8 +553,16 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"Compare automatic, manual and numerical differentiation.")
     worst_fd = float(np.max(np.abs(fwd_fd - J_num)))
     worst_ad = float(max(np.max(np.abs(fwd - J_num)), np.max(np.abs(rev - J_num))))
+    # the largest of the entrywise bounds checked in (c), (d) and (e)
+    pf.claim("autodiff-error", "The largest error of forward and reverse mode is within their rounding bound.",
+             prove.close(worst_ad, 0.0, rtol=0.0, atol=1e-14 + 1e-12 * float(np.max(np.abs(J_num))),
+                         what="largest autodiff error"), value=worst_ad, aside=True)
+    pf.claim("difference-error", "The largest forward-difference error is the largest predicted truncation term.",
+             prove.close(worst_fd, float(np.max(np.abs(pred_fwd))), rtol=0.02, atol=float(np.max(fwd_atol)),
+                         what="largest forward-difference error"), value=worst_fd, aside=True)
     pf.text(
-        rf"Autodiff is exact to rounding (here within {_sci(worst_ad)}, against {_sci(worst_fd)} for the "
+        rf"Autodiff is exact to rounding (here within ${pf.quote(worst_ad, of='autodiff-error', spec='.2e')}$, "
+        rf"against ${pf.quote(worst_fd, of='difference-error', spec='.2e')}$ for the "
         rf"forward difference with $h={h:g}$) and needs no step: forward mode costs one pass per input (here "
         rf"{n}), reverse mode one sweep per output (here {m}), so backpropagation gets a loss's whole gradient "
         r"for a few forward passes. Hand formulas swell with depth and carry slips; numerical differences cost "
@@ -681,13 +706,20 @@ def _all_equal(pairs: dict[str, tuple[sp.Expr, sp.Expr]]):
                                  "graph against formula")
 
 
+def _six(x) -> str:
+    """The format of x to six figures, with trailing zeros when that rounds it (7.04600, not 7.046)."""
+    return ".6g" if float(f"{float(x):.6g}") == float(x) else "#.6g"
+
+
 def _sci(x: float) -> str:
     mantissa, exponent = f"{x:.2e}".split("e")
     return rf"${mantissa} \times 10^{{{int(exponent)}}}$"
 
 
-def _matrix_tex(a: np.ndarray) -> str:
-    rows = r" \\ ".join(" & ".join(f"{x:.6g}" for x in row) for row in a)
+def _matrix_tex(part, a: np.ndarray, outs: list[str], names: tuple[str, ...]) -> str:
+    """The Jacobian's values, each quoted as the value its entry's chain of (b) checked."""
+    rows = r" \\ ".join(" & ".join(part.quote(x, of=f"b.d{o}-d{name}", spec=_six(x)) for x, name in zip(row, names))
+                         for row, o in zip(a, outs))
     return rf"\begin{{pmatrix}} {rows} \end{{pmatrix}}"
 
 

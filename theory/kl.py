@@ -457,8 +457,9 @@ def solve(p: Params, ctx: Context) -> Solution:
             ch.step(sp.latex(exact, ln_notation=True), exact, "multiply out")
     pf, qf = np.array([float(v) for v in pe]), np.array([float(v) for v in qe])
     pc.claim("scipy", r"SciPy's \texttt{entropy}" + ("" if base == "e" else rf" (\texttt{{base={base}}})")
-             + rf" gives $KL(p, q) \approx {float(forward):.6f}$ "
-             rf"and $KL(q, p) \approx {float(backward):.6f}$, the values of the exact forms.",
+             + rf" gives $KL(p, q) \approx {pc.quote(float(forward), of='pq', spec='.6f')}$ "
+             rf"and $KL(q, p) \approx {pc.quote(float(backward), of='qp', spec='.6f')}$, the values of the exact "
+             r"forms.",
              prove.close(float(num.kl_entropy(pf, qf, base_f)), float(forward), rtol=1e-12,
                          what="SciPy's entropy(p, q)")
              & prove.close(float(num.kl_entropy(qf, pf, base_f)), float(backward), rtol=1e-12,

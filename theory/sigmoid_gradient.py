@@ -159,7 +159,9 @@ def solve(p: Params, ctx: Context) -> Solution:
               for i, (d, v) in enumerate(zip(dg, hand))],
              caption=r"The gradient $\nabla f(\hat{\mathbf x})$ by hand: $\partial f/\partial x_i = "
              r"c\,\partial g/\partial x_i$ with $c = \sigma(u)(1-\sigma(u))/(g\ln b) = "
-             rf"{sp.latex(sp.simplify(outer))} \approx {float(outer):.6g}$.")
+             rf"{sp.latex(sp.simplify(outer))} \approx {p1.quote(float(outer), of='factor')}$.")
+    p1.claim("factor", r"The common factor $c$ is $-\partial f/\partial x_6$ by SymPy, since "
+             r"$\partial g/\partial x_6 = -1$.", prove.equal(outer, -sympy_grad[5]), value=outer, aside=True)
     names = [f"x{i}" for i in range(1, 7)]
     g = Graph.parse({"f": formula(p.log_base)}, names)
     point = dict(zip(names, p.point))
@@ -183,8 +185,9 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.close_all(central, hand_f, rtol=1e-6, atol=1e-9, what="central differences"), aside=True)
     value = f_sym.subs(at)
     measured = float(f_np(np.array(p.point, dtype=float)))
-    p1.claim("value", rf"$f(\hat{{\mathbf x}}) \approx {float(value):.6g}$: the NumPy version of $f$ agrees.",
-             prove.close(measured, float(value), rtol=rtol, what="NumPy f at the point"), aside=True)
+    p1.claim("value", rf"$f(\hat{{\mathbf x}}) \approx {p1.quote(float(value), of='value')}$: the NumPy version of "
+             r"$f$ agrees.", prove.close(measured, float(value), rtol=rtol, what="NumPy f at the point"),
+             value=value, aside=True)
     sol.answer("f(x_hat)", value, claims=("1.value",),
                check=witness.close(measured, rtol=rtol, what="NumPy f at the point"))
     sol.answer("gradient", hand, claims=("1.central-differences", "1.reverse-mode"),
