@@ -134,9 +134,9 @@ def test_tampering_with_any_parsed_display_of_a_topic_fails_its_check(topic):
     assert not missed, f"{topic}: tampered displays still pass: {missed}"
 
 
-TYPED_NUMBERS_LEFT = {"autodiff_modes", "backprop", "circulant", "gd_convergence", "inline_questions", "jacobians",
-                      "kl", "leaky_init", "least_squares_gd", "linear_neuron", "losses", "multitask", "optimizers",
-                      "sgd_counterexample", "sigmoid_gradient", "softsign", "two_layer_sgd", "xavier_init"}
+TYPED_NUMBERS_LEFT = {"backprop", "circulant", "gd_convergence",
+                      "linear_neuron", "losses", "optimizers",
+                      "sgd_counterexample", "xavier_init"}
 
 
 @pytest.mark.parametrize("topic", [pytest.param(t, marks=pytest.mark.xfail(

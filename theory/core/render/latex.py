@@ -94,12 +94,16 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
             out.append(r"\crosschecks{" + _crosschecks(aside, number) + "}")
         boxed = [r for r in rows if r["part"] == part.label]
         if boxed:  # the part ends in its checked answers, as the answers table lists them (short ones side by side)
-            out.append(r"\answerbox{" + "\n".join(  # a value too large for a cell is the chain's last line above
-                rf"\answeritem{{{r['label']}: "
-                rf"{r['latex'].replace(_ELSEWHERE, '(see above)')}}}"
-                rf"{{\hyperlink{{{target(number, 'answer:' + str(r['id']))}}}{{{mark_answer(r)}}}}}"
-                for r in boxed) + "}")
+            out.append(r"\answerbox{" + "\n".join(_boxed(r, number) for r in boxed) + "}")
     return "\n\n".join(out) + "\n"
+
+
+def _boxed(row: dict, number: str) -> str:
+    """One answer in its part's box, with its check; one too large for a table cell gets lines of its own."""
+    check = rf"{{\hyperlink{{{target(number, 'answer:' + str(row['id']))}}}{{{mark_answer(row)}}}}}"
+    if _ELSEWHERE in row["latex"]:
+        return rf"\answerwide{{{row['label']}: {row['full']}}}{check}"
+    return rf"\answeritem{{{row['label']}: {row['latex']}}}{check}"
 
 
 def _crosschecks(aside: list[tuple[str, Verdict]], number: str) -> str:
@@ -242,8 +246,8 @@ def number(x: float, spec: str = "g") -> str:
     return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
 
 
-_ACTIVATIONS = {"relu": "ReLU", "sigmoid": "sigma", "sigma": "sigma", "tanh": "tanh", "step": "theta",
-                "identity": "id", "max": "max", "min": "min", "softplus": "softplus"}
+_ACTIVATIONS = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "sigmoid": "sigma", "sigma": "sigma", "tanh": "tanh",
+                "step": "theta", "identity": "id", "max": "max", "min": "min", "softplus": "softplus"}
 
 
 def _formulas(text: str) -> str:
@@ -275,8 +279,15 @@ def _formulas(text: str) -> str:
             pieces.append(re.sub(r"([*(,+=])", r"\1\\allowbreak{}", escape(piece.strip())))
         else:
             math = f"{math_name(name.strip())} = {shown}" if eq else shown
-            pieces.append(rf"\fitmath{{{math}}}")  # a long formula shrinks to its cell
+            pieces.append(rf"\fitmath{{{math}}}" if len(math) <= 80 else f"${breakable(math)}$")
     return "; ".join(pieces)
+
+
+def breakable(math: str) -> str:
+    """A long formula that may break across lines after its + and = at any depth: SymPy's \\left( ... \\right)
+    groups (which TeX never breaks) become \\bigl( ... \\bigr)."""
+    math = math.replace(r"{\left(", r"\bigl(").replace(r"\right)}", r"\bigr)")
+    return math.replace(r"\left(", r"\bigl(").replace(r"\right)", r"\bigr)")
 
 
 def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
@@ -379,6 +390,7 @@ def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
         part = owner.label if owner else ""
         label = answer_label(a.id.removeprefix(part + ".") if part else a.id)  # 3(a) already names the part
         rows.append({"id": a.id, "label": label, "part": part, "latex": _cell(a.value, sol.notation.printed),
+                     "full": _whole(a.value, sol.notation.printed),
                      "method": SHORT[a.verdict.method], "passed": a.verdict.passed, "skipped": a.verdict.skipped})
     order = {q.label: i for i, q in enumerate(sol.parts)}
     return sorted(rows, key=lambda r: order.get(r["part"], len(order)))
@@ -398,7 +410,14 @@ def _cell(value, printed: Callable[[Any], str] | None = None) -> str:
     return f"${shown.removeprefix('= ')}$" if len(shown) <= 200 else rf"\emph{{{_ELSEWHERE}}}"
 
 
-_ELSEWHERE = "(see its page)"  # an answer too large for a table cell; in its part's box: "as derived above"
+def _whole(value, printed: Callable[[Any], str] | None = None) -> str:
+    """An answer too large for a table cell, for its part's box: a matrix shrunk to the line, a formula that
+    breaks across lines."""
+    shown = _shown(value, printed).removeprefix("= ")
+    return rf"\fitmath{{{shown}}}" if "matrix}" in shown else f"${breakable(shown)}$"
+
+
+_ELSEWHERE = "(see its page)"  # an answer too large for a table cell: its part's box shows it whole
 
 
 def _misconceptions(sol: Solution, number: str) -> str:
@@ -437,7 +456,8 @@ def _shown(value, printed: Callable[[Any], str] | None = None) -> str:
         v = v.evalf(6)
     exact = latex(v)
     whole = all(getattr(e, "is_Integer", False) for e in (v if isinstance(v, sp.MatrixBase) else [v]))
-    return f"= {exact}" if len(exact) <= 90 or whole else rf"\approx {latex(sp.N(v, 4))}"
+    formula = bool(getattr(v, "free_symbols", None))  # a formula stays exact: its decimals would be noise
+    return f"= {exact}" if len(exact) <= 90 or whole or formula else rf"\approx {latex(sp.N(v, 4))}"
 
 
 def summary_line(sol: Solution) -> str:
