@@ -453,7 +453,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         rf"magnitude is $\max|L'''| \approx {pc.quote(l3_max, 'third', '.4g')}$.",
         prove.close_all(l3_grid, _third_direct(g, exact, grid), rtol=0.0,
                         atol=RTOL * np.array([third_at(t, terms) for t in grid]),
-                        what="L''' from node values vs SymPy, per grid point"),
+                        what="third derivative from node values vs SymPy, per grid point"),
         value=l3_max, aside=True)
     roundoff = (_loss_rounding(p, w1 - h) + _loss_rounding(p, w1 + h)) / (2 * h)
     trunc = h**2 / 6 * l3_max
