@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -371,7 +372,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         caption=r"The three factors of $\partial L/\partial w_1$.", aside=True,
     )
     pb.text(
-        rf"So $\partial L/\partial w_1 \approx {_tex_num(answer)}$: "
+        rf"So $\partial L/\partial w_1 \approx {pb.quote(float(answer), 'grad')}$: "
         + (r"a small step of gradient descent decreases $w_1$." if answer > 0 else
            r"a small step of gradient descent increases $w_1$." if answer < 0 else
            r"$w_1$ is stationary here.")
@@ -411,7 +412,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pc.claim(
         "reverse", r"The hand-written reverse pass gives the derived $\partial L/\partial w_1$ "
         r"(relative tolerance $10^{-12}\kappa$, "
-        rf"$\kappa = (|y| + |\hat y|)/|y - \hat y| = {_tex_num(kappa, 4)}$).",
+        rf"$\kappa = (|y| + |\hat y|)/|y - \hat y| = {pc.setting(kappa, '.4g')}$).",
         prove.close(adj["w1"], g_num, rtol=rtol_r, what="reverse-mode adjoint of w1"), aside=True)
     pc.claim(
         "factors", r"The reverse pass builds the same product, factor by factor: "
@@ -434,15 +435,26 @@ def solve(p: Params, ctx: Context) -> Solution:
     fd = central_difference(f, w1, h)
     third = loss_third_derivative(p.output)
 
-    def third_at(t: float) -> float:
+    terms = sp.Poly({m: abs(c) for m, c in third.terms()}, *THIRD_GENS)  # the size of its terms
+
+    def third_at(t: float, poly: sp.Poly = third) -> float:
         w = (t, *p.w[1:])
         tp = sim.network(p.x, w, p.y, p.output)  # node values only; derivatives are symbolic
-        return _polynomial_at(third, (tp.value("h1"), tp.value("yhat"), p.x1, p.w5, p.y))
+        point = (tp.value("h1"), tp.value("yhat"), p.x1, p.w5, p.y)
+        return _polynomial_at(poly, point if poly is third else tuple(abs(v) for v in point))
 
     grid = np.linspace(w1 - h, w1 + h, GRID)
     l3_grid = np.array([third_at(t) for t in grid])
     l3 = third_at(w1)
     l3_max = float(np.max(np.abs(l3_grid)))
+    pc.claim(
+        "third", rf"On the {GRID} points of $[w_1 - h, w_1 + h]$ the third derivative from the polynomial "
+        r"in node values is SymPy's third derivative of $L$ written with $e^{-t}$ (30 digits); its largest "
+        rf"magnitude is $\max|L'''| \approx {pc.quote(l3_max, 'third', '.4g')}$.",
+        prove.close_all(l3_grid, _third_direct(g, exact, grid), rtol=0.0,
+                        atol=RTOL * np.array([third_at(t, terms) for t in grid]),
+                        what="third derivative from node values vs SymPy, per grid point"),
+        value=l3_max, aside=True)
     roundoff = (_loss_rounding(p, w1 - h) + _loss_rounding(p, w1 + h)) / (2 * h)
     trunc = h**2 / 6 * l3_max
     fd_bound = (
@@ -451,8 +463,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"of $L$ at $w_1\pm h$, "
         r"$\delta_\pm = k\varepsilon\bigl(L + 2|y-\hat y|(|y|+|\hat y|)\bigr)$, "
         rf"$k = {ROUNDOFF_FLOPS}$, $\varepsilon = 2^{{-52}}$): $h = {_tex_num(h)}$, "
-        rf"$\max|L'''| \approx {_tex_num(l3_max, 4)}$ over {GRID} points, "
-        rf"tolerance ${_tex_num(trunc + roundoff, 3)}$."
+        rf"$\max|L'''| \approx {pc.quote(l3_max, 'third', '.4g')}$ over {GRID} points, "
+        rf"tolerance ${pc.setting(trunc + roundoff, '.3g')}$."
     )
     pc.claim(
         "fd", fd_bound + rf" They ($h = {_tex_num(h)}$) agree with the derived "
@@ -508,6 +520,14 @@ def slips(sol: Solution, g: Graph, output: str, exact: dict) -> None:
         value = _at(value, exact)
         if not judge(value, right, sol.results["dL/dw1"].rtol)[0]:  # e.g. x1 = 1 makes the input factor harmless
             sol.misconception("dL/dw1", name, value, explanation)
+
+
+def _third_direct(g: Graph, exact: dict, grid: np.ndarray) -> np.ndarray:
+    """d^3L/dw1^3 at each grid point: SymPy differentiates L written with e^-t, mpmath evaluates (30 digits)."""
+    others = {s: v for s, v in exact.items() if s != W[0]}
+    f = sp.lambdify(W[0], sp.diff(((Y - g.yhat.rewrite(sp.exp)) ** 2).subs(others), W[0], 3), "mpmath")
+    with mpmath.workdps(30):
+        return np.array([float(f(mpmath.mpf(float(t)))) for t in grid])
 
 
 def _sympy_adjoint(g: Graph, name: str, exact: dict, output: str) -> sp.Float:

@@ -19,6 +19,7 @@ from theory.core.solution import Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "circulant"
+DENSE_RATIO = 0.5  # a commutator ratio above this: far from equivariant (a random matrix gives about sqrt 2)
 
 i_, j_ = sp.symbols("i j", integer=True)
 n_ = sp.Symbol("n", integer=True, positive=True)
@@ -112,9 +113,15 @@ def _each_n(ns: range, check: Callable[[int], Verdict], what: str) -> Verdict:
 def _entries(name: str, M: sp.Matrix) -> type[sp.Function]:
     """M's entries as a function of (row, column) that takes its value once both are integers."""
     def eval(cls, r: sp.Expr, c: sp.Expr) -> sp.Expr | None:
-        return M[int(r), int(c)] if r.is_Integer and c.is_Integer else None
+        inside = r.is_Integer and c.is_Integer and 0 <= r < M.rows and 0 <= c < M.cols
+        return M[int(r), int(c)] if inside else None
 
     return type(name, (sp.Function,), {"eval": classmethod(eval)})
+
+
+def _at_entries(entry: sp.Expr, n: int) -> sp.Matrix:
+    """The n x n matrix of an entry written in symbolic i, j: the entry at every 0 <= i, j < n."""
+    return sp.Matrix(n, n, lambda r, c: entry.subs({i_: r, j_: c}))
 
 
 def _powers(S: sp.Matrix) -> list[sp.Matrix]:
@@ -198,6 +205,16 @@ def solve(p: Params, ctx: Context) -> Solution:
     p0.claim("powers", r"$S = C_{e_1}$, the circulant of $a = (0, 1, 0, \dots, 0)$; more generally "
              r"$S^k = C_{e_k}$ for $k = 0,\dots,n-1$ (for $n = 1$, $S = I = C_{e_0}$).",
              _each_n(ns, shift_powers, "exact integer matrices"))
+    # the matrices asked for, at n = answer_n, each against its NumPy or SciPy construction
+    n = p.answer_n
+    labels = np.arange(1, n + 1)
+    S_ans, C_ans = shift(n), circulant([int(v) for v in labels])
+    p0.claim("S", rf"For $n = {n}$ the right shift is", prove.close_all(
+        _numeric(S_ans), sim.shift_matrix(n), rtol=0.0, what=f"NumPy's rolled identity, n = {n}"),
+        latex=None, value=sp.Eq(sp.MatrixSymbol("S", n, n), S_ans, evaluate=False))
+    p0.claim("C", rf"and the circulant of $a = ({', '.join(map(str, labels))})$ is", prove.close_all(
+        _numeric(C_ans), sim.scipy_circulant(labels), rtol=0.0, what=f"SciPy's circulant of 1..{n}"),
+        latex=None, value=sp.Eq(sp.MatrixSymbol("C_a", n, n), C_ans, evaluate=False))
 
     # (a) circulants commute with S
     pa = sol.part("a", "Circulants commute with the shift",
@@ -213,25 +230,29 @@ def solve(p: Params, ctx: Context) -> Solution:
              rf"$n = 1,\dots,{p.n_max}$; the chain below shows why it holds for every $n$.",
              _each_n(ns, lambda n: prove.equal(SC[n], CS[n]), "symbolic entries"), aside=True)
     pa.notation = Notation(indexed={"a": A_})  # a_k: the k-th term of an arbitrary sequence a
-    entry_cases = {f"n={n}, i={i}, j={j}": {"n": n, "i": i, "j": j}
-                   for n in ns for i in range(n) for j in range(n)}
-    ch = pa.chain("entry", r"(SC_a)_{ij}", entry_cases)
-    # in each case: the numbers n, i, j, and S_{ik}, (C_a)_{kj} the entries of the matrices above
+    # each line is the entry (i, j) for symbolic i, j; a link is proved on all n^2 entries at once
+    CS_entry = {n: _entries(f"CS_{n}", CS[n]) for n in ns}
+    ch = pa.chain("entry", r"(SC_a)_{ij}", {f"n={n}": {"n": n} for n in ns})
     ch.notation = Notation(
-        names={"n": lambda n, i, j: sp.Integer(n), "i": lambda n, i, j: sp.Integer(i),
-               "j": lambda n, i, j: sp.Integer(j), r"(C_aS)_{ij}": lambda n, i, j: CS[n][i, j]},
-        indexed={"a": A_, "S": per_case(lambda n, **_: S_entry[n]), "C_a": per_case(lambda n, **_: C_entry[n])})
-    ch.define(r"\sum_{k=0}^{n-1} S_{ik}(C_a)_{kj}", lambda n, i, j: SC[n][i, j], "matrix product")
-    ch.step(r"(C_a)_{(i-1)~\mathrm{mod}~n,~j}", lambda n, i, j: C_n[n][(i - 1) % n, j],
-            r"row $i$ of $S$ has its one $1$ in column $(i-1)~\mathrm{mod}~n$")
-    ch.step(r"a_{(i-1-j)~\mathrm{mod}~n}", lambda n, i, j: a_seq[n][(i - 1 - j) % n],
-            r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$")
-    ch.step(r"a_{(i-(j+1))~\mathrm{mod}~n}", lambda n, i, j: a_seq[n][(i - (j + 1)) % n],
-            r"same index, general $n$")
-    ch.step(r"(C_a)_{i,\,(j+1)~\mathrm{mod}~n}", lambda n, i, j: C_n[n][i, (j + 1) % n],
-            r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$")
-    ch.step(r"(C_aS)_{ij}", lambda n, i, j: CS[n][i, j],
-            r"column $j$ of $S$ is $e_{(j+1)~\mathrm{mod}~n}$")
+        names={"n": lambda n: sp.Integer(n), "i": i_, "j": j_, r"(C_aS)_{ij}": lambda n: CS_entry[n](i_, j_)},
+        indexed={"a": A_, "S": per_case(lambda n: S_entry[n]), "C_a": per_case(lambda n: C_entry[n])})
+
+    def link(latex: str, entry: Callable[[int], sp.Expr], reason: str) -> None:
+        before = ch.steps[-1].value
+        ch.step(latex, entry, reason, verdict=_each_n(ns, lambda n: prove.equal(
+            _at_entries(before(n=n), n), _at_entries(entry(n), n)), "the n x n matrices of entries (i, j)"))
+
+    ch.define(r"\sum_{k=0}^{n-1} S_{ik}(C_a)_{kj}",
+              lambda n: sum(S_entry[n](i_, k) * C_entry[n](k, j_) for k in range(n)), "matrix product")
+    link(r"(C_a)_{(i-1)~\mathrm{mod}~n,~j}", lambda n: C_entry[n](sp.Mod(i_ - 1, n), j_),
+         r"row $i$ of $S$ has its one $1$ in column $(i-1)~\mathrm{mod}~n$")
+    link(r"a_{(i-1-j)~\mathrm{mod}~n}", lambda n: A_(sp.Mod(i_ - 1 - j_, n)),
+         r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$")
+    link(r"a_{(i-(j+1))~\mathrm{mod}~n}", lambda n: A_(sp.Mod(i_ - (j_ + 1), n)),
+         r"same index, general $n$")
+    link(r"(C_a)_{i,\,(j+1)~\mathrm{mod}~n}", lambda n: C_entry[n](i_, sp.Mod(j_ + 1, n)),
+         r"$(C_a)_{kj} = a_{(k-j)~\mathrm{mod}~n}$")
+    link(r"(C_aS)_{ij}", lambda n: CS_entry[n](i_, j_), r"column $j$ of $S$ is $e_{(j+1)~\mathrm{mod}~n}$")
     pa.text(r"Each line holds for every $n$ by the reason beside it; the index identity of the "
             r"middle lines holds for symbolic $i, j, n$:")
     general = (A_(sp.Mod(sp.Mod(i_ - 1, n_) - j_, n_)), A_(sp.Mod(i_ - sp.Mod(j_ + 1, n_), n_)))
@@ -346,10 +367,10 @@ def solve(p: Params, ctx: Context) -> Solution:
     dense_ratio = min(sim.commutator_ratio(sim.dense_layer(rand_rng, n), S_num[n]) for n in big)
     circ_ratio = max(sim.commutator_ratio(C_num[n], S_num[n]) for n in numeric_ns)
     pb.claim("random", r"A random Gaussian matrix ($n \ge 2$) is not equivariant: "
-             r"$\lVert MS - SM\rVert_F / \lVert M\rVert_F > 0.5$ (about $\sqrt2$ is "
+             rf"$\lVert MS - SM\rVert_F / \lVert M\rVert_F > {pb.setting(DENSE_RATIO)}$ (about $\sqrt2$ is "
              r"typical), while for $C_a$ the ratio is below $10^{-12}$.",
              prove.on_instances({
-                 f"dense: min ratio {dense_ratio:.3f} > 0.5": dense_ratio > 0.5,
+                 f"dense: min ratio {dense_ratio:.3f} > {DENSE_RATIO:g}": dense_ratio > DENSE_RATIO,
                  f"circulant: max ratio {circ_ratio:.1e} < 1e-12": circ_ratio < 1e-12,
              }, f"n = 2..{p.n_max} and {p.n_numeric}"), aside=True)
 
@@ -454,7 +475,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pc.figure("demo", rf"The 2-D demonstration ({H}$\times${H} image, random "
               rf"{K}$\times${K} kernel, shift $({dy}, {dx})$). Top: input $x$, shifted input $Sx$, "
               r"output of shift-then-convolve, $C(Sx)$, and of convolve-then-shift, $SC(x)$. "
-              rf"Bottom, on a log scale floored at {figures.scientific(_DEMO_FLOOR)}: $|C(Sx) - SC(x)|$ with "
+              rf"Bottom, on a log scale floored at ${pc.setting(_DEMO_FLOOR)}$: $|C(Sx) - SC(x)|$ with "
               r"circular padding (zero or rounding noise), the same with zero padding ("
               + figures.colour_word("predicted region") + r": edge of the "
               r"band predicted by the tap rule, i.e. the image border and the seam where the "
@@ -463,12 +484,10 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"for a dense random layer $D$.",
               lambda path: _plot_demo(path, demo), aside=True)
 
-    n = p.answer_n
-    labels = np.arange(1, n + 1)
     nullity = sim.null_space(sim.commutator_operator(sim.shift_matrix(n)))[0]
-    sol.answer("S as a matrix", shift(n), claims=("b.scipy",),
+    sol.answer("S as a matrix", S_ans, claims=("setup.S",),
                check=witness.close_all(sim.shift_matrix(n), rtol=0.0, what=f"NumPy's rolled identity, n = {n}"))
-    sol.answer("C_a for a = (1, ..., n)", circulant([int(v) for v in labels]), claims=("b.scipy",),
+    sol.answer("C_a for a = (1, ..., n)", C_ans, claims=("setup.C",),
                check=witness.close_all(sim.scipy_circulant(labels), rtol=0.0,
                                        what=f"SciPy's circulant of 1..{n}"))
     sol.answer("free parameters of a shift-equivariant linear map", sp.Integer(n), claims=("b.nullspace",),

@@ -19,6 +19,7 @@ from theory.core.solution import ANSWER_RTOL, Check, Solution
 from theory.core.verdict import Verdict
 
 TOPIC = "dropout"
+MAX_NKD = 12  # the identity is expanded symbolically for the sizes with N K D at most this
 rho_ = sp.Symbol("rho", positive=True)
 N_, K_, D_ = sp.symbols("N K D", integer=True, positive=True)
 n_, k_, i_ = sp.symbols("n k i", integer=True, positive=True)
@@ -79,7 +80,8 @@ class Params(Parameters):
     N: int = param(3, "data points in the random instance simulated", lo=1, hi=4)
     K: int = param(2, "outputs in the random instance simulated", lo=1, hi=4)
     D: int = param(3, "inputs in the random instance simulated", lo=1, hi=4)
-    max_size: int = param(3, "the identity is proved symbolically for all N, K, D up to this", lo=1, hi=4)
+    max_size: int = param(3, "largest N, K and D of the sizes on which (b)'s identity is proved symbolically "
+                          "(those listed in (b))", lo=1, hi=4)
 
 
 def expected_error(Y, W, X, rho):
@@ -207,7 +209,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     sizes = {"N": N_, "K": K_, "D": D_}
     whole = {f"({N},{K},{D})": {"N": N, "K": K, "D": D}
              for N in range(1, p.max_size + 1) for K in range(1, p.max_size + 1)
-             for D in range(1, p.max_size + 1) if N * K * D <= 12}
+             for D in range(1, p.max_size + 1) if N * K * D <= MAX_NKD}
     error = sp.Sum(sp.Add(_Entry(y_, n_, k_), -sp.Sum(_Entry(w_, k_, i_) * _Entry(R_, n_, i_) * _Entry(x_, n_, i_),
                                                        (i_, 1, D_)), evaluate=False) ** 2, (n_, 1, N_), (k_, 1, K_))
     result = (r"\sum_n\sum_k\Bigl(y_{nk} - \rho\sum_i w_{ki}x_{ni}\Bigr)^2"
@@ -218,7 +220,9 @@ def solve(p: Params, ctx: Context) -> Solution:
         return expected_error(Y, W, X, rho_)
 
     pb.text(r"Summed over $n, k$, with every $y_{nk}, w_{ki}, x_{ni}$ a separate symbol and the expectation "
-            r"expanded exactly over all masks for each size $(N, K, D)$ listed:")
+            rf"expanded exactly over all masks for each of the {len(whole)} sizes $(N, K, D)$ with "
+            rf"$N, K, D \le {p.max_size}$ and $NKD \le {MAX_NKD}$, namely "
+            + ", ".join(f"${size}$" for size in whole) + ":")
     pb.chain("identity", r"\mathbb{E}[E(\mathbf W)]", whole, sizes=sizes).define(
         Mean(error), lambda N, K, D: Mean(error).subs({N_: N, K_: K, D_: D}).doit(),
     ).step(result, expected, "expectation over all masks, symbolically for each size")

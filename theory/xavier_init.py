@@ -95,11 +95,12 @@ def solve(p: Params, ctx: Context) -> Solution:
     var_w, vin = float(derived.subs(at)), float(exact_decimal(p.input_var))
     runs = []
     for fan, name in ((p.fan_in, "forward"), (p.fan_out, "backward")):
-        claimed = fan * var_w * vin
+        predicted = fan * derived.subs(at) * exact_decimal(p.input_var)  # n sigma^2 v, exact
         runs.append(ctx.monte_carlo(f"c.{name}", lambda rng, k, fan=fan: sim.dot_squares(rng, k, fan, var_w, vin),
-                                    claimed))
+                                    float(predicted)))
         pc.claim(f"mc.{name}", rf"Simulation, {name}: a layer of {p.fan_in} inputs and {p.fan_out} outputs with "
-                 rf"Glorot-uniform weights gives variance ${claimed:.4g} = {fan}\sigma^2 v$.", runs[-1])
+                 rf"Glorot-uniform weights gives variance ${pc.quote(predicted, f'mc.{name}')} = {fan}\sigma^2 v$.",
+                 runs[-1], value=predicted)
     balanced = _balanced(*runs, var_w * vin)
     mc = ("c.mc.forward", "c.mc.backward")
     sol.answer("sigma^2", derived, check=witness.at(at, balanced), claims=mc)
