@@ -96,6 +96,6 @@ def test_the_limit_of_the_slope_is_judged_by_measured_slopes():
 def test_the_slope_at_zero_in_the_sentence_is_the_checked_limit():
     sol = solved("softsign")
     q = next(q for _, q, _ in sol.quoted() if q.of == "right")
-    checked = sol._checked_value(q)[1]
+    checked = sol.checked_value(q)[1]
     assert prose.same(q.value, checked, "g'(0)").passed
     assert not prose.same(q.value * 1.001, checked, "g'(0)").passed

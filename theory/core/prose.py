@@ -36,6 +36,20 @@ class Quote:
     of: str
     part: str  # the label of the part whose sentence quotes it
     case: tuple[tuple[str, Any], ...] = ()  # the case keywords, when `of` is a chain with cases
+    index: int | tuple[int, ...] | None = None  # one entry of a checked vector or matrix
+
+
+def entry(value: Any, index: int | tuple[int, ...]) -> tuple[bool, Any]:
+    """The entry `index` of a checked vector or matrix; (False, None) when it has none."""
+    at = index if isinstance(index, tuple) else (index,)
+    try:
+        if isinstance(value, (sp.MatrixBase, np.ndarray)):
+            return True, value[at if len(at) > 1 else at[0]]
+        for i in at:
+            value = value[i]
+        return True, value
+    except (IndexError, KeyError, TypeError):
+        return False, None
 
 
 def printed(value: Any, spec: str, notation: Any) -> str:

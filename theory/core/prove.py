@@ -409,7 +409,9 @@ def proved_for_each(cases: Mapping[str, Callable[[], Verdict]], what: str) -> Ve
     verdicts = {name: check() for name, check in cases.items()}
     method = "symbolic" if all(v.method == "symbolic" for v in verdicts.values()) else "numeric"
     failed = [name for name, v in verdicts.items() if not v.passed]
-    detail = f"{what}, for {', '.join(verdicts)}"
+    names = list(verdicts)
+    listed = ", ".join(names) if len(names) <= 8 else f"{len(names)} cases: {', '.join(names[:3])}, ..., {names[-1]}"
+    detail = f"{what}, for {listed}"
     if failed:
         detail += "; fails for " + "; ".join(f"{name} ({verdicts[name].detail})" for name in failed)
     return Verdict(method, not failed, detail, {"cases": list(verdicts), "failed": failed})

@@ -254,15 +254,17 @@ class Part:
     def text(self, body: str) -> None:
         self.blocks.append(Text(body))
 
-    def quote(self, value: Any, of: str, spec: str = ".6g", **case: Any) -> str:
+    def quote(self, value: Any, of: str, spec: str = ".6g", index: int | tuple[int, ...] | None = None,
+              **case: Any) -> str:
         """`value` printed for a sentence's mathematics, as the value that `of` checked.
 
         `of` is the id of a claim or chain (of this part, or with its part's label) or of an
-        answer; for a chain with cases, `case` gives the case's keywords. The solution proves
-        the quoted value is the checked one, so a number in a sentence cannot drift from it.
+        answer; `index` picks one entry of a checked vector or matrix; for a chain with cases,
+        `case` gives the case's keywords. The solution proves the quoted value is the checked
+        one, so a number in a sentence cannot drift from it.
         """
         tex = prose.printed(value, spec, self.notation)
-        self.quotes.append(prose.Quote(tex, value, of, self.label, tuple(sorted(case.items()))))
+        self.quotes.append(prose.Quote(tex, value, of, self.label, tuple(sorted(case.items())), index))
         return tex
 
     def setting(self, value: Any, spec: str = "g") -> str:
@@ -412,13 +414,18 @@ class Solution:
         for part in self.parts:
             for i, q in enumerate(part.quotes):
                 what = f"the number ${q.tex}$ in a sentence of {part.label}"
-                found, checked = self._checked_value(q)
+                found, checked = self.checked_value(q)
                 verdict = (prose.same(q.value, checked, what) if found else
                            Verdict("symbolic", False, f"{what} names {q.of!r}, which checked no value here"))
                 yield f"quote:{part.label}.{i}", q, verdict
 
-    def _checked_value(self, q: prose.Quote) -> tuple[bool, Any]:
-        """The value the claim, chain (its last line) or answer `q.of` checked; (False, None) if none did."""
+    def checked_value(self, q: prose.Quote) -> tuple[bool, Any]:
+        """The value (or its entry `q.index`) that the claim, chain or answer `q.of` checked; (False, None)
+        if none did."""
+        found, value = self._checked(q)
+        return prose.entry(value, q.index) if found and q.index is not None else (found, value)
+
+    def _checked(self, q: prose.Quote) -> tuple[bool, Any]:
         for ref in (f"{q.part}.{q.of}", q.of):
             for part in self.parts:
                 for b in part.blocks:
