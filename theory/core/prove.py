@@ -394,11 +394,18 @@ def close_all(measured, predicted, rtol: float, what: str, atol: float = 0.0, so
                                            if m.size else 0.0})
 
 
+def listed(names: list[str]) -> str:
+    """Names in a detail: all of them, or the first three and the last of a long family, with its count;
+    separated by semicolons when a name holds a comma."""
+    sep = "; " if any("," in n for n in names) else ", "
+    return sep.join(names) if len(names) <= 8 else f"{len(names)} cases: {sep.join(names[:3])}, ..., {names[-1]}"
+
+
 def on_instances(results: Mapping[str, bool] | Iterable[tuple[str, bool]], what: str) -> Verdict:
     """A claim checked on named concrete instances (e.g. four symmetric densities)."""
     items = dict(results)
     failed = [name for name, ok in items.items() if not ok]
-    detail = f"{what}, checked on: {', '.join(items)}"
+    detail = f"{what}, checked on: {listed(list(items))}"
     if failed:
         detail += f"; fails for {', '.join(failed)}"
     return Verdict("numeric", not failed and bool(items), detail, {"instances": list(items)})
@@ -409,9 +416,7 @@ def proved_for_each(cases: Mapping[str, Callable[[], Verdict]], what: str) -> Ve
     verdicts = {name: check() for name, check in cases.items()}
     method = "symbolic" if all(v.method == "symbolic" for v in verdicts.values()) else "numeric"
     failed = [name for name, v in verdicts.items() if not v.passed]
-    names = list(verdicts)
-    listed = ", ".join(names) if len(names) <= 8 else f"{len(names)} cases: {', '.join(names[:3])}, ..., {names[-1]}"
-    detail = f"{what}, for {listed}"
+    detail = f"{what}, for {listed(list(verdicts))}"
     if failed:
         detail += "; fails for " + "; ".join(f"{name} ({verdicts[name].detail})" for name in failed)
     return Verdict(method, not failed, detail, {"cases": list(verdicts), "failed": failed})

@@ -30,7 +30,7 @@ class Verdict:
             raise ValueError(f"unknown check method {self.method!r}")
 
     def __and__(self, other: Verdict) -> Verdict:
-        """Both checks must hold; the weaker method names the result.
+        """Both checks must hold; the weaker method names the result (a detail both share is said once).
 
         If a part was skipped and every part that ran holds, the whole is skipped too: it was
         not fully checked (and a misconception it should reject is undecided, not accepted).
@@ -40,7 +40,7 @@ class Verdict:
         return Verdict(
             weaker,
             passed,
-            f"{self.detail}; {other.detail}",
+            self.detail if other.detail in self.detail.split("; ") else f"{self.detail}; {other.detail}",
             {**self.data, **other.data},
             skipped=passed and (self.skipped or other.skipped),
         )
