@@ -1112,13 +1112,14 @@ def _after(name: str, loss: np.ndarray, tol: float) -> str:
 
 def _figures_a(pa: Part, p: Params, r: _Runs, derived: dict) -> None:
     rates = {n: derived[n] for n in ("GD", "heavy ball", "Nesterov")}
-    after = "; ".join(_after(n, r.losses[n], p.tol) for n in ("RMSProp", "Adam"))
+    after = {n: _after(n, r.losses[n], p.tol) for n in ("RMSProp", "Adam")}
     if r.iters["RMSProp"] < np.inf and r.losses["RMSProp"][-1] > p.tol * r.losses["RMSProp"][0]:
-        after += (r" (near the minimum RMSProp's divisor $\sqrt{s_t}$ shrinks with the gradient, so its steps "
-                  r"stay about $\eta$ long)")
+        after["RMSProp"] += (r" (near the minimum its divisor $\sqrt{s_t}$ shrinks with the gradient, so its "
+                             r"steps stay about $\eta$ long)")
     pa.figure("loss", rf"Loss on the quadratic ($\kappa = {p.kappa:g}$) for every method (solid, with its marker) "
-              r"and the derived decay $\rho^{2t}$ of GD, heavy ball and Nesterov (dashed). With a constant "
-              rf"$\eta$, against $f(x_t) \le {_tex_num(p.tol)} f(x_0)$: {after}.",
+              r"and the derived decay $\rho^{2t}$ of GD, heavy ball and Nesterov (dashed). At the level "
+              rf"$f(x_t) = {_tex_num(p.tol)} f(x_0)$ of the table, with a constant $\eta$: "
+              + "; ".join(after.values()) + ".",
               lambda path: _plot_loss(path, r.losses, rates), aside=True)
     pa.figure("paths", r"Trajectories on the contour plots: the quadratic "
               rf"(left, first {_PATH_STEPS} steps) "
