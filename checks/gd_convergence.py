@@ -16,6 +16,10 @@ from scipy.optimize import minimize
 Field = Callable[[np.ndarray], np.ndarray]
 
 
+LAMBDAS = (0.2, 5.0)  # the range of the random trade-offs lambda (log-uniform)
+ETAS = (0.01, 10.0)  # the range of the random step sizes of the lemma's sequences (log-uniform)
+
+
 # --- part 1: the proximal step, minimised numerically --------------------------------------
 
 def proximal_instances(rng: np.random.Generator, count: int, dim: int) -> dict[str, np.ndarray]:
@@ -23,7 +27,7 @@ def proximal_instances(rng: np.random.Generator, count: int, dim: int) -> dict[s
     return {
         "w_t": rng.normal(0.0, 2.0, (count, dim)),
         "g": rng.normal(0.0, 2.0, (count, dim)),
-        "lam": np.exp(rng.uniform(np.log(0.2), np.log(5.0), count)),
+        "lam": np.exp(rng.uniform(*np.log(LAMBDAS), count)),
         "f_t": rng.normal(0.0, 1.0, count),
     }
 
@@ -59,13 +63,13 @@ def lemma_sequences(rng: np.random.Generator, count: int, length: int,
                     dim: int) -> dict[str, np.ndarray]:
     """Both sides' ingredients of the lemma for `count` random runs of w_{t+1} = w_t - eta v_t.
 
-    Each run draws its own eta (log-uniform in [0.01, 10]), a drift and a noise
+    Each run draws its own eta (log-uniform in ETAS), a drift and a noise
     level for the v_t, and a comparator w*; in every third run w* is set to the
     final iterate w_{T+1} (the case where nothing is dropped). Returned per run:
     `lhs` = sum_t <w_t - w*, v_t>, `wstar_sq` = ||w*||^2, `v_sq` = sum_t ||v_t||^2,
     `eta`, `final_sq` = ||w_{T+1} - w*||^2, and the boolean `tight`.
     """
-    eta = np.exp(rng.uniform(np.log(0.01), np.log(10.0), count))
+    eta = np.exp(rng.uniform(*np.log(ETAS), count))
     drift = rng.normal(0.0, 1.0, (count, 1, dim)) * rng.uniform(0.0, 2.0, (count, 1, 1))
     noise = rng.uniform(0.1, 3.0, (count, 1, 1))
     v = drift + noise * rng.standard_normal((count, length, dim))

@@ -22,6 +22,11 @@ def softmax_probs(scores) -> np.ndarray:
     return softmax(np.asarray(scores, dtype=float))
 
 
+def partition(scores) -> float:
+    """Z = sum_k e^{s_k}, as exp(scipy.special.logsumexp(s))."""
+    return float(np.exp(logsumexp(np.asarray(scores, dtype=float))))
+
+
 def cross_entropy(scores, y: int, base: float = np.e) -> float:
     """-log_base softmax(s)_y computed stably as (logsumexp(s) - s_y) / ln(base)."""
     s = np.asarray(scores, dtype=float)

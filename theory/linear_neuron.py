@@ -345,6 +345,12 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     lam, V = np.linalg.eigh(np.asarray(hessian(X1n), float))
     lam_max = float(lam[-1])
     eta_max = float(rate_threshold(lam_max))
+    lam_fd = np.linalg.eigvalsh(sim.fd_hessian(Xn, yn))
+    pc.claim("spectrum", r"The eigenvalues of the derived Hessian $X^\top X$ on this data, the smallest "
+             rf"$\lambda_{{\min}} = {pc.quote(float(lam[0]), 'spectrum', '.5g')}$, are those of the Hessian of $L$ "
+             r"measured by central differences of its finite-difference gradient.",
+             prove.close_all(lam_fd, lam, rtol=1e-6, atol=1e-9 * lam_max, what="eigenvalues of the Hessian"),
+             value=float(lam[0]), aside=True)
     w_ls = sim.least_squares(Xn, yn)
     w0 = np.zeros(p.n + 1)
     grad_fn = lambda w: np.asarray(gradient(X1n, yn, w), float)  # noqa: E731
@@ -353,49 +359,67 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     for frac in sorted({*p.fractions, p.eta_fraction, p.diverge_fraction}):
         eta = frac * eta_max
         rho = float(np.max(np.abs(mode_factor(eta, lam))))
+        rho_fd = float(np.max(np.abs(np.linalg.eigvals(sim.step_matrix(Xn, yn, eta)))))
         steps = p.iterations if rho <= 1 else max(2, min(p.iterations, int(120 / math.log10(rho))))
         traj = sim.descend(grad_fn, w0, eta, steps)
         dist = np.linalg.norm(traj - w_ls, axis=1)
         pred = predicted_distances(eta, lam, V, w0 - w_ls, steps)
-        runs[frac] = {"traj": traj, "dist": dist, "pred": pred, "eta": eta, "rho": rho,
+        runs[frac] = {"traj": traj, "dist": dist, "pred": pred, "eta": eta, "rho": rho, "rho_fd": rho_fd,
                       "loss": sim.losses(Xn, yn, traj)}
         keep = pred > 1e-6 * pred[0]
         converges = frac < 1
         regime = "converges" if converges else "diverges"
         pc.claim(f"run{frac:g}",
                  rf"$\eta = {frac:g}\times 2/\lambda_{{\max}}$ ({regime}, largest mode factor "
-                 rf"$\rho = {rho:.4g}$): the measured $\|\mathbf{{w}}_t - \hat{{\mathbf{{w}}}}\|$ "
+                 rf"$\rho = {pc.quote(rho, f'run{frac:g}', '.4g')}$, the spectral radius of the measured step): "
+                 r"the measured $\|\mathbf{{w}}_t - \hat{{\mathbf{{w}}}}\|$ "
                  rf"follows the derived $\|(I-\eta H)^t\mathbf{{e}}_0\|$ over {int(keep.sum())} "
                  r"steps, and ends " + ("below" if converges else "above") + " where it started.",
                  prove.close_all(dist[keep], pred[keep], rtol=1e-6, what="distance to lstsq")
                  & prove.on_instances({regime: bool((dist[-1] < dist[0]) == converges)},
-                                      f"{steps} simulated steps"), aside=True)
+                                      f"{steps} simulated steps")
+                 & prove.close(rho_fd, rho, rtol=1e-6, what="largest mode factor: spectral radius of one "
+                               "finite-difference gradient step"), value=rho, aside=True)
         rows.append([f"${frac:g}$", f"${eta:.4g}$", f"${rho:.4g}$", regime, str(steps),
                      f"${_sci(dist[-1] / dist[0])}$"])
     pc.table([r"$\eta\lambda_{\max}/2$", r"$\eta$", r"$\rho$", "regime", "steps",
               r"$\|\mathbf{w}_T - \hat{\mathbf{w}}\|/\|\mathbf{w}_0 - \hat{\mathbf{w}}\|$"], rows,
              caption=r"Gradient descent from $\mathbf{w}_0 = 0$; diverging runs are cut before "
-             rf"overflow. Here $\lambda_{{\max}}(X^\top X) = {lam_max:.5g}$ and $\lambda_{{\min}} = "
-             rf"{float(lam[0]):.5g}$, so the threshold is $2/\lambda_{{\max}} = {eta_max:.5g}$; "
+             rf"overflow. Here $\lambda_{{\max}}(X^\top X) = {pc.quote(lam_max, 'lambda_max', '.5g')}$ and "
+             rf"$\lambda_{{\min}} = {pc.quote(float(lam[0]), 'spectrum', '.5g')}$, so the threshold is "
+             rf"$2/\lambda_{{\max}} = {pc.quote(eta_max, 'eta threshold', '.5g')}$; "
              r"$\rho = \max_k|1-\eta\lambda_k|$ is the factor of the slowest-shrinking (or "
              r"fastest-growing) mode.", aside=True)
     main = runs[p.eta_fraction]
+    shrink = main["rho"] ** p.iterations
     pc.claim("lstsq", rf"With $\eta = {p.eta_fraction:g}\times 2/\lambda_{{\max}}$, after "
              rf"{p.iterations} steps the weights agree with NumPy's least-squares solution to "
              rf"relative tolerance ${_sci(p.tol)}$ (the derived error factor is "
-             rf"$\rho^T = {_sci(main['rho'] ** p.iterations)}$).",
+             rf"$\rho^T = {pc.quote(shrink, 'lstsq', '.3g')}$).",
              prove.close_all(main["traj"][-1], w_ls, rtol=p.tol,
                              atol=p.tol * max(1.0, float(np.linalg.norm(w_ls))),
-                             what="GD weights vs lstsq"), aside=True)
+                             what="GD weights vs lstsq")
+             & prove.close(main["rho_fd"] ** p.iterations, shrink, rtol=1e-9 * p.iterations,  # 1e-9 per factor
+                           what="rho^T: the measured step's spectral radius to the power T"),
+             value=shrink, aside=True)
     div = runs[p.diverge_fraction]
     top = abs(float(mode_factor(div["eta"], lam_max)))
     pc.claim("diverge", rf"With $\eta = {p.diverge_fraction:g}\times 2/\lambda_{{\max}}$ the loss "
              r"blows up, and the distance to $\hat{\mathbf{w}}$ grows per step by the factor "
-             rf"$|1 - \eta\lambda_{{\max}}| = {top:.5g}$ of the top mode.",
+             rf"$|1 - \eta\lambda_{{\max}}| = {pc.quote(top, 'diverge', '.5g')}$ of the top mode.",
              prove.close(float(div["dist"][-1] / div["dist"][-2]), top, rtol=1e-4,
                          what="growth per step at the end of the run")
              & prove.on_instances({"loss at the end > 1e6 x loss at the start":
-                                   bool(div["loss"][-1] > 1e6 * div["loss"][0])}, "simulated"), aside=True)
+                                   bool(div["loss"][-1] > 1e6 * div["loss"][0])}, "simulated"),
+             value=top, aside=True)
+    pc.text(rf"Here $H = X^\top X$ has $\lambda_{{\max}} = {pc.quote(lam_max, 'lambda_max', '.5g')}$, so "
+            rf"gradient descent converges for $0 < \eta < 2/\lambda_{{\max}} = "
+            rf"{pc.quote(eta_max, 'eta threshold', '.5g')}$. At $\eta = {p.eta_fraction:g}\times "
+            r"2/\lambda_{\max}$ every mode of the error shrinks at least by the factor "
+            rf"$\rho = \max_k|1-\eta\lambda_k| = {pc.quote(main['rho'], f'run{p.eta_fraction:g}', '.4g')}$ per "
+            rf"step, and after {p.iterations} steps the weights are the least-squares ones. At "
+            rf"$\eta = {p.diverge_fraction:g}\times 2/\lambda_{{\max}}$ the top mode grows by "
+            rf"$|1-\eta\lambda_{{\max}}| = {pc.quote(top, 'diverge', '.5g')}$ per step and the loss blows up.")
     pc.figure("descent", r"Gradient descent on the random data for several learning rates "
               r"(as fractions of $2/\lambda_{\max}$). Left: the loss above its least-squares "
               r"minimum, $L(\mathbf{w}_t) - L(\hat{\mathbf{w}})$ (log scale). Right: the distance "

@@ -147,10 +147,13 @@ def _tex(v) -> str:
     return sp.latex(v)
 
 
-def _approx(v) -> str:
-    """Exact value, with a decimal beside it when the exact form is a fraction."""
+def _approx(v, quoted=None) -> str:
+    """Exact value, with a decimal beside it when the exact form is a fraction (in a sentence, `quoted`
+    prints that decimal as the value its claim checked)."""
     text = _tex(v)
-    return text + (rf" \approx {_decimal(float(v))}" if "frac" in text else "")
+    if "frac" not in text:
+        return text
+    return text + rf" \approx {quoted(float(v)) if quoted else _decimal(float(v))}"
 
 
 def _decimal(x: float) -> str:
@@ -261,12 +264,16 @@ def solve(p: Params, ctx: Context) -> Solution:
     pb.table(["class $j$", "$s_j$", r"$p_j = e^{s_j}/Z$", "$p_j$"],
              [[escape(c), f"${_tex(s[j])}$", f"${_exp_tex(s[j])}/Z$", f"${float(probs[j]):.6f}$"]
               for j, c in enumerate(p.classes)],
-             caption=rf"Softmax of the scores, $Z = {z_tex} \approx {float(Z):.4f}$.")
+             caption=rf"Softmax of the scores, $Z = {z_tex} \approx {pb.quote(float(Z), 'Z', '.4f')}$.")
+    pb.claim("Z", r"SciPy's $\exp(\operatorname{logsumexp}(s))$ agrees with $Z$.",
+             prove.close(num.partition([float(v) for v in s]), float(Z), rtol=RTOL, what="exp(logsumexp(s))"),
+             value=Z, aside=True)
     pb.claim("sum", r"The probabilities add up to one (exactly).",
              prove.equal(sum(probs), 1))
-    pb.claim("scipy", r"They agree with SciPy\'s softmax to $10^{-12}$ relative.",
+    pb.claim("scipy", r"They agree with SciPy\'s softmax to $10^{-12}$ relative, the true class's $p_y$ included.",
              Verdict("numeric", _worst_rel([float(v) for v in probs], ref) <= RTOL,
-                     f"worst relative difference {_worst_rel([float(v) for v in probs], ref):.2e}"), aside=True)
+                     f"worst relative difference {_worst_rel([float(v) for v in probs], ref):.2e}"),
+             value=probs[y], aside=True)
     L_ce = cross_entropy(s, y, p.log_base)
     shift = [s[j] - s[y] for j in others]
     ln_b = logbase.ln(p.log_base)
@@ -287,14 +294,15 @@ def solve(p: Params, ctx: Context) -> Solution:
     # logsumexp(s) - s_y cancels when p_y ~ 1; dividing by ln b scales that rounding with the value
     ce_atol = 8 * EPS * max(1.0, max(abs(float(v)) for v in s)) / float(np.log(base_f))
     in_base = "" if p.log_base == "e" else rf", divided by $\ln {p.log_base}$,"
-    pb.claim("value", rf"$L_{{\text{{CE}}}} \approx {float(L_ce):.6f}$, and "
-             rf"$p_y \approx {float(probs[y]):.6f}$: SciPy's $\operatorname{{logsumexp}}(s) - s_y${in_base} "
+    pb.claim("value", rf"$L_{{\text{{CE}}}} \approx {pb.quote(float(L_ce), 'value', '.6f')}$, and "
+             rf"$p_y \approx {pb.quote(float(probs[y]), 'scipy', '.6f')}$: "
+             rf"SciPy's $\operatorname{{logsumexp}}(s) - s_y${in_base} "
              rf"and $-{log}$ of SciPy's softmax agree.",
              prove.close(num.cross_entropy([float(v) for v in s], y, base_f), float(L_ce), rtol=RTOL,
                          atol=ce_atol, what="logsumexp(s) - s_y")
              & prove.close(num.neg_log(ref[y], base_f), float(L_ce), rtol=1e-10, atol=ce_atol,
                            what="-ln scipy softmax" if p.log_base == "e" else f"-log_{p.log_base} scipy softmax"),
-             aside=True)
+             value=L_ce, aside=True)
     pb.figure("scores", rf"Left: hinge terms $\max(0, s_j - s_y + \Delta)$ per class (true "
               rf"class {escape(p.true_class)}, $\Delta = {_tex(delta)}$); right: softmax "
               r"probabilities, with the true class's bar outlined.",
@@ -382,10 +390,10 @@ def solve(p: Params, ctx: Context) -> Solution:
     half_total = total_loss(mean / 2, reg)
     pt.claim("half", rf"With the $\tfrac12(y-\hat{{y}})^2$ convention the mean becomes "
              rf"${_tex(mean / 2)}$, $R$ is unchanged, and the total is "
-             rf"${_approx(half_total)}$ (NumPy with the factor "
+             rf"${_approx(half_total, lambda x: pt.quote(x, 'half', '.6g'))}$ (NumPy with the factor "
              r"$\tfrac12$ agrees).",
              prove.close(half4["total"], float(half_total), rtol=RTOL, atol=1e-15 + slack_mean / 2,
-                         what="NumPy total, half convention"), aside=True)
+                         what="NumPy total, half convention"), value=half_total, aside=True)
 
     # each answer judged by the NumPy/SciPy number of its claim, with that claim's tolerance
     sf = [float(v) for v in s]

@@ -25,6 +25,7 @@ c1_, c2_ = sp.symbols("c_1 c_2", real=True)
 ci_, cj_ = sp.symbols("c_i c_j", real=True)  # the drawn term's centre and the other one
 
 ENDPOINT_TOL = 1e-9  # bisection of simulated sign changes: absolute and relative to the end's size
+EDGE = 0.01  # the single-step simulation runs at (1 -+ EDGE) times the largest rate, just inside and outside it
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.holds(sp.Eq(_solve_poly(term_factor(t) - 1, t, "<") & sp.Interval.open(0, sp.oo),
                                sp.Interval.open(0, max_rate()))))
     lim = float(max_rate())
-    inside, outside = 0.99 * lim, 1.01 * lim
+    inside, outside = (1 - EDGE) * lim, (1 + EDGE) * lim
     checks = {}
     for k in range(2):
         checks[f"f_{k + 1}, eta = {p.eta:g}: never up"] = bool(
@@ -184,7 +185,7 @@ def solve(p: Params, ctx: Context) -> Solution:
             np.all(sim.change_of_term(pts, cs, k, outside) > 0))
     pa.claim("sim", rf"Simulated single steps on {p.grid} grid points: the sampled term never "
              rf"increases for $\eta = {p.eta:g}$ nor for $\eta$ just below the bound "
-             rf"(${inside:g}$), and always increases just above it (${outside:g}$).",
+             rf"(${pa.setting(inside)}$), and always increases just above it (${pa.setting(outside)}$).",
              prove.on_instances(checks, "gradients by central differences of the terms"), aside=True)
     limit_check = _rate_limit(pts, cs)
     pa.text(rf"The sheet's assumption is therefore $0 < \eta < 2$; here $\eta = {sp.latex(e)}$.")
@@ -212,7 +213,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.holds(sp.Lt(T1, T0))
              & prove.close(sim_w1, float(w1), rtol=1e-9, atol=1e-12 * size, what="simulated w+")
              & prove.close(sim_dt, float(T1 - T0), rtol=1e-9, atol=1e-12 * size**2,
-                           what="simulated change of f_i"))
+                           what="simulated change of f_i"), value=w1)
     pb.claim("f-increases", rf"But the full loss goes up: $f({sp.latex(w0)}) = {sp.latex(F0)}$ and "
              rf"$f({sp.latex(w1)}) = {sp.latex(F1)}$, an increase of ${sp.latex(F1 - F0)}$ "
              r"(exact; the simulated step agrees).",
@@ -322,7 +323,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                  r"goes up on one run of points whose ends, refined by bisection, match the "
                  rf"derived interval to $10^{{{round(np.log10(ENDPOINT_TOL))}}}(1 + |\text{{end}}|)$ (and to the grid "
                  r"spacing "
-                 rf"${grid_step:.2g}$ without refinement).", v, aside=True)
+                 rf"${pc.setting(grid_step, '.2g')}$ without refinement).", v, aside=True)
 
     # (d) in expectation
     pd = sol.part("d", "What does hold: descent in expectation",
@@ -359,9 +360,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     ball = sp.Interval(m - r, m + r)
     pd.claim("ball", rf"But not everywhere: with $\eta = {sp.latex(e)}$ the expected change is "
              rf"$\ge 0$ exactly on $|w - m| \le r$, $r = \frac{{|c_1-c_2|}}{{2}}"
-             rf"\sqrt{{\frac{{\eta}}{{2-\eta}}}} = {sp.latex(r)} \approx {float(r):.4g}$ (SymPy "
+             rf"\sqrt{{\frac{{\eta}}{{2-\eta}}}} = {sp.latex(r)} \approx {pd.quote(float(r), 'ball', '.4g')}$ (SymPy "
              r"solves the inequality).",
-             prove.holds(sp.Eq(_solve_poly(expected_change(w, *c, e), w, ">="), ball)))
+             prove.holds(sp.Eq(_solve_poly(expected_change(w, *c, e), w, ">="), ball)), value=r)
     mean_up = lambda v: sim.expected_change(v, cs, p.eta)  # noqa: E731
     runs = sim.positive_runs(mean_up, sim.grid(cs, p.grid, mean_up))
     vb = prove.on_instances({"one interval": len(runs) == 1}, "sign of the simulated mean change")
@@ -386,7 +387,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     pd.figure("sets", rf"Left: $f$, $f_1$, $f_2$ with $c_1 = {p.centre1:g}$, $c_2 = "
               rf"{p.centre2:g}$; shaded, the points where an SGD step with $\eta = {p.eta:g}$ "
               r"on $f_1$ (upper band) or on $f_2$ (lower band) increases $f$, as derived; black "
-              rf"dots, the counterexample step $w = {float(w0):g} \to {float(w1):g}$ (a step on "
+              rf"dots, the counterexample step $w = {float(w0):g} \to {pd.quote(float(w1), 'b.term-decreases', 'g')}$ "
+              r"(a step on "
               rf"$f_{{{i + 1}}}$). Right: the simulated change of $f$ after a step on each term "
               r"(coloured as the term), and its average over the draw (dashed; zoomed to where it is "
               r"positive), with the derived sets and the noise ball $m \pm r$ marked.",
