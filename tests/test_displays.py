@@ -134,14 +134,7 @@ def test_tampering_with_any_parsed_display_of_a_topic_fails_its_check(topic):
     assert not missed, f"{topic}: tampered displays still pass: {missed}"
 
 
-TYPED_NUMBERS_LEFT = {"gd_convergence",
-                      "linear_neuron", "losses", "optimizers",
-                      "sgd_counterexample"}
-
-
-@pytest.mark.parametrize("topic", [pytest.param(t, marks=pytest.mark.xfail(
-    t in TYPED_NUMBERS_LEFT, reason="numbers typed into sentences, being moved to quotes", strict=True))
-    for t in registry.TOPICS])
+@pytest.mark.parametrize("topic", registry.TOPICS)
 def test_every_display_is_printed_or_proved(topic):
     """Every formula of every topic is printed from its value or read back and proved equal to it."""
     counts = solved(topic).display_counts()
@@ -260,6 +253,8 @@ def test_a_quote_of_a_chain_with_cases_is_its_last_line_at_the_case():
 def test_a_decimal_typed_into_a_sentence_is_an_unchecked_display_but_settings_and_parameters_are_not():
     typed = _quoting(1 / 3, sentence=r"The bound is $0.3333$.")
     assert typed.stray_numbers() == [("a", "0.3333")] and typed.display_counts()["unchecked"] == 1
+    with pytest.raises(UncheckedStep, match="0.3333 typed into a sentence of a"):
+        list(typed.claims())
 
     @dataclasses.dataclass
     class Params:

@@ -397,6 +397,9 @@ class Solution:
                 raise UncheckedStep(f"{self.topic}: unchecked display {id} (${display.tex}$): {display.why}")
             if display.verdict is not None:
                 yield f"display:{id}", f"the display ${display.tex}$ is its value", display.verdict
+        for where, number in self.stray_numbers():
+            raise UncheckedStep(f"{self.topic}: the number {number} typed into a sentence of {where}: print it "
+                                "with part.quote (a result) or part.setting (a setting of the method)")
         for id, q, verdict in self.quoted():
             yield id, f"the sentence's ${q.tex}$ is the value {q.of} checked", verdict
         ids = {b.id for part in self.parts for b in part.blocks if isinstance(b, (Claim, Chain))}
