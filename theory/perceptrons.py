@@ -386,11 +386,11 @@ def _and_not_answers(sol: Solution, p: Params, wa: tuple, ma: sp.Expr, robust: C
         sol.misconception("and_not weights", "bias-sign", [w1, w2, -b],
                           r"The bias must be negative: at $A = B = 0$ the pre-activation is $b$ alone, and the "
                           r"unit must stay off there. With the sign flipped the unit fires at the origin, where "
-                          r"$A\wedge\neg B$ is $0$.")
+                          r"the target is $0$.")
     if _differs([w2, w1], [w1, w2]):
         sol.misconception("and_not weights", "negated-wrong-input", [w2, w1, b],
                           r"The negative weight belongs on the negated input $B$, the positive one on $A$. "
-                          r"Swapping them makes the unit compute $\neg A\wedge B$: it fires at $A = 0, B = 1$ "
+                          r"Swapping them makes the unit compute $B$ and not $A$: it fires at $A = 0, B = 1$ "
                           r"instead of $A = 1, B = 0$.")
     pre = [abs(preactivation(wa, x)) for x in ROWS]
     geometric = ma / sp.sqrt(w1**2 + w2**2) if w1 or w2 else ma
@@ -417,7 +417,7 @@ def _xor_answers(sol: Solution, p: Params, h1: tuple, h2: tuple, wo: tuple) -> N
     is_or = all(perceptron(wo, x, p.strict) == int(bool(x[0] or x[1])) for x in ROWS)
     if is_or and a > 0 and c > 0:  # an OR of two positive inputs: its AND keeps the weights and needs both
         sol.misconception("xor weights.output", "and-output", [a, c, -(a + c) + min(a, c) / 2],
-                          r"$A\oplus B = (A\wedge\neg B)\vee(\neg A\wedge B)$: the output unit must fire when "
+                          r"XOR is ($A$ and not $B$) or (not $A$ and $B$): the output unit must fire when "
                           r"either hidden unit fires. An AND output needs both, but $h_1$ and $h_2$ never fire "
                           r"together, so the network then outputs $0$ on every input.")
 

@@ -106,7 +106,8 @@ def formula(base_text: str) -> str:
 def solve(p: Params, ctx: Context) -> Solution:
     base = logbase.value(p.log_base)
     sol = Solution(TOPIC, "The sigmoid's derivative and a gradient through a max", "cs5388-a1, Problems 0-1", p,
-                   notation=Notation(functions={"sigma": logistic}, printing={"fold_frac_powers": True}),
+                   notation=Notation(functions={"sigma": logistic},
+                                     printing={"fold_frac_powers": True, "ln_notation": True}),
                    question=r"Show that $\sigma'(x) = \sigma(x)(1-\sigma(x))$ for the logistic function, then find "
                    r"the gradient of $f(\mathbf x) = \sigma\big(\log(5(\max\{x_1,x_2\}\,x_3/x_4 - (x_5+x_6))) "
                    r"+ \tfrac12\big)$ and evaluate it at $\hat{\mathbf x}$.")
