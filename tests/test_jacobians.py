@@ -147,6 +147,8 @@ def test_the_dropped_inner_derivative_is_named_from_the_function_in_force():
     def explanation(sol):
         return next(m.explanation for m in sol.misconceptions if m.id == "inner-derivative-dropped")
 
-    assert "the 2*w1 of log(w1**2 + w2**2) in df1/dw1" in explanation(solve_topic(jac, CS5388))
+    assert (r"the $2 w_{1}$ of $\ln{\left(w_{1}^{2} + w_{2}^{2} \right)}$ in $\partial f_{1}/\partial w_{1}$"
+            in explanation(solve_topic(jac, CS5388)))
     changed = explanation(solve_topic(jac, {"functions": "f = w1*sin(3*w2)", "point": "(1, 2)"}))
-    assert "the 3 of sin(3*w2) in df/dw2" in changed and "log" not in changed
+    assert r"the $3$ of $\sin{\left(3 w_{2} \right)}$ in $\partial f/\partial w_{2}$" in changed
+    assert r"\ln" not in changed

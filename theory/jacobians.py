@@ -27,6 +27,7 @@ from theory.core import expr, figures, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
 from theory.core.grade import judge
+from theory.core.latexread import Notation
 from theory.core.params import Parameters, exact_decimal, numbers, param
 from theory.core.solution import Solution
 
@@ -258,32 +259,34 @@ def chain_rule_gradient(g: Graph, output: str, symbols: dict[str, sp.Symbol]) ->
 
 # Common mistakes in a local derivative: (which nodes, the wrong derivative of such a node, the explanation).
 # A node f(u) is differentiated as `wrong(node, u)` times u' (the inner-factor slip leaves u' out itself).
-TRANSPOSED = ("The Jacobian of f from R^n to R^m is m x n: row i is the gradient of output f_i, column j holds the "
-              "derivatives with respect to input w_j. Stacking the gradients as columns gives its transpose, and "
-              "the chain rule J(g after f) = J(g) J(f) then multiplies mismatched shapes or the wrong entries.")
+TRANSPOSED = (r"The Jacobian of $\mathbf f: \mathbb R^n \to \mathbb R^m$ is $m \times n$: row $i$ is the gradient of "
+              r"$f_i$, column $j$ holds the derivatives with respect to $w_j$. Stacking the gradients as columns "
+              r"gives its transpose, and the chain rule $J_{g \circ f} = J_g J_f$ then multiplies mismatched shapes "
+              r"or the wrong entries.")
 SLIPS: dict[str, tuple] = {
     "cos-derivative-sign": (
         lambda x: isinstance(x, sp.cos), lambda x, u: sp.sin(u),
-        "The derivative of cos(u) is -sin(u) u': the minus sign is easy to drop, and it flips the sign of every "
-        "term that comes through a cosine."),
+        r"The derivative of $\cos u$ is $-\sin(u)\,u'$: the minus sign is easy to drop, and it flips the sign of "
+        r"every term that comes through a cosine."),
     "sigmoid-derivative-of-input": (
         lambda x: isinstance(x, sigmoid), lambda x, u: u * (1 - u),
-        "sigma'(u) = sigma(u)(1 - sigma(u)) is written with the sigmoid's output, not its input: u(1 - u) is a "
-        "different function (negative for u > 1, where sigma' is always positive)."),
+        r"$\sigma'(u) = \sigma(u)(1 - \sigma(u))$ is written with the sigmoid's output, not its input: $u(1 - u)$ "
+        r"is a different function (negative for $u > 1$, where $\sigma'$ is always positive)."),
     "power-rule-factor": (
         lambda x: x.is_Pow and x.exp.is_Integer and x.exp >= 2, lambda x, u: u ** (x.exp - 1),
-        "The power rule brings the exponent down: d(u^n)/du = n u^(n-1). Lowering the exponent without the "
-        "factor n makes that term n times too small."),
+        r"The power rule brings the exponent down: $\frac{d}{du} u^n = n u^{n-1}$. Lowering the exponent without "
+        r"the factor $n$ makes that term $n$ times too small."),
     "inner-derivative-dropped": (
         lambda x: isinstance(x, (sp.sin, sp.cos, sp.tan, sp.exp, sp.log, sp.tanh, sigmoid)) and not x.args[0].is_Symbol,
         None,
-        "The chain rule multiplies the outer derivative by the derivative of the inside: d f(u)/dw = f'(u) du/dw. "
-        "Stopping at f'(u) drops factors such as {example}."),
+        r"The chain rule multiplies the outer derivative by the derivative of the inside: $\frac{d}{dw} f(u) = "
+        r"f'(u)\,\frac{du}{dw}$. Stopping at $f'(u)$ drops factors such as <example>."),
 }
 
 
-def inner_factor(outputs: dict[str, sp.Expr], inputs: list[sp.Symbol]) -> str:
-    """The first inner derivative of f that the inner-derivative slip drops, e.g. 'the 2*w1 of log(...) in df1/dw1'."""
+def inner_factor(outputs: dict[str, sp.Expr], inputs: list[sp.Symbol], tex: bool = False) -> str:
+    """The first inner derivative of f that the inner-derivative slip drops, e.g. 'the 2*w1 of log(...) in df1/dw1'
+    (with `tex`, as typeset text: 'the $2 w_{1}$ of $\\ln(...)$ in $\\partial f_{1}/\\partial w_{1}$')."""
     match = SLIPS["inner-derivative-dropped"][0]
     for o, e in outputs.items():
         for node in sp.preorder_traversal(e):
@@ -291,9 +294,11 @@ def inner_factor(outputs: dict[str, sp.Expr], inputs: list[sp.Symbol]) -> str:
                 for w in inputs:
                     factor = sp.diff(node.args[0], w)
                     if factor not in (0, 1):
-                        return f"the {sp.sstr(factor)} of {sp.sstr(node)} in d{o}/d{w}"
-    return "du/dw"
-
+                        if not tex:
+                            return f"the {sp.sstr(factor)} of {sp.sstr(node)} in d{o}/d{w}"
+                        shown = [sp.latex(v, ln_notation=True) for v in (factor, node, sp.Symbol(o), w)]
+                        return rf"the ${shown[0]}$ of ${shown[1]}$ in $\partial {shown[2]}/\partial {shown[3]}$"
+    return r"$du/dw$" if tex else "du/dw"
 
 
 def slipped_diff(e: sp.Expr, var: sp.Symbol, slip: str) -> sp.Expr:
@@ -359,7 +364,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     fmt = ", ".join(f"{v:g}" for v in p.point)
     m, n = len(outs), len(names)
 
-    sol = Solution(TOPIC, "Jacobians by automatic differentiation", p.problem, p, question=(
+    sol = Solution(TOPIC, "Jacobians by automatic differentiation", p.problem, p,
+                   notation=Notation(printing={"ln_notation": True}), question=(
         rf"For $\mathbf f = ({', '.join(sp.latex(sp.Symbol(o)) for o in outs)})$ with "
         + "; ".join(rf"${sp.latex(sp.Symbol(o))} = {sp.latex(formulas[o], ln_notation=True)}$" for o in outs)
         + rf": draw the computation graph, evaluate it at $({fmt})$, and find the Jacobian there by "
@@ -383,8 +389,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     exact_values = [formulas[o].subs(exact_at) for o in outs]  # (nsimplify would round 1 - 1e-12 to 1)
     values_atol = 1e-14 + np.array(rounding)
     for o, v, ev, tol in zip(outs, values, exact_values, values_atol):
-        pa.claim(f"value-{o}", rf"Value at $({fmt})$: ${sp.latex(sp.Symbol(o))} = {sp.latex(ev)} \approx "
-                 rf"{pa.quote(float(ev), of=f'value-{o}', spec=_six(ev))}$",
+        pa.claim(f"value-{o}", rf"Value at $({fmt})$: ${sp.latex(sp.Symbol(o))} = "
+                 rf"{sp.latex(ev, ln_notation=True)} \approx {pa.quote(float(ev), of=f'value-{o}', spec=_six(ev))}$",
                  prove.close(v, float(ev), rtol=1e-12, atol=tol,
                              what=f"graph's float {o} against SymPy's exact value (and its rounding bound)"),
                  value=ev)
@@ -428,8 +434,8 @@ def solve(p: Params, ctx: Context) -> Solution:
                 .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {shown}$",
                       verdict=prove.equal(d.subs(exact_at), J_exact[i, j], budget=budget))
     pb.text(r"The chain rule along the graph (worked entry by entry in the appendix) gives "
-            rf"$J = \partial\mathbf f/\partial\mathbf w = {sp.latex(J_exact)} \approx "
-            rf"{_matrix_tex(pb, J_num, outs, names)}$.")
+            rf"\[J = \frac{{\partial\mathbf f}}{{\partial\mathbf w}} = "
+            rf"{sp.latex(J_exact, mat_delim='(', ln_notation=True)} \approx {_matrix_tex(pb, J_num, outs, names)}.\]")
 
     # (c) forward mode
     pc = sol.part("c", "Forward mode", r"Push a tangent through the graph once per input (dual numbers).")
@@ -440,8 +446,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"each value column's output tangents are the column $\partial\mathbf f/\partial w_j$ of "
              r"the seeded input.")
     fwd = np.array(forward_jacobian(g, at))
-    pc.claim("jacobian", rf"Forward mode ({n} passes, one per input) gives the Jacobian of (b), "
-             rf"$J \approx {_matrix_tex(pc, J_num, outs, names)}$, to rounding.",
+    pc.claim("jacobian", rf"Forward mode ({n} passes, one per input) gives the Jacobian of (b) to rounding.",
              prove.close_all(fwd, J_num, rtol=1e-12, atol=1e-14, what="forward mode against SymPy"))
 
     # (d) reverse mode
@@ -458,18 +463,18 @@ def solve(p: Params, ctx: Context) -> Solution:
              caption=r"Backward sweeps over one tape, one per output: seeding the output's adjoint with $1$ "
              r"gives the input adjoints of its row of $J$ (a blank: the output does not depend on that node).")
     rev = np.array(reverse_jacobian(g, at))
-    pd.claim("jacobian", rf"Reverse mode ({m} sweeps over one tape, one per output) gives "
-             rf"the Jacobian of (b), $J \approx {_matrix_tex(pd, J_num, outs, names)}$, to rounding.",
+    pd.claim("jacobian", rf"Reverse mode ({m} sweeps over one tape, one per output) gives the Jacobian of (b) "
+             r"to rounding.",
              prove.close_all(rev, J_num, rtol=1e-12, atol=1e-14, what="reverse mode against SymPy"))
     sol.answer("jacobian", [[J_exact[i, j] for j in range(n)] for i in range(m)], claims=("c.jacobian", "d.jacobian"),
                check=witness.both(witness.close_all(fwd, rtol=1e-12, atol=1e-14, what="forward mode"),
                                   witness.close_all(rev, rtol=1e-12, atol=1e-14, what="reverse mode")))
     wrong = {"transposed": (J_exact.T, TRANSPOSED)}
     smooth = {o: on_branch(drawn[o], exact_at) for o in outs}
-    example = inner_factor(smooth, X)  # the inner-derivative slip's explanation names a factor of this f
+    example = inner_factor(smooth, X, tex=True)  # the inner-derivative slip's explanation names a factor of this f
     for slip, (_, _, explanation) in SLIPS.items():
         slipped = sp.Matrix([[slipped_diff(smooth[o], syms[nm], slip) for nm in names] for o in outs])
-        wrong[slip] = (explicit(slipped).subs(exact_at), explanation.format(example=example))
+        wrong[slip] = (explicit(slipped).subs(exact_at), explanation.replace("<example>", example))
     for slip, (value, explanation) in wrong.items():
         value = value.tolist()
         if not judge(value, sol.results["jacobian"].value, sol.results["jacobian"].rtol)[0]:  # the slip changes J
@@ -563,10 +568,11 @@ def solve(p: Params, ctx: Context) -> Solution:
     pf.text(
         rf"Autodiff is exact to rounding (here within ${pf.quote(worst_ad, of='autodiff-error', spec='.2e')}$, "
         rf"against ${pf.quote(worst_fd, of='difference-error', spec='.2e')}$ for the "
-        rf"forward difference with $h={h:g}$) and needs no step: forward mode costs one pass per input (here "
-        rf"{n}), reverse mode one sweep per output (here {m}), so backpropagation gets a loss's whole gradient "
-        r"for a few forward passes. Hand formulas swell with depth and carry slips; numerical differences cost "
-        r"an evaluation per parameter and trade truncation against rounding, but make a good gradient check.")
+        rf"forward difference with $h = {power_of_ten(h)}$) and needs no step: forward mode costs one pass per "
+        rf"input (here {n}), reverse mode one sweep per output (here {m}), so backpropagation gets a loss's "
+        r"whole gradient for a few forward passes. Hand formulas swell with depth and carry slips; numerical "
+        r"differences cost an evaluation per parameter and trade truncation against rounding, but make a good "
+        r"gradient check.")
     return sol
 
 

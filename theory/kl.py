@@ -519,39 +519,44 @@ def _differs(wrong, right, atol: float = 0.0) -> bool:
 def _misconceptions(sol: Solution, base: str, pe: list, qe: list, nats: dict, diff: sp.Expr, diff_atol: float) -> None:
     """The usual slips, each declared where it changes the value (and differs from those before it)."""
     ln_b = logbase.ln(base)
+    log = logbase.tex(base)
     forward, backward = (sp.expand(v / ln_b) for v in (nats["pq"], nats["qp"]))
     unweighted = _prime_logs(sum(sp.log(u / v) for u, v in zip(pe, qe))) / ln_b
 
     def bases(value: sp.Expr, what: str) -> list[tuple[str, sp.Expr, str]]:
+        def factor(b: str) -> str:  # ln(base) / ln(b): how many of b's units make one of the base's
+            top = "1" if base == "e" else rf"\ln {base}"
+            return rf"${top}/\ln {b}$" if b != "e" else rf"$\ln {base}$"
+
         return [(logbase.mistake_id(b), sp.expand(value * ln_b / logbase.ln(b)),
-                 f"The log is {logbase.name(base)} here (parameter log_base), so {what} is in "
-                 f"{logbase.UNITS[base]}. Since log_b x = ln x / ln b, {logbase.name(b)} gives the same divergence "
-                 f"in {logbase.UNITS[b]}, {float(ln_b / logbase.ln(b)):.4g} times the value asked for.")
+                 rf"The log is {logbase.name(base)} here (parameter \texttt{{log\_base}}), so {what} is in "
+                 rf"{logbase.UNITS[base]}. Since $\log_b x = \ln x/\ln b$, {logbase.name(b)} gives the same "
+                 rf"divergence in {logbase.UNITS[b]}, {factor(b)} times the value asked for.")
                 for b in logbase.BASES if b != base]
 
     table: dict[str, tuple[sp.Expr, float, list[tuple[str, sp.Expr, str]]]] = {
         "KL(p, q)": (forward, 0.0, [
             ("swapped-arguments", backward,
-             "KL(p, q) weights by the FIRST argument and divides by the second: sum p_i log(p_i/q_i). "
-             "Swapping p and q gives KL(q, p), which is a different number: that is the point of (iii)."),
+             rf"$KL(p, q) = \sum_i p_i {log}(p_i/q_i)$ weights by the first argument and divides by the "
+             r"second. Swapping $p$ and $q$ gives $KL(q, p)$, a different number: that is the point of (b.iii)."),
             ("wrong-sign", -forward,
-             "The ratio inside the log is p_i/q_i. With q_i/p_i each log changes sign, and the result is "
-             "-KL(p, q), which is never positive."),
+             r"The ratio inside the log is $p_i/q_i$. With $q_i/p_i$ each log changes sign, and the result is "
+             r"$-KL(p, q)$, which is never positive."),
             ("unweighted", unweighted,
-             "Each log(p_i/q_i) is weighted by p_i: KL is the expectation under p of the log-ratio. Summing "
-             "the logs without the weights is not an expectation and can be negative."),
-            *bases(forward, "KL(p, q)")]),
+             rf"Each ${log}(p_i/q_i)$ is weighted by $p_i$: $KL$ is the expectation under $p$ of the log-ratio. "
+             r"Summing the logs without the weights is not an expectation and can be negative."),
+            *bases(forward, "$KL(p, q)$")]),
         "KL(q, p)": (backward, 0.0, [
             ("reverse-swapped-arguments", forward,
-             "KL(q, p) = sum q_i log(q_i/p_i): the weights and the numerator come from q. That is KL(p, q) "
-             "only when the two happen to agree."),
-            *(("reverse-" + id, v, why) for id, v, why in bases(backward, "KL(q, p)"))]),
+             rf"$KL(q, p) = \sum_i q_i {log}(q_i/p_i)$: the weights and the numerator come from $q$. That is "
+             r"$KL(p, q)$ only when the two happen to agree."),
+            *(("reverse-" + id, v, why) for id, v, why in bases(backward, "$KL(q, p)$"))]),
         "KL(p, q) - KL(q, p)": (diff, diff_atol, [
             ("symmetric", sp.Integer(0),
-             "KL is not symmetric: the two divergences weight the log-ratios by different distributions, and "
-             "for these p and q they differ, so the difference is not 0."),
+             r"$KL$ is not symmetric: the two divergences weight the log-ratios by different distributions, and "
+             r"for these $p$ and $q$ they differ, so the difference is not $0$."),
             ("reversed-difference", -diff,
-             "The difference asked for is KL(p, q) - KL(q, p); the other order has the opposite sign."),
+             r"The difference asked for is $KL(p, q) - KL(q, p)$; the other order has the opposite sign."),
             *(("difference-" + id, v, why) for id, v, why in bases(diff, "the difference"))]),
     }
     for answer, (right, atol, wrong) in table.items():
@@ -561,10 +566,9 @@ def _misconceptions(sol: Solution, base: str, pe: list, qe: list, nats: dict, di
                 sol.misconception(answer, id, value, why)
                 declared.append(value)
     sol.misconception("argmax of ln x - (x - 1)", "max-value-as-argmax", sp.Integer(0),
-                      "0 is the largest value of h(x) = ln x - (x - 1), attained where h'(x) = 1/x - 1 = 0, i.e. "
-                      "at x = 1; the question asks where the maximum is, not what it is.")
-
-
+                      r"That is the largest value of $h(x) = \ln x - (x - 1)$; it is attained where "
+                      r"$h'(x) = 1/x - 1 = 0$, i.e. at $x = 1$. The question asks where the maximum is, not what "
+                      r"it is.")
 
 
 def _plot_gap(path) -> None:

@@ -142,8 +142,13 @@ def _wx(w, names=("A", "B")) -> str:
     return sp.latex(w[0] * sp.Symbol(names[0]) + w[1] * sp.Symbol(names[1]) + w[2])
 
 
+def _num(v) -> str:
+    """A number for a table cell or a line of text: a fraction on one line (-3/2), not stacked."""
+    return sp.latex(sp.sympify(v), fold_short_frac=True)
+
+
 def _table_rows(w, strict: bool, target: dict) -> list[list[str]]:
-    return [[str(a), str(b), f"${sp.latex(preactivation(w, (a, b)))}$",
+    return [[str(a), str(b), f"${_num(preactivation(w, (a, b)))}$",
              str(perceptron(w, (a, b), strict)), str(target[(a, b)])] for a, b in ROWS]
 
 
@@ -238,9 +243,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     cons = constraints(target_a, p.strict)
     wa = tuple(map(exact_decimal, p.and_not))
     pa.table(["$A$", "$B$", r"$A\wedge\neg B$", r"constraint on $(w_1, w_2, b)$",
-              rf"at $w_1 = {sp.latex(wa[0])}, w_2 = {sp.latex(wa[1])}, b = {sp.latex(wa[2])}$"],
+              rf"at $w_1 = {_num(wa[0])}, w_2 = {_num(wa[1])}, b = {_num(wa[2])}$"],
              [[str(a), str(b), str(target_a[(a, b)]), f"${sp.latex(cons[(a, b)])}$",
-               rf"${sp.latex(preactivation(wa, (a, b)))} {_rel(p.strict, target_a[(a, b)])} 0$"]
+               rf"${_num(preactivation(wa, (a, b)))} {_rel(p.strict, target_a[(a, b)])} 0$"]
               for a, b in ROWS],
              caption=r"Each row of the truth table is one linear inequality on the weights.")
     pa.claim("constraints", r"The chosen weights satisfy all four inequalities.",
@@ -308,9 +313,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     rows = []
     for x in ROWS:
         hh = (got1[x], got2[x])
-        rows.append([str(x[0]), str(x[1]), f"${sp.latex(preactivation(h1, x))}$", str(hh[0]),
-                     f"${sp.latex(preactivation(h2, x))}$", str(hh[1]),
-                     f"${sp.latex(preactivation(wo, hh))}$", str(gotn[x]),
+        rows.append([str(x[0]), str(x[1]), f"${_num(preactivation(h1, x))}$", str(hh[0]),
+                     f"${_num(preactivation(h2, x))}$", str(hh[1]),
+                     f"${_num(preactivation(wo, hh))}$", str(gotn[x]),
                      str(sim.boolean_table("A xor B")[x])])
     pb.table(["$A$", "$B$", r"$s_1$", "$h_1$", r"$s_2$", "$h_2$", r"$s_{\mathrm{out}}$", "output",
               r"$A\oplus B$"], rows, caption=r"Pre-activations $s$ and outputs of every unit.")
@@ -379,28 +384,27 @@ def _and_not_answers(sol: Solution, p: Params, wa: tuple, ma: sp.Expr, robust: C
     sol.answer("and_not margin", ma, check=robust, claims=("a.robust",))
     if b != 0:  # with b = 0 there is no sign to lose
         sol.misconception("and_not weights", "bias-sign", [w1, w2, -b],
-                          "The bias must be negative: at A = B = 0 the pre-activation is the bias alone, and "
-                          "the unit must stay off there. With the sign flipped the unit fires at the origin, "
-                          "where A and not B is 0.")
+                          r"The bias must be negative: at $A = B = 0$ the pre-activation is $b$ alone, and the "
+                          r"unit must stay off there. With the sign flipped the unit fires at the origin, where "
+                          r"the target is $0$.")
     if _differs([w2, w1], [w1, w2]):
         sol.misconception("and_not weights", "negated-wrong-input", [w2, w1, b],
-                          "The negative weight belongs on the negated input B, the positive one on A. "
-                          "Swapping them makes the unit compute (not A) and B: it fires at A = 0, B = 1 "
-                          "instead of A = 1, B = 0.")
+                          r"The negative weight belongs on the negated input $B$, the positive one on $A$. "
+                          r"Swapping them makes the unit compute $B$ and not $A$: it fires at $A = 0, B = 1$ "
+                          r"instead of $A = 1, B = 0$.")
     pre = [abs(preactivation(wa, x)) for x in ROWS]
     geometric = ma / sp.sqrt(w1**2 + w2**2) if w1 or w2 else ma
     if ma > 0 and _differs(geometric, ma):
         sol.misconception("and_not margin", "geometric-margin", geometric,
-                          "Dividing the smallest |w.x + b| by the length of (w_1, w_2) gives the distance from "
-                          "the nearest input to the decision line: how far the inputs could move. The question "
-                          "is how far the weights (w_1, w_2, b) can move; on inputs of 0 and 1 each "
-                          "pre-activation changes by at most the L1 size of that move, so the radius is the "
-                          "smallest |w.x + b| itself, with no division.")
+                          r"Dividing $\min_x |w\cdot x + b|$ by $\|(w_1, w_2)\|_2$ gives how far the inputs could move "
+                          r"before one crosses the decision line. The question is how far the weights may move: a "
+                          r"move $\delta$ of $(w_1, w_2, b)$ changes each pre-activation by at most "
+                          r"$\|\delta\|_1$, so the radius is $\min_x |w\cdot x + b|$ itself.")
     if _differs(max(pre), ma):
         sol.misconception("and_not margin", "largest-preactivation", max(pre),
-                          "The margin is the room of the row closest to the boundary, the smallest |w.x + b| "
-                          "over the four inputs, not the largest: a change of the weights flips that tightest "
-                          "row first, long before the most comfortable one.")
+                          r"The margin is the room of the row closest to the boundary, $\min_x |w\cdot x + b|$ "
+                          r"over the four inputs, not the largest: a change of the weights flips that tightest "
+                          r"row first, long before the most comfortable one.")
 
 
 def _xor_answers(sol: Solution, p: Params, h1: tuple, h2: tuple, wo: tuple) -> None:
@@ -413,9 +417,9 @@ def _xor_answers(sol: Solution, p: Params, h1: tuple, h2: tuple, wo: tuple) -> N
     is_or = all(perceptron(wo, x, p.strict) == int(bool(x[0] or x[1])) for x in ROWS)
     if is_or and a > 0 and c > 0:  # an OR of two positive inputs: its AND keeps the weights and needs both
         sol.misconception("xor weights.output", "and-output", [a, c, -(a + c) + min(a, c) / 2],
-                          "XOR is (A and not B) OR (not A and B): the output unit must fire when either hidden "
-                          "unit fires. An AND output needs both, but h1 and h2 never fire together, so the "
-                          "network then outputs 0 on every input.")
+                          r"XOR is ($A$ and not $B$) or (not $A$ and $B$): the output unit must fire when "
+                          r"either hidden unit fires. An AND output needs both, but $h_1$ and $h_2$ never fire "
+                          r"together, so the network then outputs $0$ on every input.")
 
 
 def _xor_with(units: dict, key: str, strict: bool) -> Check:
@@ -489,7 +493,7 @@ def _panel(ax, w, pts: dict, strict: bool, labels: tuple, title: str, region=Non
 
 
 def _plot_and_not(path, w, target: dict, strict: bool) -> None:
-    with figures.figure(path) as (fig, ax):
+    with figures.figure(path, height=2.4) as (fig, ax):  # short: it and its caption fit the foot of a page
         _panel(ax, w, target, strict, ("$A$", "$B$"), rf"$\mathrm{{step}}({_wx(w)})$")
         ax.legend(loc="upper left", bbox_to_anchor=(1.04, 1.0))
 

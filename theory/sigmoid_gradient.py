@@ -8,6 +8,7 @@ the autodiff engine, and with central differences of a NumPy version.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 
@@ -105,7 +106,8 @@ def formula(base_text: str) -> str:
 def solve(p: Params, ctx: Context) -> Solution:
     base = logbase.value(p.log_base)
     sol = Solution(TOPIC, "The sigmoid's derivative and a gradient through a max", "cs5388-a1, Problems 0-1", p,
-                   notation=Notation(functions={"sigma": logistic}),
+                   notation=Notation(functions={"sigma": logistic},
+                                     printing={"fold_frac_powers": True, "ln_notation": True}),
                    question=r"Show that $\sigma'(x) = \sigma(x)(1-\sigma(x))$ for the logistic function, then find "
                    r"the gradient of $f(\mathbf x) = \sigma\big(\log(5(\max\{x_1,x_2\}\,x_3/x_4 - (x_5+x_6))) "
                    r"+ \tfrac12\big)$ and evaluate it at $\hat{\mathbf x}$.")
@@ -155,11 +157,11 @@ def solve(p: Params, ctx: Context) -> Solution:
     hand_f = np.array([float(v) for v in hand])
     outer, dg = chain_factors(p.point, base)
     p1.table(["component", r"$\partial g/\partial x_i$", r"$c\,\partial g/\partial x_i$"],
-             [[rf"$\partial f/\partial x_{i + 1}$", f"${sp.latex(d)}$", f"${float(v):.6g}$"]
+             [[rf"$\partial f/\partial x_{i + 1}$", f"${sp.latex(d, fold_short_frac=True)}$", f"${float(v):.6g}$"]
               for i, (d, v) in enumerate(zip(dg, hand))],
              caption=r"The gradient $\nabla f(\hat{\mathbf x})$ by hand: $\partial f/\partial x_i = "
              r"c\,\partial g/\partial x_i$ with $c = \sigma(u)(1-\sigma(u))/(g\ln b) = "
-             rf"{sp.latex(sp.simplify(outer))} \approx {p1.quote(float(outer), of='factor')}$.")
+             rf"{_inline(sp.simplify(outer))} \approx {p1.quote(float(outer), of='factor')}$.")
     p1.claim("factor", r"The common factor $c$ is $-\partial f/\partial x_6$ by SymPy, since "
              r"$\partial g/\partial x_6 = -1$.", prove.equal(outer, -sympy_grad[5]), value=outer, aside=True)
     names = [f"x{i}" for i in range(1, 7)]
@@ -183,7 +185,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     p1.claim("central-differences",
              rf"Central differences (step ${power_of_ten(p.step)}$) of a NumPy version of $f$ agree.",
              prove.close_all(central, hand_f, rtol=1e-6, atol=1e-9, what="central differences"), aside=True)
-    value = f_sym.subs(at)
+    value = sp.simplify(f_sym.subs(at))
     measured = float(f_np(np.array(p.point, dtype=float)))
     p1.claim("value", rf"$f(\hat{{\mathbf x}}) \approx {p1.quote(float(value), of='value')}$: the NumPy version of "
              r"$f$ agrees.", prove.close(measured, float(value), rtol=rtol, what="NumPy f at the point"),
@@ -197,6 +199,18 @@ def solve(p: Params, ctx: Context) -> Solution:
     return sol
 
 
+def _inline(e: sp.Expr) -> str:
+    """A fraction for a line of text: numerator / denominator, each in brackets when it is a sum."""
+    def flat(t: sp.Expr) -> str:  # e^{1/2}, not e^{\frac{1}{2}}; brackets at text height
+        tex = sp.latex(t, fold_frac_powers=True).replace(r"\left(", "(").replace(r"\right)", ")")
+        return re.sub(r"\^\{\\frac\{(\d+)\}\{(\d+)\}\}", r"^{\1/\2}", tex)
+
+    num, den = sp.fraction(e)
+    if den == 1:
+        return flat(e)
+    return "/".join(f"({flat(t)})" if t.is_Add else flat(t) for t in (num, den))
+
+
 def _differs(wrong, right, atol: float) -> bool:
     """Whether a wrong number or vector is far enough from the right one for the witness and for grading
     to tell: some entry off by more than 1% (and by more than ten times the witness's absolute tolerance)."""
@@ -207,38 +221,45 @@ def _differs(wrong, right, atol: float) -> bool:
 def _misconceptions(sol: Solution, p: Params, s: sp.Expr, grad: list[sp.Expr], value: sp.Expr) -> None:
     """The usual slips, each declared where it changes the answer (and differs from the slips before it)."""
     sol.misconception("sigma'(x)", "one-plus-sigma", s * (1 + s),
-                      "1 - 1/(1 + e^-x) = e^-x/(1 + e^-x): the second factor is 1 - sigma(x), not 1 + sigma(x). "
-                      "With a plus sign the slope grows towards 2 for large x, where the sigmoid is flat.")
+                      r"Since $1 - \frac{1}{1+e^{-x}} = \frac{e^{-x}}{1+e^{-x}}$, the second factor is "
+                      r"$1 - \sigma(x)$, not $1 + \sigma(x)$. With a plus sign the slope grows towards $2$ for "
+                      r"large $x$, where the sigmoid is flat.")
     sol.misconception("sigma'(x)", "dropped-inner-minus", -sp.exp(-x) / (1 + sp.exp(-x)) ** 2,
-                      "The chain rule multiplies -(1 + e^-x)^-2 by the derivative of e^-x, which is -e^-x: the two "
-                      "minus signs cancel. Dropping the inner one makes sigma' negative, yet sigma is increasing.")
+                      r"The chain rule multiplies $-(1+e^{-x})^{-2}$ by the derivative of $e^{-x}$, which is "
+                      r"$-e^{-x}$: the two minus signs cancel. Dropping the inner one makes $\sigma'$ negative, "
+                      r"yet $\sigma$ is increasing.")
     sol.misconception("sigma'(x)", "power-rule-only", -1 / (1 + sp.exp(-x)) ** 2,
-                      "Differentiating (1 + e^-x)^-1 by the power rule alone gives -(1 + e^-x)^-2; the chain rule "
-                      "then multiplies by the derivative of the inside, -e^-x, giving e^-x/(1 + e^-x)^2.")
+                      r"The power rule alone gives $-(1+e^{-x})^{-2}$; the chain rule then multiplies by the "
+                      r"derivative of the inside, $-e^{-x}$, giving $\frac{e^{-x}}{(1+e^{-x})^2}$.")
+    log = logbase.tex(p.log_base)
+    over = "" if p.log_base == "e" else rf"\ln {p.log_base}"  # the 1/ln b of d/dg log_b, written only for b != e
     wrong: list[tuple[str, list[sp.Expr], str]] = [
         ("max-to-smaller", [grad[1], grad[0], *grad[2:]],
-         "The max passes the gradient to its larger argument only: d max(x1, x2)/dx_i is 1 for the larger and 0 "
-         "for the smaller. Routing it to the smaller one swaps the first two components."),
+         r"The $\max$ passes the gradient to its larger argument only: $\partial m/\partial x_i$ is $1$ for the "
+         r"larger of $x_1, x_2$ and $0$ for the smaller. Routing it to the smaller one swaps the first two "
+         r"components."),
         ("max-to-both", [grad[0] + grad[1]] * 2 + grad[2:],
-         "max(x1, x2) depends on only one of its arguments near a point where they differ: the smaller one can "
-         "move a little without changing the max, so its partial derivative is 0, not the same as the larger's."),
+         r"Where $x_1 \ne x_2$, the smaller one can move a little without changing $m = \max\{x_1, x_2\}$, so "
+         r"its partial derivative is $0$, not the same as the larger's."),
         ("inner-five-dropped", [v / 5 for v in grad],
-         "d/dg log(5g) = 5/(5g) = 1/g (over ln b): the chain rule's inner factor 5 cancels the 5 in the "
-         "denominator. Writing 1/(5g) forgets that inner derivative and shrinks every component five-fold."),
+         rf"$\frac{{d}}{{dg}}{log}(5g) = \frac{{5}}{{5g{over}}} = \frac{{1}}{{g{over}}}$: the chain rule's inner "
+         rf"factor $5$ cancels the $5$ in the denominator. Writing $\frac{{1}}{{5g{over}}}$ forgets that inner "
+         r"derivative and shrinks every component five-fold."),
         ("sigma-for-sigma-prime", [v / (1 - value) for v in grad],
-         "The outer derivative is sigma'(u) = sigma(u)(1 - sigma(u)), not sigma(u): using the sigmoid itself "
-         "leaves out the factor 1 - sigma(u) and overstates every component."),
+         r"The outer derivative is $\sigma'(u) = \sigma(u)(1-\sigma(u))$, not $\sigma(u)$: using the sigmoid "
+         r"itself leaves out the factor $1 - \sigma(u)$ and overstates every component."),
         ("x4-sign", [*grad[:3], -grad[3], *grad[4:]],
-         "d(x3/x4)/dx4 = -x3/x4^2: the derivative of 1/x4 is -1/x4^2. Dropping that minus sign flips the "
-         "sign of the x4 component."),
+         r"$\partial(x_3/x_4)/\partial x_4 = -x_3/x_4^2$, since the derivative of $1/x_4$ is $-1/x_4^2$. "
+         r"Dropping that minus sign flips the sign of the $x_4$ component."),
     ]
     for b in logbase.BASES:
         if b != p.log_base:
             other = hand_gradient(p.point, logbase.value(b))
             wrong.append((logbase.mistake_id(b), other,
-                          f"The log in f is {logbase.name(p.log_base)} here: d/dg log_b(5g) = 1/(g ln b) with "
-                          f"b = {p.log_base}, and u = log_b(5g) + 1/2, where sigma' is taken, is in that base too. "
-                          f"With {logbase.name(b)} both the factor 1/ln b and sigma'(u) change."))
+                          rf"The log in $f$ is {logbase.name(p.log_base)} here: $\frac{{d}}{{dg}}\log_b(5g) = "
+                          rf"\frac{{1}}{{g\ln b}}$ with $b = {p.log_base}$, and $u = \log_b(5g) + \frac12$, where "
+                          rf"$\sigma'$ is taken, is in that base too. With {logbase.name(b)} both the factor "
+                          r"$1/\ln b$ and $\sigma'(u)$ change."))
     declared: list[list[sp.Expr]] = []
     for id, values, why in wrong:
         if _differs(values, grad, 1e-9) and all(_differs(values, d, 1e-9) for d in declared):
@@ -246,17 +267,15 @@ def _misconceptions(sol: Solution, p: Params, s: sp.Expr, grad: list[sp.Expr], v
             declared.append(values)
     u = _u(p.point, p.log_base)
     for b in logbase.BASES:
-        other = logistic(_u(p.point, b))
+        other = sp.simplify(logistic(_u(p.point, b)))
         if b != p.log_base and _differs(other, value, 1e-12):
             sol.misconception("f(x_hat)", f"value-{logbase.mistake_id(b)}", other,
-                              f"The log in f is {logbase.name(p.log_base)} here; {logbase.name(b)} gives another "
-                              "u = log(5g) + 1/2 and so another sigma(u).")
+                              rf"The log in $f$ is {logbase.name(p.log_base)} here; {logbase.name(b)} gives "
+                              r"another $u = \log_b(5g) + \frac12$ and so another $\sigma(u)$.")
     if _differs(u, value, 1e-12):
         sol.misconception("f(x_hat)", "without-sigmoid", u,
-                          "u = log(5g) + 1/2 is only the argument of the sigmoid: f = sigma(u) = 1/(1 + e^-u), "
-                          "which always lies between 0 and 1.")
-
-
+                          rf"$u = {log}(5g) + \frac12$ is only the argument of the sigmoid: "
+                          r"$f = \sigma(u) = \frac{1}{1+e^{-u}}$, which always lies between $0$ and $1$.")
 
 
 def _u(point: tuple, b: str) -> sp.Expr:
