@@ -159,7 +159,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     # (b) a function whose 1/E'' is not the best step
     counterexample(sol.part(
-        "b", "When 1/E'' is not optimal",
+        "b", r"When $1/E''$ is not optimal",
         r"Give a function for which the inverse second derivative is not the optimal step."), p)
 
     # (c) divergence
