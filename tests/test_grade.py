@@ -55,7 +55,7 @@ def test_a_misconception_is_named_and_explained(tmp_path):
     assert r.returncode == 1
     first, second = json.loads(r.stdout)["answers"]
     assert first["verdict"] == "incorrect" and first["misconception"]["id"] == "optimum-as-threshold"
-    assert "2 eta_opt" in first["misconception"]["explanation"]
+    assert "2/a" in first["misconception"]["explanation"]
     assert second["misconception"]["id"] == "second-derivative-as-rate"
 
 

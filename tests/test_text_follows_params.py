@@ -60,8 +60,7 @@ PHRASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
     "backprop": (
         {"w1": -1.5, "w4": -1.25},
         ["taken from a public solution", "(-1.7, 0.1, -0.6, -1.8, -0.2, 0.5)"],
-        [r"with the weights given as parameters \texttt{w1}\dots\texttt{w6}: $(w_1,\dots,w_6) = "
-         "(-1.5, 0.1, -0.6, -1.25, -0.2, 0.5)$"],
+        [r"with the weights given as parameters: $(w_1,\dots,w_6) = (-1.5, 0.1, -0.6, -1.25, -0.2, 0.5)$"],
     ),
     "war_zone": (
         {"polygons": (((0.0, 0.0), (2.0, 0.0), (0.0, 2.0)),)},

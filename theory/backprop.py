@@ -286,11 +286,10 @@ def solve(p: Params, ctx: Context) -> Solution:
         + (rf"with weights $(w_1,\dots,w_6) = ({weights})$ taken from a public solution of the same exercise "
            r"(same data point and label); they could not be checked against the original figure."
            if p.is_default(*WEIGHT_NAMES) else
-           rf"with the weights given as parameters \texttt{{w1}}\dots\texttt{{w6}}: $(w_1,\dots,w_6) = "
-           rf"({weights})$."),
-        rf"\texttt{{output}} = {p.output} (\texttt{{identity}}: the output node is a plain "
-        rf"$\Sigma$); $(w_1,\dots,w_6) = ({weights})$, parameters "
-        r"\texttt{w1}\dots\texttt{w6}.",
+           rf"with the weights given as parameters: $(w_1,\dots,w_6) = ({weights})$."),
+        (r"a logistic output unit, $\hat y = \sigma(z_3)$" if sigmoid_out else
+         r"a linear output unit, $\hat y = z_3$ (a plain $\Sigma$)")
+        + r", and these weights; give the real ones as the parameters $w_1,\dots,w_6$ and \emph{output}.",
     )
     pa.text(
         rf"Assumed network: $z_1 = x_1w_1 + x_2w_2$, $h_1 = \sigma(z_1)$; $z_2 = x_3w_3 + x_4w_4$, "
@@ -372,10 +371,9 @@ def solve(p: Params, ctx: Context) -> Solution:
         caption=r"The three factors of $\partial L/\partial w_1$.", aside=True,
     )
     pb.text(
-        rf"So $\partial L/\partial w_1 \approx {pb.quote(float(answer), 'grad')}$: "
-        + (r"a small step of gradient descent decreases $w_1$." if answer > 0 else
-           r"a small step of gradient descent increases $w_1$." if answer < 0 else
-           r"$w_1$ is stationary here.")
+        r"So $\partial L/\partial w_1 > 0$: a small step of gradient descent decreases $w_1$." if answer > 0 else
+        r"So $\partial L/\partial w_1 < 0$: a small step of gradient descent increases $w_1$." if answer < 0 else
+        r"So $\partial L/\partial w_1 = 0$: $w_1$ is stationary here."
     )
 
     # (c) independent numeric witnesses ---------------------------------------
@@ -498,24 +496,26 @@ def slips(sol: Solution, g: Graph, output: str, exact: dict) -> None:
     right = _at(f_loss * f_out * f_hid, exact)
     wrong = {
         "loss-derivative-sign": (-f_loss * f_out * f_hid,
-            "The derivative of L = (y - yhat)^2 with respect to the prediction yhat is -2(y - yhat): the inner "
-            "derivative of y - yhat is -1. Writing 2(y - yhat) flips the sign of the gradient, so a gradient "
-            "step would move w1 the wrong way."),
+            r"The derivative of $L = (y - \hat{y})^2$ with respect to $\hat{y}$ is $-2(y - \hat{y})$: the inner "
+            r"derivative of $y - \hat{y}$ is $-1$. Writing $2(y - \hat{y})$ flips the gradient, so a step of "
+            r"gradient descent moves $w_1$ the wrong way."),
         "missing-factor-2": (f_loss / 2 * f_out * f_hid,
-            "The derivative of the square (y - yhat)^2 brings down a factor 2: dL/dyhat = -2(y - yhat), not "
-            "-(y - yhat). That factor only cancels for a loss defined with a 1/2 in front, which this one is not."),
+            r"Differentiating the square brings down a factor 2: $\partial L/\partial\hat{y} = -2(y - \hat{y})$, "
+            r"not $-(y - \hat{y})$. The 2 cancels only for a loss with $\tfrac12$ in front, which this one lacks."),
         "hidden-sigmoid-derivative-dropped": (f_loss * f_out * X[0],
-            "h1 = sigma(x1 w1 + x2 w2), so dh1/dw1 = x1 h1(1 - h1): the logistic's derivative sigma' = "
-            "sigma(1 - sigma) multiplies the inner derivative x1. Using dh1/dw1 = x1 treats the hidden unit as "
-            "linear."),
+            r"With $h_1 = \sigma(x_1w_1 + x_2w_2)$, $\partial h_1/\partial w_1 = x_1 h_1(1 - h_1)$: the "
+            r"logistic's derivative $\sigma' = \sigma(1-\sigma)$ multiplies the inner derivative $x_1$. "
+            r"Taking $\partial h_1/\partial w_1 = x_1$ treats the hidden unit as linear."),
         "input-factor-dropped": (f_loss * f_out * logistic_derivative(g.h1),
-            "The inner derivative of z1 = x1 w1 + x2 w2 with respect to w1 is the input x1: dh1/dw1 = "
-            "h1(1 - h1) x1. Dropping x1 stops the chain rule one step early, at dL/dz1."),
+            r"The inner derivative of $z_1 = x_1w_1 + x_2w_2$ with respect to $w_1$ is the input $x_1$, so "
+            r"$\partial h_1/\partial w_1 = x_1 h_1(1 - h_1)$. Dropping $x_1$ stops the chain rule one step "
+            r"early, at $\partial L/\partial z_1$."),
     }
     if output == "sigmoid":
         wrong["output-sigmoid-derivative-dropped"] = (f_loss * W[4] * f_hid,
-            "The output unit is yhat = sigma(w5 h1 + w6 h2), so dyhat/dh1 = w5 yhat(1 - yhat): the path from h1 "
-            "to L passes through the output logistic too. Using w5 alone differentiates a linear output unit.")
+            r"The output unit is $\hat{y} = \sigma(w_5h_1 + w_6h_2)$, so $\partial\hat{y}/\partial h_1 = "
+            r"w_5\,\hat{y}(1 - \hat{y})$: the path from $h_1$ to $L$ passes through the output logistic too. "
+            r"Using $w_5$ alone differentiates a linear output unit.")
     for name, (value, explanation) in wrong.items():
         value = _at(value, exact)
         if not judge(value, right, sol.results["dL/dw1"].rtol)[0]:  # e.g. x1 = 1 makes the input factor harmless

@@ -141,8 +141,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         question=(
             r"A linear model $y_k = \sum_i w_{ki}x_i$ is trained with dropout on its inputs: the "
             r"squared error $E(\mathbf W) = \sum_{n,k}\bigl(y_{nk} - \sum_i w_{ki}R_{ni}x_{ni}\bigr)^2$ "
-            r"uses independent masks $R_{ni} \sim \mathrm{Bernoulli}(\rho)$. Find the moments of "
-            r"$R$, the expected error, and what its extra term means."
+            rf"uses independent masks $R_{{ni}} \sim \mathrm{{Bernoulli}}(\rho)$, here with $\rho = {p.rho:g}$. "
+            r"Find the moments of $R$, the expected error, and what its extra term means."
         ),
     )
     rho = sp.nsimplify(p.rho)
@@ -233,6 +233,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     claimed = float(expected_error(Y, W, X, p.rho))
     instance = (rf"a random instance ($N={p.N}$, $K={p.K}$, $D={p.D}$, $\rho = {p.rho:g}$, standard normal "
                 r"data and weights)")
+    pb.text(rf"As a number: on {instance}, drawn once, the formula gives the value in the box below.")
     if p.rho in (0, 1):  # every mask is the same: one draw, compared up to rounding
         one = float(sim.sampled_errors(ctx.rng("b.instance"), 1, Y, W, X, p.rho)[0])
         error_check = witness.close(one, rtol=1e-12, what="E(W) for the one possible mask")
@@ -297,43 +298,41 @@ def _misconceptions(sol: Solution, rho: sp.Expr, Y: np.ndarray, W: np.ndarray, X
     """The usual slips, each declared where it gives another value than the right one."""
     if _differs(1 - rho, rho):
         sol.misconception("E[R]", "drop-rate-as-mean", 1 - rho,
-                          "rho is the probability that an input is KEPT (R = 1), so E[R] = rho. 1 - rho is the "
-                          "dropout rate, the chance that R = 0, which contributes nothing to the mean.")
+                          r"$\rho$ is the probability that an input is kept ($R = 1$), so $\mathbb{E}[R] = \rho$; "
+                          r"$1 - \rho$ is the dropout rate, the chance of $R = 0$, which adds nothing to the mean.")
     if _differs(rho, rho**2):
         sol.misconception("E[R_i R_j], i and j distinct", "same-mask", rho,
-                          "R^2 = R holds for one mask (i = j), which gives rho. Two different inputs have "
-                          "independent masks, so the mean of the product is the product of the means, rho^2.")
+                          r"$R^2 = R$ holds for one mask ($i = j$). Two different inputs have independent masks, "
+                          r"so the mean of the product is the product of the means, $\rho^2$.")
     if _differs((1 - rho) ** 2, rho**2):
         sol.misconception("E[R_i R_j], i and j distinct", "both-dropped", (1 - rho) ** 2,
-                          "(1 - rho)^2 is the chance that both inputs are dropped. The product R_i R_j is 1 "
-                          "only when both are kept, which has probability rho^2.")
+                          r"$(1-\rho)^2$ is the chance that both inputs are dropped; $R_iR_j = 1$ only when both "
+                          r"are kept, which has probability $\rho^2$.")
     if 0 < rho < 1:
         lam = (1 - rho) / rho
         if _differs(rho * (1 - rho), lam):
             sol.misconception("lambda", "unscaled-weights", rho * (1 - rho),
-                              "rho(1 - rho) weighs the penalty on W itself, but the squared-error term "
-                              "then fits rho W, not W. Written for the weights the model really applies, "
-                              "W~ = rho W, the penalty rho(1 - rho) w^2 becomes ((1 - rho)/rho) w~^2: "
-                              "dividing by rho^2 gives lambda = (1 - rho)/rho.")
+                              r"$\rho(1-\rho)$ weighs the penalty on $w$, but the fit is then to $\rho w$. For "
+                              r"the weights the model applies, $\tilde{w} = \rho w$, the penalty "
+                              r"$\rho(1-\rho)w^2$ is $\lambda\,\tilde{w}^2$ with $\lambda = (1-\rho)/\rho$.")
         if _differs(rho / (1 - rho), lam):
             sol.misconception("lambda", "inverted-ratio", rho / (1 - rho),
-                              "The penalty grows with the dropout rate: lambda = (1 - rho)/rho vanishes "
-                              "without dropout (rho = 1) and grows as rho falls. rho/(1 - rho) does the "
-                              "opposite.")
+                              r"The penalty grows with the dropout rate: $\lambda = (1-\rho)/\rho$ vanishes "
+                              r"without dropout ($\rho = 1$) and grows as $\rho$ falls; $\rho/(1-\rho)$ does "
+                              r"the opposite.")
     first = float(expected_error(Y, W, X, float(rho))) - _variance(W, X, float(rho))
     wrong = {
         "no-variance-term": (first,
-                             "E[(y - s)^2] is not (y - E[s])^2: it also contains Var(s), which gives the "
-                             "second term rho(1 - rho) sum w^2 x^2. Dropping it, for instance by taking "
-                             "E[R_i R_j] = rho^2 also for i = j, loses the regulariser the question is about."),
+                             r"$\mathbb{E}[(y - s)^2]$ is not $(y - \mathbb{E}[s])^2$: it also holds "
+                             r"$\operatorname{Var}(s)$, the term $\rho(1-\rho)\sum w^2x^2$. Taking "
+                             r"$\mathbb{E}[R_iR_j] = \rho^2$ also for $i = j$ loses this regulariser."),
         "unscaled-prediction": (float(expected_error(Y, W, X, 1.0)) + _variance(W, X, float(rho)),
-                                "Dropout without rescaling shrinks the mean prediction to rho sum w x, so the "
-                                "first term is (y - rho sum w x)^2. Leaving rho out treats the expected "
-                                "prediction as unchanged, which holds only for inverted dropout (kept inputs "
-                                "scaled by 1/rho), not for this model."),
+                                r"Dropout without rescaling shrinks the mean prediction to $\rho\sum wx$, so the "
+                                r"first term is $(y - \rho\sum wx)^2$; leaving $\rho$ out holds only for inverted "
+                                r"dropout (kept inputs scaled by $1/\rho$), not for this model."),
         "keep-drop-swapped": (float(expected_error(Y, W, X, float(1 - rho))),
-                              "rho is the probability of keeping an input; putting 1 - rho in its place gives "
-                              "the error of a model that keeps each input with the dropout rate instead."),
+                              r"$\rho$ is the probability of keeping an input; $1 - \rho$ in its place gives the "
+                              r"error of a model that keeps each input with the dropout rate instead."),
     }
     for id, (value, why) in wrong.items():
         if _differs(value, claimed):

@@ -494,7 +494,9 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"$\sigma(t) = \max(0,t) + \alpha\min(0,t)$. The weights of layer $h$ are i.i.d. with "
             r"mean 0 and variance $\sigma_h^2$, independent of the layer's input. Find the "
             r"$\sigma_h^2$ that keeps the pre-activation variance the same in every layer. "
-            r"The sheet asks for ReLU ($\alpha = 0$); the slope $\alpha$ is a parameter."
+            r"The sheet asks for the ReLU ($\alpha = 0$); "
+            + (r"that is the slope taken here" if p.is_default("alpha") else rf"here $\alpha = {p.alpha:g}$")
+            + rf", and a number is given for layers of width $d_h = {p.width}$."
         ),
     )
     cases = {f"d={d}": {"d": d} for d in range(1, 9)}
@@ -740,67 +742,55 @@ def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int) -> Non
     he = he_variance(alpha_, d_)
     slips = (
         ("sigma_h^2", at_probes, "relu-ignores-slope", 2 / d_,
-         "2/d_h is He (Kaiming) initialisation for the plain ReLU (alpha = 0), which zeroes the negative half "
-         "of its input and so keeps half of the second moment; the 2 makes up for that half. With slope alpha "
-         "the negative half still passes alpha^2 of its second moment, E[sigma(z)^2] = (1 + alpha^2)/2 Var(z), "
-         "so 2/d_h multiplies the variance by 1 + alpha^2 in every layer. Dividing by (1 + alpha^2)/2 instead "
-         "of 1/2 gives 2/((1 + alpha^2) d_h), which is 2/d_h only at alpha = 0."),
+         r"$2/d_h$ is He's variance for the plain ReLU, which keeps half of the second moment. With slope "
+         r"$\alpha$ the negative half keeps $\alpha^2$ of its share, $\mathbb{E}[\sigma(z)^2] = "
+         r"\frac{1+\alpha^2}{2}\operatorname{Var}(z)$, so $2/d_h$ multiplies the variance by $1+\alpha^2$ per layer."),
         ("sigma_h^2", at_probes, "missing-relu-half", 1 / ((1 + alpha_**2) * d_),
-         "This takes E[sigma(z)^2] = (1 + alpha^2) Var(z), forgetting that the (leaky) ReLU halves the second "
-         "moment: a symmetric z has half of its second moment on each side of 0, and sigma keeps z^2 on the "
-         "positive side and alpha^2 z^2 on the negative side, so E[sigma(z)^2] = (1 + alpha^2)/2 Var(z). With "
-         "this variance every layer halves Var(z); the right variance is twice as large, 2/((1 + alpha^2) d_h)."),
+         r"This takes $\mathbb{E}[\sigma(z)^2] = (1+\alpha^2)\operatorname{Var}(z)$, forgetting that a symmetric "
+         r"$z$ has half of its second moment on each side of 0: the factor is $\frac{1+\alpha^2}{2}$, and this "
+         r"variance halves $\operatorname{Var}(z)$ in every layer."),
         ("sigma_h^2", at_probes, "slope-not-squared", 2 / ((1 + alpha_) * d_),
-         "On the negative side sigma(z) = alpha z, whose square is alpha^2 z^2: the second moment keeps the "
-         "factor alpha^2, not alpha. The two agree only at alpha = 0 and alpha = 1; the right variance is "
-         "2/((1 + alpha^2) d_h)."),
+         r"On the negative side $\sigma(z)^2 = \alpha^2 z^2$: the second moment keeps $\alpha^2$, not $\alpha$. "
+         r"The two agree only at $\alpha = 0$ and $\alpha = 1$."),
         ("sigma_h^2", at_probes, "linear-lecun", 1 / d_,
-         "1/d_h (LeCun's variance) keeps the variance of a linear layer: it assumes the activation passes the "
-         "whole second moment of its input. The (leaky) ReLU passes only (1 + alpha^2)/2 of it, so 1/d_h "
-         "shrinks the variance by that factor in every layer (halves it for the ReLU); it is right only at "
-         "alpha = 1, where sigma is the identity. Dividing by the factor gives 2/((1 + alpha^2) d_h)."),
+         r"$1/d_h$ (LeCun) keeps the variance of a linear layer, whose activation passes the whole second "
+         r"moment. The (leaky) ReLU passes only $\frac{1+\alpha^2}{2}$ of it, so $1/d_h$ shrinks the variance "
+         r"by that factor in every layer; it is right only at $\alpha = 1$."),
         ("sigma_h^2", at_probes, "xavier", 2 / (d_ + d_out),
-         "2/(d_h + d_h1), with d_h1 = d_(h+1) the number of outputs of the layer, is Xavier (Glorot) "
-         "initialisation: a compromise between the forward pass (fan-in) and the backward pass (fan-out) for a "
-         "zero-centred activation such as tanh, which passes the whole second moment near 0. The question asks "
-         "only that the forward variance be kept, which depends on the fan-in alone, and the (leaky) ReLU keeps "
-         "(1 + alpha^2)/2 of the second moment: 2/((1 + alpha^2) d_h)."),
+         r"$2/(d_h + d_{h1})$, with $d_{h1} = d_{h+1}$ the layer's outputs, is Xavier (Glorot): a compromise "
+         r"between fan-in and fan-out for an activation like $\tanh$. The forward variance depends on the "
+         r"fan-in alone, and the (leaky) ReLU keeps $\frac{1+\alpha^2}{2}$ of the second moment."),
         ("sigma_h^2", at_probes, "fan-out", 2 / ((1 + alpha_**2) * d_out),
-         "Var(z_i) is a sum of d_h terms, one per input of the layer (part (b)), so the variance divides by the "
-         "fan-in d_h, the length of x^(h), not by the fan-out d_h1 = d_(h+1), the number of units of z^(h) (the "
-         "sheet's indices invite the slip: z^(h) lies in R^(d_(h+1))). A unit's variance does not depend on how "
-         "many other units the layer computes; the two agree only for square layers."),
+         r"$\operatorname{Var}(z_i)$ is a sum of $d_h$ terms, one per input (part (b)), so the variance divides "
+         r"by the fan-in $d_h$, not by the fan-out $d_{h1} = d_{h+1}$ (the sheet's indices invite the slip). "
+         r"The two agree only for square layers."),
         ("sigma_h^2", at_probes, "standard-deviation", sp.sqrt(he),
-         "This is the standard deviation of the weights, not their variance. The question asks for "
-         "sigma_h^2 = Var(W_ij): 2/((1 + alpha^2) d_h), whose square root sqrt(2/((1 + alpha^2) d_h)) is the "
-         "scale that multiplies a standard normal draw."),
+         r"This is the standard deviation of the weights; the question asks for their variance "
+         r"$\sigma_h^2 = \operatorname{Var}(W_{ij})$, whose square root scales a standard normal draw."),
         ("sigma_h^2", at_probes, "variance-not-second-moment",
          2 * sp.pi / ((sp.pi * (1 + alpha_**2) - (1 - alpha_) ** 2) * d_),
-         "This uses the variance of x = sigma(z) where part (b) needs its second moment. The (leaky) ReLU output "
-         "is not centred: E[x] = (1 - alpha) E[max(0, z)], for a normal z (1 - alpha) sqrt(Var(z)/(2 pi)), so "
-         "Var(x) = ((1 + alpha^2)/2 - (1 - alpha)^2/(2 pi)) Var(z) is smaller than E[x^2] and the weight variance "
-         "comes out too large (by 47% for the ReLU). In Var(z) = d_h sigma_h^2 E[x^2] the cross terms vanish "
-         "because E[W] = 0, not because x is centred, so E[x^2] stays: 2/((1 + alpha^2) d_h)."),
+         r"This uses $\operatorname{Var}(x)$ where (b) needs $\mathbb{E}[x^2]$. The (leaky) ReLU output is not "
+         r"centred, so $\operatorname{Var}(x) < \mathbb{E}[x^2]$ and the variance comes out too large; the cross "
+         r"terms of (b) vanish because $\mathbb{E}[W] = 0$, not because $x$ is centred."),
         ("second moment factor", at_slope, "factor-missing-half", 1 + a**2,
-         "A symmetric z has half of its second moment on each side of 0, and sigma keeps z^2 on the positive "
-         "side and alpha^2 z^2 on the negative one: E[sigma(z)^2] = (1 + alpha^2) times half of Var(z), "
-         "(1 + alpha^2)/2 Var(z), not (1 + alpha^2) Var(z); for the ReLU, the sheet's 1/2 Var(z)."),
+         r"A symmetric $z$ has half of its second moment on each side of 0, and $\sigma$ keeps $z^2$ on one "
+         r"side and $\alpha^2 z^2$ on the other: $\mathbb{E}[\sigma(z)^2] = \frac{1+\alpha^2}{2}"
+         r"\operatorname{Var}(z)$, the sheet's $\frac12\operatorname{Var}(z)$ for the ReLU."),
         ("second moment factor", at_slope, "factor-ignores-slope", sp.Rational(1, 2),
-         "1/2 is the factor of the plain ReLU, which sets the negative half to 0. A leaky ReLU maps it to "
-         "alpha z, which keeps alpha^2 of that half's second moment: (1 + alpha^2)/2."),
+         r"$\frac12$ is the factor of the plain ReLU, which zeroes the negative half. A leaky ReLU maps it to "
+         r"$\alpha z$, keeping $\alpha^2$ of that half's second moment: $\frac{1+\alpha^2}{2}$."),
         ("second moment factor", at_slope, "factor-slope-not-squared", (1 + a) / 2,
-         "On the negative side sigma(z)^2 = alpha^2 z^2, so that half of the second moment is scaled by "
-         "alpha^2, not alpha: (1 + alpha^2)/2."),
+         r"On the negative side $\sigma(z)^2 = \alpha^2 z^2$, so that half of the second moment is scaled by "
+         r"$\alpha^2$, not $\alpha$: $\frac{1+\alpha^2}{2}$."),
         ("gain", at_slope, "relu-gain", sp.sqrt(2),
-         "sqrt(2) is the gain of the plain ReLU, which keeps half of the second moment. A leaky ReLU keeps "
-         "(1 + alpha^2)/2 of it, so the gain is sqrt(2/(1 + alpha^2)), as calculate_gain('leaky_relu', a) "
-         "returns."),
+         r"$\sqrt2$ is the gain of the plain ReLU. A leaky ReLU keeps $\frac{1+\alpha^2}{2}$ of the second "
+         r"moment, so its gain is $\sqrt{2/(1+\alpha^2)}$, the leaky-ReLU gain of common frameworks."),
         ("gain", at_slope, "variance-as-gain", 2 / (1 + a**2),
-         "The gain multiplies the standard deviation 1/sqrt(d_h), so it is the square root of the factor in the "
-         "variance: sqrt(2/(1 + alpha^2)), not 2/(1 + alpha^2)."),
+         r"The gain multiplies the standard deviation $1/\sqrt{d_h}$, so it is the square root of the "
+         r"variance's factor: $\sqrt{2/(1+\alpha^2)}$, not $2/(1+\alpha^2)$."),
         ("gain", at_slope, "gain-slope-not-squared", sp.sqrt(2 / (1 + a)),
-         "The negative side keeps alpha^2 of its second moment (sigma(z)^2 = alpha^2 z^2 there), so the gain is "
-         "sqrt(2/(1 + alpha^2)); sqrt(2/(1 + alpha)) agrees with it only at alpha = 0 and alpha = 1."),
+         r"The negative side keeps $\alpha^2$ of its second moment, so the gain is $\sqrt{2/(1+\alpha^2)}$; "
+         r"$\sqrt{2/(1+\alpha)}$ agrees with it only at $\alpha = 0$ and $\alpha = 1$."),
     )
     formulas = [(ANY_SLOPE, at_probes, f"{id}{ANY_SLOPE_ID}", wrong, why)
                 for answer, _, id, wrong, why in slips if answer == "sigma_h^2"]
@@ -814,7 +804,15 @@ def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int) -> Non
                     for w, r in zip(_values(wrong, points), _values(right.value, points)))
         named = any(grade.judge(wrong, m.value, right.rtol)[0] for m in sol.misconceptions if m.answer == answer)
         if apart and not named:
+            plain_id = id.removesuffix(ANY_SLOPE_ID)
+            if plain_id != id and any(m.id == plain_id for m in sol.misconceptions):  # said once, above
+                why = rf"The slip of \emph{{{_in_words(plain_id)}}} above, in the formula for any $\alpha$."
             sol.misconception(answer, id, wrong, why)
+
+
+def _in_words(id: str) -> str:
+    """A misconception's id as the key prints its name."""
+    return id.replace("-", " ").capitalize()
 
 def _plot_depth(path, p: Params, s2_num: float, ctx: Context) -> None:
     from matplotlib.ticker import MaxNLocator

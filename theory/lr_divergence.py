@@ -110,8 +110,9 @@ def solve(p: Params, ctx: Context) -> Solution:
             "E": lambda v: E.subs(w, v), "E'": lambda v: dE.subs(w, v), "E''": lambda v: d2E.subs(w, v)}),
         question=(
             r"Gradient descent $w_{t+1} = w_t - \eta E'(w_t)$ on the quadratic "
-            r"$E(w) = \tfrac12 a w^2 + bw + c$: which learning rate is optimal, when does the "
-            r"iteration diverge, and why does it oscillate in between?"
+            rf"$E(w) = \tfrac12 a w^2 + bw + c$, here with $a = {p.a:g}$, $b = {p.b:g}$, $c = {p.c:g}$: "
+            r"which learning rate is optimal, when does the iteration diverge, and why does it "
+            r"oscillate in between?"
         ),
     )
 
@@ -158,7 +159,7 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     # (b) a function whose 1/E'' is not the best step
     counterexample(sol.part(
-        "b", "When 1/E'' is not optimal",
+        "b", r"When $1/E''$ is not optimal",
         r"Give a function for which the inverse second derivative is not the optimal step."), p)
 
     # (c) divergence
@@ -243,29 +244,29 @@ def solve(p: Params, ctx: Context) -> Solution:
                check=_threshold(f_num, p.w0, w_star))
     a = num[a_]
     sol.misconception("eta_opt", "second-derivative-as-rate", a,
-                      "The optimal rate is the inverse of the curvature, 1/E'' = 1/a, not E'' itself (the sheet "
-                      "says the latter). A steeper parabola needs a shorter step: with eta = a the step overshoots "
-                      "the minimum unless a = 1.")
+                      r"The optimal rate is the inverse of the curvature, $\eta_{\mathrm{opt}} = 1/E'' = 1/a$, "
+                      r"not $E''$ itself (as the sheet says): a steeper parabola needs a shorter step, and "
+                      r"$\eta = a$ overshoots the minimum unless $a = 1$.")
     sol.misconception("eta_opt", "threshold-as-optimum", 2 / a,
-                      "2/a is where gradient descent stops converging, not the best rate: at eta = 2/a each "
-                      "step jumps to the mirror image of w_t across the minimum and never gets closer.")
+                      r"$2/a$ is where gradient descent stops converging, not the best rate: at $\eta = 2/a$ "
+                      r"each step jumps to the mirror image of $w_t$ across $w^*$ and never gets closer.")
     if num[b_]:  # with b = 0 the sign has nothing to flip
         sol.misconception("w_star", "dropped-minus", num[b_] / a,
-                      "Setting E'(w) = a w + b to zero gives w* = -b/a; losing the minus sign puts the "
-                      "answer on the wrong side of the origin.")
+                          r"Setting $E'(w) = aw + b$ to zero gives $w^* = -b/a$; losing the minus sign puts "
+                          r"the answer on the wrong side of the origin.")
     sol.misconception("divergence threshold", "optimum-as-threshold", 1 / a,
-                      "Rates between eta_opt and 2 eta_opt still converge: the error is multiplied by "
-                      "1 - eta a, whose size stays below 1 until eta a = 2, so the iterates only oscillate "
-                      "(part (d)). Divergence starts at 2 eta_opt = 2/a.")
+                      r"Between $\eta_{\mathrm{opt}}$ and $2\eta_{\mathrm{opt}}$ the error is multiplied by "
+                      r"$1 - \eta a \in (-1, 0)$: the iterates oscillate but converge (part (d)). Divergence "
+                      r"starts at $2\eta_{\mathrm{opt}} = 2/a$.")
     sol.misconception("divergence threshold", "rate-at-curvature", 2 * a,
-                      "The threshold is 2/E'' = 2/a: twice the inverse curvature, not twice the curvature.")
+                      r"The threshold is $2/E'' = 2/a$, twice the inverse curvature, not twice the curvature.")
     # (b) is a design: any function whose best single step from w_0 is not 1/F''(w_0) answers it
     sol.answer("counterexample", function_of_w(p.E), claims=("b.not-newton", "b.line-search"),
                check=_not_newton(exact_decimal(p.start_b)), any_passing=True)
     sol.misconception("counterexample", "quadratic", (w - 3) ** 2 / 2,
-                      "On a quadratic the Taylor expansion of (a) is exact, so the best step is exactly 1/E'' "
-                      "wherever it starts: a counterexample needs a curvature that changes along the step "
-                      "(w^4, cosh(w), exp(w) + w^2, ...).")
+                      r"On a quadratic the Taylor expansion of (a) is exact, so the best step is $1/E''$ from "
+                      r"any start: a counterexample needs a curvature that changes along the step, such as "
+                      r"$w^4$ or $e^w + w^2$.")
     return sol
 
 

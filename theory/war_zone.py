@@ -510,10 +510,9 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
              lambda q: geo.polygon_map(p.polygons, q))
     ks = [len(idx) for idx in net.pieces]
     sol.misconception("a.and_biases", "and-bias-off-by-one", [-(k - 1) for k in ks],
-                      "An AND of k inputs of weight 1 must fire only when all k are on, i.e. when the sum "
-                      "reaches k: with H(0) = 1 its bias must lie between -k and -(k - 1), e.g. -(k - 1/2). "
-                      "With -(k - 1) the unit already fires when k - 1 inputs are on, so just outside one "
-                      "edge of a polygon, where every other half-plane still holds, the alarm sounds.")
+                      r"An AND of $k$ inputs of weight 1 must fire only when their sum reaches $k$: with "
+                      r"$H(0) = 1$ its bias lies in $[-k, -(k-1))$, e.g. $-(k - \tfrac12)$. With $-(k-1)$ it "
+                      r"fires when $k-1$ edges hold, so just outside one edge of a polygon the alarm sounds.")
     _or_as_and(sol, "a", net)
 
 
@@ -627,22 +626,22 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
     if any(v != 0 for c in centres for v in c):  # a circle centred at the origin has no centre terms
         half = _circle_network(p, _centre_weights(sp.Rational(1, 2)))
         sol.misconception("b.layer1_weights", "centre-factor-missing", half,
-                          "Expanding (x_1 - c_1)^2 gives x_1^2 - 2 c_1 x_1 + c_1^2: the weight on x_1 is 2 c_1 "
-                          "(times the unit's sign), not c_1. Without the factor 2 the unit tests another circle, "
-                          "centred at c/2.")
+                          r"Expanding $(x_1 - c_1)^2$ gives $x_1^2 - 2c_1x_1 + c_1^2$: the weight on $x_1$ is "
+                          r"$2c_1$ (times the unit's sign), not $c_1$. Without the 2 the unit tests another "
+                          r"circle, centred at $c/2$.")
         mirrored = _circle_network(p, _centre_weights(-1))
         sol.misconception("b.layer1_weights", "centre-sign", mirrored,
-                          "Inside the circle r^2 - (x_1 - c_1)^2 - (x_2 - c_2)^2 >= 0, and -(x_1 - c_1)^2 "
-                          "contributes +2 c_1 x_1: the weights on x_1, x_2 are +2 c_1, +2 c_2 for a disc. With "
-                          "the sign flipped the unit tests the circle mirrored through the origin, centred at -c.")
+                          r"Inside the circle $r^2 - (x_1 - c_1)^2 - (x_2 - c_2)^2 \ge 0$, and $-(x_1 - c_1)^2$ "
+                          r"contributes $+2c_1x_1$: a disc's weights on $x_1, x_2$ are $+2c_1, +2c_2$. With the "
+                          r"sign flipped the unit tests the circle mirrored through the origin, centred at $-c$.")
     radii = [r for c in (*p.discs, *p.rings) for r in c[2:]]
     if any(abs(r - r * r) > 0.01 * r * r for r in radii):  # r = 1 is its own square
         unsquared = [b for _, b in build_network(QUADRATIC, _circle_pieces(p, lambda cx, cy, r, inside: (
             circle_unit(cx, cy, r, inside)[0], (1 if inside else -1) * (r - cx**2 - cy**2)))).units]
         sol.misconception("b.layer1_biases", "radius-not-squared", unsquared,
-                          "The unit tests |x - c|^2 <= r^2, so its bias holds r^2 - |c|^2 (times its sign). "
-                          "With r in place of r^2 it tests a circle of radius sqrt(r): too large when r < 1 and "
-                          "too small when r > 1.")
+                          r"The unit tests $\|x - c\|^2 \le r^2$, so its bias holds $r^2 - \|c\|^2$ (times its "
+                          r"sign). With $r$ in place of $r^2$ it tests a circle of radius $\sqrt{r}$: too large "
+                          r"when $r < 1$, too small when $r > 1$.")
     _or_as_and(sol, "b", net)
 
 
@@ -721,10 +720,10 @@ def _or_as_and(sol: Solution, label: str, net: Network) -> None:
     m = len(net.pieces)
     if len({tuple(sorted(idx)) for idx in net.pieces}) > 1:
         sol.misconception(f"{label}.or_bias", f"or-as-and-{label}", -(m - sp.Rational(1, 2)),
-                          "The alarm is an OR of the pieces: it must fire when at least one AND unit fires, so "
-                          "with H(0) = 1 its bias lies between -1 and 0, e.g. -1/2. The AND threshold "
-                          "-(m - 1/2) makes it fire only where all m pieces overlap, so a car inside a single "
-                          "zone gets no alarm.")
+                          r"The alarm is an OR of the pieces: it must fire when at least one AND unit fires, so "
+                          r"with $H(0) = 1$ its bias lies in $[-1, 0)$, e.g. $-\tfrac12$. The AND threshold "
+                          r"$-(m - \tfrac12)$ fires only where all $m$ pieces overlap: a car inside a single "
+                          r"zone gets no alarm.")
 
 
 def _circle_pieces(p: Params, circle: Callable) -> list[list[tuple[tuple, sp.Expr]]]:
