@@ -32,7 +32,7 @@ def _odd(v: int) -> str | None:
 
 @dataclass(frozen=True)
 class Params(Parameters):
-    n_max: int = param(8, "largest n for the symbolic checks (every n = 1..n_max)", lo=1, hi=9)
+    n_max: int = param(8, "largest n for the symbolic checks (every n from 1 up to it)", lo=1, hi=9)
     n_numeric: int = param(16, "extra, larger n for the numeric cross-checks", lo=2, hi=20)
     signal_length: int = param(64, "length of the 1-D demonstration signal", lo=4, hi=1024)
     image_size: int = param(16, "side of the square 2-D demonstration image", lo=4, hi=32)
@@ -42,7 +42,7 @@ class Params(Parameters):
     shift_rows: int = param(2, "downward circular shift of the image in (c)", lo=0, hi=32)
     shift_cols: int = param(5, "rightward circular shift of the image in (c)", lo=0, hi=32)
     stride: int = param(2, "stride of the subsampled convolution in (c)", lo=2, hi=8)
-    answer_n: int = param(4, "n of the matrices S and C_a asked for as answers", lo=2, hi=8)
+    answer_n: int = param(4, "n of the shift and circulant matrices asked for as answers", lo=2, hi=8)
 
     def __post_init__(self) -> None:
         super().__post_init__()
