@@ -330,7 +330,8 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"(median of repeated runs; log-log), with the slope fitted to the larger half of the sizes. "
               r"The counted costs predict slope 2 for forward mode ($d$ passes over a trace of length "
               r"$T \propto d$) and 1 for reverse mode (one pass); fixed overheads dominate the time at "
-              r"small $d$, so the fitted slopes of a run can fall below these.",
+              r"small $d$ and wall times vary with the machine's load, so the fitted slopes of a run can depart "
+              r"from these either way (the counted evaluations of the table are exact).",
               lambda path: _plot_timing(path, [int(x) for x in p.dims]), aside=True)
     d_, T_ = sp.symbols("d T", positive=True)
     sol.answer("forward-mode time", d_ * T_, claims=("1.3.counted",), check=_proportional(forward_counts, d_, T_))
