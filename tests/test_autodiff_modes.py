@@ -93,4 +93,4 @@ def test_the_body_states_the_point_and_the_slip_names_a_factor_of_the_trace():
     body = [b.body for part in sol.parts if part.label == "1.1" for b in part.blocks if type(b).__name__ == "Text"]
     assert any("(w_{1}, w_{2}) = (0.25, 0.5)" in t for t in body)
     slip = next(m.explanation for m in sol.misconceptions if m.id == "inner-derivative-dropped")
-    assert "the 2*pi of sin(2*pi*z1) in dz2/dz1" in slip
+    assert r"the factor $2 \pi$ of $\sin{\left(2 \pi z_{1} \right)}$ in $\partial z_{2}/\partial z_{1}$" in slip

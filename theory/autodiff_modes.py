@@ -33,7 +33,6 @@ from theory.jacobians import (
     check_program,
     higher_derivatives,
     independent_sympy,
-    inner_factor,
     input_names,
     program,
     rounding_bound,
@@ -118,6 +117,20 @@ def _adjoint_rules(lines: dict[str, sp.Expr], inputs: tuple[str, ...], kept, der
         users = kept([u for u in names if var in lines[u].free_symbols])
         out.append((v, sum((bar[u] * derivative(u, var) for u in users), sp.Integer(0))))
     return out
+
+
+def _inner_factor(lines: dict[str, sp.Expr], variables: list[sp.Symbol]) -> str:
+    """The first inner derivative the inner-derivative slip drops, in words and TeX: 'the factor 2 pi of ...'."""
+    match = SLIPS["inner-derivative-dropped"][0]
+    for n, e in lines.items():
+        for node in sp.preorder_traversal(e):
+            if match(node):
+                for v in variables:
+                    factor = sp.diff(node.args[0], v)
+                    if factor not in (0, 1):
+                        return (rf"the factor ${sp.latex(factor)}$ of ${sp.latex(node)}$ in "
+                                rf"$\partial {sp.latex(sp.Symbol(n))}/\partial {sp.latex(v)}$")
+    return r"the factor $\partial u/\partial w$"
 
 
 def reused(lines: dict[str, sp.Expr], inputs: tuple[str, ...]) -> list[str]:
@@ -259,23 +272,25 @@ def solve(p: Params, ctx: Context) -> Solution:
                claims=("1.1.engine", "1.1.finite-differences"), check=witness.both(
                    witness.close_all(engine_grad, rtol=1e-10, atol=1e-12, what="the engine's reverse sweep"),
                    witness.close_all(central, rtol=1e-6, atol=slack, what="central differences")))
-    shared = ", ".join(f"{v} ({', '.join(u for u, e in lines.items() if sp.Symbol(v, real=True) in e.free_symbols)})"
+    shared = ", ".join(f"${tex[v]}$ (" + ", ".join(f"${tex[u]}$" for u, e in lines.items()
+                                                  if sp.Symbol(v, real=True) in e.free_symbols) + ")"
                        for v in reused(lines, inputs))
-    inner = [f"{n} = {sp.sstr(e)}" for n, e in lines.items() if any(map(SLIPS["inner-derivative-dropped"][0],
-                                                                        sp.preorder_traversal(e)))]
+    inner = [f"${tex[n]} = {sp.latex(e)}$" for n, e in lines.items()
+             if any(map(SLIPS["inner-derivative-dropped"][0], sp.preorder_traversal(e)))]
     variables = [sp.Symbol(v, real=True) for v in [*inputs, *lines]]
     slips = {
         "missed-path": (
             _adjoint_rules(lines, inputs, lambda users: users[-1:], lambda u, var: sp.diff(lines[u], var)),
-            "An adjoint adds one term for every line that uses the variable (bar_v += bar_u du/dv): here "
-            f"{shared} feed more than one line. Taking only the latest use, the direct edge towards the output, "
-            "loses the paths through the other lines, and with them their share of the derivative."),
+            r"An adjoint adds one term for every line that uses the variable, "
+            r"$\bar{v} \leftarrow \bar{v} + \bar{u} \frac{\partial u}{\partial v}$: here "
+            f"{shared} feed more than one line. Keeping only the latest use loses the paths through the "
+            "other lines, and their share of the derivative."),
         "inner-derivative-dropped": (
             _adjoint_rules(lines, inputs, lambda users: users,
                            lambda u, var: slipped_diff(lines[u], var, "inner-derivative-dropped")),
-            "A local derivative of a line z = f(u) is f'(u) times the derivative of u: the chain rule applies "
-            f"inside a line too ({'; '.join(inner)}). Stopping at f'(u) drops the inner factor, e.g. "
-            f"{inner_factor(lines, variables)}."),
+            r"The local derivative of a line $z = g(u)$ is $g'(u)$ times the derivative of $u$: the chain rule "
+            f"applies inside a line too ({'; '.join(inner)}). Stopping at $g'(u)$ drops the inner factor, "
+            f"e.g. {_inner_factor(lines, variables)}."),
     }
     for slip, (rules, explanation) in slips.items():
         wrong = run(rules, z_values, "bar")
@@ -315,17 +330,18 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"(median of repeated runs; log-log), with the slope fitted to the larger half of the sizes. "
               r"The counted costs predict slope 2 for forward mode ($d$ passes over a trace of length "
               r"$T \propto d$) and 1 for reverse mode (one pass); fixed overheads dominate the time at "
-              r"small $d$, so the fitted slopes of a run can fall below these.",
+              r"small $d$ and wall times vary with the machine's load, so the fitted slopes of a run can depart "
+              r"from these either way (the counted evaluations of the table are exact).",
               lambda path: _plot_timing(path, [int(x) for x in p.dims]), aside=True)
     d_, T_ = sp.symbols("d T", positive=True)
     sol.answer("forward-mode time", d_ * T_, claims=("1.3.counted",), check=_proportional(forward_counts, d_, T_))
     sol.misconception("forward-mode time", "one-pass", T_,
-                      "One forward pass carries one tangent: seeded with e_j it gives the single partial derivative "
-                      "df/dw_j, not the gradient. O(T) is the cost of reverse mode, which gets all d partials from "
-                      "one sweep; forward mode needs d passes, O(dT).")
+                      r"One forward pass carries one tangent: seeded with $e_j$ it gives the single partial "
+                      r"derivative $\partial f/\partial w_j$, not the gradient. $O(T)$ is the cost of reverse mode, "
+                      r"which gets all $d$ partials from one sweep; forward mode needs $d$ passes, $O(dT)$.")
     sol.misconception("forward-mode time", "values-once", T_ + d_,
-                      "The values of the trace could be computed once, but every pass recomputes the tangent of "
-                      "every operation, which is work proportional to T, d times over: O(dT), not O(T + d).")
+                      r"The values of the trace could be computed once, but every pass recomputes the tangent of "
+                      r"every operation, work proportional to $T$, $d$ times over: $O(dT)$, not $O(T + d)$.")
     return sol
 
 

@@ -32,7 +32,7 @@ def _odd(v: int) -> str | None:
 
 @dataclass(frozen=True)
 class Params(Parameters):
-    n_max: int = param(8, "largest n for the symbolic checks (every n = 1..n_max)", lo=1, hi=9)
+    n_max: int = param(8, "largest n for the symbolic checks (every n from 1 up to it)", lo=1, hi=9)
     n_numeric: int = param(16, "extra, larger n for the numeric cross-checks", lo=2, hi=20)
     signal_length: int = param(64, "length of the 1-D demonstration signal", lo=4, hi=1024)
     image_size: int = param(16, "side of the square 2-D demonstration image", lo=4, hi=32)
@@ -42,7 +42,7 @@ class Params(Parameters):
     shift_rows: int = param(2, "downward circular shift of the image in (c)", lo=0, hi=32)
     shift_cols: int = param(5, "rightward circular shift of the image in (c)", lo=0, hi=32)
     stride: int = param(2, "stride of the subsampled convolution in (c)", lo=2, hi=8)
-    answer_n: int = param(4, "n of the matrices S and C_a asked for as answers", lo=2, hi=8)
+    answer_n: int = param(4, "n of the shift and circulant matrices asked for as answers", lo=2, hi=8)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -209,12 +209,12 @@ def solve(p: Params, ctx: Context) -> Solution:
     n = p.answer_n
     labels = np.arange(1, n + 1)
     S_ans, C_ans = shift(n), circulant([int(v) for v in labels])
-    p0.claim("S", rf"For $n = {n}$ the right shift is", prove.close_all(
-        _numeric(S_ans), sim.shift_matrix(n), rtol=0.0, what=f"NumPy's rolled identity, n = {n}"),
-        latex=None, value=sp.Eq(sp.MatrixSymbol("S", n, n), S_ans, evaluate=False))
-    p0.claim("C", rf"and the circulant of $a = ({', '.join(map(str, labels))})$ is", prove.close_all(
-        _numeric(C_ans), sim.scipy_circulant(labels), rtol=0.0, what=f"SciPy's circulant of 1..{n}"),
-        latex=None, value=sp.Eq(sp.MatrixSymbol("C_a", n, n), C_ans, evaluate=False))
+    p0.claim("S", rf"For $n = {n}$ the right shift $S$ (in the box below) is the identity with its rows "
+             r"rolled down by one place,", prove.close_all(
+        _numeric(S_ans), sim.shift_matrix(n), rtol=0.0, what=f"NumPy's rolled identity, n = {n}"), value=S_ans)
+    p0.claim("C", rf"and the circulant $C_a$ of $a = ({', '.join(map(str, labels))})$ is SciPy's "
+             r"\emph{circulant}$(a)$.", prove.close_all(
+        _numeric(C_ans), sim.scipy_circulant(labels), rtol=0.0, what=f"SciPy's circulant of 1..{n}"), value=C_ans)
 
     # (a) circulants commute with S
     pa = sol.part("a", "Circulants commute with the shift",
@@ -328,6 +328,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     ch.step(r"S^k m", lambda n, k: powers[n][k] * m_n[n], r"$m = Me_0$, the first column of $M$")
     ch.step(r"C_m e_k", lambda n, k: Cm_n[n][:, k],
             r"$S^k$ shifts $m$ down $k$ places, $(S^km)_i = m_{(i-k)~\mathrm{mod}~n}$: column $k$ of $C_m$")
+    count = pb.quote(sp.Integer(p.answer_n), of="free parameters of a shift-equivariant linear map")
+    pb.text(r"So the shift-equivariant linear maps on $\mathbb{R}^n$ are the circulants, with $n$ free "
+            rf"parameters, the first column: ${count}$ for the $n = {p.answer_n}$ of the setup.")
 
     rng = ctx.rng("b.numeric")
     numeric_ns = [*ns, p.n_numeric]
@@ -389,6 +392,12 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"graph networks."
     )
     L, H, K = p.signal_length, p.image_size, p.kernel_size
+    dy, dx = p.shift_rows % H, p.shift_cols % H
+    band = boundary_band((H, H), (dy, dx), K // 2)
+    pc.text(rf"With zero padding instead, on a ${H}\times{H}$ image with a ${K}\times{K}$ kernel and a "
+            rf"circular shift by $({dy}, {dx})$ pixels, the two orders differ on a band of "
+            rf"${pc.quote(int(band.sum()), of='zero-padding band pixels')}$ of the ${H * H}$ pixels: the "
+            r"border and the seam where the shift puts the old border.")
     pc.table(
         ["input", "dense layer", r"any circular convolution", rf"local ${K}\times{K}$ kernel"],
         [[rf"signal, $n = {L}$", f"${L * L}$", f"${L}$", f"${K}$"],
@@ -410,7 +419,6 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.close(err1, 0.0, rtol=0.0, atol=1e-12, what="max relative difference"), aside=True)
     img = sim.pattern(drng, H)
     k2 = drng.standard_normal((K, K))
-    dy, dx = p.shift_rows % H, p.shift_cols % H
     y2 = sim.circular_conv2d(img, k2)
     shifted_first = sim.circular_conv2d(sim.roll2d(img, dy, dx), k2)
     err2 = sim.relative_error(shifted_first, sim.roll2d(y2, dy, dx))
@@ -435,7 +443,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     zp = sim.zero_padded_conv2d(img, k2)
     zp_err = np.abs(sim.zero_padded_conv2d(sim.roll2d(img, dy, dx), k2) - sim.roll2d(zp, dy, dx))
     scale = float(np.max(np.abs(zp)))
-    band = boundary_band((H, H), (dy, dx), r)
     inner = float(zp_err[~band].max()) / scale if (~band).any() else 0.0
     outer_min = float(zp_err[band].min()) / scale if band.any() else np.inf  # empty: vacuous
     outer_max = float(zp_err[band].max()) / scale if band.any() else 0.0
@@ -510,43 +517,39 @@ def _misconceptions(sol: Solution, n: int, H: int, r: int, band: int) -> None:
     S, C = shift(n), circulant(list(range(1, n + 1)))
     if S != S.T:
         sol.misconception("S as a matrix", "left-shift", S.T,
-                          "This matrix moves every entry one place UP, (Sx)_i = x_(i+1): it is the transpose "
-                          "(and the inverse) of the right shift. The sheet's S has its ones just below the "
-                          "diagonal, with the last entry wrapping to the top-right corner, so that (Sx)_0 = "
-                          "x_(n-1).")
+                          r"This matrix moves every entry one place up, $(Sx)_i = x_{i+1}$: it is the "
+                          r"transpose (and the inverse) of the right shift. The sheet's $S$ has its ones just "
+                          r"below the diagonal and one in the top-right corner, so that $(Sx)_0 = x_{n-1}$.")
     sol.misconception("S as a matrix", "non-circular-shift", _lower_band([int(k == 1) for k in range(n)]),
-                      "Without the 1 in the top-right corner the matrix drops x_(n-1) instead of moving it to "
-                      "the top: it is the ordinary (non-circular) shift, a Toeplitz matrix that is not a "
-                      "circulant and does not commute with the circulants.")
+                      r"Without the one in the top-right corner the matrix drops $x_{n-1}$ instead of moving "
+                      r"it to the top: the ordinary shift, a Toeplitz matrix that is not a circulant and does "
+                      r"not commute with the circulants.")
     if C != C.T:
         sol.misconception("C_a for a = (1, ..., n)", "first-row", C.T,
-                          "a is the first COLUMN of C_a, and each further column is the previous one shifted "
-                          "down: (C_a)_ij = a_((i-j) mod n). Writing a along the first row gives the "
-                          "transpose, the circulant of the reversed sequence, which is the matrix of a "
-                          "correlation, not of the convolution x * a.")
+                          r"$a$ is the first column of $C_a$, each further column shifted down: "
+                          r"$(C_a)_{ij} = a_{(i-j)~\mathrm{mod}~n}$. Writing $a$ along the first row gives the "
+                          r"transpose, the matrix of a correlation, not of the convolution $x * a$.")
     sol.misconception("C_a for a = (1, ..., n)", "no-wrap-around", _lower_band(list(range(1, n + 1))),
-                      "The entries a_(i-j) with i < j are not zero: the index is taken mod n, so they are "
-                      "a_(n+i-j). Leaving them out gives the convolution with zero padding (a Toeplitz "
-                      "matrix), which does not commute with the circular shift.")
+                      r"The entries above the diagonal are not zero: the index is taken mod $n$, so for "
+                      r"$i < j$ they are $a_{n+i-j}$. Leaving them out gives the zero-padded convolution, a "
+                      r"Toeplitz matrix that does not commute with the circular shift.")
     sol.misconception("free parameters of a shift-equivariant linear map", "dense-count", sp.Integer(n * n),
-                      "n^2 counts every linear map on R^n. Commuting with S fixes each column to be the "
-                      "previous one shifted, so only the first column is free: n parameters, the filter.")
+                      r"$n^2$ counts every linear map on $\mathbb{R}^n$. Commuting with $S$ makes each column "
+                      r"the previous one shifted, so only the first column is free: $n$ parameters, the filter.")
     sol.misconception("free parameters of a shift-equivariant linear map", "multiples-of-identity", sp.Integer(1),
-                      "Only the multiples of the identity commute with EVERY matrix; commuting with the one "
-                      "matrix S allows all circulants, one for each first column: n parameters.")
+                      r"Only the multiples of the identity commute with every matrix; commuting with the one "
+                      r"matrix $S$ allows every circulant $C_a$, one for each first column $a$: $n$ parameters.")
     if band:
         sol.misconception("zero-padding band pixels", "padding-irrelevant", 0,
-                          "Convolution is shift equivariant only with circular padding. With zero padding "
-                          "the taps that fall outside the image read 0 on one path and wrapped-around "
-                          "pixels on the other, so the two orders differ near the border and near the seam "
-                          "the circular shift creates.")
+                          r"Convolution is shift equivariant only with circular padding. With zero padding a "
+                          r"tap outside the image reads $0$ on one path and a wrapped-around pixel on the "
+                          r"other, so the two orders differ near the border and near the seam of the shift.")
     border = H * H - (H - 2 * r) ** 2
     if border != band:
         sol.misconception("zero-padding band pixels", "border-only", border,
-                          "The pixels whose window crosses the image border are only part of the band: the "
-                          "circular shift also moves the old border into the image, and around that seam "
-                          "the shifted zero-padded output lacks taps that the other order has.")
-
+                          r"These are only the pixels whose window crosses the image border. The circular "
+                          r"shift also moves the old border into the image, and around that seam the shifted "
+                          r"zero-padded output lacks taps that the other order has.")
 
 _DEMO_FLOOR = 1e-17  # the log scale of the demonstration's differences starts here
 

@@ -334,7 +334,7 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
     sol.misconception("Q1 options chosen", "capacity-closes-gap", [1, 2, 3],
                       "More hidden units give the network more capacity to memorise its training set: the "
                       "training accuracy rises faster than the test accuracy and the gap widens (below the "
-                      "interpolation threshold). A bigger network may test better, but that is not a smaller gap.")
+                      "interpolation threshold). A bigger network may test better, but its gap is not smaller.")
     sol.misconception("Q1 options chosen", "regularisation-only-hurts", [1],
                       "A stronger penalty lowers the training accuracy, but it is the training accuracy that the "
                       "gap is measured from: keeping the weights from bending to single examples costs little on "
@@ -342,7 +342,7 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
     sol.misconception("Q1 options chosen", "nothing-helps", [4],
                       "The gap is not fixed by the architecture alone: more data and a stronger penalty both "
                       "reduce how much the fit depends on the accidents of one training sample (the optimism "
-                      "2 sigma^2 df/n of part (b) falls with n and with lambda).")
+                      r"$2\sigma^2\,\mathrm{df}/n$ of part (b) falls with $n$ and with $\lambda$).")
 
     # (b) why: the optimism of a linear smoother
     pb = sol.part("b", "Inline Q1: why, in numbers",
@@ -610,11 +610,13 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
                check=witness.formula_on((lr, g, t, eps), (*at, p.eps), meas["adagrad"], rtol=1e-9,
                                  what="measured AdaGrad step lengths"))
     sol.misconception("AdaGrad step, constant gradient", "no-square-root", lr * g / (g * t + eps),
-                      "The cache t g^2 enters under a square root: the step is eta g/(sqrt(t g^2) + epsilon) = "
-                      "eta g/(g sqrt t + epsilon), decaying like 1/sqrt t, not like 1/t.")
+                      r"The cache $t g^2$ enters under a square root: the step is "
+                      r"$\frac{\eta g}{\sqrt{t g^2} + \epsilon} = \frac{\eta g}{g\sqrt{t} + \epsilon}$, "
+                      r"decaying like $\frac{1}{\sqrt{t}}$, not like $\frac{1}{t}$.")
     sol.misconception("AdaGrad step, constant gradient", "latest-gradient", lr * g / (g + eps),
-                      "AdaGrad's cache is the SUM of all squared gradients so far, t g^2 after t steps, not the "
-                      "latest one: dividing by g gives Adam's and RMSProp's step eta, which does not decay.")
+                      r"AdaGrad's cache is the \emph{sum} of all squared gradients so far, $t g^2$ after $t$ "
+                      r"steps, not the latest one: dividing by $g$ gives Adam's and RMSProp's step, about $\eta$, "
+                      r"which does not decay.")
     sol.answer("Adam step, constant gradient", adam_step(lr, g, t, b1, b2, eps), claims=("d.measured",),
                check=witness.formula_on((lr, g, t, b1, b2, eps), (*at, p.beta1, p.beta2, p.eps), meas["adam"],
                                         rtol=1e-9, what="measured Adam step lengths"))
@@ -623,24 +625,28 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     # At g = 1 these two slips give the right step: declared when a measured gradient differs from 1.
     if any(abs(x - 1) > 0.01 for x in gs):
         sol.misconception("Adam step, constant gradient", "unrooted-second-moment", lr * g / (g**2 + eps),
-                          "Adam divides by the square ROOT of the second-moment estimate: sqrt(v_hat) = g, so the "
-                          "step is eta g/(g + epsilon), about eta. Dividing by v_hat = g^2 itself gives eta/g, which "
-                          "depends on the scale of the gradient, the very thing the normalisation removes.")
+                          r"Adam divides by the square \emph{root} of the second-moment estimate, "
+                          r"$\sqrt{\hat{v}_t} = g$, so the step is $\frac{\eta g}{g + \epsilon} \approx \eta$. "
+                          r"Dividing by $\hat{v}_t = g^2$ itself gives about $\frac{\eta}{g}$, which depends on the "
+                          r"scale of the gradient, the very thing the normalisation removes.")
         sol.misconception("Adam step, constant gradient", "gradient-sized-step", lr * g,
-                          "Adam's step is normalised: m_hat/sqrt(v_hat) = g/g = 1 under a constant gradient, so "
-                          "the step is about eta whatever the size of g, not eta g as in plain gradient descent.")
+                          r"Adam's step is normalised: $\hat{m}_t/\sqrt{\hat{v}_t} = g/g = 1$ under a constant "
+                          r"gradient, so the step is about $\eta$ whatever the size of $g$, not $\eta g$ as in "
+                          r"plain gradient descent.")
     transient = 1 / np.sqrt(1 - p.rho**T_) - 1  # how far the last measured step is from the limit, relatively
     sol.answer("RMSProp step limit", r_lim, claims=("d.rmsprop",),
                check=witness.formula_on((lr, g, eps), (p.lr, gs, p.eps), meas["rmsprop"][-1], rtol=transient + 1e-9,
                                  what=f"measured RMSProp steps at t = {T_}"))
     if transient < 0.005:  # the run is long enough to tell the limit from the first steps
         sol.misconception("RMSProp step limit", "decays-to-zero", sp.Integer(0),
-                          "RMSProp's cache is a decaying average: under a constant gradient it tends to g^2, not "
-                          "to infinity, so the step tends to eta g/(g + epsilon), about eta, and not to 0.")
+                          r"RMSProp's cache is a decaying average: under a constant gradient it tends to $g^2$, "
+                          r"not to infinity, so the step tends to $\frac{\eta g}{g + \epsilon} \approx \eta$, "
+                          r"not to $0$.")
     if transient < 0.005 and any(abs(x - 1) > 0.01 for x in gs):
         sol.misconception("RMSProp step limit", "unrooted-cache", lr * g / (g**2 + eps),
-                          "The step divides by the square root of the cache, which tends to g^2: the limit is "
-                          "eta g/(g + epsilon). Without the root it would be eta/g, depending on the gradient scale.")
+                          r"The step divides by the square root of the cache, which tends to $g^2$: the limit is "
+                          r"$\frac{\eta g}{g + \epsilon}$. Without the root it would be about $\frac{\eta}{g}$, "
+                          r"which depends on the scale of the gradient.")
 
     # (e) a drop in the gradient scale
     t0n, c = p.drop_at, exact_decimal(p.drop_factor)
@@ -754,7 +760,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              r"$[\eta\frac{g_t/g_1}{1+\epsilon/g_1}, \eta\frac{g_1}{g_t}]$ "
              rf"(here within $[{pf.quote(band_lo, 'adam-lower', '.3g')}\,\eta, "
              rf"{pf.quote(band_hi, 'adam-upper', '.3g')}\,\eta]$); it moved ${pf.quote(adam, 'adam', '.4g')}$, "
-             rf"${pf.quote(ratio, 'ratio', '.3g')}$ times AdaGrad's distance.",
+             rf"which is ${pf.quote(ratio, 'ratio', '.3g')}$ times AdaGrad's distance.",
              _within(steps_adam, p.lr * (ga / ga[0]) / (1 + p.eps / ga[0]), p.lr * ga[0] / ga,
                      "Adam steps") & prove.on_instances({"one side": one_side["adam"]},
                                                         "iterates below w*"), value=adam)

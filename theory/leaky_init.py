@@ -274,7 +274,8 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
         r"The conditional mean is $0$, so $\operatorname{Var}(z_i^h) = d_h\beta_h\mathbb{E}[(x^h_j)^2]$. "
         r"$z^{h-1}_j$ is symmetric about $0$ (flipping row $j$ of $W^{h-1}$ keeps its law), and for "
         r"symmetric $z$, $\mathbb{E}[\sigma(z)^2] = \frac{1+\alpha^2}{2}\operatorname{Var}(z)$ "
-        r"(\texttt{kaiming} (c)):"
+        r"(each half of $z$ carries half of its second moment, and $\sigma$ scales the negative half by "
+        r"$\alpha$):"
     )
     F = kaiming.second_moment_factor(alpha_)
     checks = {}
@@ -319,7 +320,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
              & prove.equal(ratio.subs(b2_, beta(alpha_, d2_)), 1), aside=True)
     pa.text(
         r"$\beta_1$ only sets the common level (the ratio $\operatorname{Var}(z^2)/\operatorname{Var}(z^1)$ "
-        r"does not involve it). Convention (\texttt{first\_layer} = \texttt{" + p.first_layer + r"}): "
+        r"does not involve it). Convention here: "
         + (r"the same formula $\beta_1 = \frac{2}{(1+\alpha^2)d_1}$, as frameworks and the sheet's "
            r"Kaiming baseline do; then $\operatorname{Var}(z^h) = "
            r"\frac{2}{1+\alpha^2}\cdot\frac{\|x\|^2}{d_1}$ for all $h$."
@@ -535,51 +536,51 @@ def _misconceptions(sol: Solution, slopes: list[sp.Expr], width: int) -> None:
              ("beta_h", "output beta_H+1", "gain", "kaiming growth per layer")}
     for answer, id, wrong, why in (
         ("beta_h", "kaiming-ignores-slope", sheet_kaiming(d_),
-         "2/d_h is He (Kaiming) initialisation for the plain ReLU, which zeroes the negative half of its "
-         "input and so keeps half of the second moment; the 2 makes up for that half. A leaky ReLU keeps "
-         "alpha^2 of the negative half as well, E[sigma(z)^2] = (1 + alpha^2)/2 Var(z), so 2/d_h multiplies "
-         "the variance by 1 + alpha^2 in every layer (5 per layer at alpha = 2). Dividing by (1 + alpha^2)/2 "
-         "instead of 1/2 gives 2/((1 + alpha^2) d_h)."),
+         r"This is He (Kaiming) initialisation for the plain ReLU, whose $2$ makes up for the zeroed negative "
+         r"half. A leaky ReLU keeps $\alpha^2$ of that half, "
+         r"$\mathbb{E}[\sigma(z)^2] = \frac{1+\alpha^2}{2}\operatorname{Var}(z)$, so $\frac{2}{d_h}$ multiplies "
+         r"the variance by $1 + \alpha^2$ in every layer; the right variance is "
+         r"$\beta_h = \frac{2}{(1+\alpha^2) d_h}$."),
         ("beta_h", "missing-relu-half", 1 / ((1 + alpha_**2) * d_),
-         "This takes E[sigma(z)^2] = (1 + alpha^2) Var(z), forgetting that each half of the symmetric input "
-         "carries only half of Var(z): the leaky ReLU keeps z^2 on the positive half and alpha^2 z^2 on the "
-         "negative half, so E[sigma(z)^2] = (1 + alpha^2)/2 Var(z). Without the 1/2 the variance halves in "
-         "every layer; the right variance is twice as large, 2/((1 + alpha^2) d_h)."),
+         r"This takes $\mathbb{E}[\sigma(z)^2] = (1+\alpha^2)\operatorname{Var}(z)$, forgetting that each half "
+         r"of the symmetric input carries only half of $\operatorname{Var}(z)$: "
+         r"$\mathbb{E}[\sigma(z)^2] = \frac{1+\alpha^2}{2}\operatorname{Var}(z)$. The variance then halves in "
+         r"every layer; the right one is twice as large, $\frac{2}{(1+\alpha^2) d_h}$."),
         ("beta_h", "slope-not-squared", 2 / ((1 + alpha_) * d_),
-         "On the negative half sigma(z) = alpha z, so its square is alpha^2 z^2: the second moment keeps "
-         "the factor alpha^2, not alpha. The two agree only at alpha = 1; the right variance is "
-         "2/((1 + alpha^2) d_h)."),
+         r"On the negative half $\sigma(z) = \alpha z$, so its square is $\alpha^2 z^2$: the second moment "
+         r"keeps the factor $\alpha^2$, not $\alpha$. The two agree only at $\alpha = 1$; the right variance "
+         r"is $\frac{2}{(1+\alpha^2) d_h}$."),
         ("beta_h", "linear-lecun", 1 / d_,
-         "1/d_h (LeCun, or Xavier with equal fans) keeps the variance of a linear layer. It ignores what the "
-         "leaky ReLU does to the second moment, a factor (1 + alpha^2)/2, so it is right only at alpha = 1, "
-         "where sigma is the identity. Dividing by that factor gives 2/((1 + alpha^2) d_h)."),
+         r"This (LeCun, or Xavier with equal fans) keeps the variance of a linear layer and ignores the factor "
+         r"$\frac{1+\alpha^2}{2}$ the leaky ReLU puts on the second moment, so it is right only at $\alpha = 1$, "
+         r"where $\sigma$ is the identity. Dividing by that factor gives $\frac{2}{(1+\alpha^2) d_h}$."),
         ("beta_h", "standard-deviation", sp.sqrt(beta(alpha_, d_)),
-         "This is the standard deviation of the weights, not their variance. The sheet draws the weights "
-         "from N(0, beta_h), so beta_h is a variance: 2/((1 + alpha^2) d_h), whose square root is the "
-         "scale sqrt(2/((1 + alpha^2) d_h)) that multiplies a standard normal draw."),
+         r"This is the standard deviation of the weights. The sheet draws them from $N(0, \beta_h)$, so "
+         r"$\beta_h$ is a variance, $\frac{2}{(1+\alpha^2) d_h}$; its square root is the scale that multiplies "
+         r"a standard normal draw."),
         ("output beta_H+1", "fan-out", beta(alpha_, sp.Integer(1)),
-         "The variance of a unit of z^h is the sum of d_h terms, one per input of the layer, so beta_h "
-         "divides by the fan-in d_h (the number of columns of W^h), not by the number of outputs. The "
-         "output layer W^(H+1) has one output but d_(H+1) = m inputs: its variance is 2/((1 + alpha^2) m), "
-         "and 2/(1 + alpha^2) makes the output m times too large in variance."),
+         r"A unit of $z^h$ sums $d_h$ terms, one per input, so $\beta_h$ divides by the fan-in $d_h$, not by "
+         r"the number of outputs. $W^{H+1}$ has one output but $d_{H+1} = m$ inputs: its variance is "
+         r"$\frac{2}{(1+\alpha^2) m}$, and dropping the $m$ makes the output $m$ times too large in variance."),
         ("gain", "relu-gain", sp.sqrt(2),
-         "sqrt(2) is the gain of the plain ReLU, which keeps half of the second moment. A leaky ReLU keeps "
-         "(1 + alpha^2)/2 of it, so the gain is sqrt(2/(1 + alpha^2)), as calculate_gain('leaky_relu', a) "
-         "returns."),
+         r"This is the gain of the plain ReLU, which keeps half of the second moment. A leaky ReLU keeps "
+         r"$\frac{1+\alpha^2}{2}$ of it, so the gain is $\sqrt{\frac{2}{1+\alpha^2}}$, the one PyTorch gives "
+         r"the leaky ReLU."),
         ("gain", "variance-as-gain", 2 / (1 + alpha_**2),
-         "The gain multiplies the standard deviation 1/sqrt(d_h), so it is the square root of the factor "
-         "in the variance: sqrt(2/(1 + alpha^2)), not 2/(1 + alpha^2)."),
+         r"The gain multiplies the standard deviation $\frac{1}{\sqrt{d_h}}$, so it is the square root of the "
+         r"factor in the variance: $\sqrt{\frac{2}{1+\alpha^2}}$."),
         ("kaiming growth per layer", "activation-factor", kaiming.second_moment_factor(alpha_),
-         "(1 + alpha^2)/2 is what the leaky ReLU alone does to the second moment, E[sigma(z)^2]/Var(z). The "
-         "layer also sums d_h weighted inputs of variance 2/d_h each, a factor d_h times 2/d_h = 2, so "
-         "Kaiming's 2/d_h multiplies Var(z) by 1 + alpha^2 per layer."),
+         r"This is what the leaky ReLU alone does to the second moment, "
+         r"$\mathbb{E}[\sigma(z)^2]/\operatorname{Var}(z)$. The layer also sums $d_h$ inputs weighted with "
+         r"variance $\frac{2}{d_h}$ each, a factor $2$, so Kaiming's $\frac{2}{d_h}$ multiplies "
+         r"$\operatorname{Var}(z)$ by $1 + \alpha^2$ per layer."),
         ("kaiming growth per layer", "no-growth", sp.Integer(1),
-         "Kaiming's 2/d_h keeps the variance only for the plain ReLU (alpha = 0). With a leaky ReLU the "
-         "negative half also passes alpha^2 of its second moment, so each layer multiplies the variance by "
-         "1 + alpha^2, and the factors compound from layer to layer."),
+         r"Kaiming's $\frac{2}{d_h}$ keeps the variance only for the plain ReLU ($\alpha = 0$). A leaky ReLU "
+         r"also passes $\alpha^2$ of the negative half's second moment, so each layer multiplies the variance "
+         r"by $1 + \alpha^2$, and the factors compound with depth."),
         ("kaiming growth per layer", "growth-slope-not-squared", 1 + alpha_,
-         "On the negative half sigma(z) = alpha z contributes alpha^2 z^2 to the second moment, not alpha "
-         "z^2: the factor per layer is 1 + alpha^2, which agrees with 1 + alpha only at alpha = 1."),
+         r"On the negative half $\sigma(z) = \alpha z$ contributes $\alpha^2 z^2$ to the second moment, not "
+         r"$\alpha z^2$: the factor per layer is $1 + \alpha^2$, which equals $1 + \alpha$ only at $\alpha = 1$."),
     ):
         if _differs(wrong, right[answer], slopes, width):
             sol.misconception(answer, id, wrong, why)

@@ -329,30 +329,32 @@ def _misconceptions(sol: Solution) -> None:
     """The usual slips in (b): each gives another value than the right one at every x != 0."""
     a = sp.Abs(x)
     sol.misconception("g'(x)", "constant-denominator", 1 / (1 + a),
-                      "The denominator depends on x too: the quotient rule gives ((1 + |x|) - x d|x|/dx) / "
-                      "(1 + |x|)^2, and x d|x|/dx = |x|, so g'(x) = 1/(1 + |x|)^2. Treating 1 + |x| as a "
-                      "constant leaves 1/(1 + |x|).")
+                      r"The denominator depends on $x$ too: the quotient rule gives "
+                      r"$g'(x) = \frac{(1 + |x|) - x \frac{d|x|}{dx}}{(1 + |x|)^2}$ and $x \frac{d|x|}{dx} = |x|$, "
+                      r"so $g'(x) = \frac{1}{(1 + |x|)^2}$. Holding $1 + |x|$ constant leaves "
+                      r"$\frac{1}{1 + |x|}$.")
     sol.misconception("g'(x)", "quotient-rule-sign", (1 + 2 * a) / (1 + a) ** 2,
-                      "The quotient rule subtracts: (u/v)' = (u'v - uv')/v^2. Adding the two terms gives "
-                      "(1 + 2|x|)/(1 + |x|)^2, which decays like 2/|x| instead of 1/x^2 and so hides how fast "
-                      "the gradient of a saturated unit vanishes.")
+                      r"The quotient rule subtracts: $\left(\frac{u}{v}\right)' = \frac{u'v - uv'}{v^2}$. "
+                      r"Adding the two terms gives a slope that decays like $\frac{2}{|x|}$ instead of "
+                      r"$\frac{1}{x^2}$, hiding how fast the gradient of a saturated unit vanishes.")
     sol.misconception("g'(x), x < 0", "no-absolute-value", 1 / (1 + xn) ** 2,
-                      "For x < 0, |x| = -x, so g(x) = x/(1 - x) and g'(x) = 1/(1 - x)^2 = 1/(1 + |x|)^2. "
-                      "Differentiating x/(1 + x) as if |x| were x gives 1/(1 + x)^2, which is right only "
-                      "for x > 0 and blows up at x = -1.")
+                      r"For $x < 0$, $|x| = -x$, so $g(x) = \frac{x}{1 - x}$ and "
+                      r"$g'(x) = \frac{1}{(1 - x)^2} = \frac{1}{(1 + |x|)^2}$. Differentiating "
+                      r"$\frac{x}{1 + x}$ as if $|x|$ were $x$ is right only for $x > 0$ and blows up at $x = -1$.")
     sol.misconception("g'(x), x < 0", "abs-slope-one", (1 - 2 * xn) / (1 - xn) ** 2,
-                      "The slope of |x| is sign(x): -1 for x < 0, not 1. With d|x|/dx = 1 the numerator "
-                      "becomes 1 + |x| - x = 1 - 2x instead of 1 + |x| - x sign(x) = 1.")
+                      r"The slope of $|x|$ is $\operatorname{sign}(x)$, which is $-1$ for $x < 0$. With "
+                      r"$\frac{d|x|}{dx} = 1$ the numerator becomes $1 + |x| - x = 1 - 2x$ instead of "
+                      r"$1 + |x| - x \operatorname{sign}(x) = 1$.")
     sol.misconception("g'(0)", "value-for-slope", 0,
-                      "g(0) = 0 is the value at 0, not the slope. The difference quotient (g(h) - g(0))/h = "
-                      "1/(1 + |h|) tends to 1 from both sides, so g'(0) = 1, the steepest point of g.")
+                      r"$g(0) = 0$ is the value at $0$, not the slope. The difference quotient "
+                      r"$\frac{g(h) - g(0)}{h} = \frac{1}{1 + |h|}$ tends to $1$ from both sides, so "
+                      r"$g'(0) = 1$, the steepest point of $g$.")
     sol.misconception("lim g at +oo", "unbounded", sp.oo,
-                      "g(x) = x/(1 + |x|) never reaches 1 in size: for x > 0 it is 1 - 1/(1 + x), which "
-                      "tends to 1. Softsign saturates like tanh; only its approach to 1 is slower.")
+                      r"$g$ never reaches $1$ in size: for $x > 0$, $g(x) = 1 - \frac{1}{1 + x}$, which tends "
+                      r"to $1$. Softsign saturates like $\tanh$; only its approach to $1$ is slower.")
     sol.misconception("lim g at +oo", "slope-limit", 0,
-                      "0 is the limit of the slope g'(x), not of g: the unit saturates at 1 while its "
-                      "gradient vanishes.")
-
+                      r"This is the limit of the slope $g'(x)$, not of $g$: the unit saturates at $1$ while "
+                      r"its gradient vanishes.")
 
 def _plot(path, table: dict) -> None:
     xs = np.linspace(-8, 8, 801)

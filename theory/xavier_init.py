@@ -83,7 +83,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         ).step(rf"{NOTATION.printed(n)}\,\sigma^2 v", lambda n: n * s2 * v, r"independence; zero means",
                given={mW: 0, mu: 0, vW: s2, vu: v})
     pc = sol.part("c", "The compromise", r"Combine the conditions $n_{\mathrm{in}}\sigma^2 = 1$ and "
-                  r"$n_{\mathrm{out}}\sigma^2 = 1$.")
+                  r"$n_{\mathrm{out}}\sigma^2 = 1$, and evaluate the variance and the uniform limit at "
+                  rf"$n_{{\mathrm{{in}}}} = {p.fan_in}$, $n_{{\mathrm{{out}}}} = {p.fan_out}$.")
     derived = glorot_variance(n_in, n_out)
     pc.claim("harmonic", r"$\sigma^2 = 2/(n_{\mathrm{in}} + n_{\mathrm{out}})$ is the harmonic mean of "
              r"$1/n_{\mathrm{in}}$ and $1/n_{\mathrm{out}}$.",
@@ -158,32 +159,38 @@ def _misconceptions(sol: Solution, at: dict) -> None:
     right = glorot_variance(n_in, n_out)
     for id, wrong, why in (
         ("forward-only", 1 / n_in,
-         "1/n_in keeps only the forward variance (LeCun's choice); the gradients flowing back then change "
-         "by the factor n_out/n_in per layer. Glorot asks for both n_in sigma^2 = 1 and n_out sigma^2 = 1, "
-         "which only equal fans allow, and takes the compromise 2/(n_in + n_out)."),
+         r"This keeps only the forward variance (LeCun's choice); the gradients flowing back then change by "
+         r"the factor $n_{\mathrm{out}}/n_{\mathrm{in}}$ per layer. Both $n_{\mathrm{in}}\sigma^2 = 1$ and "
+         r"$n_{\mathrm{out}}\sigma^2 = 1$ hold only for equal fans; Glorot takes the compromise "
+         r"$\sigma^2 = \frac{2}{n_{\mathrm{in}} + n_{\mathrm{out}}}$."),
         ("backward-only", 1 / n_out,
-         "1/n_out keeps only the variance of the gradients; the activations then change by the factor "
-         "n_in/n_out per layer. The compromise averages the two conditions: (n_in + n_out) sigma^2 / 2 = 1."),
+         r"This keeps only the variance of the gradients; the activations then change by the factor "
+         r"$n_{\mathrm{in}}/n_{\mathrm{out}}$ per layer. The compromise averages the two conditions: "
+         r"$\frac{n_{\mathrm{in}} + n_{\mathrm{out}}}{2}\sigma^2 = 1$."),
         ("arithmetic-mean", (1 / n_in + 1 / n_out) / 2,
-         "Averaging the two variances 1/n_in and 1/n_out is not Glorot's compromise: it averages the fans, "
-         "(n_in + n_out)/2 sigma^2 = 1, which gives the harmonic mean 2/(n_in + n_out) of the variances."),
+         r"Averaging the two variances $\frac{1}{n_{\mathrm{in}}}$ and $\frac{1}{n_{\mathrm{out}}}$ is not "
+         r"Glorot's compromise: it averages the fans, $\frac{n_{\mathrm{in}} + n_{\mathrm{out}}}{2}\sigma^2 = 1$, "
+         r"which gives the harmonic mean $\frac{2}{n_{\mathrm{in}} + n_{\mathrm{out}}}$ of the variances."),
         ("missing-half", 1 / (n_in + n_out),
-         "Adding the two conditions gives (n_in + n_out) sigma^2 = 2, not 1: the compromise is the average "
-         "of the two gains, so sigma^2 = 2/(n_in + n_out). Without the 2 each layer halves the variance."),
+         r"Adding the two conditions gives $(n_{\mathrm{in}} + n_{\mathrm{out}})\sigma^2 = 2$, not $1$: "
+         r"the compromise is $\sigma^2 = \frac{2}{n_{\mathrm{in}} + n_{\mathrm{out}}}$. Without the $2$ each "
+         r"layer halves the variance."),
         ("relu-gain", 2 / n_in,
-         "2/n_in is He initialisation: its factor 2 makes up for a ReLU zeroing half of the inputs. A linear "
-         "layer (or tanh near 0) loses nothing, and Glorot also balances the backward pass: 2/(n_in + n_out)."),
+         r"This is He initialisation: its factor $2$ makes up for a ReLU zeroing half of the inputs. A linear "
+         r"layer (or $\tanh$ near $0$) loses nothing, and Glorot also balances the backward pass: "
+         r"$\sigma^2 = \frac{2}{n_{\mathrm{in}} + n_{\mathrm{out}}}$."),
     ):
         if _differs(wrong, right, at):
             sol.misconception("sigma^2", id, wrong, why)
     r = sp.sqrt(3 * right).subs(at)
     for id, wrong, why in (
         ("deviation-as-limit", sp.sqrt(right).subs(at),
-         "The limit r is not the standard deviation: U(-r, r) has variance r^2/3, so matching sigma^2 = "
-         "2/(n_in + n_out) needs r = sqrt(3 sigma^2) = sqrt(6/(n_in + n_out))."),
+         r"The limit $r$ is not the standard deviation: $U(-r, r)$ has variance $\frac{r^2}{3}$, so matching "
+         r"$\sigma^2 = \frac{2}{n_{\mathrm{in}} + n_{\mathrm{out}}}$ needs "
+         r"$r = \sqrt{3\sigma^2} = \sqrt{\frac{6}{n_{\mathrm{in}} + n_{\mathrm{out}}}}$."),
         ("width-as-limit", sp.sqrt(12 * right).subs(at),
-         "The variance (b - a)^2/12 of U(a, b) uses the whole width b - a = 2r, which gives r^2/3. Using r "
-         "as the width gives r^2/12 and a limit twice too large."),
+         r"The variance $\frac{(b - a)^2}{12}$ of $U(a, b)$ uses the whole width $b - a = 2r$, which gives "
+         r"$\frac{r^2}{3}$. Using $r$ as the width gives $\frac{r^2}{12}$ and a limit twice too large."),
     ):
         if _differs(wrong, r, {}):
             sol.misconception("uniform limit r", id, wrong, why)
