@@ -56,13 +56,14 @@ def solve(p: Params, ctx: Context) -> Solution:
     width = sp.Rational(repr(p.width))
     claimed = float(mean(b).subs(b, width))
     simulated = ctx.monte_carlo("a.mean", lambda rng, n: sim.draw(rng, n, p.width), claimed)
-    part.claim("mc", rf"Simulation: the mean of $U(0, {{p.width:g}})$ is ${{claimed:g}}$.", simulated)
+    part.claim("mc", rf"Simulation: the mean of $U(0, {{p.width:g}})$ is ${{part.quote(claimed, 'mc')}}$.", simulated,
+               value=claimed)  # a number in a sentence is quoted from the value its claim checked
     sol.answer("mean", mean(b), claims=("a.mc",),  # judged by the simulation, at the width in force
                check=witness.at({{b: width}}, witness.monte_carlo(simulated, "simulated mean")))
-    sol.misconception("mean", "upper-end", b, "The mean is the middle of the interval, b/2, not its end b.")
+    sol.misconception("mean", "upper-end", b, "The mean is the middle of the interval, $b/2$, not its end $b$.")
     if width != 6:  # where b^2/12 = b/2 the mistake cannot be told from the answer
         sol.misconception("mean", "variance-for-mean", b**2 / 12,
-                          "b^2/12 is the variance of U(0, b), its spread, not its centre b/2.")
+                          r"$b^2/12$ is the variance of $U(0, b)$, its spread, not its centre $b/2$.")
     return sol
 
 
