@@ -448,7 +448,8 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
              value=float(lam[-1]), aside=True)
     pd.text(r"Since $w_k - w^* = A^k(w_0 - w^*)$, GD converges when $|1 - \alpha\lambda_i/N| < 1$ for "
             r"every eigenvalue $\lambda_i$ of $X^\top X$, i.e. $0 < \alpha < 2N/\lambda_{\max}$ (cross-checked). "
-            rf"For the random data $\lambda_{{\max}} = {pd.quote(float(lam[-1]), 'lam-max', '.6g')}$, with $N = {p.N}$.")
+            rf"For the random data $\lambda_{{\max}} = {pd.quote(float(lam[-1]), 'lam-max', '.6g')}$, "
+            rf"with $N = {p.N}$.")
     u = sp.Symbol("u", real=True)  # u = alpha lambda / N, the step along one eigenvector
     quad = sp.Poly(sp.expand((1 - u) ** 2 - 1), u)  # |1 - u| < 1 iff this is negative
     roots = sorted(sp.roots(quad))

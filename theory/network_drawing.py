@@ -111,7 +111,7 @@ _BINARY = {ast.Add: "+", ast.Sub: "-"}
 def equation_tex(text: str) -> str:
     """The equation as the question writes it, in LaTeX: the user's order of terms kept (SymPy would sort
     them), names subscripted, activations as drawn; brackets grow outwards and the formula may break after
-    any + inside them."""
+    any + inside them, or after the dot between a weight and the unit it multiplies."""
 
     def depth(n: ast.AST) -> int:
         inner = max((depth(c) for c in ast.iter_child_nodes(n)), default=0)
@@ -131,8 +131,9 @@ def equation_tex(text: str) -> str:
         if isinstance(n, ast.BinOp) and type(n.op) in _BINARY:
             right = grouped(n.right) if isinstance(n.op, ast.Sub) else tex(n.right)
             return f"{tex(n.left)} {_BINARY[type(n.op)]} {right}"
-        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
-            return rf"{grouped(n.left)}\,{grouped(n.right)}"
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):  # a weight times a unit: a line may break there
+            joint = r" \cdot " if isinstance(n.right, ast.Call) else r"\,"
+            return f"{grouped(n.left)}{joint}{grouped(n.right)}"
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div):
             return rf"\frac{{{tex(n.left)}}}{{{tex(n.right)}}}"
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow):
