@@ -219,7 +219,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         notation=notation(dL),
         question=(
             r"The mean squared loss $\mathcal{L}(w) = \frac{1}{2N}\lVert Xw - y\rVert^2$, "
-            r"$X\in\mathbb{R}^{N\times D}$, minimised by gradient descent (step $\alpha$, start $w_0$)."
+            r"$X\in\mathbb{R}^{N\times D}$, minimised by gradient descent (step $\alpha$, start $w_0$). "
+            rf"The numeric checks use random data with $N = {p.N}$ samples of $D = {p.D}$ features."
         ),
     )
     data = _data(p, ctx)
@@ -440,8 +441,15 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
              rf"iterates of a plain gradient-descent loop {which}.",
              prove.close(max(gaps), 0.0, rtol=0.0, atol=1e-10, what="largest relative gap"), aside=True)
 
+    lam = data["lam"]
+    top = float(np.linalg.norm(X, 2)) ** 2  # the largest singular value of X, squared
+    pd.claim("lam-max", r"NumPy's largest singular value of the random $X$, squared, is the same "
+             r"$\lambda_{\max}(X^\top X)$.", prove.close(top, float(lam[-1]), rtol=1e-12, what="sigma_max(X)^2"),
+             value=float(lam[-1]), aside=True)
     pd.text(r"Since $w_k - w^* = A^k(w_0 - w^*)$, GD converges when $|1 - \alpha\lambda_i/N| < 1$ for "
-            r"every eigenvalue $\lambda_i$ of $X^\top X$, i.e. $0 < \alpha < 2N/\lambda_{\max}$ (cross-checked).")
+            r"every eigenvalue $\lambda_i$ of $X^\top X$, i.e. $0 < \alpha < 2N/\lambda_{\max}$ (cross-checked). "
+            rf"For the random data $\lambda_{{\max}} = {pd.quote(float(lam[-1]), 'lam-max', '.6g')}$, "
+            rf"with $N = {p.N}$.")
     u = sp.Symbol("u", real=True)  # u = alpha lambda / N, the step along one eigenvector
     quad = sp.Poly(sp.expand((1 - u) ** 2 - 1), u)  # |1 - u| < 1 iff this is negative
     roots = sorted(sp.roots(quad))
@@ -453,7 +461,6 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
              stable, latex=r"0 < \alpha < \frac{2N}{\lambda_{\max}(X^\top X)}",
              value=sp.And(sp.Lt(0, alpha_, evaluate=False), sp.Lt(alpha_, stable_limit(lam_max_, N_))),
              aside=True)
-    lam = data["lam"]
     limit = float(stable_limit(lam[-1], p.N))
     rho = lambda a: float(np.max(np.abs(1 - a * lam / p.N)))  # noqa: E731
     Q = np.linalg.eigh(X.T @ X)[1]
@@ -493,20 +500,23 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
                check=witness.at({lam_: sp.Float(lam[-1], 17), N_: p.N}, threshold))
     sol.answer("stability limit (random data)", limit, claims=("d.rate-inside", "d.rate-outside"), check=threshold)
     sol.misconception("stability limit", "missing-N", 2 / lam_,
-                      "The loss carries 1/(2N), so its gradient is (1/N) X^T (X w - y) and the iteration matrix is "
-                      "I - (alpha/N) X^T X. Its eigenvalues 1 - alpha lambda/N stay inside (-1, 1) up to alpha = "
-                      "2N/lambda_max; without the N the limit is N times too small.")
+                      r"The loss carries $\frac{1}{2N}$, so its gradient is $\frac{1}{N}X^\top(Xw - y)$ and the "
+                      r"iteration matrix $I - \frac{\alpha}{N}X^\top X$; its eigenvalues $1 - \alpha\lambda_i/N$ "
+                      r"stay in $(-1, 1)$ up to $\alpha = 2N/\lambda_{\max}$. Without the $N$ the limit is $N$ "
+                      r"times too small.")
     sol.misconception("stability limit", "monotone-limit", N_ / lam_,
-                      "alpha = N/lambda_max is where the top direction stops converging monotonically and starts "
-                      "to zig-zag; GD still converges as long as |1 - alpha lambda_max/N| < 1, i.e. up to "
-                      "2N/lambda_max.")
+                      r"This is where the top direction stops converging monotonically and starts to zig-zag; "
+                      r"GD still converges while $|1 - \alpha\lambda_{\max}/N| < 1$, i.e. up to "
+                      r"$\alpha = 2N/\lambda_{\max}$.")
     if lam[-1] - lam[0] > 0.02 * lam[-1]:
         sol.misconception("stability limit (random data)", "smallest-eigenvalue", 2 * p.N / float(lam[0]),
-                          "Every direction must contract, and the largest eigenvalue of X^T X is the first to "
-                          "overshoot: the limit is 2N/lambda_max. 2N/lambda_min lets the steepest direction diverge.")
+                          r"Every direction must contract, and the largest eigenvalue of $X^\top X$ is the first "
+                          r"to overshoot: the limit is $2N/\lambda_{\max}$. A step of $2N/\lambda_{\min}$ lets the "
+                          r"steepest direction diverge.")
     sol.misconception("stability limit (random data)", "trace-for-max", 2 * p.N / float(np.sum(lam)),
-                      "2N/trace(X^T X) is a safe step (the trace exceeds lambda_max) but not the limit: GD converges "
-                      "up to 2N/lambda_max, the largest eigenvalue alone.")
+                      r"A step below $2N/\operatorname{tr}(X^\top X)$ is safe, since the trace exceeds "
+                      r"$\lambda_{\max}$, but that is not the limit: GD converges up to $2N/\lambda_{\max}$, the "
+                      r"largest eigenvalue alone.")
 
 
 def _threshold(X: np.ndarray, y: np.ndarray, w0: np.ndarray, lam: np.ndarray, n: int, edge: float) -> Check:

@@ -377,12 +377,6 @@ def _differs(wrong: sp.Expr, right: sp.Expr, at: dict) -> bool:
     return abs(a - b) > 0.01 * abs(b) + 1e-9
 
 
-def _plain(u: nn.Neuron) -> str:
-    """A neuron as plain text for the terminal: h = sigmoid(w1*x)."""
-    z = " + ".join([f"{w}*{s}" for s, w in u.edges] + list(u.biases)) or "0"
-    return f"{u.name} = {z}" if u.activation == "identity" else f"{u.name} = {u.activation}({z})"
-
-
 def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
     pa = sol.part("a", "The outputs", r"Write $y_1$ and $y_2$ in terms of $x$ and $\mathbf w$.")
     if p.wiring == WIRING:
@@ -433,14 +427,15 @@ def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
         if _differs(unsquashed[name], right, at):
             sol.misconception(name, f"{name}-hidden-unsquashed", explicit(unsquashed[name]),
                               "The shared hidden layer applies its activation before the heads read it: "
-                              + "; ".join(_plain(u) for u in net.units if u.name not in ("y1", "y2"))
+                              + "; ".join(rf"${tex_name(u.name)} = {describe(u)}$" for u in net.units
+                                          if u.name not in ("y1", "y2"))
                               + ". Passing the weighted input straight to the heads leaves out that nonlinearity.")
     _, pre = compose(net.units, {"x": X, **W})
     if _differs(pre["y2"], composed["y2"], at):
         sol.misconception("y2", "y2-output-unsquashed", explicit(pre["y2"]),
-                          "y2 is the classification head: a sigmoid of its weighted input, so that it is a "
-                          "probability in (0, 1) for the cross-entropy. Without the output sigmoid it is only "
-                          "the pre-activation.")
+                          r"The classification head $y_2$ is a sigmoid of its weighted input, so that it is a "
+                          r"probability in $(0, 1)$ for the cross-entropy. Without the output sigmoid it is only "
+                          r"the pre-activation.")
 
 
 def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict, dict]:
@@ -645,21 +640,21 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
 
 
 SLIPS = {
-    "regression-path-only": "w1 feeds the shared hidden layer, which reaches the loss through both heads: dl/dw1 "
-    "is the sum of the path through y1 (regression) and the path through y2 (classification). Keeping only the "
-    "regression path ignores that the classification loss also depends on w1.",
-    "classification-path-only": "w1 feeds the shared hidden layer, which reaches the loss through both heads: "
-    "dl/dw1 is the sum of the path through y1 and the path through y2. Keeping only the classification path "
-    "ignores the regression loss, which depends on w1 as well.",
-    "hidden-derivative-dropped": "The chain rule passes through the hidden unit's activation: its derivative "
-    "(for a sigmoid, h (1 - h)) multiplies everything that flows back to w1. Leaving it out treats the hidden "
-    "layer as linear.",
-    "output-derivative-dropped": "The classification delta is dl/dz for the pre-activation z of y2: dl/dy2 times "
-    "the output sigmoid's derivative y2 (1 - y2), which together simplify to (y2 - t2). Using dl/dy2 alone "
-    "leaves out the output sigmoid.",
-    "sheet-sign": "The sheet prints l_cls without its minus sign; that is the log-likelihood, which is largest at "
-    "y2 = t2, so minimising it pushes the classifier away from its target. With the cross-entropy, -[t2 ln y2 + "
-    "(1 - t2) ln(1 - y2)], the classification term of the gradient has the opposite sign.",
+    "regression-path-only": r"$w_1$ feeds the shared hidden layer, which reaches the loss through both heads: "
+    r"$\partial l/\partial w_1$ is the sum of the path through $y_1$ (regression) and the path through $y_2$ "
+    r"(classification). Keeping only the regression path ignores that the classification loss depends on $w_1$ too.",
+    "classification-path-only": r"$w_1$ feeds the shared hidden layer, which reaches the loss through both heads: "
+    r"$\partial l/\partial w_1$ is the sum of the path through $y_1$ and the path through $y_2$. Keeping only the "
+    r"classification path ignores the regression loss, which depends on $w_1$ as well.",
+    "hidden-derivative-dropped": r"The chain rule passes through the hidden unit's activation: its derivative "
+    r"(for a sigmoid, $h(1 - h)$) multiplies everything that flows back to $w_1$. Leaving it out treats the hidden "
+    r"layer as linear.",
+    "output-derivative-dropped": r"The classification delta is $\partial l/\partial z_{y_2}$: $\partial l/\partial "
+    r"y_2$ times the output sigmoid's derivative $y_2(1 - y_2)$, which together simplify to $y_2 - t_2$. Using "
+    r"$\partial l/\partial y_2$ alone leaves out the output sigmoid.",
+    "sheet-sign": r"The sheet prints $l_{cls}$ without its minus sign: that is the log-likelihood, largest at "
+    r"$y_2 = t_2$, so minimising it pushes the classifier away from its target. With the cross-entropy "
+    r"$-[t_2\ln y_2 + (1 - t_2)\ln(1 - y_2)]$ the classification term of the gradient has the opposite sign.",
 }
 
 
@@ -828,7 +823,10 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         wrong_losses["loss-log10"] = loss_value(y1, y2, t1, t2, sign, "10")
     for id, wrong in wrong_losses.items():
         if _differs(wrong, loss, {}):
-            sol.misconception("loss", id, wrong, LOSS_SLIPS[id])
+            why = LOSS_SLIPS[id] if id != "loss-log10" or b == "e" else (
+                rf"The loss is taken with ${logbase.tex(b)}$ (see the erratum of (b)): a calculator's log key "
+                rf"(base $10$) gives values ${logbase.tex(b)} 10$ times too small.")
+            sol.misconception("loss", id, wrong, why)
     sol.answer("dl/dw1", g_exact[p.cls_sign], claims=("c.engine",),
                check=witness.close(adj[g.names["w1"]], rtol=1e-12, what="the engine's reverse sweep",
                                    atol=1e-14 * max(1.0, abs(float(loss)))))
@@ -843,11 +841,11 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
 
 
 LOSS_SLIPS = {
-    "loss-sheet-sign": "The sheet prints l_cls without its minus sign. The cross-entropy is -[t2 ln y2 + (1 - t2) "
-    "ln(1 - y2)], which is positive; the printed sum is its negative, the log-likelihood, and makes the loss "
-    "smaller the worse the classifier does.",
-    "loss-log10": "The cross-entropy's ln is the natural logarithm: the log key of a calculator (base 10) gives "
-    "values ln 10 = 2.303 times too small.",
+    "loss-sheet-sign": r"The sheet prints $l_{cls}$ without its minus sign. The cross-entropy $-[t_2\ln y_2 + "
+    r"(1 - t_2)\ln(1 - y_2)]$ is positive; the printed sum is its negative, the log-likelihood, which makes the "
+    r"loss smaller the worse the classifier does.",
+    "loss-log10": r"The cross-entropy's $\ln$ is the natural logarithm: a calculator's log key (base $10$) gives "
+    r"values $\ln 10$ times too small.",
 }
 
 

@@ -178,7 +178,8 @@ def solve(p: Params, ctx: Context) -> Solution:
 
 
 def _parameters(sol: Solution, p: Params, ctx: Context) -> None:
-    pa = sol.part("1a", "Parameters", r"How many weights and biases does the network learn?")
+    pa = sol.part("1a", "Parameters", r"How many weights and biases does the network learn? (Worked example: "
+                  rf"$D = {p.D}$, $M = {p.M}$, $K = {p.K}$.)")
     P_sym = param_count(D_, M_, K_)
     pa.chain("P", "P").define(
         r"DM + M + MK + K", D_ * M_ + M_ + M_ * K_ + K_,
@@ -215,10 +216,10 @@ def _parameters(sol: Solution, p: Params, ctx: Context) -> None:
     sol.answer("parameters", P_sym, check=counted, claims=("1a.random",))
     sol.answer("parameters (example)", P_ex, check=counted_ex, claims=("1a.example",), rtol=0.0)
     no_bias, softmax_layer = D_ * M_ + M_ * K_, P_sym + (K_ + 1) * K_
-    forgot = ("A bias is learned too: one per hidden unit and one per output unit, M + K of them "
-              "beside the DM + MK weights, so the count is (D+1)M + (M+1)K.")
-    layer = ("The softmax only normalises the K outputs, exp(z_k) over the sum of exp(z_j): it has no "
-             "weights or biases of its own, so it adds nothing to (D+1)M + (M+1)K.")
+    forgot = (r"A bias is learned too: one per hidden unit and one per output unit, $M + K$ of them beside "
+              r"the $DM + MK$ weights, so the count is $(D+1)M + (M+1)K$.")
+    layer = (r"The softmax only normalises the $K$ outputs, $y_k = e^{z_k}/\sum_j e^{z_j}$: it has no weights "
+             r"or biases of its own, so it adds nothing to $(D+1)M + (M+1)K$.")
     sol.misconception("parameters", "forgotten-biases", no_bias, forgot)
     sol.misconception("parameters", "softmax-as-layer", softmax_layer, layer)
     example = {D_: p.D, M_: p.M, K_: p.K}
@@ -322,30 +323,31 @@ def _operations(sol: Solution, p: Params, ctx: Context) -> None:
     ], caption=rf"Worked example: $D={p.D}$, $M={p.M}$, $K={p.K}$, $N={p.N}$, "
                rf"$a={p.act_cost}$, $c={p.loss_cost}$.", aside=True)
     sol.answer("forward ops", F_sym, check=counted_f, claims=("1b.counted-forward",))
-    sol.answer("finite-difference ops", T_sym, check=counted_fd, claims=("1b.counted-fd",))
+    # shown factored: expanded it is a box of 25 terms
+    sol.answer("finite-difference ops", sp.factor(T_sym), check=counted_fd, claims=("1b.counted-fd",))
     sol.answer("backprop ops", sp.expand(F_sym + B_sym), check=counted_bp, claims=("1b.counted-bp",))
     sol.misconception("forward ops", "bias-additions-forgotten",
                       N_ * ((2 * D_ - 1) * M_ + (2 * M_ - 1) * K_ + a_ * (M_ + K_) + c_ + 1),
-                      "A unit with D inputs makes D multiplications and D - 1 additions to sum them, and "
-                      "then one more addition for its bias: 2D operations per hidden unit and 2M per output "
-                      "unit, not 2D - 1 and 2M - 1.")
+                      r"A unit with $D$ inputs makes $D$ multiplications and $D - 1$ additions to sum them, "
+                      r"then one more addition for its bias: $2D$ operations per hidden unit and $2M$ per "
+                      r"output unit, not $2D - 1$ and $2M - 1$.")
     if any(nd[0] > 1 for nd in measured):  # the counted networks must have more than one sample to tell
         sol.misconception("forward ops", "per-sample-count", sp.expand(F_sym / N_),
-                          "The forward pass runs over all N rows of X: every per-sample operation happens N "
-                          "times, and averaging the N losses costs N more. The count for one sample must be "
-                          "multiplied by N.")
+                          r"The forward pass runs over all $N$ rows of $X$: every per-sample operation happens "
+                          r"$N$ times, and averaging the $N$ losses costs $N$ more, so the count for one sample "
+                          r"is multiplied by $N$.")
     P = param_count(D_, M_, K_)
     # the slip in its own form, P (F + 4): expanded it is a line of 25 terms
     sol.misconception("finite-difference ops", "one-pass-per-parameter", P * (F_sym + 4),
-                      "The two-sided difference needs the loss at theta + h e_i and at theta - h e_i: two "
-                      "forward passes for every parameter, so the count is P (2F + 4), not P (F + 4).")
+                      r"The two-sided difference needs the loss at $\theta + he_i$ and at $\theta - he_i$: two "
+                      r"forward passes for every parameter, so the count is $P(2F + 4)$, not $P(F + 4)$.")
     sol.misconception("finite-difference ops", "passes-shared", sp.expand(2 * F_sym + 4 * P),
-                      "Each parameter is perturbed on its own, so each of the P partial derivatives needs its "
-                      "own pair of forward passes; moving all parameters at once gives one directional "
-                      "derivative, not the gradient. The count is P (2F + 4), not 2F + 4P.")
+                      r"Each of the $P$ partial derivatives needs its own pair of forward passes; moving all "
+                      r"parameters at once gives one directional derivative, not the gradient. The count is "
+                      r"$P(2F + 4)$, not $2F + 4P$.")
     sol.misconception("backprop ops", "backward-only", sp.expand(B_sym),
-                      "Backpropagation needs the activations of a forward pass before it can go backward: "
-                      "its cost is the forward pass F plus the backward pass B, not B alone.")
+                      r"Backpropagation needs the activations of a forward pass before it can go backward: "
+                      r"its cost is the forward pass plus the backward pass, $F + B$, not $B$ alone.")
 
 
 def _matrix_form(sol: Solution, p: Params, ctx: Context) -> None:
@@ -481,27 +483,27 @@ def _updates(sol: Solution, p: Params, ctx: Context) -> None:
         {f"({n},{b})": ({N_: n, B_: b, E_: 2}, loops[n, b, False]) for n, b in pairs},
         "updates counted in the simulated loop over 2 epochs, last batch kept"))
     sol.misconception("updates formula", "floor-batches", E_ * sp.floor(N_ / B_),
-                      "N/B batches rounded down drops the last, shorter batch; it still makes an update "
-                      "unless it is dropped on purpose, so an epoch has the ceiling of N/B batches.")
+                      r"Rounding $N/B$ down drops the last, shorter batch; it still makes an update unless "
+                      r"it is dropped on purpose, so an epoch has $\lceil N/B\rceil$ batches.")
     sol.misconception("updates formula", "no-rounding", E_ * N_ / B_,
-                      "The number of batches is a whole number: N/B rounded up (the last batch may be "
-                      "shorter). E N/B is not even an integer unless B divides N.")
+                      r"The number of batches is a whole number, $\lceil N/B\rceil$ (the last batch may be "
+                      r"shorter); $EN/B$ is not even an integer unless $B$ divides $N$.")
     if rest:
         sol.misconception(f"updates: {mb}", "last-batch-dropped", derived[mb_drop],
-                          f"{p.samples} is not a multiple of {p.batch}: the last batch of each epoch holds "
-                          f"only {rest} samples but still makes an update, so an epoch has the ceiling, not "
-                          f"the floor, of N/B batches.")
+                          rf"$N = {_fmt(p.samples)}$ is not a multiple of $B = {p.batch}$: the last batch of "
+                          rf"each epoch holds only ${rest}$ samples but still makes an update, so an epoch has "
+                          r"$\lceil N/B\rceil$ batches, not $\lfloor N/B\rfloor$.")
     if p.epochs > 1:
         sol.misconception(f"updates: {mb}", "epochs-forgotten", per_epoch,
-                          f"That is the count for one epoch; each of the {p.epochs} epochs repeats every batch, "
-                          "so the updates are E times the batches per epoch.")
+                          rf"This counts one epoch; each of the $E = {p.epochs}$ epochs repeats every batch, "
+                          r"so the updates are $E\lceil N/B\rceil$.")
         sol.misconception("updates: SGD", "sgd-epochs-forgotten", sp.Integer(p.samples),
-                          f"SGD makes one update per sample in every epoch: N per epoch, so E N over the "
-                          f"{p.epochs} epochs, not N.")
+                          rf"SGD makes one update per sample in every epoch: $N$ per epoch, so $EN$ over the "
+                          rf"$E = {p.epochs}$ epochs, not $N$.")
     if p.samples > 1:
         sol.misconception("updates: full batch", "full-batch-per-sample", derived["SGD"],
-                          "Full-batch gradient descent averages the gradient over all N samples and then "
-                          "makes one update: one per epoch, E in all. One update per sample is SGD.")
+                          r"Full-batch gradient descent averages the gradient over all $N$ samples and then "
+                          r"makes one update: one per epoch, $E$ in all. One update per sample is SGD.")
 
 
 if __name__ == "__main__":

@@ -104,6 +104,53 @@ def _with_slope(text: str, tree: ast.expr, slope: float) -> str:
     return text
 
 
+_SIZES = ("", r"\bigl", r"\Bigl")  # brackets by how many calls they enclose
+_BINARY = {ast.Add: "+", ast.Sub: "-"}
+
+
+def equation_tex(text: str) -> str:
+    """The equation as the question writes it, in LaTeX: the user's order of terms kept (SymPy would sort
+    them), names subscripted, activations as drawn; brackets grow outwards and the formula may break after
+    any + inside them, or after the dot between a weight and the unit it multiplies."""
+
+    def depth(n: ast.AST) -> int:
+        inner = max((depth(c) for c in ast.iter_child_nodes(n)), default=0)
+        return inner + isinstance(n, ast.Call)
+
+    def bracket(inside: str, d: int) -> str:
+        size = _SIZES[min(d, len(_SIZES) - 1)]
+        return f"{size}({inside}{size.replace('l', 'r', 1) if size else ''})" if size else f"({inside})"
+
+    def tex(n: ast.AST) -> str:
+        if isinstance(n, ast.Name):
+            return tex_name(n.id)
+        if isinstance(n, ast.Constant):
+            return f"{n.value:g}"
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            return f"-{grouped(n.operand)}"
+        if isinstance(n, ast.BinOp) and type(n.op) in _BINARY:
+            right = grouped(n.right) if isinstance(n.op, ast.Sub) else tex(n.right)
+            return f"{tex(n.left)} {_BINARY[type(n.op)]} {right}"
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):  # a weight times a unit: a line may break there
+            joint = r" \cdot " if isinstance(n.right, ast.Call) else r"\,"
+            return f"{grouped(n.left)}{joint}{grouped(n.right)}"
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div):
+            return rf"\frac{{{tex(n.left)}}}{{{tex(n.right)}}}"
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow):
+            return f"{grouped(n.left)}^{{{tex(n.right)}}}"
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+            op = FUNCTIONS.get(n.func.id, n.func.id)
+            name = nn.ACTIVATIONS.get(op) or rf"\operatorname{{{op}}}"
+            return name + bracket(", ".join(tex(a) for a in n.args), depth(n) - 1)
+        raise BadInput(f"cannot typeset {ast.dump(n)[:60]}")
+
+    def grouped(n: ast.AST) -> str:
+        return bracket(tex(n), depth(n)) if isinstance(n, (ast.BinOp, ast.UnaryOp)) and not isinstance(
+            getattr(n, "op", None), (ast.Mult, ast.Div, ast.Pow)) else tex(n)
+
+    return tex(expr.tree(text, "equation"))
+
+
 def describe(unit: nn.Neuron) -> str:
     """A neuron as LaTeX: h = act(sum w * source + b)."""
     return rf"{tex_name(unit.name)} = {nn.describe(unit)}"
@@ -122,15 +169,20 @@ def solve(p: Params, ctx: Context) -> Solution:
     for label, equation in (("a", p.net_a), ("b", p.net_b)):
         out, text, g, used = parse(equation, data, p.slope)
         units = nn.neurons(g, data)
-        part = sol.part(label, f"Network ({label})", rf"Draw the network of equation ({label}).")
+        name, typed = program(equation)[0]
+        leaky = "leaky_relu" in {FUNCTIONS.get(n.func.id) for n in ast.walk(expr.tree(typed, "equation"))
+                                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        part = sol.part(label, f"Network ({label})", rf"Draw the network of ${tex_name(name)} = "
+                        rf"{equation_tex(typed)}$" + (rf" (leaky-ReLU slope ${p.slope:g}$)." if leaky else "."))
         formula = expr.read(text, {n: sp.Symbol(n) for n in g.inputs}, functions=SYMPY_NAMES,
                             where=f"equation ({label})")
         params = sorted(str(s) for s in formula.free_symbols if str(s) not in data)
         part.diagram("network", rf"Network ({label}): inputs on the left; a neuron shows its activation, name "
                      r"and (below) bias, an edge its weight.",
                      nn.draw(units, used), [describe(u) for u in units])
-        part.text("The drawing reads the equation as neurons: " + "; ".join(f"${describe(u)}$" for u in units)
-                  + ".")
+        # plain brackets: a line may break after any + inside them
+        part.text("The drawing reads the equation as neurons: " + "; ".join(
+            "$" + describe(u).replace(r"\left(", "(").replace(r"\right)", ")") + "$" for u in units) + ".")
         shared = [u.name for u in units if sum(u.name == s for v in units for s, _ in v.edges) > 1]
         if shared:
             names = ", ".join(f"${tex_name(s)}$" for s in shared)
@@ -161,8 +213,8 @@ def solve(p: Params, ctx: Context) -> Solution:
             sol.misconception(count, f"repeated-neuron-drawn-twice-{label}", written["neurons"],
                               "A sub-expression the equation writes more than once with the same weights is computed "
                               "once: it is one neuron whose output feeds every neuron that uses it. Drawing a neuron "
-                              f"for each appearance gives {written['neurons']} neurons, a different network whose "
-                              "copies would have their own weights.")
+                              "for each appearance gives a different network, whose copies would have their own "
+                              "weights.")
         sol.answer(f"({label}) parameters", len(params), claims=(f"{label}.parameters",),
                    check=witness.equal(sp.Integer(len(drawn)), "weights and biases labelling the drawing"))
         if written["parameters"] != len(params):
@@ -174,8 +226,9 @@ def solve(p: Params, ctx: Context) -> Solution:
         biases = {b for u in units for b in u.biases}
         if biases:
             sol.misconception(f"({label}) parameters", f"biases-forgotten-{label}", len(params) - len(biases),
-                              f"The {len(biases)} biases are parameters too: each neuron's bias is learned like its "
-                              "weights. Counting only the weights on the edges leaves them out.")
+                              f"The biases ${', '.join(tex_name(b) for b in sorted(biases))}$ are parameters too: "
+                              "each neuron's bias is learned like its weights. Counting only the weights on the "
+                              "edges leaves them out.")
     return sol
 
 

@@ -371,8 +371,9 @@ def solve(p: Params, ctx: Context) -> Solution:
             (r"Two inputs, two ReLU hidden units and a sigmoid output" if p.is_default("wiring") else
              r"The network given in the parameter \texttt{wiring}")
             + r", trained with the binary cross-entropy from "
-            + (r"the parameter values of the sheet's table." if p.is_default("weights") else
-               r"the values given in the parameter \texttt{weights}.")
+            + (r"the parameter values of the sheet's table" if p.is_default("weights") else
+               r"the values given in the parameter \texttt{weights}")
+            + ": " + ", ".join(rf"${tex_name(n)} = {v:g}$" for n, v in weights.items()) + "."
         ),
     )
 
@@ -393,26 +394,29 @@ def _output_answers(sol, p, net, exact, env, pre, t, loss: sp.Expr, y_numpy: flo
     y = env[out]
     sol.answer("y", y, claims=("a.numpy",), check=witness.close(y_numpy, rtol=1e-12, atol=1e-15, what="NumPy y"))
     last = net.units[-1]
-    slips = [("no-output-sigmoid", pre[out], "The output unit is a sigmoid: y = sigma(z), not its weighted input z. "
-              "The cross-entropy needs a probability in (0, 1).")]
+    y_tex = tex_name(out)
+    slips = [("no-output-sigmoid", pre[out], rf"The output unit is a sigmoid, ${y_tex} = \sigma(z)$, not its weighted "
+              r"input $z$: the cross-entropy needs a probability in $(0, 1)$.")]
     if last.biases:
         slips.append(("output-bias-dropped", activate(last.activation, pre[out] - sum(exact[c] for c in last.biases)),
-                      "The output's weighted input includes its bias: z = sum_k w_k h_k + b."))
+                      rf"The output's weighted input includes its bias: ${y_tex} = {describe(last)}$."))
     for id, wrong, why in slips:
         if _differs([wrong], [y]):
             sol.misconception("y", id, wrong, why)
     sol.answer("loss", loss, claims=("b.numpy",),
                check=witness.close(loss_numpy, rtol=1e-12, what="NumPy cross-entropy"))
-    slips = [("loss-missing-minus", -loss, "The cross-entropy is -[t ln y + (1 - t) ln(1 - y)]: the logs of "
-              "probabilities are negative, and the minus makes the loss positive.")]
+    lg = logbase.tex(b)
+    slips = [("loss-missing-minus", -loss, rf"The cross-entropy is $-[t {lg} {y_tex} + (1 - t) {lg}(1 - {y_tex})]$: "
+              r"the logs of probabilities are negative, and the minus makes the loss positive.")]
     if t != sp.Rational(1, 2):
         slips.append(("loss-target-swapped", cross_entropy(y, 1 - t, b),
-                      "The term ln y goes with the target t and ln(1 - y) with 1 - t: the loss is small when y "
-                      "is close to t. Swapping them scores the prediction against the other class."))
+                      rf"The term ${lg} {y_tex}$ goes with the target $t$ and ${lg}(1 - {y_tex})$ with $1 - t$: the "
+                      rf"loss is small when ${y_tex}$ is close to $t$. Swapping them scores the prediction against "
+                      r"the other class."))
     if b != "10":
         slips.append(("loss-log10", cross_entropy(y, t, "10"),
-                      "The sheet's cross-entropy takes the natural logarithm unless a base is stated; a "
-                      "calculator's log key (base 10) gives values ln 10 = 2.303 times too small."))
+                      rf"The loss is taken with ${lg}$ (see the erratum of (b)); a calculator's log key (base "
+                      rf"$10$) gives values ${lg} 10$ times too small."))
     for id, wrong, why in slips:
         if _differs([wrong], [loss]):
             sol.misconception("loss", id, wrong, why)
@@ -793,23 +797,25 @@ def _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, 
     right = [sgd_step(exact[n], grads[n], eta) for n in names]
     for id, values, why in (
         ("gradient-ascent", [exact[n] + eta * grads[n] for n in names],
-         "SGD steps against the gradient, w - eta dL/dw: adding it climbs the loss."),
+         r"SGD steps against the gradient, $w \leftarrow w - \eta\,\partial L/\partial w$: adding it climbs the "
+         r"loss."),
         ("learning-rate-dropped", [exact[n] - grads[n] for n in names],
-         "The step is the gradient scaled by the learning rate, w - eta dL/dw, not the whole gradient."),
+         r"The step is the gradient scaled by the learning rate, $w \leftarrow w - \eta\,\partial L/\partial w$, "
+         r"not the whole gradient."),
     ):
         if _differs(values, right):
             sol.misconception(name, id, values, why)
 
 
 GRADIENT_SLIPS = {
-    "delta-sign": "At a sigmoid output under cross-entropy dL/dz = y - t (divided by ln b for log_b), not t - y: "
-    "with the sign flipped every gradient points uphill.",
-    "extra-sigmoid-derivative": "The output delta y - t already includes the sigmoid's derivative y (1 - y): it "
-    "cancelled the cross-entropy's denominators. Multiplying by y (1 - y) again counts it twice (that product "
-    "belongs to the squared error, not to the cross-entropy).",
-    "outgoing-weight-dropped": "A hidden unit's delta collects the deltas of the units it feeds, each weighted by "
-    "the connecting weight: delta_h = a'(z_h) sum_k w_hk delta_k. Without that weight the hidden gradients are "
-    "wrong.",
+    "delta-sign": r"At a sigmoid output under cross-entropy $\partial L/\partial z = y - t$ (divided by $\ln b$ for "
+    r"$\log_b$), not $t - y$: with the sign flipped every gradient points uphill.",
+    "extra-sigmoid-derivative": r"The output delta $y - t$ already includes the sigmoid's derivative $y(1 - y)$, "
+    r"which cancelled the cross-entropy's denominators. Multiplying by $y(1 - y)$ again counts it twice; that "
+    r"product belongs to the squared error, not to the cross-entropy.",
+    "outgoing-weight-dropped": r"A hidden unit's delta collects the deltas of the units it feeds, each weighted by "
+    r"the connecting weight: $\delta_h = a'(z_h)\sum_k w_{hk}\delta_k$. Without that weight the hidden gradients "
+    r"are wrong.",
 }
 
 
