@@ -181,3 +181,14 @@ def test_cross_checks_are_counted_by_method_and_a_failed_one_is_named():
 ])
 def test_an_answer_s_name_is_typeset_not_shown_as_program_text(name, shown):
     assert latex.answer_label(name) == shown
+
+
+@pytest.mark.parametrize("math, shown", [
+    (r"\tanh{\left(b_{3} + w \right)}", r"\tanh\bigl(b_{3} + w \bigr)"),
+    (r"\frac{x \left(a\right) \left(b\right)}{c}", r"\frac{x \bigl(a\bigr) \bigl(b\bigr)}{c}"),  # braces kept
+    (r"e^{\left(a\right) b \left(c\right)}", r"e^{\bigl(a\bigr) b \bigl(c\bigr)}"),
+    (r"\sigma{\left(b \leftarrow \sigma{\left(x \right)} \right)}",
+     r"\sigma\bigl(b \leftarrow \sigma\bigl(x \bigr) \bigr)"),
+])
+def test_a_long_formula_is_made_breakable_without_unbalancing_its_braces(math, shown):
+    assert latex.breakable(math) == shown

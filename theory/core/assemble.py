@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -184,7 +183,7 @@ def _answers(problems: list[Rendered]) -> str:
             part = f"{prob.number}({a['part']})" if a["part"] else prob.number
             page = rf"\hyperref[{where}]{{p.\,\pageref*{{{where}}}}}" if where else ""
             name = a["label"]
-            short = short and _visible(a["latex"]) <= 30 and "matrix}" not in a["latex"]  # a long name wraps
+            short = short and latex.visible_length(a["latex"]) <= 30 and "matrix}" not in a["latex"]  # a long one wraps
             rows.append(rf"\answerrow{{{part}}}{{{name}}}{{{a['latex']}}}{{{page}}}{{{latex.mark_answer(a)}}}")
         if not rows:
             continue
@@ -198,11 +197,6 @@ def _answers(problems: list[Rendered]) -> str:
               else "\n".join(rows) for short, rows in runs]
     return (r"\phantomsection\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n"
             r"\begin{answerlist}" "\n" + "\n".join(blocks) + "\n" r"\end{answerlist}")
-
-
-def _visible(tex: str) -> int:
-    """About how many characters a LaTeX string shows (commands, braces and math shifts dropped)."""
-    return len(re.sub(r"\\[A-Za-z]+|[{}$^_\\ ]", "", tex))
 
 
 def _errata(problems: list[Rendered]) -> str:

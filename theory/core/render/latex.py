@@ -178,6 +178,8 @@ def math_name(name: str) -> str:
     from theory.core.latexread import GREEK
 
     head, *rest = name.split("_")
+    if len(head) > 1 and head not in GREEK and not re.fullmatch(r"([A-Za-z]+?)(\d+)", head):
+        return r"\mathrm{" + name.replace("_", r"\ ") + "}"  # a word, not a symbol: first_layer -> first layer
     m = re.fullmatch(r"([A-Za-z]+?)(\d+)", head)
     digits = ""
     if m and (m.group(1) in GREEK or len(m.group(1)) == 1):
@@ -187,8 +189,11 @@ def math_name(name: str) -> str:
     return base + (f"_{{{','.join(subs)}}}" if subs else "")
 
 
-_WORD = re.compile(r"\((?:i|ii|iii|iv)\)|\ba (?=[a-z])|d([A-Za-z])/d([A-Za-z]\d*)\b"
+_WORD = re.compile(r"\((?:i|ii|iii|iv)\)|\ba (?=[a-z])|d([A-Za-z])/d([A-Za-z]\d*)\b|<=|>=|<|>| - "
                    r"|([A-Za-z]+)(\d*)((?:_\{?[\w+]+\}?|\^\{?[\w+-]+\}?|\*|')*)|\+-oo|oo")
+
+
+_RELATIONS = {"<=": r"$\le$", ">=": r"$\ge$", "<": "$<$", ">": "$>$", " - ": " $-$ "}
 
 
 def answer_label(id: str) -> str:
@@ -215,6 +220,8 @@ def answer_label(id: str) -> str:
     def piece(m: re.Match) -> str:
         if m.group(1):
             return rf"$\partial {m.group(1)}/\partial {symbol(m.group(2)[0], m.group(2)[1:], '')}$"
+        if m.group(0) in _RELATIONS:
+            return _RELATIONS[m.group(0)]
         if m.group(0) in ("+-oo", "oo"):
             return r"$\pm\infty$" if m.group(0) == "+-oo" else r"$\infty$"
         shown = symbol(m.group(3), m.group(4), m.group(5)) if m.group(3) else None
@@ -285,9 +292,37 @@ def _formulas(text: str) -> str:
 
 def breakable(math: str) -> str:
     """A long formula that may break across lines after its + and = at any depth: SymPy's \\left( ... \\right)
-    groups (which TeX never breaks) become \\bigl( ... \\bigr)."""
-    math = math.replace(r"{\left(", r"\bigl(").replace(r"\right)}", r"\bigr)")
-    return math.replace(r"\left(", r"\bigl(").replace(r"\right)", r"\bigr)")
+    (which TeX never breaks), and the braces around an argument that is exactly one such pair, become
+    \\bigl( ... \\bigr)."""
+    out, i = [], 0
+    while i < len(math):
+        end = _argument_end(math, i) if math.startswith(r"{\left(", i) else -1
+        if end > 0:  # {\left( ... \right)}: the braces go, so the group may break
+            out.append(breakable(math[i + 1:end]))
+            i = end + 1
+        else:
+            out.append(math[i])
+            i += 1
+    return "".join(out).replace(r"\left(", r"\bigl(").replace(r"\right)", r"\bigr)")
+
+
+def _argument_end(math: str, start: int) -> int:
+    """Where the brace group opened at `start` closes, if it holds exactly one \\left( ... \\right); else -1."""
+    depth, pairs = 0, 0
+    for j in range(start, len(math)):
+        if math.startswith(r"\left", j) and not math[j + 5:j + 6].isalpha():  # not \leftarrow
+            pairs += 1
+        elif math.startswith(r"\right", j) and not math[j + 6:j + 7].isalpha():
+            pairs -= 1
+            if pairs == 0 and not math.startswith(r"\right)}", j):
+                return -1  # the first pair closes before the group does
+        elif math[j] == "{" and (j == 0 or math[j - 1] != "\\"):
+            depth += 1
+        elif math[j] == "}" and math[j - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return j if math.startswith(r"\right)}", j - len(r"\right)")) else -1
+    return -1
 
 
 def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
@@ -420,16 +455,26 @@ def _whole(value, printed: Callable[[Any], str] | None = None) -> str:
 _ELSEWHERE = "(see its page)"  # an answer too large for a table cell: its part's box shows it whole
 
 
+def visible_length(tex: str) -> int:
+    """About how many characters a LaTeX string shows (commands, braces and math shifts dropped)."""
+    return len(re.sub(r"\\[A-Za-z]+|[{}$^_\\ ]", "", tex))
+
+
 def _misconceptions(sol: Solution, number: str) -> str:
     """Each common mistake, its wrong value and why it is wrong, marked by the check that rejects it."""
     items = [r"\paragraph{Common mistakes.}"]
     for m in sol.misconceptions:
-        name = escape(m.id.replace("-", " ").replace("_", " ").capitalize())
+        name = answer_label(m.id.replace("-", " "))  # its words, and its symbols as symbols (y1 -> y_1)
+        owner = sol.part_of(sol.results[m.answer]) if m.answer in sol.results else None
+        label = answer_label(m.answer.removeprefix(owner.label + ".") if owner else m.answer)
         shown = _shown(m.value, sol.notation.printed)
-        value = f"${shown}$." if len(shown) <= 50 else rf"\par\fitmath{{{shown}}}\par"  # a long value on its own line
+        if visible_length(shown) <= 40:
+            said = f"{label} ${shown}$."
+        else:  # a long value centred on a line of its own, the sentence going on below it
+            said = rf"{label}:\par\smallskip{{\centering\fitmath{{{shown.removeprefix('= ')}}}\par}}\smallskip\noindent"
         why = m.explanation if "$" in m.explanation else escape(m.explanation)  # TeX with its mathematics, or words
         items.append(rf"\claim{{{linked(m.verdict, number, 'misconception:' + m.id)}}}{{\textbf{{{name}}}: "
-                     rf"{answer_label(m.answer)} {value}\enspace {why}}}")
+                     rf"{said}\enspace {why}}}")
     return "\n\n".join(items)
 
 

@@ -24,7 +24,10 @@ _SYMBOLS = {
     r"\left": "", r"\right": "", r"\bigl": "", r"\bigr": "", r"\Bigl": "", r"\Bigr": "",
     r"\big": "", r"\Big": "", r"\&": "&", r"\%": "%", r"\max": "max", r"\min": "min",
     r"\ln": "ln", r"\log": "log", r"\exp": "exp", r"\sin": "sin", r"\cos": "cos",
-    r"\tanh": "tanh", r"\arg": "arg", r"\lVert": "‖", r"\rVert": "‖", r"\|": "‖",
+    r"\tanh": "tanh", r"\cosh": "cosh", r"\sinh": "sinh", r"\tan": "tan", r"\arg": "arg",
+    r"\wedge": "∧", r"\vee": "∨", r"\neg": "¬", r"\lnot": "¬", r"\oplus": "⊕", r"\lfloor": "⌊",
+    r"\rfloor": "⌋", r"\lceil": "⌈", r"\rceil": "⌉", r"\cdots": "...", r"\vdots": "...",
+    r"\lVert": "‖", r"\rVert": "‖", r"\|": "‖",
 }
 _WRAPPERS = re.compile(
     r"\\(?:mathrm|mathbf|mathit|operatorname|textbf|textit|texttt|emph|text|mathcal|boldsymbol|displaystyle)\s*"
@@ -33,6 +36,8 @@ _FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
 _DIGIT_FRAC = re.compile(r"\\[dt]?frac\s*(\d)(\d)")
 _GROUP = re.compile(r"([_^])\{([^{}]*)\}")
 _ACCENT = re.compile(r"\\(dot|bar|hat|tilde|vec)\{([^{}]*)\}")
+_BARE_ACCENT = re.compile(r"\\(dot|bar|hat|tilde|vec)\s+([A-Za-z])")  # \hat v: the accent on one letter
+_ROOT = re.compile(r"\\sqrt\{([^{}]*)\}")
 _COMBINING = {"dot": "\u0307", "bar": "\u0304", "hat": "\u0302", "tilde": "\u0303", "vec": "\u20d7"}
 _UNDERBRACE = re.compile(r"\\underbrace\{([^{}]*)\}_\{(?:[^{}]|\{[^{}]*\})*\}")
 _MATRIX = re.compile(r"\\begin\{[pbv]?matrix\}(.*?)\\end\{[pbv]?matrix\}", re.S)
@@ -45,8 +50,10 @@ def plain(tex: str) -> str:
     s = _WRAPPERS.sub(" ", s)
     s = _MATRIX.sub(lambda m: "[" + m[1].replace(r"\\", ";").replace("&", ",").strip() + "]", s)
     s = _DIGIT_FRAC.sub(lambda m: f"{m[1]}/{m[2]}", s)
+    s = _BARE_ACCENT.sub(lambda m: m[2] + _COMBINING[m[1]], s)
     for _ in range(6):
         s = _ACCENT.sub(lambda m: m[2] + _COMBINING[m[1]], s)
+        s = _ROOT.sub(lambda m: "√" + _atom(m[1]), s)  # √(t g²), not √t g²
         s = _UNDERBRACE.sub(lambda m: m[1], s)
         s = _FRAC.sub(lambda m: f"{_atom(m[1])}/{_atom(m[2])}", s)
         s = _GROUP.sub(lambda m: m[0] if "\\" in m[2] else m[1] + (m[2] if len(m[2]) == 1 else f"({m[2]})"), s)
