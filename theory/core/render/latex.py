@@ -449,7 +449,7 @@ def _whole(value, printed: Callable[[Any], str] | None = None) -> str:
     """An answer too large for a table cell, for its part's box: a matrix shrunk to the line, a formula that
     breaks across lines."""
     shown = _shown(value, printed).removeprefix("= ")
-    return rf"\fitmath{{{shown}}}" if "matrix}" in shown else f"${breakable(shown)}$"
+    return rf"\fitmath{{{shown}}}" if "matrix}" in shown else rf"$\displaystyle {breakable(shown)}$"
 
 
 _ELSEWHERE = "(see its page)"  # an answer too large for a table cell: its part's box shows it whole
@@ -468,7 +468,7 @@ def _misconceptions(sol: Solution, number: str) -> str:
         owner = sol.part_of(sol.results[m.answer]) if m.answer in sol.results else None
         label = answer_label(m.answer.removeprefix(owner.label + ".") if owner else m.answer)
         shown = _shown(m.value, sol.notation.printed)
-        if visible_length(shown) <= 40:
+        if visible_length(shown) <= 40 and visible_length(label + name + shown) <= 70:  # fits on the first line
             said = f"{label} ${shown}$."
         else:  # a long value centred on a line of its own, the sentence going on below it
             said = rf"{label}:\par\smallskip{{\centering\fitmath{{{shown.removeprefix('= ')}}}\par}}\smallskip\noindent"
