@@ -58,7 +58,8 @@ def test_build_writes_pdf_with_results_and_is_reproducible(tmp_path):
     assert "Learning rate and divergence" in text and "Dropout" in text
     assert "Verification summary" in text and "Erratum" in text
     answers = text[text.index("Answers"):text.index("Problem 4")]
-    assert "eta_opt" in answers and "divergence threshold" in answers and "E[R]" in answers  # checked answers first
+    assert "ηopt" in answers and "divergence threshold" in answers and "E[R]" in answers  # checked answers first,
+    assert "eta_opt" not in answers  # under their typeset names
     tex = (out / "Small" / "Small.tex").read_bytes()
     assert build.build(str(sheet), out_dir=out) == 0  # up to date: skipped
     assert build.build(str(sheet), out_dir=out, force=True) == 0

@@ -144,7 +144,7 @@ def _wx(w, names=("A", "B")) -> str:
 
 def _num(v) -> str:
     """A number for a table cell or a line of text: a fraction on one line (-3/2), not stacked."""
-    return sp.latex(sp.sympify(v), fold_short_frac=True)
+    return sp.latex(sp.sympify(v, strict=True), fold_short_frac=True)
 
 
 def _table_rows(w, strict: bool, target: dict) -> list[list[str]]:

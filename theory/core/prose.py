@@ -105,7 +105,7 @@ def stray_numbers(text: str, printed_here: Iterable[str], given: Iterable[float]
 
     Each is a result typed beside its checked value: an unchecked display.
     """
-    given = [float(g) for g in given]
+    given = [abs(float(g)) for g in given]  # the minus of a negative parameter stands before the number
     found = []
     for m in _MATH.finditer(text or ""):
         math = m.group(1)
