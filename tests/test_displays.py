@@ -285,6 +285,8 @@ def _moved(value):
 
 def test_a_quoted_number_hides_only_itself_not_the_digits_of_other_numbers():
     assert prose.stray_numbers(r"$h = 0.0001$ and $g = 1$", ["1"], []) == ["0.0001"]
+    assert prose.stray_numbers(r"$r = 1.05$ and $g = 1$", ["1"], []) == ["1.05"]
+    assert prose.stray_numbers(r"$s = -1.25$", [], [-1.25]) == []  # a negative parameter value
 
 
 def test_a_quote_may_name_one_entry_of_a_checked_matrix():

@@ -111,7 +111,7 @@ def stray_numbers(text: str, printed_here: Iterable[str], given: Iterable[float]
         math = m.group(1)
         for tex in sorted(set(printed_here), key=len, reverse=True):
             if tex:  # only where it stands whole: a quoted 1 does not hide the 1 of 0.0001
-                math = re.sub(rf"(?<![\d.]){re.escape(tex)}(?![\d])", " ", math)
+                math = re.sub(rf"(?<![\d.]){re.escape(tex)}(?!\.?\d)", " ", math)
         for n in _NUMBER.findall(math):
             if not any(np.isclose(_float(n), g, rtol=1e-12, atol=0) for g in given):
                 found.append(n)
