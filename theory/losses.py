@@ -235,7 +235,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         _tex(sum(terms, sp.Integer(0))), sum(terms, sp.Integer(0)), "add")
     L_svm = hinge(s, y, delta)
     pa.claim("numpy", r"NumPy, from the definition with a mask for the true class, gives the "
-             rf"same loss ${_tex(L_svm)}$.",
+             rf"same loss ${pa.quote(float(L_svm), 'hinge loss')}$.",
              prove.close(num.multiclass_hinge([float(v) for v in s], y, float(delta)), float(L_svm),
                          rtol=RTOL, atol=max(1e-12, 4 * EPS * len(s) * float(2 * max(map(abs, s)) + delta)),
                          what="NumPy hinge loss"), aside=True)

@@ -849,7 +849,7 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
     pa.claim("equivalent_measured", rf"Measured on Rosenbrock (first {EQUIV_STEPS} steps, $\beta = {p.beta:g}$): "
              rf"every convention run with $\eta = {pa.setting(p.eta_rosen)}/s$ follows the classical path with "
              rf"$\eta = {pa.setting(p.eta_rosen)}$, for heavy ball and both Nesterov forms (dampening shown at "
-             rf"$d = {d_demo:g}$; PyTorch refuses it with Nesterov), to $10^{{-9}}$ of the path's scale.",
+             rf"$d = {pa.setting(d_demo)}$; PyTorch refuses it with Nesterov), to $10^{{-9}}$ of the path's scale.",
              prove.on_instances({n: w <= 1e-9 for n, w in worst.items()},
                                 f"largest relative deviation {max(worst.values()):.2g}"), aside=True)
 
