@@ -370,7 +370,7 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
         converges = frac < 1
         regime = "converges" if converges else "diverges"
         pc.claim(f"run{frac:g}",
-                 rf"$\eta = {frac:g}\times 2/\lambda_{{\max}}$ ({regime}, largest mode factor "
+                 rf"$\eta = {pc.setting(frac)}\times 2/\lambda_{{\max}}$ ({regime}, largest mode factor "
                  rf"$\rho = {pc.quote(rho, f'run{frac:g}', '.4g')}$, the spectral radius of the measured step): "
                  r"the measured $\|\mathbf{{w}}_t - \hat{{\mathbf{{w}}}}\|$ "
                  rf"follows the derived $\|(I-\eta H)^t\mathbf{{e}}_0\|$ over {int(keep.sum())} "
@@ -394,7 +394,7 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     shrink = main["rho"] ** p.iterations
     pc.claim("lstsq", rf"With $\eta = {p.eta_fraction:g}\times 2/\lambda_{{\max}}$, after "
              rf"{p.iterations} steps the weights agree with NumPy's least-squares solution to "
-             rf"relative tolerance ${_sci(p.tol)}$ (the derived error factor is "
+             rf"relative tolerance ${pc.setting(p.tol)}$ (the derived error factor is "
              rf"$\rho^T = {pc.quote(shrink, 'lstsq', '.3g')}$).",
              prove.close_all(main["traj"][-1], w_ls, rtol=p.tol,
                              atol=p.tol * max(1.0, float(np.linalg.norm(w_ls))),
@@ -508,52 +508,58 @@ def _differs(wrong: float, right: float) -> bool:
 def _rule_mistakes(sol: Solution) -> None:
     g = per_example_gradient()
     sol.misconception("per-example gradient", "dropped-minus", -g,
-                      "The error y - f(x) decreases as w_j grows: its derivative is -x_j, so the chain rule gives "
-                      "dL_i/dw_j = -(y_i - f(x_i)) x_ij. Without the minus sign the gradient points uphill.")
+                      r"The error $y_i - f(\mathbf{x}_i)$ falls as $w_j$ grows, with derivative $-x_{ij}$, so "
+                      r"$\partial L_i/\partial w_j = -(y_i - f(\mathbf{x}_i))\,x_{ij}$. Without the minus sign "
+                      r"the gradient points uphill.")
     sol.misconception("per-example gradient", "missing-input", g / x_s,
-                      "The chain rule multiplies by df/dw_j, which is the input x_ij that w_j multiplies, not 1. "
-                      "Only the bias w_0 has x_i0 = 1; every other weight's gradient is scaled by its own input.")
+                      r"The chain rule multiplies by $\partial f/\partial w_j = x_{ij}$, the input that $w_j$ "
+                      r"multiplies. Only the bias has $x_{i0} = 1$; every other weight's gradient is scaled by its "
+                      r"own input.")
     sol.misconception("per-example gradient", "uncancelled-two", 2 * g,
-                      "The loss carries a factor 1/2 exactly so that it cancels the 2 from differentiating the "
-                      "square: dL_i/dw_j = -(y_i - f(x_i)) x_ij, without a factor 2.")
+                      r"The $\tfrac12$ in $L$ is there to cancel the $2$ from differentiating the square: "
+                      r"$\partial L_i/\partial w_j = -(y_i - f(\mathbf{x}_i))\,x_{ij}$, with no factor $2$.")
     sol.misconception("per-example update", "gradient-ascent", w_s + eta_s * g,
-                      "Gradient descent steps against the gradient, w_j - eta dL/dw_j = w_j + eta (y - f(x)) x_j. "
-                      "Adding the gradient instead moves the weights uphill and makes the error grow.")
+                      r"Gradient descent steps against the gradient: $w_j - \eta\,\partial L_i/\partial w_j = "
+                      r"w_j + \eta(y_i - f(\mathbf{x}_i))\,x_{ij}$. Adding the gradient moves the weights uphill "
+                      r"and the error grows.")
     sol.misconception("per-example update", "update-without-input", w_s - eta_s * g / x_s,
-                      "Each weight moves in proportion to its own input: w_j + eta (y - f(x)) x_j. Dropping x_j "
-                      "updates every weight like the bias (whose input is 1), which is not the gradient of L.")
+                      r"Each weight moves in proportion to its own input, $w_j + \eta(y_i - f(\mathbf{x}_i))\,"
+                      r"x_{ij}$. Dropping $x_{ij}$ updates every weight like the bias, which is not the gradient "
+                      r"of $L$.")
 
 
 def _rate_mistakes(sol: Solution, X: np.ndarray, lam_max: float, lam_min: float) -> None:
     m = len(X)
     lam_plain = float(np.linalg.eigvalsh(X.T @ X)[-1])  # without the column of ones
     sol.misconception("eta threshold", "optimum-as-threshold", 1 / lam_max,
-                      "1/lambda_max is the rate that removes the top mode in one step, not the limit of "
-                      "stability: the top mode is multiplied by 1 - eta lambda_max, whose size stays below 1 "
-                      "until eta = 2/lambda_max.")
+                      r"$1/\lambda_{\max}$ removes the top mode in one step; it is not the limit of stability. "
+                      r"That mode is multiplied by $1 - \eta\lambda_{\max}$, whose size stays below $1$ until "
+                      r"$\eta = 2/\lambda_{\max}$.")
     if lam_min > 0 and _differs(2 / lam_min, 2 / lam_max):
         sol.misconception("eta threshold", "smallest-eigenvalue", 2 / lam_min,
-                          "Every mode must contract, and the stiffest one (the largest eigenvalue of X^T X) "
-                          "breaks first: the threshold is 2/lambda_max. 2/lambda_min only keeps the flattest "
-                          "mode stable.")
+                          r"Every mode must contract, and the stiffest (the largest eigenvalue of $X^\top X$) "
+                          r"breaks first: the threshold is $2/\lambda_{\max}$. $2/\lambda_{\min}$ keeps only the "
+                          r"flattest mode stable.")
     sol.misconception("eta threshold", "mean-loss", 2 * m / lam_max,
-                      "The sheet's L is a sum over the m examples, not a mean, so its Hessian is X^T X itself "
-                      "and the threshold is 2/lambda_max(X^T X). Dividing the Hessian by m allows a rate m "
-                      "times too large.")
+                      r"The sheet's $L$ is a sum over the $m$ examples, not a mean, so its Hessian is $X^\top X$ "
+                      r"and the threshold $2/\lambda_{\max}(X^\top X)$. Dividing the Hessian by $m$ allows a rate "
+                      r"$m$ times too large.")
     if _differs(2 / lam_plain, 2 / lam_max):
         sol.misconception("eta threshold", "no-bias-column", 2 / lam_plain,
-                          "The bias w_0 is a weight too, with input x_0 = 1: the Hessian is X^T X for X with a "
-                          "first column of ones. Leaving that column out changes its largest eigenvalue when the "
-                          "features do not have mean zero.")
+                          r"The bias $w_0$ is a weight too, with input $x_{i0} = 1$: $X$ has a first column of "
+                          r"ones. Leaving it out changes the largest eigenvalue of $X^\top X$ when the features "
+                          r"do not have mean zero.")
     if _differs(lam_plain, lam_max):
         sol.misconception("lambda_max", "hessian-without-bias", lam_plain,
-                          "The Hessian includes the bias: X needs its first column of ones (x_0 = 1). Without it "
-                          "the largest eigenvalue is wrong whenever the features do not have mean zero.")
+                          r"The Hessian includes the bias: $X$ needs its first column of ones ($x_{i0} = 1$). "
+                          r"Without it the largest eigenvalue is wrong whenever the features do not have mean "
+                          r"zero.")
     sol.misconception("lambda_max", "mean-hessian", lam_max / m,
-                      "L = 1/2 sum_i (y_i - f(x_i))^2 is a sum, not a mean: its Hessian is X^T X, not X^T X / m.")
+                      r"$L = \tfrac12\sum_{i=1}^m (y_i - f(\mathbf{x}_i))^2$ is a sum, not a mean: its Hessian "
+                      r"is $X^\top X$, not $X^\top X/m$.")
     sol.misconception("lambda_max", "hessian-doubled", 2 * lam_max,
-                      "The 1/2 in L cancels the 2 from differentiating the square: the Hessian is X^T X, "
-                      "not 2 X^T X.")
+                      r"The $\tfrac12$ in $L$ cancels the $2$ from differentiating the square: the Hessian is "
+                      r"$X^\top X$, not $2X^\top X$.")
 
 
 def _enough_iterations(X: np.ndarray, p: Params) -> None:

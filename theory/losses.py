@@ -152,7 +152,7 @@ def _approx(v, quoted=None) -> str:
     prints that decimal as the value its claim checked)."""
     text = _tex(v)
     if "frac" not in text:
-        return text
+        return quoted(float(v)) if quoted and not sp.nsimplify(v).is_Integer else text
     return text + rf" \approx {quoted(float(v)) if quoted else _decimal(float(v))}"
 
 
@@ -188,14 +188,17 @@ def solve(p: Params, ctx: Context) -> Solution:
         TOPIC, "Classification and regression losses", "cs5388-a1, Problems 3-4", p,
         question=(
             rf"Problem 3: a classifier gives one image of a {escape(p.true_class)} the scores "
-            + (r"$s = (s_{\text{motorcycle}}, s_{\text{car}}, s_{\text{truck}}, s_4)$"  # the sheet's 4th: erratum
+            + (r"$s = (s_{\text{motorcycle}}, s_{\text{car}}, s_{\text{truck}}, s_4)"  # the sheet's 4th: erratum
                if p.is_default("classes") else
-               "$s = (" + ", ".join(rf"s_{{\text{{{escape(c)}}}}}" for c in p.classes) + ")$")
+               "$s = (" + ", ".join(rf"s_{{\text{{{escape(c)}}}}}" for c in p.classes) + ")")
+            + " = (" + ", ".join(_tex(exact_decimal(v)) for v in p.scores) + ")$"
             + r"; compute its multiclass SVM (hinge) loss, then turn the scores into softmax probabilities and "
-            r"compute the cross-entropy loss. Problem 4: for the linear model "
-            rf"$\hat{{y}} = w_1x_1 + w_2x_2 + b$ and {_count(len(p.data))} training "
+            r"compute the cross-entropy loss. Problem 4: for the linear model $\hat{y} = "
+            + " + ".join(f"w_{k + 1}x_{k + 1}" for k in range(len(p.weights))) + " + b$ with $"
+            + ", ".join(f"w_{k + 1} = {_tex(exact_decimal(v))}" for k, v in enumerate(p.weights))
+            + rf"$, $b = {_tex(exact_decimal(p.bias))}$ and {_count(len(p.data))} training "
             rf"example{'s' if len(p.data) > 1 else ''}, compute the L2 loss of "
-            r"each example and their mean, the L2 penalty $\lambda(w_1^2 + w_2^2)$, and the total."
+            r"each example and their mean, the L2 penalty $\lambda\sum_i w_i^2$, and the total."
         ),
     )
     s = [exact_decimal(v) for v in p.scores]
@@ -232,7 +235,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         _tex(sum(terms, sp.Integer(0))), sum(terms, sp.Integer(0)), "add")
     L_svm = hinge(s, y, delta)
     pa.claim("numpy", r"NumPy, from the definition with a mask for the true class, gives the "
-             rf"same loss ${_tex(L_svm)}$.",
+             rf"same loss ${pa.quote(float(L_svm), 'hinge loss')}$.",
              prove.close(num.multiclass_hinge([float(v) for v in s], y, float(delta)), float(L_svm),
                          rtol=RTOL, atol=max(1e-12, 4 * EPS * len(s) * float(2 * max(map(abs, s)) + delta)),
                          what="NumPy hinge loss"), aside=True)
@@ -260,6 +263,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     probs = softmax(s)
     Z = sum(sp.exp(v) for v in s)
     z_tex = " + ".join(_exp_tex(v) for v in s)
+    for v in s:  # the scores are parameters; the scan of the caption's decimals reads a negative one unsigned
+        if v < 0 and not v.is_Integer:
+            pb.setting(float(v))
     ref = num.softmax_probs([float(v) for v in s])
     pb.table(["class $j$", "$s_j$", r"$p_j = e^{s_j}/Z$", "$p_j$"],
              [[escape(c), f"${_tex(s[j])}$", f"${_exp_tex(s[j])}/Z$", f"${float(probs[j]):.6f}$"]
@@ -388,8 +394,8 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.close(ref4["total"], float(total), rtol=RTOL, atol=1e-15 + slack_mean,
                          what="NumPy total"), aside=True)
     half_total = total_loss(mean / 2, reg)
-    pt.claim("half", rf"With the $\tfrac12(y-\hat{{y}})^2$ convention the mean becomes "
-             rf"${_tex(mean / 2)}$, $R$ is unchanged, and the total is "
+    pt.claim("half", rf"With the $\tfrac12(y-\hat{{y}})^2$ convention the mean halves to "
+             r"$\tfrac12\bar{L}$, $R$ is unchanged, and the total is "
              rf"${_approx(half_total, lambda x: pt.quote(x, 'half', '.6g'))}$ (NumPy with the factor "
              r"$\tfrac12$ agrees).",
              prove.close(half4["total"], float(half_total), rtol=RTOL, atol=1e-15 + slack_mean / 2,
@@ -454,46 +460,46 @@ def _classification_mistakes(add: _Mistakes, p: Params, s: list, y: int, delta, 
     """Problem 3's usual slips: the margin, the true class's term, the sign; the log's base, its sign, the class."""
     right = hinge(s, y, delta)
     add("hinge loss", "no-margin", hinge(s, y, 0), right, hinge_atol,
-        "The margin Delta is part of every term: max(0, s_j - s_y + Delta). Without it a wrong class costs "
-        "nothing as soon as it scores below the true class, however slightly, instead of once it trails "
-        "by Delta.")
+        r"The margin is part of every term, $\max(0, s_j - s_y + \Delta)$. Without it a wrong class costs "
+        r"nothing as soon as it scores below the true class, however slightly, instead of once it trails "
+        r"by $\Delta$.")
     add("hinge loss", "true-class-included", right + sp.Max(0, delta), right, hinge_atol,
-        "The sum runs over the wrong classes j other than y only. Including j = y adds max(0, s_y - s_y + Delta) = "
-        "Delta, a constant that no score can remove.")
+        r"The sum runs over the wrong classes $j \ne y$ only. Including $j = y$ adds "
+        r"$\max(0, s_y - s_y + \Delta) = \Delta$, a constant that no score can remove.")
     add("hinge loss", "swapped-sign", sum((sp.Max(0, s[y] - s[j] + delta) for j in range(len(s)) if j != y),
                                           sp.Integer(0)), right, hinge_atol,
-        "A wrong class is penalised when its score comes close to or beats the true one: the term is "
-        "max(0, s_j - s_y + Delta), which grows with s_j. Writing s_y - s_j penalises the classes that "
-        "the classifier already ranks below the true one.")
+        r"A wrong class is penalised when its score comes close to or beats the true one: the term "
+        r"$\max(0, s_j - s_y + \Delta)$ grows with $s_j$. Writing $s_y - s_j$ penalises the classes that "
+        r"the classifier already ranks below the true one.")
     sf = [float(v) for v in s]
     total = sum(sf)
     if total:
         add("p_y", "linear-normalisation", s[y] / sum(s), probs[y], 0.0,
-            "Softmax exponentiates before normalising: p_y = e^(s_y) / sum_k e^(s_k). Dividing the raw "
-            "scores by their sum is not a distribution in general (scores can be negative) and does not "
-            "sharpen the gap between the classes as e^s does.")
+            r"Softmax exponentiates before normalising: $p_y = e^{s_y}/\sum_k e^{s_k}$. Dividing the raw "
+            r"scores by their sum is not a distribution in general (scores can be negative) and does not "
+            r"sharpen the gap between the classes as $e^{s}$ does.")
     top = int(np.argmax(sf))
     if top != y:
         add("p_y", "predicted-class-probability", probs[top], probs[y], 0.0,
-            "p_y is the probability of the true class y, not of the class the network ranks highest.")
+            r"$p_y$ is the probability of the true class $y$, not of the class the network ranks highest.")
     ce = sp.expand_log(L_ce, force=True)
     for b in logbase.BASES:
         if b != p.log_base:
             add("cross-entropy", _base_id(b), sp.expand_log(cross_entropy(s, y, b), force=True), ce, ce_atol,
-                f"The cross-entropy is asked with {_base_name(p.log_base)} here (parameter log_base), in "
-                f"{logbase.UNITS[p.log_base]}. Since log_b x = ln x / ln b, {_base_name(b)} gives the same "
-                f"loss in {logbase.UNITS[b]}, {float(logbase.ln(p.log_base) / logbase.ln(b)):.4g} times the "
-                "value asked for.")
+                f"The cross-entropy is asked with {_base_name(p.log_base)} here (parameter "
+                rf"\texttt{{log\_base}}), in {logbase.UNITS[p.log_base]}. Since $\log_b x = \ln x/\ln b$, "
+                f"{_base_name(b)} gives the same loss in {logbase.UNITS[b]}, "
+                rf"${_ratio_tex(p.log_base, b)}$ times the value asked for.")
     add("cross-entropy", "missing-minus", -ce, ce, ce_atol,
-        "The loss is -log p_y: log p_y is negative for p_y < 1, and the minus sign makes the loss positive, "
-        "falling to 0 as p_y approaches 1.")
+        rf"The loss is $-{logbase.tex(p.log_base)} p_y$: ${logbase.tex(p.log_base)} p_y$ is negative for "
+        rf"$p_y < 1$, and the minus sign makes the loss positive, falling to $0$ as $p_y$ approaches $1$.")
     if top != y:
         add("cross-entropy", "predicted-class", sp.expand_log(cross_entropy(s, top, p.log_base), force=True), ce,
-            ce_atol, "The cross-entropy takes the probability of the true class y, whatever the network "
-            "predicts: -log p_y, not -log of the largest probability.")
+            ce_atol, r"The cross-entropy takes the probability of the true class $y$, whatever the network "
+            rf"predicts: $-{logbase.tex(p.log_base)} p_y$, not minus the log of the largest probability.")
     add("cross-entropy", "raw-score", -s[y] / logbase.ln(p.log_base), ce, ce_atol,
-        "ln p_y = s_y - ln sum_k e^(s_k): the softmax's denominator is part of the probability. "
-        "Taking -s_y alone leaves out the normalisation, so the loss no longer depends on the other scores.")
+        r"$\ln p_y = s_y - \ln\sum_k e^{s_k}$: the softmax's denominator is part of the probability. "
+        r"Taking $-s_y$ alone leaves out the normalisation, so the loss no longer depends on the other scores.")
 
 
 def _regression_mistakes(add: _Mistakes, rows: list, w: list, b, lam, per: list, reg, mean_atol: float) -> None:
@@ -503,30 +509,37 @@ def _regression_mistakes(add: _Mistakes, rows: list, w: list, b, lam, per: list,
     residuals = [r[-1] - predict(r[:-1], w, b) for r in rows]
     mean = sum(per) / n
     add("L2 losses", "absolute-error", [abs(e) for e in residuals], per, mean_atol,
-        "The L2 loss of one example squares the residual: (y - y_hat)^2. The norm |y - y_hat| of a single "
-        "residual is its absolute value, which is the L1 loss.")
+        r"The L2 loss of one example squares the residual, $(y_i - \hat{y}_i)^2$. The norm "
+        r"$|y_i - \hat{y}_i|$ of a single residual is its absolute value, the L1 loss.")
     add("mean L2 loss", "sum-not-mean", sum(per), mean, mean_atol,
-        "The average divides the sum of the per-example losses by the number of examples, n = " f"{n}.")
+        rf"The average divides the sum of the per-example losses by the number of examples, $n = {n}$.")
     add("mean L2 loss", "l2-norm", sp.sqrt(sum(per)), mean, mean_atol,
-        "The L2 loss is the mean of the squared residuals, not the Euclidean (L2) norm of the residual "
-        "vector: no square root, and divided by n.")
+        r"The L2 loss is the mean of the squared residuals, not the Euclidean (L2) norm of the residual "
+        r"vector: no square root, and divided by $n$.")
     add("mean L2 loss", "mean-absolute-error", sum(abs(e) for e in residuals) / n, mean, mean_atol,
-        "Averaging |y - y_hat| gives the mean absolute error (L1); the L2 loss averages the squares.")
+        r"Averaging $|y_i - \hat{y}_i|$ gives the mean absolute error (L1); the L2 loss averages the squares.")
     add("regulariser", "missing-lambda", sum(v**2 for v in w), reg, 1e-15,
-        "R = lambda (w_1^2 + w_2^2): the strength lambda multiplies the sum of squares.")
+        r"$R = \lambda\sum_i w_i^2$: the strength $\lambda$ multiplies the sum of squares.")
     add("regulariser", "l1-penalty", lam * sum(abs(v) for v in w), reg, 1e-15,
-        "The L2 penalty sums the squared weights; lambda times the sum of |w_i| is the L1 (lasso) penalty.")
+        r"The L2 penalty sums the squared weights; $\lambda\sum_i |w_i|$ is the L1 (lasso) penalty.")
     add("regulariser", "bias-penalised", reg + lam * b**2, reg, 1e-15,
-        "The sheet's R has w_1 and w_2 only: the bias is not penalised, since it only shifts every prediction "
-        "and does not make the model any less smooth.")
+        r"The sheet's $R$ has the weights $w_i$ only: the bias $b$ is not penalised, since it only shifts "
+        r"every prediction and does not make the model any less smooth.")
     total = mean + reg
     add("total loss", "summed-losses-in-total", sum(per) + reg, total, mean_atol,
-        "The total adds the AVERAGE L2 loss to the penalty: the sum of the per-example losses is n times "
-        "larger.")
+        r"The total adds the \emph{average} L2 loss $\bar{L}$ to the penalty: the sum of the per-example "
+        r"losses is $n$ times larger.")
     add("total loss", "no-penalty", mean, total, mean_atol,
-        "The total loss is the average L2 loss plus the regularisation term R of (b).")
+        r"The total loss is the average L2 loss $\bar{L}$ plus the regularisation term $R$ of (b).")
     add("total loss (1/2 convention)", "halved-penalty", (mean + reg) / 2, mean / 2 + reg, mean_atol,
-        "The factor 1/2 belongs to the squared error only; R = lambda (w_1^2 + w_2^2) is unchanged.")
+        r"The factor $\tfrac12$ belongs to the squared error only; $R = \lambda\sum_i w_i^2$ is unchanged.")
+
+
+def _ratio_tex(asked: str, other: str) -> str:
+    """How many times the loss in base `asked` the loss in base `other` is: ln(asked)/ln(other), exact."""
+    if asked == "e":
+        return rf"1/\ln {other}"
+    return rf"\ln {asked}" if other == "e" else rf"\ln {asked}/\ln {other}"
 
 
 def _base_id(b: str) -> str:

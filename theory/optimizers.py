@@ -582,7 +582,8 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"Explain what momentum adds to gradient descent, how Nesterov's variant differs from "
             r"plain momentum, how AdaGrad adapts its step sizes and where that goes wrong, how "
             r"RMSProp repairs it, and how Adam combines momentum with RMSProp. Model problem: "
-            r"$f(x) = (\mu x_1^2 + L x_2^2)/2$, $\kappa = L/\mu$; the cross-checks also run "
+            rf"$f(x) = (\mu x_1^2 + L x_2^2)/2$ with $L = {_tex_num(p.L)}$ and $\kappa = L/\mu = "
+            rf"{_tex_num(p.kappa)}$; the cross-checks also run "
             r"a constant gradient (ramp) and Rosenbrock."
         ),
     )
@@ -721,10 +722,10 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
 
     rosen_it = {n: sim.iterations_to(r.fr(r.rosen[n].xs), 1e-2) for n in ("GD", "heavy ball")}
     rosen_it = {n: float(i) if i >= 0 else float("inf") for n, i in rosen_it.items()}
-    own_rosen = "" if s_ == 1 else (rf" (at its own $\eta = {_own(p, p.eta_rosen, p.beta):.4g}$, "
-                                    rf"so that ${E} = {p.eta_rosen:g}$)")
+    own_rosen = "" if s_ == 1 else (rf" (at its own $\eta = {pa.setting(_own(p, p.eta_rosen, p.beta), '.4g')}$, "
+                                    rf"so that ${E} = {pa.setting(p.eta_rosen)}$)")
     pa.claim("rosenbrock", rf"Measured, non-convex: on Rosenbrock ($b = {p.rosen_b:g}$, from "
-             rf"{tuple(p.rosen_start)}, $\eta = {p.eta_rosen:g}$) heavy ball with "
+             rf"{tuple(p.rosen_start)}, $\eta = {pa.setting(p.eta_rosen)}$) heavy ball with "
              rf"$\beta = {p.beta:g}${own_rosen} reduces the loss to 1\% of its start in fewer iterations "
              rf"than GD ({_cold(rosen_it['heavy ball'])} vs {_cold(rosen_it['GD'])}).",
              _at_least(rosen_it["GD"], rosen_it["heavy ball"], 1 + 1e-9,
@@ -739,31 +740,32 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
                claims=("a.hb_measured",))
     Lv, muv, k = r.Lv, r.muv, r.k
     _mistakes(sol, "eta* GD", _apart_numbers(0.01), [
-        ("one-over-L", 1 / Lv, "1/L is the safe step for any L-smooth function, but on curvatures in [mu, L] it "
-         "leaves the flat coordinate contracting by only 1 - 1/kappa per step. Lengthening the step speeds up the "
-         "flat coordinate until the steep one, now overshooting, contracts just as fast: at 2/(L+mu)."),
-        ("stability-limit", 2 / Lv, "2/L is where the steep coordinate stops converging (|1 - eta L| = 1), the "
-         "largest stable step, not the best one: there the steep coordinate never shrinks. The best step "
-         "balances 1 - eta mu against eta L - 1, which gives 2/(L+mu)."),
-        ("missing-factor-two", 1 / (Lv + muv), "Balancing 1 - eta mu = eta L - 1 gives eta (L + mu) = 2: the 2 "
-         "comes from the two ones. 1/(L+mu) is half the best step and leaves both coordinates slower."),
+        ("one-over-L", 1 / Lv, r"The safe step for any $L$-smooth function, but on curvatures in "
+         r"$[\mu, L]$ the flat coordinate then contracts by only $1 - 1/\kappa$ per step. A longer step speeds it up "
+         r"until the steep one, now overshooting, contracts just as fast: at $2/(L+\mu)$."),
+        ("stability-limit", 2 / Lv, r"There the steep coordinate stops converging ($|1 - \eta L| = 1$): "
+         r"the largest stable step, not the best. The best step balances $1 - \eta\mu$ against $\eta L - 1$, which "
+         r"gives $2/(L+\mu)$."),
+        ("missing-factor-two", 1 / (Lv + muv), r"Balancing $1 - \eta\mu = \eta L - 1$ gives $\eta(L + \mu) = 2$: "
+         r"the $2$ comes from the two ones. $1/(L+\mu)$ is half the best step and leaves both coordinates slower."),
     ])
     rel = max(0.01, 12 / Tr)  # the rates are measured to 4/T
     _mistakes(sol, "rate GD", _apart_numbers(rel), [
-        ("step-one-over-L", 1 - 1 / k, "1 - 1/kappa is GD's rate at the step 1/L, where the flat coordinate "
-         "alone sets the pace. At the best step 2/(L+mu) both coordinates contract by (kappa-1)/(kappa+1)."),
-        ("loss-rate", gd_rate(k) ** 2, "(kappa-1)^2/(kappa+1)^2 is how fast the loss f(x_t) shrinks per step: the "
-         "loss is quadratic in x, so it contracts by the square of the rate of the iterate. The rate asked for is "
-         "that of the distance to the minimum, (kappa-1)/(kappa+1)."),
+        ("step-one-over-L", 1 - 1 / k, r"That is GD's rate at the step $1/L$, where the flat coordinate "
+         r"alone sets the pace. At the best step $2/(L+\mu)$ both coordinates contract by "
+         r"$(\kappa-1)/(\kappa+1)$."),
+        ("loss-rate", gd_rate(k) ** 2, r"That is how fast the loss $f(x_t)$ shrinks per step: the loss is quadratic "
+         r"in $x$, so it contracts by the square of the iterate's rate. The rate asked for is that of the "
+         r"distance to the minimum, $(\kappa-1)/(\kappa+1)$."),
     ])
     _mistakes(sol, "rate heavy ball", _apart_numbers(rel), [
-        ("beta-as-rate", beta_hb.subs(num), "beta* is the product of the two complex roots, so their common "
-         "modulus, the rate, is its square root: sqrt(beta*) = (sqrt(kappa)-1)/(sqrt(kappa)+1)."),
-        ("gd-rate", gd_rate(k), "Momentum does change the asymptotic rate, not only the constant: tuned at "
-         "(eta*, beta*) it contracts by (sqrt(kappa)-1)/(sqrt(kappa)+1), with sqrt(kappa) where GD has kappa, so "
-         "it needs about sqrt(kappa) times fewer steps."),
-        ("nesterov-rate", nesterov_rate(k), "1 - 1/sqrt(kappa) is Nesterov's rate at eta = 1/L. Heavy ball tuned for "
-         "the quadratic does better: (sqrt(kappa)-1)/(sqrt(kappa)+1), about 1 - 2/sqrt(kappa)."),
+        ("beta-as-rate", beta_hb.subs(num), r"$\beta^*$ is the product of the two complex roots, so their common "
+         r"modulus, the rate, is its square root: $\sqrt{\beta^*} = (\sqrt\kappa-1)/(\sqrt\kappa+1)$."),
+        ("gd-rate", gd_rate(k), r"Momentum changes the asymptotic rate, not only the constant: tuned at "
+         r"$(\eta^*, \beta^*)$ it contracts by $(\sqrt\kappa-1)/(\sqrt\kappa+1)$, with $\sqrt\kappa$ where GD has "
+         r"$\kappa$, so it needs about $\sqrt\kappa$ times fewer steps."),
+        ("nesterov-rate", nesterov_rate(k), r"That is Nesterov's rate at $\eta = 1/L$. Heavy ball "
+         r"tuned for the quadratic does better: $(\sqrt\kappa-1)/(\sqrt\kappa+1)$, about $1 - 2/\sqrt\kappa$."),
     ])
     return p_hb
 
@@ -845,9 +847,9 @@ def _ramp(sol: Solution, pa: Part, p: Params, r: _Runs) -> None:
                          convention=c, dampening=d, nesterov=form or "lookahead").xs
             worst[f"{name}, {f}"] = float(np.max(np.abs(xs - ref)) / max(1.0, float(np.max(np.abs(ref)))))
     pa.claim("equivalent_measured", rf"Measured on Rosenbrock (first {EQUIV_STEPS} steps, $\beta = {p.beta:g}$): "
-             rf"every convention run with $\eta = {p.eta_rosen:g}/s$ follows the classical path with "
-             rf"$\eta = {p.eta_rosen:g}$, for heavy ball and both Nesterov forms (dampening shown at "
-             rf"$d = {d_demo:g}$; PyTorch refuses it with Nesterov), to $10^{{-9}}$ of the path's scale.",
+             rf"every convention run with $\eta = {pa.setting(p.eta_rosen)}/s$ follows the classical path with "
+             rf"$\eta = {pa.setting(p.eta_rosen)}$, for heavy ball and both Nesterov forms (dampening shown at "
+             rf"$d = {pa.setting(d_demo)}$; PyTorch refuses it with Nesterov), to $10^{{-9}}$ of the path's scale.",
              prove.on_instances({n: w <= 1e-9 for n, w in worst.items()},
                                 f"largest relative deviation {max(worst.values()):.2g}"), aside=True)
 
@@ -892,35 +894,36 @@ def _gain_mistakes(sol: Solution, conv: str, vals: dict, gap: float) -> None:
     b, d = vals[beta], vals[damp]
     own = momentum_gain(conv).subs(vals)
     first = momentum_scale(conv)  # the first step from rest is the new gradient's weight times eta g
+    gain = sol.part_of(sol.results["momentum gain"]).quote(own, "momentum gain")
     by_conv = {
         "classical": [
-            ("moving-average-gain", sp.Integer(1), "A gain of 1 belongs to the moving-average convention, "
-             "v <- beta v + (1-beta) g, whose weights add up to 1. Classical momentum, v <- beta v - eta g, adds "
-             "a full step eta g every time, so on a constant gradient the velocity piles up eta g (1 + beta + "
-             f"beta^2 + ...) = eta g/(1-beta): {_f(own):.4g} times eta g at beta = {_f(b):g}.")],
+            ("moving-average-gain", sp.Integer(1), r"That is the gain of the moving-average convention, "
+             r"$v \leftarrow \beta v + (1-\beta) g$, whose weights add up to $1$. Classical momentum, "
+             r"$v \leftarrow \beta v - \eta g$, adds a full $\eta g$ every step, so the velocity piles up "
+             rf"$\eta g(1 + \beta + \beta^2 + \dots) = \eta g/(1-\beta)$: ${gain}$ times $\eta g$ at "
+             rf"$\beta = {_f(b):g}$.")],
         "pytorch": [
-            ("dampening-ignored", 1 / (1 - b), f"PyTorch's dampening d = {_f(d):g} scales each new gradient "
-             "by 1-d before it enters the buffer v <- beta v + (1-d) g, so the buffer tends to (1-d) g/(1-beta) "
-             "and the gain is (1-d)/(1-beta), not 1/(1-beta)."),
-            ("moving-average-gain", sp.Integer(1), "PyTorch's buffer v <- beta v + (1-d) g is not a moving "
-             "average: its weights add up to (1-d)/(1-beta), which is 1 only when d = beta. The step eta v "
-             f"tends to (1-d)/(1-beta) times eta g, {_f(own):.4g} here.")],
+            ("dampening-ignored", 1 / (1 - b), rf"PyTorch's dampening $d = {_f(d):g}$ scales each new gradient "
+             r"by $1-d$ before it enters the buffer $v \leftarrow \beta v + (1-d) g$, so the buffer tends to "
+             r"$(1-d) g/(1-\beta)$ and the gain is $(1-d)/(1-\beta)$, not $1/(1-\beta)$."),
+            ("moving-average-gain", sp.Integer(1), r"PyTorch's buffer $v \leftarrow \beta v + (1-d) g$ is not a "
+             r"moving average: its weights add up to $(1-d)/(1-\beta)$, which is $1$ only when $d = \beta$. The "
+             rf"step $\eta v$ tends to $(1-d)/(1-\beta)$ times $\eta g$, ${gain}$ here.")],
         "ema": [
-            ("classical-gain", 1 / (1 - b), "The speed-up 1/(1-beta) belongs to the conventions that add the "
-             "whole gradient to the velocity (classical, PyTorch's with d = 0). The moving average v <- beta v + "
-             "(1-beta) g weights the new gradient by 1-beta and its weights add up to 1: on a constant gradient "
-             "v tends to g itself and the step to eta g. Its speed-up only appears by taking eta 1/(1-beta) times "
-             "larger.")],
+            ("classical-gain", 1 / (1 - b), r"The speed-up $1/(1-\beta)$ belongs to the conventions that add the "
+             r"whole gradient to the velocity (classical, PyTorch's with $d = 0$). The moving average "
+             r"$v \leftarrow \beta v + (1-\beta) g$ has weights adding up to $1$: $v$ tends to $g$ and the step to "
+             r"$\eta g$. Its speed-up only appears with an $\eta$ that is $1/(1-\beta)$ times larger.")],
     }
-    series = [("series-from-beta", b * own, "Counting the geometric series from beta, beta + beta^2 + ... = "
-               "beta/(1-beta), leaves out the newest gradient, which enters the velocity with the full weight of "
-               "the convention: the sum starts at 1, and the gain is 1/(1-beta) times that weight.")]
+    series = [("series-from-beta", b * own, r"Counting the geometric series from $\beta$, "
+               r"$\beta + \beta^2 + \dots = \beta/(1-\beta)$, leaves out the newest gradient, which enters the "
+               r"velocity with the convention's full weight: the sum starts at $1$, and the gain is "
+               r"$1/(1-\beta)$ times that weight.")]
     _mistakes(sol, "momentum gain", _apart_numbers(max(0.02, 2 * (gap + 1e-9))), by_conv[conv] + (
         series if conv != "ema" else []) + [
-        ("first-step-as-gain", first.subs(vals), f"{_f(first.subs(vals)):.4g} times eta g is the first step "
-         "from rest, when the velocity holds a single gradient. The gain is the limit after the velocity has "
-         "summed the geometric series of past gradients, 1 + beta + beta^2 + ... = 1/(1-beta) times the weight "
-         "of each new gradient."),
+        ("first-step-as-gain", first.subs(vals), r"That is the first step from rest, over $\eta g$, when the "
+         r"velocity holds a single gradient. The gain is the limit after it has summed the geometric series "
+         r"$1 + \beta + \beta^2 + \dots = 1/(1-\beta)$, times the weight of each new gradient."),
     ])
 
 
@@ -1075,23 +1078,26 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     sol.answer("rate Nesterov", nesterov_rate(r.k), check=witness.close(meas_nag, rtol=4 / Tr, what=window),
                claims=("b.nag_measured",))
     _mistakes(sol, "rate Nesterov", _apart_numbers(max(0.01, 12 / Tr)), [
-        ("momentum-as-rate", nesterov_beta(r.k), "(sqrt(kappa)-1)/(sqrt(kappa)+1) is Nesterov's momentum "
-         "beta_N (and heavy ball's rate at its own tuning), not Nesterov's rate. With eta = 1/L and beta_N the "
-         "flat coordinate has a double root at (1+beta_N)(1-1/kappa)/2 = 1 - 1/sqrt(kappa)."),
-        ("unaccelerated-rate", 1 - 1 / r.k, "1 - 1/kappa is plain GD's rate at eta = 1/L. Nesterov's look-ahead "
-         "makes the flat coordinate contract by 1 - 1/sqrt(kappa): sqrt(kappa) in place of kappa is the "
-         "acceleration."),
+        ("momentum-as-rate", nesterov_beta(r.k), r"That is Nesterov's momentum "
+         r"$\beta_N$ (and heavy ball's rate at its own tuning), not Nesterov's rate. With $\eta = 1/L$ and "
+         r"$\beta_N$ the flat coordinate has a double root at $(1+\beta_N)(1-1/\kappa)/2 = 1 - 1/\sqrt\kappa$."),
+        ("unaccelerated-rate", 1 - 1 / r.k, r"That is plain GD's rate at $\eta = 1/L$. Nesterov's "
+         r"look-ahead makes the flat coordinate contract by $1 - 1/\sqrt\kappa$: $\sqrt\kappa$ in place of "
+         r"$\kappa$ is the acceleration."),
     ])
 
     # the quadratic summary table and the two figures of part (a)
     pa = sol.parts[0]
     derived = {"GD": _f(gd_rate(r.k)), "heavy ball": _f(heavy_ball_rate(r.k)),
                "heavy ball, NAG setting": hb_rate, "Nesterov": rate_nag}
-    pa.table(["method", "setting", "derived rate", rf"iterations to ${_tex_num(p.tol)}$"],
-             [[n, s, _fmt(derived[n]) if n in derived else "--", _cold(r.iters[n])]
-              for n, s in r.settings.items()],
+    checked_by = {"GD": "rate GD", "heavy ball": "rate heavy ball", "heavy ball, NAG setting": "b.hb_measured",
+                  "Nesterov": "rate Nesterov"}  # the answer or claim that checked each derived rate
+    pa.table(["method", "setting", "derived rate", rf"measured iterations to ${_tex_num(p.tol)}$"],
+             [[n, s, f"${pa.quote(derived[n], checked_by[n], '.4g')}$" if n in derived else "--",
+               _cold(r.iters[n])] for n, s in r.settings.items()],
              caption=rf"Iterations until $f(x_t) \le {_tex_num(p.tol)} f(x_0)$ on the quadratic "
-             rf"with $\kappa = {p.kappa:g}$, from $x_0 = {tuple(p.x0)}$ (runs of {p.steps} steps).", aside=True)
+             rf"with $\kappa = {p.kappa:g}$, from $x_0 = ({p.x0[0]:g}, {p.x0[1]:g})$ (runs of {p.steps} steps): the "
+             r"iteration counts are measured, the rates are the derived ones checked in (a) and (b).", aside=True)
     _figures_a(pa, p, r, derived)
 
 
@@ -1217,7 +1223,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     gap = float(1 / np.sqrt(1 - p.rho**T) - 1)
     pd.claim("limit_measured", rf"Measured: at $t = {T}$ the rate has reached the derived limit "
              r"$\eta/(|g|+\epsilon)$, up to the derived remaining gap $1/\sqrt{1-\rho^T} - 1$ "
-             rf"$= {_tex_num(gap)}$ (plus $10^{{-9}}$).",
+             rf"$= {pd.setting(gap, '.3g')}$ (plus $10^{{-9}}$).",
              prove.close_all(rms.rates[-1], lim_n, gap + 1e-9, "rate at T against the limit"), aside=True)
     ratio = float(abs(rms.xs[-1, mid] - rms.xs[-2, mid]) / abs(ada.xs[-1, mid] - ada.xs[-2, mid]))
     pd.claim("moving", rf"Measured: at $t = {T}$ RMSProp's step on the ramp is {ratio:.4g} times "
@@ -1251,51 +1257,51 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     sol.answer("AdaGrad effective rate", adagrad_rate(eta, g, t, eps), claims=("c.rate_measured",),
                check=_on_ramp(ada.rates, at_ada, grid, 1e-9, "AdaGrad's effective rates on the ramp"))
     _mistakes(sol, "AdaGrad effective rate", _apart_formulas(at_ada, grid), [
-        ("mean-not-sum", eta / (g + eps), "AdaGrad divides by the root of the sum of all squared gradients, "
-         "G_t = t g^2 on a constant gradient, not by the root of their mean. With a mean the rate would stay "
-         "eta/|g| for ever; with the sum it falls like eta/(|g| sqrt(t)), which is AdaGrad's weakness."),
-        ("no-square-root", eta / (g**2 * t + eps), "The denominator is the square root of the accumulated "
-         "squares, sqrt(t g^2) = |g| sqrt(t). Without the root the rate would fall like 1/t and scale like "
-         "1/g^2, so the step r g would not even be invariant to rescaling the gradient."),
-        ("square-of-sum", eta / (g * t + eps), "AdaGrad accumulates the squares of the gradients, t g^2, not the "
-         "square of their sum, (t g)^2: the root is |g| sqrt(t), so the rate falls like 1/sqrt(t), not 1/t."),
+        ("mean-not-sum", eta / (g + eps), r"AdaGrad divides by the root of the sum of all squared gradients, "
+         r"$G_t = t g^2$ on a constant gradient, not of their mean. With a mean the rate would stay $\eta/|g|$; "
+         r"with the sum it falls like $\eta/(|g|\sqrt{t})$, which is AdaGrad's weakness."),
+        ("no-square-root", eta / (g**2 * t + eps), r"The denominator is the square root of the accumulated squares, "
+         r"$\sqrt{t g^2} = |g|\sqrt{t}$. Without the root the rate would fall like $1/t$ and scale like $1/g^2$, "
+         r"so the step $r_t g$ would not even be invariant to rescaling the gradient."),
+        ("square-of-sum", eta / (g * t + eps), r"AdaGrad accumulates the squares of the gradients, $t g^2$, not the "
+         r"square of their sum, $(t g)^2$: the root is $|g|\sqrt{t}$, so the rate falls like $1/\sqrt{t}$, not "
+         r"$1/t$."),
     ])
     sol.answer("AdaGrad log-log slope", slope, claims=("c.slope",),
                check=witness.close(fit, rtol=0.01, what="fitted slope of ln r_t against ln t"))
     _mistakes(sol, "AdaGrad log-log slope", _apart_numbers(0.02), [
-        ("slope-of-a-mean", sp.Integer(0), "A slope of 0 would mean a constant rate, as if AdaGrad divided by "
-         "the root of the mean squared gradient. It divides by the root of the sum, |g| sqrt(t), so the rate "
-         "falls with slope -1/2 on a log-log plot."),
-        ("slope-without-root", sp.Integer(-1), "A slope of -1 comes from dividing by the sum t g^2 itself. "
-         "AdaGrad takes its square root, |g| sqrt(t), which halves the exponent: -1/2."),
+        ("slope-of-a-mean", sp.Integer(0), r"A flat line would mean a constant rate, as if AdaGrad divided by the "
+         r"root of the mean squared gradient. It divides by the root of the sum, $|g|\sqrt{t}$, so the rate falls "
+         r"with slope $-\tfrac12$ on a log-log plot."),
+        ("slope-without-root", sp.Integer(-1), r"That slope comes from dividing by the sum $t g^2$ itself. AdaGrad "
+         r"takes its square root, $|g|\sqrt{t}$, which halves the exponent: $-\tfrac12$."),
     ])
     sol.answer("RMSProp effective rate", r_rms, claims=("d.rate_measured",),
                check=_on_ramp(rms.rates, at_rms, grid, 1e-9, "RMSProp's effective rates on the ramp"))
     rv = at_rms[rho]
     _mistakes(sol, "RMSProp effective rate", _apart_formulas(at_rms, grid), [
-        ("no-warm-up", eta / (g + eps), "The average starts at s_0 = 0, so after t steps it holds only the weight "
-         f"1-rho^t of g^2: s_t = (1-rho^t) g^2. Early rates are larger than eta/|g|, by 1/sqrt(1-rho) = "
-         f"{_f(1 / sp.sqrt(1 - rv)):.4g} at the first step."),
-        ("swapped-weights", eta / (g * sp.sqrt(1 - (1 - rho) ** t) + eps), "rho is the weight kept by the old "
-         "average and 1-rho the weight of the new squared gradient: s_t = rho s_(t-1) + (1-rho) g_t^2 gives "
-         "s_t = (1-rho^t) g^2. Swapping the two weights gives 1-(1-rho)^t, an average that forgets almost at "
-         "once."),
-        ("average-without-root", eta / (g**2 * (1 - rho**t) + eps), "RMSProp divides by the root of the "
-         "averaged square, |g| sqrt(1-rho^t), a gradient scale; dividing by the average itself gives a rate "
-         "that scales like 1/g^2."),
+        ("no-warm-up", eta / (g + eps), r"The average starts at $s_0 = 0$, so after $t$ steps it holds only the "
+         r"weight $1-\rho^t$ of $g^2$: $s_t = (1-\rho^t) g^2$. Early rates are larger than $\eta/|g|$, by "
+         rf"$1/\sqrt{{1-\rho}} = {sp.latex(1 / sp.sqrt(1 - rv))}$ at the first step."),
+        ("swapped-weights", eta / (g * sp.sqrt(1 - (1 - rho) ** t) + eps), r"$\rho$ is the weight the old "
+         r"average keeps and $1-\rho$ that of the new square: $s_t = \rho s_{t-1} + (1-\rho) g_t^2$ gives "
+         r"$s_t = (1-\rho^t) g^2$. Swapped weights give $1-(1-\rho)^t$, an average that forgets almost at once."),
+        ("average-without-root", eta / (g**2 * (1 - rho**t) + eps), r"RMSProp divides by the root of the "
+         r"averaged square, $|g|\sqrt{1-\rho^t}$, a gradient scale; dividing by the average itself gives a rate "
+         r"that scales like $1/g^2$."),
     ])
     at_lim = {g: slopes}
     sol.answer("RMSProp rate limit", limit, claims=("d.limit_measured",),
                check=_on_ramp(rms.rates[-1], at_ada, at_lim, gap + 1e-9, f"RMSProp's rates at t = {T}"))
     _mistakes(sol, "RMSProp rate limit", _apart_formulas(at_ada, at_lim), [
-        ("vanishing-rate", sp.Integer(0), "RMSProp forgets old gradients at rate rho, so its average of squares "
-         "tends to g^2 and stays bounded: the rate settles at eta/(|g|+epsilon) instead of decaying to zero as "
-         "AdaGrad's does. That is the repair."),
-        ("first-step-rate", eta / (g * sp.sqrt(1 - rv) + eps), "eta/(|g| sqrt(1-rho)+epsilon) is the rate at the "
-         "first step, when the average holds only the weight 1-rho of g^2. As rho^t tends to 0 the average "
-         "becomes g^2 and the rate eta/(|g|+epsilon)."),
-        ("limit-without-root", eta / (g**2 + eps), "The average of squares tends to g^2, and RMSProp divides by "
-         "its square root, |g|: the limit is eta/(|g|+epsilon), not eta/(g^2+epsilon)."),
+        ("vanishing-rate", sp.Integer(0), r"RMSProp forgets old gradients at rate $\rho$, so its average of "
+         r"squares tends to $g^2$ and stays bounded: the rate settles at $\eta/(|g|+\epsilon)$ instead of decaying "
+         r"to zero as AdaGrad's does. That is the repair."),
+        ("first-step-rate", eta / (g * sp.sqrt(1 - rv) + eps), r"This is the rate at the first step, when the "
+         r"average holds only the weight $1-\rho$ of $g^2$. As $\rho^t \to 0$ the average becomes $g^2$ and the "
+         r"rate $\eta/(|g|+\epsilon)$."),
+        ("limit-without-root", eta / (g**2 + eps), r"The average of squares tends to $g^2$, and RMSProp divides by "
+         r"its square root, $|g|$: the limit is $\eta/(|g|+\epsilon)$, not $\eta/(g^2+\epsilon)$."),
     ])
 
 
@@ -1308,7 +1314,7 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
         r"bias-corrected: $m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t$, "
         r"$v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$, $\hat m_t = m_t/(1-\beta_1^t)$, "
         r"$\hat v_t = v_t/(1-\beta_2^t)$, $x_{t+1} = x_t - \eta\hat m_t/(\sqrt{\hat v_t}+\epsilon)$. "
-        r"On a constant gradient:"
+        rf"On a constant gradient (here $\beta_1 = {p.beta1:g}$, $\beta_2 = {p.beta2:g}$):"
     )
     m_prev = sp.Symbol("m_{t-1}", real=True)
     ch = pe.chain("ema", r"m_t").define(
@@ -1375,28 +1381,30 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
     sol.answer("Adam step", corrected, claims=("e.steps_measured",),
                check=_on_ramp(step_c, at, grid, 1e-9, "Adam's bias-corrected steps on the ramp"))
     _mistakes(sol, "Adam step", _apart_formulas(at, grid), [
-        ("uncorrected-first-step", raw.subs(t, 1).subs(exact), "That is the first step without bias "
-         "correction, eta (1-beta1) g/(g sqrt(1-beta2)+epsilon). Adam divides m_t by 1-beta1^t and v_t by "
-         "1-beta2^t, the weight each zero-started average has gathered; on a constant gradient the corrected "
-         "averages are g and g^2 exactly, and every step, the first included, is eta g/(g+epsilon)."),
-        ("sgd-sized-step", eta * g, "Adam divides the averaged gradient by the root of the averaged square, so on "
-         "a constant gradient the step is eta g/(|g|+epsilon), about eta whatever the size of g. A step eta g "
-         "that grows with the gradient is plain gradient descent's."),
+        ("uncorrected-first-step", raw.subs(t, 1).subs(exact), r"That is the first step without bias correction, "
+         r"$\eta(1-\beta_1) g/(g\sqrt{1-\beta_2}+\epsilon)$. Adam divides $m_t$ by $1-\beta_1^t$ and $v_t$ by "
+         r"$1-\beta_2^t$; on a constant gradient the corrected averages are $g$ and $g^2$ exactly, and every step, "
+         r"the first included, is $\eta g/(g+\epsilon)$."),
+        ("sgd-sized-step", eta * g, r"Adam divides the averaged gradient by the root of the averaged square, so on "
+         r"a constant gradient the step is $\eta g/(|g|+\epsilon)$, about $\eta$ whatever the size of $g$. A step "
+         r"$\eta g$ that grows with the gradient is plain gradient descent's."),
     ])
     sol.answer("Adam uncorrected step", raw, claims=("e.steps_measured",),
                check=_on_ramp(step_u, at, grid, 1e-9, "Adam's uncorrected steps on the ramp"))
     _mistakes(sol, "Adam uncorrected step", _apart_formulas(at, grid), [
-        ("bias-free", corrected, "Without correction the zero start of both averages matters: after t steps "
-         "m_t = (1-beta1^t) g and v_t = (1-beta2^t) g^2, so the step is eta (1-beta1^t) g/(g sqrt(1-beta2^t) + "
-         "epsilon), not eta g/(g+epsilon)."),
-        ("first-moment-bias-only", eta * (1 - b1**t) * g / (g + eps), "The second-moment average is biased "
-         "towards zero too, and more so, since beta2 is closer to 1: its root |g| sqrt(1-beta2^t) in the "
-         "denominator makes early uncorrected steps larger, not only the first moment's 1-beta1^t smaller."),
-        ("first-step-bias-forever", eta * (1 - b1) * g / (g * sp.sqrt(1 - b2) + eps), "The factors "
-         "(1-beta1) and sqrt(1-beta2) hold at the first step only; after t steps the averages have gathered the "
-         "weights 1-beta1^t and 1-beta2^t, which tend to 1, and the uncorrected step tends to eta g/(g+epsilon)."),
-        ("bias-without-root", eta * (1 - b1**t) * g / (g * (1 - b2**t) + eps), "Adam divides by the square root "
-         "of v_t = (1-beta2^t) g^2, which is |g| sqrt(1-beta2^t): the second moment's bias enters under the root."),
+        ("bias-free", corrected, r"Without correction the zero start of both averages matters: after $t$ steps "
+         r"$m_t = (1-\beta_1^t) g$ and $v_t = (1-\beta_2^t) g^2$, so the step is "
+         r"$\eta(1-\beta_1^t) g/(g\sqrt{1-\beta_2^t} + \epsilon)$, not $\eta g/(g+\epsilon)$."),
+        ("first-moment-bias-only", eta * (1 - b1**t) * g / (g + eps), r"The second-moment average is biased "
+         r"towards zero too, and more so, since $\beta_2$ is closer to $1$: its root $|g|\sqrt{1-\beta_2^t}$ in the "
+         r"denominator makes early uncorrected steps larger, besides the numerator's smaller $1-\beta_1^t$."),
+        ("first-step-bias-forever", eta * (1 - b1) * g / (g * sp.sqrt(1 - b2) + eps), r"The factors "
+         r"$1-\beta_1$ and $\sqrt{1-\beta_2}$ hold at the first step only; after $t$ steps the averages have "
+         r"gathered the weights $1-\beta_1^t$ and $1-\beta_2^t$, which tend to $1$, and the step tends to "
+         r"$\eta g/(g+\epsilon)$."),
+        ("bias-without-root", eta * (1 - b1**t) * g / (g * (1 - b2**t) + eps), r"Adam divides by the square "
+         r"root of $v_t = (1-\beta_2^t) g^2$, which is $|g|\sqrt{1-\beta_2^t}$: the second moment's bias enters "
+         r"under the root."),
     ])
     big = int(np.argmax(slopes))
     ftol = 2 * p.eps / (slopes[big] * np.sqrt(1 - p.beta2)) + 1e-9  # epsilon's share in the measured ratio
@@ -1404,14 +1412,14 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
                check=witness.close(float(step_u[0, big] / step_c[0, big]), rtol=ftol,
                                    what=f"first step without over with correction, slope {slopes[big]:g}"))
     _mistakes(sol, "Adam uncorrected first-step factor", _apart_numbers(max(0.01, 3 * ftol)), [
-        ("factor-one", sp.Integer(1), "Without correction the first step is not eta: m_1 = (1-beta1) g and "
-         "v_1 = (1-beta2) g^2, so the step is eta (1-beta1)/sqrt(1-beta2) for any g."),
-        ("factor-of-m-only", 1 - exact[b1], "The zero start shrinks m_1 to (1-beta1) g, but it shrinks v_1 too, "
-         "to (1-beta2) g^2, and Adam divides by its root: the factor is (1-beta1)/sqrt(1-beta2)."),
-        ("factor-of-v-only", 1 / sp.sqrt(1 - exact[b2]), "The denominator's bias is only half the story: the "
-         "numerator m_1 = (1-beta1) g is biased too, so the factor is (1-beta1)/sqrt(1-beta2)."),
-        ("factor-without-root", (1 - exact[b1]) / (1 - exact[b2]), "Adam divides by the square root of v_1 = "
-         "(1-beta2) g^2, that is by sqrt(1-beta2) |g|: the factor is (1-beta1)/sqrt(1-beta2)."),
+        ("factor-one", sp.Integer(1), r"Without correction the first step is not $\eta$: $m_1 = (1-\beta_1) g$ and "
+         r"$v_1 = (1-\beta_2) g^2$, so the step is $\eta(1-\beta_1)/\sqrt{1-\beta_2}$ for any $g$."),
+        ("factor-of-m-only", 1 - exact[b1], r"The zero start shrinks $m_1$ to $(1-\beta_1) g$, but it shrinks $v_1$ "
+         r"too, to $(1-\beta_2) g^2$, and Adam divides by its root: the factor is $(1-\beta_1)/\sqrt{1-\beta_2}$."),
+        ("factor-of-v-only", 1 / sp.sqrt(1 - exact[b2]), r"The denominator's bias is only half the story: the "
+         r"numerator $m_1 = (1-\beta_1) g$ is biased too, so the factor is $(1-\beta_1)/\sqrt{1-\beta_2}$."),
+        ("factor-without-root", (1 - exact[b1]) / (1 - exact[b2]), r"Adam divides by the square root of "
+         r"$v_1 = (1-\beta_2) g^2$, that is by $\sqrt{1-\beta_2}\,|g|$: the factor is $(1-\beta_1)/\sqrt{1-\beta_2}$."),
     ])
 
 

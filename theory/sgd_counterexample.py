@@ -387,7 +387,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     pd.figure("sets", rf"Left: $f$, $f_1$, $f_2$ with $c_1 = {p.centre1:g}$, $c_2 = "
               rf"{p.centre2:g}$; shaded, the points where an SGD step with $\eta = {p.eta:g}$ "
               r"on $f_1$ (upper band) or on $f_2$ (lower band) increases $f$, as derived; black "
-              rf"dots, the counterexample step $w = {float(w0):g} \to {pd.quote(float(w1), 'b.term-decreases', 'g')}$ "
+              rf"dots, the counterexample step $w = {pd.setting(float(w0))} \to "
+              rf"{pd.quote(float(w1), 'b.term-decreases', 'g')}$ "
               r"(a step on "
               rf"$f_{{{i + 1}}}$). Right: the simulated change of $f$ after a step on each term "
               r"(coloured as the term), and its average over the draw (dashed; zoomed to where it is "
@@ -404,9 +405,9 @@ def solve(p: Params, ctx: Context) -> Solution:
                check=_counterexample(cs), any_passing=True)
     sol.answer("descent rate limit", max_rate(), claims=("a.sim",), check=limit_check)
     sol.misconception("descent rate limit", "no-overshoot", sp.Integer(1),
-                      "eta < 1 is where the step stops short of c_i without jumping over it, but jumping over "
-                      "is allowed: the sampled term is multiplied by (1 - eta)^2, which stays below 1 up to "
-                      "eta = 2, twice the inverse curvature of f_i.")
+                      r"Below it the step stops short of $c_i$, but jumping over $c_i$ is allowed: the sampled "
+                      r"term is multiplied by $(1 - \eta)^2$, which stays below $1$ up to $\eta = 2$, twice the "
+                      r"inverse curvature of $f_i$.")
     ell_end = max(ends[0], key=lambda x: abs(x - p.centre1))  # the end of the measured set that is not c_1
     sol.answer("l_1 general", ell_gen, claims=("c.sim1",),
                check=witness.at({c1_: c[0], c2_: c[1], eta: e},
@@ -415,15 +416,15 @@ def solve(p: Params, ctx: Context) -> Solution:
     at = {c1_: c[0], c2_: c[1], eta: e}
     for id, wrong, why in (
             ("minimiser-as-end", (c1_ + c2_) / 2,
-             "A step towards c_1 from a point between m and c_1 moves away from the minimiser m, so f goes up "
-             "there; but from just beyond m on the other side the step can overshoot m and land farther from "
-             "it than it started. The set reaches past m, to l_1 = m - eta/(2 - eta) (c_1 - m)."),
+             r"Between $m$ and $c_1$ a step towards $c_1$ moves away from the minimiser $m$, so $f$ goes up; "
+             r"but from just beyond $m$ on the other side the step can overshoot $m$ and land farther from it. "
+             r"The set reaches past $m$, to $\ell_1 = m - \frac{\eta}{2 - \eta}(c_1 - m)$."),
             ("ascent-step", (c1_ + c2_ + eta * c1_) / (2 + eta),
-             "The SGD step subtracts the gradient: w - eta (w - c_1). Adding it moves away from c_1, and "
-             "the end of the set found from that step, (c_1 + c_2 + eta c_1)/(2 + eta), is not l_1."),
+             r"The SGD step subtracts the gradient: $w - \eta(w - c_1)$. Adding it moves away from $c_1$, and "
+             r"the end of the set found from that step is not $\ell_1$."),
             ("other-centre", c2_,
-             "Not every point between the centres is raised by a step on f_1: far from m the step towards "
-             "c_1 also moves towards m and f falls. f rises only between l_1 and c_1.")):
+             r"Not every point between the centres is raised by a step on $f_1$: far from $m$ the step towards "
+             r"$c_1$ also moves towards $m$ and $f$ falls. $f$ rises only between $\ell_1$ and $c_1$.")):
         if _differs(ell_gen.subs(at), wrong.subs(at)):
             sol.misconception("l_1 general", id, wrong, why)
     ws = pts
@@ -432,26 +433,27 @@ def solve(p: Params, ctx: Context) -> Solution:
                check=witness.at({eta: e}, _mean_step(ws, fprime, sim.expected_step(ws, cs, p.eta),
                                                      atol=1e-9 * max(1.0, float(np.max(np.abs(ws)))))))
     sol.misconception("expected rate", "unbiased-for-the-sum", eta,
-                      "The drawn gradient f_i' is an unbiased estimate of the MEAN of the two terms' gradients, "
-                      "f'/2, not of f' = f_1' + f_2' (the sheet's f is a sum). So the expected step is "
-                      "w - (eta/2) f'(w).")
+                      r"The drawn gradient $f_i'$ is an unbiased estimate of the \emph{mean} of the two terms' "
+                      r"gradients, $f'/2$, not of $f' = f_1' + f_2'$ (the sheet's $f$ is a sum). So the expected "
+                      r"step is $w - \frac{\eta}{2} f'(w)$.")
     sol.misconception("expected rate", "times-the-count", 2 * eta,
-                      "Averaging over two equally likely draws divides by 2: E[f_i'] = (f_1' + f_2')/2 = f'/2, "
-                      "so the expected rate is eta/2, not 2 eta.")
+                      r"Averaging over two equally likely draws divides by $2$: "
+                      r"$\mathbb{E}[f_i'] = (f_1' + f_2')/2 = f'/2$, so the expected rate is $\eta/2$, not $2\eta$.")
     sol.answer("noise radius", r, claims=("d.ball-sim",),
                check=witness.close(radius, rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL,
                                    what="half-width of the simulated set where the expected change is >= 0"))
     d_abs = sp.Abs(c[0] - c[1])
     for id, wrong, why in (
             ("no-square-root", d_abs / 2 * e / (2 - e),
-             "E[f(w+)] - f(w) = -eta (2 - eta)(w - m)^2 + eta^2 d^2 vanishes at (w - m)^2 = eta d^2/(2 - eta): "
-             "the radius is the square root of that, |d| sqrt(eta/(2 - eta))."),
+             r"$\mathbb{E}[f(w^+)] - f(w) = -\eta(2 - \eta)(w - m)^2 + \eta^2 d^2$ vanishes at "
+             r"$(w - m)^2 = \eta d^2/(2 - \eta)$: the radius is its square root, $|d|\sqrt{\eta/(2 - \eta)}$."),
             ("full-distance", d_abs * sp.sqrt(e / (2 - e)),
-             "d is half the distance between the centres, (c_1 - c_2)/2, as m is their midpoint: the radius is "
-             "|c_1 - c_2|/2 sqrt(eta/(2 - eta)), not |c_1 - c_2| sqrt(eta/(2 - eta))."),
+             r"$d = (c_1 - c_2)/2$ is half the distance between the centres, as $m$ is their midpoint: the "
+             r"radius is $\frac{|c_1 - c_2|}{2}\sqrt{\eta/(2 - \eta)}$, not $|c_1 - c_2|\sqrt{\eta/(2 - \eta)}$."),
             ("first-order", d_abs / 2 * sp.sqrt(e / 2),
-             "Keeping only the first-order decrease -eta f'^2/2 drops the eta^2 (w - m)^2 of the expected change; "
-             "the exact factor is eta (2 - eta), so the radius is |c_1 - c_2|/2 sqrt(eta/(2 - eta)).")):
+             r"Keeping only the first-order decrease $-\eta f'^2/2$ drops the $\eta^2(w - m)^2$ of the expected "
+             r"change; the exact factor is $\eta(2 - \eta)$, so the radius is "
+             r"$\frac{|c_1 - c_2|}{2}\sqrt{\eta/(2 - \eta)}$.")):
         if _differs(r, wrong):
             sol.misconception("noise radius", id, wrong, why)
     return sol
