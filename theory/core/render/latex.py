@@ -471,7 +471,8 @@ def _misconceptions(sol: Solution, number: str) -> str:
         if visible_length(shown) <= 40 and visible_length(label + name + shown) <= 70:  # fits on the first line
             said = f"{label} ${shown}$."
         else:  # a long value centred on a line of its own, the sentence going on below it
-            said = rf"{label}:\par\smallskip{{\centering\fitmath{{{shown.removeprefix('= ')}}}\par}}\smallskip\noindent"
+            said = (rf"{label}:\par\smallskip{{\centering\fitmath{{{shown.removeprefix('= ')}}}\par}}\smallskip"
+                    r"\noindent\hangindent=2.2em\hangafter=0")  # the explanation keeps the item's indent
         why = m.explanation if "$" in m.explanation else escape(m.explanation)  # TeX with its mathematics, or words
         items.append(rf"\claim{{{linked(m.verdict, number, 'misconception:' + m.id)}}}{{\textbf{{{name}}}: "
                      rf"{said}\enspace {why}}}")
