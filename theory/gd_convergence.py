@@ -278,7 +278,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         notation=Notation(names=vec.names, printing={"symbol_names": {  # the answers' symbols as the sheet writes them
             **{v: k for k, v in vec.names.items() if isinstance(v, sp.Symbol)},
             wsq_: r"\|\mathbf{w}^*\|^2", vsq_: r"\sum_{t=1}^T\|\mathbf{v}_t\|^2",
-            wt_: r"\mathbf{w}^{(t)}", g_: r"\mathbf{g}"}, "order": "rev-lex"}),
+            wt_: r"\mathbf{w}^{(t)}", g_: r"\mathbf{g}"}, "order": "grlex"}),
         question=(
             r"Gradient descent $" + W + r"^{(t+1)} = " + W + r"^{(t)} - \eta\nabla f(" + W
             + r"^{(t)})$ on a convex $f$: (1) as a proximal step, (2) a regret lemma, (3) the "
