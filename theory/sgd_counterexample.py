@@ -404,7 +404,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                       r"term is multiplied by $(1 - \eta)^2$, which stays below $1$ up to $\eta = 2$, twice the "
                       r"inverse curvature of $f_i$.")
     ell_end = max(ends[0], key=lambda x: abs(x - p.centre1))  # the end of the measured set that is not c_1
-    sol.answer("l_1 general", ell_gen, claims=("c.sim1",),
+    sol.answer("ell_1", ell_gen, claims=("c.sim1",),
                check=witness.at({c1_: c[0], c2_: c[1], eta: e},
                                 witness.close(ell_end, rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL,
                                               what="bisected end of the simulated set where a step on f_1 raises f")))
@@ -421,7 +421,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"Not every point between the centres is raised by a step on $f_1$: far from $m$ the step towards "
              r"$c_1$ also moves towards $m$ and $f$ falls. $f$ rises only between $\ell_1$ and $c_1$.")):
         if _differs(ell_gen.subs(at), wrong.subs(at)):
-            sol.misconception("l_1 general", id, wrong, why)
+            sol.misconception("ell_1", id, wrong, why)
     ws = pts
     fprime = sim.grad(sim.objective(cs), ws)
     sol.answer("expected rate", expected_rate(eta), claims=("d.mean-sim",),
