@@ -91,7 +91,7 @@ def test_bad_parameters(bad):
         solve_topic(sgd, bad)
 
 
-ANSWERS = ("descent rate limit", "l_1 general", "expected rate", "noise radius")
+ANSWERS = ("descent rate limit", "ell_1", "expected rate", "noise radius")
 
 
 def test_every_answer_has_a_misconception_and_its_right_value_is_none():

@@ -68,23 +68,24 @@ MAX_PROX = 4000  # prox_instances * (dim + 10)
 
 @dataclass(frozen=True)
 class Params(Parameters):
-    sym_dims: int = param(4, "symbolic checks use explicit coordinates in dimensions 1..sym_dims",
-                          lo=1, hi=6)
+    sym_dims: int = param(4, "symbolic checks use explicit coordinates in every dimension from 1 "
+                          "up to this one", lo=1, hi=6)
     sym_horizons: int = param(5, "the telescoping sum is checked symbolically for "
-                              "T = 1..sym_horizons", lo=1, hi=8)
+                              "every horizon T from 1 up to this one", lo=1, hi=8)
     dim: int = param(3, "dimension n of the random instances of parts 1 and 2", lo=1, hi=50)
-    prox_instances: int = param(20, "random (w_t, g, lambda) minimised numerically in part 1",
-                                lo=1, hi=300)
-    sequences: int = param(3000, "random sequences v_1..v_T testing the lemma", lo=3, hi=200000)
+    prox_instances: int = param(20, r"random $(\mathbf{w}^{(t)}, \mathbf{g}, \lambda)$ minimised "
+                                "numerically in part 1", lo=1, hi=300)
+    sequences: int = param(3000, r"random sequences $\mathbf{v}_1, \dots, \mathbf{v}_T$ testing the lemma",
+                           lo=3, hi=200000)
     seq_length: int = param(40, "length T of each random sequence", lo=1, hi=2000)
-    centre: tuple = param((3.0, 4.0), "centre c of the test functions: their minimiser w*, "
-                          "B = ||c||", check=_centre_check)
-    rho: float = param(1.0, "Lipschitz constant rho of the test functions", lo=1e-3, hi=1e3)
-    delta: float = param(1.0, "width delta of the smooth (pseudo-Huber) test function", lo=1e-3, hi=1e3)
+    centre: tuple = param((3.0, 4.0), r"centre $\mathbf{c}$ of the test functions: their "
+                          r"minimiser $\mathbf{w}^*$, $B = \|\mathbf{c}\|$", check=_centre_check)
+    rho: float = param(1.0, r"Lipschitz constant $\rho$ of the test functions", lo=1e-3, hi=1e3)
+    delta: float = param(1.0, r"width $\delta$ of the smooth (pseudo-Huber) test function", lo=1e-3, hi=1e3)
     aspect: float = param(0.3, "A = diag(1, aspect, ...) of the smooth test function", lo=1e-3, hi=1.0)
     t_min: int = param(10, "smallest horizon T of the gradient-descent runs", lo=1, hi=99999)
     t_max: int = param(10000, "largest horizon T of the gradient-descent runs", lo=2, hi=100000)
-    t_count: int = param(13, "number of log-spaced horizons between t_min and t_max", lo=2, hi=60)
+    t_count: int = param(13, "number of log-spaced horizons from the smallest to the largest", lo=2, hi=60)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -276,7 +277,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         TOPIC, "Gradient descent: proximal view and convergence rate", "cs7643-ps2, Question 3", p,
         notation=Notation(names=vec.names, printing={"symbol_names": {  # the answers' symbols as the sheet writes them
             **{v: k for k, v in vec.names.items() if isinstance(v, sp.Symbol)},
-            wsq_: r"\|\mathbf{w}^*\|^2", vsq_: r"\sum_{t=1}^T\|\mathbf{v}_t\|^2"}}),
+            wsq_: r"\|\mathbf{w}^*\|^2", vsq_: r"\sum_{t=1}^T\|\mathbf{v}_t\|^2",
+            wt_: r"\mathbf{w}^{(t)}", g_: r"\mathbf{g}"}, "order": "grlex"}),
         question=(
             r"Gradient descent $" + W + r"^{(t+1)} = " + W + r"^{(t)} - \eta\nabla f(" + W
             + r"^{(t)})$ on a convex $f$: (1) as a proximal step, (2) a regret lemma, (3) the "

@@ -30,8 +30,8 @@ EDGE = 0.01  # the single-step simulation runs at (1 -+ EDGE) times the largest 
 
 @dataclass(frozen=True)
 class Params(Parameters):
-    centre1: float = param(2.0, "centre c_1 of the first term (w - c_1)^2/2", lo=-1e3, hi=1e3)
-    centre2: float = param(-1.0, "centre c_2 of the second term (w - c_2)^2/2", lo=-1e3, hi=1e3)
+    centre1: float = param(2.0, r"centre $c_1$ of the first term $(w - c_1)^2/2$", lo=-1e3, hi=1e3)
+    centre2: float = param(-1.0, r"centre $c_2$ of the second term $(w - c_2)^2/2$", lo=-1e3, hi=1e3)
     # 0 < eta < 2 is the sheet's range; at its ends the sets to locate shrink to a point (eta -> 0) or
     # run off to infinity (eta -> 2) faster than floating point resolves them.
     eta: float = param(0.1, "constant SGD step size", lo=1e-3, hi=1.99)
@@ -170,7 +170,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     t = sp.Symbol("t", positive=True)
     pa.claim("range", r"So $f_i(w^+) < f_i(w)$ for every $w \ne c_i$ exactly when "
              r"$(1-\eta)^2 < 1$, i.e. (for $\eta > 0$) $0 < \eta < 2$ (twice the inverse "
-             r"curvature $1/f_i'' = 1$).",
+             rf"curvature $1/f_i'' = 1$): the sheet's assumption. Here $\eta = {sp.latex(e)}$.",
              prove.holds(sp.Eq(_solve_poly(term_factor(t) - 1, t, "<") & sp.Interval.open(0, sp.oo),
                                sp.Interval.open(0, max_rate()))))
     lim = float(max_rate())
@@ -188,7 +188,6 @@ def solve(p: Params, ctx: Context) -> Solution:
              rf"(${pa.setting(inside)}$), and always increases just above it (${pa.setting(outside)}$).",
              prove.on_instances(checks, "gradients by central differences of the terms"), aside=True)
     limit_check = _rate_limit(pts, cs)
-    pa.text(rf"The sheet's assumption is therefore $0 < \eta < 2$; here $\eta = {sp.latex(e)}$.")
 
     # (b) the counterexample
     pb = sol.part("b", "A counterexample",
@@ -220,9 +219,8 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.holds(sp.Gt(F1, F0))
              & prove.close(sim_df, float(F1 - F0), rtol=1e-9, atol=1e-12 * size**2,
                            what="simulated change of f"))
-    pb.text(r"So SGD is not a descent method for $f$: each draw descends on its own term, and a "
-            r"step towards one term's minimiser can move away from the minimiser of the sum. "
-            r"Only the expected step is a gradient step on $f$ (part (d)).")
+    pb.text(r"So SGD is not a descent method for $f$: a step towards one term's minimiser can move "
+            r"away from the minimiser of the sum. Only the expected step is a gradient step on $f$ (part (d)).")
     rows = []
     for k in range(2):
         wk = sgd_step(w0, c[k], e)
@@ -278,10 +276,9 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     pc.claim("roots", r"The change $f(w^+) - f(w) = \eta(2-\eta)(c_i - w)(w - \ell_i)$, with "
              r"$\ell_i = \frac{c_i + c_j - \eta c_i}{2-\eta}$ (chain in the appendix), has roots "
-             r"$\ell_i$ and $c_i$ (sum and product of the roots match the coefficients, for "
-             r"$i = 1, 2$). So a step on term $i$ increases $f$ exactly on the "
-             r"open interval between $\ell_i = m - \frac{\eta}{2-\eta}(c_i - m)$ and $c_i$, where "
-             r"$m = \frac{c_1+c_2}{2}$ is the minimiser of $f$.",
+             r"$\ell_i$ and $c_i$ (Vieta's formulas, $i = 1, 2$). So a step on term $i$ increases $f$ "
+             r"exactly between $\ell_i = m - \frac{\eta}{2-\eta}(c_i - m)$ and $c_i$, where "
+             r"$m = \frac{c_1+c_2}{2}$ minimises $f$.",
              prove.proved_for_each({"i=1": lambda: vieta(0), "i=2": lambda: vieta(1)},
                                    "Vieta's formulas"))
     pc.claim("ell-form", r"The two forms of $\ell_i$ agree.",
@@ -297,11 +294,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     ends = [(float("nan"), float("nan"))] * 2  # the simulated increasing set of each term, when one interval
     both, union = sets[0] & sets[1], sets[0] | sets[1]
     pc.claim("cover", rf"Together the two sets cover ${sp.latex(union)}$, which contains the whole "
-             rf"open interval between the centres, ${sp.latex(_interval(*c))}$ (for $\eta > 1$ "
-             r"they reach beyond it: the step overshoots $m$ by more than the distance to the "
-             rf"other centre). They overlap on ${sp.latex(both)}$, which contains the minimiser "
-             rf"$m = {sp.latex(m)}$: near $w^*$ every draw increases $f$ (at $w^*$ itself any "
-             r"move does).",
+             rf"open interval between the centres, ${sp.latex(_interval(*c))}$. "
+             rf"They overlap on ${sp.latex(both)}$, which contains the minimiser "
+             rf"$m = {sp.latex(m)}$: near $w^*$ every draw increases $f$.",
              prove.holds(sp.Eq(sp.Complement(_interval(*c), union), sp.S.EmptySet))
              & prove.holds(sp.Contains(m, both)))
     for k in range(2):
@@ -333,9 +328,9 @@ def solve(p: Params, ctx: Context) -> Solution:
         (_definition_step(w, c1_, eta) + _definition_step(w, c2_, eta)) / 2,
     ).step(r"w - \frac{\eta}{2}\,f'(w)",
            w - expected_rate(eta) * sp.diff(objective(w, c1_, c2_), w), r"$f' = f_1' + f_2'$")
-    pd.text(r"Averaging the two draws (chains in the appendix), $\mathbb{E}[w^+] = w - \frac{\eta}{2}f'(w)$: "
-            r"the \emph{expected} iterate is a gradient step on $f$ with rate $\eta/2$ (the sheet's $f$ "
-            r"is a sum of two terms, not their mean), and $\mathbb{E}[f(w^+)] - f(w) = -\eta(2-\eta)(w - m)^2 "
+    pd.text(r"Averaging the two draws, $\mathbb{E}[w^+] = w - \frac{\eta}{2}f'(w)$: "
+            r"the \emph{expected} iterate is a gradient step on $f$ with rate $\eta/2$ ($f$ is a sum, "
+            r"not a mean), and $\mathbb{E}[f(w^+)] - f(w) = -\eta(2-\eta)(w - m)^2 "
             r"+ \eta^2 d^2$ with $m = \tfrac{c_1+c_2}{2}$, $d = \tfrac{c_1-c_2}{2}$.")
     ws = pts
     mean_coeffs = sp.Poly(sp.expand(w - expected_rate(e) * sp.diff(F, w)), w).all_coeffs()
@@ -382,8 +377,8 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.equal(second, term_factor(eta) * (w - (c1_ + c2_) / 2) ** 2 + eta**2 * d_sym**2)
              & prove.equal(affine.degree(), 1)
              & prove.equal(-affine.nth(0) / affine.nth(1), noise_radius(c1_, c2_, eta) ** 2), aside=True)
-    pd.text(r"So SGD decreases $f$ in expectation (not at every step) while $|w - m| > r$, and "
-            r"$r \to 0$ as $\eta \to 0$: reaching $w^*$ needs a decreasing step or the full gradient.")
+    pd.text(r"So SGD decreases $f$ in expectation only while $|w - m| > r$; as $r \to 0$ with $\eta$, "
+            r"reaching $w^*$ needs a decreasing step or the full gradient.")
     pd.figure("sets", rf"Left: $f$, $f_1$, $f_2$ with $c_1 = {p.centre1:g}$, $c_2 = "
               rf"{p.centre2:g}$; shaded, the points where an SGD step with $\eta = {p.eta:g}$ "
               r"on $f_1$ (upper band) or on $f_2$ (lower band) increases $f$, as derived; black "
@@ -409,7 +404,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                       r"term is multiplied by $(1 - \eta)^2$, which stays below $1$ up to $\eta = 2$, twice the "
                       r"inverse curvature of $f_i$.")
     ell_end = max(ends[0], key=lambda x: abs(x - p.centre1))  # the end of the measured set that is not c_1
-    sol.answer("l_1 general", ell_gen, claims=("c.sim1",),
+    sol.answer("ell_1", ell_gen, claims=("c.sim1",),
                check=witness.at({c1_: c[0], c2_: c[1], eta: e},
                                 witness.close(ell_end, rtol=ENDPOINT_TOL, atol=ENDPOINT_TOL,
                                               what="bisected end of the simulated set where a step on f_1 raises f")))
@@ -426,7 +421,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"Not every point between the centres is raised by a step on $f_1$: far from $m$ the step towards "
              r"$c_1$ also moves towards $m$ and $f$ falls. $f$ rises only between $\ell_1$ and $c_1$.")):
         if _differs(ell_gen.subs(at), wrong.subs(at)):
-            sol.misconception("l_1 general", id, wrong, why)
+            sol.misconception("ell_1", id, wrong, why)
     ws = pts
     fprime = sim.grad(sim.objective(cs), ws)
     sol.answer("expected rate", expected_rate(eta), claims=("d.mean-sim",),
