@@ -531,8 +531,8 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
         )
     other = "printed" if sign == 1 else "correct"
     pb.text(
-        rf"The {other} sign flips only the classification term: the two derivatives differ by "
-        rf"\[{_tex(sp.factor(hand[p.cls_sign]['w1'] - hand[other]['w1']))}.\]"
+        rf"The {other} sign flips only the classification term, so the two derivatives differ by twice it, "
+        r"$2\,\frac{\partial l_{cls}}{\partial y_2}\frac{\partial y_2}{\partial w_1}$."
     )
     # numeric witnesses at the sheet's point and at random points
     order = _order(net)
@@ -706,9 +706,8 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         )
         ch.step(describe(u, numbers), value,
                 ("the table's values" if p.is_default("x", "w") else "the given values") + " and the neurons above")
-        if u.activation != "identity":
-            ch.step(_tex(activate(u.activation, pre[u.name])), value, "arithmetic")
-        exactly(ch, _tex(value), value)
+        # the exact value in sigmoids (sigma(sigma(1/4)/10)), not in nested exponentials
+        exactly(ch, _tex(activate(u.activation, pre[u.name])), value)
     floats = {k: float(v) for k, v in exact.items()}
     measured = sim.forward(net.spec(), floats)
     pc.claim(

@@ -448,7 +448,7 @@ def _updates(sol: Solution, p: Params, ctx: Context) -> None:
     ).step(None, derived["full batch"], values, given=sheet)
     rest = p.samples % p.batch
     q2.text(rf"The last mini-batch holds $N - B\lfloor N/B\rfloor = {rest}$ samples"
-            + (r"; if it is dropped (as with \texttt{drop\_last=True}) the count is "
+            + (r"; if that short batch is dropped each epoch, the count is "
                rf"$E\lfloor N/B\rfloor = {_fmt(derived[mb_drop])}$."
                if rest else r", so no batch is short."))
     runs = {name: sim.simulate_epochs(p.samples, p.epochs, b, drop)

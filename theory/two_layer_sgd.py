@@ -366,7 +366,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         SOURCE,
         p,
         # every name in the displays stands for its value: the inputs, the parameters, the neurons, t
-        notation=Notation({**{tex_name(n): v for n, v in env.items()}, "t": t}, READ),
+        notation=Notation({**{tex_name(n): v for n, v in env.items()}, "t": t}, READ,
+                          printing={"ln_notation": True}),
         question=(
             (r"Two inputs, two ReLU hidden units and a sigmoid output" if p.is_default("wiring") else
              r"The network given in the parameter \texttt{wiring}")
@@ -557,7 +558,7 @@ def _loss_part(sol, p, net, env, t, formulas, at, floats) -> sp.Expr:
             rf"With $t = 1$ only the first term survives: $L = -{logbase.tex(p.log_base)} y$, small when $y$ "
             r"is close to 1."
         )
-    return value
+    return shown  # the answer in the chain's last form: ln(1 + e^{-z}), not -log(1/(e^{-z} + 1))
 
 
 def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tape, floats, spec):
