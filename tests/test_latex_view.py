@@ -192,3 +192,8 @@ def test_an_answer_s_name_is_typeset_not_shown_as_program_text(name, shown):
 ])
 def test_a_long_formula_is_made_breakable_without_unbalancing_its_braces(math, shown):
     assert latex.breakable(math) == shown
+
+
+def test_an_exact_irrational_answer_shows_its_decimal_beside_it():
+    assert latex._shown(sp.sqrt(2)) == r"= \sqrt{2} \approx 1.41421"
+    assert latex._shown(sp.Rational(1, 2)) == r"= \frac{1}{2}" and latex._shown(sp.Symbol("x") / 2) == r"= \frac{x}{2}"

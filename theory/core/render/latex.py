@@ -503,7 +503,10 @@ def _shown(value, printed: Callable[[Any], str] | None = None) -> str:
     exact = latex(v)
     whole = all(getattr(e, "is_Integer", False) for e in (v if isinstance(v, sp.MatrixBase) else [v]))
     formula = bool(getattr(v, "free_symbols", None))  # a formula stays exact: its decimals would be noise
-    return f"= {exact}" if len(exact) <= 90 or whole or formula else rf"\approx {latex(sp.N(v, 4))}"
+    if not (len(exact) <= 90 or whole or formula):
+        return rf"\approx {latex(sp.N(v, 4))}"
+    irrational = isinstance(v, sp.Expr) and v.is_number and not v.is_Rational and not v.atoms(sp.Float)
+    return f"= {exact}" + (rf" \approx {number(float(sp.re(sp.N(v))), '.6g')}" if irrational and v.is_real else "")
 
 
 def summary_line(sol: Solution) -> str:
