@@ -120,8 +120,8 @@ def design_matrix(X):
 
 
 def gradient(X1, y, w):
-    """dL/dw = -X1^T (y - X1 w): component j is -sum_i (y_i - f(x_i)) x_ij."""
-    return -(X1.T @ (y - X1 @ w))
+    """dL/dw = X1^T (X1 w - y): component j is -sum_i (y_i - f(x_i)) x_ij."""
+    return X1.T @ (X1 @ w - y)
 
 
 def example_gradient(x1, y, w):
@@ -201,7 +201,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         notation=_notation(M, N, X, Y, W, What, L),
         question=(
             r"A single linear neuron $f(\mathbf{x}) = w_0 + \sum_{j=1}^n w_jx_j$ is fitted to "
-            r"examples $(\mathbf{x}_i, y_i)$, $i = 1..m$, by minimising "
+            r"examples $(\mathbf{x}_i, y_i)$, $i = 1, \dots, m$, by minimising "
             r"$L = \tfrac12\sum_{i=1}^m (y_i - f(\mathbf{x}_i))^2$. Derive the gradient-descent "
             r"update of the weights."
         ),
@@ -248,8 +248,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa.algorithm(r"Batch gradient descent (delta rule), learning rate $\eta > 0$", [
         r"initialise $w_0, \dots, w_n$ (e.g. to $0$)",
         r"repeat until $L$ stops decreasing:",
-        r"  compute the errors $\delta_i = y_i - f(\mathbf{x}_i)$ for $i = 1..m$",
-        r"  for $j = 0..n$: $w_j \leftarrow w_j + \eta\sum_{i=1}^m \delta_i x_{ij}$ "
+        r"  compute the errors $\delta_i = y_i - f(\mathbf{x}_i)$ for $i = 1, \dots, m$",
+        r"  for $j = 0, \dots, n$: $w_j \leftarrow w_j + \eta\sum_{i=1}^m \delta_i x_{ij}$ "
         r"(all $j$ updated together)",
     ])
     per_example = {f"i={i + 1},j={j}": (i, j) for i in range(M) for j in range(N + 1)}
@@ -270,7 +270,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"repeat for several epochs:",
         r"  for each example $i$ (in random order):",
         r"    $\delta_i = y_i - f(\mathbf{x}_i)$",
-        r"    for $j = 0..n$: $w_j \leftarrow w_j + \eta\,\delta_i x_{ij}$",
+        r"    for $j = 0, \dots, n$: $w_j \leftarrow w_j + \eta\,\delta_i x_{ij}$",
     ])
 
     # (b) why the step size matters
@@ -430,11 +430,11 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     # differences of L (the grader reads no matrix algebra: they are stated as equations)
     data = (X1n, yn.reshape(-1, 1), w_probe.reshape(-1, 1), main["eta"])
     fd_col = g_fd.reshape(-1, 1)
-    sol.answer("gradient", sp.Eq(GRAD_L, gradient(Xv, yv, wv), evaluate=False), claims=("c.fd", "a.sizes"),
+    sol.answer("gradient", sp.Eq(GRAD_L, gradient(Xv, yv, wv), evaluate=False), claims=("a.sizes", "c.fd"),
                check=witness.rhs(witness.formula_on((Xv, yv, wv, eta_s), data, fd_col, rtol=1e-6,
                                                     atol=1e-6 * scale, what="dL/dw by central differences")))
     sol.answer("batch rule", sp.Eq(W_NEW, wv - eta_s * gradient(Xv, yv, wv), evaluate=False),
-               claims=("c.fd", "a.batch"),
+               claims=("a.batch", "c.fd"),
                check=witness.rhs(witness.formula_on((Xv, yv, wv, eta_s), data, data[2] - main["eta"] * fd_col,
                                                     rtol=1e-6, atol=1e-6 * scale * main["eta"],
                                                     what="w - eta dL/dw by central differences")))
@@ -443,9 +443,9 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     points = [{y_s: yn[0], f_s: f_first, x_s: x_first[j], w_s: w_probe[j], eta_s: main["eta"]}
               for j in range(p.n + 1)]
     grad_i = per_example_gradient()
-    sol.answer("per-example gradient", grad_i, claims=("c.fd-example",),
+    sol.answer("per-example gradient", grad_i, claims=("a.example", "c.fd-example"),
                check=_at_points(points, g_first_fd, scale_first, "dL_1/dw_j by central differences"))
-    sol.answer("per-example update", w_s - eta_s * grad_i, claims=("c.fd-example",),
+    sol.answer("per-example update", w_s - eta_s * grad_i, claims=("a.example", "c.fd-example"),
                check=_at_points(points, w_probe - main["eta"] * g_first_fd, scale_first * main["eta"],
                                 "w_j - eta dL_1/dw_j by central differences"))
     _rule_mistakes(sol)
@@ -465,7 +465,8 @@ def per_example_gradient() -> sp.Expr:
     """dL_i/dw_j in y, f = f(x_i) and x = x_ij: `example_gradient` for one feature, its prediction renamed."""
     b, v = sp.symbols("b v", real=True)
     g = example_gradient(sp.Matrix([1, x_s]), y_s, sp.Matrix([b, v]))[1]
-    return sp.factor(g.subs(b, f_s - v * x_s))
+    g = g.subs(b, f_s - v * x_s)
+    return x_s * sp.expand(g / x_s)  # x (f - y): the form the answers table prints
 
 
 def _at_points(points: list[dict], measured: np.ndarray, scale: float, what: str) -> Check:

@@ -186,6 +186,7 @@ def _count(n: int) -> str:
 def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Classification and regression losses", "cs5388-a1, Problems 3-4", p,
+        notation=Notation(printing={"ln_notation": True}),
         question=(
             rf"Problem 3: a classifier gives one image of a {escape(p.true_class)} the scores "
             + (r"$s = (s_{\text{motorcycle}}, s_{\text{car}}, s_{\text{truck}}, s_4)"  # the sheet's 4th: erratum
@@ -293,7 +294,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         logbase.scaled(r"\ln\sum_k e^{s_k} - s_y", p.log_base), prev,
         r"$\ln \frac{a}{b} = \ln a - \ln b$, $\ln e^{s_y} = s_y$"
     ).step(logbase.scaled(rf"\ln\bigl({z_tex}\bigr) - {_tex(s[y])}", p.log_base), prev, "the scores").step(
-        logbase.scaled(rf"\ln\bigl(1 + {' + '.join(_exp_tex(v) for v in shift)}\bigr)", p.log_base), new,
+        logbase.scaled(rf"\ln\bigl(1 + {' + '.join(_exp_tex(v) for v in shift)}\bigr)", p.log_base)
+        + rf" \approx {_decimal(float(new))}", new,
         r"divide inside by $e^{s_y}$",
         verdict=prove.equal(sp.exp(prev * ln_b), sp.exp(new * ln_b)) if shift else prove.equal(prev, new))
     base_f = logbase.number(p.log_base)

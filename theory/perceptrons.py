@@ -271,7 +271,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                                           for x in ROWS])))
     got_a = {x: perceptron(wa, x, p.strict) for x in ROWS}
     pa.claim("truth", rf"The perceptron $\mathrm{{step}}({_wx(wa)})$ computes $A\wedge\neg B$ "
-             r"(compared with the Boolean function evaluated in Python).",
+             r"on all four inputs.",
              _exhaustive(got_a, sim.boolean_table("A and not B"), "perceptron vs Python Boolean"))
     pa.table(["$A$", "$B$", r"$w\cdot x + b$", "output", r"$A\wedge\neg B$"],
              _table_rows(wa, p.strict, sim.boolean_table("A and not B")),
