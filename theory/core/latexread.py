@@ -82,8 +82,11 @@ class Notation:
     printing: Mapping[str, Any] = field(default_factory=dict)  # sp.latex settings, e.g. {"ln_notation": True}
 
     def printed(self, value: sp.Basic) -> str:
-        """The LaTeX of a checked value, in this notation's names for its symbols."""
+        """The LaTeX of a checked value, in this notation's names for its symbols; where the notation
+        reads `\\sigma` as the logistic function, 1/(1 + e^{-u}) prints as sigma(u)."""
         names = {v: k for k, v in self.names.items() if isinstance(v, sp.Symbol)}
+        if _is_logistic(self.functions.get("sigma")) and isinstance(value, (sp.Basic, sp.MatrixBase)):
+            value = value.replace(_logistic_of, lambda e: _SIGMA(_logistic_of(e)))
         return sp.latex(value, **{"symbol_names": names, **self.printing})
 
     def with_symbols(self, symbols: Mapping[str, sp.Basic]) -> Notation:
@@ -96,6 +99,28 @@ class Notation:
         families = {k: v(**case) if getattr(v, "per_case", False) else v for k, v in self.indexed.items()}
         return Notation({k: value(v) for k, v in self.names.items()}, self.functions, self.sums, families,
                         self.printing)
+
+
+_SIGMA = sp.Function("sigma")
+
+
+@functools.lru_cache(maxsize=64)
+def _is_logistic(f: Callable[..., sp.Expr] | None) -> bool:
+    """Whether the notation's sigma is the logistic function (proved once per function)."""
+    u = sp.Dummy("u", real=True)
+    try:
+        return f is not None and sp.simplify(f(u) - 1 / (1 + sp.exp(-u))) == 0
+    except (TypeError, ValueError):
+        return False
+
+
+def _logistic_of(e: sp.Basic) -> sp.Basic | None:
+    """u when `e` is 1/(1 + e^{-u}) (as SymPy writes it), else None (falsy: `replace` leaves it)."""
+    if isinstance(e, sp.Pow) and e.exp == -1 and isinstance(e.base, sp.Add) and len(e.base.args) == 2:
+        one, other = sorted(e.base.args, key=lambda a: a != 1)
+        if one == 1 and isinstance(other, sp.exp):
+            return -other.args[0]
+    return None
 
 
 def per_case(family: Callable[..., Callable[..., sp.Expr]]) -> Callable[..., Callable[..., sp.Expr]]:
