@@ -54,7 +54,7 @@ def test_wrong_backward_slope_is_rejected(monkeypatch):
     assert "2.backprop.1" not in failed  # for alpha = 1 the slope really is 1
 
 
-ANSWERS = ("beta_h", "output beta_H+1", "gain", "kaiming growth per layer")
+ANSWERS = ("beta_h", "output beta_H+1", "gain", "Kaiming growth per layer")
 
 
 def test_the_named_misconceptions_are_declared_for_every_answer():

@@ -199,13 +199,14 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"what forward mode costs for a function of $d$ inputs."))
     p0 = sol.part("trace", "The trace", r"Check that the trace computes $f$, and evaluate it.")
     p0.claim("computes-f", rf"Substituting the lines into each other gives $f$: ${tex[out]} = f$.",
-             prove.equal(composed[out], f), aside=True)
+             prove.equal(composed[out], f))
     p0.table(["variable", "definition", rf"value at $({fmt})$"],
              [[f"${tex[n]}$", f"${sp.latex(e)}$", f"${number(value[n])}$"] for n, e in lines.items()],
              caption="The trace, evaluated by the autodiff engine.", aside=True)
-    p0.claim("values", rf"The engine's value of ${tex[out]}$ equals $f({fmt})$ evaluated exactly.",
+    p0.claim("values", rf"At $({fmt})$ the trace gives ${tex[out]} = f({fmt}) \approx "
+             rf"{p0.quote(value[out], 'values')}$, as $f$ evaluated exactly (the other lines are in the appendix).",
              prove.close(value[out], float(f.subs(exact_at)), rtol=1e-12, atol=1e-15 + rounding, what=f"{out}"),
-             aside=True)
+             value=value[out])
 
     # Q1.1 reverse mode
     p1 = sol.part("1.1", "Reverse mode",

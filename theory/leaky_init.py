@@ -463,7 +463,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
                check=lambda value: preserving(sp.sympify(value, strict=True).subs(m_, d_)))
     sol.answer("gain", gain, claims=mc,
                check=lambda value: preserving(sp.sympify(value, strict=True) ** 2 / d_))
-    sol.answer("kaiming growth per layer", kaiming_growth(alpha_), claims=mc,
+    sol.answer("Kaiming growth per layer", kaiming_growth(alpha_), claims=mc,
                check=lambda value: preserving(sheet_kaiming(d_) / sp.sympify(value, strict=True)))
     sol.answer("beta_h at width", {_slope_name(a): beta(exact_decimal(a), sp.Integer(p.width))
                                    for a in p.alphas}, claims=("1.moment", "1.beta"),
@@ -533,7 +533,7 @@ def _differs(wrong: sp.Expr, right: sp.Expr, slopes: list[sp.Expr], width: int) 
 def _misconceptions(sol: Solution, slopes: list[sp.Expr], width: int) -> None:
     """The usual slips, each declared where one of the slopes in force tells it from the right answer."""
     right = {name: sol.results[name].value for name in
-             ("beta_h", "output beta_H+1", "gain", "kaiming growth per layer")}
+             ("beta_h", "output beta_H+1", "gain", "Kaiming growth per layer")}
     for answer, id, wrong, why in (
         ("beta_h", "kaiming-ignores-slope", sheet_kaiming(d_),
          r"This is He (Kaiming) initialisation for the plain ReLU, whose $2$ makes up for the zeroed negative "
@@ -569,16 +569,16 @@ def _misconceptions(sol: Solution, slopes: list[sp.Expr], width: int) -> None:
         ("gain", "variance-as-gain", 2 / (1 + alpha_**2),
          r"The gain multiplies the standard deviation $\frac{1}{\sqrt{d_h}}$, so it is the square root of the "
          r"factor in the variance: $\sqrt{\frac{2}{1+\alpha^2}}$."),
-        ("kaiming growth per layer", "activation-factor", kaiming.second_moment_factor(alpha_),
+        ("Kaiming growth per layer", "activation-factor", kaiming.second_moment_factor(alpha_),
          r"This is what the leaky ReLU alone does to the second moment, "
          r"$\mathbb{E}[\sigma(z)^2]/\operatorname{Var}(z)$. The layer also sums $d_h$ inputs weighted with "
          r"variance $\frac{2}{d_h}$ each, a factor $2$, so Kaiming's $\frac{2}{d_h}$ multiplies "
          r"$\operatorname{Var}(z)$ by $1 + \alpha^2$ per layer."),
-        ("kaiming growth per layer", "no-growth", sp.Integer(1),
+        ("Kaiming growth per layer", "no-growth", sp.Integer(1),
          r"Kaiming's $\frac{2}{d_h}$ keeps the variance only for the plain ReLU ($\alpha = 0$). A leaky ReLU "
          r"also passes $\alpha^2$ of the negative half's second moment, so each layer multiplies the variance "
          r"by $1 + \alpha^2$, and the factors compound with depth."),
-        ("kaiming growth per layer", "growth-slope-not-squared", 1 + alpha_,
+        ("Kaiming growth per layer", "growth-slope-not-squared", 1 + alpha_,
          r"On the negative half $\sigma(z) = \alpha z$ contributes $\alpha^2 z^2$ to the second moment, not "
          r"$\alpha z^2$: the factor per layer is $1 + \alpha^2$, which equals $1 + \alpha$ only at $\alpha = 1$."),
     ):
@@ -675,7 +675,7 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
                   r"the same learning rate and batch size for the two curves of a panel, and "
                   r"plot the training loss.")
     pb.erratum(r"``the variance scaling derived in Problem 4.1''.",
-               r"the variance scaling is derived in Question 3.1 (there is no Problem 4.1).")
+               r"the variance scaling is the one derived in part (1) above (there is no Problem 4.1).")
     exp = experiment(p, int(ctx.rng("experiment").integers(2**31)))
     digits_note = (
         r"the handwritten digits 0 and 1 bundled with scikit-learn (the UCI optical-recognition digits, "
