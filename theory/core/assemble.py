@@ -66,8 +66,10 @@ class Rendered:
 
 
 def problem_key(prob: Problem, seed: int | None, samples: int | None) -> str:
-    """What a problem's result depends on: topic, parameters, run settings and source files."""
-    files = deps.closure(f"theory.{prob.topic}") + deps.closure(RENDERER) + deps.closure(__name__)
+    """What a problem's result depends on: topic, parameters, run settings, source files and the preamble
+    (its geometry sizes the figures)."""
+    files = (deps.closure(f"theory.{prob.topic}") + deps.closure(RENDERER) + deps.closure(__name__)
+             + (registry.SHEETS_DIR / "preamble.tex",))
     settings = json.dumps([prob.topic, prob.number, prob.params, seed, samples], sort_keys=True, default=str)
     return deps.digest(files, settings)
 
