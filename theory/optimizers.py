@@ -262,7 +262,7 @@ def numeric(args, expr):
     return sp.lambdify(args, expr, modules=[_NUMPY])
 
 
-def _tidy(value: sp.Expr) -> sp.Expr:
+def _shortest(value: sp.Expr) -> sp.Expr:
     """The same number in its shortest printed form: radicals out of the denominator when that is shorter,
     (51 - 10 sqrt(2))/49 rather than (-1 + 5 sqrt(2))/(1 + 5 sqrt(2))."""
     forms = (value, sp.radsimp(value), sp.radsimp(sp.expand(value)))
@@ -741,10 +741,10 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     sol.answer("eta* GD", eta_gd.subs(num), check=_best_gd_step(r.curv, Tr), claims=("a.gd_measured",))
     sol.answer("rate GD", gd_rate(r.k), check=witness.close(meas_gd, rtol=4 / Tr, what=window),
                claims=("a.gd_measured",))
-    sol.answer("eta* heavy ball", _tidy(eta_hb.subs(num)), check=hb_eta, claims=("a.hb_tuned",))
-    sol.answer("beta* heavy ball", _tidy(heavy_ball_rate(r.k)) ** 2,  # beta* is the rate squared
+    sol.answer("eta* heavy ball", _shortest(eta_hb.subs(num)), check=hb_eta, claims=("a.hb_tuned",))
+    sol.answer("beta* heavy ball", _shortest(heavy_ball_rate(r.k)) ** 2,  # beta* is the rate squared
                check=hb_beta, claims=("a.hb_tuned",))
-    sol.answer("rate heavy ball", _tidy(heavy_ball_rate(r.k)),
+    sol.answer("rate heavy ball", _shortest(heavy_ball_rate(r.k)),
                check=witness.close(meas_hb, rtol=4 / Tr, what=window), claims=("a.hb_measured",))
     Lv, muv, k = r.Lv, r.muv, r.k
     _mistakes(sol, "eta* GD", _apart_numbers(0.01), [
@@ -767,7 +767,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
          r"distance to the minimum, $(\kappa-1)/(\kappa+1)$."),
     ])
     _mistakes(sol, "rate heavy ball", _apart_numbers(rel), [
-        ("beta-as-rate", _tidy(heavy_ball_rate(k)) ** 2,
+        ("beta-as-rate", _shortest(heavy_ball_rate(k)) ** 2,
          r"$\beta^*$ is the product of the two complex roots, so their common modulus, "
          r"the rate, is its square root: $\sqrt{\beta^*} = (\sqrt\kappa-1)/(\sqrt\kappa+1)$."),
         ("gd-rate", gd_rate(k), r"Momentum changes the asymptotic rate, not only the constant: tuned at "
@@ -1070,10 +1070,10 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
              prove.close(meas_hb_same, hb_rate, rtol=4 / Tr, what=window), value=hb_rate, aside=True)
     hb_tuned = _f(heavy_ball_rate(r.k))
     pb.text(
-        rf"Nesterov is faster, but only a little: per step its error shrinks by the factor "
+        rf"Faster by a little: per step Nesterov's error shrinks by "
         rf"${pb.quote(rate_nag, 'rate Nesterov', '.4f')}$, heavy ball's at the same setting by "
-        rf"${pb.quote(hb_rate, 'hb_measured', '.4f')}$. Its larger gain is on the stiff coordinate, where "
-        r"heavy ball oscillates and Nesterov's look-ahead damps the oscillation out. Heavy "
+        rf"${pb.quote(hb_rate, 'hb_measured', '.4f')}$; its larger gain is damping heavy ball's oscillation on "
+        r"the stiff coordinate. Heavy "
         r"ball tuned for this quadratic, at Polyak's "
         rf"$(\eta^*, \beta^*)$ of (a), contracts by ${pb.quote(hb_tuned, 'rate heavy ball', '.4f')}$ and beats "
         r"both; Nesterov's advantage is its guarantee, which extends to all smooth strongly convex "
@@ -1084,11 +1084,11 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     pb.claim("beta_tuned", r"Computed from the simulator's own step: at the classical step $1/L$, Nesterov's "
              rf"largest root modulus grows when $\beta_N$ is moved by ${pb.setting(100 * TUNE)}\%$ either way.",
              nag_beta(nesterov_beta(r.k)), aside=True)
-    sol.answer("beta Nesterov", _tidy(nesterov_beta(r.k)), check=nag_beta, claims=("b.beta_tuned",))
+    sol.answer("beta Nesterov", _shortest(nesterov_beta(r.k)), check=nag_beta, claims=("b.beta_tuned",))
     sol.answer("rate Nesterov", nesterov_rate(r.k), check=witness.close(meas_nag, rtol=4 / Tr, what=window),
                claims=("b.nag_measured",))
     _mistakes(sol, "rate Nesterov", _apart_numbers(max(0.01, 12 / Tr)), [
-        ("momentum-as-rate", _tidy(nesterov_beta(r.k)), r"That is Nesterov's momentum "
+        ("momentum-as-rate", _shortest(nesterov_beta(r.k)), r"That is Nesterov's momentum "
          r"$\beta_N$ (and heavy ball's rate at its own tuning), not Nesterov's rate. With $\eta = 1/L$ and "
          r"$\beta_N$ the flat coordinate has a double root at $(1+\beta_N)(1-1/\kappa)/2 = 1 - 1/\sqrt\kappa$."),
         ("unaccelerated-rate", 1 - 1 / r.k, r"That is plain GD's rate at $\eta = 1/L$. Nesterov's "
