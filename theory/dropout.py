@@ -288,7 +288,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     else:
         pc.text(r"At $\rho = 0$ every input is dropped and the model always predicts 0: no finite $\lambda$ "
                 r"describes that, so there is no penalty weight to give.")
-    sol.answer("expected error on the random instance", claimed, check=error_check, claims=("b.mc",))
+    sol.answer("expected error, random instance", claimed, check=error_check, claims=("b.mc",))
     _misconceptions(sol, rho, Y, W, X, claimed)
     return sol
 
@@ -336,7 +336,7 @@ def _misconceptions(sol: Solution, rho: sp.Expr, Y: np.ndarray, W: np.ndarray, X
     }
     for id, (value, why) in wrong.items():
         if _differs(value, claimed):
-            sol.misconception("expected error on the random instance", id, value, why)
+            sol.misconception("expected error, random instance", id, value, why)
 
 
 def _variance(W: np.ndarray, X: np.ndarray, rho: float) -> float:
