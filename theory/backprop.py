@@ -411,7 +411,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         "reverse", r"The hand-written reverse pass gives the derived $\partial L/\partial w_1$ "
         r"(relative tolerance $10^{-12}\kappa$, "
         rf"$\kappa = (|y| + |\hat y|)/|y - \hat y| = {pc.setting(kappa, '.4g')}$).",
-        prove.close(adj["w1"], g_num, rtol=rtol_r, what="reverse-mode adjoint of w1"), aside=True)
+        prove.close(adj["w1"], g_num, rtol=rtol_r, what="reverse-mode adjoint of $w_1$"), aside=True)
     pc.claim(
         "factors", r"The reverse pass builds the same product, factor by factor: "
         r"$\bar{\hat y} = \partial L/\partial\hat y$, $\bar h_1 = \bar{\hat y}\cdot"
@@ -476,10 +476,11 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"$\frac{h^2}{6}\max|L'''(\xi) - L'''(w_1)|$ and rounding, so the error is "
         r"$O(h^2)$ with the derived constant.",
         prove.close(fd - g_num, h**2 / 6 * l3, rtol=0.0, atol=osc + roundoff,
-                    what=f"D(h) - dL/dw1 vs h^2/6 L''' (tolerance {osc + roundoff:.2e})"), aside=True)
+                    what=rf"$D(h) - \partial L/\partial w_1$ vs $h^2 L'''/6$ "
+                    f"(tolerance {osc + roundoff:.2e})"), aside=True)
 
     sol.answer("dL/dw1", _at(derived, exact), claims=("c.reverse", "c.fd"), check=witness.both(
-        witness.close(adj["w1"], rtol=rtol_r, what="reverse-mode adjoint of w1"),
+        witness.close(adj["w1"], rtol=rtol_r, what="reverse-mode adjoint of $w_1$"),
         witness.close(fd, rtol=0.0, atol=trunc + roundoff, what="central difference")))
     slips(sol, g, p.output, exact)
     return sol

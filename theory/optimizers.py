@@ -1047,9 +1047,9 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
              rf"complex roots, $\cos\theta = (1+\beta-{E} L)/(2\sqrt\beta)$; Nesterov's stiff "
              r"coordinate is zero from step 2 on (to rounding: $10^{-12}\max(1, |x_{0,2}|)$).",
              prove.close(float(crossings), n_cross * theta / np.pi, rtol=0, atol=1.0,
-                         what="sign changes of heavy ball's x_2")
+                         what="sign changes of heavy ball's $x_2$")
              & prove.close(float(np.max(np.abs(nag_stiff))), 0.0, rtol=0, atol=1e-12 * max(1.0, abs(p.x0[1])),
-                           what="largest |x_2| of Nesterov after step 2"), aside=True)
+                           what="largest $|x_2|$ of Nesterov after step 2"), aside=True)
     ch = pb.chain("gap", r"\rho_{HB}^2 - \rho_{NAG}^2", aside=True).define(
         r"\beta_N - (1-1/\sqrt\kappa)^2", nesterov_beta(kappa) - nesterov_rate(kappa) ** 2,
         "both rates squared")
@@ -1177,7 +1177,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     pc.claim("slope", rf"Measured: the least-squares log-log slope of AdaGrad's effective rate "
              rf"over $t\in[{T // 10}, {T}]$ (ramp with $|g| = {slopes[mid]:g}$) is the derived "
              rf"${sp.latex(slope)}$.",
-             prove.close(fit, _f(slope), rtol=0.01, what="fitted slope of ln r_t against ln t"), aside=True)
+             prove.close(fit, _f(slope), rtol=0.01, what=r"fitted slope of $\ln r_t$ against $\ln t$"), aside=True)
     lo, hi = adagrad_distance_bounds(eta, t)
     lo_n, hi_n = (_f(b.subs({eta: exact_decimal(p.eta_rmsprop), t: T})) for b in (lo, hi))
     dist = np.abs(ada.xs[-1] - ada.xs[0])
@@ -1278,7 +1278,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
          r"$1/t$."),
     ])
     sol.answer("AdaGrad log-log slope", slope, claims=("c.slope",),
-               check=witness.close(fit, rtol=0.01, what="fitted slope of ln r_t against ln t"))
+               check=witness.close(fit, rtol=0.01, what=r"fitted slope of $\ln r_t$ against $\ln t$"))
     _mistakes(sol, "AdaGrad log-log slope", _apart_numbers(0.02), [
         ("slope-of-a-mean", sp.Integer(0), r"A flat line would mean a constant rate, as if AdaGrad divided by the "
          r"root of the mean squared gradient. It divides by the root of the sum, $|g|\sqrt{t}$, so the rate falls "
