@@ -310,7 +310,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     terms = {"z1": abs(p.x1 * p.w1) + abs(p.x2 * p.w2), "z2": abs(p.x3 * p.w3) + abs(p.x4 * p.w4),
              "z3": abs(p.w5 * fwd["h1"]) + abs(p.w6 * fwd["h2"])}
     terms["yhat"] = 0.0 if sigmoid_out else terms["z3"]
-    fwd_ok = {n: _agree(fwd[n], sym_fwd[n], 2 * rtol_r if n == "L" else RTOL, terms.get(n, 0.0))
+    fwd_ok = {f"${TEX[n]}$": _agree(fwd[n], sym_fwd[n], 2 * rtol_r if n == "L" else RTOL, terms.get(n, 0.0))
               for n in NODES}
     pa.claim(
         "forward", r"The hand-written forward pass agrees with SymPy's evaluation of each node's "
@@ -417,14 +417,14 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"$\bar{\hat y} = \partial L/\partial\hat y$, $\bar h_1 = \bar{\hat y}\cdot"
         r"\partial\hat y/\partial h_1$, $\bar w_1 = \bar h_1\cdot\partial h_1/\partial w_1$.",
         prove.on_instances({
-            r"dL/dyhat": _agree(adj["yhat"], float(vals[0]), rtol_r),
-            r"dyhat/dh1": _agree(adj["h1"], adj["yhat"] * float(vals[1]), RTOL),
-            r"dh1/dw1": _agree(adj["w1"], adj["h1"] * float(vals[2]), RTOL),
+            r"$\partial L/\partial\hat y$": _agree(adj["yhat"], float(vals[0]), rtol_r),
+            r"$\partial\hat y/\partial h_1$": _agree(adj["h1"], adj["yhat"] * float(vals[1]), RTOL),
+            r"$\partial h_1/\partial w_1$": _agree(adj["w1"], adj["h1"] * float(vals[2]), RTOL),
         }, f"adjoints vs the derived factors (rtol {rtol_r:.2g} for the first, {RTOL:g} after)"), aside=True)
     pc.claim(
         "adjoints", r"Every adjoint of the reverse pass equals SymPy's partial derivative of $L$ "
         r"with respect to that node (relative $10^{-12}\kappa$).",
-        prove.on_instances({n: _agree(adj[n], float(sym_adj[n]), rtol_r) for n in order},
+        prove.on_instances({f"${TEX[n]}$": _agree(adj[n], float(sym_adj[n]), rtol_r) for n in order},
                            f"reverse pass vs SymPy, per node (rtol {rtol_r:.2g})"), aside=True)
 
     h = p.fd_step
