@@ -169,15 +169,15 @@ def test_grading_names_each_misconception_and_accepts_the_answer():
     assert not misgraded(sol, _typed, {m.answer for m in sol.misconceptions})
 
 
-@pytest.mark.parametrize("name", ["a.layer1_weights", "a.layer1_biases", "a.and_biases", "a.or_bias",
-                                  "b.layer1_weights", "b.layer1_biases"])
+@pytest.mark.parametrize("name", ["a.layer-1 weights", "a.layer-1 biases", "a.AND-unit biases", "a.OR-unit bias",
+                                  "b.layer-1 weights", "b.layer-1 biases"])
 def test_the_right_value_is_no_misconception(name):
     assert not right_values_rejected(solved("war_zone"), [name])
 
 
 def test_a_value_of_the_wrong_shape_is_refused_not_an_error():
     sol = solved("war_zone")
-    check = sol.results["a.layer1_weights"].check
+    check = sol.results["a.layer-1 weights"].check
     assert not check([[1, 2]]).passed and not check("x").passed and not check([[1, "q"]] * 9).passed
 
 
@@ -192,7 +192,7 @@ def test_the_and_units_inputs_are_judged_by_the_alarm():
     """Which layer-1 units each AND unit reads (a 0/1 matrix) is part of the design: a unit left out, a unit of
     another piece, an entry other than 0 or 1 or a row too few are rejected."""
     sol = solved("war_zone")
-    answer = sol.results["a.and_inputs"]
+    answer = sol.results["a.AND-unit inputs"]
     assert answer.verdict.passed and answer.any_passing and answer.claims == ("a.alarm.grid", "a.alarm.random")
     first, *rest = answer.value
     dropped = list(first)

@@ -310,7 +310,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     terms = {"z1": abs(p.x1 * p.w1) + abs(p.x2 * p.w2), "z2": abs(p.x3 * p.w3) + abs(p.x4 * p.w4),
              "z3": abs(p.w5 * fwd["h1"]) + abs(p.w6 * fwd["h2"])}
     terms["yhat"] = 0.0 if sigmoid_out else terms["z3"]
-    fwd_ok = {n: _agree(fwd[n], sym_fwd[n], 2 * rtol_r if n == "L" else RTOL, terms.get(n, 0.0))
+    fwd_ok = {f"${TEX[n]}$": _agree(fwd[n], sym_fwd[n], 2 * rtol_r if n == "L" else RTOL, terms.get(n, 0.0))
               for n in NODES}
     pa.claim(
         "forward", r"The hand-written forward pass agrees with SymPy's evaluation of each node's "
@@ -411,20 +411,20 @@ def solve(p: Params, ctx: Context) -> Solution:
         "reverse", r"The hand-written reverse pass gives the derived $\partial L/\partial w_1$ "
         r"(relative tolerance $10^{-12}\kappa$, "
         rf"$\kappa = (|y| + |\hat y|)/|y - \hat y| = {pc.setting(kappa, '.4g')}$).",
-        prove.close(adj["w1"], g_num, rtol=rtol_r, what="reverse-mode adjoint of w1"), aside=True)
+        prove.close(adj["w1"], g_num, rtol=rtol_r, what="reverse-mode adjoint of $w_1$"), aside=True)
     pc.claim(
         "factors", r"The reverse pass builds the same product, factor by factor: "
         r"$\bar{\hat y} = \partial L/\partial\hat y$, $\bar h_1 = \bar{\hat y}\cdot"
         r"\partial\hat y/\partial h_1$, $\bar w_1 = \bar h_1\cdot\partial h_1/\partial w_1$.",
         prove.on_instances({
-            r"dL/dyhat": _agree(adj["yhat"], float(vals[0]), rtol_r),
-            r"dyhat/dh1": _agree(adj["h1"], adj["yhat"] * float(vals[1]), RTOL),
-            r"dh1/dw1": _agree(adj["w1"], adj["h1"] * float(vals[2]), RTOL),
+            r"$\partial L/\partial\hat y$": _agree(adj["yhat"], float(vals[0]), rtol_r),
+            r"$\partial\hat y/\partial h_1$": _agree(adj["h1"], adj["yhat"] * float(vals[1]), RTOL),
+            r"$\partial h_1/\partial w_1$": _agree(adj["w1"], adj["h1"] * float(vals[2]), RTOL),
         }, f"adjoints vs the derived factors (rtol {rtol_r:.2g} for the first, {RTOL:g} after)"), aside=True)
     pc.claim(
         "adjoints", r"Every adjoint of the reverse pass equals SymPy's partial derivative of $L$ "
         r"with respect to that node (relative $10^{-12}\kappa$).",
-        prove.on_instances({n: _agree(adj[n], float(sym_adj[n]), rtol_r) for n in order},
+        prove.on_instances({f"${TEX[n]}$": _agree(adj[n], float(sym_adj[n]), rtol_r) for n in order},
                            f"reverse pass vs SymPy, per node (rtol {rtol_r:.2g})"), aside=True)
 
     h = p.fd_step
@@ -476,10 +476,11 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"$\frac{h^2}{6}\max|L'''(\xi) - L'''(w_1)|$ and rounding, so the error is "
         r"$O(h^2)$ with the derived constant.",
         prove.close(fd - g_num, h**2 / 6 * l3, rtol=0.0, atol=osc + roundoff,
-                    what=f"D(h) - dL/dw1 vs h^2/6 L''' (tolerance {osc + roundoff:.2e})"), aside=True)
+                    what=rf"$D(h) - \partial L/\partial w_1$ vs $h^2 L'''/6$ "
+                    f"(tolerance {osc + roundoff:.2e})"), aside=True)
 
     sol.answer("dL/dw1", _at(derived, exact), claims=("c.reverse", "c.fd"), check=witness.both(
-        witness.close(adj["w1"], rtol=rtol_r, what="reverse-mode adjoint of w1"),
+        witness.close(adj["w1"], rtol=rtol_r, what="reverse-mode adjoint of $w_1$"),
         witness.close(fd, rtol=0.0, atol=trunc + roundoff, what="central difference")))
     slips(sol, g, p.output, exact)
     return sol

@@ -118,7 +118,7 @@ def _penalty_weight(Y: np.ndarray, X: np.ndarray, rho: float, exact: np.ndarray)
             return Verdict("numeric", False, f"lambda = {value} is not a non-negative number")
         gap = float(np.max(np.abs(exact - _ridge(Y, X, rho, lam))))
         return prove.close(gap, 0.0, rtol=0.0, atol=1e-8,
-                           what=f"max |W_enumerated - W_ridge| with lambda = {lam:.6g}")
+                           what=r"max $|W_{\mathrm{enumerated}} - W_{\mathrm{ridge}}|$ at $\lambda$ = " f"{lam:.6g}")
 
     return check
 
@@ -278,7 +278,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                  r"closed form $\tilde{\mathbf W}^\top = \bigl(X^\top X + \lambda\,\mathrm{diag}(X^\top X)\bigr)^{-1}"
                  r"X^\top Y$.",
                  prove.close(float(np.max(np.abs(exact - closed))), 0.0, rtol=0.0, atol=1e-8,
-                             what="max |W_enumerated - W_ridge|"), aside=True)
+                             what=r"max $|W_{\mathrm{enumerated}} - W_{\mathrm{ridge}}|$"), aside=True)
     pc.text(r"As $\rho \to 1$ (no dropout) $\lambda \to 0$ and the plain least-squares fit returns; "
             r"stronger dropout (smaller $\rho$) means stronger shrinkage.")
     sol.answer("E[R]", rho, check=mean_check, claims=("a.mc.mean",))
@@ -288,7 +288,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     else:
         pc.text(r"At $\rho = 0$ every input is dropped and the model always predicts 0: no finite $\lambda$ "
                 r"describes that, so there is no penalty weight to give.")
-    sol.answer("expected error on the random instance", claimed, check=error_check, claims=("b.mc",))
+    sol.answer("expected error, random instance", claimed, check=error_check, claims=("b.mc",))
     _misconceptions(sol, rho, Y, W, X, claimed)
     return sol
 
@@ -336,7 +336,7 @@ def _misconceptions(sol: Solution, rho: sp.Expr, Y: np.ndarray, W: np.ndarray, X
     }
     for id, (value, why) in wrong.items():
         if _differs(value, claimed):
-            sol.misconception("expected error on the random instance", id, value, why)
+            sol.misconception("expected error, random instance", id, value, why)
 
 
 def _variance(W: np.ndarray, X: np.ndarray, rho: float) -> float:

@@ -262,6 +262,13 @@ def numeric(args, expr):
     return sp.lambdify(args, expr, modules=[_NUMPY])
 
 
+def _shortest(value: sp.Expr) -> sp.Expr:
+    """The same number in its shortest printed form: radicals out of the denominator when that is shorter,
+    (51 - 10 sqrt(2))/49 rather than (-1 + 5 sqrt(2))/(1 + 5 sqrt(2))."""
+    forms = (value, sp.radsimp(value), sp.radsimp(sp.expand(value)))
+    return min(forms, key=lambda f: len(sp.latex(f)))
+
+
 def _f(x) -> float:
     return float(sp.N(x)) if isinstance(x, sp.Basic) else float(x)
 
@@ -734,10 +741,11 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     sol.answer("eta* GD", eta_gd.subs(num), check=_best_gd_step(r.curv, Tr), claims=("a.gd_measured",))
     sol.answer("rate GD", gd_rate(r.k), check=witness.close(meas_gd, rtol=4 / Tr, what=window),
                claims=("a.gd_measured",))
-    sol.answer("eta* heavy ball", eta_hb.subs(num), check=hb_eta, claims=("a.hb_tuned",))
-    sol.answer("beta* heavy ball", beta_hb.subs(num), check=hb_beta, claims=("a.hb_tuned",))
-    sol.answer("rate heavy ball", heavy_ball_rate(r.k), check=witness.close(meas_hb, rtol=4 / Tr, what=window),
-               claims=("a.hb_measured",))
+    sol.answer("eta* heavy ball", _shortest(eta_hb.subs(num)), check=hb_eta, claims=("a.hb_tuned",))
+    sol.answer("beta* heavy ball", _shortest(heavy_ball_rate(r.k)) ** 2,  # beta* is the rate squared
+               check=hb_beta, claims=("a.hb_tuned",))
+    sol.answer("rate heavy ball", _shortest(heavy_ball_rate(r.k)),
+               check=witness.close(meas_hb, rtol=4 / Tr, what=window), claims=("a.hb_measured",))
     Lv, muv, k = r.Lv, r.muv, r.k
     _mistakes(sol, "eta* GD", _apart_numbers(0.01), [
         ("one-over-L", 1 / Lv, r"The safe step for any $L$-smooth function, but on curvatures in "
@@ -759,8 +767,9 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
          r"distance to the minimum, $(\kappa-1)/(\kappa+1)$."),
     ])
     _mistakes(sol, "rate heavy ball", _apart_numbers(rel), [
-        ("beta-as-rate", beta_hb.subs(num), r"$\beta^*$ is the product of the two complex roots, so their common "
-         r"modulus, the rate, is its square root: $\sqrt{\beta^*} = (\sqrt\kappa-1)/(\sqrt\kappa+1)$."),
+        ("beta-as-rate", _shortest(heavy_ball_rate(k)) ** 2,
+         r"$\beta^*$ is the product of the two complex roots, so their common modulus, "
+         r"the rate, is its square root: $\sqrt{\beta^*} = (\sqrt\kappa-1)/(\sqrt\kappa+1)$."),
         ("gd-rate", gd_rate(k), r"Momentum changes the asymptotic rate, not only the constant: tuned at "
          r"$(\eta^*, \beta^*)$ it contracts by $(\sqrt\kappa-1)/(\sqrt\kappa+1)$, with $\sqrt\kappa$ where GD has "
          r"$\kappa$, so it needs about $\sqrt\kappa$ times fewer steps."),
@@ -1038,9 +1047,9 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
              rf"complex roots, $\cos\theta = (1+\beta-{E} L)/(2\sqrt\beta)$; Nesterov's stiff "
              r"coordinate is zero from step 2 on (to rounding: $10^{-12}\max(1, |x_{0,2}|)$).",
              prove.close(float(crossings), n_cross * theta / np.pi, rtol=0, atol=1.0,
-                         what="sign changes of heavy ball's x_2")
+                         what="sign changes of heavy ball's $x_2$")
              & prove.close(float(np.max(np.abs(nag_stiff))), 0.0, rtol=0, atol=1e-12 * max(1.0, abs(p.x0[1])),
-                           what="largest |x_2| of Nesterov after step 2"), aside=True)
+                           what="largest $|x_2|$ of Nesterov after step 2"), aside=True)
     ch = pb.chain("gap", r"\rho_{HB}^2 - \rho_{NAG}^2", aside=True).define(
         r"\beta_N - (1-1/\sqrt\kappa)^2", nesterov_beta(kappa) - nesterov_rate(kappa) ** 2,
         "both rates squared")
@@ -1061,9 +1070,10 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
              prove.close(meas_hb_same, hb_rate, rtol=4 / Tr, what=window), value=hb_rate, aside=True)
     hb_tuned = _f(heavy_ball_rate(r.k))
     pb.text(
-        rf"Faster by a little: per step Nesterov's error shrinks by the factor "
+        rf"Faster by a little: per step Nesterov's error shrinks by "
         rf"${pb.quote(rate_nag, 'rate Nesterov', '.4f')}$, heavy ball's at the same setting by "
-        rf"${pb.quote(hb_rate, 'hb_measured', '.4f')}$; the larger gain is the damped oscillation. Heavy "
+        rf"${pb.quote(hb_rate, 'hb_measured', '.4f')}$; its larger gain is damping heavy ball's oscillation on "
+        r"the stiff coordinate. Heavy "
         r"ball tuned for this quadratic, at Polyak's "
         rf"$(\eta^*, \beta^*)$ of (a), contracts by ${pb.quote(hb_tuned, 'rate heavy ball', '.4f')}$ and beats "
         r"both; Nesterov's advantage is its guarantee, which extends to all smooth strongly convex "
@@ -1074,11 +1084,11 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
     pb.claim("beta_tuned", r"Computed from the simulator's own step: at the classical step $1/L$, Nesterov's "
              rf"largest root modulus grows when $\beta_N$ is moved by ${pb.setting(100 * TUNE)}\%$ either way.",
              nag_beta(nesterov_beta(r.k)), aside=True)
-    sol.answer("beta Nesterov", nesterov_beta(r.k), check=nag_beta, claims=("b.beta_tuned",))
+    sol.answer("beta Nesterov", _shortest(nesterov_beta(r.k)), check=nag_beta, claims=("b.beta_tuned",))
     sol.answer("rate Nesterov", nesterov_rate(r.k), check=witness.close(meas_nag, rtol=4 / Tr, what=window),
                claims=("b.nag_measured",))
     _mistakes(sol, "rate Nesterov", _apart_numbers(max(0.01, 12 / Tr)), [
-        ("momentum-as-rate", nesterov_beta(r.k), r"That is Nesterov's momentum "
+        ("momentum-as-rate", _shortest(nesterov_beta(r.k)), r"That is Nesterov's momentum "
          r"$\beta_N$ (and heavy ball's rate at its own tuning), not Nesterov's rate. With $\eta = 1/L$ and "
          r"$\beta_N$ the flat coordinate has a double root at $(1+\beta_N)(1-1/\kappa)/2 = 1 - 1/\sqrt\kappa$."),
         ("unaccelerated-rate", 1 - 1 / r.k, r"That is plain GD's rate at $\eta = 1/L$. Nesterov's "
@@ -1167,7 +1177,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     pc.claim("slope", rf"Measured: the least-squares log-log slope of AdaGrad's effective rate "
              rf"over $t\in[{T // 10}, {T}]$ (ramp with $|g| = {slopes[mid]:g}$) is the derived "
              rf"${sp.latex(slope)}$.",
-             prove.close(fit, _f(slope), rtol=0.01, what="fitted slope of ln r_t against ln t"), aside=True)
+             prove.close(fit, _f(slope), rtol=0.01, what=r"fitted slope of $\ln r_t$ against $\ln t$"), aside=True)
     lo, hi = adagrad_distance_bounds(eta, t)
     lo_n, hi_n = (_f(b.subs({eta: exact_decimal(p.eta_rmsprop), t: T})) for b in (lo, hi))
     dist = np.abs(ada.xs[-1] - ada.xs[0])
@@ -1268,7 +1278,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
          r"$1/t$."),
     ])
     sol.answer("AdaGrad log-log slope", slope, claims=("c.slope",),
-               check=witness.close(fit, rtol=0.01, what="fitted slope of ln r_t against ln t"))
+               check=witness.close(fit, rtol=0.01, what=r"fitted slope of $\ln r_t$ against $\ln t$"))
     _mistakes(sol, "AdaGrad log-log slope", _apart_numbers(0.02), [
         ("slope-of-a-mean", sp.Integer(0), r"A flat line would mean a constant rate, as if AdaGrad divided by the "
          r"root of the mean squared gradient. It divides by the root of the sum, $|g|\sqrt{t}$, so the rate falls "

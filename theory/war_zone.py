@@ -229,6 +229,10 @@ def and_bias(k: int) -> sp.Rational:
     return -(k - sp.Rational(1, 2))
 
 
+# The answers' names as the answers table shows them (the fields of the design, layer by layer).
+ANSWER = {"layer1_weights": "layer-1 weights", "layer1_biases": "layer-1 biases", "and_inputs": "AND-unit inputs",
+          "and_biases": "AND-unit biases", "or_bias": "OR-unit bias"}
+
 def or_bias(m: int) -> sp.Rational:
     """Bias of a unit with m inputs of weight 1 that fires when at least one is on."""
     return -sp.Rational(1, 2)
@@ -509,7 +513,7 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
     _answers(sol, "a", net, {_what("grid", "edge"): sets["grid"], _what("random", "edge"): sets["random"]},
              lambda q: geo.polygon_map(p.polygons, q))
     ks = [len(idx) for idx in net.pieces]
-    sol.misconception("a.and_biases", "and-bias-off-by-one", [-(k - 1) for k in ks],
+    sol.misconception(f"a.{ANSWER['and_biases']}", "and-bias-off-by-one", [-(k - 1) for k in ks],
                       r"An AND of $k$ inputs of weight 1 must fire only when their sum reaches $k$: with "
                       r"$H(0) = 1$ its bias lies in $[-k, -(k-1))$, e.g. $-(k - \tfrac12)$. With $-(k-1)$ it "
                       r"fires when $k-1$ edges hold, so just outside one edge of a polygon the alarm sounds.")
@@ -625,12 +629,12 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
     centres = [c[:2] for c in (*p.discs, *p.rings)]
     if any(v != 0 for c in centres for v in c):  # a circle centred at the origin has no centre terms
         half = _circle_network(p, _centre_weights(sp.Rational(1, 2)))
-        sol.misconception("b.layer1_weights", "centre-factor-missing", half,
+        sol.misconception(f"b.{ANSWER['layer1_weights']}", "centre-factor-missing", half,
                           r"Expanding $(x_1 - c_1)^2$ gives $x_1^2 - 2c_1x_1 + c_1^2$: the weight on $x_1$ is "
                           r"$2c_1$ (times the unit's sign), not $c_1$. Without the 2 the unit tests another "
                           r"circle, centred at $c/2$.")
         mirrored = _circle_network(p, _centre_weights(-1))
-        sol.misconception("b.layer1_weights", "centre-sign", mirrored,
+        sol.misconception(f"b.{ANSWER['layer1_weights']}", "centre-sign", mirrored,
                           r"Inside the circle $r^2 - (x_1 - c_1)^2 - (x_2 - c_2)^2 \ge 0$, and $-(x_1 - c_1)^2$ "
                           r"contributes $+2c_1x_1$: a disc's weights on $x_1, x_2$ are $+2c_1, +2c_2$. With the "
                           r"sign flipped the unit tests the circle mirrored through the origin, centred at $-c$.")
@@ -638,7 +642,7 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
     if any(abs(r - r * r) > 0.01 * r * r for r in radii):  # r = 1 is its own square
         unsquared = [b for _, b in build_network(QUADRATIC, _circle_pieces(p, lambda cx, cy, r, inside: (
             circle_unit(cx, cy, r, inside)[0], (1 if inside else -1) * (r - cx**2 - cy**2)))).units]
-        sol.misconception("b.layer1_biases", "radius-not-squared", unsquared,
+        sol.misconception(f"b.{ANSWER['layer1_biases']}", "radius-not-squared", unsquared,
                           r"The unit tests $\|x - c\|^2 \le r^2$, so its bias holds $r^2 - \|c\|^2$ (times its "
                           r"sign). With $r$ in place of $r^2$ it tests a circle of radius $\sqrt{r}$: too large "
                           r"when $r < 1$, too small when $r > 1$.")
@@ -661,7 +665,7 @@ def _answers(sol: Solution, label: str, net: Network, sets: dict[str, np.ndarray
               "and_biases": list(net.and_b),
               "or_bias": net.or_b}
     for key in ("layer1_weights", "layer1_biases", "and_inputs", "and_biases", "or_bias"):
-        sol.answer(f"{label}.{key}", fields[key], check=_alarm_with(net, key, sets, geometry), claims=claims,
+        sol.answer(f"{label}.{ANSWER[key]}", fields[key], check=_alarm_with(net, key, sets, geometry), claims=claims,
                    any_passing=True)
 
 
@@ -719,7 +723,7 @@ def _or_as_and(sol: Solution, label: str, net: Network) -> None:
     """The OR given an AND's threshold: wrong wherever the pieces are not all the same shape."""
     m = len(net.pieces)
     if len({tuple(sorted(idx)) for idx in net.pieces}) > 1:
-        sol.misconception(f"{label}.or_bias", f"or-as-and-{label}", -(m - sp.Rational(1, 2)),
+        sol.misconception(f"{label}.{ANSWER['or_bias']}", f"or-as-and-{label}", -(m - sp.Rational(1, 2)),
                           r"The alarm is an OR of the pieces: it must fire when at least one AND unit fires, so "
                           r"with $H(0) = 1$ its bias lies in $[-1, 0)$, e.g. $-\tfrac12$. The AND threshold "
                           r"$-(m - \tfrac12)$ fires only where all $m$ pieces overlap: a car inside a single "
