@@ -693,21 +693,25 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     # A step is the difference of two iterates: it carries their rounding, eps |w| with |w| <= the sum of steps.
     rounding = {m: 2 * np.finfo(float).eps * float(runs[m].sum()) for m in runs}
     cap = p.lr / (float(c) * np.sqrt(t0n))
+    # what the claim checks: the cap, and every step after the drop (in units of eta) of both methods
+    relative = (cap, runs["adam"][t0n:] / p.lr, runs["adagrad"][t0n:] / p.lr)
     pe.claim("measured", rf"Measured ($g = {_tex(g0)}$, $c = {p.drop_factor:g}$, "
              rf"$t_0 = {t0n}$, {K} steps after the drop): every step after the drop equals the "
              r"derived formula for both methods (to $10^{-9}$), and AdaGrad's steps all stay "
-             rf"below $\eta/(c\sqrt{{t_0}}) = {_tex(cap)}$.",
+             rf"below $\eta/(c\sqrt{{t_0}}) = {pe.quote(cap, 'measured', '.3g', index=0)}$.",
              prove.close_all(runs["adagrad"][t0n:], d_after["adagrad"], 1e-9, "AdaGrad steps",
                              atol=rounding["adagrad"])
              & prove.close_all(runs["adam"][t0n:], d_after["adam"], 1e-9, "Adam steps", atol=rounding["adam"])
-             & _within(runs["adagrad"][t0n:], 0, cap, "AdaGrad below the cap"), aside=True)
-    adam_rel = runs["adam"][t0n:] / p.lr
-    dip = int(np.argmin(adam_rel))
+             & _within(runs["adagrad"][t0n:], 0, cap, "AdaGrad below the cap"), value=relative, aside=True)
+    dip = int(np.argmin(relative[1]))
     in_numbers = (
-        rf"In numbers: Adam's step falls to {adam_rel[dip]:.3g}$\,\eta$ ($k = {dip + 1}$; "
-        rf"$1/c = {pe.setting(1 / p.drop_factor, '.3g')}$) and is back at {adam_rel[-1]:.3g}$\,\eta$ after "
+        rf"In numbers: Adam's step falls to ${pe.quote(relative[1][dip], 'measured', '.3g', index=(1, dip))}\,\eta$ "
+        rf"($k = {dip + 1}$; "
+        rf"$1/c = {pe.setting(1 / p.drop_factor, '.3g')}$) and is back at "
+        rf"${pe.quote(relative[1][K - 1], 'measured', '.3g', index=(1, K - 1))}\,\eta$ after "
         rf"{K} steps (the memory of $v$ is about $1/(1-\beta_2) = {pe.setting(1 / (1 - p.beta2), '.4g')}$ "
-        rf"steps); AdaGrad's ends at {runs['adagrad'][-1] / p.lr:.3g}$\,\eta$ and is still "
+        rf"steps); AdaGrad's ends at ${pe.quote(relative[2][K - 1], 'measured', '.3g', index=(2, K - 1))}\,\eta$ "
+        r"and is still "
         r"falling. Adam's step shrinks only while the gradient is small \emph{compared with "
         r"its recent size}; a gradient that stays small becomes the new normal."
     )

@@ -601,13 +601,15 @@ def solve(p: Params, ctx: Context) -> Solution:
     for n in dens:
         var = ints[n]["var"]
         claimed = float(factor.subs(alpha_, a) * var)
-        shown = f"{var:.10g}" if isinstance(var, float) else sp.latex(sp.nsimplify(var))
+        quadrature = isinstance(var, float)  # a typed density's variance: quoted from the claim it tests
+        shown = pc.quote(var, f"mc.{n}", ".10g") if quadrature else sp.latex(sp.nsimplify(var))
         which = f"{n} density" if chosen[n] in FAMILIES else f"density ${_tex(n)}$"
         moments[n] = (ctx.monte_carlo(f"c.{n}", lambda rng, k, s=sims[n]: sim.leaky(s(rng, k), p.alpha) ** 2,
                                       claimed), float(var))
         pc.claim(
             f"mc.{n}", rf"Simulation, {which}: $\mathbb{{E}}[\sigma(z)^2] = "
             rf"{sp.latex(sp.nsimplify(factor.subs(alpha_, a)))}\cdot {shown}$.", moments[n][0],
+            value=var if quadrature else None,
         )
     pc.text(r"With $\alpha = 0$ this is the sheet's $\tfrac12\operatorname{Var}(z)$.")
 
@@ -644,7 +646,8 @@ def solve(p: Params, ctx: Context) -> Solution:
                                    for b in slopes))
     pd.claim("slopes", r"For a standard normal $z$, adaptive quadrature of $\sigma(z)^2$ from the definition of "
              r"$\sigma$ gives $\mathbb{E}[\sigma(z)^2]$ at $\alpha = "
-             + ", ".join(f"{float(b):g}" for b in slopes) + r"$; by (b) a layer multiplies the variance by "
+             + ", ".join(pd.setting(float(b), ".15g") for b in slopes)
+             + r"$; by (b) a layer multiplies the variance by "
              r"$d_h\sigma_h^2\,\mathbb{E}[\sigma(z)^2]/\operatorname{Var}(z)$, which is 1 at the derived "
              rf"$\sigma_h^2$ for each of these slopes ($d_h = {p.mc_width}$, relative agreement $10^{{-9}}$).",
              by_quadrature(derived), aside=True)
@@ -665,8 +668,8 @@ def solve(p: Params, ctx: Context) -> Solution:
             f"mc.gain{k:g}",
             rf"Simulation, {p.depth}-layer networks of width {p.mc_width} with {p.mc_weights} weights, "
             rf"$\sigma_h^2 = {k:g}\times$ derived: "
-            rf"the variance changes by a factor ${per_layer:.4g}$ per layer ({kind}).",
-            gains[k],
+            rf"the variance changes by a factor ${pd.quote(per_layer, f'mc.gain{k:g}', '.4g')}$ per layer ({kind}).",
+            gains[k], value=per_layer,
         )
     pd.figure("depth", rf"Mean squared pre-activation by layer in random {p.depth}-layer networks "
               rf"(width {p.width}, $\alpha={p.alpha:g}$), simulated (markers) against the derived "

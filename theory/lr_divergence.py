@@ -154,8 +154,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     eta_opt = float(optimal_rate(a_).subs(num))
     measured = gd.best_step(f_num, p.w0, 10 * eta_opt, **QUADRATIC_STEP)
     pa.claim("line-search", rf"A numeric line search for the best single step from $w_0 = {p.w0:g}$ "
-             rf"(gradients by central differences) finds $\eta = 1/a = {eta_opt:.6g}$.",
-             prove.close(measured, eta_opt, rtol=1e-6, what="best step"), aside=True)
+             rf"(gradients by central differences) finds $\eta = 1/a = {pa.quote(eta_opt, 'line-search')}$.",
+             prove.close(measured, eta_opt, rtol=1e-6, what="best step"), value=eta_opt, aside=True)
 
     # (b) a function whose 1/E'' is not the best step
     counterexample(sol.part(
@@ -198,8 +198,9 @@ def solve(p: Params, ctx: Context) -> Solution:
         measured_ratio = float(np.median(ratios))
         regime = _regime(m)
         pc.claim(f"rate{m:g}", rf"$\eta = {m:g}\,\eta_{{\mathrm{{opt}}}}$ ({regime}): measured "
-                 rf"$(w_{{t+1}}-w^*)/(w_t-w^*)$ equals $1-\eta a = {predicted:.4g}$.",
-                 prove.close(measured_ratio, predicted, rtol=1e-6, atol=1e-6, what="error ratio"), aside=True)
+                 rf"$(w_{{t+1}}-w^*)/(w_t-w^*)$ equals $1-\eta a = {pc.quote(predicted, f'rate{m:g}', '.4g')}$.",
+                 prove.close(measured_ratio, predicted, rtol=1e-6, atol=1e-6, what="error ratio"),
+                 value=predicted, aside=True)
         rows.append([f"${m:g}$", f"${rate:.4g}$", f"${predicted:.4g}$", regime,
                      f"${abs(err[-1]):.3g}$"])
     pc.table([r"$\eta/\eta_{\mathrm{opt}}$", r"$\eta$", r"$1-\eta a$", "regime",
@@ -376,18 +377,21 @@ def counterexample(pb: Part, p: Params) -> tuple[sp.Expr, sp.Expr]:
     else:
         best = sp.Float(scanned, 15)
         pb.claim("best", rf"SymPy finds no closed form; a dense scan of the ray refined by a bounded line "
-                 rf"search gives $\eta^* \approx {float(best):.10g}$.",
+                 rf"search gives $\eta^* \approx {pb.quote(float(best), 'best', '.10g')}$.",
                  prove.close(float(sp.diff(F, w).subs(w, x0 - best * g)), 0.0, rtol=0.0,
-                             atol=1e-6 * max(1.0, abs(float(g))), what="F' at the best step"))
+                             atol=1e-6 * max(1.0, abs(float(g))), what="F' at the best step"), value=best)
     if prove.equal(best, newton).passed:
         pb.text(r"For this $F$ the step $1/F''(w_0)$ is the best one, so $F$ is not a counterexample: the "
                 r"next claim fails, as it should.")
+    after = (phi(newton), phi(best), best * h)  # F after each step, and eta* in units of 1/F''(w_0)
     pb.claim("not-newton", rf"$1/F''(w_0) = {sp.latex(newton)} \ne \eta^*$: one step of size $1/F''(w_0)$ "
-             rf"ends higher, $F = {_n(phi(newton))}$ against ${_n(phi(best))}$ (ratio "
-             rf"$\eta^* F''(w_0) = {_n(best * h)}$).",
-             prove.holds(sp.StrictLessThan(phi(best), phi(newton))) if exact is not None
-             else prove.on_instances({"F after eta* < F after 1/F''": float(phi(best)) < float(phi(newton))},
-                                     "compared at 15 digits"))
+             rf"ends higher, $F = {_n(pb, after, 0)}$ against ${_n(pb, after, 1)}$ (ratio "
+             rf"$\eta^* F''(w_0) = {_n(pb, after, 2)}$).",
+             prove.holds(sp.StrictLessThan(phi(best), phi(newton))) & prove.holds(sp.Ne(best * h, 1))
+             if exact is not None
+             else prove.on_instances({"F after eta* < F after 1/F''": float(phi(best)) < float(phi(newton)),
+                                      "eta* F''(w_0) != 1": float(best * h) != 1}, "compared at 15 digits"),
+             value=after)
     Fn = sp.lambdify(w, F, "math")
     slope = gd.grad(Fn, float(x0), 1e-5 * (abs(float(x0)) or 1.0))  # a step relative to w_0: same accuracy at any scale
     fraction = gd.minimiser(lambda s: Fn(float(x0) - s * float(best) * slope), 0.5, 1.5)  # relative to eta*
@@ -400,10 +404,12 @@ def counterexample(pb: Part, p: Params) -> tuple[sp.Expr, sp.Expr]:
     return best, newton
 
 
-def _n(x: sp.Expr) -> str:
-    """A number as LaTeX: exact when short, else 6 significant digits."""
-    text = sp.latex(sp.nsimplify(x)) if sp.nsimplify(x).is_Rational else ""
-    return text if text and len(text) < 24 else f"{float(x):.6g}"
+def _n(part: Part, checked: tuple, i: int) -> str:
+    """Entry `i` of the not-newton claim's checked value, quoted: exact when short, else 6 significant digits."""
+    x = sp.sympify(checked[i])
+    if x.is_Rational and len(sp.latex(x)) < 24:
+        return part.quote(x, "not-newton", index=i)
+    return part.quote(float(x), "not-newton", ".6g", index=i)
 
 
 def _best_rate_exactly(F: sp.Expr, x0: sp.Expr, g: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:

@@ -18,6 +18,7 @@ import sympy as sp
 from theory.autodiff.graph import Graph
 from theory.autodiff.ops import CONSTANTS, FUNCTIONS
 from theory.core.errors import BadInput
+from theory.core.render import latex
 
 MAX_Z = 100.0  # |pre-activation|: beyond, a sigmoid is 1 to the last bit and gradients vanish in rounding
 KINK_GAP = 1e-4  # a ReLU this close to its kink: finite differences (step 1e-6) would straddle it
@@ -118,7 +119,7 @@ def factor(v) -> str:
 def power_of_ten(h: float) -> str:
     """A step such as 1e-06 as LaTeX, 10^{-6}; other values as they are."""
     k = round(math.log10(h))
-    return f"10^{{{k}}}" if math.isclose(10.0**k, h) else f"{h:g}"
+    return f"10^{{{k}}}" if math.isclose(10.0**k, h) else latex.number(h, "g")
 
 
 def names_in(pairs: list[tuple[str, str]]) -> list[str]:
