@@ -296,3 +296,8 @@ def test_a_quote_may_name_one_entry_of_a_checked_matrix():
     part.text(f"$J_{{21}} = {part.quote(3, 'J', index=(1, 0))}$, $J_{{12}} = {part.quote(3, 'J', index=(0, 1))}$, "
               f"$J_{{31}} = {part.quote(3, 'J', index=(2, 0))}$")
     assert [cid for cid, _, v in sol.claims() if not v.passed] == ["quote:a.1", "quote:a.2"]
+
+
+def test_a_long_parameter_restated_to_six_figures_is_still_the_parameter():
+    assert prose.stray_numbers(r"$\alpha = 0.123457$", [], [0.123456789]) == []
+    assert prose.stray_numbers(r"$\alpha = 0.1$", [], [0.123456789]) == ["0.1"]  # a short rounding is a result

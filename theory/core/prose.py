@@ -113,9 +113,20 @@ def stray_numbers(text: str, printed_here: Iterable[str], given: Iterable[float]
             if tex:  # only where it stands whole: a quoted 1 does not hide the 1 of 0.0001
                 math = re.sub(rf"(?<![\d.]){re.escape(tex)}(?!\.?\d)", " ", math)
         for n in _NUMBER.findall(math):
-            if not any(np.isclose(_float(n), g, rtol=1e-12, atol=0) for g in given):
+            if not any(_restates(n, g) for g in given):
                 found.append(n)
     return found
+
+
+def _restates(number: str, given: float) -> bool:
+    """Whether `number` is the parameter value `given`, written to its own significant figures (0.123457 for
+    0.123456789)."""
+    value = _float(number)
+    if np.isclose(value, given, rtol=1e-12, atol=0):
+        return True
+    digits = len(re.sub(r"^0*", "", re.sub(r"\D", "", number.partition(r"\times")[0])))
+    # rounded as `:g` prints a long value (six figures); a short rounding could be any result's
+    return digits >= 5 and np.isclose(value, float(f"{given:.{digits}g}"), rtol=1e-12, atol=0)
 
 
 def _float(number: str) -> float:
