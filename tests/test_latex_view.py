@@ -25,7 +25,7 @@ def test_the_body_links_each_check_to_its_appendix_entry_and_holds_no_check_deta
                for q in sol.parts]  # each part's cross-checks
     aside = {cid for ids in checked for cid, _ in ids}
     unlinked = [cid for cid, _, _ in claims if rf"\hyperlink{{{latex.target('4', cid)}}}" not in body
-                and not cid.startswith(("display:", "answer:", "misconception:"))  # a display's check is its
+                and not cid.startswith(("display:", "quote:", "answer:", "misconception:"))  # a display's check is its
                 and cid not in aside]  # line's; answers are boxed; common mistakes and cross-checks (counted
     assert not unlinked, f"checks without a mark in the body: {unlinked}"  # per part, below) are in the appendix
     for ids in checked:  # a part's cross-checks: counted by method, each count linking to the first of them

@@ -406,7 +406,7 @@ def counterexample(pb: Part, p: Params) -> tuple[sp.Expr, sp.Expr]:
 
 def _n(part: Part, checked: tuple, i: int) -> str:
     """Entry `i` of the not-newton claim's checked value, quoted: exact when short, else 6 significant digits."""
-    x = sp.sympify(checked[i])
+    x = sp.sympify(checked[i], strict=True)
     if x.is_Rational and len(sp.latex(x)) < 24:
         return part.quote(x, "not-newton", index=i)
     return part.quote(float(x), "not-newton", ".6g", index=i)
