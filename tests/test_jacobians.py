@@ -147,8 +147,8 @@ def test_the_dropped_inner_derivative_is_named_from_the_function_in_force():
     def explanation(sol):
         return next(m.explanation for m in sol.misconceptions if m.id == "inner-derivative-dropped")
 
-    assert (r"the $2 w_{1}$ of $\ln{\left(w_{1}^{2} + w_{2}^{2} \right)}$ in $\partial f_{1}/\partial w_{1}$"
+    assert (r"the factor $2 w_{1}$ of $\ln{\left(w_{1}^{2} + w_{2}^{2} \right)}$ in $\partial f_{1}/\partial w_{1}$"
             in explanation(solve_topic(jac, CS5388)))
     changed = explanation(solve_topic(jac, {"functions": "f = w1*sin(3*w2)", "point": "(1, 2)"}))
-    assert r"the $3$ of $\sin{\left(3 w_{2} \right)}$ in $\partial f/\partial w_{2}$" in changed
+    assert r"the factor $3$ of $\sin{\left(3 w_{2} \right)}$ in $\partial f/\partial w_{2}$" in changed
     assert r"\ln" not in changed

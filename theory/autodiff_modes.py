@@ -33,6 +33,7 @@ from theory.jacobians import (
     check_program,
     higher_derivatives,
     independent_sympy,
+    inner_factor,
     input_names,
     program,
     rounding_bound,
@@ -117,20 +118,6 @@ def _adjoint_rules(lines: dict[str, sp.Expr], inputs: tuple[str, ...], kept, der
         users = kept([u for u in names if var in lines[u].free_symbols])
         out.append((v, sum((bar[u] * derivative(u, var) for u in users), sp.Integer(0))))
     return out
-
-
-def _inner_factor(lines: dict[str, sp.Expr], variables: list[sp.Symbol]) -> str:
-    """The first inner derivative the inner-derivative slip drops, in words and TeX: 'the factor 2 pi of ...'."""
-    match = SLIPS["inner-derivative-dropped"][0]
-    for n, e in lines.items():
-        for node in sp.preorder_traversal(e):
-            if match(node):
-                for v in variables:
-                    factor = sp.diff(node.args[0], v)
-                    if factor not in (0, 1):
-                        return (rf"the factor ${sp.latex(factor)}$ of ${sp.latex(node)}$ in "
-                                rf"$\partial {sp.latex(sp.Symbol(n))}/\partial {sp.latex(v)}$")
-    return r"the factor $\partial u/\partial w$"
 
 
 def reused(lines: dict[str, sp.Expr], inputs: tuple[str, ...]) -> list[str]:
@@ -291,7 +278,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                            lambda u, var: slipped_diff(lines[u], var, "inner-derivative-dropped")),
             r"The local derivative of a line $z = g(u)$ is $g'(u)$ times the derivative of $u$: the chain rule "
             f"applies inside a line too ({'; '.join(inner)}). Stopping at $g'(u)$ drops the inner factor, "
-            f"e.g. {_inner_factor(lines, variables)}."),
+            f"e.g. {inner_factor(lines, variables)}."),
     }
     for slip, (rules, explanation) in slips.items():
         wrong = run(rules, z_values, "bar")

@@ -280,13 +280,13 @@ SLIPS: dict[str, tuple] = {
         lambda x: isinstance(x, (sp.sin, sp.cos, sp.tan, sp.exp, sp.log, sp.tanh, sigmoid)) and not x.args[0].is_Symbol,
         None,
         r"The chain rule multiplies the outer derivative by the derivative of the inside: $\frac{d}{dw} f(u) = "
-        r"f'(u)\,\frac{du}{dw}$. Stopping at $f'(u)$ drops factors such as <example>."),
+        r"f'(u)\,\frac{du}{dw}$. Stopping at $f'(u)$ drops, e.g., <example>."),
 }
 
 
-def inner_factor(outputs: dict[str, sp.Expr], inputs: list[sp.Symbol], tex: bool = False) -> str:
-    """The first inner derivative of f that the inner-derivative slip drops, e.g. 'the 2*w1 of log(...) in df1/dw1'
-    (with `tex`, as typeset text: 'the $2 w_{1}$ of $\\ln(...)$ in $\\partial f_{1}/\\partial w_{1}$')."""
+def inner_factor(outputs: dict[str, sp.Expr], inputs: list[sp.Symbol]) -> str:
+    """The first inner derivative that the inner-derivative slip drops, as typeset text:
+    'the factor $2 w_{1}$ of $\\ln(...)$ in $\\partial f_{1}/\\partial w_{1}$'."""
     match = SLIPS["inner-derivative-dropped"][0]
     for o, e in outputs.items():
         for node in sp.preorder_traversal(e):
@@ -294,11 +294,9 @@ def inner_factor(outputs: dict[str, sp.Expr], inputs: list[sp.Symbol], tex: bool
                 for w in inputs:
                     factor = sp.diff(node.args[0], w)
                     if factor not in (0, 1):
-                        if not tex:
-                            return f"the {sp.sstr(factor)} of {sp.sstr(node)} in d{o}/d{w}"
                         shown = [sp.latex(v, ln_notation=True) for v in (factor, node, sp.Symbol(o), w)]
-                        return rf"the ${shown[0]}$ of ${shown[1]}$ in $\partial {shown[2]}/\partial {shown[3]}$"
-    return r"$du/dw$" if tex else "du/dw"
+                        return rf"the factor ${shown[0]}$ of ${shown[1]}$ in $\partial {shown[2]}/\partial {shown[3]}$"
+    return r"the factor $\partial u/\partial w$"
 
 
 def slipped_diff(e: sp.Expr, var: sp.Symbol, slip: str) -> sp.Expr:
@@ -471,7 +469,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                                   witness.close_all(rev, rtol=1e-12, atol=1e-14, what="reverse mode")))
     wrong = {"transposed": (J_exact.T, TRANSPOSED)}
     smooth = {o: on_branch(drawn[o], exact_at) for o in outs}
-    example = inner_factor(smooth, X, tex=True)  # the inner-derivative slip's explanation names a factor of this f
+    example = inner_factor(smooth, X)  # the inner-derivative slip's explanation names a factor of this f
     for slip, (_, _, explanation) in SLIPS.items():
         slipped = sp.Matrix([[slipped_diff(smooth[o], syms[nm], slip) for nm in names] for o in outs])
         wrong[slip] = (explicit(slipped).subs(exact_at), explanation.replace("<example>", example))
