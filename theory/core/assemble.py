@@ -172,7 +172,7 @@ def _plain(tex: str) -> str:
 
 
 def _answers(problems: list[Rendered]) -> str:
-    """The answers first: each checked answer, the page it is derived on (a link), and how it was checked.
+    """The answers first: each checked answer, the page of its box (a link), and how it was checked.
 
     A problem whose answers are all short is listed in two columns; one with a long answer (a vector of
     decimals, a formula) takes the full width, so that no answer shrinks below the size of its text.
@@ -181,7 +181,7 @@ def _answers(problems: list[Rendered]) -> str:
     for prob in problems:
         rows, short = [], True
         for a in prob.answers:
-            where = latex.anchor(prob.number, a["part"]) if a["part"] else ""
+            where = f"{latex.anchor(prob.number, a['part'])}:box" if a["part"] else ""  # the page of its box
             part = f"{prob.number}({a['part']})" if a["part"] else prob.number
             page = rf"\hyperref[{where}]{{p.\,\pageref*{{{where}}}}}" if where else ""
             name = a["label"]

@@ -94,7 +94,8 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
             out.append(r"\crosschecks{" + _crosschecks(aside, number) + "}")
         boxed = [r for r in rows if r["part"] == part.label]
         if boxed:  # the part ends in its checked answers, as the answers table lists them (short ones side by side)
-            out.append(r"\answerbox{" + "\n".join(_boxed(r, number) for r in boxed) + "}")
+            label = rf"\phantomsection\label{{{anchor(number, part.label)}:box}}"  # the answers table links here
+            out.append(r"\answerbox{" + label + "\n".join(_boxed(r, number) for r in boxed) + "}")
     return "\n\n".join(out) + "\n"
 
 
