@@ -59,9 +59,16 @@ def show(source: str | sp.Basic | None, value: Any, notation: Notation, *, cases
 
     def check(text: str) -> Verdict:
         names = _symbols([value, *context], cases, sizes)
+        readings: dict[int, tuple[Notation, Reading]] = {}  # read once per notation (kept, so its id stays its own)
+
+        def reading(kw: Mapping[str, Any]) -> Reading:
+            at = notation if cases is None else notation.at(kw)
+            if id(at) not in readings:
+                readings[id(at)] = (at, read(text, at, names))
+            return readings[id(at)][1]
+
         # text unreadable in any case raises out of the case-by-case check: the display is unchecked
-        return _agree(lambda kw: read(text, notation if cases is None else notation.at(kw), names), value, cases, sizes,
-                      "the display")
+        return _agree(reading, value, cases, sizes, "the display")
 
     if value is None:
         return Display(tex, "unchecked", why="no value to compare it with")

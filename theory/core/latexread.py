@@ -93,7 +93,11 @@ class Notation:
         return Notation({**symbols, **self.names}, self.functions, self.sums, self.indexed, self.printing)
 
     def at(self, case: Mapping[str, Any]) -> Notation:
-        """The notation in one case of a chain: names and families given as functions of the case, evaluated."""
+        """The notation in one case of a chain: names and families given as functions of the case, evaluated
+        (the notation itself when nothing in it depends on the case)."""
+        if not any(callable(v) and not isinstance(v, sp.Basic) for v in self.names.values()) and \
+                not any(getattr(v, "per_case", False) for v in self.indexed.values()):
+            return self
         def value(v):
             return v(**case) if callable(v) and not isinstance(v, sp.Basic) else v
         families = {k: v(**case) if getattr(v, "per_case", False) else v for k, v in self.indexed.items()}
