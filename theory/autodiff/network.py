@@ -100,9 +100,7 @@ def figures(v) -> str:
 def number(v) -> str:
     """A value as the worked numbers show it, as LaTeX: exact when six figures hold it, else rounded to six
     figures with its trailing zeros (0.99999999 reads 1.00000, visibly rounded); powers of ten, not e-notation."""
-    shown = format(float(v), figures(v))
-    mantissa, _, exponent = shown.partition("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
+    return latex.number(float(v), figures(v))
 
 
 def quote(part, v, of: str) -> str:

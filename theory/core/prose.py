@@ -58,7 +58,7 @@ def printed(value: Any, spec: str, notation: Any) -> str:
 
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return str(int(value))
-    if isinstance(value, (float, np.floating)) or (isinstance(value, sp.Float)):
+    if isinstance(value, (float, np.floating, sp.Float)):
         return number(float(value), spec)
     if isinstance(value, (sp.Basic, sp.MatrixBase)):
         return notation.printed(value)

@@ -179,9 +179,9 @@ def math_name(name: str) -> str:
     from theory.core.latexread import GREEK
 
     head, *rest = name.split("_")
-    if len(head) > 1 and head not in GREEK and not re.fullmatch(r"([A-Za-z]+?)(\d+)", head):
-        return r"\mathrm{" + name.replace("_", r"\ ") + "}"  # a word, not a symbol: first_layer -> first layer
     m = re.fullmatch(r"([A-Za-z]+?)(\d+)", head)
+    if len(head) > 1 and head not in GREEK and not m:
+        return r"\mathrm{" + name.replace("_", r"\ ") + "}"  # a word, not a symbol: first_layer -> first layer
     digits = ""
     if m and (m.group(1) in GREEK or len(m.group(1)) == 1):
         head, digits = m.groups()
@@ -423,13 +423,18 @@ def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
         if a.verdict is None:
             continue
         owner = sol.part_of(a)
-        part = owner.label if owner else ""
-        label = answer_label(a.id.removeprefix(part + ".") if part else a.id)  # 3(a) already names the part
-        rows.append({"id": a.id, "label": label, "part": part, "latex": _cell(a.value, sol.notation.printed),
-                     "full": _whole(a.value, sol.notation.printed),
+        cell = _cell(a.value, sol.notation.printed)
+        rows.append({"id": a.id, "label": _answer_name(sol, a.id), "part": owner.label if owner else "",
+                     "latex": cell, "full": _whole(a.value, sol.notation.printed) if _ELSEWHERE in cell else "",
                      "method": SHORT[a.verdict.method], "passed": a.verdict.passed, "skipped": a.verdict.skipped})
     order = {q.label: i for i, q in enumerate(sol.parts)}
     return sorted(rows, key=lambda r: order.get(r["part"], len(order)))
+
+
+def _answer_name(sol: Solution, id: str) -> str:
+    """An answer's name as typeset text, without the prefix of its part (3(a) already names the part)."""
+    owner = sol.part_of(sol.results[id]) if id in sol.results else None
+    return answer_label(id.removeprefix(owner.label + ".") if owner else id)
 
 
 def _cell(value, printed: Callable[[Any], str] | None = None) -> str:
@@ -466,8 +471,7 @@ def _misconceptions(sol: Solution, number: str) -> str:
     items = [r"\paragraph{Common mistakes.}"]
     for m in sol.misconceptions:
         name = answer_label(m.id.replace("-", " "))  # its words, and its symbols as symbols (y1 -> y_1)
-        owner = sol.part_of(sol.results[m.answer]) if m.answer in sol.results else None
-        label = answer_label(m.answer.removeprefix(owner.label + ".") if owner else m.answer)
+        label = _answer_name(sol, m.answer)
         shown = _shown(m.value, sol.notation.printed)
         if visible_length(shown) <= 40 and visible_length(label + name + shown) <= 70:  # fits on the first line
             said = f"{label} ${shown}$."
@@ -507,7 +511,7 @@ def _shown(value, printed: Callable[[Any], str] | None = None) -> str:
     if not (len(exact) <= 90 or whole or formula):
         return rf"\approx {latex(sp.N(v, 4))}"
     irrational = isinstance(v, sp.Expr) and v.is_number and not v.is_Rational and not v.atoms(sp.Float)
-    return f"= {exact}" + (rf" \approx {number(float(sp.re(sp.N(v))), '.6g')}" if irrational and v.is_real else "")
+    return f"= {exact}" + (rf" \approx {number(float(v), '.6g')}" if irrational and v.is_real else "")
 
 
 def summary_line(sol: Solution) -> str:
