@@ -59,13 +59,15 @@ def show(source: str | sp.Basic | None, value: Any, notation: Notation, *, cases
 
     def check(text: str) -> Verdict:
         names = _symbols([value, *context], cases, sizes)
-        readings: dict[int, tuple[Notation, Reading]] = {}  # read once per notation (kept, so its id stays its own)
+        once: list[Reading] = []  # the reading in the topic's notation, made once for every case that uses it
 
         def reading(kw: Mapping[str, Any]) -> Reading:
             at = notation if cases is None else notation.at(kw)
-            if id(at) not in readings:
-                readings[id(at)] = (at, read(text, at, names))
-            return readings[id(at)][1]
+            if at is not notation:  # names that follow the case: read in this case's notation
+                return read(text, at, names)
+            if not once:
+                once.append(read(text, notation, names))
+            return once[0]
 
         # text unreadable in any case raises out of the case-by-case check: the display is unchecked
         return _agree(reading, value, cases, sizes, "the display")
