@@ -22,10 +22,14 @@ def grad(f: Fn, w: float, h: float = 1e-5, rel: float = 0.0) -> float:
 
 
 def descend(f: Fn, w0: float, eta: float, steps: int, h: float = 1e-5, rel: float = 0.0) -> np.ndarray:
-    """Iterates w_0..w_steps of gradient descent with a fixed step `eta` (gradients as in `grad`)."""
+    """Iterates w_0..w_steps of gradient descent with a fixed step `eta` (gradients as in `grad`); an iterate
+    that overflows the floats is infinite, and so is every one after it (the run diverged)."""
     w = [w0]
     for _ in range(steps):
-        w.append(w[-1] - eta * grad(f, w[-1], h, rel))
+        try:
+            w.append(w[-1] - eta * grad(f, w[-1], h, rel))
+        except OverflowError:
+            return np.array(w + [np.inf] * (steps + 1 - len(w)))
     return np.array(w)
 
 

@@ -176,3 +176,12 @@ def test_injected_code_is_refused_and_never_run(tmp_path, topic, name, template)
 def test_command_line_extremes_exit_2_in_one_line(args):
     r = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("topic, param", [
+    ("lr_divergence", "a=100"),  # a wrong threshold's run overflows the floats: it diverged, no traceback
+    ("losses", "scores=[100,1e-06,0,3]"),  # scores 1e-06 apart from whole numbers are written exactly
+])
+def test_values_at_the_ends_of_their_ranges_are_solved_and_every_claim_holds(topic, param):
+    ran = invoke(f"theory.{topic}", "--param", param, "--no-mc")
+    assert ran.returncode == 0 and "all hold" in ran.stdout, ran.stdout[-300:] + ran.stderr[-300:]

@@ -136,15 +136,20 @@ def total_loss(mean, reg) -> sp.Expr:
 
 def _tex(v) -> str:
     """A number as LaTeX: integers plain, other rationals as decimals if short, else fractions."""
-    v = sp.nsimplify(v)
+    v = _exact(v)
     if v.is_Integer:
         return str(v)
     if v.is_Rational:
         f = float(v)
-        if sp.Rational(repr(f)) == v and len(repr(f)) <= 6:
+        if sp.Rational(repr(f)) == v and len(repr(f)) <= 6 and "e" not in repr(f):  # 0.25, never 1e-06
             return repr(f)
         return ("-" if v < 0 else "") + rf"\tfrac{{{abs(v.p)}}}{{{v.q}}}"
     return sp.latex(v)
+
+
+def _exact(v) -> sp.Basic:
+    """A value as it is, exactly: a float as the decimal it prints as (nsimplify would round -99.999999 to -100)."""
+    return sp.Rational(repr(float(v))) if isinstance(v, (float, sp.Float)) else sp.sympify(v, strict=True)
 
 
 def _approx(v, quoted=None) -> str:
@@ -152,7 +157,7 @@ def _approx(v, quoted=None) -> str:
     prints that decimal as the value its claim checked)."""
     text = _tex(v)
     if "frac" not in text:
-        return quoted(float(v)) if quoted and not sp.nsimplify(v).is_Integer else text
+        return quoted(float(v)) if quoted and not _exact(v).is_Integer else text
     return text + rf" \approx {quoted(float(v)) if quoted else _decimal(float(v))}"
 
 
