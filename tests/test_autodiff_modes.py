@@ -32,6 +32,14 @@ def test_an_adjoint_that_forgets_a_user_is_rejected(monkeypatch):
     assert {"1.1.gradient", "1.1.finite-differences"} <= failed_claims(am)
 
 
+def test_pseudocode_that_drops_a_term_is_wrong_at_the_point(monkeypatch):
+    right = am.local_derivative
+    monkeypatch.setattr(am, "local_derivative",
+                        lambda lines, name, var: right(lines, name, var).subs(sp.pi, 1) if name == "z2" else
+                        right(lines, name, var))
+    assert {"1.1.at-w1", "1.1.at-w2"} <= failed_claims(am)
+
+
 def test_a_wrong_cost_model_is_rejected(monkeypatch):
     monkeypatch.setattr(am, "reverse_cost", lambda d, t: {"values": d * t, "local derivatives": d * t})
     assert failed_claims(am) == {"1.3.counted"}

@@ -37,6 +37,17 @@ def test_wrong_truncation_terms_fail(monkeypatch):
     assert {"e.forward-error", "e.central-error"} <= failed_claims(jac)
 
 
+def test_a_wrong_local_derivative_is_beyond_the_autodiff_rounding_bound(monkeypatch):
+    cos = OPS["cos"]
+    monkeypatch.setitem(OPS, "cos", cos.__class__(**{**cos.__dict__, "partials": lambda a: (math.sin(a),)}))
+    assert "f.autodiff-error" in failed_claims(jac)
+
+
+def test_a_doubled_truncation_term_is_not_the_largest_forward_difference_error(monkeypatch):
+    monkeypatch.setattr(jac, "forward_error", lambda d2, d3, h: h * d2)
+    assert "f.difference-error" in failed_claims(jac)
+
+
 def test_the_cs5388_instance_holds_and_flags_the_missing_exp_node():
     sol = solve_topic(jac, CS5388)
     assert sol.passed

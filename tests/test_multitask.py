@@ -94,6 +94,26 @@ def test_a_natural_log_delta_is_rejected_when_base_two_is_in_force(monkeypatch):
     assert GRADIENT <= failed_claims(mt, {"log_base": "2"})
 
 
+def test_a_numpy_start_off_the_derived_gap_is_rejected(monkeypatch):
+    right = mt.sim.classifier_step
+    monkeypatch.setattr(mt.sim, "classifier_step", lambda *a, **k: (right(*a, **k)[0] + 0.01, right(*a, **k)[1]))
+    assert "b.start" in failed_claims(mt)
+
+
+def test_a_classifier_step_with_the_sign_flipped_is_rejected(monkeypatch):
+    right = mt.sim.classifier_step
+    monkeypatch.setattr(mt.sim, "classifier_step", lambda spec, values, names, t2, sign, *rest: right(
+        spec, values, names, t2, -sign, *rest))
+    assert {"b.correct-direction", "b.printed-direction"} <= failed_claims(mt)
+
+
+def test_an_other_sign_formula_that_keeps_the_sign_in_force_is_rejected(monkeypatch):
+    right = mt.classification_delta
+    monkeypatch.setattr(mt, "classification_delta", lambda y, t, sign, base: right(y, t, 1, base))
+    failed = failed_claims(mt)
+    assert "b.other-sign-finite-differences" in failed and "b.finite-differences" not in failed
+
+
 def test_a_natural_log_loss_is_rejected_when_base_ten_is_in_force(monkeypatch):
     right = mt.loss_value
     monkeypatch.setattr(mt, "loss_value", lambda y1, y2, t1, t2, sign, base: right(y1, y2, t1, t2, sign, "e"))

@@ -26,6 +26,17 @@ def test_a_max_routed_to_the_smaller_argument_is_rejected(monkeypatch):
     assert {"1.sympy", "1.reverse-mode", "1.central-differences"} <= failed_claims(sg)
 
 
+def test_a_common_factor_without_the_inner_five_is_rejected(monkeypatch):
+    right = sg.chain_factors
+
+    def factors(point, base):
+        outer, dg = right(point, base)
+        return outer / 5, dg
+
+    monkeypatch.setattr(sg, "chain_factors", factors)
+    assert "1.factor" in failed_claims(sg)
+
+
 def test_a_dropped_inner_derivative_is_rejected(monkeypatch):
     right = sg.hand_gradient
     monkeypatch.setattr(sg, "hand_gradient", lambda point, base: [v * sp.Rational(2, 5) for v in right(point, base)])

@@ -101,6 +101,20 @@ def test_a_gradient_ascent_step_is_rejected(monkeypatch):
     assert {"c.sgd", "c.decrease"} <= failed_claims(tls)
 
 
+def test_a_numpy_network_that_forgets_the_biases_measures_other_pre_activations(monkeypatch):
+    right = tls.sim.forward
+    monkeypatch.setattr(tls.sim, "forward", lambda spec, values, logits=None: right(
+        [(name, act, edges, ()) for name, act, edges, _ in spec], values, logits))
+    assert {"a.z-h1", "a.z-h2"} <= failed_claims(tls)
+
+
+def test_a_step_length_and_a_momentum_gradient_from_a_wrong_delta_are_rejected(monkeypatch):
+    """The extra y(1 - y) shortens the gradient: its length, its first-order change and the g of (d) all
+    differ from the central differences (a flipped sign would keep the first two)."""
+    monkeypatch.setattr(tls, "output_delta", lambda y, t, base: y * (1 - y) * (y - t))
+    assert {"c.step-length", "c.first-order", "d.gradient"} <= failed_claims(tls)
+
+
 def test_a_wrong_sign_loss_is_rejected(monkeypatch):
     monkeypatch.setattr(tls, "cross_entropy", lambda y, t, base: t * sp.log(y) + (1 - t) * sp.log(1 - y))
     assert {"b.loss.1", "b.numpy", "c.delta"} <= failed_claims(tls)
