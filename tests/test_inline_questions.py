@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -49,6 +50,49 @@ def test_distance_without_factor_two_is_rejected(monkeypatch):
                         lambda lr, T: (lr * (sp.sqrt(T + 1) - 1),
                                        lr * (sp.sqrt(T) - sp.Rational(1, 2))))
     assert {"c.distance", "c.measured-distance", "f.adagrad"} <= failed_claims(iq)
+
+
+def test_adagrad_upper_bound_too_low_is_rejected(monkeypatch):
+    monkeypatch.setattr(iq, "adagrad_distance_bounds",  # upper integral without the first term's 1
+                        lambda lr, T: (2 * lr * (sp.sqrt(T + 1) - 1), 2 * lr * (sp.sqrt(T) - 1)))
+    assert {"c.upper-at-T", "f.adagrad-upper"} <= failed_claims(iq)
+
+
+def test_adagrad_lower_bound_too_high_is_rejected(monkeypatch):
+    monkeypatch.setattr(iq, "adagrad_distance_bounds",  # the integral's lower end s = 1 dropped
+                        lambda lr, T: (2 * lr * sp.sqrt(T + 1), lr * (1 + 2 * (sp.sqrt(T) - 1))))
+    assert {"c.lower-at-T", "f.adagrad-lower"} <= failed_claims(iq)
+
+
+def _adam_variant(monkeypatch, correct_m: bool, correct_v: bool):
+    """The simulator's Adam with a bias correction left out; the other methods as they are."""
+    run = iq.sim.run
+
+    def wrong(method, grad, w0, steps, *, lr, eps, beta1=0.9, beta2=0.999, **kw):
+        if method != "adam":
+            return run(method, grad, w0, steps, lr=lr, eps=eps, beta1=beta1, beta2=beta2, **kw)
+        w = np.array(w0, dtype=float)
+        ws, m, v = [w.copy()], np.zeros_like(w), np.zeros_like(w)
+        for t in range(1, steps + 1):
+            dw = grad(w, t)
+            m, v = beta1 * m + (1 - beta1) * dw, beta2 * v + (1 - beta2) * dw**2
+            mt = m / (1 - beta1**t) if correct_m else m
+            vt = v / (1 - beta2**t) if correct_v else v
+            w = w - lr * mt / (np.sqrt(vt) + eps)
+            ws.append(w.copy())
+        return np.array(ws)
+
+    monkeypatch.setattr(iq.sim, "run", wrong)
+
+
+def test_adam_steps_without_first_moment_correction_are_rejected(monkeypatch):
+    _adam_variant(monkeypatch, correct_m=False, correct_v=True)  # first steps (1 - beta1^t) eta, too short
+    assert {"d.measured", "f.adam", "f.adam-lower"} <= failed_claims(iq)
+
+
+def test_adam_steps_without_second_moment_correction_are_rejected(monkeypatch):
+    _adam_variant(monkeypatch, correct_m=True, correct_v=False)  # first steps eta/sqrt(1 - beta2^t), too long
+    assert {"d.measured", "f.adam", "f.adam-upper", "f.ratio"} <= failed_claims(iq)
 
 
 def test_adam_without_bias_correction_is_rejected(monkeypatch):

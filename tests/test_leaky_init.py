@@ -41,6 +41,16 @@ def test_kaiming_growth_halved_is_rejected(monkeypatch):
     assert {f"1.depth.{a}" for a in SLOPES} <= failed
 
 
+def test_kaiming_growth_with_unsquared_slope_is_rejected(monkeypatch):
+    monkeypatch.setattr(li, "kaiming_growth", lambda a: 1 + a)  # alpha for alpha^2: 1.1, not 1.01, at 0.1
+    assert {"1.kaiming", "1.kaiming-near"} <= failed_claims(li)
+
+
+def test_digits_mean_square_ignoring_blank_pixels_is_rejected(monkeypatch):
+    monkeypatch.setattr(li, "_mean_square", lambda exp: 1.0)  # as if every pixel were standardised to 1
+    assert "2.mean-square" in failed_claims(li)
+
+
 def test_wrong_sign_in_imported_second_moment_is_rejected(monkeypatch):
     monkeypatch.setattr(kaiming, "second_moment_factor", lambda a: (1 - a**2) / 2)
     failed = failed_claims(li)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
+from checks import sgd_counterexample as sim
 from tests.conftest import failed_claims, right_values_rejected, solved
 from theory import sgd_counterexample as sgd
 from theory.core import grade
@@ -18,6 +19,11 @@ def test_step_with_wrong_sign_is_rejected(monkeypatch):
     monkeypatch.setattr(sgd, "sgd_step", lambda v, c, rate: v + rate * (v - c))
     failed = failed_claims(sgd, FAST)
     assert {"a.step", "b.term-decreases", "b.table-mean"} <= failed
+
+
+def test_change_of_f_measured_on_the_sampled_term_is_rejected(monkeypatch):
+    monkeypatch.setattr(sim, "change_of_f", sim.change_of_term)  # f_i's change taken for f's
+    assert "b.no-guarantee" in failed_claims(sgd, FAST)
 
 
 def test_unsquared_contraction_is_rejected(monkeypatch):
