@@ -66,6 +66,14 @@ def test_bound_too_small_by_half_is_caught_by_the_cone(monkeypatch):
     assert "3.bound.cone" in failed()
 
 
+def test_a_fit_that_reports_the_intercept_fails_the_smooth_slope(monkeypatch):
+    # the claim compares NumPy's fit with the closed-form slope of the same measured gaps, so only a wrong
+    # fit can fail it (a wrong measurement moves both); here polyfit's coefficients come back reversed
+    right = gdc.np.polyfit
+    monkeypatch.setattr(gdc.np, "polyfit", lambda x, y, deg: right(x, y, deg)[::-1])
+    assert "3.smooth-slope" in failed()
+
+
 def test_a_wide_smooth_function_near_a_small_centre_holds():
     """delta^2 + ||w - c||^2 - delta^2 cancels when delta >> ||w - c||: the check evaluates f without the difference."""
     assert not failed({"centre": "(0.001,)", "delta": "1000"})

@@ -56,6 +56,17 @@ def test_wrong_stability_limit_minimiser_and_gd_limit_are_rejected(monkeypatch):
     assert {"b.gd-limit", "b.closest"} <= failed
 
 
+def test_eigenvalues_of_the_hessian_for_those_of_xtx_fail_lam_max(monkeypatch):
+    real = ls._data
+
+    def over_n(p, ctx):  # lambda_max of (1/N) X^T X taken for that of X^T X
+        data = real(p, ctx)
+        return {**data, "lam": data["lam"] / p.N}
+
+    monkeypatch.setattr(ls, "_data", over_n)
+    assert "d.lam-max" in failed_claims(ls)
+
+
 def test_other_sizes_hold():
     assert not failed_claims(ls, {"N": "7", "D": "3", "rank": "1", "alpha_frac": "0.9",
                                   "k": "12", "noise": "0"})

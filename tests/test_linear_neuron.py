@@ -60,6 +60,11 @@ def test_hessian_off_by_two_is_rejected(monkeypatch):
     assert {"b.hessian", "b.error.1", "c.run0.5"} <= failed
 
 
+def test_derived_hessian_off_by_two_fails_the_spectrum(monkeypatch):
+    monkeypatch.setattr(ln, "hessian", lambda X1: 2 * (X1.T @ X1))
+    assert "c.spectrum" in failed_claims(ln, FAST)
+
+
 def test_threshold_four_over_lambda_is_rejected(monkeypatch):
     monkeypatch.setattr(ln, "rate_threshold", lambda lam: 4 / lam)
     failed = failed_claims(ln, FAST)

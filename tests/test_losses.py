@@ -43,6 +43,11 @@ def test_softmax_of_negated_scores_is_rejected(monkeypatch):
     assert "3b.sum" not in failed  # still a distribution: only the independent checks catch it
 
 
+def test_partition_witness_missing_a_class_fails_Z(monkeypatch):
+    monkeypatch.setattr(num, "partition", lambda s: float(np.sum(np.exp(np.asarray(s, float)[1:]))))
+    assert "3b.Z" in failed_claims(topic)
+
+
 def test_cross_entropy_in_bits_is_rejected(monkeypatch):
     monkeypatch.setattr(topic, "cross_entropy",
                         lambda s, y, base: -sp.log(topic.softmax(s)[y]) / sp.log(2))

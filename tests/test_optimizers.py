@@ -59,6 +59,35 @@ def test_wrong_nesterov_momentum(monkeypatch):
     assert {"b.double_root", "b.nag_measured"} <= failed()
 
 
+def test_unsquared_heavy_ball_momentum_is_not_at_the_bottom_of_the_radius(monkeypatch):
+    right = opt.heavy_ball_optimum
+    monkeypatch.setattr(opt, "heavy_ball_optimum", lambda mu, L: (right(mu, L)[0], sp.sqrt(right(mu, L)[1])))
+    assert "a.hb_tuned" in failed()
+
+
+def test_nesterov_momentum_off_tune_is_not_at_the_bottom_of_the_radius(monkeypatch):
+    monkeypatch.setattr(opt, "nesterov_beta", lambda k: (sp.sqrt(k) - 1) / sp.sqrt(k))
+    assert "b.beta_tuned" in failed()
+
+
+def test_wrong_spectral_radius_fails_heavy_ball_at_nesterovs_setting(monkeypatch):
+    right = opt._spectral_radius
+    monkeypatch.setattr(opt, "_spectral_radius", lambda poly, values: 0.9 * right(poly, values))
+    assert {"b.hb_measured", "b.measured"} <= failed()
+
+
+def test_uncorrected_adam_step_without_the_root_fails_its_extreme(monkeypatch):
+    right = opt.adam_step
+
+    def no_root(eta_, g_, t_, beta1_, beta2_, eps_, corrected):  # sqrt(1 - beta2^t) taken as 1 - beta2^t
+        if corrected:
+            return right(eta_, g_, t_, beta1_, beta2_, eps_, corrected)
+        return eta_ * (1 - beta1_**t_) * g_ / (g_ * (1 - beta2_**t_) + eps_)
+
+    monkeypatch.setattr(opt, "adam_step", no_root)
+    assert {"e.extreme_measured", "e.steps_measured"} <= failed()
+
+
 CONVENTIONS = {"classical": {}, "pytorch": {"momentum": "pytorch", "dampening": 0.5},
                "ema": {"momentum": "ema", "nesterov": "pytorch"}}
 GAINS = {"classical": 1 / (1 - opt.beta), "pytorch": (1 - opt.damp) / (1 - opt.beta), "ema": sp.Integer(1)}
