@@ -18,6 +18,26 @@ def test_closure_follows_project_imports_only():
     assert "theory/dropout.py" not in files and "theory/core/build.py" not in files  # cli only under __main__
 
 
+def test_imports_inside_functions_and_blocks_count_and_the_command_line_block_does_not(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text("import theory.a\n"
+                      "def f():\n"
+                      "    try:\n"
+                      "        from theory.b import c\n"
+                      "    except ImportError:\n"
+                      "        with open('x'):\n"
+                      "            import checks.d\n"
+                      "class K:\n"
+                      "    def g(self):\n"
+                      "        if True:\n"
+                      "            pass\n"
+                      "        else:\n"
+                      "            import theory.e\n"
+                      "if __name__ == '__main__':\n"
+                      "    import theory.core.cli\n")
+    assert deps._imports(source) == {"theory.a", "theory.b", "theory.b.c", "checks.d", "theory.e"}
+
+
 def _sheet(*topics: str) -> Sheet:
     problems = tuple(Problem(str(i), t, {}) for i, t in enumerate(topics, 1))
     return Sheet("s", "S", "", "S.pdf", "", problems, ROOT / "solutions" / "iust-dl-hw1.toml")

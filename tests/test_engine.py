@@ -333,3 +333,17 @@ def test_one_blas_thread_per_process_unless_asked():
                                          env={**env, **extra}, timeout=120).stdout.strip()
     assert run() == "1"
     assert run(OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2") == "2"
+
+
+def test_sympy_remembers_a_whole_solve_unless_asked():
+    """A topic solved again repeats most of SymPy's work; its default memory (1,000 results) forgets it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "SYMPY_CACHE_SIZE"}
+    probe = "import theory, sympy.core.cache as c; print(c.SYMPY_CACHE_SIZE)"
+    run = lambda **extra: subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,  # noqa: E731
+                                         env={**env, **extra}, timeout=120).stdout.strip()
+    assert run() == "100000"
+    assert run(SYMPY_CACHE_SIZE="1000") == "1000"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from theory.core.registry import ROOT
@@ -35,17 +35,29 @@ def _is_main_block(node: ast.stmt) -> bool:
             and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__")
 
 
-def _imports(path: Path) -> set[str]:
-    """Modules named by the file's imports (`from a.b import c` names a.b and a.b.c)."""
+@functools.cache
+def _imports(path: Path) -> frozenset[str]:
+    """Modules named by the file's imports (`from a.b import c` names a.b and a.b.c); read once per process."""
     names: set[str] = set()
-    body = [s for s in ast.parse(path.read_text(encoding="utf-8")).body if not _is_main_block(s)]
-    for node in (n for s in body for n in ast.walk(s)):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in _statements([s for s in tree.body if not _is_main_block(s)]):
         if isinstance(node, ast.Import):
             names |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names |= {f"{node.module}.{a.name}" for a in node.names}
-    return names
+    return frozenset(names)
+
+
+def _statements(body: list) -> Iterator[ast.AST]:
+    """Every statement in `body` and in the blocks nested in it (functions, branches, `try`, `with`...):
+    an import is a statement, so the expressions need not be walked."""
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                yield from _statements(block)
 
 
 def _with_parents(module: str) -> list[str]:
