@@ -133,3 +133,20 @@ def test_a_topics_figures_print_at_6pt_or_more(topic, tmp_path):
                 drawn.append(b.name)
                 assert (tmp_path / f"{b.name}.pdf").stat().st_size > 0
     assert drawn
+
+
+def test_a_formula_is_laid_out_once_per_process_not_once_per_renderer(tmp_path):
+    """Tick labels are mathtext: every figure's renderers would otherwise lay out the same labels again."""
+    def draw(name: str) -> None:
+        with figures.figure(tmp_path / name) as (fig, ax):
+            ax.plot([-2.0, 0.0, 3.0], [1e-3, 1.0, 1e2])
+            ax.set_yscale("log")
+            ax.set_xlabel(r"step $t$, $\eta/\sqrt{t}$")
+
+    layout = figures.share_mathtext_layouts()
+    assert layout is not None, "this Matplotlib lays out mathtext differently: figures draw more slowly"
+    draw("first.pdf")
+    made = layout.cache_info().misses
+    draw("second.pdf")
+    assert layout.cache_info().misses == made and layout.cache_info().hits > 0
+    assert (tmp_path / "first.pdf").read_bytes() == (tmp_path / "second.pdf").read_bytes()
