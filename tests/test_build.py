@@ -233,3 +233,42 @@ def test_tex_in_a_sheet_cannot_run_commands_or_read_outside_files(tmp_path, caps
     assert "previous PDF kept" in capsys.readouterr().err
     text = subprocess.run(["pdftotext", str(out / "Small.pdf"), "-"], capture_output=True, text=True).stdout
     assert "SECRET-TEXT" not in text
+
+
+def _pretend_tex(tex_file: Path) -> bool:
+    """TeX's place in a build, without TeX: a PDF that passes `verify_pdf` when pdfinfo is absent."""
+    tex_file.with_suffix(".pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    return True
+
+
+def test_build_all_solves_every_sheet_in_one_pool_and_writes_what_one_by_one_writes(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "_compile", _pretend_tex)
+    monkeypatch.setattr(build, "verify_pdf", lambda pdf: None)
+    monkeypatch.setenv("THEORY_JOBS", "2")
+    sheets_ = []
+    for name, number in (("first", "1"), ("second", "2")):
+        path = tmp_path / f"{name}.toml"
+        path.write_text(ONE_TOPIC.replace("{intro}", name).replace("Small.pdf", f"{name}.pdf")
+                        .replace('number = "4"', f'number = "{number}"'))
+        sheets_.append(str(path))
+    pools, one_by_one = [], tmp_path / "one-by-one"
+    for s in sheets_:
+        assert build.build(s, out_dir=one_by_one) == 0
+    real = build.build
+    monkeypatch.setattr(build, "build", lambda *a, **kw: pools.append(kw.get("pool")) or real(*a, **kw))
+    together = tmp_path / "together"
+    assert build.build_all(sheets_, out_dir=together) == 0
+    assert len(pools) == 2 and pools[0] is not None and pools[0] is pools[1]
+    for name in ("first", "second"):
+        assert (together / name / f"{name}.tex").read_bytes() == (one_by_one / name / f"{name}.tex").read_bytes()
+
+
+def test_build_all_refuses_a_bad_sheet_before_building_any(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "_compile", _pretend_tex)
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(ONE_TOPIC.replace("{intro}", "Good."))
+    bad.write_text(ONE_TOPIC.replace("{intro}", "Bad.").replace("Small.pdf", "Bad.pdf")
+                   .replace('topic = "lr_divergence"', 'topic = "no_such_topic"'))
+    with pytest.raises(BadInput, match="no_such_topic"):
+        build.build_all([str(good), str(bad)], out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -25,8 +25,8 @@ PROGRAM = re.compile(r"\*\*|!=|->|==|\b(?:theory|checks|numpy|scipy|sympy)\.[a-z
 def pdfs() -> dict[str, tuple[str, str, str]]:
     """Each sheet built (or up to date): its PDF's text, its TeX log and its metadata."""
     out = {}
+    assert build.build_all(registry.sheet_names()) == 0
     for name in registry.sheet_names():
-        assert build.build(name) == 0
         output = sheet.load(registry.sheet_path(name)).output
         pdf = registry.BUILD_DIR / output
         stem = pdf.stem

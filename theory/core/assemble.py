@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -132,23 +132,34 @@ def jobs() -> int:
 
 
 def render_sheet(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, seed: int | None = None,
-                 samples: int | None = None) -> list[Rendered]:
-    """Every problem solved and rendered, in parallel over `jobs()` processes, in the sheet's order."""
-    workers = min(jobs(), len(sheet.problems))
+                 samples: int | None = None, pool: Executor | None = None) -> list[Rendered]:
+    """Every problem solved and rendered, in the sheet's order: in `pool` if given (one shared by several
+    sheets' builds), else in parallel over `jobs()` processes of its own."""
     args = [(prob, figure_dir, cache_dir, seed, samples) for prob in sheet.problems]
     try:
+        if pool is not None:
+            return list(pool.map(render_problem, *zip(*args)))
+        workers = min(jobs(), len(sheet.problems))
         if workers <= 1:
             return [render_problem(*a) for a in args]
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            return list(pool.map(render_problem, *zip(*args)))
+        with solving_pool(workers) as own:
+            return list(own.map(render_problem, *zip(*args)))
     except BadInput as e:
         raise BadInput(f"{sheet.path.name}, {e}") from None
 
 
+def solving_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """Worker processes forked now, while this process runs one thread: the topics it has imported are
+    theirs without importing them again, and no other thread's lock is copied into them half held."""
+    pool = ProcessPoolExecutor(workers or jobs(), mp_context=get_context("fork"))
+    pool.submit(int).result()  # a fork start method launches every worker at the first submission
+    return pool
+
+
 def assemble(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, seed: int | None = None,
-             samples: int | None = None) -> tuple[str, list[Rendered]]:
+             samples: int | None = None, pool: Executor | None = None) -> tuple[str, list[Rendered]]:
     """The whole document as a string (byte-identical for identical inputs)."""
-    problems = render_sheet(sheet, figure_dir, cache_dir=cache_dir, seed=seed, samples=samples)
+    problems = render_sheet(sheet, figure_dir, cache_dir=cache_dir, seed=seed, samples=samples, pool=pool)
     preamble = (registry.SHEETS_DIR / "preamble.tex").read_text(encoding="utf-8")
     body = [
         rf"\hypersetup{{pdftitle={{{_plain(sheet.title)}}}, pdfsubject={{Checked solutions: {_plain(sheet.course)}}}}}",

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,8 +46,9 @@ def _inputs_key(sheet: Sheet, seed: int | None, samples: int | None) -> str:
 
 
 def build(name: str, *, seed: int | None = None, samples: int | None = None,
-          force: bool = False, out_dir: Path | None = None) -> int:
-    """Build one sheet's PDF; returns the exit status (0, 1) or raises BadInput."""
+          force: bool = False, out_dir: Path | None = None, pool: Executor | None = None) -> int:
+    """Build one sheet's PDF; returns the exit status (0, 1) or raises BadInput. Its problems are solved in
+    `pool` if given (shared with other builds), else in worker processes of its own."""
     path = registry.sheet_path(name)
     sheet = sheets.load(path)
     if path.resolve().parent == registry.SHEETS_DIR.resolve():
@@ -60,10 +62,27 @@ def build(name: str, *, seed: int | None = None, samples: int | None = None,
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         with _locked(out_dir / f".{Path(sheet.output).stem}.lock", target):
-            return _build_locked(sheet, target, key, seed=seed, samples=samples, force=force)
+            return _build_locked(sheet, target, key, seed=seed, samples=samples, force=force, pool=pool)
     except OSError as e:
         print(f"error: cannot write {e.filename or target}: {e.strerror or e}", file=sys.stderr)
         return 1
+
+
+def build_all(names: list[str], *, seed: int | None = None, samples: int | None = None,
+              force: bool = False, out_dir: Path | None = None) -> int:
+    """Build several sheets at once: one pool of worker processes solves every sheet's problems, and each
+    sheet's TeX runs as soon as its own problems are done, while the workers go on with the next sheets'.
+    Built one after the other, a core would wait through every TeX run. Returns the worst exit status."""
+    from theory.core.assemble import jobs, solving_pool
+
+    for name in names:  # bad input before anything is built; the topics are imported before the fork
+        sheets.load(registry.sheet_path(name))
+    if jobs() <= 1 or len(names) <= 1:
+        return max((build(n, seed=seed, samples=samples, force=force, out_dir=out_dir) for n in names), default=0)
+    with solving_pool() as pool, ThreadPoolExecutor(len(names)) as threads:
+        runs = [threads.submit(build, n, seed=seed, samples=samples, force=force, out_dir=out_dir, pool=pool)
+                for n in names]
+        return max(run.result() for run in runs)
 
 
 @contextmanager
@@ -79,7 +98,7 @@ def _locked(lock_file: Path, target: Path) -> Iterator[None]:
 
 
 def _build_locked(sheet: Sheet, target: Path, key: str, *, seed: int | None, samples: int | None,
-                  force: bool) -> int:
+                  force: bool, pool: Executor | None) -> int:
     """The build proper, under the output's lock: check the stamp, compile, verify, publish."""
     from theory.core.assemble import assemble
 
@@ -95,7 +114,7 @@ def _build_locked(sheet: Sheet, target: Path, key: str, *, seed: int | None, sam
     work.mkdir(exist_ok=True)
     (work / INCOMPLETE).touch()
     tex, solutions = assemble(sheet, work, cache_dir=target.parent / "cache" / "problems", seed=seed,
-                              samples=samples)
+                              samples=samples, pool=pool)
     tex_file = work / f"{stem}.tex"
     if not tex_file.is_file() or tex_file.read_text(encoding="utf-8") != tex:
         tex_file.write_text(tex, encoding="utf-8")

@@ -203,11 +203,9 @@ def _build(args) -> int:
 
     if bool(args.sheet) == bool(args.all):
         raise BadInput("name one sheet to build, or pass --all")
-    names = registry.sheet_names() if args.all else [args.sheet]
-    status = 0
-    for name in names:
-        status = max(status, build.build(name, seed=args.seed, samples=args.samples, force=args.force))
-    return status
+    if args.all:
+        return build.build_all(registry.sheet_names(), seed=args.seed, samples=args.samples, force=args.force)
+    return build.build(args.sheet, seed=args.seed, samples=args.samples, force=args.force)
 
 
 def _grade(args) -> int:
