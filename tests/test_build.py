@@ -15,12 +15,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from theory.core import build
+from theory.core import build, deps
 from theory.core import sheet as sheets
 from theory.core.errors import BadInput
 
@@ -254,11 +255,15 @@ def test_build_all_solves_every_sheet_in_one_pool_and_writes_what_one_by_one_wri
     pools, one_by_one = [], tmp_path / "one-by-one"
     for s in sheets_:
         assert build.build(s, out_dir=one_by_one) == 0
-    real = build.build
+    real, read = build.build, deps._imports
     monkeypatch.setattr(build, "build", lambda *a, **kw: pools.append(kw.get("pool")) or real(*a, **kw))
+    readers = set()  # CPython's parser is not safe in two threads: sources are read before the threads start
+    monkeypatch.setattr(deps, "_imports", lambda path: readers.add(threading.current_thread()) or read(path))
+    deps.closure.cache_clear()
     together = tmp_path / "together"
     assert build.build_all(sheets_, out_dir=together) == 0
     assert len(pools) == 2 and pools[0] is not None and pools[0] is pools[1]
+    assert readers == {threading.main_thread()}
     for name in ("first", "second"):
         assert (together / name / f"{name}.tex").read_bytes() == (one_by_one / name / f"{name}.tex").read_bytes()
 

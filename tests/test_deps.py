@@ -38,6 +38,21 @@ def test_imports_inside_functions_and_blocks_count_and_the_command_line_block_do
     assert deps._imports(source) == {"theory.a", "theory.b", "theory.b.c", "checks.d", "theory.e"}
 
 
+def test_closures_are_found_in_several_threads_at_once():
+    """build --all computes each sheet's inputs in a thread of its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from theory.core import registry
+
+    alone = {t: deps.closure(f"theory.{t}") for t in registry.TOPICS}
+    for _ in range(3):
+        deps.closure.cache_clear()
+        deps._imports.cache_clear()
+        with ThreadPoolExecutor(8) as threads:
+            together = dict(zip(registry.TOPICS, threads.map(deps.closure, [f"theory.{t}" for t in registry.TOPICS])))
+        assert together == alone
+
+
 def _sheet(*topics: str) -> Sheet:
     problems = tuple(Problem(str(i), t, {}) for i, t in enumerate(topics, 1))
     return Sheet("s", "S", "", "S.pdf", "", problems, ROOT / "solutions" / "iust-dl-hw1.toml")

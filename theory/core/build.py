@@ -75,8 +75,8 @@ def build_all(names: list[str], *, seed: int | None = None, samples: int | None 
     Built one after the other, a core would wait through every TeX run. Returns the worst exit status."""
     from theory.core.assemble import jobs, solving_pool
 
-    for name in names:  # bad input before anything is built; the topics are imported before the fork
-        sheets.load(registry.sheet_path(name))
+    for name in names:  # bad input before anything is built; topics imported and sources read before
+        _inputs_key(sheets.load(registry.sheet_path(name)), seed, samples)  # the fork and the threads
     if jobs() <= 1 or len(names) <= 1:
         return max((build(n, seed=seed, samples=samples, force=force, out_dir=out_dir) for n in names), default=0)
     with solving_pool() as pool, ThreadPoolExecutor(len(names)) as threads:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -65,17 +66,21 @@ def _with_parents(module: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
+_PARSING = threading.Lock()  # CPython 3.11's parser keeps state shared by threads: one parse at a time
+
+
 @functools.cache
 def closure(module: str) -> tuple[Path, ...]:
     """Every project file `module` imports, directly or not, itself and its packages included."""
     seen: dict[Path, None] = {}
     todo = [module]
-    while todo:
-        for name in _with_parents(todo.pop()):
-            path = _file(name)
-            if path is not None and path not in seen:
-                seen[path] = None
-                todo.extend(_imports(path))
+    with _PARSING:
+        while todo:
+            for name in _with_parents(todo.pop()):
+                path = _file(name)
+                if path is not None and path not in seen:
+                    seen[path] = None
+                    todo.extend(_imports(path))
     return tuple(sorted(seen))
 
 
