@@ -92,8 +92,13 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{topic}: tests of the {topic} topic")
 
 
+FIRST = "sheets"  # the group that builds every sheet: the longest job, started first so no core idles at the end
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups, or it sees none and splits them
 def pytest_collection_modifyitems(items):
-    """Mark each test with its topic; with xdist, one worker runs a topic's tests, so it is solved once."""
+    """Mark each test with its topic; with xdist, one worker runs a topic's tests, so it is solved once.
+    The group that builds every sheet runs first: scheduled in file order it came last, alone on one core."""
     for item in items:
         params = getattr(item, "callspec", None)
         topic = params.params.get("topic") if params else None
@@ -103,3 +108,4 @@ def pytest_collection_modifyitems(items):
             item.add_marker(getattr(pytest.mark, name))
         if names:
             item.add_marker(pytest.mark.xdist_group(names[0]))
+    items.sort(key=lambda item: all(m.args != (FIRST,) for m in item.iter_markers("xdist_group")))

@@ -49,10 +49,7 @@ def build(name: str, *, seed: int | None = None, samples: int | None = None,
           force: bool = False, out_dir: Path | None = None, pool: Executor | None = None) -> int:
     """Build one sheet's PDF; returns the exit status (0, 1) or raises BadInput. Its problems are solved in
     `pool` if given (shared with other builds), else in worker processes of its own."""
-    path = registry.sheet_path(name)
-    sheet = sheets.load(path)
-    if path.resolve().parent == registry.SHEETS_DIR.resolve():
-        sheets.check_unique_outputs()
+    sheet = _load(name)
     missing = [p for p in TEX_PROGRAMS if shutil.which(p) is None]
     if missing:
         raise BadInput(f"{' and '.join(missing)} not found: install TeX Live with: {INSTALL_HINT}")
@@ -68,6 +65,15 @@ def build(name: str, *, seed: int | None = None, samples: int | None = None,
         return 1
 
 
+def _load(name: str) -> Sheet:
+    """A sheet by name or path; the sheets of the sheets folder must each write an output of their own."""
+    path = registry.sheet_path(name)
+    sheet = sheets.load(path)
+    if path.resolve().parent == registry.SHEETS_DIR.resolve():
+        sheets.check_unique_outputs()
+    return sheet
+
+
 def build_all(names: list[str], *, seed: int | None = None, samples: int | None = None,
               force: bool = False, out_dir: Path | None = None) -> int:
     """Build several sheets at once: one pool of worker processes solves every sheet's problems, and each
@@ -76,7 +82,7 @@ def build_all(names: list[str], *, seed: int | None = None, samples: int | None 
     from theory.core.assemble import jobs, solving_pool
 
     for name in names:  # bad input before anything is built; topics imported and sources read before
-        _inputs_key(sheets.load(registry.sheet_path(name)), seed, samples)  # the fork and the threads
+        _inputs_key(_load(name), seed, samples)  # the fork and the threads
     if jobs() <= 1 or len(names) <= 1:
         return max((build(n, seed=seed, samples=samples, force=force, out_dir=out_dir) for n in names), default=0)
     with solving_pool() as pool, ThreadPoolExecutor(len(names)) as threads:
