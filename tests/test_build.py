@@ -277,3 +277,15 @@ def test_build_all_refuses_a_bad_sheet_before_building_any(tmp_path, monkeypatch
     with pytest.raises(BadInput, match="no_such_topic"):
         build.build_all([str(good), str(bad)], out_dir=tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_build_all_writes_the_good_sheets_and_exits_1_when_one_fails(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "_compile", lambda tex: "Broken." not in tex.read_text() and _pretend_tex(tex))
+    monkeypatch.setattr(build, "verify_pdf", lambda pdf: None)
+    monkeypatch.setenv("THEORY_JOBS", "2")
+    good, broken = tmp_path / "good.toml", tmp_path / "broken.toml"
+    good.write_text(ONE_TOPIC.replace("{intro}", "Good."))
+    broken.write_text(ONE_TOPIC.replace("{intro}", "Broken.").replace("Small.pdf", "Broken.pdf"))
+    out = tmp_path / "out"
+    assert build.build_all([str(broken), str(good)], out_dir=out) == 1
+    assert (out / "Small.pdf").is_file() and not (out / "Broken.pdf").exists()
