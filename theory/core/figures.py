@@ -324,7 +324,9 @@ def _printed_sizes(fig, seen: list[tuple[str, object, object]]) -> list[tuple[fl
     """(printed size in pt, text) of the drawn texts: a mathtext string by its smallest glyph (scripts and
     fractions are smaller), plain text by its font size, scaled from the drawn to the printed size."""
     scale = printed().scale(fig.get_figwidth(), fig.get_figheight())
-    parser = _measuring_parser()
+    from matplotlib.mathtext import MathTextParser
+
+    parser = MathTextParser("path")  # its layouts are the shared ones (`share_mathtext_layouts`)
     out = []
     for s, prop, ismath in seen:
         if not s.strip():
@@ -334,13 +336,6 @@ def _printed_sizes(fig, seen: list[tuple[str, object, object]]) -> list[tuple[fl
             size = min((g[1] for g in parser.parse(s, 72, prop).glyphs), default=size)
         out.append((size * scale, s))
     return out
-
-
-@functools.cache
-def _measuring_parser():
-    from matplotlib.mathtext import MathTextParser
-
-    return MathTextParser("path")
 
 
 def smallest_text(fig) -> tuple[float, str]:
