@@ -173,7 +173,7 @@ def _rounded(shown: sp.Basic, value: sp.Basic, rtol: float, scale: float, what: 
     except (TypeError, ValueError):
         return Verdict("numeric", False, f"{what}, but it is not a number")
     ok = abs(a - b) <= rtol * max(abs(b), scale, 1e-300)
-    return Verdict("numeric", ok, f"{what}: {a.real:.6g} vs {b.real:.6g} (relative tolerance {rtol:g})")
+    return Verdict("numeric", ok, f"{what}: {a.real:.6g} vs {b.real:.6g} ({prove.tolerance(rtol)})")
 
 
 def _rounds_to(value: sp.Basic, decimal: sp.Expr, digits: int) -> Verdict:
