@@ -200,15 +200,17 @@ def solve(p: Params, ctx: Context) -> Solution:
 
 
 def _inline(e: sp.Expr) -> str:
-    """A fraction for a line of text: numerator / denominator, each in brackets when it is a sum."""
-    def flat(t: sp.Expr) -> str:  # e^{1/2}, not e^{\frac{1}{2}}; brackets at text height
-        tex = sp.latex(t, fold_frac_powers=True).replace(r"\left(", "(").replace(r"\right)", ")")
+    """A fraction for a line of text: numerator / denominator, the numerator in brackets when it is a sum,
+    the denominator when it is a sum or a product (a/(b c), not a/b c)."""
+    def flat(t: sp.Expr) -> str:  # e^{1/2}, not e^{\frac{1}{2}}; ln, as the topic prints it; brackets at text height
+        tex = sp.latex(t, fold_frac_powers=True, ln_notation=True).replace(r"\left(", "(").replace(r"\right)", ")")
         return re.sub(r"\^\{\\frac\{(\d+)\}\{(\d+)\}\}", r"^{\1/\2}", tex)
 
     num, den = sp.fraction(e)
     if den == 1:
         return flat(e)
-    return "/".join(f"({flat(t)})" if t.is_Add else flat(t) for t in (num, den))
+    return (f"({flat(num)})" if num.is_Add else flat(num)) + "/" + (f"({flat(den)})" if den.is_Add or den.is_Mul
+                                                                  else flat(den))
 
 
 def _differs(wrong, right, atol: float) -> bool:
