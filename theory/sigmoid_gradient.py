@@ -268,9 +268,9 @@ def _misconceptions(sol: Solution, p: Params, s: sp.Expr, grad: list[sp.Expr], v
             sol.misconception("gradient", id, values, why)
             declared.append(values)
     u = _u(p.point, p.log_base)
-    for b in logbase.BASES:
+    for b in (b for b in logbase.BASES if b != p.log_base):  # f under another base: a wrong value
         other = sp.simplify(logistic(_u(p.point, b)))
-        if b != p.log_base and _differs(other, value, 1e-12):
+        if _differs(other, value, 1e-12):
             sol.misconception("f(x_hat)", f"value-{logbase.mistake_id(b)}", other,
                               rf"The log in $f$ is {logbase.name(p.log_base)} here; {logbase.name(b)} gives "
                               r"another $u = \log_b(5g) + \frac12$ and so another $\sigma(u)$.")
