@@ -269,9 +269,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     probs = softmax(s)
     Z = sum(sp.exp(v) for v in s)
     z_tex = " + ".join(_exp_tex(v) for v in s)
-    for v in s:  # the scores are parameters; the scan of the caption's decimals reads a negative one unsigned
-        if v < 0 and not v.is_Integer:
-            pb.setting(float(v))
     ref = num.softmax_probs([float(v) for v in s])
     pb.table(["class $j$", "$s_j$", r"$p_j = e^{s_j}/Z$", "$p_j$"],
              [[escape(c), f"${_tex(s[j])}$", f"${_exp_tex(s[j])}/Z$", f"${float(probs[j]):.6f}$"]
