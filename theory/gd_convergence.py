@@ -276,7 +276,6 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol = Solution(
         TOPIC, "Gradient descent: proximal view and convergence rate", "cs7643-ps2, Question 3", p,
         notation=Notation(names=vec.names, printing={"symbol_names": {  # the answers' symbols as the sheet writes them
-            **{v: k for k, v in vec.names.items() if isinstance(v, sp.Symbol)},
             wsq_: r"\|\mathbf{w}^*\|^2", vsq_: r"\sum_{t=1}^T\|\mathbf{v}_t\|^2",
             wt_: r"\mathbf{w}^{(t)}", g_: r"\mathbf{g}"}, "order": "grlex"}),
         question=(

@@ -85,9 +85,10 @@ class Notation:
         """The LaTeX of a checked value, in this notation's names for its symbols; where the notation
         reads `\\sigma` as the logistic function, 1/(1 + e^{-u}) prints as sigma(u)."""
         names = {v: k for k, v in self.names.items() if isinstance(v, sp.Symbol)}
+        names.update(self.printing.get("symbol_names", {}))  # a notation's own spellings come on top
         if _is_logistic(self.functions.get("sigma")) and isinstance(value, (sp.Basic, sp.MatrixBase)):
             value = value.replace(_logistic_of, lambda e: _SIGMA(_logistic_of(e)))
-        return sp.latex(value, **{"symbol_names": names, **self.printing})
+        return sp.latex(value, **{**self.printing, "symbol_names": names})
 
     def with_symbols(self, symbols: Mapping[str, sp.Basic]) -> Notation:
         return Notation({**symbols, **self.names}, self.functions, self.sums, self.indexed, self.printing)
