@@ -24,6 +24,7 @@ from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
 from theory.core.latexread import Notation
 from theory.core.params import Parameters, numbers, param
+from theory.core.render.latex import misconception_name
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
 
@@ -809,13 +810,9 @@ def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int) -> Non
         if apart and not named:
             plain_id = id.removesuffix(ANY_SLOPE_ID)
             if plain_id != id and any(m.id == plain_id for m in sol.misconceptions):  # said once, above
-                why = rf"The slip of \emph{{{_in_words(plain_id)}}} above, in the formula for any $\alpha$."
+                why = rf"The slip of \emph{{{misconception_name(plain_id)}}} above, in the formula for any $\alpha$."
             sol.misconception(answer, id, wrong, why)
 
-
-def _in_words(id: str) -> str:
-    """A misconception's id as the key prints its name."""
-    return id.replace("-", " ").capitalize()
 
 def _plot_depth(path, p: Params, s2_num: float, ctx: Context) -> None:
     from matplotlib.ticker import MaxNLocator

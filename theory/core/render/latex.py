@@ -466,11 +466,16 @@ def visible_length(tex: str) -> int:
     return len(re.sub(r"\\[A-Za-z]+|[{}$^_\\ ]", "", tex))
 
 
+def misconception_name(id: str) -> str:
+    """A common mistake's name as the key prints it: its words, and its symbols as symbols (y1 -> y_1)."""
+    return answer_label(id.replace("-", " "))
+
+
 def _misconceptions(sol: Solution, number: str) -> str:
     """Each common mistake, its wrong value and why it is wrong, marked by the check that rejects it."""
     items = [r"\paragraph{Common mistakes.}"]
     for m in sol.misconceptions:
-        name = answer_label(m.id.replace("-", " "))  # its words, and its symbols as symbols (y1 -> y_1)
+        name = misconception_name(m.id)
         label = _answer_name(sol, m.answer)
         shown = _shown(m.value, sol.notation.printed)
         if visible_length(shown) <= 40 and visible_length(label + name + shown) <= 70:  # fits on the first line
