@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -119,9 +120,10 @@ def _entries(name: str, M: sp.Matrix) -> type[sp.Function]:
     return type(name, (sp.Function,), {"eval": classmethod(eval)})
 
 
-def _at_entries(entry: sp.Expr, n: int) -> sp.Matrix:
+@functools.lru_cache(maxsize=256)  # each line of the chain is the next line's "before"
+def _at_entries(entry: sp.Expr, n: int) -> sp.ImmutableMatrix:
     """The n x n matrix of an entry written in symbolic i, j: the entry at every 0 <= i, j < n."""
-    return sp.Matrix(n, n, lambda r, c: entry.subs({i_: r, j_: c}))
+    return sp.ImmutableMatrix(n, n, lambda r, c: entry.subs({i_: r, j_: c}))
 
 
 def _powers(S: sp.Matrix) -> list[sp.Matrix]:
