@@ -21,7 +21,7 @@ import sympy as sp
 
 from checks import finite_differences as fd
 from theory.autodiff import Graph, Tape, forward_jacobian, forward_pass, reverse_jacobian, tables, tikz
-from theory.autodiff.network import power_of_ten
+from theory.autodiff.network import power_of_ten, quote
 from theory.autodiff.ops import FUNCTIONS, OPS, SYMPY_NAMES, explicit, sigmoid
 from theory.core import expr, figures, prove, witness
 from theory.core.context import Context
@@ -388,7 +388,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     values_atol = 1e-14 + np.array(rounding)
     for o, v, ev, tol in zip(outs, values, exact_values, values_atol):
         pa.claim(f"value-{o}", rf"Value at $({fmt})$: ${sp.latex(sp.Symbol(o))} = "
-                 rf"{sp.latex(ev, ln_notation=True)} \approx {pa.quote(float(ev), of=f'value-{o}', spec=_six(ev))}$",
+                 rf"{sp.latex(ev, ln_notation=True)} \approx {quote(pa, ev, f'value-{o}')}$",
                  prove.close(v, float(ev), rtol=1e-12, atol=tol,
                              what=f"graph's float {o} against SymPy's exact value (and its rounding bound)"),
                  value=ev)
@@ -422,7 +422,7 @@ def solve(p: Params, ctx: Context) -> Solution:
             hand = on_branch(explicit(by_hand[j]), exact_at)
             i = outs.index(o)
             lhs = rf"\frac{{\partial {sp.latex(sp.Symbol(o))}}}{{\partial {sp.latex(syms[name])}}}"
-            shown = pb.quote(J_num[i, j], of=f"d{o}-d{name}", spec=_six(J_num[i, j]))
+            shown = quote(pb, J_num[i, j], f"d{o}-d{name}")
             # printed: the chain rule's own expression (its brackets [a > 0] are taken at the point, `hand`,
             # to be proved equal to SymPy's derivative), then that derivative and its value at the point
             pb.chain(f"d{o}-d{name}", lhs, aside=True) \
@@ -710,11 +710,6 @@ def _all_equal(pairs: dict[str, tuple[sp.Expr, sp.Expr]]):
                                  "graph against formula")
 
 
-def _six(x) -> str:
-    """The format of x to six figures, with trailing zeros when that rounds it (7.04600, not 7.046)."""
-    return ".6g" if float(f"{float(x):.6g}") == float(x) else "#.6g"
-
-
 def _sci(x: float) -> str:
     mantissa, exponent = f"{x:.2e}".split("e")
     return rf"${mantissa} \times 10^{{{int(exponent)}}}$"
@@ -722,7 +717,7 @@ def _sci(x: float) -> str:
 
 def _matrix_tex(part, a: np.ndarray, outs: list[str], names: tuple[str, ...]) -> str:
     """The Jacobian's values, each quoted as the value its entry's chain of (b) checked."""
-    rows = r" \\ ".join(" & ".join(part.quote(x, of=f"b.d{o}-d{name}", spec=_six(x)) for x, name in zip(row, names))
+    rows = r" \\ ".join(" & ".join(quote(part, x, f"b.d{o}-d{name}") for x, name in zip(row, names))
                          for row, o in zip(a, outs))
     return rf"\begin{{pmatrix}} {rows} \end{{pmatrix}}"
 
