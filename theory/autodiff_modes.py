@@ -231,10 +231,11 @@ def solve(p: Params, ctx: Context) -> Solution:
     # Truncation h^2 f^(3)/6 (twice, for the terms after it) and rounding, a few ulps of f over h.
     third = higher_derivatives(sp.Matrix([f]), list(syms.values()), p.point, (3,))[3][0]
     slack = 1e-8 + 2 * np.abs(h**2 / 6 * third) + 1e-15 * max(1.0, abs(value[out])) / h
-    gap = float(np.max(np.abs(np.array([float(numeric_rev[n]) for n in inputs]) - central)))
+    run_rev = np.array([float(numeric_rev[n]) for n in inputs])
+    gap = float(np.max(np.abs(run_rev - central)))
     p1.claim("finite-differences", rf"Central differences of $f$ (step ${power_of_ten(h)}$) agree with the gradient, "
              rf"within ${p1.quote(gap, of='finite-differences', spec='.2e')}$ (truncation and rounding).",
-             prove.close_all([float(numeric_rev[n]) for n in inputs], central, rtol=1e-6, atol=slack,
+             prove.close_all(run_rev, central, rtol=1e-6, atol=slack,
                              what="pseudocode against central differences"), value=gap, aside=True)
 
     # Q1.2 forward mode
@@ -256,7 +257,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                     rf"The forward pseudocode at $({fmt})$ beside the engine's dual-number pass.",
                     r"Every tangent of the pseudocode equals the engine's dual numbers, to rounding.")
     engine_grad = [adjoint[g.names[n]] for n in inputs]
-    sol.answer("gradient", [gradient[i].subs(exact_at) for i in range(len(inputs))],
+    sol.answer("gradient", at_point,
                claims=("1.1.engine", "1.1.finite-differences"), check=witness.both(
                    witness.close_all(engine_grad, rtol=1e-10, atol=1e-12, what="the engine's reverse sweep"),
                    witness.close_all(central, rtol=1e-6, atol=slack, what="central differences")))
