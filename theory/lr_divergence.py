@@ -383,14 +383,14 @@ def counterexample(pb: Part, p: Params) -> tuple[sp.Expr, sp.Expr]:
     if prove.equal(best, newton).passed:
         pb.text(r"For this $F$ the step $1/F''(w_0)$ is the best one, so $F$ is not a counterexample: the "
                 r"next claim fails, as it should.")
-    after = (phi(newton), phi(best), best * h)  # F after each step, and eta* in units of 1/F''(w_0)
+    after = F_newton, F_best, ratio = phi(newton), phi(best), best * h  # F after each step; eta* in 1/F''(w_0)
     pb.claim("not-newton", rf"$1/F''(w_0) = {sp.latex(newton)} \ne \eta^*$: one step of size $1/F''(w_0)$ "
              rf"ends higher, $F = {_n(pb, after, 0)}$ against ${_n(pb, after, 1)}$ (ratio "
              rf"$\eta^* F''(w_0) = {_n(pb, after, 2)}$).",
-             prove.holds(sp.StrictLessThan(phi(best), phi(newton))) & prove.holds(sp.Ne(best * h, 1))
+             prove.holds(sp.StrictLessThan(F_best, F_newton)) & prove.holds(sp.Ne(ratio, 1))
              if exact is not None
-             else prove.on_instances({"F after eta* < F after 1/F''": float(phi(best)) < float(phi(newton)),
-                                      "eta* F''(w_0) != 1": float(best * h) != 1}, "compared at 15 digits"),
+             else prove.on_instances({"F after eta* < F after 1/F''": float(F_best) < float(F_newton),
+                                      "eta* F''(w_0) != 1": float(ratio) != 1}, "compared at 15 digits"),
              value=after)
     Fn = sp.lambdify(w, F, "math")
     slope = gd.grad(Fn, float(x0), 1e-5 * (abs(float(x0)) or 1.0))  # a step relative to w_0: same accuracy at any scale
