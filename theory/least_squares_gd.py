@@ -482,15 +482,16 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
                  & prove.on_instances({fate: (measured < 1) == (f < 1)}, "measured ratio vs 1"),
                  value=derived, aside=True)
     err = np.linalg.norm(traj - wstar[:, 0], axis=1)
-    bound = rho(alpha) ** np.arange(p.k + 1) * err[0]
+    rho_alpha = rho(alpha)
+    bound = rho_alpha ** np.arange(p.k + 1) * err[0]
     floor = 1e-12 * max(1.0, float(np.linalg.norm(wstar)))  # rounding: w* and the iterates to ~eps cond(X^T X)
     radius = float(np.max(np.abs(np.linalg.eigvals(An))))
     pd.claim("bound", rf"At the step $\alpha = {p.alpha_frac:g}\cdot 2N/\lambda_{{\max}}$ every measured error obeys "
              rf"$\lVert w_k - w^*\rVert \le \rho^k\lVert w_0 - w^*\rVert$, "
-             rf"$\rho = {pd.quote(rho(alpha), 'bound', '.4g')}$ (the spectral radius of NumPy's $A$).",
-             prove.close(radius, rho(alpha), rtol=1e-9, what="spectral radius of A")
+             rf"$\rho = {pd.quote(rho_alpha, 'bound', '.4g')}$ (the spectral radius of NumPy's $A$).",
+             prove.close(radius, rho_alpha, rtol=1e-9, what="spectral radius of A")
              & prove.on_instances({f"k = 0..{p.k}": bool(np.all(err <= bound * (1 + 1e-9) + floor))},
-                                  "measured errors against the bound"), value=rho(alpha), aside=True)
+                                  "measured errors against the bound"), value=rho_alpha, aside=True)
     pd.figure("errors", r"Distance to $w^*$ of gradient-descent iterates on the random "
               r"full-rank data (markers) and the bound $\rho^k\lVert w_0-w^*\rVert$ (lines), "
               r"for step sizes below, near and beyond the stability limit.",
