@@ -93,10 +93,11 @@ def solve(p: Params, ctx: Context) -> Solution:
     pc.claim("uniform", r"Uniform weights on $[-r, r]$ with $r = \sqrt{6/(n_{\mathrm{in}} + n_{\mathrm{out}})}$ "
              r"(variance $r^2/3$) have this variance.", prove.equal(r**2 / 3, derived))
     at = {n_in: p.fan_in, n_out: p.fan_out}
-    var_w, vin = float(derived.subs(at)), float(exact_decimal(p.input_var))
+    exact_w, exact_in = derived.subs(at), exact_decimal(p.input_var)
+    var_w, vin = float(exact_w), float(exact_in)
     runs = []
     for fan, name in ((p.fan_in, "forward"), (p.fan_out, "backward")):
-        predicted = fan * derived.subs(at) * exact_decimal(p.input_var)  # n sigma^2 v, exact
+        predicted = fan * exact_w * exact_in  # n sigma^2 v, exact
         runs.append(ctx.monte_carlo(f"c.{name}", lambda rng, k, fan=fan: sim.dot_squares(rng, k, fan, var_w, vin),
                                     float(predicted)))
         pc.claim(f"mc.{name}", rf"Simulation, {name}: a layer of {p.fan_in} inputs and {p.fan_out} outputs with "
