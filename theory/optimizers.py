@@ -1236,12 +1236,13 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
              rf"$= {pd.setting(gap, '.3g')}$ (plus $10^{{-9}}$).",
              prove.close_all(rms.rates[-1], lim_n, gap + 1e-9, "rate at T against the limit"), aside=True)
     ratio = float(abs(rms.xs[-1, mid] - rms.xs[-2, mid]) / abs(ada.xs[-1, mid] - ada.xs[-2, mid]))
-    pd.claim("moving", rf"Measured: at $t = {T}$ RMSProp's step on the ramp is {ratio:.4g} times "
-             r"AdaGrad's, the derived $(|g|\sqrt T+\epsilon)/(|g|\sqrt{1-\rho^T}+\epsilon)$, about "
+    pd.claim("moving", rf"Measured: at $t = {T}$ RMSProp's step on the ramp is "
+             rf"${pd.quote(ratio, 'moving', '.4g')}$ times AdaGrad's, the derived "
+             r"$(|g|\sqrt T+\epsilon)/(|g|\sqrt{1-\rho^T}+\epsilon)$, about "
              r"$\sqrt T$: RMSProp keeps a steady pace of about $\eta$ per step while AdaGrad's "
              r"pace falls like $\eta/\sqrt t$.",
              prove.close(ratio, float(d_rms[-1, mid] / d_ada[-1, mid]), rtol=1e-9,
-                         what="step-length ratio"), aside=True)
+                         what="step-length ratio"), value=ratio, aside=True)
     dist = {n: float(np.linalg.norm(r.rosen[n].xs[-1] - 1.0)) for n in ("AdaGrad", "RMSProp")}
     pd.claim("rosenbrock", rf"Measured, non-convex: on Rosenbrock with the same "
              rf"$\eta = {p.eta_rmsprop:g}$, after {p.rosen_steps} steps RMSProp is at least twice "
