@@ -742,9 +742,10 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
     sol.answer("rate GD", gd_rate(r.k), check=witness.close(meas_gd, rtol=4 / Tr, what=window),
                claims=("a.gd_measured",))
     sol.answer("eta* heavy ball", _shortest(eta_hb.subs(num)), check=hb_eta, claims=("a.hb_tuned",))
-    sol.answer("beta* heavy ball", _shortest(heavy_ball_rate(r.k)) ** 2,  # beta* is the rate squared
+    hb_exact = _shortest(heavy_ball_rate(r.k))
+    sol.answer("beta* heavy ball", hb_exact ** 2,  # beta* is the rate squared
                check=hb_beta, claims=("a.hb_tuned",))
-    sol.answer("rate heavy ball", _shortest(heavy_ball_rate(r.k)),
+    sol.answer("rate heavy ball", hb_exact,
                check=witness.close(meas_hb, rtol=4 / Tr, what=window), claims=("a.hb_measured",))
     Lv, muv, k = r.Lv, r.muv, r.k
     _mistakes(sol, "eta* GD", _apart_numbers(0.01), [
@@ -767,7 +768,7 @@ def _momentum(sol: Solution, p: Params, r: _Runs) -> sp.Expr:
          r"distance to the minimum, $(\kappa-1)/(\kappa+1)$."),
     ])
     _mistakes(sol, "rate heavy ball", _apart_numbers(rel), [
-        ("beta-as-rate", _shortest(heavy_ball_rate(k)) ** 2,
+        ("beta-as-rate", hb_exact ** 2,
          r"$\beta^*$ is the product of the two complex roots, so their common modulus, "
          r"the rate, is its square root: $\sqrt{\beta^*} = (\sqrt\kappa-1)/(\sqrt\kappa+1)$."),
         ("gd-rate", gd_rate(k), r"Momentum changes the asymptotic rate, not only the constant: tuned at "
