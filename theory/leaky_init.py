@@ -739,17 +739,15 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
                  rf"pixels has mean square 1 and the {f['constant']} blank ones stay 0: a coordinate has mean square "
                  rf"${sp.latex(kept)} = {pb.quote(ms, 'mean-square', '.4g')}$.",
                  prove.close(ms, float(kept), rtol=1e-12, what="mean square of a coordinate"), value=ms, aside=True)
+        data = (rf"scikit-learn digits ({f['n']} images, {f['negative']} of digit {nn.DIGIT_CLASSES[0]} with "
+                rf"label $-1$ and {f['positive']} of digit {nn.DIGIT_CLASSES[1]} with label $+1$)")
+    else:
+        data = _data_description(exp)
     level = (r"\frac{2}{1+\alpha^2}" if p.first_layer == "same" else "") + (
         "" if ms == 1 else (r"\cdot " if p.first_layer == "same" else "")
         + pb.quote(ms, "mean-square", ".3g")) or "1"
     near = min(p.alphas)
     pb.text(_growth_note(p, level, pb.quote(float(kaiming_growth(exact_decimal(near))), "1.kaiming-near", ".4g")))
-    if exp.dataset == "digits":
-        f = _digits_facts()
-        data = (rf"scikit-learn digits ({f['n']} images, {f['negative']} of digit {nn.DIGIT_CLASSES[0]} with "
-                rf"label $-1$ and {f['positive']} of digit {nn.DIGIT_CLASSES[1]} with label $+1$)")
-    else:
-        data = _data_description(exp)
     pb.figure(
         "training",
         rf"Training loss (10-step moving average) per depth $H$ (columns) and slope $\alpha$ (rows); width "
