@@ -437,7 +437,15 @@ def _samplers(p: Params) -> dict[str, Callable[[np.random.Generator, int], np.nd
     return {n: fam[e] if e in FAMILIES else typed_density(e).sampler for n, e in _chosen(p)}
 
 
+def _uniform_0_2(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Inputs of (a) and (b): U(0, 2), mean 1, drawn in float32 like the weights they meet."""
+    return rng.random(shape, dtype=np.float32) * np.float32(2)
+
+
+@functools.cache
 def _integral(f: sp.Expr, lo, hi) -> sp.Expr:
+    """The definite integral over z, simplified; a function of its arguments alone, so remembered
+    (a second solve in one process, e.g. with another slope, integrates only new densities)."""
     return sp.simplify(sp.integrate(f, (z, lo, hi)))
 
 
@@ -512,7 +520,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     x_dist = st.Uniform("x", 0, 2)
     x_m2 = st.E(x_dist**2)
     w_var = 1.0 / p.fan_in
-    unit = lambda rng, n: sim.one_unit(rng, n, p.fan_in, w_var, lambda r, s: r.uniform(0.0, 2.0, s))  # noqa: E731
+    unit = lambda rng, n: sim.one_unit(rng, n, p.fan_in, w_var, _uniform_0_2)  # noqa: E731
     sd_z = float(sp.sqrt(p.fan_in * w_var * x_m2))
     pa.claim(
         "mc", rf"Simulation: one unit with $d_h = {p.fan_in}$, $W \sim N(0, 1/d_h)$ and "
