@@ -283,6 +283,12 @@ def _moved(value):
     return value * sp.Rational(1001, 1000) + 1 if isinstance(value, sp.Basic) else value * 1.001 + 1
 
 
+def test_a_wrong_quote_names_both_numbers_as_real_numbers():
+    assert prose.same(0.5, sp.Rational(5, 8), "x").detail == "x quotes 0.5, not the checked 0.625"
+    assert prose.same([1.0, 2.0], [1.0, 2.5], "x").detail == "x quotes [1. 2.], not the checked [1.  2.5]"
+    assert prose.same(sp.I, sp.I, "x").detail == "x quotes 0+1j, the checked value"
+
+
 def test_a_quoted_number_hides_only_itself_not_the_digits_of_other_numbers():
     assert prose.stray_numbers(r"$h = 0.0001$ and $g = 1$", ["1"], []) == ["0.0001"]
     assert prose.stray_numbers(r"$r = 1.05$ and $g = 1$", ["1"], []) == ["1.05"]

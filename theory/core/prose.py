@@ -72,9 +72,8 @@ def same(quoted: Any, checked: Any, what: str) -> Verdict:
     a, b = _numbers(quoted), _numbers(checked)
     if a is not None and b is not None:
         ok = a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=1e-300))
-        shown = np.array2string(a, precision=8) if a.size > 1 else f"{complex(a.ravel()[0]).real:.10g}"
-        return Verdict("numeric", ok, f"{what} quotes {shown}, " + (
-            "the checked value" if ok else f"not the checked {np.array2string(b, precision=8)}"))
+        return Verdict("numeric", ok, f"{what} quotes {_shown(a)}, " + (
+            "the checked value" if ok else f"not the checked {_shown(b)}"))
     try:
         verdict = prove.equal(sp.sympify(quoted, strict=True), sp.sympify(checked, strict=True))
     except (sp.SympifyError, TypeError):
@@ -90,6 +89,13 @@ def _numbers(value: Any) -> np.ndarray | None:
         return np.asarray(value if isinstance(value, np.ndarray) else _evaluated(value), dtype=complex)
     except (TypeError, ValueError):
         return None
+
+
+def _shown(x: np.ndarray) -> str:
+    """Numbers as a detail prints them: real ones without their zero imaginary parts."""
+    if not np.any(x.imag):
+        x = x.real
+    return np.array2string(x, precision=8) if x.size > 1 else f"{x.ravel()[0]:.10g}"
 
 
 def _evaluated(value: Any) -> Any:
