@@ -55,13 +55,13 @@ def test_distance_without_factor_two_is_rejected(monkeypatch):
 def test_adagrad_upper_bound_too_low_is_rejected(monkeypatch):
     monkeypatch.setattr(iq, "adagrad_distance_bounds",  # upper integral without the first term's 1
                         lambda lr, T: (2 * lr * (sp.sqrt(T + 1) - 1), 2 * lr * (sp.sqrt(T) - 1)))
-    assert {"c.upper-at-T", "f.adagrad-upper"} <= failed_claims(iq)
+    assert {"c.bounds-at-T", "f.adagrad"} <= failed_claims(iq)
 
 
 def test_adagrad_lower_bound_too_high_is_rejected(monkeypatch):
     monkeypatch.setattr(iq, "adagrad_distance_bounds",  # the integral's lower end s = 1 dropped
                         lambda lr, T: (2 * lr * sp.sqrt(T + 1), lr * (1 + 2 * (sp.sqrt(T) - 1))))
-    assert {"c.lower-at-T", "f.adagrad-lower"} <= failed_claims(iq)
+    assert {"c.bounds-at-T", "f.adagrad"} <= failed_claims(iq)
 
 
 def _adam_variant(monkeypatch, correct_m: bool, correct_v: bool):
@@ -87,12 +87,12 @@ def _adam_variant(monkeypatch, correct_m: bool, correct_v: bool):
 
 def test_adam_steps_without_first_moment_correction_are_rejected(monkeypatch):
     _adam_variant(monkeypatch, correct_m=False, correct_v=True)  # first steps (1 - beta1^t) eta, too short
-    assert {"d.measured", "f.adam", "f.adam-lower"} <= failed_claims(iq)
+    assert {"d.measured", "f.adam", "f.adam-band"} <= failed_claims(iq)
 
 
 def test_adam_steps_without_second_moment_correction_are_rejected(monkeypatch):
     _adam_variant(monkeypatch, correct_m=True, correct_v=False)  # first steps eta/sqrt(1 - beta2^t), too long
-    assert {"d.measured", "f.adam", "f.adam-upper", "f.ratio"} <= failed_claims(iq)
+    assert {"d.measured", "f.adam", "f.adam-band", "f.ratio"} <= failed_claims(iq)
 
 
 def test_adam_without_bias_correction_is_rejected(monkeypatch):

@@ -190,6 +190,7 @@ COINCIDENCES: dict[tuple[str, str, str], tuple[tuple[str, ...], str]] = {
     ("optimizers", "kappa", "50"): ((r"over $t\in[50,",), "a tenth of ramp_steps = 500"),
     ("gd_convergence", "t_min", "10"): (("log-uniform in $[0.01, 10]$",), "the simulation's range of steps"),
     ("multitask", "w", "0.1"): ((r"one gradient step ($\eta = 0.1$)",), "the demonstration's step CLS_STEP"),
+    ("inline_questions", "width", "50"): (("checked claims (",), "the summary line's count of numeric claims"),
 }
 
 

@@ -527,18 +527,17 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              & prove.close_all(meas["adagrad"], d_law, tol, "against eta/sqrt(t)"), aside=True)
     lo_n, hi_n = (float(b.subs({lr: exact_decimal(p.lr), T: T_})) for b in (lo, hi))
     exact = p.lr * float(np.sum(1 / np.sqrt(ts)))  # D_T summed term by term
-    pc.claim("lower-at-T", rf"At $T = {T_}$, $\eta = {_tex(p.lr)}$ the lower bound is "
-             rf"$L_T = {pc.quote(lo_n, 'lower-at-T', '.4g')}$, below the exact sum $D_T$.",
-             prove.on_instances({f"L_T <= D_T = {exact:.6g}": lo_n <= exact}, "lower bound at T"),
-             value=lo_n, aside=True)
-    pc.claim("upper-at-T", rf"At $T = {T_}$, $\eta = {_tex(p.lr)}$ the upper bound is "
-             rf"$U_T = {pc.quote(hi_n, 'upper-at-T', '.4g')}$, above the exact sum $D_T$.",
-             prove.on_instances({f"D_T = {exact:.6g} <= U_T": exact <= hi_n}, "upper bound at T"),
-             value=hi_n, aside=True)
+    pc.claim("bounds-at-T", rf"At $T = {T_}$, $\eta = {_tex(p.lr)}$ the lower bound is "
+             rf"$L_T = {pc.quote(lo_n, 'bounds-at-T', '.4g', index=0)}$, below the exact sum $D_T$, and the upper "
+             rf"bound is $U_T = {pc.quote(hi_n, 'bounds-at-T', '.4g', index=1)}$, above it.",
+             prove.on_instances({f"L_T <= D_T = {exact:.6g}": lo_n <= exact,
+                                 f"D_T = {exact:.6g} <= U_T": exact <= hi_n}, "bounds at T"),
+             value=(lo_n, hi_n), aside=True)
     dist = meas["adagrad"].sum(axis=0)
     pc.claim("measured-distance", rf"Measured: after $T = {T_}$ steps AdaGrad has moved "
              rf"${pc.quote(float(dist[mid]), 'measured-distance', '.4g')}$ (for $g = {_tex(gs[mid])}$), inside "
-             rf"the derived $[{pc.quote(lo_n, 'lower-at-T', '.4g')}, {pc.quote(hi_n, 'upper-at-T', '.4g')}]$ "
+             rf"the derived $[{pc.quote(lo_n, 'bounds-at-T', '.4g', index=0)}, "
+             rf"{pc.quote(hi_n, 'bounds-at-T', '.4g', index=1)}]$ "
              r"for every $g$ (the lower end shortened by the factor $1/(1+\epsilon/g)$); steps of length "
              rf"$\eta = {_tex(p.lr)}$ would have covered {p.lr * T_:.4g}.",
              prove.on_instances({f"g={x:g}": bool(lo_n / (1 + p.eps / x) <= d <= hi_n * (1 + 1e-9))
@@ -743,18 +742,14 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     lo_q, hi_q = (float(b.subs({lr: exact_decimal(p.lr), T: Tq})) for b in (lo, hi))
     ada_lo = float(shrink * lo_q)
     ada = float(moved["adagrad"])
-    pf.claim("adagrad", rf"Measured: after {Tq} steps AdaGrad has moved ${pf.quote(ada, 'adagrad', '.4g')}$, "
+    pf.claim("adagrad", rf"Measured: after {Tq} steps AdaGrad has moved ${pf.quote(ada, 'adagrad', '.4g', index=1)}$, "
              r"inside the derived $[\frac{g_T}{g_1}\frac{L_T}{1+\epsilon/g_1}, U_T]$ = "
-             rf"$[{pf.quote(ada_lo, 'adagrad-lower', '.4g')}, {pf.quote(hi_q, 'adagrad-upper', '.4g')}]$ "
-             r"with $L_T, U_T$ the bounds of (c), about $2\eta\sqrt T$; it never reached the minimiser.",
+             rf"$[{pf.quote(ada_lo, 'adagrad', '.4g', index=0)}, {pf.quote(hi_q, 'adagrad', '.4g', index=2)}]$ "
+             r"with $g_1, g_T$ the gradients of the run and $L_T, U_T$ the bounds of (c) at "
+             rf"$T = {Tq}$, about $2\eta\sqrt T$; it never reached the minimiser.",
              _within(ada, ada_lo, hi_q, "distance")
-             & prove.on_instances({"one side": one_side["adagrad"]}, "iterates below w*"), value=ada)
-    pf.claim("adagrad-lower", r"AdaGrad's lower end $\frac{g_T}{g_1}\frac{L_T}{1+\epsilon/g_1} = "
-             rf"{pf.quote(ada_lo, 'adagrad-lower', '.4g')}$, with the gradients $g_1, g_T$ of the run, is below "
-             r"the distance it moved.", _within(ada, ada_lo, np.inf, "distance"), value=ada_lo, aside=True)
-    pf.claim("adagrad-upper", rf"AdaGrad's upper end $U_T = {pf.quote(hi_q, 'adagrad-upper', '.4g')}$ at "
-             rf"$T = {Tq}$ is above the distance it moved.", _within(ada, 0, hi_q, "distance"), value=hi_q,
-             aside=True)
+             & prove.on_instances({"one side": one_side["adagrad"]}, "iterates below w*"),
+             value=(ada_lo, ada, hi_q))  # the band's lower end, the distance, the band's upper end
     ga = gq["adam"]
     steps_adam = sim.step_lengths(qs["adam"][:, None])[:, 0]
     band_lo, band_hi = float((ga[-1] / ga[0]) / (1 + p.eps / ga[0])), float(ga[0] / ga[-1])  # at the last step
@@ -762,18 +757,16 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
     ratio = adam / ada
     pf.claim("adam", rf"Measured: Adam's {Tq} steps each lie in "
              r"$[\eta\frac{g_t/g_1}{1+\epsilon/g_1}, \eta\frac{g_1}{g_t}]$ "
-             rf"(here within $[{pf.quote(band_lo, 'adam-lower', '.3g')}\,\eta, "
-             rf"{pf.quote(band_hi, 'adam-upper', '.3g')}\,\eta]$); it moved ${pf.quote(adam, 'adam', '.4g')}$, "
+             rf"(here within $[{pf.quote(band_lo, 'adam-band', '.3g', index=0)}\,\eta, "
+             rf"{pf.quote(band_hi, 'adam-band', '.3g', index=1)}\,\eta]$); it moved ${pf.quote(adam, 'adam', '.4g')}$, "
              rf"which is ${pf.quote(ratio, 'ratio', '.3g')}$ times AdaGrad's distance.",
              _within(steps_adam, p.lr * (ga / ga[0]) / (1 + p.eps / ga[0]), p.lr * ga[0] / ga,
                      "Adam steps") & prove.on_instances({"one side": one_side["adam"]},
                                                         "iterates below w*"), value=adam)
-    pf.claim("adam-lower", rf"Adam's steps are all at least ${pf.quote(band_lo, 'adam-lower', '.3g')}\,\eta$, "
-             r"the lower bound at the last step, where $g_t$ is smallest.",
-             _within(steps_adam, p.lr * band_lo, np.inf, "Adam steps"), value=band_lo, aside=True)
-    pf.claim("adam-upper", rf"Adam's steps are all at most ${pf.quote(band_hi, 'adam-upper', '.3g')}\,\eta$, "
-             r"the upper bound at the last step.",
-             _within(steps_adam, 0, p.lr * band_hi, "Adam steps"), value=band_hi, aside=True)
+    pf.claim("adam-band", rf"Adam's steps are all at least ${pf.quote(band_lo, 'adam-band', '.3g', index=0)}\,\eta$ "
+             rf"and at most ${pf.quote(band_hi, 'adam-band', '.3g', index=1)}\,\eta$, the two bounds at the last "
+             r"step, where $g_t$ is smallest.",
+             _within(steps_adam, p.lr * band_lo, p.lr * band_hi, "Adam steps"), value=(band_lo, band_hi), aside=True)
     pf.claim("ratio", rf"Adam's distance over AdaGrad's, ${pf.quote(ratio, 'ratio', '.3g')}$, lies between "
              r"what the bounds allow: Adam's lower end times $\eta T$ over AdaGrad's upper end, and Adam's "
              r"upper end times $\eta T$ over AdaGrad's lower end.",
