@@ -539,7 +539,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              rf"the derived $[{pc.quote(lo_n, 'bounds-at-T', '.4g', index=0)}, "
              rf"{pc.quote(hi_n, 'bounds-at-T', '.4g', index=1)}]$ "
              r"for every $g$ (the lower end shortened by the factor $1/(1+\epsilon/g)$); steps of length "
-             rf"$\eta = {_tex(p.lr)}$ would have covered {p.lr * T_:.4g}.",
+             rf"$\eta = {_tex(p.lr)}$ would have covered $\eta T = {pc.setting(p.lr * T_, '.4g')}$.",
              prove.on_instances({f"g={x:g}": bool(lo_n / (1 + p.eps / x) <= d <= hi_n * (1 + 1e-9))
                                  for x, d in zip(gs, dist)}, "distance within the bounds"),
              value=float(dist[mid]), aside=True)
