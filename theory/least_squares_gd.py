@@ -532,10 +532,13 @@ def _threshold(X: np.ndarray, y: np.ndarray, w0: np.ndarray, lam: np.ndarray, n:
         for f in (1 - edge, 1 + edge):
             rho = float(np.max(np.abs(1 - f * x * lam / n)))
             steps = 400 if rho >= 1 else min(400, max(2, int(math.log(1e-8) / math.log(max(rho, 1e-300)))))
-            with np.errstate(all="ignore"):  # a far too long step overflows: its ratio is nan, neither fate
+            with np.errstate(all="ignore"):  # a far too long step overflows (ratio nan): it diverged
                 ratio = sim.error_ratio(X, y, w0, f * x, steps)
+            overflowed = not math.isfinite(ratio)
             fate = "converges" if f < 1 else "diverges"
-            fates[f"{fate} at {f:g} x {x:.6g} (ratio {ratio:.4g})"] = (ratio < 1) if f < 1 else (ratio > 1)
+            measured = "the error overflowed" if overflowed else f"ratio {ratio:.4g}"
+            fates[f"{fate} at {f:g} times {x:.6g} ({measured})"] = (
+                ratio < 1 if f < 1 else overflowed or ratio > 1)
         return prove.on_instances(fates, "measured error ratio of gradient descent")
 
     return check

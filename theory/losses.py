@@ -281,7 +281,7 @@ def solve(p: Params, ctx: Context) -> Solution:
              prove.equal(sum(probs), 1))
     pb.claim("scipy", r"They agree with SciPy\'s softmax to $10^{-12}$ relative, the true class's $p_y$ included.",
              Verdict("numeric", _worst_rel([float(v) for v in probs], ref) <= RTOL,
-                     f"worst relative difference {_worst_rel([float(v) for v in probs], ref):.2e}"),
+                     f"worst relative difference {prove.gap(_worst_rel([float(v) for v in probs], ref))}"),
              value=probs[y], aside=True)
     L_ce = cross_entropy(s, y, p.log_base)
     shift = [s[j] - s[y] for j in others]

@@ -135,14 +135,15 @@ def _agree(a: sp.Expr, b: sp.Expr) -> Verdict:
     if not names:
         gap = sp.N(a - b, 50)
         ok = bool(gap.is_number and abs(gap) <= 1e-40 * max(1, abs(sp.N(b, 50))))
-        return Verdict("numeric", ok, f"large exact values compared to 50 digits: difference {float(abs(gap)):.2e}")
+        return Verdict("numeric", ok,
+                       f"large exact values compared to 50 digits: difference {prove.gap(float(abs(gap)))}")
     f = sp.lambdify(names, [a, b], "numpy")
     points = np.random.default_rng(0).uniform(0.1, 3.0, (8, len(names)))
     pairs = np.array([f(*pt) for pt in points], float)
     gap = np.abs(pairs[:, 0] - pairs[:, 1])
     ok = bool(np.all(np.isfinite(pairs)) and np.all(gap <= 1e-9 * np.maximum(1.0, np.abs(pairs).max(axis=1))))
-    return Verdict("numeric", ok, f"large expressions compared at 8 random points: max |diff| {gap.max():.2e}",
-                   {"points": 8})
+    return Verdict("numeric", ok,
+                   f"large expressions compared at 8 random points: max |diff| {prove.gap(gap.max())}", {"points": 8})
 
 
 def _check_size(units: list[nn.Neuron]) -> None:

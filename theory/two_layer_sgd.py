@@ -322,7 +322,7 @@ def _same_value(a: sp.Expr, b: sp.Expr, budget: float) -> Verdict:
         return prove.equal(a, b, budget=budget)
     gap = sp.N(a - b, 50)
     ok = bool(gap.is_number and abs(gap) <= 1e-40 * max(1, abs(sp.N(b, 50))))
-    return Verdict("numeric", ok, f"large exact values compared to 50 digits: difference {float(abs(gap)):.2e}",
+    return Verdict("numeric", ok, f"large exact values compared to 50 digits: difference {prove.gap(float(abs(gap)))}",
                    {"digits": 50})
 
 

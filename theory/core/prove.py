@@ -287,7 +287,7 @@ def _entries_zero(
     worst = max(v.data.get("max_abs_diff", math.inf) for _, v in checks)  # inf: an entry could not be evaluated
     detail = (f"{prefix}symbolic check inconclusive for {len(undecided)} of {count}; their differences "
               f"{'do not vanish' if failed else 'vanish'} at {RANDOM_POINTS} random points"
-              f" (max |diff| = {worst:.2e})")
+              f" (max |diff| = {gap(worst)})")
     if failed:
         detail += f"; entries {', '.join(map(str, failed))} differ"
     return Verdict("numeric", not failed, detail, {"points": RANDOM_POINTS, "max_abs_diff": worst})
@@ -319,7 +319,7 @@ def _at_random_points(
         "numeric",
         ok,
         f"{prefix}difference {'vanishes' if ok else 'is nonzero'} at {RANDOM_POINTS} random points"
-        f" (max |diff| = {worst:.2e})",
+        f" (max |diff| = {gap(worst)})",
         {"points": RANDOM_POINTS, "max_abs_diff": worst},
     )
 
@@ -358,6 +358,11 @@ def holds(condition: sp.Basic, *, budget: float = SYMBOLIC_BUDGET_S) -> Verdict:
     return Verdict("symbolic", False, f"SymPy could not decide {sp.sstr(condition)}")
 
 
+def gap(x: float) -> str:
+    """A difference for a detail: 3 figures with a power of ten, and an exact 0 as 0 (not 0.00e+00)."""
+    return "0" if x == 0 else f"{x:.2e}"
+
+
 def tolerance(rtol: float, atol: float = 0.0) -> str:
     """A tolerance in words: relative, absolute, or both."""
     said = ([f"relative tolerance {rtol:g}"] if rtol else []) + ([f"absolute tolerance {atol:.2g}"] if atol else [])
@@ -386,7 +391,7 @@ def close_all(measured, predicted, rtol: float, what: str, atol: float = 0.0, so
     ok = bool(np.all(np.isfinite(m)) and np.all(excess <= 0))
     detail = f"{what}: {m.size} entries within {tolerance(rtol, float(np.max(atol)))}"
     if m.size:
-        detail += f"; max |diff| {float(np.max(np.abs(m - p))):.2e}"
+        detail += f"; max |diff| {gap(float(np.max(np.abs(m - p))))}"
         if not ok:
             detail += (f"; worst entry {tuple(int(i) for i in worst)}: measured {m[worst]:.6g}, "
                        f"{source} {p[worst]:.6g}")
