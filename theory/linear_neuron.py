@@ -173,12 +173,12 @@ def _x(X, i: int, j: int):
     return sp.Integer(1) if j == 0 else X[i, j - 1]
 
 
-def _notation(M: int, N: int, X, Y, W, What, L) -> Notation:
-    """The displays' names for the symbolic data of size m = M, n = N; j is the case's weight."""
-    X1 = design_matrix(X)
+def _notation(M: int, N: int, X1, Y, W, What, L, grad_L) -> Notation:
+    """The displays' names for the symbolic data of size m = M, n = N (X1 the design matrix, grad_L SymPy's
+    gradient of L); j is the case's weight."""
 
     def grad(v):  # SymPy's gradient of L at v
-        return sp.ImmutableMatrix([sp.diff(L, w) for w in W]).xreplace(dict(zip(W, v)))
+        return sp.ImmutableMatrix(grad_L).xreplace(dict(zip(W, v)))
 
     return Notation(
         names={"m": sp.Integer(M), "j": lambda j: sp.Integer(j), "L": L, "X": sp.ImmutableMatrix(X1),
@@ -196,9 +196,11 @@ def solve(p: Params, ctx: Context) -> Solution:
     M, N = p.sym_m, p.sym_n
     X, Y, W, f, L = _symbols(M, N)
     What = sp.Matrix(N + 1, 1, lambda j, _: sp.Symbol(rf"\hat w_{j}", real=True))
+    X1 = design_matrix(X)
+    grad_L = sp.Matrix([sp.diff(L, w) for w in W])  # SymPy differentiates L
     sol = Solution(
         TOPIC, "Gradient descent for a linear neuron", "cs5388-a1, Problem 7", p,
-        notation=_notation(M, N, X, Y, W, What, L),
+        notation=_notation(M, N, X1, Y, W, What, L, grad_L),
         question=(
             r"A single linear neuron $f(\mathbf{x}) = w_0 + \sum_{j=1}^n w_jx_j$ is fitted to "
             r"examples $(\mathbf{x}_i, y_i)$, $i = 1, \dots, m$, by minimising "
@@ -206,7 +208,6 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"update of the weights."
         ),
     )
-    X1 = design_matrix(X)
     cases = {f"j={j}": {"j": j} for j in range(N + 1)}
 
     # (a) the gradient and the update rules
@@ -216,7 +217,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     pa.text(r"Write $x_{i0} = 1$ so that $f(\mathbf{x}_i) = \sum_{j=0}^n w_jx_{ij}$.")
     pa.chain("grad", r"\frac{\partial L}{\partial w_j}", cases).define(
         r"\frac{\partial}{\partial w_j}\,\frac12\sum_{i=1}^m\bigl(y_i - f(\mathbf{x}_i)\bigr)^2",
-        lambda j: sp.diff(L, W[j]), "SymPy differentiates $L$",
+        lambda j: grad_L[j], "SymPy differentiates $L$",
     ).step(
         r"\sum_{i=1}^m\bigl(y_i - f(\mathbf{x}_i)\bigr)\cdot\Bigl(-\frac{\partial f(\mathbf{x}_i)}"
         r"{\partial w_j}\Bigr)",
@@ -236,9 +237,9 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"SymPy's gradient $\nabla L$ is, at this size and at every smaller one,",
              prove.proved_for_each({k: (lambda a=a, b=b: _size_check(a, b))
                                     for k, (a, b) in sizes.items()}, "symbolic data"),
-             latex=r"-X^\top(\mathbf{y} - X\mathbf{w})", value=sp.Matrix([sp.diff(L, w) for w in W]), aside=True)
+             latex=r"-X^\top(\mathbf{y} - X\mathbf{w})", value=grad_L, aside=True)
     pa.chain("batch", r"w_j^{\mathrm{new}}", cases).define(
-        r"w_j - \eta\frac{\partial L}{\partial w_j}", lambda j: W[j] - eta_ * sp.diff(L, W[j]),
+        r"w_j - \eta\frac{\partial L}{\partial w_j}", lambda j: W[j] - eta_ * grad_L[j],
         "a gradient-descent step",
     ).step(
         r"w_j + \eta\sum_{i=1}^m\bigl(y_i - f(\mathbf{x}_i)\bigr)\,x_{ij}",
@@ -265,7 +266,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                                    "each example and weight"))
     pa.claim("sum", r"$L = \sum_i L_i$, so the batch gradient is the sum of the per-example ones.",
              prove.equal(sum((example_gradient(X1[i, :].T, Y[i], W) for i in range(M)), sp.zeros(N + 1, 1)),
-                         sp.Matrix([sp.diff(L, w) for w in W])))
+                         grad_L))
     pa.algorithm(r"Stochastic (per-example) gradient descent: the LMS / Widrow--Hoff rule", [
         r"repeat for several epochs:",
         r"  for each example $i$ (in random order):",
@@ -359,7 +360,8 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     for frac in sorted({*p.fractions, p.eta_fraction, p.diverge_fraction}):
         eta = frac * eta_max
         rho = float(np.max(np.abs(mode_factor(eta, lam))))
-        rho_fd = float(np.max(np.abs(np.linalg.eigvals(sim.step_matrix(Xn, yn, eta)))))
+        # a step with the measured Hessian H_fd takes the error e to (I - eta H_fd) e, of eigenvalues 1 - eta lam_fd
+        rho_fd = float(np.max(np.abs(1 - eta * lam_fd)))
         steps = p.iterations if rho <= 1 else max(2, min(p.iterations, int(120 / math.log10(rho))))
         traj = sim.descend(grad_fn, w0, eta, steps)
         dist = np.linalg.norm(traj - w_ls, axis=1)
@@ -448,7 +450,7 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     sol.answer("per-example update", w_s - eta_s * grad_i, claims=("a.example", "c.fd-example"),
                check=_at_points(points, w_probe - main["eta"] * g_first_fd, scale_first * main["eta"],
                                 "w_j - eta dL_1/dw_j by central differences"))
-    _rule_mistakes(sol)
+    _rule_mistakes(sol, grad_i)
     growth = float(div["dist"][-1] / div["dist"][-2])  # = eta lambda_max - 1 for the top mode
     sol.answer("lambda_max", lam_max, claims=("c.diverge",),
                check=witness.close((1 + growth) / div["eta"], rtol=1e-4,
@@ -506,8 +508,8 @@ def _differs(wrong: float, right: float) -> bool:
     return abs(wrong - right) > 0.02 * abs(right)
 
 
-def _rule_mistakes(sol: Solution) -> None:
-    g = per_example_gradient()
+def _rule_mistakes(sol: Solution, g: sp.Expr) -> None:
+    """The common slips in the per-example rule, from its gradient g = dL_i/dw_j."""
     sol.misconception("per-example gradient", "dropped-minus", -g,
                       r"The error $y_i - f(\mathbf{x}_i)$ falls as $w_j$ grows, with derivative $-x_{ij}$, so "
                       r"$\partial L_i/\partial w_j = -(y_i - f(\mathbf{x}_i))\,x_{ij}$. Without the minus sign "

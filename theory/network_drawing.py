@@ -12,6 +12,7 @@ import ast
 import re
 import sys
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import sympy as sp
@@ -60,14 +61,21 @@ class Params(Parameters):
         super().__post_init__()
         data = set(input_names(self.data))
         for equation in (self.net_a, self.net_b):
-            nn.neurons(parse(equation, data, self.slope)[2], data)  # bad equations fail here, with the reason
+            nn.neurons(parse(equation, data, self.slope).graph, data)  # bad equations fail here, with the reason
 
 
-def parse(equation: str, data: set[str], slope: float) -> tuple[str, str, Graph, list[str]]:
-    """(output name, equation text with the slope filled in, its graph, the data inputs it uses).
+class Equation(NamedTuple):
+    """An equation 'y = ...' read once, for everything the solution does with it."""
 
-    Graph inputs are the data names, then the parameters, sorted.
-    """
+    name: str  # the output
+    text: str  # the right-hand side with the slope filled in
+    graph: Graph  # its graph: inputs are the data names, then the parameters, sorted
+    used: list[str]  # the data inputs it uses
+    tree: ast.expr  # the right-hand side as written (without the slope)
+
+
+def parse(equation: str, data: set[str], slope: float) -> Equation:
+    """The equation read: its output, text with the slope, graph, data inputs and syntax tree as written."""
     if not equation.isascii():
         raise BadInput(f"equation {equation[:60]!r}: only ASCII characters (names reach LaTeX)")
     pairs = program(equation)
@@ -85,7 +93,7 @@ def parse(equation: str, data: set[str], slope: float) -> tuple[str, str, Graph,
         raise BadInput(f"{where}: {len(text)} characters once the slope is written into each leaky_relu, "
                        f"more than the {expr.MAX_LENGTH} allowed")
     used = [n for n in names if n in data]
-    return name, text, Graph.parse({name: text}, used + [n for n in names if n not in data]), used
+    return Equation(name, text, Graph.parse({name: text}, used + [n for n in names if n not in data]), used, tree)
 
 
 def _with_slope(text: str, tree: ast.expr, slope: float) -> str:
@@ -108,10 +116,10 @@ _SIZES = ("", r"\bigl", r"\Bigl")  # brackets by how many calls they enclose
 _BINARY = {ast.Add: "+", ast.Sub: "-"}
 
 
-def equation_tex(text: str) -> str:
-    """The equation as the question writes it, in LaTeX: the user's order of terms kept (SymPy would sort
-    them), names subscripted, activations as drawn; brackets grow outwards and the formula may break after
-    any + inside them, or after the dot between a weight and the unit it multiplies."""
+def equation_tex(tree: ast.expr) -> str:
+    """The equation as the question writes it (from its syntax tree as written), in LaTeX: the user's order of
+    terms kept (SymPy would sort them), names subscripted, activations as drawn; brackets grow outwards and the
+    formula may break after any + inside them, or after the dot between a weight and the unit it multiplies."""
 
     def depth(n: ast.AST) -> int:
         inner = max((depth(c) for c in ast.iter_child_nodes(n)), default=0)
@@ -148,7 +156,7 @@ def equation_tex(text: str) -> str:
         return bracket(tex(n), depth(n)) if isinstance(n, (ast.BinOp, ast.UnaryOp)) and not isinstance(
             getattr(n, "op", None), (ast.Mult, ast.Div, ast.Pow)) else tex(n)
 
-    return tex(expr.tree(text, "equation"))
+    return tex(tree)
 
 
 def describe(unit: nn.Neuron) -> str:
@@ -167,22 +175,22 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"Draw the network each equation describes, labelling nodes, edges and activations."))
     rng = ctx.rng("points")
     for label, equation in (("a", p.net_a), ("b", p.net_b)):
-        out, text, g, used = parse(equation, data, p.slope)
+        name, text, g, used, tree = parse(equation, data, p.slope)
         units = nn.neurons(g, data)
-        name, typed = program(equation)[0]
-        leaky = "leaky_relu" in {FUNCTIONS.get(n.func.id) for n in ast.walk(expr.tree(typed, "equation"))
+        leaky = "leaky_relu" in {FUNCTIONS.get(n.func.id) for n in ast.walk(tree)
                                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         part = sol.part(label, f"Network ({label})", rf"Draw the network of ${tex_name(name)} = "
-                        rf"{equation_tex(typed)}$" + (rf" (leaky-ReLU slope ${p.slope:g}$)." if leaky else "."))
+                        rf"{equation_tex(tree)}$" + (rf" (leaky-ReLU slope ${p.slope:g}$)." if leaky else "."))
         formula = expr.read(text, {n: sp.Symbol(n) for n in g.inputs}, functions=SYMPY_NAMES,
                             where=f"equation ({label})")
         params = sorted(str(s) for s in formula.free_symbols if str(s) not in data)
+        described = [describe(u) for u in units]
         part.diagram("network", rf"Network ({label}): inputs on the left; a neuron shows its activation, name "
                      r"and (below) bias, an edge its weight.",
-                     nn.draw(units, used), [describe(u) for u in units])
+                     nn.draw(units, used), described)
         # plain brackets: a line may break after any + inside them
         part.text("The drawing reads the equation as neurons: " + "; ".join(
-            "$" + describe(u).replace(r"\left(", "(").replace(r"\right)", ")") + "$" for u in units) + ".")
+            "$" + d.replace(r"\left(", "(").replace(r"\right)", ")") + "$" for d in described) + ".")
         shared = [u.name for u in units if sum(u.name == s for v in units for s, _ in v.edges) > 1]
         if shared:
             names = ", ".join(f"${tex_name(s)}$" for s in shared)
@@ -208,7 +216,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                    r"as SymPy reads it, plus the output unit if the equation does not end in an activation.",
                    neurons(len(units)), aside=True)
         sol.answer(count, len(units), claims=(f"{label}.neurons",), check=neurons)
-        written = _written(text, data, units)
+        written = _written(tree, data, units)
         if written["neurons"] != len(units):
             sol.misconception(count, f"repeated-neuron-drawn-twice-{label}", written["neurons"],
                               "A sub-expression the equation writes more than once with the same weights is computed "
@@ -244,9 +252,9 @@ def activations(formula: sp.Expr) -> sp.Integer:
     return sp.Integer(len(found) + (0 if is_activation(formula) else 1))
 
 
-def _written(text: str, data: set[str], units: list[nn.Neuron]) -> dict[str, int]:
-    """Neurons and parameters counted as the equation writes them, every repetition again."""
-    tree = expr.tree(text, "equation")
+def _written(tree: ast.expr, data: set[str], units: list[nn.Neuron]) -> dict[str, int]:
+    """Neurons and parameters counted as the equation (its syntax tree as written) writes them, every
+    repetition again."""
     calls = sum(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and FUNCTIONS.get(n.func.id) in nn.ACTIVATIONS
                 for n in ast.walk(tree))
     names = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in data
