@@ -53,6 +53,13 @@ def fd_hessian(X: np.ndarray, y: np.ndarray, h: float = 1.0) -> np.ndarray:
     return (pp - pm - mp + mm) / (4 * h * h)
 
 
+def step_matrix(X: np.ndarray, y: np.ndarray, eta: float) -> np.ndarray:
+    """The linear part of one gradient-descent step w <- w - eta grad(w), the gradient by central differences:
+    column k is half the difference of the steps from +e_k and -e_k."""
+    step = lambda w: w - eta * fd_gradient(X, y, w)  # noqa: E731
+    return np.array([(step(e) - step(-e)) / 2 for e in np.eye(X.shape[1] + 1)]).T
+
+
 def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The minimiser of L by numpy.linalg.lstsq on [1, X]."""
     A = np.column_stack([np.ones(len(y)), X])

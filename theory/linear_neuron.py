@@ -360,8 +360,8 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     for frac in sorted({*p.fractions, p.eta_fraction, p.diverge_fraction}):
         eta = frac * eta_max
         rho = float(np.max(np.abs(mode_factor(eta, lam))))
-        # a step with the measured Hessian H_fd takes the error e to (I - eta H_fd) e, of eigenvalues 1 - eta lam_fd
-        rho_fd = float(np.max(np.abs(1 - eta * lam_fd)))
+        # measured on the step itself, not on 1 - eta lam: the mode-factor formula is what this tests
+        rho_fd = float(np.max(np.abs(np.linalg.eigvals(sim.step_matrix(Xn, yn, eta)))))
         steps = p.iterations if rho <= 1 else max(2, min(p.iterations, int(120 / math.log10(rho))))
         traj = sim.descend(grad_fn, w0, eta, steps)
         dist = np.linalg.norm(traj - w_ls, axis=1)
