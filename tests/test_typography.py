@@ -85,3 +85,15 @@ def test_tables_and_figures_are_numbered_from_one_without_gaps(pdfs):
         for kind in ("Table", "Figure"):
             numbers = sorted({int(n) for n in re.findall(rf"\b{kind} (\d+):", text)})  # captions, in any text order
             assert numbers == list(range(1, len(numbers) + 1)), (name, kind, numbers)
+
+
+def test_no_problem_heading_is_left_at_the_foot_of_a_page(layouts):
+    """A problem's heading (in the body or the appendix) is followed on its page by what it heads."""
+    stranded = []
+    for name, (texts, _, _) in layouts.items():
+        for number, page in enumerate(texts, 1):
+            lines = [ln.strip() for ln in page.splitlines() if ln.strip()]
+            last = lines[-2] if len(lines) >= 2 and lines[-1].isdigit() else (lines[-1] if lines else "")
+            if re.match(r"Problem [\w.-]+: ", last):
+                stranded.append((name, number, last))
+    assert not stranded, f"headings at the foot of a page: {stranded}"

@@ -146,7 +146,8 @@ def verification(sol: Solution, number: str = "") -> str:
     topic = f"{sol.topic}-{number}" if number else sol.topic
     extras = [_block(b, topic, None, number) for q in sol.parts for b in q.blocks
               if isinstance(b, (Figure, Table, Chain, Diagram)) and b.aside]  # figures were drawn with the body
-    return (rf"\subsection*{{{title}}}" "\n"
+    return (r"\needspace{8\baselineskip}"  # a heading never alone at the foot of a page
+            rf"\subsection*{{{title}}}" "\n"
             + parameters(sol)
             + "".join(f"{x}\n" for x in extras)
             + (_misconceptions(sol, number) + "\n" if sol.misconceptions else "")
