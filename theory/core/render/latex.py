@@ -473,7 +473,8 @@ def misconception_name(id: str) -> str:
 
 
 def _misconceptions(sol: Solution, number: str) -> str:
-    """Each common mistake, its wrong value and why it is wrong, marked by the check that rejects it."""
+    """Each common mistake, marked wrong, its wrong value, why it is wrong, and the check that rejects it
+    (a green mark beside a wrong value would read as "right")."""
     items = [r"\paragraph{Common mistakes.}"]
     for m in sol.misconceptions:
         name = misconception_name(m.id)
@@ -485,8 +486,10 @@ def _misconceptions(sol: Solution, number: str) -> str:
             said = (rf"{label}:\par\smallskip{{\centering\fitmath{{{shown.removeprefix('= ')}}}\par}}\smallskip"
                     r"\noindent\hangindent=2.2em\hangafter=0")  # the explanation keeps the item's indent
         why = m.explanation if "$" in m.explanation else escape(m.explanation)  # TeX with its mathematics, or words
-        items.append(rf"\claim{{{linked(m.verdict, number, 'misconception:' + m.id)}}}{{\textbf{{{name}}}: "
-                     rf"{said}\enspace {why}}}")
+        check = linked(m.verdict, number, "misconception:" + m.id)
+        rejected = "rejected" if m.verdict.passed else "NOT rejected"
+        items.append(rf"\claim{{\wrongmark}}{{\textbf{{{name}}}: {said}\enspace {why}"
+                     rf"\enspace{{\footnotesize({rejected}:}}~{check}{{\footnotesize)}}}}")
     return "\n\n".join(items)
 
 
