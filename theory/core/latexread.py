@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 MAX_LENGTH = 4000  # characters of one display
 ROUNDED_FIGURES = 5  # a decimal of this many significant figures or more inside a display is a rounded value
@@ -88,7 +89,7 @@ class Notation:
         names.update(self.printing.get("symbol_names", {}))  # a notation's own spellings come on top
         if _is_logistic(self.functions.get("sigma")) and isinstance(value, (sp.Basic, sp.MatrixBase)):
             value = value.replace(_logistic_of, lambda e: _SIGMA(_logistic_of(e)))
-        return sp.latex(value, **{**self.printing, "symbol_names": names})
+        return _Printer({**self.printing, "symbol_names": names}).doprint(value)
 
     def with_symbols(self, symbols: Mapping[str, sp.Basic]) -> Notation:
         return Notation({**symbols, **self.names}, self.functions, self.sums, self.indexed, self.printing)
@@ -104,6 +105,18 @@ class Notation:
         families = {k: v(**case) if getattr(v, "per_case", False) else v for k, v in self.indexed.items()}
         return Notation({k: value(v) for k, v in self.names.items()}, self.functions, self.sums, families,
                         self.printing)
+
+
+class _Printer(LatexPrinter):
+    """SymPy's LaTeX, except that a sum does not open with a minus sign when one of its terms is positive:
+    w - eta g, y - t and 1 - x, as a person writes them, not -eta g + w, -t + y and -x + 1."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        terms = super()._as_ordered_terms(expr, order=order)
+        if expr.is_Add and terms[0].could_extract_minus_sign():
+            first = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
+            terms = [terms[first], *terms[:first], *terms[first + 1:]]
+        return terms
 
 
 _SIGMA = sp.Function("sigma")
