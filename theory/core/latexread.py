@@ -111,12 +111,25 @@ class _Printer(LatexPrinter):
     """SymPy's LaTeX, except that a sum does not open with a minus sign when one of its terms is positive:
     w - eta g, y - t and 1 - x, as a person writes them, not -eta g + w, -t + y and -x + 1."""
 
-    def _as_ordered_terms(self, expr, order=None):
-        terms = super()._as_ordered_terms(expr, order=order)
-        if expr.is_Add and terms[0].could_extract_minus_sign():
-            first = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
-            terms = [terms[first], *terms[:first], *terms[first + 1:]]
-        return terms
+    def _print_Add(self, expr, order=None):  # SymPy's, with the terms reordered (and matrix terms signed)
+        terms = self._as_ordered_terms(expr, order=order)
+        first = next((i for i, t in enumerate(terms) if not _printed_negative(t)), 0)
+        terms = [terms[first], *terms[:first], *terms[first + 1:]]
+        tex = ""
+        for i, term in enumerate(terms):
+            if i and _printed_negative(term):
+                tex += " - "
+                term = -term
+            elif i:
+                tex += " + "
+            term_tex = self._print(term)
+            tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
+        return tex
+
+
+def _printed_negative(term: sp.Basic) -> bool:
+    """Whether a term prints with a leading minus (a matrix product: when its scalar factor does)."""
+    return term.could_extract_minus_sign() or (term.is_MatMul and term.args[0].could_extract_minus_sign())
 
 
 _SIGMA = sp.Function("sigma")
