@@ -667,11 +667,12 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
     fd = sim.central_gradient(spec, floats, list(net.params), p.target, FD_STEP, base_f)
     # L(theta +- h) are rounded to about eps L each, so the differences carry about 1e-9 L
     fd_atol = 1e-9 * max(1.0, float(sim.loss(spec, floats, p.target, base_f)[0]))
+    by_fd = witness.close_all(fd, rtol=1e-6, atol=fd_atol, what="central differences")  # the answer's check too
     pc.claim(
         "finite-differences",
         rf"Central differences (step ${power_of_ten(FD_STEP)}$) of the NumPy network's loss "
         r"agree.",
-        prove.close_all(fd, float_grads, rtol=1e-6, atol=fd_atol, what="central differences"),
+        by_fd(float_grads),
         aside=True,
     )
     def z_shown(name: str) -> str:
@@ -766,7 +767,7 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             value=after,
             aside=True,
         )
-    _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, stepped)
+    _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, by_fd, fd_atol, stepped)
     return grads, dict(zip(net.params, float_grads))
 
 
@@ -775,13 +776,13 @@ def _gradient_answer(net: Net) -> str:
     return f"gradient [{', '.join(net.params)}]"
 
 
-def _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, stepped) -> None:
-    """The gradient and the updated parameters as lists (tables cannot carry checks), and their slips."""
+def _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, by_fd, fd_atol, stepped) -> None:
+    """The gradient and the updated parameters as lists (tables cannot carry checks), and their slips; the
+    gradient is decided by `by_fd`, the central differences' check of (c)."""
     out, b = net.output, p.log_base
     name = _gradient_answer(net)
     right = [grads[n] for n in net.params]
-    sol.answer(name, right, claims=("c.finite-differences",),
-               check=witness.close_all(fd, rtol=1e-6, atol=fd_atol, what="central differences"))
+    sol.answer(name, right, claims=("c.finite-differences",), check=by_fd)
     feeding = {w for u in net.units for s_, w in u.edges if s_ not in net.data}  # weights after a hidden unit
     slips = {
         "delta-sign": {out: -output_delta(env[out], t, b)},
