@@ -109,10 +109,19 @@ def test_a_numpy_network_that_forgets_the_biases_measures_other_pre_activations(
 
 
 def test_a_step_length_and_a_momentum_gradient_from_a_wrong_delta_are_rejected(monkeypatch):
-    """The extra y(1 - y) shortens the gradient: its length, its first-order change and the g of (d) all
-    differ from the central differences (a flipped sign would keep the first two)."""
+    """The extra y(1 - y) shortens the gradient: its length, its first-order change and the gradient answer,
+    whose entry (d) quotes as its g, all differ from the central differences (a flipped sign would keep the
+    first two)."""
     monkeypatch.setattr(tls, "output_delta", lambda y, t, base: y * (1 - y) * (y - t))
-    assert {"c.step-length", "c.first-order", "d.gradient"} <= failed_claims(tls)
+    gradient = "answer:gradient [w1, w2, w3, w4, w5, w6, b1, b2, b3]"
+    assert {"c.step-length", "c.first-order", gradient} <= failed_claims(tls)
+
+
+def test_the_momentum_step_quotes_its_g_from_the_gradient_answer():
+    sol = solve_topic(tls, {"momentum_param": "w6"})
+    (q,) = [q for q in sol.parts[-1].quotes if q.of.startswith("gradient [")]
+    found, checked = sol.checked_value(q)
+    assert found and float(checked) == _gradient(sol)["w6"]["value"] != 0
 
 
 def test_a_wrong_sign_loss_is_rejected(monkeypatch):

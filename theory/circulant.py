@@ -207,16 +207,17 @@ def solve(p: Params, ctx: Context) -> Solution:
     p0.claim("powers", r"$S = C_{e_1}$, the circulant of $a = (0, 1, 0, \dots, 0)$; more generally "
              r"$S^k = C_{e_k}$ for $k = 0,\dots,n-1$ (for $n = 1$, $S = I = C_{e_0}$).",
              _each_n(ns, shift_powers, "exact integer matrices"))
-    # the matrices asked for, at n = answer_n, each against its NumPy or SciPy construction
+    # the matrices asked for, at n = answer_n, each against its NumPy or SciPy construction: the answers'
+    # checks, which decide these matrices here and any matrix offered for them
     n = p.answer_n
     labels = np.arange(1, n + 1)
     S_ans, C_ans = shift(n), circulant([int(v) for v in labels])
+    by_numpy = witness.close_all(sim.shift_matrix(n), rtol=0.0, what=f"NumPy's rolled identity, n = {n}")
+    by_scipy = witness.close_all(sim.scipy_circulant(labels), rtol=0.0, what=f"SciPy's circulant of 1..{n}")
     p0.claim("S", rf"For $n = {n}$ the right shift $S$ (in the box below) is the identity with its rows "
-             r"rolled down by one place,", prove.close_all(
-        _numeric(S_ans), sim.shift_matrix(n), rtol=0.0, what=f"NumPy's rolled identity, n = {n}"), value=S_ans)
+             r"rolled down by one place,", by_numpy(S_ans), value=S_ans)
     p0.claim("C", rf"and the circulant $C_a$ of $a = ({', '.join(map(str, labels))})$ is SciPy's "
-             r"\emph{circulant}$(a)$.", prove.close_all(
-        _numeric(C_ans), sim.scipy_circulant(labels), rtol=0.0, what=f"SciPy's circulant of 1..{n}"), value=C_ans)
+             r"\emph{circulant}$(a)$.", by_scipy(C_ans), value=C_ans)
 
     # (a) circulants commute with S
     pa = sol.part("a", "Circulants commute with the shift",
@@ -494,11 +495,8 @@ def solve(p: Params, ctx: Context) -> Solution:
               lambda path: _plot_demo(path, demo), aside=True)
 
     nullity = sim.null_space(sim.commutator_operator(sim.shift_matrix(n)))[0]
-    sol.answer("S as a matrix", S_ans, claims=("setup.S",),
-               check=witness.close_all(sim.shift_matrix(n), rtol=0.0, what=f"NumPy's rolled identity, n = {n}"))
-    sol.answer("C_a for a = (1, ..., n)", C_ans, claims=("setup.C",),
-               check=witness.close_all(sim.scipy_circulant(labels), rtol=0.0,
-                                       what=f"SciPy's circulant of 1..{n}"))
+    sol.answer("S as a matrix", S_ans, claims=("setup.S",), check=by_numpy)
+    sol.answer("C_a for a = (1, ..., n)", C_ans, claims=("setup.C",), check=by_scipy)
     sol.answer("free parameters of a shift-equivariant linear map", sp.Integer(n), claims=("b.nullspace",),
                check=witness.close(float(nullity), rtol=0.0, what=f"null space of M -> SM - MS by SVD, n = {n}"))
     measured_band = int(np.sum(zp_err / scale > 1e-10))

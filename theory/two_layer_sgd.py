@@ -380,10 +380,10 @@ def solve(p: Params, ctx: Context) -> Solution:
 
     _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env, numpy_z)
     loss_exact = _loss_part(sol, p, net, env, t, formulas, at, floats)
-    grads, float_grads, fd, fd_atol = _gradient_part(
+    grads, float_grads = _gradient_part(
         sol, p, net, exact, env, pre, t, eta, formulas, at, full, tape, floats, spec
     )
-    _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec, fd, fd_atol)
+    _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec)
     _output_answers(sol, p, net, exact, env, pre, t, loss_exact, float(numpy_env[y_name][0]),
                     float(sim.loss(spec, floats, p.target, logbase.number(p.log_base))[0]))
     return sol
@@ -667,11 +667,12 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
     fd = sim.central_gradient(spec, floats, list(net.params), p.target, FD_STEP, base_f)
     # L(theta +- h) are rounded to about eps L each, so the differences carry about 1e-9 L
     fd_atol = 1e-9 * max(1.0, float(sim.loss(spec, floats, p.target, base_f)[0]))
+    by_fd = witness.close_all(fd, rtol=1e-6, atol=fd_atol, what="central differences")  # the answer's check too
     pc.claim(
         "finite-differences",
         rf"Central differences (step ${power_of_ten(FD_STEP)}$) of the NumPy network's loss "
         r"agree.",
-        prove.close_all(fd, float_grads, rtol=1e-6, atol=fd_atol, what="central differences"),
+        by_fd(float_grads),
         aside=True,
     )
     def z_shown(name: str) -> str:
@@ -766,17 +767,22 @@ def _gradient_part(sol, p, net, exact, env, pre, t, eta, formulas, at, full, tap
             value=after,
             aside=True,
         )
-    _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, stepped)
-    return grads, dict(zip(net.params, float_grads)), dict(zip(net.params, fd)), fd_atol
+    _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, by_fd, fd_atol, stepped)
+    return grads, dict(zip(net.params, float_grads))
 
 
-def _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, fd, fd_atol, stepped) -> None:
-    """The gradient and the updated parameters as lists (tables cannot carry checks), and their slips."""
+def _gradient_answer(net: Net) -> str:
+    """The id of the gradient answer, which lists the parameters in the order of the network's."""
+    return f"gradient [{', '.join(net.params)}]"
+
+
+def _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, by_fd, fd_atol, stepped) -> None:
+    """The gradient and the updated parameters as lists (tables cannot carry checks), and their slips; the
+    gradient is decided by `by_fd`, the central differences' check of (c)."""
     out, b = net.output, p.log_base
-    name = f"gradient [{', '.join(net.params)}]"
+    name = _gradient_answer(net)
     right = [grads[n] for n in net.params]
-    sol.answer(name, right, claims=("c.finite-differences",),
-               check=witness.close_all(fd, rtol=1e-6, atol=fd_atol, what="central differences"))
+    sol.answer(name, right, claims=("c.finite-differences",), check=by_fd)
     feeding = {w for u in net.units for s_, w in u.edges if s_ not in net.data}  # weights after a hidden unit
     slips = {
         "delta-sign": {out: -output_delta(env[out], t, b)},
@@ -825,7 +831,7 @@ def _differs(wrong: list, right: list) -> bool:
     return any(abs(float(a) - float(b)) > 0.01 * abs(float(b)) + 1e-9 for a, b in zip(wrong, right))
 
 
-def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec, fd, fd_atol) -> None:
+def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, spec) -> None:
     w = p.momentum_param
     pd = sol.part(
         "d",
@@ -858,14 +864,7 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
             ],
         ],
         caption=rf"One momentum step on ${tex_name(w)}$ with $g = \partial L/\partial {tex_name(w)} = "
-                rf"{quote(pd, g, 'gradient')}$.",
-    )
-    pd.claim(
-        "gradient",
-        rf"The central difference of (c) gives the same $g = \partial L/\partial {tex_name(w)}$.",
-        prove.close(fd[w], float(g), rtol=1e-6, atol=fd_atol, what="central difference"),
-        value=g,
-        aside=True,
+                rf"{quote(pd, g, _gradient_answer(net), index=net.params.index(w))}$.",
     )
     gw = float_grads[w]
     cs = sim.CS231nMomentum(floats[w], p.velocity, p.eta, p.mu)

@@ -103,9 +103,10 @@ def number(v) -> str:
     return latex.number(float(v), figures(v))
 
 
-def quote(part, v, of: str) -> str:
-    """`number(v)` in a sentence of `part`, as the value that the claim, chain or answer `of` checked."""
-    return part.quote(float(v), of, figures(v))
+def quote(part, v, of: str, index: int | None = None) -> str:
+    """`number(v)` in a sentence of `part`, as the value that the claim, chain or answer `of` checked (its entry
+    `index` when that value is a list)."""
+    return part.quote(float(v), of, figures(v), index=index)
 
 
 def factor(v) -> str:
