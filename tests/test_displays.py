@@ -307,3 +307,14 @@ def test_a_quote_may_name_one_entry_of_a_checked_matrix():
 def test_a_long_parameter_restated_to_six_figures_is_still_the_parameter():
     assert prose.stray_numbers(r"$\alpha = 0.123457$", [], [0.123456789]) == []
     assert prose.stray_numbers(r"$\alpha = 0.1$", [], [0.123456789]) == ["0.1"]  # a short rounding is a result
+
+
+def test_a_printed_sum_opens_with_a_positive_term_when_it_has_one():
+    w, eta, g, x = sp.symbols("w eta g x")
+    X, v, y = sp.MatrixSymbol("X", 3, 2), sp.MatrixSymbol("v", 2, 1), sp.MatrixSymbol("y", 3, 1)
+    printed = Notation().printed
+    assert printed(w - eta * g) == r"w - \eta g"
+    assert printed(sp.sqrt(2) / 2 - 1) == r"\frac{\sqrt{2}}{2} - 1"
+    assert printed(v - eta * X.T * (X * v - y)) == r"v - \eta X^{T} \left(X v - y\right)"
+    assert printed(x**3 - 3 * x + 1) == r"x^{3} - 3 x + 1"  # already positive first: unchanged
+    assert printed(-x - 1) == r"- x - 1"  # no positive term to put first
