@@ -39,8 +39,21 @@ def lr(id: str, value) -> dict:
     return {"topic": "lr_divergence", "id": id, "value": value}
 
 
+def backprop(value, **params) -> dict:
+    return {"topic": "backprop", "id": "dL/dw1", "value": value, **({"params": params} if params else {})}
+
+
+def dl_dw1(**params) -> float:
+    """The checked dL/dw1 of the backprop topic at these weights."""
+    from theory.core.cli import solve_topic
+
+    return float(solve_topic(registry.load_topic("backprop"), {k: str(v) for k, v in params.items()})
+                 .results["dL/dw1"].value)
+
+
 def test_right_answers_in_any_equivalent_form_are_correct(tmp_path):
-    path = answers_file(tmp_path, lr("eta_opt", "1/a"), lr("eta_opt", 0.5), lr("eta_opt", 0.5003),
+    number = float(solved("backprop").results["dL/dw1"].value)
+    path = answers_file(tmp_path, lr("eta_opt", "1/a"), lr("eta_opt", "2/(2*a)"), backprop(number * 1.0003),
                         lr("divergence threshold", "2/a"), lr("w_star", "-b/a"), sheet="iust-dl-hw1")
     r = run(str(path), "--json")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -48,6 +61,13 @@ def test_right_answers_in_any_equivalent_form_are_correct(tmp_path):
     assert doc["score"] == doc["total"] == 5
     assert {a["verdict"] for a in doc["answers"]} == {"correct"}
     assert doc["answers"][2]["how"] == "within a relative tolerance of 0.001"
+
+
+def test_a_number_is_not_a_formula_the_sheet_asks_for(tmp_path):
+    """The sheet gives E = aw^2/2 + bw + c with letters: the value of 1/a at the defaults is not the answer."""
+    r = run(str(answers_file(tmp_path, lr("eta_opt", 0.5))), "--json")
+    (a,) = json.loads(r.stdout)["answers"]
+    assert r.returncode == 1 and a["verdict"] == "incorrect" and a["expected"] == "1/a"
 
 
 def test_a_misconception_is_named_and_explained(tmp_path):
@@ -63,7 +83,7 @@ def test_another_wrong_answer_is_incorrect_without_a_misconception(tmp_path):
     r = run(str(answers_file(tmp_path, lr("eta_opt", "0.3"))), "--json")
     (a,) = json.loads(r.stdout)["answers"]
     assert r.returncode == 1 and a["verdict"] == "incorrect" and a["misconception"] is None
-    assert a["expected"] == "1/2" and a["given"] == "0.3"
+    assert a["expected"] == "1/a" and a["given"] == "0.3"
 
 
 def test_unreadable_and_injected_answers_run_nothing(tmp_path):
@@ -95,8 +115,10 @@ def test_a_malformed_file_exits_2_in_one_line(tmp_path, content, message):
 
 
 def test_params_per_answer_change_the_expected_value(tmp_path):
-    r = run(str(answers_file(tmp_path, {**lr("eta_opt", "0.25"), "params": {"a": 4.0}})))
-    assert r.returncode == 0, r.stdout
+    there = dl_dw1(w1=-1.5)
+    assert abs(there / dl_dw1() - 1) > 0.01  # the change matters
+    assert run(str(answers_file(tmp_path, backprop(there, w1=-1.5)))).returncode == 0
+    assert run(str(answers_file(tmp_path, backprop(there)))).returncode == 1
 
 
 def test_formulas_are_decided_symbolically_or_numerically_and_say_which():
@@ -156,7 +178,7 @@ def test_the_template_lists_every_answer_and_filled_with_the_key_grades_correct(
     assert ("lr_divergence", "divergence threshold") in ids and "# Problem" in r.stdout
     lr_only = [a for a in filled["answer"] if a["topic"] == "lr_divergence"]
     for a in lr_only:
-        a["value"] = {"eta_opt": "1/2", "w_star": "1/2", "divergence threshold": "1"}.get(a["id"], "0")
+        a["value"] = {"eta_opt": "1/a", "w_star": "-b/a", "divergence threshold": "2/a"}.get(a["id"], "0")
     graded = json.loads(run(str(answers_file(tmp_path, *lr_only, sheet="iust-dl-hw1")), "--json").stdout)
     verdicts = {a["id"]: a["verdict"] for a in graded["answers"]}
     assert verdicts["eta_opt"] == verdicts["w_star"] == verdicts["divergence threshold"] == "correct"
@@ -165,8 +187,8 @@ def test_the_template_lists_every_answer_and_filled_with_the_key_grades_correct(
 def test_a_class_is_graded_at_once_into_a_table_and_a_chart(tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
-    answers_file(folder, lr("eta_opt", "1/2"), lr("divergence threshold", "1"), name="ann.toml")
-    answers_file(folder, lr("eta_opt", "2"), lr("divergence threshold", "1/2"), name="bob.toml")
+    answers_file(folder, lr("eta_opt", "1/a"), lr("divergence threshold", "2/a"), name="ann.toml")
+    answers_file(folder, lr("eta_opt", "a"), lr("divergence threshold", "1/a"), name="bob.toml")
     (folder / "cid.toml").write_text("not toml [")
     r = run("--batch", str(folder), "--sheet", "iust-dl-hw1")
     assert r.returncode == 1 and "graded 3 students" in r.stdout, r.stdout + r.stderr
@@ -208,3 +230,9 @@ def test_a_design_is_right_when_the_topics_check_accepts_it(tmp_path):
     assert bad["verdict"] == "incorrect"
     closed = Answer("x", sp.Integer(2), check=lambda v: prove.close(2.0, float(v), rtol=0.5, what="x"))
     assert grade.grade(closed, "2.5", []).verdict == "incorrect"  # not a design: the key's value decides
+
+
+def test_a_long_exact_number_is_reported_to_six_figures(tmp_path):
+    r = run(str(answers_file(tmp_path, backprop(0.0009))), "--json")
+    (a,) = json.loads(r.stdout)["answers"]
+    assert a["verdict"] == "incorrect" and a["expected"] == f"{dl_dw1():.6g}", a["expected"]

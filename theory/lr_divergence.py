@@ -237,13 +237,13 @@ def solve(p: Params, ctx: Context) -> Solution:
         rf"from $w_0={p.w0:g}$ for $\eta$ = multiples of $\eta_{{\mathrm{{opt}}}} = 1/a$: left, "
         r"$w_t$ against $t$; right, the iterates on the curve $E(w)$.",
         lambda path: _plot(path, runs, f_sim, w_star, eta_opt), aside=True)
-    sol.answer("eta_opt", optimal_rate(a_).subs(num), claims=("a.line-search",),
-               check=witness.close(measured, rtol=1e-6, what="best step found by the line search"))
-    sol.answer("w_star", wstar.subs(num), claims=("a.lands",),
-               check=_stationary(f_num))
-    sol.answer("divergence threshold", 2 * optimal_rate(a_).subs(num), claims=("c.threshold",),
-               check=_threshold(f_num, p.w0, w_star))
-    a = num[a_]
+    # the answers are the formulas the sheet asks for, each judged at the parameters' values
+    sol.answer("eta_opt", optimal_rate(a_), claims=("a.line-search",),
+               check=witness.at(num, witness.close(measured, rtol=1e-6, what="best step found by the line search")))
+    sol.answer("w_star", wstar, claims=("a.lands",), check=witness.at(num, _stationary(f_num)))
+    sol.answer("divergence threshold", 2 * optimal_rate(a_), claims=("c.threshold",),
+               check=witness.at(num, _threshold(f_num, p.w0, w_star)))
+    a = a_
     sol.misconception("eta_opt", "second-derivative-as-rate", a,
                       r"The optimal rate is the inverse of the curvature, $\eta_{\mathrm{opt}} = 1/E'' = 1/a$, "
                       r"not $E''$ itself (as the sheet says): a steeper parabola needs a shorter step, and "
@@ -252,7 +252,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                       r"$2/a$ is where gradient descent stops converging, not the best rate: at $\eta = 2/a$ "
                       r"each step jumps to the mirror image of $w_t$ across $w^*$ and never gets closer.")
     if num[b_]:  # with b = 0 the sign has nothing to flip
-        sol.misconception("w_star", "dropped-minus", num[b_] / a,
+        sol.misconception("w_star", "dropped-minus", b_ / a,
                           r"Setting $E'(w) = aw + b$ to zero gives $w^* = -b/a$; losing the minus sign puts "
                           r"the answer on the wrong side of the origin.")
     sol.misconception("divergence threshold", "optimum-as-threshold", 1 / a,

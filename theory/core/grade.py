@@ -153,7 +153,7 @@ def judge(given: Any, expected: Any, rtol: float, allowance: Allowance | None = 
 def grade(answer: Answer, raw: Any, misconceptions: list[Misconception],
           constants: Mapping[str, sp.Expr] | None = None, allowance: Allowance | None = None) -> Judgement:
     """The judgement of one offered value, with the misconception it matches if it is wrong."""
-    expected = show(answer.value)
+    expected = _expected(answer.value)
     try:
         given = read(raw, answer, constants, misconceptions=misconceptions)
     except BadInput as e:
@@ -204,6 +204,15 @@ def show(value: Any) -> str:
     value = sp.sympify(value, strict=True)
     renamed = {s: sp.Symbol(_name(s)) for s in value.free_symbols if _name(s) != str(s)}
     return sp.sstr(value.subs(renamed) if renamed else value)
+
+
+def _expected(value: Any) -> str:
+    """The expected value as a grade reports it: its exact form, or, for a number whose exact form is
+    long (a page of exponentials), that number to six figures."""
+    text = show(value)
+    if len(text) <= 60 or kind(value) != "number":
+        return text
+    return f"{float(sp.N(sp.sympify(value, strict=True), 30)):.6g}"
 
 
 def _raw(raw: Any) -> str:
