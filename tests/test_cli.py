@@ -28,9 +28,12 @@ def test_topic_json_contract():
     doc = json.loads(r.stdout)
     assert {"topic", "params", "answers", "claims"} <= doc.keys()
     assert doc["params"]["a"] == 4.0
-    eta = next(a for a in doc["answers"] if a["id"] == "eta_opt")
-    assert eta["value"] == 0.25 and eta["claims"] == ["a.line-search"] and eta["part"] == "a"
-    assert sp.sympify(eta["exact"]) == sp.Rational(1, 4)
+    eta = next(a for a in doc["answers"] if a["id"] == "eta_opt")  # a formula: exact text, no float value
+    assert eta["exact"] == "1/a" and eta["value"] is None and eta["symbols"]["a"]["positive"]
+    assert eta["claims"] == ["a.line-search"] and eta["part"] == "a"
+    kl = json.loads(run("theory.kl", "--json", "--answers-only").stdout)  # a number: exact text and float value
+    number = next(a for a in kl["answers"] if a["id"] == "KL(p, q)")
+    assert float(sp.sympify(number["exact"])) == pytest.approx(number["value"], rel=1e-12)
     assert all({"id", "method", "passed"} <= c.keys() for c in doc["claims"])
     assert {c["method"] for c in doc["claims"]} <= {"symbolic", "numeric", "monte-carlo"}
 

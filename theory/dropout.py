@@ -281,10 +281,11 @@ def solve(p: Params, ctx: Context) -> Solution:
                              what=r"max $|W_{\mathrm{enumerated}} - W_{\mathrm{ridge}}|$"), aside=True)
     pc.text(r"As $\rho \to 1$ (no dropout) $\lambda \to 0$ and the plain least-squares fit returns; "
             r"stronger dropout (smaller $\rho$) means stronger shrinkage.")
-    sol.answer("E[R]", rho, check=mean_check, claims=("a.mc.mean",))
-    sol.answer("E[R_i R_j], i and j distinct", rho**2, check=pair_check, claims=("a.mc.pair",))
+    at = {rho_: rho}  # the sheet asks in letters: formulas in rho, each judged at the rho in force
+    sol.answer("E[R]", rho_, check=witness.at(at, mean_check), claims=("a.mc.mean",))
+    sol.answer("E[R_i R_j], i and j distinct", rho_**2, check=witness.at(at, pair_check), claims=("a.mc.pair",))
     if lam_check is not None:
-        sol.answer("lambda", (1 - rho) / rho, check=lam_check, claims=("c.minimiser",))
+        sol.answer("lambda", (1 - rho_) / rho_, check=witness.at(at, lam_check), claims=("c.minimiser",))
     else:
         pc.text(r"At $\rho = 0$ every input is dropped and the model always predicts 0: no finite $\lambda$ "
                 r"describes that, so there is no penalty weight to give.")
@@ -295,28 +296,30 @@ def solve(p: Params, ctx: Context) -> Solution:
 
 def _misconceptions(sol: Solution, rho: sp.Expr, Y: np.ndarray, W: np.ndarray, X: np.ndarray,
                     claimed: float) -> None:
-    """The usual slips, each declared where it gives another value than the right one."""
+    """The usual slips, as formulas in rho, each declared where at the rho in force it gives another value
+    than the right one (elsewhere the checks at that rho could not tell them apart)."""
+    r = rho_
     if _differs(1 - rho, rho):
-        sol.misconception("E[R]", "drop-rate-as-mean", 1 - rho,
+        sol.misconception("E[R]", "drop-rate-as-mean", 1 - r,
                           r"$\rho$ is the probability that an input is kept ($R = 1$), so $\mathbb{E}[R] = \rho$; "
                           r"$1 - \rho$ is the dropout rate, the chance of $R = 0$, which adds nothing to the mean.")
     if _differs(rho, rho**2):
-        sol.misconception("E[R_i R_j], i and j distinct", "same-mask", rho,
+        sol.misconception("E[R_i R_j], i and j distinct", "same-mask", r,
                           r"$R^2 = R$ holds for one mask ($i = j$). Two different inputs have independent masks, "
                           r"so the mean of the product is the product of the means, $\rho^2$.")
     if _differs((1 - rho) ** 2, rho**2):
-        sol.misconception("E[R_i R_j], i and j distinct", "both-dropped", (1 - rho) ** 2,
+        sol.misconception("E[R_i R_j], i and j distinct", "both-dropped", (1 - r) ** 2,
                           r"$(1-\rho)^2$ is the chance that both inputs are dropped; $R_iR_j = 1$ only when both "
                           r"are kept, which has probability $\rho^2$.")
     if 0 < rho < 1:
         lam = (1 - rho) / rho
         if _differs(rho * (1 - rho), lam):
-            sol.misconception("lambda", "unscaled-weights", rho * (1 - rho),
+            sol.misconception("lambda", "unscaled-weights", r * (1 - r),
                               r"$\rho(1-\rho)$ weighs the penalty on $w$, but the fit is then to $\rho w$. For "
                               r"the weights the model applies, $\tilde{w} = \rho w$, the penalty "
                               r"$\rho(1-\rho)w^2$ is $\lambda\,\tilde{w}^2$ with $\lambda = (1-\rho)/\rho$.")
         if _differs(rho / (1 - rho), lam):
-            sol.misconception("lambda", "inverted-ratio", rho / (1 - rho),
+            sol.misconception("lambda", "inverted-ratio", r / (1 - r),
                               r"The penalty grows with the dropout rate: $\lambda = (1-\rho)/\rho$ vanishes "
                               r"without dropout ($\rho = 1$) and grows as $\rho$ falls; $\rho/(1-\rho)$ does "
                               r"the opposite.")
