@@ -112,8 +112,11 @@ def test_bad_parameters(bad):
 
 
 def _raw(value):
-    """A value as a student would type it: nested lists of numbers for a matrix, else the number."""
-    return [[int(v) for v in row] for row in value.tolist()] if isinstance(value, sp.MatrixBase) else int(value)
+    """A value as a student would type it: nested lists of numbers for a matrix, a formula as text, else the
+    number."""
+    if isinstance(value, sp.MatrixBase):
+        return [[int(v) for v in row] for row in value.tolist()]
+    return str(value) if getattr(value, "free_symbols", None) else int(value)
 
 
 def test_grading_accepts_the_answers_and_names_each_misconception():

@@ -331,9 +331,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     ch.step(r"S^k m", lambda n, k: powers[n][k] * m_n[n], r"$m = Me_0$, the first column of $M$")
     ch.step(r"C_m e_k", lambda n, k: Cm_n[n][:, k],
             r"$S^k$ shifts $m$ down $k$ places, $(S^km)_i = m_{(i-k)~\mathrm{mod}~n}$: column $k$ of $C_m$")
-    count = pb.quote(sp.Integer(p.answer_n), of="free parameters of a shift-equivariant linear map")
     pb.text(r"So the shift-equivariant linear maps on $\mathbb{R}^n$ are the circulants, with $n$ free "
-            rf"parameters, the first column: ${count}$ for the $n = {p.answer_n}$ of the setup.")
+            r"parameters, the first column.")
 
     rng = ctx.rng("b.numeric")
     numeric_ns = [*ns, p.n_numeric]
@@ -497,8 +496,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     nullity = sim.null_space(sim.commutator_operator(sim.shift_matrix(n)))[0]
     sol.answer("S as a matrix", S_ans, claims=("setup.S",), check=by_numpy)
     sol.answer("C_a for a = (1, ..., n)", C_ans, claims=("setup.C",), check=by_scipy)
-    sol.answer("free parameters of a shift-equivariant linear map", sp.Integer(n), claims=("b.nullspace",),
-               check=witness.close(float(nullity), rtol=0.0, what=f"null space of M -> SM - MS by SVD, n = {n}"))
+    sol.answer("free parameters of a shift-equivariant linear map", n_, claims=("b.nullspace",),  # for any n
+               check=witness.at({n_: n}, witness.close(float(nullity), rtol=0.0,
+                                                       what=f"null space of M -> SM - MS by SVD, n = {n}")))
     measured_band = int(np.sum(zp_err / scale > 1e-10))
     sol.answer("zero-padding band pixels", int(band.sum()), claims=("c.border",),
                check=witness.close(float(measured_band), rtol=0.0,
@@ -533,7 +533,7 @@ def _misconceptions(sol: Solution, n: int, H: int, r: int, band: int) -> None:
                       r"The entries above the diagonal are not zero: the index is taken mod $n$, so for "
                       r"$i < j$ they are $a_{n+i-j}$. Leaving them out gives the zero-padded convolution, a "
                       r"Toeplitz matrix that does not commute with the circular shift.")
-    sol.misconception("free parameters of a shift-equivariant linear map", "dense-count", sp.Integer(n * n),
+    sol.misconception("free parameters of a shift-equivariant linear map", "dense-count", n_**2,
                       r"$n^2$ counts every linear map on $\mathbb{R}^n$. Commuting with $S$ makes each column "
                       r"the previous one shifted, so only the first column is free: $n$ parameters, the filter.")
     sol.misconception("free parameters of a shift-equivariant linear map", "multiples-of-identity", sp.Integer(1),
