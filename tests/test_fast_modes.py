@@ -34,10 +34,10 @@ def test_skipped_simulations_are_shown_as_skipped():
 
 def test_answers_only_prints_answers_and_json_shape():
     r = run("theory.lr_divergence", "--answers-only")
-    assert r.returncode == 0 and "eta_opt = 1/2" in r.stdout and "[symbolic" not in r.stdout
+    assert r.returncode == 0 and "eta_opt = 1/a" in r.stdout and "[symbolic" not in r.stdout
     doc = json.loads(run("theory.lr_divergence", "--answers-only", "--json").stdout)
     assert set(doc) == {"topic", "title", "source", "params", "answers", "passed"}
-    assert next(a for a in doc["answers"] if a["id"] == "eta_opt")["value"] == 0.5
+    assert next(a for a in doc["answers"] if a["id"] == "eta_opt")["exact"] == "1/a"
 
 
 def test_check_all_no_mc_reports_every_topic():

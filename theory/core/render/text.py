@@ -45,14 +45,14 @@ def _checked_answers(sol: Solution, width: int, verbose: bool) -> list[str]:
         for a in checked:
             out.append(_wrap(f"{_tag(a.verdict)} {a.id} = {_answer(sol.answers[a.id])}", "", width))
             if verbose:
-                out.append(_wrap(f"answer:{a.id}: {a.verdict.detail}", " " * 20, width))
+                out.append(_wrap(f"answer:{a.id}: {plain(a.verdict.detail)}", " " * 20, width))
     if sol.misconceptions:
         out += ["", "Common mistakes, each rejected by the same witness:"]
         for m in sol.misconceptions:
             out.append(_wrap(f"{_tag(m.verdict)} {m.id}: {m.answer} = {show(m.value)}", "", width))
             out.append(_wrap(plain(m.explanation), " " * 20, width))
             if verbose or not m.verdict.passed:
-                out.append(_wrap(f"misconception:{m.id}: {m.verdict.detail}", " " * 20, width))
+                out.append(_wrap(f"misconception:{m.id}: {plain(m.verdict.detail)}", " " * 20, width))
     return out
 
 
@@ -67,14 +67,14 @@ def _block(b, width: int, verbose: bool) -> list[str]:
             tag = "[definition      ]" if s.verdict is None else _tag(s.verdict)
             lines.append(f"{tag} {head}   <- {plain(s.reason)}")
             if verbose and s.verdict is not None:
-                lines.append(_wrap(f"{b.id}.{i}: {s.verdict.detail}", " " * 22, width))
+                lines.append(_wrap(f"{b.id}.{i}: {plain(s.verdict.detail)}", " " * 22, width))
         return lines
     if isinstance(b, Claim):
         lines = [_wrap(f"{_tag(b.verdict)} {plain(b.text)}", "", width)]
         if verbose:
-            lines.append(_wrap(f"{b.id}: {b.verdict.detail}", " " * 20, width))
+            lines.append(_wrap(f"{b.id}: {plain(b.verdict.detail)}", " " * 20, width))
         elif not b.verdict.passed or b.verdict.method == "monte-carlo":
-            lines.append(_wrap(b.verdict.detail, " " * 20, width))
+            lines.append(_wrap(plain(b.verdict.detail), " " * 20, width))
         return lines
     if isinstance(b, Table):
         rows = [b.header, *b.rows]
