@@ -318,3 +318,10 @@ def test_a_printed_sum_opens_with_a_positive_term_when_it_has_one():
     assert printed(v - eta * X.T * (X * v - y)) == r"v - \eta X^{T} \left(X v - y\right)"
     assert printed(x**3 - 3 * x + 1) == r"x^{3} - 3 x + 1"  # already positive first: unchanged
     assert printed(-x - 1) == r"- x - 1"  # no positive term to put first
+
+
+def test_a_number_beyond_a_floats_range_is_quoted_with_its_digits_and_compared_as_itself():
+    tiny = sp.Float("1.33065e-458", 30)
+    assert prose.printed(tiny, ".3g", Notation()) == r"1.33 \times 10^{-458}"
+    assert prose.same(tiny, tiny, "gap").passed
+    assert not prose.same(tiny * 2, tiny, "gap").passed  # as floats both would be 0

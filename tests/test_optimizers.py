@@ -169,6 +169,13 @@ def test_rmsprop_wrong_limit(monkeypatch):
     assert {"d.limit", "d.limit_measured", "d.rate_measured"} <= failed()
 
 
+def test_rmsprop_gap_no_longer_bounds_the_excess(monkeypatch):
+    # epsilon subtracted: a positive epsilon now raises the relative excess above its value at epsilon = 0
+    monkeypatch.setattr(opt, "rmsprop_rate",
+                        lambda eta, g, t, rho, eps: eta / (g * sp.sqrt(1 - rho**t) - eps))
+    assert {"d.limit", "d.gap"} <= failed()
+
+
 def test_adam_factor_without_root(monkeypatch):
     right = opt.adam_step
 

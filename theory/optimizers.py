@@ -1230,12 +1230,21 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     pd.claim("rate_measured", r"Measured on the same ramp with the same $\eta$: RMSProp's "
              r"effective rate is the derived $\eta/(|g|\sqrt{1-\rho^t}+\epsilon)$ at every step.",
              prove.close_all(rms.rates, d_rms, 1e-9, "effective rates"), aside=True)
+    excess = sp.simplify(r_rms / limit - 1)
+    gap = sp.simplify(excess.subs(eps, 0))
+    w = sp.Symbol("w", positive=True)  # sqrt(1 - rho^t) = 1/(1 + w) takes every value in (0, 1) as rho^t does
+    # 1/sqrt(1 - rho^T) - 1 loses as many leading digits as rho^T has zeros after the point: carry that many more
+    digits = 30 + int(np.ceil(T * np.log10(1 / p.rho)))
+    gap_T = sp.N(gap.subs({rho: sp.Float(exact_decimal(p.rho), digits), t: T}), 30)
+    pd.claim("gap", r"The rate exceeds its limit $\eta/(|g|+\epsilon)$ by a relative amount that is at most its "
+             rf"value at $\epsilon = 0$, ${pd.notation.printed(gap)}$: at $t = T = {T}$ the remaining gap "
+             rf"is ${pd.quote(gap_T, 'gap', '.3g')}$.",
+             prove.holds((gap - excess).subs(rho**t, 1 - 1 / (1 + w)**2) >= 0), value=gap_T, aside=True)
     lim_n = numeric((eta, g, eps), limit)(p.eta_rmsprop, slopes, p.eps)
-    gap = float(1 / np.sqrt(1 - p.rho**T) - 1)
     pd.claim("limit_measured", rf"Measured: at $t = {T}$ the rate has reached the derived limit "
-             r"$\eta/(|g|+\epsilon)$, up to the derived remaining gap $1/\sqrt{1-\rho^T} - 1$ "
-             rf"$= {pd.setting(gap, '.3g')}$ (plus $10^{{-9}}$).",
-             prove.close_all(rms.rates[-1], lim_n, gap + 1e-9, "rate at T against the limit"), aside=True)
+             r"$\eta/(|g|+\epsilon)$, up to the remaining gap "
+             rf"${pd.quote(gap_T, 'gap', '.3g')}$ (plus $10^{{-9}}$).",
+             prove.close_all(rms.rates[-1], lim_n, float(gap_T) + 1e-9, "rate at T against the limit"), aside=True)
     ratio = float(abs(rms.xs[-1, mid] - rms.xs[-2, mid]) / abs(ada.xs[-1, mid] - ada.xs[-2, mid]))
     pd.claim("moving", rf"Measured: at $t = {T}$ RMSProp's step on the ramp is "
              rf"${pd.quote(ratio, 'moving', '.4g')}$ times AdaGrad's, the derived "
@@ -1304,7 +1313,8 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     ])
     at_lim = {g: slopes}
     sol.answer("RMSProp rate limit", limit, claims=("d.limit_measured",),
-               check=_on_ramp(rms.rates[-1], at_ada, at_lim, gap + 1e-9, f"RMSProp's rates at t = {T}"))
+               check=_on_ramp(rms.rates[-1], at_ada, at_lim, float(gap_T) + 1e-9,
+                              f"RMSProp's rates at t = {T}"))
     _mistakes(sol, "RMSProp rate limit", _apart_formulas(at_ada, at_lim), [
         ("vanishing-rate", sp.Integer(0), r"RMSProp forgets old gradients at rate $\rho$, so its average of "
          r"squares tends to $g^2$ and stays bounded: the rate settles at $\eta/(|g|+\epsilon)$ instead of decaying "

@@ -58,6 +58,8 @@ def printed(value: Any, spec: str, notation: Any) -> str:
 
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return str(int(value))
+    if _beyond_floats(value):
+        return number(value, spec)  # its own digits, not 0 or inf
     if isinstance(value, (float, np.floating, sp.Float)):
         return number(float(value), spec)
     if isinstance(value, (sp.Basic, sp.MatrixBase)):
@@ -65,10 +67,19 @@ def printed(value: Any, spec: str, notation: Any) -> str:
     raise TypeError(f"cannot quote a {type(value).__name__}: give a number or a SymPy value")
 
 
+def _beyond_floats(value: Any) -> bool:
+    """A SymPy Float too small or too large for a float (1e-458): rounding it to one would give 0 or inf."""
+    return isinstance(value, sp.Float) and value != 0 and not 0 < abs(float(value)) < np.inf
+
+
 def same(quoted: Any, checked: Any, what: str) -> Verdict:
     """Whether a quoted value is the checked one: exactly, or to float rounding when either is a float."""
     from theory.core import prove
 
+    if _beyond_floats(quoted) or _beyond_floats(checked):  # compared in SymPy: as floats both would be 0
+        ok = all(isinstance(v, sp.Number) for v in (quoted, checked)) and abs(quoted - checked) <= RTOL * abs(checked)
+        return Verdict("numeric", bool(ok), f"{what} quotes {sp.sstr(sp.N(quoted, 10))}, "
+                       + ("the checked value" if ok else f"not the checked {sp.sstr(sp.N(checked, 10))}"))
     a, b = _numbers(quoted), _numbers(checked)
     if a is not None and b is not None:
         ok = a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=1e-300))
