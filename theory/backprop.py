@@ -420,12 +420,13 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"$\partial L/\partial\hat y$": _agree(adj["yhat"], float(vals[0]), rtol_r),
             r"$\partial\hat y/\partial h_1$": _agree(adj["h1"], adj["yhat"] * float(vals[1]), RTOL),
             r"$\partial h_1/\partial w_1$": _agree(adj["w1"], adj["h1"] * float(vals[2]), RTOL),
-        }, f"adjoints vs the derived factors (rtol {rtol_r:.2g} for the first, {RTOL:g} after)"), aside=True)
+        }, f"adjoints vs the derived factors ({prove.tolerance(rtol_r)} for the first, "
+           f"{prove.tolerance(RTOL)} after)"), aside=True)
     pc.claim(
         "adjoints", r"Every adjoint of the reverse pass equals SymPy's partial derivative of $L$ "
         r"with respect to that node (relative $10^{-12}\kappa$).",
         prove.on_instances({f"${TEX[n]}$": _agree(adj[n], float(sym_adj[n]), rtol_r) for n in order},
-                           f"reverse pass vs SymPy, per node (rtol {rtol_r:.2g})"), aside=True)
+                           f"reverse pass vs SymPy, per node ({prove.tolerance(rtol_r)})"), aside=True)
 
     h = p.fd_step
     w1 = p.w1
@@ -468,7 +469,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         "fd", fd_bound + rf" They ($h = {_tex_num(h)}$) agree with the derived "
         r"$\partial L/\partial w_1$ within this truncation-plus-rounding bound.",
         prove.close(fd, g_num, rtol=0.0, atol=trunc + roundoff,
-                    what=f"central difference, |error| <= {trunc + roundoff:.2e}"), aside=True)
+                    what="central difference"), aside=True)
     osc = h**2 / 6 * float(np.max(np.abs(l3_grid - l3)))
     pc.claim(
         "fd_order", r"The finite-difference error is its predicted leading term: "
@@ -476,8 +477,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"$\frac{h^2}{6}\max|L'''(\xi) - L'''(w_1)|$ and rounding, so the error is "
         r"$O(h^2)$ with the derived constant.",
         prove.close(fd - g_num, h**2 / 6 * l3, rtol=0.0, atol=osc + roundoff,
-                    what=rf"$D(h) - \partial L/\partial w_1$ vs $h^2 L'''/6$ "
-                    f"(tolerance {osc + roundoff:.2e})"), aside=True)
+                    what=r"$D(h) - \partial L/\partial w_1$ vs $h^2 L'''/6$"), aside=True)
 
     sol.answer("dL/dw1", _at(derived, exact), claims=("c.reverse", "c.fd"), check=witness.both(
         witness.close(adj["w1"], rtol=rtol_r, what="reverse-mode adjoint of $w_1$"),
