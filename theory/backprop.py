@@ -229,15 +229,14 @@ def _agree(a: float, b: float, rtol: float, scale: float = 0.0) -> bool:
     return abs(a - b) <= rtol * max(abs(a), abs(b), scale)
 
 
-def _loss_rounding(p: Params, w1: float) -> float:
-    """Bound on the rounding error of one double-precision evaluation of L at w1.
+def _loss_rounding(y: float, tape: sim.Tape) -> float:
+    """Bound on the rounding error of one double-precision evaluation of L, from its forward tape.
 
     L = r^2 with r = y - yhat: r carries an absolute error of about
     k eps (|y| + |yhat|), so L carries 2|r| times that, plus k eps L.
     """
-    t = sim.network(p.x, (w1, *p.w[1:]), p.y, p.output)
-    y, yhat = p.y, t.value("yhat")
-    return ROUNDOFF_FLOPS * EPS * (t.value("L") + 2 * abs(y - yhat) * (abs(y) + abs(yhat)))
+    yhat = tape.value("yhat")
+    return ROUNDOFF_FLOPS * EPS * (tape.value("L") + 2 * abs(y - yhat) * (abs(y) + abs(yhat)))
 
 
 def solve(p: Params, ctx: Context) -> Solution:
@@ -434,27 +433,27 @@ def solve(p: Params, ctx: Context) -> Solution:
     fd = central_difference(f, w1, h)
     third = loss_third_derivative(p.output)
 
-    terms = sp.Poly({m: abs(c) for m, c in third.terms()}, *THIRD_GENS)  # the size of its terms
+    sizes = sp.Poly({m: abs(c) for m, c in third.terms()}, *THIRD_GENS)  # the size of its terms
 
-    def third_at(t: float, poly: sp.Poly = third) -> float:
-        w = (t, *p.w[1:])
-        tp = sim.network(p.x, w, p.y, p.output)  # node values only; derivatives are symbolic
-        point = (tp.value("h1"), tp.value("yhat"), p.x1, p.w5, p.y)
-        return _polynomial_at(poly, point if poly is third else tuple(abs(v) for v in point))
+    def node_values(tp: sim.Tape) -> tuple[float, ...]:
+        """(h1, yhat, x1, w5, y) on a forward tape: node values only; the derivatives are symbolic."""
+        return tp.value("h1"), tp.value("yhat"), p.x1, p.w5, p.y
 
     grid = np.linspace(w1 - h, w1 + h, GRID)
-    l3_grid = np.array([third_at(t) for t in grid])
-    l3 = third_at(w1)
+    tapes = [sim.network(p.x, (t, *p.w[1:]), p.y, p.output) for t in grid]  # one forward pass per point
+    at_grid = [node_values(tp) for tp in tapes]
+    l3_grid = np.array([_polynomial_at(third, v) for v in at_grid])
+    l3 = _polynomial_at(third, node_values(tape))  # at w1 itself: the forward pass of (a)
     l3_max = float(np.max(np.abs(l3_grid)))
     pc.claim(
         "third", rf"On the {GRID} points of $[w_1 - h, w_1 + h]$ the third derivative from the polynomial "
         r"in node values is SymPy's third derivative of $L$ written with $e^{-t}$ (30 digits); its largest "
         rf"magnitude is $\max|L'''| \approx {pc.quote(l3_max, 'third', '.4g')}$.",
         prove.close_all(l3_grid, _third_direct(g, exact, grid), rtol=0.0,
-                        atol=RTOL * np.array([third_at(t, terms) for t in grid]),
+                        atol=RTOL * np.array([_polynomial_at(sizes, np.abs(v)) for v in at_grid]),
                         what="third derivative from node values vs SymPy, per grid point"),
         value=l3_max, aside=True)
-    roundoff = (_loss_rounding(p, w1 - h) + _loss_rounding(p, w1 + h)) / (2 * h)
+    roundoff = (_loss_rounding(p.y, tapes[0]) + _loss_rounding(p.y, tapes[-1])) / (2 * h)  # at w1 -+ h
     trunc = h**2 / 6 * l3_max
     fd_bound = (
         r"Central differences $D(h) = \frac{L(w_1+h) - L(w_1-h)}{2h}$ err by at most "
