@@ -197,7 +197,8 @@ def test_adam_correction_off(monkeypatch):
 
 @pytest.mark.parametrize("bad", [
     {"kappa": 1.0}, {"beta": 1.0}, {"beta": 0.0}, {"rho": -0.1}, {"beta2": 1.0},
-    {"eta_adam": 0.0}, {"x0": (0.0, 1.0)}, {"x0": (1.0,)}, {"ramp_slopes": ()},
+    {"eta_adam": 0.0}, {"x0": (0.0, 1.0)}, {"x0": (1.0,)}, {"x0": ((), ())}, {"rosen_start": ((1,), 1.0)},
+    {"ramp_slopes": ()},
     {"ramp_slopes": (1.0, -2.0)}, {"rosen_start": (1.0, 1.0)}, {"tol": 1.0}, {"eps": 0.0},
     {"eta_adam": 1e308}, {"L": 1e308}, {"L": 5e-324}, {"x0": (1e-300, 1.0)}, {"ramp_slopes": (1e6,)},
     {"rosen_b": 1000.0}, {"eta_rosen": 2e-3}, {"rosen_steps": 100000}, {"eta_rmsprop": 0.1},

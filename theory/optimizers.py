@@ -57,8 +57,14 @@ def _choice(*options: str):
     return lambda v: None if v in options else f"must be one of {', '.join(options)}"
 
 
+def _point(v: object) -> bool:
+    """Two real coordinates (a nested tuple or a flag is not a coordinate)."""
+    return isinstance(v, tuple) and len(v) == 2 and all(
+        isinstance(c, (int, float)) and not isinstance(c, bool) for c in v)
+
+
 def _check_start(v: tuple) -> str | None:
-    if not (isinstance(v, tuple) and len(v) == 2 and all(1e-3 <= abs(c) <= 1e3 for c in v)):
+    if not (_point(v) and all(1e-3 <= abs(c) <= 1e3 for c in v)):
         return ("expected two coordinates with 1e-3 <= |x_i| <= 1e3, e.g. (1.0, 1.0), so both curvatures "
                 "are excited and the losses stay in float range")
     return None
@@ -66,7 +72,7 @@ def _check_start(v: tuple) -> str | None:
 
 def _check_rosen_start(v: tuple) -> str | None:
     (x_lo, x_hi), (y_lo, y_hi) = ROSEN_START
-    if not (isinstance(v, tuple) and len(v) == 2 and x_lo <= v[0] <= x_hi and y_lo <= v[1] <= y_hi):
+    if not (_point(v) and x_lo <= v[0] <= x_hi and y_lo <= v[1] <= y_hi):
         return f"expected (x, y) with x in [{x_lo:g}, {x_hi:g}] and y in [{y_lo:g}, {y_hi:g}], e.g. (-1.2, 1.0)"
     return None
 
