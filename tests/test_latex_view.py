@@ -178,6 +178,7 @@ def test_cross_checks_are_counted_by_method_and_a_failed_one_is_named():
     ("w5, momentum (i) velocity form", r"$w_{5}$, momentum (i) velocity form"),
     ("S as a matrix", "S as a matrix"),
     ("Q1 options chosen", "Q1 options chosen"),
+    ("OR thresholded like an AND in map (a)", "OR thresholded like an AND in map (a)"),  # a part's label
 ])
 def test_an_answer_s_name_is_typeset_not_shown_as_program_text(name, shown):
     assert latex.answer_label(name) == shown

@@ -191,7 +191,7 @@ def math_name(name: str) -> str:
     return base + (f"_{{{','.join(subs)}}}" if subs else "")
 
 
-_WORD = re.compile(r"\((?:i|ii|iii|iv)\)|\ba (?=[a-z])|d([A-Za-z])/d([A-Za-z]\d*)\b|<=|>=|<|>| - "
+_WORD = re.compile(r"\((?:i|ii|iii|iv)\)|(?<!\w)\([a-h]\)|\ba (?=[a-z])|d([A-Za-z])/d([A-Za-z]\d*)\b|<=|>=|<|>| - "
                    r"|([A-Za-z]+)(\d*)((?:_\{?[\w+]+\}?|\^\{?[\w+-]+\}?|\*|')*)|\+-oo|oo")
 
 
@@ -200,7 +200,7 @@ _RELATIONS = {"<=": r"$\le$", ">=": r"$\ge$", "<": "$<$", ">": "$>$", " - ": " $
 
 def answer_label(id: str) -> str:
     """An answer's name as typeset text: its symbols as mathematics (sigma_h^2, eta*, dL/dw1, x_hat, y1,
-    lambda_max), its words as words (underscores as spaces; "a" and (i) stay text)."""
+    lambda_max), its words as words (underscores as spaces; "a", (i) and a part's (a) stay text)."""
     from theory.core.latexread import GREEK
 
     def symbol(base: str, digits: str, mods: str) -> str | None:
