@@ -701,6 +701,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("sigma_h^2", derived.subs(alpha_, a), check=at_slope, claims=("d.slopes", *mc))
     sol.answer(ANY_SLOPE, derived, check=variance, claims=("d.slopes", *mc))
     sol.answer("sigma_h^2 at width", derived.subs({alpha_: a, d_: p.width}), claims=mc,
+               label=f"sigma_h^2 at width {p.width}",
                check=lambda value: simulated(sp.sympify(value, strict=True) * sp.Rational(p.width, p.mc_width)))
     sol.answer("second moment factor", factor.subs(alpha_, a), check=_second_moment(moments),
                claims=tuple(f"c.mc.{n}" for n in dens))
