@@ -178,6 +178,7 @@ def test_cross_checks_are_counted_by_method_and_a_failed_one_is_named():
     ("w5, momentum (i) velocity form", r"$w_{5}$, momentum (i) velocity form"),
     ("S as a matrix", "S as a matrix"),
     ("Q1 options chosen", "Q1 options chosen"),
+    ("OR thresholded like an AND in map (a)", "OR thresholded like an AND in map (a)"),  # a part's label
 ])
 def test_an_answer_s_name_is_typeset_not_shown_as_program_text(name, shown):
     assert latex.answer_label(name) == shown
@@ -197,3 +198,24 @@ def test_a_long_formula_is_made_breakable_without_unbalancing_its_braces(math, s
 def test_an_exact_irrational_answer_shows_its_decimal_beside_it():
     assert latex._shown(sp.sqrt(2)) == r"= \sqrt{2} \approx 1.41421"
     assert latex._shown(sp.Rational(1, 2)) == r"= \frac{1}{2}" and latex._shown(sp.Symbol("x") / 2) == r"= \frac{x}{2}"
+
+
+def test_an_answer_prints_its_label_and_an_order_of_growth_inside_o():
+    """The key names an answer by its label where the id leaves out a setting, and an order of growth is O(.),
+    its mistakes too; answers files still use the id."""
+    from theory.core.solution import Solution
+    from theory.core.verdict import Verdict
+
+    d, T = sp.symbols("d T", positive=True)
+    sol = Solution("t", "T", "s", None)
+    part = sol.part("a", "A", "q")
+    part.claim("c", "Checked.", Verdict("numeric", True, "measured"))
+    right = lambda v: Verdict("numeric", sp.simplify(sp.sympify(v) - 1 / T) == 0, "")  # noqa: E731
+    sol.answer("a.rate at width", 1 / T, check=right, claims=("a.c",), label="rate at width 256")
+    sol.answer("a.cost", d * T, check=lambda v: Verdict("numeric", True, ""), claims=("a.c",), big_o=True)
+    sol.misconception("a.cost", "one-pass", T, "One pass gives one partial derivative.")
+    rows = {r["id"]: r for r in latex.answer_rows(sol)}
+    assert rows["a.rate at width"]["label"] == "rate at width 256"
+    assert rows["a.cost"]["label"] == "cost" and rows["a.cost"]["latex"] == "$O(T d)$"
+    assert "$= O(T)$" in latex.verification(sol)
+    assert "a.rate at width" in sol.answers  # the id is what an answers file names

@@ -63,6 +63,13 @@ def test_a_misread_output_is_rejected(monkeypatch):
     assert {"a.y1.1", "c.y1.1"} <= failed_claims(mt)
 
 
+def test_a_misbuilt_hidden_unit_is_rejected(monkeypatch):
+    """h reads only x: its claim compares the neuron as built with the wiring's formula read on its own."""
+    right = mt.activate
+    monkeypatch.setattr(mt, "activate", lambda act, z: right(act, 2 * z) if act == "sigmoid" else right(act, z))
+    assert "a.h" in failed_claims(mt)
+
+
 def test_a_loss_without_the_half_is_rejected(monkeypatch):
     monkeypatch.setattr(
         mt,

@@ -38,11 +38,12 @@ def test_wrong_step_size_bound_is_rejected(monkeypatch):
     assert {"a.range", "a.sim", "c.shape"} <= failed
 
 
-def test_naive_increasing_set_between_minimiser_and_centre_is_rejected(monkeypatch):
-    # forgetting that the step can overshoot the minimiser m: the set (m, c_i)
+@pytest.mark.parametrize("over", [{}, {"centre1": "-1", "centre2": "3", "eta": "1.5", "point": "2.5"}])
+def test_naive_increasing_set_between_minimiser_and_centre_is_rejected(monkeypatch, over):
+    # forgetting that the step can overshoot the minimiser m: the set (m, c_i), and the two sets leave m uncovered
     monkeypatch.setattr(sgd, "increasing_endpoints", lambda ci, cj, rate: ((ci + cj) / 2, ci))
-    failed = failed_claims(sgd, FAST)
-    assert {"c.change.1", "c.roots", "c.ell-form", "c.set1", "c.set2", "c.sim1", "c.sim2"} <= failed
+    failed = failed_claims(sgd, {**FAST, **over})
+    assert {"c.change.1", "c.roots", "c.ell-form", "c.set1", "c.set2", "c.sim1", "c.sim2", "c.cover"} <= failed
 
 
 def test_wrong_sign_in_endpoint_denominator_is_rejected(monkeypatch):

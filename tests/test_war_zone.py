@@ -155,8 +155,10 @@ def test_geometry_witness_on_known_points():
 # --- named misconceptions: each is rejected by its answer's witness and recognised by grading ---
 
 def test_the_named_misconceptions_are_declared():
-    assert {"and-bias-off-by-one", "or-as-and-a", "or-as-and-b", "centre-factor-missing", "centre-sign",
-            "radius-not-squared"} == {m.id for m in solved("war_zone").misconceptions}
+    named = {m.id for m in solved("war_zone").misconceptions}
+    assert named == {"AND-bias-off-by-one", "OR-thresholded-like-an-AND-in-map-(a)",
+                     "OR-thresholded-like-an-AND-in-map-(b)", "centre-factor-missing", "centre-sign",
+                     "radius-not-squared"}
 
 
 def _typed(value):
@@ -184,7 +186,7 @@ def test_a_value_of_the_wrong_shape_is_refused_not_an_error():
 def test_misconceptions_vanish_where_harmless():
     """Circles centred at the origin have no centre terms; a unit radius is its own square; one piece needs no OR."""
     sol = solve_topic(wz, {**FAST, "polygons": TRIANGLES, "discs": "((0, 0, 1),)", "rings": "()"})
-    assert {m.id for m in sol.misconceptions} == {"and-bias-off-by-one"}
+    assert {m.id for m in sol.misconceptions} == {"AND-bias-off-by-one"}
     assert not unrejected(sol)
 
 

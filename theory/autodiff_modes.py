@@ -291,9 +291,12 @@ def solve(p: Params, ctx: Context) -> Solution:
     p3 = sol.part("1.3", "The cost of forward mode",
                   r"For $f:\mathbb R^d \to \mathbb R$ taking time $T$, how does forward mode get $df/dw$, and how "
                   r"long does it take?")
+    d_, T_ = sp.symbols("d T", positive=True)
+    cost = sp.Mul(d_, T_, evaluate=False)  # d passes of T operations, written in that order
     p3.text(r"Seed $\dot w = e_j$ and run the forward pass above: its last tangent is $\partial f/\partial w_j$. "
             r"Repeat for $j = 1, \dots, d$. Each pass evaluates every operation and its local derivatives once, "
-            r"$c\,T$ work, so the gradient costs $O(c\, d\, T) = O(dT)$ (reverse mode: $O(T)$).")
+            rf"$c\,T$ work, so the gradient costs $O(c\, d\, T) = O({sp.latex(cost, order='none')})$ "
+            r"(reverse mode: $O(T)$).")
     rows, counted_ok, forward_counts = [], {}, {}
     for d in (int(x) for x in p.dims):
         sg = synthetic(d)
@@ -322,8 +325,8 @@ def solve(p: Params, ctx: Context) -> Solution:
               r"small $d$ and wall times vary with the machine's load, so the fitted slopes of a run can depart "
               r"from these either way (the counted evaluations of the table are exact).",
               lambda path: _plot_timing(path, [int(x) for x in p.dims]), aside=True)
-    d_, T_ = sp.symbols("d T", positive=True)
-    sol.answer("forward-mode time", d_ * T_, claims=("1.3.counted",), check=_proportional(forward_counts, d_, T_))
+    sol.answer("forward-mode time", cost, claims=("1.3.counted",), check=_proportional(forward_counts, d_, T_),
+               big_o=True)
     sol.misconception("forward-mode time", "one-pass", T_,
                       r"One forward pass carries one tangent: seeded with $e_j$ it gives the single partial "
                       r"derivative $\partial f/\partial w_j$, not the gradient. $O(T)$ is the cost of reverse mode, "

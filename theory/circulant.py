@@ -298,12 +298,12 @@ def solve(p: Params, ctx: Context) -> Solution:
             r"(the chain below), which is column $k$ of $C_m$; so $M = C_m$.")
     solved = {n: _commutant(n) for n in ns}
 
-    pb.claim("dimension", r"Solving $SM = MS$ for a generic $M$ ($n^2$ unknowns, $n^2$ linear "
-             r"equations) leaves exactly $n$ free parameters.",
+    pb.claim("dimension", r"The general solution of $SM = MS$ has exactly $n$ free parameters.",
              _each_n(ns, lambda n: Verdict("symbolic", len(solved[n][1]) == n,
                                            f"{len(solved[n][1])} free parameters"),
                      "SymPy linsolve"), aside=True)
-    pb.claim("family", r"That general solution is the circulant of its own first column, "
+    pb.claim("family", r"SymPy's general solution of $SM = MS$ for a generic $M$ ($n^2$ unknowns, $n^2$ linear "
+             r"equations) is the circulant of its own first column, "
              r"$M = C_{Me_0}$, and $C_a e_0 = a$: the solutions are exactly the circulants, "
              r"one for each $a \in \mathbb{R}^n$.",
              _each_n(ns, lambda n: prove.equal(solved[n][0], circulant(list(solved[n][0][:, 0])))

@@ -354,7 +354,8 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
     Qm = (Wm - Wt).T * G + lam_ / 2 * (Wm - Wt).T * (Wm - Wt)
     gradm = sp.diff(Qm, Wm)
     pt.claim("any-n",
-             r"The same for any $n$ (matrix calculus on $n\times1$ symbols): the gradient "
+             r"The same for $" + W + r" \in \mathbb{R}^n$ with $n$ symbolic (matrix calculus on "
+             r"$n\times1$ symbols): the gradient "
              r"$\lambda(" + W + "-" + W + r"^{(t)}) + \mathbf{g}$ vanishes at $" + WP
              + r"$ and the Hessian is $\lambda I_n$.",
              prove.equal(gradm.subs(Wm, prox_minimiser(Wt, G, lam_)), sp.ZeroMatrix(n_, 1))
@@ -362,10 +363,10 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
     pt.text(r"So $Q(" + W + r") - Q(" + WP + r") = \frac{\lambda}{2}\|" + W + " - " + WP
             + r"\|^2 > 0$ for $" + W + r" \ne " + WP + r"$: $" + WP + r"$ is the unique minimiser.")
     pt.claim("gd",
-             r"Hence the proximal step \emph{is} the gradient-descent update (1): taking "
-             r"$\eta = 1/\lambda$ gives $" + WP + " = " + W + r"^{(t)} - \eta\nabla f(" + W
-             + r"^{(t)}) = " + W + r"^{(t+1)}$ for any $n$. A large trade-off $\lambda$ "
-             r"(strong proximity penalty) means a small step: equivalently $\lambda = 1/\eta$.",
+             r"Hence the proximal step \emph{is} the gradient-descent update (1), $" + WP + " = " + W
+             + r"^{(t)} - \eta\nabla f(" + W + r"^{(t)}) = " + W + r"^{(t+1)}$ for $" + W
+             + r" \in \mathbb{R}^n$ of any dimension $n$, when the step size is the inverse of the "
+             r"trade-off (a large $\lambda$, a strong proximity penalty, means a small step):",
              prove.equal(prox_minimiser(Wt, G, lam_), Wt - eta_from_lambda(lam_) * G),
              latex=r"\eta = \frac{1}{\lambda}", value=sp.Eq(eta_, eta_from_lambda(lam_), evaluate=False))
     inst = sim.proximal_instances(ctx.rng("1.instances"), p.prox_instances, p.dim)

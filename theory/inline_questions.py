@@ -346,8 +346,9 @@ def _q1(sol: Solution, p: Params, ctx: Context) -> None:
 
     # (b) why: the optimism of a linear smoother
     pb = sol.part("b", "Inline Q1: why, in numbers",
-                  r"For a model fitted by a linear smoother (the ridge output layer above), "
-                  r"compute how much the training error understates the error on fresh noise.")
+                  r"For a network with fixed hidden features and an output layer fitted by ridge regression "
+                  r"(a linear smoother; the experiment that checks (a) uses one), compute how much the "
+                  r"training error understates the error on fresh noise.")
     pb.text(
         r"Fixed inputs, $y = f + e$, $\mathbb{E}[e] = 0$, $\mathrm{Cov}(e) = \sigma^2 I$; ridge on the "
         r"features $\Phi$ predicts $\hat y = Hy$, $H = \Phi(\Phi^\top\Phi + n\lambda I)^{-1}\Phi^\top$ "

@@ -631,11 +631,17 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"d_h\sigma_h^2\,\mathbb{E}[(x^{(h)})^2]", d_ * s2_ * m2, "by (b)",
     ).step(r"d_h\sigma_h^2\,\frac{1+\alpha^2}{2}\operatorname{Var}(z^{(h-1)})",
            d_ * s2_ * factor * vprev, "by (c)", given={m2: factor * vprev})
-    sigma2 = sp.solve(sp.Eq(d_ * s2_ * factor, 1), s2_)
-    pd.claim("unique", r"$d_h\sigma_h^2\frac{1+\alpha^2}{2} = 1$ has exactly one solution.",
-             prove.equal(len(sigma2), 1))
+    preserved = sp.Eq(d_ * s2_ * factor, 1)
+    sigma2 = sp.solve(preserved, s2_)
+    slope = sp.Poly(preserved.lhs, s2_)
+    pd.claim("unique", r"So the variance is preserved exactly when the factor in front of "
+             r"$\operatorname{Var}(z^{(h-1)})$ is 1, $d_h\sigma_h^2\frac{1+\alpha^2}{2} = 1$. This equation is "
+             r"linear in $\sigma_h^2$ with the positive coefficient $d_h\frac{1+\alpha^2}{2}$, so it has exactly one "
+             r"solution, and that solution is positive (a valid variance).",
+             prove.equal(slope.degree(), 1) & prove.holds(slope.LC() > 0) & prove.equal(len(sigma2), 1)
+             & prove.holds(sigma2[0] > 0))
     derived = he_variance(alpha_, d_)
-    pd.claim("sigma2", r"Variance is preserved exactly when", prove.equal(sigma2[0], derived),
+    pd.claim("sigma2", r"Solving for $\sigma_h^2$:", prove.equal(sigma2[0], derived),
              latex=r"\sigma_h^2 = \frac{2}{(1+\alpha^2)\,d_h}", value=sp.Eq(s2_, sigma2[0]))
     gain = sp.sqrt(2 / (1 + alpha_**2))
     pd.claim("gain", r"Equivalently the standard deviation is $\mathrm{gain}/\sqrt{d_h}$ with "
@@ -695,6 +701,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("sigma_h^2", derived.subs(alpha_, a), check=at_slope, claims=("d.slopes", *mc))
     sol.answer(ANY_SLOPE, derived, check=variance, claims=("d.slopes", *mc))
     sol.answer("sigma_h^2 at width", derived.subs({alpha_: a, d_: p.width}), claims=mc,
+               label=f"sigma_h^2 at width {p.width}",
                check=lambda value: simulated(sp.sympify(value, strict=True) * sp.Rational(p.width, p.mc_width)))
     sol.answer("second moment factor", factor.subs(alpha_, a), check=_second_moment(moments),
                claims=tuple(f"c.mc.{n}" for n in dens))

@@ -467,7 +467,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
                check=lambda value: preserving(sheet_kaiming(d_) / sp.sympify(value, strict=True)))
     sol.answer("beta_h at width", {_slope_name(a): beta(exact_decimal(a), sp.Integer(p.width))
                                    for a in p.alphas}, claims=("1.moment", "1.beta"),
-               check=_unit_factor(per_unit, p.width))
+               check=_unit_factor(per_unit, p.width), label=f"beta_h at width {p.width}")
     _misconceptions(sol, [exact_decimal(a) for a in p.alphas], m)
 
 

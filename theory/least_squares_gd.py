@@ -203,12 +203,13 @@ def _rel(a: np.ndarray, b: np.ndarray) -> float:
 # ------------------------------------------------------------------ solve
 
 def notation(dL: sp.MatrixExpr) -> Notation:
-    """The displays' names: I, the gradient at the first iterates, lambda_max(X^T X)."""
+    """The displays' names: I, the gradient at the first iterates, lambda_max(X^T X); the eigenvalue of the
+    answers, where only the largest matters, printed as lambda_max."""
     return Notation({
         "I": sp.Identity(D_),
         **{rf"\nabla_w\mathcal{{L}}({sp.latex(v)})": dL.xreplace({wm: v}) for v in (w0m, w1m)},
         r"\lambda_{\max}(X^\top X)": lam_max_,
-    })
+    }, printing={"symbol_names": {lam_: r"\lambda_{\max}"}})
 
 
 def solve(p: Params, ctx: Context) -> Solution:

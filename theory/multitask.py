@@ -405,15 +405,15 @@ def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
         aside=True,  # the erratum states the three-neuron wiring in full; the drawing only repeats it
     )
     for u in net.units:
-        reads = any(s != "x" for s, _ in u.edges)
-        # a neuron reading only x is written out already by its definition: its chain is a cross-check
-        ch = pa.chain(f"{u.name}", tex_name(u.name), aside=not reads).define(describe(u), formulas[u.name],
-                                                                             "the wiring")
-        ch.step(
-            _tex(composed[u.name]),
-            explicit(composed[u.name]),
-            "substitute the neurons it reads" if reads else "as drawn",
-        )
+        built = explicit(composed[u.name])
+        if all(s == "x" for s, _ in u.edges):  # written out already by its definition: a cross-check
+            pa.claim(f"{u.name}", rf"${tex_name(u.name)}$ reads only the input, so there is nothing to "
+                     r"substitute: the neuron built from the wiring computes the wiring's formula, read on its own,",
+                     prove.equal(built, formulas[u.name]), latex=rf"{tex_name(u.name)} = {describe(u)}",
+                     value=sp.Eq(built, formulas[u.name], evaluate=False), aside=True)
+            continue
+        pa.chain(f"{u.name}", tex_name(u.name)).define(describe(u), formulas[u.name], "the wiring").step(
+            _tex(composed[u.name]), built, "substitute the neurons it reads")
     order = _order(net)
     arr = np.array(points, float).T
     measured = sim.forward(net.spec(), {"x": arr[0], **{n: arr[1 + i] for i, n in enumerate(net.params)}})

@@ -293,12 +293,18 @@ def solve(p: Params, ctx: Context) -> Solution:
                  prove.holds(sp.Eq(solved, _interval(ell, top))), aside=True)
     ends = [(float("nan"), float("nan"))] * 2  # the simulated increasing set of each term, when one interval
     both, union = sets[0] & sets[1], sets[0] | sets[1]
-    pc.claim("cover", rf"Together the two sets cover ${sp.latex(union)}$, which contains the whole "
-             rf"open interval between the centres, ${sp.latex(_interval(*c))}$. "
-             rf"They overlap on ${sp.latex(both)}$, which contains the minimiser "
+    between = _interval(*c)
+    if e <= 1:  # eta/(2 - eta) <= 1: each l_i lies between m and the other centre (on it at eta = 1)
+        cover = rf"Together the two sets cover exactly the open interval between the centres, ${sp.latex(between)}$."
+        covered = prove.holds(sp.Eq(union, between))
+    else:  # eta/(2 - eta) > 1: each l_i lies beyond the other centre
+        cover = (rf"Together the two sets cover ${sp.latex(union)}$, more than the open interval between the "
+                 rf"centres, ${sp.latex(between)}$.")
+        covered = (prove.holds(sp.Eq(sp.Complement(between, union), sp.S.EmptySet))
+                   & prove.holds(sp.Ne(sp.Complement(union, between), sp.S.EmptySet)))
+    pc.claim("cover", cover + rf" They overlap on ${sp.latex(both)}$, which contains the minimiser "
              rf"$m = {sp.latex(m)}$: near $w^*$ every draw increases $f$.",
-             prove.holds(sp.Eq(sp.Complement(_interval(*c), union), sp.S.EmptySet))
-             & prove.holds(sp.Contains(m, both)))
+             covered & prove.holds(sp.Contains(m, both)))
     for k in range(2):
         up = lambda v, k=k: sim.change_of_f(v, cs, k, p.eta)  # noqa: E731
         wide = sim.grid(cs, p.grid, up)

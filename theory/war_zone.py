@@ -513,7 +513,7 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
     _answers(sol, "a", net, {_what("grid", "edge"): sets["grid"], _what("random", "edge"): sets["random"]},
              lambda q: geo.polygon_map(p.polygons, q))
     ks = [len(idx) for idx in net.pieces]
-    sol.misconception(f"a.{ANSWER['and_biases']}", "and-bias-off-by-one", [-(k - 1) for k in ks],
+    sol.misconception(f"a.{ANSWER['and_biases']}", "AND-bias-off-by-one", [-(k - 1) for k in ks],
                       r"An AND of $k$ inputs of weight 1 must fire only when their sum reaches $k$: with "
                       r"$H(0) = 1$ its bias lies in $[-k, -(k-1))$, e.g. $-(k - \tfrac12)$. With $-(k-1)$ it "
                       r"fires when $k-1$ edges hold, so just outside one edge of a polygon the alarm sounds.")
@@ -723,7 +723,8 @@ def _or_as_and(sol: Solution, label: str, net: Network) -> None:
     """The OR given an AND's threshold: wrong wherever the pieces are not all the same shape."""
     m = len(net.pieces)
     if len({tuple(sorted(idx)) for idx in net.pieces}) > 1:
-        sol.misconception(f"{label}.{ANSWER['or_bias']}", f"or-as-and-{label}", -(m - sp.Rational(1, 2)),
+        sol.misconception(f"{label}.{ANSWER['or_bias']}", f"OR-thresholded-like-an-AND-in-map-({label})",
+                          -(m - sp.Rational(1, 2)),
                           r"The alarm is an OR of the pieces: it must fire when at least one AND unit fires, so "
                           r"with $H(0) = 1$ its bias lies in $[-1, 0)$, e.g. $-\tfrac12$. The AND threshold "
                           r"$-(m - \tfrac12)$ fires only where all $m$ pieces overlap: a car inside a single "

@@ -224,6 +224,8 @@ class Answer:
     rtol: float = ANSWER_RTOL
     verdict: Verdict | None = None
     any_passing: bool = False  # a design (weights, a counterexample): any value its check accepts is right
+    label: str = ""  # the name the key prints, when the id alone leaves out a setting it depends on
+    big_o: bool = False  # an order of growth (its check accepts any constant multiple): printed as O(value)
 
 
 @dataclass
@@ -340,18 +342,22 @@ class Solution:
         return p
 
     def answer(self, name: str, value: Any, *, check: Check | None, claims: tuple[str, ...] = (),
-               rtol: float = ANSWER_RTOL, any_passing: bool = False) -> Answer:
+               rtol: float = ANSWER_RTOL, any_passing: bool = False, label: str = "",
+               big_o: bool = False) -> Answer:
         """Record a result; SymPy numbers keep their exact form beside the float.
 
         `check` is the witness of `claims` as a function of a value (an answer without
         one is an error, like an unchecked step); with `any_passing`, grading accepts any
         other value that check accepts (a design question has many right answers).
+        `label` is the name the key prints in place of `name` (which answers files use),
+        e.g. with the value of a parameter the answer is taken at; `big_o` marks an order of
+        growth, which the key prints as O(value).
         """
         if check is None or not claims:
             raise UncheckedStep(f"{self.topic}: answer {name!r} needs a check and the claims it reuses: an "
                                 "answer is decided by the witness of the claims that prove it")
         self.answers[name] = _answer(value)
-        result = Answer(name, value, check, tuple(claims), rtol, check(value), any_passing)
+        result = Answer(name, value, check, tuple(claims), rtol, check(value), any_passing, label, big_o)
         self.results[name] = result
         return result
 

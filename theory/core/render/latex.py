@@ -8,6 +8,7 @@ z-scores, samples, instances. A tag that does not fit moves to its own line (ams
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 import re
@@ -164,8 +165,6 @@ def _breakable(name: str) -> str:
 
 def parameters(sol: Solution) -> str:
     """The parameters in force as a typeset table: a mathematical name, the meaning, the value."""
-    import dataclasses
-
     if not dataclasses.is_dataclass(sol.params):
         return ""
     rows = [rf"${math_name(f.name)}$ & {detail(f.metadata.get('doc', ''))} & {typeset(getattr(sol.params, f.name))}"
@@ -191,7 +190,7 @@ def math_name(name: str) -> str:
     return base + (f"_{{{','.join(subs)}}}" if subs else "")
 
 
-_WORD = re.compile(r"\((?:i|ii|iii|iv)\)|\ba (?=[a-z])|d([A-Za-z])/d([A-Za-z]\d*)\b|<=|>=|<|>| - "
+_WORD = re.compile(r"\((?:i|ii|iii|iv)\)|(?<!\w)\([a-h]\)|\ba (?=[a-z])|d([A-Za-z])/d([A-Za-z]\d*)\b|<=|>=|<|>| - "
                    r"|([A-Za-z]+)(\d*)((?:_\{?[\w+]+\}?|\^\{?[\w+-]+\}?|\*|')*)|\+-oo|oo")
 
 
@@ -200,7 +199,7 @@ _RELATIONS = {"<=": r"$\le$", ">=": r"$\ge$", "<": "$<$", ">": "$>$", " - ": " $
 
 def answer_label(id: str) -> str:
     """An answer's name as typeset text: its symbols as mathematics (sigma_h^2, eta*, dL/dw1, x_hat, y1,
-    lambda_max), its words as words (underscores as spaces; "a" and (i) stay text)."""
+    lambda_max), its words as words (underscores as spaces; "a", (i) and a part's (a) stay text)."""
     from theory.core.latexread import GREEK
 
     def symbol(base: str, digits: str, mods: str) -> str | None:
@@ -424,9 +423,10 @@ def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
         if a.verdict is None:
             continue
         owner = sol.part_of(a)
-        cell = _cell(a.value, sol.notation.printed)
+        printed = _printer(sol, a.id)
+        cell = _cell(a.value, printed)
         rows.append({"id": a.id, "label": _answer_name(sol, a.id), "part": owner.label if owner else "",
-                     "latex": cell, "full": _whole(a.value, sol.notation.printed) if _ELSEWHERE in cell else "",
+                     "latex": cell, "full": _whole(a.value, printed) if _ELSEWHERE in cell else "",
                      "method": SHORT[a.verdict.method], "passed": a.verdict.passed, "skipped": a.verdict.skipped})
     order = {q.label: i for i, q in enumerate(sol.parts)}
     return sorted(rows, key=lambda r: order.get(r["part"], len(order)))
@@ -434,8 +434,21 @@ def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
 
 def _answer_name(sol: Solution, id: str) -> str:
     """An answer's name as typeset text, without the prefix of its part (3(a) already names the part)."""
-    owner = sol.part_of(sol.results[id]) if id in sol.results else None
+    answer = sol.results.get(id)
+    if answer is not None and answer.label:
+        return answer_label(answer.label)
+    owner = sol.part_of(answer) if answer is not None else None
     return answer_label(id.removeprefix(owner.label + ".") if owner else id)
+
+
+def _printer(sol: Solution, id: str) -> Callable[[Any], str]:
+    """How the values of an answer (and of its misconceptions) print: in the topic's notation, an order of
+    growth inside O(.) with its factors in the order the topic wrote them (O(dT), not O(Td))."""
+    answer = sol.results.get(id)
+    if answer is not None and answer.big_o:
+        as_written = dataclasses.replace(sol.notation, printing={**sol.notation.printing, "order": "none"})
+        return lambda value: f"O({as_written.printed(value)})"
+    return sol.notation.printed
 
 
 def _cell(value, printed: Callable[[Any], str] | None = None) -> str:
@@ -479,7 +492,7 @@ def _misconceptions(sol: Solution, number: str) -> str:
     for m in sol.misconceptions:
         name = misconception_name(m.id)
         label = _answer_name(sol, m.answer)
-        shown = _shown(m.value, sol.notation.printed)
+        shown = _shown(m.value, _printer(sol, m.answer))
         if visible_length(shown) <= 40 and visible_length(label + name + shown) <= 70:  # fits on the first line
             said = f"{label} ${shown}$."
         else:  # a long value centred on a line of its own, the sentence going on below it
