@@ -177,7 +177,7 @@ def _token(number: str) -> re.Pattern:
 # A default that some other number happens to equal, in a sentence that does not depend on that parameter:
 # (topic, parameter, number) -> fragments of the sentences where that number is the other one, and why.
 COINCIDENCES: dict[tuple[str, str, str], tuple[tuple[str, ...], str]] = {
-    ("kaiming", "factors", "0.5"): (("alpha = 0.5:", r"$\alpha = 0, 0.5, 2$"),
+    ("kaiming", "factors", "0.5"): ((r"$\alpha = 0.5$:", r"$\alpha = 0, 0.5, 2$"),
                                     "the quadrature's fixed probe slopes 0, 0.5, 2"),
     ("kl", "grid", "200001"): (("on 200,001 log-spaced points",), "x = 1 joins an even grid of 200,000"),
     ("lr_divergence", "steps", "12"): (("$F''(w_0) = 12$",), "F = w^4 at w_0 = 1"),

@@ -655,7 +655,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     slopes = tuple(sp.nsimplify(b) for b in dict.fromkeys((*PROBE_SLOPES, p.alpha)))
     normal = sp.exp(-(z**2) / 2) / sp.sqrt(2 * sp.pi)
     quad = {b: witness.close(1 / (p.mc_width * _quad_leaky_sq(normal, float(b))), rtol=QUAD_RTOL,
-                             what=f"alpha = {float(b):g}: 1/(d_h E[sigma(z)^2]) by quadrature, d_h = {p.mc_width}")
+                             what=rf"$\alpha = {float(b):g}$: $1/(d_h\,\mathbb{{E}}[\sigma(z)^2])$ by quadrature, "
+                                  rf"$d_h = {p.mc_width}$")
             for b in slopes}
     by_quadrature = witness.both(*(witness.at({alpha_: b, d_: p.mc_width, d_out: 2 * p.mc_width}, quad[b])
                                    for b in slopes))

@@ -503,8 +503,9 @@ def _unit_factor(per_unit: dict[float, float], width: int) -> Check:
     order), judged by quadrature: each must make the per-layer factor d_h beta_h E[sigma(z)^2]/Var(z) equal 1."""
     slopes = list(per_unit)
     checks = {_slope_name(a): witness.close(1.0 / (width * m2), rtol=2e-9,  # the quadrature to 1e-9, inverted
-                                            what=f"alpha = {a:g}: 1/(d_h E[sigma(z)^2]/Var z), quadrature, "
-                                                 f"d_h = {width}")
+                                            what=rf"$\alpha = {a:g}$: "
+                                                 rf"$1/(d_h\,\mathbb{{E}}[\sigma(z)^2]/\operatorname{{Var}} z)$, "
+                                                 rf"quadrature, $d_h = {width}$")
               for a, m2 in per_unit.items()}
 
     def check(value) -> Verdict:

@@ -445,7 +445,7 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
     lam = data["lam"]
     top = float(np.linalg.norm(X, 2)) ** 2  # the largest singular value of X, squared
     pd.claim("lam-max", r"NumPy's largest singular value of the random $X$, squared, is the same "
-             r"$\lambda_{\max}(X^\top X)$.", prove.close(top, float(lam[-1]), rtol=1e-12, what="sigma_max(X)^2"),
+             r"$\lambda_{\max}(X^\top X)$.", prove.close(top, float(lam[-1]), rtol=1e-12, what=r"$\sigma_{\max}(X)^2$"),
              value=float(lam[-1]), aside=True)
     pd.text(r"Since $w_k - w^* = A^k(w_0 - w^*)$, GD converges when $|1 - \alpha\lambda_i/N| < 1$ for "
             r"every eigenvalue $\lambda_i$ of $X^\top X$, i.e. $0 < \alpha < 2N/\lambda_{\max}$ (cross-checked). "
