@@ -298,28 +298,27 @@ def _misconceptions(sol: Solution, rho: sp.Expr, Y: np.ndarray, W: np.ndarray, X
                     claimed: float) -> None:
     """The usual slips, as formulas in rho, each declared where at the rho in force it gives another value
     than the right one (elsewhere the checks at that rho could not tell them apart)."""
-    r = rho_
     if _differs(1 - rho, rho):
-        sol.misconception("E[R]", "drop-rate-as-mean", 1 - r,
+        sol.misconception("E[R]", "drop-rate-as-mean", 1 - rho_,
                           r"$\rho$ is the probability that an input is kept ($R = 1$), so $\mathbb{E}[R] = \rho$; "
                           r"$1 - \rho$ is the dropout rate, the chance of $R = 0$, which adds nothing to the mean.")
     if _differs(rho, rho**2):
-        sol.misconception("E[R_i R_j], i and j distinct", "same-mask", r,
+        sol.misconception("E[R_i R_j], i and j distinct", "same-mask", rho_,
                           r"$R^2 = R$ holds for one mask ($i = j$). Two different inputs have independent masks, "
                           r"so the mean of the product is the product of the means, $\rho^2$.")
     if _differs((1 - rho) ** 2, rho**2):
-        sol.misconception("E[R_i R_j], i and j distinct", "both-dropped", (1 - r) ** 2,
+        sol.misconception("E[R_i R_j], i and j distinct", "both-dropped", (1 - rho_) ** 2,
                           r"$(1-\rho)^2$ is the chance that both inputs are dropped; $R_iR_j = 1$ only when both "
                           r"are kept, which has probability $\rho^2$.")
     if 0 < rho < 1:
         lam = (1 - rho) / rho
         if _differs(rho * (1 - rho), lam):
-            sol.misconception("lambda", "unscaled-weights", r * (1 - r),
+            sol.misconception("lambda", "unscaled-weights", rho_ * (1 - rho_),
                               r"$\rho(1-\rho)$ weighs the penalty on $w$, but the fit is then to $\rho w$. For "
                               r"the weights the model applies, $\tilde{w} = \rho w$, the penalty "
                               r"$\rho(1-\rho)w^2$ is $\lambda\,\tilde{w}^2$ with $\lambda = (1-\rho)/\rho$.")
         if _differs(rho / (1 - rho), lam):
-            sol.misconception("lambda", "inverted-ratio", r / (1 - r),
+            sol.misconception("lambda", "inverted-ratio", rho_ / (1 - rho_),
                               r"The penalty grows with the dropout rate: $\lambda = (1-\rho)/\rho$ vanishes "
                               r"without dropout ($\rho = 1$) and grows as $\rho$ falls; $\rho/(1-\rho)$ does "
                               r"the opposite.")
