@@ -80,6 +80,19 @@ def test_a_wrong_constant_is_refuted_by_its_digits_and_a_right_one_is_still_prov
     assert prove.equal(sp.log(8) / sp.log(2), 3).passed  # equal constants are left to SymPy, not to digits
 
 
+def test_a_wrong_identity_is_refuted_before_sympy_expands_it(monkeypatch):
+    """Expanding a difference that is not 0 can take seconds (a wrong chain rule of sigmoids): one point first."""
+    monkeypatch.setattr(sp, "expand", lambda *a, **k: pytest.fail("expanded a wrong identity"))
+    wrong = prove.equal((x + 1) ** 30, x**30 + 1)
+    assert wrong.method == "symbolic" and not wrong.passed and "counterexample: at x = 17/10" in wrong.detail
+
+
+def test_the_quick_look_at_one_point_is_never_a_verdict(monkeypatch):
+    """A quick look that wrongly sees a gap must be confirmed to 30 digits before anything is refuted."""
+    monkeypatch.setattr(prove, "_far_from_zero", lambda diff: True)
+    assert prove.equal((x + 1) ** 2, x**2 + 2 * x + 1, seed=1).passed
+
+
 def test_inconclusive_falls_back_to_numeric(monkeypatch):
     monkeypatch.setattr(prove, "_symbolic_zero", lambda diff, budget: None)
     v = prove.equal(sp.sin(x) ** 2 + sp.cos(x) ** 2, 1)

@@ -63,6 +63,8 @@ def _symbolic_zero(diff: sp.Expr, budget: float) -> bool | None:
     """
     try:
         with _time_budget(budget):
+            if _far_from_zero(diff) and _nonzero_somewhere(diff):  # a wrong claim: expanding it can take seconds
+                return False
             if sp.expand(diff) == 0 or sp.cancel(diff) == 0 or _zero_over_applications(diff):
                 return True
             if _nonzero_somewhere(diff):
@@ -85,6 +87,29 @@ def _zero_over_applications(diff: sp.Expr) -> bool:
     return bool(calls) and sp.cancel(sp.together(diff.xreplace({f: sp.Dummy() for f in calls}))) == 0
 
 
+def _far_from_zero(diff: sp.Expr) -> bool:
+    """A quick look, to 15 digits, at the point `_nonzero_somewhere` uses: is the difference clearly not 0 there?
+
+    Only a hint, never a verdict: the point is put in by plain replacement (no
+    re-evaluation, which costs as much as the proof), and a yes is confirmed by
+    `_nonzero_somewhere` before anything is refuted.
+    """
+    point = _point(diff)
+    if point is None:
+        return False
+    value = diff.xreplace(point).evalf(15, maxn=30)
+    return bool(value.is_number and value.is_finite and abs(value) > 1e-9)
+
+
+def _point(diff: sp.Expr) -> dict[sp.Symbol, sp.Rational] | None:
+    """A positive rational value for each symbol of `diff`, or None when one may not take it (an integer, a
+    non-positive symbol): there a difference would not be a genuine counterexample."""
+    names = sorted(diff.free_symbols, key=str)
+    if any(s.is_integer or s.is_nonpositive for s in names):
+        return None
+    return {s: sp.Rational(17 + 6 * i, 10) for i, s in enumerate(names)}
+
+
 def _nonzero_somewhere(diff: sp.Expr) -> bool:
     """The difference at one positive rational point (or, without symbols, itself), to 30 digits, is clearly not 0.
 
@@ -96,15 +121,14 @@ def _nonzero_somewhere(diff: sp.Expr) -> bool:
 
 def _counterexample(diff: sp.Expr) -> str | None:
     """Where the two sides differ, as text: the point of `_nonzero_somewhere` and the difference there."""
-    names = sorted(diff.free_symbols, key=str)
-    if not names:  # a constant: 30 digits of it settle a clear difference (simplify can take seconds on logs)
+    if not diff.free_symbols:  # a constant: 30 digits of it settle a clear difference (simplify takes seconds on logs)
         value = sp.N(diff, 30)
         if value.is_number and value.is_finite and abs(value) > 1e-12:
             return f"the two sides differ by {float(value):.6g}"
         return None
-    if any(s.is_integer or s.is_nonpositive for s in names):
+    point = _point(diff)
+    if point is None:
         return None
-    point = {s: sp.Rational(17 + 6 * i, 10) for i, s in enumerate(names)}
     value = sp.N(diff.subs(point), 30)
     if not (value.is_number and value.is_finite and abs(value) > 1e-12):
         return None
