@@ -8,6 +8,7 @@ quadratic, a linear ramp (constant gradient) and the non-convex Rosenbrock funct
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass
 
@@ -263,8 +264,10 @@ GRID_BETA = 0.98  # the largest momentum on the grid that heavy ball's tuning is
 _NUMPY = {"sqrt": np.sqrt, "Abs": np.abs, "exp": np.exp, "log": np.log}
 
 
-def numeric(args, expr):
-    """A derived formula as a NumPy function (plain namespace: no module import at run time)."""
+@functools.lru_cache(maxsize=4096)
+def numeric(args: tuple[sp.Symbol, ...], expr: sp.Expr):
+    """A derived formula as a NumPy function (plain namespace: no module import at run time). Remembered:
+    a grader compares each mistake with every one before it, and writing a function out takes milliseconds."""
     return sp.lambdify(args, expr, modules=[_NUMPY])
 
 
