@@ -93,6 +93,15 @@ def test_the_quick_look_at_one_point_is_never_a_verdict(monkeypatch):
     assert prove.equal((x + 1) ** 2, x**2 + 2 * x + 1, seed=1).passed
 
 
+def test_large_exact_numbers_agree_to_their_digits_or_fail():
+    """Two forms of one number agree to 50 digits; a difference in the 30th digit is caught."""
+    e = sp.exp(sp.Rational(1, 3))
+    same = prove.to_digits(e / (1 + e), 1 - 1 / (1 + e))
+    assert same.passed and same.method == "numeric" and "50 digits" in same.detail
+    assert not prove.to_digits(e / (1 + e) + sp.Rational(1, 10**30), 1 - 1 / (1 + e)).passed
+    assert not prove.to_digits(sp.nan, 1).passed
+
+
 def test_inconclusive_falls_back_to_numeric(monkeypatch):
     monkeypatch.setattr(prove, "_symbolic_zero", lambda diff, budget: None)
     v = prove.equal(sp.sin(x) ** 2 + sp.cos(x) ** 2, 1)

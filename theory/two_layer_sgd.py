@@ -320,10 +320,7 @@ def _same_value(a: sp.Expr, b: sp.Expr, budget: float) -> Verdict:
     (proving or even sampling a sigmoid network's large sums of exponentials takes minutes)."""
     if sp.count_ops(a) + sp.count_ops(b) <= LARGE_OPS:
         return prove.equal(a, b, budget=budget)
-    gap = sp.N(a - b, 50)
-    ok = bool(gap.is_number and abs(gap) <= 1e-40 * max(1, abs(sp.N(b, 50))))
-    return Verdict("numeric", ok, f"large exact values compared to 50 digits: difference {prove.gap(float(abs(gap)))}",
-                   {"digits": 50})
+    return prove.to_digits(a, b)
 
 
 def _factored(e: sp.Expr, budget: float) -> sp.Expr:

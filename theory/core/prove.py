@@ -387,6 +387,15 @@ def gap(x: float) -> str:
     return "0" if x == 0 else f"{x:.2e}"
 
 
+def to_digits(a: sp.Expr, b: sp.Expr, digits: int = 50) -> Verdict:
+    """Two exact numbers too large to prove equal in time (a network's gradient as sums of exponentials)
+    compared to `digits` significant digits: agreeing to all but the last ten of them, the verdict numeric."""
+    gap_ = sp.N(a - b, digits)
+    ok = bool(gap_.is_number and gap_.is_finite and abs(gap_) <= 10.0 ** (10 - digits) * max(1, abs(sp.N(b, digits))))
+    return Verdict("numeric", ok, f"large exact values compared to {digits} digits: difference "
+                   f"{gap(float(abs(gap_)))}", {"digits": digits})
+
+
 def tolerance(rtol: float, atol: float = 0.0) -> str:
     """A tolerance in words: relative, absolute, or both."""
     said = ([f"relative tolerance {rtol:g}"] if rtol else []) + ([f"absolute tolerance {atol:.2g}"] if atol else [])
