@@ -109,6 +109,14 @@ def test_inconclusive_falls_back_to_numeric(monkeypatch):
     assert not prove.equal(sp.sin(x) ** 2, 1).passed
 
 
+def test_random_points_of_an_integer_symbol_are_whole_numbers(monkeypatch):
+    """floor(n/2) + ceil(n/2) = n holds for whole n only: the numeric fallback must not refute it at n = 1.95."""
+    monkeypatch.setattr(prove, "_symbolic_zero", lambda diff, budget: None)
+    n = sp.Symbol("n", integer=True, positive=True)
+    assert prove.equal(sp.floor(n / 2) + sp.ceiling(n / 2), n, seed=3).passed
+    assert not prove.equal(n * (n - 1) * (n - 2), 0, seed=3).passed  # zero at 1, 2, 3 only: more are probed
+
+
 def test_equal_on_explicit_matrices():
     a = sp.Matrix([[(x + y) ** 2, 2 * x], [x * y, 1]])
     same = sp.Matrix([[x**2 + 2 * x * y + y**2, x + x], [y * x, sp.sin(x) ** 2 + sp.cos(x) ** 2]])

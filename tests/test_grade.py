@@ -128,6 +128,9 @@ def test_formulas_are_decided_symbolically_or_numerically_and_say_which():
     wrong = grade.grade(a, "1/x", [])
     assert wrong.verdict == "incorrect" and wrong.how.startswith("not equivalent: differs at x =")
     assert grade.grade(a, "2", []).verdict == "incorrect"
+    n = sp.Symbol("n", integer=True, positive=True)  # a count is probed at whole numbers
+    count = grade.grade(Answer("free parameters", n), "n**2", [])
+    assert count.verdict == "incorrect" and count.how.rstrip("0123456789").endswith("differs at n = ")
     z = sp.Symbol("z", real=True)  # not known to be positive: probed on both sides of 0
     slope = Answer("g'", 1 / (1 + sp.Abs(z)) ** 2)
     assert grade.grade(slope, "1/(1+z)**2", []).verdict == "incorrect"

@@ -241,7 +241,7 @@ def _formulas(given: sp.Expr, expected: sp.Expr, allowance: Allowance | None = N
     names = sorted(given.free_symbols | expected.free_symbols, key=str)
     ranges = {s: domain(s) for s in names}
     rng = np.random.default_rng(0)
-    points = np.column_stack([rng.uniform(*ranges[s], size=PROBES) for s in names]) if names else []
+    points = np.column_stack([prove.draw(s, ranges[s], rng, PROBES) for s in names]) if names else []
     f = sp.lambdify(names, given - expected, "numpy")
     scale = sp.lambdify(names, expected, "numpy")
     with np.errstate(all="ignore"):
