@@ -60,6 +60,19 @@ def test_toeplitz_without_wrap_does_not_commute(monkeypatch):
     assert {"a.commute", "setup.matrix", "a.entry.2", "b.family", "b.scipy", "b.random"} <= failed
 
 
+def test_a_commutant_solved_from_half_the_equations_has_too_many_free_parameters(monkeypatch):
+    """Only the first rows of SM = MS solved: more than n free parameters, and no longer the circulants."""
+    def half_solved(n):
+        m = circ._symbols("m", n * n)
+        M, S = sp.Matrix(n, n, m), circ.shift(n)
+        (general,) = sp.linsolve(list((S * M - M * S)[: max(1, n // 2), :]), m)
+        general = sp.Matrix(n, n, list(general))
+        return general, general.free_symbols
+
+    monkeypatch.setattr(circ, "_commutant", half_solved)
+    assert {"b.dimension", "b.family"} <= failed_claims(circ, SMALL)
+
+
 def test_correlation_instead_of_convolution_is_rejected(monkeypatch):
     def correlation(x, w):
         n = len(x)
