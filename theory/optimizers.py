@@ -258,6 +258,7 @@ ZERO_RADIUS = 1e-6  # a measured contraction counted as zero (a derived radius: 
 # does not depend on the start, but a start far from balanced adds a transient to the measured window.
 RATE_START = (1.0, 1.0)
 EQUIV_STEPS = 300  # Rosenbrock steps over which the momentum conventions are run side by side
+ROUND_OFF = 1e-9  # float rounding allowed beside a derived gap, for a measured rate against its limit
 TUNE = 1e-3  # a derived tuning is judged against itself moved by this fraction either way
 GRID_BETA = 0.98  # the largest momentum on the grid that heavy ball's tuning is compared with
 
@@ -1252,8 +1253,9 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     lim_n = numeric((eta, g, eps), limit)(p.eta_rmsprop, slopes, p.eps)
     pd.claim("limit_measured", rf"Measured: at $t = {T}$ the rate has reached the derived limit "
              r"$\eta/(|g|+\epsilon)$, up to the remaining gap "
-             rf"${pd.quote(gap_T, 'gap', '.3g')}$ (plus $10^{{-9}}$).",
-             prove.close_all(rms.rates[-1], lim_n, float(gap_T) + 1e-9, "rate at T against the limit"), aside=True)
+             rf"${pd.quote(gap_T, 'gap', '.3g')}$ (plus ${pd.setting(ROUND_OFF)}$ for rounding).",
+             prove.close_all(rms.rates[-1], lim_n, float(gap_T) + ROUND_OFF, "rate at T against the limit"),
+             aside=True)
     ratio = float(abs(rms.xs[-1, mid] - rms.xs[-2, mid]) / abs(ada.xs[-1, mid] - ada.xs[-2, mid]))
     pd.claim("moving", rf"Measured: at $t = {T}$ RMSProp's step on the ramp is "
              rf"${pd.quote(ratio, 'moving', '.4g')}$ times AdaGrad's, the derived "
@@ -1322,7 +1324,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     ])
     at_lim = {g: slopes}
     sol.answer("RMSProp rate limit", limit, claims=("d.limit_measured",),
-               check=_on_ramp(rms.rates[-1], at_ada, at_lim, float(gap_T) + 1e-9,
+               check=_on_ramp(rms.rates[-1], at_ada, at_lim, float(gap_T) + ROUND_OFF,
                               f"RMSProp's rates at t = {T}"))
     _mistakes(sol, "RMSProp rate limit", _apart_formulas(at_ada, at_lim), [
         ("vanishing-rate", sp.Integer(0), r"RMSProp forgets old gradients at rate $\rho$, so its average of "
