@@ -214,8 +214,10 @@ def test_an_answer_prints_its_label_and_an_order_of_growth_inside_o():
     sol.answer("a.rate at width", 1 / T, check=right, claims=("a.c",), label="rate at width 256")
     sol.answer("a.cost", d * T, check=lambda v: Verdict("numeric", True, ""), claims=("a.c",), big_o=True)
     sol.misconception("a.cost", "one-pass", T, "One pass gives one partial derivative.")
+    sol.answer("(a) count", T, check=right, claims=("a.c",))  # the part written the other common way
     rows = {r["id"]: r for r in latex.answer_rows(sol)}
     assert rows["a.rate at width"]["label"] == "rate at width 256"
+    assert rows["(a) count"]["label"] == "count"  # the table's 3(a) already names the part
     assert rows["a.cost"]["label"] == "cost" and rows["a.cost"]["latex"] == "$O(T d)$"
     assert "$= O(T)$" in latex.verification(sol)
     assert "a.rate at width" in sol.answers  # the id is what an answers file names

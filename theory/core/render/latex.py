@@ -438,7 +438,7 @@ def _answer_name(sol: Solution, id: str) -> str:
     if answer is not None and answer.label:
         return answer_label(answer.label)
     owner = sol.part_of(answer) if answer is not None else None
-    return answer_label(id.removeprefix(owner.label + ".") if owner else id)
+    return answer_label(id.removeprefix(owner.label + ".").removeprefix(f"({owner.label}) ") if owner else id)
 
 
 def _printer(sol: Solution, id: str) -> Callable[[Any], str]:
