@@ -40,6 +40,15 @@ def test_pseudocode_that_drops_a_term_is_wrong_at_the_point(monkeypatch):
     assert {"1.1.at-w1", "1.1.at-w2"} <= failed_claims(am)
 
 
+def test_a_dropped_chain_factor_is_wrong_at_the_default_point(monkeypatch):
+    """d z2 / d z1 without its 2 pi: the point's numbers see it (at a point where cos(2 pi z1) = 0 they would not)."""
+    right = am.local_derivative
+    monkeypatch.setattr(am, "local_derivative",
+                        lambda lines, name, var: right(lines, name, var) / (2 * sp.pi) if name == "z2" else
+                        right(lines, name, var))
+    assert {"1.1.at-w1", "1.1.at-w2", "1.1.finite-differences", "1.1.gradient"} <= failed_claims(am)
+
+
 def test_a_wrong_cost_model_is_rejected(monkeypatch):
     monkeypatch.setattr(am, "reverse_cost", lambda d, t: {"values": d * t, "local derivatives": d * t})
     assert failed_claims(am) == {"1.3.counted"}
