@@ -190,6 +190,7 @@ COINCIDENCES: dict[tuple[str, str, str], tuple[tuple[str, ...], str]] = {
     ("optimizers", "rosen_b", "100"): (("1/100 of the initial loss",), "the loss level of the race"),
     ("optimizers", "kappa", "50"): ((r"over $t\in[50,",), "a tenth of ramp_steps = 500"),
     ("gd_convergence", "t_min", "10"): (("log-uniform in $[0.01, 10]$",), "the simulation's range of steps"),
+    ("autodiff_modes", "point", "0.5"): (("ratios 0.5 to 0.5",), "operations counted over the cost model's"),
     ("multitask", "w", "0.1"): ((r"one gradient step ($\eta = 0.1$)",), "the demonstration's step CLS_STEP"),
 }
 
