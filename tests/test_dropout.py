@@ -67,5 +67,5 @@ def test_grading_accepts_the_answers_and_names_each_misconception():
 
 
 def test_the_right_value_is_no_misconception():
-    names = ("E[R]", "E[R_i R_j], i and j distinct", "lambda", "expected error, random instance")
+    names = ("E[R]", "E[R_i R_j], i and j distinct", "lambda", "expected error, N = K = D = 1")
     assert not right_values_rejected(solved("dropout"), names)

@@ -24,6 +24,7 @@ rho_ = sp.Symbol("rho", positive=True)
 N_, K_, D_ = sp.symbols("N K D", integer=True, positive=True)
 n_, k_, i_ = sp.symbols("n k i", integer=True, positive=True)
 y_, w_, x_, R_ = (sp.IndexedBase(name) for name in "ywxR")
+y1, w1, x1 = sp.symbols("y w x", real=True)  # one point's target, weight and input: the graded form of (b)
 
 
 class _Entry(sp.Indexed):
@@ -223,8 +224,14 @@ def solve(p: Params, ctx: Context) -> Solution:
             rf"expanded exactly over all masks for each of the {len(whole)} sizes $(N, K, D)$ with "
             rf"$N, K, D \le {p.max_size}$ and $NKD \le {MAX_NKD}$, namely "
             + ", ".join(f"${size}$" for size in whole) + ":")
+    enumerated = {}  # the expectation over every mask, computed at each size: the witness of (b)
+
+    def over_masks(N, K, D):
+        enumerated[N, K, D] = Mean(error).subs({N_: N, K_: K, D_: D}).doit()
+        return enumerated[N, K, D]
+
     pb.chain("identity", r"\mathbb{E}[E(\mathbf W)]", whole, sizes=sizes).define(
-        Mean(error), lambda N, K, D: Mean(error).subs({N_: N, K_: K, D_: D}).doit(),
+        Mean(error), over_masks,
     ).step(result, expected, "expectation over all masks, symbolically for each size")
     rng = ctx.rng("instance")
     Y = rng.normal(size=(p.N, p.K))
@@ -233,16 +240,18 @@ def solve(p: Params, ctx: Context) -> Solution:
     claimed = float(expected_error(Y, W, X, p.rho))
     instance = (rf"a random instance ($N={p.N}$, $K={p.K}$, $D={p.D}$, $\rho = {p.rho:g}$, standard normal "
                 r"data and weights)")
-    pb.text(rf"As a number: on {instance}, drawn once, the formula gives the value in the box below.")
+    pb.text(rf"As a number: on {instance}, drawn once, the formula gives "
+            rf"$\mathbb{{E}}[E(\mathbf W)] = {pb.quote(claimed, 'mc')}$.")
     if p.rho in (0, 1):  # every mask is the same: one draw, compared up to rounding
         one = float(sim.sampled_errors(ctx.rng("b.instance"), 1, Y, W, X, p.rho)[0])
         error_check = witness.close(one, rtol=1e-12, what="E(W) for the one possible mask")
         pb.claim("mc", rf"On {instance} every mask is the same, so one sampled $E(\mathbf W)$ is the expectation.",
-                 error_check(claimed), aside=True)
+                 error_check(claimed), value=claimed, aside=True)
     else:
         v_error = ctx.monte_carlo("b.instance", lambda g, n: sim.sampled_errors(g, n, Y, W, X, p.rho), claimed)
         error_check = witness.monte_carlo(v_error, "mean of E(W) over sampled masks")
-        pb.claim("mc", rf"Simulation on {instance}: mean of $E(\mathbf W)$ over sampled masks.", v_error)
+        pb.claim("mc", rf"Simulation on {instance}: mean of $E(\mathbf W)$ over sampled masks.", v_error,
+                 value=claimed)
 
     # (c)
     pc = sol.part("c", "What the second term resembles",
@@ -289,15 +298,18 @@ def solve(p: Params, ctx: Context) -> Solution:
     else:
         pc.text(r"At $\rho = 0$ every input is dropped and the model always predicts 0: no finite $\lambda$ "
                 r"describes that, so there is no penalty weight to give.")
-    sol.answer("expected error, random instance", claimed, check=error_check, claims=("b.mc",))
-    _misconceptions(sol, rho, Y, W, X, claimed)
+    Y1, W1, X1 = _symbolic_instance(1, 1, 1)  # (b) for one point, one output, one input, in plain letters
+    single = enumerated[1, 1, 1].xreplace({Y1[0, 0]: y1, W1[0, 0]: w1, X1[0, 0]: x1})
+    sol.answer("expected error, N = K = D = 1", (y1 - rho_ * w1 * x1) ** 2 + rho_ * (1 - rho_) * w1**2 * x1**2,
+               check=witness.equal(single, "the mean over both masks of (y - wRx)^2"), claims=("b.identity",))
+    _misconceptions(sol, rho)
     return sol
 
 
-def _misconceptions(sol: Solution, rho: sp.Expr, Y: np.ndarray, W: np.ndarray, X: np.ndarray,
-                    claimed: float) -> None:
-    """The usual slips, as formulas in rho, each declared where at the rho in force it gives another value
-    than the right one (elsewhere the checks at that rho could not tell them apart)."""
+def _misconceptions(sol: Solution, rho: sp.Expr) -> None:
+    """The usual slips, as formulas in rho. Those of (a) and (c) are declared where at the rho in force they give
+    another value than the right one (elsewhere the checks at that rho could not tell them apart); those of (b)
+    always, as its witness is exact in rho."""
     if _differs(1 - rho, rho):
         sol.misconception("E[R]", "drop-rate-as-mean", 1 - rho_,
                           r"$\rho$ is the probability that an input is kept ($R = 1$), so $\mathbb{E}[R] = \rho$; "
@@ -322,28 +334,22 @@ def _misconceptions(sol: Solution, rho: sp.Expr, Y: np.ndarray, W: np.ndarray, X
                               r"The penalty grows with the dropout rate: $\lambda = (1-\rho)/\rho$ vanishes "
                               r"without dropout ($\rho = 1$) and grows as $\rho$ falls; $\rho/(1-\rho)$ does "
                               r"the opposite.")
-    first = float(expected_error(Y, W, X, float(rho))) - _variance(W, X, float(rho))
+    spread = rho_ * (1 - rho_) * w1**2 * x1**2
     wrong = {
-        "no-variance-term": (first,
+        "no-variance-term": ((y1 - rho_ * w1 * x1) ** 2,
                              r"$\mathbb{E}[(y - s)^2]$ is not $(y - \mathbb{E}[s])^2$: it also holds "
                              r"$\operatorname{Var}(s)$, the term $\rho(1-\rho)\sum w^2x^2$. Taking "
                              r"$\mathbb{E}[R_iR_j] = \rho^2$ also for $i = j$ loses this regulariser."),
-        "unscaled-prediction": (float(expected_error(Y, W, X, 1.0)) + _variance(W, X, float(rho)),
+        "unscaled-prediction": ((y1 - w1 * x1) ** 2 + spread,
                                 r"Dropout without rescaling shrinks the mean prediction to $\rho\sum wx$, so the "
                                 r"first term is $(y - \rho\sum wx)^2$; leaving $\rho$ out holds only for inverted "
                                 r"dropout (kept inputs scaled by $1/\rho$), not for this model."),
-        "keep-drop-swapped": (float(expected_error(Y, W, X, float(1 - rho))),
+        "keep-drop-swapped": ((y1 - (1 - rho_) * w1 * x1) ** 2 + spread,
                               r"$\rho$ is the probability of keeping an input; $1 - \rho$ in its place gives the "
                               r"error of a model that keeps each input with the dropout rate instead."),
     }
     for id, (value, why) in wrong.items():
-        if _differs(value, claimed):
-            sol.misconception("expected error, random instance", id, value, why)
-
-
-def _variance(W: np.ndarray, X: np.ndarray, rho: float) -> float:
-    """rho(1 - rho) sum_nki w_ki^2 x_ni^2: the second term of (b) on a NumPy instance."""
-    return float(rho * (1 - rho) * np.sum((W**2)[None, :, :] * (X**2)[:, None, :]))
+        sol.misconception("expected error, N = K = D = 1", id, value, why)
 
 
 if __name__ == "__main__":
