@@ -132,7 +132,7 @@ def test_grading_accepts_the_answers_and_names_each_misconception():
 
 
 def test_the_right_value_is_no_misconception():
-    names = ("per-example gradient", "per-example update", "lambda_max", "eta threshold")
+    names = ("per-example gradient", "per-example update", "eta threshold")
     assert not right_values_rejected(solved("linear_neuron"), names)
 
 
