@@ -52,8 +52,8 @@ def _choice(*options: str):
 MAX_ALPHA = 10.0  # (1 + alpha^2) per layer: larger slopes overflow the float32 simulations within a few layers
 MAX_DEPTH = 100  # layers of a trained network
 MAX_WIDTH = 512  # units per trained layer: a 100-layer net's weights stay near 200 MB in each of two workers
-# Per worker: panels x 2 runs x steps x batch x width^2 x (H + 1) x 6 flops; the sheet's experiment is 3.2e12
-# (under a minute, as Kaiming's runs overflow early); a run that never overflows takes about 100 s at this limit.
+# Per worker: panels x 2 runs x steps x batch x width^2 x (H + 1) x 6 flops; the default experiment is 1.6e12
+# (about 25 s, as Kaiming's runs overflow early); a run that never overflows takes about 100 s at this limit.
 MAX_TRAIN_WORK = 35 * 10**11
 MAX_RATIO = 1e60  # largest predicted Var(z^H) / Var(z^1) in the depth test (float32 activations)
 LARGE_GROWTH = 100.0  # Kaiming / derived output variance that the experiment's text calls large
@@ -91,7 +91,7 @@ class Params(Parameters):
     input_dim: int = param(64, "input dimension d_1 of the synthetic data sets", lo=1, hi=1024)
     separation: float = param(2.0, "blobs: half the distance between the class centres", lo=0.0,
                               lo_open=True, hi=32.0)
-    steps: int = param(300, "SGD steps per training run", lo=1, hi=10_000)
+    steps: int = param(150, "SGD steps per training run", lo=1, hi=10_000)
     batch: int = param(64, "mini-batch size (same for both initialisations)", lo=1, hi=4096)
     lrs: tuple = param((0.01, 0.005, 0.0033, 0.0025), "SGD learning rate for each depth",
                        check=numbers("learning rates, one per depth", lo=1e-6, hi=10.0,
