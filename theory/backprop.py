@@ -277,8 +277,8 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"the data point.")
     weights = ", ".join(f"{v:g}" for v in p.w)
     pa.erratum(
-        r"The network diagram is not in the text of the sheet: only "
-        r"$h_1 = \sigma(x_1w_1 + x_2w_2)$ is given, and no weight values.",
+        r"compute $\partial L/\partial w_1$ for the network of its diagram, which is missing from its text: "
+        r"only $h_1 = \sigma(x_1w_1 + x_2w_2)$ is given, and no weight values.",
         r"Without the figure $\partial L/\partial w_1$ is not determined. We assume the usual "
         r"wiring of this exercise, $h_2 = \sigma(x_3w_3 + x_4w_4)$ and "
         r"$\hat y = \sigma(w_5h_1 + w_6h_2)$, "

@@ -428,7 +428,7 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
     pieces_txt = "; ".join(f"piece {i + 1}: {_vertices_text(poly)}"
                            for i, poly in enumerate(p.polygons))
     pa.erratum(
-        "map (a) is an image that is missing from the sheet's text.",
+        "design a system for map (a), which it shows only as an image, missing from its text.",
         "any map whose dangerous area is a union of convex polygons is solved by the construction "
         "below (every polygon with straight edges splits into triangles, so this covers every "
         "straight-edged map).",
@@ -529,7 +529,7 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
     shapes += [rf"ring centre $({_tex(cx)}, {_tex(cy)})$, radii ${_tex(ri)}$ to ${_tex(ro)}$"
                for cx, cy, ri, ro in p.rings]
     pb.erratum(
-        "map (b) is an image that is missing from the sheet's text.",
+        "design a system for map (b), which it shows only as an image, missing from its text.",
         "any map whose dangerous area is a union of discs and rings (annuli) is solved by the "
         "construction below.",
         "the dangerous area is the union of: " + "; ".join(shapes) + r". Give the real map in "
