@@ -348,7 +348,7 @@ def _at_random_points(
 
 def draw(s: sp.Symbol, bounds: tuple[float, float], rng: np.random.Generator, size: int) -> np.ndarray:
     """`size` random values of `s` within `bounds`; whole numbers for an integer symbol, at least 12 of them
-    (an identity true only for whole n, such as (-1)^(2n) = 1, is not refuted at n = 1.95)."""
+    (an identity true only for whole n, such as floor(n/2) + ceil(n/2) = n, is not refuted at n = 1.95)."""
     lo, hi = bounds
     if s.is_integer:
         first = math.ceil(lo)
