@@ -91,3 +91,10 @@ def test_check_exits_1_when_a_claim_of_any_named_topic_fails(monkeypatch, capsys
     monkeypatch.setattr(Solution, "claims", claims)
     assert cli.main(["check", "lr_divergence", "perceptrons", "--no-mc"]) == 1
     assert "planted" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("topic", ["optimizers", "dropout", "lr_divergence", "gd_convergence"])
+def test_help_prints_each_parameters_meaning_as_text_not_tex(topic):
+    """A meaning the PDF typesets as mathematics ($v \\leftarrow \\beta v - \\eta g$) reads as text in --help."""
+    r = run(f"theory.{topic}", "--help")
+    assert r.returncode == 0 and "$" not in r.stdout and "\\" not in r.stdout, r.stdout

@@ -76,7 +76,7 @@ def _keep_probability(rho: float) -> str | None:
 
 @dataclass(frozen=True)
 class Params(Parameters):
-    rho: float = param(0.8, "probability that an input is kept, R ~ Bernoulli(rho)", lo=0.0, hi=1.0,
+    rho: float = param(0.8, r"probability that an input is kept, $R \sim \mathrm{Bernoulli}(\rho)$", lo=0.0, hi=1.0,
                        check=_keep_probability)
     N: int = param(3, "data points in the random instance simulated", lo=1, hi=4)
     K: int = param(2, "outputs in the random instance simulated", lo=1, hi=4)

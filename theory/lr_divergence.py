@@ -65,7 +65,7 @@ def _check_start(F: sp.Expr, x0: sp.Expr) -> None:
 
 @dataclass(frozen=True)
 class Params(Parameters):
-    a: float = param(2.0, "curvature of E = a w^2/2 + b w + c", lo=0.01, hi=100.0)
+    a: float = param(2.0, "curvature of $E = aw^2/2 + bw + c$", lo=0.01, hi=100.0)
     b: float = param(-1.0, "linear coefficient of E", lo=-100.0, hi=100.0)
     c: float = param(0.5, "constant of E", lo=-100.0, hi=100.0)
     w0: float = param(3.0, "starting point of gradient descent", lo=-100.0, hi=100.0)

@@ -120,9 +120,11 @@ class Params(Parameters):
     rosen_steps: int = param(1500, "iterations on Rosenbrock", lo=1500, hi=3000)
     eta_rosen: float = param(1e-3, "GD and momentum step size on Rosenbrock", lo=ROSEN_ETA_B[0] / 150,
                              hi=ROSEN_ETA_B[1] / 50)
-    momentum: str = param("classical", "momentum convention: classical (v <- beta v - eta g, x <- x + v), "
-                          "pytorch (v <- beta v + (1-d) g, x <- x - eta v) or ema (v <- beta v + (1-beta) g, "
-                          "x <- x - eta v)", check=_choice(*MOMENTUM))
+    momentum: str = param("classical", r"momentum convention: classical ($v \leftarrow \beta v - \eta g$, "
+                          r"$x \leftarrow x + v$), pytorch ($v \leftarrow \beta v + (1-d)g$, "
+                          r"$x \leftarrow x - \eta v$) or ema ($v \leftarrow \beta v + (1-\beta)g$, "
+                          r"$x \leftarrow x - \eta v$)",
+                          check=_choice(*MOMENTUM))
     dampening: float = param(0.0, "PyTorch's dampening d (momentum=pytorch only)", lo=0.0, hi=0.9)
     nesterov: str = param("lookahead", "Nesterov form: lookahead (gradient at the look-ahead point) or "
                           "pytorch (gradient at x, step along the next velocity, PyTorch's nesterov=True)",

@@ -14,7 +14,7 @@ _SYMBOLS = {
     r"\to": "→", r"\in": "∈", r"\mid": "|", r"\ldots": "...", r"\dots": "...",
     r"\bmod": "mod", r"\pmod": "mod", r"\mapsto": "↦", r"\Leftarrow": "⇐", r"\Rightarrow": "⇒",
     r"\Leftrightarrow": "⇔", r"\langle": "⟨", r"\rangle": "⟩", r"\pi": "π", r"\omega": "ω",
-    r"\nu": "ν", r"\xi": "ξ", r"\psi": "ψ", r"\chi": "χ",
+    r"\nu": "ν", r"\xi": "ξ", r"\psi": "ψ", r"\chi": "χ", r"\sim": "∼",
     r"\zeta": "ζ", r"\Omega": "Ω", r"\Phi": "Φ", r"\Pi": "Π", r"\Lambda": "Λ", r"\Gamma": "Γ",
     r"\varphi": "φ", r"\leftarrow": "←", r"\rightarrow": "→", r"\propto": "∝", r"\mathbb{R}": "ℝ",
     r"\mathbb R": "ℝ", r"\pm": "±", r"\square": "□", r"\star": "*", r"\surd": "√",
