@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
 
 from checks import multitask as sim
 from theory.autodiff import Graph, Tape, tables
@@ -27,7 +26,7 @@ from theory.autodiff.ops import explicit, sigmoid
 from theory.core import expr, logbase, prove, witness
 from theory.core.context import Context
 from theory.core.errors import BadInput
-from theory.core.latexread import Notation
+from theory.core.latexread import Notation, Printer
 from theory.core.params import Parameters, numbers, param
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
@@ -270,8 +269,9 @@ def exactly(ch, tex: str, value: sp.Expr) -> None:
         ch.step(rf"{tex} \approx {shown}", value, "exactly")
 
 
-class _Tex(LatexPrinter):
-    """SymPy's LaTeX with ln for log, and a function's power as (tanh x)^2, which the display reader reads."""
+class _Tex(Printer):
+    """The notation's LaTeX (a sum opens with a positive term: y_1 - t_1) with ln for log, and a function's
+    power as (tanh x)^2, which the display reader reads."""
 
     def __init__(self, settings: dict | None = None):
         super().__init__({"ln_notation": True, **(settings or {})})
@@ -727,7 +727,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     base_f = logbase.number(b)
     loss = loss_value(y1, y2, t1, t2, sign, b)
     loss_shown = loss_value(env["y1"], env["y2"], t1, t2, sign, b)
-    ch = pc.chain("loss", "l", aside=True).define(
+    ch = pc.chain("loss", "l").define(
         loss_tex(sign, b, *LOSS_TEX),
         formulas[p.cls_sign]["l"].subs(at),
         f"the {p.cls_sign} sign",
@@ -765,7 +765,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     g_exact = {conv: explicit(hand[conv]["w1"].xreplace(at_n)) for conv in hand}
     sympy_at = sp.diff(formulas[p.cls_sign]["l"], w1).subs(at)
     g_hand = g_exact[p.cls_sign]
-    ch = pc.chain("dw1", r"\frac{\partial l}{\partial w_1}", aside=True).define(
+    ch = pc.chain("dw1", r"\frac{\partial l}{\partial w_1}").define(
         _tex(hand[p.cls_sign]["w1"]), g_hand, "the formula of (b)",
     ).step(
         _shown(hand[p.cls_sign]["w1"], vals),

@@ -89,7 +89,7 @@ class Notation:
         names.update(self.printing.get("symbol_names", {}))  # a notation's own spellings come on top
         if _is_logistic(self.functions.get("sigma")) and isinstance(value, (sp.Basic, sp.MatrixBase)):
             value = value.replace(_logistic_of, lambda e: _SIGMA(_logistic_of(e)))
-        return _Printer({**self.printing, "symbol_names": names}).doprint(value)
+        return Printer({**self.printing, "symbol_names": names}).doprint(value)
 
     def with_symbols(self, symbols: Mapping[str, sp.Basic]) -> Notation:
         return Notation({**symbols, **self.names}, self.functions, self.sums, self.indexed, self.printing)
@@ -107,7 +107,7 @@ class Notation:
                         self.printing)
 
 
-class _Printer(LatexPrinter):
+class Printer(LatexPrinter):
     """SymPy's LaTeX, except that a sum does not open with a minus sign when one of its terms is positive:
     w - eta g, y - t and 1 - x, as a person writes them, not -eta g + w, -t + y and -x + 1."""
 
