@@ -379,8 +379,8 @@ def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
     pa = sol.part("a", "The outputs", r"Write $y_1$ and $y_2$ in terms of $x$ and $\mathbf w$.")
     if p.wiring == WIRING:
         pa.erratum(
-            r"the network is shown in a figure that is not in the text of the sheet; only the "
-            r"input $x$, three weights $\mathbf w = [w_1, w_2, w_3]$, the sigmoid $\sigma$ and a "
+            r"write $y_1$ and $y_2$ for the network of its figure, which is missing from its text; only "
+            r"the input $x$, three weights $\mathbf w = [w_1, w_2, w_3]$, the sigmoid $\sigma$ and a "
             r"shared hidden layer are mentioned.",
             r"the outputs depend on the wiring. We assume the smallest network that fits: one "
             r"shared hidden unit $h = \sigma(w_1x)$, a linear regression head $y_1 = w_2h$ (a "
