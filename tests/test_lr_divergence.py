@@ -7,6 +7,7 @@ import sympy as sp
 
 from tests.conftest import failed_claims, solved
 from theory import lr_divergence as lr
+from theory.core.cli import solve_topic
 from theory.core.errors import BadInput
 
 
@@ -35,6 +36,15 @@ def test_extreme_quadratics_and_rates_hold():
     assert not failed_claims(lr, {"a": "0.01", "b": "100", "c": "-100", "w0": "100", "steps": "52",
                                   "multipliers": "(0.001, 1.0001, 1.999, 2.0, 10.0)"})
     assert not failed_claims(lr, {"a": "100", "b": "1", "w0": "0.0101", "steps": "200"})
+
+
+def test_at_unit_curvature_a_slip_equal_to_the_answer_is_not_declared():
+    """At a = 1, a is 1/a and 2a is 2/a; at b = 0, b/a is -b/a: those slips are the right values there."""
+    sol = solve_topic(lr, {"a": "1", "b": "0"})
+    assert not {cid for cid, _, v in sol.claims() if not v.passed}
+    ids = {m.id for m in sol.misconceptions}
+    assert not {"second-derivative-as-rate", "rate-at-curvature", "dropped-minus"} & ids
+    assert {"threshold-as-optimum", "optimum-as-threshold"} <= ids
 
 
 @pytest.mark.parametrize("start_b", ["0.001", "1000"])

@@ -243,23 +243,30 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("w_star", wstar, claims=("a.lands",), check=witness.at(num, _stationary(f_num)))
     sol.answer("divergence threshold", 2 * optimal_rate(a_), claims=("c.threshold",),
                check=witness.at(num, _threshold(f_num, p.w0, w_star)))
-    sol.misconception("eta_opt", "second-derivative-as-rate", a_,
-                      r"The optimal rate is the inverse of the curvature, $\eta_{\mathrm{opt}} = 1/E'' = 1/a$, "
-                      r"not $E''$ itself (as the sheet says): a steeper parabola needs a shorter step, and "
-                      r"$\eta = a$ overshoots the minimum unless $a = 1$.")
-    sol.misconception("eta_opt", "threshold-as-optimum", 2 / a_,
-                      r"$2/a$ is where gradient descent stops converging, not the best rate: at $\eta = 2/a$ "
-                      r"each step jumps to the mirror image of $w_t$ across $w^*$ and never gets closer.")
-    if num[b_]:  # with b = 0 the sign has nothing to flip
-        sol.misconception("w_star", "dropped-minus", b_ / a_,
-                          r"Setting $E'(w) = aw + b$ to zero gives $w^* = -b/a$; losing the minus sign puts "
-                          r"the answer on the wrong side of the origin.")
-    sol.misconception("divergence threshold", "optimum-as-threshold", 1 / a_,
-                      r"Between $\eta_{\mathrm{opt}}$ and $2\eta_{\mathrm{opt}}$ the error is multiplied by "
-                      r"$1 - \eta a \in (-1, 0)$: the iterates oscillate but converge (part (d)). Divergence "
-                      r"starts at $2\eta_{\mathrm{opt}} = 2/a$.")
-    sol.misconception("divergence threshold", "rate-at-curvature", 2 * a_,
-                      r"The threshold is $2/E'' = 2/a$, twice the inverse curvature, not twice the curvature.")
+
+    def slip(answer: str, id: str, value: sp.Expr, why: str) -> None:
+        """A common mistake, declared where at the parameters in force it is more than 1% from the right value:
+        at a = 1, a is 1/a; at b = 0, b/a is -b/a (the checks there cannot tell them apart)."""
+        right, wrong = (float(v.subs(num)) for v in (sol.results[answer].value, value))
+        if abs(wrong - right) > 0.01 * abs(right):
+            sol.misconception(answer, id, value, why)
+
+    slip("eta_opt", "second-derivative-as-rate", a_,
+         r"The optimal rate is the inverse of the curvature, $\eta_{\mathrm{opt}} = 1/E'' = 1/a$, "
+         r"not $E''$ itself (as the sheet says): a steeper parabola needs a shorter step, and "
+         r"$\eta = a$ overshoots the minimum unless $a = 1$.")
+    slip("eta_opt", "threshold-as-optimum", 2 / a_,
+         r"$2/a$ is where gradient descent stops converging, not the best rate: at $\eta = 2/a$ "
+         r"each step jumps to the mirror image of $w_t$ across $w^*$ and never gets closer.")
+    slip("w_star", "dropped-minus", b_ / a_,
+         r"Setting $E'(w) = aw + b$ to zero gives $w^* = -b/a$; losing the minus sign puts "
+         r"the answer on the wrong side of the origin.")
+    slip("divergence threshold", "optimum-as-threshold", 1 / a_,
+         r"Between $\eta_{\mathrm{opt}}$ and $2\eta_{\mathrm{opt}}$ the error is multiplied by "
+         r"$1 - \eta a \in (-1, 0)$: the iterates oscillate but converge (part (d)). Divergence "
+         r"starts at $2\eta_{\mathrm{opt}} = 2/a$.")
+    slip("divergence threshold", "rate-at-curvature", 2 * a_,
+         r"The threshold is $2/E'' = 2/a$, twice the inverse curvature, not twice the curvature.")
     # (b) is a design: any function whose best single step from w_0 is not 1/F''(w_0) answers it
     sol.answer("counterexample", function_of_w(p.E), claims=("b.not-newton", "b.line-search"),
                check=_not_newton(exact_decimal(p.start_b)), any_passing=True)
