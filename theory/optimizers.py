@@ -1253,11 +1253,11 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
              rf"is ${pd.quote(gap_T, 'gap', '.3g')}$.",
              prove.holds((gap - excess).subs(rho**t, 1 - 1 / (1 + w)**2) >= 0), value=gap_T, aside=True)
     lim_n = numeric((eta, g, eps), limit)(p.eta_rmsprop, slopes, p.eps)
+    allowed = float(gap_T) + ROUND_OFF  # the rates at T against the limit, relative
     pd.claim("limit_measured", rf"Measured: at $t = {T}$ the rate has reached the derived limit "
              r"$\eta/(|g|+\epsilon)$, up to the remaining gap "
              rf"${pd.quote(gap_T, 'gap', '.3g')}$ (plus ${pd.setting(ROUND_OFF)}$ for rounding).",
-             prove.close_all(rms.rates[-1], lim_n, float(gap_T) + ROUND_OFF, "rate at T against the limit"),
-             aside=True)
+             prove.close_all(rms.rates[-1], lim_n, allowed, "rate at T against the limit"), aside=True)
     ratio = float(abs(rms.xs[-1, mid] - rms.xs[-2, mid]) / abs(ada.xs[-1, mid] - ada.xs[-2, mid]))
     pd.claim("moving", rf"Measured: at $t = {T}$ RMSProp's step on the ramp is "
              rf"${pd.quote(ratio, 'moving', '.4g')}$ times AdaGrad's, the derived "
@@ -1326,8 +1326,7 @@ def _adaptive(sol: Solution, p: Params, r: _Runs) -> None:
     ])
     at_lim = {g: slopes}
     sol.answer("RMSProp rate limit", limit, claims=("d.limit_measured",),
-               check=_on_ramp(rms.rates[-1], at_ada, at_lim, float(gap_T) + ROUND_OFF,
-                              f"RMSProp's rates at t = {T}"))
+               check=_on_ramp(rms.rates[-1], at_ada, at_lim, allowed, f"RMSProp's rates at t = {T}"))
     _mistakes(sol, "RMSProp rate limit", _apart_formulas(at_ada, at_lim), [
         ("vanishing-rate", sp.Integer(0), r"RMSProp forgets old gradients at rate $\rho$, so its average of "
          r"squares tends to $g^2$ and stays bounded: the rate settles at $\eta/(|g|+\epsilon)$ instead of decaying "
