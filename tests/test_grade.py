@@ -44,15 +44,16 @@ def backprop(value, **params) -> dict:
 
 
 def dl_dw1(**params) -> float:
-    """The checked dL/dw1 of the backprop topic at these weights."""
+    """The checked dL/dw1 of the backprop topic at these weights (the defaults: the solve every test shares)."""
     from theory.core.cli import solve_topic
 
-    return float(solve_topic(registry.load_topic("backprop"), {k: str(v) for k, v in params.items()})
-                 .results["dL/dw1"].value)
+    sol = solve_topic(registry.load_topic("backprop"), {k: str(v) for k, v in params.items()}) if params else (
+        solved("backprop"))
+    return float(sol.results["dL/dw1"].value)
 
 
 def test_right_answers_in_any_equivalent_form_are_correct(tmp_path):
-    number = float(solved("backprop").results["dL/dw1"].value)
+    number = dl_dw1()
     path = answers_file(tmp_path, lr("eta_opt", "1/a"), lr("eta_opt", "2/(2*a)"), backprop(number * 1.0003),
                         lr("divergence threshold", "2/a"), lr("w_star", "-b/a"), sheet="iust-dl-hw1")
     r = run(str(path), "--json")
