@@ -98,3 +98,9 @@ def test_help_prints_each_parameters_meaning_as_text_not_tex(topic):
     """A meaning the PDF typesets as mathematics ($v \\leftarrow \\beta v - \\eta g$) reads as text in --help."""
     r = run(f"theory.{topic}", "--help")
     assert r.returncode == 0 and "$" not in r.stdout and "\\" not in r.stdout, r.stdout
+
+
+def test_an_out_of_range_parameter_names_its_meaning_as_text():
+    r = run("theory.lr_divergence", "--param", "a=1e308")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "(curvature of E = aw^2/2 + bw + c)" in r.stderr and "$" not in r.stderr

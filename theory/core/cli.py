@@ -78,13 +78,12 @@ def topic_main(module: ModuleType, argv: Sequence[str] | None = None) -> int:
     def run() -> int:
         from theory.core import params
         from theory.core.render import jsonview, latex, text
-        from theory.core.render.plain import plain
 
         parser = _Parser(prog=f"python -m theory.{module.TOPIC}",
                          description=(module.__doc__ or "").strip().splitlines()[0])
         parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                             help="override a parameter (repeatable): "
-                            + "; ".join(f"{n}={d!r} {plain(doc)}" for n, d, doc in params.describe(module.Params)))
+                            + "; ".join(f"{n}={d!r} {doc}" for n, d, doc in params.describe(module.Params)))
         out = parser.add_mutually_exclusive_group()
         out.add_argument("--json", action="store_true", help="print the solution as JSON")
         out.add_argument("--latex", action="store_true", help="print the solution as a LaTeX fragment")

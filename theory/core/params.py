@@ -28,6 +28,7 @@ from typing import Any
 import sympy as sp
 
 from theory.core.errors import BadInput
+from theory.core.render.plain import plain
 
 MAX_TEXT = 2000  # characters of a text parameter (expressions are read by theory.core.expr)
 MAX_ITEMS = 64  # entries of a list parameter, at each level
@@ -133,9 +134,9 @@ def _validate(owner: str, f: dataclasses.Field, value: Any) -> None:
             raise BadInput(f"parameter {f.name} must be a finite number, got {value}")
         lo, hi = m.get("lo"), m.get("hi")
         if lo is not None and (value < lo or (m["lo_open"] and value == lo)):
-            raise BadInput(f"parameter {f.name} = {value} is out of range: {_range(m)} ({m['doc']})")
+            raise BadInput(f"parameter {f.name} = {value} is out of range: {_range(m)} ({plain(m['doc'])})")
         if hi is not None and (value > hi or (m["hi_open"] and value == hi)):
-            raise BadInput(f"parameter {f.name} = {value} is out of range: {_range(m)} ({m['doc']})")
+            raise BadInput(f"parameter {f.name} = {value} is out of range: {_range(m)} ({plain(m['doc'])})")
     check = m.get("check")
     if check is not None:
         problem = check(value)
@@ -241,5 +242,6 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 
 
 def describe(cls: type) -> list[tuple[str, Any, str]]:
-    """(name, default, meaning) for each parameter, for help text and the PDF."""
-    return [(f.name, f.default, f.metadata.get("doc", "")) for f in dataclasses.fields(cls)]
+    """(name, default, meaning) for each parameter, for help text: a meaning's mathematics as plain text (the PDF
+    typesets the field's own doc)."""
+    return [(f.name, f.default, plain(f.metadata.get("doc", ""))) for f in dataclasses.fields(cls)]
