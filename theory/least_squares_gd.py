@@ -30,6 +30,8 @@ TOPIC = "least_squares_gd"
 N_, D_ = sp.symbols("N D", positive=True, integer=True)
 alpha_, lam_ = sp.symbols("alpha lambda", positive=True)
 lam_max_ = sp.Symbol(r"\lambda_{\max}", positive=True)  # the largest eigenvalue of X^T X
+# the answers' symbols, as a student types them: the extreme eigenvalues and the trace of X^T X
+lam_hi, lam_lo, trace_ = sp.symbols("lambda_max lambda_min trace", positive=True)
 t_ = sp.Symbol("t")  # stands for the iteration matrix A in polynomial identities
 j_ = sp.Symbol("j", integer=True, nonnegative=True)
 k_ = sp.Symbol("k", integer=True, nonnegative=True)
@@ -209,7 +211,8 @@ def notation(dL: sp.MatrixExpr) -> Notation:
         "I": sp.Identity(D_),
         **{rf"\nabla_w\mathcal{{L}}({sp.latex(v)})": dL.xreplace({wm: v}) for v in (w0m, w1m)},
         r"\lambda_{\max}(X^\top X)": lam_max_,
-    }, printing={"symbol_names": {lam_: r"\lambda_{\max}"}})
+    }, printing={"symbol_names": {lam_hi: r"\lambda_{\max}", lam_lo: r"\lambda_{\min}",
+                                  trace_: r"\operatorname{tr}(X^\top X)"}})
 
 
 def solve(p: Params, ctx: Context) -> Solution:
@@ -498,24 +501,25 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
               r"for step sizes below, near and beyond the stability limit.",
               lambda path: _plot(path, X, y, w0, wstar, limit, p, rho), aside=True)
     threshold = _threshold(X, y, w0, lam, p.N, p.edge)
-    sol.answer("stability limit", stable_limit(lam_, N_), claims=("d.rate-inside", "d.rate-outside"),
-               check=witness.at({lam_: sp.Float(lam[-1], 17), N_: p.N}, threshold))
-    sol.answer("stability limit (random data)", limit, claims=("d.rate-inside", "d.rate-outside"), check=threshold)
-    sol.misconception("stability limit", "missing-N", 2 / lam_,
+    at_data = {lam_hi: sp.Float(lam[-1], 17), lam_lo: sp.Float(lam[0], 17), trace_: sp.Float(np.sum(lam), 17),
+               N_: p.N}
+    sol.answer("stability limit", stable_limit(lam_hi, N_), claims=("d.rate-inside", "d.rate-outside"),
+               check=witness.at(at_data, threshold))
+    sol.misconception("stability limit", "missing-N", 2 / lam_hi,
                       r"The loss carries $\frac{1}{2N}$, so its gradient is $\frac{1}{N}X^\top(Xw - y)$ and the "
                       r"iteration matrix $I - \frac{\alpha}{N}X^\top X$; its eigenvalues $1 - \alpha\lambda_i/N$ "
                       r"stay in $(-1, 1)$ up to $\alpha = 2N/\lambda_{\max}$. Without the $N$ the limit is $N$ "
                       r"times too small.")
-    sol.misconception("stability limit", "monotone-limit", N_ / lam_,
+    sol.misconception("stability limit", "monotone-limit", N_ / lam_hi,
                       r"This is where the top direction stops converging monotonically and starts to zig-zag; "
                       r"GD still converges while $|1 - \alpha\lambda_{\max}/N| < 1$, i.e. up to "
                       r"$\alpha = 2N/\lambda_{\max}$.")
-    if lam[-1] - lam[0] > 0.02 * lam[-1]:
-        sol.misconception("stability limit (random data)", "smallest-eigenvalue", 2 * p.N / float(lam[0]),
+    if lam[-1] - lam[0] > 0.02 * lam[-1]:  # on data this spread out the runs can tell the two limits apart
+        sol.misconception("stability limit", "smallest-eigenvalue", stable_limit(lam_lo, N_),
                           r"Every direction must contract, and the largest eigenvalue of $X^\top X$ is the first "
                           r"to overshoot: the limit is $2N/\lambda_{\max}$. A step of $2N/\lambda_{\min}$ lets the "
                           r"steepest direction diverge.")
-    sol.misconception("stability limit (random data)", "trace-for-max", 2 * p.N / float(np.sum(lam)),
+    sol.misconception("stability limit", "trace-for-max", stable_limit(trace_, N_),
                       r"A step below $2N/\operatorname{tr}(X^\top X)$ is safe, since the trace exceeds "
                       r"$\lambda_{\max}$, but that is not the limit: GD converges up to $2N/\lambda_{\max}$, the "
                       r"largest eigenvalue alone.")

@@ -214,7 +214,6 @@ def _parameters(sol: Solution, p: Params, ctx: Context) -> None:
     pa.claim("example", rf"Arrays of the worked example's shapes ($D={p.D}$, $M={p.M}$, $K={p.K}$; views "
              rf"of one zero, so any size is free) hold ${_fmt(P_ex)}$ entries.", counted_ex(P_ex), aside=True)
     sol.answer("parameters", P_sym, check=counted, claims=("1a.random",))
-    sol.answer("parameters (example)", P_ex, check=counted_ex, claims=("1a.example",), rtol=0.0)
     no_bias, softmax_layer = D_ * M_ + M_ * K_, P_sym + (K_ + 1) * K_
     forgot = (r"A bias is learned too: one per hidden unit and one per output unit, $M + K$ of them beside "
               r"the $DM + MK$ weights, so the count is $(D+1)M + (M+1)K$.")
@@ -222,9 +221,6 @@ def _parameters(sol: Solution, p: Params, ctx: Context) -> None:
              r"or biases of its own, so it adds nothing to $(D+1)M + (M+1)K$.")
     sol.misconception("parameters", "forgotten-biases", no_bias, forgot)
     sol.misconception("parameters", "softmax-as-layer", softmax_layer, layer)
-    example = {D_: p.D, M_: p.M, K_: p.K}
-    sol.misconception("parameters (example)", "forgotten-biases-example", no_bias.subs(example), forgot)
-    sol.misconception("parameters (example)", "softmax-as-layer-example", softmax_layer.subs(example), layer)
 
 
 def _operations(sol: Solution, p: Params, ctx: Context) -> None:
