@@ -377,3 +377,10 @@ def test_sympy_remembers_a_whole_solve_unless_asked():
                                          env={**env, **extra}, timeout=120).stdout.strip()
     assert run() == "100000"
     assert run(SYMPY_CACHE_SIZE="1000") == "1000"
+
+
+def test_a_rejected_array_says_how_many_entries_are_outside_not_that_they_are_within():
+    v = prove.close_all([1.0, 2.0, 9.0, float("nan")], [1.0, 2.0, 3.0, 4.0], rtol=1e-6, what="table")
+    assert not v.passed and "2 of 4 entries outside relative tolerance 1e-06" in v.detail
+    assert "within" not in v.detail and "worst entry [3]: measured nan" in v.detail
+    assert "4 entries within" in prove.close_all([1.0] * 4, [1.0] * 4, rtol=1e-6, what="table").detail

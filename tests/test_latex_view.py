@@ -57,7 +57,7 @@ def test_blocks_marked_aside_are_in_the_appendix_and_linked_from_the_body():
     from theory.core.verdict import Verdict
 
     x = sp.Symbol("x")
-    sol = Solution("t", "T", "s", None)
+    sol = Solution("t", "T", "s", registry.load_topic("lr_divergence").Params())
     part = sol.part("a", "A", "q")
     part.chain("main", "f").define("x^2", x**2).step(r"x \cdot x", x * x, "algebra")
     part.chain("extra", "g", aside=True).define("2x", 2 * x).step("x + x", 2 * x, "algebra")
@@ -77,7 +77,7 @@ def _chain_solution(steps: int):
     from theory.core.solution import Solution
 
     x = sp.Symbol("x")
-    sol = Solution("t", "T", "s", None)
+    sol = Solution("t", "T", "s", registry.load_topic("lr_divergence").Params())
     chain = sol.part("a", "A", "q").chain("long", "f").define("x^2", x**2)
     for i in range(steps):
         chain.step(r"x \cdot x", x * x, f"reason{chr(65 + i)}")
@@ -157,7 +157,7 @@ def test_cross_checks_are_counted_by_method_and_a_failed_one_is_named():
     from theory.core.solution import Solution
     from theory.core.verdict import Verdict
 
-    sol = Solution("t", "T", "s", None)
+    sol = Solution("t", "T", "s", registry.load_topic("lr_divergence").Params())
     part = sol.part("a", "A", "q")
     for i in range(3):
         part.claim(f"run{i}", "An experiment.", Verdict("numeric", True, "measured"), aside=True)
@@ -207,7 +207,7 @@ def test_an_answer_prints_its_label_and_an_order_of_growth_inside_o():
     from theory.core.verdict import Verdict
 
     d, T = sp.symbols("d T", positive=True)
-    sol = Solution("t", "T", "s", None)
+    sol = Solution("t", "T", "s", registry.load_topic("lr_divergence").Params())
     part = sol.part("a", "A", "q")
     part.claim("c", "Checked.", Verdict("numeric", True, "measured"))
     right = lambda v: Verdict("numeric", sp.simplify(sp.sympify(v) - 1 / T) == 0, "")  # noqa: E731
@@ -221,3 +221,42 @@ def test_an_answer_prints_its_label_and_an_order_of_growth_inside_o():
     assert rows["a.cost"]["label"] == "cost" and rows["a.cost"]["latex"] == "$O(T d)$"
     assert "$= O(T)$" in latex.verification(sol)
     assert "a.rate at width" in sol.answers  # the id is what an answers file names
+
+
+def test_a_departure_from_the_sheet_is_not_called_an_erratum():
+    """A choice the solution makes (the sheet is not wrong) has its own box, its own words and its own row."""
+    from theory.core.render import markdown, text
+    from theory.core.solution import Solution
+
+    sol = Solution("t", "T", "s", registry.load_topic("lr_divergence").Params())
+    part = sol.part("a", "A", "Q?")
+    part.erratum("a typo.", "the right word.")
+    part.departure("real images.", "synthetic ones.", "dataset = blobs")
+    body = latex.render(sol, number="1")
+    assert r"\erratum[err:1-1]{a typo.}" in body and r"\departure[err:1-2]{real images.}" in body
+    rows = latex.errata_rows(sol, "1")
+    assert [r["departure"] for r in rows] == [False, True]
+    shown = "\n".join(text.render(sol).splitlines())
+    assert "ERRATUM  the sheet says: a typo." in shown and "DEPARTURE FROM THE SHEET  the sheet asks: real" in shown
+    assert "here instead: synthetic ones." in shown and "Correct" not in markdown.render(sol).split("Departure")[1]
+    preamble = (registry.SHEETS_DIR / "preamble.tex").read_text()
+    assert r"\newcommand{\departure}" in preamble
+
+
+def test_an_answer_after_an_assumption_is_marked_as_resting_on_it():
+    """The key marks the answers of a part with an assumed box, and of the parts after it; not those before."""
+    from theory.core import witness
+    from theory.core.assemble import Rendered, _answers
+    from theory.core.solution import Solution
+
+    sol = Solution("t", "T", "s", registry.load_topic("lr_divergence").Params())
+    check = witness.close(1.0, rtol=0.0, what="one")
+    parts = [sol.part(x, x.upper(), "Q?") for x in "abc"]
+    parts[0].erratum("a typo.", "the word.")  # a correction alone assumes nothing
+    parts[1].erratum("no figure.", "any figure works.", "the usual figure")
+    for x in "abc":
+        sol.answer(f"one of {x}", 1.0, check=check, claims=(f"{x}.claim",))  # its part: that of its claim
+    rows = latex.answer_rows(sol, "2")
+    assert [r["assumes"] for r in rows] == ["", "err:2-2", "err:2-2"]
+    key = _answers([Rendered("2", "t", "T", "", (), tuple(rows))])
+    assert key.count(r"\textsuperscript{\dag}") == 3 and r"\hyperref[err:2-2]" in key  # two marks and the note

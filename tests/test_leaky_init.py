@@ -203,6 +203,7 @@ def test_default_trains_on_the_real_digits_0_and_1():
     sol = solve_topic(li, {})
     part = next(pt for pt in sol.parts if pt.label == "2")
     erratum = next(b for b in part.blocks if type(b).__name__ == "Erratum" and "MNIST" in b.sheet_says)
+    assert erratum.departure  # the sheet is not wrong to ask for MNIST: this solution chose otherwise
     counts = (f"({len(target)} images, {np.sum(target == 0)} of digit 0 with label $-1$ and "
               f"{np.sum(target == 1)} of digit 1 with label $+1$")
     assert "texttt{digits}" in erratum.parameter and counts in erratum.parameter

@@ -389,7 +389,7 @@ def _part1(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
     taken = np.einsum("ki,ki->k", inst["w_t"] - found[:, 0, :], inst["g"]) / np.einsum("ki,ki->k", inst["g"], inst["g"])
     sol.answer("eta(lambda)", eta_from_lambda(lam_), claims=("1.scipy",),
                check=witness.formula_on((lam_,), (inst["lam"],), taken, rtol=1e-5,
-                                 what="step eta that the BFGS minimiser took along -g"))
+                                 what=r"step $\eta$ that the BFGS minimiser took along $-g$"))
     sol.misconception("proximal minimiser", "ascent-sign", wt_ + g_ / lam_,
                       r"Setting the gradient $\mathbf{g} + \lambda(" + W + "-" + W + r"^{(t)})$ to zero gives $"
                       + W + "=" + W + r"^{(t)} - \mathbf{g}/\lambda$: the step goes against the gradient. With a "
@@ -540,7 +540,8 @@ def _part2(sol: Solution, p: Params, ctx: Context, cases: dict[str, dict], vec: 
              rf"The bound cannot be improved: in the {int(tight.sum())} sequences where $" + WS
              + " = " + W + r"^{(T+1)}$, (5) holds with equality (to rounding).",
              prove.close(tight_err, 0.0, rtol=0.0, atol=ROUND,
-                         what="largest |bound - sum| / (|sum| + bound) when w* = w_{T+1}"), aside=True)
+                         what=r"largest $|\mathrm{bound} - \mathrm{sum}|/(|\mathrm{sum}| + \mathrm{bound})$ "
+                         r"when $w^* = w_{T+1}$"), aside=True)
     sol.answer("lemma bound", lemma_bound(wsq_, vsq_, eta_), claims=("2.random", "2.tight"),
                check=_lemma_check(r, tight, ROUND))
     sol.misconception("lemma bound", "cross-term-without-2", wsq_ / eta_ + eta_ * vsq_,
@@ -699,7 +700,7 @@ def _lemma_check(r: dict, tight: np.ndarray, tol: float) -> Check:
     values = (r["wstar_sq"], r["v_sq"], r["eta"])
     scale = np.abs(r["lhs"])
     attained = witness.formula_on((wsq_, vsq_, eta_), tuple(v[tight] for v in values), r["lhs"][tight],
-                           rtol=tol, atol=0.0, what="sum attained where w* = w_{T+1}")
+                           rtol=tol, atol=0.0, what=r"sum attained where $w^* = w_{T+1}$")
 
     def check(value) -> Verdict:
         v = attained(value)

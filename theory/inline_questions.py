@@ -525,7 +525,7 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              r"$\eta g/(g\sqrt t+\epsilon)$ (to $10^{-9}$), and the law $\eta/\sqrt t$ up to "
              rf"the relative size of $\epsilon$, ${pc.setting(tol, '.2g')}$.",
              prove.close_all(meas["adagrad"], d_ada, 1e-9, "step lengths")
-             & prove.close_all(meas["adagrad"], d_law, tol, "against eta/sqrt(t)"), aside=True)
+             & prove.close_all(meas["adagrad"], d_law, tol, r"against $\eta/\sqrt{t}$"), aside=True)
     lo_n, hi_n = (float(b.subs({lr: exact_decimal(p.lr), T: T_})) for b in (lo, hi))
     exact = p.lr * float(np.sum(1 / np.sqrt(ts)))  # D_T summed term by term
     pc.claim("bounds-at-T", rf"At $T = {T_}$, $\eta = {_tex(p.lr)}$ the lower bound is "
@@ -601,9 +601,9 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
              prove.equal(r_lim, lr * g / (g + eps))
              & prove.close_all(meas["rmsprop"], d_rms, 1e-9, "step lengths"), aside=True)
     pd.text(
-        r"So Adam's step is $\eta$ at every step, whatever $g$ and $t$ (AdaGrad's: $\eta/\sqrt t$); "
-        r"without the bias correction its first steps are off by $(1-\beta_1^t)/\sqrt{1-\beta_2^t}$, "
-        r"but they too tend to $\eta$."
+        r"So Adam's step is $\eta g/(g+\epsilon)$ at every step, $\eta$ to within a fraction $\epsilon/g$, "
+        r"whatever $t$ (AdaGrad's shrinks like $\eta/\sqrt t$); without the bias correction its first steps "
+        r"are off by the factor $(1-\beta_1^t)/\sqrt{1-\beta_2^t}$, but they too tend to $\eta g/(g+\epsilon)$."
     )
     at = (p.lr, gs[None, :], ts[:, None])
     sol.answer("AdaGrad step, constant gradient", adagrad_step(lr, g, t, eps), claims=("c.measured",),

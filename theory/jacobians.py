@@ -63,7 +63,7 @@ MAX_PIECEWISE_DEPTH = 2  # leaky_relu inside leaky_relu: SymPy's Piecewise of Pi
 MAX_NESTING = 10  # functions applied to functions: a derivative repeats the inner ones in every factor
 MAX_WRITTEN_OUT = 300  # nodes of an output written out as one formula (f2 = f1*f1 doubles f1's)
 MAX_TERMS = 3000  # terms of a node's formula or its derivative multiplied out (SymPy's proofs expand them)
-PROOFS_BUDGET_S = 60.0  # SymPy's time for the proofs of (b), shared among the Jacobian's entries
+PROOFS_BUDGET_S = 60.0  # SymPy's time for the proofs of (d), by hand, shared among the Jacobian's entries
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")  # a variable name that prints as itself in LaTeX and code
 NODE_OPS = sorted({*OPS, *FUNCTIONS})  # what node_ops may list: operations and their aliases
 
@@ -370,30 +370,16 @@ def solve(p: Params, ctx: Context) -> Solution:
         r"numerical differentiation, by forward-mode and by reverse-mode automatic differentiation, "
         r"and by hand."))
 
-    # (a) graph and values
-    pa = sol.part("a", "Computation graph and forward pass",
-                  rf"Break $\mathbf f$ into elementary operations and evaluate every intermediate at $({fmt})$.")
+    # (a) the graph
+    pa = sol.part("a", "Computation graph", r"Break $\mathbf f$ into elementary operations, one node each.")
     pa.diagram("graph", rf"Computation graph of $\mathbf f$ with the value of every node at $({fmt})$. "
                r"Inputs are circles, outputs have a double border; a constant operand is written into its "
                r"node's label ($\square$ marks where the incoming edge goes).",
                tikz.draw(g, tape.values), tikz.outline(g, tape.values))
-    pa.table(["node", "operation", "value"], tables.trace_rows(g, tape.values),
-             caption=rf"The evaluation trace at $({fmt})$, in the order the graph computes it.", aside=True)
     drawn = g.sympy(syms)
     pa.claim("same-function", r"The graph computes the function as written: each output, rebuilt from the "
              r"graph's nodes, equals SymPy's own parse of the formula.",
              _all_equal({o: (explicit(drawn[o]), formulas[o]) for o in outs}), aside=True)
-    values = [tape.values[g.names[o]] for o in outs]
-    exact_values = [formulas[o].subs(exact_at) for o in outs]  # (nsimplify would round 1 - 1e-12 to 1)
-    values_atol = 1e-14 + np.array(rounding)
-    for o, v, ev, tol in zip(outs, values, exact_values, values_atol):
-        pa.claim(f"value-{o}", rf"Value at $({fmt})$: ${sp.latex(sp.Symbol(o))} = "
-                 rf"{sp.latex(ev, ln_notation=True)} \approx {quote(pa, ev, f'value-{o}')}$",
-                 prove.close(v, float(ev), rtol=1e-12, atol=tol,
-                             what=f"graph's float {o} against SymPy's exact value (and its rounding bound)"),
-                 value=ev)
-    sol.answer("f", exact_values, claims=tuple(f"a.value-{o}" for o in outs),
-               check=witness.close_all(values, rtol=1e-12, atol=values_atol, what="the graph's forward pass"))
     used = {g.nodes[i].op for i in g.operations()}
     listed = [s.strip() for s in p.node_ops.split(",") if s.strip()]  # known names only (check_node_ops)
     allowed = {FUNCTIONS.get(s, s) for s in listed}
@@ -406,37 +392,27 @@ def solve(p: Params, ctx: Context) -> Solution:
         pa.text(rf"The ${OPS[op].symbol}$ node is differentiated piecewise: {OPS[op].kink}. "
                 rf"At $({fmt})$ no such node sits on its kink, so $\mathbf f$ is differentiable there.")
 
-    # (b) by hand
-    pb = sol.part("b", "Jacobian by hand", r"Differentiate each output by the chain rule.")
-    kinked = any(local[o] != formulas[o] for o in outs)
-    if kinked:
-        pb.text(r"Near the point every $\max$, $\min$, ReLU and $|\cdot|$ node stays on one side of its kink "
-                r"(checked out to the finite-difference steps of (e)), so $\mathbf f$ equals there the smooth "
-                r"function that takes each such node's active branch: SymPy differentiates that one, and each "
-                r"bracket $[a > 0]$ of the chain rule is its value at the point.")
-    budget = min(prove.SYMBOLIC_BUDGET_S, PROOFS_BUDGET_S / (2 * m * n))  # two proofs per entry
-    for o in outs:
-        by_hand = chain_rule_gradient(g, o, syms)
-        for j, name in enumerate(names):
-            d = sp.diff(local[o], syms[name])
-            hand = on_branch(explicit(by_hand[j]), exact_at)
-            i = outs.index(o)
-            lhs = rf"\frac{{\partial {sp.latex(sp.Symbol(o))}}}{{\partial {sp.latex(syms[name])}}}"
-            shown = quote(pb, J_num[i, j], f"d{o}-d{name}")
-            # printed: the chain rule's own expression (its brackets [a > 0] are taken at the point, `hand`,
-            # to be proved equal to SymPy's derivative), then that derivative and its value at the point
-            pb.chain(f"d{o}-d{name}", lhs, aside=True) \
-                .define(None, _printable(by_hand[j]), "chain rule along the graph") \
-                .step(None, d, "SymPy differentiates the formula" + (" (active branches)" if kinked else ""),
-                      verdict=prove.equal(hand, d, budget=budget)) \
-                .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {shown}$",
-                      verdict=prove.equal(d.subs(exact_at), J_exact[i, j], budget=budget))
-    pb.text(r"The chain rule along the graph (worked entry by entry in the appendix) gives "
-            rf"\[J = \frac{{\partial\mathbf f}}{{\partial\mathbf w}} = "
-            rf"{sp.latex(J_exact, mat_delim='(', ln_notation=True)} \approx {_matrix_tex(pb, J_num, outs, names)}.\]")
+    # (b) values
+    pb = sol.part("b", "Value at the point",
+                  rf"Evaluate every intermediate at $({fmt})$ (the graph of (a) shows them on its nodes).")
+    pb.table(["node", "operation", "value"], tables.trace_rows(g, tape.values),
+             caption=rf"The evaluation trace at $({fmt})$, in the order the graph computes it.", aside=True)
+    values = [tape.values[g.names[o]] for o in outs]
+    exact_values = [formulas[o].subs(exact_at) for o in outs]  # (nsimplify would round 1 - 1e-12 to 1)
+    values_atol = 1e-14 + np.array(rounding)
+    for o, v, ev, tol in zip(outs, values, exact_values, values_atol):
+        pb.claim(f"value-{o}", rf"Value at $({fmt})$: ${sp.latex(sp.Symbol(o))} = "
+                 rf"{sp.latex(ev, ln_notation=True)} \approx {quote(pb, ev, f'value-{o}')}$",
+                 prove.close(v, float(ev), rtol=1e-12, atol=tol,
+                             what=f"graph's float {o} against SymPy's exact value (and its rounding bound)"),
+                 value=ev)
+    sol.answer("f", exact_values, claims=tuple(f"b.value-{o}" for o in outs),
+               check=witness.close_all(values, rtol=1e-12, atol=values_atol, what="the graph's forward pass"))
 
-    # (c) forward mode
-    pc = sol.part("c", "Forward mode", r"Push a tangent through the graph once per input (dual numbers).")
+    # (c) automatic differentiation
+    pc = sol.part("c", "Jacobian by automatic differentiation",
+                  r"Forward mode pushes a tangent through the graph once per input (dual numbers); reverse mode "
+                  r"records the tape once and sweeps adjoints back from each output.")
     passes = [tables.tangent_rows(g, forward_pass(g, at, {name: 1.0})) for name in names]
     pc.table(["tangent", "rule", *(rf"seed $\dot{{{sp.latex(syms[name])}}} = 1$" for name in names)],
              [passes[0][k][:2] + [rows[k][2] for rows in passes] for k in range(len(passes[0]))],
@@ -444,27 +420,26 @@ def solve(p: Params, ctx: Context) -> Solution:
              r"each value column's output tangents are the column $\partial\mathbf f/\partial w_j$ of "
              r"the seeded input.")
     fwd = np.array(forward_jacobian(g, at))
-    pc.claim("jacobian", rf"Forward mode ({n} passes, one per input) gives the Jacobian of (b) to rounding.",
+    pc.claim("forward", rf"Forward mode ({n} passes, one per input) gives SymPy's exact Jacobian (worked by "
+             r"hand in (d)) to rounding.",
              prove.close_all(fwd, J_num, rtol=1e-12, atol=1e-14, what="forward mode against SymPy"))
 
-    # (d) reverse mode
-    pd = sol.part("d", "Reverse mode", r"Record the tape once, then sweep adjoints back from each output.")
     sweeps = {}  # output -> {node: [adjoint, rule, value]}, one backward sweep each
     for o in outs:
         ids = sorted((i for i in g.ancestors(g.names[o]) if not g.nodes[i].is_const), reverse=True)
         sweeps[o] = dict(zip(ids, tables.adjoint_rows(g, tape.backward(o), o), strict=True))
     nodes = sorted(set().union(*sweeps.values()), reverse=True)
-    pd.table(["adjoint", *(c for o in outs for c in (rf"rule, from $\bar{{{sp.latex(sp.Symbol(o))}}} = 1$",
+    pc.table(["adjoint", *(c for o in outs for c in (rf"rule, from $\bar{{{sp.latex(sp.Symbol(o))}}} = 1$",
                                                      "value"))],
              [[next(sweeps[o][i][0] for o in outs if i in sweeps[o]),
                *(c for o in outs for c in (sweeps[o][i][1:] if i in sweeps[o] else ["", ""]))] for i in nodes],
              caption=r"Backward sweeps over one tape, one per output: seeding the output's adjoint with $1$ "
              r"gives the input adjoints of its row of $J$ (a blank: the output does not depend on that node).")
     rev = np.array(reverse_jacobian(g, at))
-    pd.claim("jacobian", rf"Reverse mode ({m} sweeps over one tape, one per output) gives the Jacobian of (b) "
-             r"to rounding.",
+    pc.claim("reverse", rf"Reverse mode ({m} sweeps over one tape, one per output) gives the same "
+             r"Jacobian to rounding.",
              prove.close_all(rev, J_num, rtol=1e-12, atol=1e-14, what="reverse mode against SymPy"))
-    sol.answer("jacobian", [[J_exact[i, j] for j in range(n)] for i in range(m)], claims=("c.jacobian", "d.jacobian"),
+    sol.answer("jacobian", [[J_exact[i, j] for j in range(n)] for i in range(m)], claims=("c.forward", "c.reverse"),
                check=witness.both(witness.close_all(fwd, rtol=1e-12, atol=1e-14, what="forward mode"),
                                   witness.close_all(rev, rtol=1e-12, atol=1e-14, what="reverse mode")))
     wrong = {"transposed": (J_exact.T, TRANSPOSED)}
@@ -477,6 +452,36 @@ def solve(p: Params, ctx: Context) -> Solution:
         value = value.tolist()
         if not judge(value, sol.results["jacobian"].value, sol.results["jacobian"].rtol)[0]:  # the slip changes J
             sol.misconception("jacobian", slip, value, explanation)
+
+    # (d) by hand
+    pd = sol.part("d", "Jacobian by hand", r"Differentiate each output by the chain rule.")
+    kinked = any(local[o] != formulas[o] for o in outs)
+    if kinked:
+        pd.text(r"Near the point every $\max$, $\min$, ReLU and $|\cdot|$ node stays on one side of its kink "
+                r"(checked out to the finite-difference steps of (e)), so $\mathbf f$ equals there the smooth "
+                r"function that takes each such node's active branch: SymPy differentiates that one, and each "
+                r"bracket $[a > 0]$ of the chain rule is its value at the point.")
+    budget = min(prove.SYMBOLIC_BUDGET_S, PROOFS_BUDGET_S / (2 * m * n))  # two proofs per entry
+    for o in outs:
+        by_hand = chain_rule_gradient(g, o, syms)
+        for j, name in enumerate(names):
+            d = sp.diff(local[o], syms[name])
+            hand = on_branch(explicit(by_hand[j]), exact_at)
+            i = outs.index(o)
+            lhs = rf"\frac{{\partial {sp.latex(sp.Symbol(o))}}}{{\partial {sp.latex(syms[name])}}}"
+            shown = quote(pd, J_num[i, j], f"d{o}-d{name}")
+            # printed: the chain rule's own expression (its brackets [a > 0] are taken at the point, `hand`,
+            # to be proved equal to SymPy's derivative), then that derivative and its value at the point
+            pd.chain(f"d{o}-d{name}", lhs, aside=True) \
+                .define(None, _printable(by_hand[j]), "chain rule along the graph") \
+                .step(None, d, "SymPy differentiates the formula" + (" (active branches)" if kinked else ""),
+                      verdict=prove.equal(hand, d, budget=budget)) \
+                .step(None, J_exact[i, j], rf"at $({fmt})$: $\approx {shown}$",
+                      verdict=prove.equal(d.subs(exact_at), J_exact[i, j], budget=budget))
+    pd.text(r"The chain rule along the graph (worked entry by entry in the appendix) gives "
+            rf"\[J = \frac{{\partial\mathbf f}}{{\partial\mathbf w}} = "
+            rf"{sp.latex(J_exact, mat_delim='(', ln_notation=True)} \approx {_matrix_tex(pd, J_num, outs, names)}.\]")
+
 
     # (e) finite differences
     pe = sol.part("e", "Numerical differentiation",
@@ -556,7 +561,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                   r"Compare automatic, manual and numerical differentiation.")
     worst_fd = float(np.max(np.abs(fwd_fd - J_num)))
     worst_ad = float(max(np.max(np.abs(fwd - J_num)), np.max(np.abs(rev - J_num))))
-    # the largest of the entrywise bounds checked in (c), (d) and (e)
+    # the largest of the entrywise bounds checked in (c) and (e)
     pf.claim("autodiff-error", "The largest error of forward and reverse mode is within their rounding bound.",
              prove.close(worst_ad, 0.0, rtol=0.0, atol=1e-14 + 1e-12 * float(np.max(np.abs(J_num))),
                          what="largest autodiff error"), value=worst_ad, aside=True)
@@ -716,8 +721,8 @@ def _sci(x: float) -> str:
 
 
 def _matrix_tex(part, a: np.ndarray, outs: list[str], names: tuple[str, ...]) -> str:
-    """The Jacobian's values, each quoted as the value its entry's chain of (b) checked."""
-    rows = r" \\ ".join(" & ".join(quote(part, x, f"b.d{o}-d{name}") for x, name in zip(row, names))
+    """The Jacobian's values, each quoted as the value its entry's chain of (d) checked."""
+    rows = r" \\ ".join(" & ".join(quote(part, x, f"d.d{o}-d{name}") for x, name in zip(row, names))
                          for row, o in zip(a, outs))
     return rf"\begin{{pmatrix}} {rows} \end{{pmatrix}}"
 

@@ -683,7 +683,7 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
         + _image_shape(_digits_facts()["dim"])
         + r" pixels) stand in for MNIST's $28\times28$ images of the same digits: the same task, coarser and smaller."
     )
-    pb.erratum(
+    pb.departure(
         r"MNIST digits 0 and 1, with PyTorch recommended.",
         r"this solution trains with NumPy and downloads nothing at run time. "
         + (r"Instead " + digits_note if p.dataset == "digits" else

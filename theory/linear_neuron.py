@@ -342,7 +342,8 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
     scale_first = max(1.0, float(np.max(np.abs(g_first_fd))))
     pc.claim("fd-example", r"For the first example alone, $-(y_1 - f(\mathbf{x}_1))\,x_{1j}$ equals central "
              r"finite differences of $L_1 = \tfrac12(y_1 - f(\mathbf{x}_1))^2$ at the same $\mathbf{w}$.",
-             prove.close_all(g_first_fd, g_first, rtol=1e-6, atol=1e-6 * scale_first, what="dL_1/dw_j"),
+             prove.close_all(g_first_fd, g_first, rtol=1e-6, atol=1e-6 * scale_first,
+                             what=r"$\partial L_1/\partial w_j$"),
              aside=True)
     lam, V = np.linalg.eigh(np.asarray(hessian(X1n), float))
     lam_max = float(lam[-1])
@@ -447,17 +448,17 @@ def _numeric(sol: Solution, p: Params, ctx: Context) -> None:
                claims=("a.batch", "c.fd"),
                check=witness.rhs(witness.formula_on((Xv, yv, wv, eta_s), data, data[2] - main["eta"] * fd_col,
                                                     rtol=1e-6, atol=1e-6 * scale * main["eta"],
-                                                    what="w - eta dL/dw by central differences")))
+                                                    what=r"$w - \eta\,\partial L/\partial w$ by central differences")))
     # the rule for one weight, judged at the first example and the probe w for every j (x_0 = 1 for the bias)
     f_first = float(sim.predictions(Xn, w_probe)[0])
     points = [{y_s: yn[0], f_s: f_first, x_s: x_first[j], w_s: w_probe[j], eta_s: main["eta"]}
               for j in range(p.n + 1)]
     grad_i = per_example_gradient()
     sol.answer("per-example gradient", grad_i, claims=("a.example", "c.fd-example"),
-               check=_at_points(points, g_first_fd, scale_first, "dL_1/dw_j by central differences"))
+               check=_at_points(points, g_first_fd, scale_first, r"$\partial L_1/\partial w_j$ by central differences"))
     sol.answer("per-example update", w_s - eta_s * grad_i, claims=("a.example", "c.fd-example"),
                check=_at_points(points, w_probe - main["eta"] * g_first_fd, scale_first * main["eta"],
-                                "w_j - eta dL_1/dw_j by central differences"))
+                                r"$w_j - \eta\,\partial L_1/\partial w_j$ by central differences"))
     _rule_mistakes(sol, grad_i)
     # the largest stable rate for the sheet's L in general, as a formula judged on this data
     sol.answer("eta threshold", rate_threshold(lam_hi), claims=("c.threshold", "c.diverge"),

@@ -269,6 +269,13 @@ def exactly(ch, tex: str, value: sp.Expr) -> None:
         ch.step(rf"{tex} \approx {shown}", value, "exactly")
 
 
+def approximately(tex: str, value: sp.Expr) -> str:
+    """A line of numbers ending in the value's decimal (a decimal with a power of ten is left off: the display
+    reader reads only a plain decimal after \\approx)."""
+    shown = number(value)
+    return tex if r"\times" in shown else rf"{tex} \approx {shown}"
+
+
 class _Tex(Printer):
     """The notation's LaTeX (a sum opens with a positive term: y_1 - t_1) with ln for log, and a function's
     power as (tanh x)^2, which the display reader reads."""
@@ -727,17 +734,16 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     base_f = logbase.number(b)
     loss = loss_value(y1, y2, t1, t2, sign, b)
     loss_shown = loss_value(env["y1"], env["y2"], t1, t2, sign, b)
-    ch = pc.chain("loss", "l").define(
+    pc.chain("loss", "l").define(
         loss_tex(sign, b, *LOSS_TEX),
         formulas[p.cls_sign]["l"].subs(at),
         f"the {p.cls_sign} sign",
-    ).step(
-        loss_tex(sign, b, number(y1), factor(t1), factor(y2), rf"{number(t2)} \cdot", factor(1 - y2),
-                 rf"{number(1 - t2)} \cdot"),
+    ).step(  # its exact form nests sigmoids three deep: the value is shown as a decimal only
+        approximately(loss_tex(sign, b, number(y1), factor(t1), factor(y2), rf"{number(t2)} \cdot",
+                               factor(1 - y2), rf"{number(1 - t2)} \cdot"), explicit(loss_shown)),
         loss,
         rf"$t_1 = {p.t1:g}$, $t_2 = {p.t2:g}$",
     )
-    exactly(ch, _tex(loss_shown), explicit(loss_shown))
     pc.claim(
         "numpy-loss",
         r"The NumPy loss agrees.",
@@ -765,15 +771,14 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
     g_exact = {conv: explicit(hand[conv]["w1"].xreplace(at_n)) for conv in hand}
     sympy_at = sp.diff(formulas[p.cls_sign]["l"], w1).subs(at)
     g_hand = g_exact[p.cls_sign]
-    ch = pc.chain("dw1", r"\frac{\partial l}{\partial w_1}").define(
+    pc.chain("dw1", r"\frac{\partial l}{\partial w_1}").define(
         _tex(hand[p.cls_sign]["w1"]), g_hand, "the formula of (b)",
     ).step(
-        _shown(hand[p.cls_sign]["w1"], vals),
+        approximately(_shown(hand[p.cls_sign]["w1"], vals), g_hand),
         g_hand,
         "the values above; SymPy's derivative of the composed loss, at the same values, agrees",
         verdict=_agree(sympy_at, g_hand),
     )
-    exactly(ch, _tex(hand[p.cls_sign]["w1"].xreplace(at_n)), g_hand)
     g = Graph.parse([*net.pairs, ("l", loss_text(p.cls_sign, p.log_base))], ("x", *net.params, "t1", "t2"))
     tape = Tape.record(g, {**floats, "t1": p.t1, "t2": p.t2})
     adj = tape.backward("l")

@@ -372,7 +372,7 @@ def _gradient(at: sp.Expr) -> sp.Expr:
     return G(*at.args)
 
 
-NOTATION = Notation({"g": g}, {"f": F, "nabla": _gradient})
+NOTATION = Notation({"g": g}, {"f": F, "nabla": _gradient}, printing={"symbol_names": {g: "|g|"}})  # g is |g|
 
 
 def _let(part: Part, names: dict) -> None:
@@ -992,7 +992,8 @@ def _nesterov(sol: Solution, p: Params, r: _Runs, p_hb: sp.Expr) -> None:
         rf"Heavy ball plus the correction $-{E}\beta(g_t - g_{{t-1}})$, which brakes when the "
         r"gradient changes fast (overshoot). Tuned ($\eta = 1/L$, $\beta_N = (\sqrt\kappa-1)/(\sqrt\kappa+1)$; "
         r"derivation in the appendix) it contracts by $1 - 1/\sqrt\kappa$, faster than heavy ball at the "
-        r"same setting, and wipes out the stiffest coordinate in two steps instead of oscillating."
+        r"same setting, and at the stiffest coordinate ($\lambda = L$, where $1 - \eta\lambda = 0$) its "
+        r"iterate is $0$ after one step and stays there, where heavy ball oscillates."
     )
     q = 1 - s_ * eta * lam
     p_nag = sp.Matrix([[(1 + beta) * q, -beta * q], [1, 0]]).charpoly(z).as_expr()
@@ -1407,7 +1408,8 @@ def _adam(sol: Solution, p: Params, r: _Runs) -> None:
     pe.text(
         rf"Uncorrected, the step over $\eta$ is ${pe.quote(factor, 'Adam uncorrected first-step factor', '.3g')}$ "
         rf"at $t = 1$ and ${pe.quote(extreme, 'extreme_measured', '.3g')}$ at its extreme ($t = {peak + 1}$). "
-        r"Corrected, every step has length $\eta$ whatever $|g|$: $\eta$ acts as a trust radius."
+        r"Corrected, every step has length $\eta|g|/(|g|+\epsilon)$, within a fraction $\epsilon/|g|$ of "
+        r"$\eta$ whatever the size of the gradient: $\eta$ acts as a trust radius."
     )
     grid = {g: slopes[None, :], t: ts[:, None]}
     at = {eta: exact_decimal(p.eta_adam), eps: exact_decimal(p.eps), **exact}

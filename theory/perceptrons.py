@@ -172,8 +172,9 @@ def _robust(w, target: dict, strict: bool, directions: np.ndarray) -> Check:
         outside = sim.perturbed_tables(pre, sim.l1_vertices(1.001 * mf), strict)
         broken = bool(np.any(np.any(outside != want, axis=1)))
         return prove.on_instances(
-            {f"6 vertices and {len(directions)} random points of ||delta||_1 = 0.999 x {mf:.6g} keep the table": kept,
-             f"some vertex of ||delta||_1 = 1.001 x {mf:.6g} changes it": broken},
+            {rf"6 vertices and {len(directions)} random points of $\|\delta\|_1 = 0.999 \times {mf:.6g}$ "
+             "keep the table": kept,
+             rf"some vertex of $\|\delta\|_1 = 1.001 \times {mf:.6g}$ changes it": broken},
             "perturbed truth tables in NumPy")
 
     return check
@@ -380,8 +381,8 @@ def _and_not_answers(sol: Solution, p: Params, wa: tuple, ma: sp.Expr, robust: C
     """The weights of (a), judged by their truth table, and their margin, judged by the perturbations."""
     w1, w2, b = wa
     sol.answer("and_not weights", list(wa), check=_computes("A and not B", p.strict), claims=("a.truth",),
-               any_passing=True)
-    sol.answer("and_not margin", ma, check=robust, claims=("a.robust",))
+               any_passing=True, label="A and not B: weights (w1, w2, b)")
+    sol.answer("and_not margin", ma, check=robust, claims=("a.robust",), label="A and not B: margin")
     if b != 0:  # with b = 0 there is no sign to lose
         sol.misconception("and_not weights", "bias-sign", [w1, w2, -b],
                           r"The bias must be negative: at $A = B = 0$ the pre-activation is $b$ alone, and the "
@@ -407,12 +408,15 @@ def _and_not_answers(sol: Solution, p: Params, wa: tuple, ma: sp.Expr, robust: C
                           r"row first, long before the most comfortable one.")
 
 
+XOR_UNITS = {"h1": "hidden unit h1", "h2": "hidden unit h2", "output": "output unit"}
+
+
 def _xor_answers(sol: Solution, p: Params, h1: tuple, h2: tuple, wo: tuple) -> None:
     """Each unit of the XOR network, judged by the network's truth table with that unit as offered."""
     units = {"h1": h1, "h2": h2, "output": wo}
     for key, w in units.items():
         sol.answer(f"xor weights.{key}", list(w), check=_xor_with(units, key, p.strict), claims=("b.xor.truth",),
-                   any_passing=True)
+                   any_passing=True, label=f"XOR, {XOR_UNITS[key]}: weights (w1, w2, b)")
     a, c, b = wo
     is_or = all(perceptron(wo, x, p.strict) == int(bool(x[0] or x[1])) for x in ROWS)
     if is_or and a > 0 and c > 0:  # an OR of two positive inputs: its AND keeps the weights and needs both

@@ -85,7 +85,7 @@ def render_problem(prob: Problem, figure_dir: Path, cache_dir: Path | None, seed
     own.mkdir(parents=True, exist_ok=True)
     tex = latex.render(sol, own, number=prob.number)
     result = Rendered(prob.number, prob.topic, sol.title, tex, tuple((cid, v) for cid, _, v in sol.claims()),
-                      tuple(latex.answer_rows(sol)), latex.verification(sol, prob.number),
+                      tuple(latex.answer_rows(sol, prob.number)), latex.verification(sol, prob.number),
                       tuple(latex.errata_rows(sol, prob.number)))
     if entry is not None and result.passed:
         _store(entry, result, own)
@@ -165,7 +165,7 @@ def assemble(sheet: Sheet, figure_dir: Path, *, cache_dir: Path | None = None, s
         rf"\hypersetup{{pdftitle={{{_plain(sheet.title)}}}, pdfsubject={{Checked solutions: {_plain(sheet.course)}}}}}",
         rf"\solutiontitle{{{sheet.title}}}{{{sheet.course}}}",
         sheet.intro,
-        _legend(),
+        _legend(departs=any(e["departure"] for prob in problems for e in prob.errata)),
         _answers(problems),
         _errata(problems),
     ]  # no table of contents: the PDF's bookmarks (from \addcontentsline) are the navigation
@@ -189,13 +189,16 @@ def _answers(problems: list[Rendered]) -> str:
     decimals, a formula) takes the full width, so that no answer shrinks below the size of its text.
     """
     runs: list[tuple[bool, list[str]]] = []  # (two columns?, rows), consecutive problems of one kind merged
+    assumed = False  # some answer rests on an assumption (a dagger links to it)
     for prob in problems:
         rows, short = [], True
         for a in prob.answers:
             where = f"{latex.anchor(prob.number, a['part'])}:box" if a["part"] else ""  # the page of its box
             part = f"{prob.number}({a['part']})" if a["part"] else prob.number
             page = rf"\hyperref[{where}]{{p.\,\pageref*{{{where}}}}}" if where else ""
-            name = a["label"]
+            rests = a["assumes"]
+            name = a["label"] + (rf"\,\hyperref[{rests}]{{\textsuperscript{{\dag}}}}" if rests else "")
+            assumed = assumed or bool(rests)
             short = short and latex.visible_length(a["latex"]) <= 30 and "matrix}" not in a["latex"]  # a long one wraps
             rows.append(rf"\answerrow{{{part}}}{{{name}}}{{{a['latex']}}}{{{page}}}{{{latex.mark_answer(a)}}}")
         if not rows:
@@ -208,13 +211,16 @@ def _answers(problems: list[Rendered]) -> str:
         return ""
     blocks = [(r"\begin{multicols}{2}" "\n" + "\n".join(rows) + "\n" r"\end{multicols}") if short
               else "\n".join(rows) for short, rows in runs]
-    return (r"\phantomsection\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n"
-            r"\begin{answerlist}" "\n" + "\n".join(blocks) + "\n" r"\end{answerlist}")
+    note = (r"{\footnotesize\textsuperscript{\dag}\,The answer rests on an assumption where the sheet leaves "
+            r"something open (its box, linked; all are listed under Errata and assumptions).}" "\n") if assumed else ""
+    return (r"\phantomsection\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n" + note
+            + r"\begin{answerlist}" "\n" + "\n".join(blocks) + "\n" r"\end{answerlist}")
 
 
 def _errata(problems: list[Rendered]) -> str:
     """Every place the solution corrects the sheet or assumes what it leaves out, linked to its box."""
-    rows = [rf"{prob.number}({e['part']}) & {e['summary']} & "
+    departure = r"\emph{departure:} "
+    rows = [rf"{prob.number}({e['part']}) & {departure if e['departure'] else ''}{e['summary']} & "
             rf"\hyperref[{e['anchor']}]{{p.\,\pageref*{{{e['anchor']}}}}}"
             for prob in problems for e in prob.errata]
     if not rows:
@@ -223,18 +229,20 @@ def _errata(problems: list[Rendered]) -> str:
             r"\addcontentsline{toc}{section}{Errata and assumptions}" "\n"
             r"{\footnotesize\setlength{\LTpre}{2pt}\setlength{\LTpost}{0pt}"
             r"\begin{longtable}{@{}l p{0.8\linewidth} r@{}}\toprule" "\n"
-            r"Problem & The sheet says (its box corrects it, or states what is assumed) & Page \\ \midrule\endhead" "\n"
+            r"Problem & The sheet says (its box corrects it, states what is assumed, or what is done instead) & "
+            r"Page \\ \midrule\endhead" "\n"
             + " \\\\\n".join(rows) + "\n" r"\\ \bottomrule\end{longtable}}")
 
 
-def _legend() -> str:
+def _legend(departs: bool = False) -> str:
     return (
         r"{\small\textbf{How to read this key.} Every equation was checked, and its line says how: "
         r"\verdict{sym}{pass} SymPy proved the two sides equal; \verdict{num}{pass} they agree at random points "
         r"or on named instances (evidence, not proof); \verdict{MC}{pass} a seeded Monte-Carlo simulation agrees "
         rf"(it rejects when $|z| > {Z_ALARM:.2f}$: false alarms below ${_sci(FALSE_ALARM)}$, a {RESOLUTION:.0%} "
         rf"error caught with probability $1-{_sci(MISS_RATE)}$). Each mark links to what was done, in the "
-        r"appendix; orange boxes correct the sheet or state what it leaves out.\par}"
+        r"appendix; orange boxes correct the sheet or state what it leaves out"
+        + (r", blue ones where this solution does otherwise than the sheet asks" if departs else "") + r".\par}"
     ).replace("%", r"\%")
 
 

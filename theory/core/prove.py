@@ -430,11 +430,14 @@ def close_all(measured, predicted, rtol: float, what: str, atol: float = 0.0, so
     excess = np.abs(m - p) - (atol + rtol * np.abs(p))
     worst = np.unravel_index(int(np.argmax(excess)), m.shape) if m.size else ()
     ok = bool(np.all(np.isfinite(m)) and np.all(excess <= 0))
-    detail = f"{what}: {m.size} entries within {tolerance(rtol, float(np.max(atol)))}"
+    within = tolerance(rtol, float(np.max(atol)))
+    outside = int(np.sum(~(excess <= 0)))  # a NaN entry is outside too
+    detail = f"{what}: " + (f"{m.size} entries within {within}" if ok else
+                            f"{outside} of {m.size} entries outside {within}")
     if m.size:
         detail += f"; max |diff| {gap(float(np.max(np.abs(m - p))))}"
         if not ok:
-            detail += (f"; worst entry {tuple(int(i) for i in worst)}: measured {m[worst]:.6g}, "
+            detail += (f"; worst entry [{', '.join(str(int(i)) for i in worst)}]: measured {m[worst]:.6g}, "
                        f"{source} {p[worst]:.6g}")
     return Verdict("numeric", ok, detail, {"entries": int(m.size), "max_abs_diff": float(np.max(np.abs(m - p)))
                                            if m.size else 0.0})

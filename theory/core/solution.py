@@ -190,11 +190,20 @@ class Algorithm:
 
 @dataclass
 class Erratum:
-    """What the sheet says, what is correct, and what this solution assumes."""
+    """What the sheet says, what is correct, and what this solution assumes; or, for a departure, what the
+    sheet asks that this solution does otherwise (the sheet is not wrong there), and what it does instead."""
 
     sheet_says: str
     correction: str
     parameter: str = ""
+    departure: bool = False
+
+    @property
+    def words(self) -> tuple[str, str, str, str]:
+        """The box's title and the labels of its three lines."""
+        if self.departure:
+            return "Departure from the sheet.", "The sheet asks:", "Here instead:", "Setting:"
+        return "Erratum.", "The sheet says:", "Correct:", "Assumed here:"
 
 
 Block = Text | Chain | Claim | Table | Figure | Diagram | Algorithm | Erratum
@@ -320,6 +329,10 @@ class Part:
 
     def erratum(self, sheet_says: str, correction: str, parameter: str = "") -> None:
         self.blocks.append(Erratum(sheet_says, correction, parameter))
+
+    def departure(self, sheet_asks: str, instead: str, parameter: str = "") -> None:
+        """Where this solution does otherwise than the sheet asks (a choice, not a correction of the sheet)."""
+        self.blocks.append(Erratum(sheet_asks, instead, parameter, departure=True))
 
 
 @dataclass

@@ -69,7 +69,7 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
     out = [rf"\phantomsection\section*{{{title}}}", rf"\addcontentsline{{toc}}{{section}}{{{title}}}"]  # a bookmark
     if sol.question:
         out.append(rf"\begin{{question}}{sol.question}\end{{question}}")
-    rows = answer_rows(sol)
+    rows = answer_rows(sol, number)
     errata = iter(errata_rows(sol, number))
     for part in sol.parts:
         label = rf"\phantomsection\label{{{anchor(number, part.label)}}}"
@@ -83,7 +83,8 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
         for b in part.blocks:
             shown = _block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number)  # draws figures
             if isinstance(b, Erratum):  # the box carries the anchor the front matter's errata table links to
-                shown = shown.replace(r"\erratum{", rf"\erratum[{next(errata)['anchor']}]{{", 1)
+                kind = r"\departure" if b.departure else r"\erratum"
+                shown = shown.replace(kind + "{", rf"{kind}[{next(errata)['anchor']}]{{", 1)
             if not _aside(b):
                 if isinstance(b, Chain) and isinstance(shown_before, Text):
                     out[-1] += "\n" + shown  # a display ends the paragraph that leads to it: no empty line above
@@ -362,7 +363,7 @@ def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
         items = "\n".join(rf"\algoline{{{(len(x) - len(x.lstrip(' '))) // 2}}}{{{x.strip()}}}" for x in b.lines)
         return rf"\begin{{algobox}}{{{b.title}}}" "\n" + items + "\n" r"\end{algobox}"
     if isinstance(b, Erratum):
-        return rf"\erratum{{{b.sheet_says}}}{{{b.correction}}}{{{b.parameter}}}"
+        return rf"\{'departure' if b.departure else 'erratum'}{{{b.sheet_says}}}{{{b.correction}}}{{{b.parameter}}}"
     raise TypeError(f"unknown block {type(b).__name__}")
 
 
@@ -372,7 +373,7 @@ def errata_rows(sol: Solution, number: str = "") -> list[dict[str, str]]:
     for part in sol.parts:
         for b in part.blocks:
             if isinstance(b, Erratum):
-                rows.append({"part": part.label, "summary": one_line(b.sheet_says),
+                rows.append({"part": part.label, "summary": one_line(b.sheet_says), "departure": b.departure,
                              "anchor": "err:" + re.sub(r"[^A-Za-z0-9.-]", "-", f"{number}:{len(rows) + 1}")})
     return rows
 
@@ -416,8 +417,11 @@ def mark_answer(row: dict) -> str:
             else rf"\verdict{{{row['method']}}}{{{'pass' if row['passed'] else 'fail'}}}")
 
 
-def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
-    """The checked answers of a solution as the answers table shows them: part, name, value, check."""
+def answer_rows(sol: Solution, number: str = "") -> list[dict[str, str | bool]]:
+    """The checked answers of a solution as the answers table shows them: part, name, value, check, and the
+    anchor of the assumption it rests on ("" if none): the first erratum box, in its part or an earlier one,
+    that states what this solution assumes where the sheet leaves something open."""
+    rests = _assumptions(sol, number)
     rows = []
     for a in sol.results.values():
         if a.verdict is None:
@@ -427,9 +431,23 @@ def answer_rows(sol: Solution) -> list[dict[str, str | bool]]:
         cell = _cell(a.value, printed)
         rows.append({"id": a.id, "label": _answer_name(sol, a.id), "part": owner.label if owner else "",
                      "latex": cell, "full": _whole(a.value, printed) if _ELSEWHERE in cell else "",
-                     "method": SHORT[a.verdict.method], "passed": a.verdict.passed, "skipped": a.verdict.skipped})
+                     "method": SHORT[a.verdict.method], "passed": a.verdict.passed, "skipped": a.verdict.skipped,
+                     "assumes": rests.get(owner.label, "") if owner else ""})
     order = {q.label: i for i, q in enumerate(sol.parts)}
     return sorted(rows, key=lambda r: order.get(r["part"], len(order)))
+
+
+def _assumptions(sol: Solution, number: str) -> dict[str, str]:
+    """Per part: the anchor of the first erratum box with an assumption in it or in a part before it."""
+    anchors = iter(row["anchor"] for row in errata_rows(sol, number))
+    first, out = "", {}
+    for part in sol.parts:
+        for b in part.blocks:
+            if isinstance(b, Erratum):
+                anchor = next(anchors)
+                first = first or (anchor if b.parameter else "")
+        out[part.label] = first
+    return out
 
 
 def _answer_name(sol: Solution, id: str) -> str:

@@ -56,6 +56,7 @@ def _block(b) -> str:
     if isinstance(b, Algorithm):
         return f"**{_text(b.title)}**\n\n" + "\n".join(f"{n}. {_text(x.strip())}" for n, x in enumerate(b.lines, 1))
     if isinstance(b, Erratum):
-        extra = f" *Assumed:* {_text(b.parameter)}" if b.parameter else ""
-        return f"> **Erratum.** The sheet says: {_text(b.sheet_says)} *Correct:* {_text(b.correction)}{extra}"
+        title, says, correct, assumed = b.words
+        extra = f" *{assumed}* {_text(b.parameter)}" if b.parameter else ""
+        return f"> **{title}** {says} {_text(b.sheet_says)} *{correct}* {_text(b.correction)}{extra}"
     raise TypeError(f"unknown block {type(b).__name__}")

@@ -89,10 +89,11 @@ def _block(b, width: int, verbose: bool) -> list[str]:
         width_no = len(str(len(b.lines)))
         return [f"  {plain(b.title)}", *(f"  {n:>{width_no}}  {plain(x)}" for n, x in enumerate(b.lines, 1))]
     if isinstance(b, Erratum):
-        lines = [_wrap(f"ERRATUM  the sheet says: {plain(b.sheet_says)}", "  ", width),
-                 _wrap(f"correct: {plain(b.correction)}", "           ", width)]
+        title, says, correct, assumed = (w.rstrip(".:") for w in b.words)
+        lines = [_wrap(f"{title.upper()}  {says.lower()}: {plain(b.sheet_says)}", "  ", width),
+                 _wrap(f"{correct.lower()}: {plain(b.correction)}", "           ", width)]
         if b.parameter:
-            lines.append(_wrap(f"assumed: {plain(b.parameter)}", "           ", width))
+            lines.append(_wrap(f"{assumed.lower()}: {plain(b.parameter)}", "           ", width))
         return lines
     raise TypeError(f"unknown block {type(b).__name__}")
 
