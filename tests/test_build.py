@@ -236,6 +236,19 @@ def test_tex_in_a_sheet_cannot_run_commands_or_read_outside_files(tmp_path, caps
     assert "SECRET-TEXT" not in text
 
 
+def test_tex_that_never_ends_is_stopped_and_the_previous_pdf_kept(tmp_path, monkeypatch, capsys):
+    """A loop in a sheet's intro would run TeX forever: it is stopped (pdflatex too) after TEX_SECONDS."""
+    out = tmp_path / "out"
+    assert build.build(str(_one_topic(tmp_path)), out_dir=out) == 0
+    before = (out / "Small.pdf").read_bytes()
+    monkeypatch.setattr(build, "TEX_SECONDS", 3)
+    start = time.monotonic()
+    assert build.build(str(_one_topic(tmp_path, intro=r"\\loop\\iftrue\\repeat")), out_dir=out) == 1
+    assert time.monotonic() - start < 60 and "did not finish" in capsys.readouterr().err
+    assert (out / "Small.pdf").read_bytes() == before
+    assert not subprocess.run(["pgrep", "-f", "Small.tex"], capture_output=True).stdout  # no TeX left running
+
+
 def _pretend_tex(tex_file: Path) -> bool:
     """TeX's place in a build, without TeX: a PDF that passes `verify_pdf` when pdfinfo is absent."""
     tex_file.with_suffix(".pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")

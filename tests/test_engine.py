@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 
 import numpy as np
@@ -384,3 +385,22 @@ def test_a_rejected_array_says_how_many_entries_are_outside_not_that_they_are_wi
     assert not v.passed and "2 of 4 entries outside relative tolerance 1e-06" in v.detail
     assert "within" not in v.detail and "worst entry [3]: measured nan" in v.detail
     assert "4 entries within" in prove.close_all([1.0] * 4, [1.0] * 4, rtol=1e-6, what="table").detail
+
+
+@pytest.mark.parametrize("text, says", [
+    ("exp(exp(exp(64)))", "beyond 1000 digits"), ("1/(a*(1+exp(-exp(64))))", "beyond 1000 digits"),
+    ("((((2**64)**64)**64)**64)", "more than 1000 digits"), ("(((w**64)**64)**64)", "once its exponents"),
+    ("1/0", "division by zero"), ("w**(64+cos(1)**2+sin(1)**2+1)", "outside [-64, 64]"),
+])
+def test_the_formula_reader_refuses_numbers_no_evaluation_could_finish(text, says):
+    from theory.core import expr
+
+    with pytest.raises(BadInput, match=re.escape(says)):
+        expr.read(text, {"w": sp.Symbol("w"), "a": sp.Symbol("a", positive=True)})
+
+
+def test_the_formula_reader_keeps_what_can_be_evaluated():
+    from theory.core import expr
+
+    w = sp.Symbol("w")
+    assert expr.read("exp(2300) + 2**64 + w**64 + (w**64)**64 + w**(64+cos(1)**2+sin(1)**2-1)", {"w": w}).has(w)

@@ -185,3 +185,36 @@ def test_command_line_extremes_exit_2_in_one_line(args):
 def test_values_at_the_ends_of_their_ranges_are_solved_and_every_claim_holds(topic, param):
     ran = invoke(f"theory.{topic}", "--param", param, "--no-mc")
     assert ran.returncode == 0 and "all hold" in ran.stdout, ran.stdout[-300:] + ran.stderr[-300:]
+
+
+@pytest.mark.parametrize("module, args", [
+    ("theory.lr_divergence", ("--param", "E=((((w**64)**64)**64)**64)")),  # exponents multiplied out: w**(64**4)
+    ("theory.lr_divergence", ("--param", "E=exp(w)*sin(exp(exp(w)))")),  # overflows near the steps
+    ("theory.lr_divergence", ("--param", "E=log(w)")),  # not real below 0
+    ("theory.lr_divergence", ("--param", "E=sqrt(w)*w")),
+    ("theory.kaiming", ("--param", "densities=exp(-abs(z))/2*(1+exp(-exp(exp(64))))")),  # a number of 10^27 digits
+    ("theory.network_drawing", ("--param", "net_a=y = w11*x1*exp(exp(exp(64)))")),  # folded by the graph
+    ("theory.kaiming", ("--param", "alpha=0.1", "--param", "alpha=0.2")),  # given twice
+    ("theory", ("check", "b" * 5000)),  # quoted short
+    ("theory", ("build", "a" * 300)),  # longer than a file name
+    ("theory", ("grade", "--template", "a" * 300)),
+])
+def test_values_that_hung_or_crashed_are_refused_in_one_line(module, args):
+    r = invoke(module, *args)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and len(r.stderr) < 600, r.stderr
+
+
+def test_a_sheet_of_ones_own_cannot_overwrite_a_pdf_of_the_sheets_folder(tmp_path):
+    own = tmp_path / "mine.toml"
+    own.write_text('title = "x"\noutput = "HW1_Solution.pdf"\n[[problem]]\ntopic = "softsign"\n')
+    r = invoke("theory", "build", str(own))
+    assert r.returncode == 2 and "both write HW1_Solution.pdf" in r.stderr
+
+
+def test_worker_count_must_be_ascii_digits(monkeypatch):
+    from theory.core.assemble import jobs
+
+    for text in ("²", "٣", "1e1"):
+        monkeypatch.setenv("THEORY_JOBS", text)
+        with pytest.raises(BadInput):
+            jobs()

@@ -59,7 +59,19 @@ def _check_start(F: sp.Expr, x0: sp.Expr) -> None:
         raise BadInput("parameter E: F, F' and F'' must be finite real numbers (below 1e100) at start_b")
     if values[1] == 0 or values[2] == 0:
         raise BadInput("parameter E: F'(start_b) and F''(start_b) must be nonzero (a step must move, 1/F'' exist)")
-    if (values[1] > 0 and sp.limit(F, w, -sp.oo) == -sp.oo) or (values[1] < 0 and sp.limit(F, w, sp.oo) == -sp.oo):
+    reach = 50 * (1 + abs(float(x0)))  # the steps searched stay well inside this
+    xs = float(x0) + np.linspace(-reach, reach, 401)
+    with np.errstate(all="ignore"):
+        ys = np.asarray(sp.lambdify(w, F, "numpy")(xs), dtype=complex) * np.ones_like(xs)
+    bad = np.isnan(ys) | (ys.imag != 0)
+    if bad.any():
+        raise BadInput(f"parameter E: F must be a real number at every w near the steps from start_b, but F("
+                       f"{xs[bad][0]:.4g}) is not one (log(w) or sqrt(w) below 0, or beyond the float range)")
+    ahead = sp.oo if values[1] < 0 else -sp.oo  # the direction the steps go
+    unbounded = prove.attempt(lambda: sp.limit(F, w, ahead) == -sp.oo, budget=2.0)
+    if unbounded is None:
+        raise BadInput("parameter E: SymPy cannot tell whether F is bounded below along the steps from start_b")
+    if unbounded:
         raise BadInput("parameter E: F is unbounded below along the step from start_b, so no step is best")
 
 

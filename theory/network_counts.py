@@ -212,7 +212,8 @@ def _parameters(sol: Solution, p: Params, ctx: Context) -> None:
     counted_ex = witness.close(sim.count_entries(sim.unfilled_network(p.D, p.M, p.K)), rtol=0.0,
                                what="entries of unfilled arrays of the example's shapes")
     pa.claim("example", rf"Arrays of the worked example's shapes ($D={p.D}$, $M={p.M}$, $K={p.K}$; views "
-             rf"of one zero, so any size is free) hold ${_fmt(P_ex)}$ entries.", counted_ex(P_ex), aside=True)
+             rf"of one zero, so any size is free) hold ${pa.quote(P_ex, 'example', '.10g')}$ entries.",
+             counted_ex(P_ex), value=P_ex, aside=True)
     sol.answer("parameters", P_sym, check=counted, claims=("1a.random",))
     no_bias, softmax_layer = D_ * M_ + M_ * K_, P_sym + (K_ + 1) * K_
     forgot = (r"A bias is learned too: one per hidden unit and one per output unit, $M + K$ of them beside "

@@ -126,7 +126,7 @@ def _from_cache(entry: Path, prob: Problem, figure_dir: Path) -> Rendered:
 def jobs() -> int:
     """Worker processes: THEORY_JOBS if set, else one per core."""
     text = os.environ.get("THEORY_JOBS", "")
-    if text and not (text.isdigit() and 1 <= int(text) <= 64):
+    if text and not (text.isascii() and text.isdigit() and 1 <= int(text) <= 64):
         raise BadInput(f"THEORY_JOBS must be a whole number from 1 to 64, got {text[:20]!r}")
     return int(text) if text else (os.cpu_count() or 1)
 

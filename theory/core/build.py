@@ -15,6 +15,7 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from theory.core.sheet import Sheet
 
 SOURCE_DATE_EPOCH = "1700000000"
 TEX_PROGRAMS = ("latexmk", "pdflatex")
+TEX_SECONDS = 300  # a sheet's TeX is stopped after this long (a loop in its title or intro)
 INSTALL_HINT = (
     "apt-get install latexmk texlive-latex-base texlive-latex-recommended "
     "texlive-latex-extra texlive-pictures texlive-fonts-recommended"
@@ -55,6 +57,10 @@ def build(name: str, *, seed: int | None = None, samples: int | None = None,
         raise BadInput(f"{' and '.join(missing)} not found: install TeX Live with: {INSTALL_HINT}")
     out_dir = Path(out_dir or os.environ.get("THEORY_BUILD_DIR") or registry.BUILD_DIR)
     target = out_dir / sheet.output
+    official = registry.SHEETS_DIR.resolve()
+    if out_dir.resolve() == registry.BUILD_DIR.resolve() and sheet.path.resolve().parent != official:
+        # a sheet of one's own may not overwrite a PDF of the sheets folder's in its build folder
+        sheets.check_unique_outputs([*(registry.sheet_path(n) for n in registry.sheet_names()), sheet.path])
     key = _inputs_key(sheet, seed, samples)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -180,12 +186,22 @@ def _compile(tex_file: Path) -> bool:
            "openin_any": "p", "openout_any": "p"}
     cmd = ["latexmk", "-pdf", "-pdflatex=pdflatex -no-shell-escape %O %S", "-interaction=nonstopmode",
            "-halt-on-error", "-file-line-error", "-silent", tex_file.name]
-    proc = subprocess.run(cmd, cwd=tex_file.parent, env=env, capture_output=True, text=True)
+    proc = subprocess.Popen(cmd, cwd=tex_file.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)  # its own group: a timeout stops pdflatex too
+    try:
+        output, _ = proc.communicate(timeout=TEX_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        print(f"error: TeX did not finish {tex_file.name} within {TEX_SECONDS} s (a loop in the sheet's TeX?); "
+              "previous PDF kept", file=sys.stderr)
+        tex_file.with_suffix(".pdf").unlink(missing_ok=True)
+        return False
     pdf = tex_file.with_suffix(".pdf")
     if proc.returncode == 0 and pdf.is_file():
         return True
     log = tex_file.with_suffix(".log")
-    text = log.read_text(errors="replace") if log.is_file() else proc.stdout + proc.stderr
+    text = log.read_text(errors="replace") if log.is_file() else output
     print(f"error: TeX failed on {tex_file}: {first_tex_error(text)}; previous PDF kept",
           file=sys.stderr)
     pdf.unlink(missing_ok=True)

@@ -23,6 +23,8 @@ MAX_DEPTH = 200  # levels of its syntax tree (a sum of n terms is n levels deep)
 MAX_BRACKETS = 40  # nesting of its brackets
 MAX_EXPONENT = 64  # |n| of a numeric exponent: keeps expansions and exact powers small
 MAX_DIGITS = 30  # digits of one numeric literal
+MAX_MAGNITUDE = 1000  # decimal digits of a number the formula computes (|log10| of it): 2**3000 is refused
+GROWING = ("exp", "sinh", "cosh")  # functions whose value has about |x| / 2.3 digits
 
 FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
@@ -89,11 +91,40 @@ def number(value: object, where: str) -> sp.Expr:
     return sp.Integer(value) if isinstance(value, int) else sp.Rational(repr(value))
 
 
+def _approx(x: sp.Expr) -> complex | None:
+    """A number built by `read` (bounded at every step, so quick to evaluate) to 15 digits; None if not one."""
+    try:
+        return complex(sp.N(x, 15))
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+        return None
+
+
 def power(base: sp.Expr, exponent: sp.Expr, where: str) -> sp.Expr:
-    """base**exponent, refusing numeric exponents beyond MAX_EXPONENT (2**10**10 would never finish)."""
-    if exponent.is_number and not (exponent.is_real and abs(exponent) <= MAX_EXPONENT):
-        raise BadInput(f"{where}: exponent {sp.sstr(exponent)[:40]} is outside [-{MAX_EXPONENT}, {MAX_EXPONENT}]")
-    return base**exponent
+    """base**exponent, refusing a numeric exponent beyond MAX_EXPONENT (2**10**10 would never finish), a power
+    whose exponents multiply beyond it ((w**64)**64 is w**4096) and a number of more than MAX_MAGNITUDE digits
+    (((2**64)**64)**64)."""
+    if exponent.is_number:
+        e = _approx(exponent)
+        if e is None or e.imag or not abs(e.real) <= MAX_EXPONENT:
+            raise BadInput(f"{where}: exponent {sp.sstr(exponent)[:40]} is outside [-{MAX_EXPONENT}, {MAX_EXPONENT}]")
+        b = _approx(base) if base.is_number else None
+        if b and abs(e.real) * abs(math.log10(abs(b))) > MAX_MAGNITUDE:
+            raise BadInput(f"{where}: {sp.sstr(base)[:20]}**{sp.sstr(exponent)[:20]} has more than "
+                           f"{MAX_MAGNITUDE} digits")
+    result = base**exponent
+    for p in result.atoms(sp.Pow) if isinstance(result, sp.Basic) else ():
+        if p.exp.is_Number and abs(p.exp) > MAX_EXPONENT**2:
+            raise BadInput(f"{where}: a power of {sp.sstr(p.exp)[:20]}, beyond {MAX_EXPONENT**2} once its "
+                           "exponents are multiplied out")
+    return result
+
+
+def bounded_growth(name: str, args: list[sp.Expr], where: str) -> None:
+    """exp, sinh and cosh of a number beyond MAX_MAGNITUDE * ln 10: a value no evaluation can finish writing."""
+    if name in GROWING and len(args) == 1 and args[0].is_number:
+        x = _approx(args[0])
+        if x is None or abs(x.real) > MAX_MAGNITUDE * math.log(10):
+            raise BadInput(f"{where}: {name}({sp.sstr(args[0])[:30]}) is beyond {MAX_MAGNITUDE} digits")
 
 
 def read(
@@ -130,10 +161,15 @@ def read(
             f = functions.get(t.func.id)
             if f is None:
                 raise BadInput(f"{where}: unknown function {t.func.id!r} (known: {', '.join(sorted(functions))})")
+            args = [build(a) for a in t.args]
+            bounded_growth(t.func.id, args, where)
             try:
-                return f(*(build(a) for a in t.args))
+                return f(*args)
             except TypeError:
                 raise BadInput(f"{where}: wrong number of arguments to {t.func.id}") from None
         raise BadInput(f"{where}: unsupported syntax {ast.unparse(t)[:60]!r}")
 
-    return build(tree(text, where))
+    value = build(tree(text, where))
+    if isinstance(value, sp.Basic) and value.has(sp.zoo, sp.nan):
+        raise BadInput(f"{where}: undefined (a division by zero)")
+    return value

@@ -110,7 +110,7 @@ class Key:
             answers = gradeable(sol)
             if e.id not in answers:
                 raise BadInput(f"topic {e.topic} has no answer {e.id!r} (answers: {', '.join(answers)})")
-            memo = (id(sol), e.id, json.dumps(e.value))
+            memo = (id(sol), e.id, json.dumps(e.value, default=repr))  # a TOML date is a value too
             if memo not in self._judged:
                 self._judged[memo] = grade(answers[e.id], e.value, sol.misconceptions, constants(sol), self.allowance)
             out.append(Graded(e, self._judged[memo]))
@@ -189,11 +189,15 @@ def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, st
 
     A file that cannot be read is one row with verdict `malformed` and its reason; the others go on.
     """
-    files = sorted(folder.glob("*.toml"))
+    files = sorted(f for f in folder.glob("*.toml") if f.is_file())  # a folder named x.toml is no student
     if not files:
         raise BadInput(f"{folder}: no answers files (*.toml)")
     if len(files) > MAX_FILES:
         raise BadInput(f"{folder}: {len(files)} files, more than the {MAX_FILES} allowed")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a file of that name, or a place that cannot hold a folder
+        raise BadInput(f"--out {str(out)[:80]}: cannot make the folder ({e.strerror})") from None
     key, rows = Key(), []
     for f in files:
         try:
@@ -207,7 +211,6 @@ def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, st
                   "answer": g.entry.id, "verdict": g.judgement.verdict,
                   "misconception": g.judgement.misconception.id if g.judgement.misconception else "",
                   "detail": g.judgement.how} for g in graded]
-    out.mkdir(parents=True, exist_ok=True)
     table = out / "grades.csv"
     with table.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))

@@ -236,7 +236,9 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise BadInput(f"--param expects name=value, got {item!r}")
+            raise BadInput(f"--param expects name=value, got {item[:60]!r}")
+        if name.strip() in out:
+            raise BadInput(f"--param {name.strip()[:60]} given twice: give each parameter once")
         out[name.strip()] = value.strip()
     return out
 

@@ -17,10 +17,15 @@ SHEETS_DIR = ROOT / "solutions"
 BUILD_DIR = SHEETS_DIR / "build"
 
 
+def named(name: str) -> str:
+    """A name as an error message quotes it: at most 60 characters."""
+    return repr(name) if len(name) <= 60 else repr(name[:57] + "...")
+
+
 def load_topic(name: str) -> ModuleType:
     """The module `theory.<name>`; an unknown name is bad input."""
     if name not in TOPICS:
-        raise BadInput(f"unknown topic {name!r} (topics: {', '.join(TOPICS)})")
+        raise BadInput(f"unknown topic {named(name)} (topics: {', '.join(TOPICS)})")
     return importlib.import_module(f"theory.{name}")
 
 
@@ -31,9 +36,12 @@ def sheet_names() -> list[str]:
 def sheet_path(name: str) -> Path:
     """A sheet by name (`iust-dl-hw1`) or by path to its TOML file."""
     direct = Path(name)
-    if direct.suffix == ".toml" and direct.is_file():
-        return direct
-    path = SHEETS_DIR / f"{name}.toml"
-    if not path.is_file():
-        raise BadInput(f"unknown sheet {name!r} (sheets: {', '.join(sheet_names()) or 'none'})")
-    return path
+    try:
+        if direct.suffix == ".toml" and direct.is_file():
+            return direct
+        path = SHEETS_DIR / f"{name}.toml"
+        if path.is_file():
+            return path
+    except (OSError, ValueError):  # a name too long for a file name, or with a NUL in it
+        pass
+    raise BadInput(f"unknown sheet {named(name)} (sheets: {', '.join(sheet_names()) or 'none'})")

@@ -103,6 +103,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise BadInput(f"{path.name}: malformed TOML: {e}") from None
     except RecursionError:
         raise BadInput(f"{path.name}: malformed TOML: nested too deeply") from None
+    except ValueError as e:  # an integer of more digits than Python converts (4300)
+        raise BadInput(f"{path.name}: unreadable number ({str(e)[:60]})") from None
 
 
 def _output(file: str, data: dict[str, Any]) -> str:

@@ -88,6 +88,9 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
             if not _aside(b):
                 if isinstance(b, Chain) and isinstance(shown_before, Text):
                     out[-1] += "\n" + shown  # a display ends the paragraph that leads to it: no empty line above
+                elif isinstance(b, Table) and isinstance(shown_before, Text) and shown_before.body.endswith(":"):
+                    out[-1] += r"\par\nopagebreak"  # a sentence that introduces a table goes to its page
+                    out.append(shown)
                 else:
                     out.append(shown)
                 shown_before = b
@@ -346,8 +349,9 @@ def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
         cols = "l" * len(b.header)
         body = " \\\\\n".join(" & ".join(r) for r in b.rows)
         caption = rf"\captionof{{table}}{{{b.caption}}}" if b.caption else ""
+        tall = r"\renewcommand{\arraystretch}{1.4}" if r"\frac" in body else ""  # stacked fractions must not touch
         return (  # a minipage keeps the caption on the table's page; the cells in footnote size
-            rf"\begin{{tightcenter}}\begin{{minipage}}{{\linewidth}}\centering\footnotesize{caption}"
+            rf"\begin{{tightcenter}}\begin{{minipage}}{{\linewidth}}\centering\footnotesize{tall}{caption}"
             rf"\begin{{adjustbox}}{{max width=\linewidth}}\begin{{tabular}}{{{cols}}}\toprule" "\n"
             + " & ".join(b.header) + r" \\ \midrule" "\n" + body + "\n"
             + r"\\ \bottomrule\end{tabular}\end{adjustbox}\end{minipage}\end{tightcenter}"
