@@ -218,3 +218,19 @@ def test_worker_count_must_be_ascii_digits(monkeypatch):
         monkeypatch.setenv("THEORY_JOBS", text)
         with pytest.raises(BadInput):
             jobs()
+
+
+def test_a_file_cannot_ask_for_more_solves_than_a_sheet_needs(tmp_path):
+    """Each distinct parameter setting of an answers file, each problem of a sheet, is solved in full: both
+    are bounded, so a small file cannot ask for hours of work."""
+    from theory.core import gradebook, sheet
+
+    answers = tmp_path / "many.toml"
+    answers.write_text("".join(f'[[answer]]\ntopic="kaiming"\nid="x"\nvalue="1"\nparams={{alpha={i / 100}}}\n'
+                               for i in range(1, gradebook.MAX_SETTINGS + 2)))
+    r = invoke("theory", "grade", str(answers))
+    assert r.returncode == 2 and "settings of their own" in r.stderr
+    big = tmp_path / "big.toml"
+    big.write_text('title = "x"\noutput = "x.pdf"\n' + '[[problem]]\ntopic = "softsign"\n' * (sheet.MAX_PROBLEMS + 1))
+    with pytest.raises(BadInput, match="problems, more than"):
+        sheet.load(big)

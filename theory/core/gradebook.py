@@ -27,6 +27,7 @@ FILE_KEYS = ("sheet", "answer")
 ANSWER_KEYS = ("topic", "id", "value", "params", "problem")
 MAX_ANSWERS = 500  # answers in one file: a sheet has a few dozen
 MAX_FILES = 2000  # students' files in one batch
+MAX_SETTINGS = 12  # distinct parameter settings of a topic in one file (each costs a solve of seconds)
 SYMBOLIC_S = 300.0  # CPU seconds of SymPy proofs per run; then agreeing formulas are judged at random points
 
 
@@ -62,7 +63,12 @@ def load(path: Path) -> tuple[sheet.Sheet | None, list[Entry]]:
         raise BadInput(f"{name}: expected one or more [[answer]] tables")
     if len(answers) > MAX_ANSWERS:
         raise BadInput(f"{name}: {len(answers)} answers, more than the {MAX_ANSWERS} allowed")
-    return used, [_entry(name, i, a) for i, a in enumerate(answers, 1)]
+    entries = [_entry(name, i, a) for i, a in enumerate(answers, 1)]
+    settings = {(e.topic, json.dumps(e.params, sort_keys=True, default=repr)) for e in entries if e.params}
+    if len(settings) > MAX_SETTINGS:
+        raise BadInput(f"{name}: answers under {len(settings)} settings of their own (params), more than the "
+                       f"{MAX_SETTINGS} allowed: each is solved anew")
+    return used, entries
 
 
 def _entry(name: str, i: int, a: dict[str, Any]) -> Entry:

@@ -16,6 +16,7 @@ from typing import Any
 from theory.core.errors import BadInput
 
 MAX_BYTES = 1 << 20  # a sheet is a few kilobytes; more is a mistake or an attack
+MAX_PROBLEMS = 40  # problems of one sheet: the sheets here have 5 to 7, each solved in seconds
 TEXT_KEYS = ("title", "course", "intro", "output")
 SHEET_KEYS = (*TEXT_KEYS, "problem")
 PROBLEM_KEYS = ("number", "topic", "params")
@@ -59,6 +60,9 @@ def load(path: Path) -> Sheet:
     problems = data["problem"]
     if not isinstance(problems, list) or not problems or not all(isinstance(p, dict) for p in problems):
         raise BadInput(f"{file}: problem must be a non-empty array of [[problem]] tables, got {_kind(problems)}")
+    if len(problems) > MAX_PROBLEMS:
+        raise BadInput(f"{file}: {len(problems)} problems, more than the {MAX_PROBLEMS} a sheet may have "
+                       "(each is solved and checked in full)")
     return Sheet(
         name=path.stem,
         title=data["title"],
