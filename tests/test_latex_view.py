@@ -243,8 +243,8 @@ def test_a_departure_from_the_sheet_is_not_called_an_erratum():
     assert r"\newcommand{\departure}" in preamble
 
 
-def test_an_answer_after_an_assumption_is_marked_as_resting_on_it():
-    """The key marks the answers of a part with an assumed box, and of the parts after it; not those before."""
+def test_an_answer_that_rests_on_an_assumption_carries_a_dagger_to_its_box():
+    """Only the answers that name an assumption box are marked, each linked to the boxes it names."""
     from theory.core import witness
     from theory.core.assemble import Rendered, _answers
     from theory.core.solution import Solution
@@ -252,11 +252,24 @@ def test_an_answer_after_an_assumption_is_marked_as_resting_on_it():
     sol = Solution("t", "T", "s", registry.load_topic("lr_divergence").Params())
     check = witness.close(1.0, rtol=0.0, what="one")
     parts = [sol.part(x, x.upper(), "Q?") for x in "abc"]
-    parts[0].erratum("a typo.", "the word.")  # a correction alone assumes nothing
-    parts[1].erratum("no figure.", "any figure works.", "the usual figure")
-    for x in "abc":
-        sol.answer(f"one of {x}", 1.0, check=check, claims=(f"{x}.claim",))  # its part: that of its claim
+    parts[0].erratum("a typo.", "the word.")
+    parts[1].erratum("no figure.", "any figure works.", "the usual figure", key="figure")
+    parts[2].erratum("no targets.", "targets are needed.", "t = 1", key="targets")
+    sol.answer("one of a", 1.0, check=check, claims=("a.claim",))
+    sol.answer("one of b", 1.0, check=check, claims=("b.claim",), rests_on=("figure",))
+    sol.answer("one of c", 1.0, check=check, claims=("c.claim",), rests_on=("figure", "targets"))
     rows = latex.answer_rows(sol, "2")
-    assert [r["assumes"] for r in rows] == ["", "err:2-2", "err:2-2"]
+    assert [r["assumes"] for r in rows] == [[], ["err:2-2"], ["err:2-2", "err:2-3"]]
     key = _answers([Rendered("2", "t", "T", "", (), tuple(rows))])
-    assert key.count(r"\textsuperscript{\dag}") == 3 and r"\hyperref[err:2-2]" in key  # two marks and the note
+    assert key.count(r"\textsuperscript{\dag}") == 4 and r"\hyperref[err:2-3]" in key  # three marks and the note
+    sol.answer("one more", 1.0, check=check, claims=("c.claim",), rests_on=("map",))
+    with pytest.raises(KeyError, match="no erratum box has that key"):
+        latex.answer_rows(sol, "2")
+
+
+def test_a_part_is_named_where_the_sheet_has_it():
+    """A problem spanning questions 1-2 names a part by its own question, 1(a), not 1-2(1a)."""
+    from theory.core.assemble import question
+
+    assert [question("1-2", "1a"), question("1-2", "2"), question("3-4", "4c"), question("4", "d"),
+            question("3", "1"), question("5", "")] == ["1(a)", "2", "4(c)", "4(d)", "3(1)", "5"]

@@ -289,6 +289,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         (r"a logistic output unit, $\hat y = \sigma(z_3)$" if sigmoid_out else
          r"a linear output unit, $\hat y = z_3$ (a plain $\Sigma$)")
         + r", and these weights; give the real ones as the parameters $w_1,\dots,w_6$ and \emph{output}.",
+        key="network",
     )
     pa.text(
         rf"Assumed network: $z_1 = x_1w_1 + x_2w_2$, $h_1 = \sigma(z_1)$; $z_2 = x_3w_3 + x_4w_4$, "
@@ -478,7 +479,7 @@ def solve(p: Params, ctx: Context) -> Solution:
         prove.close(fd - g_num, h**2 / 6 * l3, rtol=0.0, atol=osc + roundoff,
                     what=r"$D(h) - \partial L/\partial w_1$ vs $h^2 L'''/6$"), aside=True)
 
-    sol.answer("dL/dw1", _at(derived, exact), claims=("c.reverse", "c.fd"), check=witness.both(
+    sol.answer("dL/dw1", _at(derived, exact), claims=("c.reverse", "c.fd"), rests_on=("network",), check=witness.both(
         witness.close(adj["w1"], rtol=rtol_r, what="reverse-mode adjoint of $w_1$"),
         witness.close(fd, rtol=0.0, atol=trunc + roundoff, what="central difference")))
     slips(sol, g, p.output, exact)

@@ -367,8 +367,8 @@ def solve(p: Params, ctx: Context) -> Solution:
         rf"For $\mathbf f = ({', '.join(sp.latex(sp.Symbol(o)) for o in outs)})$ with "
         + "; ".join(rf"${sp.latex(sp.Symbol(o))} = {sp.latex(formulas[o], ln_notation=True)}$" for o in outs)
         + rf": draw the computation graph, evaluate it at $({fmt})$, and find the Jacobian there by "
-        r"numerical differentiation, by forward-mode and by reverse-mode automatic differentiation, "
-        r"and by hand."))
+        r"forward-mode and reverse-mode automatic differentiation, by hand, and by numerical "
+        r"differentiation."))
 
     # (a) the graph
     pa = sol.part("a", "Computation graph", r"Break $\mathbf f$ into elementary operations, one node each.")

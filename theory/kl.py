@@ -497,11 +497,12 @@ def solve(p: Params, ctx: Context) -> Solution:
     # each answer judged by the SciPy values of (b)(iii) or the grid of (a)
     sci_pq, sci_qp = float(num.kl_entropy(pf, qf, base_f)), float(num.kl_entropy(qf, pf, base_f))
     diff_atol = 1e-12 * (abs(sci_pq) + abs(sci_qp)) + 1e-15
-    sol.answer("KL(p, q)", forward, claims=("b.iii.scipy",),
+    in_base = (logbase.KEY,)  # the values are in the unit of the base the sheet leaves open
+    sol.answer("KL(p, q)", forward, claims=("b.iii.scipy",), rests_on=in_base,
                check=witness.close(sci_pq, rtol=1e-12, what="SciPy's entropy(p, q)"))
-    sol.answer("KL(q, p)", backward, claims=("b.iii.scipy",),
+    sol.answer("KL(q, p)", backward, claims=("b.iii.scipy",), rests_on=in_base,
                check=witness.close(sci_qp, rtol=1e-12, what="SciPy's entropy(q, p)"))
-    sol.answer("KL(p, q) - KL(q, p)", diff, claims=("b.iii.scipy", "b.iii.differ"),
+    sol.answer("KL(p, q) - KL(q, p)", diff, claims=("b.iii.scipy", "b.iii.differ"), rests_on=in_base,
                check=witness.close(sci_pq - sci_qp, rtol=1e-12, atol=diff_atol,
                                    what="entropy(p, q) - entropy(q, p)"))
     sol.answer("argmax of ln x - (x - 1)", root, claims=("a.grid",),

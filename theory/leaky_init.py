@@ -686,7 +686,7 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
     pb.departure(
         r"MNIST digits 0 and 1, with PyTorch recommended.",
         r"this solution trains with NumPy and downloads nothing at run time. "
-        + (r"Instead " + digits_note if p.dataset == "digits" else
+        + ("T" + digits_note[1:] if p.dataset == "digits" else
            r"Here the data are synthetic (any binary task shows the effect of the initialisation); by "
            r"default " + digits_note),
         rf"\texttt{{dataset}} = \texttt{{{p.dataset}}}: {_data_description(exp)}.",

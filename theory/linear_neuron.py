@@ -234,11 +234,11 @@ def solve(p: Params, ctx: Context) -> Solution:
         Xs, Ys, Ws, _, Ls = _symbols(a, b)
         return prove.equal(sp.Matrix([sp.diff(Ls, w) for w in Ws]), gradient(design_matrix(Xs), Ys, Ws))
 
-    pa.claim("sizes", r"In vector form, with $X$ the data matrix and a first column of ones ($x_{i0} = 1$), "
-             r"SymPy's gradient $\nabla L$ is, at this size and at every smaller one,",
+    pa.claim("sizes", r"In vector form, with $X$ the $m\times(n+1)$ data matrix whose row $i$ is "
+             r"$(1, x_{i1}, \dots, x_{in})$, SymPy's gradient $\nabla L$ is, at this size and at every smaller one,",
              prove.proved_for_each({k: (lambda a=a, b=b: _size_check(a, b))
                                     for k, (a, b) in sizes.items()}, "symbolic data"),
-             latex=r"-X^\top(\mathbf{y} - X\mathbf{w})", value=grad_L, aside=True)
+             latex=r"-X^\top(\mathbf{y} - X\mathbf{w})", value=grad_L)  # in the body: the key's answers use X
     pa.chain("batch", r"w_j^{\mathrm{new}}", cases).define(
         r"w_j - \eta\frac{\partial L}{\partial w_j}", lambda j: W[j] - eta_ * grad_L[j],
         "a gradient-descent step",

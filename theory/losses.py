@@ -416,7 +416,7 @@ def solve(p: Params, ctx: Context) -> Solution:
                check=witness.close_all(ref, rtol=RTOL, what=f"SciPy's softmax, classes {', '.join(p.classes)}"))
     sol.answer("p_y", probs[y], claims=("3b.scipy",),
                check=witness.close(float(ref[y]), rtol=RTOL, what="SciPy's softmax of the true class"))
-    sol.answer("cross-entropy", sp.expand_log(L_ce, force=True), claims=("3b.value",),
+    sol.answer("cross-entropy", sp.expand_log(L_ce, force=True), claims=("3b.value",), rests_on=(logbase.KEY,),
                check=witness.close(ce_measured, rtol=RTOL, atol=ce_atol, what="logsumexp(s) - s_y"))
     sol.answer("predictions", preds, claims=("4a.numpy",),
                check=witness.close_all(ref4["pred"], rtol=RTOL, atol=1e-15 + max(slack_pred), what="NumPy X w + b"))

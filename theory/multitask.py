@@ -269,6 +269,13 @@ def exactly(ch, tex: str, value: sp.Expr) -> None:
         ch.step(rf"{tex} \approx {shown}", value, "exactly")
 
 
+def _assumed(p: Params, *keys: str) -> tuple[str, ...]:
+    """The assumption boxes among `keys` that a solve writes: the wiring only for the sheet's missing figure,
+    the log base only when it is not the sheet's e."""
+    written = {"wiring": p.wiring == WIRING, logbase.KEY: p.log_base != "e"}
+    return tuple(k for k in keys if written.get(k, True))
+
+
 def approximately(tex: str, value: sp.Expr) -> str:
     """A line of numbers ending in the value's decimal (a decimal with a power of ten is left off: the display
     reader reads only a plain decimal after \\approx)."""
@@ -397,6 +404,7 @@ def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
             r"\texttt{wiring} = "
             + "; ".join(rf"${tex_name(u.name)} = {describe(u)}$" for u in net.units)
             + r" (give the real figure's wiring as this parameter).",
+            key="wiring",
         )
     else:
         pa.text(r"The network is the one given in the parameter \texttt{wiring}.")
@@ -427,7 +435,7 @@ def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
     unsquashed, pre = compose(flat, {"x": X, **W})
     for name in ("y1", "y2"):
         right = explicit(composed[name])
-        sol.answer(name, right, claims=("c.numpy",),
+        sol.answer(name, right, claims=("c.numpy",), rests_on=_assumed(p, "wiring"),
                    check=_at_points(order, points, measured[name], f"NumPy forward pass ({name})", 1e-10, 1e-12))
         if _differs(unsquashed[name], right, at):
             sol.misconception(name, f"{name}-hidden-unsquashed", explicit(unsquashed[name]),
@@ -457,6 +465,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
         r"minimising it pushes the classifier away from its targets.",
         rf"the {'correct' if sign == 1 else 'printed'} sign (parameter \texttt{{cls\_sign}} = "
         rf"\texttt{{{p.cls_sign}}}).",
+        key="sign",
     )
     b = p.log_base
     ln_b = logbase.ln(b)
@@ -622,6 +631,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
         )
     right = explicit(hand[p.cls_sign]["w1"].xreplace(to_xw))
     sol.answer("dl/dw1 expression", right, claims=("b.finite-differences",),
+               rests_on=_assumed(p, "wiring", "sign", logbase.KEY),
                check=_at_points(order, points, fd[0], "dl/dw1 by central differences", 1e-6, 1e-8))
     fd_other = sim.central_gradient(net.spec(), values, ["w1"], arr[-2], arr[-1], SIGN[other], FD_STEP,
                                     base=base_f)[0]
@@ -632,7 +642,7 @@ def _gradient_part(sol, p, net, sign, N, to_xw, formulas, points) -> tuple[dict,
              r"derivative below; central differences of the NumPy loss agree with it at the same points.",
              other_check(right_other), latex=_tex(hand[other]["w1"].xreplace(to_xw)), value=right_other, aside=False)
     sol.answer(f"dl/dw1 expression ({other} sign)", right_other, claims=("b.other-sign-finite-differences",),
-               check=other_check)
+               check=other_check, rests_on=_assumed(p, "wiring", logbase.KEY))
     slips = _slips(net, env_d, pre_d, sign, b, N)
     if sign == 1:
         slips["sheet-sign"] = hand["printed"]["w1"]
@@ -691,6 +701,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         r"the table gives the input and the weights but no targets $t_1, t_2$.",
         r"the outputs need no targets, but the loss and $\partial l/\partial w_1$ do.",
         rf"$t_1 = {p.t1:g}$, $t_2 = {p.t2:g}$ (parameters \texttt{{t1}}, \texttt{{t2}}).",
+        key="targets",
     )
     exact = {
         "x": sp.nsimplify(p.x, rational=True),
@@ -815,11 +826,12 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         value=g_exact[other],
         aside=True,
     )
-    sol.answer(", ".join(names), [explicit(env[n]) for n in names], claims=("c.numpy",),
+    sol.answer(", ".join(names), [explicit(env[n]) for n in names], claims=("c.numpy",), rests_on=_assumed(p, "wiring"),
                check=witness.close_all([float(measured[n][0]) for n in names], rtol=1e-12, atol=1e-15,
                                        what="NumPy forward pass"))
     loss_np = float(sim.loss(net.spec(), floats, p.t1, p.t2, sign, base=base_f)[0])
-    sol.answer("loss", loss, claims=("c.numpy-loss",), check=witness.close(loss_np, rtol=1e-12, what="NumPy loss"))
+    sol.answer("loss", loss, claims=("c.numpy-loss",), check=witness.close(loss_np, rtol=1e-12, what="NumPy loss"),
+               rests_on=_assumed(p, "wiring", "sign", logbase.KEY, "targets"))
     wrong_losses = {"loss-sheet-sign": loss_value(y1, y2, t1, t2, -1, b)} if sign == 1 else {}
     if b != "10":
         wrong_losses["loss-log10"] = loss_value(y1, y2, t1, t2, sign, "10")
@@ -830,6 +842,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
                 rf"(base $10$) gives values ${logbase.tex(b)} 10$ times too small.")
             sol.misconception("loss", id, wrong, why)
     sol.answer("dl/dw1", g_exact[p.cls_sign], claims=("c.engine",),
+               rests_on=_assumed(p, "wiring", "sign", logbase.KEY, "targets"),
                check=witness.close(adj[g.names["w1"]], rtol=1e-12, what="the engine's reverse sweep",
                                    atol=1e-14 * max(1.0, abs(float(loss)))))
     for id, wrong in slips.items():
@@ -837,6 +850,7 @@ def _numbers_part(sol, p, net, sign, hand, formulas, slips) -> None:
         if _differs(wrong, g_exact[p.cls_sign], {}):
             sol.misconception("dl/dw1", id, wrong, SLIPS[id])
     sol.answer(f"dl/dw1 ({other} sign)", g_exact[other], claims=("c.other-sign",),
+               rests_on=_assumed(p, "wiring", logbase.KEY, "targets"),
                check=witness.close(float(fd_other), rtol=1e-6, what="central difference",
                                    atol=1e-9 * max(1.0, abs(float(sim.loss(net.spec(), floats, p.t1, p.t2,
                                                                             SIGN[other], base=base_f)[0])))))

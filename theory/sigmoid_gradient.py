@@ -190,9 +190,9 @@ def solve(p: Params, ctx: Context) -> Solution:
     p1.claim("value", rf"$f(\hat{{\mathbf x}}) \approx {p1.quote(float(value), of='value')}$: the NumPy version of "
              r"$f$ agrees.", prove.close(measured, float(value), rtol=rtol, what="NumPy f at the point"),
              value=value, aside=True)
-    sol.answer("f(x_hat)", value, claims=("1.value",),
+    sol.answer("f(x_hat)", value, claims=("1.value",), rests_on=(logbase.KEY,),  # f holds a log of open base
                check=witness.close(measured, rtol=rtol, what="NumPy f at the point"))
-    sol.answer("gradient", hand, claims=("1.central-differences", "1.reverse-mode"),
+    sol.answer("gradient", hand, claims=("1.central-differences", "1.reverse-mode"), rests_on=(logbase.KEY,),
                check=witness.both(witness.close_all(central, rtol=1e-6, atol=1e-9, what="central differences"),
                                   witness.close_all(engine, rtol=rtol, atol=1e-14, what="reverse-mode sweep")))
     _misconceptions(sol, p, s, hand, value)

@@ -386,11 +386,17 @@ def solve(p: Params, ctx: Context) -> Solution:
     return sol
 
 
+def _assumed(p: Params, *keys: str) -> tuple[str, ...]:
+    """What an answer rests on: `keys`, and the wiring where the sheet's figure is missing and it is assumed."""
+    return (("wiring",) if p.wiring == WIRING else ()) + keys
+
+
 def _output_answers(sol, p, net, exact, env, pre, t, loss: sp.Expr, y_numpy: float, loss_numpy: float) -> None:
     """y and L checked against the NumPy network, with their slips where they change the value."""
     out, b = net.output, p.log_base
     y = env[out]
-    sol.answer("y", y, claims=("a.numpy",), check=witness.close(y_numpy, rtol=1e-12, atol=1e-15, what="NumPy y"))
+    sol.answer("y", y, claims=("a.numpy",), check=witness.close(y_numpy, rtol=1e-12, atol=1e-15, what="NumPy y"),
+               rests_on=_assumed(p))
     last = net.units[-1]
     y_tex = tex_name(out)
     slips = [("no-output-sigmoid", pre[out], rf"The output unit is a sigmoid, ${y_tex} = \sigma(z)$, not its weighted "
@@ -401,7 +407,7 @@ def _output_answers(sol, p, net, exact, env, pre, t, loss: sp.Expr, y_numpy: flo
     for id, wrong, why in slips:
         if _differs([wrong], [y]):
             sol.misconception("y", id, wrong, why)
-    sol.answer("loss", loss, claims=("b.numpy",),
+    sol.answer("loss", loss, claims=("b.numpy",), rests_on=_assumed(p, logbase.KEY),
                check=witness.close(loss_numpy, rtol=1e-12, what="NumPy cross-entropy"))
     lg = logbase.tex(b)
     slips = [("loss-missing-minus", -loss, rf"The cross-entropy is $-[t {lg} {y_tex} + (1 - t) {lg}(1 - {y_tex})]$: "
@@ -438,6 +444,7 @@ def _forward_part(sol, p, net, exact, env, pre, formulas, at, tape, numpy_env, n
             r"\texttt{wiring} = "
             + r"; ".join(rf"${tex_name(u.name)} = {describe(u)}$" for u in net.units)
             + r" (give the real figure's wiring as this parameter).",
+            key="wiring",
         )
     else:
         pa.text(r"The network is the one given in the parameter \texttt{wiring}.")
@@ -779,7 +786,7 @@ def _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, by_fd, fd_ato
     out, b = net.output, p.log_base
     name = _gradient_answer(net)
     right = [grads[n] for n in net.params]
-    sol.answer(name, right, claims=("c.finite-differences",), check=by_fd)
+    sol.answer(name, right, claims=("c.finite-differences",), check=by_fd, rests_on=_assumed(p, logbase.KEY))
     feeding = {w for u in net.units for s_, w in u.edges if s_ not in net.data}  # weights after a hidden unit
     slips = {
         "delta-sign": {out: -output_delta(env[out], t, b)},
@@ -796,6 +803,7 @@ def _gradient_answers(sol, p, net, exact, env, pre, t, eta, grads, by_fd, fd_ato
     names = input_names(p.update)
     name = f"updated [{', '.join(names)}]"
     sol.answer(name, [sgd_step(exact[n], grads[n], eta) for n in names], claims=("c.sgd",),
+               rests_on=_assumed(p, logbase.KEY),
                check=witness.close_all([stepped[n] for n in names], rtol=1e-8, atol=max(1e-10, p.eta * fd_atol),
                                        what="NumPy SGD step with the central-difference gradient"))
     right = [sgd_step(exact[n], grads[n], eta) for n in names]
@@ -933,9 +941,9 @@ def _momentum_part(sol, p, net, exact, float_grads, grads, eta, mu, v0, floats, 
         rf"${tex_name(w)} = {quote(pd, w2, buffer_form)}$."
     )
     # the question asks for the new w; the new velocity is in the table and the claims
-    sol.answer(velocity_form, w1, claims=("d.velocity-form",),
+    sol.answer(velocity_form, w1, claims=("d.velocity-form",), rests_on=_assumed(p, logbase.KEY),
                check=witness.close(cs.x, rtol=1e-12, atol=1e-15, what=f"CS231n-style optimiser's {w}"))
-    sol.answer(buffer_form, w2, claims=("d.buffer-form",),
+    sol.answer(buffer_form, w2, claims=("d.buffer-form",), rests_on=_assumed(p, logbase.KEY),
                check=witness.close(torch.p, rtol=1e-12, atol=1e-15, what=f"PyTorch-style optimiser's {w}"))
 
 

@@ -437,6 +437,7 @@ def _part_a(sol: Solution, p: Params, ctx: Context) -> None:
         + (r". The default is an L-shaped zone, as two overlapping rectangles, and a separate triangle; "
            r"give the real map's convex pieces in the parameter \emph{polygons}."
            if p.is_default("polygons") else r", as given in the parameter \emph{polygons}."),
+        key="map-a",
     )
     pa.text(
         r"One unit fires on a half-plane $a^\top x + b \ge 0$; a convex polygon is the AND of its "
@@ -534,6 +535,7 @@ def _part_b(sol: Solution, p: Params, ctx: Context) -> None:
         "construction below.",
         "the dangerous area is the union of: " + "; ".join(shapes) + r". Give the real map in "
         r"the parameters \emph{discs} and \emph{rings}.",
+        key="map-b",
     )
     pb.text(
         r"No finite AND of half-planes is a disc, but $\lVert x - c\rVert^2 \le r^2$ is linear in "
@@ -666,7 +668,7 @@ def _answers(sol: Solution, label: str, net: Network, sets: dict[str, np.ndarray
               "or_bias": net.or_b}
     for key in ("layer1_weights", "layer1_biases", "and_inputs", "and_biases", "or_bias"):
         sol.answer(f"{label}.{ANSWER[key]}", fields[key], check=_alarm_with(net, key, sets, geometry), claims=claims,
-                   any_passing=True)
+                   any_passing=True, rests_on=(f"map-{label}",))  # the map the sheet shows only as an image
 
 
 def _alarm_with(net: Network, key: str, sets: dict[str, np.ndarray], geometry: Callable) -> Check:

@@ -182,6 +182,18 @@ def _plain(tex: str) -> str:
     return latex.escape(tex.replace("$", "").replace("{", "").replace("}", "").replace("\\", ""))
 
 
+def question(number: str, part: str) -> str:
+    """Where a part is on the sheet: 4(d); for a problem spanning questions (1-2) whose parts name their own
+    question (1a, 2), that question: 1(a), 2."""
+    if not part:
+        return number
+    if "-" in number and part[0].isdigit():
+        digits = part[:len(part) - len(part.lstrip("0123456789"))]
+        rest = part[len(digits):]
+        return f"{digits}({rest})" if rest else digits
+    return f"{number}({part})"
+
+
 def _answers(problems: list[Rendered]) -> str:
     """The answers first: each checked answer, the page of its box (a link), and how it was checked.
 
@@ -194,11 +206,10 @@ def _answers(problems: list[Rendered]) -> str:
         rows, short = [], True
         for a in prob.answers:
             where = f"{latex.anchor(prob.number, a['part'])}:box" if a["part"] else ""  # the page of its box
-            part = f"{prob.number}({a['part']})" if a["part"] else prob.number
+            part = question(prob.number, a["part"])
             page = rf"\hyperref[{where}]{{p.\,\pageref*{{{where}}}}}" if where else ""
-            rests = a["assumes"]
-            name = a["label"] + (rf"\,\hyperref[{rests}]{{\textsuperscript{{\dag}}}}" if rests else "")
-            assumed = assumed or bool(rests)
+            name = a["label"] + "".join(rf"\,\hyperref[{box}]{{\textsuperscript{{\dag}}}}" for box in a["assumes"])
+            assumed = assumed or bool(a["assumes"])
             short = short and latex.visible_length(a["latex"]) <= 30 and "matrix}" not in a["latex"]  # a long one wraps
             rows.append(rf"\answerrow{{{part}}}{{{name}}}{{{a['latex']}}}{{{page}}}{{{latex.mark_answer(a)}}}")
         if not rows:
@@ -211,8 +222,8 @@ def _answers(problems: list[Rendered]) -> str:
         return ""
     blocks = [(r"\begin{multicols}{2}" "\n" + "\n".join(rows) + "\n" r"\end{multicols}") if short
               else "\n".join(rows) for short, rows in runs]
-    note = (r"{\footnotesize\textsuperscript{\dag}\,The answer rests on an assumption where the sheet leaves "
-            r"something open (its box, linked; all are listed under Errata and assumptions).}" "\n") if assumed else ""
+    note = (r"{\footnotesize\textsuperscript{\dag}\,Rests on an assumption where the sheet leaves something open "
+            r"(each dagger links to its box).}" "\n") if assumed else ""
     return (r"\phantomsection\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n" + note
             + r"\begin{answerlist}" "\n" + "\n".join(blocks) + "\n" r"\end{answerlist}")
 
@@ -220,7 +231,7 @@ def _answers(problems: list[Rendered]) -> str:
 def _errata(problems: list[Rendered]) -> str:
     """Every place the solution corrects the sheet or assumes what it leaves out, linked to its box."""
     departure = r"\emph{departure:} "
-    rows = [rf"{prob.number}({e['part']}) & {departure if e['departure'] else ''}{e['summary']} & "
+    rows = [rf"{question(prob.number, e['part'])} & {departure if e['departure'] else ''}{e['summary']} & "
             rf"\hyperref[{e['anchor']}]{{p.\,\pageref*{{{e['anchor']}}}}}"
             for prob in problems for e in prob.errata]
     if not rows:

@@ -58,17 +58,23 @@ def scaled(latex: str, base: str) -> str:
     return latex if base == "e" else rf"\frac{{1}}{{\ln {base}}}\left({latex}\right)"
 
 
-def note(part: Any, base: str, sheet_says: str = r"$\log$ without a base.", sheet_base: str | None = None) -> None:
+KEY = "log-base"  # the key of the note, for the answers whose value depends on the base
+
+
+def note(part: Any, base: str, sheet_says: str = r"$\log$ without a base.",
+         sheet_base: str | None = None) -> tuple[str, ...]:
     """An erratum saying which base the solution uses: always where the sheet leaves the base open,
-    and where it fixes one (`sheet_base`) only when the parameter departs from it."""
+    and where it fixes one (`sheet_base`) only when the parameter departs from it. Returns what an answer
+    that depends on the base rests on: the note's key, or nothing when there is no note."""
     if sheet_base is not None and base == sheet_base:
-        return
+        return ()
     others = " or ".join(b for b in BASES if b != base)
     correction = CONVENTION if sheet_base is None else (
         rf"the sheet fixes ${tex(sheet_base)}$; another base divides the logarithm's terms and their gradients "
         rf"by $\ln b$ (values in {UNITS[base]}), and the derivation below is redone in that base.")
     part.erratum(sheet_says, correction,
-                 rf"$\log = {tex(base)}$ (parameter \texttt{{log\_base}} = {others} changes it).")
+                 rf"$\log = {tex(base)}$ (parameter \texttt{{log\_base}} = {others} changes it).", key=KEY)
+    return (KEY,)
 
 
 def mistake_id(base: str) -> str:

@@ -197,6 +197,7 @@ class Erratum:
     correction: str
     parameter: str = ""
     departure: bool = False
+    key: str = ""  # the name answers that rest on what this box assumes give it (`Solution.answer(rests_on=)`)
 
     @property
     def words(self) -> tuple[str, str, str, str]:
@@ -235,6 +236,7 @@ class Answer:
     any_passing: bool = False  # a design (weights, a counterexample): any value its check accepts is right
     label: str = ""  # the name the key prints, when the id alone leaves out a setting it depends on
     big_o: bool = False  # an order of growth (its check accepts any constant multiple): printed as O(value)
+    rests_on: tuple[str, ...] = ()  # the keys of the assumption boxes (errata, departures) its value depends on
 
 
 @dataclass
@@ -327,12 +329,13 @@ class Part:
     def algorithm(self, title: str, lines: list[str]) -> None:
         self.blocks.append(Algorithm(title, lines))
 
-    def erratum(self, sheet_says: str, correction: str, parameter: str = "") -> None:
-        self.blocks.append(Erratum(sheet_says, correction, parameter))
+    def erratum(self, sheet_says: str, correction: str, parameter: str = "", *, key: str = "") -> None:
+        """A mistake or gap of the sheet; with `parameter`, what is assumed, which answers may name by `key`."""
+        self.blocks.append(Erratum(sheet_says, correction, parameter, key=key))
 
-    def departure(self, sheet_asks: str, instead: str, parameter: str = "") -> None:
+    def departure(self, sheet_asks: str, instead: str, parameter: str = "", *, key: str = "") -> None:
         """Where this solution does otherwise than the sheet asks (a choice, not a correction of the sheet)."""
-        self.blocks.append(Erratum(sheet_asks, instead, parameter, departure=True))
+        self.blocks.append(Erratum(sheet_asks, instead, parameter, departure=True, key=key))
 
 
 @dataclass
@@ -356,7 +359,7 @@ class Solution:
 
     def answer(self, name: str, value: Any, *, check: Check | None, claims: tuple[str, ...] = (),
                rtol: float = ANSWER_RTOL, any_passing: bool = False, label: str = "",
-               big_o: bool = False) -> Answer:
+               big_o: bool = False, rests_on: tuple[str, ...] = ()) -> Answer:
         """Record a result; SymPy numbers keep their exact form beside the float.
 
         `check` is the witness of `claims` as a function of a value (an answer without
@@ -364,13 +367,15 @@ class Solution:
         other value that check accepts (a design question has many right answers).
         `label` is the name the key prints in place of `name` (which answers files use),
         e.g. with the value of a parameter the answer is taken at; `big_o` marks an order of
-        growth, which the key prints as O(value).
+        growth, which the key prints as O(value); `rests_on` names (by key) the erratum boxes whose
+        assumption the value depends on, which the key marks with a dagger.
         """
         if check is None or not claims:
             raise UncheckedStep(f"{self.topic}: answer {name!r} needs a check and the claims it reuses: an "
                                 "answer is decided by the witness of the claims that prove it")
         self.answers[name] = _answer(value)
-        result = Answer(name, value, check, tuple(claims), rtol, check(value), any_passing, label, big_o)
+        result = Answer(name, value, check, tuple(claims), rtol, check(value), any_passing, label, big_o,
+                        tuple(rests_on))
         self.results[name] = result
         return result
 

@@ -423,9 +423,8 @@ def mark_answer(row: dict) -> str:
 
 def answer_rows(sol: Solution, number: str = "") -> list[dict[str, str | bool]]:
     """The checked answers of a solution as the answers table shows them: part, name, value, check, and the
-    anchor of the assumption it rests on ("" if none): the first erratum box, in its part or an earlier one,
-    that states what this solution assumes where the sheet leaves something open."""
-    rests = _assumptions(sol, number)
+    anchors of the erratum boxes whose assumption it rests on (`Answer.rests_on`)."""
+    boxes = _assumptions(sol, number)
     rows = []
     for a in sol.results.values():
         if a.verdict is None:
@@ -436,22 +435,22 @@ def answer_rows(sol: Solution, number: str = "") -> list[dict[str, str | bool]]:
         rows.append({"id": a.id, "label": _answer_name(sol, a.id), "part": owner.label if owner else "",
                      "latex": cell, "full": _whole(a.value, printed) if _ELSEWHERE in cell else "",
                      "method": SHORT[a.verdict.method], "passed": a.verdict.passed, "skipped": a.verdict.skipped,
-                     "assumes": rests.get(owner.label, "") if owner else ""})
+                     "assumes": [boxes[k] for k in a.rests_on]})
     order = {q.label: i for i, q in enumerate(sol.parts)}
     return sorted(rows, key=lambda r: order.get(r["part"], len(order)))
 
 
-def _assumptions(sol: Solution, number: str) -> dict[str, str]:
-    """Per part: the anchor of the first erratum box with an assumption in it or in a part before it."""
-    anchors = iter(row["anchor"] for row in errata_rows(sol, number))
-    first, out = "", {}
-    for part in sol.parts:
-        for b in part.blocks:
-            if isinstance(b, Erratum):
-                anchor = next(anchors)
-                first = first or (anchor if b.parameter else "")
-        out[part.label] = first
-    return out
+class _Boxes(dict):
+    """The anchors of a solution's keyed erratum boxes; an answer resting on an unknown key is a topic's bug."""
+
+    def __missing__(self, key: str) -> str:
+        raise KeyError(f"an answer rests on the assumption {key!r}, but no erratum box has that key "
+                       f"(keys: {', '.join(self) or 'none'})")
+
+
+def _assumptions(sol: Solution, number: str) -> _Boxes:
+    errata = [b for part in sol.parts for b in part.blocks if isinstance(b, Erratum)]
+    return _Boxes({b.key: row["anchor"] for b, row in zip(errata, errata_rows(sol, number)) if b.key})
 
 
 def _answer_name(sol: Solution, id: str) -> str:
