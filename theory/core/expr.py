@@ -23,8 +23,10 @@ MAX_DEPTH = 200  # levels of its syntax tree (a sum of n terms is n levels deep)
 MAX_BRACKETS = 40  # nesting of its brackets
 MAX_EXPONENT = 64  # |n| of a numeric exponent: keeps expansions and exact powers small
 MAX_DIGITS = 30  # digits of one numeric literal
-MAX_MAGNITUDE = 1000  # decimal digits of a number the formula computes (|log10| of it): 2**3000 is refused
+MAX_MAGNITUDE = 300  # decimal digits of a number the formula computes (|log10| of it): within the floats
 GROWING = ("exp", "sinh", "cosh")  # functions whose value has about |x| / 2.3 digits
+PERIODIC = ("sin", "cos", "tan")  # beyond MAX_PHASE a float cannot place x within its period
+MAX_PHASE = 1e15
 
 FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
@@ -119,10 +121,26 @@ def power(base: sp.Expr, exponent: sp.Expr, where: str) -> sp.Expr:
     return result
 
 
+def bounded(value: sp.Expr, where: str) -> sp.Expr:
+    """`value`, unless arithmetic made a number beyond MAX_MAGNITUDE digits of it: a product of literals, or of
+    exponentials that SymPy merges into one (exp(500) * exp(500) is exp(1000))."""
+    if not isinstance(value, sp.Basic):
+        return value
+    for n in value.atoms(sp.Rational):
+        if max(n.p.bit_length(), n.q.bit_length()) * math.log10(2) > MAX_MAGNITUDE + 1:
+            raise BadInput(f"{where}: a number of more than {MAX_MAGNITUDE} digits")
+    for e in value.atoms(sp.exp):
+        bounded_growth("exp", list(e.args), where)
+    return value
+
+
 def bounded_growth(name: str, args: list[sp.Expr], where: str) -> None:
     """exp, sinh and cosh of a number beyond MAX_MAGNITUDE * ln 10: a value no evaluation can finish writing."""
-    if name in GROWING and len(args) == 1 and args[0].is_number:
+    if name in GROWING + PERIODIC and len(args) == 1 and args[0].is_number:
         x = _approx(args[0])
+        if name in PERIODIC and (x is None or abs(x.real) > MAX_PHASE):
+            raise BadInput(f"{where}: {name}({sp.sstr(args[0])[:30]}) of an argument beyond {MAX_PHASE:g}: "
+                           "no float resolves its period")
         if x is None or abs(x.real) > MAX_MAGNITUDE * math.log(10):
             raise BadInput(f"{where}: {name}({sp.sstr(args[0])[:30]}) is beyond {MAX_MAGNITUDE} digits")
 
@@ -156,7 +174,7 @@ def read(
         if isinstance(t, ast.BinOp) and isinstance(t.op, ast.Pow):
             return power(build(t.left), build(t.right), where)
         if isinstance(t, ast.BinOp) and type(t.op) in _ARITHMETIC:
-            return _ARITHMETIC[type(t.op)](build(t.left), build(t.right))
+            return bounded(_ARITHMETIC[type(t.op)](build(t.left), build(t.right)), where)
         if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and not t.keywords:
             f = functions.get(t.func.id)
             if f is None:

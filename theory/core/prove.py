@@ -330,11 +330,15 @@ def _at_random_points(
     points = [draw(s, domain.get(s, (0.1, 3.0)), rng, RANDOM_POINTS) for s in symbols]
     try:
         f = sp.lambdify(symbols, diff, "numpy")
-        values = np.broadcast_to(np.asarray(f(*points), dtype=complex), (RANDOM_POINTS,))
-        scale = _scale(diff, symbols, points)
+        with np.errstate(all="ignore"):  # an overflow is judged below, not printed
+            values = np.broadcast_to(np.asarray(f(*points), dtype=complex), (RANDOM_POINTS,))
+            scale = _scale(diff, symbols, points)
     except (TypeError, ValueError, NameError, ZeroDivisionError, OverflowError):  # e.g. a sum to a symbolic k
         return Verdict("numeric", False, f"{prefix}the difference {_short(diff)} cannot be evaluated at numeric "
                        "points, so nothing is proved")
+    if not (np.all(np.isfinite(values)) and math.isfinite(scale)):  # inf - inf is no evidence of equality
+        return Verdict("numeric", False, f"{prefix}the difference {_short(diff)} overflows the floats at some "
+                       "random points, so nothing is proved")
     worst = float(np.max(np.abs(values)))
     ok = worst <= RTOL * max(1.0, scale)
     return Verdict(
