@@ -96,7 +96,7 @@ class Graph:
             consts = [self.nodes[a].const for a in args]
             if op == "pow":
                 return self._const(expr.power(*consts, where))
-            expr.bounded_growth(op, consts, where or "formula")
+            expr.bounded_function(op, consts, where or "formula")
             return self._const(OPS[op].sympy(*consts))
         return self._add(Node(op, args))
 

@@ -130,12 +130,13 @@ def bounded(value: sp.Expr, where: str) -> sp.Expr:
         if max(n.p.bit_length(), n.q.bit_length()) * math.log10(2) > MAX_MAGNITUDE + 1:
             raise BadInput(f"{where}: a number of more than {MAX_MAGNITUDE} digits")
     for e in value.atoms(sp.exp):
-        bounded_growth("exp", list(e.args), where)
+        bounded_function("exp", list(e.args), where)
     return value
 
 
-def bounded_growth(name: str, args: list[sp.Expr], where: str) -> None:
-    """exp, sinh and cosh of a number beyond MAX_MAGNITUDE * ln 10: a value no evaluation can finish writing."""
+def bounded_function(name: str, args: list[sp.Expr], where: str) -> None:
+    """Refuse exp, sinh and cosh of a number beyond MAX_MAGNITUDE * ln 10 (a value no evaluation can finish
+    writing) and sin, cos and tan of one beyond MAX_PHASE (a float cannot place it within its period)."""
     if name in GROWING + PERIODIC and len(args) == 1 and args[0].is_number:
         x = _approx(args[0])
         if name in PERIODIC and (x is None or abs(x.real) > MAX_PHASE):
@@ -180,7 +181,7 @@ def read(
             if f is None:
                 raise BadInput(f"{where}: unknown function {t.func.id!r} (known: {', '.join(sorted(functions))})")
             args = [build(a) for a in t.args]
-            bounded_growth(t.func.id, args, where)
+            bounded_function(t.func.id, args, where)
             try:
                 return f(*args)
             except TypeError:
