@@ -751,7 +751,8 @@ def _part_experiment(sol: Solution, p: Params, ctx: Context) -> None:
     pb.text(_growth_note(p, level, pb.quote(float(kaiming_growth(exact_decimal(near))), "1.kaiming-near", ".4g")))
     pb.figure(
         "training",
-        rf"Training loss (10-step moving average) per depth $H$ (columns) and slope $\alpha$ (rows); width "
+        rf"Training loss (10-step moving average) against the SGD step, per depth $H$ (columns) and slope "
+        rf"$\alpha$ (rows); width "
         rf"{exp.width}, batch {exp.batch}, {exp.steps} steps, learning rate in each column's title; data: {data}. "
         r"Dashed: Kaiming $2/d_h$; solid: derived. A cross marks an overflow (clipped to the top edge).",
         lambda path: _plot_training(path, exp),
@@ -850,11 +851,11 @@ def _plot_training(path, exp: nn.Experiment) -> None:
                 ax.set_title(rf"$H={panel.depth}$, lr ${panel.lr:g}$")
             if col == 0:
                 ax.set_ylabel(rf"$\alpha={panel.alpha:g}$")
-        fig.supxlabel("SGD step", fontsize=figures.FONT_PT, x=0.3, ha="center")
-        fig.supylabel("training loss", fontsize=figures.FONT_PT)
+        # the axes (training loss against the SGD step) are named by the caption: a figure-wide label shares the
+        # bottom band with the legend, and constrained layout then set that band on the step ticks
         handles, names = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, names, loc="outside lower right", ncol=2)
-        fig.get_layout_engine().set(h_pad=0.01, w_pad=0.01, hspace=0.02, wspace=0.02)
+        fig.legend(handles, names, loc="outside lower center", ncol=2)
+        fig.get_layout_engine().set(h_pad=0.06, w_pad=0.01, hspace=0.02, wspace=0.02)  # h_pad: the legend off the ticks
 
 
 if __name__ == "__main__":
