@@ -10,6 +10,8 @@ own symbols) must agree with all three.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import operator
 import re
 import sys
 from dataclasses import dataclass
@@ -433,10 +435,14 @@ def _outputs_part(sol, p, net, N, composed, formulas, points) -> None:
     flat = [u if u.name in ("y1", "y2") else dataclasses.replace(u, activation="identity") for u in net.units]
     W = {n: sp.Symbol(n, real=True) for n in net.params}
     unsquashed, pre = compose(flat, {"x": X, **W})
+    checks = {name: _at_points(order, points, measured[name], f"NumPy forward pass ({name})", 1e-10, 1e-12)
+              for name in ("y1", "y2")}
+    pa.claim("numpy", rf"A NumPy forward pass of the network at {len(points)} random inputs and weights gives "
+             r"these $y_1$ and $y_2$.",
+             functools.reduce(operator.and_, (checks[n](explicit(composed[n])) for n in checks)), aside=True)
     for name in ("y1", "y2"):
         right = explicit(composed[name])
-        sol.answer(name, right, claims=("c.numpy",), rests_on=_assumed(p, "wiring"),
-                   check=_at_points(order, points, measured[name], f"NumPy forward pass ({name})", 1e-10, 1e-12))
+        sol.answer(name, right, claims=("a.numpy",), rests_on=_assumed(p, "wiring"), check=checks[name])
         if _differs(unsquashed[name], right, at):
             sol.misconception(name, f"{name}-hidden-unsquashed", explicit(unsquashed[name]),
                               "The shared hidden layer applies its activation before the heads read it: "
