@@ -81,10 +81,10 @@ def render(sol: Solution, figure_dir: Path | None = None, number: str = "") -> s
             out.append(rf"\subsection*{{({part.label}) {part.title}}}{label}")
         shown_before = None
         for b in part.blocks:
-            shown = _block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number)  # draws figures
             if isinstance(b, Erratum):  # the box carries the anchor the front matter's errata table links to
-                kind = r"\departure" if b.departure else r"\erratum"
-                shown = shown.replace(kind + "{", rf"{kind}[{next(errata)['anchor']}]{{", 1)
+                shown = _box(b, next(errata)["anchor"])
+            else:
+                shown = _block(b, f"{sol.topic}-{number}" if number else sol.topic, figure_dir, number)  # draws figures
             if not _aside(b):
                 if isinstance(b, Chain) and isinstance(shown_before, Text):
                     out[-1] += "\n" + shown  # a display ends the paragraph that leads to it: no empty line above
@@ -367,8 +367,14 @@ def _block(b, topic: str, figure_dir: Path | None, number: str = "") -> str:
         items = "\n".join(rf"\algoline{{{(len(x) - len(x.lstrip(' '))) // 2}}}{{{x.strip()}}}" for x in b.lines)
         return rf"\begin{{algobox}}{{{b.title}}}" "\n" + items + "\n" r"\end{algobox}"
     if isinstance(b, Erratum):
-        return rf"\{'departure' if b.departure else 'erratum'}{{{b.sheet_says}}}{{{b.correction}}}{{{b.parameter}}}"
+        return _box(b)
     raise TypeError(f"unknown block {type(b).__name__}")
+
+
+def _box(b: Erratum, anchor: str = "") -> str:
+    """An erratum's or a departure's box, with the anchor the front matter's errata table links to."""
+    return (rf"\{'departure' if b.departure else 'erratum'}{f'[{anchor}]' if anchor else ''}"
+            rf"{{{b.sheet_says}}}{{{b.correction}}}{{{b.parameter}}}")
 
 
 def errata_rows(sol: Solution, number: str = "") -> list[dict[str, str]]:
