@@ -23,7 +23,8 @@ def test_loss_without_one_half_is_rejected(monkeypatch):
     X, y, w = rng.standard_normal((5, 3)), rng.standard_normal((5, 1)), rng.standard_normal((3, 1))
     assert np.isclose(ls.loss(X, w, y, 5)[0, 0], np.sum((X @ w - y) ** 2) / 10)
     monkeypatch.setattr(ls, "loss", lambda X, w, y, n: (X @ w - y).T @ (X @ w - y) / n)
-    assert {"b.grad.1", "c.w1.1", "c.w2.1"} <= failed_claims(ls)  # every part differentiates this one loss
+    # every part differentiates this one loss; the loop's iterates are NumPy's own
+    assert {"b.grad.1", "c.w1.1", "c.w2.1", "c.loop", "answer:w1"} <= failed_claims(ls)
 
 
 def test_gradient_with_wrong_sign_is_rejected(monkeypatch):
@@ -42,6 +43,29 @@ def test_wrong_power_in_closed_form_is_rejected(monkeypatch, wrong):
     # the inductive step holds for any shifted form; the base case rejects it
     assert {"d.base", "d.explicit", "d.iteration", "e.runs", "d.closed.1", "display:d.closed.0"} <= failed
     assert "d.induction.1" not in failed
+
+
+def test_kth_iterate_off_by_one_step_is_rejected(monkeypatch):
+    right = ls.kth_iterate
+    monkeypatch.setattr(ls, "kth_iterate", lambda X, y, w0, alpha, n, k: right(X, y, w0, alpha, n, k + 1))
+    assert {"d.loop", "answer:wk"} <= failed_claims(ls)
+
+
+def test_iterates_in_other_terms_are_rejected():
+    sol = solved("least_squares_gd")
+    assert not right_values_rejected(sol, ["w1", "w2", "wk"])
+    X, w0, y, a, n = ls.Xm, ls.w0m, ls.ym, ls.alpha_, ls.N_
+    w1 = ls.gd_step(w0, X, y, a, n)
+    slips = {"w1": [w0 - a * X.T @ (X @ w0 - y),  # the gradient without its 1/N
+                    w0 + a / n * X.T @ (X @ w0 - y)],  # a step up the gradient
+             "w2": [w1,  # one step taken for two
+                    ls.gd_step(w0, X, y, 2 * a, n)],  # two steps as one of twice the size
+             "wk": [ls.kth_iterate(X, y, w0, a, n, ls.k_ + 1),
+                    ls.kth_iterate(X, y, w0, a, n, 1)]}  # no k at all: right at k = 1 only
+    for name, values in slips.items():
+        for v in values:
+            assert sol.rejects(name, v).passed, (name, v)
+    assert sol.rejects("w1", w1.subs(ls.alpha_, ls.lam_)).passed  # a symbol the question does not give
 
 
 def test_wrong_stability_limit_minimiser_and_gd_limit_are_rejected(monkeypatch):

@@ -44,6 +44,7 @@ w1m = sp.MatrixSymbol("w_1", D_, 1)
 ym = sp.MatrixSymbol("y", N_, 1)
 GRAD = sp.MatrixSymbol(r"\nabla_w\mathcal{L}", D_, 1)  # the left-hand sides of the answers
 WSTAR = sp.MatrixSymbol("w^*", D_, 1)
+W2, WK = sp.MatrixSymbol("w_2", D_, 1), sp.MatrixSymbol("w_k", D_, 1)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,13 @@ def gd_step(w, X, y, alpha, n):
 def iteration_matrix(X, alpha, n):
     """A = I - (alpha/N) X^T X, so that w_{k+1} = A w_k + (alpha/N) X^T y."""
     return _eye(X, X.shape[1]) - alpha / n * (X.T @ X)
+
+
+def kth_iterate(X, y, w0, alpha, n, k):
+    """w_k = w* + A^k (w_0 - w*), the closed form of (d) telescoped (X^T X invertible), in matrix symbols of
+    symbolic size: the answer of (d)."""
+    w_star = minimiser(X, y)
+    return w_star + sp.MatPow(iteration_matrix(X, alpha, n), k) @ (w0 - w_star)
 
 
 def closed_form_poly(t, k):
@@ -230,7 +238,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     data = _data(p, ctx)
     _dimensions(sol, L, dL)
     _gradient(sol, p, ctx, data, dL)
-    _first_iterates(sol, dL)
+    _first_iterates(sol, dL, data)
     _general_iterate(sol, p, ctx, data)
     _pseudocode(sol, p, data)
     return sol
@@ -345,7 +353,23 @@ def _gradient(sol: Solution, p: Params, ctx: Context, data: dict, dL: sp.MatrixE
                                              what="NumPy's least-squares solution on the random data")))
 
 
-def _first_iterates(sol: Solution, dL: sp.MatrixExpr) -> None:
+def _iterates_check(data: dict, ks: tuple[int, ...], *, in_k: bool) -> Check:
+    """A formula for the iterate w_k (`in_k`: with k a symbol), stated as w_k = formula in X, w_0, y and alpha,
+    evaluated by NumPy on the random data at each k of `ks` against the iterates of a plain gradient-descent
+    loop. The matrix symbols take the data's sizes first (NumPy has no identity of symbolic size)."""
+    X, y, w0, alpha = data["X"], data["y"], data["w0"], data["alpha"]
+    traj = sim.trajectory(X, y, w0, alpha, max(ks))
+    sizes = {N_: X.shape[0], D_: X.shape[1]}
+    symbols = (*(m.subs(sizes) for m in (Xm, w0m, ym)), alpha_)
+    scale = max(1.0, float(np.max(np.abs(traj))))
+    return witness.rhs(witness.both(*(
+        witness.at({**sizes, **({k_: k} if in_k else {})},
+                   witness.formula_on(symbols, (X, w0, y, alpha), traj[k][:, None], rtol=0.0, atol=1e-9 * scale,
+                                      what=f"$w_{{{k}}}$ of a gradient-descent loop on the random data"))
+        for k in ks)))
+
+
+def _first_iterates(sol: Solution, dL: sp.MatrixExpr, data: dict) -> None:
     pc = sol.part("c", "The first two iterates",
                   r"Write $w_1$ and $w_2$ through $\alpha$, $w_0$, $X$, $y$.")
 
@@ -379,6 +403,12 @@ def _first_iterates(sol: Solution, dL: sp.MatrixExpr) -> None:
              r"symbolic matrices).",
              prove.proved_for_each({f"(N,D)=({n},{d})": (lambda n=n, d=d: compact(n, d))
                                     for n, d in [(3, 2), (2, 2)]}, "entries compared"), aside=True)
+    first, second = _iterates_check(data, (1,), in_k=False), _iterates_check(data, (2,), in_k=False)
+    w1_value, w2_value = sp.Eq(w1m, w1, evaluate=False), sp.Eq(W2, expanded, evaluate=False)
+    pc.claim("loop", r"On the random data both formulas, evaluated by NumPy, are the first two iterates of a "
+             r"plain gradient-descent loop.", first(w1_value) & second(w2_value), aside=True)
+    sol.answer("w1", w1_value, claims=("c.loop",), check=first, label="first iterate")
+    sol.answer("w2", w2_value, claims=("c.loop",), check=second, label="second iterate")
 
 
 def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None:
@@ -496,6 +526,12 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
              prove.close(radius, rho_alpha, rtol=1e-9, what="spectral radius of A")
              & prove.on_instances({f"k = 0..{p.k}": bool(np.all(err <= bound * (1 + 1e-9) + floor))},
                                   "measured errors against the bound"), value=rho_alpha, aside=True)
+    general = _iterates_check(data, (1, p.k), in_k=True)
+    wk_value = sp.Eq(WK, kth_iterate(Xm, ym, w0m, alpha_, N_, k_), evaluate=False)
+    pd.claim("loop", rf"The closed form $w_k = w^* + A^k(w_0 - w^*)$ in matrix symbols, evaluated by NumPy on the "
+             rf"random data at $k = 1$ and $k = {p.k}$, gives the iterates of the loop.", general(wk_value),
+             aside=True)
+    sol.answer("wk", wk_value, claims=("d.loop",), check=general, label="$k$-th iterate")
     pd.figure("errors", r"Distance to $w^*$ of gradient-descent iterates on the random "
               r"full-rank data (markers) and the bound $\rho^k\lVert w_0-w^*\rVert$ (lines), "
               r"for step sizes below, near and beyond the stability limit.",

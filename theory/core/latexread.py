@@ -126,6 +126,9 @@ class Printer(LatexPrinter):
             tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
         return tex
 
+    def _print_Identity(self, expr):  # the identity matrix as the displays write it: I, not SymPy's blackboard I
+        return "I"
+
 
 def _printed_negative(term: sp.Basic) -> bool:
     """Whether a term prints with a leading minus (a matrix product: when its scalar factor does)."""

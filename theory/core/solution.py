@@ -532,6 +532,8 @@ def _answer(value: Any) -> Any:
         return {k: _answer(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_answer(v) for v in value]
+    if isinstance(value, sp.Eq):  # an answer stated as an equation (a formula in matrix symbols): lhs = rhs
+        return {"exact": f"{sp.sstr(value.lhs)} = {sp.sstr(value.rhs)}"}
     if isinstance(value, sp.Basic):
         if value.free_symbols:
             return {"exact": sp.sstr(value)}

@@ -102,7 +102,8 @@ def answers(sol: Solution) -> str:
     """The answers alone, one per line, then the summary of the checks that ran."""
     lines = [f"{sol.title}  ({sol.source})"]
     for name, value in sol.answers.items():
-        lines.append(f"  {name} = {_answer(value)}")
+        answer = _answer(value)
+        lines.append(f"  {name}: {plain(answer)}" if " = " in answer else f"  {name} = {answer}")
     return "\n".join([*lines, summary(sol)])
 
 
