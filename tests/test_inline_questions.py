@@ -166,3 +166,17 @@ def test_rmsprop_mistakes_need_a_run_long_enough_to_tell():
     sol = solve_topic(iq, {"rho": "0.999", "steps": "100"})
     assert not {m.id for m in sol.misconceptions} & {"decays-to-zero", "unrooted-cache"}
     assert sol.passed
+
+
+def test_adam_having_adagrads_issue_is_rejected():
+    sol = solved("inline_questions")
+    assert not right_values_rejected(sol, ["Adam has the same issue"])
+    assert sol.rejects("Adam has the same issue", True).passed
+    assert sol.rejects("Adam has the same issue", "no").passed  # words are not a yes/no value
+
+
+def test_an_adam_that_sums_its_cache_has_the_issue(monkeypatch):
+    real = iq.sim.run
+    monkeypatch.setattr(iq.sim, "run", lambda method, *a, **kw: real("adagrad" if method == "adam" else method,
+                                                                     *a, **kw))
+    assert {"d.measured", "answer:Adam has the same issue"} <= failed_claims(iq)

@@ -208,6 +208,25 @@ def adagrad_cache_after_drop(g_, h_, t0_, k_):
 
 # ---- helpers ----------------------------------------------------------------------------------
 
+SHRUNK = 0.5  # a method "has AdaGrad's issue" when its last measured step is below this fraction of its first
+
+
+def _same_issue(meas: dict[str, np.ndarray], steps: int) -> Check:
+    """A yes/no candidate for "would Adam have the same issue", judged by the measured runs on constant
+    gradients: yes is right exactly when Adam's last step, like AdaGrad's, is below SHRUNK of its first."""
+    kept = {m: float(np.max(meas[m][-1] / meas[m][0])) for m in ("adagrad", "adam")}
+    issue = kept["adam"] < SHRUNK
+    seen = (f"after {steps} steps on constant gradients AdaGrad's last step is {kept['adagrad']:.3g} of its first, "
+            f"Adam's {kept['adam']:.3g} (shrinking means below {SHRUNK:g})")
+
+    def check(value) -> Verdict:
+        if not isinstance(value, (bool, np.bool_)):
+            return Verdict("numeric", False, f"{str(value)[:60]} is not a yes/no answer")
+        return Verdict("numeric", bool(value) == issue, seen)
+
+    return check
+
+
 def _within(values, lo, hi, what: str) -> Verdict:
     values, lo, hi = (np.asarray(x, float) for x in (values, lo, hi))
     ok = bool(np.all(values >= lo) and np.all(values <= hi))
@@ -617,6 +636,8 @@ def _q2(sol: Solution, p: Params, ctx: Context) -> None:
                       r"AdaGrad's cache is the \emph{sum} of all squared gradients so far, $t g^2$ after $t$ "
                       r"steps, not the latest one: dividing by $g$ gives Adam's and RMSProp's step, about $\eta$, "
                       r"which does not decay.")
+    sol.answer("Adam has the same issue", False, claims=("c.measured", "d.measured"), check=_same_issue(meas, T_),
+               label="would Adam have the same issue")
     sol.answer("Adam step, constant gradient", adam_step(lr, g, t, b1, b2, eps), claims=("d.measured",),
                check=witness.formula_on((lr, g, t, b1, b2, eps), (*at, p.beta1, p.beta2, p.eps), meas["adam"],
                                         rtol=1e-9, what="measured Adam step lengths"))

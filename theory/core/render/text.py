@@ -108,6 +108,8 @@ def answers(sol: Solution) -> str:
 
 
 def _answer(value) -> str:
+    if isinstance(value, bool):  # a yes/no question's answer, in words
+        return "yes" if value else "no"
     if isinstance(value, dict) and "exact" in value:
         number = value.get("value")
         return value["exact"] + (f"  (= {number:.6g})" if isinstance(number, float) and value["exact"] != f"{number:g}"
