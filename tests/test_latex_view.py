@@ -273,3 +273,13 @@ def test_a_part_is_named_where_the_sheet_has_it():
 
     assert [question("1-2", "1a"), question("1-2", "2"), question("3-4", "4c"), question("4", "d"),
             question("3", "1"), question("5", "")] == ["1(a)", "2", "4(c)", "4(d)", "3(1)", "5"]
+
+
+def test_the_errata_table_quotes_a_sheet_whole_up_to_two_lines():
+    from theory.core.render.latex import shortened
+
+    quote = "``" + "the figure is not in the text of the sheet " * 3 + "''"  # 137 characters: whole
+    assert shortened(quote) == quote
+    long = "write $y_1 = \\sigma(w_1 x)$ " + "and the weights of every layer " * 8
+    cut = shortened(long)
+    assert cut.endswith(r"\ldots") and len(cut) < len(long) and cut.count("$") % 2 == 0

@@ -531,7 +531,7 @@ def _general_iterate(sol: Solution, p: Params, ctx: Context, data: dict) -> None
     pd.claim("loop", rf"The closed form $w_k = w^* + A^k(w_0 - w^*)$ in matrix symbols, evaluated by NumPy on the "
              rf"random data at $k = 1$ and $k = {p.k}$, gives the iterates of the loop.", general(wk_value),
              aside=True)
-    sol.answer("wk", wk_value, claims=("d.loop",), check=general, label="$k$-th iterate")
+    sol.answer("wk", wk_value, claims=("d.loop",), check=general, label="k-th iterate")
     pd.figure("errors", r"Distance to $w^*$ of gradient-descent iterates on the random "
               r"full-rank data (markers) and the bound $\rho^k\lVert w_0-w^*\rVert$ (lines), "
               r"for step sizes below, near and beyond the stability limit.",

@@ -383,14 +383,15 @@ def errata_rows(sol: Solution, number: str = "") -> list[dict[str, str]]:
     for part in sol.parts:
         for b in part.blocks:
             if isinstance(b, Erratum):
-                rows.append({"part": part.label, "summary": one_line(b.sheet_says), "departure": b.departure,
+                rows.append({"part": part.label, "summary": shortened(b.sheet_says), "departure": b.departure,
                              "anchor": "err:" + re.sub(r"[^A-Za-z0-9.-]", "-", f"{number}:{len(rows) + 1}")})
     return rows
 
 
-def one_line(tex: str, limit: int = 70) -> str:
+def shortened(tex: str, limit: int = 160) -> str:
     """The start of a LaTeX text, cut at a space outside math and braces once about `limit` characters
-    would be visible, with an ellipsis; never inside a formula or a command's argument."""
+    would be visible (two lines of the errata table), with an ellipsis; never inside a formula or a
+    command's argument. Nearly every sheet quotation fits whole."""
     out, depth, math, visible = [], 0, False, 0
     i = 0
     while i < len(tex):
