@@ -99,3 +99,16 @@ def test_the_slope_at_zero_in_the_sentence_is_the_checked_limit():
     checked = sol.checked_value(q)[1]
     assert prose.same(q.value, checked, "g'(0)").passed
     assert not prose.same(q.value * 1.001, checked, "g'(0)").passed
+
+
+def test_the_wrong_verdict_on_vanishing_and_exploding_is_rejected():
+    sol = solved("softsign")
+    assert not right_values_rejected(sol, ["vanishing", "exploding"])
+    assert sol.rejects("vanishing", False).passed and sol.rejects("exploding", True).passed
+    assert sol.rejects("exploding", 0).passed  # a number is not a yes/no answer
+
+
+def test_an_activation_with_a_linear_part_neither_vanishes_nor_stays_below_one(monkeypatch):
+    real = ss.num.softsign
+    monkeypatch.setattr(ss.num, "softsign", lambda t: t + real(t))  # slope 1 + g'(x): from 2 down to 1
+    assert {"answer:vanishing", "answer:exploding"} <= failed_claims(ss, FAST)

@@ -298,17 +298,26 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("lim g' at +-oo", lim, claims=("biii.limits-measured",), check=tail)
     sol.answer("lim g at +oo", sat, claims=("biii.saturates",),
                check=witness.close(float(num.softsign(np.array(1e12))), rtol=1e-9, what="g(1e12) in floating point"))
+    vanish, explode = _large_x(g_meas)
+    sol.answer("vanishing", True, claims=("biii.limits-measured",), check=vanish,
+               label="gradients can vanish for large |x|")
+    sol.answer("exploding", False, claims=("biii.limits-measured", "biii.bounds"), check=explode,
+               label="gradients can explode for large |x|")
     _misconceptions(sol)
     return sol
 
 
-def _limit_of_slopes() -> Check:
-    """A candidate limit of g' at +-infinity, judged by slopes measured far out on both sides (central
-    differences, step 0.1% of |x|): its distance to them must shrink at every decade and end within twice
-    the last slope (about 1e-8)."""
+def _far_slopes() -> dict[str, np.ndarray]:
+    """Slopes of g measured at |x| = 10^k, k in DECADES, on each side (central differences, step 0.1% of |x|)."""
     far = 10.0 ** np.array(DECADES)
-    sides = {"+oo": far, "-oo": -far}
-    slopes = {k: central_difference(num.softsign, xs, 1e-3 * far) for k, xs in sides.items()}
+    return {side: central_difference(num.softsign, sign * far, 1e-3 * far) for side, sign in (("+oo", 1), ("-oo", -1))}
+
+
+def _limit_of_slopes() -> Check:
+    """A candidate limit of g' at +-infinity, judged by slopes measured far out on both sides: its distance to
+    them must shrink at every decade and end within twice the last slope (about 1e-8)."""
+    far = 10.0 ** np.array(DECADES)
+    slopes = _far_slopes()
 
     def check(value) -> Verdict:
         lim = witness.number(value)
@@ -323,6 +332,32 @@ def _limit_of_slopes() -> Check:
                                   + ", ".join(f"{v:.3g}" for v in slopes["+oo"]) + f") against {lim:.6g}")
 
     return check
+
+
+VANISHED = 1e-6  # a slope this small passes back a millionth of the gradient: it has vanished
+
+
+def _yes_no(truth: bool, seen: str) -> Check:
+    def check(value) -> Verdict:
+        if not isinstance(value, (bool, np.bool_)):
+            return Verdict("numeric", False, f"{str(value)[:60]} is not a yes/no answer")
+        return Verdict("numeric", bool(value) == truth, seen)
+
+    return check
+
+
+def _large_x(table_slopes: np.ndarray) -> tuple[Check, Check]:
+    """Yes/no candidates for "can gradients vanish" and "can they explode" for large |x|, judged by measured
+    slopes: they vanish when on both sides the far slopes fall at every decade to below VANISHED; they could
+    explode only if some measured slope (the table's or a far one) were above 1, the largest factor that
+    passes a gradient back unamplified."""
+    far = _far_slopes()
+    falls = all(bool(np.all(np.diff(s) < 0)) and s[-1] < VANISHED for s in far.values())
+    largest = float(max(np.max(table_slopes), *(np.max(s) for s in far.values())))
+    last = ", ".join(f"{s[-1]:.2g} at x -> {side}" for side, s in far.items())
+    return (_yes_no(falls, f"measured slopes fall at every decade to {last} (vanished below {VANISHED:g})"),
+            _yes_no(largest > 1, f"the largest measured slope is {largest:.6g} (a gradient grows only through "
+                                 "a factor above 1)"))
 
 
 def _misconceptions(sol: Solution) -> None:
