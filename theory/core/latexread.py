@@ -126,6 +126,10 @@ class Printer(LatexPrinter):
             tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
         return tex
 
+    def _print_Integer(self, expr):  # 39\,065 as the key prints it: digits in groups of three from five on
+        n = int(expr)
+        return f"{n:,}".replace(",", r"\,") if abs(n) >= 10_000 else str(n)
+
     def _print_Identity(self, expr):  # the identity matrix as the displays write it: I, not SymPy's blackboard I
         return "I"
 
