@@ -208,7 +208,7 @@ def adagrad_cache_after_drop(g_, h_, t0_, k_):
 
 # ---- helpers ----------------------------------------------------------------------------------
 
-SHRUNK = 0.5  # a method "has AdaGrad's issue" when its last measured step is below this fraction of its first
+SHRUNK = 0.5  # a method "has AdaGrad's issue" when its last measured step is below half its first
 
 
 def _same_issue(meas: dict[str, np.ndarray], steps: int) -> Check:
@@ -217,7 +217,7 @@ def _same_issue(meas: dict[str, np.ndarray], steps: int) -> Check:
     kept = {m: float(np.max(meas[m][-1] / meas[m][0])) for m in ("adagrad", "adam")}
     issue = kept["adam"] < SHRUNK
     seen = (f"after {steps} steps on constant gradients AdaGrad's last step is {kept['adagrad']:.3g} of its first, "
-            f"Adam's {kept['adam']:.3g} (shrinking means below {SHRUNK:g})")
+            f"Adam's {kept['adam']:.3g} (shrinking means below half)")
 
     def check(value) -> Verdict:
         if not isinstance(value, (bool, np.bool_)):
