@@ -55,7 +55,7 @@ def dl_dw1(**params) -> float:
 def test_right_answers_in_any_equivalent_form_are_correct(tmp_path):
     number = dl_dw1()
     path = answers_file(tmp_path, lr("eta_opt", "1/a"), lr("eta_opt", "2/(2*a)"), backprop(number * 1.0003),
-                        lr("divergence threshold", "2/a"), lr("w_star", "-b/a"), sheet="iust-dl-hw1")
+                        lr("divergence threshold", "2/a"), lr("w_star", "-b/a"))
     r = run(str(path), "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads(r.stdout)
@@ -240,3 +240,65 @@ def test_a_long_exact_number_is_reported_to_six_figures(tmp_path):
     r = run(str(answers_file(tmp_path, backprop(0.0009))), "--json")
     (a,) = json.loads(r.stdout)["answers"]
     assert a["verdict"] == "incorrect" and a["expected"] == f"{dl_dw1():.6g}", a["expected"]
+
+
+def one_problem_sheet(folder: Path, name: str = "mini.toml", **params) -> Path:
+    """A sheet of one's own: lr_divergence as problem 4 (at `params`), so grading solves one topic."""
+    lines = ['title = "Mini"', 'course = "Test"', 'output = "Mini.pdf"', 'intro = ""', "",
+             "[[problem]]", 'number = "4"', 'topic = "lr_divergence"']
+    if params:
+        lines.append("params = { " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in params.items()) + " }")
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_sheets_unanswered_and_blank_questions_count_against_the_score(tmp_path):
+    mini = one_problem_sheet(tmp_path)
+    questions = list(grade.gradeable(solved("lr_divergence")))
+    path = answers_file(tmp_path, lr("eta_opt", "1/a"), lr("w_star", "  "), sheet=str(mini))
+    r = run(str(path), "--json")
+    doc = json.loads(r.stdout)
+    assert r.returncode == 1 and doc["score"] == 1 and doc["total"] == len(questions) > 2
+    assert doc["missing"] == len(questions) - 1 == sum(a["verdict"] == "missing" for a in doc["answers"])
+    how = {a["id"]: a["how"] for a in doc["answers"]}
+    assert how["w_star"] == "left blank" and how["divergence threshold"] == "not answered"
+    assert f"score: 1/{len(questions)} ({len(questions) - 1} not answered)" in run(str(path)).stdout
+
+
+def test_with_a_sheet_an_answer_given_twice_or_a_misspelt_id_is_refused_by_name(tmp_path):
+    mini = one_problem_sheet(tmp_path)
+    twice = run(str(answers_file(tmp_path, lr("w_star", "-b/a"), lr("eta_opt", "1/a"), lr("w_star", "b/a"),
+                                 sheet=str(mini))))
+    assert twice.returncode == 2 and "a.toml: answer 3: repeats answer 1" in twice.stderr
+    misspelt = run(str(answers_file(tmp_path, lr("eta_op", "1/a"), name="b.toml")))
+    assert misspelt.returncode == 2 and "b.toml: answer 1" in misspelt.stderr
+    assert "did you mean 'eta_opt'" in misspelt.stderr
+
+
+def test_a_template_of_ones_own_sheet_is_graded_against_that_sheet(tmp_path):
+    mini = one_problem_sheet(tmp_path, a=2)
+    r = run("--template", str(mini))
+    filled = tomllib.loads(r.stdout)
+    assert filled["sheet"] == str(mini)
+    for a in filled["answer"]:
+        a["value"] = {"eta_opt": "1/a"}.get(a["id"], "")
+    doc = json.loads(run(str(answers_file(tmp_path, *filled["answer"], sheet=str(mini))), "--json").stdout)
+    assert doc["score"] == 1 and doc["missing"] == doc["total"] - 1
+
+
+def test_a_batch_refuses_files_to_another_sheet_and_scores_each_student(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    mini = one_problem_sheet(tmp_path)
+    answers_file(folder, lr("eta_opt", "1/a"), sheet=str(mini), name="ann.toml")
+    answers_file(folder, lr("eta_opt", "1/a"), sheet="cs7643-ps2", name="bob.toml")
+    r = run("--batch", str(folder), "--sheet", str(mini))
+    assert "1 file malformed" in r.stdout, r.stdout + r.stderr
+    with (folder / "scores.csv").open() as fh:
+        scores = {row["student"]: row for row in csv.DictReader(fh)}
+    assert scores["ann"]["score"] == "1" and int(scores["ann"]["not answered"]) == int(scores["ann"]["total"]) - 1
+    assert "answers to sheet cs7643-ps2, not to mini" in scores["bob"]["malformed"]
+    with (folder / "grades.csv").open() as fh:
+        ann = next(row for row in csv.DictReader(fh) if row["student"] == "ann" and row["answer"] == "eta_opt")
+    assert ann["given"] == "1/a" and ann["expected"] == "1/a"

@@ -210,6 +210,7 @@ def _build(args) -> int:
 
 def _grade(args) -> int:
     import json
+    from collections import Counter
     from pathlib import Path
 
     from theory.core import gradebook, registry, sheet
@@ -229,9 +230,12 @@ def _grade(args) -> int:
         rows, written = gradebook.batch(folder, sheet.load(registry.sheet_path(args.sheet)),
                                         Path(args.out) if args.out else folder)
         students = len({r["student"] for r in rows})
-        correct = sum(r["verdict"] == "correct" for r in rows)
-        print(f"graded {students} students, {len(rows)} answers, {correct} correct; wrote "
-              + ", ".join(str(p) for p in written))
+        count = Counter(r["verdict"] for r in rows)
+        correct = count["correct"]
+        print(f"graded {students} student{'s' if students != 1 else ''}: {len(rows) - count['malformed']} answers, "
+              f"{correct} correct, {count['missing']} not answered"
+              + (f"; {count['malformed']} file{'s' if count['malformed'] != 1 else ''} malformed, not graded (see "
+                 "scores.csv)" if count["malformed"] else "") + "; wrote " + ", ".join(str(p) for p in written))
         return 0 if correct == len(rows) else 1
     path = Path(args.answers)
     if not path.is_file():

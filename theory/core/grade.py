@@ -26,7 +26,7 @@ from theory.core.errors import BadInput
 from theory.core.params import exact_decimal
 from theory.core.solution import Answer, Misconception, Solution, nested
 
-Verdict = Literal["correct", "incorrect", "unreadable"]
+Verdict = Literal["correct", "incorrect", "unreadable", "missing"]
 Kind = Literal["number", "formula", "vector", "matrix"]
 # What a student may write beyond the safe reader's own names: SymPy's spellings, as `show` prints them.
 FUNCTIONS = {**expr.FUNCTIONS, "Abs": sp.Abs, "ceiling": sp.ceiling, "floor": sp.floor, "Max": sp.Max, "Min": sp.Min}
@@ -153,7 +153,9 @@ def judge(given: Any, expected: Any, rtol: float, allowance: Allowance | None = 
 def grade(answer: Answer, raw: Any, misconceptions: list[Misconception],
           constants: Mapping[str, sp.Expr] | None = None, allowance: Allowance | None = None) -> Judgement:
     """The judgement of one offered value, with the misconception it matches if it is wrong."""
-    expected = _expected(answer.value)
+    expected = expected_text(answer.value)
+    if isinstance(raw, str) and not raw.strip():  # the template's empty value: not attempted, not nonsense
+        return Judgement("missing", "left blank", expected, "")
     try:
         given = read(raw, answer, constants, misconceptions=misconceptions)
     except BadInput as e:
@@ -206,7 +208,7 @@ def show(value: Any) -> str:
     return sp.sstr(value.subs(renamed) if renamed else value)
 
 
-def _expected(value: Any) -> str:
+def expected_text(value: Any) -> str:
     """The expected value as a grade reports it: its exact form, or, for a number whose exact form is
     long (a page of exponentials), that number to six figures."""
     text = show(value)

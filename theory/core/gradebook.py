@@ -9,6 +9,7 @@ grading needs the answers and their misconceptions, not a fresh simulation.
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 import textwrap
 from collections import Counter
@@ -19,7 +20,7 @@ from typing import Any
 
 from theory.core import params, registry, sheet
 from theory.core.errors import BadInput
-from theory.core.grade import Allowance, Judgement, constants, describe, grade, gradeable
+from theory.core.grade import Allowance, Judgement, constants, describe, expected_text, grade, gradeable
 from theory.core.render.plain import plain
 from theory.core.solution import Answer, Solution
 
@@ -38,6 +39,7 @@ class Entry:
     value: Any
     params: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
+    where: str = field(default="", compare=False)  # "alice.toml: answer 3", named when it is refused
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,8 @@ def _entry(name: str, i: int, a: dict[str, Any]) -> Entry:
     problem = a.get("problem")
     if problem is not None and not isinstance(problem, (str, int)):
         raise BadInput(f"{where}: problem must be a problem number of the sheet")
-    return Entry(a["topic"], a["id"], a["value"], a.get("params", {}), None if problem is None else str(problem))
+    return Entry(a["topic"], a["id"], a["value"], a.get("params", {}), None if problem is None else str(problem),
+                 where)
 
 
 class Key:
@@ -110,16 +113,38 @@ class Key:
         return self._solved[key]
 
     def grade(self, used: sheet.Sheet | None, entries: Iterable[Entry]) -> list[Graded]:
-        out = []
+        """Every entry judged; with a sheet, then every question of the sheet the file leaves out, as missing
+        (a blank question counts against the score as a wrong one does). An id the topic does not have, or
+        with a sheet an answer given twice, makes the file malformed (BadInput naming the answer)."""
+        out, seen = [], {}
         for e in entries:
             sol = self.solution(used, e)
             answers = gradeable(sol)
             if e.id not in answers:
-                raise BadInput(f"topic {e.topic} has no answer {e.id!r} (answers: {', '.join(answers)})")
+                near = difflib.get_close_matches(e.id, list(answers), n=1)
+                raise BadInput(f"{e.where}: topic {e.topic} has no answer {e.id!r}"
+                               + (f"; did you mean {near[0]!r}?" if near else f" (answers: {', '.join(answers)})"))
+            question = (_problem(used, e).number if used else e.problem, e.topic, e.id,
+                        json.dumps(e.params, sort_keys=True, default=repr))
+            if question in seen and used:  # without a sheet a file may try several forms of one answer
+                raise BadInput(f"{e.where}: repeats {seen[question]} (topic {e.topic}, id {e.id!r}): give each "
+                               "answer once")
+            seen[question] = e.where.rpartition(": ")[2] or "an earlier answer"
             memo = (id(sol), e.id, json.dumps(e.value, default=repr))  # a TOML date is a value too
             if memo not in self._judged:
                 self._judged[memo] = grade(answers[e.id], e.value, sol.misconceptions, constants(sol), self.allowance)
             out.append(Graded(e, self._judged[memo]))
+        return out + (self._unanswered(used, set(seen)) if used else [])
+
+    def _unanswered(self, used: sheet.Sheet, answered: set[tuple]) -> list[Graded]:
+        """The sheet's questions (at its own parameters) that no entry answers, in the sheet's order."""
+        out = []
+        for p in used.problems:
+            sol = self.solution(used, Entry(p.topic, "", "", problem=p.number))
+            for aid, answer in gradeable(sol).items():
+                if (p.number, p.topic, aid, "{}") not in answered:
+                    out.append(Graded(Entry(p.topic, aid, "", problem=p.number, where="not in the file"),
+                                      Judgement("missing", "not answered", expected_text(answer.value), "")))
         return out
 
 
@@ -147,32 +172,36 @@ def report(graded: list[Graded]) -> dict[str, Any]:
         "misconception": None if g.judgement.misconception is None else {
             "id": g.judgement.misconception.id, "explanation": g.judgement.misconception.explanation},
     } for g in graded]
-    return {"answers": rows, "score": sum(r["verdict"] == "correct" for r in rows), "total": len(rows)}
+    return {"answers": rows, "score": sum(r["verdict"] == "correct" for r in rows), "total": len(rows),
+            "missing": sum(r["verdict"] == "missing" for r in rows)}
 
 
 def text(graded: list[Graded]) -> str:
     """One line per answer (a second with the misconception's explanation), then the score."""
-    mark = {"correct": "✓", "incorrect": "✗", "unreadable": "?"}
+    mark = {"correct": "✓", "incorrect": "✗", "unreadable": "?", "missing": "–"}
     lines = []
     for g in graded:
         j = g.judgement
         line = f"{mark[j.verdict]} {g.entry.topic} {g.entry.id}: {j.verdict}"
-        line += f" ({j.how})" if j.verdict == "correct" else f": expected {j.expected}, given {j.given}; {j.how}"
+        line += (f" ({j.how})" if j.verdict in ("correct", "missing")
+                 else f": expected {j.expected}, given {j.given}; {j.how}")
         lines.append(line)
         if j.misconception is not None:
             why = plain(j.misconception.explanation)
             lines.append(textwrap.fill(f"misconception {j.misconception.id}: {why}", 100,
                                        initial_indent="    ", subsequent_indent="    "))
     score = sum(g.judgement.verdict == "correct" for g in graded)
-    lines.append(f"score: {score}/{len(graded)}")
+    missing = sum(g.judgement.verdict == "missing" for g in graded)
+    lines.append(f"score: {score}/{len(graded)}" + (f" ({missing} not answered)" if missing else ""))
     return "\n".join(lines)
 
 
 def template(used: sheet.Sheet) -> str:
     """An answers file for a sheet: every answer id, an empty value, and what each asks for."""
     key = Key()
+    registered = used.path.resolve().parent == registry.SHEETS_DIR.resolve()
     lines = [f"# Answers to {used.title}. Fill in each value: an expression (as text), a number, or a list.",
-             f'sheet = "{used.name}"', ""]
+             f"sheet = {json.dumps(used.name if registered else str(used.path))}", ""]
     for p in used.problems:
         sol = key.solution(used, Entry(p.topic, "", "", problem=p.number))
         for aid, answer in gradeable(sol).items():
@@ -204,25 +233,36 @@ def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, st
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:  # a file of that name, or a place that cannot hold a folder
         raise BadInput(f"--out {str(out)[:80]}: cannot make the folder ({e.strerror})") from None
-    key, rows = Key(), []
+    key, rows, scores = Key(), [], []
     for f in files:
         try:
             named, entries = load(f)
-            graded = key.grade(named or used, entries)
+            if named is not None and named.path.resolve() != used.path.resolve():
+                raise BadInput(f"{f.name}: answers to sheet {named.name}, not to {used.name}")
+            graded = key.grade(used, entries)
         except BadInput as e:
             rows.append({"student": f.stem, "question": "", "topic": "", "answer": "", "verdict": "malformed",
-                         "misconception": "", "detail": str(e)})
+                         "misconception": "", "given": "", "expected": "", "detail": str(e)})
+            scores.append({"student": f.stem, "score": "", "total": "", "not answered": "", "malformed": str(e)})
             continue
-        rows += [{"student": f.stem, "question": _problem(named or used, g.entry).number, "topic": g.entry.topic,
+        rows += [{"student": f.stem, "question": _problem(used, g.entry).number, "topic": g.entry.topic,
                   "answer": g.entry.id, "verdict": g.judgement.verdict,
                   "misconception": g.judgement.misconception.id if g.judgement.misconception else "",
-                  "detail": g.judgement.how} for g in graded]
-    table = out / "grades.csv"
-    with table.open("w", newline="", encoding="utf-8") as fh:
+                  "given": g.judgement.given, "expected": g.judgement.expected, "detail": g.judgement.how}
+                 for g in graded]
+        scores.append({"student": f.stem, "score": sum(g.judgement.verdict == "correct" for g in graded),
+                       "total": len(graded), "not answered": sum(g.judgement.verdict == "missing" for g in graded),
+                       "malformed": ""})
+    tables = [_csv(out / "grades.csv", rows), _csv(out / "scores.csv", scores)]
+    return rows, [*tables, *_chart(rows, out / "grades")]
+
+
+def _csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    return rows, [table, *_chart(rows, out / "grades")]
+    return path
 
 
 def _chart(rows: list[dict[str, str]], stem: Path) -> list[Path]:
@@ -235,13 +275,14 @@ def _chart(rows: list[dict[str, str]], stem: Path) -> list[Path]:
     graded = [r for r in rows if r["verdict"] != "malformed"]
     questions = list(dict.fromkeys(f"{r['question']} {r['answer']}".strip() for r in graded))
     counts = {v: [sum(1 for r in graded if f"{r['question']} {r['answer']}".strip() == q and r["verdict"] == v)
-                  for q in questions] for v in ("correct", "incorrect", "unreadable")}
+                  for q in questions] for v in ("correct", "incorrect", "unreadable", "missing")}
     common = Counter(f"{r['question']} {r['misconception']}".strip() for r in graded
                      if r["misconception"]).most_common(8)
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, max(3.0, 0.28 * len(questions) + 1.2)),
                                  gridspec_kw={"width_ratios": [3, 2]})
     left = [0] * len(questions)
-    for verdict, colour in (("correct", "#4c9a2a"), ("incorrect", "#c0392b"), ("unreadable", "#999999")):
+    for verdict, colour in (("correct", "#4c9a2a"), ("incorrect", "#c0392b"), ("unreadable", "#999999"),
+                            ("missing", "#dddddd")):
         ax.barh(questions, counts[verdict], left=left, color=colour, label=verdict)
         left = [a + b for a, b in zip(left, counts[verdict])]
     rows = max(len(questions), len(common))
