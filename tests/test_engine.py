@@ -249,6 +249,24 @@ def test_list_checks_reject_nan_and_non_numbers():
 def test_plain_text_rendering():
     assert plain(r"$\frac{1}{2}\sigma^2$") == "1/2σ^2"
     assert plain(r"$\tfrac12 x$") == "1/2 x"
+    assert plain(r"$z_i^{(h)}$") == "z_i^(h)" and plain(r"$x^{(a)(b)}$") == "x^((a)(b))"
+    assert plain("problems 1--2, run with --no-mc") == "problems 1–2, run with --no-mc"
+
+
+def test_the_text_view_prints_the_display_a_claim_states():
+    from dataclasses import dataclass
+
+    from theory.core.params import Parameters
+    from theory.core.render import text
+
+    @dataclass(frozen=True)
+    class NoParams(Parameters):
+        pass
+
+    sol = Solution("t", "T", "s", NoParams())
+    sol.part("a", "A", "").claim("x", "Solving for $y$:", prove.equal(x, x), latex=r"\frac{2}{x}", value=2 / x)
+    shown = text.render(sol)
+    assert "Solving for y:\n" + " " * 20 + "2/x\n" in shown
 
 
 def test_answers_keep_exact_forms():

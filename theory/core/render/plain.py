@@ -43,6 +43,11 @@ _UNDERBRACE = re.compile(r"\\underbrace\{([^{}]*)\}_\{(?:[^{}]|\{[^{}]*\})*\}")
 _MATRIX = re.compile(r"\\begin\{[pbv]?matrix\}(.*?)\\end\{[pbv]?matrix\}", re.S)
 
 
+def _bracketed(s: str) -> bool:
+    """`(h)`: one bracketed group already, which needs no second pair (z_i^(h), not z_i^((h)))."""
+    return s.startswith("(") and s.endswith(")") and s[1:-1].count("(") == s[1:-1].count(")") and "(" not in s[1:-1]
+
+
 def plain(tex: str) -> str:
     """Drop `$`, turn \\frac{a}{b} into (a)/(b), Greek into Unicode, keep the rest."""
     s = tex.replace("$", "")
@@ -56,12 +61,13 @@ def plain(tex: str) -> str:
         s = _ROOT.sub(lambda m: "√" + _atom(m[1]), s)  # √(t g²), not √t g²
         s = _UNDERBRACE.sub(lambda m: m[1], s)
         s = _FRAC.sub(lambda m: f"{_atom(m[1])}/{_atom(m[2])}", s)
-        s = _GROUP.sub(lambda m: m[0] if "\\" in m[2] else m[1] + (m[2] if len(m[2]) == 1 else f"({m[2]})"), s)
+        s = _GROUP.sub(lambda m: m[0] if "\\" in m[2] else m[1] + (m[2] if len(m[2]) == 1 or _bracketed(m[2])
+                                                              else f"({m[2]})"), s)
     for key in sorted(_SYMBOLS, key=len, reverse=True):
         s = re.sub(re.escape(key) + (r"(?![A-Za-z])" if key[-1].isalpha() else ""), _SYMBOLS[key], s)
     for _ in range(4):
         s = _GROUP.sub(lambda m: m[1] + (m[2] if len(m[2]) == 1 else f"({m[2]})"), s)
-    s = s.replace("{", "").replace("}", "").replace("~", " ").replace("--", "–")
+    s = re.sub(r"--(?![A-Za-z])", "–", s.replace("{", "").replace("}", "").replace("~", " "))  # 1--2, not --no-mc
     return re.sub(r"[ \t]+", " ", s).replace(" ,", ",").replace(" ;", ";").strip()
 
 

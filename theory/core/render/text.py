@@ -70,7 +70,10 @@ def _block(b, width: int, verbose: bool) -> list[str]:
                 lines.append(_wrap(f"{b.id}.{i}: {plain(s.verdict.detail)}", " " * 22, width))
         return lines
     if isinstance(b, Claim):
-        lines = [_wrap(f"{_tag(b.verdict)} {plain(b.text)}", "", width)]
+        tag = _tag(b.verdict)
+        lines = [textwrap.fill(f"{tag} {plain(b.text)}", width, subsequent_indent=" " * (len(tag) + 1))]
+        if b.latex:  # the display the claim states (the PDF's displayed formula)
+            lines.append(_wrap(plain(b.latex), " " * (len(tag) + 3), width))
         if verbose:
             lines.append(_wrap(f"{b.id}: {plain(b.verdict.detail)}", " " * 20, width))
         elif not b.verdict.passed or b.verdict.method == "monte-carlo":
