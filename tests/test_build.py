@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import invoke
 from theory.core import build, deps
 from theory.core import sheet as sheets
 from theory.core.errors import BadInput
@@ -53,7 +54,10 @@ def _sheet(tmp_path: Path, intro: str = "Intro.") -> Path:
 def test_build_writes_pdf_with_results_and_is_reproducible(tmp_path):
     sheet = _sheet(tmp_path)
     out = tmp_path / "out"
-    assert build.build(str(sheet), out_dir=out) == 0
+    assert invoke("theory", "build", str(sheet), "--out", str(out)).returncode == 0
+    info = subprocess.run(["pdfinfo", str(out / "Small.pdf")], capture_output=True, text=True).stdout
+    assert "Title:" in info and "CreationDate" not in info and "ModDate" not in info  # no made-up date
+    pdf = (out / "Small.pdf").read_bytes()
     text = subprocess.run(["pdftotext", str(out / "Small.pdf"), "-"], capture_output=True,
                           text=True).stdout
     assert "Learning rate and divergence" in text and "Dropout" in text
@@ -65,6 +69,9 @@ def test_build_writes_pdf_with_results_and_is_reproducible(tmp_path):
     assert build.build(str(sheet), out_dir=out) == 0  # up to date: skipped
     assert build.build(str(sheet), out_dir=out, force=True) == 0
     assert (out / "Small" / "Small.tex").read_bytes() == tex
+    assert (out / "Small.pdf").read_bytes() == pdf  # the same inputs, the same bytes
+    folder_is_a_file = invoke("theory", "build", str(sheet), "--out", str(out / "Small.pdf"))
+    assert folder_is_a_file.returncode == 2 and "not a folder" in folder_is_a_file.stderr
 
 
 def test_tex_failure_keeps_previous_pdf(tmp_path, capsys):

@@ -7,6 +7,7 @@ written), 2 bad input, reported as one line on stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -34,6 +35,9 @@ def _guard(run: Callable[[], int]) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader left (`| head`): nothing more to print, and no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit goes nowhere
+        return 1
 
 
 def _whole(lo: int, hi: int) -> Callable[[str], int]:
@@ -126,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         build.add_argument("sheet", nargs="?", help="sheet name or path to a sheet TOML")
         build.add_argument("--all", action="store_true", help="build every sheet")
         build.add_argument("--force", action="store_true", help="rebuild even if up to date")
+        build.add_argument("--out", metavar="DIR", help="folder the PDF is written to (default: THEORY_BUILD_DIR "
+                           "if set, else solutions/build)")
         _run_options(build)
         new = sub.add_parser("new", help="write a working skeleton of a new topic (topic, simulation, test)")
         new.add_argument("name", help="the topic's module name, e.g. mean_of_uniform")
@@ -199,13 +205,19 @@ def _new(args) -> int:
 
 
 def _build(args) -> int:
+    from pathlib import Path
+
     from theory.core import build, registry
 
     if bool(args.sheet) == bool(args.all):
         raise BadInput("name one sheet to build, or pass --all")
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise BadInput(f"--out {str(out)[:80]}: not a folder")
     if args.all:
-        return build.build_all(registry.sheet_names(), seed=args.seed, samples=args.samples, force=args.force)
-    return build.build(args.sheet, seed=args.seed, samples=args.samples, force=args.force)
+        return build.build_all(registry.sheet_names(), seed=args.seed, samples=args.samples, force=args.force,
+                               out_dir=out)
+    return build.build(args.sheet, seed=args.seed, samples=args.samples, force=args.force, out_dir=out)
 
 
 def _grade(args) -> int:

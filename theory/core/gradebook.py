@@ -179,9 +179,12 @@ def report(graded: list[Graded]) -> dict[str, Any]:
 def text(graded: list[Graded]) -> str:
     """One line per answer (a second with the misconception's explanation), then the score."""
     mark = {"correct": "✓", "incorrect": "✗", "unreadable": "?", "missing": "–"}
-    lines = []
+    lines, unanswered = [], {}
     for g in graded:
         j = g.judgement
+        if j.how == "not answered":  # listed together below, a line per topic
+            unanswered.setdefault(g.entry.topic, []).append(g.entry.id)
+            continue
         line = f"{mark[j.verdict]} {g.entry.topic} {g.entry.id}: {j.verdict}"
         line += (f" ({j.how})" if j.verdict in ("correct", "missing")
                  else f": expected {j.expected}, given {j.given}; {j.how}")
@@ -190,6 +193,9 @@ def text(graded: list[Graded]) -> str:
             why = plain(j.misconception.explanation)
             lines.append(textwrap.fill(f"misconception {j.misconception.id}: {why}", 100,
                                        initial_indent="    ", subsequent_indent="    "))
+    for topic, ids in unanswered.items():
+        lines.append(textwrap.fill(f"– {topic}, not answered: {'; '.join(ids)}", 100, subsequent_indent="    ",
+                                   break_on_hyphens=False))
     score = sum(g.judgement.verdict == "correct" for g in graded)
     missing = sum(g.judgement.verdict == "missing" for g in graded)
     lines.append(f"score: {score}/{len(graded)}" + (f" ({missing} not answered)" if missing else ""))
