@@ -302,3 +302,11 @@ def test_a_batch_refuses_files_to_another_sheet_and_scores_each_student(tmp_path
     with (folder / "grades.csv").open() as fh:
         ann = next(row for row in csv.DictReader(fh) if row["student"] == "ann" and row["answer"] == "eta_opt")
     assert ann["given"] == "1/a" and ann["expected"] == "1/a"
+
+
+def test_latex_and_typos_are_refused_in_the_readers_terms():
+    half = Answer("h", sp.Rational(1, 2) / sp.Symbol("d", positive=True))
+    latex = grade.grade(half, r"\frac{1}{2d}", [])
+    assert latex.verdict == "unreadable" and "LaTeX is not read here" in latex.how
+    typo = grade.grade(half, "1 2/d", [])
+    assert typo.verdict == "unreadable" and "from character 3: '2/d'" in typo.how

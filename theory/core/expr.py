@@ -38,6 +38,17 @@ _ARITHMETIC = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
                ast.Div: lambda a, b: a / b}
 
 
+def _syntax(text: str, e: SyntaxError) -> str:
+    """What is wrong, in the reader's terms rather than the Python parser's."""
+    if "\\" in text:
+        return "LaTeX is not read here: write 2/d_h, sqrt(x), x**2, exp(-x)"
+    if "never closed" in (e.msg or "") or "unmatched" in (e.msg or ""):  # the parser says it plainly
+        return e.msg
+    if e.offset:
+        return f"cannot read it from character {e.offset}: {text[e.offset - 1:e.offset + 19]!r}"
+    return "cannot read it"
+
+
 def tree(text: str, where: str = "expression") -> ast.expr:
     """The syntax tree of one expression, refused beyond MAX_LENGTH characters or MAX_DEPTH levels.
 
@@ -52,7 +63,7 @@ def tree(text: str, where: str = "expression") -> ast.expr:
     try:
         node = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:
-        raise BadInput(f"{where}: not an expression ({e.msg})") from None
+        raise BadInput(f"{where}: not an expression ({_syntax(text, e)})") from None
     except (RecursionError, MemoryError):
         raise BadInput(f"{where}: nested more than {MAX_DEPTH} deep") from None
     if depth(node) > MAX_DEPTH:
