@@ -231,7 +231,8 @@ def test_a_design_is_right_when_the_topics_check_accepts_it(tmp_path):
     doc = json.loads(run(str(answers_file(tmp_path, other, wrong)), "--json").stdout)
     right, bad = doc["answers"]
     assert right["verdict"] == "correct" and right["how"].startswith("another right answer")
-    assert bad["verdict"] == "incorrect"
+    assert bad["verdict"] == "incorrect" and bad["how"].startswith("the topic's check rejects it: truth table")
+    assert bad["expected"].startswith("any value the check accepts, e.g.")  # not as if one value were right
     closed = Answer("x", sp.Integer(2), check=lambda v: prove.close(2.0, float(v), rtol=0.5, what="x"))
     assert grade.grade(closed, "2.5", []).verdict == "incorrect"  # not a design: the key's value decides
 

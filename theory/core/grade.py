@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from theory.core import expr, prove
+from theory.core import verdict as verdicts
 from theory.core.errors import BadInput
 from theory.core.params import exact_decimal
 from theory.core.solution import Answer, Misconception, Solution, nested
@@ -163,14 +164,25 @@ def grade(answer: Answer, raw: Any, misconceptions: list[Misconception],
     ok, how = judge(given, answer.value, answer.rtol, allowance)
     if ok:
         return Judgement("correct", how, expected, _raw(raw))
-    other = _passes(answer, given)
-    if other:
-        return Judgement("correct", f"another right answer: the topic's check accepts it ({other})", expected,
-                         _raw(raw))
+    verdict = _checked(answer, given)
+    if verdict is not None and verdict.passed:
+        return Judgement("correct", f"another right answer: the topic's check accepts it ({_brief(verdict.detail)})",
+                         expected, _raw(raw))
+    if verdict is not None:  # a design: many values are right, and the check, not the key's value, says why not
+        how = f"the topic's check rejects it: {_brief(verdict.detail)}"
+        expected = f"any value the check accepts, e.g. {expected}"
     for m in misconceptions:
         if m.answer == answer.id and judge(given, m.value, answer.rtol, allowance)[0]:
             return Judgement("incorrect", how, expected, _raw(raw), m)
     return Judgement("incorrect", how, expected, _raw(raw))
+
+
+def _brief(detail: str, limit: int = 160) -> str:
+    """A check's detail for a grade line: its first clauses, up to about `limit` characters."""
+    if len(detail) <= limit:
+        return detail
+    cut = detail.rfind("; ", 0, limit)
+    return (detail[:cut] if cut > 40 else detail[:limit].rsplit(" ", 1)[0]) + " ..."
 
 
 def constants(sol: Solution) -> dict[str, sp.Expr]:
@@ -179,15 +191,16 @@ def constants(sol: Solution) -> dict[str, sp.Expr]:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and k.isidentifier()}
 
 
-def _passes(answer: Answer, given: Any) -> str | None:
-    """For a design (any value its check accepts is right): the check's detail if it accepts `given`."""
+def _checked(answer: Answer, given: Any) -> verdicts.Verdict | None:
+    """For a design (any value its check accepts is right): the check's verdict on `given`; None for an answer
+    with one right value, or when the check cannot judge it (a value of the wrong shape, simulations off)."""
     if not (answer.any_passing and answer.check):
         return None
     try:
         v = answer.check(given)
     except (TypeError, ValueError, IndexError, KeyError, ArithmeticError):  # a value of the wrong shape
         return None
-    return v.detail if v.passed and not v.skipped else None
+    return None if v.skipped else v
 
 
 def typed(value: Any) -> Any:

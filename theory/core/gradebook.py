@@ -210,8 +210,8 @@ def template(used: sheet.Sheet) -> str:
              f"sheet = {json.dumps(used.name if registered else str(used.path))}", ""]
     for p in used.problems:
         sol = key.solution(used, Entry(p.topic, "", "", problem=p.number))
-        for aid, answer in gradeable(sol).items():
-            lines += [f"# Problem {p.number}{_part(sol, answer)}: {aid}; {describe(answer)}",
+        for aid, answer in _in_part_order(sol):
+            lines += [f"# Problem {_where(sol, answer, p.number)}: {aid}; {describe(answer)}",
                       "[[answer]]", f'topic = "{p.topic}"', f"id = {json.dumps(aid)}"]
             if sum(q.topic == p.topic for q in used.problems) > 1:
                 lines.append(f'problem = "{p.number}"')
@@ -219,10 +219,24 @@ def template(used: sheet.Sheet) -> str:
     return "\n".join(lines)
 
 
-def _part(sol: Solution, answer: Answer) -> str:
-    """The part an answer belongs to, from the claims that back it: ` (a) The optimal learning rate`."""
+def _in_part_order(sol: Solution) -> list[tuple[str, Answer]]:
+    """The gradeable answers in the order of the parts they belong to (the order they were derived in may
+    differ: a topic may state a later part's answer first)."""
+    order = {part.label: i for i, part in enumerate(sol.parts)}
+
+    def place(item: tuple[str, Answer]) -> int:
+        owner = sol.part_of(item[1])
+        return order.get(owner.label, len(order)) if owner else len(order)
+
+    return sorted(gradeable(sol).items(), key=place)
+
+
+def _where(sol: Solution, answer: Answer, number: str) -> str:
+    """The question an answer belongs to, from the claims that back it: `4(a) The optimal learning rate`."""
+    from theory.core.assemble import question
+
     owner = sol.part_of(answer)
-    return f" ({owner.label}) {owner.title}" if owner else f" ({sol.title})"
+    return plain(f"{question(number, owner.label)} {owner.title}" if owner else f"{number} ({sol.title})")
 
 
 def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, str]], list[Path]]:
