@@ -220,3 +220,10 @@ def test_slopes_that_cannot_tell_a_mistake_do_not_declare_it():
     assert {"slope-not-squared-any-slope", "factor-ignores-slope", "relu-gain"} <= ids  # other slopes, or 1/2 != 1
     assert "slope-not-squared" not in ids  # at alpha = 1 it is the answer
     assert not unrejected(sol)
+
+
+def test_the_number_at_width_names_its_slips_and_every_explanation_stands_alone():
+    sol = solved("kaiming")
+    at_width = {m.id for m in sol.misconceptions if m.answer == kaiming.AT_WIDTH}
+    assert {"standard-deviation-at-width", "missing-relu-half-at-width"} <= at_width  # ReLU: 2/d_h is right
+    assert not [m.id for m in sol.misconceptions if "above" in m.explanation]  # a grade shows one alone

@@ -24,7 +24,6 @@ from theory.core.errors import BadInput
 from theory.core.expectation import Independent, listed
 from theory.core.latexread import Notation
 from theory.core.params import Parameters, numbers, param
-from theory.core.render.latex import misconception_name
 from theory.core.solution import Check, Solution
 from theory.core.verdict import Verdict
 
@@ -701,14 +700,14 @@ def solve(p: Params, ctx: Context) -> Solution:
     at_slope = witness.both(witness.at(at_sim, simulated), witness.at(at_sim, quad[a]))
     sol.answer("sigma_h^2", derived.subs(alpha_, a), check=at_slope, claims=("d.slopes", *mc))
     sol.answer(ANY_SLOPE, derived, check=variance, claims=("d.slopes", *mc))
-    sol.answer("sigma_h^2 at width", derived.subs({alpha_: a, d_: p.width}), claims=mc,
+    sol.answer(AT_WIDTH, derived.subs({alpha_: a, d_: p.width}), claims=mc,
                label=f"sigma_h^2 at width {p.width}",
                check=lambda value: simulated(sp.sympify(value, strict=True) * sp.Rational(p.width, p.mc_width)))
     sol.answer("second moment factor", factor.subs(alpha_, a), check=_second_moment(moments),
                claims=tuple(f"c.mc.{n}" for n in dens))
     sol.answer("gain", gain.subs(alpha_, a), claims=("d.slopes", *mc),
                check=lambda value: witness.both(simulated, quad[a])(sp.sympify(value, strict=True) ** 2 / p.mc_width))
-    _misconceptions(sol, a, slopes, p.mc_width)
+    _misconceptions(sol, a, slopes, p.mc_width, p.width)
     return sol
 
 
@@ -752,9 +751,11 @@ def _values(e: sp.Expr, points: list[dict]) -> list[float]:
 
 ANY_SLOPE = "sigma_h^2 (any slope alpha)"  # the general formula; "sigma_h^2" is it at the slope in force
 ANY_SLOPE_ID = "-any-slope"
+AT_WIDTH = "sigma_h^2 at width"  # the number at the experiment's slope and width
+AT_WIDTH_ID = "-at-width"
 
 
-def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int) -> None:
+def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int, experiment_width: int) -> None:
     """The usual slips, each declared where the witness tells it from the right answer (by more than
     RESOLVED somewhere it judges) and the grader from the slips declared before it."""
     at_probes = [{alpha_: b, d_: width, d_out: 2 * width} for b in slopes]  # where the formula is judged
@@ -817,16 +818,15 @@ def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int) -> Non
     at_width = [{d_: width, d_out: 2 * width}]
     specialised = [(answer, at_width, id, wrong.subs(alpha_, a), why)
                    for answer, _, id, wrong, why in slips if answer == "sigma_h^2"]
+    numbers = [(AT_WIDTH, [{}], f"{id}{AT_WIDTH_ID}", wrong.subs({alpha_: a, d_: experiment_width}), why)
+               for answer, _, id, wrong, why in slips if answer == "sigma_h^2" and d_out not in wrong.free_symbols]
     others = [slip for slip in slips if slip[0] != "sigma_h^2"]
-    for answer, points, id, wrong, why in (*specialised, *formulas, *others):
+    for answer, points, id, wrong, why in (*specialised, *formulas, *numbers, *others):
         right = sol.results[answer]
         apart = any(abs(w - r) > RESOLVED * abs(r)
                     for w, r in zip(_values(wrong, points), _values(right.value, points)))
         named = any(grade.judge(wrong, m.value, right.rtol)[0] for m in sol.misconceptions if m.answer == answer)
         if apart and not named:
-            plain_id = id.removesuffix(ANY_SLOPE_ID)
-            if plain_id != id and any(m.id == plain_id for m in sol.misconceptions):  # said once, above
-                why = rf"The slip of \emph{{{misconception_name(plain_id)}}} above, in the formula for any $\alpha$."
             sol.misconception(answer, id, wrong, why)
 
 
