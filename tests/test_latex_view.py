@@ -260,8 +260,10 @@ def test_an_answer_that_rests_on_an_assumption_carries_a_dagger_to_its_box():
     sol.answer("one of c", 1.0, check=check, claims=("c.claim",), rests_on=("figure", "targets"))
     rows = latex.answer_rows(sol, "2")
     assert [r["assumes"] for r in rows] == [[], ["err:2-2"], ["err:2-2", "err:2-3"]]
-    key = _answers([Rendered("2", "t", "T", "", (), tuple(rows))])
-    assert key.count(r"\textsuperscript{\dag}") == 4 and r"\hyperref[err:2-3]" in key  # three marks and the note
+    key = _answers([Rendered("2", "t", "T", "", (), tuple(rows), errata=tuple(latex.errata_rows(sol, "2")))])
+    # each mark carries the rows of the errata table it rests on, each number linked to its box
+    assert key.count(r"\textsuperscript{\dag") == 3  # two marks and the note
+    assert r"\textsuperscript{\dag\hyperref[err:2-2]{2},\hyperref[err:2-3]{3}}" in key
     sol.answer("one more", 1.0, check=check, claims=("c.claim",), rests_on=("map",))
     with pytest.raises(KeyError, match="no erratum box has that key"):
         latex.answer_rows(sol, "2")

@@ -202,13 +202,15 @@ def _answers(problems: list[Rendered]) -> str:
     """
     runs: list[tuple[bool, list[str]]] = []  # (two columns?, rows), consecutive problems of one kind merged
     assumed = False  # some answer rests on an assumption (a dagger links to it)
+    row = _errata_numbers(problems)
     for prob in problems:
         rows, short = [], True
         for a in prob.answers:
             where = f"{latex.anchor(prob.number, a['part'])}:box" if a["part"] else ""  # the page of its box
             part = question(prob.number, a["part"])
             page = rf"\hyperref[{where}]{{p.\,\pageref*{{{where}}}}}" if where else ""
-            name = a["label"] + "".join(rf"\,\hyperref[{box}]{{\textsuperscript{{\dag}}}}" for box in a["assumes"])
+            name = a["label"] + (r"\,\textsuperscript{\dag" + ",".join(
+                rf"\hyperref[{box}]{{{row[box]}}}" for box in a["assumes"]) + "}" if a["assumes"] else "")
             assumed = assumed or bool(a["assumes"])
             short = short and latex.visible_length(a["latex"]) <= 30 and "matrix}" not in a["latex"]  # a long one wraps
             rows.append(rf"\answerrow{{{part}}}{{{name}}}{{{a['latex']}}}{{{page}}}{{{latex.mark_answer(a)}}}")
@@ -222,25 +224,31 @@ def _answers(problems: list[Rendered]) -> str:
         return ""
     blocks = [(r"\begin{multicols}{2}" "\n" + "\n".join(rows) + "\n" r"\end{multicols}") if short
               else "\n".join(rows) for short, rows in runs]
-    note = (r"{\footnotesize\textsuperscript{\dag}\,Rests on an assumption where the sheet leaves something open "
-            r"(each dagger links to its box).}" "\n") if assumed else ""
+    note = (r"{\footnotesize\textsuperscript{\dag\,$n$}\,Rests on the assumption in row $n$ of the errata below "
+            r"(each number links to its box).}" "\n") if assumed else ""
     return (r"\phantomsection\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n" + note
             + r"\begin{answerlist}" "\n" + "\n".join(blocks) + "\n" r"\end{answerlist}")
+
+
+def _errata_numbers(problems: list[Rendered]) -> dict[str, int]:
+    """Each erratum box's row in the errata table, by anchor: the number an answer's dagger carries."""
+    return {e["anchor"]: n for n, e in enumerate((e for prob in problems for e in prob.errata), 1)}
 
 
 def _errata(problems: list[Rendered]) -> str:
     """Every place the solution corrects the sheet or assumes what it leaves out, linked to its box."""
     departure = r"\emph{departure:} "
-    rows = [rf"{question(prob.number, e['part'])} & {departure if e['departure'] else ''}{e['summary']} & "
-            rf"\hyperref[{e['anchor']}]{{p.\,\pageref*{{{e['anchor']}}}}}"
+    row = _errata_numbers(problems)
+    rows = [rf"{row[e['anchor']]} & {question(prob.number, e['part'])} & {departure if e['departure'] else ''}"
+            rf"{e['summary']} & \hyperref[{e['anchor']}]{{p.\,\pageref*{{{e['anchor']}}}}}"
             for prob in problems for e in prob.errata]
     if not rows:
         return ""
     return (r"\phantomsection\section*{Errata and assumptions}"
             r"\addcontentsline{toc}{section}{Errata and assumptions}" "\n"
             r"{\footnotesize\setlength{\LTpre}{2pt}\setlength{\LTpost}{0pt}"
-            r"\begin{longtable}{@{}l p{0.8\linewidth} r@{}}\toprule" "\n"
-            r"Problem & The sheet says (its box corrects it, states what is assumed, or what is done instead) & "
+            r"\begin{longtable}{@{}r l p{0.77\linewidth} r@{}}\toprule" "\n"
+            r"$n$ & Problem & The sheet says (its box corrects it, states what is assumed, or what is done instead) & "
             r"Page \\ \midrule\endhead" "\n"
             + " \\\\\n".join(rows) + "\n" r"\\ \bottomrule\end{longtable}}")
 
