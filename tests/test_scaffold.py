@@ -36,7 +36,18 @@ def test_new_topic_passes_its_check_and_its_wrong_answer_test(tmp_path):
     assert again.returncode == 2 and "taken" in again.stderr
 
 
-@pytest.mark.parametrize("name", ["Bad", "1x", "a-b", "class", "core", "kaiming", "x" * 41, "../evil"])
+@pytest.mark.parametrize("name", ["Bad", "1x", "a-b", "class", "core", "kaiming", "x" * 41, "../evil",
+                                  "list", "grade", "sys", "numpy"])
 def test_unusable_names_are_bad_input(tmp_path, name):
     with pytest.raises(BadInput):
         scaffold.new(name, tmp_path)
+
+
+def test_the_reserved_names_are_the_commands():
+    import re
+
+    from tests.conftest import invoke
+
+    shown = invoke("theory", "--help")
+    commands = re.search(r"\{([a-z,]+)\}", shown.stdout + shown.stderr)[1].split(",")  # argparse's {list,check,...}
+    assert set(commands) == set(scaffold.COMMANDS)

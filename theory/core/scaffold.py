@@ -9,12 +9,16 @@ question; docs/writing-a-topic.md explains each piece.
 
 from __future__ import annotations
 
+import importlib.util
 import keyword
 import re
+import sys
 from pathlib import Path
 
 from theory.core import registry
 from theory.core.errors import BadInput
+
+COMMANDS = ("list", "check", "build", "new", "grade")  # python -m theory's commands: no topic may share a name
 
 TOPIC = '''"""{title} (a new topic: replace this line with the question it answers)."""
 
@@ -119,6 +123,9 @@ def new(name: str, root: Path = registry.ROOT) -> list[Path]:
         raise BadInput(f"topic name {name[:40]!r}: use 1 to 40 lower-case letters, digits and _ (a letter first)")
     if name in registry.TOPICS or (root / "theory" / name).exists() or name in ("core", "autodiff"):
         raise BadInput(f"topic name {name!r} is taken")
+    if name in COMMANDS or name in sys.stdlib_module_names or importlib.util.find_spec(name) is not None:
+        raise BadInput(f"topic name {name!r} is also the name of a command or a module ({name} elsewhere would be "
+                       "ambiguous): choose another")
     out = files(name, root)
     taken = [str(p) for p in out if p.exists()]
     if taken:
