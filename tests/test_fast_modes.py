@@ -36,7 +36,8 @@ def test_answers_only_prints_answers_and_json_shape():
     r = run("theory.lr_divergence", "--answers-only")
     assert r.returncode == 0 and "eta_opt = 1/a" in r.stdout and "[symbolic" not in r.stdout
     doc = json.loads(run("theory.lr_divergence", "--answers-only", "--json").stdout)
-    assert set(doc) == {"topic", "title", "source", "params", "answers", "passed"}
+    assert set(doc) == {"topic", "title", "source", "params", "answers", "checks", "passed"}
+    assert doc["checks"]["total"] > doc["checks"]["failed"] == doc["checks"]["skipped"] == 0  # no simulation here
     assert next(a for a in doc["answers"] if a["id"] == "eta_opt")["exact"] == "1/a"
 
 

@@ -46,8 +46,16 @@ def as_dict(sol: Solution) -> dict[str, Any]:
              "rejected": m.verdict.passed, "method": m.verdict.method, "detail": m.verdict.detail}
             for m in sol.misconceptions
         ],
+        "checks": _checks(sol),
         "passed": sol.passed,
     }
+
+
+def _checks(sol: Solution) -> dict[str, int]:
+    """How many checks ran, failed and were skipped (simulations off): `passed` speaks only for those that ran."""
+    verdicts = [v for _, _, v in sol.claims()]
+    return {"total": len(verdicts), "failed": sum(not v.passed for v in verdicts),
+            "skipped": sum(v.skipped for v in verdicts)}
 
 
 ASSUMPTIONS = ("real", "positive", "negative", "nonnegative", "integer", "nonzero")
@@ -122,7 +130,7 @@ def _numbers(e: Any) -> Any:
 def render(sol: Solution, *, answers_only: bool = False) -> str:
     doc = as_dict(sol)
     if answers_only:
-        doc = {k: doc[k] for k in ("topic", "title", "source", "params", "answers", "passed")}
+        doc = {k: doc[k] for k in ("topic", "title", "source", "params", "answers", "checks", "passed")}
     return json.dumps(doc, indent=2, default=_default)
 
 
