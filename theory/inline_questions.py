@@ -1,4 +1,4 @@
-"""Train/test gap remedies and AdaGrad's shrinking steps vs Adam (cse543-hw1 Q2 inline questions)
+"""Train/test gap remedies and AdaGrad's shrinking steps vs Adam (cse543-hw1 Q2 inline questions).
 
 Inline Q1 (which changes shrink the gap between training and test accuracy) is answered from
 the optimism of a linear smoother, derived with SymPy, and backed by a seeded experiment with

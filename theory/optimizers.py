@@ -1,4 +1,4 @@
-"""Momentum, Nesterov, AdaGrad, RMSProp, Adam: rules, rates and measured effects (iust-dl-hw1 P1)
+"""Momentum, Nesterov, AdaGrad, RMSProp, Adam: rules, rates and measured effects (iust-dl-hw1 P1).
 
 Each part states an update rule, derives what it does with SymPy (rates from characteristic
 polynomials, effective learning rates under a constant gradient, Adam's bias factors) and

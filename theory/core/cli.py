@@ -150,15 +150,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _list(args) -> int:
-    from theory.core import registry
+    from theory.core import registry, sheet
 
+    width = max(map(len, registry.TOPICS))
     print("topics:")
     for name in registry.TOPICS:
         doc = (registry.load_topic(name).__doc__ or "").strip().splitlines()[0]
-        print(f"  {name:<14} {doc}")
-    print("sheets:")
-    for name in registry.sheet_names():
-        print(f"  {name}")
+        print(f"  {name:<{width}}  {doc}")
+    print("sheets (build with: python -m theory build NAME):")
+    names = registry.sheet_names()
+    for name in names:
+        s = sheet.load(registry.sheet_path(name))
+        print(f"  {name:<{max(map(len, names))}}  {s.title} ({s.course}; {len(s.problems)} problems) -> {s.output}")
     return 0
 
 
