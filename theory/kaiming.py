@@ -306,7 +306,8 @@ def typed_density(text: str) -> Typed:
     mirrored = values[::-1]  # p(-z): the grid is symmetric
     if not np.isfinite(values).all():
         i = int(np.argmax(~np.isfinite(values)))
-        raise BadInput(f"{where}: p({GRID[i]:.6g}) is not a finite real number")
+        raise BadInput(f"{where}: p({GRID[i]:.6g}) is not a finite real number, so it is no density symmetric "
+                       "about 0 with finite variance (e.g. exp(-z**2/2)/sqrt(2*pi) or exp(-abs(z))/2)")
     if values.min() < 0:
         i = int(np.argmin(values))
         raise BadInput(f"{where}: negative, p({GRID[i]:.6g}) = {values[i]:.3g}")
