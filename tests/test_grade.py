@@ -311,3 +311,10 @@ def test_latex_and_typos_are_refused_in_the_readers_terms():
     assert latex.verdict == "unreadable" and "LaTeX is not read here" in latex.how
     typo = grade.grade(half, "1 2/d", [])
     assert typo.verdict == "unreadable" and "from character 3: '2/d'" in typo.how
+
+
+def test_a_difference_is_reported_where_a_probability_can_be():
+    rho = sp.Symbol("rho", positive=True)
+    how = grade.grade(Answer("p", rho), "1 - rho", []).how
+    assert "differs at rho = 0." in how, how  # not at rho = 1.95
+    assert grade.grade(Answer("p", rho), "rho*(1 + (rho - 2)**2 - (rho - 2)**2)", []).verdict == "correct"

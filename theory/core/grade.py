@@ -32,7 +32,8 @@ Kind = Literal["number", "formula", "vector", "matrix"]
 # What a student may write beyond the safe reader's own names: SymPy's spellings, as `show` prints them.
 FUNCTIONS = {**expr.FUNCTIONS, "Abs": sp.Abs, "ceiling": sp.ceiling, "floor": sp.floor, "Max": sp.Max, "Min": sp.Min}
 CONSTANTS = {"E": sp.E, "oo": sp.oo}
-PROBES = 24  # random points a formula is first compared at
+PROBES = 24  # random points a formula is compared at before SymPy is asked
+SMALL_PROBES = 4  # and, before them, these drawn below 1 in size, where a reported difference reads naturally
 EQUIVALENCE_BUDGET_S = 2.0  # SymPy's time to prove two formulas equal before the numeric fallback
 
 
@@ -256,7 +257,11 @@ def _formulas(given: sp.Expr, expected: sp.Expr, allowance: Allowance | None = N
     names = sorted(given.free_symbols | expected.free_symbols, key=str)
     ranges = {s: domain(s) for s in names}
     rng = np.random.default_rng(0)
-    points = np.column_stack([prove.draw(s, ranges[s], rng, PROBES) for s in names]) if names else []
+    # a few probes below 1 in size first: a difference is reported where a probability or a rate can be
+    # (rho = 0.42, not rho = 1.95); the wider probes then catch what holds only for small values
+    small = {s: (0.1, 0.95) if lo > 0 else (-0.95, 0.95) for s, (lo, _) in ranges.items()}
+    points = np.vstack([np.column_stack([prove.draw(s, r[s], rng, n) for s in names])
+                        for r, n in ((small, SMALL_PROBES), (ranges, PROBES))]) if names else []
     f = sp.lambdify(names, given - expected, "numpy")
     scale = sp.lambdify(names, expected, "numpy")
     with np.errstate(all="ignore"):
