@@ -119,8 +119,9 @@ def _answer(value) -> str:
                                  else "")
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_answer(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "[" + ", ".join(_answer(v) for v in value) + "]"
+    if isinstance(value, list):  # short exact entries alone: [-7/2, 1/4], not [-7/2  (= -3.5), 1/4  (= 0.25)]
+        short = all(isinstance(v, dict) and len(v.get("exact", "")) <= 12 for v in value)
+        return "[" + ", ".join(v["exact"] if short else _answer(v) for v in value) + "]"
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
