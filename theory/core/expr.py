@@ -179,7 +179,8 @@ def read(
         if isinstance(t, ast.Name):
             if t.id in names:
                 return names[t.id]
-            raise BadInput(f"{where}: unknown name {t.id!r} (expected: {', '.join(sorted(symbols)) or 'none'})")
+            raise BadInput(f"{where}: unknown name {t.id!r} " + (f"(expected: {', '.join(sorted(symbols))})" if symbols
+                           else "(no names here: a number, in digits, or an exact form such as 1/3 or sqrt(2))"))
         if isinstance(t, ast.UnaryOp) and isinstance(t.op, (ast.USub, ast.UAdd)):
             arg = build(t.operand)
             return -arg if isinstance(t.op, ast.USub) else arg
