@@ -251,6 +251,7 @@ def test_plain_text_rendering():
     assert plain(r"$\tfrac12 x$") == "1/2 x"
     assert plain(r"$z_i^{(h)}$") == "z_i^(h)" and plain(r"$x^{(a)(b)}$") == "x^((a)(b))"
     assert plain("problems 1--2, run with --no-mc") == "problems 1–2, run with --no-mc"
+    assert plain("``the rate'' is $1/E''$") == "“the rate” is 1/E''"  # quotes in text, primes in mathematics
 
 
 def test_the_text_view_prints_the_display_a_claim_states():

@@ -50,7 +50,8 @@ def _bracketed(s: str) -> bool:
 
 def plain(tex: str) -> str:
     """Drop `$`, turn \\frac{a}{b} into (a)/(b), Greek into Unicode, keep the rest."""
-    s = tex.replace("$", "")
+    pieces = tex.split("$")  # text and mathematics alternate: quotes are text's, primes mathematics'
+    s = "".join(x.replace("``", "“").replace("''", "”") if i % 2 == 0 else x for i, x in enumerate(pieces))
     s = re.sub(r"(?<=[{_^])" + _WRAPPERS.pattern, "", s)  # L_{\text{SVM}} -> L_SVM, no gap
     s = _WRAPPERS.sub(" ", s)
     s = _MATRIX.sub(lambda m: "[" + m[1].replace(r"\\", ";").replace("&", ",").strip() + "]", s)

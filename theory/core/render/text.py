@@ -93,7 +93,8 @@ def _block(b, width: int, verbose: bool) -> list[str]:
         return [f"  {plain(b.title)}", *(f"  {n:>{width_no}}  {plain(x)}" for n, x in enumerate(b.lines, 1))]
     if isinstance(b, Erratum):
         title, says, correct, assumed = (w.rstrip(".:") for w in b.words)
-        lines = [_wrap(f"{title.upper()}  {says.lower()}: {plain(b.sheet_says)}", "  ", width),
+        lines = [textwrap.fill(f"{title.upper()}  {says.lower()}: {plain(b.sheet_says)}", width, initial_indent="  ",
+                               subsequent_indent=" " * 11),
                  _wrap(f"{correct.lower()}: {plain(b.correction)}", "           ", width)]
         if b.parameter:
             lines.append(_wrap(f"{assumed.lower()}: {plain(b.parameter)}", "           ", width))
