@@ -195,13 +195,13 @@ def test_a_class_is_graded_at_once_into_a_table_and_a_chart(tmp_path):
     answers_file(folder, lr("eta_opt", "a"), lr("divergence threshold", "1/a"), name="bob.toml")
     (folder / "cid.toml").write_text("not toml [")
     r = run("--batch", str(folder), "--sheet", "iust-dl-hw1")
-    assert r.returncode == 1 and "graded 3 students" in r.stdout, r.stdout + r.stderr
+    assert r.returncode == 1 and "3 students: 4 answers given, 2 correct" in r.stdout, r.stdout + r.stderr
     with (folder / "grades.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     by = {(row["student"], row["answer"]): row for row in rows}
-    assert by[("ann", "eta_opt")]["verdict"] == "correct" and by[("ann", "eta_opt")]["question"] == "4"
+    assert by[("ann", "eta_opt")]["verdict"] == "correct" and by[("ann", "eta_opt")]["question"] == "4(a)"
     assert by[("bob", "divergence threshold")]["misconception"] == "optimum-as-threshold"
-    assert by[("cid", "")]["verdict"] == "malformed"
+    assert by[("cid", "")]["verdict"] == "not graded"
     assert (folder / "grades.png").stat().st_size > 0 and (folder / "grades.pdf").stat().st_size > 0
 
 
@@ -295,11 +295,11 @@ def test_a_batch_refuses_files_to_another_sheet_and_scores_each_student(tmp_path
     answers_file(folder, lr("eta_opt", "1/a"), sheet=str(mini), name="ann.toml")
     answers_file(folder, lr("eta_opt", "1/a"), sheet="cs7643-ps2", name="bob.toml")
     r = run("--batch", str(folder), "--sheet", str(mini))
-    assert "1 file malformed" in r.stdout, r.stdout + r.stderr
+    assert "1 file not graded" in r.stdout, r.stdout + r.stderr
     with (folder / "scores.csv").open() as fh:
         scores = {row["student"]: row for row in csv.DictReader(fh)}
     assert scores["ann"]["score"] == "1" and int(scores["ann"]["not answered"]) == int(scores["ann"]["total"]) - 1
-    assert "answers to sheet cs7643-ps2, not to mini" in scores["bob"]["malformed"]
+    assert "answers to sheet cs7643-ps2, not to mini" in scores["bob"]["not graded"]
     with (folder / "grades.csv").open() as fh:
         ann = next(row for row in csv.DictReader(fh) if row["student"] == "ann" and row["answer"] == "eta_opt")
     assert ann["given"] == "1/a" and ann["expected"] == "1/a"

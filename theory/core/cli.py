@@ -247,10 +247,12 @@ def _grade(args) -> int:
         students = len({r["student"] for r in rows})
         count = Counter(r["verdict"] for r in rows)
         correct = count["correct"]
-        print(f"graded {students} student{'s' if students != 1 else ''}: {len(rows) - count['malformed']} answers, "
-              f"{correct} correct, {count['missing']} not answered"
-              + (f"; {count['malformed']} file{'s' if count['malformed'] != 1 else ''} malformed, not graded (see "
-                 "scores.csv)" if count["malformed"] else "") + "; wrote " + ", ".join(str(p) for p in written))
+        skipped = count[gradebook.NOT_GRADED]
+        given = len(rows) - skipped - count["missing"]
+        print(f"{students} student{'s' if students != 1 else ''}: {given} answers given, {correct} correct, "
+              f"{count['missing']} questions not answered"
+              + (f"; {skipped} file{'s' if skipped != 1 else ''} not graded (malformed, or to another sheet: see "
+                 "scores.csv)" if skipped else "") + "; wrote " + ", ".join(str(p) for p in written))
         return 0 if correct == len(rows) else 1
     path = Path(args.answers)
     if not path.is_file():

@@ -26,6 +26,7 @@ from theory.core.solution import Answer, Solution
 
 FILE_KEYS = ("sheet", "answer")
 ANSWER_KEYS = ("topic", "id", "value", "params", "problem")
+NOT_GRADED = "not graded"  # a batch's verdict for a file it cannot grade: malformed, or to another sheet
 MAX_ANSWERS = 500  # answers in one file: a sheet has a few dozen
 MAX_FILES = 2000  # students' files in one batch
 MAX_SETTINGS = 12  # distinct parameter settings of a topic in one file (each costs a solve of seconds)
@@ -46,6 +47,7 @@ class Entry:
 class Graded:
     entry: Entry
     judgement: Judgement
+    question: str = ""  # where it is on the sheet: 4(a), 1(b); the problem number, or nothing, without one
 
 
 def load(path: Path) -> tuple[sheet.Sheet | None, list[Entry]]:
@@ -133,18 +135,28 @@ class Key:
             memo = (id(sol), e.id, json.dumps(e.value, default=repr))  # a TOML date is a value too
             if memo not in self._judged:
                 self._judged[memo] = grade(answers[e.id], e.value, sol.misconceptions, constants(sol), self.allowance)
-            out.append(Graded(e, self._judged[memo]))
+            out.append(Graded(e, self._judged[memo], self.question(used, e)))
         return out + (self._unanswered(used, set(seen)) if used else [])
+
+    def question(self, used: sheet.Sheet | None, e: Entry) -> str:
+        """Where an answer is on the sheet: 4(a), or 1(b) of a problem spanning questions 1-2 (its number alone
+        when no part claims it)."""
+        from theory.core.assemble import question
+
+        number = _problem(used, e).number if used else (e.problem or "")
+        owner = self.solution(used, e).part_of(gradeable(self.solution(used, e))[e.id])
+        return plain(question(number, owner.label) if owner else number)
 
     def _unanswered(self, used: sheet.Sheet, answered: set[tuple]) -> list[Graded]:
         """The sheet's questions (at its own parameters) that no entry answers, in the sheet's order."""
         out = []
         for p in used.problems:
             sol = self.solution(used, Entry(p.topic, "", "", problem=p.number))
-            for aid, answer in gradeable(sol).items():
+            for aid, answer in _in_part_order(sol):
                 if (p.number, p.topic, aid, "{}") not in answered:
-                    out.append(Graded(Entry(p.topic, aid, "", problem=p.number, where="not in the file"),
-                                      Judgement("missing", "not answered", expected_text(answer.value), "")))
+                    e = Entry(p.topic, aid, "", problem=p.number, where="not in the file")
+                    out.append(Graded(e, Judgement("missing", "not answered", expected_text(answer.value), ""),
+                                      self.question(used, e)))
         return out
 
 
@@ -167,7 +179,7 @@ def _problem(used: sheet.Sheet, e: Entry) -> sheet.Problem:
 def report(graded: list[Graded]) -> dict[str, Any]:
     """The JSON document of one student's grading."""
     rows = [{
-        "topic": g.entry.topic, "id": g.entry.id, "verdict": g.judgement.verdict,
+        "question": g.question, "topic": g.entry.topic, "id": g.entry.id, "verdict": g.judgement.verdict,
         "expected": g.judgement.expected, "given": g.judgement.given, "how": g.judgement.how,
         "misconception": None if g.judgement.misconception is None else {
             "id": g.judgement.misconception.id, "explanation": g.judgement.misconception.explanation},
@@ -183,9 +195,9 @@ def text(graded: list[Graded]) -> str:
     for g in graded:
         j = g.judgement
         if j.how == "not answered":  # listed together below, a line per topic
-            unanswered.setdefault(g.entry.topic, []).append(g.entry.id)
+            unanswered.setdefault(g.entry.topic, []).append(f"{g.question} {g.entry.id}".strip())
             continue
-        line = f"{mark[j.verdict]} {g.entry.topic} {g.entry.id}: {j.verdict}"
+        line = f"{mark[j.verdict]} {g.question + ' ' if g.question else ''}{g.entry.topic} {g.entry.id}: {j.verdict}"
         line += (f" ({j.how})" if j.verdict in ("correct", "missing")
                  else f": expected {j.expected}, given {j.given}; {j.how}")
         lines.append(line)
@@ -242,7 +254,8 @@ def _where(sol: Solution, answer: Answer, number: str) -> str:
 def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, str]], list[Path]]:
     """Grade every `*.toml` in `folder` (one per student); write a CSV and a chart into `out`.
 
-    A file that cannot be read is one row with verdict `malformed` and its reason; the others go on.
+    A file that cannot be graded (malformed, or written to another sheet) is one row with verdict `not graded`
+    and its reason; the others go on.
     """
     files = sorted(f for f in folder.glob("*.toml") if f.is_file())  # a folder named x.toml is no student
     if not files:
@@ -261,18 +274,18 @@ def batch(folder: Path, used: sheet.Sheet, out: Path) -> tuple[list[dict[str, st
                 raise BadInput(f"{f.name}: answers to sheet {named.name}, not to {used.name}")
             graded = key.grade(used, entries)
         except BadInput as e:
-            rows.append({"student": f.stem, "question": "", "topic": "", "answer": "", "verdict": "malformed",
+            rows.append({"student": f.stem, "question": "", "topic": "", "answer": "", "verdict": NOT_GRADED,
                          "misconception": "", "given": "", "expected": "", "detail": str(e)})
-            scores.append({"student": f.stem, "score": "", "total": "", "not answered": "", "malformed": str(e)})
+            scores.append({"student": f.stem, "score": "", "total": "", "not answered": "", NOT_GRADED: str(e)})
             continue
-        rows += [{"student": f.stem, "question": _problem(used, g.entry).number, "topic": g.entry.topic,
+        rows += [{"student": f.stem, "question": g.question, "topic": g.entry.topic,
                   "answer": g.entry.id, "verdict": g.judgement.verdict,
                   "misconception": g.judgement.misconception.id if g.judgement.misconception else "",
                   "given": g.judgement.given, "expected": g.judgement.expected, "detail": g.judgement.how}
                  for g in graded]
         scores.append({"student": f.stem, "score": sum(g.judgement.verdict == "correct" for g in graded),
                        "total": len(graded), "not answered": sum(g.judgement.verdict == "missing" for g in graded),
-                       "malformed": ""})
+                       NOT_GRADED: ""})
     tables = [_csv(out / "grades.csv", rows), _csv(out / "scores.csv", scores)]
     return rows, [*tables, *_chart(rows, out / "grades")]
 
@@ -291,8 +304,10 @@ def _chart(rows: list[dict[str, str]], stem: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    graded = [r for r in rows if r["verdict"] != "malformed"]
+    graded = [r for r in rows if r["verdict"] != NOT_GRADED]
+    skipped = sum(r["verdict"] == NOT_GRADED for r in rows)
     questions = list(dict.fromkeys(f"{r['question']} {r['answer']}".strip() for r in graded))
     counts = {v: [sum(1 for r in graded if f"{r['question']} {r['answer']}".strip() == q and r["verdict"] == v)
                   for q in questions] for v in ("correct", "incorrect", "unreadable", "missing")}
@@ -307,19 +322,25 @@ def _chart(rows: list[dict[str, str]], stem: Path) -> list[Path]:
         left = [a + b for a, b in zip(left, counts[verdict])]
     rows = max(len(questions), len(common))
     ax.set_ylim(rows - 0.5, -0.5)  # first question on top, no margin
-    ax.set_xlabel("students")
-    ax.set_title("Verdicts per question")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlabel("students" + (f" ({skipped} file{'s' if skipped != 1 else ''} not graded: see scores.csv)"
+                                if skipped else ""))
+    ax.set_title("Verdicts per question", pad=18)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)  # over no bar
     ax.tick_params(axis="y", labelsize=7)
+    for axis in (ax, bx):
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # students and answers are counted whole
     bx.barh(range(len(common)), [n for _, n in common], color="#c0392b")
     bx.set_yticks(range(len(common)), [m for m, _ in common])
     bx.set_ylim(rows - 0.5, -0.5)  # bars as thick as the verdicts' rows
-    bx.set_title("Most frequent misconceptions")
+    bx.set_title("Most frequent misconceptions", pad=18)
     bx.set_xlabel("answers")
     bx.tick_params(axis="y", labelsize=7)
+    if not common:
+        bx.set_xticks([])
+        bx.text(0.5, 0.5, "none named", transform=bx.transAxes, ha="center", va="center", color="#777777")
     fig.tight_layout()
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
     for p in paths:
-        fig.savefig(p, dpi=120)
+        fig.savefig(p, dpi=120, bbox_inches="tight")  # long question labels are not cut at the left edge
     plt.close(fig)
     return paths
