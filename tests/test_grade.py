@@ -318,3 +318,13 @@ def test_a_difference_is_reported_where_a_probability_can_be():
     how = grade.grade(Answer("p", rho), "1 - rho", []).how
     assert "differs at rho = 0." in how, how  # not at rho = 1.95
     assert grade.grade(Answer("p", rho), "rho*(1 + (rho - 2)**2 - (rho - 2)**2)", []).verdict == "correct"
+
+
+def test_latex_in_double_quotes_and_ceil_are_understood(tmp_path):
+    bad = tmp_path / "bs.toml"
+    bad.write_text('[[answer]]\ntopic = "lr_divergence"\nid = "eta_opt"\nvalue = "\\frac{1}{a}"\n')
+    doc = json.loads(run(str(bad), "--json").stdout)
+    (a,) = doc["answers"]
+    assert a["verdict"] == "unreadable" and "control character" in a["how"] and a["given"] == repr("\frac{1}{a}")
+    n, b = sp.symbols("N B", positive=True)
+    assert grade.grade(Answer("u", 5 * sp.ceiling(n / b)), "5*ceil(N/B)", []).verdict == "correct"

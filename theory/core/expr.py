@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable, Mapping
 
 import sympy as sp
@@ -38,10 +39,13 @@ _ARITHMETIC = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
                ast.Div: lambda a, b: a / b}
 
 
+LATEX_HINT = "write formulas as text, e.g. 2/N, sqrt(x), x**2, exp(-x)"
+
+
 def _syntax(text: str, e: SyntaxError) -> str:
     """What is wrong, in the reader's terms rather than the Python parser's."""
     if "\\" in text:
-        return "LaTeX is not read here: write 2/d_h, sqrt(x), x**2, exp(-x)"
+        return f"LaTeX is not read here: {LATEX_HINT}"
     if "never closed" in (e.msg or "") or "unmatched" in (e.msg or ""):  # the parser says it plainly
         return e.msg
     if e.offset:
@@ -60,6 +64,10 @@ def tree(text: str, where: str = "expression") -> ast.expr:
         raise BadInput(f"{where}: {len(text)} characters, more than the {MAX_LENGTH} allowed")
     if _nesting(text) > MAX_BRACKETS:
         raise BadInput(f"{where}: brackets nested more than {MAX_BRACKETS} deep")
+    control = re.search(r"[\x00-\x08\x0b-\x1f]", text)
+    if control:  # "\frac" in a TOML string in double quotes arrives as a form feed and "rac"
+        raise BadInput(f"{where}: not an expression (it holds the control character {control[0]!r}, which a LaTeX "
+                       f"command such as \\frac in double quotes turns into; {LATEX_HINT})")
     try:
         node = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:

@@ -30,7 +30,8 @@ from theory.core.solution import Answer, Misconception, Solution, nested
 Verdict = Literal["correct", "incorrect", "unreadable", "missing"]
 Kind = Literal["number", "formula", "vector", "matrix"]
 # What a student may write beyond the safe reader's own names: SymPy's spellings, as `show` prints them.
-FUNCTIONS = {**expr.FUNCTIONS, "Abs": sp.Abs, "ceiling": sp.ceiling, "floor": sp.floor, "Max": sp.Max, "Min": sp.Min}
+FUNCTIONS = {**expr.FUNCTIONS, "Abs": sp.Abs, "ceiling": sp.ceiling, "ceil": sp.ceiling, "floor": sp.floor,
+             "Max": sp.Max, "Min": sp.Min}
 CONSTANTS = {"E": sp.E, "oo": sp.oo}
 PROBES = 24  # random points a formula is compared at before SymPy is asked
 SMALL_PROBES = 4  # and, before them, these drawn below 1 in size, where a reported difference reads naturally
@@ -232,7 +233,7 @@ def expected_text(value: Any) -> str:
 
 
 def _raw(raw: Any) -> str:
-    text = raw if isinstance(raw, str) else repr(raw)
+    text = raw if isinstance(raw, str) and raw.isprintable() else repr(raw)  # a form feed shows as \x0c
     return text if len(text) <= 80 else text[:77] + "..."
 
 

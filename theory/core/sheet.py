@@ -104,7 +104,9 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise BadInput(f"{path.name}: malformed TOML: {e}") from None
+        hint = (" (a backslash in double quotes starts an escape: write the value in single quotes, 'like\\this')"
+                if "escape" in str(e).lower() or "\\'" in str(e) else "")
+        raise BadInput(f"{path.name}: malformed TOML: {e}{hint}") from None
     except RecursionError:
         raise BadInput(f"{path.name}: malformed TOML: nested too deeply") from None
     except ValueError as e:  # an integer of more digits than Python converts (4300)
