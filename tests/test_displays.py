@@ -315,7 +315,7 @@ def test_a_printed_sum_opens_with_a_positive_term_when_it_has_one():
     printed = Notation().printed
     assert printed(w - eta * g) == r"w - \eta g"
     assert printed(sp.sqrt(2) / 2 - 1) == r"\frac{\sqrt{2}}{2} - 1"
-    assert printed(v - eta * X.T * (X * v - y)) == r"v - \eta X^{T} \left(X v - y\right)"
+    assert printed(v - eta * X.T * (X * v - y)) == r"v - \eta X^{\top} \left(X v - y\right)"
     assert printed(x**3 - 3 * x + 1) == r"x^{3} - 3 x + 1"  # already positive first: unchanged
     assert printed(-x - 1) == r"- x - 1"  # no positive term to put first
 

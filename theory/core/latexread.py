@@ -130,6 +130,10 @@ class Printer(LatexPrinter):
         n = int(expr)
         return f"{n:,}".replace(",", r"\,") if abs(n) >= 10_000 else str(n)
 
+    def _print_Transpose(self, expr):  # X^\top, as the derivations write it (SymPy prints X^T)
+        base = self._print(expr.arg)
+        return rf"\left({base}\right)^{{\top}}" if not expr.arg.is_symbol else rf"{base}^{{\top}}"
+
     def _print_Identity(self, expr):  # the identity matrix as the displays write it: I, not SymPy's blackboard I
         return "I"
 

@@ -388,9 +388,9 @@ def errata_rows(sol: Solution, number: str = "") -> list[dict[str, str]]:
     return rows
 
 
-def shortened(tex: str, limit: int = 160) -> str:
+def shortened(tex: str, limit: int = 240) -> str:
     """The start of a LaTeX text, cut at a space outside math and braces once about `limit` characters
-    would be visible (two lines of the errata table), with an ellipsis; never inside a formula or a
+    would be visible (three lines of the errata table), with an ellipsis; never inside a formula or a
     command's argument. Nearly every sheet quotation fits whole."""
     out, depth, math, visible = [], 0, False, 0
     i = 0
