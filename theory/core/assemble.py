@@ -222,8 +222,10 @@ def _answers(problems: list[Rendered]) -> str:
             runs.append((short, rows))
     if not runs:
         return ""
+    # a full-width run ends with its last row's depth kept: a matrix hanging below it would otherwise meet the
+    # two-column rows after it (multicols starts afresh and ignores the depth of what precedes it)
     blocks = [(r"\begin{multicols}{2}" "\n" + "\n".join(rows) + "\n" r"\end{multicols}") if short
-              else "\n".join(rows) for short, rows in runs]
+              else "\n".join(rows) + "\n" r"\par\vspace{\prevdepth}" for short, rows in runs]
     note = (r"{\footnotesize\textsuperscript{\dag\,$n$}\,Rests on the assumption in row $n$ of the errata below "
             r"(each number links to its box).}" "\n") if assumed else ""
     return (r"\phantomsection\section*{Answers}\addcontentsline{toc}{section}{Answers}" "\n" + note

@@ -134,6 +134,9 @@ class Printer(LatexPrinter):
         base = self._print(expr.arg)
         return rf"\left({base}\right)^{{\top}}" if not expr.arg.is_symbol else rf"{base}^{{\top}}"
 
+    def _print_Symbol(self, expr, style="plain"):  # lambda_max as \lambda_{\max}: an upright max, not m a x
+        return re.sub(r"_\{(max|min)\}", r"_{\\\1}", super()._print_Symbol(expr, style=style))
+
     def _print_Identity(self, expr):  # the identity matrix as the displays write it: I, not SymPy's blackboard I
         return "I"
 
