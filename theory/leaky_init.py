@@ -248,7 +248,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
         r"a leaky ReLU normally has $0 < \alpha < 1$; $\alpha = 1$ is the identity (a linear "
         r"network) and $\alpha = 2$ makes $\sigma$ steeper for negative inputs. Nothing below "
         r"needs $\alpha < 1$: the derivation holds for every $\alpha > 0$.",
-        rf"$\alpha \in \{{{_listed(p.alphas)}\}}$ (parameter \texttt{{alphas}}).",
+        rf"$\alpha \in \{{{_listed(p.alphas)}\}}$ (parameter \texttt{{alphas}}).", key="slopes",
     )
     pa.text(
         r"Write $x^1 = x$, $x^h = \sigma(z^{h-1})$, so $z^h = W^hx^h$ (fan-in $d_h$), with $W^h$ "
@@ -467,7 +467,7 @@ def _part_variance(sol: Solution, p: Params, ctx: Context) -> None:
                check=lambda value: preserving(sheet_kaiming(d_) / sp.sympify(value, strict=True)))
     sol.answer("beta_h at width", {_slope_name(a): beta(exact_decimal(a), sp.Integer(p.width))
                                    for a in p.alphas}, claims=("1.moment", "1.beta"),
-               check=_unit_factor(per_unit, p.width), label=f"beta_h at width {p.width}")
+               check=_unit_factor(per_unit, p.width), label=f"beta_h at width {p.width}", rests_on=("slopes",))
     _misconceptions(sol, [exact_decimal(a) for a in p.alphas], m)
 
 
