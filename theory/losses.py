@@ -430,6 +430,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("total loss", total, claims=("4c.numpy",),
                check=witness.close(ref4["total"], rtol=RTOL, atol=1e-15 + slack_mean, what="NumPy total"))
     sol.answer("total loss (1/2 convention)", half_total, claims=("4c.half",),
+               label="total loss with halved L2 losses (the other convention)",
                check=witness.close(half4["total"], rtol=RTOL, atol=1e-15 + slack_mean / 2,
                                    what="NumPy total, half convention"))
     mistakes = _Mistakes(sol)
