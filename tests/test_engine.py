@@ -432,3 +432,11 @@ def test_a_difference_that_overflows_the_floats_proves_nothing():
     a = sp.Symbol("a", positive=True)
     v = prove.equal(sp.exp(sp.exp(sp.exp(sp.exp(sp.exp(a))))), 1 / a, budget=2.0)
     assert not v.passed
+
+
+def test_a_yes_no_answer_is_judged_by_what_was_seen_and_must_be_yes_or_no():
+    from theory.core import witness
+
+    check = witness.yes_no(False, "no step raised f")
+    assert check(False).passed and not check(True).passed and check(np.bool_(False)).passed
+    assert not check(0).passed and "not a yes/no answer" in check("no").detail

@@ -218,13 +218,7 @@ def _same_issue(meas: dict[str, np.ndarray], steps: int) -> Check:
     issue = kept["adam"] < SHRUNK
     seen = (f"after {steps} steps on constant gradients AdaGrad's last step is {kept['adagrad']:.3g} of its first, "
             f"Adam's {kept['adam']:.3g} (shrinking means below half)")
-
-    def check(value) -> Verdict:
-        if not isinstance(value, (bool, np.bool_)):
-            return Verdict("numeric", False, f"{str(value)[:60]} is not a yes/no answer")
-        return Verdict("numeric", bool(value) == issue, seen)
-
-    return check
+    return witness.yes_no(issue, seen)
 
 
 def _within(values, lo, hi, what: str) -> Verdict:

@@ -473,14 +473,7 @@ def _guaranteed(pts: np.ndarray, cs: tuple, eta_: float) -> Check:
                                                              & (sim.change_of_term(pts, cs, k, eta_) < 0)][:1]]
     seen = (f"a step on f_{found[0][1]} from w = {found[0][0]:.6g} lowers that term and raises f" if found
             else "no step that lowers its term raises f")
-
-    def check(value) -> Verdict:
-        if not isinstance(value, (bool, np.bool_)):
-            return Verdict("numeric", False, f"{str(value)[:60]} is not a yes/no answer")
-        return Verdict("numeric", bool(value) == (not found),
-                       f"simulated steps with eta = {eta_:g} from {len(pts)} grid points: {seen}")
-
-    return check
+    return witness.yes_no(not found, f"simulated steps with eta = {eta_:g} from {len(pts)} grid points: {seen}")
 
 
 def _counterexample(cs: tuple) -> Check:

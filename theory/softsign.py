@@ -337,15 +337,6 @@ def _limit_of_slopes() -> Check:
 VANISHED = 1e-6  # a slope this small passes back a millionth of the gradient: it has vanished
 
 
-def _yes_no(truth: bool, seen: str) -> Check:
-    def check(value) -> Verdict:
-        if not isinstance(value, (bool, np.bool_)):
-            return Verdict("numeric", False, f"{str(value)[:60]} is not a yes/no answer")
-        return Verdict("numeric", bool(value) == truth, seen)
-
-    return check
-
-
 def _large_x(table_slopes: np.ndarray) -> tuple[Check, Check]:
     """Yes/no candidates for "can gradients vanish" and "can they explode" for large |x|, judged by measured
     slopes: they vanish when on both sides the far slopes fall at every decade to below VANISHED; they could
@@ -355,8 +346,8 @@ def _large_x(table_slopes: np.ndarray) -> tuple[Check, Check]:
     falls = all(bool(np.all(np.diff(s) < 0)) and s[-1] < VANISHED for s in far.values())
     largest = float(max(np.max(table_slopes), *(np.max(s) for s in far.values())))
     last = ", ".join(f"{s[-1]:.2g} at x -> {side}" for side, s in far.items())
-    return (_yes_no(falls, f"measured slopes fall at every decade to {last} (vanished below {VANISHED:g})"),
-            _yes_no(largest > 1, f"the largest measured slope is {largest:.6g} (a gradient grows only through "
+    return (witness.yes_no(falls, f"measured slopes fall at every decade to {last} (vanished below {VANISHED:g})"),
+            witness.yes_no(largest > 1, f"the largest measured slope is {largest:.6g} (a gradient grows only through "
                                  "a factor above 1)"))
 
 

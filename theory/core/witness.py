@@ -95,6 +95,18 @@ def at(values: Mapping[sp.Symbol, Any], inner: Check) -> Check:
     return lambda value: inner(sp.sympify(value, strict=True).subs(values))
 
 
+def yes_no(truth: bool, seen: str) -> Check:
+    """A yes/no candidate (True or False, nothing else) against what a simulation or enumeration saw: `truth`,
+    and `seen` in words for the verdict."""
+
+    def check(value: Any) -> Verdict:
+        if not isinstance(value, (bool, np.bool_)):
+            return Verdict("numeric", False, f"{str(value)[:60]} is not a yes/no answer")
+        return Verdict("numeric", bool(value) == truth, seen)
+
+    return check
+
+
 def both(*checks: Check) -> Check:
     """Every witness must agree (the weaker method names the result)."""
     return lambda value: reduce(lambda a, b: a & b, (c(value) for c in checks))
