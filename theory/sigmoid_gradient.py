@@ -193,7 +193,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("f(x_hat)", value, claims=("1.value",), rests_on=(logbase.KEY,),  # f holds a log of open base
                check=witness.close(measured, rtol=rtol, what="NumPy f at the point"))
     sol.answer("gradient", hand, claims=("1.central-differences", "1.reverse-mode"), rests_on=(logbase.KEY,),
-               label=f"gradient [df/dx1, ..., df/dx{len(hand)}]",
+               label=f"gradient in x1, ..., x{len(hand)}",
                check=witness.both(witness.close_all(central, rtol=1e-6, atol=1e-9, what="central differences"),
                                   witness.close_all(engine, rtol=rtol, atol=1e-14, what="reverse-mode sweep")))
     _misconceptions(sol, p, s, hand, value)
