@@ -137,6 +137,12 @@ class Printer(LatexPrinter):
     def _print_Symbol(self, expr, style="plain"):  # lambda_max as \lambda_{\max}: an upright max, not m a x
         return re.sub(r"_\{(max|min)\}", r"_{\\\1}", super()._print_Symbol(expr, style=style))
 
+    def _print_Indexed(self, expr):  # w^{(t)}_{i}: the index beneath the superscript, not {w^{(t)}}_{i} after it
+        base = self._print(expr.base.label)
+        if "^" in base and "_" not in base:
+            return f"{base}_{{{','.join(self._print(i) for i in expr.indices)}}}"
+        return super()._print_Indexed(expr)
+
     def _print_Identity(self, expr):  # the identity matrix as the displays write it: I, not SymPy's blackboard I
         return "I"
 
