@@ -126,12 +126,12 @@ class Key:
                 near = difflib.get_close_matches(e.id, list(answers), n=1)
                 raise BadInput(f"{e.where}: topic {e.topic} has no answer {e.id!r}"
                                + (f"; did you mean {near[0]!r}?" if near else f" (answers: {', '.join(answers)})"))
-            question = (_problem(used, e).number if used else e.problem, e.topic, e.id,
-                        json.dumps(e.params, sort_keys=True, default=repr))
-            if question in seen and used:  # without a sheet a file may try several forms of one answer
-                raise BadInput(f"{e.where}: repeats {seen[question]} (topic {e.topic}, id {e.id!r}): give each "
+            slot = (_problem(used, e).number if used else e.problem, e.topic, e.id,
+                    json.dumps(e.params, sort_keys=True, default=repr))
+            if slot in seen and used:  # without a sheet a file may try several forms of one answer
+                raise BadInput(f"{e.where}: repeats {seen[slot]} (topic {e.topic}, id {e.id!r}): give each "
                                "answer once")
-            seen[question] = e.where.rpartition(": ")[2] or "an earlier answer"
+            seen[slot] = e.where.rpartition(": ")[2] or "an earlier answer"
             memo = (id(sol), e.id, json.dumps(e.value, default=repr))  # a TOML date is a value too
             if memo not in self._judged:
                 self._judged[memo] = grade(answers[e.id], e.value, sol.misconceptions, constants(sol), self.allowance)
@@ -144,7 +144,8 @@ class Key:
         from theory.core.assemble import question
 
         number = _problem(used, e).number if used else (e.problem or "")
-        owner = self.solution(used, e).part_of(gradeable(self.solution(used, e))[e.id])
+        sol = self.solution(used, e)
+        owner = sol.part_of(gradeable(sol)[e.id])
         return plain(question(number, owner.label) if owner else number)
 
     def _unanswered(self, used: sheet.Sheet, answered: set[tuple]) -> list[Graded]:
