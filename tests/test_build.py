@@ -72,6 +72,8 @@ def test_build_writes_pdf_with_results_and_is_reproducible(tmp_path):
     assert (out / "Small.pdf").read_bytes() == pdf  # the same inputs, the same bytes
     folder_is_a_file = invoke("theory", "build", str(sheet), "--out", str(out / "Small.pdf"))
     assert folder_is_a_file.returncode == 2 and "not a folder" in folder_is_a_file.stderr
+    too_long = invoke("theory", "build", "--all", "--out", str(tmp_path / ("x" * 5000)))  # the name, not a crash
+    assert too_long.returncode == 2 and "not a usable name" in too_long.stderr
 
 
 def test_tex_failure_keeps_previous_pdf(tmp_path, capsys):

@@ -55,7 +55,7 @@ def build(name: str, *, seed: int | None = None, samples: int | None = None,
     missing = [p for p in TEX_PROGRAMS if shutil.which(p) is None]
     if missing:
         raise BadInput(f"{' and '.join(missing)} not found: install TeX Live with: {INSTALL_HINT}")
-    out_dir = Path(out_dir or os.environ.get("THEORY_BUILD_DIR") or registry.BUILD_DIR)
+    out_dir = output_folder(out_dir)
     target = out_dir / sheet.output
     official = registry.SHEETS_DIR.resolve()
     if out_dir.resolve() == registry.BUILD_DIR.resolve() and sheet.path.resolve().parent != official:
@@ -69,6 +69,19 @@ def build(name: str, *, seed: int | None = None, samples: int | None = None,
     except OSError as e:
         print(f"error: cannot write {e.filename or target}: {e.strerror or e}", file=sys.stderr)
         return 1
+
+
+def output_folder(given: Path | None) -> Path:
+    """The output folder (--out, else THEORY_BUILD_DIR, else solutions/build); a name the system will not take
+    (too long) is bad input, not a crash."""
+    path = Path(given or os.environ.get("THEORY_BUILD_DIR") or registry.BUILD_DIR)
+    try:
+        path.stat()
+    except FileNotFoundError:  # made by the build
+        pass
+    except OSError as e:
+        raise BadInput(f"output folder {str(path)[:80]}...: not a usable name ({e.strerror})") from None
+    return path
 
 
 def _load(name: str) -> Sheet:
@@ -87,8 +100,9 @@ def build_all(names: list[str], *, seed: int | None = None, samples: int | None 
     Built one after the other, a core would wait through every TeX run. Returns the worst exit status."""
     from theory.core.assemble import jobs, solving_pool
 
-    for name in names:  # bad input before anything is built; topics imported and sources read before
-        _inputs_key(_load(name), seed, samples)  # the fork and the threads
+    output_folder(out_dir)  # bad input before anything is built
+    for name in names:  # likewise; topics imported and sources read before the fork and the threads
+        _inputs_key(_load(name), seed, samples)
     if jobs() <= 1 or len(names) <= 1:
         return max((build(n, seed=seed, samples=samples, force=force, out_dir=out_dir) for n in names), default=0)
     with solving_pool() as pool, ThreadPoolExecutor(len(names)) as threads:

@@ -214,7 +214,7 @@ def _build(args) -> int:
 
     if bool(args.sheet) == bool(args.all):
         raise BadInput("name one sheet to build, or pass --all")
-    out = Path(args.out) if args.out else None
+    out = build.output_folder(Path(args.out)) if args.out else None
     if out is not None and out.exists() and not out.is_dir():
         raise BadInput(f"--out {str(out)[:80]}: not a folder")
     if args.all:
