@@ -290,7 +290,8 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("g'(0)", q_right, claims=("bii.fd",),
                check=witness.both(witness.close(qr, rtol=10 * p.fd_step, what="right quotient"),
                                   witness.close(ql, rtol=10 * p.fd_step, what="left quotient")))
-    tail = _limit_of_slopes()
+    far_slopes = _far_slopes()  # one measurement, judged for the limit and for vanishing and exploding
+    tail = _limit_of_slopes(far_slopes)
     lim = sp.limit(derivative(x), x, sp.oo)
     decades = ", ".join(r"\pm10" + (f"^{{{k}}}" if k != 1 else "") for k in DECADES)
     pb3.claim("limits-measured", rf"Measured: slopes of $g$ by central differences at $x = {decades}$ "
@@ -298,7 +299,7 @@ def solve(p: Params, ctx: Context) -> Solution:
     sol.answer("lim g' at +-oo", lim, claims=("biii.limits-measured",), check=tail)
     sol.answer("lim g at +oo", sat, claims=("biii.saturates",),
                check=witness.close(float(num.softsign(np.array(1e12))), rtol=1e-9, what="g(1e12) in floating point"))
-    vanish, explode = _large_x(g_meas)
+    vanish, explode = _large_x(far_slopes, g_meas)
     sol.answer("vanishing", True, claims=("biii.limits-measured",), check=vanish,
                label="gradients can vanish for large |x|")
     sol.answer("exploding", False, claims=("biii.limits-measured", "biii.bounds"), check=explode,
@@ -313,11 +314,10 @@ def _far_slopes() -> dict[str, np.ndarray]:
     return {side: central_difference(num.softsign, sign * far, 1e-3 * far) for side, sign in (("+oo", 1), ("-oo", -1))}
 
 
-def _limit_of_slopes() -> Check:
+def _limit_of_slopes(slopes: dict[str, np.ndarray]) -> Check:
     """A candidate limit of g' at +-infinity, judged by slopes measured far out on both sides: its distance to
     them must shrink at every decade and end within twice the last slope (about 1e-8)."""
     far = 10.0 ** np.array(DECADES)
-    slopes = _far_slopes()
 
     def check(value) -> Verdict:
         lim = witness.number(value)
@@ -337,18 +337,17 @@ def _limit_of_slopes() -> Check:
 VANISHED = 1e-6  # a slope this small passes back a millionth of the gradient: it has vanished
 
 
-def _large_x(table_slopes: np.ndarray) -> tuple[Check, Check]:
+def _large_x(far: dict[str, np.ndarray], table_slopes: np.ndarray) -> tuple[Check, Check]:
     """Yes/no candidates for "can gradients vanish" and "can they explode" for large |x|, judged by measured
     slopes: they vanish when on both sides the far slopes fall at every decade to below VANISHED; they could
     explode only if some measured slope (the table's or a far one) were above 1, the largest factor that
     passes a gradient back unamplified."""
-    far = _far_slopes()
     falls = all(bool(np.all(np.diff(s) < 0)) and s[-1] < VANISHED for s in far.values())
     largest = float(max(np.max(table_slopes), *(np.max(s) for s in far.values())))
     last = ", ".join(f"{s[-1]:.2g} at x -> {side}" for side, s in far.items())
     return (witness.yes_no(falls, f"measured slopes fall at every decade to {last} (vanished below {VANISHED:g})"),
-            witness.yes_no(largest > 1, f"the largest measured slope is {largest:.6g} (a gradient grows only through "
-                                 "a factor above 1)"))
+            witness.yes_no(largest > 1, f"the largest measured slope is {largest:.6g} (a gradient grows only "
+                                        "through a factor above 1)"))
 
 
 def _misconceptions(sol: Solution) -> None:

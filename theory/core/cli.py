@@ -159,9 +159,10 @@ def _list(args) -> int:
         print(f"  {name:<{width}}  {doc}")
     print("sheets (build with: python -m theory build NAME):")
     names = registry.sheet_names()
+    width = max(map(len, names), default=0)
     for name in names:
         s = sheet.load(registry.sheet_path(name))
-        print(f"  {name:<{max(map(len, names))}}  {s.title} ({s.course}; {len(s.problems)} problems) -> {s.output}")
+        print(f"  {name:<{width}}  {s.title} ({s.course}; {len(s.problems)} problems) -> {s.output}")
     return 0
 
 

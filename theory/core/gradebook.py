@@ -26,6 +26,7 @@ from theory.core.solution import Answer, Solution
 
 FILE_KEYS = ("sheet", "answer")
 ANSWER_KEYS = ("topic", "id", "value", "params", "problem")
+NOT_ANSWERED = "not answered"  # why a sheet's question the file leaves out is missing (a blank one: "left blank")
 NOT_GRADED = "not graded"  # a batch's verdict for a file it cannot grade: malformed, or to another sheet
 MAX_ANSWERS = 500  # answers in one file: a sheet has a few dozen
 MAX_FILES = 2000  # students' files in one batch
@@ -156,7 +157,7 @@ class Key:
             for aid, answer in _in_part_order(sol):
                 if (p.number, p.topic, aid, "{}") not in answered:
                     e = Entry(p.topic, aid, "", problem=p.number, where="not in the file")
-                    out.append(Graded(e, Judgement("missing", "not answered", expected_text(answer.value), ""),
+                    out.append(Graded(e, Judgement("missing", NOT_ANSWERED, expected_text(answer.value), ""),
                                       self.question(used, e)))
         return out
 
@@ -195,7 +196,7 @@ def text(graded: list[Graded]) -> str:
     lines, unanswered = [], {}
     for g in graded:
         j = g.judgement
-        if j.how == "not answered":  # listed together below, a line per topic
+        if j.how == NOT_ANSWERED:  # listed together below, a line per topic
             unanswered.setdefault(g.entry.topic, []).append(f"{g.question} {g.entry.id}".strip())
             continue
         line = f"{mark[j.verdict]} {g.question + ' ' if g.question else ''}{g.entry.topic} {g.entry.id}: {j.verdict}"
