@@ -819,10 +819,11 @@ def _misconceptions(sol: Solution, a: sp.Expr, slopes: tuple, width: int, experi
     at_width = [{d_: width, d_out: 2 * width}]
     specialised = [(answer, at_width, id, wrong.subs(alpha_, a), why)
                    for answer, _, id, wrong, why in slips if answer == "sigma_h^2"]
-    numbers = [(AT_WIDTH, [{}], f"{id}{AT_WIDTH_ID}", wrong.subs({alpha_: a, d_: experiment_width}), why)
-               for answer, _, id, wrong, why in slips if answer == "sigma_h^2" and d_out not in wrong.free_symbols]
+    at_width_slips = [(AT_WIDTH, [{}], f"{id}{AT_WIDTH_ID}", wrong.subs({alpha_: a, d_: experiment_width}), why)
+                      for answer, _, id, wrong, why in slips
+                      if answer == "sigma_h^2" and d_out not in wrong.free_symbols]
     others = [slip for slip in slips if slip[0] != "sigma_h^2"]
-    for answer, points, id, wrong, why in (*specialised, *formulas, *numbers, *others):
+    for answer, points, id, wrong, why in (*specialised, *formulas, *at_width_slips, *others):
         right = sol.results[answer]
         apart = any(abs(w - r) > RESOLVED * abs(r)
                     for w, r in zip(_values(wrong, points), _values(right.value, points)))
